@@ -1,0 +1,95 @@
+# dcsep: deep clustering speech separation tools.
+# make [all] | check | bench | lint | install | uninstall | clean | setup
+# make SANITIZE=address,undefined check
+
+include config.mk
+
+PKGS = fftw3f sndfile msgpack openblas soxr
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -march=x86-64-v3 -g
+WARN = -std=c11 -Wall -Wextra -Wshadow -Wno-sign-compare -Wno-unused-parameter
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilibcommon $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -lm -lpthread
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+ALL_CFLAGS = $(WARN) $(CFLAGS)
+
+# Build outputs: a separate tree per sanitizer setting, so plain and sanitized
+# builds never mix objects.
+B = build$(if $(SANITIZE),-san)
+LIBSRC := $(sort $(wildcard libcommon/*.c))
+LIBOBJ := $(LIBSRC:%.c=$(B)/%.o)
+LIB := $(B)/libcommon.a
+TOOLS := $(sort $(patsubst tools/%.c,%,$(wildcard tools/dc-*.c)))
+BINS := $(TOOLS:%=$(B)/bin/%)
+UNITSRC := $(sort $(wildcard tests/unit/test_*.c))
+UNITS := $(UNITSRC:tests/unit/%.c=$(B)/tests/%)
+BENCHSRC := $(sort $(wildcard bench/*.c))
+BENCHES := $(BENCHSRC:bench/%.c=$(B)/bench/%)
+MANS := $(sort $(wildcard man/*.1 man/*.5 man/*.7))
+
+all: $(BINS) bin
+
+# bin/ holds links to the current build, so scripts and tests have one path.
+bin: $(BINS)
+	@mkdir -p bin
+	@for t in $(TOOLS); do ln -sf ../$(B)/bin/$$t bin/$$t; done
+.PHONY: bin
+
+$(B)/%.o: %.c libcommon/dc.h $(wildcard libcommon/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIBOBJ)
+	$(AR) rcs $@ $^
+
+$(B)/bin/%: $(B)/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(B)/bench/%: $(B)/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+units: $(UNITS)
+.PHONY: units
+
+check: all units
+	B=$(B) tests/run.sh
+
+bench: all $(BENCHES)
+	B=$(B) bench/run.sh
+
+lint:
+	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done; echo "lint: $(words $(MANS)) pages clean"
+
+# setup: installs the Debian packages that are missing (root, no prompt).
+setup:
+	sh tools/setup.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 \
+	    $(DESTDIR)$(PREFIX)/share/dcsep/models
+	for t in $(TOOLS); do cp -f $(B)/bin/$$t $(DESTDIR)$(PREFIX)/bin/$$t; chmod 755 $(DESTDIR)$(PREFIX)/bin/$$t; done
+	for m in $(wildcard man/*.1); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man1/; done
+	for m in $(wildcard man/*.5); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man5/; done
+	for f in $(wildcard models/*.dcm); do cp -f $$f $(DESTDIR)$(PREFIX)/share/dcsep/models/; done
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
+	for m in $(notdir $(wildcard man/*.1)); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$$m; done
+	for m in $(notdir $(wildcard man/*.5)); do rm -f $(DESTDIR)$(MANPREFIX)/man5/$$m; done
+	rm -rf $(DESTDIR)$(PREFIX)/share/dcsep
+
+clean:
+	rm -rf build build-san bin
+
+.PHONY: all check bench lint setup install uninstall clean

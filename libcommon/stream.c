@@ -1,0 +1,742 @@
+/*
+ * stream.c: records, the stream reader and writer, utterances (formats/stream.md).
+ *
+ * The reader feeds a msgpack_unpacker from a file or a memory buffer in chunks
+ * and hands out one record per msgpack object. It counts the bytes of complete
+ * records so that a stream ending inside one is told apart from a clean end, and
+ * it refuses a record that grows past the size limit before buffering more.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "dc.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "dcsep streams are little-endian; this build assumes a little-endian host"
+#endif
+
+#define CHUNK (1 << 16)
+
+struct dc_reader {
+	FILE *f;                /* file source, or NULL */
+	const char *mem;        /* memory source */
+	size_t memlen, mempos;
+	msgpack_unpacker up;
+	uint64_t fed;           /* bytes given to the unpacker */
+	uint64_t done;          /* bytes of complete records */
+	uint64_t count;
+	int err;                /* sticky */
+	int eof;
+	dc_record pending;      /* look-ahead of dc_read_utt */
+	int has_pending;
+};
+
+struct dc_writer {
+	FILE *f;
+	msgpack_sbuffer *sb;
+	msgpack_packer pk;
+	int err;
+	int errnum;             /* errno of the first failed write */
+};
+
+/* ---------------------------------------------------------------- records */
+
+void
+dc_record_free(dc_record *r)
+{
+	if (r->zone)
+		msgpack_zone_free(r->zone);
+	memset(r, 0, sizeof *r);
+}
+
+static int
+key_is(const msgpack_object *k, const char *key)
+{
+	size_t n = strlen(key);
+
+	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+	    memcmp(k->via.str.ptr, key, n) == 0;
+}
+
+static const msgpack_object *
+map_get(const msgpack_object *map, const char *key)
+{
+	uint32_t i;
+
+	if (map->type != MSGPACK_OBJECT_MAP)
+		return NULL;
+	for (i = 0; i < map->via.map.size; i++)
+		if (key_is(&map->via.map.ptr[i].key, key))
+			return &map->via.map.ptr[i].val;
+	return NULL;
+}
+
+const msgpack_object *
+dc_rec_get(const dc_record *r, const char *key)
+{
+	return map_get(&r->map, key);
+}
+
+int
+dc_rec_int(const dc_record *r, const char *key, int64_t *v)
+{
+	const msgpack_object *o = dc_rec_get(r, key);
+
+	if (o == NULL)
+		return DC_EKEY;
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+		if (o->via.u64 > INT64_MAX)
+			return DC_EKEY;
+		*v = (int64_t)o->via.u64;
+	} else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		*v = o->via.i64;
+	else
+		return DC_EKEY;
+	return DC_OK;
+}
+
+int
+dc_rec_num(const dc_record *r, const char *key, double *v)
+{
+	const msgpack_object *o = dc_rec_get(r, key);
+	int64_t i;
+
+	if (o == NULL)
+		return DC_EKEY;
+	if (o->type == MSGPACK_OBJECT_FLOAT32 || o->type == MSGPACK_OBJECT_FLOAT64) {
+		*v = o->via.f64;
+		return DC_OK;
+	}
+	if (dc_rec_int(r, key, &i) != DC_OK)
+		return DC_EKEY;
+	*v = (double)i;
+	return DC_OK;
+}
+
+int
+dc_rec_str(const dc_record *r, const char *key, char *buf, size_t n)
+{
+	const msgpack_object *o = dc_rec_get(r, key);
+
+	if (o == NULL || o->type != MSGPACK_OBJECT_STR || o->via.str.size >= n)
+		return DC_EKEY;
+	memcpy(buf, o->via.str.ptr, o->via.str.size);
+	buf[o->via.str.size] = '\0';
+	return DC_OK;
+}
+
+int
+dc_rec_has_tensor(const dc_record *r)
+{
+	return dc_rec_get(r, "data") != NULL;
+}
+
+int
+dc_rec_tensor(const dc_record *r, dc_tensor *t)
+{
+	const msgpack_object *dt = dc_rec_get(r, "dtype");
+	const msgpack_object *sh = dc_rec_get(r, "shape");
+	const msgpack_object *da = dc_rec_get(r, "data");
+	int64_t shape[DC_MAXDIM], count = 1, lim = dc_limit_elems();
+	int dtype, err;
+	uint32_t i;
+
+	memset(t, 0, sizeof *t);
+	if (dt == NULL || sh == NULL || da == NULL || dt->type != MSGPACK_OBJECT_STR ||
+	    sh->type != MSGPACK_OBJECT_ARRAY || da->type != MSGPACK_OBJECT_BIN)
+		return DC_EKEY;
+	if ((dtype = dc_dtype_parse(dt->via.str.ptr, dt->via.str.size)) == DC_NONE)
+		return DC_EDTYPE;
+	if (sh->via.array.size < 1 || sh->via.array.size > DC_MAXDIM)
+		return DC_ESHAPE;
+	for (i = 0; i < sh->via.array.size; i++) {
+		const msgpack_object *d = &sh->via.array.ptr[i];
+		if (d->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			return DC_ESHAPE;
+		if (d->via.u64 > (uint64_t)lim)
+			return DC_ELIMIT;
+		shape[i] = (int64_t)d->via.u64;
+		if (shape[i] != 0 && count > lim / shape[i])
+			return DC_ELIMIT;
+		count *= shape[i];
+	}
+	if ((uint64_t)count * dc_dtype_size(dtype) != da->via.bin.size)
+		return DC_ESHAPE;
+	if ((err = dc_tensor_alloc(t, dtype, (int)sh->via.array.size, shape)) != DC_OK)
+		return err;
+	if (da->via.bin.size)
+		memcpy(t->data, da->via.bin.ptr, da->via.bin.size);
+	return DC_OK;
+}
+
+/* rec_from_bytes: a record owning a copy of the packed bytes of one object. */
+static int
+rec_from_bytes(dc_record *r, const char *bytes, size_t len)
+{
+	msgpack_zone *z = msgpack_zone_new(len + 4096);
+	char *buf;
+	size_t off = 0;
+	const msgpack_object *kind;
+
+	memset(r, 0, sizeof *r);
+	if (z == NULL || (buf = msgpack_zone_malloc(z, len ? len : 1)) == NULL) {
+		if (z)
+			msgpack_zone_free(z);
+		return DC_ENOMEM;
+	}
+	memcpy(buf, bytes, len);
+	if (msgpack_unpack(buf, len, &off, z, &r->map) != MSGPACK_UNPACK_SUCCESS) {
+		msgpack_zone_free(z);
+		return DC_EMALFORMED;
+	}
+	r->zone = z;
+	kind = map_get(&r->map, "kind");
+	if (kind == NULL || kind->type != MSGPACK_OBJECT_STR || kind->via.str.size >= sizeof r->kind) {
+		dc_record_free(r);
+		return DC_ENOTREC;
+	}
+	memcpy(r->kind, kind->via.str.ptr, kind->via.str.size);
+	r->kind[kind->via.str.size] = '\0';
+	return DC_OK;
+}
+
+void
+dc_record_copy(dc_record *dst, const dc_record *src)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_object(&pk, src->map);
+	if (rec_from_bytes(dst, sb.data, sb.size) != DC_OK) {
+		fprintf(stderr, "dcsep: out of memory copying a record of %zu bytes\n", sb.size);
+		abort();
+	}
+	msgpack_sbuffer_destroy(&sb);
+}
+
+/* ---------------------------------------------------------------- reader */
+
+static dc_reader *
+reader_new(void)
+{
+	dc_reader *rd = dc_xcalloc(1, sizeof *rd);
+
+	if (!msgpack_unpacker_init(&rd->up, CHUNK)) {
+		fprintf(stderr, "dcsep: out of memory (%d bytes)\n", CHUNK);
+		abort();
+	}
+	return rd;
+}
+
+dc_reader *
+dc_reader_file(FILE *f)
+{
+	dc_reader *rd = reader_new();
+
+	rd->f = f;
+	return rd;
+}
+
+dc_reader *
+dc_reader_mem(const void *buf, size_t len)
+{
+	dc_reader *rd = reader_new();
+
+	rd->mem = buf;
+	rd->memlen = len;
+	return rd;
+}
+
+void
+dc_reader_free(dc_reader *rd)
+{
+	if (rd == NULL)
+		return;
+	if (rd->has_pending)
+		dc_record_free(&rd->pending);
+	msgpack_unpacker_destroy(&rd->up);
+	free(rd);
+}
+
+uint64_t
+dc_reader_offset(const dc_reader *rd)
+{
+	return rd->done;
+}
+
+uint64_t
+dc_reader_count(const dc_reader *rd)
+{
+	return rd->count;
+}
+
+/* feed: more bytes into the unpacker; 0 at end of input, -1 on error. */
+static int
+feed(dc_reader *rd)
+{
+	size_t want = CHUNK, got;
+	uint64_t pending = rd->fed - rd->done;
+	uint64_t maxbytes = (uint64_t)dc_limit_elems() * 16 + (1 << 20);
+
+	if (pending > maxbytes) {
+		rd->err = DC_ELIMIT;
+		return -1;
+	}
+	if (!msgpack_unpacker_reserve_buffer(&rd->up, want)) {
+		rd->err = DC_ENOMEM;
+		return -1;
+	}
+	if (rd->f) {
+		got = fread(msgpack_unpacker_buffer(&rd->up), 1, want, rd->f);
+		if (got == 0 && ferror(rd->f)) {
+			rd->err = DC_EIO;
+			return -1;
+		}
+	} else {
+		got = rd->memlen - rd->mempos;
+		if (got > want)
+			got = want;
+		memcpy(msgpack_unpacker_buffer(&rd->up), rd->mem + rd->mempos, got);
+		rd->mempos += got;
+	}
+	if (got == 0)
+		return 0;
+	msgpack_unpacker_buffer_consumed(&rd->up, got);
+	rd->fed += got;
+	return 1;
+}
+
+int
+dc_read(dc_reader *rd, dc_record *r)
+{
+	msgpack_unpacked res;
+	msgpack_unpack_return ret;
+	const msgpack_object *kind;
+
+	memset(r, 0, sizeof *r);
+	if (rd->err)
+		return rd->err;
+	msgpack_unpacked_init(&res);
+	for (;;) {
+		ret = msgpack_unpacker_next(&rd->up, &res);
+		if (ret == MSGPACK_UNPACK_SUCCESS)
+			break;
+		if (ret == MSGPACK_UNPACK_NOMEM_ERROR) {
+			rd->err = DC_ENOMEM;
+			goto fail;
+		}
+		if (ret != MSGPACK_UNPACK_CONTINUE) {
+			rd->err = DC_EMALFORMED;
+			goto fail;
+		}
+		switch (feed(rd)) {
+		case -1:
+			goto fail;
+		case 0:
+			rd->err = rd->fed > rd->done ? DC_ETRUNC : DC_EEOF;
+			goto fail;
+		}
+	}
+	rd->done = rd->fed - (rd->up.used - rd->up.off);   /* bytes not yet parsed */
+	kind = map_get(&res.data, "kind");
+	if (kind == NULL || kind->type != MSGPACK_OBJECT_STR || kind->via.str.size >= sizeof r->kind ||
+	    kind->via.str.size == 0) {
+		rd->err = DC_ENOTREC;
+		goto fail;
+	}
+	memcpy(r->kind, kind->via.str.ptr, kind->via.str.size);
+	r->kind[kind->via.str.size] = '\0';
+	r->map = res.data;
+	r->zone = msgpack_unpacked_release_zone(&res);
+	msgpack_unpacked_destroy(&res);
+	rd->count++;
+	return DC_OK;
+fail:
+	msgpack_unpacked_destroy(&res);
+	return rd->err;
+}
+
+static int
+check_header(const dc_record *r)
+{
+	int64_t v;
+
+	if (strcmp(r->kind, "dcsep") != 0)
+		return DC_ENOHEADER;
+	if (dc_rec_int(r, "version", &v) != DC_OK)
+		return DC_ENOHEADER;
+	if (v != DC_STREAM_VERSION)
+		return DC_EVERSION;
+	return DC_OK;
+}
+
+int
+dc_read_header(dc_reader *rd, dc_record *hdr)
+{
+	int err = dc_read(rd, hdr);
+
+	if (err == DC_ENOTREC || err == DC_EEOF)
+		err = err == DC_EEOF ? DC_EEMPTY : DC_ENOHEADER;
+	else if (err == DC_OK && (err = check_header(hdr)) != DC_OK)
+		dc_record_free(hdr);
+	if (err != DC_OK)
+		rd->err = err;
+	return err;
+}
+
+static void
+utt_push(dc_utt *u, dc_record *r)
+{
+	if (u->n == u->cap) {
+		u->cap = u->cap ? 2 * u->cap : 8;
+		u->recs = dc_xrealloc(u->recs, (size_t)u->cap * sizeof *u->recs);
+	}
+	u->recs[u->n++] = *r;
+	memset(r, 0, sizeof *r);
+}
+
+int
+dc_read_utt(dc_reader *rd, dc_utt *u)
+{
+	dc_record r;
+	int err;
+
+	dc_utt_clear(u);
+	/* the first record: the pending "utt", or the next one that is not a header */
+	if (rd->has_pending) {
+		r = rd->pending;
+		rd->has_pending = 0;
+	} else {
+		for (;;) {
+			if ((err = dc_read(rd, &r)) != DC_OK)
+				return err;
+			if (strcmp(r.kind, "dcsep") != 0)
+				break;
+			err = check_header(&r);   /* concatenated streams: a later header */
+			dc_record_free(&r);
+			if (err != DC_OK)
+				return rd->err = err;
+		}
+	}
+	if (strcmp(r.kind, "utt") != 0) {
+		dc_record_free(&r);
+		return rd->err = DC_EORDER;
+	}
+	utt_push(u, &r);
+	for (;;) {
+		err = dc_read(rd, &r);
+		if (err == DC_EEOF)
+			return DC_OK;
+		if (err != DC_OK)
+			return err;
+		if (strcmp(r.kind, "dcsep") == 0) {
+			err = check_header(&r);
+			dc_record_free(&r);
+			if (err != DC_OK)
+				return rd->err = err;
+			continue;
+		}
+		if (strcmp(r.kind, "utt") == 0) {
+			rd->pending = r;
+			rd->has_pending = 1;
+			return DC_OK;
+		}
+		utt_push(u, &r);
+	}
+}
+
+dc_record *
+dc_utt_find(const dc_utt *u, const char *kind)
+{
+	int i;
+
+	for (i = u->n - 1; i >= 0; i--)
+		if (strcmp(u->recs[i].kind, kind) == 0)
+			return &u->recs[i];
+	return NULL;
+}
+
+int
+dc_utt_id(const dc_utt *u, char *buf, size_t n)
+{
+	if (u->n == 0)
+		return DC_EMISSING;
+	return dc_rec_str(&u->recs[0], "id", buf, n);
+}
+
+void
+dc_utt_drop(dc_utt *u, const char *kind)
+{
+	int i, j = 0;
+
+	for (i = 0; i < u->n; i++) {
+		if (strcmp(u->recs[i].kind, kind) == 0)
+			dc_record_free(&u->recs[i]);
+		else
+			u->recs[j++] = u->recs[i];
+	}
+	u->n = j;
+}
+
+void
+dc_utt_clear(dc_utt *u)
+{
+	int i;
+
+	for (i = 0; i < u->n; i++)
+		dc_record_free(&u->recs[i]);
+	u->n = 0;
+}
+
+void
+dc_utt_free(dc_utt *u)
+{
+	dc_utt_clear(u);
+	free(u->recs);
+	memset(u, 0, sizeof *u);
+}
+
+/* ---------------------------------------------------------------- writer */
+
+static int
+writer_cb(void *data, const char *buf, size_t len)
+{
+	dc_writer *w = data;
+
+	if (w->err)
+		return -1;
+	if (w->sb)
+		return msgpack_sbuffer_write(w->sb, buf, len);
+	if (fwrite(buf, 1, len, w->f) != len) {
+		w->err = DC_EIO;
+		w->errnum = errno;
+		return -1;
+	}
+	return 0;
+}
+
+dc_writer *
+dc_writer_file(FILE *f)
+{
+	dc_writer *w = dc_xcalloc(1, sizeof *w);
+
+	w->f = f;
+	msgpack_packer_init(&w->pk, w, writer_cb);
+	return w;
+}
+
+dc_writer *
+dc_writer_mem(void)
+{
+	dc_writer *w = dc_xcalloc(1, sizeof *w);
+
+	w->sb = msgpack_sbuffer_new();
+	msgpack_packer_init(&w->pk, w, writer_cb);
+	return w;
+}
+
+const void *
+dc_writer_buf(const dc_writer *w, size_t *len)
+{
+	*len = w->sb ? w->sb->size : 0;
+	return w->sb ? w->sb->data : NULL;
+}
+
+int
+dc_writer_error(const dc_writer *w)
+{
+	return w->err;
+}
+
+int
+dc_writer_close(dc_writer *w)
+{
+	int err;
+
+	if (w->f && !w->err && fflush(w->f) != 0) {
+		w->err = DC_EIO;
+		w->errnum = errno;
+	}
+	err = w->err;
+	if (err == DC_EIO)
+		errno = w->errnum;
+	if (w->sb)
+		msgpack_sbuffer_free(w->sb);
+	free(w);
+	return err;
+}
+
+static void
+pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t n = strlen(s);
+
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+int
+dc_write_header(dc_writer *w, const dc_record *in, const char *tool)
+{
+	const msgpack_object *h = in ? dc_rec_get(in, "history") : NULL;
+	uint32_t i, nh = 0;
+
+	if (h && h->type == MSGPACK_OBJECT_ARRAY)
+		for (i = 0; i < h->via.array.size; i++)
+			nh += h->via.array.ptr[i].type == MSGPACK_OBJECT_STR;
+	msgpack_pack_map(&w->pk, 3);
+	pack_str(&w->pk, "kind");
+	pack_str(&w->pk, "dcsep");
+	pack_str(&w->pk, "version");
+	msgpack_pack_int(&w->pk, DC_STREAM_VERSION);
+	pack_str(&w->pk, "history");
+	msgpack_pack_array(&w->pk, nh + 1);
+	if (nh)
+		for (i = 0; i < h->via.array.size; i++)
+			if (h->via.array.ptr[i].type == MSGPACK_OBJECT_STR)
+				msgpack_pack_object(&w->pk, h->via.array.ptr[i]);
+	pack_str(&w->pk, tool);
+	return w->err;
+}
+
+int
+dc_write_record(dc_writer *w, const dc_record *r)
+{
+	msgpack_pack_object(&w->pk, r->map);
+	return w->err;
+}
+
+int
+dc_write_utt(dc_writer *w, const dc_utt *u)
+{
+	int i;
+
+	for (i = 0; i < u->n; i++)
+		dc_write_record(w, &u->recs[i]);
+	return w->err;
+}
+
+void
+dc_recb_init(dc_recb *b, const char *kind)
+{
+	memset(b, 0, sizeof *b);
+	b->kind = kind;
+}
+
+static void *
+recb_add(dc_recb *b, const char *key, int type)
+{
+	if (b->n == DC_MAXFIELDS) {
+		fprintf(stderr, "dcsep: record '%s' has more than %d fields\n", b->kind, DC_MAXFIELDS);
+		abort();
+	}
+	b->f[b->n].key = key;
+	b->f[b->n].type = type;
+	return &b->f[b->n++];
+}
+
+void
+dc_recb_int(dc_recb *b, const char *key, int64_t v)
+{
+	recb_add(b, key, DC_FINT);
+	b->f[b->n - 1].i = v;
+}
+
+void
+dc_recb_num(dc_recb *b, const char *key, double v)
+{
+	recb_add(b, key, DC_FNUM);
+	b->f[b->n - 1].f = v;
+}
+
+void
+dc_recb_str(dc_recb *b, const char *key, const char *v)
+{
+	recb_add(b, key, DC_FSTR);
+	b->f[b->n - 1].s = v;
+}
+
+void
+dc_recb_tensor(dc_recb *b, const dc_tensor *t)
+{
+	recb_add(b, "data", DC_FTENSOR);
+	b->f[b->n - 1].t = t;
+}
+
+static void
+pack_recb(msgpack_packer *pk, const dc_recb *b)
+{
+	int i, j, nkeys = 1;
+
+	for (i = 0; i < b->n; i++)
+		nkeys += b->f[i].type == DC_FTENSOR ? 3 : 1;
+	msgpack_pack_map(pk, (size_t)nkeys);
+	pack_str(pk, "kind");
+	pack_str(pk, b->kind);
+	for (i = 0; i < b->n; i++) {
+		const dc_tensor *t = b->f[i].t;
+		switch (b->f[i].type) {
+		case DC_FINT:
+			pack_str(pk, b->f[i].key);
+			msgpack_pack_int64(pk, b->f[i].i);
+			break;
+		case DC_FNUM:
+			pack_str(pk, b->f[i].key);
+			msgpack_pack_double(pk, b->f[i].f);
+			break;
+		case DC_FSTR:
+			pack_str(pk, b->f[i].key);
+			pack_str(pk, b->f[i].s);
+			break;
+		case DC_FTENSOR: {
+			size_t nb = (size_t)dc_tensor_count(t) * dc_dtype_size(t->dtype);
+			pack_str(pk, "dtype");
+			pack_str(pk, dc_dtype_name(t->dtype));
+			pack_str(pk, "shape");
+			msgpack_pack_array(pk, (size_t)t->ndim);
+			for (j = 0; j < t->ndim; j++)
+				msgpack_pack_int64(pk, t->shape[j]);
+			pack_str(pk, "data");
+			msgpack_pack_bin(pk, nb);
+			msgpack_pack_bin_body(pk, t->data, nb);
+			break;
+		}
+		}
+	}
+}
+
+int
+dc_write_recb(dc_writer *w, const dc_recb *b)
+{
+	pack_recb(&w->pk, b);
+	return w->err;
+}
+
+int
+dc_recb_to_record(const dc_recb *b, dc_record *r)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	int err;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	pack_recb(&pk, b);
+	err = rec_from_bytes(r, sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+	return err;
+}
+
+int
+dc_utt_append(dc_utt *u, const dc_recb *b)
+{
+	dc_record r;
+	int err;
+
+	if ((err = dc_recb_to_record(b, &r)) != DC_OK)
+		return err;
+	utt_push(u, &r);
+	return DC_OK;
+}

@@ -1,0 +1,438 @@
+/*
+ * util.c: the error table, memory, tensors, atomic files, and the small helpers
+ * the tools share for messages and argument parsing.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "dc.h"
+
+/* ---------------------------------------------------------------- errors */
+
+static const char *const errtab[DC_NERR] = {
+	[DC_OK] = "success",
+	[DC_EEOF] = "end of stream",
+	[DC_EIO] = "input/output error",
+	[DC_ETRUNC] = "stream truncated inside a record",
+	[DC_EMALFORMED] = "malformed stream (not msgpack)",
+	[DC_ENOTREC] = "not a dcsep record (a map with a \"kind\")",
+	[DC_ENOHEADER] = "not a dcsep stream (no header record)",
+	[DC_EVERSION] = "unsupported stream version",
+	[DC_EORDER] = "record outside an utterance",
+	[DC_EKEY] = "required key missing or of the wrong type",
+	[DC_EDTYPE] = "unknown or unexpected dtype",
+	[DC_ESHAPE] = "shape does not match the data",
+	[DC_ELIMIT] = "record larger than the element limit (see DC_MAX_ELEMS)",
+	[DC_ENONFINITE] = "NaN or Inf in the data",
+	[DC_ENOMEM] = "out of memory",
+	[DC_EAUDIO] = "cannot read or write the audio",
+	[DC_ERESAMPLE] = "resampling failed",
+	[DC_EPARAM] = "parameter out of range",
+	[DC_EMISSING] = "utterance lacks a record this tool needs",
+	[DC_EMODEL] = "malformed or incompatible model",
+	[DC_EEMPTY] = "empty stream",
+};
+
+const char *
+dc_strerror(int err)
+{
+	if (err < 0 || err >= DC_NERR || errtab[err] == NULL)
+		return "unknown error";
+	return errtab[err];
+}
+
+/* ---------------------------------------------------------------- memory */
+
+static _Noreturn void
+oom(size_t n)
+{
+	fprintf(stderr, "%s: out of memory allocating %zu bytes\n", dc_prog(), n);
+	abort();
+}
+
+void *
+dc_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom(n);
+	return p;
+}
+
+void *
+dc_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		oom(n * size);
+	return p;
+}
+
+void *
+dc_xrealloc(void *p, size_t n)
+{
+	if ((p = realloc(p, n ? n : 1)) == NULL)
+		oom(n);
+	return p;
+}
+
+char *
+dc_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(dc_xmalloc(n), s, n);
+}
+
+int64_t
+dc_limit_elems(void)
+{
+	const char *s = getenv("DC_MAX_ELEMS");
+	int64_t v;
+
+	if (s && dc_parse_int(s, 1, INT64_C(1) << 40, &v) == DC_OK)
+		return v;
+	return INT64_C(1) << 28;
+}
+
+/* ---------------------------------------------------------------- tensors */
+
+static const struct {
+	const char *name;
+	size_t size;
+} dtypes[] = {
+	[DC_NONE] = { "none", 0 },
+	[DC_F32] = { "float32", 4 },
+	[DC_C64] = { "complex64", 8 },
+	[DC_I32] = { "int32", 4 },
+	[DC_U8] = { "uint8", 1 },
+	[DC_F64] = { "float64", 8 },
+	[DC_I16] = { "int16", 2 },
+};
+#define NDTYPES ((int)(sizeof dtypes / sizeof dtypes[0]))
+
+size_t
+dc_dtype_size(int dtype)
+{
+	return dtype > 0 && dtype < NDTYPES ? dtypes[dtype].size : 0;
+}
+
+const char *
+dc_dtype_name(int dtype)
+{
+	return dtype > 0 && dtype < NDTYPES ? dtypes[dtype].name : "none";
+}
+
+int
+dc_dtype_parse(const char *s, size_t len)
+{
+	int i;
+
+	for (i = 1; i < NDTYPES; i++)
+		if (strlen(dtypes[i].name) == len && memcmp(dtypes[i].name, s, len) == 0)
+			return i;
+	return DC_NONE;
+}
+
+int64_t
+dc_tensor_count(const dc_tensor *t)
+{
+	int64_t n = 1;
+	int i;
+
+	for (i = 0; i < t->ndim; i++)
+		n *= t->shape[i];
+	return t->ndim ? n : 0;
+}
+
+int
+dc_tensor_alloc(dc_tensor *t, int dtype, int ndim, const int64_t *shape)
+{
+	int64_t n = 1, lim = dc_limit_elems();
+	size_t bytes;
+	int i;
+
+	memset(t, 0, sizeof *t);
+	if (ndim < 1 || ndim > DC_MAXDIM || dc_dtype_size(dtype) == 0)
+		return DC_EPARAM;
+	for (i = 0; i < ndim; i++) {
+		if (shape[i] < 0)
+			return DC_ESHAPE;
+		if (shape[i] && n > lim / shape[i])
+			return DC_ELIMIT;
+		n *= shape[i];
+		t->shape[i] = shape[i];
+	}
+	t->dtype = dtype;
+	t->ndim = ndim;
+	bytes = (size_t)n * dc_dtype_size(dtype);
+	if (bytes) {
+		size_t rounded = (bytes + 63) & ~(size_t)63;
+		if ((t->data = aligned_alloc(64, rounded)) == NULL) {
+			memset(t, 0, sizeof *t);
+			return DC_ENOMEM;
+		}
+		memset(t->data, 0, rounded);
+	}
+	return DC_OK;
+}
+
+void
+dc_tensor_free(dc_tensor *t)
+{
+	free(t->data);
+	memset(t, 0, sizeof *t);
+}
+
+int
+dc_tensor_finite(const dc_tensor *t)
+{
+	int64_t i, n = dc_tensor_count(t);
+
+	switch (t->dtype) {
+	case DC_F32:
+	case DC_C64: {
+		const float *p = t->data;
+		if (t->dtype == DC_C64)
+			n *= 2;
+		for (i = 0; i < n; i++)
+			if (!isfinite(p[i]))
+				return DC_ENONFINITE;
+		break;
+	}
+	case DC_F64: {
+		const double *p = t->data;
+		for (i = 0; i < n; i++)
+			if (!isfinite(p[i]))
+				return DC_ENONFINITE;
+		break;
+	}
+	}
+	return DC_OK;
+}
+
+/* ---------------------------------------------------------------- files */
+
+FILE *
+dc_atomic_open(dc_atomic *a, const char *path)
+{
+	size_t n = strlen(path) + 32;
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	struct stat st;
+
+	memset(a, 0, sizeof *a);
+	/* a device or a pipe (/dev/full, /dev/stdout) is written in place, never replaced */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		a->f = fopen(path, "wb");
+		return a->f;
+	}
+	a->path = dc_xstrdup(path);
+	a->tmp = dc_xmalloc(n);
+	/* the temporary file lies beside the target, so rename(2) stays on one file system */
+	snprintf(a->tmp, n, "%.*s.dc-tmp-XXXXXX", slash ? (int)(slash - path + 1) : 0, path);
+	if ((fd = mkstemp(a->tmp)) >= 0) {
+		mode_t um = umask(0);       /* mkstemp makes 0600: give the file the usual mode */
+		umask(um);
+		fchmod(fd, 0666 & ~um);
+	}
+	if (fd < 0 || (a->f = fdopen(fd, "wb")) == NULL) {
+		int e = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(a->tmp);
+		}
+		free(a->path);
+		free(a->tmp);
+		memset(a, 0, sizeof *a);
+		errno = e;
+		return NULL;
+	}
+	return a->f;
+}
+
+int
+dc_atomic_commit(dc_atomic *a)
+{
+	int err = DC_OK, e = 0;
+
+	if (a->f && dc_fclose_checked(a->f) != DC_OK) {
+		e = errno;
+		err = DC_EIO;
+	}
+	a->f = NULL;
+	if (err == DC_OK && a->tmp && rename(a->tmp, a->path) != 0) {
+		e = errno;
+		err = DC_EIO;
+	}
+	if (err != DC_OK && a->tmp)
+		unlink(a->tmp);
+	free(a->path);
+	free(a->tmp);
+	memset(a, 0, sizeof *a);
+	errno = e;
+	return err;
+}
+
+void
+dc_atomic_abort(dc_atomic *a)
+{
+	if (a->f)
+		fclose(a->f);
+	if (a->tmp)
+		unlink(a->tmp);
+	free(a->path);
+	free(a->tmp);
+	memset(a, 0, sizeof *a);
+}
+
+int
+dc_fclose_checked(FILE *f)
+{
+	int bad = fflush(f) != 0 || ferror(f);
+	int e = errno;
+
+	if (fclose(f) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	errno = e;
+	return bad ? DC_EIO : DC_OK;
+}
+
+/* ---------------------------------------------------------------- tools */
+
+static const char *prog = "dcsep";
+
+void
+dc_setprog(const char *argv0)
+{
+	const char *s = strrchr(argv0, '/');
+
+	prog = s ? s + 1 : argv0;
+}
+
+const char *
+dc_prog(void)
+{
+	return prog;
+}
+
+static void
+vwarn(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+dc_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+void
+dc_errx(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+void
+dc_usage_exit(const char *usage)
+{
+	fprintf(stderr, "usage: %s %s\n", prog, usage);
+	exit(2);
+}
+
+int
+dc_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *v)
+{
+	char *end;
+	long long x;
+
+	errno = 0;
+	x = strtoll(s, &end, 10);
+	if (end == s || *end != '\0' || errno == ERANGE || x < lo || x > hi)
+		return DC_EPARAM;
+	*v = x;
+	return DC_OK;
+}
+
+int
+dc_parse_num(const char *s, double lo, double hi, double *v)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(s, &end);
+	if (end == s || *end != '\0' || errno == ERANGE || !isfinite(x) || x < lo || x > hi)
+		return DC_EPARAM;
+	*v = x;
+	return DC_OK;
+}
+
+FILE *
+dc_open_in(const char *path)
+{
+	if (path == NULL || strcmp(path, "-") == 0)
+		return stdin;
+	return fopen(path, "rb");
+}
+
+void
+dc_stream_fail(const char *what, dc_reader *rd, int err)
+{
+	if (err == DC_EIO)
+		dc_errx(1, "%s: %s", what, strerror(errno));
+	if (rd && (err == DC_ETRUNC || err == DC_EMALFORMED || err == DC_ENOTREC || err == DC_EORDER))
+		dc_errx(1, "%s: %s (record %llu, byte %llu)", what, dc_strerror(err),
+		    (unsigned long long)dc_reader_count(rd) + 1,
+		    (unsigned long long)dc_reader_offset(rd));
+	dc_errx(1, "%s: %s", what, dc_strerror(err));
+}
+
+void
+dc_writer_finish(dc_writer *w)
+{
+	int err = dc_writer_close(w);
+
+	if (err == DC_EIO)
+		dc_errx(1, "stdout: %s", strerror(errno));
+	if (err != DC_OK)
+		dc_errx(1, "stdout: %s", dc_strerror(err));
+	dc_finish_stdout();
+}
+
+void
+dc_stdout_not_tty(void)
+{
+	if (isatty(STDOUT_FILENO))
+		dc_errx(2, "stdout is a terminal: redirect it to a file or pipe it (dc-dump shows a stream)");
+}
+
+void
+dc_finish_stdout(void)
+{
+	if (dc_fclose_checked(stdout) != DC_OK)
+		dc_errx(1, "stdout: %s", strerror(errno));
+}

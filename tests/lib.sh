@@ -1,0 +1,45 @@
+# tests/lib.sh: helpers for the shell tests; sourced, with $ROOT, $T (a fresh
+# directory, also the working directory) and bin/ on PATH set by tests/run.sh.
+#
+#   pass NAME / fail NAME WHY       one check's outcome
+#   check NAME RC ERR CMD...        runs CMD (stdin from /dev/null unless redirected
+#                                   by the caller), stdout to $T/out, stderr to $T/err;
+#                                   passes if the exit status is RC and, unless ERR is
+#                                   '*', stderr is exactly ERR
+#   check_in NAME RC ERR INFILE CMD...   the same with stdin from INFILE
+#   same NAME GOT WANT              string equality
+#   num NAME GOT OP VALUE           numeric comparison with awk (OP: < <= > >= ==)
+set -u
+DATA="$ROOT/tests/data"
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+
+_check() {
+	name=$1 want_rc=$2 want_err=$3 in=$4
+	shift 4
+	"$@" <"$in" >"$T/out" 2>"$T/err"
+	rc=$?
+	err=$(cat "$T/err")
+	if [ "$rc" -ne "$want_rc" ]; then
+		fail "$name" "exit $rc, wanted $want_rc; stderr: $err"
+	elif [ "$want_err" != '*' ] && [ "$err" != "$want_err" ]; then
+		fail "$name" "stderr '$err', wanted '$want_err'"
+	else
+		pass "$name"
+	fi
+}
+check() { n=$1 r=$2 e=$3; shift 3; _check "$n" "$r" "$e" /dev/null "$@"; }
+check_in() { n=$1 r=$2 e=$3 i=$4; shift 4; _check "$n" "$r" "$e" "$i" "$@"; }
+
+same() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', wanted '$3'"; fi
+}
+
+num() {
+	if awk -v a="$2" -v b="$4" "BEGIN { exit !((a + 0) $3 (b + 0)) }"; then
+		pass "$1 ($2 $3 $4)"
+	else
+		fail "$1" "$2 is not $3 $4"
+	fi
+}

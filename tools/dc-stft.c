@@ -1,0 +1,145 @@
+/*
+ * dc-stft: audio files in, a dcsep stream of STFTs out (formats/stream.md).
+ *
+ * Each input file becomes one utterance: a "utt" record and a "stft" record
+ * (complex64, T x F). Input in any format libsndfile reads is mixed down to mono
+ * and resampled to the analysis rate, and the tool says so on stderr.
+ */
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dc.h"
+
+static const char usage[] = "[-r rate] [-n nfft] [-s hop] [-w window] [-i id] [file ...]";
+
+static void
+help(void)
+{
+	printf("usage: dc-stft %s\n"
+	    "Short-time Fourier transform of audio files into a dcsep stream on stdout.\n"
+	    "  -r rate    analysis sample rate in Hz; input is resampled to it (8000)\n"
+	    "  -n nfft    window and FFT length in samples, even (256)\n"
+	    "  -s hop     hop in samples, at most nfft/2 (64)\n"
+	    "  -w window  sqrt-hann or hann (sqrt-hann)\n"
+	    "  -i id      utterance id (default: the file name without directory and extension)\n"
+	    "  -h         this help\n"
+	    "With no file, or '-', reads stdin. See dc-stft(1).\n", usage);
+}
+
+/* file_id: "dir/mix01.wav" -> "mix01"; "-" -> "stdin". */
+static void
+file_id(const char *path, char *buf, size_t n)
+{
+	const char *b = strrchr(path, '/'), *dot;
+
+	b = b ? b + 1 : path;
+	if (strcmp(path, "-") == 0)
+		b = "stdin";
+	dot = strrchr(b, '.');
+	snprintf(buf, n, "%.*s", dot && dot != b ? (int)(dot - b) : (int)strlen(b), b);
+}
+
+int
+main(int argc, char **argv)
+{
+	dc_stft_params p;
+	dc_writer *w;
+	const char *id = NULL;
+	int64_t v;
+	int c, i, err, nfiles;
+	static char *stdin_only[] = { "-" };
+	char **files;
+
+	dc_setprog(argv[0]);
+	dc_stft_defaults(&p);
+	while ((c = getopt(argc, argv, "r:n:s:w:i:h")) != -1) {
+		switch (c) {
+		case 'r':
+			if (dc_parse_int(optarg, 1, 1000000, &v))
+				dc_errx(2, "-r: sample rate must be an integer from 1 to 1000000: %s", optarg);
+			p.rate = v;
+			break;
+		case 'n':
+			if (dc_parse_int(optarg, 4, 65536, &v) || v % 2)
+				dc_errx(2, "-n: nfft must be an even integer from 4 to 65536: %s", optarg);
+			p.nfft = v;
+			break;
+		case 's':
+			if (dc_parse_int(optarg, 1, 32768, &v))
+				dc_errx(2, "-s: hop must be a positive integer: %s", optarg);
+			p.hop = v;
+			break;
+		case 'w':
+			if (strcmp(optarg, "sqrt-hann") && strcmp(optarg, "hann"))
+				dc_errx(2, "-w: window must be sqrt-hann or hann: %s", optarg);
+			snprintf(p.window, sizeof p.window, "%s", optarg);
+			break;
+		case 'i':
+			id = optarg;
+			break;
+		case 'h':
+			help();
+			return 0;
+		default:
+			dc_usage_exit(usage);
+		}
+	}
+	if (p.hop > p.nfft / 2)
+		dc_errx(2, "-s: hop %lld is more than nfft/2 = %lld", (long long)p.hop, (long long)(p.nfft / 2));
+	files = argc > optind ? argv + optind : stdin_only;
+	nfiles = argc > optind ? argc - optind : 1;
+	if (id && nfiles > 1)
+		dc_errx(2, "-i: an id for one file only, not %d", nfiles);
+
+	dc_stdout_not_tty();
+	w = dc_writer_file(stdout);
+	dc_write_header(w, NULL, "dc-stft");
+	for (i = 0; i < nfiles; i++) {
+		const char *path = files[i];
+		dc_audio_info info;
+		dc_tensor X, xt;
+		dc_recb b;
+		float *x;
+		int64_t n;
+		char uid[256];
+
+		if ((err = dc_audio_read(path, (int)p.rate, &x, &n, &info)) != DC_OK)
+			dc_errx(1, "%s: %s", path, err == DC_EAUDIO ? dc_audio_errstr() : dc_strerror(err));
+		if (info.downmixed)
+			dc_warnx("%s: %d channels mixed down to mono", path, info.channels_in);
+		if (info.resampled)
+			dc_warnx("%s: resampled from %d Hz to %lld Hz", path, info.rate_in, (long long)p.rate);
+		xt.dtype = DC_F32;
+		xt.ndim = 1;
+		xt.shape[0] = n;
+		xt.data = x;
+		if (dc_tensor_finite(&xt) != DC_OK)
+			dc_errx(1, "%s: %s", path, dc_strerror(DC_ENONFINITE));
+		if (n == 0)
+			dc_errx(1, "%s: no samples", path);
+		p.samples = n;
+		if ((err = dc_stft(x, &p, &X)) != DC_OK)
+			dc_errx(1, "%s: %s", path, dc_strerror(err));
+		if (id)
+			snprintf(uid, sizeof uid, "%s", id);
+		else
+			file_id(path, uid, sizeof uid);
+		dc_recb_init(&b, "utt");
+		dc_recb_str(&b, "id", uid);
+		dc_recb_str(&b, "source", path);
+		dc_recb_int(&b, "rate", p.rate);
+		dc_recb_int(&b, "samples", n);
+		dc_write_recb(w, &b);
+		dc_recb_init(&b, "stft");
+		dc_recb_stft_params(&b, &p);
+		dc_recb_tensor(&b, &X);
+		dc_write_recb(w, &b);
+		dc_tensor_free(&X);
+		free(x);
+		if (dc_writer_error(w))
+			break;
+	}
+	dc_writer_finish(w);
+	return 0;
+}
