@@ -1,0 +1,321 @@
+/*
+ * test_stream.c: the stream reader and writer on memory buffers: round trips,
+ * pass-through identity, every truncation, garbage, bad tensors, the error table,
+ * and the STFT's exact inverse.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dc.h"
+#include "t.h"
+
+/* make_stream: header, then nutt utterances of a utt and a stft-like record. */
+static dc_writer *
+make_stream(int nutt)
+{
+	dc_writer *w = dc_writer_mem();
+	int64_t shape[2] = { 3, 5 };
+	dc_tensor t;
+	dc_recb b;
+	int u, i;
+	char id[16];
+
+	dc_write_header(w, NULL, "test");
+	for (u = 0; u < nutt; u++) {
+		snprintf(id, sizeof id, "u%d", u);
+		dc_recb_init(&b, "utt");
+		dc_recb_str(&b, "id", id);
+		dc_recb_int(&b, "rate", 8000);
+		dc_recb_int(&b, "samples", 100);
+		dc_write_recb(w, &b);
+		dc_tensor_alloc(&t, DC_F32, 2, shape);
+		for (i = 0; i < 15; i++)
+			((float *)t.data)[i] = (float)(u * 100 + i) * 0.5f;
+		dc_recb_init(&b, "thing");
+		dc_recb_num(&b, "x", 1.25);
+		dc_recb_tensor(&b, &t);
+		dc_write_recb(w, &b);
+		dc_tensor_free(&t);
+	}
+	return w;
+}
+
+static void
+test_roundtrip(void)
+{
+	dc_writer *w = make_stream(3);
+	size_t len;
+	const void *buf = dc_writer_buf(w, &len);
+	dc_reader *rd = dc_reader_mem(buf, len);
+	dc_record hdr;
+	dc_utt u = { 0 };
+	dc_tensor t;
+	double x;
+	char id[16];
+	int n = 0, ok = 1, err;
+
+	T_EQ_INT("header reads", dc_read_header(rd, &hdr), DC_OK);
+	{
+		const msgpack_object *h = dc_rec_get(&hdr, "history");
+		T_OK("history has the tool", h && h->type == MSGPACK_OBJECT_ARRAY && h->via.array.size == 1 &&
+		    h->via.array.ptr[0].via.str.size == 4 && memcmp(h->via.array.ptr[0].via.str.ptr, "test", 4) == 0);
+	}
+	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
+		dc_record *r = dc_utt_find(&u, "thing");
+		char want[16];
+		snprintf(want, sizeof want, "u%d", n);
+		ok &= u.n == 2 && r != NULL && dc_utt_id(&u, id, sizeof id) == DC_OK && strcmp(id, want) == 0;
+		ok &= dc_rec_num(r, "x", &x) == DC_OK && x == 1.25;
+		ok &= dc_rec_tensor(r, &t) == DC_OK && t.shape[0] == 3 && t.shape[1] == 5 &&
+		    ((float *)t.data)[14] == (float)(n * 100 + 14) * 0.5f;
+		dc_tensor_free(&t);
+		n++;
+	}
+	T_EQ_INT("clean end after the last utterance", err, DC_EEOF);
+	T_EQ_INT("three utterances", n, 3);
+	T_OK("records, ids and tensors round-trip", ok);
+	T_EQ_INT("offset is the whole stream", (long long)dc_reader_offset(rd), (long long)len);
+	dc_record_free(&hdr);
+	dc_utt_free(&u);
+	dc_reader_free(rd);
+	dc_writer_close(w);
+}
+
+static void
+test_passthrough(void)
+{
+	dc_writer *w = make_stream(2), *w2 = dc_writer_mem();
+	size_t len, len2;
+	const void *buf = dc_writer_buf(w, &len);
+	dc_reader *rd = dc_reader_mem(buf, len);
+	dc_record r;
+
+	while (dc_read(rd, &r) == DC_OK) {
+		dc_write_record(w2, &r);
+		dc_record_free(&r);
+	}
+	const void *buf2 = dc_writer_buf(w2, &len2);
+	T_OK("pass-through is byte for byte", len == len2 && memcmp(buf, buf2, len) == 0);
+	dc_reader_free(rd);
+	dc_writer_close(w);
+	dc_writer_close(w2);
+}
+
+/* read_all: reads a whole stream by utterances; returns the first error or DC_EEOF. */
+static int
+read_all(const void *buf, size_t len)
+{
+	dc_reader *rd = dc_reader_mem(buf, len);
+	dc_record hdr;
+	dc_utt u = { 0 };
+	int err = dc_read_header(rd, &hdr);
+
+	if (err == DC_OK) {
+		dc_record_free(&hdr);
+		while ((err = dc_read_utt(rd, &u)) == DC_OK)
+			;
+	}
+	dc_utt_free(&u);
+	dc_reader_free(rd);
+	return err;
+}
+
+static void
+test_truncation(void)
+{
+	dc_writer *w = make_stream(2);
+	size_t len, cut;
+	const char *buf = dc_writer_buf(w, &len);
+	int bad = 0;
+
+	T_EQ_INT("empty stream", read_all(buf, 0), DC_EEMPTY);
+	for (cut = 1; cut < len; cut++) {
+		int err = read_all(buf, cut);
+		/* a cut between records is a clean end of a shorter stream; anywhere else, truncation */
+		if (err != DC_ETRUNC && err != DC_EEOF)
+			bad++;
+	}
+	T_EQ_INT("every truncation is reported as such", bad, 0);
+	T_EQ_INT("truncated inside the last record", read_all(buf, len - 1), DC_ETRUNC);
+	dc_writer_close(w);
+}
+
+static void
+test_garbage(void)
+{
+	unsigned char buf[4096];
+	uint64_t s = 42;
+	int i, trial, ok = 1;
+
+	for (trial = 0; trial < 200; trial++) {
+		for (i = 0; i < (int)sizeof buf; i++) {
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			buf[i] = (unsigned char)(s >> 56);
+		}
+		ok &= read_all(buf, sizeof buf) != DC_OK;
+	}
+	T_OK("random bytes are refused, never read", ok);
+	{
+		/* a msgpack integer is not a record; a map without kind is not either */
+		static const char notrec[] = { 0x05 };
+		static const char nokind[] = { (char)0x81, (char)0xa1, 'a', 0x01 };
+		T_EQ_INT("a bare integer is not a header", read_all(notrec, 1), DC_ENOHEADER);
+		T_EQ_INT("a map without kind is not a header", read_all(nokind, 4), DC_ENOHEADER);
+	}
+}
+
+/* one_record: a stream of header, utt, and a record built by the caller. */
+static int
+tensor_error(const char *dtype, const int64_t *shape, int ndim, size_t nbytes)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	dc_reader *rd;
+	dc_record r;
+	dc_tensor t;
+	char *data = calloc(1, nbytes + 1);
+	int i, err;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 4);
+	msgpack_pack_str_with_body(&pk, "kind", 4);
+	msgpack_pack_str_with_body(&pk, "x", 1);
+	msgpack_pack_str_with_body(&pk, "dtype", 5);
+	msgpack_pack_str_with_body(&pk, dtype, strlen(dtype));
+	msgpack_pack_str_with_body(&pk, "shape", 5);
+	msgpack_pack_array(&pk, (size_t)ndim);
+	for (i = 0; i < ndim; i++)
+		msgpack_pack_int64(&pk, shape[i]);
+	msgpack_pack_str_with_body(&pk, "data", 4);
+	msgpack_pack_bin_with_body(&pk, data, nbytes);
+	rd = dc_reader_mem(sb.data, sb.size);
+	err = dc_read(rd, &r);
+	if (err == DC_OK) {
+		err = dc_rec_tensor(&r, &t);
+		dc_tensor_free(&t);
+		dc_record_free(&r);
+	}
+	dc_reader_free(rd);
+	msgpack_sbuffer_destroy(&sb);
+	free(data);
+	return err;
+}
+
+static void
+test_tensors(void)
+{
+	int64_t s2[2] = { 3, 4 }, huge[3] = { 1 << 20, 1 << 20, 1 << 20 }, neg[1] = { -1 };
+
+	T_EQ_INT("a good tensor", tensor_error("float32", s2, 2, 48), DC_OK);
+	T_EQ_INT("data shorter than the shape", tensor_error("float32", s2, 2, 44), DC_ESHAPE);
+	T_EQ_INT("unknown dtype", tensor_error("float128", s2, 2, 48), DC_EDTYPE);
+	T_EQ_INT("shape past the limit, before any allocation", tensor_error("float32", huge, 3, 8), DC_ELIMIT);
+	T_EQ_INT("negative dimension", tensor_error("float32", neg, 1, 0), DC_ESHAPE);
+	T_EQ_INT("five dimensions", tensor_error("uint8", (int64_t[5]){ 1, 1, 1, 1, 1 }, 5, 1), DC_ESHAPE);
+}
+
+static void
+test_errtab(void)
+{
+	int e, ok = 1;
+
+	for (e = 0; e < DC_NERR; e++)
+		ok &= strcmp(dc_strerror(e), "unknown error") != 0 && dc_strerror(e)[0] != '\0';
+	T_OK("every error code has a message", ok);
+	T_OK("out of range codes have one too", strcmp(dc_strerror(DC_NERR), "unknown error") == 0 &&
+	    strcmp(dc_strerror(-1), "unknown error") == 0);
+}
+
+static void
+test_concat_and_order(void)
+{
+	dc_writer *a = make_stream(2), *b = make_stream(1), *c = dc_writer_mem();
+	size_t la, lb, lc;
+	const char *ba = dc_writer_buf(a, &la), *bb = dc_writer_buf(b, &lb);
+	char *cat = malloc(la + lb);
+	dc_reader *rd;
+	dc_record hdr;
+	dc_utt u = { 0 };
+	dc_recb rb;
+	int n = 0;
+
+	memcpy(cat, ba, la);
+	memcpy(cat + la, bb, lb);
+	rd = dc_reader_mem(cat, la + lb);
+	dc_read_header(rd, &hdr);
+	while (dc_read_utt(rd, &u) == DC_OK)
+		n++;
+	T_EQ_INT("concatenated streams read as one", n, 3);
+	dc_record_free(&hdr);
+	dc_reader_free(rd);
+
+	dc_write_header(c, NULL, "test");
+	dc_recb_init(&rb, "stft");
+	dc_write_recb(c, &rb);
+	{
+		const char *bc = dc_writer_buf(c, &lc);
+		T_EQ_INT("a record before any utt", read_all(bc, lc), DC_EORDER);
+	}
+	dc_utt_free(&u);
+	free(cat);
+	dc_writer_close(a);
+	dc_writer_close(b);
+	dc_writer_close(c);
+}
+
+static void
+test_stft_inverse(void)
+{
+	static const int cfg[][2] = { { 256, 64 }, { 512, 128 }, { 256, 128 }, { 64, 16 } };
+	int c, lens[] = { 1, 100, 257, 8000 }, li;
+	uint64_t s = 7;
+
+	for (c = 0; c < 4; c++) {
+		for (li = 0; li < 4; li++) {
+			dc_stft_params p;
+			dc_tensor X;
+			int64_t n = lens[li], i;
+			float *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+			double e = 0, sig = 0;
+			char name[96];
+
+			for (i = 0; i < n; i++) {
+				s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+				x[i] = (float)((double)(s >> 11) / 9007199254740992.0 - 0.5);
+			}
+			dc_stft_defaults(&p);
+			p.nfft = cfg[c][0];
+			p.hop = cfg[c][1];
+			p.samples = n;
+			dc_stft(x, &p, &X);
+			dc_istft(X.data, X.shape[0], &p, y);
+			for (i = 0; i < n; i++) {
+				e += (double)(x[i] - y[i]) * (x[i] - y[i]);
+				sig += (double)x[i] * x[i];
+			}
+			snprintf(name, sizeof name, "istft(stft(x)) = x, nfft %d hop %d N %d: %.1f dB", cfg[c][0],
+			    cfg[c][1], lens[li], 10 * log10(e / sig + 1e-30));
+			T_OK(name, 10 * log10(e / sig + 1e-30) < -120 &&
+			    X.shape[0] == (n - 1 + p.nfft - p.hop) / p.hop + 1);
+			dc_tensor_free(&X);
+			free(x);
+			free(y);
+		}
+	}
+}
+
+int
+main(void)
+{
+	test_roundtrip();
+	test_passthrough();
+	test_truncation();
+	test_garbage();
+	test_tensors();
+	test_errtab();
+	test_concat_and_order();
+	test_stft_inverse();
+	return t_done();
+}
