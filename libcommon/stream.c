@@ -16,6 +16,7 @@
 #endif
 
 #define CHUNK (1 << 16)
+#define SCAN_DEPTH 32   /* deepest nesting a record may have */
 
 struct dc_reader {
 	FILE *f;                /* file source, or NULL */
@@ -29,6 +30,11 @@ struct dc_reader {
 	int eof;
 	dc_record pending;      /* look-ahead of dc_read_utt */
 	int has_pending;
+	struct scan {           /* how far the next object has been scanned */
+		uint64_t pos;   /* bytes of it accounted for (may run past what is buffered) */
+		int depth;
+		uint64_t left[SCAN_DEPTH];  /* elements still to come in each open container */
+	} sc;
 };
 
 struct dc_writer {
@@ -277,13 +283,6 @@ static int
 feed(dc_reader *rd)
 {
 	size_t want = CHUNK, got;
-	uint64_t pending = rd->fed - rd->done;
-	uint64_t maxbytes = (uint64_t)dc_limit_elems() * 16 + (1 << 20);
-
-	if (pending > maxbytes) {
-		rd->err = DC_ELIMIT;
-		return -1;
-	}
 	if (!msgpack_unpacker_reserve_buffer(&rd->up, want)) {
 		rd->err = DC_ENOMEM;
 		return -1;
@@ -308,6 +307,105 @@ feed(dc_reader *rd)
 	return 1;
 }
 
+static uint64_t
+be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/*
+ * scan: walks the buffered bytes of the next object without allocating, so that
+ * msgpack-c is only asked to unpack an object that is complete. A container can
+ * then claim no more elements than there are bytes, and a bin or str that claims
+ * more bytes than the limit is refused before they are read. Resumes where the
+ * last call stopped. Returns 1 when the object is complete, 0 when more bytes are
+ * needed, or -1 with rd->err set.
+ */
+static int
+scan(dc_reader *rd)
+{
+	struct scan *sc = &rd->sc;
+	const unsigned char *base = (const unsigned char *)rd->up.buffer + rd->up.off;
+	uint64_t avail = rd->up.used - rd->up.off;
+	uint64_t maxbytes = (uint64_t)dc_limit_elems() * 8 + (1 << 20);
+
+	for (;;) {
+		const unsigned char *p = base + sc->pos;
+		uint64_t hl, pl = 0, cnt = 0;
+		unsigned b;
+
+		if (sc->pos >= avail)
+			return 0;
+		b = p[0];
+		if (sc->pos == 0 && !(b >= 0x80 && b <= 0x8f) && b != 0xde && b != 0xdf) {
+			rd->err = DC_ENOTREC;       /* a record is a map */
+			return -1;
+		}
+		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+			hl = 1;
+		else if (b <= 0x8f)
+			hl = 1, cnt = 2 * (uint64_t)(b & 0x0f);
+		else if (b <= 0x9f)
+			hl = 1, cnt = b & 0x0f;
+		else if (b <= 0xbf)
+			hl = 1, pl = b & 0x1f;
+		else {
+			static const unsigned char hlen[32] = {
+				/* c0 */ 1, 0, 1, 1, 2, 3, 5, 3, 4, 6, 5, 9, 2, 3, 5, 9,
+				/* d0 */ 2, 3, 5, 9, 3, 4, 6, 10, 18, 2, 3, 5, 3, 5, 3, 5,
+			};
+			hl = hlen[b - 0xc0];
+			if (hl == 0) {
+				rd->err = DC_EMALFORMED;    /* 0xc1 is never used */
+				return -1;
+			}
+			if (sc->pos + hl > avail)
+				return 0;
+			switch (b) {
+			case 0xc4: case 0xc5: case 0xc6:        /* bin */
+				pl = be(p + 1, (int)hl - 1);
+				break;
+			case 0xc7: case 0xc8: case 0xc9:        /* ext: length, then type */
+				pl = be(p + 1, (int)hl - 2);
+				break;
+			case 0xd9: case 0xda: case 0xdb:        /* str */
+				pl = be(p + 1, (int)hl - 1);
+				break;
+			case 0xdc: case 0xdd:                   /* array */
+				cnt = be(p + 1, (int)hl - 1);
+				break;
+			case 0xde: case 0xdf:                   /* map */
+				cnt = 2 * be(p + 1, (int)hl - 1);
+				break;
+			}
+		}
+		if (sc->pos + hl > avail)
+			return 0;
+		sc->pos += hl + pl;
+		if (sc->pos > maxbytes) {
+			rd->err = DC_ELIMIT;
+			return -1;
+		}
+		if (cnt > 0) {
+			if (sc->depth == SCAN_DEPTH) {
+				rd->err = DC_EMALFORMED;
+				return -1;
+			}
+			sc->left[sc->depth++] = cnt;
+			continue;
+		}
+		/* an element is complete: close the containers it completes */
+		while (sc->depth > 0 && --sc->left[sc->depth - 1] == 0)
+			sc->depth--;
+		if (sc->depth == 0)
+			return sc->pos <= avail ? 1 : 0;
+	}
+}
+
 int
 dc_read(dc_reader *rd, dc_record *r)
 {
@@ -320,6 +418,19 @@ dc_read(dc_reader *rd, dc_record *r)
 		return rd->err;
 	msgpack_unpacked_init(&res);
 	for (;;) {
+		int sr = scan(rd);
+		if (sr < 0)
+			goto fail;
+		if (sr == 0) {
+			switch (feed(rd)) {
+			case -1:
+				goto fail;
+			case 0:
+				rd->err = rd->fed > rd->done ? DC_ETRUNC : DC_EEOF;
+				goto fail;
+			}
+			continue;
+		}
 		ret = msgpack_unpacker_next(&rd->up, &res);
 		if (ret == MSGPACK_UNPACK_SUCCESS)
 			break;
@@ -327,19 +438,12 @@ dc_read(dc_reader *rd, dc_record *r)
 			rd->err = DC_ENOMEM;
 			goto fail;
 		}
-		if (ret != MSGPACK_UNPACK_CONTINUE) {
-			rd->err = DC_EMALFORMED;
-			goto fail;
-		}
-		switch (feed(rd)) {
-		case -1:
-			goto fail;
-		case 0:
-			rd->err = rd->fed > rd->done ? DC_ETRUNC : DC_EEOF;
-			goto fail;
-		}
+		/* the scan found a whole object: msgpack-c must not want more of it */
+		rd->err = DC_EMALFORMED;
+		goto fail;
 	}
 	rd->done = rd->fed - (rd->up.used - rd->up.off);   /* bytes not yet parsed */
+	memset(&rd->sc, 0, sizeof rd->sc);
 	kind = map_get(&res.data, "kind");
 	if (kind == NULL || kind->type != MSGPACK_OBJECT_STR || kind->via.str.size >= sizeof r->kind ||
 	    kind->via.str.size == 0) {
