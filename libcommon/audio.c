@@ -220,6 +220,8 @@ dc_audio_write(const char *path, const float *x, int64_t frames, int channels, i
 	}
 	/* PCM: scale +-1.0 to full scale and clip instead of wrapping around */
 	sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	/* no PEAK chunk in float files: it holds a time stamp, and equal input must give equal bytes */
+	sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
 	put = sf_writef_float(sf, x, frames);
 	if (put != frames) {
 		set_err(sf_strerror(sf));
