@@ -333,6 +333,9 @@ scan(dc_reader *rd)
 	uint64_t avail = rd->up.used - rd->up.off;
 	uint64_t maxbytes = (uint64_t)dc_limit_elems() * 8 + (1 << 20);
 
+	/* every element already accounted for, only its last payload was short */
+	if (sc->depth == 0 && sc->pos > 0)
+		return sc->pos <= avail ? 1 : 0;
 	for (;;) {
 		const unsigned char *p = base + sc->pos;
 		uint64_t hl, pl = 0, cnt = 0;
