@@ -179,16 +179,87 @@ major_format(const char *path)
 	return SF_FORMAT_WAV;
 }
 
+/*
+ * membuf: a growable buffer that libsndfile writes through SF_VIRTUAL_IO. The
+ * file is built in memory and then copied out, because libsndfile refuses to
+ * write WAV (and most containers) to a pipe: it seeks back to patch the header.
+ */
+typedef struct {
+	unsigned char *p;
+	sf_count_t len, cap, pos;
+} membuf;
+
+static sf_count_t
+mb_len(void *u)
+{
+	return ((membuf *)u)->len;
+}
+
+static sf_count_t
+mb_seek(sf_count_t off, int whence, void *u)
+{
+	membuf *m = u;
+	sf_count_t to = whence == SEEK_SET ? off : whence == SEEK_CUR ? m->pos + off : m->len + off;
+
+	if (to < 0)
+		return -1;
+	return m->pos = to;
+}
+
+static sf_count_t
+mb_read(void *ptr, sf_count_t n, void *u)
+{
+	membuf *m = u;
+
+	if (m->pos >= m->len)
+		return 0;
+	if (n > m->len - m->pos)
+		n = m->len - m->pos;
+	memcpy(ptr, m->p + m->pos, (size_t)n);
+	m->pos += n;
+	return n;
+}
+
+static sf_count_t
+mb_write(const void *ptr, sf_count_t n, void *u)
+{
+	membuf *m = u;
+
+	if (m->pos + n > m->cap) {
+		sf_count_t cap = m->cap ? 2 * m->cap : 1 << 16;
+		while (cap < m->pos + n)
+			cap *= 2;
+		m->p = dc_xrealloc(m->p, (size_t)cap);
+		m->cap = cap;
+	}
+	if (m->pos > m->len)    /* a seek past the end leaves a hole of zeros */
+		memset(m->p + m->len, 0, (size_t)(m->pos - m->len));
+	memcpy(m->p + m->pos, ptr, (size_t)n);
+	m->pos += n;
+	if (m->pos > m->len)
+		m->len = m->pos;
+	return n;
+}
+
+static sf_count_t
+mb_tell(void *u)
+{
+	return ((membuf *)u)->pos;
+}
+
 int
 dc_audio_write(const char *path, const float *x, int64_t frames, int channels, int rate, int encoding)
 {
 	int tostdout = strcmp(path, "-") == 0;
 	int major = tostdout ? SF_FORMAT_WAV : major_format(path);
+	SF_VIRTUAL_IO vio = { mb_len, mb_seek, mb_read, mb_write, mb_tell };
+	membuf m = { 0 };
 	SF_INFO si;
 	SNDFILE *sf;
 	dc_atomic a;
+	FILE *f;
 	sf_count_t put;
-	int fd, err = DC_OK;
+	int err = DC_OK;
 
 	memset(&si, 0, sizeof si);
 	si.samplerate = rate;
@@ -203,19 +274,9 @@ dc_audio_write(const char *path, const float *x, int64_t frames, int channels, i
 		set_err("the file format does not take this encoding");
 		return DC_EAUDIO;
 	}
-	if (tostdout) {
-		fd = STDOUT_FILENO;
-	} else {
-		if (dc_atomic_open(&a, path) == NULL) {
-			snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
-			return DC_EAUDIO;
-		}
-		fd = fileno(a.f);
-	}
-	if ((sf = sf_open_fd(fd, SFM_WRITE, &si, 0)) == NULL) {
+	if ((sf = sf_open_virtual(&vio, SFM_WRITE, &si, &m)) == NULL) {
 		set_err(sf_strerror(NULL));
-		if (!tostdout)
-			dc_atomic_abort(&a);
+		free(m.p);
 		return DC_EAUDIO;
 	}
 	/* PCM: scale +-1.0 to full scale and clip instead of wrapping around */
@@ -227,15 +288,30 @@ dc_audio_write(const char *path, const float *x, int64_t frames, int channels, i
 		set_err(sf_strerror(sf));
 		err = DC_EAUDIO;
 	}
-	sf_write_sync(sf);
 	if (sf_close(sf) != 0 && err == DC_OK) {
 		set_err("closing the file failed");
 		err = DC_EAUDIO;
 	}
-	if (tostdout)
-		return err;
 	if (err != DC_OK) {
-		dc_atomic_abort(&a);
+		free(m.p);
+		return err;
+	}
+	/* the whole file is in memory: copy it out */
+	if (tostdout)
+		f = stdout;
+	else if ((f = dc_atomic_open(&a, path)) == NULL) {
+		snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
+		free(m.p);
+		return DC_EAUDIO;
+	}
+	if (fwrite(m.p, 1, (size_t)m.len, f) != (size_t)m.len || fflush(f) != 0)
+		err = DC_EAUDIO;
+	free(m.p);
+	if (tostdout || err != DC_OK) {
+		if (err != DC_OK)
+			snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
+		if (!tostdout)
+			dc_atomic_abort(&a);
 		return err;
 	}
 	if (dc_atomic_commit(&a) != DC_OK) {
