@@ -8,6 +8,7 @@
  * (full disk, a signal) never leaves a partial file under the final name.
  */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -283,7 +284,20 @@ dc_audio_write(const char *path, const float *x, int64_t frames, int channels, i
 	sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
 	/* no PEAK chunk in float files: it holds a time stamp, and equal input must give equal bytes */
 	sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
-	put = sf_writef_float(sf, x, frames);
+	if ((si.format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16) {
+		/* 16 bits converted here: libsndfile's clipping conversion rounds toward
+		 * -inf (-1e-5 becomes -1), so 16-bit audio would not come back bit-exact;
+		 * x * 32768 rounded to nearest is the inverse of its reading (s / 32768). */
+		size_t i, ns = (size_t)(frames * channels);
+		short *s = dc_xmalloc((ns ? ns : 1) * sizeof *s);
+		for (i = 0; i < ns; i++) {
+			double v = (double)x[i] * 32768.0;
+			s[i] = v >= 32767.0 ? 32767 : v <= -32768.0 ? -32768 : v == v ? (short)lrint(v) : 0;
+		}
+		put = sf_writef_short(sf, s, frames);
+		free(s);
+	} else
+		put = sf_writef_float(sf, x, frames);
 	if (put != frames) {
 		set_err(sf_strerror(sf));
 		err = DC_EAUDIO;
