@@ -1,0 +1,473 @@
+/*
+ * model.c: the model in memory (configuration, feature statistics, the flat
+ * parameter buffer, metadata, optional training state) and its file, specified in
+ * formats/model.md: one msgpack map, written atomically, validated on reading.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dc.h"
+#include "nn.h"
+
+#include <msgpack/fbuffer.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "model.c reads and writes float32 little-endian data in place: a little-endian host is needed"
+#endif
+
+#define MAGIC "dcsep-model"
+
+/* ---------------------------------------------------------------- memory */
+
+static float *
+falloc(size_t n)
+{
+	size_t bytes = ((n ? n : 1) * sizeof(float) + 63) & ~(size_t)63;
+	float *p = aligned_alloc(64, bytes);
+
+	if (p == NULL)
+		p = dc_xmalloc(bytes);
+	memset(p, 0, bytes);
+	return p;
+}
+
+/* model_alloc: buffers for the configuration c; parameters zero, mean 0, std 1. */
+static void
+model_alloc(dc_model *m, const dc_nn_config *c)
+{
+	int f;
+
+	memset(m, 0, sizeof *m);
+	m->cfg = *c;
+	m->nparams = dc_nn_nparams(c);
+	m->params = falloc(m->nparams);
+	dc_nn_point(&m->p, m->params, c);
+	m->feat_mean = falloc((size_t)c->F);
+	m->feat_std = falloc((size_t)c->F);
+	for (f = 0; f < c->F; f++)
+		m->feat_std[f] = 1.0f;
+}
+
+/* splitmix64: the generator of dc_model_new. */
+static uint64_t
+splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+int
+dc_model_new(dc_model *m, const dc_nn_config *c, uint64_t seed)
+{
+	uint64_t s = seed;
+	size_t i, nlstm;
+	float bl, bo;
+
+	memset(m, 0, sizeof *m);
+	if (dc_nn_config_check(c) != DC_OK)
+		return DC_EMODEL;
+	model_alloc(m, c);
+	nlstm = (size_t)(m->p.lin_w - m->params);
+	bl = 1.0f / sqrtf((float)c->H);
+	bo = 1.0f / sqrtf(2.0f * (float)c->H);
+	for (i = 0; i < m->nparams; i++) {
+		double u = (double)(splitmix64(&s) >> 11) * 0x1.0p-53;   /* [0, 1) */
+		float bound = i < nlstm ? bl : bo;
+		m->params[i] = (float)((2.0 * u - 1.0) * bound);
+	}
+	return DC_OK;
+}
+
+void
+dc_model_free(dc_model *m)
+{
+	int i;
+
+	free(m->params);
+	free(m->feat_mean);
+	free(m->feat_std);
+	free(m->adam_m);
+	free(m->adam_v);
+	free(m->train_state);
+	for (i = 0; i < m->nmeta; i++) {
+		free(m->meta[i].key);
+		free(m->meta[i].val);
+	}
+	free(m->meta);
+	memset(m, 0, sizeof *m);
+}
+
+void
+dc_model_meta_set(dc_model *m, const char *key, const char *val)
+{
+	int i;
+
+	for (i = 0; i < m->nmeta; i++)
+		if (strcmp(m->meta[i].key, key) == 0) {
+			free(m->meta[i].val);
+			m->meta[i].val = dc_xstrdup(val);
+			return;
+		}
+	m->meta = dc_xrealloc(m->meta, (size_t)(m->nmeta + 1) * sizeof *m->meta);
+	m->meta[m->nmeta].key = dc_xstrdup(key);
+	m->meta[m->nmeta].val = dc_xstrdup(val);
+	m->nmeta++;
+}
+
+const char *
+dc_model_meta_get(const dc_model *m, const char *key)
+{
+	int i;
+
+	for (i = 0; i < m->nmeta; i++)
+		if (strcmp(m->meta[i].key, key) == 0)
+			return m->meta[i].val;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- writing */
+
+static void
+pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t n = strlen(s);
+
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+static void
+pack_kint(msgpack_packer *pk, const char *key, int64_t v)
+{
+	pack_str(pk, key);
+	msgpack_pack_int64(pk, v);
+}
+
+static void
+pack_kfloats(msgpack_packer *pk, const char *key, const float *x, size_t n)
+{
+	pack_str(pk, key);
+	msgpack_pack_bin(pk, n * sizeof *x);
+	msgpack_pack_bin_body(pk, x, n * sizeof *x);
+}
+
+int
+dc_model_save(const dc_model *m, const char *path)
+{
+	const dc_nn_config *c = &m->cfg;
+	msgpack_packer pk;
+	dc_atomic a;
+	FILE *f;
+	int i, nt = dc_nn_ntensors(c), train = m->adam_m && m->adam_v;
+
+	if ((f = dc_atomic_open(&a, path)) == NULL)
+		return DC_EIO;
+	msgpack_packer_init(&pk, f, msgpack_fbuffer_write);
+	msgpack_pack_map(&pk, train ? 9 : 8);
+	pack_str(&pk, "magic");
+	pack_str(&pk, MAGIC);
+	pack_kint(&pk, "version", DC_MODEL_VERSION);
+	pack_str(&pk, "config");
+	msgpack_pack_map(&pk, 8);
+	pack_kint(&pk, "L", c->L);
+	pack_kint(&pk, "H", c->H);
+	pack_kint(&pk, "D", c->D);
+	pack_kint(&pk, "F", c->F);
+	pack_kint(&pk, "nfft", c->nfft);
+	pack_kint(&pk, "hop", c->hop);
+	pack_kint(&pk, "rate", c->rate);
+	pack_str(&pk, "window");
+	pack_str(&pk, c->window);
+	pack_kfloats(&pk, "feat_mean", m->feat_mean, (size_t)c->F);
+	pack_kfloats(&pk, "feat_std", m->feat_std, (size_t)c->F);
+	pack_str(&pk, "tensors");
+	msgpack_pack_array(&pk, (size_t)nt);
+	for (i = 0; i < nt; i++) {
+		char name[64];
+		int64_t shape[2];
+		size_t off;
+		int nd, j;
+		dc_nn_tensor(c, i, name, sizeof name, &nd, shape, &off);
+		msgpack_pack_array(&pk, 2);
+		pack_str(&pk, name);
+		msgpack_pack_array(&pk, (size_t)nd);
+		for (j = 0; j < nd; j++)
+			msgpack_pack_int64(&pk, shape[j]);
+	}
+	pack_kfloats(&pk, "params", m->params, m->nparams);
+	pack_str(&pk, "meta");
+	msgpack_pack_map(&pk, (size_t)m->nmeta);
+	for (i = 0; i < m->nmeta; i++) {
+		pack_str(&pk, m->meta[i].key);
+		pack_str(&pk, m->meta[i].val);
+	}
+	if (train) {
+		pack_str(&pk, "train");
+		msgpack_pack_map(&pk, 4);
+		pack_kint(&pk, "step", m->step);
+		pack_kfloats(&pk, "adam_m", m->adam_m, m->nparams);
+		pack_kfloats(&pk, "adam_v", m->adam_v, m->nparams);
+		pack_str(&pk, "state");
+		msgpack_pack_bin(&pk, m->train_state_len);
+		msgpack_pack_bin_body(&pk, m->train_state, m->train_state_len);
+	}
+	if (ferror(f)) {
+		int e = errno;
+		dc_atomic_abort(&a);
+		errno = e ? e : EIO;
+		return DC_EIO;
+	}
+	return dc_atomic_commit(&a);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static const msgpack_object *
+get(const msgpack_object *map, const char *key)
+{
+	uint32_t i;
+	size_t n = strlen(key);
+
+	if (map->type != MSGPACK_OBJECT_MAP)
+		return NULL;
+	for (i = 0; i < map->via.map.size; i++) {
+		const msgpack_object *k = &map->via.map.ptr[i].key;
+		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+		    memcmp(k->via.str.ptr, key, n) == 0)
+			return &map->via.map.ptr[i].val;
+	}
+	return NULL;
+}
+
+static int
+get_int(const msgpack_object *map, const char *key, int64_t lo, int64_t hi, int64_t *v)
+{
+	const msgpack_object *o = get(map, key);
+
+	if (o == NULL || o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > (uint64_t)hi ||
+	    (int64_t)o->via.u64 < lo)
+		return DC_EMODEL;
+	*v = (int64_t)o->via.u64;
+	return DC_OK;
+}
+
+static int
+get_str(const msgpack_object *map, const char *key, char *buf, size_t n)
+{
+	const msgpack_object *o = get(map, key);
+
+	if (o == NULL || o->type != MSGPACK_OBJECT_STR || o->via.str.size >= n)
+		return DC_EMODEL;
+	memcpy(buf, o->via.str.ptr, o->via.str.size);
+	buf[o->via.str.size] = '\0';
+	return DC_OK;
+}
+
+/* get_floats: n finite float32 from a bin of exactly 4n bytes. */
+static int
+get_floats(const msgpack_object *map, const char *key, float *x, size_t n)
+{
+	const msgpack_object *o = get(map, key);
+	size_t i;
+
+	if (o == NULL || o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != n * sizeof *x)
+		return DC_EMODEL;
+	memcpy(x, o->via.bin.ptr, n * sizeof *x);
+	for (i = 0; i < n; i++)
+		if (!isfinite(x[i]))
+			return DC_EMODEL;
+	return DC_OK;
+}
+
+static char *
+strdup_obj(const msgpack_object *o)
+{
+	char *s = dc_xmalloc(o->via.str.size + 1);
+
+	memcpy(s, o->via.str.ptr, o->via.str.size);
+	s[o->via.str.size] = '\0';
+	return s;
+}
+
+/* check_tensors: the "tensors" table, names and shapes, agrees with the config. */
+static int
+check_tensors(const msgpack_object *t, const dc_nn_config *c)
+{
+	int i, nt = dc_nn_ntensors(c);
+
+	if (t->type != MSGPACK_OBJECT_ARRAY || t->via.array.size != (uint32_t)nt)
+		return DC_EMODEL;
+	for (i = 0; i < nt; i++) {
+		const msgpack_object *e = &t->via.array.ptr[i], *nm, *sh;
+		char name[64];
+		int64_t shape[2];
+		size_t off;
+		int nd, j;
+		dc_nn_tensor(c, i, name, sizeof name, &nd, shape, &off);
+		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2)
+			return DC_EMODEL;
+		nm = &e->via.array.ptr[0];
+		sh = &e->via.array.ptr[1];
+		if (nm->type != MSGPACK_OBJECT_STR || nm->via.str.size != strlen(name) ||
+		    memcmp(nm->via.str.ptr, name, nm->via.str.size) != 0)
+			return DC_EMODEL;
+		if (sh->type != MSGPACK_OBJECT_ARRAY || sh->via.array.size != (uint32_t)nd)
+			return DC_EMODEL;
+		for (j = 0; j < nd; j++)
+			if (sh->via.array.ptr[j].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+			    sh->via.array.ptr[j].via.u64 != (uint64_t)shape[j])
+				return DC_EMODEL;
+	}
+	return DC_OK;
+}
+
+static int
+load_obj(dc_model *m, const msgpack_object *root)
+{
+	const msgpack_object *cfg, *o, *tr;
+	dc_nn_config c;
+	char magic[32];
+	int64_t v;
+	uint32_t i;
+	size_t j;
+	int f;
+
+	memset(&c, 0, sizeof c);
+	if (root->type != MSGPACK_OBJECT_MAP || get_str(root, "magic", magic, sizeof magic) ||
+	    strcmp(magic, MAGIC) != 0)
+		return DC_EMODEL;
+	if (get_int(root, "version", 1, DC_MODEL_VERSION, &v))
+		return DC_EMODEL;
+	if ((cfg = get(root, "config")) == NULL || cfg->type != MSGPACK_OBJECT_MAP)
+		return DC_EMODEL;
+	if (get_int(cfg, "L", 1, DC_NN_MAXL, &v))
+		return DC_EMODEL;
+	c.L = (int)v;
+	if (get_int(cfg, "H", 1, 8192, &v))
+		return DC_EMODEL;
+	c.H = (int)v;
+	if (get_int(cfg, "D", 1, 1024, &v))
+		return DC_EMODEL;
+	c.D = (int)v;
+	if (get_int(cfg, "F", 1, 32769, &v))
+		return DC_EMODEL;
+	c.F = (int)v;
+	if (get_int(cfg, "nfft", 4, 65536, &c.nfft) || get_int(cfg, "hop", 1, 32768, &c.hop) ||
+	    get_int(cfg, "rate", 1, 1000000, &c.rate) ||
+	    get_str(cfg, "window", c.window, sizeof c.window))
+		return DC_EMODEL;
+	if (dc_nn_config_check(&c) != DC_OK)
+		return DC_EMODEL;
+	if ((o = get(root, "tensors")) != NULL && check_tensors(o, &c) != DC_OK)
+		return DC_EMODEL;
+	model_alloc(m, &c);
+	if (get_floats(root, "feat_mean", m->feat_mean, (size_t)c.F) ||
+	    get_floats(root, "feat_std", m->feat_std, (size_t)c.F) ||
+	    get_floats(root, "params", m->params, m->nparams))
+		return DC_EMODEL;
+	for (f = 0; f < c.F; f++)
+		if (!(m->feat_std[f] > 0.0f))
+			return DC_EMODEL;
+	if ((o = get(root, "meta")) != NULL) {
+		if (o->type != MSGPACK_OBJECT_MAP)
+			return DC_EMODEL;
+		for (i = 0; i < o->via.map.size; i++) {
+			const msgpack_object_kv *kv = &o->via.map.ptr[i];
+			char *k, *val;
+			if (kv->key.type != MSGPACK_OBJECT_STR || kv->val.type != MSGPACK_OBJECT_STR)
+				return DC_EMODEL;
+			k = strdup_obj(&kv->key);
+			val = strdup_obj(&kv->val);
+			if (strlen(k) != kv->key.via.str.size || strlen(val) != kv->val.via.str.size) {
+				free(k);        /* an embedded NUL */
+				free(val);
+				return DC_EMODEL;
+			}
+			dc_model_meta_set(m, k, val);
+			free(k);
+			free(val);
+		}
+	}
+	if ((tr = get(root, "train")) != NULL) {
+		const msgpack_object *st;
+		if (tr->type != MSGPACK_OBJECT_MAP || get_int(tr, "step", 0, INT64_MAX, &m->step))
+			return DC_EMODEL;
+		m->adam_m = falloc(m->nparams);
+		m->adam_v = falloc(m->nparams);
+		if (get_floats(tr, "adam_m", m->adam_m, m->nparams) ||
+		    get_floats(tr, "adam_v", m->adam_v, m->nparams))
+			return DC_EMODEL;
+		for (j = 0; j < m->nparams; j++)
+			if (m->adam_v[j] < 0.0f)
+				return DC_EMODEL;
+		if ((st = get(tr, "state")) != NULL) {
+			if (st->type != MSGPACK_OBJECT_BIN)
+				return DC_EMODEL;
+			m->train_state = dc_xmalloc(st->via.bin.size);
+			memcpy(m->train_state, st->via.bin.ptr, st->via.bin.size);
+			m->train_state_len = st->via.bin.size;
+		}
+	}
+	return DC_OK;
+}
+
+int
+dc_model_load_mem(dc_model *m, const void *buf, size_t len)
+{
+	msgpack_unpacked u;
+	size_t off = 0;
+	int err = DC_EMODEL;
+
+	memset(m, 0, sizeof *m);
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, buf, len, &off) == MSGPACK_UNPACK_SUCCESS && off == len)
+		err = load_obj(m, &u.data);
+	msgpack_unpacked_destroy(&u);
+	if (err != DC_OK)
+		dc_model_free(m);
+	return err;
+}
+
+int
+dc_model_load(dc_model *m, const char *path)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t len = 0, cap = 0, got;
+	int err;
+
+	memset(m, 0, sizeof *m);
+	if ((f = fopen(path, "rb")) == NULL)
+		return DC_EIO;
+	for (;;) {
+		if (len == cap) {
+			if (cap > ((size_t)1 << 34)) {
+				fclose(f);
+				free(buf);
+				return DC_EMODEL;   /* larger than any model we make */
+			}
+			cap = cap ? 2 * cap : (size_t)1 << 20;
+			buf = dc_xrealloc(buf, cap);
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno;
+		fclose(f);
+		free(buf);
+		errno = e;
+		return DC_EIO;
+	}
+	fclose(f);
+	err = dc_model_load_mem(m, buf, len);
+	free(buf);
+	return err;
+}

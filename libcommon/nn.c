@@ -1,0 +1,1007 @@
+/*
+ * nn.c: the deep clustering network on OpenBLAS: forward and backward passes of
+ * features -> L BLSTM layers -> linear -> tanh -> unit-norm embeddings, and the
+ * deep clustering loss in O(N D^2). nn.h gives the model; model.c its file.
+ *
+ * Shapes: B batch, T frames, F bins, D embedding dim, H units per direction,
+ * G = 4H gate rows, in = F (layer 0) or 2H, FD = F*D. Row r = b*T + t of a
+ * (B,T,...) buffer is frame t of utterance b.
+ *
+ * Layout of the work: every BLSTM layer does, per direction, one sgemm for the
+ * input projections of all B*T frames, then T recurrent steps of one (B,H)x(H,4H)
+ * sgemm (sgemv when B = 1) added in place into the gate buffer, each followed by
+ * the fused gate arithmetic; the output layer is one sgemm. The two directions of
+ * a layer run on two threads of the pool; the output layer, the loss and the
+ * input gradients are split by rows over every thread. Forward and backward kernels
+ * come in pairs with the same argument order; backward accumulates (+=) into the
+ * parameter gradients and overwrites the activations it no longer needs.
+ */
+/* The gate and output loops must vectorise: the select in the branch-free math
+ * needs no-trapping-math (results are unchanged; this is not fast-math), and -O2's
+ * very cheap cost model refuses loops of unknown length. */
+#pragma GCC optimize("no-trapping-math", "vect-cost-model=dynamic")
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <cblas.h>
+
+#include "dc.h"
+#include "nn.h"
+
+/* ---------------------------------------------------------------- layout */
+
+int
+dc_nn_config_check(const dc_nn_config *c)
+{
+	if (c->L < 1 || c->L > DC_NN_MAXL || c->H < 1 || c->H > 8192 || c->D < 1 ||
+	    c->D > 1024 || c->F < 1 || c->F > 32769)
+		return DC_EMODEL;
+	if (c->nfft < 4 || c->nfft > 65536 || c->nfft % 2 || c->F != c->nfft / 2 + 1 ||
+	    c->hop < 1 || c->hop > c->nfft / 2 || c->rate < 1 || c->rate > 1000000)
+		return DC_EMODEL;
+	if (strcmp(c->window, "sqrt-hann") != 0 && strcmp(c->window, "hann") != 0)
+		return DC_EMODEL;
+	if ((int64_t)c->F * c->D > (INT64_C(1) << 24))
+		return DC_EMODEL;
+	return DC_OK;
+}
+
+int
+dc_nn_ntensors(const dc_nn_config *c)
+{
+	return 8 * c->L + 2;
+}
+
+void
+dc_nn_tensor(const dc_nn_config *c, int i, char *name, size_t n, int *ndim,
+    int64_t shape[2], size_t *offset)
+{
+	size_t off = 0;
+	int64_t G = 4 * (int64_t)c->H;
+	int j;
+
+	for (j = 0; j <= i; j++) {
+		int k = j / 8, w = j % 8 % 4, rev = j % 8 / 4;
+		int64_t in = k == 0 ? c->F : 2 * (int64_t)c->H;
+		static const char *const base[4] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
+		int nd;
+		int64_t s0, s1;
+
+		if (j >= 8 * c->L) {    /* lin.weight, lin.bias */
+			int bias = j - 8 * c->L;
+			nd = bias ? 1 : 2;
+			s0 = (int64_t)c->F * c->D;
+			s1 = bias ? 1 : 2 * (int64_t)c->H;
+			if (j == i)
+				snprintf(name, n, "lin.%s", bias ? "bias" : "weight");
+		} else {
+			nd = w < 2 ? 2 : 1;
+			s0 = G;
+			s1 = w == 0 ? in : w == 1 ? c->H : 1;
+			if (j == i)
+				snprintf(name, n, "blstm.%s_l%d%s", base[w], k, rev ? "_reverse" : "");
+		}
+		if (j == i) {
+			*ndim = nd;
+			shape[0] = s0;
+			shape[1] = nd == 2 ? s1 : 0;
+			*offset = off;
+		}
+		off += (size_t)(s0 * s1);
+	}
+}
+
+size_t
+dc_nn_nparams(const dc_nn_config *c)
+{
+	char name[64];
+	int64_t shape[2];
+	size_t off;
+	int nd, last = dc_nn_ntensors(c) - 1;
+
+	dc_nn_tensor(c, last, name, sizeof name, &nd, shape, &off);
+	return off + (size_t)shape[0];
+}
+
+void
+dc_nn_point(dc_nn_params *p, float *buf, const dc_nn_config *c)
+{
+	char name[64];
+	int64_t shape[2];
+	size_t off;
+	int i, nd;
+
+	memset(p, 0, sizeof *p);
+	for (i = 0; i < dc_nn_ntensors(c); i++) {
+		float *q;
+		dc_nn_tensor(c, i, name, sizeof name, &nd, shape, &off);
+		q = buf + off;
+		if (i >= 8 * c->L) {
+			if (i == 8 * c->L)
+				p->lin_w = q;
+			else
+				p->lin_b = q;
+			continue;
+		}
+		switch (i % 4) {
+		case 0: p->w_ih[i / 8][i % 8 / 4] = q; break;
+		case 1: p->w_hh[i / 8][i % 8 / 4] = q; break;
+		case 2: p->b_ih[i / 8][i % 8 / 4] = q; break;
+		case 3: p->b_hh[i / 8][i % 8 / 4] = q; break;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- math */
+
+/*
+ * Branch-free exp, sigmoid and tanh that gcc vectorises (Cephes expf and tanhf
+ * polynomials, a few ulp): the gate and output loops spend most of their time here.
+ */
+static inline float
+fexp(float x)
+{
+	union { int32_t i; float f; } u;
+	float n, r, p;
+
+	x = x < -87.0f ? -87.0f : x;
+	x = x > 88.0f ? 88.0f : x;
+	n = x * 1.44269504088896341f + 12582912.0f;     /* round to nearest by the 1.5*2^23 trick */
+	n -= 12582912.0f;
+	r = fmaf(n, -0.693359375f, x);
+	r = fmaf(n, 2.12194440e-4f, r);
+	p = 1.9875691500e-4f;
+	p = fmaf(p, r, 1.3981999507e-3f);
+	p = fmaf(p, r, 8.3334519073e-3f);
+	p = fmaf(p, r, 4.1665795894e-2f);
+	p = fmaf(p, r, 1.6666665459e-1f);
+	p = fmaf(p, r, 5.0000001201e-1f);
+	p = fmaf(p, r * r, r) + 1.0f;
+	u.i = ((int32_t)n + 127) << 23;
+	return p * u.f;
+}
+
+static inline float
+fsigm(float x)
+{
+	return 1.0f / (1.0f + fexp(-x));
+}
+
+static inline float
+ftanh(float x)
+{
+	float ax = fabsf(x), z = x * x, p, q;
+
+	p = -5.70498872745e-3f;
+	p = fmaf(p, z, 2.06390887954e-2f);
+	p = fmaf(p, z, -5.37397155531e-2f);
+	p = fmaf(p, z, 1.33314422036e-1f);
+	p = fmaf(p, z, -3.33332819422e-1f);
+	p = fmaf(p * z, x, x);
+	q = 1.0f - 2.0f / (fexp(2.0f * ax) + 1.0f);
+	q = x < 0.0f ? -q : q;
+	return ax < 0.625f ? p : q;
+}
+
+/* ---------------------------------------------------------------- threads */
+
+/*
+ * A pool of nthreads - 1 workers; pool_run() runs fn(n, tid, nthreads) on every
+ * thread, the caller being tid 0, and returns when all have finished.
+ */
+typedef void (*phase_fn)(dc_nn *, int, int);
+
+typedef struct {
+	int n;
+	pthread_t th[DC_NN_MAXTHREADS];
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	unsigned gen;
+	int pending, quit;
+	phase_fn fn;
+	dc_nn *arg;
+} pool;
+
+typedef struct {
+	pool *p;
+	int id;
+} worker_arg;
+
+struct dc_nn {
+	const dc_model *m;
+	dc_nn_config c;
+	int train, nth;
+	int Bmax, Tmax;
+	/* activations: layer index k of the per-layer arrays is k (train) or 0/k&1 (inference) */
+	float *x0;                      /* (B,T,F) normalised features; (B,T,F) dx0 in backward */
+	float *h[DC_NN_MAXL];           /* (B,T,2H) layer outputs */
+	float *gates[DC_NN_MAXL][2];    /* (B,T,4H) gate activations; their gradients in backward */
+	float *cell[DC_NN_MAXL][2];     /* (B,T,H) c, train only; inference: (B,H) carry */
+	float *tcell[DC_NN_MAXL][2];    /* (B,T,H) tanh(c), train only; inference: (B,H) scratch */
+	float *a;                       /* (B,T,FD) tanh of the output layer (train only) */
+	float *dh[2];                   /* (B,T,max(2H,F)) gradient ping-pong */
+	float *dcarry[2];               /* (B,H) dL/dc carried backwards in time, per direction */
+	float *bias[DC_NN_MAXL][2];     /* (4H) b_ih + b_hh */
+	float *zero;                    /* (max(H, 1)) zeros: the state before the first step */
+	/* loss scratch, per thread */
+	int lossC;
+	float *lossA[DC_NN_MAXTHREADS]; /* (D,D) + (C,D) */
+	double *lossB[DC_NN_MAXTHREADS];        /* (C,D) + (C) */
+	double *lossb;                  /* (lossBmax) per-utterance loss */
+	int lossBmax;
+	/* the current call's arguments, read by the phases */
+	int B, T, k, lB, lT;
+	float *V, *grads, *dfeat;
+	const float *feat, *dV;
+	const float *lv, *lw;           /* loss: V (B,N,D), w (B,N); writes ldv */
+	float *ldv;
+	const int32_t *lab;
+	int C;
+	dc_nn_params gp;
+	pool pool;
+	worker_arg wa[DC_NN_MAXTHREADS];
+};
+
+static void *
+worker(void *arg)
+{
+	worker_arg *wa = arg;
+	pool *p = wa->p;
+	unsigned seen = 0;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		phase_fn fn;
+		dc_nn *n;
+		while (p->gen == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->quit)
+			break;
+		seen = p->gen;
+		fn = p->fn;
+		n = p->arg;
+		pthread_mutex_unlock(&p->mu);
+		fn(n, wa->id, p->n);
+		pthread_mutex_lock(&p->mu);
+		if (--p->pending == 0)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void
+pool_run(dc_nn *n, phase_fn fn)
+{
+	pool *p = &n->pool;
+
+	if (p->n == 1) {
+		fn(n, 0, 1);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->fn = fn;
+	p->arg = n;
+	p->pending = p->n - 1;
+	p->gen++;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	fn(n, 0, p->n);
+	pthread_mutex_lock(&p->mu);
+	while (p->pending > 0)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* split: thread tid's share [*lo, *hi) of 0..total */
+static void
+split(int64_t total, int tid, int nth, int64_t *lo, int64_t *hi)
+{
+	*lo = total * tid / nth;
+	*hi = total * (tid + 1) / nth;
+}
+
+/* ---------------------------------------------------------------- memory */
+
+/* big: a zeroed buffer of n floats; large ones on transparent huge pages, since a
+ * first touch of each 4 KiB page is slow on the machines we run on. */
+static float *
+big(size_t n)
+{
+	size_t bytes = (n ? n : 1) * sizeof(float), align = bytes >= (1u << 21) ? (1u << 21) : 64;
+	float *p;
+
+	bytes = (bytes + align - 1) & ~(align - 1);
+	if ((p = aligned_alloc(align, bytes)) == NULL)
+		p = dc_xmalloc(bytes);  /* prints the size and aborts if this fails too */
+#ifdef MADV_HUGEPAGE
+	else if (align > 64)
+		madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	memset(p, 0, bytes);
+	return p;
+}
+
+static void
+nn_release(dc_nn *n)
+{
+	int k, d;
+
+	free(n->x0);
+	free(n->a);
+	free(n->zero);
+	for (d = 0; d < 2; d++) {
+		free(n->dh[d]);
+		free(n->dcarry[d]);
+	}
+	for (k = 0; k < DC_NN_MAXL; k++) {
+		free(n->h[k]);
+		for (d = 0; d < 2; d++) {
+			free(n->gates[k][d]);
+			free(n->cell[k][d]);
+			free(n->tcell[k][d]);
+			free(n->bias[k][d]);
+		}
+	}
+	n->x0 = n->a = n->zero = NULL;
+	memset(n->dh, 0, sizeof n->dh);
+	memset(n->dcarry, 0, sizeof n->dcarry);
+	memset(n->h, 0, sizeof n->h);
+	memset(n->gates, 0, sizeof n->gates);
+	memset(n->cell, 0, sizeof n->cell);
+	memset(n->tcell, 0, sizeof n->tcell);
+	memset(n->bias, 0, sizeof n->bias);
+}
+
+static void
+nn_alloc(dc_nn *n, int B, int T)
+{
+	const dc_nn_config *c = &n->c;
+	size_t BT = (size_t)B * T, H = c->H, G = 4 * H, F = c->F, FD = (size_t)c->F * c->D;
+	size_t wide = 2 * H > F ? 2 * H : F;
+	int k, d, nl = n->train ? c->L : 1, nh = n->train ? c->L : (c->L > 1 ? 2 : 1);
+
+	nn_release(n);
+	n->Bmax = B;
+	n->Tmax = T;
+	n->x0 = big(BT * F);
+	n->zero = big(H);
+	for (k = 0; k < nh; k++)
+		n->h[k] = big(BT * 2 * H);
+	for (k = 0; k < nl; k++)
+		for (d = 0; d < 2; d++) {
+			n->gates[k][d] = big(BT * G);
+			n->cell[k][d] = big(n->train ? BT * H : (size_t)B * H);
+			n->tcell[k][d] = big(n->train ? BT * H : (size_t)B * H);
+		}
+	for (k = 0; k < c->L; k++)
+		for (d = 0; d < 2; d++)
+			n->bias[k][d] = big(G);
+	if (n->train) {
+		n->a = big(BT * FD);
+		for (d = 0; d < 2; d++) {
+			n->dh[d] = big(BT * wide);
+			n->dcarry[d] = big((size_t)B * H);
+		}
+	}
+}
+
+dc_nn *
+dc_nn_new(const dc_model *m, int Bmax, int Tmax, int nthreads, int train)
+{
+	dc_nn *n = dc_xcalloc(1, sizeof *n);
+	int i;
+
+	n->m = m;
+	n->c = m->cfg;
+	n->train = train;
+	n->nth = nthreads < 1 ? 1 : nthreads > DC_NN_MAXTHREADS ? DC_NN_MAXTHREADS : nthreads;
+	openblas_set_num_threads(1);
+	nn_alloc(n, Bmax < 1 ? 1 : Bmax, Tmax < 1 ? 1 : Tmax);
+	pthread_mutex_init(&n->pool.mu, NULL);
+	pthread_cond_init(&n->pool.go, NULL);
+	pthread_cond_init(&n->pool.done, NULL);
+	n->pool.n = n->nth;
+	for (i = 1; i < n->nth; i++) {
+		n->wa[i].p = &n->pool;
+		n->wa[i].id = i;
+		if (pthread_create(&n->pool.th[i], NULL, worker, &n->wa[i]) != 0) {
+			n->pool.n = i;  /* run with the threads we have */
+			break;
+		}
+	}
+	return n;
+}
+
+void
+dc_nn_free(dc_nn *n)
+{
+	int i;
+
+	if (n == NULL)
+		return;
+	pthread_mutex_lock(&n->pool.mu);
+	n->pool.quit = 1;
+	pthread_cond_broadcast(&n->pool.go);
+	pthread_mutex_unlock(&n->pool.mu);
+	for (i = 1; i < n->pool.n; i++)
+		pthread_join(n->pool.th[i], NULL);
+	pthread_mutex_destroy(&n->pool.mu);
+	pthread_cond_destroy(&n->pool.go);
+	pthread_cond_destroy(&n->pool.done);
+	nn_release(n);
+	for (i = 0; i < DC_NN_MAXTHREADS; i++) {
+		free(n->lossA[i]);
+		free(n->lossB[i]);
+	}
+	free(n->lossb);
+	free(n);
+}
+
+void
+dc_nn_reserve(dc_nn *n, int B, int T)
+{
+	if (B > n->Bmax || T > n->Tmax)
+		nn_alloc(n, B > n->Bmax ? B : n->Bmax, T > n->Tmax ? T : n->Tmax);
+}
+
+/* ---------------------------------------------------------------- features */
+
+/*
+ * features_forward: x0 (BT,F) = (feat - mean) / std.
+ * features_backward: dfeat (BT,F) += dx0 / std.
+ */
+static void
+features_forward(float *x0, const float *feat, const float *mean, const float *std,
+    int64_t BT, int F)
+{
+	int64_t r;
+	int f;
+
+	for (r = 0; r < BT; r++)
+		for (f = 0; f < F; f++)
+			x0[r * F + f] = (feat[r * F + f] - mean[f]) / std[f];
+}
+
+static void
+features_backward(float *dfeat, const float *dx0, const float *std, int64_t BT, int F)
+{
+	int64_t r;
+	int f;
+
+	for (r = 0; r < BT; r++)
+		for (f = 0; f < F; f++)
+			dfeat[r * F + f] += dx0[r * F + f] / std[f];
+}
+
+/* ---------------------------------------------------------------- LSTM */
+
+/*
+ * cell_forward: one step of one sequence, j = 0..H-1.
+ * g (4H) pre-activations without bias in, activations i,f,g,o out; bias (4H);
+ * cp (H) the previous cell; c (H), tc (H) = tanh(c), h (H) out. c may equal cp.
+ */
+static void
+cell_forward(float *restrict g, float *c, float *restrict tc, float *restrict h,
+    const float *cp, const float *restrict bias, int H)
+{
+	int j;
+
+	for (j = 0; j < H; j++) {
+		float i = fsigm(g[j] + bias[j]);
+		float f = fsigm(g[H + j] + bias[H + j]);
+		float gg = ftanh(g[2 * H + j] + bias[2 * H + j]);
+		float o = fsigm(g[3 * H + j] + bias[3 * H + j]);
+		float cc = f * cp[j] + i * gg, t = ftanh(cc);
+		g[j] = i;
+		g[H + j] = f;
+		g[2 * H + j] = gg;
+		g[3 * H + j] = o;
+		c[j] = cc;
+		tc[j] = t;
+		h[j] = o * t;
+	}
+}
+
+/*
+ * cell_backward: the same step backwards. g (4H) activations in, gradients of the
+ * pre-activations out; dc (H) dL/dc from the step after in, dL/dc of the step
+ * before out; dh (H) dL/dh; tc (H) tanh(c); cp (H) the previous cell.
+ */
+static void
+cell_backward(float *restrict g, float *restrict dc, const float *restrict dh,
+    const float *restrict tc, const float *restrict cp, int H)
+{
+	int j;
+
+	for (j = 0; j < H; j++) {
+		float i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
+		float t = tc[j], d = dh[j];
+		float dct = dc[j] + d * o * (1.0f - t * t);
+		g[j] = dct * gg * i * (1.0f - i);
+		g[H + j] = dct * cp[j] * f * (1.0f - f);
+		g[2 * H + j] = dct * i * (1.0f - gg * gg);
+		g[3 * H + j] = d * t * o * (1.0f - o);
+		dc[j] = dct * f;
+	}
+}
+
+/*
+ * lstm_forward: direction dir (0 forward in time, 1 backward) of one BLSTM layer.
+ * out (B,T,2H): writes columns dir*H .. dir*H+H-1; gates (B,T,4H): activations;
+ * cell, tcell (B,T,H) if keep, else (B,H) carry and scratch; inp (B,T,in);
+ * w_ih (4H,in); w_hh (4H,H); bias (4H) = b_ih + b_hh; zero (H) zeros.
+ */
+static void
+lstm_forward(float *out, float *gates, float *cell, float *tcell,
+    const float *inp, const float *w_ih, const float *w_hh, const float *bias, const float *zero,
+    int B, int T, int in, int H, int dir, int keep)
+{
+	int G = 4 * H, s, b;
+	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G;
+
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B * T, G, in, 1.0f, inp, in,
+	    w_ih, in, 0.0f, gates, G);
+	for (s = 0; s < T; s++) {
+		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
+		if (s > 0) {
+			if (B == 1)
+				cblas_sgemv(CblasRowMajor, CblasNoTrans, G, H, 1.0f, w_hh, H,
+				    out + (int64_t)tp * 2 * H + dir * H, 1, 1.0f, gates + (int64_t)t * G, 1);
+			else
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, G, H, 1.0f,
+				    out + (int64_t)tp * 2 * H + dir * H, (int)ldo, w_hh, H, 1.0f,
+				    gates + (int64_t)t * G, (int)ldg);
+		}
+		for (b = 0; b < B; b++) {
+			int64_t r = (int64_t)b * T + t, rp = (int64_t)b * T + tp;
+			float *c = keep ? cell + r * H : cell + (int64_t)b * H;
+			float *tc = keep ? tcell + r * H : tcell + (int64_t)b * H;
+			const float *cp = s == 0 ? zero : keep ? cell + rp * H : c;
+			cell_forward(gates + r * G, c, tc, out + r * 2 * H + dir * H, cp, bias, H);
+		}
+	}
+}
+
+/*
+ * lstm_backward: the gradients of lstm_forward, same argument order.
+ * dw_ih (4H,in), dw_hh (4H,H), db_ih, db_hh (4H) accumulate; dout (B,T,2H): dL/dout
+ * in, and the recurrent gradient is added into it on the way; gates (B,T,4H):
+ * activations in, dL/d(pre-activations) out (for the input gradient); dc (B,H)
+ * scratch. out, cell, tcell, inp as computed by lstm_forward.
+ */
+static void
+lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dout,
+    float *gates, float *dc, const float *out, const float *cell, const float *tcell,
+    const float *inp, const float *w_hh, const float *zero,
+    int B, int T, int in, int H, int dir)
+{
+	int G = 4 * H, s, b, j;
+	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G, r;
+
+	memset(dc, 0, (size_t)B * H * sizeof *dc);
+	for (s = T - 1; s >= 0; s--) {
+		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
+		for (b = 0; b < B; b++) {
+			int64_t rr = (int64_t)b * T + t, rp = (int64_t)b * T + tp;
+			cell_backward(gates + rr * G, dc + (int64_t)b * H, dout + rr * 2 * H + dir * H,
+			    tcell + rr * H, s == 0 ? zero : cell + rp * H, H);
+		}
+		if (s > 0) {
+			if (B == 1)
+				cblas_sgemv(CblasRowMajor, CblasTrans, G, H, 1.0f, w_hh, H,
+				    gates + (int64_t)t * G, 1, 1.0f, dout + (int64_t)tp * 2 * H + dir * H, 1);
+			else
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, G, 1.0f,
+				    gates + (int64_t)t * G, (int)ldg, w_hh, H, 1.0f,
+				    dout + (int64_t)tp * 2 * H + dir * H, (int)ldo);
+		}
+	}
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, in, B * T, 1.0f, gates, G,
+	    inp, in, 1.0f, dw_ih, in);
+	if (T > 1)
+		for (b = 0; b < B; b++) {
+			/* step t's gates pair with the state of step tp: forward t = 1..T-1 with
+			 * h(t-1); backward t = 0..T-2 with h(t+1) */
+			int64_t r0 = (int64_t)b * T;
+			const float *g = gates + (dir ? r0 : r0 + 1) * G;
+			const float *hp = out + (dir ? r0 + 1 : r0) * 2 * H + dir * H;
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, H, T - 1, 1.0f, g, G,
+			    hp, 2 * H, 1.0f, dw_hh, H);
+		}
+	for (r = 0; r < (int64_t)B * T; r++)
+		for (j = 0; j < G; j++) {
+			db_ih[j] += gates[r * G + j];
+			db_hh[j] += gates[r * G + j];
+		}
+}
+
+/* ---------------------------------------------------------------- output layer */
+
+/*
+ * embed_forward: rows [lo, hi) of BT. a (BT,FD) = tanh(inp w^T + b) (train; may be
+ * V in inference), V (BT,F,D) = a / max(|a|, eps) per D-vector; inp (BT,2H);
+ * w (FD,2H); b (FD).
+ */
+static void
+embed_forward(float *a, float *V, const float *inp, const float *w, const float *bias,
+    int64_t lo, int64_t hi, int K, int F, int D)
+{
+	int64_t FD = (int64_t)F * D, r;
+	int f, d;
+
+	if (hi <= lo)
+		return;
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(hi - lo), (int)FD, K, 1.0f,
+	    inp + lo * K, K, w, K, 0.0f, a + lo * FD, (int)FD);
+	for (r = lo; r < hi; r++) {
+		float *ar = a + r * FD, *vr = V + r * FD;
+		for (f = 0; f < FD; f++)
+			ar[f] = ftanh(ar[f] + bias[f]);
+		for (f = 0; f < F; f++) {
+			float s = 0.0f, nrm;
+			for (d = 0; d < D; d++)
+				s += ar[f * D + d] * ar[f * D + d];
+			nrm = sqrtf(s);
+			nrm = 1.0f / (nrm > DC_NN_EPS ? nrm : DC_NN_EPS);
+			for (d = 0; d < D; d++)
+				vr[f * D + d] = ar[f * D + d] * nrm;
+		}
+	}
+}
+
+/*
+ * embed_backward: rows [lo, hi): da (BT,FD) = dL/d(pre-tanh), written over a (the
+ * tanh values from embed_forward), from dV (BT,F,D); then dinp (BT,2H) = da w.
+ * The weight gradients need all rows: embed_backward_w.
+ */
+static void
+embed_backward(float *dinp, float *a, const float *dV, const float *w,
+    int64_t lo, int64_t hi, int K, int F, int D)
+{
+	int64_t FD = (int64_t)F * D, r;
+	int f, d;
+
+	if (hi <= lo)
+		return;
+	for (r = lo; r < hi; r++) {
+		float *ar = a + r * FD;
+		const float *g = dV + r * FD;
+		for (f = 0; f < F; f++) {
+			float *af = ar + f * D;
+			const float *gf = g + f * D;
+			float s = 0.0f, vg = 0.0f, nrm, inv;
+			for (d = 0; d < D; d++)
+				s += af[d] * af[d];
+			nrm = sqrtf(s);
+			if (nrm > DC_NN_EPS) {
+				inv = 1.0f / nrm;
+				for (d = 0; d < D; d++)
+					vg += af[d] * gf[d];
+				vg *= inv * inv;    /* (v . dv) / |a| with v = a / |a| */
+				for (d = 0; d < D; d++)
+					af[d] = (gf[d] - af[d] * vg) * inv * (1.0f - af[d] * af[d]);
+			} else {
+				for (d = 0; d < D; d++)
+					af[d] = gf[d] / DC_NN_EPS * (1.0f - af[d] * af[d]);
+			}
+		}
+	}
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(hi - lo), K, (int)FD, 1.0f,
+	    a + lo * FD, (int)FD, w, K, 0.0f, dinp + lo * K, K);
+}
+
+/*
+ * embed_backward_w: output rows [lo, hi) of FD: dw (FD,2H) += da^T inp, db (FD) +=
+ * column sums of da (BT,FD); inp (BT,2H).
+ */
+static void
+embed_backward_w(float *dw, float *db, const float *da, const float *inp,
+    int64_t lo, int64_t hi, int64_t BT, int K, int64_t FD)
+{
+	int64_t r, j;
+
+	if (hi <= lo)
+		return;
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(hi - lo), K, (int)BT, 1.0f,
+	    da + lo, (int)FD, inp, K, 1.0f, dw + lo * K, K);
+	for (r = 0; r < BT; r++)
+		for (j = lo; j < hi; j++)
+			db[j] += da[r * FD + j];
+}
+
+/* ---------------------------------------------------------------- phases */
+
+#define LK(n, k) ((n)->train ? (k) : 0)                    /* index of per-layer buffers */
+#define HK(n, k) ((n)->train ? (k) : (k) & 1)              /* index of layer outputs */
+
+static int
+dir_mine(int d, int tid, int nth)
+{
+	return nth == 1 || d == tid;
+}
+
+static void
+ph_lstm_forward(dc_nn *n, int tid, int nth)
+{
+	const dc_nn_config *c = &n->c;
+	const dc_nn_params *p = &n->m->p;
+	int k = n->k, d, in = k == 0 ? c->F : 2 * c->H;
+	const float *inp = k == 0 ? n->x0 : n->h[HK(n, k - 1)];
+
+	for (d = 0; d < 2; d++) {
+		if (!dir_mine(d, tid, nth))
+			continue;
+		lstm_forward(n->h[HK(n, k)], n->gates[LK(n, k)][d], n->cell[LK(n, k)][d],
+		    n->tcell[LK(n, k)][d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
+		    n->B, n->T, in, c->H, d, n->train);
+	}
+}
+
+static void
+ph_embed_forward(dc_nn *n, int tid, int nth)
+{
+	const dc_nn_config *c = &n->c;
+	int64_t lo, hi;
+
+	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
+	embed_forward(n->train ? n->a : n->V, n->V, n->h[HK(n, c->L - 1)], n->m->p.lin_w,
+	    n->m->p.lin_b, lo, hi, 2 * c->H, c->F, c->D);
+}
+
+void
+dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
+{
+	const dc_nn_config *c = &n->c;
+	const dc_nn_params *p = &n->m->p;
+	int k, d, j;
+
+	dc_nn_reserve(n, B, T);
+	n->B = B;
+	n->T = T;
+	n->V = V;
+	if ((int64_t)B * T == 0)
+		return;
+	for (k = 0; k < c->L; k++)
+		for (d = 0; d < 2; d++)
+			for (j = 0; j < 4 * c->H; j++)
+				n->bias[k][d][j] = p->b_ih[k][d][j] + p->b_hh[k][d][j];
+	features_forward(n->x0, feat, n->m->feat_mean, n->m->feat_std, (int64_t)B * T, c->F);
+	for (k = 0; k < c->L; k++) {
+		n->k = k;
+		pool_run(n, ph_lstm_forward);
+	}
+	if (h_out)
+		memcpy(h_out, n->h[HK(n, c->L - 1)], (size_t)B * T * 2 * c->H * sizeof *h_out);
+	pool_run(n, ph_embed_forward);
+}
+
+static void
+ph_embed_backward(dc_nn *n, int tid, int nth)
+{
+	const dc_nn_config *c = &n->c;
+	int64_t lo, hi;
+
+	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
+	embed_backward(n->dh[(c->L - 1) & 1], n->a, n->dV, n->m->p.lin_w, lo, hi, 2 * c->H,
+	    c->F, c->D);
+}
+
+static void
+ph_embed_backward_w(dc_nn *n, int tid, int nth)
+{
+	const dc_nn_config *c = &n->c;
+	int64_t lo, hi, FD = (int64_t)c->F * c->D;
+
+	split(FD, tid, nth, &lo, &hi);
+	embed_backward_w(n->gp.lin_w, n->gp.lin_b, n->a, n->h[c->L - 1], lo, hi,
+	    (int64_t)n->B * n->T, 2 * c->H, FD);
+}
+
+static void
+ph_lstm_backward(dc_nn *n, int tid, int nth)
+{
+	const dc_nn_config *c = &n->c;
+	const dc_nn_params *p = &n->m->p;
+	int k = n->k, d, in = k == 0 ? c->F : 2 * c->H;
+	const float *inp = k == 0 ? n->x0 : n->h[k - 1];
+
+	for (d = 0; d < 2; d++) {
+		if (!dir_mine(d, tid, nth))
+			continue;
+		lstm_backward(n->gp.w_ih[k][d], n->gp.w_hh[k][d], n->gp.b_ih[k][d], n->gp.b_hh[k][d],
+		    n->dh[k & 1], n->gates[k][d], n->dcarry[d], n->h[k], n->cell[k][d], n->tcell[k][d],
+		    inp, p->w_hh[k][d], n->zero, n->B, n->T, in, c->H, d);
+	}
+}
+
+/* ph_lstm_dinp: rows of dL/d(layer input) = dG_fwd w_ih_fwd + dG_bwd w_ih_bwd; for
+ * layer 0 into x0 (no longer needed), then dfeat += dx0 / std. */
+static void
+ph_lstm_dinp(dc_nn *n, int tid, int nth)
+{
+	const dc_nn_config *c = &n->c;
+	const dc_nn_params *p = &n->m->p;
+	int k = n->k, d, G = 4 * c->H, in = k == 0 ? c->F : 2 * c->H;
+	float *dinp = k == 0 ? n->x0 : n->dh[(k - 1) & 1];
+	int64_t lo, hi;
+
+	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
+	if (hi <= lo)
+		return;
+	for (d = 0; d < 2; d++)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(hi - lo), in, G, 1.0f,
+		    n->gates[k][d] + lo * G, G, p->w_ih[k][d], in, d ? 1.0f : 0.0f, dinp + lo * in, in);
+	if (k == 0)
+		features_backward(n->dfeat + lo * c->F, n->x0 + lo * c->F, n->m->feat_std, hi - lo, c->F);
+}
+
+void
+dc_nn_backward(dc_nn *n, float *grads, float *dfeat, const float *dV, const float *feat,
+    int B, int T)
+{
+	const dc_nn_config *c = &n->c;
+	int k;
+
+	if (!n->train || B != n->B || T != n->T || (int64_t)B * T == 0)
+		return;
+	dc_nn_point(&n->gp, grads, c);
+	n->dV = dV;
+	n->feat = feat;
+	n->dfeat = dfeat;
+	pool_run(n, ph_embed_backward);
+	pool_run(n, ph_embed_backward_w);
+	for (k = c->L - 1; k >= 0; k--) {
+		n->k = k;
+		pool_run(n, ph_lstm_backward);
+		if (k > 0 || dfeat)
+			pool_run(n, ph_lstm_dinp);
+	}
+}
+
+/* ---------------------------------------------------------------- loss */
+
+/*
+ * loss_one: one utterance. dV (N,D) out (and scratch); V (N,D); lab (N); w (N) or
+ * NULL; A (D,D) + Bf (C,D) float scratch; Bd (C,D) + S (C) double scratch.
+ *   A = V^T W V, Bc = V^T W Y (column c: sum of w v over bins labelled c),
+ *   S_c = sum of w over bins labelled c (Y^T W Y is diagonal);
+ *   loss = |A|^2 - 2|Bc|^2 + |S|^2;  dV_n = 4 w_n (A v_n - Bc y_n).
+ * Out-of-range labels count as weight 0.
+ */
+static double
+loss_one(float *dV, const float *V, const int32_t *lab, const float *w, int64_t N, int D, int C,
+    float *A, float *Bf, double *Bd, double *S)
+{
+	double loss = 0.0;
+	int64_t i;
+	int d, e;
+
+	memset(Bd, 0, (size_t)C * D * sizeof *Bd);
+	memset(S, 0, (size_t)C * sizeof *S);
+	for (i = 0; i < N; i++) {
+		float wn = w ? w[i] : 1.0f;
+		const float *v = V + i * D;
+		float *o = dV + i * D;
+		int l = lab[i];
+		if (l < 0 || l >= C)
+			wn = 0.0f;
+		for (d = 0; d < D; d++)
+			o[d] = wn * v[d];
+		if (wn != 0.0f) {
+			double *bc = Bd + (int64_t)l * D;
+			for (d = 0; d < D; d++)
+				bc[d] += (double)o[d];
+			S[l] += wn;
+		}
+	}
+	if (N > 0)
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, D, D, (int)N, 1.0f, V, D, dV, D,
+		    0.0f, A, D);
+	else
+		memset(A, 0, (size_t)D * D * sizeof *A);
+	for (d = 0; d < D * D; d++)
+		loss += (double)A[d] * A[d];
+	for (d = 0; d < C * D; d++) {
+		loss -= 2.0 * Bd[d] * Bd[d];
+		Bf[d] = (float)Bd[d];
+	}
+	for (e = 0; e < C; e++)
+		loss += S[e] * S[e];
+	if (N > 0)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, D, D, 1.0f, V, D, A, D,
+		    0.0f, dV, D);
+	for (i = 0; i < N; i++) {
+		float wn = w ? w[i] : 1.0f;
+		float *o = dV + i * D;
+		int l = lab[i];
+		if (l < 0 || l >= C) {
+			memset(o, 0, (size_t)D * sizeof *o);
+			continue;
+		}
+		wn *= 4.0f;
+		for (d = 0; d < D; d++)
+			o[d] = wn * (o[d] - Bf[(int64_t)l * D + d]);
+	}
+	return loss;
+}
+
+static void
+ph_loss(dc_nn *n, int tid, int nth)
+{
+	const dc_nn_config *c = &n->c;
+	int64_t lo, hi, b, N = (int64_t)n->lT * c->F;
+	int D = c->D;
+
+	split(n->lB, tid, nth, &lo, &hi);
+	for (b = lo; b < hi; b++)
+		n->lossb[b] = loss_one(n->ldv + b * N * D, n->lv + b * N * D, n->lab + b * N,
+		    n->lw ? n->lw + b * N : NULL, N, D, n->C, n->lossA[tid], n->lossA[tid] + D * D,
+		    n->lossB[tid], n->lossB[tid] + (int64_t)n->C * D);
+}
+
+double
+dc_nn_loss(dc_nn *n, float *dV, const float *V, const int32_t *lab, const float *w,
+    int B, int T, int C)
+{
+	double loss = 0.0;
+	int i, b, D = n->c.D;
+
+	if (B > n->lossBmax) {
+		free(n->lossb);
+		n->lossb = dc_xcalloc((size_t)B, sizeof *n->lossb);
+		n->lossBmax = B;
+	}
+	if (C > n->lossC) {
+		for (i = 0; i < n->pool.n; i++) {
+			free(n->lossA[i]);
+			free(n->lossB[i]);
+			n->lossA[i] = big((size_t)D * D + (size_t)C * D);
+			n->lossB[i] = (double *)big(2 * ((size_t)C * D + C));
+		}
+		n->lossC = C;
+	}
+	n->ldv = dV;
+	n->lv = V;
+	n->lab = lab;
+	n->lw = w;
+	n->lB = B;
+	n->lT = T;
+	n->C = C;
+	pool_run(n, ph_loss);
+	for (b = 0; b < B; b++)
+		loss += n->lossb[b];
+	return loss;
+}
+
+/* ---------------------------------------------------------------- features */
+
+void
+dc_nn_features(float *feat, const float *X, int64_t T, int64_t F)
+{
+	int64_t i;
+
+	for (i = 0; i < T * F; i++) {
+		float re = X[2 * i], im = X[2 * i + 1];
+		feat[i] = logf(sqrtf(re * re + im * im) + DC_FEAT_EPS);
+	}
+}
+
+void
+dc_nn_weights(float *w, const float *feat, int64_t n, double db)
+{
+	double mx = -INFINITY, floor_;
+	int64_t i;
+
+	for (i = 0; i < n; i++)
+		if (feat[i] > mx)
+			mx = feat[i];
+	/* 20 log10(m) >= 20 log10(max) - db  <=>  ln m >= ln max - db ln(10) / 20 */
+	floor_ = mx - db * log(10.0) / 20.0;
+	for (i = 0; i < n; i++)
+		w[i] = feat[i] >= floor_ ? 1.0f : 0.0f;
+}

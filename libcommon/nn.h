@@ -1,0 +1,153 @@
+/*
+ * nn.h: the deep clustering network (Hershey et al. 2016), its loss, and the
+ * model file (formats/model.md). Used by dc-embed and dc-train.
+ *
+ * Shapes: B utterances in a batch, T frames, F bins, D embedding dimensions,
+ * H hidden units per direction, L BLSTM layers, C sources (label values).
+ *
+ *   feat (B,T,F)  log(|X| + 1e-8) of the mixture STFT
+ *   x0   (B,T,F)  (feat - feat_mean) / feat_std, per bin
+ *   h_k  (B,T,2H) BLSTM layer k: [forward | backward], layer k > 0 reads h_{k-1}
+ *   z    (B,T,F*D) h_{L-1} lin_w^T + lin_b, index f*D + d
+ *   V    (B,T,F,D) tanh(z), each D-vector divided by max(|v|, 1e-12)
+ *
+ * The LSTM follows torch.nn.LSTM: gate order i, f, g, o; both biases added;
+ * c' = f*c + i*g; h' = o*tanh(c'). The parameters lie in one flat float buffer in
+ * the order and shapes of torch's named_parameters() of
+ * nn.LSTM(F, H, L, bidirectional=True) followed by nn.Linear(2H, F*D).
+ *
+ * Like the rest of libcommon, nothing here prints or exits (except the dc_x*
+ * allocators on out of memory).
+ */
+#ifndef DC_NN_H
+#define DC_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DC_NN_MAXL 8            /* most BLSTM layers */
+#define DC_NN_MAXTHREADS 64
+#define DC_MODEL_VERSION 1
+#define DC_NN_EPS 1e-12f        /* normalisation floor of the embeddings */
+#define DC_FEAT_EPS 1e-8f       /* feat = log(|X| + DC_FEAT_EPS) */
+
+/* ---------------------------------------------------------------- model */
+
+typedef struct {
+	int L, H, D, F;         /* layers, units per direction, embedding dim, bins */
+	int64_t rate, nfft, hop;        /* the STFT the model reads; F = nfft/2 + 1 */
+	char window[16];
+} dc_nn_config;
+
+/* Named pointers into the flat parameter buffer (torch order):
+ * for k in 0..L-1, for dir in (forward, reverse):
+ *   w_ih[k][dir] (4H, in_k)  in_0 = F, in_k = 2H
+ *   w_hh[k][dir] (4H, H)
+ *   b_ih[k][dir] (4H)
+ *   b_hh[k][dir] (4H)
+ * then lin_w (F*D, 2H) and lin_b (F*D). */
+typedef struct {
+	float *w_ih[DC_NN_MAXL][2];
+	float *w_hh[DC_NN_MAXL][2];
+	float *b_ih[DC_NN_MAXL][2];
+	float *b_hh[DC_NN_MAXL][2];
+	float *lin_w;
+	float *lin_b;
+} dc_nn_params;
+
+/* One free-form metadata entry of a model (formats/model.md). */
+typedef struct {
+	char *key, *val;
+} dc_model_kv;
+
+typedef struct {
+	dc_nn_config cfg;
+	size_t nparams;
+	float *params;          /* nparams, 64-byte aligned */
+	dc_nn_params p;         /* points into params */
+	float *feat_mean;       /* F */
+	float *feat_std;        /* F, > 0 */
+	dc_model_kv *meta;
+	int nmeta;
+	/* training state, present in checkpoints (formats/model.md), else NULL/0 */
+	float *adam_m, *adam_v; /* nparams each */
+	int64_t step;
+	char *train_state;      /* opaque msgpack bytes that dc-train keeps for itself */
+	size_t train_state_len;
+} dc_model;
+
+/* dc_nn_config_check: DC_OK if the configuration is usable, else DC_EMODEL. */
+int dc_nn_config_check(const dc_nn_config *c);
+/* dc_nn_nparams: the number of floats in the flat parameter buffer. */
+size_t dc_nn_nparams(const dc_nn_config *c);
+/* dc_nn_point: sets the named pointers of p into buf (dc_nn_nparams floats). */
+void dc_nn_point(dc_nn_params *p, float *buf, const dc_nn_config *c);
+/* dc_nn_ntensors: how many parameter tensors (8L + 2); dc_nn_tensor: the i-th one's
+ * torch name ("blstm.weight_ih_l0", ..., "lin.bias"), shape and offset in floats. */
+int dc_nn_ntensors(const dc_nn_config *c);
+void dc_nn_tensor(const dc_nn_config *c, int i, char *name, size_t n, int *ndim,
+    int64_t shape[2], size_t *offset);
+
+/* dc_model_new: a model with this configuration, parameters drawn as torch draws
+ * them (U(-1/sqrt(H), 1/sqrt(H)) for the LSTM, U(-1/sqrt(2H), 1/sqrt(2H)) for the
+ * linear layer) from a generator seeded with seed; feature mean 0, std 1. */
+int dc_model_new(dc_model *m, const dc_nn_config *c, uint64_t seed);
+void dc_model_free(dc_model *m);
+/* dc_model_meta_set: adds or replaces a metadata entry (copies both strings). */
+void dc_model_meta_set(dc_model *m, const char *key, const char *val);
+/* dc_model_meta_get: the value, or NULL. */
+const char *dc_model_meta_get(const dc_model *m, const char *key);
+/* dc_model_save: writes the model (and its training state, if any) atomically:
+ * nothing appears under path unless all of it was written. DC_EIO (errno set). */
+int dc_model_save(const dc_model *m, const char *path);
+/* dc_model_load: reads and validates a model file; DC_EIO (errno set) if it cannot
+ * be read, DC_EMODEL on any problem with its contents. m is zeroed on failure. */
+int dc_model_load(dc_model *m, const char *path);
+/* dc_model_load_mem: the same from memory. */
+int dc_model_load_mem(dc_model *m, const void *buf, size_t len);
+
+/* ---------------------------------------------------------------- network */
+
+/*
+ * A dc_nn is the workspace of forward and backward passes for one model: the
+ * activations of up to Bmax sequences of Tmax frames, and a pool of threads.
+ * It keeps a pointer to the model (whose parameters may change between calls, as
+ * in training) and allocates only in dc_nn_new and dc_nn_reserve.
+ */
+typedef struct dc_nn dc_nn;
+
+/* dc_nn_new: train = 1 keeps every activation for dc_nn_backward; train = 0 keeps
+ * only what a forward pass needs. nthreads >= 1; OpenBLAS is set to one thread,
+ * the parallelism is the pool's (directions, row blocks, utterances). */
+dc_nn *dc_nn_new(const dc_model *m, int Bmax, int Tmax, int nthreads, int train);
+void dc_nn_free(dc_nn *n);
+/* dc_nn_reserve: grows the workspace to at least B x T (never shrinks). */
+void dc_nn_reserve(dc_nn *n, int B, int T);
+
+/* dc_nn_forward: V (B,T,F,D) from feat (B,T,F). h_out, if not NULL, receives the
+ * last BLSTM layer's output (B,T,2H). */
+void dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T);
+/* dc_nn_backward: after dc_nn_forward with the same feat, B and T, accumulates
+ * (+=) dloss/dparams into grads (nparams floats) and, if dfeat is not NULL,
+ * dloss/dfeat into dfeat (B,T,F). dV (B,T,F,D) is dloss/dV. Overwrites the stored
+ * activations: run forward again before another backward. */
+void dc_nn_backward(dc_nn *n, float *grads, float *dfeat, const float *dV, const float *feat,
+    int B, int T);
+
+/* dc_nn_loss: the deep clustering loss, summed over the batch,
+ *   sum_b ||V'^T V'||^2 - 2 ||V'^T Y'||^2 + ||Y'^T Y'||^2,  V' = sqrt(W) V, Y' = sqrt(W) Y,
+ * in O(N D^2) for N = T*F bins per utterance. V (B,N,D); lab (B,N), values 0..C-1
+ * (Y one-hot of lab); w (B,N) >= 0 or NULL for all ones. Writes dV (B,N,D) =
+ * sqrt(W) 4 (V'(V'^T V') - Y'(Y'^T V')) and returns the loss. */
+double dc_nn_loss(dc_nn *n, float *dV, const float *V, const int32_t *lab, const float *w,
+    int B, int T, int C);
+
+/* ---------------------------------------------------------------- features */
+
+/* dc_nn_features: feat (T,F) = log(|X| + 1e-8) of a complex64 STFT X (T,F). */
+void dc_nn_features(float *feat, const float *X, int64_t T, int64_t F);
+/* dc_nn_weights: w (T*F) = 1 where 20 log10(|X| + 1e-8) lies within db decibels of
+ * its maximum over the utterance, else 0, from feat = log(|X| + 1e-8). */
+void dc_nn_weights(float *w, const float *feat, int64_t n, double db);
+
+#endif

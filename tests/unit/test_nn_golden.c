@@ -1,0 +1,272 @@
+/*
+ * test_nn_golden.c: the network, loss and every gradient against the PyTorch
+ * reference (tests/data/dpcl_golden_small.msgpack, written by
+ * shared/peers/torch_dpcl.py dump: B = 2, T = 16, F = 129, L = 2, H = 16, D = 8, C = 2).
+ *
+ * Mapping of the golden arrays onto dcsep's conventions:
+ *   feat (B,T,F)       our feat; the golden features are not normalised, so the
+ *                      model's feat_mean = 0 and feat_std = 1
+ *   param.blstm.* / param.lin.*   a straight copy into the flat parameter buffer
+ *                      (dcsep keeps torch's named_parameters order and shapes)
+ *   Y (B,T*F,C)        one-hot: our labels (B,T*F) are its argmax
+ *   W (B,T*F)          our weights; also recomputed from feat by dc_nn_weights
+ *   V, grad_V (B,T*F,D)     our V, dV (B,T,F,D): the same row-major bytes
+ *   blstm_out (B,T,2H) the h_out of dc_nn_forward
+ * Each tensor passes if max|ours - golden| / max|golden| <= 1e-4; the test runs
+ * with one and with two threads.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dc.h"
+#include "nn.h"
+#include "t.h"
+
+#define TOL 1e-4
+
+static msgpack_object root;
+static void *copies[256];
+static int ncopies;
+
+/* arr: the golden array called name (an aligned copy, freed at exit); its element
+ * count in *n (and dims in shape). */
+static const void *
+arr(const char *name, int64_t *n, int64_t *shape, int *ndim)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < root.via.map.size; i++) {
+		const msgpack_object *k = &root.via.map.ptr[i].key, *v = &root.via.map.ptr[i].val;
+		const msgpack_object *sh = NULL, *data = NULL;
+		int64_t cnt = 1;
+		if (k->type != MSGPACK_OBJECT_STR || k->via.str.size != strlen(name) ||
+		    memcmp(k->via.str.ptr, name, k->via.str.size) != 0 || v->type != MSGPACK_OBJECT_MAP)
+			continue;
+		for (j = 0; j < v->via.map.size; j++) {
+			const msgpack_object_kv *kv = &v->via.map.ptr[j];
+			if (kv->key.via.str.size == 5 && memcmp(kv->key.via.str.ptr, "shape", 5) == 0)
+				sh = &kv->val;
+			if (kv->key.via.str.size == 4 && memcmp(kv->key.via.str.ptr, "data", 4) == 0)
+				data = &kv->val;
+		}
+		if (sh == NULL || data == NULL)
+			return NULL;
+		for (j = 0; j < sh->via.array.size; j++) {
+			cnt *= (int64_t)sh->via.array.ptr[j].via.u64;
+			if (shape && j < 4)
+				shape[j] = (int64_t)sh->via.array.ptr[j].via.u64;
+		}
+		if (ndim)
+			*ndim = (int)sh->via.array.size;
+		*n = cnt;
+		if (ncopies == 256)
+			return NULL;
+		copies[ncopies] = malloc(data->via.bin.size ? data->via.bin.size : 1);
+		memcpy(copies[ncopies], data->via.bin.ptr, data->via.bin.size);
+		return copies[ncopies++];
+	}
+	return NULL;
+}
+
+/* cmp: max relative difference of got against the golden array, as one check. */
+static void
+cmp(const char *label, const char *name, const float *got, int64_t n)
+{
+	int64_t gn, i;
+	const float *want = arr(name, &gn, NULL, NULL);
+	double md = 0.0, mw = 0.0;
+	char buf[160];
+
+	if (want == NULL || gn != n) {
+		printf("FAIL: %s %s: golden array missing or of %lld elements, not %lld\n", label, name,
+		    (long long)(want ? gn : -1), (long long)n);
+		t_failed++;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		double d = fabs((double)got[i] - (double)want[i]);
+		if (!(d <= md))
+			md = isnan(d) ? INFINITY : d;
+		if (fabs((double)want[i]) > mw)
+			mw = fabs((double)want[i]);
+	}
+	snprintf(buf, sizeof buf, "%s %s max|diff| %.3g, max|golden| %.3g, relative", label, name, md, mw);
+	if (md / mw <= TOL)
+		printf("PASS: %s %.3g\n", buf, md / mw);
+	else {
+		printf("FAIL: %s %.3g > %g\n", buf, md / mw, TOL);
+		t_failed++;
+	}
+}
+
+static void
+run(const dc_model *m, int nthreads)
+{
+	const dc_nn_config *c = &m->cfg;
+	int64_t n, shape[4];
+	int nd, B, T, C, F = c->F, D = c->D, i;
+	const float *feat = arr("feat", &n, shape, &nd), *Y, *W;
+	const double *loss_g;
+	float *V, *dV, *hout, *grads, *dfeat, *w2;
+	int32_t *lab;
+	double loss;
+	char label[32], name[80];
+	dc_nn *nn;
+
+	B = (int)shape[0];
+	T = (int)shape[1];
+	Y = arr("Y", &n, shape, &nd);
+	C = (int)shape[2];
+	W = arr("W", &n, NULL, NULL);
+	loss_g = arr("loss", &n, NULL, NULL);
+	snprintf(label, sizeof label, "threads=%d", nthreads);
+
+	V = calloc((size_t)B * T * F * D, sizeof *V);
+	dV = calloc((size_t)B * T * F * D, sizeof *dV);
+	hout = calloc((size_t)B * T * 2 * c->H, sizeof *hout);
+	grads = calloc(m->nparams, sizeof *grads);
+	dfeat = calloc((size_t)B * T * F, sizeof *dfeat);
+	lab = calloc((size_t)B * T * F, sizeof *lab);
+	w2 = calloc((size_t)B * T * F, sizeof *w2);
+	for (i = 0; i < B * T * F; i++) {
+		int k, best = 0;
+		for (k = 1; k < C; k++)
+			if (Y[(int64_t)i * C + k] > Y[(int64_t)i * C + best])
+				best = k;
+		lab[i] = best;
+	}
+
+	nn = dc_nn_new(m, B, T, nthreads, 1);
+	dc_nn_forward(nn, V, hout, feat, B, T);
+	loss = dc_nn_loss(nn, dV, V, lab, W, B, T, C);
+	dc_nn_backward(nn, grads, dfeat, dV, feat, B, T);
+
+	cmp(label, "blstm_out", hout, (int64_t)B * T * 2 * c->H);
+	cmp(label, "V", V, (int64_t)B * T * F * D);
+	{
+		double rel = fabs(loss - loss_g[0]) / fabs(loss_g[0]);
+		if (rel <= TOL)
+			printf("PASS: %s loss %.9g vs golden %.9g, relative %.3g\n", label, loss, loss_g[0], rel);
+		else {
+			printf("FAIL: %s loss %.9g vs golden %.9g, relative %.3g\n", label, loss, loss_g[0], rel);
+			t_failed++;
+		}
+	}
+	cmp(label, "grad_V", dV, (int64_t)B * T * F * D);
+	cmp(label, "grad_feat", dfeat, (int64_t)B * T * F);
+	for (i = 0; i < dc_nn_ntensors(c); i++) {
+		char tn[64];
+		int64_t sh[2];
+		size_t off;
+		int tnd;
+		dc_nn_tensor(c, i, tn, sizeof tn, &tnd, sh, &off);
+		snprintf(name, sizeof name, "grad.%s", tn);
+		cmp(label, name, grads + off, tnd == 2 ? sh[0] * sh[1] : sh[0]);
+	}
+	/* the 40 dB weights from the features */
+	for (i = 0; i < B; i++)
+		dc_nn_weights(w2 + (int64_t)i * T * F, feat + (int64_t)i * T * F, (int64_t)T * F, 40.0);
+	snprintf(name, sizeof name, "%s dc_nn_weights reproduces W", label);
+	T_OK(name, memcmp(w2, W, (size_t)B * T * F * sizeof *W) == 0);
+
+	dc_nn_free(nn);
+	free(V);
+	free(dV);
+	free(hout);
+	free(grads);
+	free(dfeat);
+	free(lab);
+	free(w2);
+}
+
+int
+main(void)
+{
+	const char *path = getenv("ROOT") ? NULL : "tests/data/dpcl_golden_small.msgpack";
+	char pbuf[4096];
+	FILE *f;
+	char *buf;
+	long len;
+	size_t off = 0;
+	msgpack_unpacked u;
+	dc_nn_config c;
+	dc_model m;
+	int64_t n, shape[4], total = 0;
+	int nd, i, err;
+
+	if (path == NULL) {
+		snprintf(pbuf, sizeof pbuf, "%s/tests/data/dpcl_golden_small.msgpack", getenv("ROOT"));
+		path = pbuf;
+	}
+	if ((f = fopen(path, "rb")) == NULL) {
+		printf("FAIL: open %s\n", path);
+		return 1;
+	}
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)len);
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		printf("FAIL: read %s\n", path);
+		return 1;
+	}
+	fclose(f);
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, buf, (size_t)len, &off) != MSGPACK_UNPACK_SUCCESS ||
+	    u.data.type != MSGPACK_OBJECT_MAP) {
+		printf("FAIL: %s is not one msgpack map\n", path);
+		return 1;
+	}
+	root = u.data;
+
+	/* the configuration from the shapes: F from feat, H from weight_hh_l0, D from V */
+	memset(&c, 0, sizeof c);
+	arr("feat", &n, shape, &nd);
+	c.F = (int)shape[2];
+	arr("param.blstm.weight_hh_l0", &n, shape, &nd);
+	c.H = (int)shape[1];
+	arr("V", &n, shape, &nd);
+	c.D = (int)shape[2];
+	for (c.L = 0; c.L < DC_NN_MAXL; c.L++) {
+		char nm[64];
+		snprintf(nm, sizeof nm, "param.blstm.weight_ih_l%d", c.L);
+		if (arr(nm, &n, NULL, NULL) == NULL)
+			break;
+	}
+	c.nfft = 256;
+	c.hop = 64;
+	c.rate = 8000;
+	strcpy(c.window, "sqrt-hann");
+	printf("# golden case L=%d H=%d D=%d F=%d\n", c.L, c.H, c.D, c.F);
+	err = dc_model_new(&m, &c, 1);
+	T_EQ_INT("model of the golden configuration", err, DC_OK);
+	if (err)
+		return 1;
+	for (i = 0; i < dc_nn_ntensors(&c); i++) {
+		char tn[64], nm[80];
+		int64_t sh[2], gsh[4];
+		size_t off2;
+		int tnd, gnd;
+		const float *p;
+		dc_nn_tensor(&c, i, tn, sizeof tn, &tnd, sh, &off2);
+		snprintf(nm, sizeof nm, "param.%s", tn);
+		p = arr(nm, &n, gsh, &gnd);
+		if (p == NULL || gnd != tnd || gsh[0] != sh[0] || (tnd == 2 && gsh[1] != sh[1])) {
+			printf("FAIL: %s: missing in the golden file or of another shape\n", nm);
+			return 1;
+		}
+		memcpy(m.params + off2, p, (size_t)n * sizeof *p);
+		total += n;
+	}
+	T_EQ_INT("the golden parameters fill the flat buffer exactly", total, (long long)m.nparams);
+
+	run(&m, 1);
+	run(&m, 2);
+
+	dc_model_free(&m);
+	for (i = 0; i < ncopies; i++)
+		free(copies[i]);
+	msgpack_unpacked_destroy(&u);
+	free(buf);
+	return t_done();
+}
