@@ -134,6 +134,9 @@ int dc_read_header(dc_reader *rd, dc_record *hdr);
 uint64_t dc_reader_offset(const dc_reader *rd);
 /* dc_reader_count: records read so far. */
 uint64_t dc_reader_count(const dc_reader *rd);
+/* dc_reader_record_offset: where the last record read begins (the record that
+ * DC_EORDER refuses). */
+uint64_t dc_reader_record_offset(const dc_reader *rd);
 
 /*
  * An utterance is a "utt" record and every record after it up to the next "utt"

@@ -25,6 +25,7 @@ struct dc_reader {
 	msgpack_unpacker up;
 	uint64_t fed;           /* bytes given to the unpacker */
 	uint64_t done;          /* bytes of complete records */
+	uint64_t start;         /* where the last record read begins */
 	uint64_t count;
 	int err;                /* sticky */
 	int eof;
@@ -273,6 +274,12 @@ dc_reader_offset(const dc_reader *rd)
 }
 
 uint64_t
+dc_reader_record_offset(const dc_reader *rd)
+{
+	return rd->start;
+}
+
+uint64_t
 dc_reader_count(const dc_reader *rd)
 {
 	return rd->count;
@@ -445,14 +452,15 @@ dc_read(dc_reader *rd, dc_record *r)
 		rd->err = DC_EMALFORMED;
 		goto fail;
 	}
-	rd->done = rd->fed - (rd->up.used - rd->up.off);   /* bytes not yet parsed */
 	memset(&rd->sc, 0, sizeof rd->sc);
 	kind = map_get(&res.data, "kind");
 	if (kind == NULL || kind->type != MSGPACK_OBJECT_STR || kind->via.str.size >= sizeof r->kind ||
 	    kind->via.str.size == 0) {
-		rd->err = DC_ENOTREC;
+		rd->err = DC_ENOTREC;   /* rd->done stays where the refused object begins */
 		goto fail;
 	}
+	rd->start = rd->done;
+	rd->done = rd->fed - (rd->up.used - rd->up.off);   /* bytes not yet parsed */
 	memcpy(r->kind, kind->via.str.ptr, kind->via.str.size);
 	r->kind[kind->via.str.size] = '\0';
 	r->map = res.data;

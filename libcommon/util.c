@@ -404,7 +404,11 @@ dc_stream_fail(const char *what, dc_reader *rd, int err)
 {
 	if (err == DC_EIO)
 		dc_errx(1, "%s: %s", what, strerror(errno));
-	if (rd && (err == DC_ETRUNC || err == DC_EMALFORMED || err == DC_ENOTREC || err == DC_EORDER))
+	if (rd && err == DC_EORDER)     /* the record was read whole: it is the last one */
+		dc_errx(1, "%s: %s (record %llu, byte %llu)", what, dc_strerror(err),
+		    (unsigned long long)dc_reader_count(rd),
+		    (unsigned long long)dc_reader_record_offset(rd));
+	if (rd && (err == DC_ETRUNC || err == DC_EMALFORMED || err == DC_ENOTREC))
 		dc_errx(1, "%s: %s (record %llu, byte %llu)", what, dc_strerror(err),
 		    (unsigned long long)dc_reader_count(rd) + 1,
 		    (unsigned long long)dc_reader_offset(rd));
