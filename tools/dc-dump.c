@@ -1,0 +1,582 @@
+/*
+ * dc-dump: shows what a dcsep stream holds (formats/stream.md), one line per
+ * record, as text or as JSON lines; exports one tensor as a .npy file.
+ *
+ * It reads records one by one (dc_read) after the header, so it shows streams
+ * that other tools refuse: records outside an utterance, unknown kinds, tensors
+ * whose shape disagrees with their data. Lines for the records before a read
+ * error are printed before the error is reported.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dc.h"
+
+static const char usage[] = "[-jH] [-u id] [-x kind[:n] -o file.npy] [file]";
+
+static void
+help(void)
+{
+	printf("usage: dc-dump %s\n"
+	    "Shows the records of a dcsep stream, one line each: record number, kind,\n"
+	    "utterance, and for a tensor its shape, dtype, min, max, mean and NaN and Inf\n"
+	    "counts (of the magnitudes for complex64), then the record's other keys.\n"
+	    "  -j             one JSON object per record (JSON lines)\n"
+	    "  -H             print the header's history, one tool a line\n"
+	    "  -u id          only the records of the utterance with this id\n"
+	    "  -x kind[:n]    export the n-th record of that kind (1, the first, by\n"
+	    "                 default; counted within -u's utterance if given) ...\n"
+	    "  -o file.npy    ... to this NumPy file ('-' is stdout)\n"
+	    "  -h             this help\n"
+	    "With no file, or '-', reads stdin. See dc-dump(1).\n", usage);
+}
+
+static int jflag;
+
+/* ---------------------------------------------------------------- values */
+
+/* json_str: s[0..n) as a JSON string: quotes, backslashes and control characters
+ * escaped, bytes that are not UTF-8 replaced by U+FFFD. */
+static void
+json_str(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+
+	putchar('"');
+	while (p < e) {
+		unsigned c = *p;
+		int len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+		    (c & 0xf8) == 0xf0 ? 4 : 0;
+		int i, ok = len > 0 && p + len <= e;
+		uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+
+		for (i = 1; ok && i < len; i++) {
+			ok = (p[i] & 0xc0) == 0x80;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		/* no overlong forms, no surrogates, nothing past U+10FFFF */
+		if (ok && ((len == 2 && cp < 0x80) || (len == 3 && (cp < 0x800 ||
+		    (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff))))
+			ok = 0;
+		if (!ok) {
+			fputs("\\ufffd", stdout);
+			p++;
+			continue;
+		}
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c == '\r')
+			fputs("\\r", stdout);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			fwrite(p, 1, (size_t)len, stdout);
+		p += len;
+	}
+	putchar('"');
+}
+
+/* text_str: a string as is if it reads as one word, else as a JSON string. */
+static void
+text_str(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= ' ' || c == '"' || c == '\\' || c == '=' || c == 0x7f || c >= 0x80)
+			break;
+	}
+	if (n > 0 && i == n)
+		fwrite(s, 1, n, stdout);
+	else
+		json_str(s, n);
+}
+
+/* num: a double as a JSON number, or null if it is not finite. */
+static void
+num(double v, int digits)
+{
+	if (isfinite(v))
+		printf("%.*g", digits, v);
+	else
+		fputs(jflag ? "null" : "-", stdout);
+}
+
+static int
+is_scalar(const msgpack_object *o)
+{
+	return o->type != MSGPACK_OBJECT_ARRAY && o->type != MSGPACK_OBJECT_MAP;
+}
+
+/* value: one msgpack value, as JSON (-j) or as text (arrays of up to 16 scalars in
+ * brackets, larger containers and bins by their size). */
+static void
+value(const msgpack_object *o)
+{
+	uint32_t i;
+
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		fputs("null", stdout);
+		break;
+	case MSGPACK_OBJECT_BOOLEAN:
+		fputs(o->via.boolean ? "true" : "false", stdout);
+		break;
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		printf("%llu", (unsigned long long)o->via.u64);
+		break;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		printf("%lld", (long long)o->via.i64);
+		break;
+	case MSGPACK_OBJECT_FLOAT32:
+		num(o->via.f64, 9);
+		break;
+	case MSGPACK_OBJECT_FLOAT64:
+		num(o->via.f64, 17);
+		break;
+	case MSGPACK_OBJECT_STR:
+		(jflag ? json_str : text_str)(o->via.str.ptr, o->via.str.size);
+		break;
+	case MSGPACK_OBJECT_BIN:
+		printf(jflag ? "{\"bin\":%u}" : "bin(%u)", o->via.bin.size);
+		break;
+	case MSGPACK_OBJECT_EXT:
+		printf(jflag ? "{\"ext\":%u}" : "ext(%u)", o->via.ext.size);
+		break;
+	case MSGPACK_OBJECT_ARRAY:
+		if (!jflag) {
+			for (i = 0; i < o->via.array.size; i++)
+				if (!is_scalar(&o->via.array.ptr[i]))
+					break;
+			if (o->via.array.size > 16 || i < o->via.array.size) {
+				printf("array(%u)", o->via.array.size);
+				break;
+			}
+		}
+		putchar('[');
+		for (i = 0; i < o->via.array.size; i++) {
+			if (i)
+				putchar(',');
+			value(&o->via.array.ptr[i]);
+		}
+		putchar(']');
+		break;
+	case MSGPACK_OBJECT_MAP:
+		if (!jflag) {
+			printf("map(%u)", o->via.map.size);
+			break;
+		}
+		putchar('{');
+		for (i = 0; i < o->via.map.size; i++) {
+			const msgpack_object *k = &o->via.map.ptr[i].key;
+			if (i)
+				putchar(',');
+			if (k->type == MSGPACK_OBJECT_STR)
+				json_str(k->via.str.ptr, k->via.str.size);
+			else {      /* JSON keys are strings: a number or other key is quoted */
+				putchar('"');
+				if (k->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+					printf("%llu", (unsigned long long)k->via.u64);
+				else if (k->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+					printf("%lld", (long long)k->via.i64);
+				else
+					fputs("?", stdout);
+				putchar('"');
+			}
+			putchar(':');
+			value(&o->via.map.ptr[i].val);
+		}
+		putchar('}');
+		break;
+	}
+}
+
+/* keys: the record's keys but kind (and dtype, shape, data of a good tensor):
+ * " key=value" each as text, or "key":value pairs as JSON. */
+static void
+keys(const dc_record *r, int tensor_ok)
+{
+	const msgpack_object *m = &r->map;
+	uint32_t i;
+	int first = 1;
+
+	for (i = 0; i < m->via.map.size; i++) {
+		const msgpack_object *k = &m->via.map.ptr[i].key;
+		static const char *const skip[] = { "kind", "dtype", "shape", "data" };
+		int j, nskip = tensor_ok ? 4 : 1, skipped = 0;
+
+		if (k->type != MSGPACK_OBJECT_STR)
+			continue;
+		for (j = 0; j < nskip; j++)
+			skipped |= k->via.str.size == strlen(skip[j]) &&
+			    memcmp(k->via.str.ptr, skip[j], k->via.str.size) == 0;
+		if (skipped)
+			continue;
+		if (jflag) {
+			if (!first)
+				putchar(',');
+			json_str(k->via.str.ptr, k->via.str.size);
+			putchar(':');
+		} else {
+			putchar(' ');
+			text_str(k->via.str.ptr, k->via.str.size);
+			putchar('=');
+		}
+		value(&m->via.map.ptr[i].val);
+		first = 0;
+	}
+}
+
+/* ---------------------------------------------------------------- tensors */
+
+struct stats {
+	int64_t nan, inf, fin;
+	double min, max, sum;
+};
+
+/* stats: min, max and mean of the finite elements (of the magnitudes for
+ * complex64), and how many are NaN and how many infinite. */
+static void
+stats(const dc_tensor *t, struct stats *s)
+{
+	int64_t i, n = dc_tensor_count(t);
+
+	memset(s, 0, sizeof *s);
+	s->min = INFINITY;
+	s->max = -INFINITY;
+	for (i = 0; i < n; i++) {
+		double v = 0;
+		switch (t->dtype) {
+		case DC_F32:
+			v = ((const float *)t->data)[i];
+			break;
+		case DC_C64:
+			v = hypot(((const float *)t->data)[2 * i], ((const float *)t->data)[2 * i + 1]);
+			break;
+		case DC_I32:
+			v = ((const int32_t *)t->data)[i];
+			break;
+		case DC_U8:
+			v = ((const uint8_t *)t->data)[i];
+			break;
+		case DC_F64:
+			v = ((const double *)t->data)[i];
+			break;
+		case DC_I16:
+			v = ((const int16_t *)t->data)[i];
+			break;
+		}
+		if (isnan(v))
+			s->nan++;
+		else if (isinf(v))
+			s->inf++;
+		else {
+			s->fin++;
+			s->sum += v;
+			if (v < s->min)
+				s->min = v;
+			if (v > s->max)
+				s->max = v;
+		}
+	}
+}
+
+static int
+is_int(int dtype)
+{
+	return dtype == DC_I32 || dtype == DC_U8 || dtype == DC_I16;
+}
+
+static void
+print_tensor(const dc_tensor *t)
+{
+	struct stats s;
+	int i, d = t->dtype == DC_F64 ? 17 : 9;
+	double mean;
+
+	stats(t, &s);
+	mean = s.fin ? s.sum / (double)s.fin : NAN;
+	if (!s.fin)
+		s.min = s.max = NAN;
+	if (jflag) {
+		printf(",\"dtype\":\"%s\",\"shape\":[", dc_dtype_name(t->dtype));
+		for (i = 0; i < t->ndim; i++)
+			printf(i ? ",%lld" : "%lld", (long long)t->shape[i]);
+		fputs("],\"min\":", stdout);
+	} else {
+		putchar(' ');
+		for (i = 0; i < t->ndim; i++)
+			printf(i ? "x%lld" : "%lld", (long long)t->shape[i]);
+		printf(" %s min=", dc_dtype_name(t->dtype));
+	}
+	if (is_int(t->dtype) && s.fin)
+		printf("%lld", (long long)s.min);
+	else
+		num(s.min, d);
+	fputs(jflag ? ",\"max\":" : " max=", stdout);
+	if (is_int(t->dtype) && s.fin)
+		printf("%lld", (long long)s.max);
+	else
+		num(s.max, d);
+	fputs(jflag ? ",\"mean\":" : " mean=", stdout);
+	num(mean, d);
+	printf(jflag ? ",\"nan\":%lld,\"inf\":%lld" : " nan=%lld inf=%lld", (long long)s.nan,
+	    (long long)s.inf);
+}
+
+/* ---------------------------------------------------------------- npy */
+
+/* npy_write: t as a NumPy .npy file (format 1.0), atomically; "-" is stdout. */
+static int
+npy_write(const char *path, const dc_tensor *t)
+{
+	static const char *const descr[] = {
+		[DC_F32] = "<f4", [DC_C64] = "<c8", [DC_I32] = "<i4", [DC_U8] = "|u1",
+		[DC_F64] = "<f8", [DC_I16] = "<i2",
+	};
+	char h[512], dims[200] = "";
+	size_t n = 0, len, bytes = (size_t)dc_tensor_count(t) * dc_dtype_size(t->dtype);
+	int i, tostdout = strcmp(path, "-") == 0;
+	dc_atomic a;
+	FILE *f;
+
+	for (i = 0; i < t->ndim; i++)
+		n += (size_t)snprintf(dims + n, sizeof dims - n, i ? ", %lld" : "%lld", (long long)t->shape[i]);
+	if (t->ndim == 1)
+		strcat(dims, ",");
+	memcpy(h, "\x93NUMPY\x01\x00", 8);
+	len = 10 + (size_t)snprintf(h + 10, sizeof h - 10,
+	    "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr[t->dtype], dims);
+	while ((len + 1) % 64)      /* the data starts 64-byte aligned; the header ends in \n */
+		h[len++] = ' ';
+	h[len++] = '\n';
+	h[8] = (char)((len - 10) & 0xff);
+	h[9] = (char)((len - 10) >> 8);
+	if (tostdout)
+		f = stdout;
+	else if ((f = dc_atomic_open(&a, path)) == NULL)
+		return DC_EIO;
+	if (fwrite(h, 1, len, f) != len || (bytes && fwrite(t->data, 1, bytes, f) != bytes)) {
+		int e = errno;
+		if (!tostdout)
+			dc_atomic_abort(&a);
+		errno = e;
+		return DC_EIO;
+	}
+	return tostdout ? DC_OK : dc_atomic_commit(&a);
+}
+
+/* ---------------------------------------------------------------- main */
+
+/* utt_id: the "id" of a utt record, or "?" if it has none. */
+static void
+utt_id(const dc_record *r, char *buf, size_t n)
+{
+	if (dc_rec_str(r, "id", buf, n) != DC_OK)
+		snprintf(buf, n, "?");
+}
+
+static void
+print_history(const dc_record *hdr)
+{
+	const msgpack_object *h = dc_rec_get(hdr, "history");
+	uint32_t i;
+
+	if (jflag) {
+		if (h && h->type == MSGPACK_OBJECT_ARRAY)
+			value(h);
+		else
+			fputs("[]", stdout);
+		putchar('\n');
+		return;
+	}
+	if (h && h->type == MSGPACK_OBJECT_ARRAY)
+		for (i = 0; i < h->via.array.size; i++) {
+			value(&h->via.array.ptr[i]);
+			putchar('\n');
+		}
+}
+
+/* line: one record's line; returns DC_OK, or the error of a tensor record whose
+ * dtype, shape or data do not agree (the line then shows the raw keys). */
+static int
+line(const dc_record *r, uint64_t no, uint64_t off, uint64_t end, const char *utt)
+{
+	dc_tensor t;
+	int err = DC_OK, tensor = dc_rec_has_tensor(r);
+
+	if (tensor)
+		err = dc_rec_tensor(r, &t);
+	if (jflag) {
+		printf("{\"record\":%llu,\"offset\":%llu,\"bytes\":%llu,\"kind\":", (unsigned long long)no,
+		    (unsigned long long)off, (unsigned long long)(end - off));
+		json_str(r->kind, strlen(r->kind));
+		fputs(",\"utt\":", stdout);
+		if (utt)
+			json_str(utt, strlen(utt));
+		else
+			fputs("null", stdout);
+		if (tensor && err == DC_OK)
+			print_tensor(&t);
+		if (err != DC_OK) {
+			fputs(",\"error\":", stdout);
+			json_str(dc_strerror(err), strlen(dc_strerror(err)));
+		}
+		fputs(",\"keys\":{", stdout);
+		keys(r, tensor && err == DC_OK);
+		fputs("}}\n", stdout);
+	} else {
+		printf("%llu %s ", (unsigned long long)no, r->kind);
+		if (utt)
+			text_str(utt, strlen(utt));
+		else
+			putchar('-');
+		if (tensor && err == DC_OK)
+			print_tensor(&t);
+		if (err != DC_OK) {
+			fputs(" error=", stdout);
+			json_str(dc_strerror(err), strlen(dc_strerror(err)));
+		}
+		keys(r, tensor && err == DC_OK);
+		putchar('\n');
+	}
+	if (tensor && err == DC_OK)
+		dc_tensor_free(&t);
+	return err;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = "-", *name, *xkind = NULL, *out = NULL, *uid = NULL;
+	char xk[32], cur[256];
+	int c, err, Hflag = 0, in_utt = 0, seen_utt = 0, nbad = 0;
+	int64_t xn = 1, found = 0;
+	dc_reader *rd;
+	dc_record r;
+	FILE *in;
+
+	dc_setprog(argv[0]);
+	while ((c = getopt(argc, argv, "jHu:x:o:h")) != -1) {
+		switch (c) {
+		case 'j':
+			jflag = 1;
+			break;
+		case 'H':
+			Hflag = 1;
+			break;
+		case 'u':
+			uid = optarg;
+			break;
+		case 'x': {
+			const char *colon = strchr(optarg, ':');
+			size_t kl = colon ? (size_t)(colon - optarg) : strlen(optarg);
+			if (kl == 0 || kl >= sizeof xk)
+				dc_errx(2, "-x: a record kind of 1 to %zu characters: %s", sizeof xk - 1, optarg);
+			if (colon && dc_parse_int(colon + 1, 1, INT64_MAX, &xn))
+				dc_errx(2, "-x: n must be a positive integer: %s", optarg);
+			memcpy(xk, optarg, kl);
+			xk[kl] = '\0';
+			xkind = xk;
+			break;
+		}
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			help();
+			return 0;
+		default:
+			dc_usage_exit(usage);
+		}
+	}
+	if (argc - optind > 1)
+		dc_usage_exit(usage);
+	if (argc > optind)
+		path = argv[optind];
+	if (xkind && !out)
+		dc_errx(2, "-x: needs -o file.npy");
+	if (out && !xkind)
+		dc_errx(2, "-o: only with -x");
+	if (Hflag && (xkind || uid))
+		dc_errx(2, "-H: not with -x or -u");
+	if (xkind && jflag)
+		dc_errx(2, "-j: not with -x");
+	if (out && strcmp(out, "-") == 0)
+		dc_stdout_not_tty();
+
+	name = strcmp(path, "-") == 0 ? "stdin" : path;
+	if ((in = dc_open_in(path)) == NULL)
+		dc_errx(1, "%s: %s", path, strerror(errno));
+	rd = dc_reader_file(in);
+	if ((err = dc_read_header(rd, &r)) != DC_OK)
+		dc_stream_fail(name, rd, err);
+	if (Hflag) {
+		print_history(&r);
+		dc_record_free(&r);
+		dc_finish_stdout();
+		return 0;
+	}
+	if (!xkind && !uid)
+		line(&r, 1, 0, dc_reader_offset(rd), NULL);
+	dc_record_free(&r);
+	for (;;) {
+		uint64_t off = dc_reader_offset(rd);
+		int mine;
+
+		if ((err = dc_read(rd, &r)) != DC_OK)
+			break;
+		if (strcmp(r.kind, "utt") == 0) {
+			utt_id(&r, cur, sizeof cur);
+			in_utt = 1;
+			if (uid && strcmp(cur, uid) == 0)
+				seen_utt = 1;
+		}
+		mine = uid == NULL || (in_utt && strcmp(cur, uid) == 0);
+		if (xkind && mine && strcmp(r.kind, xkind) == 0 && ++found == xn) {
+			dc_tensor t;
+			if (!dc_rec_has_tensor(&r))
+				dc_errx(1, "%s: record %llu (%s) holds no tensor", name,
+				    (unsigned long long)dc_reader_count(rd), r.kind);
+			if ((err = dc_rec_tensor(&r, &t)) != DC_OK)
+				dc_errx(1, "%s: record %llu (%s): %s", name,
+				    (unsigned long long)dc_reader_count(rd), r.kind, dc_strerror(err));
+			if (npy_write(out, &t) != DC_OK)
+				dc_errx(1, "%s: %s", strcmp(out, "-") ? out : "stdout", strerror(errno));
+			dc_tensor_free(&t);
+			dc_record_free(&r);
+			dc_reader_free(rd);
+			dc_finish_stdout();
+			return 0;
+		}
+		if (!xkind && mine && (err = line(&r, dc_reader_count(rd), off, dc_reader_offset(rd),
+		    in_utt ? cur : NULL)) != DC_OK) {
+			fflush(stdout);
+			nbad++;
+			dc_warnx("%s: record %llu (%s): %s", name, (unsigned long long)dc_reader_count(rd),
+			    r.kind, dc_strerror(err));
+		}
+		dc_record_free(&r);
+	}
+	fflush(stdout);
+	if (err != DC_EEOF)
+		dc_stream_fail(name, rd, err);
+	dc_reader_free(rd);
+	if (uid && !seen_utt)
+		dc_errx(1, "%s: no utterance '%s'", name, uid);
+	if (xkind)
+		dc_errx(1, "%s: no record %s:%lld%s%s%s (%lld of that kind)", name, xkind,
+		    (long long)xn, uid ? " in utterance '" : "", uid ? uid : "", uid ? "'" : "",
+		    (long long)found);
+	if (nbad)
+		dc_errx(1, "%s: records with a bad tensor: %d", name, nbad);
+	dc_finish_stdout();
+	return 0;
+}

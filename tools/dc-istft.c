@@ -1,0 +1,323 @@
+/*
+ * dc-istft: a dcsep stream in, waveforms out (formats/stream.md).
+ *
+ * Per utterance, the last "masked" record (complex64, K x T x F) or, if the
+ * utterance has none, its "stft" record (T x F, one source) is turned back into
+ * K waveforms of N samples by weighted overlap-add (dc_istft). Each source goes
+ * to a file named by the -o pattern, or all K go to one K-channel WAV on stdout.
+ *
+ * Shapes: K sources, T frames, F = nfft/2+1 bins, N samples.
+ *
+ * The tool reads one utterance ahead, so that a pattern without %u (or stdout)
+ * is refused when a second utterance arrives, before any file of the first is
+ * written.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dc.h"
+
+static const char usage[] = "[-e encoding] [-o pattern] [file]";
+
+static void
+help(void)
+{
+	printf("usage: dc-istft %s\n"
+	    "Inverse STFT of a dcsep stream: the last masked record of each utterance\n"
+	    "(K sources), or its stft record (one source), into waveforms.\n"
+	    "  -e encoding  pcm16 or float (pcm16)\n"
+	    "  -o pattern   one file per source: %%u utterance id, %%k source 1..K, %%%% a %%;\n"
+	    "               the extension picks the format (wav, flac, ...)\n"
+	    "  -h           this help\n"
+	    "Without -o, writes one K-channel WAV to stdout (one utterance only).\n"
+	    "With no file, or '-', reads stdin. See dc-istft(1).\n", usage);
+}
+
+/* pattern_check: whether every '%' of pat starts %u, %k or %%; records which
+ * of %u and %k it holds. Returns the bad conversion ('\0' for a final '%'), or
+ * -1 if the pattern is good. */
+static int
+pattern_check(const char *pat, int *has_u, int *has_k)
+{
+	const char *s;
+
+	*has_u = *has_k = 0;
+	for (s = pat; *s; s++) {
+		if (*s != '%')
+			continue;
+		switch (*++s) {
+		case 'u':
+			*has_u = 1;
+			break;
+		case 'k':
+			*has_k = 1;
+			break;
+		case '%':
+			break;
+		default:
+			return (unsigned char)*s;
+		}
+	}
+	return -1;
+}
+
+/* expand: the pattern with %u, %k and %% replaced; a '/' in the id becomes '_'
+ * so that an id never names another directory. The result is malloc'd. */
+static char *
+expand(const char *pat, const char *id, int k)
+{
+	size_t cap = strlen(pat) + 1, n = 0;
+	char *out, num[16];
+	const char *s, *ins;
+
+	for (s = pat; *s; s++)
+		if (*s == '%' && s[1] == 'u')
+			cap += strlen(id);
+		else if (*s == '%' && s[1] == 'k')
+			cap += sizeof num;
+	out = dc_xmalloc(cap);
+	for (s = pat; *s; s++) {
+		if (*s != '%') {
+			out[n++] = *s;
+			continue;
+		}
+		s++;
+		if (*s == '%') {
+			out[n++] = '%';
+			continue;
+		}
+		if (*s == 'k') {
+			snprintf(num, sizeof num, "%d", k);
+			ins = num;
+		} else
+			ins = id;
+		for (; *ins; ins++)
+			out[n++] = *ins == '/' ? '_' : *ins;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* stft_keys: the STFT parameters of record r, or exit with the key at fault. */
+static void
+stft_keys(const dc_record *r, const char *id, dc_stft_params *p)
+{
+	static const char *const ikeys[] = { "rate", "nfft", "hop", "samples" };
+	int64_t *ivals[] = { &p->rate, &p->nfft, &p->hop, &p->samples };
+	size_t i;
+
+	memset(p, 0, sizeof *p);
+	for (i = 0; i < 4; i++)
+		if (dc_rec_int(r, ikeys[i], ivals[i]) != DC_OK)
+			dc_errx(1, "%s: %s: key '%s' missing or not an integer", id, r->kind, ikeys[i]);
+	if (dc_rec_str(r, "window", p->window, sizeof p->window) != DC_OK)
+		dc_errx(1, "%s: %s: key 'window' missing or not a window name", id, r->kind);
+	if (dc_stft_check(p) != DC_OK)
+		dc_errx(1, "%s: %s: STFT parameters out of range: rate %lld, nfft %lld, hop %lld, "
+		    "samples %lld, window %s", id, r->kind, (long long)p->rate, (long long)p->nfft,
+		    (long long)p->hop, (long long)p->samples, p->window);
+}
+
+/*
+ * invert: the K waveforms of one utterance, source after source, in a fresh
+ * y[K*N]; sets *K and the STFT parameters (p->samples is N). Exits on a record
+ * that is missing, malformed or disagrees with its keys.
+ */
+static float *
+invert(const dc_utt *u, const char *id, int *K, dc_stft_params *p)
+{
+	dc_record *r = dc_utt_find(u, "masked");
+	int masked = r != NULL, err, k, ndim;
+	int64_t T, F, kk;
+	dc_tensor X;
+	float *y;
+	char shape[96];
+
+	if (r == NULL && (r = dc_utt_find(u, "stft")) == NULL)
+		dc_errx(1, "%s: no masked or stft record", id);
+	stft_keys(r, id, p);
+	if ((err = dc_rec_tensor(r, &X)) != DC_OK)
+		dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(err));
+	if (X.dtype != DC_C64)
+		dc_errx(1, "%s: %s: dtype %s, wanted complex64", id, r->kind, dc_dtype_name(X.dtype));
+	ndim = masked ? 3 : 2;
+	if (X.ndim != ndim)
+		dc_errx(1, "%s: %s: %d dimensions, wanted %d (%s)", id, r->kind, X.ndim, ndim,
+		    masked ? "K x T x F" : "T x F");
+	T = dc_stft_frames(p);
+	F = p->nfft / 2 + 1;
+	if (X.shape[ndim - 2] != T || X.shape[ndim - 1] != F) {
+		if (masked)
+			snprintf(shape, sizeof shape, "%lldx%lldx%lld", (long long)X.shape[0],
+			    (long long)X.shape[1], (long long)X.shape[2]);
+		else
+			snprintf(shape, sizeof shape, "%lldx%lld", (long long)X.shape[0],
+			    (long long)X.shape[1]);
+		dc_errx(1, "%s: %s: shape %s disagrees with its keys: %lld samples, nfft %lld, "
+		    "hop %lld give T = %lld frames of F = %lld bins", id, r->kind, shape,
+		    (long long)p->samples, (long long)p->nfft, (long long)p->hop, (long long)T,
+		    (long long)F);
+	}
+	kk = masked ? X.shape[0] : 1;
+	if (kk < 1 || kk > 1024)
+		dc_errx(1, "%s: %s: %lld sources; dc-istft takes 1 to 1024", id, r->kind, (long long)kk);
+	if (masked) {
+		int64_t kkey;
+		if (dc_rec_get(r, "k") && (dc_rec_int(r, "k", &kkey) != DC_OK || kkey != kk))
+			dc_errx(1, "%s: masked: key 'k' disagrees with the shape's K = %lld", id, (long long)kk);
+	}
+	if (dc_tensor_finite(&X) != DC_OK)
+		dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
+	*K = (int)kk;
+	y = dc_xcalloc((size_t)(kk * p->samples) + 1, sizeof *y);
+	for (k = 0; k < kk; k++)
+		if ((err = dc_istft((const float *)X.data + 2 * k * T * F, T, p,
+		    y + k * p->samples)) != DC_OK)
+			dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(err));
+	dc_tensor_free(&X);
+	return y;
+}
+
+/* clipped: how many samples lie beyond full scale (16-bit output clips them). */
+static int64_t
+clipped(const float *y, int64_t n)
+{
+	int64_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += fabsf(y[i]) > 1.0f;
+	return c;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *pat = NULL, *path = "-", *name;
+	char **written = NULL;
+	int nwritten = 0, enc = DC_PCM16, c, err, nerr, has_u = 0, has_k = 0, nutt;
+	dc_record hdr;
+	dc_reader *rd;
+	dc_utt cur = { 0 }, next = { 0 }, tmp;
+	FILE *in;
+
+	dc_setprog(argv[0]);
+	while ((c = getopt(argc, argv, "e:o:h")) != -1) {
+		switch (c) {
+		case 'e':
+			if (strcmp(optarg, "pcm16") == 0)
+				enc = DC_PCM16;
+			else if (strcmp(optarg, "float") == 0)
+				enc = DC_FLOAT;
+			else
+				dc_errx(2, "-e: encoding must be pcm16 or float: %s", optarg);
+			break;
+		case 'o':
+			pat = optarg;
+			break;
+		case 'h':
+			help();
+			return 0;
+		default:
+			dc_usage_exit(usage);
+		}
+	}
+	if (argc - optind > 1)
+		dc_usage_exit(usage);
+	if (argc > optind)
+		path = argv[optind];
+	if (pat && strcmp(pat, "-") == 0)
+		pat = NULL;     /* "-o -" is stdout */
+	if (pat) {
+		int bad = pattern_check(pat, &has_u, &has_k);
+		if (*pat == '\0')
+			dc_errx(2, "-o: empty pattern");
+		if (bad == 0)
+			dc_errx(2, "-o: pattern '%s' ends in a lone %%; write %%%% for a %%", pat);
+		if (bad > 0)
+			dc_errx(2, "-o: unknown conversion %%%c in pattern '%s' (use %%u, %%k or %%%%)",
+			    bad, pat);
+	} else
+		dc_stdout_not_tty();
+
+	name = strcmp(path, "-") == 0 ? "stdin" : path;
+	if ((in = dc_open_in(path)) == NULL)
+		dc_errx(1, "%s: %s", path, strerror(errno));
+	rd = dc_reader_file(in);
+	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
+		dc_stream_fail(name, rd, err);
+	dc_record_free(&hdr);
+	if ((err = dc_read_utt(rd, &cur)) != DC_OK) {
+		if (err != DC_EEOF)
+			dc_stream_fail(name, rd, err);
+		if (pat == NULL)
+			dc_errx(1, "%s: no utterance in the stream", name);
+		dc_finish_stdout();
+		return 0;
+	}
+	for (nutt = 0;; nutt++) {
+		char id[256];
+		dc_stft_params p;
+		float *y;
+		int K, k;
+
+		if (dc_utt_id(&cur, id, sizeof id) != DC_OK)
+			dc_errx(1, "%s: utterance %d: key 'id' missing or not a string", name, nutt + 1);
+		nerr = dc_read_utt(rd, &next);
+		if (nerr == DC_OK && nutt == 0 && (pat == NULL || !has_u))
+			dc_errx(2, pat ? "-o: pattern '%s' lacks %%u, and the stream has more than one "
+			    "utterance" : "%s: more than one utterance; stdout takes one: name files "
+			    "with -o and %%u", pat ? pat : name);
+		y = invert(&cur, id, &K, &p);
+		if (K > 1 && pat && !has_k)
+			dc_errx(2, "-o: pattern '%s' lacks %%k, and utterance '%s' has %d sources", pat, id, K);
+		if (enc == DC_PCM16)
+			for (k = 0; k < K; k++) {
+				int64_t nc = clipped(y + k * p.samples, p.samples);
+				if (nc)
+					dc_warnx("%s: source %d: %lld samples beyond full scale clipped",
+					    id, k + 1, (long long)nc);
+			}
+		if (pat == NULL) {
+			float *il = dc_xmalloc(((size_t)(K * p.samples) + 1) * sizeof *il);
+			int64_t i;
+			for (i = 0; i < p.samples; i++)
+				for (k = 0; k < K; k++)
+					il[i * K + k] = y[k * p.samples + i];
+			if (dc_audio_write("-", il, p.samples, K, (int)p.rate, enc) != DC_OK)
+				dc_errx(1, "stdout: %s", dc_audio_errstr());
+			free(il);
+		} else {
+			for (k = 0; k < K; k++) {
+				char *out = expand(pat, id, k + 1);
+				int i;
+				for (i = 0; i < nwritten; i++)
+					if (strcmp(written[i], out) == 0)
+						dc_errx(1, "%s: %s was already written for an earlier "
+						    "utterance (two utterances with one id?)", id, out);
+				if (dc_audio_write(out, y + k * p.samples, p.samples, 1, (int)p.rate,
+				    enc) != DC_OK)
+					dc_errx(1, "%s: %s", out, dc_audio_errstr());
+				written = dc_xrealloc(written, (size_t)(nwritten + 1) * sizeof *written);
+				written[nwritten++] = out;
+			}
+		}
+		free(y);
+		if (nerr == DC_EEOF)
+			break;
+		if (nerr != DC_OK)
+			dc_stream_fail(name, rd, nerr);
+		tmp = cur;
+		cur = next;
+		next = tmp;
+	}
+	dc_utt_free(&cur);
+	dc_utt_free(&next);
+	dc_reader_free(rd);
+	while (nwritten > 0)
+		free(written[--nwritten]);
+	free(written);
+	dc_finish_stdout();
+	return 0;
+}
