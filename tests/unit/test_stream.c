@@ -306,9 +306,44 @@ test_stft_inverse(void)
 	}
 }
 
+/* a record larger than the reader's 64 KiB chunk, ending exactly at the end of input */
+static void
+test_big_record(void)
+{
+	dc_writer *w = dc_writer_mem();
+	int64_t shape[1] = { 100003 }, i;
+	dc_tensor t, u;
+	dc_recb b;
+	size_t len;
+	const void *buf;
+	dc_reader *rd;
+	dc_record hdr, r;
+	int ok;
+
+	dc_tensor_alloc(&t, DC_F32, 1, shape);
+	for (i = 0; i < shape[0]; i++)
+		((float *)t.data)[i] = (float)i;
+	dc_write_header(w, NULL, "test");
+	dc_recb_init(&b, "big");
+	dc_recb_tensor(&b, &t);
+	dc_write_recb(w, &b);
+	buf = dc_writer_buf(w, &len);
+	rd = dc_reader_mem(buf, len);
+	ok = dc_read_header(rd, &hdr) == DC_OK && dc_read(rd, &r) == DC_OK && dc_rec_tensor(&r, &u) == DC_OK;
+	T_OK("a 400 kB record reads whole", ok && u.shape[0] == shape[0] &&
+	    memcmp(u.data, t.data, (size_t)shape[0] * 4) == 0);
+	T_EQ_INT("then a clean end", dc_read(rd, &r), DC_EEOF);
+	dc_tensor_free(&t);
+	dc_tensor_free(&u);
+	dc_record_free(&hdr);
+	dc_reader_free(rd);
+	dc_writer_close(w);
+}
+
 int
 main(void)
 {
+	test_big_record();
 	test_roundtrip();
 	test_passthrough();
 	test_truncation();
