@@ -1,0 +1,194 @@
+#!/bin/sh
+# kmeans_mask.sh: dc-kmeans on embeddings whose clusters are known (noisy codes of a
+# real mixture's oracle labels) and on tiny hand-made streams; dc-mask on several
+# utterances; both tools' errors with their exact messages.
+. "$ROOT/tests/lib.sh"
+SP="$DATA/speech"
+export PYTHONPATH="$ROOT/tests/sh"
+
+"$PY" - "$SP" <<'EOF' || fail "make mixture" "python failed"
+import sys, oracle_lib as L
+sp = sys.argv[1]
+L.make_mix(sp + "/so0036_000360332.flac", sp + "/so0054_000540031.flac", "mix.wav", "s1.wav", "s2.wav")
+EOF
+dc-stft mix.wav | dc-oracle s1.wav s2.wav >ibm.dcs
+
+# embeddings: each bin's oracle label as one of two random orthonormal codes in
+# D = 20, plus noise, normalised; appended as an embed record
+"$PY" - <<'EOF'
+import numpy as np, oracle_lib as L
+recs = L.read_records("ibm.dcs")
+utt, rest = L.utterances(recs)[0]
+lab = L.tensor(L.last(rest, "labels"))
+rng = np.random.default_rng(1)
+q, _ = np.linalg.qr(rng.standard_normal((20, 20)))
+e = q[:2][lab] + 0.1 * rng.standard_normal(lab.shape + (20,))
+e /= np.linalg.norm(e, axis=-1, keepdims=True)
+L.write_stream("embed.dcs", [utt] + rest + [L.tensor_rec("embed", e.astype(np.float32), model="synthetic")])
+# the same embeddings without the stft record: every bin is fitted
+L.write_stream("nostft.dcs", [utt, L.tensor_rec("embed", e.astype(np.float32), model="synthetic")])
+EOF
+
+check_in "dc-kmeans -v" 0 '*' embed.dcs dc-kmeans -v
+cp out km.dcs
+cp err km.err
+"$PY" - <<'EOF'
+import re, numpy as np, oracle_lib as L
+raw_in, raw_out = L.read_raw("embed.dcs"), L.read_raw("km.dcs")
+L.check("records pass through byte for byte", [b for _, b in raw_in[1:]] == [b for _, b in raw_out[1:-1]], "differ")
+L.check("history extended", raw_out[0][0]["history"] == ["test", "dc-kmeans"], str(raw_out[0][0]["history"]))
+recs = [r for r, _ in raw_out]
+km, orc = recs[-1], L.last(recs[:-1], "labels")
+lab, ref = L.tensor(km), L.tensor(orc)
+L.check("labels record: k, by, dtype, shape", (km["kind"], km["k"], km["by"], km["dtype"], lab.shape) ==
+        ("labels", 2, "kmeans", "int32", ref.shape), str((km["kind"], km["k"], km["by"], lab.shape)))
+X = L.tensor(L.last(recs, "stft"))
+p = np.abs(X.astype(np.complex128)) ** 2
+fit = p >= p.max() * 1e-4
+msg = open("km.err").read()
+m = re.match(r"dc-kmeans: mix: (\d+) of (\d+) bins fitted; restart \d of 3 won with inertia [0-9.e+]+ after \d+ iterations\n$", msg)
+L.check("-v: one line, the bins within 40 dB fitted (%d)" % fit.sum(),
+        m is not None and int(m.group(1)) == fit.sum() and int(m.group(2)) == lab.size, repr(msg))
+agree = max(np.mean(lab[fit] == ref[fit]), np.mean(lab[fit] == 1 - ref[fit]))
+L.check("fitted bins: the oracle partition up to permutation (%.5f)" % agree, agree == 1.0, "%.5f" % agree)
+E = L.tensor(L.last(recs, "embed")).astype(np.float64)
+c = np.stack([E[fit & (lab == k)].mean(axis=0) for k in (0, 1)])
+d = ((E[..., None, :] - c) ** 2).sum(-1)
+near = np.argmin(d, axis=-1)
+tie = np.abs(d[..., 0] - d[..., 1]) < 1e-5
+L.check("every bin, silent ones too, has its nearest centroid's label",
+        np.all((near == lab) | tie), "%d differ" % np.sum((near != lab) & ~tie))
+EOF
+check_in "same seed: same bytes" 0 '' embed.dcs dc-kmeans
+cmp -s out km.dcs && pass "same seed: same bytes: equal" || fail "same seed: same bytes: equal" "differ"
+check_in "-s 99 -r 1 -i 50" 0 '' embed.dcs dc-kmeans -s 99 -r 1 -i 50
+cp out km99.dcs
+check_in "no stft record: every bin fitted" 0 '*' nostft.dcs dc-kmeans -v
+same "no stft record: -v" "$(sed 's/;.*//' err)" "dc-kmeans: mix: $("$PY" -c 'import oracle_lib as L; e=L.tensor(L.last(L.read_records("nostft.dcs"),"embed")); print("%d of %d bins fitted" % (e.shape[0]*e.shape[1], e.shape[0]*e.shape[1]))')"
+"$PY" - <<'EOF'
+import numpy as np, oracle_lib as L
+a = L.tensor(L.last(L.read_records("km.dcs"), "labels"))
+b = L.tensor(L.last(L.read_records("km99.dcs"), "labels"))
+L.check("another seed: the same partition", np.array_equal(a, b) or np.array_equal(a, 1 - b), "differ")
+EOF
+
+# the k-means labels separate as the oracle's do
+check_in "dc-mask on k-means labels" 0 '' km.dcs dc-mask
+cp out kmm.dcs
+"$PY" - <<'EOF'
+import numpy as np, soundfile as sf, oracle_lib as L
+recs = L.read_records("kmm.dcs")
+Y, mk = L.tensor(L.last(recs, "masked")), L.last(recs, "masked")
+mix, _ = sf.read("mix.wav", dtype="float32")
+refs = [sf.read("s%d.wav" % k, dtype="float32")[0] for k in (1, 2)]
+est = [L.istft(Y[k].astype(np.complex128), mk["samples"]) for k in (0, 1)]
+g = [[L.si_sdr(est[j], refs[k]) - L.si_sdr(mix, refs[k]) for k in (0, 1)] for j in (0, 1)]
+best = max((g[0][0] + g[1][1]) / 2, (g[0][1] + g[1][0]) / 2)
+print("k-means on synthetic embeddings: mean SI-SDRi %.2f dB" % best)
+L.check("k-means labels separate: SI-SDRi > 10 dB (%.2f)" % best, best > 10, "%.2f" % best)
+EOF
+
+# dc-mask on two utterances: each gets its masked record
+cat ibm.dcs ibm.dcs >two.dcs
+check_in "dc-mask: two utterances" 0 '' two.dcs dc-mask
+"$PY" - <<'EOF'
+import oracle_lib as L
+u = L.utterances(L.read_records("out"))
+L.check("dc-mask: two utterances, each ending in masked",
+        len(u) == 2 and all([r["kind"] for r in rest] == ["stft", "labels", "masked"] for _, rest in u), str(len(u)))
+EOF
+
+# tiny streams: nfft 4, hop 2, 2 samples: stft [2, 3]; three loud bins, three at -100 dB
+"$PY" - <<'EOF'
+import numpy as np, oracle_lib as L
+utt = {"kind": "utt", "id": "u", "rate": 8000, "samples": 2}
+keys = dict(rate=8000, nfft=4, hop=2, samples=2, window="sqrt-hann")
+X = np.array([[1, 1e-5, 1], [1e-5, 1, 1e-5]], np.complex64)
+st = L.tensor_rec("stft", X, **keys)
+E = np.zeros((2, 3, 2), np.float32)
+E[..., 0] = 1
+lab = np.array([[0, 1, 1], [0, 0, 1]], np.int32)
+M = np.full((2, 2, 3), 0.5, np.float32)
+w = L.write_stream
+w("k5.dcs", [utt, st, L.tensor_rec("embed", E, model="m")])
+w("eshape.dcs", [utt, st, L.tensor_rec("embed", np.zeros((3, 3, 2), np.float32), model="m")])
+w("e2d.dcs", [utt, st, L.tensor_rec("embed", np.zeros((6, 2), np.float32), model="m")])
+En = E.copy(); En[1, 2, 1] = np.nan
+w("enan.dcs", [utt, st, L.tensor_rec("embed", En, model="m")])
+w("edtype.dcs", [utt, st, L.tensor_rec("embed", E.astype(np.float64), model="m")])
+w("noembed.dcs", [utt, st])
+w("nostft.dcs", [utt, L.tensor_rec("labels", lab, k=2, by="x")])
+w("nolabels.dcs", [utt, st])
+w("lshape.dcs", [utt, st, L.tensor_rec("labels", lab.T.copy(), k=2, by="x")])
+w("lrange.dcs", [utt, st, L.tensor_rec("labels", lab + 1, k=2, by="x")])
+w("ldtype.dcs", [utt, st, L.tensor_rec("labels", lab.astype(np.float32), k=2, by="x")])
+w("lnok.dcs", [utt, st, L.tensor_rec("labels", lab, by="x")])
+w("mk.dcs", [utt, st, L.tensor_rec("masks", M, k=3, by="x")])
+w("mshape.dcs", [utt, st, L.tensor_rec("masks", np.full((2, 3, 2), 0.5, np.float32), k=2, by="x")])
+M2 = M.copy(); M2[1, 1, 2] = 1.5
+w("mrange.dcs", [utt, st, L.tensor_rec("masks", M2, k=2, by="x")])
+Xn = X.copy(); Xn[0, 0] = np.inf
+w("snan.dcs", [utt, L.tensor_rec("stft", Xn, **keys), L.tensor_rec("labels", lab, k=2, by="x")])
+k2 = dict(keys, samples=9)
+w("sparams.dcs", [utt, L.tensor_rec("stft", X, **k2), L.tensor_rec("labels", lab, k=2, by="x")])
+w("ok.dcs", [utt, st, L.tensor_rec("labels", lab, k=2, by="x")])
+w("okm.dcs", [utt, st, L.tensor_rec("masks", M, k=2, by="x")])
+EOF
+check_in "K larger than the active bins" 1 'dc-kmeans: u: K = 5 is more than the 3 active bins' k5.dcs dc-kmeans -k 5
+check_in "K = active bins" 0 '' k5.dcs dc-kmeans -k 3
+check_in "-t 200: all six bins active" 0 '' k5.dcs dc-kmeans -k 6 -t 200
+check_in "embed shape disagrees with stft" 1 \
+	'dc-kmeans: u: embed record: shape [3, 3, 2] disagrees with stft record [2, 3]' eshape.dcs dc-kmeans
+check_in "embed of rank 2" 1 'dc-kmeans: u: embed record: shape [6, 2], wanted [T, F, D]' e2d.dcs dc-kmeans
+check_in "NaN in embed" 1 'dc-kmeans: u: embed record: NaN or Inf in the data' enan.dcs dc-kmeans
+check_in "embed of float64" 1 'dc-kmeans: u: embed record: dtype float64, wanted float32' edtype.dcs dc-kmeans
+check_in "no embed record" 1 'dc-kmeans: u: no embed record' noembed.dcs dc-kmeans
+check "stream as a file argument" 0 '' dc-kmeans -k 3 k5.dcs
+check "missing stream file" 1 'dc-kmeans: nofile.dcs: No such file or directory' dc-kmeans nofile.dcs
+check "dc-kmeans: empty stdin" 1 'dc-kmeans: stdin: empty stream' dc-kmeans
+printf 'garbage\n' >garbage
+check_in "dc-kmeans: garbage" 1 'dc-kmeans: stdin: not a dcsep stream (no header record)' garbage dc-kmeans
+head -c 3000 embed.dcs >trunc.dcs
+check_in "dc-kmeans: truncated" 1 '*' trunc.dcs dc-kmeans
+same "dc-kmeans: truncated: message" "$(sed 's/ (record.*//' err)" 'dc-kmeans: stdin: stream truncated inside a record'
+check_in "dc-kmeans: full disk" 1 'dc-kmeans: stdout: No space left on device' k5.dcs sh -c 'dc-kmeans -k 3 >/dev/full'
+check "-k 0" 2 'dc-kmeans: -k: K must be an integer from 1 to 1000: 0' dc-kmeans -k 0
+check "-t -3" 2 'dc-kmeans: -t: threshold must be a number of dB from 0 to 1000: -3' dc-kmeans -t -3
+check "-r x" 2 'dc-kmeans: -r: restarts must be an integer from 1 to 1000: x' dc-kmeans -r x
+check "two files" 2 'usage: dc-kmeans [-v] [-k K] [-r restarts] [-s seed] [-i maxiter] [-t dB] [file]' dc-kmeans a b
+check "dc-kmeans -h" 0 '' dc-kmeans -h
+
+check_in "dc-mask: tiny labels" 0 '' ok.dcs dc-mask
+"$PY" - <<'EOF'
+import numpy as np, oracle_lib as L
+recs = L.read_records("out")
+m = recs[-1]
+Y = L.tensor(m)
+want = np.array([[[1, 0, 0], [1e-5, 1, 0]], [[0, 1e-5, 1], [0, 0, 1e-5]]], np.complex64)
+L.check("dc-mask: tiny labels: masked record", m["kind"] == "masked" and m["k"] == 2 and
+        (m["nfft"], m["hop"], m["samples"], m["window"]) == (4, 2, 2, "sqrt-hann") and np.array_equal(Y, want), str(Y))
+EOF
+check_in "dc-mask: tiny masks" 0 '' okm.dcs dc-mask
+check_in "dc-mask: no stft record" 1 'dc-mask: u: no stft record' nostft.dcs dc-mask
+check_in "dc-mask: no labels or masks" 1 'dc-mask: u: no labels or masks record' nolabels.dcs dc-mask
+check_in "dc-mask: labels shape" 1 'dc-mask: u: labels record: shape [3, 2] disagrees with stft record [2, 3]' \
+	lshape.dcs dc-mask
+check_in "dc-mask: label out of range" 1 \
+	'dc-mask: u: labels record: label 2 at frame 0, bin 1 is not from 0 to k - 1 = 1' lrange.dcs dc-mask
+check_in "dc-mask: labels of float32" 1 'dc-mask: u: labels record: dtype float32, wanted int32' ldtype.dcs dc-mask
+check_in "dc-mask: labels without k" 1 \
+	'dc-mask: u: labels record: k: required key missing or of the wrong type' lnok.dcs dc-mask
+check_in "dc-mask: masks k disagrees with their shape" 1 'dc-mask: u: masks record: k = 3 but shape [2, 2, 3]' \
+	mk.dcs dc-mask
+check_in "dc-mask: masks shape" 1 'dc-mask: u: masks record: shape [2, 3, 2] disagrees with stft record [2, 3]' \
+	mshape.dcs dc-mask
+check_in "dc-mask: mask above 1" 1 \
+	'dc-mask: u: masks record: value 1.5 at source 1, frame 1, bin 2 is not in [0, 1]' mrange.dcs dc-mask
+check_in "dc-mask: Inf in stft" 1 'dc-mask: u: stft record: NaN or Inf in the data' snan.dcs dc-mask
+check_in "dc-mask: stft shape disagrees with its keys" 1 \
+	'dc-mask: u: stft record: shape [2, 3] disagrees with its samples, nfft and hop ([6, 3])' sparams.dcs dc-mask
+check "dc-mask: empty stdin" 1 'dc-mask: stdin: empty stream' dc-mask
+check_in "dc-mask: garbage" 1 'dc-mask: stdin: not a dcsep stream (no header record)' garbage dc-mask
+check_in "dc-mask: full disk" 1 'dc-mask: stdout: No space left on device' ok.dcs sh -c 'dc-mask >/dev/full'
+check "dc-mask: two files" 2 'usage: dc-mask [file]' dc-mask a b
+check "dc-mask -h" 0 '' dc-mask -h

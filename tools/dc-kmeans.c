@@ -1,0 +1,209 @@
+/*
+ * dc-kmeans: embeddings in, cluster labels out (formats/stream.md).
+ *
+ * For each utterance, the last "embed" record (float32, T x F x D) is clustered
+ * into K clusters with k-means (libcommon/kmeans.c) and a "labels" record
+ * (int32, T x F, by "kmeans") is appended. Bins whose mixture magnitude, from the
+ * "stft" record, lies more than -t dB below the utterance's loudest bin are left
+ * out of the fit (they carry little energy and noisy embeddings), then labelled
+ * with their nearest centroid like the others.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dc.h"
+#include "kmeans.h"
+
+static const char usage[] = "[-v] [-k K] [-r restarts] [-s seed] [-i maxiter] [-t dB] [file]";
+
+static void
+help(void)
+{
+	printf("usage: dc-kmeans %s\n"
+	    "Clusters the embeddings of each utterance and appends a labels record.\n"
+	    "  -k K         clusters (2)\n"
+	    "  -r restarts  k-means++ seedings; the lowest inertia wins (3)\n"
+	    "  -s seed      seed of the splitmix64 generator (1)\n"
+	    "  -i maxiter   most centroid updates per restart (100)\n"
+	    "  -t dB        leave out of the fit the bins more than dB below the loudest (40)\n"
+	    "  -v           report each utterance's fit on stderr\n"
+	    "  -h           this help\n"
+	    "Reads the stream from file, or stdin if none or '-'. See dc-kmeans(1).\n", usage);
+}
+
+/* shape_str: "[2, 3, 4]". */
+static const char *
+shape_str(const dc_tensor *t, char *buf, size_t n)
+{
+	size_t o = 0;
+	int i;
+
+	o += snprintf(buf + o, n - o, "[");
+	for (i = 0; i < t->ndim && o < n; i++)
+		o += snprintf(buf + o, n - o, "%s%lld", i ? ", " : "", (long long)t->shape[i]);
+	if (o < n)
+		snprintf(buf + o, n - o, "]");
+	return buf;
+}
+
+/* get_tensor: the record's tensor, checked for dtype, rank and finite values;
+ * exits 1 with a message naming the utterance and the record otherwise. */
+static void
+get_tensor(const char *id, const dc_record *r, int dtype, int ndim, const char *want, dc_tensor *t)
+{
+	char sb[96];
+	int err;
+
+	if ((err = dc_rec_tensor(r, t)) != DC_OK)
+		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(err));
+	if (t->dtype != dtype)
+		dc_errx(1, "%s: %s record: dtype %s, wanted %s", id, r->kind, dc_dtype_name(t->dtype),
+		    dc_dtype_name(dtype));
+	if (t->ndim != ndim)
+		dc_errx(1, "%s: %s record: shape %s, wanted %s", id, r->kind, shape_str(t, sb, sizeof sb), want);
+	if (dc_tensor_finite(t) != DC_OK)
+		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
+}
+
+int
+main(int argc, char **argv)
+{
+	dc_kmeans_opts o;
+	dc_reader *rd;
+	dc_writer *w;
+	dc_record hdr;
+	dc_utt u = { 0 };
+	double db = 40.0;
+	const char *name = "stdin";
+	int64_t v;
+	int c, err, verbose = 0;
+	FILE *in;
+
+	dc_setprog(argv[0]);
+	dc_kmeans_defaults(&o);
+	while ((c = getopt(argc, argv, "k:r:s:i:t:vh")) != -1) {
+		switch (c) {
+		case 'k':
+			if (dc_parse_int(optarg, 1, 1000, &v))
+				dc_errx(2, "-k: K must be an integer from 1 to 1000: %s", optarg);
+			o.k = (int)v;
+			break;
+		case 'r':
+			if (dc_parse_int(optarg, 1, 1000, &v))
+				dc_errx(2, "-r: restarts must be an integer from 1 to 1000: %s", optarg);
+			o.restarts = (int)v;
+			break;
+		case 's':
+			if (dc_parse_int(optarg, 0, INT64_MAX, &v))
+				dc_errx(2, "-s: seed must be a non-negative integer: %s", optarg);
+			o.seed = (uint64_t)v;
+			break;
+		case 'i':
+			if (dc_parse_int(optarg, 0, 1000000, &v))
+				dc_errx(2, "-i: maxiter must be an integer from 0 to 1000000: %s", optarg);
+			o.maxiter = (int)v;
+			break;
+		case 't':
+			if (dc_parse_num(optarg, 0.0, 1000.0, &db))
+				dc_errx(2, "-t: threshold must be a number of dB from 0 to 1000: %s", optarg);
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			help();
+			return 0;
+		default:
+			dc_usage_exit(usage);
+		}
+	}
+	if (argc - optind > 1)
+		dc_usage_exit(usage);
+	if (argc - optind == 1 && strcmp(argv[optind], "-") != 0)
+		name = argv[optind];
+	dc_stdout_not_tty();
+	if ((in = dc_open_in(argc > optind ? argv[optind] : NULL)) == NULL)
+		dc_errx(1, "%s: %s", name, strerror(errno));
+
+	rd = dc_reader_file(in);
+	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
+		dc_stream_fail(name, rd, err);
+	w = dc_writer_file(stdout);
+	dc_write_header(w, &hdr, "dc-kmeans");
+	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
+		dc_record *er, *sr;
+		dc_tensor E, X, L;
+		dc_kmeans_info info;
+		dc_recb b;
+		unsigned char *fit = NULL;
+		int64_t T, F, D, N, i, m;
+		char id[256], s1[96], s2[96];
+
+		if (dc_utt_id(&u, id, sizeof id) != DC_OK)
+			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
+		if ((er = dc_utt_find(&u, "embed")) == NULL)
+			dc_errx(1, "%s: no embed record", id);
+		get_tensor(id, er, DC_F32, 3, "[T, F, D]", &E);
+		T = E.shape[0];
+		F = E.shape[1];
+		D = E.shape[2];
+		N = T * F;
+		if (D < 1)
+			dc_errx(1, "%s: embed record: shape %s, wanted D of 1 or more", id, shape_str(&E, s1, sizeof s1));
+		m = N;
+		if ((sr = dc_utt_find(&u, "stft")) != NULL) {
+			const float *x;
+			double mx = 0.0, thr, p;
+
+			get_tensor(id, sr, DC_C64, 2, "[T, F]", &X);
+			if (X.shape[0] != T || X.shape[1] != F)
+				dc_errx(1, "%s: embed record: shape %s disagrees with stft record %s", id,
+				    shape_str(&E, s1, sizeof s1), shape_str(&X, s2, sizeof s2));
+			/* power against the loudest bin's: keep the bins within db of it */
+			x = X.data;
+			for (i = 0; i < N; i++) {
+				p = (double)x[2 * i] * x[2 * i] + (double)x[2 * i + 1] * x[2 * i + 1];
+				mx = p > mx ? p : mx;
+			}
+			thr = mx * pow(10.0, -db / 10.0);
+			fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
+			for (i = 0, m = 0; i < N; i++) {
+				p = (double)x[2 * i] * x[2 * i] + (double)x[2 * i + 1] * x[2 * i + 1];
+				fit[i] = p >= thr;
+				m += fit[i];
+			}
+			dc_tensor_free(&X);
+		}
+		if (m < o.k)
+			dc_errx(1, "%s: K = %d is more than the %lld active bins", id, o.k, (long long)m);
+		if ((err = dc_tensor_alloc(&L, DC_I32, 2, (int64_t[]){ T, F })) != DC_OK)
+			dc_errx(1, "%s: labels: %s", id, dc_strerror(err));
+		if ((err = dc_kmeans(E.data, N, (int)D, fit, &o, L.data, NULL, &info, NULL)) != DC_OK)
+			dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
+		if (verbose)
+			dc_warnx("%s: %lld of %lld bins fitted; restart %d of %d won with inertia %.6g "
+			    "after %d iterations%s", id, (long long)info.nfit, (long long)N, info.restart + 1,
+			    o.restarts, info.inertia, info.iters, info.converged ? "" : " (not converged)");
+		dc_recb_init(&b, "labels");
+		dc_recb_int(&b, "k", o.k);
+		dc_recb_str(&b, "by", "kmeans");
+		dc_recb_tensor(&b, &L);
+		if ((err = dc_utt_append(&u, &b)) != DC_OK)
+			dc_errx(1, "%s: labels: %s", id, dc_strerror(err));
+		dc_write_utt(w, &u);
+		dc_tensor_free(&L);
+		dc_tensor_free(&E);
+		free(fit);
+		if (dc_writer_error(w))
+			break;
+	}
+	if (err != DC_OK && err != DC_EEOF)
+		dc_stream_fail(name, rd, err);
+	dc_utt_free(&u);
+	dc_record_free(&hdr);
+	dc_reader_free(rd);
+	dc_writer_finish(w);
+	return 0;
+}

@@ -1,0 +1,410 @@
+/*
+ * dc-oracle: ideal masks from the reference sources (formats/stream.md).
+ *
+ * For each utterance, the reference source files S_1 .. S_K are read at the
+ * stream's rate and transformed with the stft record's own parameters, and the
+ * tool appends what an oracle would have estimated:
+ *   -m ibm     labels (int32, T x F): argmax_k |S_k[t,f]|, lowest k on a tie
+ *   -m irm     masks (float32, K x T x F): |S_k| / sum_j |S_j|
+ *   -m wiener  masks (float32, K x T x F): |S_k|^2 / sum_j |S_j|^2
+ * A bin where every source is zero gets label 0 or mask 1/K. With -R it appends
+ * the sources' spectra too, as a "ref" record (complex64, K x T x F).
+ *
+ * The references of a single utterance are the arguments; for a stream of many,
+ * -l names a list (dc-mix's list.tsv: id, mixture, sources comma-separated, tab
+ * between columns) and each utterance takes the row of its id.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dc.h"
+
+static const char usage[] = "[-R] [-m ibm | irm | wiener] ref ... | -l list.tsv";
+
+enum { IBM, IRM, WIENER };
+static const char *const by_name[] = { "oracle-ibm", "oracle-irm", "oracle-wiener" };
+
+static void
+help(void)
+{
+	printf("usage: dc-oracle %s\n"
+	    "Appends oracle labels or masks, computed from the reference sources, to the stream.\n"
+	    "  -m ibm      ideal binary mask: a labels record, the loudest source per bin (default)\n"
+	    "  -m irm      ideal ratio mask: a masks record, |S_k| / sum |S_j|\n"
+	    "  -m wiener   Wiener-like mask: a masks record, |S_k|^2 / sum |S_j|^2\n"
+	    "  -R          also append a ref record with the sources' spectra\n"
+	    "  -l list     a list.tsv of id, mixture and comma-separated sources per line;\n"
+	    "              each utterance takes the sources of its id\n"
+	    "  -h          this help\n"
+	    "Without -l the stream on stdin holds one utterance and its sources are the\n"
+	    "arguments, two or more. See dc-oracle(1).\n", usage);
+}
+
+/* One row of the list: an utterance id and its K source paths (owned). */
+typedef struct {
+	char *id;
+	char **src;
+	int k;
+	int line;
+} row;
+
+typedef struct {
+	row *rows;
+	int n, cap;
+	char *text;     /* the file; the rows' ids point into it */
+} list;
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	return strcmp(((const row *)a)->id, ((const row *)b)->id);
+}
+
+/* read_list: the rows of a list.tsv. Blank lines and lines starting with '#' are
+ * skipped, and so is a first row whose id is "id" (a column header). Columns
+ * after the third are ignored. Relative source paths are taken relative to the
+ * list's directory. Exits 1 on a malformed line. */
+static void
+read_list(const char *path, list *L)
+{
+	FILE *f = fopen(path, "rb");
+	size_t len = 0, cap = 1 << 16, got;
+	char *s, *line, *next;
+	int lineno = 0, i;
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
+
+	if (f == NULL)
+		dc_errx(1, "%s: %s", path, strerror(errno));
+	L->text = dc_xmalloc(cap);
+	while ((got = fread(L->text + len, 1, cap - len - 1, f)) > 0) {
+		len += got;
+		if (len + 1 == cap)
+			L->text = dc_xrealloc(L->text, cap *= 2);
+	}
+	if (ferror(f))
+		dc_errx(1, "%s: %s", path, strerror(errno));
+	fclose(f);
+	L->text[len] = '\0';
+	if (memchr(L->text, '\0', len) != NULL)
+		dc_errx(1, "%s: not a text file", path);
+	for (line = L->text; line != NULL && *line; line = next) {
+		char *f1, *f2, *f3, *tab;
+		row r = { 0 };
+		size_t n;
+
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((n = strlen(line)) > 0 && line[n - 1] == '\r')
+			line[n - 1] = '\0';
+		if (*line == '\0' || *line == '#')
+			continue;
+		f1 = line;
+		f2 = (tab = strchr(f1, '\t')) ? (*tab = '\0', tab + 1) : NULL;
+		f3 = f2 && (tab = strchr(f2, '\t')) ? (*tab = '\0', tab + 1) : NULL;
+		if (f3 && (tab = strchr(f3, '\t')) != NULL)
+			*tab = '\0';
+		if (L->n == 0 && strcmp(f1, "id") == 0)
+			continue;
+		if (f3 == NULL || *f1 == '\0' || *f3 == '\0')
+			dc_errx(1, "%s:%d: wanted an id, a mixture and sources, separated by tabs", path, lineno);
+		r.id = f1;
+		r.line = lineno;
+		for (s = f3, r.k = 1; *s; s++)
+			r.k += *s == ',';
+		r.src = dc_xmalloc((size_t)r.k * sizeof *r.src);
+		for (s = f3, i = 0; i < r.k; i++) {
+			char *src = s;
+			if ((s = strchr(s, ',')) != NULL)
+				*s++ = '\0';
+			if (*src == '\0')
+				dc_errx(1, "%s:%d: an empty source path", path, lineno);
+			if (strcmp(src, "-") == 0)
+				dc_errx(1, "%s:%d: no source files ('-')", path, lineno);
+			/* relative to the list's directory, as dc-mix writes them */
+			if (*src != '/' && dirlen > 0) {
+				r.src[i] = dc_xmalloc(dirlen + strlen(src) + 1);
+				memcpy(r.src[i], path, dirlen);
+				strcpy(r.src[i] + dirlen, src);
+			} else
+				r.src[i] = dc_xstrdup(src);
+		}
+		if (r.k < 2)
+			dc_errx(1, "%s:%d: %d source, wanted 2 or more", path, lineno, r.k);
+		if (L->n == L->cap)
+			L->rows = dc_xrealloc(L->rows, (size_t)(L->cap = L->cap ? 2 * L->cap : 64) * sizeof *L->rows);
+		L->rows[L->n++] = r;
+	}
+	/* sorted by id, for bsearch; a repeated id is then next to its first */
+	qsort(L->rows, (size_t)L->n, sizeof *L->rows, row_cmp);
+	for (i = 1; i < L->n; i++)
+		if (strcmp(L->rows[i - 1].id, L->rows[i].id) == 0) {
+			row *a = &L->rows[i - 1], *b = &L->rows[i];
+			if (a->line > b->line)
+				a = b, b = &L->rows[i - 1];
+			dc_errx(1, "%s:%d: id %s again (first on line %d)", path, b->line, b->id, a->line);
+		}
+}
+
+/* find_row: the row of an utterance id, or NULL. */
+static const row *
+find_row(const list *L, const char *id)
+{
+	row key = { 0 };
+
+	key.id = (char *)id;
+	return L->n ? bsearch(&key, L->rows, (size_t)L->n, sizeof *L->rows, row_cmp) : NULL;
+}
+
+static void
+free_list(list *L)
+{
+	int i, j;
+
+	for (i = 0; i < L->n; i++) {
+		for (j = 0; j < L->rows[i].k; j++)
+			free(L->rows[i].src[j]);
+		free(L->rows[i].src);
+	}
+	free(L->rows);
+	free(L->text);
+}
+
+/* shape_str: "[2, 3, 4]". */
+static const char *
+shape_str(const dc_tensor *t, char *buf, size_t n)
+{
+	size_t o = 0;
+	int i;
+
+	o += snprintf(buf + o, n - o, "[");
+	for (i = 0; i < t->ndim && o < n; i++)
+		o += snprintf(buf + o, n - o, "%s%lld", i ? ", " : "", (long long)t->shape[i]);
+	if (o < n)
+		snprintf(buf + o, n - o, "]");
+	return buf;
+}
+
+/* get_stft: the stft record's tensor and parameters, checked against each other
+ * and for finite values. */
+static void
+get_stft(const char *id, const dc_record *r, dc_tensor *X, dc_stft_params *p)
+{
+	char s1[96];
+	int err;
+
+	if ((err = dc_rec_stft_params(r, p)) != DC_OK)
+		dc_errx(1, "%s: stft record: %s", id, dc_strerror(err));
+	if ((err = dc_rec_tensor(r, X)) != DC_OK)
+		dc_errx(1, "%s: stft record: %s", id, dc_strerror(err));
+	if (X->dtype != DC_C64)
+		dc_errx(1, "%s: stft record: dtype %s, wanted complex64", id, dc_dtype_name(X->dtype));
+	if (X->ndim != 2 || X->shape[0] != dc_stft_frames(p) || X->shape[1] != p->nfft / 2 + 1)
+		dc_errx(1, "%s: stft record: shape %s disagrees with its samples, nfft and hop "
+		    "([%lld, %lld])", id, shape_str(X, s1, sizeof s1), (long long)dc_stft_frames(p),
+		    (long long)(p->nfft / 2 + 1));
+	if (dc_tensor_finite(X) != DC_OK)
+		dc_errx(1, "%s: stft record: %s", id, dc_strerror(DC_ENONFINITE));
+}
+
+/* oracle: appends the mode's record (and with keep_ref the ref record) to the
+ * utterance, from the K source files src. */
+static void
+oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_ref)
+{
+	dc_record *sr;
+	dc_tensor X, R, O;
+	dc_stft_params p;
+	dc_recb b;
+	const float *r;
+	int64_t T, F, N, i;
+	int k, err;
+	double *pw;
+
+	if ((sr = dc_utt_find(u, "stft")) == NULL)
+		dc_errx(1, "%s: no stft record", id);
+	get_stft(id, sr, &X, &p);
+	T = X.shape[0];
+	F = X.shape[1];
+	N = T * F;
+	dc_tensor_free(&X);
+	if ((err = dc_tensor_alloc(&R, DC_C64, 3, (int64_t[]){ K, T, F })) != DC_OK)
+		dc_errx(1, "%s: ref: %s", id, dc_strerror(err));
+	for (k = 0; k < K; k++) {
+		dc_audio_info info;
+		dc_tensor S, xt;
+		float *x;
+		int64_t n;
+
+		if ((err = dc_audio_read(src[k], (int)p.rate, &x, &n, &info)) != DC_OK)
+			dc_errx(1, "%s: %s", src[k], err == DC_EAUDIO ? dc_audio_errstr() : dc_strerror(err));
+		if (info.downmixed)
+			dc_warnx("%s: %d channels mixed down to mono", src[k], info.channels_in);
+		if (info.resampled)
+			dc_warnx("%s: resampled from %d Hz to %lld Hz", src[k], info.rate_in, (long long)p.rate);
+		xt.dtype = DC_F32;
+		xt.ndim = 1;
+		xt.shape[0] = n;
+		xt.data = x;
+		if (dc_tensor_finite(&xt) != DC_OK)
+			dc_errx(1, "%s: %s", src[k], dc_strerror(DC_ENONFINITE));
+		if (n != p.samples)
+			dc_errx(1, "%s: %lld samples at %lld Hz, but utterance %s has %lld", src[k],
+			    (long long)n, (long long)p.rate, id, (long long)p.samples);
+		if ((err = dc_stft(x, &p, &S)) != DC_OK)
+			dc_errx(1, "%s: %s", src[k], dc_strerror(err));
+		memcpy((float *)R.data + 2 * (size_t)k * N, S.data, (size_t)N * 8);
+		dc_tensor_free(&S);
+		free(x);
+	}
+
+	/* pw[k]: the sources' powers in one bin */
+	pw = dc_xmalloc((size_t)K * sizeof *pw);
+	r = R.data;
+	if (mode == IBM)
+		err = dc_tensor_alloc(&O, DC_I32, 2, (int64_t[]){ T, F });
+	else
+		err = dc_tensor_alloc(&O, DC_F32, 3, (int64_t[]){ K, T, F });
+	if (err != DC_OK)
+		dc_errx(1, "%s: %s: %s", id, mode == IBM ? "labels" : "masks", dc_strerror(err));
+	for (i = 0; i < N; i++) {
+		double sum = 0.0, best = -1.0;
+		int bk = 0;
+
+		for (k = 0; k < K; k++) {
+			const float *s = r + 2 * ((size_t)k * N + i);
+			pw[k] = (double)s[0] * s[0] + (double)s[1] * s[1];
+			if (pw[k] > best) {
+				best = pw[k];
+				bk = k;
+			}
+			if (mode == IRM)
+				pw[k] = sqrt(pw[k]);
+			sum += pw[k];
+		}
+		if (mode == IBM) {
+			((int32_t *)O.data)[i] = bk;
+			continue;
+		}
+		for (k = 0; k < K; k++)
+			((float *)O.data)[(size_t)k * N + i] = (float)(sum > 0.0 ? pw[k] / sum : 1.0 / K);
+	}
+	free(pw);
+
+	dc_recb_init(&b, mode == IBM ? "labels" : "masks");
+	dc_recb_int(&b, "k", K);
+	dc_recb_str(&b, "by", by_name[mode]);
+	dc_recb_tensor(&b, &O);
+	if ((err = dc_utt_append(u, &b)) != DC_OK)
+		dc_errx(1, "%s: %s: %s", id, b.kind, dc_strerror(err));
+	if (keep_ref) {
+		dc_recb_init(&b, "ref");
+		dc_recb_stft_params(&b, &p);
+		dc_recb_int(&b, "k", K);
+		dc_recb_tensor(&b, &R);
+		if ((err = dc_utt_append(u, &b)) != DC_OK)
+			dc_errx(1, "%s: ref: %s", id, dc_strerror(err));
+	}
+	dc_tensor_free(&O);
+	dc_tensor_free(&R);
+}
+
+int
+main(int argc, char **argv)
+{
+	dc_reader *rd;
+	dc_writer *w;
+	dc_record hdr;
+	dc_utt u = { 0 }, next = { 0 };
+	list L = { 0 };
+	const row *rw;
+	const char *lpath = NULL;
+	int c, i, err, mode = IBM, keep_ref = 0;
+	char id[256];
+
+	dc_setprog(argv[0]);
+	while ((c = getopt(argc, argv, "m:Rl:h")) != -1) {
+		switch (c) {
+		case 'm':
+			if (strcmp(optarg, "ibm") == 0)
+				mode = IBM;
+			else if (strcmp(optarg, "irm") == 0)
+				mode = IRM;
+			else if (strcmp(optarg, "wiener") == 0)
+				mode = WIENER;
+			else
+				dc_errx(2, "-m: mode must be ibm, irm or wiener: %s", optarg);
+			break;
+		case 'R':
+			keep_ref = 1;
+			break;
+		case 'l':
+			lpath = optarg;
+			break;
+		case 'h':
+			help();
+			return 0;
+		default:
+			dc_usage_exit(usage);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (lpath && argc > 0)
+		dc_errx(2, "-l: the sources come from %s: no reference arguments with it", lpath);
+	if (lpath == NULL && argc == 0)
+		dc_usage_exit(usage);
+	if (lpath == NULL && argc < 2)
+		dc_errx(2, "%d reference, wanted 2 or more", argc);
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			dc_errx(2, "a reference cannot be '-': the stream comes on stdin");
+	dc_stdout_not_tty();
+	if (lpath)
+		read_list(lpath, &L);
+
+	rd = dc_reader_file(stdin);
+	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
+		dc_stream_fail("stdin", rd, err);
+	w = dc_writer_file(stdout);
+	dc_write_header(w, &hdr, "dc-oracle");
+	if (lpath == NULL) {
+		/* one utterance: make sure of it before writing any */
+		if ((err = dc_read_utt(rd, &u)) == DC_EEOF)
+			dc_errx(1, "stdin: no utterance");
+		if (err != DC_OK)
+			dc_stream_fail("stdin", rd, err);
+		if ((err = dc_read_utt(rd, &next)) == DC_OK)
+			dc_errx(1, "stdin: more than one utterance; give the sources of each with -l list.tsv");
+		if (err != DC_EEOF)
+			dc_stream_fail("stdin", rd, err);
+		if (dc_utt_id(&u, id, sizeof id) != DC_OK)
+			dc_errx(1, "stdin: utt record: %s", dc_strerror(DC_EKEY));
+		oracle(&u, id, argv, argc, mode, keep_ref);
+		dc_write_utt(w, &u);
+	} else {
+		while ((err = dc_read_utt(rd, &u)) == DC_OK) {
+			if (dc_utt_id(&u, id, sizeof id) != DC_OK)
+				dc_errx(1, "stdin: utt record: %s", dc_strerror(DC_EKEY));
+			if ((rw = find_row(&L, id)) == NULL)
+				dc_errx(1, "%s: no line with this id in %s", id, lpath);
+			oracle(&u, id, rw->src, rw->k, mode, keep_ref);
+			dc_write_utt(w, &u);
+			if (dc_writer_error(w))
+				break;
+		}
+		if (err != DC_OK && err != DC_EEOF)
+			dc_stream_fail("stdin", rd, err);
+	}
+	dc_utt_free(&u);
+	dc_utt_free(&next);
+	dc_record_free(&hdr);
+	dc_reader_free(rd);
+	free_list(&L);
+	dc_writer_finish(w);
+	return 0;
+}
