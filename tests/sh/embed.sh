@@ -1,0 +1,171 @@
+#!/bin/sh
+# embed.sh: dc-embed on real speech against a numpy forward pass of the network
+# (written again from formats/model.md), with a model file packed in Python from
+# the same document; records pass through; -t 2 and $DCSEP_MODEL and the default
+# model paths; every error with its exact message and exit status.
+. "$ROOT/tests/lib.sh"
+export PYTHONPATH="$ROOT/formats"
+S=$DATA/speech
+
+cat >"$T/ref.py" <<'EOF'
+import sys
+import msgpack
+import numpy as np
+
+def write_model(path, L=2, H=8, D=4, nfft=256, hop=64, rate=8000, seed=3, name="tiny-test", **bad):
+    """A model file as formats/model.md specifies it, random weights."""
+    rng = np.random.default_rng(seed)
+    F = nfft // 2 + 1
+    tensors, params = [], []
+    for k in range(L):
+        inp = F if k == 0 else 2 * H
+        for suf in ("", "_reverse"):
+            for base, shape in (("weight_ih", (4 * H, inp)), ("weight_hh", (4 * H, H)),
+                                ("bias_ih", (4 * H,)), ("bias_hh", (4 * H,))):
+                tensors.append([f"blstm.{base}_l{k}{suf}", list(shape)])
+                params.append(rng.normal(0, 0.4, shape).astype(np.float32))
+    tensors += [["lin.weight", [F * D, 2 * H]], ["lin.bias", [F * D]]]
+    params += [rng.normal(0, 0.4, (F * D, 2 * H)).astype(np.float32),
+               rng.normal(0, 0.2, F * D).astype(np.float32)]
+    mean = (-4 + rng.normal(0, 1, F)).astype(np.float32)
+    std = (1.5 + rng.uniform(0, 1, F)).astype(np.float32)
+    m = {"magic": "dcsep-model", "version": 1,
+         "config": {"L": L, "H": H, "D": D, "F": F, "nfft": nfft, "hop": hop, "rate": rate,
+                    "window": "sqrt-hann"},
+         "feat_mean": mean.tobytes(), "feat_std": std.tobytes(), "tensors": tensors,
+         "params": np.concatenate([p.ravel() for p in params]).tobytes(),
+         "meta": {"name": name, "data": "random weights"}}
+    m.update(bad)
+    with open(path, "wb") as f:
+        f.write(msgpack.packb(m, use_bin_type=True))
+
+def load_model(path):
+    m = msgpack.unpackb(open(path, "rb").read(), raw=False)
+    c = m["config"]
+    p = np.frombuffer(m["params"], "<f4").astype(np.float64)
+    out, off = {}, 0
+    for name, shape in m["tensors"]:
+        n = int(np.prod(shape))
+        out[name] = p[off:off + n].reshape(shape)
+        off += n
+    assert off == len(p)
+    return c, out, np.frombuffer(m["feat_mean"], "<f4"), np.frombuffer(m["feat_std"], "<f4"), m["meta"]
+
+def sig(x):
+    return 1 / (1 + np.exp(-x))
+
+def lstm(x, Wih, Whh, bih, bhh, reverse):
+    T, H = x.shape[0], Whh.shape[1]
+    G = x @ Wih.T + bih + bhh
+    h, c, out = np.zeros(H), np.zeros(H), np.zeros((T, H))
+    for t in (range(T - 1, -1, -1) if reverse else range(T)):
+        g = G[t] + Whh @ h
+        i, f, gg, o = sig(g[:H]), sig(g[H:2 * H]), np.tanh(g[2 * H:3 * H]), sig(g[3 * H:])
+        c = f * c + i * gg
+        h = o * np.tanh(c)
+        out[t] = h
+    return out
+
+def embed(path, X):
+    c, P, mean, std, _ = load_model(path)
+    x = (np.log(np.abs(X.astype(np.complex128)) + 1e-8) - mean) / std
+    for k in range(c["L"]):
+        x = np.concatenate([lstm(x, *(P[f"blstm.{n}_l{k}{s}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")),
+                                 s == "_reverse") for s in ("", "_reverse")], axis=1)
+    v = np.tanh(x @ P["lin.weight"].T + P["lin.bias"]).reshape(X.shape[0], X.shape[1], c["D"])
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+EOF
+
+"$PY" - <<'EOF' || fail "write models" "python failed"
+import sys; sys.path.insert(0, ".")
+import ref
+ref.write_model("tiny.dcm")
+ref.write_model("r16k.dcm", rate=16000)
+ref.write_model("nan.dcm", params=b"\0\0\xc0\x7f" * 10)
+ref.write_model("v2.dcm", version=2)
+EOF
+printf 'not a model' >junk.dcm
+
+dc-stft "$S/so0048_000480014.flac" "$S/so0036_000360332.flac" >in.dcs || fail "dc-stft" "exit $?"
+check_in "dc-embed -m tiny.dcm" 0 '' in.dcs dc-embed -m tiny.dcm
+cp out e1.dcs
+check_in "dc-embed -t 2 (file argument)" 0 '' /dev/null dc-embed -t 2 -m tiny.dcm in.dcs
+cp out e2.dcs
+DCSEP_MODEL=tiny.dcm check_in "model from \$DCSEP_MODEL" 0 '' in.dcs dc-embed
+cmp -s out e1.dcs && pass "\$DCSEP_MODEL: same output as -m" || fail "\$DCSEP_MODEL" "output differs"
+
+"$PY" - <<'EOF'
+import sys; sys.path.insert(0, ".")
+import msgpack, numpy as np, dcstream, ref
+
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+
+raw_in = list(msgpack.Unpacker(open("in.dcs", "rb"), raw=False))
+raw_out = list(msgpack.Unpacker(open("e1.dcs", "rb"), raw=False))
+hdr, utts = dcstream.read("e1.dcs")
+_, utts2 = dcstream.read("e2.dcs")
+check("history extended", hdr["history"] == ["dc-stft", "dc-embed"], str(hdr["history"]))
+check("two utterances", len(utts) == 2, str(len(utts)))
+kept = [r for r in raw_out[1:] if r["kind"] != "embed"]
+check("every input record passes through unchanged, in order", kept == raw_in[1:], "differ")
+check("one embed record, last in each utterance",
+      all(u.records[-1]["kind"] == "embed" and sum(r["kind"] == "embed" for r in u.records) == 1 for u in utts))
+for u, u2 in zip(utts, utts2):
+    e, X = u["embed"], u["stft"]["data"]
+    V = e["data"]
+    check(f"{u.id}: embed float32 [T, F, D] = {list(V.shape)}, model tiny-test",
+          e["dtype"] == "float32" and V.shape == X.shape + (4,) and e["model"] == "tiny-test",
+          str((e["dtype"], V.shape, e["model"])))
+    n = np.linalg.norm(V.astype(np.float64), axis=-1)
+    check(f"{u.id}: unit vectors (max |1 - |v|| {np.abs(n - 1).max():.2g})", np.abs(n - 1).max() < 1e-5)
+    R = ref.embed("tiny.dcm", X)
+    d = np.abs(V - R).max()
+    check(f"{u.id}: equals the numpy forward pass (max diff {d:.3g})", d < 1e-4, "%.3g" % d)
+    d2 = np.abs(u2["embed"]["data"] - V).max()
+    check(f"{u.id}: -t 2 agrees with -t 1 (max diff {d2:.3g})", d2 < 1e-5, "%.3g" % d2)
+EOF
+
+# default models beside the binary: an installation (../share/dcsep/models) and the
+# build tree (../../models); PREFIX is /usr/local in the tests' build
+mkdir -p inst/bin inst/share/dcsep/models tree/build/bin tree/models
+cp "$ROOT/$B/bin/dc-embed" inst/bin/
+cp "$ROOT/$B/bin/dc-embed" tree/build/bin/
+cp tiny.dcm inst/share/dcsep/models/default.dcm
+cp tiny.dcm tree/models/default.dcm
+if [ -e /usr/local/share/dcsep/models/default.dcm ]; then
+	pass "default model paths (skipped: /usr/local has a default model)"
+else
+	(unset DCSEP_MODEL; check_in "default model in ../share/dcsep/models" 0 '' in.dcs inst/bin/dc-embed)
+	cmp -s out e1.dcs && pass "installed default: same output" || fail "installed default" "output differs"
+	(unset DCSEP_MODEL; check_in "default model in ../../models (build tree)" 0 '' in.dcs tree/build/bin/dc-embed)
+	cmp -s out e1.dcs && pass "build-tree default: same output" || fail "build-tree default" "output differs"
+	rm tree/models/default.dcm
+	(unset DCSEP_MODEL; check_in "no default model" 1 \
+	    "dc-embed: no model: give -m or set DCSEP_MODEL (no file at /usr/local/share/dcsep/models/default.dcm, $T/tree/build/bin/../../models/default.dcm)" \
+	    in.dcs tree/build/bin/dc-embed)
+fi
+
+# errors
+check_in "missing model file" 1 "dc-embed: nope.dcm: No such file or directory" in.dcs dc-embed -m nope.dcm
+check_in "not a model" 1 "dc-embed: junk.dcm: malformed or incompatible model" in.dcs dc-embed -m junk.dcm
+check_in "NaN parameters" 1 "dc-embed: nan.dcm: malformed or incompatible model" in.dcs dc-embed -m nan.dcm
+check_in "model version 2" 1 "dc-embed: v2.dcm: malformed or incompatible model" in.dcs dc-embed -m v2.dcm
+check_in "model for another rate" 1 \
+    "dc-embed: so0048_000480014: stft record: rate 8000, nfft 256, hop 64, sqrt-hann window; the model reads rate 16000, nfft 256, hop 64, sqrt-hann window" \
+    in.dcs dc-embed -m r16k.dcm
+"$PY" - <<'EOF'
+import dcstream
+open("nostft.dcs", "wb").write(dcstream.pack_header(["test"]) +
+    dcstream.pack_record("utt", id="u1", rate=8000, samples=10))
+EOF
+check_in "utterance without stft" 1 "dc-embed: u1: no stft record" nostft.dcs dc-embed -m tiny.dcm
+check_in "empty input" 1 "dc-embed: stdin: empty stream" /dev/null dc-embed -m tiny.dcm
+check "-t 0" 2 "dc-embed: -t: threads must be an integer from 1 to 64: 0" dc-embed -t 0 -m tiny.dcm
+check "unknown option" 2 "dc-embed: invalid option -- 'x'
+usage: dc-embed [-m model] [-t threads] [file]" dc-embed -x
+check "two files" 2 "usage: dc-embed [-m model] [-t threads] [file]" dc-embed -m tiny.dcm a b
+check "-h" 0 '' dc-embed -h
+dc-embed -m tiny.dcm <in.dcs >/dev/full 2>err
+rc=$?
+same "stdout /dev/full: exit 1 with a message" "$rc $(cat err)" "1 dc-embed: stdout: No space left on device"
