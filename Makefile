@@ -4,7 +4,7 @@
 
 include config.mk
 
-PKGS = fftw3f sndfile msgpack openblas soxr
+PKGS = fftw3f fftw3 sndfile msgpack openblas soxr
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

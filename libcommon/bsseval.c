@@ -1,0 +1,560 @@
+/*
+ * bsseval.c: BSS Eval v3 (mir_eval.separation.bss_eval_sources) and SI-SDR,
+ * in double precision on FFTW and LAPACK (from OpenBLAS).
+ *
+ * Shapes: K sources, N samples, L = flen filter taps (512), M = N + L - 1 (a
+ * signal with its filter tail), Q = nfft = the power of two >= M, nf = Q/2+1.
+ *
+ * mir_eval decomposes estimate e against reference j as
+ *   s_true   = s_j (padded to M)
+ *   e_spat   = P_j e - s_true            P_j: projection on s_j delayed by 0..L-1
+ *   e_interf = P e - s_true - e_spat     P:   projection on every s_i so delayed
+ *   e_artif  = e - s_true - e_spat - e_interf
+ * with SDR = |s_true+e_spat|^2 / |e_interf+e_artif|^2, SIR = |s_true+e_spat|^2 /
+ * |e_interf|^2, SAR = |s_true+e_spat+e_interf|^2 / |e_artif|^2, in dB.
+ *
+ * A projection solves G c = d: G (KL x KL) holds the inner products of the
+ * delayed references, G[i*L+a][j*L+b] = r_ij[b-a], r_ij[k] = sum_m s_i[m+k] s_j[m],
+ * and d[i*L+a] = <s_i delayed by a, e>; all correlations come from FFTs of size Q,
+ * exact since Q >= M. mir_eval rebuilds and re-solves G for every pair (estimate,
+ * reference); G depends on the references only, so here it is factored once
+ * (dgetrf, the LU with partial pivoting of numpy.linalg.solve) and every
+ * estimate costs a few FFTs and triangular solves (dgetrs). P_j uses the j-th
+ * diagonal block of G, factored once too. Where a factorisation meets an exactly
+ * zero pivot numpy raises LinAlgError and mir_eval falls back to
+ * numpy.linalg.lstsq: here dgelsd with rcond = -1 (machine precision), as numpy
+ * 1.24 calls it. The projected signal is sum_i c_i * s_i, a convolution done by FFT.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <fftw3.h>
+
+#include "dc.h"
+#include "bsseval.h"
+
+/* LAPACK, from OpenBLAS; Fortran calling convention, matrices column-major. */
+extern void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv, int *info);
+extern void dgetrs_(const char *trans, const int *n, const int *nrhs, const double *a,
+    const int *lda, const int *ipiv, double *b, const int *ldb, int *info);
+extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *lda,
+    double *b, const int *ldb, double *s, const double *rcond, int *rank, double *work,
+    const int *lwork, int *iwork, int *info);
+
+/* A square system factored once: LU factors, or, if singular, the matrix kept
+ * for least squares. */
+typedef struct {
+	int n;
+	double *a;      /* n x n: LU factors, or the matrix itself when singular */
+	int *ipiv;
+	int singular;
+} linsys;
+
+struct dc_bss {
+	int K, L;
+	int64_t N, M, Q, nf;
+	double *refs;           /* K x N */
+	fftw_complex *sf;       /* K x nf: spectra of the references padded to Q */
+	linsys g;               /* KL x KL: all references */
+	linsys *gj;             /* K of L x L: one reference each */
+	/* work space */
+	double *rbuf;           /* Q */
+	fftw_complex *cbuf;     /* nf */
+	fftw_complex *ef;       /* nf: spectrum of the estimate */
+	fftw_complex *acc;      /* nf */
+	double *d, *c;          /* KL */
+	double *pall, *pj;      /* M */
+	fftw_plan r2c, c2r;
+	int lstsq_used;
+};
+
+/* ---------------------------------------------------------------- linear systems */
+
+/* sys_factor: takes ownership of a (n x n, column-major) and factors it in place;
+ * an exactly singular matrix is restored from a copy and marked for dgelsd. */
+static void
+sys_factor(linsys *s, double *a, int n)
+{
+	size_t bytes = (size_t)n * n * sizeof *a;
+	double *copy = dc_xmalloc(bytes);
+	int info;
+
+	memcpy(copy, a, bytes);
+	s->n = n;
+	s->a = a;
+	s->ipiv = dc_xmalloc((size_t)n * sizeof *s->ipiv);
+	dgetrf_(&n, &n, s->a, &n, s->ipiv, &info);
+	s->singular = info != 0;
+	if (s->singular)
+		memcpy(s->a, copy, bytes);
+	free(copy);
+}
+
+static void
+sys_free(linsys *s)
+{
+	free(s->a);
+	free(s->ipiv);
+	memset(s, 0, sizeof *s);
+}
+
+/* sys_solve: x = A^-1 b in place of b (one right-hand side); least squares with
+ * the minimum norm (numpy.linalg.lstsq) when A is singular. */
+static void
+sys_solve(const linsys *s, double *b)
+{
+	int n = s->n, one = 1, info, rank, lwork = -1, liwork;
+	double rcond = -1, wq;
+	double *a, *sv, *work;
+	int *iwork;
+
+	if (!s->singular) {
+		dgetrs_("N", &n, &one, s->a, &n, s->ipiv, b, &n, &info);
+		return;
+	}
+	a = dc_xmalloc((size_t)n * n * sizeof *a);
+	memcpy(a, s->a, (size_t)n * n * sizeof *a);
+	sv = dc_xmalloc((size_t)n * sizeof *sv);
+	dgelsd_(&n, &n, &one, a, &n, b, &n, sv, &rcond, &rank, &wq, &lwork, &liwork, &info);
+	lwork = (int)wq + 1;
+	work = dc_xmalloc((size_t)lwork * sizeof *work);
+	iwork = dc_xmalloc((size_t)(liwork > 1 ? liwork : 1) * sizeof *iwork);
+	dgelsd_(&n, &n, &one, a, &n, b, &n, sv, &rcond, &rank, work, &lwork, iwork, &info);
+	free(a);
+	free(sv);
+	free(work);
+	free(iwork);
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+int
+dc_bss_silent(const double *x, int64_t N)
+{
+	int64_t i;
+
+	for (i = 0; i < N; i++)
+		if (x[i] != 0)
+			return 0;
+	return 1;
+}
+
+int
+dc_bss_constant(const double *x, int64_t N)
+{
+	int64_t i;
+
+	for (i = 1; i < N; i++)
+		if (x[i] != x[0])
+			return 0;
+	return 1;
+}
+
+/* safe_db: mir_eval's _safe_db: +inf for a zero denominator. */
+static double
+safe_db(double num, double den)
+{
+	if (den == 0)
+		return INFINITY;
+	return 10 * log10(num / den);
+}
+
+/* spectrum: x[n] zero-padded to Q, transformed into out[nf]. */
+static void
+spectrum(dc_bss *b, const double *x, int64_t n, fftw_complex *out)
+{
+	memcpy(b->rbuf, x, (size_t)n * sizeof *x);
+	memset(b->rbuf + n, 0, (size_t)(b->Q - n) * sizeof *b->rbuf);
+	fftw_execute_dft_r2c(b->r2c, b->rbuf, out);
+}
+
+/* xcorr: b->rbuf[k] = sum_m x[m+k] y[m] (indices modulo Q) for the spectra
+ * X, Y: the inverse transform of X conj(Y), normalised. */
+static void
+xcorr(dc_bss *b, const fftw_complex *X, const fftw_complex *Y)
+{
+	int64_t f;
+	double s = 1.0 / (double)b->Q;
+
+	for (f = 0; f < b->nf; f++) {
+		b->cbuf[f][0] = X[f][0] * Y[f][0] + X[f][1] * Y[f][1];
+		b->cbuf[f][1] = X[f][1] * Y[f][0] - X[f][0] * Y[f][1];
+	}
+	fftw_execute_dft_c2r(b->c2r, b->cbuf, b->rbuf);
+	for (f = 0; f < b->Q; f++)
+		b->rbuf[f] *= s;
+}
+
+/* lag: r[k] for a lag k in (-Q, Q) of a correlation held modulo Q. */
+static double
+lag(const dc_bss *b, int64_t k)
+{
+	return b->rbuf[k < 0 ? k + b->Q : k];
+}
+
+/* ---------------------------------------------------------------- dc_bss */
+
+int
+dc_bss_new(dc_bss **bp, const double *refs, int K, int64_t N, int flen)
+{
+	dc_bss *b;
+	int64_t Q = 1;
+	int i, j, a, c, KL, L = flen;
+	double *g;
+
+	*bp = NULL;
+	if (K < 1 || K > DC_BSS_MAXSRC || N < 1 || flen < 1 || N > (INT64_C(1) << 40))
+		return DC_EPARAM;
+	for (i = 0; i < K; i++)
+		if (dc_bss_silent(refs + (size_t)i * N, N))
+			return DC_EPARAM;
+	while (Q < N + L - 1)
+		Q *= 2;
+	b = dc_xcalloc(1, sizeof *b);
+	b->K = K;
+	b->L = L;
+	b->N = N;
+	b->M = N + L - 1;
+	b->Q = Q;
+	b->nf = Q / 2 + 1;
+	KL = K * L;
+	b->refs = dc_xmalloc((size_t)K * N * sizeof *b->refs);
+	memcpy(b->refs, refs, (size_t)K * N * sizeof *refs);
+	b->rbuf = fftw_malloc((size_t)Q * sizeof *b->rbuf);
+	b->sf = fftw_malloc((size_t)K * b->nf * sizeof *b->sf);
+	b->cbuf = fftw_malloc((size_t)b->nf * sizeof *b->cbuf);
+	b->ef = fftw_malloc((size_t)b->nf * sizeof *b->ef);
+	b->acc = fftw_malloc((size_t)b->nf * sizeof *b->acc);
+	if (!b->rbuf || !b->sf || !b->cbuf || !b->ef || !b->acc) {
+		dc_bss_free(b);
+		return DC_ENOMEM;
+	}
+	b->r2c = fftw_plan_dft_r2c_1d((int)Q, b->rbuf, b->cbuf, FFTW_ESTIMATE);
+	b->c2r = fftw_plan_dft_c2r_1d((int)Q, b->cbuf, b->rbuf, FFTW_ESTIMATE);
+	if (b->r2c == NULL || b->c2r == NULL) {
+		dc_bss_free(b);
+		return DC_ENOMEM;
+	}
+	b->d = dc_xmalloc((size_t)KL * sizeof *b->d);
+	b->c = dc_xmalloc((size_t)KL * sizeof *b->c);
+	b->pall = dc_xmalloc((size_t)b->M * sizeof *b->pall);
+	b->pj = dc_xmalloc((size_t)b->M * sizeof *b->pj);
+	for (i = 0; i < K; i++)
+		spectrum(b, b->refs + (size_t)i * N, N, b->sf + (size_t)i * b->nf);
+
+	/*
+	 * The Gram matrix, column-major: element (row, col) at g[col*KL + row].
+	 * Filled as mir_eval leaves it: for each pair p >= q, block (p, q) is
+	 * toeplitz(r_pq) (element (a, b) = r_pq[b-a]) and block (q, p) its transpose,
+	 * written last, so that a diagonal block is the transpose.
+	 */
+	g = dc_xmalloc((size_t)KL * KL * sizeof *g);
+	for (i = 0; i < K; i++) {
+		for (j = 0; j <= i; j++) {
+			xcorr(b, b->sf + (size_t)i * b->nf, b->sf + (size_t)j * b->nf);
+			for (c = 0; c < L; c++)
+				for (a = 0; a < L; a++) {
+					double v = lag(b, c - a);
+					g[(size_t)(j * L + c) * KL + i * L + a] = v;
+				}
+			for (c = 0; c < L; c++)
+				for (a = 0; a < L; a++) {
+					double v = lag(b, c - a);
+					g[(size_t)(i * L + a) * KL + j * L + c] = v;
+				}
+		}
+	}
+	b->gj = dc_xcalloc((size_t)K, sizeof *b->gj);
+	for (j = 0; j < K; j++) {
+		double *gjj = dc_xmalloc((size_t)L * L * sizeof *gjj);
+		for (c = 0; c < L; c++)
+			memcpy(gjj + (size_t)c * L, g + (size_t)(j * L + c) * KL + j * L,
+			    (size_t)L * sizeof *gjj);
+		sys_factor(&b->gj[j], gjj, L);
+		b->lstsq_used |= b->gj[j].singular;
+	}
+	sys_factor(&b->g, g, KL);
+	b->lstsq_used |= b->g.singular;
+	*bp = b;
+	return DC_OK;
+}
+
+void
+dc_bss_free(dc_bss *b)
+{
+	int j;
+
+	if (b == NULL)
+		return;
+	if (b->r2c)
+		fftw_destroy_plan(b->r2c);
+	if (b->c2r)
+		fftw_destroy_plan(b->c2r);
+	fftw_free(b->rbuf);
+	fftw_free(b->sf);
+	fftw_free(b->cbuf);
+	fftw_free(b->ef);
+	fftw_free(b->acc);
+	if (b->gj)
+		for (j = 0; j < b->K; j++)
+			sys_free(&b->gj[j]);
+	free(b->gj);
+	sys_free(&b->g);
+	free(b->refs);
+	free(b->d);
+	free(b->c);
+	free(b->pall);
+	free(b->pj);
+	free(b);
+}
+
+int
+dc_bss_lstsq(const dc_bss *b)
+{
+	return b->lstsq_used;
+}
+
+/* filter_add: b->acc += spectrum of the filter h[L] times the spectrum S. */
+static void
+filter_add(dc_bss *b, const double *h, const fftw_complex *S)
+{
+	int64_t f;
+
+	spectrum(b, h, b->L, b->cbuf);
+	for (f = 0; f < b->nf; f++) {
+		double re = b->cbuf[f][0] * S[f][0] - b->cbuf[f][1] * S[f][1];
+		double im = b->cbuf[f][0] * S[f][1] + b->cbuf[f][1] * S[f][0];
+		b->acc[f][0] += re;
+		b->acc[f][1] += im;
+	}
+}
+
+/* synth: out[M] = the inverse transform of b->acc (the filtered references). */
+static void
+synth(dc_bss *b, double *out)
+{
+	int64_t t;
+	double s = 1.0 / (double)b->Q;
+
+	fftw_execute_dft_c2r(b->c2r, b->acc, b->rbuf);
+	for (t = 0; t < b->M; t++)
+		out[t] = b->rbuf[t] * s;
+}
+
+int
+dc_bss_crit(dc_bss *b, const double *est, double *sdr, double *sir, double *sar)
+{
+	int K = b->K, L = b->L, i, j, a;
+	int64_t N = b->N, t;
+
+	if (dc_bss_silent(est, N))
+		return DC_EPARAM;
+	spectrum(b, est, N, b->ef);
+	/* d[i*L+a] = <s_i delayed by a, e> = r_{s_i,e}[-a] */
+	for (i = 0; i < K; i++) {
+		xcorr(b, b->sf + (size_t)i * b->nf, b->ef);
+		for (a = 0; a < L; a++)
+			b->d[i * L + a] = lag(b, -a);
+	}
+	/* P e: every reference */
+	memcpy(b->c, b->d, (size_t)K * L * sizeof *b->c);
+	sys_solve(&b->g, b->c);
+	memset(b->acc, 0, (size_t)b->nf * sizeof *b->acc);
+	for (i = 0; i < K; i++)
+		filter_add(b, b->c + i * L, b->sf + (size_t)i * b->nf);
+	synth(b, b->pall);
+
+	for (j = 0; j < K; j++) {
+		const double *s = b->refs + (size_t)j * N;
+		double ss = 0, nd = 0, ni = 0, sa = 0, na = 0;
+
+		/* P_j e: reference j alone */
+		memcpy(b->c, b->d + j * L, (size_t)L * sizeof *b->c);
+		sys_solve(&b->gj[j], b->c);
+		memset(b->acc, 0, (size_t)b->nf * sizeof *b->acc);
+		filter_add(b, b->c, b->sf + (size_t)j * b->nf);
+		synth(b, b->pj);
+		/* the components in mir_eval's order of operations */
+		for (t = 0; t < b->M; t++) {
+			double st = t < N ? s[t] : 0;
+			double espat = b->pj[t] - st;
+			double einterf = (b->pall[t] - st) - espat;
+			double eartif = ((-st - espat) - einterf) + (t < N ? est[t] : 0);
+			double sfilt = st + espat;
+			double u = einterf + eartif, v = sfilt + einterf;
+			ss += sfilt * sfilt;
+			nd += u * u;
+			ni += einterf * einterf;
+			sa += v * v;
+			na += eartif * eartif;
+		}
+		sdr[j] = safe_db(ss, nd);
+		sir[j] = safe_db(ss, ni);
+		sar[j] = safe_db(sa, na);
+	}
+	return DC_OK;
+}
+
+/* ---------------------------------------------------------------- permutations */
+
+struct permstate {
+	const double *score;
+	int K, byinf;
+	int cur[DC_BSS_MAXSRC], used[DC_BSS_MAXSRC];
+	int *best;
+	double bestmean, bestkey[2];
+	int found;
+};
+
+/*
+ * better: does the permutation in p->cur beat the best so far? numpy.argmax
+ * semantics on the mean; with byinf, on the key (count of +inf minus count of
+ * -inf, sum of the finite values) instead, which orders as the mean does when
+ * all values are finite and, unlike the mean, tells apart two permutations that
+ * both match an exact estimate (+inf).
+ */
+static int
+better(struct permstate *p, double mean, const double *key)
+{
+	if (!p->found)
+		return 1;
+	if (p->byinf)
+		return key[0] > p->bestkey[0] || (key[0] == p->bestkey[0] && key[1] > p->bestkey[1]);
+	return !isnan(p->bestmean) && (isnan(mean) || mean > p->bestmean);
+}
+
+static void
+perm_walk(struct permstate *p, int r)
+{
+	int e;
+
+	if (r == p->K) {
+		double sum = 0, mean, key[2] = { 0, 0 };
+		for (e = 0; e < p->K; e++) {
+			double v = p->score[p->cur[e] * p->K + e];
+			sum += v;
+			if (isinf(v))
+				key[0] += v > 0 ? 1 : -1;
+			else if (!isnan(v))
+				key[1] += v;
+		}
+		mean = sum / p->K;
+		if (better(p, mean, key)) {
+			p->found = 1;
+			p->bestmean = mean;
+			p->bestkey[0] = key[0];
+			p->bestkey[1] = key[1];
+			memcpy(p->best, p->cur, (size_t)p->K * sizeof *p->best);
+		}
+		return;
+	}
+	for (e = 0; e < p->K; e++) {
+		if (p->used[e])
+			continue;
+		p->used[e] = 1;
+		p->cur[r] = e;
+		perm_walk(p, r + 1);
+		p->used[e] = 0;
+	}
+}
+
+static double
+best_perm(const double *score, int K, int *perm, int byinf)
+{
+	struct permstate p;
+
+	memset(&p, 0, sizeof p);
+	p.score = score;
+	p.K = K;
+	p.byinf = byinf;
+	p.best = perm;
+	perm_walk(&p, 0);
+	return p.bestmean;
+}
+
+double
+dc_best_perm(const double *score, int K, int *perm)
+{
+	return best_perm(score, K, perm, 0);
+}
+
+/* ---------------------------------------------------------------- whole sets */
+
+int
+dc_bss_eval_sources(const double *refs, const double *ests, int K, int64_t N,
+    double *sdr, double *sir, double *sar, int *perm)
+{
+	double m[3][DC_BSS_MAXSRC * DC_BSS_MAXSRC];
+	dc_bss *b;
+	int e, r, err;
+
+	if ((err = dc_bss_new(&b, refs, K, N, DC_BSS_FLEN)) != DC_OK)
+		return err;
+	for (e = 0; e < K; e++)
+		if ((err = dc_bss_crit(b, ests + (size_t)e * N, m[0] + e * K, m[1] + e * K,
+		    m[2] + e * K)) != DC_OK) {
+			dc_bss_free(b);
+			return err;
+		}
+	dc_bss_free(b);
+	dc_best_perm(m[1], K, perm);
+	for (r = 0; r < K; r++) {
+		if (sdr)
+			sdr[r] = m[0][perm[r] * K + r];
+		if (sir)
+			sir[r] = m[1][perm[r] * K + r];
+		if (sar)
+			sar[r] = m[2][perm[r] * K + r];
+	}
+	return DC_OK;
+}
+
+double
+dc_si_sdr(const double *ref, const double *est, int64_t N)
+{
+	double mr = 0, me = 0, dot = 0, rr = 0, num = 0, den = 0, alpha;
+	int64_t t;
+
+	if (N < 1)
+		return NAN;
+	for (t = 0; t < N; t++) {
+		mr += ref[t];
+		me += est[t];
+	}
+	mr /= (double)N;
+	me /= (double)N;
+	for (t = 0; t < N; t++) {
+		double r = ref[t] - mr, e = est[t] - me;
+		dot += r * e;
+		rr += r * r;
+	}
+	if (rr == 0)
+		return NAN;
+	alpha = dot / rr;
+	for (t = 0; t < N; t++) {
+		double s = alpha * (ref[t] - mr), n = (est[t] - me) - s;
+		num += s * s;
+		den += n * n;
+	}
+	return safe_db(num, den);
+}
+
+int
+dc_si_sdr_sources(const double *refs, const double *ests, int K, int64_t N, double *si, int *perm)
+{
+	double m[DC_BSS_MAXSRC * DC_BSS_MAXSRC];
+	int e, r;
+
+	if (K < 1 || K > DC_BSS_MAXSRC || N < 1)
+		return DC_EPARAM;
+	for (e = 0; e < K; e++)
+		if (dc_bss_constant(refs + (size_t)e * N, N) || dc_bss_constant(ests + (size_t)e * N, N))
+			return DC_EPARAM;
+	for (e = 0; e < K; e++)
+		for (r = 0; r < K; r++)
+			m[e * K + r] = dc_si_sdr(refs + (size_t)r * N, ests + (size_t)e * N, N);
+	best_perm(m, K, perm, 1);
+	for (r = 0; r < K; r++)
+		si[r] = m[perm[r] * K + r];
+	return DC_OK;
+}

@@ -1,0 +1,95 @@
+/*
+ * bsseval.h: separation quality measures, as the field measures them.
+ *
+ * BSS Eval v3 (Vincent, Gribonval, Fevotte, "Performance measurement in blind
+ * audio source separation", IEEE TASLP 14(4), 2006) in the form of
+ * mir_eval.separation.bss_eval_sources (mir_eval 0.7): each estimate is
+ * decomposed by least-squares projection onto the references delayed by 0 to
+ * flen-1 samples (flen = 512), giving SDR, SIR and SAR; the permutation of the
+ * estimates is the one with the largest mean SIR. And SI-SDR (Le Roux, Wisdom,
+ * Erdogan, Hershey, "SDR - half-baked or well done?", ICASSP 2019) on zero-mean
+ * signals, with the permutation of the largest mean SI-SDR.
+ *
+ * Shapes: K sources (references and estimates alike), N samples; a set of
+ * signals is K x N, row-major, double. Scores are K x K, score[e*K + r] for
+ * estimate e against reference r (mir_eval's sdr[jest, jtrue]). A permutation
+ * perm[r] names the estimate matched to reference r, from 0.
+ *
+ * Values are in dB. A ratio with a zero denominator is +inf (as mir_eval's
+ * _safe_db); a silent (all-zero) reference or estimate makes BSS Eval
+ * undefined, and a constant one SI-SDR: the functions return DC_EPARAM for
+ * them, and the caller should check first (dc_bss_silent) to say which.
+ */
+#ifndef DC_BSSEVAL_H
+#define DC_BSSEVAL_H
+
+#include <stdint.h>
+
+#define DC_BSS_FLEN 512         /* taps of the allowed distortion filter */
+#define DC_BSS_MAXSRC 8         /* K! permutations are tried: keep K small */
+
+typedef struct dc_bss dc_bss;
+
+/*
+ * dc_bss_new: prepares K references refs[K x N] for the decompositions of any
+ * number of estimates: their spectra, the Gram matrix of their delayed copies
+ * (K*flen square) and its LU factors, and the LU factors of each reference's
+ * own flen x flen block. refs is copied. DC_EPARAM for K outside 1 ..
+ * DC_BSS_MAXSRC, N < 1, flen < 1, or a silent reference; DC_ENOMEM if FFTW
+ * cannot allocate.
+ */
+int dc_bss_new(dc_bss **bp, const double *refs, int K, int64_t N, int flen);
+void dc_bss_free(dc_bss *b);
+
+/*
+ * dc_bss_crit: SDR, SIR and SAR of one estimate est[N] against every
+ * reference: sdr[K], sir[K], sar[K], index r the reference (mir_eval's
+ * _bss_decomp_mtifilt and _bss_source_crit for jtrue = r).
+ */
+int dc_bss_crit(dc_bss *b, const double *est, double *sdr, double *sir, double *sar);
+
+/* dc_bss_lstsq: 1 if a Gram matrix was exactly singular, so that least squares
+ * (LAPACK dgelsd, as numpy.linalg.lstsq) replaced the LU solve. */
+int dc_bss_lstsq(const dc_bss *b);
+
+/*
+ * dc_best_perm: the permutation with the largest mean of score[perm[r]*K + r]
+ * over r, trying the K! permutations in lexicographic order (Python's
+ * itertools.permutations) and keeping the first best, as numpy.argmax does
+ * (a NaN mean counts as the largest). Returns that mean.
+ */
+double dc_best_perm(const double *score, int K, int *perm);
+
+/*
+ * dc_bss_eval_sources: mir_eval.separation.bss_eval_sources(refs, ests): the
+ * scores of every pair, the permutation of the best mean SIR, and sdr[K],
+ * sir[K], sar[K] per reference under it. Any of sdr, sir, sar may be NULL.
+ */
+int dc_bss_eval_sources(const double *refs, const double *ests, int K, int64_t N,
+    double *sdr, double *sir, double *sar, int *perm);
+
+/*
+ * dc_si_sdr: SI-SDR of est[N] against ref[N] in dB. Both are made zero-mean;
+ * the target is a s with a = <e, s>/<s, s>, the noise e - a s, and SI-SDR =
+ * 10 log10(|a s|^2 / |e - a s|^2): +inf for a zero noise, -inf for an estimate
+ * orthogonal to the reference, NaN if the reference is constant.
+ */
+double dc_si_sdr(const double *ref, const double *est, int64_t N);
+
+/*
+ * dc_si_sdr_sources: SI-SDR of every pair, the permutation of the best mean
+ * SI-SDR, and si[K] per reference under it. Where infinite values make means
+ * equal (an estimate that is its reference exactly scores +inf, and so does
+ * every permutation that matches it), the permutation with the most +inf and
+ * then the best sum of the finite values wins; with finite values this is the
+ * best mean. DC_EPARAM if a reference or an estimate is constant (all samples
+ * equal, silence included).
+ */
+int dc_si_sdr_sources(const double *refs, const double *ests, int K, int64_t N,
+    double *si, int *perm);
+
+/* dc_bss_silent: 1 if all N samples are zero; dc_bss_constant: 1 if all are equal. */
+int dc_bss_silent(const double *x, int64_t N);
+int dc_bss_constant(const double *x, int64_t N);
+
+#endif

@@ -1,0 +1,160 @@
+# tests/sh/eval.sh: dc-eval's messages, exit codes and output shapes. The values
+# themselves are checked against mir_eval in tests/py/test_eval_mireval.py.
+. "$ROOT/tests/lib.sh"
+
+S=$DATA/speech
+F="-e floating-point -b 32"
+sox $S/so0036_000360332.flac a.wav trim 0 1.5
+sox $S/so0048_000480014.flac b.wav trim 0 1.5
+sox $S/so0053_000530115.flac c.wav trim 0 1.5
+sox -m a.wav b.wav $F mix.wav
+# estimates: a source, another leaking in, and 8-bit quantisation noise (no dither)
+sox -R -D -m -v 1 a.wav -v 0.3 b.wav -b 8 ea.wav
+sox -R -D -m -v 1 b.wav -v 0.2 a.wav -b 8 eb.wav
+sox ea.wav $F ea_half.wav vol 0.5                   # the same estimate, quieter
+sox a.wav $F a_long.wav pad 0 0.1                   # 800 samples longer
+sox a.wav $F a_near.wav pad 0 0.01                  # 80 samples longer
+sox a.wav -r 16000 a16.wav
+sox -n -r 8000 -c 1 $F zero.wav trim 0 1.5
+sox a.wav b.wav -M stereo.wav
+echo 'not audio' > bad.wav
+
+# ---------------------------------------------------------------- usage
+check "-h exits 0" 0 "" dc-eval -h
+same "-h prints the usage on stdout" "$(head -n 1 out)" \
+    "usage: dc-eval [-jst] [-i id] [-m mix] -r ref [-r ref ...] est ..."
+USAGE="usage: dc-eval [-jst] [-i id] [-m mix] -r ref [-r ref ...] est ...
+       dc-eval [-jst] -l list"
+check "no arguments: usage" 2 "$USAGE" dc-eval
+check "unknown option" 2 '*' dc-eval -x a.wav
+check "more references than estimates" 2 \
+    "dc-eval: 2 references but 1 estimate: give as many of each" dc-eval -r a.wav -r b.wav ea.wav
+check "estimates without references" 2 \
+    "dc-eval: 0 references but 2 estimates: give as many of each" dc-eval ea.wav eb.wav
+check "-j and -t together" 2 "dc-eval: -j and -t exclude each other" dc-eval -j -t -r a.wav ea.wav
+check "-l with files" 2 "dc-eval: -l: the list names the files: no -r, -m, -i or estimates with it" \
+    dc-eval -l list.tsv -r a.wav ea.wav
+check "nine references" 2 "dc-eval: -r: more than 8 references: at most 8 sources" \
+    dc-eval -r a.wav -r a.wav -r a.wav -r a.wav -r a.wav -r a.wav -r a.wav -r a.wav -r a.wav ea.wav
+
+# ---------------------------------------------------------------- data errors
+check "missing file" 1 "dc-eval: nope.wav: No such file or directory" dc-eval -r a.wav nope.wav
+check "missing mixture" 1 "dc-eval: nomix.wav: No such file or directory" \
+    dc-eval -m nomix.wav -r a.wav ea.wav
+check "unreadable file" 1 "dc-eval: bad.wav: Format not recognised" dc-eval -r a.wav bad.wav
+check "directory as a file" 1 '*' dc-eval -r a.wav .
+check "rate mismatch" 1 "dc-eval: a16.wav: sample rate 16000 Hz, but a.wav has 8000 Hz" \
+    dc-eval -r a.wav a16.wav
+check "rate mismatch of the mixture" 1 "dc-eval: a16.wav: sample rate 16000 Hz, but a.wav has 8000 Hz" \
+    dc-eval -m a16.wav -r a.wav ea.wav
+check "silent estimate" 1 "dc-eval: zero.wav: estimate is silent (all zeros)" \
+    dc-eval -r a.wav -r b.wav ea.wav zero.wav
+check "silent reference" 1 "dc-eval: zero.wav: reference is silent (all zeros)" \
+    dc-eval -r zero.wav -r b.wav ea.wav eb.wav
+check "silent mixture" 1 "dc-eval: zero.wav: mixture is silent (all zeros)" \
+    dc-eval -m zero.wav -r a.wav -r b.wav ea.wav eb.wav
+check "stdout /dev/full" 1 "dc-eval: stdout: No space left on device" \
+    sh -c 'dc-eval -r a.wav -r b.wav ea.wav eb.wav >/dev/full'
+check "-j to /dev/full" 1 "dc-eval: stdout: No space left on device" \
+    sh -c 'dc-eval -j -r a.wav -r b.wav ea.wav eb.wav >/dev/full'
+
+# ---------------------------------------------------------------- warnings
+check "lengths within a frame: silent" 0 "" dc-eval -r a_near.wav -r b.wav ea.wav eb.wav
+check "lengths differ: truncated, said" 0 \
+    "dc-eval: lengths differ by 800 samples (12000 to 12800): all truncated to 12000" \
+    dc-eval -r a_long.wav -r b.wav ea.wav eb.wav
+check "stereo estimate: mixed down, said" 0 "dc-eval: stereo.wav: 2 channels mixed down to mono" \
+    dc-eval -r a.wav stereo.wav
+
+# ---------------------------------------------------------------- table
+check "table" 0 "" dc-eval -m mix.wav -r a.wav -r b.wav eb.wav ea.wav
+same "table: header" "$(sed -n 1p out)" \
+    "id        SDR      SIR      SAR   SI-SDR     SDRi  SI-SDRi"
+same "table: a row per mixture and a mean" "$(wc -l <out | tr -d ' ')" 3
+same "table: the id is the mixture's name" "$(sed -n 2p out | cut -c1-4)" "mix "
+same "table: mean row last" "$(sed -n 3p out | cut -c1-4)" "mean"
+same "table: 7 columns" "$(awk '{ print NF }' out | sort -u)" 7
+sdr=$(awk 'NR == 2 { print $2 }' out)
+num "table: SDR of a 10 dB leak is near 10 dB" "$sdr" ">" 8
+num "table: ... and below 13 dB" "$sdr" "<" 13
+check "table without mixture" 0 "" dc-eval -r a.wav -r b.wav ea.wav eb.wav
+same "table without mixture: 5 columns" "$(awk '{ print NF }' out | sort -u)" 5
+same "table without mixture: id of est1" "$(sed -n 2p out | cut -c1-4)" "ea  "
+check "-s: a row per source" 0 "" dc-eval -s -i two -m mix.wav -r a.wav -r b.wav eb.wav ea.wav
+same "-s: header" "$(sed -n 1p out)" \
+    "id   src est      SDR      SIR      SAR   SI-SDR     SDRi  SI-SDRi"
+same "-s: sources matched across the swap" "$(awk 'NR > 1 { print $1, $2, $3 }' out | tr '\n' ';')" \
+    "two 1 2;two 2 1;mean - -;"
+
+# ---------------------------------------------------------------- TSV
+check "TSV" 0 "" dc-eval -t -m mix.wav -r a.wav -r b.wav ea.wav eb.wav
+same "TSV: header" "$(sed -n 1p out)" "$(printf 'id\tsdr\tsir\tsar\tsi_sdr\tsdri\tsi_sdri')"
+same "TSV: 7 tab-separated fields on every line" "$(awk -F '\t' '{ print NF }' out | sort -u)" 7
+same "TSV: mean last" "$(tail -n 1 out | cut -f 1)" mean
+check "TSV -s" 0 "" dc-eval -t -s -r a.wav -r b.wav ea.wav eb.wav
+same "TSV -s: header" "$(sed -n 1p out)" "$(printf 'id\tsrc\test\tsdr\tsir\tsar\tsi_sdr')"
+same "TSV -s: rows" "$(cut -f 1-3 out | tail -n +2 | tr '\t' ' ' | tr '\n' ';')" "ea 1 1;ea 2 2;mean - -;"
+
+# ---------------------------------------------------------------- JSON
+check "JSON" 0 "" dc-eval -j -m mix.wav -r a.wav -r b.wav eb.wav ea.wav
+same "JSON: two lines" "$(wc -l <out | tr -d ' ')" 2
+same "JSON: objects and keys" "$("$PY" -c '
+import json, sys
+o = [json.loads(l) for l in open("out")]
+print(sorted(o[0]), o[0]["perm"], o[0]["si_perm"], o[0]["samples"], o[0]["rate"], sorted(o[1]), o[1]["files"])
+')" "['id', 'mean', 'perm', 'rate', 'samples', 'sar', 'sdr', 'sdr_mix', 'sdri', 'si_perm', 'si_sdr', 'si_sdr_mix', 'si_sdri', 'sir', 'sources'] [2, 1] [2, 1] 12000 8000 ['files', 'sar', 'sdr', 'sdri', 'si_sdr', 'si_sdri', 'sir', 'summary'] 1"
+check "JSON: one source, SIR infinite" 0 "" dc-eval -j -r a.wav ea.wav
+same "JSON: infinity written as 1e999" "$(head -n 1 out | grep -o '"sir":\[[^]]*\]')" '"sir":[1e999]'
+check "table: one source, SIR inf" 0 "" dc-eval -r a.wav ea.wav
+same "table: inf" "$(awk 'NR == 2 { print $3 }' out)" inf
+
+# ---------------------------------------------------------------- properties
+dc-eval -t -r a.wav -r b.wav ea.wav eb.wav >full.tsv
+dc-eval -t -r a.wav -r b.wav ea_half.wav eb.wav >half.tsv
+same "scale invariance: half the estimate, the same scores" "$(tail -n 1 half.tsv)" "$(tail -n 1 full.tsv)"
+dc-eval -t -m mix.wav -r a.wav -r b.wav mix.wav mix.wav >mm.tsv
+same "the mixture as its own estimate improves nothing" "$(tail -n 1 mm.tsv | cut -f 6,7)" \
+    "$(printf '0.0000\t0.0000')"
+dc-eval -t -r a.wav -r b.wav a.wav b.wav >perfect.tsv
+num "perfect estimates: SDR above 100 dB" "$(tail -n 1 perfect.tsv | cut -f 2)" ">" 100
+
+# ---------------------------------------------------------------- lists
+printf '# id\tmix\trefs\tests\n\nm1\tmix.wav\ta.wav,b.wav\tea.wav,eb.wav\n  # indented comment\nm2\tmix.wav\tb.wav,a.wav\tea.wav,eb.wav\n' >list.tsv
+check "list" 0 "" dc-eval -t -l list.tsv
+same "list: a row per mixture, then the mean" "$(cut -f 1 out | tr '\n' ' ')" "id m1 m2 mean "
+same "list: the same as one at a time" "$(sed -n 2p out | cut -f 2-)" \
+    "$(dc-eval -t -m mix.wav -r a.wav -r b.wav ea.wav eb.wav | sed -n 2p | cut -f 2-)"
+check_in "list from stdin" 0 "" list.tsv dc-eval -j -l -
+same "list from stdin: 3 JSON lines" "$(wc -l <out | tr -d ' ')" 3
+m=$("$PY" -c '
+import json
+o = [json.loads(l) for l in open("out")]
+print("%.9f" % abs(o[2]["sdr"] - (o[0]["mean"]["sdr"] + o[1]["mean"]["sdr"]) / 2))')
+num "list: the summary is the mean of the rows" "$m" "<" 1e-9
+printf 'm1\t-\ta.wav,b.wav\tea.wav,eb.wav\nm2\t\tb.wav,c.wav\teb.wav,ea.wav\n' >nomix.tsv
+check "list without mixtures" 0 "" dc-eval -l nomix.tsv
+same "list without mixtures: 5 columns" "$(awk '{ print NF }' out | sort -u)" 5
+printf 'm1\tmix.wav\ta.wav,b.wav\n' >l3.tsv
+check "list: 3 columns" 1 "dc-eval: l3.tsv:1: 3 columns, wanted 4: id, mix, refs, ests (tab-separated)" \
+    dc-eval -l l3.tsv
+printf 'm1\tmix.wav\ta.wav\tea.wav\tx\n' >l5.tsv
+check "list: 5 columns" 1 "dc-eval: l5.tsv:1: more than 4 columns, wanted 4: id, mix, refs, ests (tab-separated)" \
+    dc-eval -l l5.tsv
+printf '# c\nm1\tmix.wav\ta.wav,b.wav\tea.wav\n' >lc.tsv
+check "list: count mismatch" 1 "dc-eval: lc.tsv:2: 2 references but 1 estimate" dc-eval -l lc.tsv
+printf 'm1\tmix.wav\ta.wav,,b.wav\tea.wav,eb.wav\n' >le.tsv
+check "list: empty path" 1 "dc-eval: le.tsv:1: an empty path among the references" dc-eval -l le.tsv
+printf '\tmix.wav\ta.wav\tea.wav\n' >li.tsv
+check "list: empty id" 1 "dc-eval: li.tsv:1: empty id" dc-eval -l li.tsv
+printf 'm1\tmix.wav\ta.wav,b.wav\tea.wav,eb.wav\nm2\t-\ta.wav,b.wav\tea.wav,eb.wav\n' >lm.tsv
+check "list: mixture on some lines only" 1 \
+    "dc-eval: lm.tsv:2: line 1 names a mixture and line 2 none: give a mixture on every line or on none" \
+    dc-eval -l lm.tsv
+printf '# nothing\n\n' >l0.tsv
+check "list: empty" 1 "dc-eval: l0.tsv: no mixtures in the list" dc-eval -l l0.tsv
+check "list: missing" 1 "dc-eval: nolist.tsv: No such file or directory" dc-eval -l nolist.tsv
+printf 'm1\tmix.wav\ta.wav,b.wav\tea.wav,eb.wav\nm2\tmix.wav\ta.wav,b.wav\tea.wav,nope.wav\n' >lf.tsv
+check "list: a missing file names its line" 1 "dc-eval: lf.tsv:2: nope.wav: No such file or directory" \
+    dc-eval -l lf.tsv
+check "list: rows before the error were written" 1 '*' dc-eval -t -l lf.tsv
+same "list: ... and no mean row" "$(cut -f 1 out | tr '\n' ' ')" "id m1 "
