@@ -1,0 +1,128 @@
+#!/bin/sh
+# train.sh: dc-train on tiny mixtures of real speech with oracle labels: -i writes
+# a valid random model; a tiny model's training and validation losses fall; the
+# log and checkpoint hold what they should; runs are deterministic, and resuming
+# from a checkpoint (at an epoch's end, or inside one after -S) gives the same
+# model bit for bit; errors with their exact messages and exit status.
+. "$ROOT/tests/lib.sh"
+export PYTHONPATH="$ROOT/formats"
+S=$DATA/speech
+
+i=1
+for pair in "so0036_000360332 so0048_000480014" "so0053_000530115 so0054_000540031" \
+    "ls1034_1034-121119-0000 so0036_000360332" "so0048_000480014 so0054_000540031"; do
+	set -- $pair
+	dc-mix -s $i -o mix$i.wav -O "s${i}_%k.wav" "$S/$1.flac" "$S/$2.flac" >/dev/null 2>&1 &&
+	dc-stft mix$i.wav | dc-oracle s${i}_1.wav s${i}_2.wav >u$i.dcs 2>/dev/null ||
+	    fail "make mixture $i" "dc-mix, dc-stft or dc-oracle failed"
+	i=$((i + 1))
+done
+cat u1.dcs u2.dcs u3.dcs >train.dcs
+dc-stft mix1.wav >nolab.dcs
+
+# -i: a random model
+check "-i writes a random model" 0 '' dc-train -i -L 1 -H 4 -D 3 -s 5 -o init.dcm
+check "-i again with the same seed" 0 '' dc-train -i -L 1 -H 4 -D 3 -s 5 -o init2.dcm
+check "-i with another seed" 0 '' dc-train -i -L 1 -H 4 -D 3 -s 6 -o init3.dcm
+check_in "dc-embed reads the random model" 0 '' train.dcs dc-embed -m init.dcm
+"$PY" - <<'EOF'
+import msgpack, numpy as np
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+ld = lambda p: msgpack.unpackb(open(p, "rb").read(), raw=False)
+m, m2, m3 = ld("init.dcm"), ld("init2.dcm"), ld("init3.dcm")
+c = m["config"]
+check("-i: configuration", (c["L"], c["H"], c["D"], c["F"], c["nfft"], c["hop"], c["rate"], c["window"]) ==
+      (1, 4, 3, 129, 256, 64, 8000, "sqrt-hann"), str(c))
+n = 2 * (16 * 129 + 16 * 4 + 32) + 129 * 3 * 8 + 129 * 3
+p = np.frombuffer(m["params"], "<f4")
+check("-i: %d parameters, within torch's init bounds" % n, len(p) == n and np.abs(p[:-129 * 3 * 9]).max() <= 0.5
+      and np.abs(p[-129 * 3 * 9:]).max() <= 1 / np.sqrt(8), str(len(p)))
+check("-i: mean 0, std 1, no training state",
+      not np.any(np.frombuffer(m["feat_mean"], "<f4")) and np.all(np.frombuffer(m["feat_std"], "<f4") == 1)
+      and "train" not in m)
+check("-i: meta name and data", m["meta"]["name"] == "init" and m["meta"]["data"].startswith("none"), str(m["meta"]))
+check("-i: a seed gives the same weights", m["params"] == m2["params"])
+check("-i: another seed other weights", m["params"] != m3["params"])
+EOF
+
+# training a tiny model: progress on stderr, one log row per epoch, falling losses
+A="-L 1 -H 16 -D 8 -T 50 -b 4 -a 0.01"
+check "train 8 epochs" 0 '*' dc-train $A -e 8 -l log.tsv -V u4.dcs -o m.dcm train.dcs
+"$PY" - "$T/err" <<'EOF'
+import re, sys, msgpack, numpy as np
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+err = open(sys.argv[1]).read().splitlines()
+check("stderr: a summary line, then one line per epoch", len(err) == 9 and
+      err[0] == "dc-train: 3 utterances, 1036 frames, 19 segments of 50 frames, 5 batches of 4; "
+                "model 1x16, D = 8, 52872 parameters; C = 2" and
+      all(re.match(r"dc-train: epoch %d step %d train loss [0-9.]+ valid loss [0-9.]+ [0-9.]+ s \d+ frames/s$"
+                   % (e + 1, 5 * (e + 1)), l) for e, l in enumerate(err[1:])), "\n".join(err))
+rows = [l.split("\t") for l in open("log.tsv").read().splitlines()]
+check("log: header and 8 rows", rows[0] == ["epoch", "step", "train_loss", "valid_loss", "grad_norm", "seconds",
+      "frames_per_s"] and len(rows) == 9 and [r[:2] for r in rows[1:]] == [[str(e), str(5 * e)] for e in range(1, 9)],
+      str(rows))
+tl = [float(r[2]) for r in rows[1:]]
+vl = [float(r[3]) for r in rows[1:]]
+check("training loss falls: %.4f -> %.4f" % (tl[0], tl[-1]), tl[-1] < 0.6 * tl[0], str(tl))
+check("validation loss falls: %.4f -> %.4f" % (vl[0], vl[-1]), vl[-1] < vl[0], str(vl))
+m = msgpack.unpackb(open("m.dcm", "rb").read(), raw=False)
+t = m["train"]
+check("checkpoint: step 40, Adam moments of the parameters' size", t["step"] == 40 and
+      len(t["adam_m"]) == len(t["adam_v"]) == len(m["params"]) == 4 * 52872, str(t["step"]))
+mean, std = np.frombuffer(m["feat_mean"], "<f4"), np.frombuffer(m["feat_std"], "<f4")
+check("checkpoint: feature statistics of the data", np.all(std > 0.1) and mean.min() < mean.max(), "")
+check("checkpoint: meta", m["meta"]["name"] == "m" and m["meta"]["data"] == "train.dcs"
+      and abs(float(m["meta"]["loss"]) - vl[-1]) < 1e-6 and "dc-train" in m["meta"]["command"], str(m["meta"]))
+EOF
+check_in "dc-embed reads the checkpoint" 0 '' u4.dcs dc-embed -m m.dcm
+ls ./*dc-tmp* >/dev/null 2>&1 && fail "no temporary files left" "$(ls ./*dc-tmp*)" || pass "no temporary files left"
+
+# determinism and resuming
+check "the same run again" 0 '' dc-train -q $A -e 8 -V u4.dcs -o again.dcm train.dcs
+check "4 epochs" 0 '' dc-train -q $A -e 4 -V u4.dcs -o r.dcm train.dcs
+check "resume to 8 epochs" 0 '' dc-train -q -r -e 8 -V u4.dcs -o r.dcm train.dcs
+check "stop inside epoch 2 (-S 7)" 0 'dc-train: stopped after step 7 (-S); -r resumes' \
+    dc-train -q $A -e 8 -S 7 -o s.dcm train.dcs
+check "resume, stop inside epoch 5 (-S 23)" 0 '*' dc-train -q -r -e 8 -S 23 -o s.dcm train.dcs
+check "resume to the end" 0 '' dc-train -q -r -e 8 -o s.dcm train.dcs
+check "two threads" 0 '' dc-train -q -t 2 $A -e 3 -o t2a.dcm train.dcs
+check "two threads again" 0 '' dc-train -q -t 2 $A -e 3 -o t2b.dcm train.dcs
+check "one thread, 3 epochs" 0 '' dc-train -q $A -e 3 -o t1.dcm train.dcs
+"$PY" - <<'EOF'
+import msgpack, numpy as np
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+def ld(p):
+    m = msgpack.unpackb(open(p, "rb").read(), raw=False)
+    return (m["params"], m["train"]["adam_m"], m["train"]["adam_v"], m["train"]["step"])
+a = ld("m.dcm")
+check("a seed gives the same model, bit for bit", ld("again.dcm") == a)
+check("resumed after epoch 4: the same model, Adam state and step", ld("r.dcm") == a)
+check("stopped twice inside epochs and resumed: the same model", ld("s.dcm") == a)
+check("two threads: deterministic", ld("t2a.dcm") == ld("t2b.dcm"))
+p1, p2 = (np.frombuffer(ld(f)[0], "<f4") for f in ("t1.dcm", "t2a.dcm"))
+d = np.abs(p1 - p2).max()
+check("two threads agree with one to rounding (max diff %.2g)" % d, d < 1e-3, "%.3g" % d)
+EOF
+
+# errors
+check "no -o" 2 "dc-train: -o: the model file is required" dc-train train.dcs
+check "-r with -b" 2 "dc-train: -r: the checkpoint fixes -T, -b, -a, -g and -s; leave them out" \
+    dc-train -r -b 4 -o m.dcm train.dcs
+check "-r with -H" 2 "dc-train: -r: the checkpoint fixes -L, -H and -D; leave them out" \
+    dc-train -r -H 4 -o m.dcm train.dcs
+check "-i with data" 2 "dc-train: -i: no training data is read" dc-train -i -o x.dcm train.dcs
+check "-a 0" 2 "dc-train: -a: rate must be a number above 0, at most 1: 0" dc-train -a 0 -o x.dcm train.dcs
+check "-r without a checkpoint" 1 "dc-train: nope.dcm: No such file or directory" dc-train -r -o nope.dcm train.dcs
+check "-r on a model without training state" 1 \
+    "dc-train: init.dcm: not a checkpoint of dc-train (no training state)" dc-train -r -o init.dcm train.dcs
+check "-r with other data" 1 "dc-train: m.dcm: the checkpoint was trained on 19 segments, the data now gives 5" \
+    dc-train -q -r -e 9 -o m.dcm u1.dcs
+check "no labels record" 1 "dc-train: nolab.dcs: mix1: no labels record" dc-train -o x.dcm nolab.dcs
+check "segments longer than every utterance" 1 "dc-train: no utterance has 100000 frames or more (-T)" \
+    dc-train -T 100000 -o x.dcm train.dcs
+check "output into a missing directory" 1 "dc-train: nodir/x.dcm: No such file or directory" \
+    dc-train -i -o nodir/x.dcm
+check_in "empty input" 1 "dc-train: stdin: empty stream" /dev/null dc-train -o x.dcm

@@ -1,0 +1,771 @@
+/*
+ * dc-train: trains a deep clustering model (formats/model.md) on cached streams
+ * whose utterances carry an "stft" record (the mixture) and a "labels" record (the
+ * dominant source of each bin, e.g. from dc-oracle).
+ *
+ * Each utterance is cut into segments of -T frames (a shorter tail is dropped);
+ * every epoch shuffles the segments with the seed and the epoch number, and each
+ * mini-batch of -b segments makes one Adam step on the deep clustering loss,
+ * normalised by sum_b (sum W_b)^2 (W: the bins within 40 dB of the utterance's
+ * loudest), after clipping the gradient's global norm to -g. After each epoch
+ * the validation loss is computed on the whole utterances of -V, a row goes to
+ * the TSV log, and a checkpoint (the model plus Adam's state and the position)
+ * is written atomically to -o; -r resumes from it and reaches the same model,
+ * bit for bit, as a run that was never interrupted (for the same thread count).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dc.h"
+#include "nn.h"
+
+static const char usage[] =
+    "[-iqr] [-L layers] [-H units] [-D dim] [-T frames] [-b batch] [-e epochs] [-S steps]\n"
+    "                [-a rate] [-g clip] [-s seed] [-t threads] [-V valid.dcs] [-l log.tsv]\n"
+    "                [-n name] [-m key=value] -o model.dcm [train.dcs ...]";
+
+static void
+help(void)
+{
+	printf("usage: dc-train %s\n"
+	    "Trains a deep clustering model on streams with stft and labels records.\n"
+	    "  -o model.dcm  the model and checkpoint, written after each epoch (required)\n"
+	    "  -i            only write a randomly initialised model (no training data)\n"
+	    "  -r            resume from the checkpoint at -o\n"
+	    "  -L layers     BLSTM layers, 1 to %d (2)\n"
+	    "  -H units      units per direction (300)\n"
+	    "  -D dim        embedding dimension (40)\n"
+	    "  -T frames     frames per training segment (100)\n"
+	    "  -b batch      segments per mini-batch (8)\n"
+	    "  -e epochs     epochs in all, counting those of a resumed checkpoint (10)\n"
+	    "  -S steps      stop after this many steps in all, 0 for no limit (0)\n"
+	    "  -a rate       Adam learning rate (0.001)\n"
+	    "  -g clip       largest gradient norm, 0 for no clipping (5)\n"
+	    "  -s seed       seed of the initial weights and the shuffling (1)\n"
+	    "  -t threads    threads, 1 to %d (1)\n"
+	    "  -V valid.dcs  validation stream: its loss after each epoch\n"
+	    "  -l log.tsv    append one row per epoch to this file\n"
+	    "  -n name       the model's name (default: the file name of -o)\n"
+	    "  -m key=value  a metadata entry (repeatable), e.g. attribution=...\n"
+	    "  -q            no progress on stderr\n"
+	    "  -h            this help\n"
+	    "Reads the training streams from the files, or stdin if none or '-'. See dc-train(1).\n",
+	    usage, DC_NN_MAXL, DC_NN_MAXTHREADS);
+}
+
+/* ---------------------------------------------------------------- data */
+
+/* One utterance in memory: T x F features, labels and 0/1 weights of each bin. */
+typedef struct {
+	int64_t T;
+	float *feat;            /* (T,F) */
+	uint8_t *lab;           /* (T,F) */
+	uint8_t *w;             /* (T,F) */
+} utt;
+
+typedef struct {
+	utt *u;
+	int n, cap;
+	int C;                  /* 1 + the largest label value */
+	int64_t frames;
+	dc_stft_params p;
+	int have_p;
+} dataset;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* load: appends the utterances of one stream to d; exits 1 on any problem. */
+static void
+load(dataset *d, const char *path)
+{
+	const char *name = path && strcmp(path, "-") != 0 ? path : "stdin";
+	dc_reader *rd;
+	dc_record hdr;
+	dc_utt uu = { 0 };
+	FILE *in;
+	int err;
+
+	if ((in = dc_open_in(path)) == NULL)
+		dc_errx(1, "%s: %s", name, strerror(errno));
+	rd = dc_reader_file(in);
+	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
+		dc_stream_fail(name, rd, err);
+	while ((err = dc_read_utt(rd, &uu)) == DC_OK) {
+		dc_record *sr, *lr;
+		dc_stft_params p;
+		dc_tensor X, Lt;
+		int64_t T, F, i, k;
+		const int32_t *l;
+		char id[256];
+		utt *u;
+
+		if (dc_utt_id(&uu, id, sizeof id) != DC_OK)
+			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
+		if ((sr = dc_utt_find(&uu, "stft")) == NULL)
+			dc_errx(1, "%s: %s: no stft record", name, id);
+		if ((lr = dc_utt_find(&uu, "labels")) == NULL)
+			dc_errx(1, "%s: %s: no labels record", name, id);
+		if ((err = dc_rec_stft_params(sr, &p)) != DC_OK)
+			dc_errx(1, "%s: %s: stft record: %s", name, id, dc_strerror(err));
+		if (!d->have_p) {
+			d->p = p;
+			d->have_p = 1;
+		} else if (p.rate != d->p.rate || p.nfft != d->p.nfft || p.hop != d->p.hop ||
+		    strcmp(p.window, d->p.window) != 0)
+			dc_errx(1, "%s: %s: stft record: rate %lld, nfft %lld, hop %lld, %s window; the first "
+			    "utterance has rate %lld, nfft %lld, hop %lld, %s window", name, id,
+			    (long long)p.rate, (long long)p.nfft, (long long)p.hop, p.window,
+			    (long long)d->p.rate, (long long)d->p.nfft, (long long)d->p.hop, d->p.window);
+		if ((err = dc_rec_tensor(sr, &X)) != DC_OK)
+			dc_errx(1, "%s: %s: stft record: %s", name, id, dc_strerror(err));
+		if (X.dtype != DC_C64 || X.ndim != 2 || X.shape[1] != p.nfft / 2 + 1)
+			dc_errx(1, "%s: %s: stft record: wanted complex64 [T, %lld]", name, id,
+			    (long long)(p.nfft / 2 + 1));
+		if (dc_tensor_finite(&X) != DC_OK)
+			dc_errx(1, "%s: %s: stft record: %s", name, id, dc_strerror(DC_ENONFINITE));
+		if ((err = dc_rec_tensor(lr, &Lt)) != DC_OK)
+			dc_errx(1, "%s: %s: labels record: %s", name, id, dc_strerror(err));
+		if (dc_rec_int(lr, "k", &k) != DC_OK || k < 1 || k > 255)
+			dc_errx(1, "%s: %s: labels record: k must be an integer from 1 to 255", name, id);
+		T = X.shape[0];
+		F = X.shape[1];
+		if (Lt.dtype != DC_I32 || Lt.ndim != 2 || Lt.shape[0] != T || Lt.shape[1] != F)
+			dc_errx(1, "%s: %s: labels record: wanted int32 [%lld, %lld] like the stft record",
+			    name, id, (long long)T, (long long)F);
+		if (d->n == d->cap) {
+			d->cap = d->cap ? 2 * d->cap : 64;
+			d->u = dc_xrealloc(d->u, (size_t)d->cap * sizeof *d->u);
+		}
+		u = &d->u[d->n++];
+		u->T = T;
+		u->feat = dc_xmalloc((size_t)(T * F) * sizeof *u->feat + 1);
+		u->lab = dc_xmalloc((size_t)(T * F) + 1);
+		u->w = dc_xmalloc((size_t)(T * F) + 1);
+		dc_nn_features(u->feat, X.data, T, F);
+		{
+			float *wf = dc_xmalloc((size_t)(T * F) * sizeof *wf + 1);
+			dc_nn_weights(wf, u->feat, T * F, 40.0);
+			for (i = 0; i < T * F; i++)
+				u->w[i] = wf[i] != 0.0f;
+			free(wf);
+		}
+		l = Lt.data;
+		for (i = 0; i < T * F; i++) {
+			if (l[i] < 0 || l[i] >= k)
+				dc_errx(1, "%s: %s: labels record: label %d outside 0 .. %lld", name, id, l[i],
+				    (long long)k - 1);
+			u->lab[i] = (uint8_t)l[i];
+		}
+		if (k > d->C)
+			d->C = (int)k;
+		d->frames += T;
+		dc_tensor_free(&X);
+		dc_tensor_free(&Lt);
+	}
+	if (err != DC_EEOF)
+		dc_stream_fail(name, rd, err);
+	dc_utt_free(&uu);
+	dc_record_free(&hdr);
+	dc_reader_free(rd);
+	if (in != stdin)
+		fclose(in);
+}
+
+static void
+dataset_free(dataset *d)
+{
+	int i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->u[i].feat);
+		free(d->u[i].lab);
+		free(d->u[i].w);
+	}
+	free(d->u);
+	memset(d, 0, sizeof *d);
+}
+
+/* ---------------------------------------------------------------- state */
+
+/* What a checkpoint needs besides the model and Adam: packed into the model's
+ * opaque train_state as a msgpack map. */
+typedef struct {
+	int64_t epoch, batch;   /* the next batch to run */
+	int64_t seed, T, B, segments, threads;
+	double lr, clip;
+	double loss_sum;        /* the current epoch's batch losses so far */
+	int64_t loss_n;
+} tstate;
+
+static void
+pack_kv(msgpack_packer *pk, const char *k)
+{
+	msgpack_pack_str(pk, strlen(k));
+	msgpack_pack_str_body(pk, k, strlen(k));
+}
+
+static void
+state_save(dc_model *m, const tstate *s)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 11);
+	pack_kv(&pk, "epoch"); msgpack_pack_int64(&pk, s->epoch);
+	pack_kv(&pk, "batch"); msgpack_pack_int64(&pk, s->batch);
+	pack_kv(&pk, "seed"); msgpack_pack_int64(&pk, s->seed);
+	pack_kv(&pk, "T"); msgpack_pack_int64(&pk, s->T);
+	pack_kv(&pk, "B"); msgpack_pack_int64(&pk, s->B);
+	pack_kv(&pk, "segments"); msgpack_pack_int64(&pk, s->segments);
+	pack_kv(&pk, "threads"); msgpack_pack_int64(&pk, s->threads);
+	pack_kv(&pk, "lr"); msgpack_pack_double(&pk, s->lr);
+	pack_kv(&pk, "clip"); msgpack_pack_double(&pk, s->clip);
+	pack_kv(&pk, "loss_sum"); msgpack_pack_double(&pk, s->loss_sum);
+	pack_kv(&pk, "loss_n"); msgpack_pack_int64(&pk, s->loss_n);
+	free(m->train_state);
+	m->train_state = dc_xmalloc(sb.size);
+	memcpy(m->train_state, sb.data, sb.size);
+	m->train_state_len = sb.size;
+	msgpack_sbuffer_destroy(&sb);
+}
+
+/* state_load: DC_OK, or DC_EMODEL if the checkpoint's state is missing or malformed. */
+static int
+state_load(const dc_model *m, tstate *s)
+{
+	msgpack_unpacked u;
+	size_t off = 0;
+	int ok = 0, i;
+	static const char *const ik[] = { "epoch", "batch", "seed", "T", "B", "segments", "threads", "loss_n" };
+	int64_t *iv[] = { &s->epoch, &s->batch, &s->seed, &s->T, &s->B, &s->segments, &s->threads, &s->loss_n };
+	static const char *const dk[] = { "lr", "clip", "loss_sum" };
+	double *dv[] = { &s->lr, &s->clip, &s->loss_sum };
+
+	memset(s, 0, sizeof *s);
+	if (m->train_state == NULL || m->adam_m == NULL)
+		return DC_EMODEL;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, m->train_state, m->train_state_len, &off) == MSGPACK_UNPACK_SUCCESS &&
+	    u.data.type == MSGPACK_OBJECT_MAP) {
+		int found = 0;
+		uint32_t j;
+		for (j = 0; j < u.data.via.map.size; j++) {
+			const msgpack_object_kv *kv = &u.data.via.map.ptr[j];
+			if (kv->key.type != MSGPACK_OBJECT_STR)
+				continue;
+			for (i = 0; i < 8; i++)
+				if (kv->key.via.str.size == strlen(ik[i]) &&
+				    memcmp(kv->key.via.str.ptr, ik[i], strlen(ik[i])) == 0 &&
+				    kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+					*iv[i] = (int64_t)kv->val.via.u64;
+					found++;
+				}
+			for (i = 0; i < 3; i++)
+				if (kv->key.via.str.size == strlen(dk[i]) &&
+				    memcmp(kv->key.via.str.ptr, dk[i], strlen(dk[i])) == 0 &&
+				    kv->val.type == MSGPACK_OBJECT_FLOAT64) {
+					*dv[i] = kv->val.via.f64;
+					found++;
+				}
+		}
+		ok = found == 11;
+	}
+	msgpack_unpacked_destroy(&u);
+	return ok ? DC_OK : DC_EMODEL;
+}
+
+/* ---------------------------------------------------------------- training */
+
+static uint64_t
+splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* shuffle: the order of the segments in epoch e: Fisher-Yates on splitmix64 seeded
+ * from the seed and the epoch. */
+static void
+shuffle(int64_t *order, int64_t n, uint64_t seed, int64_t e)
+{
+	uint64_t s = seed * UINT64_C(0x100000001b3) ^ (uint64_t)e * UINT64_C(0x9e3779b97f4a7c15);
+	int64_t i;
+
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		int64_t j = (int64_t)(splitmix64(&s) % (uint64_t)(i + 1)), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
+/* feature statistics over every frame of the training data */
+static void
+feat_stats(dc_model *m, const dataset *d)
+{
+	int F = m->cfg.F, f, i;
+	double *s = dc_xcalloc((size_t)F, sizeof *s), *s2 = dc_xcalloc((size_t)F, sizeof *s2);
+	int64_t t;
+
+	for (i = 0; i < d->n; i++)
+		for (t = 0; t < d->u[i].T; t++)
+			for (f = 0; f < F; f++) {
+				double x = d->u[i].feat[t * F + f];
+				s[f] += x;
+				s2[f] += x * x;
+			}
+	for (f = 0; f < F; f++) {
+		double mean = s[f] / (double)d->frames, var = s2[f] / (double)d->frames - mean * mean;
+		m->feat_mean[f] = (float)mean;
+		m->feat_std[f] = (float)(var > 1e-6 ? sqrt(var) : 1e-3);
+	}
+	free(s);
+	free(s2);
+}
+
+/* valid_loss: the normalised loss over whole utterances. */
+static double
+valid_loss(dc_nn *nn, const dc_model *m, const dataset *v, float **V, float **dV, int32_t **lab,
+    float **w, int64_t *cap)
+{
+	int F = m->cfg.F, D = m->cfg.D, i;
+	double loss = 0.0, norm = 0.0;
+
+	for (i = 0; i < v->n; i++) {
+		const utt *u = &v->u[i];
+		int64_t n = u->T * F, j;
+		double sw = 0.0;
+		if (u->T == 0)
+			continue;
+		if (n > *cap) {
+			*cap = n;
+			*V = dc_xrealloc(*V, (size_t)n * D * sizeof **V);
+			*dV = dc_xrealloc(*dV, (size_t)n * D * sizeof **dV);
+			*lab = dc_xrealloc(*lab, (size_t)n * sizeof **lab);
+			*w = dc_xrealloc(*w, (size_t)n * sizeof **w);
+		}
+		for (j = 0; j < n; j++) {
+			(*lab)[j] = u->lab[j];
+			(*w)[j] = u->w[j];
+			sw += u->w[j];
+		}
+		dc_nn_forward(nn, *V, NULL, u->feat, 1, (int)u->T);
+		loss += dc_nn_loss(nn, *dV, *V, *lab, *w, 1, (int)u->T, v->C);
+		norm += sw * sw;
+	}
+	return norm > 0.0 ? loss / norm : 0.0;
+}
+
+static void
+meta_common(dc_model *m, int argc, char **argv, const char *name, char **kv, int nkv)
+{
+	char buf[4096], tbuf[64];
+	size_t o = 0;
+	time_t t = time(NULL);
+	struct tm tm;
+	int i;
+
+	for (i = 0; i < argc && o < sizeof buf - 1; i++)
+		o += snprintf(buf + o, sizeof buf - o, "%s%s", i ? " " : "", argv[i]);
+	dc_model_meta_set(m, "command", buf);
+	gmtime_r(&t, &tm);
+	strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	dc_model_meta_set(m, "created", tbuf);
+	dc_model_meta_set(m, "name", name);
+	for (i = 0; i < nkv; i++) {
+		char *eq = strchr(kv[i], '=');
+		*eq = '\0';
+		dc_model_meta_set(m, kv[i], eq + 1);
+		*eq = '=';
+	}
+}
+
+static void
+save(const dc_model *m, const char *path)
+{
+	if (dc_model_save(m, path) != DC_OK)
+		dc_errx(1, "%s: %s", path, strerror(errno));
+}
+
+int
+main(int argc, char **argv)
+{
+	dc_nn_config cfg;
+	dc_model m;
+	dataset d = { 0 }, vd = { 0 };
+	tstate st;
+	const char *out = NULL, *vpath = NULL, *logpath = NULL, *name = NULL;
+	char nbuf[256], *kv[64];
+	int nkv = 0, init = 0, resume = 0, quiet = 0, threads = 1, c, i, err, given = 0;
+	int64_t v, epochs = 10, maxsteps = 0, B = 8, T = 100, seed = 1, nseg, nbatch, *segu, *segt, *order;
+	double lr = 1e-3, clip = 5.0;
+	int64_t L = 2, H = 300, D = 40;
+	static char *stdin_only[] = { "-" };
+	char **files;
+	int nfiles;
+
+	dc_setprog(argv[0]);
+	while ((c = getopt(argc, argv, "iqrL:H:D:T:b:e:S:a:g:s:t:V:l:n:m:o:h")) != -1) {
+		switch (c) {
+		case 'i': init = 1; break;
+		case 'q': quiet = 1; break;
+		case 'r': resume = 1; break;
+		case 'L':
+			if (dc_parse_int(optarg, 1, DC_NN_MAXL, &L))
+				dc_errx(2, "-L: layers must be an integer from 1 to %d: %s", DC_NN_MAXL, optarg);
+			given |= 1;
+			break;
+		case 'H':
+			if (dc_parse_int(optarg, 1, 8192, &H))
+				dc_errx(2, "-H: units must be an integer from 1 to 8192: %s", optarg);
+			given |= 1;
+			break;
+		case 'D':
+			if (dc_parse_int(optarg, 1, 1024, &D))
+				dc_errx(2, "-D: dim must be an integer from 1 to 1024: %s", optarg);
+			given |= 1;
+			break;
+		case 'T':
+			if (dc_parse_int(optarg, 1, 100000, &T))
+				dc_errx(2, "-T: frames must be an integer from 1 to 100000: %s", optarg);
+			given |= 2;
+			break;
+		case 'b':
+			if (dc_parse_int(optarg, 1, 10000, &B))
+				dc_errx(2, "-b: batch must be an integer from 1 to 10000: %s", optarg);
+			given |= 2;
+			break;
+		case 'e':
+			if (dc_parse_int(optarg, 0, 1000000, &epochs))
+				dc_errx(2, "-e: epochs must be an integer from 0 to 1000000: %s", optarg);
+			break;
+		case 'S':
+			if (dc_parse_int(optarg, 0, INT64_MAX, &maxsteps))
+				dc_errx(2, "-S: steps must be a non-negative integer: %s", optarg);
+			break;
+		case 'a':
+			if (dc_parse_num(optarg, 0.0, 1.0, &lr) || lr <= 0.0)
+				dc_errx(2, "-a: rate must be a number above 0, at most 1: %s", optarg);
+			given |= 2;
+			break;
+		case 'g':
+			if (dc_parse_num(optarg, 0.0, 1e30, &clip))
+				dc_errx(2, "-g: clip must be a non-negative number: %s", optarg);
+			given |= 2;
+			break;
+		case 's':
+			if (dc_parse_int(optarg, 0, INT64_MAX, &seed))
+				dc_errx(2, "-s: seed must be a non-negative integer: %s", optarg);
+			given |= 2;
+			break;
+		case 't':
+			if (dc_parse_int(optarg, 1, DC_NN_MAXTHREADS, &v))
+				dc_errx(2, "-t: threads must be an integer from 1 to %d: %s", DC_NN_MAXTHREADS, optarg);
+			threads = (int)v;
+			break;
+		case 'V': vpath = optarg; break;
+		case 'l': logpath = optarg; break;
+		case 'n': name = optarg; break;
+		case 'm':
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
+				dc_errx(2, "-m: wanted key=value: %s", optarg);
+			if (nkv == 64)
+				dc_errx(2, "-m: at most 64 entries");
+			kv[nkv++] = optarg;
+			break;
+		case 'o': out = optarg; break;
+		case 'h':
+			help();
+			return 0;
+		default:
+			dc_usage_exit(usage);
+		}
+	}
+	if (out == NULL)
+		dc_errx(2, "-o: the model file is required");
+	if (init && resume)
+		dc_errx(2, "-i and -r exclude each other");
+	if (resume && given)
+		dc_errx(2, "-r: the checkpoint fixes %s; leave them out",
+		    given & 1 ? "-L, -H and -D" : "-T, -b, -a, -g and -s");
+	if (init && argc > optind)
+		dc_errx(2, "-i: no training data is read");
+	if (name == NULL) {
+		const char *b = strrchr(out, '/');
+		size_t len;
+		b = b ? b + 1 : out;
+		len = strlen(b);
+		if (len > 4 && strcmp(b + len - 4, ".dcm") == 0)
+			len -= 4;
+		snprintf(nbuf, sizeof nbuf, "%.*s", (int)len, b);
+		name = nbuf;
+	}
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.L = (int)L;
+	cfg.H = (int)H;
+	cfg.D = (int)D;
+	if (init) {
+		dc_stft_params p;
+		dc_stft_defaults(&p);
+		cfg.nfft = p.nfft;
+		cfg.hop = p.hop;
+		cfg.rate = p.rate;
+		cfg.F = (int)(p.nfft / 2 + 1);
+		strcpy(cfg.window, p.window);
+		if (dc_model_new(&m, &cfg, (uint64_t)seed) != DC_OK)
+			dc_errx(2, "-L, -H, -D: the model would be too large");
+		meta_common(&m, argc, argv, name, kv, nkv);
+		dc_model_meta_set(&m, "data", "none: random initialisation");
+		save(&m, out);
+		dc_model_free(&m);
+		return 0;
+	}
+
+	/* the data */
+	files = argc > optind ? argv + optind : stdin_only;
+	nfiles = argc > optind ? argc - optind : 1;
+	for (i = 0; i < nfiles; i++)
+		load(&d, files[i]);
+	if (d.n == 0)
+		dc_errx(1, "no training utterances");
+	if (vpath) {
+		load(&vd, vpath);
+		if (vd.p.rate != d.p.rate || vd.p.nfft != d.p.nfft || vd.p.hop != d.p.hop ||
+		    strcmp(vd.p.window, d.p.window) != 0)
+			dc_errx(1, "%s: the STFT parameters differ from the training data's", vpath);
+		if (vd.C > d.C)
+			d.C = vd.C;
+		vd.C = d.C;
+	}
+
+	/* the model: new, or the checkpoint's */
+	if (resume) {
+		if ((err = dc_model_load(&m, out)) != DC_OK)
+			dc_errx(1, "%s: %s", out, err == DC_EIO ? strerror(errno) : dc_strerror(err));
+		if (state_load(&m, &st) != DC_OK)
+			dc_errx(1, "%s: not a checkpoint of dc-train (no training state)", out);
+		if (m.cfg.rate != d.p.rate || m.cfg.nfft != d.p.nfft || m.cfg.hop != d.p.hop ||
+		    strcmp(m.cfg.window, d.p.window) != 0)
+			dc_errx(1, "%s: the model reads other STFTs than the training data's", out);
+		T = st.T;
+		B = st.B;
+		seed = st.seed;
+		lr = st.lr;
+		clip = st.clip;
+		if (st.threads != threads)
+			dc_warnx("the checkpoint was made with %lld threads, this run uses %d: the result "
+			    "differs in rounding from an uninterrupted run", (long long)st.threads, threads);
+	} else {
+		cfg.nfft = d.p.nfft;
+		cfg.hop = d.p.hop;
+		cfg.rate = d.p.rate;
+		cfg.F = (int)(d.p.nfft / 2 + 1);
+		snprintf(cfg.window, sizeof cfg.window, "%s", d.p.window);
+		if (dc_model_new(&m, &cfg, (uint64_t)seed) != DC_OK)
+			dc_errx(2, "-L, -H, -D: the model would be too large");
+		feat_stats(&m, &d);
+		m.adam_m = dc_xcalloc(m.nparams, sizeof(float));
+		m.adam_v = dc_xcalloc(m.nparams, sizeof(float));
+		memset(&st, 0, sizeof st);
+		st.seed = seed;
+		st.T = T;
+		st.B = B;
+		st.lr = lr;
+		st.clip = clip;
+	}
+	meta_common(&m, argc, argv, name, kv, nkv);
+	{
+		char buf[4096];
+		size_t o = 0;
+		for (i = 0; i < nfiles && o < sizeof buf - 1; i++)
+			o += snprintf(buf + o, sizeof buf - o, "%s%s", i ? " " : "", files[i]);
+		dc_model_meta_set(&m, "data", buf);
+	}
+
+	/* the segments */
+	for (i = 0, nseg = 0; i < d.n; i++)
+		nseg += d.u[i].T / T;
+	if (nseg == 0)
+		dc_errx(1, "no utterance has %lld frames or more (-T)", (long long)T);
+	if (resume && st.segments != nseg)
+		dc_errx(1, "%s: the checkpoint was trained on %lld segments, the data now gives %lld",
+		    out, (long long)st.segments, (long long)nseg);
+	st.segments = nseg;
+	st.threads = threads;
+	segu = dc_xmalloc((size_t)nseg * sizeof *segu);
+	segt = dc_xmalloc((size_t)nseg * sizeof *segt);
+	order = dc_xmalloc((size_t)nseg * sizeof *order);
+	for (i = 0, v = 0; i < d.n; i++) {
+		int64_t t0;
+		for (t0 = 0; t0 + T <= d.u[i].T; t0 += T) {
+			segu[v] = i;
+			segt[v++] = t0;
+		}
+	}
+	nbatch = (nseg + B - 1) / B;
+
+	{
+		int F = m.cfg.F, Dd = m.cfg.D;
+		int64_t N = B * T * F, j, cap = 0;
+		float *feat = dc_xmalloc((size_t)N * sizeof *feat), *w = dc_xmalloc((size_t)N * sizeof *w);
+		float *V = dc_xmalloc((size_t)N * Dd * sizeof *V), *dV = dc_xmalloc((size_t)N * Dd * sizeof *dV);
+		float *grads = dc_xmalloc(m.nparams * sizeof *grads);
+		float *vV = NULL, *vdV = NULL, *vw = NULL;
+		int32_t *lab = dc_xmalloc((size_t)N * sizeof *lab), *vlab = NULL;
+		dc_nn *nn = dc_nn_new(&m, (int)B, (int)T, threads, 1);
+		dc_nn *vn = vpath ? dc_nn_new(&m, 1, (int)T, threads, 0) : NULL;
+		FILE *log = NULL;
+		double t_start = now(), t_epoch = now(), t_prog = 0.0, gnorm = 0.0;
+		int64_t steps_run = 0, frames_run = 0;
+		int tty = isatty(2), stopped = 0;
+
+		if (logpath) {
+			if ((log = fopen(logpath, "a")) == NULL)
+				dc_errx(1, "%s: %s", logpath, strerror(errno));
+			if (ftell(log) == 0)
+				fprintf(log, "epoch\tstep\ttrain_loss\tvalid_loss\tgrad_norm\tseconds\tframes_per_s\n");
+		}
+		if (!quiet)
+			dc_warnx("%d utterances, %lld frames, %lld segments of %lld frames, %lld batches of %lld; "
+			    "model %dx%d, D = %d, %zu parameters; C = %d", d.n, (long long)d.frames,
+			    (long long)nseg, (long long)T, (long long)nbatch, (long long)B, m.cfg.L, m.cfg.H,
+			    m.cfg.D, m.nparams, d.C);
+		while (st.epoch < epochs && !stopped) {
+			double vloss = NAN;
+			shuffle(order, nseg, (uint64_t)seed, st.epoch);
+			for (; st.batch < nbatch; st.batch++) {
+				int64_t b0 = st.batch * B, nb = nseg - b0 < B ? nseg - b0 : B, b;
+				double loss, norm = 0.0, scale, b1t, b2t;
+				if (maxsteps && m.step >= maxsteps) {
+					stopped = 1;
+					break;
+				}
+				for (b = 0; b < nb; b++) {
+					const utt *u = &d.u[segu[order[b0 + b]]];
+					int64_t t0 = segt[order[b0 + b]], off = t0 * F;
+					double sw = 0.0;
+					memcpy(feat + b * T * F, u->feat + off, (size_t)(T * F) * sizeof *feat);
+					for (j = 0; j < T * F; j++) {
+						lab[b * T * F + j] = u->lab[off + j];
+						w[b * T * F + j] = u->w[off + j];
+						sw += u->w[off + j];
+					}
+					norm += sw * sw;
+				}
+				if (norm == 0.0)
+					norm = 1.0;
+				memset(grads, 0, m.nparams * sizeof *grads);
+				dc_nn_forward(nn, V, NULL, feat, (int)nb, (int)T);
+				loss = dc_nn_loss(nn, dV, V, lab, w, (int)nb, (int)T, d.C) / norm;
+				dc_nn_backward(nn, grads, NULL, dV, feat, (int)nb, (int)T);
+				scale = 1.0 / norm;
+				gnorm = 0.0;
+				for (j = 0; j < (int64_t)m.nparams; j++)
+					gnorm += (double)grads[j] * grads[j];
+				gnorm = sqrt(gnorm) * scale;
+				if (!isfinite(loss) || !isfinite(gnorm))
+					dc_errx(1, "step %lld: the loss or its gradient is not finite; try a smaller -a",
+					    (long long)m.step + 1);
+				if (clip > 0.0 && gnorm > clip)
+					scale *= clip / gnorm;
+				/* Adam with bias correction */
+				m.step++;
+				b1t = 1.0 - pow(0.9, (double)m.step);
+				b2t = 1.0 - pow(0.999, (double)m.step);
+				{
+					float s = (float)scale, a = (float)(lr / b1t), c2 = (float)(1.0 / sqrt(b2t));
+					for (j = 0; j < (int64_t)m.nparams; j++) {
+						float g = grads[j] * s;
+						float mm = 0.9f * m.adam_m[j] + 0.1f * g;
+						float vv = 0.999f * m.adam_v[j] + 0.001f * g * g;
+						m.adam_m[j] = mm;
+						m.adam_v[j] = vv;
+						m.params[j] -= a * mm / (sqrtf(vv) * c2 + 1e-8f);
+					}
+				}
+				st.loss_sum += loss;
+				st.loss_n++;
+				steps_run++;
+				frames_run += nb * T;
+				if (!quiet && tty && now() - t_prog > 0.5) {
+					t_prog = now();
+					fprintf(stderr, "\rdc-train: epoch %lld batch %lld/%lld step %lld loss %.5f "
+					    "|g| %.3g %.0f frames/s ", (long long)st.epoch + 1, (long long)st.batch + 1,
+					    (long long)nbatch, (long long)m.step, st.loss_sum / (double)st.loss_n,
+					    gnorm, (double)frames_run / (t_prog - t_start));
+				}
+			}
+			if (stopped && st.batch < nbatch)
+				break;
+			if (vn)
+				vloss = valid_loss(vn, &m, &vd, &vV, &vdV, &vlab, &vw, &cap);
+			{
+				double tl = st.loss_n ? st.loss_sum / (double)st.loss_n : NAN, sec = now() - t_epoch;
+				char lbuf[64];
+				if (log) {
+					fprintf(log, "%lld\t%lld\t%.6f\t%.6f\t%.6g\t%.2f\t%.0f\n", (long long)st.epoch + 1,
+					    (long long)m.step, tl, vloss, gnorm, sec,
+					    (double)frames_run / (now() - t_start));
+					fflush(log);
+				}
+				if (!quiet)
+					fprintf(stderr, "%sdc-train: epoch %lld step %lld train loss %.5f valid loss %.5f "
+					    "%.1f s %.0f frames/s\n", tty ? "\r" : "", (long long)st.epoch + 1,
+					    (long long)m.step, tl, vloss, sec, (double)frames_run / (now() - t_start));
+				snprintf(lbuf, sizeof lbuf, "%.6f", isnan(vloss) ? tl : vloss);
+				dc_model_meta_set(&m, "loss", lbuf);
+				t_epoch = now();
+			}
+			st.epoch++;
+			st.batch = 0;
+			st.loss_sum = 0.0;
+			st.loss_n = 0;
+			state_save(&m, &st);
+			save(&m, out);
+		}
+		/* stopped inside an epoch by -S, or nothing to do: write where we are */
+		state_save(&m, &st);
+		save(&m, out);
+		if (stopped)
+			dc_warnx("stopped after step %lld (-S); -r resumes", (long long)m.step);
+		if (log && dc_fclose_checked(log) != DC_OK)
+			dc_errx(1, "%s: %s", logpath, strerror(errno));
+		dc_nn_free(nn);
+		dc_nn_free(vn);
+		free(feat);
+		free(w);
+		free(V);
+		free(dV);
+		free(grads);
+		free(lab);
+		free(vV);
+		free(vdV);
+		free(vw);
+		free(vlab);
+	}
+	free(segu);
+	free(segt);
+	free(order);
+	dataset_free(&d);
+	dataset_free(&vd);
+	dc_model_free(&m);
+	return 0;
+}
