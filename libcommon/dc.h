@@ -278,6 +278,11 @@ FILE *dc_atomic_open(dc_atomic *a, const char *path);   /* NULL + errno on failu
 int dc_atomic_commit(dc_atomic *a);                      /* DC_EIO + errno on failure */
 void dc_atomic_abort(dc_atomic *a);
 
+/* dc_path_rel: path as named in the list file listpath: relative paths are taken
+ * relative to the list's directory (so that a data set can move), absolute ones
+ * and those of a list read from stdin ("-") as they are. Returns a malloc'd string. */
+char *dc_path_rel(const char *listpath, const char *path);
+
 /* dc_fclose_checked: fflush + ferror + fclose; DC_EIO on any failure. */
 int dc_fclose_checked(FILE *f);
 

@@ -295,6 +295,21 @@ dc_atomic_abort(dc_atomic *a)
 	memset(a, 0, sizeof *a);
 }
 
+char *
+dc_path_rel(const char *listpath, const char *path)
+{
+	const char *slash = strrchr(listpath, '/');
+	size_t dirlen = slash ? (size_t)(slash - listpath + 1) : 0;
+	char *s;
+
+	if (path[0] == '/' || dirlen == 0 || strcmp(listpath, "-") == 0)
+		return dc_xstrdup(path);
+	s = dc_xmalloc(dirlen + strlen(path) + 1);
+	memcpy(s, listpath, dirlen);
+	strcpy(s + dirlen, path);
+	return s;
+}
+
 int
 dc_fclose_checked(FILE *f)
 {

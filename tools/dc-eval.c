@@ -119,7 +119,7 @@ split(char *s, int sep, char **f, int max)
 /* paths: a comma-separated column into p[]; its count, or exits on an empty path
  * or too many. */
 static int
-paths(char *col, char **p, const char *what, const char *where)
+paths(const char *list, char *col, char **p, const char *what, const char *where)
 {
 	int n = split(col, ',', p, MAXK), i;
 
@@ -129,7 +129,7 @@ paths(char *col, char **p, const char *what, const char *where)
 		if (p[i][0] == '\0')
 			fail("%san empty path among the %s", where, what);
 	for (i = 0; i < n; i++)
-		p[i] = dc_xstrdup(p[i]);
+		p[i] = dc_path_rel(list, p[i]);
 	return n;
 }
 
@@ -170,7 +170,7 @@ read_list(const char *path, int *njobs)
 			fail("%sempty id", j->where);
 		j->id = dc_xstrdup(fld[0]);
 		if (fld[1][0] != '\0' && strcmp(fld[1], "-") != 0) {
-			j->mix = dc_xstrdup(fld[1]);
+			j->mix = dc_path_rel(path, fld[1]);
 			if (!mixline)
 				mixline = lineno;
 		} else if (!nomixline)
@@ -178,8 +178,8 @@ read_list(const char *path, int *njobs)
 		if (mixline && nomixline)
 			fail("%sline %d names a mixture and line %d none: give a mixture on every line or on none",
 			    j->where, mixline, nomixline);
-		nr = paths(fld[2], j->refs, "references", j->where);
-		ne = paths(fld[3], j->ests, "estimates", j->where);
+		nr = paths(path, fld[2], j->refs, "references", j->where);
+		ne = paths(path, fld[3], j->ests, "estimates", j->where);
 		if (nr != ne)
 			fail("%s%d reference%s but %d estimate%s", j->where, nr, nr == 1 ? "" : "s", ne,
 			    ne == 1 ? "" : "s");

@@ -74,8 +74,6 @@ read_list(const char *path, list *L)
 	size_t len = 0, cap = 1 << 16, got;
 	char *s, *line, *next;
 	int lineno = 0, i;
-	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
 
 	if (f == NULL)
 		dc_errx(1, "%s: %s", path, strerror(errno));
@@ -126,12 +124,7 @@ read_list(const char *path, list *L)
 			if (strcmp(src, "-") == 0)
 				dc_errx(1, "%s:%d: no source files ('-')", path, lineno);
 			/* relative to the list's directory, as dc-mix writes them */
-			if (*src != '/' && dirlen > 0) {
-				r.src[i] = dc_xmalloc(dirlen + strlen(src) + 1);
-				memcpy(r.src[i], path, dirlen);
-				strcpy(r.src[i] + dirlen, src);
-			} else
-				r.src[i] = dc_xstrdup(src);
+			r.src[i] = dc_path_rel(path, src);
 		}
 		if (r.k < 2)
 			dc_errx(1, "%s:%d: %d source, wanted 2 or more", path, lineno, r.k);

@@ -158,3 +158,11 @@ check "list: a missing file names its line" 1 "dc-eval: lf.tsv:2: nope.wav: No s
     dc-eval -l lf.tsv
 check "list: rows before the error were written" 1 '*' dc-eval -t -l lf.tsv
 same "list: ... and no mean row" "$(cut -f 1 out | tr '\n' ' ')" "id m1 "
+
+# list paths are relative to the list's directory, so a data set can be moved
+mkdir -p set/sub
+cp mix.wav a.wav b.wav ea.wav eb.wav set/sub/
+printf 'm1\tsub/mix.wav\tsub/a.wav,sub/b.wav\tsub/ea.wav,sub/eb.wav\n' >set/rel.tsv
+(cd set && dc-eval -t -l rel.tsv) >here.tsv 2>&1
+check "list: paths relative to the list's directory" 0 '' dc-eval -t -l set/rel.tsv
+same "list: ... the same scores from another directory" "$(cat out)" "$(cat here.tsv)"
