@@ -375,6 +375,20 @@ npy_write(const char *path, const dc_tensor *t)
 
 /* ---------------------------------------------------------------- main */
 
+/* kind_msg: the record's kind for a message, control characters as '?'. */
+static const char *
+kind_msg(const dc_record *r)
+{
+	static char buf[sizeof r->kind];
+	char *p;
+
+	memcpy(buf, r->kind, sizeof buf);
+	for (p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return buf;
+}
+
 /* utt_id: the "id" of a utt record, or "?" if it has none. */
 static void
 utt_id(const dc_record *r, char *buf, size_t n)
@@ -433,7 +447,9 @@ line(const dc_record *r, uint64_t no, uint64_t off, uint64_t end, const char *ut
 		keys(r, tensor && err == DC_OK);
 		fputs("}}\n", stdout);
 	} else {
-		printf("%llu %s ", (unsigned long long)no, r->kind);
+		printf("%llu ", (unsigned long long)no);
+		text_str(r->kind, strlen(r->kind));
+		putchar(' ');
 		if (utt)
 			text_str(utt, strlen(utt));
 		else
@@ -521,6 +537,7 @@ main(int argc, char **argv)
 	if (Hflag) {
 		print_history(&r);
 		dc_record_free(&r);
+		dc_reader_free(rd);
 		dc_finish_stdout();
 		return 0;
 	}
@@ -544,10 +561,10 @@ main(int argc, char **argv)
 			dc_tensor t;
 			if (!dc_rec_has_tensor(&r))
 				dc_errx(1, "%s: record %llu (%s) holds no tensor", name,
-				    (unsigned long long)dc_reader_count(rd), r.kind);
+				    (unsigned long long)dc_reader_count(rd), kind_msg(&r));
 			if ((err = dc_rec_tensor(&r, &t)) != DC_OK)
 				dc_errx(1, "%s: record %llu (%s): %s", name,
-				    (unsigned long long)dc_reader_count(rd), r.kind, dc_strerror(err));
+				    (unsigned long long)dc_reader_count(rd), kind_msg(&r), dc_strerror(err));
 			if (npy_write(out, &t) != DC_OK)
 				dc_errx(1, "%s: %s", strcmp(out, "-") ? out : "stdout", strerror(errno));
 			dc_tensor_free(&t);
@@ -561,7 +578,7 @@ main(int argc, char **argv)
 			fflush(stdout);
 			nbad++;
 			dc_warnx("%s: record %llu (%s): %s", name, (unsigned long long)dc_reader_count(rd),
-			    r.kind, dc_strerror(err));
+			    kind_msg(&r), dc_strerror(err));
 		}
 		dc_record_free(&r);
 	}

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -100,6 +101,18 @@ expand(const char *pat, const char *id, int k)
 	return out;
 }
 
+/* printable: control characters of s become '?', so that a message stays one line. */
+static char *
+printable(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 /* stft_keys: the STFT parameters of record r, or exit with the key at fault. */
 static void
 stft_keys(const dc_record *r, const char *id, dc_stft_params *p)
@@ -117,7 +130,7 @@ stft_keys(const dc_record *r, const char *id, dc_stft_params *p)
 	if (dc_stft_check(p) != DC_OK)
 		dc_errx(1, "%s: %s: STFT parameters out of range: rate %lld, nfft %lld, hop %lld, "
 		    "samples %lld, window %s", id, r->kind, (long long)p->rate, (long long)p->nfft,
-		    (long long)p->hop, (long long)p->samples, p->window);
+		    (long long)p->hop, (long long)p->samples, printable(p->window));
 }
 
 /*
@@ -253,6 +266,8 @@ main(int argc, char **argv)
 			dc_stream_fail(name, rd, err);
 		if (pat == NULL)
 			dc_errx(1, "%s: no utterance in the stream", name);
+		dc_utt_free(&cur);
+		dc_reader_free(rd);
 		dc_finish_stdout();
 		return 0;
 	}
@@ -264,6 +279,7 @@ main(int argc, char **argv)
 
 		if (dc_utt_id(&cur, id, sizeof id) != DC_OK)
 			dc_errx(1, "%s: utterance %d: key 'id' missing or not a string", name, nutt + 1);
+		printable(id);
 		nerr = dc_read_utt(rd, &next);
 		if (nerr == DC_OK && nutt == 0 && (pat == NULL || !has_u))
 			dc_errx(2, pat ? "-o: pattern '%s' lacks %%u, and the stream has more than one "
@@ -285,9 +301,12 @@ main(int argc, char **argv)
 			for (i = 0; i < p.samples; i++)
 				for (k = 0; k < K; k++)
 					il[i * K + k] = y[k * p.samples + i];
-			if (dc_audio_write("-", il, p.samples, K, (int)p.rate, enc) != DC_OK)
-				dc_errx(1, "stdout: %s", dc_audio_errstr());
+			err = dc_audio_write("-", il, p.samples, K, (int)p.rate, enc);
 			free(il);
+			if (err != DC_OK) {
+				free(y);
+				dc_errx(1, "stdout: %s", dc_audio_errstr());
+			}
 		} else {
 			for (k = 0; k < K; k++) {
 				char *out = expand(pat, id, k + 1);
@@ -297,8 +316,12 @@ main(int argc, char **argv)
 						dc_errx(1, "%s: %s was already written for an earlier "
 						    "utterance (two utterances with one id?)", id, out);
 				if (dc_audio_write(out, y + k * p.samples, p.samples, 1, (int)p.rate,
-				    enc) != DC_OK)
-					dc_errx(1, "%s: %s", out, dc_audio_errstr());
+				    enc) != DC_OK) {
+					dc_warnx("%s: %s", out, dc_audio_errstr());
+					free(out);
+					free(y);
+					exit(1);
+				}
 				written = dc_xrealloc(written, (size_t)(nwritten + 1) * sizeof *written);
 				written[nwritten++] = out;
 			}
