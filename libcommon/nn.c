@@ -227,6 +227,7 @@ struct dc_nn {
 	float *dcarry[2];               /* (B,H) dL/dc carried backwards in time, per direction */
 	float *bias[DC_NN_MAXL][2];     /* (4H) b_ih + b_hh */
 	float *zero;                    /* (max(H, 1)) zeros: the state before the first step */
+	float *pack[2];                 /* per direction: W_hh packed for rec_gemm */
 	/* loss scratch, per thread */
 	int lossC;
 	float *lossA[DC_NN_MAXTHREADS]; /* (D,D) + (C,D) */
@@ -334,6 +335,9 @@ nn_release(dc_nn *n)
 	free(n->x0);
 	free(n->a);
 	free(n->zero);
+	free(n->pack[0]);
+	free(n->pack[1]);
+	n->pack[0] = n->pack[1] = NULL;
 	for (d = 0; d < 2; d++) {
 		free(n->dh[d]);
 		free(n->dcarry[d]);
@@ -370,6 +374,8 @@ nn_alloc(dc_nn *n, int B, int T)
 	n->Tmax = T;
 	n->x0 = big(BT * F);
 	n->zero = big(H);
+	n->pack[0] = big(G * (H + 8));
+	n->pack[1] = big(G * (H + 8));
 	for (k = 0; k < nh; k++)
 		n->h[k] = big(BT * 2 * H);
 	for (k = 0; k < nl; k++)
@@ -478,6 +484,133 @@ features_backward(float *dfeat, const float *dx0, const float *std, int64_t BT, 
 			dfeat[r * F + f] += dx0[r * F + f] / std[f];
 }
 
+/* ---------------------------------------------------------------- recurrent GEMM */
+
+/*
+ * rec_gemm: C (M,N) += A (M,K) Bm (K,N) for the small M of a recurrent step (the
+ * batch), where OpenBLAS's sgemm spends as long packing Bm as multiplying. Bm is
+ * packed once per pass by pack_panels into panels of 8 columns, P (ceil(N/8),K,8),
+ * so each step streams it once for up to 8 rows of A. Rows of A and C are lda and
+ * ldc apart (they are rows of (B,T,...) buffers). Used for B >= 2; B = 1 takes sgemv.
+ *
+ * pack_panels: P[jb][k][jj] = Bm(k, jb*8 + jj), zero past N, where Bm(k, n) =
+ * src[n*sn + k*sk].
+ */
+static void
+pack_panels(float *P, const float *src, int K, int N, int64_t sk, int64_t sn)
+{
+	int jb, k, jj, np = (N + 7) / 8;
+
+	for (jb = 0; jb < np; jb++)
+		for (k = 0; k < K; k++)
+			for (jj = 0; jj < 8; jj++) {
+				int nn = jb * 8 + jj;
+				P[((int64_t)jb * K + k) * 8 + jj] = nn < N ? src[nn * sn + k * sk] : 0.0f;
+			}
+}
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+/* tile: rows [0, MR) of C, panels [0, NR) (the last one holding ncols valid
+ * columns); MR * NR accumulators in registers. */
+static inline __attribute__((always_inline)) void
+tile(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int K, int MR, int NR,
+    int ncols)
+{
+	__m256 acc[8][4];
+	int i, p, k;
+
+#pragma GCC unroll 8
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 4
+		for (p = 0; p < NR; p++)
+			acc[i][p] = _mm256_setzero_ps();
+	for (k = 0; k < K; k++) {
+		__m256 w[4];
+#pragma GCC unroll 4
+		for (p = 0; p < NR; p++)
+			w[p] = _mm256_loadu_ps(P + ((int64_t)p * K + k) * 8);
+#pragma GCC unroll 8
+		for (i = 0; i < MR; i++) {
+			__m256 a = _mm256_broadcast_ss(A + i * lda + k);
+#pragma GCC unroll 4
+			for (p = 0; p < NR; p++)
+				acc[i][p] = _mm256_fmadd_ps(a, w[p], acc[i][p]);
+		}
+	}
+#pragma GCC unroll 8
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 4
+		for (p = 0; p < NR; p++) {
+			float *c = C + i * ldc + p * 8;
+			if (p == NR - 1 && ncols < 8) {
+				float tmp[8];
+				int jj;
+				_mm256_storeu_ps(tmp, acc[i][p]);
+				for (jj = 0; jj < ncols; jj++)
+					c[jj] += tmp[jj];
+			} else
+				_mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), acc[i][p]));
+		}
+}
+
+/* the panel count per tile for MR rows: at least 8 accumulators where registers allow */
+#define NR_OF(mr) ((mr) >= 5 ? 1 : (mr) == 4 ? 2 : (mr) == 3 ? 3 : 4)
+
+static void
+rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
+{
+	int i0, np = (N + 7) / 8, last = N - (np - 1) * 8;
+
+	for (i0 = 0; i0 < M; i0 += 8) {
+		int mr = M - i0 < 8 ? M - i0 : 8, nr = NR_OF(mr), jb;
+		const float *a = A + i0 * lda;
+		float *c = C + i0 * ldc;
+		for (jb = 0; jb < np; ) {
+			int full = jb + nr <= np, cnt = full ? nr : 1;
+			int nc = jb + cnt == np ? last : 8;
+			const float *pp = P + (int64_t)jb * K * 8;
+			float *cc = c + jb * 8;
+#define TILE(m, r) tile(cc, ldc, a, lda, pp, K, m, r, nc)
+			switch (mr * 8 + (full ? nr : 1)) {
+			case 1 * 8 + 4: TILE(1, 4); break;
+			case 2 * 8 + 4: TILE(2, 4); break;
+			case 3 * 8 + 3: TILE(3, 3); break;
+			case 4 * 8 + 2: TILE(4, 2); break;
+			case 5 * 8 + 1: TILE(5, 1); break;
+			case 6 * 8 + 1: TILE(6, 1); break;
+			case 7 * 8 + 1: TILE(7, 1); break;
+			case 8 * 8 + 1: TILE(8, 1); break;
+			case 1 * 8 + 1: TILE(1, 1); break;
+			case 2 * 8 + 1: TILE(2, 1); break;
+			case 3 * 8 + 1: TILE(3, 1); break;
+			case 4 * 8 + 1: TILE(4, 1); break;
+			}
+#undef TILE
+			jb += cnt;
+		}
+	}
+}
+#else
+/* without AVX2: the same product from the panels, in plain C */
+static void
+rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
+{
+	int i, jb, k, jj, np = (N + 7) / 8;
+
+	for (i = 0; i < M; i++)
+		for (jb = 0; jb < np; jb++) {
+			float acc[8] = { 0 };
+			for (k = 0; k < K; k++)
+				for (jj = 0; jj < 8; jj++)
+					acc[jj] += A[i * lda + k] * P[((int64_t)jb * K + k) * 8 + jj];
+			for (jj = 0; jj < 8 && jb * 8 + jj < N; jj++)
+				C[i * ldc + jb * 8 + jj] += acc[jj];
+		}
+}
+#endif
+
 /* ---------------------------------------------------------------- LSTM */
 
 /*
@@ -534,10 +667,11 @@ cell_backward(float *restrict g, float *restrict dc, const float *restrict dh,
  * lstm_forward: direction dir (0 forward in time, 1 backward) of one BLSTM layer.
  * out (B,T,2H): writes columns dir*H .. dir*H+H-1; gates (B,T,4H): activations;
  * cell, tcell (B,T,H) if keep, else (B,H) carry and scratch; inp (B,T,in);
- * w_ih (4H,in); w_hh (4H,H); bias (4H) = b_ih + b_hh; zero (H) zeros.
+ * w_ih (4H,in); w_hh (4H,H); bias (4H) = b_ih + b_hh; zero (H) zeros; pack
+ * (4H(H+8)) scratch for the packed w_hh^T.
  */
 static void
-lstm_forward(float *out, float *gates, float *cell, float *tcell,
+lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack,
     const float *inp, const float *w_ih, const float *w_hh, const float *bias, const float *zero,
     int B, int T, int in, int H, int dir, int keep)
 {
@@ -546,6 +680,8 @@ lstm_forward(float *out, float *gates, float *cell, float *tcell,
 
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B * T, G, in, 1.0f, inp, in,
 	    w_ih, in, 0.0f, gates, G);
+	if (B > 1)
+		pack_panels(pack, w_hh, H, G, 1, H);   /* Bm(k, n) = w_hh[n][k] */
 	for (s = 0; s < T; s++) {
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
 		if (s > 0) {
@@ -553,9 +689,8 @@ lstm_forward(float *out, float *gates, float *cell, float *tcell,
 				cblas_sgemv(CblasRowMajor, CblasNoTrans, G, H, 1.0f, w_hh, H,
 				    out + (int64_t)tp * 2 * H + dir * H, 1, 1.0f, gates + (int64_t)t * G, 1);
 			else
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, G, H, 1.0f,
-				    out + (int64_t)tp * 2 * H + dir * H, (int)ldo, w_hh, H, 1.0f,
-				    gates + (int64_t)t * G, (int)ldg);
+				rec_gemm(gates + (int64_t)t * G, ldg, out + (int64_t)tp * 2 * H + dir * H, ldo,
+				    pack, B, G, H);
 		}
 		for (b = 0; b < B; b++) {
 			int64_t r = (int64_t)b * T + t, rp = (int64_t)b * T + tp;
@@ -572,11 +707,11 @@ lstm_forward(float *out, float *gates, float *cell, float *tcell,
  * dw_ih (4H,in), dw_hh (4H,H), db_ih, db_hh (4H) accumulate; dout (B,T,2H): dL/dout
  * in, and the recurrent gradient is added into it on the way; gates (B,T,4H):
  * activations in, dL/d(pre-activations) out (for the input gradient); dc (B,H)
- * scratch. out, cell, tcell, inp as computed by lstm_forward.
+ * and pack (4H(H+8)) scratch. out, cell, tcell, inp as computed by lstm_forward.
  */
 static void
 lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dout,
-    float *gates, float *dc, const float *out, const float *cell, const float *tcell,
+    float *gates, float *dc, float *pack, const float *out, const float *cell, const float *tcell,
     const float *inp, const float *w_hh, const float *zero,
     int B, int T, int in, int H, int dir)
 {
@@ -584,6 +719,8 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G, r;
 
 	memset(dc, 0, (size_t)B * H * sizeof *dc);
+	if (B > 1)
+		pack_panels(pack, w_hh, G, H, H, 1);   /* Bm(k, n) = w_hh[k][n] */
 	for (s = T - 1; s >= 0; s--) {
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
 		for (b = 0; b < B; b++) {
@@ -596,9 +733,8 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 				cblas_sgemv(CblasRowMajor, CblasTrans, G, H, 1.0f, w_hh, H,
 				    gates + (int64_t)t * G, 1, 1.0f, dout + (int64_t)tp * 2 * H + dir * H, 1);
 			else
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, G, 1.0f,
-				    gates + (int64_t)t * G, (int)ldg, w_hh, H, 1.0f,
-				    dout + (int64_t)tp * 2 * H + dir * H, (int)ldo);
+				rec_gemm(dout + (int64_t)tp * 2 * H + dir * H, ldo, gates + (int64_t)t * G, ldg,
+				    pack, B, H, G);
 		}
 	}
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, in, B * T, 1.0f, gates, G,
@@ -737,7 +873,7 @@ ph_lstm_forward(dc_nn *n, int tid, int nth)
 		if (!dir_mine(d, tid, nth))
 			continue;
 		lstm_forward(n->h[HK(n, k)], n->gates[LK(n, k)][d], n->cell[LK(n, k)][d],
-		    n->tcell[LK(n, k)][d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
+		    n->tcell[LK(n, k)][d], n->pack[d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
 		    n->B, n->T, in, c->H, d, n->train);
 	}
 }
@@ -814,7 +950,7 @@ ph_lstm_backward(dc_nn *n, int tid, int nth)
 		if (!dir_mine(d, tid, nth))
 			continue;
 		lstm_backward(n->gp.w_ih[k][d], n->gp.w_hh[k][d], n->gp.b_ih[k][d], n->gp.b_hh[k][d],
-		    n->dh[k & 1], n->gates[k][d], n->dcarry[d], n->h[k], n->cell[k][d], n->tcell[k][d],
+		    n->dh[k & 1], n->gates[k][d], n->dcarry[d], n->pack[d], n->h[k], n->cell[k][d], n->tcell[k][d],
 		    inp, p->w_hh[k][d], n->zero, n->B, n->T, in, c->H, d);
 	}
 }
