@@ -1,0 +1,22 @@
+#!/bin/sh
+# examples/make-train-data.sh [OUTDIR] [CORPUS]: the training and validation data of the
+# shipped model: wsj0-2mix-style mixtures of the training speakers (2 and 3 at a time)
+# and of the held-out validation speakers, cached as dcsep streams with oracle labels
+# (dc-stft | dc-oracle), ready for dc-train.
+set -eu
+cd "$(dirname "$0")/.."
+out=${1:-/work/train}
+corpus=${2:-../shared/corpus}
+PATH="$(pwd)/bin:$PATH"
+mkdir -p "$out"
+make_set() {	# make_set NAME COUNT SPEAKERS SEED SPEAKERLIST
+	[ -f "$out/$1.dcs" ] && return 0
+	dc-mix -n "$2" -k "$3" -s "$4" -S "$5" -o "$out/$1" "$corpus" 2>/dev/null
+	tail -n +2 "$out/$1/list.tsv" | cut -f 2 | sed "s|^|$out/$1/|" |
+	    xargs dc-stft | dc-oracle -l "$out/$1/list.tsv" >"$out/$1.dcs.tmp"
+	mv "$out/$1.dcs.tmp" "$out/$1.dcs"
+	echo "$1: $(du -h "$out/$1.dcs" | cut -f 1)"
+}
+make_set tr2 10000 2 101 examples/speakers-train.txt
+make_set tr3 2500 3 102 examples/speakers-train.txt
+make_set cv2 300 2 201 examples/speakers-valid.txt
