@@ -100,18 +100,14 @@ main(int argc, char **argv)
 		nn = dc_nn_new(&m, B, T, threads, 1);
 		for (s = -1; s < steps; s++) {
 			double loss;
-			size_t j;
 			t0 = now();
 			memset(grads, 0, m.nparams * sizeof *grads);
 			dc_nn_forward(nn, V, NULL, feat, B, T);
 			loss = dc_nn_loss(nn, dV, V, lab, w, B, T, 2);
 			dc_nn_backward(nn, grads, NULL, dV, feat, B, T);
-			for (j = 0; j < m.nparams; j++) {       /* Adam, as a training step has it */
-				float g = grads[j];
-				mo[j] = 0.9f * mo[j] + 0.1f * g;
-				vo[j] = 0.999f * vo[j] + 0.001f * g * g;
-				m.params[j] -= 1e-5f * mo[j] / (sqrtf(vo[j]) + 1e-8f);
-			}
+			/* clipping and Adam, as dc-train does them */
+			(void)sqrt(dc_nn_sumsq(nn, grads, m.nparams));
+			dc_nn_adam(nn, m.params, mo, vo, grads, m.nparams, 1e-6f, 1e-5, s + 2);
 			if (s >= 0)
 				times[s] = now() - t0;
 			(void)loss;

@@ -19,7 +19,7 @@
 /* The gate and output loops must vectorise: the select in the branch-free math
  * needs no-trapping-math (results are unchanged; this is not fast-math), and -O2's
  * very cheap cost model refuses loops of unknown length. */
-#pragma GCC optimize("no-trapping-math", "vect-cost-model=dynamic")
+#pragma GCC optimize("no-trapping-math", "no-math-errno", "vect-cost-model=dynamic")
 
 #include <math.h>
 #include <pthread.h>
@@ -242,6 +242,12 @@ struct dc_nn {
 	float *ldv;
 	const int32_t *lab;
 	int C;
+	/* Adam and sumsq */
+	float *ap, *am, *av;
+	const float *ag;
+	size_t anp;
+	float ascale, alr, ac2;
+	double asum[DC_NN_MAXTHREADS];
 	dc_nn_params gp;
 	pool pool;
 	worker_arg wa[DC_NN_MAXTHREADS];
@@ -1112,6 +1118,96 @@ dc_nn_loss(dc_nn *n, float *dV, const float *V, const int32_t *lab, const float 
 	for (b = 0; b < B; b++)
 		loss += n->lossb[b];
 	return loss;
+}
+
+/* ---------------------------------------------------------------- optimiser */
+
+static void
+ph_adam(dc_nn *n, int tid, int nth)
+{
+	int64_t lo, hi, j;
+	float s = n->ascale, a = n->alr, c2 = n->ac2;
+	float *restrict p = n->ap, *restrict m = n->am, *restrict v = n->av;
+	const float *restrict g = n->ag;
+
+	split((int64_t)n->anp, tid, nth, &lo, &hi);
+	j = lo;
+#if defined(__AVX2__) && defined(__FMA__)
+	/* the same operations in the same order as the loop below (sqrtf stops gcc from
+	 * vectorising it), so the result does not depend on where the threads split */
+	{
+		__m256 vs = _mm256_set1_ps(s), va = _mm256_set1_ps(a), vc2 = _mm256_set1_ps(c2);
+		__m256 b1 = _mm256_set1_ps(0.9f), b1c = _mm256_set1_ps(0.1f);
+		__m256 b2 = _mm256_set1_ps(0.999f), b2c = _mm256_set1_ps(0.001f), eps = _mm256_set1_ps(1e-8f);
+		for (; j + 8 <= hi; j += 8) {
+			__m256 gj = _mm256_mul_ps(_mm256_loadu_ps(g + j), vs);
+			__m256 mm = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + j)), _mm256_mul_ps(b1c, gj));
+			__m256 vv = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + j)),
+			    _mm256_mul_ps(_mm256_mul_ps(b2c, gj), gj));
+			__m256 den = _mm256_add_ps(_mm256_mul_ps(_mm256_sqrt_ps(vv), vc2), eps);
+			_mm256_storeu_ps(m + j, mm);
+			_mm256_storeu_ps(v + j, vv);
+			_mm256_storeu_ps(p + j, _mm256_sub_ps(_mm256_loadu_ps(p + j),
+			    _mm256_div_ps(_mm256_mul_ps(va, mm), den)));
+		}
+	}
+#endif
+	for (; j < hi; j++) {
+		float gj = g[j] * s;
+		float mm = 0.9f * m[j] + 0.1f * gj;
+		float vv = 0.999f * v[j] + 0.001f * gj * gj;
+		m[j] = mm;
+		v[j] = vv;
+		p[j] -= a * mm / (sqrtf(vv) * c2 + 1e-8f);
+	}
+}
+
+void
+dc_nn_adam(dc_nn *n, float *params, float *m, float *v, const float *grads, size_t np,
+    float gscale, double lr, int64_t step)
+{
+	n->ap = params;
+	n->am = m;
+	n->av = v;
+	n->ag = grads;
+	n->anp = np;
+	n->ascale = gscale;
+	n->alr = (float)(lr / (1.0 - pow(0.9, (double)step)));
+	n->ac2 = (float)(1.0 / sqrt(1.0 - pow(0.999, (double)step)));
+	pool_run(n, ph_adam);
+}
+
+static void
+ph_sumsq(dc_nn *n, int tid, int nth)
+{
+	int64_t lo, hi, j;
+	double s[4] = { 0 };
+	const float *x = n->ag;
+
+	split((int64_t)n->anp, tid, nth, &lo, &hi);
+	for (j = lo; j + 4 <= hi; j += 4) {
+		s[0] += (double)x[j] * x[j];
+		s[1] += (double)x[j + 1] * x[j + 1];
+		s[2] += (double)x[j + 2] * x[j + 2];
+		s[3] += (double)x[j + 3] * x[j + 3];
+	}
+	for (; j < hi; j++)
+		s[0] += (double)x[j] * x[j];
+	n->asum[tid] = (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+double
+dc_nn_sumsq(dc_nn *n, const float *x, size_t np)
+{
+	double s = 0.0;
+	int i;
+
+	n->ag = x;
+	n->anp = np;
+	pool_run(n, ph_sumsq);
+	for (i = 0; i < n->pool.n; i++)
+		s += n->asum[i];
+	return s;
 }
 
 /* ---------------------------------------------------------------- features */

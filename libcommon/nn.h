@@ -142,6 +142,17 @@ void dc_nn_backward(dc_nn *n, float *grads, float *dfeat, const float *dV, const
 double dc_nn_loss(dc_nn *n, float *dV, const float *V, const int32_t *lab, const float *w,
     int B, int T, int C);
 
+/* dc_nn_adam: one step of Adam (b1 = 0.9, b2 = 0.999, eps = 1e-8, bias correction
+ * for step >= 1) on np parameters, with g = gscale * grads:
+ *   m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g^2,
+ *   params -= lr / (1 - b1^step) * m / (sqrt(v) / sqrt(1 - b2^step) + eps).
+ * Element-wise on the pool's threads: the result does not depend on their number. */
+void dc_nn_adam(dc_nn *n, float *params, float *m, float *v, const float *grads, size_t np,
+    float gscale, double lr, int64_t step);
+/* dc_nn_sumsq: the sum of the squares of x[0..np), accumulated in double on the
+ * pool's threads (the same for the same number of threads). */
+double dc_nn_sumsq(dc_nn *n, const float *x, size_t np);
+
 /* ---------------------------------------------------------------- features */
 
 /* dc_nn_features: feat (T,F) = log(|X| + 1e-8) of a complex64 STFT X (T,F). */

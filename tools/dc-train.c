@@ -653,7 +653,7 @@ main(int argc, char **argv)
 			shuffle(order, nseg, (uint64_t)seed, st.epoch);
 			for (; st.batch < nbatch; st.batch++) {
 				int64_t b0 = st.batch * B, nb = nseg - b0 < B ? nseg - b0 : B, b;
-				double loss, norm = 0.0, scale, b1t, b2t;
+				double loss, norm = 0.0, scale;
 				if (maxsteps && m.step >= maxsteps) {
 					stopped = 1;
 					break;
@@ -677,30 +677,14 @@ main(int argc, char **argv)
 				loss = dc_nn_loss(nn, dV, V, lab, w, (int)nb, (int)T, d.C) / norm;
 				dc_nn_backward(nn, grads, NULL, dV, feat, (int)nb, (int)T);
 				scale = 1.0 / norm;
-				gnorm = 0.0;
-				for (j = 0; j < (int64_t)m.nparams; j++)
-					gnorm += (double)grads[j] * grads[j];
-				gnorm = sqrt(gnorm) * scale;
+				gnorm = sqrt(dc_nn_sumsq(nn, grads, m.nparams)) * scale;
 				if (!isfinite(loss) || !isfinite(gnorm))
 					dc_errx(1, "step %lld: the loss or its gradient is not finite; try a smaller -a",
 					    (long long)m.step + 1);
 				if (clip > 0.0 && gnorm > clip)
 					scale *= clip / gnorm;
-				/* Adam with bias correction */
 				m.step++;
-				b1t = 1.0 - pow(0.9, (double)m.step);
-				b2t = 1.0 - pow(0.999, (double)m.step);
-				{
-					float s = (float)scale, a = (float)(lr / b1t), c2 = (float)(1.0 / sqrt(b2t));
-					for (j = 0; j < (int64_t)m.nparams; j++) {
-						float g = grads[j] * s;
-						float mm = 0.9f * m.adam_m[j] + 0.1f * g;
-						float vv = 0.999f * m.adam_v[j] + 0.001f * g * g;
-						m.adam_m[j] = mm;
-						m.adam_v[j] = vv;
-						m.params[j] -= a * mm / (sqrtf(vv) * c2 + 1e-8f);
-					}
-				}
+				dc_nn_adam(nn, m.params, m.adam_m, m.adam_v, grads, m.nparams, (float)scale, lr, m.step);
 				st.loss_sum += loss;
 				st.loss_n++;
 				steps_run++;

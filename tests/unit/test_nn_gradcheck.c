@@ -158,6 +158,44 @@ main(void)
 		free(g1);
 	}
 
+	/* Adam and the sum of squares: against a reference in double; the same bits on
+	 * one and two threads */
+	{
+		enum { NP = 1003 };
+		float p1[NP], m1[NP], v1[NP], p2[NP], m2[NP], v2[NP], g[NP];
+		double md = 0.0, s1, s2, sref = 0.0;
+		dc_nn *n2 = dc_nn_new(&m, B, T, 2, 1);
+		int step;
+		for (i = 0; i < NP; i++) {
+			p1[i] = p2[i] = (float)(urand() - 0.5);
+			m1[i] = m2[i] = v1[i] = v2[i] = 0.0f;
+		}
+		for (step = 1; step <= 3; step++) {
+			for (i = 0; i < NP; i++) {
+				double gg, mr, vr, pr;
+				g[i] = (float)(urand() - 0.5);
+				gg = 0.5 * g[i];
+				mr = 0.9 * m1[i] + 0.1 * gg;
+				vr = 0.999 * v1[i] + 0.001 * gg * gg;
+				pr = p1[i] - 0.01 / (1 - pow(0.9, step)) * mr / (sqrt(vr / (1 - pow(0.999, step))) + 1e-8);
+				dc_nn_adam(nn, p1 + i, m1 + i, v1 + i, g + i, 1, 0.5f, 0.01, step);
+				if (fabs(p1[i] - pr) > md)
+					md = fabs(p1[i] - pr);
+			}
+			dc_nn_adam(n2, p2, m2, v2, g, NP, 0.5f, 0.01, step);
+		}
+		T_CLOSE("dc_nn_adam agrees with Adam in double", md, 0.0, 1e-6);
+		T_OK("dc_nn_adam: vectors on two threads give the bits of scalars on one",
+		    memcmp(p1, p2, sizeof p1) == 0 && memcmp(m1, m2, sizeof m1) == 0 && memcmp(v1, v2, sizeof v1) == 0);
+		for (i = 0; i < NP; i++)
+			sref += (double)g[i] * g[i];
+		s1 = dc_nn_sumsq(nn, g, NP);
+		s2 = dc_nn_sumsq(n2, g, NP);
+		T_CLOSE("dc_nn_sumsq, one thread", s1, sref, 1e-12 * sref);
+		T_CLOSE("dc_nn_sumsq, two threads", s2, sref, 1e-12 * sref);
+		dc_nn_free(n2);
+	}
+
 	for (k = 0; k < dc_nn_ntensors(&c); k++) {
 		char name[64];
 		int64_t sh[2];
