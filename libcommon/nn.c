@@ -9,8 +9,11 @@
  *
  * Layout of the work: every BLSTM layer does, per direction, one sgemm for the
  * input projections of all B*T frames, then T recurrent steps of one (B,H)x(H,4H)
- * sgemm (sgemv when B = 1) added in place into the gate buffer, each followed by
- * the fused gate arithmetic; the output layer is one sgemm. The two directions of
+ * product (rec_gemm, a small-M kernel on W_hh packed once per pass) added in
+ * place into the gate buffer, each followed by
+ * the fused gate arithmetic; the output layer is one sgemm. With AVX-512, the input
+ * projections and the output layer (C = A B^T) use a kernel of this file,
+ * dc_nn_sgemm_nt, since OpenBLAS may be held to AVX2. The two directions of
  * a layer run on two threads of the pool; the output layer, the loss and the
  * input gradients are split by rows over every thread. Forward and backward kernels
  * come in pairs with the same argument order; backward accumulates (+=) into the
@@ -28,6 +31,9 @@
 #include <sys/mman.h>
 
 #include <cblas.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "dc.h"
 #include "nn.h"
@@ -228,6 +234,7 @@ struct dc_nn {
 	float *bias[DC_NN_MAXL][2];     /* (4H) b_ih + b_hh */
 	float *zero;                    /* (max(H, 1)) zeros: the state before the first step */
 	float *pack[2];                 /* per direction: W_hh packed for rec_gemm */
+	float *work[DC_NN_MAXTHREADS];  /* per thread (and direction): 64 max(F, 2H) for dc_nn_sgemm_nt */
 	/* loss scratch, per thread */
 	int lossC;
 	float *lossA[DC_NN_MAXTHREADS]; /* (D,D) + (C,D) */
@@ -344,6 +351,10 @@ nn_release(dc_nn *n)
 	free(n->pack[0]);
 	free(n->pack[1]);
 	n->pack[0] = n->pack[1] = NULL;
+	for (k = 0; k < DC_NN_MAXTHREADS; k++) {
+		free(n->work[k]);
+		n->work[k] = NULL;
+	}
 	for (d = 0; d < 2; d++) {
 		free(n->dh[d]);
 		free(n->dcarry[d]);
@@ -382,6 +393,8 @@ nn_alloc(dc_nn *n, int B, int T)
 	n->zero = big(H);
 	n->pack[0] = big(G * (H + 8));
 	n->pack[1] = big(G * (H + 8));
+	for (k = 0; k < (n->nth > 2 ? n->nth : 2); k++)
+		n->work[k] = big(64 * (wide + 1));
 	for (k = 0; k < nh; k++)
 		n->h[k] = big(BT * 2 * H);
 	for (k = 0; k < nl; k++)
@@ -413,6 +426,7 @@ dc_nn_new(const dc_model *m, int Bmax, int Tmax, int nthreads, int train)
 	n->train = train;
 	n->nth = nthreads < 1 ? 1 : nthreads > DC_NN_MAXTHREADS ? DC_NN_MAXTHREADS : nthreads;
 	openblas_set_num_threads(1);
+	(void)dc_nn_avx512();   /* the CPU check, once, before any thread runs */
 	nn_alloc(n, Bmax < 1 ? 1 : Bmax, Tmax < 1 ? 1 : Tmax);
 	pthread_mutex_init(&n->pool.mu, NULL);
 	pthread_cond_init(&n->pool.go, NULL);
@@ -497,7 +511,8 @@ features_backward(float *dfeat, const float *dx0, const float *std, int64_t BT, 
  * batch), where OpenBLAS's sgemm spends as long packing Bm as multiplying. Bm is
  * packed once per pass by pack_panels into panels of 8 columns, P (ceil(N/8),K,8),
  * so each step streams it once for up to 8 rows of A. Rows of A and C are lda and
- * ldc apart (they are rows of (B,T,...) buffers). Used for B >= 2; B = 1 takes sgemv.
+ * ldc apart (they are rows of (B,T,...) buffers). Also for B = 1, where the packed
+ * panels beat sgemv on the row-major matrix.
  *
  * pack_panels: P[jb][k][jj] = Bm(k, jb*8 + jj), zero past N, where Bm(k, n) =
  * src[n*sn + k*sk].
@@ -516,7 +531,6 @@ pack_panels(float *P, const float *src, int K, int N, int64_t sk, int64_t sn)
 }
 
 #if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
 
 /* tile: rows [0, MR) of C, panels [0, NR) (the last one holding ncols valid
  * columns); MR * NR accumulators in registers. */
@@ -617,6 +631,131 @@ rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int
 }
 #endif
 
+/* ---------------------------------------------------------------- NT GEMM */
+
+/*
+ * dc_nn_sgemm_nt: C (M,N) = A (M,K) B^T, B (N,K): the input projections and the
+ * output layer, two thirds of the work. On a CPU with AVX-512 a kernel of our own
+ * runs (OpenBLAS may be held to its AVX2 kernels, as OPENBLAS_CORETYPE=Haswell
+ * does): B is packed 64 columns at a time into work (K,64), then tiles of 6 rows
+ * x 64 columns accumulate in 24 registers over the whole K, broadcasting A
+ * straight from its rows. Elsewhere, or with DCSEP_NO_AVX512 set, cblas_sgemm.
+ */
+#if defined(__GNUC__) && defined(__x86_64__)
+#define X512 __attribute__((target("avx512f")))
+
+X512 static void
+x512_pack(float *Bp, const float *B, int64_t ldb, int nn, int K)
+{
+	int jj, k;
+
+	for (jj = 0; jj < 64; jj++) {
+		const float *b = B + jj * ldb;
+		if (jj < nn)
+			for (k = 0; k < K; k++)
+				Bp[(int64_t)k * 64 + jj] = b[k];
+		else
+			for (k = 0; k < K; k++)
+				Bp[(int64_t)k * 64 + jj] = 0.0f;
+	}
+}
+
+X512 static inline __attribute__((always_inline)) void
+x512_tile(float *C, int64_t ldc, const float *A, int64_t lda, const float *Bp, int K, int MR,
+    const __mmask16 *mask)
+{
+	__m512 c[6][4];
+	int i, p, k;
+
+#pragma GCC unroll 6
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 4
+		for (p = 0; p < 4; p++)
+			c[i][p] = _mm512_setzero_ps();
+	for (k = 0; k < K; k++) {
+		const float *bk = Bp + (int64_t)k * 64;
+		__m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+		__m512 b2 = _mm512_loadu_ps(bk + 32), b3 = _mm512_loadu_ps(bk + 48);
+#pragma GCC unroll 6
+		for (i = 0; i < MR; i++) {
+			__m512 a = _mm512_set1_ps(A[i * lda + k]);
+			c[i][0] = _mm512_fmadd_ps(a, b0, c[i][0]);
+			c[i][1] = _mm512_fmadd_ps(a, b1, c[i][1]);
+			c[i][2] = _mm512_fmadd_ps(a, b2, c[i][2]);
+			c[i][3] = _mm512_fmadd_ps(a, b3, c[i][3]);
+		}
+	}
+#pragma GCC unroll 6
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 4
+		for (p = 0; p < 4; p++)
+			_mm512_mask_storeu_ps(C + i * ldc + p * 16, mask[p], c[i][p]);
+}
+
+X512 static void
+x512_gemm_nt(float *C, int64_t ldc, const float *A, int64_t lda, const float *B, int64_t ldb,
+    int M, int N, int K, float *work)
+{
+	int n0, i0, p;
+
+	for (n0 = 0; n0 < N; n0 += 64) {
+		int nn = N - n0 < 64 ? N - n0 : 64;
+		__mmask16 mask[4];
+		for (p = 0; p < 4; p++) {
+			int v = nn - 16 * p;
+			v = v < 0 ? 0 : v > 16 ? 16 : v;
+			mask[p] = (__mmask16)((1u << v) - 1u);
+		}
+		x512_pack(work, B + (int64_t)n0 * ldb, ldb, nn, K);
+		for (i0 = 0; i0 < M; i0 += 6) {
+			const float *a = A + (int64_t)i0 * lda;
+			float *c = C + (int64_t)i0 * ldc + n0;
+			switch (M - i0 < 6 ? M - i0 : 6) {
+			case 6: x512_tile(c, ldc, a, lda, work, K, 6, mask); break;
+			case 5: x512_tile(c, ldc, a, lda, work, K, 5, mask); break;
+			case 4: x512_tile(c, ldc, a, lda, work, K, 4, mask); break;
+			case 3: x512_tile(c, ldc, a, lda, work, K, 3, mask); break;
+			case 2: x512_tile(c, ldc, a, lda, work, K, 2, mask); break;
+			case 1: x512_tile(c, ldc, a, lda, work, K, 1, mask); break;
+			}
+		}
+	}
+}
+#endif
+
+int
+dc_nn_avx512(void)
+{
+	static int cpu = -1;
+	const char *e = getenv("DCSEP_NO_AVX512");
+
+	if (cpu < 0) {
+#if defined(__GNUC__) && defined(__x86_64__)
+		__builtin_cpu_init();
+		cpu = __builtin_cpu_supports("avx512f") != 0;
+#else
+		cpu = 0;
+#endif
+	}
+	return cpu && !(e && *e);
+}
+
+void
+dc_nn_sgemm_nt(float *C, int64_t ldc, const float *A, int64_t lda, const float *B, int64_t ldb,
+    int M, int N, int K, float *work)
+{
+	if (M <= 0 || N <= 0)
+		return;
+#if defined(__GNUC__) && defined(__x86_64__)
+	if (dc_nn_avx512() && K > 0) {
+		x512_gemm_nt(C, ldc, A, lda, B, ldb, M, N, K, work);
+		return;
+	}
+#endif
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, (int)lda, B, (int)ldb,
+	    0.0f, C, (int)ldc);
+}
+
 /* ---------------------------------------------------------------- LSTM */
 
 /*
@@ -674,30 +813,23 @@ cell_backward(float *restrict g, float *restrict dc, const float *restrict dh,
  * out (B,T,2H): writes columns dir*H .. dir*H+H-1; gates (B,T,4H): activations;
  * cell, tcell (B,T,H) if keep, else (B,H) carry and scratch; inp (B,T,in);
  * w_ih (4H,in); w_hh (4H,H); bias (4H) = b_ih + b_hh; zero (H) zeros; pack
- * (4H(H+8)) scratch for the packed w_hh^T.
+ * (4H(H+8)) scratch for the packed w_hh^T, work (64 in) for dc_nn_sgemm_nt.
  */
 static void
-lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack,
+lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, float *work,
     const float *inp, const float *w_ih, const float *w_hh, const float *bias, const float *zero,
     int B, int T, int in, int H, int dir, int keep)
 {
 	int G = 4 * H, s, b;
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G;
 
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B * T, G, in, 1.0f, inp, in,
-	    w_ih, in, 0.0f, gates, G);
-	if (B > 1)
-		pack_panels(pack, w_hh, H, G, 1, H);   /* Bm(k, n) = w_hh[n][k] */
+	dc_nn_sgemm_nt(gates, G, inp, in, w_ih, in, B * T, G, in, work);
+	pack_panels(pack, w_hh, H, G, 1, H);   /* Bm(k, n) = w_hh[n][k] */
 	for (s = 0; s < T; s++) {
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
-		if (s > 0) {
-			if (B == 1)
-				cblas_sgemv(CblasRowMajor, CblasNoTrans, G, H, 1.0f, w_hh, H,
-				    out + (int64_t)tp * 2 * H + dir * H, 1, 1.0f, gates + (int64_t)t * G, 1);
-			else
-				rec_gemm(gates + (int64_t)t * G, ldg, out + (int64_t)tp * 2 * H + dir * H, ldo,
-				    pack, B, G, H);
-		}
+		if (s > 0)
+			rec_gemm(gates + (int64_t)t * G, ldg, out + (int64_t)tp * 2 * H + dir * H, ldo,
+			    pack, B, G, H);
 		for (b = 0; b < B; b++) {
 			int64_t r = (int64_t)b * T + t, rp = (int64_t)b * T + tp;
 			float *c = keep ? cell + r * H : cell + (int64_t)b * H;
@@ -725,8 +857,7 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G, r;
 
 	memset(dc, 0, (size_t)B * H * sizeof *dc);
-	if (B > 1)
-		pack_panels(pack, w_hh, G, H, H, 1);   /* Bm(k, n) = w_hh[k][n] */
+	pack_panels(pack, w_hh, G, H, H, 1);   /* Bm(k, n) = w_hh[k][n] */
 	for (s = T - 1; s >= 0; s--) {
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
 		for (b = 0; b < B; b++) {
@@ -734,14 +865,9 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 			cell_backward(gates + rr * G, dc + (int64_t)b * H, dout + rr * 2 * H + dir * H,
 			    tcell + rr * H, s == 0 ? zero : cell + rp * H, H);
 		}
-		if (s > 0) {
-			if (B == 1)
-				cblas_sgemv(CblasRowMajor, CblasTrans, G, H, 1.0f, w_hh, H,
-				    gates + (int64_t)t * G, 1, 1.0f, dout + (int64_t)tp * 2 * H + dir * H, 1);
-			else
-				rec_gemm(dout + (int64_t)tp * 2 * H + dir * H, ldo, gates + (int64_t)t * G, ldg,
-				    pack, B, H, G);
-		}
+		if (s > 0)
+			rec_gemm(dout + (int64_t)tp * 2 * H + dir * H, ldo, gates + (int64_t)t * G, ldg,
+			    pack, B, H, G);
 	}
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, in, B * T, 1.0f, gates, G,
 	    inp, in, 1.0f, dw_ih, in);
@@ -764,13 +890,30 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 
 /* ---------------------------------------------------------------- output layer */
 
+/* dotD: sum over d < D of a[d] b[d], in eight partial sums (one vector). */
+static inline float
+dotD(const float *a, const float *b, int D)
+{
+	float s8[8] = { 0 }, s;
+	int d, q;
+
+	for (d = 0; d + 8 <= D; d += 8)
+#pragma GCC unroll 8
+		for (q = 0; q < 8; q++)
+			s8[q] += a[d + q] * b[d + q];
+	s = ((s8[0] + s8[4]) + (s8[1] + s8[5])) + ((s8[2] + s8[6]) + (s8[3] + s8[7]));
+	for (; d < D; d++)
+		s += a[d] * b[d];
+	return s;
+}
+
 /*
  * embed_forward: rows [lo, hi) of BT. a (BT,FD) = tanh(inp w^T + b) (train; may be
- * V in inference), V (BT,F,D) = a / max(|a|, eps) per D-vector; inp (BT,2H);
- * w (FD,2H); b (FD).
+ * V in inference), V (BT,F,D) = a / max(|a|, eps) per D-vector; work (64 2H) for
+ * dc_nn_sgemm_nt; inp (BT,2H); w (FD,2H); b (FD).
  */
 static void
-embed_forward(float *a, float *V, const float *inp, const float *w, const float *bias,
+embed_forward(float *a, float *V, float *work, const float *inp, const float *w, const float *bias,
     int64_t lo, int64_t hi, int K, int F, int D)
 {
 	int64_t FD = (int64_t)F * D, r;
@@ -778,17 +921,13 @@ embed_forward(float *a, float *V, const float *inp, const float *w, const float 
 
 	if (hi <= lo)
 		return;
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(hi - lo), (int)FD, K, 1.0f,
-	    inp + lo * K, K, w, K, 0.0f, a + lo * FD, (int)FD);
+	dc_nn_sgemm_nt(a + lo * FD, FD, inp + lo * K, K, w, K, (int)(hi - lo), (int)FD, K, work);
 	for (r = lo; r < hi; r++) {
 		float *ar = a + r * FD, *vr = V + r * FD;
 		for (f = 0; f < FD; f++)
 			ar[f] = ftanh(ar[f] + bias[f]);
 		for (f = 0; f < F; f++) {
-			float s = 0.0f, nrm;
-			for (d = 0; d < D; d++)
-				s += ar[f * D + d] * ar[f * D + d];
-			nrm = sqrtf(s);
+			float nrm = sqrtf(dotD(ar + f * D, ar + f * D, D));
 			nrm = 1.0f / (nrm > DC_NN_EPS ? nrm : DC_NN_EPS);
 			for (d = 0; d < D; d++)
 				vr[f * D + d] = ar[f * D + d] * nrm;
@@ -816,15 +955,10 @@ embed_backward(float *dinp, float *a, const float *dV, const float *w,
 		for (f = 0; f < F; f++) {
 			float *af = ar + f * D;
 			const float *gf = g + f * D;
-			float s = 0.0f, vg = 0.0f, nrm, inv;
-			for (d = 0; d < D; d++)
-				s += af[d] * af[d];
-			nrm = sqrtf(s);
+			float nrm = sqrtf(dotD(af, af, D)), vg, inv;
 			if (nrm > DC_NN_EPS) {
 				inv = 1.0f / nrm;
-				for (d = 0; d < D; d++)
-					vg += af[d] * gf[d];
-				vg *= inv * inv;    /* (v . dv) / |a| with v = a / |a| */
+				vg = dotD(af, gf, D) * inv * inv;    /* (v . dv) / |a| with v = a / |a| */
 				for (d = 0; d < D; d++)
 					af[d] = (gf[d] - af[d] * vg) * inv * (1.0f - af[d] * af[d]);
 			} else {
@@ -879,7 +1013,7 @@ ph_lstm_forward(dc_nn *n, int tid, int nth)
 		if (!dir_mine(d, tid, nth))
 			continue;
 		lstm_forward(n->h[HK(n, k)], n->gates[LK(n, k)][d], n->cell[LK(n, k)][d],
-		    n->tcell[LK(n, k)][d], n->pack[d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
+		    n->tcell[LK(n, k)][d], n->pack[d], n->work[d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
 		    n->B, n->T, in, c->H, d, n->train);
 	}
 }
@@ -891,7 +1025,7 @@ ph_embed_forward(dc_nn *n, int tid, int nth)
 	int64_t lo, hi;
 
 	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
-	embed_forward(n->train ? n->a : n->V, n->V, n->h[HK(n, c->L - 1)], n->m->p.lin_w,
+	embed_forward(n->train ? n->a : n->V, n->V, n->work[tid], n->h[HK(n, c->L - 1)], n->m->p.lin_w,
 	    n->m->p.lin_b, lo, hi, 2 * c->H, c->F, c->D);
 }
 

@@ -153,6 +153,15 @@ void dc_nn_adam(dc_nn *n, float *params, float *m, float *v, const float *grads,
  * pool's threads (the same for the same number of threads). */
 double dc_nn_sumsq(dc_nn *n, const float *x, size_t np);
 
+/* dc_nn_sgemm_nt: C (M,N) = A (M,K) B^T for B (N,K), row-major with leading
+ * dimensions ldc, lda, ldb; work holds 64 K floats. The network's input
+ * projections and output layer; exported for its test. */
+void dc_nn_sgemm_nt(float *C, int64_t ldc, const float *A, int64_t lda, const float *B, int64_t ldb,
+    int M, int N, int K, float *work);
+/* dc_nn_avx512: 1 if dc_nn_sgemm_nt uses its AVX-512 kernel (the CPU has AVX-512F and
+ * the environment variable DCSEP_NO_AVX512 is unset or empty), else 0 (cblas_sgemm). */
+int dc_nn_avx512(void);
+
 /* ---------------------------------------------------------------- features */
 
 /* dc_nn_features: feat (T,F) = log(|X| + 1e-8) of a complex64 STFT X (T,F). */

@@ -13,7 +13,8 @@
  *   V, grad_V (B,T*F,D)     our V, dV (B,T,F,D): the same row-major bytes
  *   blstm_out (B,T,2H) the h_out of dc_nn_forward
  * Each tensor passes if max|ours - golden| / max|golden| <= 1e-4; the test runs
- * with one and with two threads.
+ * with one and with two threads, and on a CPU with AVX-512 also without the
+ * AVX-512 kernel (DCSEP_NO_AVX512).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +120,7 @@ run(const dc_model *m, int nthreads)
 	C = (int)shape[2];
 	W = arr("W", &n, NULL, NULL);
 	loss_g = arr("loss", &n, NULL, NULL);
-	snprintf(label, sizeof label, "threads=%d", nthreads);
+	snprintf(label, sizeof label, "threads=%d %s", nthreads, dc_nn_avx512() ? "avx512" : "cblas");
 
 	V = calloc((size_t)B * T * F * D, sizeof *V);
 	dV = calloc((size_t)B * T * F * D, sizeof *dV);
@@ -262,6 +263,10 @@ main(void)
 
 	run(&m, 1);
 	run(&m, 2);
+	if (dc_nn_avx512()) {   /* the other path of dc_nn_sgemm_nt */
+		setenv("DCSEP_NO_AVX512", "1", 1);
+		run(&m, 1);
+	}
 
 	dc_model_free(&m);
 	for (i = 0; i < ncopies; i++)
