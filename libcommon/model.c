@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "dc.h"
 #include "nn.h"
@@ -24,13 +26,7 @@
 static float *
 falloc(size_t n)
 {
-	size_t bytes = ((n ? n : 1) * sizeof(float) + 63) & ~(size_t)63;
-	float *p = aligned_alloc(64, bytes);
-
-	if (p == NULL)
-		p = dc_xmalloc(bytes);
-	memset(p, 0, bytes);
-	return p;
+	return dc_nn_alloc(n * sizeof(float));
 }
 
 /* model_alloc: buffers for the configuration c; parameters zero, mean 0, std 1. */
@@ -439,11 +435,23 @@ dc_model_load(dc_model *m, const char *path)
 	FILE *f;
 	char *buf = NULL;
 	size_t len = 0, cap = 0, got;
+	struct stat st;
 	int err;
 
 	memset(m, 0, sizeof *m);
 	if ((f = fopen(path, "rb")) == NULL)
 		return DC_EIO;
+	/* a regular file is mapped, not copied */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < ((uint64_t)1 << 34)) {
+		void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+		if (map != MAP_FAILED) {
+			fclose(f);
+			err = dc_model_load_mem(m, map, (size_t)st.st_size);
+			munmap(map, (size_t)st.st_size);
+			return err;
+		}
+	}
 	for (;;) {
 		if (len == cap) {
 			if (cap > ((size_t)1 << 34)) {

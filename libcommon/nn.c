@@ -321,13 +321,14 @@ split(int64_t total, int tid, int nth, int64_t *lo, int64_t *hi)
 
 /* ---------------------------------------------------------------- memory */
 
-/* big: a zeroed buffer of n floats; large ones on transparent huge pages, since a
- * first touch of each 4 KiB page is slow on the machines we run on. */
-static float *
-big(size_t n)
+void *
+dc_nn_alloc(size_t bytes)
 {
-	size_t bytes = (n ? n : 1) * sizeof(float), align = bytes >= (1u << 21) ? (1u << 21) : 64;
-	float *p;
+	size_t align;
+	void *p;
+
+	bytes = bytes ? bytes : 1;
+	align = bytes >= (1u << 21) ? (1u << 21) : 64;
 
 	bytes = (bytes + align - 1) & ~(align - 1);
 	if ((p = aligned_alloc(align, bytes)) == NULL)
@@ -338,6 +339,13 @@ big(size_t n)
 #endif
 	memset(p, 0, bytes);
 	return p;
+}
+
+/* big: dc_nn_alloc of n floats. */
+static float *
+big(size_t n)
+{
+	return dc_nn_alloc(n * sizeof(float));
 }
 
 static void

@@ -162,6 +162,11 @@ void dc_nn_sgemm_nt(float *C, int64_t ldc, const float *A, int64_t lda, const fl
  * the environment variable DCSEP_NO_AVX512 is unset or empty), else 0 (cblas_sgemm). */
 int dc_nn_avx512(void);
 
+/* dc_nn_alloc: a zeroed buffer of bytes, 64-byte aligned; large ones on transparent
+ * huge pages (a first touch of each 4 KiB page is slow on the machines we run on).
+ * Release with free(). Prints the size and aborts if memory runs out. */
+void *dc_nn_alloc(size_t bytes);
+
 /* ---------------------------------------------------------------- features */
 
 /* dc_nn_features: feat (T,F) = log(|X| + 1e-8) of a complex64 STFT X (T,F). */

@@ -108,8 +108,8 @@ main(int argc, char **argv)
 	dc_writer *w;
 	dc_record hdr;
 	dc_utt u = { 0 };
-	float *feat = NULL;
-	size_t featcap = 0;
+	float *feat = NULL, *emb = NULL;
+	size_t featcap = 0, embcap = 0;
 	int64_t v;
 	int c, err, threads = 1;
 	FILE *in;
@@ -184,27 +184,37 @@ main(int argc, char **argv)
 			dc_errx(1, "%s: stft record: %s", id, dc_strerror(DC_ELIMIT));
 		if (dc_tensor_finite(&X) != DC_OK)
 			dc_errx(1, "%s: stft record: %s", id, dc_strerror(DC_ENONFINITE));
-		if ((err = dc_tensor_alloc(&E, DC_F32, 3, (int64_t[]){ T, F, mc->D })) != DC_OK)
-			dc_errx(1, "%s: embed record: %s", id, dc_strerror(err));
+		if (T * F * mc->D > dc_limit_elems())
+			dc_errx(1, "%s: embed record: %s", id, dc_strerror(DC_ELIMIT));
+		/* the buffers grow to the longest utterance and are reused */
 		if ((size_t)(T * F) > featcap) {
 			free(feat);
+			free(emb);
 			featcap = (size_t)(T * F);
-			feat = dc_xmalloc(featcap * sizeof *feat);
+			embcap = featcap * (size_t)mc->D;
+			feat = dc_nn_alloc(featcap * sizeof *feat);
+			emb = dc_nn_alloc(embcap * sizeof *emb);
 		}
 		dc_nn_features(feat, X.data, T, F);
 		dc_tensor_free(&X);
 		if (T > 0) {
 			if (nn == NULL)
 				nn = dc_nn_new(&m, 1, (int)T, threads, 0);
-			dc_nn_forward(nn, E.data, NULL, feat, 1, (int)T);
+			dc_nn_forward(nn, emb, NULL, feat, 1, (int)T);
 		}
+		memset(&E, 0, sizeof E);
+		E.dtype = DC_F32;
+		E.ndim = 3;
+		E.shape[0] = T;
+		E.shape[1] = F;
+		E.shape[2] = mc->D;
+		E.data = emb;
+		/* the utterance as it came, then the new record at its end */
+		dc_write_utt(w, &u);
 		dc_recb_init(&b, "embed");
 		dc_recb_str(&b, "model", mname);
 		dc_recb_tensor(&b, &E);
-		if ((err = dc_utt_append(&u, &b)) != DC_OK)
-			dc_errx(1, "%s: embed record: %s", id, dc_strerror(err));
-		dc_tensor_free(&E);
-		dc_write_utt(w, &u);
+		dc_write_recb(w, &b);
 		if (dc_writer_error(w))
 			break;
 	}
@@ -212,6 +222,7 @@ main(int argc, char **argv)
 		dc_stream_fail(name, rd, err);
 	dc_nn_free(nn);
 	free(feat);
+	free(emb);
 	dc_model_free(&m);
 	dc_utt_free(&u);
 	dc_record_free(&hdr);
