@@ -12,8 +12,8 @@
  * product (rec_gemm, a small-M kernel on W_hh packed once per pass) added in
  * place into the gate buffer, each followed by
  * the fused gate arithmetic; the output layer is one sgemm. With AVX-512, the input
- * projections and the output layer (C = A B^T) use a kernel of this file,
- * dc_nn_sgemm_nt, since OpenBLAS may be held to AVX2. The two directions of
+ * projections, the output layer and their gradients use a kernel of this file,
+ * dc_nn_sgemm, since OpenBLAS may be held to AVX2. The two directions of
  * a layer run on two threads of the pool; the output layer, the loss and the
  * input gradients are split by rows over every thread. Forward and backward kernels
  * come in pairs with the same argument order; backward accumulates (+=) into the
@@ -37,6 +37,9 @@
 
 #include "dc.h"
 #include "nn.h"
+
+#define KC 512          /* rows of op(B) per packed block of dc_nn_sgemm */
+#define MC 192          /* rows of op(A) per block, kept in L2 across the panels of op(B) */
 
 /* ---------------------------------------------------------------- layout */
 
@@ -234,7 +237,7 @@ struct dc_nn {
 	float *bias[DC_NN_MAXL][2];     /* (4H) b_ih + b_hh */
 	float *zero;                    /* (max(H, 1)) zeros: the state before the first step */
 	float *pack[2];                 /* per direction: W_hh packed for rec_gemm */
-	float *work[DC_NN_MAXTHREADS];  /* per thread (and direction): 64 max(F, 2H) for dc_nn_sgemm_nt */
+	float *work[DC_NN_MAXTHREADS];  /* per thread (and direction): KC (max(FD, 4H, F) + 64) for dc_nn_sgemm */
 	/* loss scratch, per thread */
 	int lossC;
 	float *lossA[DC_NN_MAXTHREADS]; /* (D,D) + (C,D) */
@@ -402,7 +405,7 @@ nn_alloc(dc_nn *n, int B, int T)
 	n->pack[0] = big(G * (H + 8));
 	n->pack[1] = big(G * (H + 8));
 	for (k = 0; k < (n->nth > 2 ? n->nth : 2); k++)
-		n->work[k] = big(64 * (wide + 1));
+		n->work[k] = big(KC * (size_t)(((wide > FD ? wide : FD) > G ? (wide > FD ? wide : FD) : G) + 64));
 	for (k = 0; k < nh; k++)
 		n->h[k] = big(BT * 2 * H);
 	for (k = 0; k < nl; k++)
@@ -639,38 +642,55 @@ rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int
 }
 #endif
 
-/* ---------------------------------------------------------------- NT GEMM */
+/* ---------------------------------------------------------------- GEMM */
 
 /*
- * dc_nn_sgemm_nt: C (M,N) = A (M,K) B^T, B (N,K): the input projections and the
- * output layer, two thirds of the work. On a CPU with AVX-512 a kernel of our own
- * runs (OpenBLAS may be held to its AVX2 kernels, as OPENBLAS_CORETYPE=Haswell
- * does): B is packed 64 columns at a time into work (K,64), then tiles of 6 rows
- * x 64 columns accumulate in 24 registers over the whole K, broadcasting A
- * straight from its rows. Elsewhere, or with DCSEP_NO_AVX512 set, cblas_sgemm.
+ * dc_nn_sgemm: C (M,N) = op(A) op(B) (+ C), the large products of the network:
+ * input projections, output layer and their gradients. On a CPU with AVX-512 a
+ * kernel of our own runs (OpenBLAS may be held to its AVX2 kernels, as
+ * OPENBLAS_CORETYPE=Haswell does): each block of KC rows of op(B) is packed into
+ * work as panels of 64 columns (KC,64); then, for each block of MC rows of op(A)
+ * (which stays in L2), for each panel, tiles of 6 rows x 64 columns accumulate in
+ * 24 registers, broadcasting op(A) from where it lies. Elsewhere, or with
+ * DCSEP_NO_AVX512 set, cblas_sgemm.
  */
 #if defined(__GNUC__) && defined(__x86_64__)
 #define X512 __attribute__((target("avx512f")))
 
+/* x512_pack: Bp[k][jj] = B(k, jj) for k < kc, jj < nn, zero for jj >= nn, where
+ * B(k, j) = B[k*rbs + j*cbs]. */
 X512 static void
-x512_pack(float *Bp, const float *B, int64_t ldb, int nn, int K)
+x512_pack(float *Bp, const float *B, int64_t rbs, int64_t cbs, int nn, int kc)
 {
 	int jj, k;
 
+	if (cbs == 1) {
+		for (k = 0; k < kc; k++) {
+			const float *b = B + k * rbs;
+			float *o = Bp + (int64_t)k * 64;
+			for (jj = 0; jj < nn; jj++)
+				o[jj] = b[jj];
+			for (; jj < 64; jj++)
+				o[jj] = 0.0f;
+		}
+		return;
+	}
 	for (jj = 0; jj < 64; jj++) {
-		const float *b = B + jj * ldb;
+		const float *b = B + jj * cbs;
 		if (jj < nn)
-			for (k = 0; k < K; k++)
-				Bp[(int64_t)k * 64 + jj] = b[k];
+			for (k = 0; k < kc; k++)
+				Bp[(int64_t)k * 64 + jj] = b[k * rbs];
 		else
-			for (k = 0; k < K; k++)
+			for (k = 0; k < kc; k++)
 				Bp[(int64_t)k * 64 + jj] = 0.0f;
 	}
 }
 
+/* x512_tile: C rows [0, MR) x 64 columns (masked) = or += sum over k < kc of
+ * A(i, k) Bp[k], A(i, k) = A[i*ras + k*cas]. */
 X512 static inline __attribute__((always_inline)) void
-x512_tile(float *C, int64_t ldc, const float *A, int64_t lda, const float *Bp, int K, int MR,
-    const __mmask16 *mask)
+x512_tile(float *C, int64_t ldc, const float *A, int64_t ras, int64_t cas, const float *Bp,
+    int kc, int MR, const __mmask16 *mask, int add)
 {
 	__m512 c[6][4];
 	int i, p, k;
@@ -680,13 +700,13 @@ x512_tile(float *C, int64_t ldc, const float *A, int64_t lda, const float *Bp, i
 #pragma GCC unroll 4
 		for (p = 0; p < 4; p++)
 			c[i][p] = _mm512_setzero_ps();
-	for (k = 0; k < K; k++) {
-		const float *bk = Bp + (int64_t)k * 64;
+	for (k = 0; k < kc; k++) {
+		const float *bk = Bp + (int64_t)k * 64, *ak = A + k * cas;
 		__m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
 		__m512 b2 = _mm512_loadu_ps(bk + 32), b3 = _mm512_loadu_ps(bk + 48);
 #pragma GCC unroll 6
 		for (i = 0; i < MR; i++) {
-			__m512 a = _mm512_set1_ps(A[i * lda + k]);
+			__m512 a = _mm512_set1_ps(ak[i * ras]);
 			c[i][0] = _mm512_fmadd_ps(a, b0, c[i][0]);
 			c[i][1] = _mm512_fmadd_ps(a, b1, c[i][1]);
 			c[i][2] = _mm512_fmadd_ps(a, b2, c[i][2]);
@@ -696,35 +716,48 @@ x512_tile(float *C, int64_t ldc, const float *A, int64_t lda, const float *Bp, i
 #pragma GCC unroll 6
 	for (i = 0; i < MR; i++)
 #pragma GCC unroll 4
-		for (p = 0; p < 4; p++)
-			_mm512_mask_storeu_ps(C + i * ldc + p * 16, mask[p], c[i][p]);
+		for (p = 0; p < 4; p++) {
+			float *cp = C + i * ldc + p * 16;
+			__m512 v = c[i][p];
+			if (add)
+				v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask[p], cp), v);
+			_mm512_mask_storeu_ps(cp, mask[p], v);
+		}
 }
 
 X512 static void
-x512_gemm_nt(float *C, int64_t ldc, const float *A, int64_t lda, const float *B, int64_t ldb,
-    int M, int N, int K, float *work)
+x512_gemm(float *C, int64_t ldc, const float *A, int64_t ras, int64_t cas, const float *B,
+    int64_t rbs, int64_t cbs, int M, int N, int K, int beta, float *work)
 {
-	int n0, i0, p;
+	int np = (N + 63) / 64, k0, i1, i0, p, q;
 
-	for (n0 = 0; n0 < N; n0 += 64) {
-		int nn = N - n0 < 64 ? N - n0 : 64;
-		__mmask16 mask[4];
-		for (p = 0; p < 4; p++) {
-			int v = nn - 16 * p;
-			v = v < 0 ? 0 : v > 16 ? 16 : v;
-			mask[p] = (__mmask16)((1u << v) - 1u);
-		}
-		x512_pack(work, B + (int64_t)n0 * ldb, ldb, nn, K);
-		for (i0 = 0; i0 < M; i0 += 6) {
-			const float *a = A + (int64_t)i0 * lda;
-			float *c = C + (int64_t)i0 * ldc + n0;
-			switch (M - i0 < 6 ? M - i0 : 6) {
-			case 6: x512_tile(c, ldc, a, lda, work, K, 6, mask); break;
-			case 5: x512_tile(c, ldc, a, lda, work, K, 5, mask); break;
-			case 4: x512_tile(c, ldc, a, lda, work, K, 4, mask); break;
-			case 3: x512_tile(c, ldc, a, lda, work, K, 3, mask); break;
-			case 2: x512_tile(c, ldc, a, lda, work, K, 2, mask); break;
-			case 1: x512_tile(c, ldc, a, lda, work, K, 1, mask); break;
+	for (k0 = 0; k0 < K; k0 += KC) {
+		int kc = K - k0 < KC ? K - k0 : KC, add = beta || k0 > 0;
+		for (p = 0; p < np; p++)
+			x512_pack(work + (int64_t)p * kc * 64, B + k0 * rbs + (int64_t)p * 64 * cbs, rbs, cbs,
+			    N - 64 * p < 64 ? N - 64 * p : 64, kc);
+		for (i1 = 0; i1 < M; i1 += MC) {
+			int i2 = M - i1 < MC ? M : i1 + MC;
+			for (p = 0; p < np; p++) {
+				const float *bp = work + (int64_t)p * kc * 64;
+				__mmask16 mask[4];
+				for (q = 0; q < 4; q++) {
+					int v = N - 64 * p - 16 * q;
+					v = v < 0 ? 0 : v > 16 ? 16 : v;
+					mask[q] = (__mmask16)((1u << v) - 1u);
+				}
+				for (i0 = i1; i0 < i2; i0 += 6) {
+					const float *a = A + i0 * ras + k0 * cas;
+					float *c = C + (int64_t)i0 * ldc + 64 * p;
+					switch (i2 - i0 < 6 ? i2 - i0 : 6) {
+					case 6: x512_tile(c, ldc, a, ras, cas, bp, kc, 6, mask, add); break;
+					case 5: x512_tile(c, ldc, a, ras, cas, bp, kc, 5, mask, add); break;
+					case 4: x512_tile(c, ldc, a, ras, cas, bp, kc, 4, mask, add); break;
+					case 3: x512_tile(c, ldc, a, ras, cas, bp, kc, 3, mask, add); break;
+					case 2: x512_tile(c, ldc, a, ras, cas, bp, kc, 2, mask, add); break;
+					case 1: x512_tile(c, ldc, a, ras, cas, bp, kc, 1, mask, add); break;
+					}
+				}
 			}
 		}
 	}
@@ -749,19 +782,27 @@ dc_nn_avx512(void)
 }
 
 void
-dc_nn_sgemm_nt(float *C, int64_t ldc, const float *A, int64_t lda, const float *B, int64_t ldb,
-    int M, int N, int K, float *work)
+dc_nn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int64_t lda, const float *B,
+    int64_t ldb, int beta, float *C, int64_t ldc, float *work)
 {
 	if (M <= 0 || N <= 0)
 		return;
+	if (K <= 0) {
+		int64_t i;
+		if (!beta)
+			for (i = 0; i < M; i++)
+				memset(C + i * ldc, 0, (size_t)N * sizeof *C);
+		return;
+	}
 #if defined(__GNUC__) && defined(__x86_64__)
-	if (dc_nn_avx512() && K > 0) {
-		x512_gemm_nt(C, ldc, A, lda, B, ldb, M, N, K, work);
+	if (dc_nn_avx512()) {
+		x512_gemm(C, ldc, A, ta ? 1 : lda, ta ? lda : 1, B, tb ? 1 : ldb, tb ? ldb : 1, M, N, K,
+		    beta, work);
 		return;
 	}
 #endif
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, (int)lda, B, (int)ldb,
-	    0.0f, C, (int)ldc);
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+	    M, N, K, 1.0f, A, (int)lda, B, (int)ldb, beta ? 1.0f : 0.0f, C, (int)ldc);
 }
 
 /* ---------------------------------------------------------------- LSTM */
@@ -821,7 +862,7 @@ cell_backward(float *restrict g, float *restrict dc, const float *restrict dh,
  * out (B,T,2H): writes columns dir*H .. dir*H+H-1; gates (B,T,4H): activations;
  * cell, tcell (B,T,H) if keep, else (B,H) carry and scratch; inp (B,T,in);
  * w_ih (4H,in); w_hh (4H,H); bias (4H) = b_ih + b_hh; zero (H) zeros; pack
- * (4H(H+8)) scratch for the packed w_hh^T, work (64 in) for dc_nn_sgemm_nt.
+ * (4H(H+8)) scratch for the packed w_hh^T, work for dc_nn_sgemm.
  */
 static void
 lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, float *work,
@@ -831,7 +872,7 @@ lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, f
 	int G = 4 * H, s, b;
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G;
 
-	dc_nn_sgemm_nt(gates, G, inp, in, w_ih, in, B * T, G, in, work);
+	dc_nn_sgemm(0, 1, B * T, G, in, inp, in, w_ih, in, 0, gates, G, work);
 	pack_panels(pack, w_hh, H, G, 1, H);   /* Bm(k, n) = w_hh[n][k] */
 	for (s = 0; s < T; s++) {
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
@@ -853,11 +894,12 @@ lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, f
  * dw_ih (4H,in), dw_hh (4H,H), db_ih, db_hh (4H) accumulate; dout (B,T,2H): dL/dout
  * in, and the recurrent gradient is added into it on the way; gates (B,T,4H):
  * activations in, dL/d(pre-activations) out (for the input gradient); dc (B,H)
- * and pack (4H(H+8)) scratch. out, cell, tcell, inp as computed by lstm_forward.
+ * pack (4H(H+8)) and work (dc_nn_sgemm) scratch. out, cell, tcell, inp as
+ * computed by lstm_forward.
  */
 static void
 lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dout,
-    float *gates, float *dc, float *pack, const float *out, const float *cell, const float *tcell,
+    float *gates, float *dc, float *pack, float *work, const float *out, const float *cell, const float *tcell,
     const float *inp, const float *w_hh, const float *zero,
     int B, int T, int in, int H, int dir)
 {
@@ -877,8 +919,7 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 			rec_gemm(dout + (int64_t)tp * 2 * H + dir * H, ldo, gates + (int64_t)t * G, ldg,
 			    pack, B, H, G);
 	}
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, in, B * T, 1.0f, gates, G,
-	    inp, in, 1.0f, dw_ih, in);
+	dc_nn_sgemm(1, 0, G, in, B * T, gates, G, inp, in, 1, dw_ih, in, work);
 	if (T > 1)
 		for (b = 0; b < B; b++) {
 			/* step t's gates pair with the state of step tp: forward t = 1..T-1 with
@@ -886,8 +927,7 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 			int64_t r0 = (int64_t)b * T;
 			const float *g = gates + (dir ? r0 : r0 + 1) * G;
 			const float *hp = out + (dir ? r0 + 1 : r0) * 2 * H + dir * H;
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, H, T - 1, 1.0f, g, G,
-			    hp, 2 * H, 1.0f, dw_hh, H);
+			dc_nn_sgemm(1, 0, G, H, T - 1, g, G, hp, 2 * H, 1, dw_hh, H, work);
 		}
 	for (r = 0; r < (int64_t)B * T; r++)
 		for (j = 0; j < G; j++) {
@@ -917,8 +957,8 @@ dotD(const float *a, const float *b, int D)
 
 /*
  * embed_forward: rows [lo, hi) of BT. a (BT,FD) = tanh(inp w^T + b) (train; may be
- * V in inference), V (BT,F,D) = a / max(|a|, eps) per D-vector; work (64 2H) for
- * dc_nn_sgemm_nt; inp (BT,2H); w (FD,2H); b (FD).
+ * V in inference), V (BT,F,D) = a / max(|a|, eps) per D-vector; work for
+ * dc_nn_sgemm; inp (BT,2H); w (FD,2H); b (FD).
  */
 static void
 embed_forward(float *a, float *V, float *work, const float *inp, const float *w, const float *bias,
@@ -929,7 +969,7 @@ embed_forward(float *a, float *V, float *work, const float *inp, const float *w,
 
 	if (hi <= lo)
 		return;
-	dc_nn_sgemm_nt(a + lo * FD, FD, inp + lo * K, K, w, K, (int)(hi - lo), (int)FD, K, work);
+	dc_nn_sgemm(0, 1, (int)(hi - lo), (int)FD, K, inp + lo * K, K, w, K, 0, a + lo * FD, FD, work);
 	for (r = lo; r < hi; r++) {
 		float *ar = a + r * FD, *vr = V + r * FD;
 		for (f = 0; f < FD; f++)
@@ -949,7 +989,7 @@ embed_forward(float *a, float *V, float *work, const float *inp, const float *w,
  * The weight gradients need all rows: embed_backward_w.
  */
 static void
-embed_backward(float *dinp, float *a, const float *dV, const float *w,
+embed_backward(float *dinp, float *a, float *work, const float *dV, const float *w,
     int64_t lo, int64_t hi, int K, int F, int D)
 {
 	int64_t FD = (int64_t)F * D, r;
@@ -975,8 +1015,7 @@ embed_backward(float *dinp, float *a, const float *dV, const float *w,
 			}
 		}
 	}
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(hi - lo), K, (int)FD, 1.0f,
-	    a + lo * FD, (int)FD, w, K, 0.0f, dinp + lo * K, K);
+	dc_nn_sgemm(0, 0, (int)(hi - lo), K, (int)FD, a + lo * FD, FD, w, K, 0, dinp + lo * K, K, work);
 }
 
 /*
@@ -984,15 +1023,14 @@ embed_backward(float *dinp, float *a, const float *dV, const float *w,
  * column sums of da (BT,FD); inp (BT,2H).
  */
 static void
-embed_backward_w(float *dw, float *db, const float *da, const float *inp,
+embed_backward_w(float *dw, float *db, float *work, const float *da, const float *inp,
     int64_t lo, int64_t hi, int64_t BT, int K, int64_t FD)
 {
 	int64_t r, j;
 
 	if (hi <= lo)
 		return;
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(hi - lo), K, (int)BT, 1.0f,
-	    da + lo, (int)FD, inp, K, 1.0f, dw + lo * K, K);
+	dc_nn_sgemm(1, 0, (int)(hi - lo), K, (int)BT, da + lo, FD, inp, K, 1, dw + lo * K, K, work);
 	for (r = 0; r < BT; r++)
 		for (j = lo; j < hi; j++)
 			db[j] += da[r * FD + j];
@@ -1071,7 +1109,7 @@ ph_embed_backward(dc_nn *n, int tid, int nth)
 	int64_t lo, hi;
 
 	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
-	embed_backward(n->dh[(c->L - 1) & 1], n->a, n->dV, n->m->p.lin_w, lo, hi, 2 * c->H,
+	embed_backward(n->dh[(c->L - 1) & 1], n->a, n->work[tid], n->dV, n->m->p.lin_w, lo, hi, 2 * c->H,
 	    c->F, c->D);
 }
 
@@ -1082,7 +1120,7 @@ ph_embed_backward_w(dc_nn *n, int tid, int nth)
 	int64_t lo, hi, FD = (int64_t)c->F * c->D;
 
 	split(FD, tid, nth, &lo, &hi);
-	embed_backward_w(n->gp.lin_w, n->gp.lin_b, n->a, n->h[c->L - 1], lo, hi,
+	embed_backward_w(n->gp.lin_w, n->gp.lin_b, n->work[tid], n->a, n->h[c->L - 1], lo, hi,
 	    (int64_t)n->B * n->T, 2 * c->H, FD);
 }
 
@@ -1098,7 +1136,7 @@ ph_lstm_backward(dc_nn *n, int tid, int nth)
 		if (!dir_mine(d, tid, nth))
 			continue;
 		lstm_backward(n->gp.w_ih[k][d], n->gp.w_hh[k][d], n->gp.b_ih[k][d], n->gp.b_hh[k][d],
-		    n->dh[k & 1], n->gates[k][d], n->dcarry[d], n->pack[d], n->h[k], n->cell[k][d], n->tcell[k][d],
+		    n->dh[k & 1], n->gates[k][d], n->dcarry[d], n->pack[d], n->work[d], n->h[k], n->cell[k][d], n->tcell[k][d],
 		    inp, p->w_hh[k][d], n->zero, n->B, n->T, in, c->H, d);
 	}
 }
@@ -1118,8 +1156,8 @@ ph_lstm_dinp(dc_nn *n, int tid, int nth)
 	if (hi <= lo)
 		return;
 	for (d = 0; d < 2; d++)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(hi - lo), in, G, 1.0f,
-		    n->gates[k][d] + lo * G, G, p->w_ih[k][d], in, d ? 1.0f : 0.0f, dinp + lo * in, in);
+		dc_nn_sgemm(0, 0, (int)(hi - lo), in, G, n->gates[k][d] + lo * G, G, p->w_ih[k][d], in, d,
+		    dinp + lo * in, in, n->work[tid]);
 	if (k == 0)
 		features_backward(n->dfeat + lo * c->F, n->x0 + lo * c->F, n->m->feat_std, hi - lo, c->F);
 }

@@ -153,12 +153,14 @@ void dc_nn_adam(dc_nn *n, float *params, float *m, float *v, const float *grads,
  * pool's threads (the same for the same number of threads). */
 double dc_nn_sumsq(dc_nn *n, const float *x, size_t np);
 
-/* dc_nn_sgemm_nt: C (M,N) = A (M,K) B^T for B (N,K), row-major with leading
- * dimensions ldc, lda, ldb; work holds 64 K floats. The network's input
- * projections and output layer; exported for its test. */
-void dc_nn_sgemm_nt(float *C, int64_t ldc, const float *A, int64_t lda, const float *B, int64_t ldb,
-    int M, int N, int K, float *work);
-/* dc_nn_avx512: 1 if dc_nn_sgemm_nt uses its AVX-512 kernel (the CPU has AVX-512F and
+/* dc_nn_sgemm: C (M,N) = op(A) op(B), plus C if beta is 1 (beta 0 or 1), as
+ * cblas_sgemm in row-major order: op(A) is A (M,K) or, if ta, A^T for A (K,M);
+ * op(B) is B (K,N) or, if tb, B^T for B (N,K); lda, ldb, ldc the row strides.
+ * work holds 512 * (N + 64) floats. The network's large products; exported for
+ * its test. */
+void dc_nn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int64_t lda, const float *B,
+    int64_t ldb, int beta, float *C, int64_t ldc, float *work);
+/* dc_nn_avx512: 1 if dc_nn_sgemm uses its AVX-512 kernel (the CPU has AVX-512F and
  * the environment variable DCSEP_NO_AVX512 is unset or empty), else 0 (cblas_sgemm). */
 int dc_nn_avx512(void);
 
