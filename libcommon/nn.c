@@ -402,8 +402,8 @@ nn_alloc(dc_nn *n, int B, int T)
 	n->Tmax = T;
 	n->x0 = big(BT * F);
 	n->zero = big(H);
-	n->pack[0] = big(G * (H + 8));
-	n->pack[1] = big(G * (H + 8));
+	n->pack[0] = big(G * (H + 16));
+	n->pack[1] = big(G * (H + 16));
 	for (k = 0; k < (n->nth > 2 ? n->nth : 2); k++)
 		n->work[k] = big(KC * (size_t)(((wide > FD ? wide : FD) > G ? (wide > FD ? wide : FD) : G) + 64));
 	for (k = 0; k < nh; k++)
@@ -520,26 +520,112 @@ features_backward(float *dfeat, const float *dx0, const float *std, int64_t BT, 
 /*
  * rec_gemm: C (M,N) += A (M,K) Bm (K,N) for the small M of a recurrent step (the
  * batch), where OpenBLAS's sgemm spends as long packing Bm as multiplying. Bm is
- * packed once per pass by pack_panels into panels of 8 columns, P (ceil(N/8),K,8),
- * so each step streams it once for up to 8 rows of A. Rows of A and C are lda and
- * ldc apart (they are rows of (B,T,...) buffers). Also for B = 1, where the packed
- * panels beat sgemv on the row-major matrix.
+ * packed once per pass by pack_panels into panels of pw columns (16 with AVX-512,
+ * else 8), P (ceil(N/pw),K,pw), so each step streams it once for up to 8 rows of
+ * A. Rows of A and C are lda and ldc apart (they are rows of (B,T,...) buffers).
+ * Also for B = 1, where the packed panels beat sgemv on the row-major matrix.
  *
- * pack_panels: P[jb][k][jj] = Bm(k, jb*8 + jj), zero past N, where Bm(k, n) =
+ * pack_panels: P[jb][k][jj] = Bm(k, jb*pw + jj), zero past N, where Bm(k, n) =
  * src[n*sn + k*sk].
  */
 static void
-pack_panels(float *P, const float *src, int K, int N, int64_t sk, int64_t sn)
+pack_panels(float *P, const float *src, int K, int N, int64_t sk, int64_t sn, int pw)
 {
-	int jb, k, jj, np = (N + 7) / 8;
+	int jb, k, jj, np = (N + pw - 1) / pw;
 
 	for (jb = 0; jb < np; jb++)
 		for (k = 0; k < K; k++)
-			for (jj = 0; jj < 8; jj++) {
-				int nn = jb * 8 + jj;
-				P[((int64_t)jb * K + k) * 8 + jj] = nn < N ? src[nn * sn + k * sk] : 0.0f;
+			for (jj = 0; jj < pw; jj++) {
+				int nn = jb * pw + jj;
+				P[((int64_t)jb * K + k) * pw + jj] = nn < N ? src[nn * sn + k * sk] : 0.0f;
 			}
 }
+
+/* rec_pw: the panel width rec_gemm works with. */
+static int
+rec_pw(void)
+{
+	return dc_nn_avx512() ? 16 : 8;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+/* x512_rtile: rows [0, MR) of C, panels [0, NR) of 16 columns, the last one
+ * masked by last; MR * NR accumulators. */
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void
+x512_rtile(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int K, int MR, int NR,
+    __mmask16 last)
+{
+	__m512 acc[8][4];
+	int i, p, k;
+
+#pragma GCC unroll 8
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 4
+		for (p = 0; p < NR; p++)
+			acc[i][p] = _mm512_setzero_ps();
+	for (k = 0; k < K; k++) {
+		__m512 w[4];
+#pragma GCC unroll 4
+		for (p = 0; p < NR; p++)
+			w[p] = _mm512_loadu_ps(P + ((int64_t)p * K + k) * 16);
+#pragma GCC unroll 8
+		for (i = 0; i < MR; i++) {
+			__m512 a = _mm512_set1_ps(A[i * lda + k]);
+#pragma GCC unroll 4
+			for (p = 0; p < NR; p++)
+				acc[i][p] = _mm512_fmadd_ps(a, w[p], acc[i][p]);
+		}
+	}
+#pragma GCC unroll 8
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 4
+		for (p = 0; p < NR; p++) {
+			__mmask16 mk = p == NR - 1 ? last : (__mmask16)0xffff;
+			float *c = C + i * ldc + p * 16;
+			_mm512_mask_storeu_ps(c, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, c), acc[i][p]));
+		}
+}
+
+__attribute__((target("avx512f"))) static void
+x512_rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
+{
+	int i0, np = (N + 15) / 16, lastn = N - (np - 1) * 16;
+	__mmask16 lastmask = (__mmask16)((1u << lastn) - 1u);
+
+	for (i0 = 0; i0 < M; i0 += 8) {
+		int mr = M - i0 < 8 ? M - i0 : 8, nr = mr >= 5 ? 2 : 4, jb;
+		const float *a = A + i0 * lda;
+		float *c = C + i0 * ldc;
+		for (jb = 0; jb < np; ) {
+			int full = jb + nr <= np, cnt = full ? nr : 1;
+			__mmask16 mk = jb + cnt == np ? lastmask : (__mmask16)0xffff;
+			const float *pp = P + (int64_t)jb * K * 16;
+			float *cc = c + jb * 16;
+#define RT(m, r) x512_rtile(cc, ldc, a, lda, pp, K, m, r, mk)
+			switch (mr * 8 + (full ? nr : 1)) {
+			case 1 * 8 + 4: RT(1, 4); break;
+			case 2 * 8 + 4: RT(2, 4); break;
+			case 3 * 8 + 4: RT(3, 4); break;
+			case 4 * 8 + 4: RT(4, 4); break;
+			case 5 * 8 + 2: RT(5, 2); break;
+			case 6 * 8 + 2: RT(6, 2); break;
+			case 7 * 8 + 2: RT(7, 2); break;
+			case 8 * 8 + 2: RT(8, 2); break;
+			case 1 * 8 + 1: RT(1, 1); break;
+			case 2 * 8 + 1: RT(2, 1); break;
+			case 3 * 8 + 1: RT(3, 1); break;
+			case 4 * 8 + 1: RT(4, 1); break;
+			case 5 * 8 + 1: RT(5, 1); break;
+			case 6 * 8 + 1: RT(6, 1); break;
+			case 7 * 8 + 1: RT(7, 1); break;
+			case 8 * 8 + 1: RT(8, 1); break;
+			}
+#undef RT
+			jb += cnt;
+		}
+	}
+}
+#endif
 
 #if defined(__AVX2__) && defined(__FMA__)
 
@@ -590,7 +676,7 @@ tile(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int K, 
 #define NR_OF(mr) ((mr) >= 5 ? 1 : (mr) == 4 ? 2 : (mr) == 3 ? 3 : 4)
 
 static void
-rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
+rec_gemm8(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
 {
 	int i0, np = (N + 7) / 8, last = N - (np - 1) * 8;
 
@@ -626,7 +712,7 @@ rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int
 #else
 /* without AVX2: the same product from the panels, in plain C */
 static void
-rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
+rec_gemm8(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
 {
 	int i, jb, k, jj, np = (N + 7) / 8;
 
@@ -641,6 +727,20 @@ rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int
 		}
 }
 #endif
+
+/* rec_gemm: with panels of pw columns (rec_pw). */
+static void
+rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K,
+    int pw)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+	if (pw == 16) {
+		x512_rec_gemm(C, ldc, A, lda, P, M, N, K);
+		return;
+	}
+#endif
+	rec_gemm8(C, ldc, A, lda, P, M, N, K);
+}
 
 /* ---------------------------------------------------------------- GEMM */
 
@@ -862,23 +962,23 @@ cell_backward(float *restrict g, float *restrict dc, const float *restrict dh,
  * out (B,T,2H): writes columns dir*H .. dir*H+H-1; gates (B,T,4H): activations;
  * cell, tcell (B,T,H) if keep, else (B,H) carry and scratch; inp (B,T,in);
  * w_ih (4H,in); w_hh (4H,H); bias (4H) = b_ih + b_hh; zero (H) zeros; pack
- * (4H(H+8)) scratch for the packed w_hh^T, work for dc_nn_sgemm.
+ * (4H(H+16)) scratch for the packed w_hh^T, work for dc_nn_sgemm.
  */
 static void
 lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, float *work,
     const float *inp, const float *w_ih, const float *w_hh, const float *bias, const float *zero,
     int B, int T, int in, int H, int dir, int keep)
 {
-	int G = 4 * H, s, b;
+	int G = 4 * H, s, b, pw = rec_pw();
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G;
 
 	dc_nn_sgemm(0, 1, B * T, G, in, inp, in, w_ih, in, 0, gates, G, work);
-	pack_panels(pack, w_hh, H, G, 1, H);   /* Bm(k, n) = w_hh[n][k] */
+	pack_panels(pack, w_hh, H, G, 1, H, pw);   /* Bm(k, n) = w_hh[n][k] */
 	for (s = 0; s < T; s++) {
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
 		if (s > 0)
 			rec_gemm(gates + (int64_t)t * G, ldg, out + (int64_t)tp * 2 * H + dir * H, ldo,
-			    pack, B, G, H);
+			    pack, B, G, H, pw);
 		for (b = 0; b < B; b++) {
 			int64_t r = (int64_t)b * T + t, rp = (int64_t)b * T + tp;
 			float *c = keep ? cell + r * H : cell + (int64_t)b * H;
@@ -894,7 +994,7 @@ lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, f
  * dw_ih (4H,in), dw_hh (4H,H), db_ih, db_hh (4H) accumulate; dout (B,T,2H): dL/dout
  * in, and the recurrent gradient is added into it on the way; gates (B,T,4H):
  * activations in, dL/d(pre-activations) out (for the input gradient); dc (B,H)
- * pack (4H(H+8)) and work (dc_nn_sgemm) scratch. out, cell, tcell, inp as
+ * pack (4H(H+16)) and work (dc_nn_sgemm) scratch. out, cell, tcell, inp as
  * computed by lstm_forward.
  */
 static void
@@ -903,11 +1003,11 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
     const float *inp, const float *w_hh, const float *zero,
     int B, int T, int in, int H, int dir)
 {
-	int G = 4 * H, s, b, j;
+	int G = 4 * H, s, b, j, pw = rec_pw();
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G, r;
 
 	memset(dc, 0, (size_t)B * H * sizeof *dc);
-	pack_panels(pack, w_hh, G, H, H, 1);   /* Bm(k, n) = w_hh[k][n] */
+	pack_panels(pack, w_hh, G, H, H, 1, pw);   /* Bm(k, n) = w_hh[k][n] */
 	for (s = T - 1; s >= 0; s--) {
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
 		for (b = 0; b < B; b++) {
@@ -917,7 +1017,7 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 		}
 		if (s > 0)
 			rec_gemm(dout + (int64_t)tp * 2 * H + dir * H, ldo, gates + (int64_t)t * G, ldg,
-			    pack, B, H, G);
+			    pack, B, H, G, pw);
 	}
 	dc_nn_sgemm(1, 0, G, in, B * T, gates, G, inp, in, 1, dw_ih, in, work);
 	if (T > 1)

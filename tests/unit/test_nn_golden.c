@@ -171,6 +171,77 @@ run(const dc_model *m, int nthreads)
 	T_OK(name, memcmp(w2, W, (size_t)B * T * F * sizeof *W) == 0);
 
 	dc_nn_free(nn);
+
+	/* the same utterances repeated into a batch of 11 (tiles of 8 and 3 sequences
+	 * in the recurrent kernel): every copy's V as the golden V */
+	{
+		enum { BB = 11 };
+		float *fb = calloc((size_t)BB * T * F, sizeof *fb), *Vb = calloc((size_t)BB * T * F * D, sizeof *Vb);
+		float *Vc = calloc((size_t)B * T * F * D, sizeof *Vc);
+		int64_t per = (int64_t)T * F, j;
+		dc_nn *nb = dc_nn_new(m, BB, T, nthreads, 0);
+		for (i = 0; i < BB; i++)
+			memcpy(fb + i * per, feat + (i % B) * per, (size_t)per * sizeof *fb);
+		dc_nn_forward(nb, Vb, NULL, fb, BB, T);
+		memcpy(Vc, Vb, (size_t)B * per * D * sizeof *Vc);    /* then the worst copy of each */
+		for (i = B; i < BB; i++)
+			for (j = 0; j < per * D; j++)
+				if (fabs(Vb[i * per * D + j] - V[(i % B) * per * D + j]) > fabs(Vc[(i % B) * per * D + j] - V[(i % B) * per * D + j]))
+					Vc[(i % B) * per * D + j] = Vb[i * per * D + j];
+		snprintf(name, sizeof name, "%s batch of 11 copies", label);
+		cmp(name, "V", Vc, (int64_t)B * T * F * D);
+		dc_nn_free(nb);
+		free(fb);
+		free(Vb);
+		free(Vc);
+	}
+	/* five copies of the batch (tiles of 8 and 2 in the recurrent kernel, forward
+	 * and backward): five times the loss and every gradient */
+	{
+		enum { NC = 5 };
+		int BB = NC * B;
+		int64_t per = (int64_t)T * F;
+		float *fb = calloc((size_t)BB * per, sizeof *fb), *Vb = calloc((size_t)BB * per * D, sizeof *Vb);
+		float *dVb = calloc((size_t)BB * per * D, sizeof *dVb), *wb = calloc((size_t)BB * per, sizeof *wb);
+		float *gb = calloc(m->nparams, sizeof *gb);
+		int32_t *lb = calloc((size_t)BB * per, sizeof *lb);
+		dc_nn *nb = dc_nn_new(m, BB, T, nthreads, 1);
+		double lossb;
+		size_t q;
+		for (i = 0; i < BB; i++) {
+			memcpy(fb + i * per, feat + (i % B) * per, (size_t)per * sizeof *fb);
+			memcpy(wb + i * per, W + (i % B) * per, (size_t)per * sizeof *wb);
+			memcpy(lb + i * per, lab + (i % B) * per, (size_t)per * sizeof *lb);
+		}
+		dc_nn_forward(nb, Vb, NULL, fb, BB, T);
+		lossb = dc_nn_loss(nb, dVb, Vb, lb, wb, BB, T, C) / NC;
+		dc_nn_backward(nb, gb, NULL, dVb, fb, BB, T);
+		for (q = 0; q < m->nparams; q++)
+			gb[q] /= NC;
+		snprintf(name, sizeof name, "%s batch of %d", label, BB);
+		if (fabs(lossb - loss_g[0]) <= TOL * fabs(loss_g[0]))
+			printf("PASS: %s loss / %d %.9g vs golden %.9g\n", name, NC, lossb, loss_g[0]);
+		else {
+			printf("FAIL: %s loss / %d %.9g vs golden %.9g\n", name, NC, lossb, loss_g[0]);
+			t_failed++;
+		}
+		for (i = 0; i < dc_nn_ntensors(c); i++) {
+			char tn[64], gn[96];
+			int64_t sh[2];
+			size_t off;
+			int tnd;
+			dc_nn_tensor(c, i, tn, sizeof tn, &tnd, sh, &off);
+			snprintf(gn, sizeof gn, "grad.%s", tn);
+			cmp(name, gn, gb + off, tnd == 2 ? sh[0] * sh[1] : sh[0]);
+		}
+		dc_nn_free(nb);
+		free(fb);
+		free(Vb);
+		free(dVb);
+		free(wb);
+		free(gb);
+		free(lb);
+	}
 	free(V);
 	free(dV);
 	free(hout);
