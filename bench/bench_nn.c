@@ -78,8 +78,8 @@ main(int argc, char **argv)
 	strcpy(c.window, "sqrt-hann");
 	if (dc_model_new(&m, &c, 1) != DC_OK)
 		dc_errx(1, "model");
-	printf("# config %dx%d D=%d, %zu parameters, threads %d, openblas core %s\n", L, H, c.D,
-	    m.nparams, threads, openblas_get_corename());
+	printf("# config %dx%d D=%d, %zu parameters, threads %d, openblas core %s, GEMMs %s\n", L, H,
+	    c.D, m.nparams, threads, openblas_get_corename(), dc_nn_avx512() ? "AVX-512 kernel" : "OpenBLAS");
 
 	if (B > 0) {
 		NF = (int64_t)B * T * c.F;

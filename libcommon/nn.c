@@ -7,17 +7,21 @@
  * G = 4H gate rows, in = F (layer 0) or 2H, FD = F*D. Row r = b*T + t of a
  * (B,T,...) buffer is frame t of utterance b.
  *
- * Layout of the work: every BLSTM layer does, per direction, one sgemm for the
+ * Layout of the work: every BLSTM layer does, per direction, one GEMM for the
  * input projections of all B*T frames, then T recurrent steps of one (B,H)x(H,4H)
- * product (rec_gemm, a small-M kernel on W_hh packed once per pass) added in
- * place into the gate buffer, each followed by
- * the fused gate arithmetic; the output layer is one sgemm. With AVX-512, the input
- * projections, the output layer and their gradients use a kernel of this file,
- * dc_nn_sgemm, since OpenBLAS may be held to AVX2. The two directions of
- * a layer run on two threads of the pool; the output layer, the loss and the
- * input gradients are split by rows over every thread. Forward and backward kernels
- * come in pairs with the same argument order; backward accumulates (+=) into the
- * parameter gradients and overwrites the activations it no longer needs.
+ * product (rec_gemm, a small-M kernel on W_hh packed once per pass) added in place
+ * into the gate buffer, each followed by the fused gate arithmetic; the output
+ * layer is one GEMM. The GEMMs go through dc_nn_sgemm: OpenBLAS's sgemm, or on a
+ * CPU with AVX-512 a kernel of this file (the environment may hold OpenBLAS to its
+ * AVX2 kernels: OPENBLAS_CORETYPE=Haswell), which runs these shapes at about twice
+ * the speed. The two directions of a layer run on two threads of the pool; the
+ * output layer, the loss and the input gradients are split by rows over every
+ * thread. Forward and backward kernels come in pairs with the same argument order;
+ * backward accumulates (+=) into the parameter gradients and overwrites the
+ * activations it no longer needs.
+ *
+ * Results are deterministic for a given CPU kind (AVX-512 or not), thread count
+ * and input; they differ between those in rounding only.
  */
 /* The gate and output loops must vectorise: the select in the branch-free math
  * needs no-trapping-math (results are unchanged; this is not fast-math), and -O2's
