@@ -206,6 +206,7 @@ typedef struct {
 	double lr, clip;
 	double loss_sum;        /* the current epoch's batch losses so far */
 	int64_t loss_n;
+	uint64_t data;          /* fingerprint of the training data (0: none recorded) */
 } tstate;
 
 static void
@@ -223,7 +224,7 @@ state_save(dc_model *m, const tstate *s)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 11);
+	msgpack_pack_map(&pk, 12);
 	pack_kv(&pk, "epoch"); msgpack_pack_int64(&pk, s->epoch);
 	pack_kv(&pk, "batch"); msgpack_pack_int64(&pk, s->batch);
 	pack_kv(&pk, "seed"); msgpack_pack_int64(&pk, s->seed);
@@ -235,6 +236,7 @@ state_save(dc_model *m, const tstate *s)
 	pack_kv(&pk, "clip"); msgpack_pack_double(&pk, s->clip);
 	pack_kv(&pk, "loss_sum"); msgpack_pack_double(&pk, s->loss_sum);
 	pack_kv(&pk, "loss_n"); msgpack_pack_int64(&pk, s->loss_n);
+	pack_kv(&pk, "data"); msgpack_pack_uint64(&pk, s->data);
 	free(m->train_state);
 	m->train_state = dc_xmalloc(sb.size);
 	memcpy(m->train_state, sb.data, sb.size);
@@ -273,6 +275,9 @@ state_load(const dc_model *m, tstate *s)
 					*iv[i] = (int64_t)kv->val.via.u64;
 					found++;
 				}
+			if (kv->key.via.str.size == 4 && memcmp(kv->key.via.str.ptr, "data", 4) == 0 &&
+			    kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+				s->data = kv->val.via.u64;      /* optional: older checkpoints lack it */
 			for (i = 0; i < 3; i++)
 				if (kv->key.via.str.size == strlen(dk[i]) &&
 				    memcmp(kv->key.via.str.ptr, dk[i], strlen(dk[i])) == 0 &&
@@ -314,6 +319,32 @@ shuffle(int64_t *order, int64_t n, uint64_t seed, int64_t e)
 		order[i] = order[j];
 		order[j] = t;
 	}
+}
+
+/* fingerprint: FNV-1a over the utterances' lengths, every label and weight, and
+ * every 61st feature, to tell a resumed run that its data changed. */
+static uint64_t
+fingerprint(const dataset *d, int F)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	int64_t j;
+	int i;
+
+#define MIX(v) (h = (h ^ (uint64_t)(v)) * UINT64_C(0x100000001b3))
+	for (i = 0; i < d->n; i++) {
+		const utt *u = &d->u[i];
+		MIX(u->T);
+		for (j = 0; j < u->T * F; j++) {
+			MIX(u->lab[j] | u->w[j] << 8);
+			if (j % 61 == 0) {
+				uint32_t b;
+				memcpy(&b, &u->feat[j], 4);
+				MIX(b);
+			}
+		}
+	}
+#undef MIX
+	return h ? h : 1;
 }
 
 /* feature statistics over every frame of the training data */
@@ -608,6 +639,12 @@ main(int argc, char **argv)
 	if (resume && st.segments != nseg)
 		dc_errx(1, "%s: the checkpoint was trained on %lld segments, the data now gives %lld",
 		    out, (long long)st.segments, (long long)nseg);
+	{
+		uint64_t fp = fingerprint(&d, (int)(d.p.nfft / 2 + 1));
+		if (resume && st.data && st.data != fp)
+			dc_errx(1, "%s: the checkpoint was trained on other data", out);
+		st.data = fp;
+	}
 	st.segments = nseg;
 	st.threads = threads;
 	segu = dc_xmalloc((size_t)nseg * sizeof *segu);

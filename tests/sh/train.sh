@@ -120,6 +120,9 @@ check "-r on a model without training state" 1 \
     "dc-train: init.dcm: not a checkpoint of dc-train (no training state)" dc-train -r -o init.dcm train.dcs
 check "-r with other data" 1 "dc-train: m.dcm: the checkpoint was trained on 19 segments, the data now gives 5" \
     dc-train -q -r -e 9 -o m.dcm u1.dcs
+cat u2.dcs u1.dcs u3.dcs >other.dcs
+check "-r with the data in another order" 1 "dc-train: m.dcm: the checkpoint was trained on other data" \
+    dc-train -q -r -e 9 -o m.dcm other.dcs
 check "no labels record" 1 "dc-train: nolab.dcs: mix1: no labels record" dc-train -o x.dcm nolab.dcs
 check "segments longer than every utterance" 1 "dc-train: no utterance has 100000 frames or more (-T)" \
     dc-train -T 100000 -o x.dcm train.dcs
