@@ -1,0 +1,42 @@
+#!/bin/sh
+# examples/eval-model.sh [-m MODEL] [-n COUNT] [-s SEED] [-t THREADS] [CORPUS]: the model
+# figures of the README.
+#
+# Separates the same held-out mixtures as examples/oracle-eval.sh (COUNT of 2 and of 3
+# validation speakers, default 200, seed 2016) with the network:
+#   dc-stft | dc-embed -m MODEL | dc-kmeans -k K | dc-mask | dc-istft
+# and scores them with dc-eval. MODEL defaults to models/default.dcm. The summary is
+# printed and kept in out/model/summary.tsv.
+set -eu
+cd "$(dirname "$0")/.."
+. examples/lib.sh
+n=200
+seed=2016
+model=models/default.dcm
+threads=1
+while getopts m:n:s:t: o; do
+	case $o in
+	m) model=$OPTARG ;;
+	n) n=$OPTARG ;;
+	s) seed=$OPTARG ;;
+	t) threads=$OPTARG ;;
+	*) echo "usage: $0 [-m model] [-n count] [-s seed] [-t threads] [corpus]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+corpus=${1:-../shared/corpus}
+out=out/model
+mkdir -p "$out"
+printf 'speakers\tmodel\tmixtures\tSDR\tSDRi\tSI-SDR\tSI-SDRi\n' >"$out/summary.tsv"
+name=$(basename "$model" .dcm)
+for k in 2 3; do
+	set=out/sets/k$k-n$n-s$seed
+	make_set "$set" "$k" "$n" "$seed" "$corpus"
+	sep=$set/model-$name
+	rm -rf "$sep"
+	mkdir -p "$sep"
+	dc-stft "$set"/mix/*.wav | dc-embed -m "$model" -t "$threads" | dc-kmeans -k "$k" | dc-mask |
+	    dc-istft -e float -o "$sep/%u-s%k.wav"
+	score "$set" "$sep" "$name" >>"$out/summary.tsv"
+done
+column -t -s "$(printf '\t')" "$out/summary.tsv"
