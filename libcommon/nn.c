@@ -236,6 +236,12 @@ struct dc_nn {
 	float *cell[DC_NN_MAXL][2];     /* (B,T,H) c, train only; inference: (B,H) carry */
 	float *tcell[DC_NN_MAXL][2];    /* (B,T,H) tanh(c), train only; inference: (B,H) scratch */
 	float *a;                       /* (B,T,FD) tanh of the output layer (train only) */
+	/* padding and dropout (dc_nn_lengths, dc_nn_dropout) */
+	const int *len;                 /* (B) frames of each sequence, or NULL: all T */
+	float dp, dscale;               /* dropout probability, 1/(1-dp) */
+	uint64_t dkey;                  /* the masks' key */
+	float *hd[DC_NN_MAXL];          /* (B,T,2H) dropped layer outputs (train, dp > 0) */
+	uint8_t *dmask[DC_NN_MAXL];     /* (B,T,2H) 1 where kept */
 	float *dh[2];                   /* (B,T,max(2H,F)) gradient ping-pong */
 	float *dcarry[2];               /* (B,H) dL/dc carried backwards in time, per direction */
 	float *bias[DC_NN_MAXL][2];     /* (4H) b_ih + b_hh */
@@ -376,6 +382,10 @@ nn_release(dc_nn *n)
 	}
 	for (k = 0; k < DC_NN_MAXL; k++) {
 		free(n->h[k]);
+		free(n->hd[k]);
+		free(n->dmask[k]);
+		n->hd[k] = NULL;
+		n->dmask[k] = NULL;
 		for (d = 0; d < 2; d++) {
 			free(n->gates[k][d]);
 			free(n->cell[k][d]);
@@ -391,6 +401,21 @@ nn_release(dc_nn *n)
 	memset(n->cell, 0, sizeof n->cell);
 	memset(n->tcell, 0, sizeof n->tcell);
 	memset(n->bias, 0, sizeof n->bias);
+}
+
+/* drop_alloc: the dropout buffers for Bmax x Tmax. */
+static void
+drop_alloc(dc_nn *n)
+{
+	size_t BT2H = (size_t)n->Bmax * n->Tmax * 2 * n->c.H;
+	int k;
+
+	for (k = 0; k < n->c.L; k++) {
+		free(n->hd[k]);
+		free(n->dmask[k]);
+		n->hd[k] = big(BT2H);
+		n->dmask[k] = dc_nn_alloc(BT2H);
+	}
 }
 
 static void
@@ -421,6 +446,8 @@ nn_alloc(dc_nn *n, int B, int T)
 	for (k = 0; k < c->L; k++)
 		for (d = 0; d < 2; d++)
 			n->bias[k][d] = big(G);
+	if (n->train && n->dp > 0.0f)
+		drop_alloc(n);
 	if (n->train) {
 		n->a = big(BT * FD);
 		for (d = 0; d < 2; d++) {
@@ -488,6 +515,24 @@ dc_nn_reserve(dc_nn *n, int B, int T)
 {
 	if (B > n->Bmax || T > n->Tmax)
 		nn_alloc(n, B > n->Bmax ? B : n->Bmax, T > n->Tmax ? T : n->Tmax);
+}
+
+void
+dc_nn_lengths(dc_nn *n, const int *len)
+{
+	n->len = len;
+}
+
+void
+dc_nn_dropout(dc_nn *n, float p, uint64_t key)
+{
+	if (!(p > 0.0f && p < 1.0f))
+		p = 0.0f;
+	n->dp = p;
+	n->dscale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
+	n->dkey = key;
+	if (n->train && p > 0.0f && n->hd[0] == NULL)
+		drop_alloc(n);
 }
 
 /* ---------------------------------------------------------------- features */
@@ -967,11 +1012,14 @@ cell_backward(float *restrict g, float *restrict dc, const float *restrict dh,
  * cell, tcell (B,T,H) if keep, else (B,H) carry and scratch; inp (B,T,in);
  * w_ih (4H,in); w_hh (4H,H); bias (4H) = b_ih + b_hh; zero (H) zeros; pack
  * (4H(H+16)) scratch for the packed w_hh^T, work for dc_nn_sgemm.
+ * len (B) or NULL: frames t >= len[b] of sequence b are padding, where c and h
+ * are set to 0, so that the reverse direction starts at frame len[b] - 1 from a
+ * zero state as if the sequence ended there.
  */
 static void
 lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, float *work,
     const float *inp, const float *w_ih, const float *w_hh, const float *bias, const float *zero,
-    int B, int T, int in, int H, int dir, int keep)
+    const int *len, int B, int T, int in, int H, int dir, int keep)
 {
 	int G = 4 * H, s, b, pw = rec_pw();
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G;
@@ -989,6 +1037,10 @@ lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, f
 			float *tc = keep ? tcell + r * H : tcell + (int64_t)b * H;
 			const float *cp = s == 0 ? zero : keep ? cell + rp * H : c;
 			cell_forward(gates + r * G, c, tc, out + r * 2 * H + dir * H, cp, bias, H);
+			if (len && t >= len[b]) {
+				memset(c, 0, (size_t)H * sizeof *c);
+				memset(out + r * 2 * H + dir * H, 0, (size_t)H * sizeof *out);
+			}
 		}
 	}
 }
@@ -998,14 +1050,14 @@ lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, f
  * dw_ih (4H,in), dw_hh (4H,H), db_ih, db_hh (4H) accumulate; dout (B,T,2H): dL/dout
  * in, and the recurrent gradient is added into it on the way; gates (B,T,4H):
  * activations in, dL/d(pre-activations) out (for the input gradient); dc (B,H)
- * pack (4H(H+16)) and work (dc_nn_sgemm) scratch. out, cell, tcell, inp as
- * computed by lstm_forward.
+ * pack (4H(H+16)) and work (dc_nn_sgemm) scratch. out, cell, tcell, inp, len as
+ * computed by lstm_forward; the padding's gate gradients are 0.
  */
 static void
 lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dout,
     float *gates, float *dc, float *pack, float *work, const float *out, const float *cell, const float *tcell,
     const float *inp, const float *w_hh, const float *zero,
-    int B, int T, int in, int H, int dir)
+    const int *len, int B, int T, int in, int H, int dir)
 {
 	int G = 4 * H, s, b, j, pw = rec_pw();
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G, r;
@@ -1016,6 +1068,11 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
 		for (b = 0; b < B; b++) {
 			int64_t rr = (int64_t)b * T + t, rp = (int64_t)b * T + tp;
+			if (len && t >= len[b]) {
+				memset(gates + rr * G, 0, (size_t)G * sizeof *gates);
+				memset(dc + (int64_t)b * H, 0, (size_t)H * sizeof *dc);
+				continue;
+			}
 			cell_backward(gates + rr * G, dc + (int64_t)b * H, dout + rr * 2 * H + dir * H,
 			    tcell + rr * H, s == 0 ? zero : cell + rp * H, H);
 		}
@@ -1151,20 +1208,79 @@ dir_mine(int d, int tid, int nth)
 	return nth == 1 || d == tid;
 }
 
+/* dropping: 1 if this pass drops out (train workspace, dp > 0). */
+static int
+dropping(const dc_nn *n)
+{
+	return n->train && n->dp > 0.0f;
+}
+
+/* layer_out: layer k's output as the next layer and the linear layer read it: the
+ * dropped copy when dropping. */
+static const float *
+layer_out(const dc_nn *n, int k)
+{
+	return dropping(n) ? n->hd[k] : n->h[HK(n, k)];
+}
+
+/* drop_keep: whether element i (of the (B,T,2H) output) of layer k is kept; a
+ * counter-based hash (splitmix64's finaliser) of the key, the layer and i. */
+static int
+drop_keep(uint64_t key, int k, int64_t i, float p)
+{
+	uint64_t z = key + ((uint64_t)k << 48 | (uint64_t)i) * UINT64_C(0x9e3779b97f4a7c15) +
+	    UINT64_C(0x632be59bd9b4e019);
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	z ^= z >> 31;
+	return (double)(z >> 11) * 0x1.0p-53 >= (double)p;
+}
+
+/* ph_dropout: rows of layer k: dmask = kept, hd = h * dscale where kept, else 0. */
+static void
+ph_dropout(dc_nn *n, int tid, int nth)
+{
+	int k = n->k;
+	int64_t lo, hi, i, W = 2 * (int64_t)n->c.H;
+	const float *h = n->h[k];
+	float *hd = n->hd[k], s = n->dscale;
+	uint8_t *mk = n->dmask[k];
+
+	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
+	for (i = lo * W; i < hi * W; i++) {
+		mk[i] = (uint8_t)drop_keep(n->dkey, k, i, n->dp);
+		hd[i] = mk[i] ? h[i] * s : 0.0f;
+	}
+}
+
+/* drop_backward: rows [lo, hi) of dh (B,T,2H), dL/d(dropped output) of layer k,
+ * become dL/d(output). */
+static void
+drop_backward(dc_nn *n, float *dh, int k, int64_t lo, int64_t hi)
+{
+	int64_t i, W = 2 * (int64_t)n->c.H;
+	const uint8_t *mk = n->dmask[k];
+	float s = n->dscale;
+
+	for (i = lo * W; i < hi * W; i++)
+		dh[i] = mk[i] ? dh[i] * s : 0.0f;
+}
+
 static void
 ph_lstm_forward(dc_nn *n, int tid, int nth)
 {
 	const dc_nn_config *c = &n->c;
 	const dc_nn_params *p = &n->m->p;
 	int k = n->k, d, in = k == 0 ? c->F : 2 * c->H;
-	const float *inp = k == 0 ? n->x0 : n->h[HK(n, k - 1)];
+	const float *inp = k == 0 ? n->x0 : layer_out(n, k - 1);
 
 	for (d = 0; d < 2; d++) {
 		if (!dir_mine(d, tid, nth))
 			continue;
 		lstm_forward(n->h[HK(n, k)], n->gates[LK(n, k)][d], n->cell[LK(n, k)][d],
 		    n->tcell[LK(n, k)][d], n->pack[d], n->work[d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
-		    n->B, n->T, in, c->H, d, n->train);
+		    n->len, n->B, n->T, in, c->H, d, n->train);
 	}
 }
 
@@ -1175,7 +1291,7 @@ ph_embed_forward(dc_nn *n, int tid, int nth)
 	int64_t lo, hi;
 
 	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
-	embed_forward(n->train ? n->a : n->V, n->V, n->work[tid], n->h[HK(n, c->L - 1)], n->m->p.lin_w,
+	embed_forward(n->train ? n->a : n->V, n->V, n->work[tid], layer_out(n, c->L - 1), n->m->p.lin_w,
 	    n->m->p.lin_b, lo, hi, 2 * c->H, c->F, c->D);
 }
 
@@ -1200,6 +1316,8 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 	for (k = 0; k < c->L; k++) {
 		n->k = k;
 		pool_run(n, ph_lstm_forward);
+		if (dropping(n))
+			pool_run(n, ph_dropout);
 	}
 	if (h_out)
 		memcpy(h_out, n->h[HK(n, c->L - 1)], (size_t)B * T * 2 * c->H * sizeof *h_out);
@@ -1215,6 +1333,8 @@ ph_embed_backward(dc_nn *n, int tid, int nth)
 	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
 	embed_backward(n->dh[(c->L - 1) & 1], n->a, n->work[tid], n->dV, n->m->p.lin_w, lo, hi, 2 * c->H,
 	    c->F, c->D);
+	if (dropping(n))
+		drop_backward(n, n->dh[(c->L - 1) & 1], c->L - 1, lo, hi);
 }
 
 static void
@@ -1224,7 +1344,7 @@ ph_embed_backward_w(dc_nn *n, int tid, int nth)
 	int64_t lo, hi, FD = (int64_t)c->F * c->D;
 
 	split(FD, tid, nth, &lo, &hi);
-	embed_backward_w(n->gp.lin_w, n->gp.lin_b, n->work[tid], n->a, n->h[c->L - 1], lo, hi,
+	embed_backward_w(n->gp.lin_w, n->gp.lin_b, n->work[tid], n->a, layer_out(n, c->L - 1), lo, hi,
 	    (int64_t)n->B * n->T, 2 * c->H, FD);
 }
 
@@ -1234,14 +1354,14 @@ ph_lstm_backward(dc_nn *n, int tid, int nth)
 	const dc_nn_config *c = &n->c;
 	const dc_nn_params *p = &n->m->p;
 	int k = n->k, d, in = k == 0 ? c->F : 2 * c->H;
-	const float *inp = k == 0 ? n->x0 : n->h[k - 1];
+	const float *inp = k == 0 ? n->x0 : layer_out(n, k - 1);
 
 	for (d = 0; d < 2; d++) {
 		if (!dir_mine(d, tid, nth))
 			continue;
 		lstm_backward(n->gp.w_ih[k][d], n->gp.w_hh[k][d], n->gp.b_ih[k][d], n->gp.b_hh[k][d],
 		    n->dh[k & 1], n->gates[k][d], n->dcarry[d], n->pack[d], n->work[d], n->h[k], n->cell[k][d], n->tcell[k][d],
-		    inp, p->w_hh[k][d], n->zero, n->B, n->T, in, c->H, d);
+		    inp, p->w_hh[k][d], n->zero, n->len, n->B, n->T, in, c->H, d);
 	}
 }
 
@@ -1264,6 +1384,8 @@ ph_lstm_dinp(dc_nn *n, int tid, int nth)
 		    dinp + lo * in, in, n->work[tid]);
 	if (k == 0)
 		features_backward(n->dfeat + lo * c->F, n->x0 + lo * c->F, n->m->feat_std, hi - lo, c->F);
+	else if (dropping(n))
+		drop_backward(n, dinp, k - 1, lo, hi);
 }
 
 void

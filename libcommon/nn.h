@@ -134,6 +134,26 @@ void dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, i
 void dc_nn_backward(dc_nn *n, float *grads, float *dfeat, const float *dV, const float *feat,
     int B, int T);
 
+/* dc_nn_lengths: sequences shorter than the batch's T, for the passes that follow:
+ * len (B) holds each sequence's frames, 1 to T (NULL: every one has T). Frames
+ * t >= len[b] of sequence b are padding: in every BLSTM layer both directions run
+ * on frames 0 .. len[b]-1 only (the reverse one starts at frame len[b]-1 from a
+ * zero state) and the layer's output is 0 on the padding, so V and the gradients
+ * of the other frames are those of sequence b alone (to rounding); give the
+ * padding weight 0 in dc_nn_loss. The array is read by each pass: it must stay
+ * valid, and hold B entries, until replaced. */
+void dc_nn_lengths(dc_nn *n, const int *len);
+
+/* dc_nn_dropout: dropout in the passes that follow, on a train workspace only
+ * (train = 0 ignores it): each element of each BLSTM layer's output (B,T,2H), as
+ * the next layer and the linear layer read it, is kept and multiplied by 1/(1-p)
+ * with probability 1 - p, else set to 0; the recurrent state is not dropped, and
+ * h_out of dc_nn_forward is the output before dropout. Whether an element is kept
+ * is a hash of key, the layer and the element's position (b, t, unit) in the
+ * batch: the same key gives the same masks, whatever the thread count, so a step
+ * can be repeated exactly. p outside (0, 1) turns dropout off. */
+void dc_nn_dropout(dc_nn *n, float p, uint64_t key);
+
 /* dc_nn_loss: the deep clustering loss, summed over the batch,
  *   sum_b ||V'^T V'||^2 - 2 ||V'^T Y'||^2 + ||Y'^T Y'||^2,  V' = sqrt(W) V, Y' = sqrt(W) Y,
  * in O(N D^2) for N = T*F bins per utterance. V (B,N,D); lab (B,N), values 0..C-1
