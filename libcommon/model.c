@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dc.h"
 #include "nn.h"
@@ -152,6 +154,24 @@ pack_kfloats(msgpack_packer *pk, const char *key, const float *x, size_t n)
 	msgpack_pack_bin_body(pk, x, n * sizeof *x);
 }
 
+/* test_pause: for tests only (tests/sh/train_kill.sh): if DCSEP_TEST_SAVE_SLEEP
+ * holds a number of milliseconds, flush f and sleep that long, so that a test can
+ * kill a process while a model file is half written. */
+static void
+test_pause(FILE *f)
+{
+	const char *e = getenv("DCSEP_TEST_SAVE_SLEEP");
+	long ms;
+
+	if (e == NULL || *e == '\0' || (ms = strtol(e, NULL, 10)) <= 0 || ms > 60000)
+		return;
+	fflush(f);
+	{
+		struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
 int
 dc_model_save(const dc_model *m, const char *path)
 {
@@ -196,6 +216,7 @@ dc_model_save(const dc_model *m, const char *path)
 			msgpack_pack_int64(&pk, shape[j]);
 	}
 	pack_kfloats(&pk, "params", m->params, m->nparams);
+	test_pause(f);
 	pack_str(&pk, "meta");
 	msgpack_pack_map(&pk, (size_t)m->nmeta);
 	for (i = 0; i < m->nmeta; i++) {
@@ -212,7 +233,9 @@ dc_model_save(const dc_model *m, const char *path)
 		msgpack_pack_bin(&pk, m->train_state_len);
 		msgpack_pack_bin_body(&pk, m->train_state, m->train_state_len);
 	}
-	if (ferror(f)) {
+	/* on the disk before the rename, so that a crash of the machine, too, leaves
+	 * either the old file or the new one */
+	if (ferror(f) || fflush(f) != 0 || (a.tmp && fsync(fileno(f)) != 0)) {
 		int e = errno;
 		dc_atomic_abort(&a);
 		errno = e ? e : EIO;

@@ -3,18 +3,25 @@
  * whose utterances carry an "stft" record (the mixture) and a "labels" record (the
  * dominant source of each bin, e.g. from dc-oracle).
  *
- * Each utterance is cut into segments of -T frames (a shorter tail is dropped);
- * every epoch shuffles the segments with the seed and the epoch number, and each
- * mini-batch of -b segments makes one Adam step on the deep clustering loss,
- * normalised by sum_b (sum W_b)^2 (W: the bins within 40 dB of the utterance's
- * loudest), after clipping the gradient's global norm to -g. After each epoch
- * the validation loss is computed on the whole utterances of -V, a row goes to
- * the TSV log, and a checkpoint (the model plus Adam's state and the position)
- * is written atomically to -o; -r resumes from it and reaches the same model,
- * bit for bit, as a run that was never interrupted (for the same thread count).
+ * Each utterance is cut into segments of -T frames; -u says what becomes of the
+ * frames past the last whole segment (dropped, a last segment that ends at the
+ * utterance's end, and for shorter utterances a segment padded with weight 0 that
+ * the network runs at its own length: dc_nn_lengths). Every epoch shuffles the
+ * segments with the seed and the epoch number, and each mini-batch of -b segments
+ * makes one Adam step on the deep clustering loss, normalised by sum_b (sum W_b)^2
+ * (W: the bins within 40 dB of the utterance's loudest), after clipping the
+ * gradient's global norm to -g; -d drops out BLSTM outputs with masks drawn from
+ * the seed and the step. After each epoch the validation loss is computed on the
+ * whole utterances of -V, a row goes to the TSV log, and a checkpoint (the model
+ * plus Adam's state and the position) is written atomically to -o, also every -c
+ * minutes inside an epoch and on SIGINT or SIGTERM; -r resumes from it and
+ * reaches the same model, bit for bit, as a run that was never interrupted (for
+ * the same thread count). -I starts a new run from another model's weights and
+ * feature statistics (a curriculum: 100-frame segments, then 400).
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,9 +31,10 @@
 #include "nn.h"
 
 static const char usage[] =
-    "[-iqr] [-L layers] [-H units] [-D dim] [-T frames] [-b batch] [-e epochs] [-S steps]\n"
-    "                [-a rate] [-g clip] [-s seed] [-t threads] [-V valid.dcs] [-l log.tsv]\n"
-    "                [-n name] [-m key=value] -o model.dcm [train.dcs ...]";
+    "[-iqr] [-I init.dcm] [-L layers] [-H units] [-D dim] [-T frames] [-u tails]\n"
+    "                [-b batch] [-e epochs] [-S steps] [-a rate] [-g clip] [-d dropout]\n"
+    "                [-s seed] [-t threads] [-c minutes] [-p seconds] [-V valid.dcs]\n"
+    "                [-l log.tsv] [-n name] [-m key=value] -o model.dcm [train.dcs ...]";
 
 static void
 help(void)
@@ -36,17 +44,22 @@ help(void)
 	    "  -o model.dcm  the model and checkpoint, written after each epoch (required)\n"
 	    "  -i            only write a randomly initialised model (no training data)\n"
 	    "  -r            resume from the checkpoint at -o\n"
+	    "  -I init.dcm   start from this model's weights and feature statistics\n"
 	    "  -L layers     BLSTM layers, 1 to %d (2)\n"
 	    "  -H units      units per direction (300)\n"
 	    "  -D dim        embedding dimension (40)\n"
 	    "  -T frames     frames per training segment (100)\n"
+	    "  -u tails      frames past an utterance's last whole segment: drop, end, pad (pad)\n"
 	    "  -b batch      segments per mini-batch (8)\n"
 	    "  -e epochs     epochs in all, counting those of a resumed checkpoint (10)\n"
 	    "  -S steps      stop after this many steps in all, 0 for no limit (0)\n"
 	    "  -a rate       Adam learning rate (0.001)\n"
 	    "  -g clip       largest gradient norm, 0 for no clipping (5)\n"
-	    "  -s seed       seed of the initial weights and the shuffling (1)\n"
+	    "  -d dropout    dropout probability on the BLSTM outputs, 0 to 0.95 (0)\n"
+	    "  -s seed       seed of the initial weights, the shuffling and dropout (1)\n"
 	    "  -t threads    threads, 1 to %d (1)\n"
+	    "  -c minutes    also write the checkpoint this often inside an epoch, 0: never (10)\n"
+	    "  -p seconds    a progress line this often if stderr is no terminal, 0: never (60)\n"
 	    "  -V valid.dcs  validation stream: its loss after each epoch\n"
 	    "  -l log.tsv    append one row per epoch to this file\n"
 	    "  -n name       the model's name (default: the file name of -o)\n"
@@ -207,7 +220,14 @@ typedef struct {
 	double loss_sum;        /* the current epoch's batch losses so far */
 	int64_t loss_n;
 	uint64_t data;          /* fingerprint of the training data (0: none recorded) */
+	/* optional: checkpoints written before these existed lack them, and resume with
+	 * the defaults, which are what dc-train did then */
+	int64_t tails;          /* TAILS_DROP (default), TAILS_END, TAILS_PAD */
+	double dropout;         /* 0 (default) */
 } tstate;
+
+enum { TAILS_DROP, TAILS_END, TAILS_PAD };
+static const char *const tails_name[] = { "drop", "end", "pad" };
 
 static void
 pack_kv(msgpack_packer *pk, const char *k)
@@ -224,7 +244,7 @@ state_save(dc_model *m, const tstate *s)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 12);
+	msgpack_pack_map(&pk, 14);
 	pack_kv(&pk, "epoch"); msgpack_pack_int64(&pk, s->epoch);
 	pack_kv(&pk, "batch"); msgpack_pack_int64(&pk, s->batch);
 	pack_kv(&pk, "seed"); msgpack_pack_int64(&pk, s->seed);
@@ -237,6 +257,8 @@ state_save(dc_model *m, const tstate *s)
 	pack_kv(&pk, "loss_sum"); msgpack_pack_double(&pk, s->loss_sum);
 	pack_kv(&pk, "loss_n"); msgpack_pack_int64(&pk, s->loss_n);
 	pack_kv(&pk, "data"); msgpack_pack_uint64(&pk, s->data);
+	pack_kv(&pk, "tails"); msgpack_pack_int64(&pk, s->tails);
+	pack_kv(&pk, "dropout"); msgpack_pack_double(&pk, s->dropout);
 	free(m->train_state);
 	m->train_state = dc_xmalloc(sb.size);
 	memcpy(m->train_state, sb.data, sb.size);
@@ -262,7 +284,7 @@ state_load(const dc_model *m, tstate *s)
 	msgpack_unpacked_init(&u);
 	if (msgpack_unpack_next(&u, m->train_state, m->train_state_len, &off) == MSGPACK_UNPACK_SUCCESS &&
 	    u.data.type == MSGPACK_OBJECT_MAP) {
-		int found = 0;
+		int found = 0, bad = 0;
 		uint32_t j;
 		for (j = 0; j < u.data.via.map.size; j++) {
 			const msgpack_object_kv *kv = &u.data.via.map.ptr[j];
@@ -275,9 +297,23 @@ state_load(const dc_model *m, tstate *s)
 					*iv[i] = (int64_t)kv->val.via.u64;
 					found++;
 				}
+			/* optional: older checkpoints lack them */
 			if (kv->key.via.str.size == 4 && memcmp(kv->key.via.str.ptr, "data", 4) == 0 &&
 			    kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-				s->data = kv->val.via.u64;      /* optional: older checkpoints lack it */
+				s->data = kv->val.via.u64;
+			if (kv->key.via.str.size == 5 && memcmp(kv->key.via.str.ptr, "tails", 5) == 0) {
+				if (kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER || kv->val.via.u64 > TAILS_PAD)
+					bad = 1;
+				else
+					s->tails = (int64_t)kv->val.via.u64;
+			}
+			if (kv->key.via.str.size == 7 && memcmp(kv->key.via.str.ptr, "dropout", 7) == 0) {
+				if (kv->val.type != MSGPACK_OBJECT_FLOAT64 || !(kv->val.via.f64 >= 0.0 &&
+				    kv->val.via.f64 <= 0.95))
+					bad = 1;
+				else
+					s->dropout = kv->val.via.f64;
+			}
 			for (i = 0; i < 3; i++)
 				if (kv->key.via.str.size == strlen(dk[i]) &&
 				    memcmp(kv->key.via.str.ptr, dk[i], strlen(dk[i])) == 0 &&
@@ -286,7 +322,9 @@ state_load(const dc_model *m, tstate *s)
 					found++;
 				}
 		}
-		ok = found == 11;
+		/* and values this dc-train could have written */
+		ok = found == 11 && !bad && s->T >= 1 && s->T <= 100000 && s->B >= 1 && s->B <= 10000 &&
+		    s->lr > 0.0 && s->lr <= 1.0 && s->clip >= 0.0 && s->threads >= 1;
 	}
 	msgpack_unpacked_destroy(&u);
 	return ok ? DC_OK : DC_EMODEL;
@@ -435,6 +473,79 @@ save(const dc_model *m, const char *path)
 		dc_errx(1, "%s: %s", path, strerror(errno));
 }
 
+/* SIGINT and SIGTERM: finish the step, write the checkpoint, then die of the signal. */
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* The segments: utterance, first frame and frames (< T for a padded one). */
+typedef struct {
+	int64_t n, padded;
+	int64_t *u, *t0;
+	int *len;
+	int64_t longest;        /* the largest len */
+} segments;
+
+/* segment: the segments of d for T frames and a tails mode (dc-train(1), -u):
+ * consecutive segments from frame 0; then for TAILS_END and TAILS_PAD one that
+ * ends at the utterance's end if frames are left over, and for TAILS_PAD one of
+ * each utterance shorter than T. */
+static void
+segment(segments *s, const dataset *d, int64_t T, int tails)
+{
+	int64_t n = 0, k, t0;
+	int i, pass;
+
+	memset(s, 0, sizeof *s);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0, n = 0; i < d->n; i++) {
+			int64_t Tu = d->u[i].T;
+#define ADD(tt, ll) do { if (pass) { s->u[n] = i; s->t0[n] = (tt); s->len[n] = (int)(ll); } n++; } while (0)
+			for (t0 = 0; t0 + T <= Tu; t0 += T)
+				ADD(t0, T);
+			if (tails != TAILS_DROP && Tu > T && Tu % T != 0)
+				ADD(Tu - T, T);
+			if (tails == TAILS_PAD && Tu > 0 && Tu < T)
+				ADD(0, Tu);
+#undef ADD
+		}
+		if (pass == 0) {
+			s->u = dc_xmalloc((size_t)(n ? n : 1) * sizeof *s->u);
+			s->t0 = dc_xmalloc((size_t)(n ? n : 1) * sizeof *s->t0);
+			s->len = dc_xmalloc((size_t)(n ? n : 1) * sizeof *s->len);
+		}
+	}
+	s->n = n;
+	for (k = 0; k < n; k++) {
+		s->padded += s->len[k] < T;
+		if (s->len[k] > s->longest)
+			s->longest = s->len[k];
+	}
+}
+
+/* dropout_key: the key of step's masks (dc_nn_dropout), from the seed and the step. */
+static uint64_t
+dropout_key(uint64_t seed, int64_t step)
+{
+	uint64_t s = seed ^ UINT64_C(0x5851f42d4c957f2d) * (uint64_t)step;
+
+	return splitmix64(&s);
+}
+
+/* hms: seconds as h:mm:ss into buf. */
+static const char *
+hms(char *buf, size_t n, double sec)
+{
+	long long s = sec > 0.0 && sec < 1e9 ? (long long)(sec + 0.5) : 0;
+
+	snprintf(buf, n, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+	return buf;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -442,22 +553,24 @@ main(int argc, char **argv)
 	dc_model m;
 	dataset d = { 0 }, vd = { 0 };
 	tstate st;
-	const char *out = NULL, *vpath = NULL, *logpath = NULL, *name = NULL;
+	segments sg;
+	const char *out = NULL, *vpath = NULL, *logpath = NULL, *name = NULL, *ipath = NULL;
 	char nbuf[256], *kv[64];
-	int nkv = 0, init = 0, resume = 0, quiet = 0, threads = 1, c, i, err, given = 0;
-	int64_t v, epochs = 10, maxsteps = 0, B = 8, T = 100, seed = 1, nseg, nbatch, *segu, *segt, *order;
-	double lr = 1e-3, clip = 5.0;
+	int nkv = 0, init = 0, resume = 0, quiet = 0, threads = 1, c, i, err, given = 0, tails = TAILS_PAD;
+	int64_t v, epochs = 10, maxsteps = 0, B = 8, T = 100, seed = 1, nbatch, *order;
+	double lr = 1e-3, clip = 5.0, dropout = 0.0, ckpt_min = 10.0, prog_s = 60.0;
 	int64_t L = 2, H = 300, D = 40;
 	static char *stdin_only[] = { "-" };
 	char **files;
 	int nfiles;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "iqrL:H:D:T:b:e:S:a:g:s:t:V:l:n:m:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "iqrI:L:H:D:T:u:b:e:S:a:g:d:s:t:c:p:V:l:n:m:o:h")) != -1) {
 		switch (c) {
 		case 'i': init = 1; break;
 		case 'q': quiet = 1; break;
 		case 'r': resume = 1; break;
+		case 'I': ipath = optarg; break;
 		case 'L':
 			if (dc_parse_int(optarg, 1, DC_NN_MAXL, &L))
 				dc_errx(2, "-L: layers must be an integer from 1 to %d: %s", DC_NN_MAXL, optarg);
@@ -476,6 +589,13 @@ main(int argc, char **argv)
 		case 'T':
 			if (dc_parse_int(optarg, 1, 100000, &T))
 				dc_errx(2, "-T: frames must be an integer from 1 to 100000: %s", optarg);
+			given |= 2;
+			break;
+		case 'u':
+			for (tails = 0; tails <= TAILS_PAD && strcmp(optarg, tails_name[tails]) != 0; tails++)
+				;
+			if (tails > TAILS_PAD)
+				dc_errx(2, "-u: tails must be drop, end or pad: %s", optarg);
 			given |= 2;
 			break;
 		case 'b':
@@ -501,6 +621,11 @@ main(int argc, char **argv)
 				dc_errx(2, "-g: clip must be a non-negative number: %s", optarg);
 			given |= 2;
 			break;
+		case 'd':
+			if (dc_parse_num(optarg, 0.0, 0.95, &dropout))
+				dc_errx(2, "-d: dropout must be a number from 0 to 0.95: %s", optarg);
+			given |= 2;
+			break;
 		case 's':
 			if (dc_parse_int(optarg, 0, INT64_MAX, &seed))
 				dc_errx(2, "-s: seed must be a non-negative integer: %s", optarg);
@@ -510,6 +635,14 @@ main(int argc, char **argv)
 			if (dc_parse_int(optarg, 1, DC_NN_MAXTHREADS, &v))
 				dc_errx(2, "-t: threads must be an integer from 1 to %d: %s", DC_NN_MAXTHREADS, optarg);
 			threads = (int)v;
+			break;
+		case 'c':
+			if (dc_parse_num(optarg, 0.0, 1e6, &ckpt_min))
+				dc_errx(2, "-c: minutes must be a number from 0 to 1000000: %s", optarg);
+			break;
+		case 'p':
+			if (dc_parse_num(optarg, 0.0, 1e6, &prog_s))
+				dc_errx(2, "-p: seconds must be a number from 0 to 1000000: %s", optarg);
 			break;
 		case 'V': vpath = optarg; break;
 		case 'l': logpath = optarg; break;
@@ -533,9 +666,13 @@ main(int argc, char **argv)
 		dc_errx(2, "-o: the model file is required");
 	if (init && resume)
 		dc_errx(2, "-i and -r exclude each other");
+	if (ipath && (init || resume))
+		dc_errx(2, "-I and %s exclude each other", init ? "-i" : "-r");
 	if (resume && given)
 		dc_errx(2, "-r: the checkpoint fixes %s; leave them out",
-		    given & 1 ? "-L, -H and -D" : "-T, -b, -a, -g and -s");
+		    given & 1 ? "-L, -H and -D" : "-T, -u, -b, -a, -g, -d and -s");
+	if (ipath && (given & 1))
+		dc_errx(2, "-I: the model fixes -L, -H and -D; leave them out");
 	if (init && argc > optind)
 		dc_errx(2, "-i: no training data is read");
 	if (name == NULL) {
@@ -587,32 +724,48 @@ main(int argc, char **argv)
 		vd.C = d.C;
 	}
 
-	/* the model: new, or the checkpoint's */
-	if (resume) {
-		if ((err = dc_model_load(&m, out)) != DC_OK)
-			dc_errx(1, "%s: %s", out, err == DC_EIO ? strerror(errno) : dc_strerror(err));
-		if (state_load(&m, &st) != DC_OK)
+	/* the model: the checkpoint's, another model's weights (-I), or new */
+	if (resume || ipath) {
+		const char *mp = resume ? out : ipath;
+		if ((err = dc_model_load(&m, mp)) != DC_OK)
+			dc_errx(1, "%s: %s", mp, err == DC_EIO ? strerror(errno) : dc_strerror(err));
+		if (resume && state_load(&m, &st) != DC_OK)
 			dc_errx(1, "%s: not a checkpoint of dc-train (no training state)", out);
 		if (m.cfg.rate != d.p.rate || m.cfg.nfft != d.p.nfft || m.cfg.hop != d.p.hop ||
 		    strcmp(m.cfg.window, d.p.window) != 0)
-			dc_errx(1, "%s: the model reads other STFTs than the training data's", out);
+			dc_errx(1, "%s: the model reads other STFTs than the training data's", mp);
+	}
+	if (resume) {
 		T = st.T;
 		B = st.B;
 		seed = st.seed;
 		lr = st.lr;
 		clip = st.clip;
+		tails = (int)st.tails;
+		dropout = st.dropout;
 		if (st.threads != threads)
 			dc_warnx("the checkpoint was made with %lld threads, this run uses %d: the result "
 			    "differs in rounding from an uninterrupted run", (long long)st.threads, threads);
 	} else {
-		cfg.nfft = d.p.nfft;
-		cfg.hop = d.p.hop;
-		cfg.rate = d.p.rate;
-		cfg.F = (int)(d.p.nfft / 2 + 1);
-		snprintf(cfg.window, sizeof cfg.window, "%s", d.p.window);
-		if (dc_model_new(&m, &cfg, (uint64_t)seed) != DC_OK)
-			dc_errx(2, "-L, -H, -D: the model would be too large");
-		feat_stats(&m, &d);
+		if (ipath) {
+			/* the weights and feature statistics of -I; a fresh optimiser at step 0 */
+			free(m.adam_m);
+			free(m.adam_v);
+			free(m.train_state);
+			m.train_state = NULL;
+			m.train_state_len = 0;
+			m.step = 0;
+			dc_model_meta_set(&m, "init", ipath);
+		} else {
+			cfg.nfft = d.p.nfft;
+			cfg.hop = d.p.hop;
+			cfg.rate = d.p.rate;
+			cfg.F = (int)(d.p.nfft / 2 + 1);
+			snprintf(cfg.window, sizeof cfg.window, "%s", d.p.window);
+			if (dc_model_new(&m, &cfg, (uint64_t)seed) != DC_OK)
+				dc_errx(2, "-L, -H, -D: the model would be too large");
+			feat_stats(&m, &d);
+		}
 		m.adam_m = dc_xcalloc(m.nparams, sizeof(float));
 		m.adam_v = dc_xcalloc(m.nparams, sizeof(float));
 		memset(&st, 0, sizeof st);
@@ -621,6 +774,8 @@ main(int argc, char **argv)
 		st.B = B;
 		st.lr = lr;
 		st.clip = clip;
+		st.tails = tails;
+		st.dropout = dropout;
 	}
 	meta_common(&m, argc, argv, name, kv, nkv);
 	{
@@ -632,47 +787,40 @@ main(int argc, char **argv)
 	}
 
 	/* the segments */
-	for (i = 0, nseg = 0; i < d.n; i++)
-		nseg += d.u[i].T / T;
-	if (nseg == 0)
+	segment(&sg, &d, T, tails);
+	if (sg.n == 0)
 		dc_errx(1, "no utterance has %lld frames or more (-T)", (long long)T);
-	if (resume && st.segments != nseg)
+	if (resume && st.segments != sg.n)
 		dc_errx(1, "%s: the checkpoint was trained on %lld segments, the data now gives %lld",
-		    out, (long long)st.segments, (long long)nseg);
+		    out, (long long)st.segments, (long long)sg.n);
 	{
 		uint64_t fp = fingerprint(&d, (int)(d.p.nfft / 2 + 1));
 		if (resume && st.data && st.data != fp)
 			dc_errx(1, "%s: the checkpoint was trained on other data", out);
 		st.data = fp;
 	}
-	st.segments = nseg;
+	st.segments = sg.n;
 	st.threads = threads;
-	segu = dc_xmalloc((size_t)nseg * sizeof *segu);
-	segt = dc_xmalloc((size_t)nseg * sizeof *segt);
-	order = dc_xmalloc((size_t)nseg * sizeof *order);
-	for (i = 0, v = 0; i < d.n; i++) {
-		int64_t t0;
-		for (t0 = 0; t0 + T <= d.u[i].T; t0 += T) {
-			segu[v] = i;
-			segt[v++] = t0;
-		}
-	}
-	nbatch = (nseg + B - 1) / B;
+	order = dc_xmalloc((size_t)sg.n * sizeof *order);
+	nbatch = (sg.n + B - 1) / B;
 
 	{
-		int F = m.cfg.F, Dd = m.cfg.D;
-		int64_t N = B * T * F, j, cap = 0;
+		/* a batch runs at the length of its longest segment: T, or less if all are padded */
+		int F = m.cfg.F, Dd = m.cfg.D, *lens = dc_xmalloc((size_t)B * sizeof *lens);
+		int64_t N = B * sg.longest * F, j, cap = 0;
 		float *feat = dc_xmalloc((size_t)N * sizeof *feat), *w = dc_xmalloc((size_t)N * sizeof *w);
 		float *V = dc_xmalloc((size_t)N * Dd * sizeof *V), *dV = dc_xmalloc((size_t)N * Dd * sizeof *dV);
 		float *grads = dc_xmalloc(m.nparams * sizeof *grads);
 		float *vV = NULL, *vdV = NULL, *vw = NULL;
 		int32_t *lab = dc_xmalloc((size_t)N * sizeof *lab), *vlab = NULL;
-		dc_nn *nn = dc_nn_new(&m, (int)B, (int)T, threads, 1);
+		dc_nn *nn = dc_nn_new(&m, (int)B, (int)sg.longest, threads, 1);
 		dc_nn *vn = vpath ? dc_nn_new(&m, 1, (int)T, threads, 0) : NULL;
 		FILE *log = NULL;
-		double t_start = now(), t_epoch = now(), t_prog = 0.0, gnorm = 0.0;
-		int64_t steps_run = 0, frames_run = 0;
+		double t_start = now(), t_epoch = now(), t_prog = now(), t_ckpt = now(), gnorm = 0.0;
+		double t_run0 = now(), rloss = 0.0;   /* this epoch in this run: start; losses since the last line */
+		int64_t steps_run = 0, frames_run = 0, frames_ep = 0, batches_ep = 0, rloss_n = 0;
 		int tty = isatty(2), stopped = 0;
+		struct sigaction sa;
 
 		if (logpath) {
 			if ((log = fopen(logpath, "a")) == NULL)
@@ -680,39 +828,71 @@ main(int argc, char **argv)
 			if (ftell(log) == 0)
 				fprintf(log, "epoch\tstep\ttrain_loss\tvalid_loss\tgrad_norm\tseconds\tframes_per_s\n");
 		}
-		if (!quiet)
-			dc_warnx("%d utterances, %lld frames, %lld segments of %lld frames, %lld batches of %lld; "
-			    "model %dx%d, D = %d, %zu parameters; C = %d", d.n, (long long)d.frames,
-			    (long long)nseg, (long long)T, (long long)nbatch, (long long)B, m.cfg.L, m.cfg.H,
-			    m.cfg.D, m.nparams, d.C);
+		if (!quiet) {
+			char extra[64] = "", drop[64] = "";
+			if (sg.padded)
+				snprintf(extra, sizeof extra, " (%lld padded)", (long long)sg.padded);
+			if (dropout > 0.0)
+				snprintf(drop, sizeof drop, "; dropout %g", dropout);
+			dc_warnx("%d utterances, %lld frames, %lld segments of %lld frames%s, %lld batches of %lld; "
+			    "model %dx%d, D = %d, %zu parameters; C = %d%s", d.n, (long long)d.frames,
+			    (long long)sg.n, (long long)T, extra, (long long)nbatch, (long long)B, m.cfg.L, m.cfg.H,
+			    m.cfg.D, m.nparams, d.C, drop);
+		}
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sa.sa_flags = SA_RESETHAND | SA_RESTART;       /* a second signal kills at once */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
 		while (st.epoch < epochs && !stopped) {
 			double vloss = NAN;
-			shuffle(order, nseg, (uint64_t)seed, st.epoch);
-			for (; st.batch < nbatch; st.batch++) {
-				int64_t b0 = st.batch * B, nb = nseg - b0 < B ? nseg - b0 : B, b;
+			shuffle(order, sg.n, (uint64_t)seed, st.epoch);
+			while (st.batch < nbatch) {
+				int64_t b0 = st.batch * B, nb = sg.n - b0 < B ? sg.n - b0 : B, b, fr = 0, Tb = 0;
 				double loss, norm = 0.0, scale;
+				int pad = 0;
 				if (maxsteps && m.step >= maxsteps) {
 					stopped = 1;
 					break;
 				}
+				if (got_signal) {
+					stopped = 2;
+					break;
+				}
+				for (b = 0; b < nb; b++)
+					if (sg.len[order[b0 + b]] > Tb)
+						Tb = sg.len[order[b0 + b]];
 				for (b = 0; b < nb; b++) {
-					const utt *u = &d.u[segu[order[b0 + b]]];
-					int64_t t0 = segt[order[b0 + b]], off = t0 * F;
+					int64_t k = order[b0 + b], t0 = sg.t0[k], off = t0 * F, n = (int64_t)sg.len[k] * F;
+					int64_t o = b * Tb * F;
+					const utt *u = &d.u[sg.u[k]];
 					double sw = 0.0;
-					memcpy(feat + b * T * F, u->feat + off, (size_t)(T * F) * sizeof *feat);
-					for (j = 0; j < T * F; j++) {
-						lab[b * T * F + j] = u->lab[off + j];
-						w[b * T * F + j] = u->w[off + j];
+					memcpy(feat + o, u->feat + off, (size_t)n * sizeof *feat);
+					for (j = 0; j < n; j++) {
+						lab[o + j] = u->lab[off + j];
+						w[o + j] = u->w[off + j];
 						sw += u->w[off + j];
 					}
+					if (n < Tb * F) {       /* padding: weight 0 */
+						memset(feat + o + n, 0, (size_t)(Tb * F - n) * sizeof *feat);
+						memset(lab + o + n, 0, (size_t)(Tb * F - n) * sizeof *lab);
+						memset(w + o + n, 0, (size_t)(Tb * F - n) * sizeof *w);
+						pad = 1;
+					}
+					lens[b] = sg.len[k];
+					fr += sg.len[k];
 					norm += sw * sw;
 				}
 				if (norm == 0.0)
 					norm = 1.0;
 				memset(grads, 0, m.nparams * sizeof *grads);
-				dc_nn_forward(nn, V, NULL, feat, (int)nb, (int)T);
-				loss = dc_nn_loss(nn, dV, V, lab, w, (int)nb, (int)T, d.C) / norm;
-				dc_nn_backward(nn, grads, NULL, dV, feat, (int)nb, (int)T);
+				dc_nn_lengths(nn, pad ? lens : NULL);
+				if (dropout > 0.0)
+					dc_nn_dropout(nn, (float)dropout, dropout_key((uint64_t)seed, m.step + 1));
+				dc_nn_forward(nn, V, NULL, feat, (int)nb, (int)Tb);
+				loss = dc_nn_loss(nn, dV, V, lab, w, (int)nb, (int)Tb, d.C) / norm;
+				dc_nn_backward(nn, grads, NULL, dV, feat, (int)nb, (int)Tb);
 				scale = 1.0 / norm;
 				gnorm = sqrt(dc_nn_sumsq(nn, grads, m.nparams)) * scale;
 				if (!isfinite(loss) || !isfinite(gnorm))
@@ -724,17 +904,40 @@ main(int argc, char **argv)
 				dc_nn_adam(nn, m.params, m.adam_m, m.adam_v, grads, m.nparams, (float)scale, lr, m.step);
 				st.loss_sum += loss;
 				st.loss_n++;
+				st.batch++;
 				steps_run++;
-				frames_run += nb * T;
-				if (!quiet && tty && now() - t_prog > 0.5) {
-					t_prog = now();
-					fprintf(stderr, "\rdc-train: epoch %lld batch %lld/%lld step %lld loss %.5f "
-					    "|g| %.3g %.0f frames/s ", (long long)st.epoch + 1, (long long)st.batch + 1,
-					    (long long)nbatch, (long long)m.step, st.loss_sum / (double)st.loss_n,
-					    gnorm, (double)frames_run / (t_prog - t_start));
+				frames_run += fr;
+				frames_ep += fr;
+				batches_ep++;
+				rloss += loss;
+				rloss_n++;
+				if (!quiet && ((tty && now() - t_prog > 0.5) ||
+				    (!tty && prog_s > 0.0 && now() - t_prog >= prog_s))) {
+					double tn = now(), el = tn - t_run0;
+					char eta[32];
+					hms(eta, sizeof eta, el / (double)batches_ep * (double)(nbatch - st.batch));
+					if (tty)
+						fprintf(stderr, "\rdc-train: epoch %lld batch %lld/%lld step %lld loss %.5f "
+						    "|g| %.3g %.0f frames/s ETA %s ", (long long)st.epoch + 1,
+						    (long long)st.batch, (long long)nbatch, (long long)m.step,
+						    st.loss_sum / (double)st.loss_n, gnorm, (double)frames_ep / el, eta);
+					else
+						fprintf(stderr, "dc-train: epoch %lld batch %lld/%lld step %lld loss %.5f "
+						    "recent %.5f |g| %.3g %.0f frames/s ETA %s\n", (long long)st.epoch + 1,
+						    (long long)st.batch, (long long)nbatch, (long long)m.step,
+						    st.loss_sum / (double)st.loss_n, rloss / (double)rloss_n, gnorm,
+						    (double)frames_ep / el, eta);
+					t_prog = tn;
+					rloss = 0.0;
+					rloss_n = 0;
+				}
+				if (ckpt_min > 0.0 && st.batch < nbatch && now() - t_ckpt >= 60.0 * ckpt_min) {
+					state_save(&m, &st);
+					save(&m, out);
+					t_ckpt = now();
 				}
 			}
-			if (stopped && st.batch < nbatch)
+			if (stopped)
 				break;
 			if (vn)
 				vloss = valid_loss(vn, &m, &vd, &vV, &vdV, &vlab, &vw, &cap);
@@ -749,11 +952,14 @@ main(int argc, char **argv)
 				}
 				if (!quiet)
 					fprintf(stderr, "%sdc-train: epoch %lld step %lld train loss %.5f valid loss %.5f "
-					    "%.1f s %.0f frames/s\n", tty ? "\r" : "", (long long)st.epoch + 1,
+					    "%.1f s %.0f frames/s\n", tty ? "\r\033[K" : "", (long long)st.epoch + 1,
 					    (long long)m.step, tl, vloss, sec, (double)frames_run / (now() - t_start));
 				snprintf(lbuf, sizeof lbuf, "%.6f", isnan(vloss) ? tl : vloss);
 				dc_model_meta_set(&m, "loss", lbuf);
-				t_epoch = now();
+				t_epoch = t_run0 = t_prog = now();
+				frames_ep = batches_ep = 0;
+				rloss = 0.0;
+				rloss_n = 0;
 			}
 			st.epoch++;
 			st.batch = 0;
@@ -761,16 +967,28 @@ main(int argc, char **argv)
 			st.loss_n = 0;
 			state_save(&m, &st);
 			save(&m, out);
+			t_ckpt = now();
 		}
-		/* stopped inside an epoch by -S, or nothing to do: write where we are */
+		/* stopped inside an epoch by -S or a signal, or nothing to do: write where we are */
 		state_save(&m, &st);
 		save(&m, out);
-		if (stopped)
+		if (!quiet && tty && stopped)
+			fputc('\n', stderr);
+		if (stopped == 1)
 			dc_warnx("stopped after step %lld (-S); -r resumes", (long long)m.step);
 		if (log && dc_fclose_checked(log) != DC_OK)
 			dc_errx(1, "%s: %s", logpath, strerror(errno));
+		if (stopped == 2) {
+			int sig = (int)got_signal;
+			dc_warnx("%s after step %lld; the checkpoint is written; -r resumes",
+			    sig == SIGINT ? "interrupted" : "terminated", (long long)m.step);
+			signal(sig, SIG_DFL);
+			raise(sig);
+			return 128 + sig;
+		}
 		dc_nn_free(nn);
 		dc_nn_free(vn);
+		free(lens);
 		free(feat);
 		free(w);
 		free(V);
@@ -782,8 +1000,9 @@ main(int argc, char **argv)
 		free(vw);
 		free(vlab);
 	}
-	free(segu);
-	free(segt);
+	free(sg.u);
+	free(sg.t0);
+	free(sg.len);
 	free(order);
 	dataset_free(&d);
 	dataset_free(&vd);

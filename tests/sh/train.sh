@@ -55,13 +55,13 @@ def check(name, ok, why=""):
     print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
 err = open(sys.argv[1]).read().splitlines()
 check("stderr: a summary line, then one line per epoch", len(err) == 9 and
-      err[0] == "dc-train: 3 utterances, 1036 frames, 19 segments of 50 frames, 5 batches of 4; "
+      err[0] == "dc-train: 3 utterances, 1036 frames, 22 segments of 50 frames, 6 batches of 4; "
                 "model 1x16, D = 8, 52872 parameters; C = 2" and
       all(re.match(r"dc-train: epoch %d step %d train loss [0-9.]+ valid loss [0-9.]+ [0-9.]+ s \d+ frames/s$"
-                   % (e + 1, 5 * (e + 1)), l) for e, l in enumerate(err[1:])), "\n".join(err))
+                   % (e + 1, 6 * (e + 1)), l) for e, l in enumerate(err[1:])), "\n".join(err))
 rows = [l.split("\t") for l in open("log.tsv").read().splitlines()]
 check("log: header and 8 rows", rows[0] == ["epoch", "step", "train_loss", "valid_loss", "grad_norm", "seconds",
-      "frames_per_s"] and len(rows) == 9 and [r[:2] for r in rows[1:]] == [[str(e), str(5 * e)] for e in range(1, 9)],
+      "frames_per_s"] and len(rows) == 9 and [r[:2] for r in rows[1:]] == [[str(e), str(6 * e)] for e in range(1, 9)],
       str(rows))
 tl = [float(r[2]) for r in rows[1:]]
 vl = [float(r[3]) for r in rows[1:]]
@@ -69,7 +69,7 @@ check("training loss falls: %.4f -> %.4f" % (tl[0], tl[-1]), tl[-1] < 0.6 * tl[0
 check("validation loss falls: %.4f -> %.4f" % (vl[0], vl[-1]), vl[-1] < vl[0], str(vl))
 m = msgpack.unpackb(open("m.dcm", "rb").read(), raw=False)
 t = m["train"]
-check("checkpoint: step 40, Adam moments of the parameters' size", t["step"] == 40 and
+check("checkpoint: step 48, Adam moments of the parameters' size", t["step"] == 48 and
       len(t["adam_m"]) == len(t["adam_v"]) == len(m["params"]) == 4 * 52872, str(t["step"]))
 mean, std = np.frombuffer(m["feat_mean"], "<f4"), np.frombuffer(m["feat_std"], "<f4")
 check("checkpoint: feature statistics of the data", np.all(std > 0.1) and mean.min() < mean.max(), "")
@@ -85,7 +85,7 @@ check "4 epochs" 0 '' dc-train -q $A -e 4 -V u4.dcs -o r.dcm train.dcs
 check "resume to 8 epochs" 0 '' dc-train -q -r -e 8 -V u4.dcs -o r.dcm train.dcs
 check "stop inside epoch 2 (-S 7)" 0 'dc-train: stopped after step 7 (-S); -r resumes' \
     dc-train -q $A -e 8 -S 7 -o s.dcm train.dcs
-check "resume, stop inside epoch 5 (-S 23)" 0 '*' dc-train -q -r -e 8 -S 23 -o s.dcm train.dcs
+check "resume, stop inside epoch 4 (-S 23)" 0 '*' dc-train -q -r -e 8 -S 23 -o s.dcm train.dcs
 check "resume to the end" 0 '' dc-train -q -r -e 8 -o s.dcm train.dcs
 check "two threads" 0 '' dc-train -q -t 2 $A -e 3 -o t2a.dcm train.dcs
 check "two threads again" 0 '' dc-train -q -t 2 $A -e 3 -o t2b.dcm train.dcs
@@ -109,7 +109,7 @@ EOF
 
 # errors
 check "no -o" 2 "dc-train: -o: the model file is required" dc-train train.dcs
-check "-r with -b" 2 "dc-train: -r: the checkpoint fixes -T, -b, -a, -g and -s; leave them out" \
+check "-r with -b" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d and -s; leave them out" \
     dc-train -r -b 4 -o m.dcm train.dcs
 check "-r with -H" 2 "dc-train: -r: the checkpoint fixes -L, -H and -D; leave them out" \
     dc-train -r -H 4 -o m.dcm train.dcs
@@ -118,14 +118,16 @@ check "-a 0" 2 "dc-train: -a: rate must be a number above 0, at most 1: 0" dc-tr
 check "-r without a checkpoint" 1 "dc-train: nope.dcm: No such file or directory" dc-train -r -o nope.dcm train.dcs
 check "-r on a model without training state" 1 \
     "dc-train: init.dcm: not a checkpoint of dc-train (no training state)" dc-train -r -o init.dcm train.dcs
-check "-r with other data" 1 "dc-train: m.dcm: the checkpoint was trained on 19 segments, the data now gives 5" \
+check "-r with other data" 1 "dc-train: m.dcm: the checkpoint was trained on 22 segments, the data now gives 6" \
     dc-train -q -r -e 9 -o m.dcm u1.dcs
 cat u2.dcs u1.dcs u3.dcs >other.dcs
 check "-r with the data in another order" 1 "dc-train: m.dcm: the checkpoint was trained on other data" \
     dc-train -q -r -e 9 -o m.dcm other.dcs
 check "no labels record" 1 "dc-train: nolab.dcs: mix1: no labels record" dc-train -o x.dcm nolab.dcs
-check "segments longer than every utterance" 1 "dc-train: no utterance has 100000 frames or more (-T)" \
-    dc-train -T 100000 -o x.dcm train.dcs
+check "segments longer than every utterance, -u drop" 1 "dc-train: no utterance has 100000 frames or more (-T)" \
+    dc-train -u drop -T 100000 -o x.dcm train.dcs
+check "segments longer than every utterance, -u end" 1 "dc-train: no utterance has 100000 frames or more (-T)" \
+    dc-train -u end -T 100000 -o x.dcm train.dcs
 check "output into a missing directory" 1 "dc-train: nodir/x.dcm: No such file or directory" \
     dc-train -i -o nodir/x.dcm
 check_in "empty input" 1 "dc-train: stdin: empty stream" /dev/null dc-train -o x.dcm

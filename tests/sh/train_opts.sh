@@ -1,0 +1,180 @@
+#!/bin/sh
+# train_opts.sh: dc-train's segments (-u), curriculum (-I), dropout (-d) and
+# progress lines (-p), on tiny mixtures of real speech with oracle labels: the
+# segment counts are those dc-train(1) gives for each -u; -I starts from another
+# model's weights and feature statistics with a fresh optimiser; dropout is
+# deterministic and resumes bit for bit; a checkpoint written before -u and -d
+# existed resumes as then (whole segments only, no dropout); progress lines when
+# stderr is a file; errors with their exact messages and exit status.
+. "$ROOT/tests/lib.sh"
+export PYTHONPATH="$ROOT/formats"
+S=$DATA/speech
+
+i=1
+for pair in "so0036_000360332 so0048_000480014" "so0053_000530115 so0054_000540031" \
+    "ls1034_1034-121119-0000 so0036_000360332" "so0048_000480014 so0054_000540031"; do
+	set -- $pair
+	dc-mix -s $i -o mix$i.wav -O "s${i}_%k.wav" "$S/$1.flac" "$S/$2.flac" >/dev/null 2>&1 &&
+	dc-stft mix$i.wav | dc-oracle s${i}_1.wav s${i}_2.wav >u$i.dcs 2>/dev/null ||
+	    fail "make mixture $i" "dc-mix, dc-stft or dc-oracle failed"
+	i=$((i + 1))
+done
+cat u1.dcs u2.dcs u3.dcs >train.dcs
+# the utterances' frames, from dc-dump's stft lines ("3 stft mix1 253x129 ...")
+lens=$(dc-dump train.dcs | awk '$2 == "stft" { split($4, s, "x"); printf "%s%s", n++ ? "," : "", s[1] }')
+echo "# utterances of $lens frames"
+
+# -u: the segment counts of dc-train(1), for segment lengths around the utterances'
+for sl in 50 100 253 300 389 390 400; do
+	for u in drop end pad; do
+		dc-train -e 0 -u $u -T $sl -b 4 -L 1 -H 4 -D 2 -o seg.dcm train.dcs 2>err.txt
+		echo "$?" >rc.txt
+		"$PY" - "$lens" "$sl" "$u" <<'EOF'
+import re, sys
+lens = [int(x) for x in sys.argv[1].split(",")]
+T, u = int(sys.argv[2]), sys.argv[3]
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+# dc-train(1): consecutive whole segments from frame 0; -u end and pad add one that
+# ends at the utterance's end if frames are left over; -u pad one padded segment of
+# each utterance shorter than T
+n = sum(l // T + (u != "drop" and l > T and l % T != 0) + (u == "pad" and 0 < l < T) for l in lens)
+padded = sum(u == "pad" and 0 < l < T for l in lens)
+err = open("err.txt").read().splitlines()
+rc = int(open("rc.txt").read())
+name = "-u %s -T %d: %d segments%s" % (u, T, n, " (%d padded)" % padded if padded else "")
+if n == 0:
+    check(name + ": the error", rc == 1 and err == ["dc-train: no utterance has %d frames or more (-T)" % T],
+          "exit %d, %s" % (rc, err))
+else:
+    m = re.search(r", (\d+) segments of (\d+) frames( \((\d+) padded\))?, (\d+) batches of 4;", err[0] if err else "")
+    got = (int(m.group(1)), int(m.group(2)), int(m.group(4) or 0), int(m.group(5))) if m else None
+    check(name, rc == 0 and got == (n, T, padded, (n + 3) // 4), "exit %d, %s" % (rc, err))
+EOF
+	done
+done
+check "-u with a bad mode" 2 "dc-train: -u: tails must be drop, end or pad: all" dc-train -u all -o x.dcm train.dcs
+check "-r with -u" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d and -s; leave them out" \
+    dc-train -r -u drop -o seg.dcm train.dcs
+# padded segments train; a batch of padded segments only runs at its longest
+check "-u pad -T 1000: every segment padded, one batch of 3" 0 '*' \
+    dc-train -e 2 -u pad -T 1000 -b 4 -L 1 -H 4 -D 2 -o padall.dcm train.dcs
+same "-u pad -T 1000: the summary" "$(head -n 1 "$T/err")" \
+    "dc-train: 3 utterances, 1036 frames, 3 segments of 1000 frames (3 padded), 1 batches of 4; model 1x4, D = 2, 6642 parameters; C = 2"
+
+# -I: a curriculum of two runs
+A="-L 1 -H 16 -D 8 -T 50 -b 4 -a 0.01"
+check "stage 1: 2 epochs of 50 frames" 0 '' dc-train -q $A -e 2 -m attribution=tests -o s1.dcm train.dcs
+check "stage 2 from stage 1, no epochs" 0 '' dc-train -q -I s1.dcm -T 100 -b 2 -a 0.005 -s 3 -e 0 -o s2z.dcm train.dcs
+check "stage 2: 2 epochs of 100 frames" 0 '' dc-train -q -I s1.dcm -T 100 -b 2 -a 0.005 -s 3 -e 2 -o s2.dcm train.dcs
+check "stage 2 stopped at step 5" 0 'dc-train: stopped after step 5 (-S); -r resumes' \
+    dc-train -q -I s1.dcm -T 100 -b 2 -a 0.005 -s 3 -e 2 -S 5 -o s2r.dcm train.dcs
+check "stage 2 resumed" 0 '' dc-train -q -r -e 2 -o s2r.dcm train.dcs
+check "-I from a model of -i" 0 '' sh -c 'dc-train -i -L 1 -H 4 -D 2 -o rnd.dcm &&
+    dc-train -q -I rnd.dcm -e 1 -o fromrnd.dcm train.dcs'
+check_in "dc-embed reads the stage 2 model" 0 '' u4.dcs dc-embed -m s2.dcm
+"$PY" - <<'EOF'
+import msgpack, numpy as np
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+ld = lambda p: msgpack.unpackb(open(p, "rb").read(), raw=False)
+s1, z, s2, r = ld("s1.dcm"), ld("s2z.dcm"), ld("s2.dcm"), ld("s2r.dcm")
+st = lambda m: msgpack.unpackb(m["train"]["state"], raw=False)
+check("-I: the weights, feature statistics and configuration of the model",
+      z["params"] == s1["params"] and z["feat_mean"] == s1["feat_mean"] and z["feat_std"] == s1["feat_std"]
+      and z["config"] == s1["config"])
+check("-I: a fresh optimiser at step 0", z["train"]["step"] == 0 and
+      not np.any(np.frombuffer(z["train"]["adam_m"], "<f4")) and not np.any(np.frombuffer(z["train"]["adam_v"], "<f4")))
+zs = st(z)
+check("-I: the new run's segments, batch, rate and seed", (zs["T"], zs["B"], zs["lr"], zs["seed"], zs["epoch"]) ==
+      (100, 2, 0.005, 3, 0), str(zs))
+check("-I: meta init, and the first model's attribution kept", z["meta"]["init"] == "s1.dcm" and
+      z["meta"]["attribution"] == "tests", str(z["meta"]))
+check("stage 2: 2 epochs of 6 batches of 2 segments of 100 frames", s2["train"]["step"] == 12 and
+      st(s2)["segments"] == 11, str(s2["train"]["step"]))
+check("stage 2: the feature statistics stay those of stage 1",
+      s2["feat_mean"] == s1["feat_mean"] and s2["feat_std"] == s1["feat_std"])
+check("stage 2: the weights moved", s2["params"] != s1["params"])
+check("stage 2 stopped and resumed: the same model, bit for bit",
+      (r["params"], r["train"]["adam_m"], r["train"]["adam_v"]) ==
+      (s2["params"], s2["train"]["adam_m"], s2["train"]["adam_v"]))
+EOF
+check "-I with -r" 2 "dc-train: -I and -r exclude each other" dc-train -r -I s1.dcm -o s2.dcm train.dcs
+check "-I with -i" 2 "dc-train: -I and -i exclude each other" dc-train -i -I s1.dcm -o x.dcm
+check "-I with -H" 2 "dc-train: -I: the model fixes -L, -H and -D; leave them out" \
+    dc-train -I s1.dcm -H 8 -o x.dcm train.dcs
+check "-I without the model" 1 "dc-train: nope.dcm: No such file or directory" dc-train -I nope.dcm -o x.dcm train.dcs
+
+# -d: dropout, deterministic, resumed bit for bit, off in validation
+check "dropout 0.3" 0 '' dc-train -q $A -d 0.3 -e 3 -V u4.dcs -l d.tsv -o d1.dcm train.dcs
+check "dropout 0.3 again" 0 '' dc-train -q $A -d 0.3 -e 3 -o d2.dcm train.dcs
+check "dropout 0.3, stopped at step 8" 0 '*' dc-train -q $A -d 0.3 -e 3 -S 8 -o d3.dcm train.dcs
+check "dropout 0.3, resumed" 0 '' dc-train -q -r -e 3 -o d3.dcm train.dcs
+check "no dropout" 0 '' dc-train -q $A -e 3 -o d0.dcm train.dcs
+"$PY" - <<'EOF'
+import msgpack
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+def ld(p):
+    m = msgpack.unpackb(open(p, "rb").read(), raw=False)
+    return (m["params"], m["train"]["adam_m"], m["train"]["adam_v"], m["train"]["step"]), \
+        msgpack.unpackb(m["train"]["state"], raw=False)
+a, sa = ld("d1.dcm")
+check("dropout: the checkpoint records it", sa["dropout"] == 0.3, str(sa))
+check("dropout: a seed gives the same model, bit for bit", ld("d2.dcm")[0] == a)
+check("dropout: stopped inside an epoch and resumed, the same model", ld("d3.dcm")[0] == a)
+check("dropout changes the training", ld("d0.dcm")[0][0] != a[0])
+rows = [l.split("\t") for l in open("d.tsv").read().splitlines()]
+check("dropout: finite training and validation losses", len(rows) == 4 and
+      all(0 < float(r[2]) < 1 and 0 < float(r[3]) < 1 for r in rows[1:]), str(rows))
+EOF
+check "-d 1" 2 "dc-train: -d: dropout must be a number from 0 to 0.95: 1" dc-train -d 1 -o x.dcm train.dcs
+check "-r with -d" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d and -s; leave them out" \
+    dc-train -r -d 0.1 -o d1.dcm train.dcs
+
+# checkpoints written before -u and -d: without "tails" and "dropout" in their
+# state they resume with whole segments only (-u drop) and no dropout
+check "-u drop, stopped at step 6" 0 '*' dc-train -q $A -u drop -e 3 -S 6 -o old.dcm train.dcs
+check "-u pad, stopped at step 6" 0 '*' dc-train -q $A -u pad -e 3 -S 6 -o oldpad.dcm train.dcs
+check "-u drop, 3 epochs" 0 '' dc-train -q $A -u drop -e 3 -o new.dcm train.dcs
+"$PY" - <<'EOF'
+import msgpack
+for f in ("old.dcm", "oldpad.dcm"):
+    m = msgpack.unpackb(open(f, "rb").read(), raw=False)
+    st = msgpack.unpackb(m["train"]["state"], raw=False)
+    del st["tails"], st["dropout"]
+    m["train"]["state"] = msgpack.packb(st, use_bin_type=True)
+    open(f, "wb").write(msgpack.packb(m, use_bin_type=True))
+EOF
+check "an old checkpoint resumes" 0 '' dc-train -q -r -e 3 -o old.dcm train.dcs
+check "an old checkpoint resumes with whole segments only" 1 \
+    "dc-train: oldpad.dcm: the checkpoint was trained on 22 segments, the data now gives 19" \
+    dc-train -q -r -e 3 -o oldpad.dcm train.dcs
+"$PY" - <<'EOF'
+import msgpack
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+ld = lambda p: msgpack.unpackb(open(p, "rb").read(), raw=False)
+o, n = ld("old.dcm"), ld("new.dcm")
+check("an old checkpoint resumed: the model of an uninterrupted run, bit for bit",
+      (o["params"], o["train"]["adam_m"], o["train"]["step"]) == (n["params"], n["train"]["adam_m"], n["train"]["step"]))
+EOF
+
+# -p: progress lines when stderr is not a terminal
+check "-p: a progress line after each step" 0 '*' dc-train $A -e 1 -p 0.000001 -o p.dcm train.dcs
+"$PY" - "$T/err" <<'EOF'
+import re, sys
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+err = open(sys.argv[1]).read().splitlines()
+prog = err[1:-1]
+check("-p: 6 lines of epoch, batch/batches, step, loss, recent loss, |g|, frames/s and ETA",
+      len(prog) == 6 and all(re.match(r"dc-train: epoch 1 batch %d/6 step %d loss [0-9.]+ recent [0-9.]+ "
+                                       r"\|g\| [0-9.e+-]+ \d+ frames/s ETA \d+:\d\d:\d\d$" % (b + 1, b + 1), l)
+                             for b, l in enumerate(prog)), "\n".join(err))
+check("-p: then the epoch's line", err[-1].startswith("dc-train: epoch 1 step 6 train loss "), err[-1])
+EOF
+check "-p 0: no progress lines" 0 '*' dc-train $A -e 1 -p 0 -o p.dcm train.dcs
+same "-p 0: the summary and the epoch's line" "$(wc -l <"$T/err" | tr -d ' ')" 2
+check "-p -1" 2 "dc-train: -p: seconds must be a number from 0 to 1000000: -1" dc-train -p -1 -o x.dcm train.dcs
+check "-c x" 2 "dc-train: -c: minutes must be a number from 0 to 1000000: x" dc-train -c x -o x.dcm train.dcs
