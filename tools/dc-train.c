@@ -31,7 +31,7 @@
 #include "nn.h"
 
 static const char usage[] =
-    "[-iqr] [-I init.dcm] [-L layers] [-H units] [-D dim] [-T frames] [-u tails]\n"
+    "[-iqr] [-I init.dcm] [-x checkpoint.dcm] [-L layers] [-H units] [-D dim] [-T frames] [-u tails]\n"
     "                [-b batch] [-e epochs] [-S steps] [-a rate] [-g clip] [-d dropout]\n"
     "                [-s seed] [-t threads] [-c minutes] [-p seconds] [-V valid.dcs]\n"
     "                [-l log.tsv] [-n name] [-m key=value] -o model.dcm [train.dcs ...]";
@@ -45,6 +45,7 @@ help(void)
 	    "  -i            only write a randomly initialised model (no training data)\n"
 	    "  -r            resume from the checkpoint at -o\n"
 	    "  -I init.dcm   start from this model's weights and feature statistics\n"
+	    "  -x ckpt.dcm   only write the model of a checkpoint, without its training state\n"
 	    "  -L layers     BLSTM layers, 1 to %d (2)\n"
 	    "  -H units      units per direction (300)\n"
 	    "  -D dim        embedding dimension (40)\n"
@@ -554,7 +555,7 @@ main(int argc, char **argv)
 	dataset d = { 0 }, vd = { 0 };
 	tstate st;
 	segments sg;
-	const char *out = NULL, *vpath = NULL, *logpath = NULL, *name = NULL, *ipath = NULL;
+	const char *out = NULL, *vpath = NULL, *logpath = NULL, *name = NULL, *ipath = NULL, *xpath = NULL;
 	char nbuf[256], *kv[64];
 	int nkv = 0, init = 0, resume = 0, quiet = 0, threads = 1, c, i, err, given = 0, tails = TAILS_PAD;
 	int64_t v, epochs = 10, maxsteps = 0, B = 8, T = 100, seed = 1, nbatch, *order;
@@ -565,9 +566,10 @@ main(int argc, char **argv)
 	int nfiles;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "iqrI:L:H:D:T:u:b:e:S:a:g:d:s:t:c:p:V:l:n:m:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "iqrx:I:L:H:D:T:u:b:e:S:a:g:d:s:t:c:p:V:l:n:m:o:h")) != -1) {
 		switch (c) {
 		case 'i': init = 1; break;
+		case 'x': xpath = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'r': resume = 1; break;
 		case 'I': ipath = optarg; break;
@@ -675,6 +677,34 @@ main(int argc, char **argv)
 		dc_errx(2, "-I: the model fixes -L, -H and -D; leave them out");
 	if (init && argc > optind)
 		dc_errx(2, "-i: no training data is read");
+	if (xpath && (init || resume || ipath || given || argc > optind))
+		dc_errx(2, "-x: only -o, -n and -m go with it");
+	if (xpath) {
+		/* export: the weights, statistics and metadata; no optimiser state */
+		char step[32];
+		if ((err = dc_model_load(&m, xpath)) != DC_OK)
+			dc_errx(1, "%s: %s", xpath, err == DC_EIO ? strerror(errno) : dc_strerror(err));
+		snprintf(step, sizeof step, "%lld", (long long)m.step);
+		free(m.adam_m);
+		free(m.adam_v);
+		free(m.train_state);
+		m.adam_m = m.adam_v = NULL;
+		m.train_state = NULL;
+		m.train_state_len = 0;
+		m.step = 0;
+		dc_model_meta_set(&m, "trained_steps", step);
+		if (name != NULL)
+			dc_model_meta_set(&m, "name", name);
+		for (i = 0; i < nkv; i++) {
+			char *eq = strchr(kv[i], '=');
+			*eq = '\0';
+			dc_model_meta_set(&m, kv[i], eq + 1);
+			*eq = '=';
+		}
+		save(&m, out);
+		dc_model_free(&m);
+		return 0;
+	}
 	if (name == NULL) {
 		const char *b = strrchr(out, '/');
 		size_t len;

@@ -131,3 +131,29 @@ check "segments longer than every utterance, -u end" 1 "dc-train: no utterance h
 check "output into a missing directory" 1 "dc-train: nodir/x.dcm: No such file or directory" \
     dc-train -i -o nodir/x.dcm
 check_in "empty input" 1 "dc-train: stdin: empty stream" /dev/null dc-train -o x.dcm
+
+# -x: the model of a checkpoint without its training state
+check "-x exports the model of a checkpoint" 0 '' dc-train -x m.dcm -n small -o exported.dcm
+check_in "-x: dc-embed with the checkpoint" 0 '' u4.dcs dc-embed -m m.dcm
+cp out emb-ckpt.dcs
+check_in "-x: dc-embed with the export" 0 '' u4.dcs dc-embed -m exported.dcm
+cp out emb-exp.dcs
+"$PY" - <<'PYEOF'
+import msgpack
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+c = msgpack.unpackb(open("m.dcm", "rb").read(), raw=False)
+e = msgpack.unpackb(open("exported.dcm", "rb").read(), raw=False)
+check("-x: same parameters and statistics", e["params"] == c["params"] and e["feat_mean"] == c["feat_mean"]
+      and e["feat_std"] == c["feat_std"] and e["config"] == c["config"])
+check("-x: no training state", "train" not in e and "train" in c, str(list(e)))
+check("-x: trained_steps and the new name", e["meta"].get("trained_steps") == str(c["train"]["step"])
+      and e["meta"]["name"] == "small", str(e["meta"]))
+def embeds(path):
+    recs = list(msgpack.Unpacker(open(path, "rb"), raw=False))
+    return [r["data"] for r in recs if r.get("kind") == "embed"]
+check("-x: the same embeddings as the checkpoint", embeds("emb-ckpt.dcs") == embeds("emb-exp.dcs") != [])
+PYEOF
+check "-x with -r" 2 "dc-train: -x: only -o, -n and -m go with it" dc-train -x m.dcm -r -o y.dcm
+check "-x with data" 2 "dc-train: -x: only -o, -n and -m go with it" dc-train -x m.dcm -o y.dcm train.dcs
+check "-x of a missing file" 1 "dc-train: nope.dcm: No such file or directory" dc-train -x nope.dcm -o y.dcm
