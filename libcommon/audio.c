@@ -9,9 +9,12 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <sndfile.h>
 #include <soxr.h>
@@ -41,149 +44,12 @@ set_err(const char *s)
 		audio_err[--n] = '\0';
 }
 
-static SNDFILE *
-open_read(const char *path, SF_INFO *si)
-{
-	SNDFILE *sf;
-
-	memset(si, 0, sizeof *si);
-	if (strcmp(path, "-") == 0)
-		sf = sf_open_fd(STDIN_FILENO, SFM_READ, si, 0);
-	else
-		sf = sf_open(path, SFM_READ, si);
-	if (sf == NULL)
-		set_err(sf_strerror(NULL));
-	return sf;
-}
-
-/* read_all: every frame of an open file, interleaved; frames counted as read,
- * since a pipe does not know its length in advance. */
-static int
-read_all(SNDFILE *sf, const SF_INFO *si, float **x, int64_t *frames)
-{
-	int64_t cap = si->frames > 0 && si->frames < (INT64_C(1) << 40) ? si->frames : 1 << 16;
-	int64_t n = 0, lim = dc_limit_elems();
-	float *buf = NULL;
-	sf_count_t got;
-
-	for (;;) {
-		if (n + 4096 > cap || buf == NULL) {
-			if (n + 4096 > cap)
-				cap = 2 * cap + 4096;
-			if (cap * si->channels > lim) {
-				free(buf);
-				return DC_ELIMIT;
-			}
-			buf = dc_xrealloc(buf, (size_t)(cap * si->channels) * sizeof *buf);
-		}
-		got = sf_readf_float(sf, buf + n * si->channels, cap - n);
-		if (got <= 0)
-			break;
-		n += got;
-	}
-	if (sf_error(sf) != SF_ERR_NO_ERROR) {
-		set_err(sf_strerror(sf));
-		free(buf);
-		return DC_EAUDIO;
-	}
-	*x = buf;
-	*frames = n;
-	return DC_OK;
-}
-
-int
-dc_audio_read_multi(const char *path, float **x, int64_t *frames, int *channels, int *rate)
-{
-	SF_INFO si;
-	SNDFILE *sf = open_read(path, &si);
-	int err;
-
-	if (sf == NULL)
-		return DC_EAUDIO;
-	if (si.channels < 1 || si.samplerate < 1) {
-		sf_close(sf);
-		set_err("no channels or no sample rate");
-		return DC_EAUDIO;
-	}
-	err = read_all(sf, &si, x, frames);
-	sf_close(sf);
-	*channels = si.channels;
-	*rate = si.samplerate;
-	return err;
-}
-
-int
-dc_audio_read(const char *path, int rate, float **x, int64_t *n, dc_audio_info *info)
-{
-	float *buf, *mono;
-	int64_t frames, i;
-	int ch, r, c, err;
-
-	memset(info, 0, sizeof *info);
-	if ((err = dc_audio_read_multi(path, &buf, &frames, &ch, &r)) != DC_OK)
-		return err;
-	info->rate_in = r;
-	info->channels_in = ch;
-	info->frames_in = frames;
-	if (ch > 1) {
-		mono = dc_xmalloc((size_t)(frames ? frames : 1) * sizeof *mono);
-		for (i = 0; i < frames; i++) {
-			double s = 0;
-			for (c = 0; c < ch; c++)
-				s += buf[i * ch + c];
-			mono[i] = (float)(s / ch);
-		}
-		free(buf);
-		buf = mono;
-		info->downmixed = 1;
-	}
-	if (rate > 0 && rate != r) {
-		size_t olen = (size_t)((double)frames * rate / r + 1.5), odone = 0;
-		float *out = dc_xmalloc(olen * sizeof *out);
-		soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-		soxr_error_t e = soxr_oneshot(r, rate, 1, buf, (size_t)frames, NULL, out, olen, &odone,
-		    NULL, &q, NULL);
-		free(buf);
-		if (e) {
-			set_err(e);
-			free(out);
-			return DC_ERESAMPLE;
-		}
-		buf = out;
-		frames = (int64_t)odone;
-		info->resampled = 1;
-	}
-	*x = buf;
-	*n = frames;
-	return DC_OK;
-}
-
-/* major_format: the container for a path's extension; WAV if none matches. */
-static int
-major_format(const char *path)
-{
-	static const struct {
-		const char *ext;
-		int fmt;
-	} tab[] = {
-		{ "wav", SF_FORMAT_WAV }, { "flac", SF_FORMAT_FLAC }, { "ogg", SF_FORMAT_OGG },
-		{ "aiff", SF_FORMAT_AIFF }, { "aif", SF_FORMAT_AIFF }, { "au", SF_FORMAT_AU },
-		{ "caf", SF_FORMAT_CAF }, { "w64", SF_FORMAT_W64 },
-	};
-	const char *dot = strrchr(path, '.');
-	size_t i;
-
-	if (dot && !strchr(dot, '/'))
-		for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
-			if (strcasecmp(dot + 1, tab[i].ext) == 0)
-				return tab[i].fmt;
-	return SF_FORMAT_WAV;
-}
-
 /*
- * membuf: a growable buffer that libsndfile writes through SF_VIRTUAL_IO. The
- * file is built in memory and then copied out, because libsndfile refuses to
- * write WAV (and most containers) to a pipe: it seeks back to patch the header.
+ * membuf: a growable buffer that libsndfile reads or writes through SF_VIRTUAL_IO.
+ * Writing builds the file in memory, to be copied out, because libsndfile refuses
+ * to write WAV (and most containers) to a pipe: it seeks back to patch the header.
+ * Reading from memory (dc_audio_read_mem) points p at the caller's bytes; libsndfile
+ * never writes to a file opened for reading, so they are not modified.
  */
 typedef struct {
 	unsigned char *p;
@@ -212,7 +78,7 @@ mb_read(void *ptr, sf_count_t n, void *u)
 {
 	membuf *m = u;
 
-	if (m->pos >= m->len)
+	if (n <= 0 || m->pos >= m->len)
 		return 0;
 	if (n > m->len - m->pos)
 		n = m->len - m->pos;
@@ -246,6 +112,220 @@ static sf_count_t
 mb_tell(void *u)
 {
 	return ((membuf *)u)->pos;
+}
+
+static SNDFILE *
+open_read(const char *path, SF_INFO *si)
+{
+	SNDFILE *sf;
+	struct stat st;
+	int in = strcmp(path, "-") == 0;
+
+	memset(si, 0, sizeof *si);
+	/* libsndfile opens a directory and calls it "Format not recognised" */
+	if ((in ? fstat(STDIN_FILENO, &st) : stat(path, &st)) == 0 && S_ISDIR(st.st_mode)) {
+		set_err(strerror(EISDIR));
+		return NULL;
+	}
+	if (in)
+		sf = sf_open_fd(STDIN_FILENO, SFM_READ, si, 0);
+	else
+		sf = sf_open(path, SFM_READ, si);
+	if (sf == NULL)
+		set_err(sf_strerror(NULL));
+	return sf;
+}
+
+/*
+ * read_all: every frame of an open file, interleaved, as float; frames are
+ * counted as read, since a pipe does not know its length in advance and a header
+ * may lie. More than the element limit of samples is DC_ELIMIT; NaN or Inf in
+ * the file (float formats hold them) is DC_ENONFINITE. Closes sf.
+ */
+static int
+read_all(SNDFILE *sf, const SF_INFO *si, float **x, int64_t *frames, int *channels, int *rate)
+{
+	int64_t ch = si->channels, lim = dc_limit_elems() / (si->channels > 0 ? si->channels : 1);
+	int64_t cap = si->frames > 0 && si->frames < lim ? si->frames + 1 : 1 << 16;
+	int64_t n = 0, i;
+	float *buf = NULL;
+	sf_count_t got;
+	int err = DC_OK;
+
+	if (si->channels < 1 || si->samplerate < 1) {
+		sf_close(sf);
+		set_err("no channels or no sample rate");
+		return DC_EAUDIO;
+	}
+	if (cap > lim + 1)
+		cap = lim + 1;
+	buf = dc_xmalloc((size_t)(cap * ch) * sizeof *buf);
+	for (;;) {
+		if (n == cap) {
+			/* one frame past the limit is room to see that there are too many */
+			if (n > lim) {
+				err = DC_ELIMIT;
+				break;
+			}
+			cap = 2 * cap > lim + 1 ? lim + 1 : 2 * cap;
+			buf = dc_xrealloc(buf, (size_t)(cap * ch) * sizeof *buf);
+		}
+		got = sf_readf_float(sf, buf + n * ch, cap - n);
+		if (got <= 0)
+			break;
+		n += got;
+	}
+	if (err == DC_OK && n > lim)
+		err = DC_ELIMIT;
+	if (err == DC_OK && sf_error(sf) != SF_ERR_NO_ERROR) {
+		set_err(sf_strerror(sf));
+		err = DC_EAUDIO;
+	}
+	for (i = 0; err == DC_OK && i < n * ch; i++)
+		if (!isfinite(buf[i]))
+			err = DC_ENONFINITE;
+	sf_close(sf);
+	if (err != DC_OK) {
+		free(buf);
+		return err;
+	}
+	*x = buf;
+	*frames = n;
+	*channels = si->channels;
+	*rate = si->samplerate;
+	return DC_OK;
+}
+
+int
+dc_audio_read_multi(const char *path, float **x, int64_t *frames, int *channels, int *rate)
+{
+	SF_INFO si;
+	SNDFILE *sf = open_read(path, &si);
+
+	if (sf == NULL)
+		return DC_EAUDIO;
+	return read_all(sf, &si, x, frames, channels, rate);
+}
+
+/*
+ * to_mono: the frames of buf (ch channels at rate r, owned) averaged to mono and
+ * resampled to rate (0: kept), into *x; the output may not exceed the element
+ * limit either.
+ */
+static int
+to_mono(float *buf, int64_t frames, int ch, int r, int rate, float **x, int64_t *n,
+    dc_audio_info *info)
+{
+	float *mono;
+	int64_t i;
+	int c;
+
+	info->rate_in = r;
+	info->channels_in = ch;
+	info->frames_in = frames;
+	if (ch > 1) {
+		mono = dc_xmalloc((size_t)(frames ? frames : 1) * sizeof *mono);
+		for (i = 0; i < frames; i++) {
+			double s = 0;
+			for (c = 0; c < ch; c++)
+				s += buf[i * ch + c];
+			mono[i] = (float)(s / ch);
+		}
+		free(buf);
+		buf = mono;
+		info->downmixed = 1;
+	}
+	if (rate > 0 && rate != r) {
+		double want = (double)frames * rate / r + 1.5;
+		size_t olen, odone = 0;
+		float *out;
+		soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+		soxr_error_t e;
+
+		if (want > (double)dc_limit_elems() + 1.5) {
+			free(buf);
+			return DC_ELIMIT;
+		}
+		olen = (size_t)want;
+		out = dc_xmalloc(olen * sizeof *out);
+		e = soxr_oneshot(r, rate, 1, buf, (size_t)frames, NULL, out, olen, &odone, NULL, &q, NULL);
+		free(buf);
+		if (e) {
+			set_err(e);
+			free(out);
+			return DC_ERESAMPLE;
+		}
+		buf = out;
+		frames = (int64_t)odone;
+		info->resampled = 1;
+		/* finite input of extreme size can overflow in the filter */
+		for (i = 0; i < frames; i++)
+			if (!isfinite(buf[i])) {
+				free(buf);
+				return DC_ENONFINITE;
+			}
+	}
+	*x = buf;
+	*n = frames;
+	return DC_OK;
+}
+
+int
+dc_audio_read(const char *path, int rate, float **x, int64_t *n, dc_audio_info *info)
+{
+	float *buf;
+	int64_t frames;
+	int ch, r, err;
+
+	memset(info, 0, sizeof *info);
+	if ((err = dc_audio_read_multi(path, &buf, &frames, &ch, &r)) != DC_OK)
+		return err;
+	return to_mono(buf, frames, ch, r, rate, x, n, info);
+}
+
+int
+dc_audio_read_mem(const void *data, size_t len, int rate, float **x, int64_t *n,
+    dc_audio_info *info)
+{
+	SF_VIRTUAL_IO vio = { mb_len, mb_seek, mb_read, mb_write, mb_tell };
+	membuf m = { (unsigned char *)(uintptr_t)data, (sf_count_t)len, (sf_count_t)len, 0 };
+	SF_INFO si;
+	SNDFILE *sf;
+	float *buf;
+	int64_t frames;
+	int ch, r, err;
+
+	memset(info, 0, sizeof *info);
+	memset(&si, 0, sizeof si);
+	if ((sf = sf_open_virtual(&vio, SFM_READ, &si, &m)) == NULL) {
+		set_err(sf_strerror(NULL));
+		return DC_EAUDIO;
+	}
+	if ((err = read_all(sf, &si, &buf, &frames, &ch, &r)) != DC_OK)
+		return err;
+	return to_mono(buf, frames, ch, r, rate, x, n, info);
+}
+
+/* major_format: the container for a path's extension; WAV if none matches. */
+static int
+major_format(const char *path)
+{
+	static const struct {
+		const char *ext;
+		int fmt;
+	} tab[] = {
+		{ "wav", SF_FORMAT_WAV }, { "flac", SF_FORMAT_FLAC }, { "ogg", SF_FORMAT_OGG },
+		{ "aiff", SF_FORMAT_AIFF }, { "aif", SF_FORMAT_AIFF }, { "au", SF_FORMAT_AU },
+		{ "caf", SF_FORMAT_CAF }, { "w64", SF_FORMAT_W64 },
+	};
+	const char *dot = strrchr(path, '.');
+	size_t i;
+
+	if (dot && !strchr(dot, '/'))
+		for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
+			if (strcasecmp(dot + 1, tab[i].ext) == 0)
+				return tab[i].fmt;
+	return SF_FORMAT_WAV;
 }
 
 int

@@ -37,7 +37,7 @@ enum {
 	DC_EKEY,        /* required key missing or of the wrong type */
 	DC_EDTYPE,      /* unknown dtype, or the wrong dtype for this record kind */
 	DC_ESHAPE,      /* shape disagrees with the data length or with another record */
-	DC_ELIMIT,      /* record larger than the element limit (DC_MAX_ELEMS) */
+	DC_ELIMIT,      /* more elements than the limit (DC_MAX_ELEMS) */
 	DC_ENONFINITE,  /* NaN or Inf in the data */
 	DC_ENOMEM,      /* allocation failed */
 	DC_EAUDIO,      /* libsndfile could not open, read or write the audio */
@@ -134,6 +134,12 @@ int dc_read_header(dc_reader *rd, dc_record *hdr);
 uint64_t dc_reader_offset(const dc_reader *rd);
 /* dc_reader_count: records read so far. */
 uint64_t dc_reader_count(const dc_reader *rd);
+/* dc_msgpack_check: whether buf[0..len) begins with one complete msgpack object,
+ * nested at most 32 deep; *objlen its length. DC_OK, DC_ETRUNC or DC_EMALFORMED.
+ * Walks the bytes without allocating: msgpack-c allocates what a container claims
+ * before it reads the elements, so a reader of untrusted bytes checks them first
+ * (a complete object's containers cannot claim more elements than it has bytes). */
+int dc_msgpack_check(const void *buf, size_t len, size_t *objlen);
 /* dc_reader_record_offset: where the last record read begins (the record that
  * DC_EORDER refuses). */
 uint64_t dc_reader_record_offset(const dc_reader *rd);
@@ -249,9 +255,14 @@ typedef struct {
 
 /* dc_audio_read: any file libsndfile reads ("-" is stdin) as mono float at
  * rate (0 keeps the file's rate): channels averaged, resampled with libsoxr.
- * *x is malloc'd. On DC_EAUDIO, dc_audio_errstr() says why. */
+ * *x is malloc'd. On DC_EAUDIO, dc_audio_errstr() says why. DC_ENONFINITE if the
+ * file holds NaN or Inf; DC_ELIMIT if the file's samples, or the resampled ones,
+ * are more than the element limit (checked before allocating). */
 int dc_audio_read(const char *path, int rate, float **x, int64_t *n, dc_audio_info *info);
-/* dc_audio_read_multi: all channels, interleaved, no resampling. */
+/* dc_audio_read_mem: the same from a file's bytes in memory (not modified). */
+int dc_audio_read_mem(const void *data, size_t len, int rate, float **x, int64_t *n,
+    dc_audio_info *info);
+/* dc_audio_read_multi: all channels, interleaved, no resampling; the same checks. */
 int dc_audio_read_multi(const char *path, float **x, int64_t *frames, int *channels, int *rate);
 
 enum { DC_PCM16 = 0, DC_FLOAT = 1 };
@@ -289,6 +300,9 @@ int dc_fclose_checked(FILE *f);
 /* ---------------------------------------------------------------- tools */
 
 /* Helpers for the tools only (they print): "prog: msg" on stderr. */
+/* dc_setprog: the program name for messages, from argv[0]. Also restores the
+ * default action of SIGPIPE, so that every tool is killed by it, quietly, when the
+ * reader of its output goes away (as filters are), however it was started. */
 void dc_setprog(const char *argv0);
 const char *dc_prog(void);
 void dc_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -287,6 +287,16 @@ get_str(const msgpack_object *map, const char *key, char *buf, size_t n)
 	return DC_OK;
 }
 
+/* bin_of: whether the key holds a bin of exactly n float32. */
+static int
+bin_of(const msgpack_object *map, const char *key, size_t n)
+{
+	const msgpack_object *o = get(map, key);
+
+	return o != NULL && o->type == MSGPACK_OBJECT_BIN && n <= UINT32_MAX / sizeof(float) &&
+	    o->via.bin.size == n * sizeof(float);
+}
+
 /* get_floats: n finite float32 from a bin of exactly 4n bytes. */
 static int
 get_floats(const msgpack_object *map, const char *key, float *x, size_t n)
@@ -353,7 +363,7 @@ load_obj(dc_model *m, const msgpack_object *root)
 	char magic[32];
 	int64_t v;
 	uint32_t i;
-	size_t j;
+	size_t j, np;
 	int f;
 
 	memset(&c, 0, sizeof c);
@@ -383,6 +393,15 @@ load_obj(dc_model *m, const msgpack_object *root)
 	if (dc_nn_config_check(&c) != DC_OK)
 		return DC_EMODEL;
 	if ((o = get(root, "tensors")) != NULL && check_tensors(o, &c) != DC_OK)
+		return DC_EMODEL;
+	/* the float arrays hold what the configuration implies, checked before the
+	 * buffers are allocated: a small file cannot ask for a large model */
+	np = dc_nn_nparams(&c);
+	if (!bin_of(root, "feat_mean", (size_t)c.F) || !bin_of(root, "feat_std", (size_t)c.F) ||
+	    !bin_of(root, "params", np))
+		return DC_EMODEL;
+	if ((tr = get(root, "train")) != NULL && (tr->type != MSGPACK_OBJECT_MAP ||
+	    !bin_of(tr, "adam_m", np) || !bin_of(tr, "adam_v", np)))
 		return DC_EMODEL;
 	model_alloc(m, &c);
 	if (get_floats(root, "feat_mean", m->feat_mean, (size_t)c.F) ||
@@ -443,6 +462,10 @@ dc_model_load_mem(dc_model *m, const void *buf, size_t len)
 	int err = DC_EMODEL;
 
 	memset(m, 0, sizeof *m);
+	/* one complete object and nothing after it, before msgpack-c allocates for it */
+	if (dc_msgpack_check(buf, len, &off) != DC_OK || off != len)
+		return DC_EMODEL;
+	off = 0;
 	msgpack_unpacked_init(&u);
 	if (msgpack_unpack_next(&u, buf, len, &off) == MSGPACK_UNPACK_SUCCESS && off == len)
 		err = load_obj(m, &u.data);

@@ -304,6 +304,8 @@ feed(dc_reader *rd)
 		got = rd->memlen - rd->mempos;
 		if (got > want)
 			got = want;
+		if (got == 0)   /* no pointer arithmetic on an empty buffer, which may be NULL */
+			return 0;
 		memcpy(msgpack_unpacker_buffer(&rd->up), rd->mem + rd->mempos, got);
 		rd->mempos += got;
 	}
@@ -322,6 +324,62 @@ be(const unsigned char *p, int n)
 	while (n--)
 		v = v << 8 | *p++;
 	return v;
+}
+
+/*
+ * head: the header of the msgpack element at p, of which avail bytes are there:
+ * its header length hl, payload length pl (str, bin, ext) and the number of
+ * elements that follow it as its children cnt (2 per map entry). Returns 1, 0 if
+ * the header is not all there, or -1 for the byte 0xc1, which msgpack never uses.
+ */
+static int
+head(const unsigned char *p, uint64_t avail, uint64_t *hl, uint64_t *pl, uint64_t *cnt)
+{
+	static const unsigned char hlen[32] = {
+		/* c0 */ 1, 0, 1, 1, 2, 3, 5, 3, 4, 6, 5, 9, 2, 3, 5, 9,
+		/* d0 */ 2, 3, 5, 9, 3, 4, 6, 10, 18, 2, 3, 5, 3, 5, 3, 5,
+	};
+	unsigned b = p[0];
+
+	*pl = *cnt = 0;
+	if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+		*hl = 1;
+		return 1;
+	}
+	if (b <= 0x8f) {
+		*hl = 1, *cnt = 2 * (uint64_t)(b & 0x0f);
+		return 1;
+	}
+	if (b <= 0x9f) {
+		*hl = 1, *cnt = b & 0x0f;
+		return 1;
+	}
+	if (b <= 0xbf) {
+		*hl = 1, *pl = b & 0x1f;
+		return 1;
+	}
+	if ((*hl = hlen[b - 0xc0]) == 0)
+		return -1;
+	if (*hl > avail)
+		return 0;
+	switch (b) {
+	case 0xc4: case 0xc5: case 0xc6:        /* bin */
+		*pl = be(p + 1, (int)*hl - 1);
+		break;
+	case 0xc7: case 0xc8: case 0xc9:        /* ext: length, then type */
+		*pl = be(p + 1, (int)*hl - 2);
+		break;
+	case 0xd9: case 0xda: case 0xdb:        /* str */
+		*pl = be(p + 1, (int)*hl - 1);
+		break;
+	case 0xdc: case 0xdd:                   /* array */
+		*cnt = be(p + 1, (int)*hl - 1);
+		break;
+	case 0xde: case 0xdf:                   /* map */
+		*cnt = 2 * be(p + 1, (int)*hl - 1);
+		break;
+	}
+	return 1;
 }
 
 /*
@@ -345,55 +403,20 @@ scan(dc_reader *rd)
 		return sc->pos <= avail ? 1 : 0;
 	for (;;) {
 		const unsigned char *p = base + sc->pos;
-		uint64_t hl, pl = 0, cnt = 0;
-		unsigned b;
+		uint64_t hl, pl, cnt;
+		int h;
 
 		if (sc->pos >= avail)
 			return 0;
-		b = p[0];
-		if (sc->pos == 0 && !(b >= 0x80 && b <= 0x8f) && b != 0xde && b != 0xdf) {
+		if (sc->pos == 0 && !(p[0] >= 0x80 && p[0] <= 0x8f) && p[0] != 0xde && p[0] != 0xdf) {
 			rd->err = DC_ENOTREC;       /* a record is a map */
 			return -1;
 		}
-		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
-			hl = 1;
-		else if (b <= 0x8f)
-			hl = 1, cnt = 2 * (uint64_t)(b & 0x0f);
-		else if (b <= 0x9f)
-			hl = 1, cnt = b & 0x0f;
-		else if (b <= 0xbf)
-			hl = 1, pl = b & 0x1f;
-		else {
-			static const unsigned char hlen[32] = {
-				/* c0 */ 1, 0, 1, 1, 2, 3, 5, 3, 4, 6, 5, 9, 2, 3, 5, 9,
-				/* d0 */ 2, 3, 5, 9, 3, 4, 6, 10, 18, 2, 3, 5, 3, 5, 3, 5,
-			};
-			hl = hlen[b - 0xc0];
-			if (hl == 0) {
-				rd->err = DC_EMALFORMED;    /* 0xc1 is never used */
-				return -1;
-			}
-			if (sc->pos + hl > avail)
-				return 0;
-			switch (b) {
-			case 0xc4: case 0xc5: case 0xc6:        /* bin */
-				pl = be(p + 1, (int)hl - 1);
-				break;
-			case 0xc7: case 0xc8: case 0xc9:        /* ext: length, then type */
-				pl = be(p + 1, (int)hl - 2);
-				break;
-			case 0xd9: case 0xda: case 0xdb:        /* str */
-				pl = be(p + 1, (int)hl - 1);
-				break;
-			case 0xdc: case 0xdd:                   /* array */
-				cnt = be(p + 1, (int)hl - 1);
-				break;
-			case 0xde: case 0xdf:                   /* map */
-				cnt = 2 * be(p + 1, (int)hl - 1);
-				break;
-			}
+		if ((h = head(p, avail - sc->pos, &hl, &pl, &cnt)) < 0) {
+			rd->err = DC_EMALFORMED;
+			return -1;
 		}
-		if (sc->pos + hl > avail)
+		if (h == 0)
 			return 0;
 		sc->pos += hl + pl;
 		if (sc->pos > maxbytes) {
@@ -413,6 +436,36 @@ scan(dc_reader *rd)
 			sc->depth--;
 		if (sc->depth == 0)
 			return sc->pos <= avail ? 1 : 0;
+	}
+}
+
+int
+dc_msgpack_check(const void *buf, size_t len, size_t *objlen)
+{
+	const unsigned char *p = buf;
+	uint64_t pos = 0, left[SCAN_DEPTH], hl, pl, cnt;
+	int depth = 0, h;
+
+	for (;;) {
+		if (pos >= len)
+			return DC_ETRUNC;
+		if ((h = head(p + pos, len - pos, &hl, &pl, &cnt)) < 0)
+			return DC_EMALFORMED;
+		if (h == 0 || pl > len - pos - hl)
+			return DC_ETRUNC;
+		pos += hl + pl;
+		if (cnt > 0) {
+			if (depth == SCAN_DEPTH)
+				return DC_EMALFORMED;
+			left[depth++] = cnt;
+			continue;
+		}
+		while (depth > 0 && --left[depth - 1] == 0)
+			depth--;
+		if (depth == 0) {
+			*objlen = (size_t)pos;
+			return DC_OK;
+		}
 	}
 }
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ static const char *const errtab[DC_NERR] = {
 	[DC_EKEY] = "required key missing or of the wrong type",
 	[DC_EDTYPE] = "unknown or unexpected dtype",
 	[DC_ESHAPE] = "shape does not match the data",
-	[DC_ELIMIT] = "record larger than the element limit (see DC_MAX_ELEMS)",
+	[DC_ELIMIT] = "more elements than the limit (see DC_MAX_ELEMS)",
 	[DC_ENONFINITE] = "NaN or Inf in the data",
 	[DC_ENOMEM] = "out of memory",
 	[DC_EAUDIO] = "cannot read or write the audio",
@@ -314,13 +315,16 @@ int
 dc_fclose_checked(FILE *f)
 {
 	int bad = fflush(f) != 0 || ferror(f);
-	int e = errno;
+	/* after an earlier failed write, errno still tells why, unless something
+	 * cleared it since: then "Success" would be a poor reason */
+	int e = errno ? errno : EIO;
 
 	if (fclose(f) != 0 && !bad) {
 		bad = 1;
 		e = errno;
 	}
-	errno = e;
+	if (bad)
+		errno = e;
 	return bad ? DC_EIO : DC_OK;
 }
 
@@ -334,6 +338,10 @@ dc_setprog(const char *argv0)
 	const char *s = strrchr(argv0, '/');
 
 	prog = s ? s + 1 : argv0;
+	/* a reader that goes away ends the tool quietly, as it ends any filter, even
+	 * if the tool was started with SIGPIPE ignored (some shells and job runners
+	 * do that): no "Broken pipe" message, whatever started it */
+	signal(SIGPIPE, SIG_DFL);
 }
 
 const char *

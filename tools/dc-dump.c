@@ -565,11 +565,12 @@ main(int argc, char **argv)
 			if ((err = dc_rec_tensor(&r, &t)) != DC_OK)
 				dc_errx(1, "%s: record %llu (%s): %s", name,
 				    (unsigned long long)dc_reader_count(rd), kind_msg(&r), dc_strerror(err));
-			if (npy_write(out, &t) != DC_OK)
-				dc_errx(1, "%s: %s", strcmp(out, "-") ? out : "stdout", strerror(errno));
+			err = npy_write(out, &t) != DC_OK ? errno : 0;
 			dc_tensor_free(&t);
 			dc_record_free(&r);
 			dc_reader_free(rd);
+			if (err)
+				dc_errx(1, "%s: %s", strcmp(out, "-") ? out : "stdout", strerror(err));
 			dc_finish_stdout();
 			return 0;
 		}

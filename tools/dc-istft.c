@@ -317,7 +317,10 @@ main(int argc, char **argv)
 						    "utterance (two utterances with one id?)", id, out);
 				if (dc_audio_write(out, y + k * p.samples, p.samples, 1, (int)p.rate,
 				    enc) != DC_OK) {
+					/* no half set: the utterance's sources written so far go too */
 					dc_warnx("%s: %s", out, dc_audio_errstr());
+					for (i = nwritten - k; i < nwritten; i++)
+						unlink(written[i]);
 					free(out);
 					free(y);
 					exit(1);

@@ -155,23 +155,30 @@ main(int argc, char **argv)
 		m = N;
 		if ((sr = dc_utt_find(&u, "stft")) != NULL) {
 			const float *x;
-			double mx = 0.0, thr, p;
+			double mx = 0.0, thr, pw;
+			dc_stft_params p;
 
+			if ((err = dc_rec_stft_params(sr, &p)) != DC_OK)
+				dc_errx(1, "%s: stft record: %s", id, dc_strerror(err));
 			get_tensor(id, sr, DC_C64, 2, "[T, F]", &X);
+			if (X.shape[0] != dc_stft_frames(&p) || X.shape[1] != p.nfft / 2 + 1)
+				dc_errx(1, "%s: stft record: shape %s disagrees with its samples, nfft and hop "
+				    "([%lld, %lld])", id, shape_str(&X, s1, sizeof s1),
+				    (long long)dc_stft_frames(&p), (long long)(p.nfft / 2 + 1));
 			if (X.shape[0] != T || X.shape[1] != F)
 				dc_errx(1, "%s: embed record: shape %s disagrees with stft record %s", id,
 				    shape_str(&E, s1, sizeof s1), shape_str(&X, s2, sizeof s2));
 			/* power against the loudest bin's: keep the bins within db of it */
 			x = X.data;
 			for (i = 0; i < N; i++) {
-				p = (double)x[2 * i] * x[2 * i] + (double)x[2 * i + 1] * x[2 * i + 1];
-				mx = p > mx ? p : mx;
+				pw = (double)x[2 * i] * x[2 * i] + (double)x[2 * i + 1] * x[2 * i + 1];
+				mx = pw > mx ? pw : mx;
 			}
 			thr = mx * pow(10.0, -db / 10.0);
 			fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
 			for (i = 0, m = 0; i < N; i++) {
-				p = (double)x[2 * i] * x[2 * i] + (double)x[2 * i + 1] * x[2 * i + 1];
-				fit[i] = p >= thr;
+				pw = (double)x[2 * i] * x[2 * i] + (double)x[2 * i + 1] * x[2 * i + 1];
+				fit[i] = pw >= thr;
 				m += fit[i];
 			}
 			dc_tensor_free(&X);

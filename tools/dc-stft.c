@@ -96,7 +96,7 @@ main(int argc, char **argv)
 	w = dc_writer_file(stdout);
 	dc_write_header(w, NULL, "dc-stft");
 	for (i = 0; i < nfiles; i++) {
-		const char *path = files[i];
+		const char *path = files[i], *name = strcmp(path, "-") == 0 ? "stdin" : path;
 		dc_audio_info info;
 		dc_tensor X, xt;
 		dc_recb b;
@@ -105,22 +105,22 @@ main(int argc, char **argv)
 		char uid[256];
 
 		if ((err = dc_audio_read(path, (int)p.rate, &x, &n, &info)) != DC_OK)
-			dc_errx(1, "%s: %s", path, err == DC_EAUDIO ? dc_audio_errstr() : dc_strerror(err));
+			dc_errx(1, "%s: %s", name, err == DC_EAUDIO ? dc_audio_errstr() : dc_strerror(err));
 		if (info.downmixed)
-			dc_warnx("%s: %d channels mixed down to mono", path, info.channels_in);
+			dc_warnx("%s: %d channels mixed down to mono", name, info.channels_in);
 		if (info.resampled)
-			dc_warnx("%s: resampled from %d Hz to %lld Hz", path, info.rate_in, (long long)p.rate);
+			dc_warnx("%s: resampled from %d Hz to %lld Hz", name, info.rate_in, (long long)p.rate);
 		xt.dtype = DC_F32;
 		xt.ndim = 1;
 		xt.shape[0] = n;
 		xt.data = x;
 		if (dc_tensor_finite(&xt) != DC_OK)
-			dc_errx(1, "%s: %s", path, dc_strerror(DC_ENONFINITE));
+			dc_errx(1, "%s: %s", name, dc_strerror(DC_ENONFINITE));
 		if (n == 0)
-			dc_errx(1, "%s: no samples", path);
+			dc_errx(1, "%s: no samples", name);
 		p.samples = n;
 		if ((err = dc_stft(x, &p, &X)) != DC_OK)
-			dc_errx(1, "%s: %s", path, dc_strerror(err));
+			dc_errx(1, "%s: %s", name, dc_strerror(err));
 		if (id)
 			snprintf(uid, sizeof uid, "%s", id);
 		else

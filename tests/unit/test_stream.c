@@ -332,6 +332,7 @@ test_big_record(void)
 	ok = dc_read_header(rd, &hdr) == DC_OK && dc_read(rd, &r) == DC_OK && dc_rec_tensor(&r, &u) == DC_OK;
 	T_OK("a 400 kB record reads whole", ok && u.shape[0] == shape[0] &&
 	    memcmp(u.data, t.data, (size_t)shape[0] * 4) == 0);
+	dc_record_free(&r);
 	T_EQ_INT("then a clean end", dc_read(rd, &r), DC_EEOF);
 	dc_tensor_free(&t);
 	dc_tensor_free(&u);
