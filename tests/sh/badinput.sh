@@ -11,6 +11,9 @@
 . "$ROOT/tests/lib.sh"
 export PYTHONPATH="$ROOT/tests/sh"
 SP=$DATA/speech
+
+# ---------------------------------------------------------------- fixtures
+# 0.25 s of two speakers and their mixture, and files with one thing wrong
 "$PY" - "$SP" <<'EOF' || fail "fixtures: audio" "python failed"
 import sys, numpy as np, soundfile as sf
 sp = sys.argv[1]
@@ -65,7 +68,6 @@ w("tshape.dcs", [utt, L.tensor_rec("stft", X[:30], **keys), L.tensor_rec("labels
 w("fshape.dcs", [utt, L.tensor_rec("stft", X[:, :100], **keys)])
 w("lshape.dcs", [utt, st, L.tensor_rec("labels", L.tensor(lab)[:30], k=2, by="x")])
 w("eshape.dcs", [utt, st, L.tensor_rec("embed", np.zeros((30, 129, 2), np.float32), model="m")])
-w("lab9.dcs", [utt, st, L.tensor_rec("labels", L.tensor(lab), k=9, by="x")])
 # a record that claims 2^40 elements and holds 8 bytes: refused before allocating
 big = dict(L.tensor_rec("stft", X[:1, :1], **keys), shape=[1 << 20, 1 << 20])
 w("huge.dcs", [utt, big, lab])
@@ -74,6 +76,7 @@ w("huge-masked.dcs", [utt, big])
 big = dict(L.tensor_rec("embed", E[:1, :1], model="m"), shape=[1 << 20, 1 << 20, 2])
 w("huge-embed.dcs", [utt, st, big])
 w("unknown.dcs", [utt, {"kind": "comment", "text": "a kind no tool knows"}, st])
+w("nulkind.dcs", [utt, dict(st, kind="stft\0x")])      # a kind with a NUL byte is no "stft"
 # many small utterances, for the readers that go away early
 u, s8 = L.utterances(L.read_records("t-ibm.dcs"))[0]
 many = []
@@ -81,7 +84,7 @@ for j in range(3000):
     many += [dict(u, id="u%04d" % j)] + s8
 w("many.dcs", many)
 ue, se = L.utterances(L.read_records("t-embed.dcs"))[0]
-w("many-embed.dcs", sum(([dict(ue, id="u%04d" % j)] + se for j in range(3000)), []))
+w("many-embed.dcs", [r for j in range(3000) for r in [dict(ue, id="u%04d" % j)] + se])
 open("many.tsv", "w").write("".join("u%04d\tx\tt1.wav,t2.wav\n" % j for j in range(3000)))
 EOF
 cp "$DATA/fuzz-regress/model/nan-in-forward" overflow.dcm
@@ -175,6 +178,7 @@ dc-mask: wrong kind (no stft)      | 1 | labels-only.dcs | dc-mask              
 dc-mask: labels shape vs stft      | 1 | lshape.dcs     | dc-mask                          | dc-mask: mix: labels record: shape [30, 129] disagrees with stft record [35, 129]
 dc-mask: stft shape vs its keys    | 1 | tshape.dcs     | dc-mask                          | dc-mask: mix: stft record: shape [30, 129] disagrees with its samples, nfft and hop ([35, 129])
 dc-mask: NaN in stft               | 1 | nan-stft.dcs   | dc-mask                          | dc-mask: mix: stft record: NaN or Inf in the data
+dc-mask: a kind with a NUL byte    | 1 | nulkind.dcs    | dc-mask                          | dc-mask: stdin: not a dcsep record (a map with a "kind") (record 3, byte 86)
 dc-mask: claim of 2^40 elements    | 1 | huge.dcs       | dc-mask                          | dc-mask: mix: stft record: more elements than the limit (see DC_MAX_ELEMS)
 dc-mask: masked over DC_MAX_ELEMS  | 1 | ibm.dcs        | DC_MAX_ELEMS=5000 dc-mask        | dc-mask: mix: masked: more elements than the limit (see DC_MAX_ELEMS)
 dc-mask: missing file              | 1 | -              | dc-mask nofile.dcs               | dc-mask: nofile.dcs: No such file or directory
