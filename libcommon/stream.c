@@ -176,6 +176,15 @@ dc_rec_tensor(const dc_record *r, dc_tensor *t)
 	return DC_OK;
 }
 
+/* kind_ok: a record's "kind": a string of 1 to n-1 bytes without NUL, which
+ * would cut it short in the record's C string ("utt\0x" is no "utt"). */
+static int
+kind_ok(const msgpack_object *kind, size_t n)
+{
+	return kind != NULL && kind->type == MSGPACK_OBJECT_STR && kind->via.str.size > 0 &&
+	    kind->via.str.size < n && memchr(kind->via.str.ptr, '\0', kind->via.str.size) == NULL;
+}
+
 /* rec_from_bytes: a record owning a copy of the packed bytes of one object. */
 static int
 rec_from_bytes(dc_record *r, const char *bytes, size_t len)
@@ -198,7 +207,7 @@ rec_from_bytes(dc_record *r, const char *bytes, size_t len)
 	}
 	r->zone = z;
 	kind = map_get(&r->map, "kind");
-	if (kind == NULL || kind->type != MSGPACK_OBJECT_STR || kind->via.str.size >= sizeof r->kind) {
+	if (!kind_ok(kind, sizeof r->kind)) {
 		dc_record_free(r);
 		return DC_ENOTREC;
 	}
@@ -507,8 +516,7 @@ dc_read(dc_reader *rd, dc_record *r)
 	}
 	memset(&rd->sc, 0, sizeof rd->sc);
 	kind = map_get(&res.data, "kind");
-	if (kind == NULL || kind->type != MSGPACK_OBJECT_STR || kind->via.str.size >= sizeof r->kind ||
-	    kind->via.str.size == 0) {
+	if (!kind_ok(kind, sizeof r->kind)) {
 		rd->err = DC_ENOTREC;   /* rd->done stays where the refused object begins */
 		goto fail;
 	}

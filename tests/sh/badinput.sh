@@ -1,0 +1,418 @@
+#!/bin/sh
+# badinput.sh: hostile and broken input, for every tool, from a table of
+# (case, expected exit status, stdin, command, the exact stderr): empty and random
+# input; a record of the wrong kind; records that disagree with their keys, with
+# each other, with reference files or with the model; NaN and Inf; records over the
+# element limit (DC_MAX_ELEMS), also claims of 2^40 elements that must be refused
+# before anything is allocated; missing files, directories and files of the wrong
+# kind; a full disk. Then, for every tool: a reader that goes away early (SIGPIPE),
+# no output file left behind when a write fails, and a small valid stream cut at
+# every byte offset (exit 1, one line on stderr, never a signal).
+. "$ROOT/tests/lib.sh"
+export PYTHONPATH="$ROOT/tests/sh"
+SP=$DATA/speech
+
+# ---------------------------------------------------------------- fixtures
+# 0.25 s of two speakers and their mixture, and files with one thing wrong
+"$PY" - "$SP" <<'EOF' || fail "fixtures: audio" "python failed"
+import sys, numpy as np, soundfile as sf
+sp = sys.argv[1]
+a, _ = sf.read(sp + "/so0036_000360332.flac", dtype="float32")
+b, _ = sf.read(sp + "/so0054_000540031.flac", dtype="float32")
+a, b = a[8000:10000], b[8000:10000]
+w = lambda name, x, rate=8000, sub="FLOAT": sf.write(name, x, rate, subtype=sub)
+w("s1.wav", a); w("s2.wav", b); w("mix.wav", a + b)
+w("short.wav", a[:1999])                        # a sample short of the mixture
+w("s1-16k.wav", np.repeat(a, 2), 16000)         # another rate
+w("silent.wav", np.zeros(2000, np.float32))
+n = a.copy(); n[100] = np.nan; w("nan.wav", n)  # NaN in a float WAV
+i = a.copy(); i[7] = np.inf; w("inf.wav", i)
+w("t1.wav", a[1000:1002]); w("t2.wav", b[1000:1002]); w("tmix.wav", a[1000:1002] + b[1000:1002])
+r = np.random.default_rng(7)
+w("long.wav", (0.1 * r.standard_normal(8000 * 40)).astype(np.float32), sub="PCM_16")
+data = bytes(r.integers(0, 256, 3000, dtype=np.uint8))
+open("random.bin", "wb").write(b"\x17" + data[1:])   # not a msgpack map: no header
+open("notaudio.txt", "w").write("this is not audio\n")
+EOF
+mkdir adir
+dc-stft mix.wav >stft.dcs
+dc-oracle s1.wav s2.wav <stft.dcs >ibm.dcs
+dc-mask <ibm.dcs >masked.dcs
+dc-stft -s 32 mix.wav >hop32.dcs
+dc-oracle s1.wav s2.wav <hop32.dcs >hop32-ibm.dcs
+dc-train -i -L 1 -H 2 -D 2 -o model.dcm
+dc-embed -m model.dcm <stft.dcs >embed.dcs
+# the truncation streams: nfft 4, hop 2, two samples: T 2, F 3
+dc-stft -n 4 -s 2 -i u tmix.wav >t-stft.dcs
+dc-oracle t1.wav t2.wav <t-stft.dcs >t-ibm.dcs
+dc-mask <t-ibm.dcs >t-masked.dcs
+dc-train -q -L 1 -H 1 -D 2 -T 1 -b 1 -e 1 -o t-model.dcm t-ibm.dcs
+dc-embed -m t-model.dcm <t-stft.dcs >t-embed.dcs
+# hand-made streams, each with one thing wrong
+"$PY" - <<'EOF' || fail "fixtures: streams" "python failed"
+import numpy as np, oracle_lib as L
+recs = L.read_records("ibm.dcs")
+(utt, rest), = L.utterances(recs)
+st, lab = L.last(rest, "stft"), L.last(rest, "labels")
+X = L.tensor(st)
+keys = {k: st[k] for k in ("rate", "nfft", "hop", "samples", "window")}
+w = L.write_stream
+w("labels-only.dcs", [utt, lab])                          # no stft record
+w("order.dcs", [st, utt])                                 # a record before the first utt
+Xn = X.copy(); Xn[3, 4] = np.nan
+w("nan-stft.dcs", [utt, L.tensor_rec("stft", Xn, **keys), lab])
+w("nan-masked.dcs", [utt, L.tensor_rec("masked", np.stack([Xn, Xn]), k=2, **keys)])
+E = L.tensor(L.last(L.read_records("embed.dcs"), "embed")).copy(); E[0, 0, 0] = np.inf
+w("inf-embed.dcs", [utt, st, L.tensor_rec("embed", E, model="m")])
+w("tshape.dcs", [utt, L.tensor_rec("stft", X[:30], **keys), L.tensor_rec("labels", L.tensor(lab)[:30], k=2, by="x")])
+w("fshape.dcs", [utt, L.tensor_rec("stft", X[:, :100], **keys)])
+w("lshape.dcs", [utt, st, L.tensor_rec("labels", L.tensor(lab)[:30], k=2, by="x")])
+w("eshape.dcs", [utt, st, L.tensor_rec("embed", np.zeros((30, 129, 2), np.float32), model="m")])
+# a record that claims 2^40 elements and holds 8 bytes: refused before allocating
+big = dict(L.tensor_rec("stft", X[:1, :1], **keys), shape=[1 << 20, 1 << 20])
+w("huge.dcs", [utt, big, lab])
+big = dict(L.tensor_rec("masked", X[:1, :1], **keys), shape=[1 << 20, 1 << 20, 2])
+w("huge-masked.dcs", [utt, big])
+big = dict(L.tensor_rec("embed", E[:1, :1], model="m"), shape=[1 << 20, 1 << 20, 2])
+w("huge-embed.dcs", [utt, st, big])
+w("unknown.dcs", [utt, {"kind": "comment", "text": "a kind no tool knows"}, st])
+w("nulkind.dcs", [utt, dict(st, kind="stft\0x")])      # a kind with a NUL byte is no "stft"
+# many small utterances, for the readers that go away early
+u, s8 = L.utterances(L.read_records("t-ibm.dcs"))[0]
+many = []
+for j in range(3000):
+    many += [dict(u, id="u%04d" % j)] + s8
+w("many.dcs", many)
+ue, se = L.utterances(L.read_records("t-embed.dcs"))[0]
+w("many-embed.dcs", [r for j in range(3000) for r in [dict(ue, id="u%04d" % j)] + se])
+open("many.tsv", "w").write("".join("u%04d\tx\tt1.wav,t2.wav\n" % j for j in range(3000)))
+EOF
+cp "$DATA/fuzz-regress/model/nan-in-forward" overflow.dcm
+cp "$DATA/fuzz-regress/model/huge-config-small-file" huge.dcm
+# a checkpoint whose opaque training state claims a map of 2^32-1 entries
+dc-train -q -L 1 -H 2 -D 2 -T 4 -e 1 -o ckpt.dcm ibm.dcs
+"$PY" - <<'EOF' || fail "fixtures: checkpoint" "python failed"
+import msgpack
+m = msgpack.unpackb(open("ckpt.dcm", "rb").read(), raw=False)
+m["train"]["state"] = b"\xdf\xff\xff\xff\xff"
+open("badstate.dcm", "wb").write(msgpack.packb(m, use_bin_type=True))
+EOF
+export TRAIN="dc-train -q -L 1 -H 2 -D 2 -T 4 -e 1"
+
+# ---------------------------------------------------------------- the table
+# case | exit status | stdin ('-' for none) | command (sh -c) | stderr, exactly ('\n'
+# between lines, '*' for anything). A case marked "(bug: ...)" is a known bug of a
+# tool: what the tool should do, reported as "KNOWN: case: what it does" (which
+# tests/run.sh lists, but does not count as a failure) until the tool is fixed;
+# then it passes, and says so (a bug may show in one build only: under ASan).
+table() {
+	while IFS='|' read -r name rc in cmd err; do
+		name=$(echo "$name" | sed 's/^ *//; s/ *$//')
+		case "$name" in ''|'#'*) continue ;; esac
+		rc=$(echo "$rc" | tr -d ' ')
+		in=$(echo "$in" | tr -d ' ')
+		cmd=$(echo "$cmd" | sed 's/^ *//; s/ *$//')
+		err=$(echo "$err" | sed 's/^ *//; s/ *$//')
+		[ "$in" = - ] && in=/dev/null
+		[ "$err" = '*' ] || err=$(printf '%b' "$err")
+		case "$name" in
+		*'(bug:'*)
+			check_in "$name" "$rc" "$err" "$in" sh -c "$cmd" |
+			    sed 's/^FAIL: /KNOWN: /; s/^\(PASS: .*\)$/\1 (passes: if it does in every build, the bug is fixed)/'
+			;;
+		*)
+			check_in "$name" "$rc" "$err" "$in" sh -c "$cmd"
+			;;
+		esac
+	done
+}
+table <<'EOF'
+dc-stft: empty stdin               | 1 | -              | dc-stft                          | dc-stft: stdin: Format not recognised
+dc-stft: random bytes              | 1 | random.bin     | dc-stft                          | dc-stft: stdin: Format not recognised
+dc-stft: a stream, not audio       | 1 | -              | dc-stft stft.dcs                 | dc-stft: stft.dcs: Format not recognised
+dc-stft: not audio                 | 1 | -              | dc-stft notaudio.txt             | dc-stft: notaudio.txt: Format not recognised
+dc-stft: missing file              | 1 | -              | dc-stft nofile.wav               | dc-stft: nofile.wav: No such file or directory
+dc-stft: a directory               | 1 | -              | dc-stft adir                     | dc-stft: adir: Is a directory
+dc-stft: stdin a directory         | 1 | adir           | dc-stft                          | dc-stft: stdin: Is a directory
+dc-stft: NaN in the audio          | 1 | -              | dc-stft nan.wav                  | dc-stft: nan.wav: NaN or Inf in the data
+dc-stft: Inf in the audio          | 1 | -              | dc-stft inf.wav                  | dc-stft: inf.wav: NaN or Inf in the data
+dc-stft: samples over the limit    | 1 | -              | DC_MAX_ELEMS=1000 dc-stft mix.wav | dc-stft: mix.wav: more elements than the limit (see DC_MAX_ELEMS)
+dc-stft: STFT over the limit       | 1 | -              | DC_MAX_ELEMS=3000 dc-stft mix.wav | dc-stft: mix.wav: more elements than the limit (see DC_MAX_ELEMS)
+dc-stft: another rate is resampled | 0 | -              | dc-stft s1-16k.wav >/dev/null    | dc-stft: s1-16k.wav: resampled from 16000 Hz to 8000 Hz
+dc-stft: full disk                 | 1 | -              | dc-stft mix.wav >/dev/full       | dc-stft: stdout: No space left on device
+
+dc-istft: empty stdin              | 1 | -              | dc-istft                         | dc-istft: stdin: empty stream
+dc-istft: random bytes             | 1 | random.bin     | dc-istft                         | dc-istft: stdin: not a dcsep stream (no header record)
+dc-istft: audio, not a stream      | 1 | mix.wav        | dc-istft                         | dc-istft: stdin: not a dcsep stream (no header record)
+dc-istft: record outside an utt    | 1 | order.dcs      | dc-istft                         | dc-istft: stdin: record outside an utterance (record 2, byte 35)
+dc-istft: wrong kind               | 1 | labels-only.dcs | dc-istft -o 'x%k.wav'           | dc-istft: mix: no masked or stft record
+dc-istft: stft shape vs its keys   | 1 | tshape.dcs     | dc-istft -o x.wav                | dc-istft: mix: stft: shape 30x129 disagrees with its keys: 2000 samples, nfft 256, hop 64 give T = 35 frames of F = 129 bins
+dc-istft: NaN in masked            | 1 | nan-masked.dcs | dc-istft -o 'x%k.wav'            | dc-istft: mix: masked: NaN or Inf in the data
+dc-istft: claim of 2^40 elements   | 1 | huge-masked.dcs | dc-istft -o 'x%k.wav'           | dc-istft: mix: masked: more elements than the limit (see DC_MAX_ELEMS)
+dc-istft: over DC_MAX_ELEMS        | 1 | masked.dcs     | DC_MAX_ELEMS=5000 dc-istft -o 'x%k.wav' | dc-istft: mix: masked: more elements than the limit (see DC_MAX_ELEMS)
+dc-istft: missing file             | 1 | -              | dc-istft nofile.dcs              | dc-istft: nofile.dcs: No such file or directory
+dc-istft: a directory              | 1 | -              | dc-istft adir                    | dc-istft: adir: Is a directory
+dc-istft: output dir missing       | 1 | masked.dcs     | dc-istft -o 'nodir/x%k.wav'      | dc-istft: nodir/x1.wav: No such file or directory
+dc-istft: full disk, stdout        | 1 | stft.dcs       | dc-istft >/dev/full              | dc-istft: stdout: No space left on device
+dc-istft: full disk, -o            | 1 | stft.dcs       | dc-istft -o /dev/full            | dc-istft: /dev/full: No space left on device
+
+dc-oracle: empty stdin             | 1 | -              | dc-oracle s1.wav s2.wav          | dc-oracle: stdin: empty stream
+dc-oracle: random bytes            | 1 | random.bin     | dc-oracle s1.wav s2.wav          | dc-oracle: stdin: not a dcsep stream (no header record)
+dc-oracle: record outside an utt   | 1 | order.dcs      | dc-oracle s1.wav s2.wav          | dc-oracle: stdin: record outside an utterance (record 2, byte 35)
+dc-oracle: wrong kind              | 1 | labels-only.dcs | dc-oracle s1.wav s2.wav         | dc-oracle: mix: no stft record
+dc-oracle: stft shape vs its keys  | 1 | tshape.dcs     | dc-oracle s1.wav s2.wav          | dc-oracle: mix: stft record: shape [30, 129] disagrees with its samples, nfft and hop ([35, 129])
+dc-oracle: NaN in stft             | 1 | nan-stft.dcs   | dc-oracle s1.wav s2.wav          | dc-oracle: mix: stft record: NaN or Inf in the data
+dc-oracle: NaN in a reference      | 1 | stft.dcs       | dc-oracle s1.wav nan.wav         | dc-oracle: nan.wav: NaN or Inf in the data
+dc-oracle: claim of 2^40 elements  | 1 | huge.dcs       | dc-oracle s1.wav s2.wav          | dc-oracle: mix: stft record: more elements than the limit (see DC_MAX_ELEMS)
+dc-oracle: ref over DC_MAX_ELEMS   | 1 | stft.dcs       | DC_MAX_ELEMS=5000 dc-oracle s1.wav s2.wav | dc-oracle: mix: ref: more elements than the limit (see DC_MAX_ELEMS)
+dc-oracle: reference of other length | 1 | stft.dcs     | dc-oracle s1.wav short.wav       | dc-oracle: short.wav: 1999 samples at 8000 Hz, but utterance mix has 2000
+dc-oracle: reference at another rate | 0 | stft.dcs     | dc-oracle s1-16k.wav s2.wav >/dev/null | dc-oracle: s1-16k.wav: resampled from 16000 Hz to 8000 Hz
+dc-oracle: missing reference       | 1 | stft.dcs       | dc-oracle s1.wav nofile.wav      | dc-oracle: nofile.wav: No such file or directory
+dc-oracle: reference a directory   | 1 | stft.dcs       | dc-oracle s1.wav adir            | dc-oracle: adir: Is a directory
+dc-oracle: reference not audio     | 1 | stft.dcs       | dc-oracle s1.wav notaudio.txt    | dc-oracle: notaudio.txt: Format not recognised
+dc-oracle: missing list            | 1 | stft.dcs       | dc-oracle -l nofile.tsv          | dc-oracle: nofile.tsv: No such file or directory
+dc-oracle: list a directory        | 1 | stft.dcs       | dc-oracle -l adir                | dc-oracle: adir: Is a directory
+dc-oracle: full disk               | 1 | stft.dcs       | dc-oracle s1.wav s2.wav >/dev/full | dc-oracle: stdout: No space left on device
+
+dc-kmeans: empty stdin             | 1 | -              | dc-kmeans                        | dc-kmeans: stdin: empty stream
+dc-kmeans: random bytes            | 1 | random.bin     | dc-kmeans                        | dc-kmeans: stdin: not a dcsep stream (no header record)
+dc-kmeans: record outside an utt   | 1 | order.dcs      | dc-kmeans                        | dc-kmeans: stdin: record outside an utterance (record 2, byte 35)
+dc-kmeans: wrong kind              | 1 | stft.dcs       | dc-kmeans                        | dc-kmeans: mix: no embed record
+dc-kmeans: embed shape vs stft     | 1 | eshape.dcs     | dc-kmeans                        | dc-kmeans: mix: embed record: shape [30, 129, 2] disagrees with stft record [35, 129]
+dc-kmeans: Inf in embed            | 1 | inf-embed.dcs  | dc-kmeans                        | dc-kmeans: mix: embed record: NaN or Inf in the data
+dc-kmeans: claim of 2^40 elements  | 1 | huge-embed.dcs | dc-kmeans                        | dc-kmeans: mix: embed record: more elements than the limit (see DC_MAX_ELEMS)
+dc-kmeans: over DC_MAX_ELEMS       | 1 | embed.dcs      | DC_MAX_ELEMS=5000 dc-kmeans      | dc-kmeans: mix: embed record: more elements than the limit (see DC_MAX_ELEMS)
+dc-kmeans: K above the active bins | 1 | t-embed.dcs    | dc-kmeans -k 7                   | dc-kmeans: u: K = 7 is more than the 6 active bins
+dc-kmeans: K = the active bins     | 0 | t-embed.dcs    | dc-kmeans -k 6 >/dev/null        |
+dc-kmeans: missing file            | 1 | -              | dc-kmeans nofile.dcs             | dc-kmeans: nofile.dcs: No such file or directory
+dc-kmeans: a directory             | 1 | -              | dc-kmeans adir                   | dc-kmeans: adir: Is a directory
+dc-kmeans: full disk               | 1 | embed.dcs      | dc-kmeans >/dev/full             | dc-kmeans: stdout: No space left on device
+
+dc-mask: empty stdin               | 1 | -              | dc-mask                          | dc-mask: stdin: empty stream
+dc-mask: random bytes              | 1 | random.bin     | dc-mask                          | dc-mask: stdin: not a dcsep stream (no header record)
+dc-mask: record outside an utt     | 1 | order.dcs      | dc-mask                          | dc-mask: stdin: record outside an utterance (record 2, byte 35)
+dc-mask: wrong kind (no labels)    | 1 | stft.dcs       | dc-mask                          | dc-mask: mix: no labels or masks record
+dc-mask: wrong kind (no stft)      | 1 | labels-only.dcs | dc-mask                         | dc-mask: mix: no stft record
+dc-mask: labels shape vs stft      | 1 | lshape.dcs     | dc-mask                          | dc-mask: mix: labels record: shape [30, 129] disagrees with stft record [35, 129]
+dc-mask: stft shape vs its keys    | 1 | tshape.dcs     | dc-mask                          | dc-mask: mix: stft record: shape [30, 129] disagrees with its samples, nfft and hop ([35, 129])
+dc-mask: NaN in stft               | 1 | nan-stft.dcs   | dc-mask                          | dc-mask: mix: stft record: NaN or Inf in the data
+dc-mask: a kind with a NUL byte    | 1 | nulkind.dcs    | dc-mask                          | dc-mask: stdin: not a dcsep record (a map with a "kind") (record 3, byte 86)
+dc-mask: claim of 2^40 elements    | 1 | huge.dcs       | dc-mask                          | dc-mask: mix: stft record: more elements than the limit (see DC_MAX_ELEMS)
+dc-mask: masked over DC_MAX_ELEMS  | 1 | ibm.dcs        | DC_MAX_ELEMS=5000 dc-mask        | dc-mask: mix: masked: more elements than the limit (see DC_MAX_ELEMS)
+dc-mask: missing file              | 1 | -              | dc-mask nofile.dcs               | dc-mask: nofile.dcs: No such file or directory
+dc-mask: a directory               | 1 | -              | dc-mask adir                     | dc-mask: adir: Is a directory
+dc-mask: full disk                 | 1 | ibm.dcs        | dc-mask >/dev/full               | dc-mask: stdout: No space left on device
+
+dc-dump: empty stdin               | 1 | -              | dc-dump                          | dc-dump: stdin: empty stream
+dc-dump: random bytes              | 1 | random.bin     | dc-dump                          | dc-dump: stdin: not a dcsep stream (no header record)
+dc-dump: shows a record outside an utt | 0 | order.dcs  | dc-dump >/dev/null               |
+dc-dump: shows unknown kinds       | 0 | unknown.dcs    | dc-dump >/dev/null               |
+dc-dump: shows NaN                 | 0 | nan-stft.dcs   | dc-dump >/dev/null               |
+dc-dump: claim of 2^40 elements    | 1 | huge.dcs       | dc-dump >/dev/null               | dc-dump: stdin: record 3 (stft): more elements than the limit (see DC_MAX_ELEMS)\ndc-dump: stdin: records with a bad tensor: 1
+dc-dump: -x of a record without a tensor | 1 | ibm.dcs  | dc-dump -x utt -o x.npy          | dc-dump: stdin: record 2 (utt) holds no tensor
+dc-dump: missing file              | 1 | -              | dc-dump nofile.dcs               | dc-dump: nofile.dcs: No such file or directory
+dc-dump: a directory               | 1 | -              | dc-dump adir                     | dc-dump: adir: Is a directory
+dc-dump: full disk                 | 1 | ibm.dcs        | dc-dump >/dev/full               | dc-dump: stdout: No space left on device
+dc-dump: full disk, -o             | 1 | ibm.dcs        | dc-dump -x stft -o /dev/full     | dc-dump: /dev/full: No space left on device
+
+dc-embed: empty stdin              | 1 | -              | dc-embed -m model.dcm            | dc-embed: stdin: empty stream
+dc-embed: random bytes             | 1 | random.bin     | dc-embed -m model.dcm            | dc-embed: stdin: not a dcsep stream (no header record)
+dc-embed: record outside an utt    | 1 | order.dcs      | dc-embed -m model.dcm            | dc-embed: stdin: record outside an utterance (record 2, byte 35)
+dc-embed: wrong kind               | 1 | labels-only.dcs | dc-embed -m model.dcm           | dc-embed: mix: no stft record
+dc-embed: hop other than the model's | 1 | hop32.dcs    | dc-embed -m model.dcm            | dc-embed: mix: stft record: rate 8000, nfft 256, hop 32, sqrt-hann window; the model reads rate 8000, nfft 256, hop 64, sqrt-hann window
+dc-embed: F other than the model's | 1 | fshape.dcs     | dc-embed -m model.dcm            | dc-embed: mix: stft record: 100 bins, the model reads 129
+dc-embed: NaN in stft              | 1 | nan-stft.dcs   | dc-embed -m model.dcm            | dc-embed: mix: stft record: NaN or Inf in the data
+dc-embed: claim of 2^40 elements   | 1 | huge.dcs       | dc-embed -m model.dcm            | dc-embed: mix: stft record: more elements than the limit (see DC_MAX_ELEMS)
+dc-embed: embed over DC_MAX_ELEMS  | 1 | stft.dcs       | DC_MAX_ELEMS=5000 dc-embed -m model.dcm | dc-embed: mix: embed record: more elements than the limit (see DC_MAX_ELEMS)
+dc-embed: stft shape vs its keys (bug: not checked) | 1 | tshape.dcs | dc-embed -m model.dcm | dc-embed: mix: stft record: shape [30, 129] disagrees with its samples, nfft and hop ([35, 129])
+dc-embed: model that overflows to NaN (bug: NaN embeddings written) | 1 | stft.dcs | dc-embed -m overflow.dcm >/dev/null | dc-embed: mix: embed record: NaN or Inf in the data
+dc-embed: missing model            | 1 | stft.dcs       | dc-embed -m nofile.dcm           | dc-embed: nofile.dcm: No such file or directory
+dc-embed: model a directory        | 1 | stft.dcs       | dc-embed -m adir                 | dc-embed: adir: Is a directory
+dc-embed: model not a model        | 1 | stft.dcs       | dc-embed -m mix.wav              | dc-embed: mix.wav: malformed or incompatible model
+dc-embed: 177 bytes that claim a 1.2 TB model | 1 | stft.dcs | dc-embed -m huge.dcm          | dc-embed: huge.dcm: malformed or incompatible model
+dc-embed: missing file             | 1 | -              | dc-embed -m model.dcm nofile.dcs | dc-embed: nofile.dcs: No such file or directory
+dc-embed: a directory              | 1 | -              | dc-embed -m model.dcm adir       | dc-embed: adir: Is a directory
+dc-embed: full disk                | 1 | stft.dcs       | dc-embed -m model.dcm >/dev/full | dc-embed: stdout: No space left on device
+
+dc-train: empty stdin              | 1 | -              | $TRAIN -o m.dcm                  | dc-train: stdin: empty stream
+dc-train: random bytes             | 1 | random.bin     | $TRAIN -o m.dcm                  | dc-train: stdin: not a dcsep stream (no header record)
+dc-train: record outside an utt    | 1 | order.dcs      | $TRAIN -o m.dcm                  | dc-train: stdin: record outside an utterance (record 2, byte 35)
+dc-train: wrong kind (no labels)   | 1 | stft.dcs       | $TRAIN -o m.dcm                  | dc-train: stdin: mix: no labels record
+dc-train: wrong kind (no stft)     | 1 | labels-only.dcs | $TRAIN -o m.dcm                 | dc-train: stdin: mix: no stft record
+dc-train: labels shape vs stft     | 1 | lshape.dcs     | $TRAIN -o m.dcm                  | dc-train: stdin: mix: labels record: wanted int32 [35, 129] like the stft record
+dc-train: NaN in stft              | 1 | nan-stft.dcs   | $TRAIN -o m.dcm                  | dc-train: stdin: mix: stft record: NaN or Inf in the data
+dc-train: claim of 2^40 elements   | 1 | huge.dcs       | $TRAIN -o m.dcm                  | dc-train: stdin: mix: stft record: more elements than the limit (see DC_MAX_ELEMS)
+dc-train: over DC_MAX_ELEMS        | 1 | ibm.dcs        | DC_MAX_ELEMS=4000 $TRAIN -o m.dcm | dc-train: stdin: mix: stft record: more elements than the limit (see DC_MAX_ELEMS)
+dc-train: stft shape vs its keys (bug: not checked) | 1 | tshape.dcs | $TRAIN -o m.dcm       | dc-train: stdin: mix: stft record: shape [30, 129] disagrees with its samples, nfft and hop ([35, 129])
+dc-train: hop differs between files | 1 | -             | $TRAIN -o m.dcm ibm.dcs hop32-ibm.dcs | dc-train: hop32-ibm.dcs: mix: stft record: rate 8000, nfft 256, hop 32, sqrt-hann window; the first utterance has rate 8000, nfft 256, hop 64, sqrt-hann window
+dc-train: validation of another hop | 1 | -             | $TRAIN -o m.dcm -V hop32-ibm.dcs ibm.dcs | dc-train: hop32-ibm.dcs: the STFT parameters differ from the training data's
+dc-train: resume from a model without training state | 1 | - | dc-train -q -r -o model.dcm ibm.dcs | dc-train: model.dcm: not a checkpoint of dc-train (no training state)
+dc-train: resume from 177 bytes that claim a 1.2 TB model | 1 | - | dc-train -q -r -o huge.dcm ibm.dcs | dc-train: huge.dcm: malformed or incompatible model
+dc-train: resume from a state that claims 2^32 entries (bug: 96 GiB asked of malloc; ASan aborts) | 1 | - | dc-train -q -r -e 2 -o badstate.dcm ibm.dcs | dc-train: badstate.dcm: not a checkpoint of dc-train (no training state)
+dc-train: missing file             | 1 | -              | $TRAIN -o m.dcm nofile.dcs       | dc-train: nofile.dcs: No such file or directory
+dc-train: a directory              | 1 | -              | $TRAIN -o m.dcm adir             | dc-train: adir: Is a directory
+dc-train: full disk, -o            | 1 | -              | $TRAIN -o /dev/full ibm.dcs      | dc-train: /dev/full: No space left on device
+dc-train: full disk, -l (bug: the reason is lost) | 1 | - | $TRAIN -o m.dcm -l /dev/full ibm.dcs | dc-train: /dev/full: No space left on device
+
+dc-eval: empty list on stdin       | 1 | -              | dc-eval -l -                     | dc-eval: stdin: no mixtures in the list
+dc-eval: random bytes as a list    | 1 | random.bin     | dc-eval -l -                     | dc-eval: stdin:1: 1 column, wanted 4: id, mix, refs, ests (tab-separated)
+dc-eval: random bytes as audio     | 1 | -              | dc-eval -r s1.wav random.bin     | dc-eval: random.bin: Format not recognised
+dc-eval: missing estimate          | 1 | -              | dc-eval -r s1.wav nofile.wav     | dc-eval: nofile.wav: No such file or directory
+dc-eval: missing mixture           | 1 | -              | dc-eval -r s1.wav -m nofile.wav s2.wav | dc-eval: nofile.wav: No such file or directory
+dc-eval: estimate a directory      | 1 | -              | dc-eval -r s1.wav adir           | dc-eval: adir: Is a directory
+dc-eval: estimate not audio        | 1 | -              | dc-eval -r s1.wav notaudio.txt   | dc-eval: notaudio.txt: Format not recognised
+dc-eval: rate differs              | 1 | -              | dc-eval -r s1.wav s1-16k.wav     | dc-eval: s1-16k.wav: sample rate 16000 Hz, but s1.wav has 8000 Hz
+dc-eval: NaN in an estimate        | 1 | -              | dc-eval -r s1.wav nan.wav        | dc-eval: nan.wav: NaN or Inf in the data
+dc-eval: silent estimate           | 1 | -              | dc-eval -r s1.wav silent.wav     | dc-eval: silent.wav: estimate is silent (all zeros)
+dc-eval: over DC_MAX_ELEMS         | 1 | -              | DC_MAX_ELEMS=1000 dc-eval -r s1.wav s2.wav | dc-eval: s1.wav: more elements than the limit (see DC_MAX_ELEMS)
+dc-eval: missing list              | 1 | -              | dc-eval -l nofile.tsv            | dc-eval: nofile.tsv: No such file or directory
+dc-eval: list a directory          | 1 | -              | dc-eval -l adir                  | dc-eval: adir: Is a directory
+dc-eval: full disk                 | 1 | -              | dc-eval -r s1.wav s2.wav >/dev/full | dc-eval: stdout: No space left on device
+
+dc-mix: random bytes as audio      | 1 | -              | dc-mix -o x.wav s1.wav random.bin | dc-mix: random.bin: Format not recognised
+dc-mix: missing input              | 1 | -              | dc-mix -o x.wav s1.wav nofile.wav | dc-mix: nofile.wav: No such file or directory
+dc-mix: input a directory          | 1 | -              | dc-mix -o x.wav s1.wav adir      | dc-mix: adir: Is a directory
+dc-mix: input not audio            | 1 | -              | dc-mix -o x.wav s1.wav notaudio.txt | dc-mix: notaudio.txt: Format not recognised
+dc-mix: NaN in an input            | 1 | -              | dc-mix -o x.wav s1.wav nan.wav   | dc-mix: nan.wav: NaN or Inf in the data
+dc-mix: silent input               | 1 | -              | dc-mix -o x.wav s1.wav silent.wav | dc-mix: silent.wav: no active speech (the signal is silent)
+dc-mix: over DC_MAX_ELEMS          | 1 | -              | DC_MAX_ELEMS=1000 dc-mix -o x.wav s1.wav s2.wav | dc-mix: s1.wav: more elements than the limit (see DC_MAX_ELEMS)
+dc-mix: another rate is resampled  | 0 | -              | dc-mix -o x.wav s1-16k.wav s2.wav >/dev/null | dc-mix: s1-16k.wav: resampled from 16000 Hz to 8000 Hz
+dc-mix: missing corpus             | 1 | -              | dc-mix -n 2 -o outd nodir        | dc-mix: nodir: No such file or directory
+dc-mix: output dir missing         | 1 | -              | dc-mix -o nodir/x.wav s1.wav s2.wav | dc-mix: nodir/x.wav: No such file or directory
+dc-mix: full disk, -o              | 1 | -              | dc-mix -o /dev/full s1.wav s2.wav | dc-mix: /dev/full: No space left on device
+dc-mix: full disk, stdout          | 1 | -              | dc-mix -o x.wav s1.wav s2.wav >/dev/full | dc-mix: stdout: No space left on device
+EOF
+rm -f x.wav x1.wav x2.wav m.dcm
+
+# ---------------------------------------------------------------- SIGPIPE
+# A reader that goes away: the tool is killed by SIGPIPE, quietly (exit status
+# 128 + 13 in the shell), as filters are, also when started with SIGPIPE ignored.
+# Each output is far larger than a pipe holds; dc-eval, dc-mix and dc-train write
+# a line or none, which the pipe takes whole: they finish (exit 0).
+sigpipe() {	# sigpipe NAME WANT_RC ignore|- STDIN CMD
+	rm -f rc
+	if [ "$3" = ignore ]; then
+		(trap '' PIPE; { sh -c "$5" <"$4" 2>err; echo $? >rc; } | head -c 10 >/dev/null)
+	else
+		{ sh -c "$5" <"$4" 2>err; echo $? >rc; } | head -c 10 >/dev/null
+	fi
+	got=$(cat rc)
+	if [ "$got" != "$2" ]; then
+		fail "$1" "exit $got, wanted $2; stderr: $(cat err)"
+	elif [ -s err ]; then
+		fail "$1" "stderr '$(cat err)', wanted none"
+	else
+		pass "$1"
+	fi
+}
+while IFS='|' read -r name rc in cmd; do
+	in=$(echo "$in" | tr -d ' ')
+	rc=$(echo "$rc" | tr -d ' ')
+	[ "$in" = - ] && in=/dev/null
+	name=$(echo "$name" | sed 's/ *$//')
+	sigpipe "$name: reader goes away" "$rc" - "$in" "$cmd"
+	sigpipe "$name: reader goes away, SIGPIPE ignored" "$rc" ignore "$in" "$cmd"
+done <<'EOF'
+dc-stft    | 141 | -              | dc-stft long.wav
+dc-istft   | 141 | -              | dc-stft long.wav | dc-istft
+dc-oracle  | 141 | many.dcs       | dc-oracle -l many.tsv
+dc-kmeans  | 141 | many-embed.dcs | dc-kmeans
+dc-mask    | 141 | many.dcs       | dc-mask
+dc-dump    | 141 | many.dcs       | dc-dump
+dc-dump -x | 141 | -              | dc-stft long.wav | dc-dump -x stft -o -
+dc-embed   | 141 | many.dcs       | dc-embed -m t-model.dcm
+dc-eval    | 0   | -              | dc-eval -r s1.wav s2.wav
+dc-mix     | 0   | -              | dc-mix -o x.wav s1.wav s2.wav
+dc-train   | 0   | -              | $TRAIN -o m.dcm ibm.dcs
+EOF
+
+# ---------------------------------------------------------------- no partial files
+# Writes that fail midway (a file size limit, with SIGXFSZ ignored so that write(2)
+# fails with EFBIG) leave nothing under the final name, nor a temporary file.
+partial() {	# partial NAME STDIN CMD
+	rm -rf pf
+	mkdir pf
+	(cd pf && sh -c "trap '' XFSZ; ulimit -f 4; $3" >/dev/null 2>../err) <"$2"
+	rc=$?
+	left=$(ls -A pf | tr '\n' ' ')
+	if [ "$rc" -ne 1 ]; then
+		fail "$1" "exit $rc, wanted 1; stderr: $(cat err)"
+	elif [ -n "$left" ]; then
+		fail "$1" "left behind: $left"
+	elif ! grep -q 'File too large' err; then
+		fail "$1" "stderr '$(cat err)'"
+	else
+		pass "$1"
+	fi
+}
+partial "dc-istft -o: no partial file" masked.dcs "dc-istft -o 'x%k.wav'"
+partial "dc-mix -o -O: no partial file" /dev/null "dc-mix -o x.wav -O 's%k.wav' ../s1.wav ../s2.wav"
+partial "dc-dump -o: no partial file" ibm.dcs "dc-dump -x stft -o x.npy"
+partial "dc-train -i -o: no partial file" /dev/null "dc-train -i -L 1 -H 8 -D 2 -o m.dcm"
+partial "dc-train -o: no partial file" /dev/null "$TRAIN -o m.dcm ../ibm.dcs"
+# dc-istft: a source that cannot be written takes the utterance's others with it
+rm -rf pf && mkdir -p pf/1
+check_in "dc-istft: second source fails" 1 'dc-istft: pf/2/x.wav: No such file or directory' masked.dcs \
+    dc-istft -o 'pf/%k/x.wav'
+same "dc-istft: second source fails: the first removed" "$(ls -A pf/1)" ""
+rm -rf pf
+
+# ---------------------------------------------------------------- truncation
+# A small valid stream (nfft 4: T 2, F 3) cut at every byte offset: inside a record,
+# exit 1 and exactly "stream truncated inside a record (record N, byte B)", N the
+# record's number and B its first byte (record boundaries found by Python's msgpack);
+# at a boundary what is left is a whole stream, and the tool succeeds or says in
+# one line what is missing; never a signal, never more than one line. The
+# sanitizers' tools (B=build-san) take 10 times as long to start: there, only the
+# bytes around each boundary and every 16th; valgrind's 100 times: only the bytes
+# around each boundary (fuzz_stream cuts streams anywhere under the sanitizers,
+# in-process).
+"$PY" - <<'EOF'
+import msgpack, os, subprocess
+
+def check(name, ok, why):
+    print(("PASS: %s" % name) if ok else ("FAIL: %s: %s" % (name, why)), flush=True)
+
+def truncate_all(tool, path, cmd):
+    data = open(path, "rb").read()
+    up = msgpack.Unpacker(raw=False, strict_map_key=False)
+    up.feed(data)
+    starts = []
+    for _ in up:
+        starts.append(len(starts) and end or 0)
+        end = up.tell()
+    bad = []
+    offsets = range(len(data))
+    near = {b + d for b in starts + [len(data)] for d in (-1, 0, 1)}
+    if os.environ.get("VALGRIND") == "1":
+        offsets = [o for o in offsets if o in near]
+    elif os.environ.get("B", "build").endswith("-san"):
+        offsets = [o for o in offsets if o in near or o % 16 == 0]
+    for o in offsets:
+        p = subprocess.run(cmd, shell=True, input=data[:o], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+        err = p.stderr.decode(errors="replace")
+        rec = max(i for i, s in enumerate(starts) if s <= o)
+        if o == 0:
+            want = tool + ": stdin: empty stream"
+        elif o != starts[rec]:
+            want = "%s: stdin: stream truncated inside a record (record %d, byte %d)" % (tool, rec + 1, starts[rec])
+        else:
+            want = None
+        lines = err.count("\n")
+        if p.returncode < 0 or p.returncode > 1:
+            bad.append("at %d: exit %d: %r" % (o, p.returncode, err))
+        elif want is not None and (p.returncode != 1 or err != want + "\n"):
+            bad.append("at %d: exit %d, %r; wanted exit 1, %r" % (o, p.returncode, err, want))
+        elif lines > 1 or (p.returncode == 1 and lines != 1) or (err and not err.endswith("\n")):
+            bad.append("at %d: exit %d with %d lines on stderr: %r" % (o, p.returncode, lines, err))
+    check("%s: cut at %d of %d byte offsets" % (tool, len(offsets), len(data)), not bad, "; ".join(bad[:5]))
+
+truncate_all("dc-istft", "t-masked.dcs", "dc-istft -o 'x%k.wav'")
+truncate_all("dc-oracle", "t-stft.dcs", "dc-oracle t1.wav t2.wav")
+truncate_all("dc-kmeans", "t-embed.dcs", "dc-kmeans")
+truncate_all("dc-mask", "t-ibm.dcs", "dc-mask")
+truncate_all("dc-dump", "t-ibm.dcs", "dc-dump")
+truncate_all("dc-embed", "t-stft.dcs", "dc-embed -m t-model.dcm")
+truncate_all("dc-train", "t-ibm.dcs", "dc-train -q -L 1 -H 1 -D 2 -T 1 -e 1 -o m.dcm")
+EOF
