@@ -125,6 +125,8 @@ typedef struct dc_reader dc_reader;
 dc_reader *dc_reader_file(FILE *f);
 dc_reader *dc_reader_mem(const void *buf, size_t len);
 void dc_reader_free(dc_reader *rd);
+/* dc_reader_own_file: dc_reader_free will also fclose the file (unless stdin). */
+void dc_reader_own_file(dc_reader *rd);
 /* dc_read: the next record. DC_EEOF at a clean end; after any other error the
  * reader stays in that error. */
 int dc_read(dc_reader *rd, dc_record *r);
@@ -314,6 +316,10 @@ int dc_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *v);
 int dc_parse_num(const char *s, double lo, double hi, double *v);
 /* dc_open_in: stdin for "-" or NULL, else fopen(path, "rb"); NULL + errno on failure. */
 FILE *dc_open_in(const char *path);
+/* dc_open_stream: the stream in path (stdin for NULL or "-") with its header read
+ * into hdr; *name becomes "stdin" or path, for messages. The reader owns the file.
+ * Exits 1 with "prog: name: problem" if it cannot be opened or has no header. */
+dc_reader *dc_open_stream(const char *path, dc_record *hdr, const char **name);
 /* dc_stream_in_fail: prints "prog: <what>: <message> at byte <offset>" and exits 1. */
 _Noreturn void dc_stream_fail(const char *what, dc_reader *rd, int err);
 /* dc_finish_stdout: checks stdout was fully written; exits 1 with a message if not. */
@@ -324,5 +330,15 @@ void dc_stdout_not_tty(void);
 /* dc_writer_finish: closes a writer on stdout, then dc_finish_stdout(); on a failed
  * write prints "prog: stdout: <strerror>" and exits 1. */
 void dc_writer_finish(dc_writer *w);
+/* dc_shape_str: "[2, 3, 4]" in buf; returns buf. */
+const char *dc_shape_str(const dc_tensor *t, char *buf, size_t n);
+/* dc_get_tensor: the record's tensor, checked for dtype, rank and finite values;
+ * else prints "prog: <id>: <kind> record: <problem>" and exits 1. want names the
+ * shape in the message, e.g. "[T, F]". */
+void dc_get_tensor(const char *id, const dc_record *r, int dtype, int ndim, const char *want,
+    dc_tensor *t);
+/* dc_get_stft: an stft record's tensor and parameters, checked for dtype, finite
+ * values and a shape that agrees with its samples, nfft and hop; exits 1 else. */
+void dc_get_stft(const char *id, const dc_record *r, dc_tensor *X, dc_stft_params *p);
 
 #endif

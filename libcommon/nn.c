@@ -159,10 +159,11 @@ static inline float
 fexp(float x)
 {
 	union { int32_t i; float f; } u;
-	float n, r, p;
+	float n, r, p, in = x;
 
 	x = x < -87.0f ? -87.0f : x;
 	x = x > 88.0f ? 88.0f : x;
+	x = x == x ? x : 0.0f;          /* NaN: the integer part below must stay defined */
 	n = x * 1.44269504088896341f + 12582912.0f;     /* round to nearest by the 1.5*2^23 trick */
 	n -= 12582912.0f;
 	r = fmaf(n, -0.693359375f, x);
@@ -174,8 +175,9 @@ fexp(float x)
 	p = fmaf(p, r, 1.6666665459e-1f);
 	p = fmaf(p, r, 5.0000001201e-1f);
 	p = fmaf(p, r * r, r) + 1.0f;
-	u.i = ((int32_t)n + 127) << 23;
-	return p * u.f;
+	u.i = (int32_t)n + 127;         /* 1..254: the shift stays within int32_t */
+	u.i <<= 23;
+	return in == in ? p * u.f : in;
 }
 
 static inline float

@@ -31,6 +31,7 @@ struct dc_reader {
 	int eof;
 	dc_record pending;      /* look-ahead of dc_read_utt */
 	int has_pending;
+	int owns_f;             /* dc_reader_free closes f */
 	struct scan {           /* how far the next object has been scanned */
 		uint64_t pos;   /* bytes of it accounted for (may run past what is buffered) */
 		int depth;
@@ -255,6 +256,12 @@ dc_reader_file(FILE *f)
 	return rd;
 }
 
+void
+dc_reader_own_file(dc_reader *rd)
+{
+	rd->owns_f = rd->f != NULL && rd->f != stdin;
+}
+
 dc_reader *
 dc_reader_mem(const void *buf, size_t len)
 {
@@ -272,6 +279,8 @@ dc_reader_free(dc_reader *rd)
 		return;
 	if (rd->has_pending)
 		dc_record_free(&rd->pending);
+	if (rd->owns_f)
+		fclose(rd->f);
 	msgpack_unpacker_destroy(&rd->up);
 	free(rd);
 }

@@ -438,6 +438,23 @@ dc_stream_fail(const char *what, dc_reader *rd, int err)
 	dc_errx(1, "%s: %s", what, dc_strerror(err));
 }
 
+dc_reader *
+dc_open_stream(const char *path, dc_record *hdr, const char **name)
+{
+	dc_reader *rd;
+	FILE *in;
+	int err;
+
+	*name = path && strcmp(path, "-") != 0 ? path : "stdin";
+	if ((in = dc_open_in(path)) == NULL)
+		dc_errx(1, "%s: %s", *name, strerror(errno));
+	rd = dc_reader_file(in);
+	dc_reader_own_file(rd);
+	if ((err = dc_read_header(rd, hdr)) != DC_OK)
+		dc_stream_fail(*name, rd, err);
+	return rd;
+}
+
 void
 dc_writer_finish(dc_writer *w)
 {
@@ -462,4 +479,52 @@ dc_finish_stdout(void)
 {
 	if (dc_fclose_checked(stdout) != DC_OK)
 		dc_errx(1, "stdout: %s", strerror(errno));
+}
+
+const char *
+dc_shape_str(const dc_tensor *t, char *buf, size_t n)
+{
+	size_t o = 0;
+	int i;
+
+	o += (size_t)snprintf(buf + o, n - o, "[");
+	for (i = 0; i < t->ndim && o < n; i++)
+		o += (size_t)snprintf(buf + o, n - o, "%s%lld", i ? ", " : "", (long long)t->shape[i]);
+	if (o < n)
+		snprintf(buf + o, n - o, "]");
+	return buf;
+}
+
+void
+dc_get_tensor(const char *id, const dc_record *r, int dtype, int ndim, const char *want,
+    dc_tensor *t)
+{
+	char sb[96];
+	int err;
+
+	if ((err = dc_rec_tensor(r, t)) != DC_OK)
+		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(err));
+	if (t->dtype != dtype)
+		dc_errx(1, "%s: %s record: dtype %s, wanted %s", id, r->kind, dc_dtype_name(t->dtype),
+		    dc_dtype_name(dtype));
+	if (t->ndim != ndim)
+		dc_errx(1, "%s: %s record: shape %s, wanted %s", id, r->kind,
+		    dc_shape_str(t, sb, sizeof sb), want);
+	if (dc_tensor_finite(t) != DC_OK)
+		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
+}
+
+void
+dc_get_stft(const char *id, const dc_record *r, dc_tensor *X, dc_stft_params *p)
+{
+	char sb[96];
+	int err;
+
+	if ((err = dc_rec_stft_params(r, p)) != DC_OK)
+		dc_errx(1, "%s: stft record: %s", id, dc_strerror(err));
+	dc_get_tensor(id, r, DC_C64, 2, "[T, F]", X);
+	if (X->shape[0] != dc_stft_frames(p) || X->shape[1] != p->nfft / 2 + 1)
+		dc_errx(1, "%s: stft record: shape %s disagrees with its samples, nfft and hop "
+		    "([%lld, %lld])", id, dc_shape_str(X, sb, sizeof sb), (long long)dc_stft_frames(p),
+		    (long long)(p->nfft / 2 + 1));
 }

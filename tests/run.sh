@@ -1,9 +1,7 @@
 #!/bin/sh
 # tests/run.sh [PATTERN]: runs every test of dcsep and ends with "N passed, N failed".
 #
-# A test file prints one line per check, "PASS: what" or "FAIL: what: why", or
-# "KNOWN: what: why" for a known bug of a tool that a test shows but that is not
-# counted as a failure (listed, and counted on a line of its own).
+# A test file prints one line per check, "PASS: what" or "FAIL: what: why".
 # Unit tests are the binaries built from tests/unit/test_*.c; shell tests are
 # tests/sh/*.sh; Python tests (numpy/scipy/mir_eval references) are tests/py/*.py,
 # run with Debian's /usr/bin/python3. A file that exits non-zero without a FAIL
@@ -57,7 +55,6 @@ fi
 
 passed=0
 failed=0
-known=0
 failures=""
 
 run_one() {	# run_one NAME CMD...
@@ -86,8 +83,6 @@ run_one() {	# run_one NAME CMD...
 	fi
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")
-	k=$(grep -c '^KNOWN: ' "$log")
-	known=$((known + k))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL: $name: exited $rc" >>"$log"
 		f=1
@@ -95,7 +90,6 @@ run_one() {	# run_one NAME CMD...
 	passed=$((passed + p))
 	failed=$((failed + f))
 	printf '%-34s %4d passed %3d failed  %ss\n' "$name" "$p" "$f" $(($(date +%s) - start))
-	[ "$k" -ne 0 ] && grep '^KNOWN: ' "$log" | sed 's/^/    /'
 	if [ "$f" -ne 0 ]; then
 		grep '^FAIL: ' "$log" | sed 's/^/    /'
 		echo "    --- last lines of $name:"
@@ -113,6 +107,5 @@ for t in tests/py/*.py; do
 	[ -f "$t" ] && run_one "py/$(basename "$t" .py)" "$PY" "$ROOT/$t"
 done
 
-[ "$known" -ne 0 ] && echo "$known known bugs (KNOWN lines above; not failures)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -477,7 +477,6 @@ main(int argc, char **argv)
 	int64_t xn = 1, found = 0;
 	dc_reader *rd;
 	dc_record r;
-	FILE *in;
 
 	dc_setprog(argv[0]);
 	while ((c = getopt(argc, argv, "jHu:x:o:h")) != -1) {
@@ -528,12 +527,7 @@ main(int argc, char **argv)
 	if (out && strcmp(out, "-") == 0)
 		dc_stdout_not_tty();
 
-	name = strcmp(path, "-") == 0 ? "stdin" : path;
-	if ((in = dc_open_in(path)) == NULL)
-		dc_errx(1, "%s: %s", path, strerror(errno));
-	rd = dc_reader_file(in);
-	if ((err = dc_read_header(rd, &r)) != DC_OK)
-		dc_stream_fail(name, rd, err);
+	rd = dc_open_stream(path, &r, &name);
 	if (Hflag) {
 		print_history(&r);
 		dc_record_free(&r);

@@ -112,7 +112,6 @@ main(int argc, char **argv)
 	size_t featcap = 0, embcap = 0;
 	int64_t v;
 	int c, err, threads = 1;
-	FILE *in;
 
 	dc_setprog(argv[0]);
 	while ((c = getopt(argc, argv, "m:t:h")) != -1) {
@@ -134,20 +133,13 @@ main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		dc_usage_exit(usage);
-	if (argc - optind == 1 && strcmp(argv[optind], "-") != 0)
-		name = argv[optind];
 	if (mpath == NULL && (mpath = default_model(pbuf, sizeof pbuf, tried, sizeof tried)) == NULL)
 		dc_errx(1, "no model: give -m or set DCSEP_MODEL (no file at %s)", tried);
 	if ((err = dc_model_load(&m, mpath)) != DC_OK)
 		dc_errx(1, "%s: %s", mpath, err == DC_EIO ? strerror(errno) : dc_strerror(err));
 	model_name(&m, mpath, mname, sizeof mname);
 	dc_stdout_not_tty();
-	if ((in = dc_open_in(argc > optind ? argv[optind] : NULL)) == NULL)
-		dc_errx(1, "%s: %s", name, strerror(errno));
-
-	rd = dc_reader_file(in);
-	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
-		dc_stream_fail(name, rd, err);
+	rd = dc_open_stream(argc > optind ? argv[optind] : NULL, &hdr, &name);
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-embed");
 	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
@@ -163,27 +155,19 @@ main(int argc, char **argv)
 			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
 		if ((sr = dc_utt_find(&u, "stft")) == NULL)
 			dc_errx(1, "%s: no stft record", id);
-		if ((err = dc_rec_stft_params(sr, &p)) != DC_OK)
-			dc_errx(1, "%s: stft record: %s", id, dc_strerror(err));
+		dc_get_stft(id, sr, &X, &p);
 		if (p.rate != mc->rate || p.nfft != mc->nfft || p.hop != mc->hop ||
 		    strcmp(p.window, mc->window) != 0)
 			dc_errx(1, "%s: stft record: rate %lld, nfft %lld, hop %lld, %s window; the model "
 			    "reads rate %lld, nfft %lld, hop %lld, %s window", id, (long long)p.rate,
 			    (long long)p.nfft, (long long)p.hop, p.window, (long long)mc->rate,
 			    (long long)mc->nfft, (long long)mc->hop, mc->window);
-		if ((err = dc_rec_tensor(sr, &X)) != DC_OK)
-			dc_errx(1, "%s: stft record: %s", id, dc_strerror(err));
-		if (X.dtype != DC_C64 || X.ndim != 2)
-			dc_errx(1, "%s: stft record: wanted complex64 [T, F], got %s of rank %d", id,
-			    dc_dtype_name(X.dtype), X.ndim);
 		T = X.shape[0];
 		F = X.shape[1];
 		if (F != mc->F)
 			dc_errx(1, "%s: stft record: %lld bins, the model reads %d", id, (long long)F, mc->F);
 		if (T > INT_MAX / 2)
 			dc_errx(1, "%s: stft record: %s", id, dc_strerror(DC_ELIMIT));
-		if (dc_tensor_finite(&X) != DC_OK)
-			dc_errx(1, "%s: stft record: %s", id, dc_strerror(DC_ENONFINITE));
 		if (T * F * mc->D > dc_limit_elems())
 			dc_errx(1, "%s: embed record: %s", id, dc_strerror(DC_ELIMIT));
 		/* the buffers grow to the longest utterance and are reused */
@@ -209,6 +193,9 @@ main(int argc, char **argv)
 		E.shape[1] = F;
 		E.shape[2] = mc->D;
 		E.data = emb;
+		/* a model whose activations overflow gives NaN: say so, write nothing of it */
+		if (dc_tensor_finite(&E) != DC_OK)
+			dc_errx(1, "%s: embed record: %s", id, dc_strerror(DC_ENONFINITE));
 		/* the utterance as it came, then the new record at its end */
 		dc_write_utt(w, &u);
 		dc_recb_init(&b, "embed");

@@ -213,7 +213,6 @@ main(int argc, char **argv)
 	dc_record hdr;
 	dc_reader *rd;
 	dc_utt cur = { 0 }, next = { 0 }, tmp;
-	FILE *in;
 
 	dc_setprog(argv[0]);
 	while ((c = getopt(argc, argv, "e:o:h")) != -1) {
@@ -254,12 +253,7 @@ main(int argc, char **argv)
 	} else
 		dc_stdout_not_tty();
 
-	name = strcmp(path, "-") == 0 ? "stdin" : path;
-	if ((in = dc_open_in(path)) == NULL)
-		dc_errx(1, "%s: %s", path, strerror(errno));
-	rd = dc_reader_file(in);
-	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
-		dc_stream_fail(name, rd, err);
+	rd = dc_open_stream(path, &hdr, &name);
 	dc_record_free(&hdr);
 	if ((err = dc_read_utt(rd, &cur)) != DC_OK) {
 		if (err != DC_EEOF)

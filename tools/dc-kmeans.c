@@ -33,40 +33,6 @@ help(void)
 	    "Reads the stream from file, or stdin if none or '-'. See dc-kmeans(1).\n", usage);
 }
 
-/* shape_str: "[2, 3, 4]". */
-static const char *
-shape_str(const dc_tensor *t, char *buf, size_t n)
-{
-	size_t o = 0;
-	int i;
-
-	o += snprintf(buf + o, n - o, "[");
-	for (i = 0; i < t->ndim && o < n; i++)
-		o += snprintf(buf + o, n - o, "%s%lld", i ? ", " : "", (long long)t->shape[i]);
-	if (o < n)
-		snprintf(buf + o, n - o, "]");
-	return buf;
-}
-
-/* get_tensor: the record's tensor, checked for dtype, rank and finite values;
- * exits 1 with a message naming the utterance and the record otherwise. */
-static void
-get_tensor(const char *id, const dc_record *r, int dtype, int ndim, const char *want, dc_tensor *t)
-{
-	char sb[96];
-	int err;
-
-	if ((err = dc_rec_tensor(r, t)) != DC_OK)
-		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(err));
-	if (t->dtype != dtype)
-		dc_errx(1, "%s: %s record: dtype %s, wanted %s", id, r->kind, dc_dtype_name(t->dtype),
-		    dc_dtype_name(dtype));
-	if (t->ndim != ndim)
-		dc_errx(1, "%s: %s record: shape %s, wanted %s", id, r->kind, shape_str(t, sb, sizeof sb), want);
-	if (dc_tensor_finite(t) != DC_OK)
-		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
-}
-
 int
 main(int argc, char **argv)
 {
@@ -79,7 +45,6 @@ main(int argc, char **argv)
 	const char *name = "stdin";
 	int64_t v;
 	int c, err, verbose = 0;
-	FILE *in;
 
 	dc_setprog(argv[0]);
 	dc_kmeans_defaults(&o);
@@ -121,15 +86,8 @@ main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		dc_usage_exit(usage);
-	if (argc - optind == 1 && strcmp(argv[optind], "-") != 0)
-		name = argv[optind];
 	dc_stdout_not_tty();
-	if ((in = dc_open_in(argc > optind ? argv[optind] : NULL)) == NULL)
-		dc_errx(1, "%s: %s", name, strerror(errno));
-
-	rd = dc_reader_file(in);
-	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
-		dc_stream_fail(name, rd, err);
+	rd = dc_open_stream(argc > optind ? argv[optind] : NULL, &hdr, &name);
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-kmeans");
 	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
@@ -145,29 +103,23 @@ main(int argc, char **argv)
 			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
 		if ((er = dc_utt_find(&u, "embed")) == NULL)
 			dc_errx(1, "%s: no embed record", id);
-		get_tensor(id, er, DC_F32, 3, "[T, F, D]", &E);
+		dc_get_tensor(id, er, DC_F32, 3, "[T, F, D]", &E);
 		T = E.shape[0];
 		F = E.shape[1];
 		D = E.shape[2];
 		N = T * F;
 		if (D < 1)
-			dc_errx(1, "%s: embed record: shape %s, wanted D of 1 or more", id, shape_str(&E, s1, sizeof s1));
+			dc_errx(1, "%s: embed record: shape %s, wanted D of 1 or more", id, dc_shape_str(&E, s1, sizeof s1));
 		m = N;
 		if ((sr = dc_utt_find(&u, "stft")) != NULL) {
 			const float *x;
 			double mx = 0.0, thr, pw;
 			dc_stft_params p;
 
-			if ((err = dc_rec_stft_params(sr, &p)) != DC_OK)
-				dc_errx(1, "%s: stft record: %s", id, dc_strerror(err));
-			get_tensor(id, sr, DC_C64, 2, "[T, F]", &X);
-			if (X.shape[0] != dc_stft_frames(&p) || X.shape[1] != p.nfft / 2 + 1)
-				dc_errx(1, "%s: stft record: shape %s disagrees with its samples, nfft and hop "
-				    "([%lld, %lld])", id, shape_str(&X, s1, sizeof s1),
-				    (long long)dc_stft_frames(&p), (long long)(p.nfft / 2 + 1));
+			dc_get_stft(id, sr, &X, &p);
 			if (X.shape[0] != T || X.shape[1] != F)
 				dc_errx(1, "%s: embed record: shape %s disagrees with stft record %s", id,
-				    shape_str(&E, s1, sizeof s1), shape_str(&X, s2, sizeof s2));
+				    dc_shape_str(&E, s1, sizeof s1), dc_shape_str(&X, s2, sizeof s2));
 			/* power against the loudest bin's: keep the bins within db of it */
 			x = X.data;
 			for (i = 0; i < N; i++) {

@@ -26,56 +26,6 @@ help(void)
 	    "file, or stdin if none or '-'. See dc-mask(1).\n", usage);
 }
 
-/* shape_str: "[2, 3, 4]". */
-static const char *
-shape_str(const dc_tensor *t, char *buf, size_t n)
-{
-	size_t o = 0;
-	int i;
-
-	o += snprintf(buf + o, n - o, "[");
-	for (i = 0; i < t->ndim && o < n; i++)
-		o += snprintf(buf + o, n - o, "%s%lld", i ? ", " : "", (long long)t->shape[i]);
-	if (o < n)
-		snprintf(buf + o, n - o, "]");
-	return buf;
-}
-
-/* get_tensor: the record's tensor, checked for dtype, rank and finite values;
- * exits 1 with a message naming the utterance and the record otherwise. */
-static void
-get_tensor(const char *id, const dc_record *r, int dtype, int ndim, const char *want, dc_tensor *t)
-{
-	char sb[96];
-	int err;
-
-	if ((err = dc_rec_tensor(r, t)) != DC_OK)
-		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(err));
-	if (t->dtype != dtype)
-		dc_errx(1, "%s: %s record: dtype %s, wanted %s", id, r->kind, dc_dtype_name(t->dtype),
-		    dc_dtype_name(dtype));
-	if (t->ndim != ndim)
-		dc_errx(1, "%s: %s record: shape %s, wanted %s", id, r->kind, shape_str(t, sb, sizeof sb), want);
-	if (dc_tensor_finite(t) != DC_OK)
-		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
-}
-
-/* get_stft: the stft record's tensor and parameters, checked against each other. */
-static void
-get_stft(const char *id, const dc_record *r, dc_tensor *X, dc_stft_params *p)
-{
-	char s1[96];
-	int err;
-
-	if ((err = dc_rec_stft_params(r, p)) != DC_OK)
-		dc_errx(1, "%s: stft record: %s", id, dc_strerror(err));
-	get_tensor(id, r, DC_C64, 2, "[T, F]", X);
-	if (X->shape[0] != dc_stft_frames(p) || X->shape[1] != p->nfft / 2 + 1)
-		dc_errx(1, "%s: stft record: shape %s disagrees with its samples, nfft and hop "
-		    "([%lld, %lld])", id, shape_str(X, s1, sizeof s1), (long long)dc_stft_frames(p),
-		    (long long)(p->nfft / 2 + 1));
-}
-
 /* get_k: the record's "k", 1 to 1000. */
 static int
 get_k(const char *id, const dc_record *r)
@@ -98,7 +48,6 @@ main(int argc, char **argv)
 	dc_utt u = { 0 };
 	const char *name = "stdin";
 	int c, err;
-	FILE *in;
 
 	dc_setprog(argv[0]);
 	while ((c = getopt(argc, argv, "h")) != -1) {
@@ -112,15 +61,8 @@ main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		dc_usage_exit(usage);
-	if (argc - optind == 1 && strcmp(argv[optind], "-") != 0)
-		name = argv[optind];
 	dc_stdout_not_tty();
-	if ((in = dc_open_in(argc > optind ? argv[optind] : NULL)) == NULL)
-		dc_errx(1, "%s: %s", name, strerror(errno));
-
-	rd = dc_reader_file(in);
-	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
-		dc_stream_fail(name, rd, err);
+	rd = dc_open_stream(argc > optind ? argv[optind] : NULL, &hdr, &name);
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-mask");
 	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
@@ -143,7 +85,7 @@ main(int argc, char **argv)
 				mr = &u.recs[i];
 		if (mr == NULL)
 			dc_errx(1, "%s: no labels or masks record", id);
-		get_stft(id, sr, &X, &p);
+		dc_get_stft(id, sr, &X, &p);
 		T = X.shape[0];
 		F = X.shape[1];
 		N = T * F;
@@ -152,10 +94,10 @@ main(int argc, char **argv)
 		if (strcmp(mr->kind, "labels") == 0) {
 			const int32_t *l;
 
-			get_tensor(id, mr, DC_I32, 2, "[T, F]", &M);
+			dc_get_tensor(id, mr, DC_I32, 2, "[T, F]", &M);
 			if (M.shape[0] != T || M.shape[1] != F)
 				dc_errx(1, "%s: labels record: shape %s disagrees with stft record %s", id,
-				    shape_str(&M, s1, sizeof s1), shape_str(&X, s2, sizeof s2));
+				    dc_shape_str(&M, s1, sizeof s1), dc_shape_str(&X, s2, sizeof s2));
 			l = M.data;
 			for (i = 0; i < N; i++)
 				if (l[i] < 0 || l[i] >= K)
@@ -172,12 +114,12 @@ main(int argc, char **argv)
 		} else {
 			const float *m;
 
-			get_tensor(id, mr, DC_F32, 3, "[K, T, F]", &M);
+			dc_get_tensor(id, mr, DC_F32, 3, "[K, T, F]", &M);
 			if (M.shape[1] != T || M.shape[2] != F)
 				dc_errx(1, "%s: masks record: shape %s disagrees with stft record %s", id,
-				    shape_str(&M, s1, sizeof s1), shape_str(&X, s2, sizeof s2));
+				    dc_shape_str(&M, s1, sizeof s1), dc_shape_str(&X, s2, sizeof s2));
 			if (M.shape[0] != K)
-				dc_errx(1, "%s: masks record: k = %d but shape %s", id, K, shape_str(&M, s1, sizeof s1));
+				dc_errx(1, "%s: masks record: k = %d but shape %s", id, K, dc_shape_str(&M, s1, sizeof s1));
 			m = M.data;
 			for (i = 0; i < K * N; i++)
 				if (!(m[i] >= 0.0f && m[i] <= 1.0f))

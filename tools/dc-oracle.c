@@ -167,43 +167,6 @@ free_list(list *L)
 	free(L->text);
 }
 
-/* shape_str: "[2, 3, 4]". */
-static const char *
-shape_str(const dc_tensor *t, char *buf, size_t n)
-{
-	size_t o = 0;
-	int i;
-
-	o += snprintf(buf + o, n - o, "[");
-	for (i = 0; i < t->ndim && o < n; i++)
-		o += snprintf(buf + o, n - o, "%s%lld", i ? ", " : "", (long long)t->shape[i]);
-	if (o < n)
-		snprintf(buf + o, n - o, "]");
-	return buf;
-}
-
-/* get_stft: the stft record's tensor and parameters, checked against each other
- * and for finite values. */
-static void
-get_stft(const char *id, const dc_record *r, dc_tensor *X, dc_stft_params *p)
-{
-	char s1[96];
-	int err;
-
-	if ((err = dc_rec_stft_params(r, p)) != DC_OK)
-		dc_errx(1, "%s: stft record: %s", id, dc_strerror(err));
-	if ((err = dc_rec_tensor(r, X)) != DC_OK)
-		dc_errx(1, "%s: stft record: %s", id, dc_strerror(err));
-	if (X->dtype != DC_C64)
-		dc_errx(1, "%s: stft record: dtype %s, wanted complex64", id, dc_dtype_name(X->dtype));
-	if (X->ndim != 2 || X->shape[0] != dc_stft_frames(p) || X->shape[1] != p->nfft / 2 + 1)
-		dc_errx(1, "%s: stft record: shape %s disagrees with its samples, nfft and hop "
-		    "([%lld, %lld])", id, shape_str(X, s1, sizeof s1), (long long)dc_stft_frames(p),
-		    (long long)(p->nfft / 2 + 1));
-	if (dc_tensor_finite(X) != DC_OK)
-		dc_errx(1, "%s: stft record: %s", id, dc_strerror(DC_ENONFINITE));
-}
-
 /* oracle: appends the mode's record (and with keep_ref the ref record) to the
  * utterance, from the K source files src. */
 static void
@@ -220,7 +183,7 @@ oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_re
 
 	if ((sr = dc_utt_find(u, "stft")) == NULL)
 		dc_errx(1, "%s: no stft record", id);
-	get_stft(id, sr, &X, &p);
+	dc_get_stft(id, sr, &X, &p);
 	T = X.shape[0];
 	F = X.shape[1];
 	N = T * F;

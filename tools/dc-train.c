@@ -103,25 +103,20 @@ now(void)
 static void
 load(dataset *d, const char *path)
 {
-	const char *name = path && strcmp(path, "-") != 0 ? path : "stdin";
+	const char *name;
 	dc_reader *rd;
 	dc_record hdr;
 	dc_utt uu = { 0 };
-	FILE *in;
 	int err;
 
-	if ((in = dc_open_in(path)) == NULL)
-		dc_errx(1, "%s: %s", name, strerror(errno));
-	rd = dc_reader_file(in);
-	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
-		dc_stream_fail(name, rd, err);
+	rd = dc_open_stream(path, &hdr, &name);
 	while ((err = dc_read_utt(rd, &uu)) == DC_OK) {
 		dc_record *sr, *lr;
 		dc_stft_params p;
 		dc_tensor X, Lt;
 		int64_t T, F, i, k;
 		const int32_t *l;
-		char id[256];
+		char id[256], where[512];
 		utt *u;
 
 		if (dc_utt_id(&uu, id, sizeof id) != DC_OK)
@@ -130,8 +125,8 @@ load(dataset *d, const char *path)
 			dc_errx(1, "%s: %s: no stft record", name, id);
 		if ((lr = dc_utt_find(&uu, "labels")) == NULL)
 			dc_errx(1, "%s: %s: no labels record", name, id);
-		if ((err = dc_rec_stft_params(sr, &p)) != DC_OK)
-			dc_errx(1, "%s: %s: stft record: %s", name, id, dc_strerror(err));
+		snprintf(where, sizeof where, "%s: %s", name, id);
+		dc_get_stft(where, sr, &X, &p);
 		if (!d->have_p) {
 			d->p = p;
 			d->have_p = 1;
@@ -141,13 +136,6 @@ load(dataset *d, const char *path)
 			    "utterance has rate %lld, nfft %lld, hop %lld, %s window", name, id,
 			    (long long)p.rate, (long long)p.nfft, (long long)p.hop, p.window,
 			    (long long)d->p.rate, (long long)d->p.nfft, (long long)d->p.hop, d->p.window);
-		if ((err = dc_rec_tensor(sr, &X)) != DC_OK)
-			dc_errx(1, "%s: %s: stft record: %s", name, id, dc_strerror(err));
-		if (X.dtype != DC_C64 || X.ndim != 2 || X.shape[1] != p.nfft / 2 + 1)
-			dc_errx(1, "%s: %s: stft record: wanted complex64 [T, %lld]", name, id,
-			    (long long)(p.nfft / 2 + 1));
-		if (dc_tensor_finite(&X) != DC_OK)
-			dc_errx(1, "%s: %s: stft record: %s", name, id, dc_strerror(DC_ENONFINITE));
 		if ((err = dc_rec_tensor(lr, &Lt)) != DC_OK)
 			dc_errx(1, "%s: %s: labels record: %s", name, id, dc_strerror(err));
 		if (dc_rec_int(lr, "k", &k) != DC_OK || k < 1 || k > 255)
@@ -192,8 +180,6 @@ load(dataset *d, const char *path)
 	dc_utt_free(&uu);
 	dc_record_free(&hdr);
 	dc_reader_free(rd);
-	if (in != stdin)
-		fclose(in);
 }
 
 static void
@@ -282,6 +268,12 @@ state_load(const dc_model *m, tstate *s)
 	memset(s, 0, sizeof *s);
 	if (m->train_state == NULL || m->adam_m == NULL)
 		return DC_EMODEL;
+	/* a state that claims more entries than its bytes hold is refused before
+	 * msgpack-c allocates for the claim */
+	if (dc_msgpack_check(m->train_state, m->train_state_len, &off) != DC_OK ||
+	    off != m->train_state_len)
+		return DC_EMODEL;
+	off = 0;
 	msgpack_unpacked_init(&u);
 	if (msgpack_unpack_next(&u, m->train_state, m->train_state_len, &off) == MSGPACK_UNPACK_SUCCESS &&
 	    u.data.type == MSGPACK_OBJECT_MAP) {
@@ -846,6 +838,7 @@ main(int argc, char **argv)
 		dc_nn *nn = dc_nn_new(&m, (int)B, (int)sg.longest, threads, 1);
 		dc_nn *vn = vpath ? dc_nn_new(&m, 1, (int)T, threads, 0) : NULL;
 		FILE *log = NULL;
+		int logerr = 0;
 		double t_start = now(), t_epoch = now(), t_prog = now(), t_ckpt = now(), gnorm = 0.0;
 		double t_run0 = now(), rloss = 0.0;   /* this epoch in this run: start; losses since the last line */
 		int64_t steps_run = 0, frames_run = 0, frames_ep = 0, batches_ep = 0, rloss_n = 0;
@@ -857,6 +850,9 @@ main(int argc, char **argv)
 				dc_errx(1, "%s: %s", logpath, strerror(errno));
 			if (ftell(log) == 0)
 				fprintf(log, "epoch\tstep\ttrain_loss\tvalid_loss\tgrad_norm\tseconds\tframes_per_s\n");
+			/* a log that cannot be written fails now, not after an epoch */
+			if (fflush(log) != 0 || ferror(log))
+				dc_errx(1, "%s: %s", logpath, strerror(errno));
 		}
 		if (!quiet) {
 			char extra[64] = "", drop[64] = "";
@@ -978,7 +974,8 @@ main(int argc, char **argv)
 					fprintf(log, "%lld\t%lld\t%.6f\t%.6f\t%.6g\t%.2f\t%.0f\n", (long long)st.epoch + 1,
 					    (long long)m.step, tl, vloss, gnorm, sec,
 					    (double)frames_run / (now() - t_start));
-					fflush(log);
+					if (fflush(log) != 0 && logerr == 0)
+						logerr = errno;
 				}
 				if (!quiet)
 					fprintf(stderr, "%sdc-train: epoch %lld step %lld train loss %.5f valid loss %.5f "
@@ -998,6 +995,10 @@ main(int argc, char **argv)
 			state_save(&m, &st);
 			save(&m, out);
 			t_ckpt = now();
+			/* the checkpoint holds the epoch: -r goes on once the log can be written */
+			if (logerr != 0)
+				dc_errx(1, "%s: %s (the checkpoint is written; -r resumes)", logpath,
+				    strerror(logerr));
 		}
 		/* stopped inside an epoch by -S or a signal, or nothing to do: write where we are */
 		state_save(&m, &st);

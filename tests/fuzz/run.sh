@@ -21,13 +21,15 @@ for n in $names; do
 	dict=
 	[ -f "tests/fuzz/$n.dict" ] && dict=-dict=tests/fuzz/$n.dict
 	log=$FZ/fuzz-$n.log
+	start=$(date +%s)
 	"$f" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 $dict \
 	    -artifact_prefix="$FZ/crash/$n/" "$FZ/corpus/$n" "tests/fuzz/corpus/$n" >"$log" 2>&1
 	rc=$?
+	ran=$(($(date +%s) - start))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	new=$(sed -n 's/^stat::new_units_added: *//p' "$log")
 	cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -n 1)
-	echo "fuzz: $n: $secs s, ${execs:-?} executions, ${new:-?} new inputs, $cov, exit $rc"
+	echo "fuzz: $n: $ran s, ${execs:-?} executions, ${new:-?} new inputs, $cov, exit $rc"
 	if [ "$rc" -ne 0 ]; then
 		grep -a -E '^(==[0-9]+==ERROR|SUMMARY|fuzz: .*invariant|artifact_prefix)' "$log" | sed 's/^/    /'
 		bad="$bad $n"

@@ -101,10 +101,7 @@ export TRAIN="dc-train -q -L 1 -H 2 -D 2 -T 4 -e 1"
 
 # ---------------------------------------------------------------- the table
 # case | exit status | stdin ('-' for none) | command (sh -c) | stderr, exactly ('\n'
-# between lines, '*' for anything). A case marked "(bug: ...)" is a known bug of a
-# tool: what the tool should do, reported as "KNOWN: case: what it does" (which
-# tests/run.sh lists, but does not count as a failure) until the tool is fixed;
-# then it passes, and says so (a bug may show in one build only: under ASan).
+# between lines, '*' for anything).
 table() {
 	while IFS='|' read -r name rc in cmd err; do
 		name=$(echo "$name" | sed 's/^ *//; s/ *$//')
@@ -115,15 +112,7 @@ table() {
 		err=$(echo "$err" | sed 's/^ *//; s/ *$//')
 		[ "$in" = - ] && in=/dev/null
 		[ "$err" = '*' ] || err=$(printf '%b' "$err")
-		case "$name" in
-		*'(bug:'*)
-			check_in "$name" "$rc" "$err" "$in" sh -c "$cmd" |
-			    sed 's/^FAIL: /KNOWN: /; s/^\(PASS: .*\)$/\1 (passes: if it does in every build, the bug is fixed)/'
-			;;
-		*)
-			check_in "$name" "$rc" "$err" "$in" sh -c "$cmd"
-			;;
-		esac
+		check_in "$name" "$rc" "$err" "$in" sh -c "$cmd"
 	done
 }
 table <<'EOF'
@@ -220,12 +209,12 @@ dc-embed: random bytes             | 1 | random.bin     | dc-embed -m model.dcm 
 dc-embed: record outside an utt    | 1 | order.dcs      | dc-embed -m model.dcm            | dc-embed: stdin: record outside an utterance (record 2, byte 35)
 dc-embed: wrong kind               | 1 | labels-only.dcs | dc-embed -m model.dcm           | dc-embed: mix: no stft record
 dc-embed: hop other than the model's | 1 | hop32.dcs    | dc-embed -m model.dcm            | dc-embed: mix: stft record: rate 8000, nfft 256, hop 32, sqrt-hann window; the model reads rate 8000, nfft 256, hop 64, sqrt-hann window
-dc-embed: F other than the model's | 1 | fshape.dcs     | dc-embed -m model.dcm            | dc-embed: mix: stft record: 100 bins, the model reads 129
+dc-embed: F other than nfft's     | 1 | fshape.dcs     | dc-embed -m model.dcm            | dc-embed: mix: stft record: shape [35, 100] disagrees with its samples, nfft and hop ([35, 129])
 dc-embed: NaN in stft              | 1 | nan-stft.dcs   | dc-embed -m model.dcm            | dc-embed: mix: stft record: NaN or Inf in the data
 dc-embed: claim of 2^40 elements   | 1 | huge.dcs       | dc-embed -m model.dcm            | dc-embed: mix: stft record: more elements than the limit (see DC_MAX_ELEMS)
 dc-embed: embed over DC_MAX_ELEMS  | 1 | stft.dcs       | DC_MAX_ELEMS=5000 dc-embed -m model.dcm | dc-embed: mix: embed record: more elements than the limit (see DC_MAX_ELEMS)
-dc-embed: stft shape vs its keys (bug: not checked) | 1 | tshape.dcs | dc-embed -m model.dcm | dc-embed: mix: stft record: shape [30, 129] disagrees with its samples, nfft and hop ([35, 129])
-dc-embed: model that overflows to NaN (bug: NaN embeddings written) | 1 | stft.dcs | dc-embed -m overflow.dcm >/dev/null | dc-embed: mix: embed record: NaN or Inf in the data
+dc-embed: stft shape vs its keys | 1 | tshape.dcs | dc-embed -m model.dcm | dc-embed: mix: stft record: shape [30, 129] disagrees with its samples, nfft and hop ([35, 129])
+dc-embed: model that overflows to NaN | 1 | stft.dcs | dc-embed -m overflow.dcm >/dev/null | dc-embed: mix: embed record: NaN or Inf in the data
 dc-embed: missing model            | 1 | stft.dcs       | dc-embed -m nofile.dcm           | dc-embed: nofile.dcm: No such file or directory
 dc-embed: model a directory        | 1 | stft.dcs       | dc-embed -m adir                 | dc-embed: adir: Is a directory
 dc-embed: model not a model        | 1 | stft.dcs       | dc-embed -m mix.wav              | dc-embed: mix.wav: malformed or incompatible model
@@ -243,16 +232,16 @@ dc-train: labels shape vs stft     | 1 | lshape.dcs     | $TRAIN -o m.dcm       
 dc-train: NaN in stft              | 1 | nan-stft.dcs   | $TRAIN -o m.dcm                  | dc-train: stdin: mix: stft record: NaN or Inf in the data
 dc-train: claim of 2^40 elements   | 1 | huge.dcs       | $TRAIN -o m.dcm                  | dc-train: stdin: mix: stft record: more elements than the limit (see DC_MAX_ELEMS)
 dc-train: over DC_MAX_ELEMS        | 1 | ibm.dcs        | DC_MAX_ELEMS=4000 $TRAIN -o m.dcm | dc-train: stdin: mix: stft record: more elements than the limit (see DC_MAX_ELEMS)
-dc-train: stft shape vs its keys (bug: not checked) | 1 | tshape.dcs | $TRAIN -o m.dcm       | dc-train: stdin: mix: stft record: shape [30, 129] disagrees with its samples, nfft and hop ([35, 129])
+dc-train: stft shape vs its keys | 1 | tshape.dcs | $TRAIN -o m.dcm       | dc-train: stdin: mix: stft record: shape [30, 129] disagrees with its samples, nfft and hop ([35, 129])
 dc-train: hop differs between files | 1 | -             | $TRAIN -o m.dcm ibm.dcs hop32-ibm.dcs | dc-train: hop32-ibm.dcs: mix: stft record: rate 8000, nfft 256, hop 32, sqrt-hann window; the first utterance has rate 8000, nfft 256, hop 64, sqrt-hann window
 dc-train: validation of another hop | 1 | -             | $TRAIN -o m.dcm -V hop32-ibm.dcs ibm.dcs | dc-train: hop32-ibm.dcs: the STFT parameters differ from the training data's
 dc-train: resume from a model without training state | 1 | - | dc-train -q -r -o model.dcm ibm.dcs | dc-train: model.dcm: not a checkpoint of dc-train (no training state)
 dc-train: resume from 177 bytes that claim a 1.2 TB model | 1 | - | dc-train -q -r -o huge.dcm ibm.dcs | dc-train: huge.dcm: malformed or incompatible model
-dc-train: resume from a state that claims 2^32 entries (bug: 96 GiB asked of malloc; ASan aborts) | 1 | - | dc-train -q -r -e 2 -o badstate.dcm ibm.dcs | dc-train: badstate.dcm: not a checkpoint of dc-train (no training state)
+dc-train: resume from a state that claims 2^32 entries | 1 | - | dc-train -q -r -e 2 -o badstate.dcm ibm.dcs | dc-train: badstate.dcm: not a checkpoint of dc-train (no training state)
 dc-train: missing file             | 1 | -              | $TRAIN -o m.dcm nofile.dcs       | dc-train: nofile.dcs: No such file or directory
 dc-train: a directory              | 1 | -              | $TRAIN -o m.dcm adir             | dc-train: adir: Is a directory
 dc-train: full disk, -o            | 1 | -              | $TRAIN -o /dev/full ibm.dcs      | dc-train: /dev/full: No space left on device
-dc-train: full disk, -l (bug: the reason is lost) | 1 | - | $TRAIN -o m.dcm -l /dev/full ibm.dcs | dc-train: /dev/full: No space left on device
+dc-train: full disk, -l | 1 | - | $TRAIN -o m.dcm -l /dev/full ibm.dcs | dc-train: /dev/full: No space left on device
 
 dc-eval: empty list on stdin       | 1 | -              | dc-eval -l -                     | dc-eval: stdin: no mixtures in the list
 dc-eval: random bytes as a list    | 1 | random.bin     | dc-eval -l -                     | dc-eval: stdin:1: 1 column, wanted 4: id, mix, refs, ests (tab-separated)
