@@ -3,10 +3,13 @@
 # models/default.dcm (2 BLSTM layers of 300 units, D = 40).
 #
 # 1. examples/make-train-data.sh: 10,000 mixtures of 2 and 2,500 of 3 training
-#    speakers (examples/speakers-train.txt), 300 of 2 held-out validation speakers,
-#    cached as streams with oracle labels (12 GB in DATADIR, default /work/train).
-# 2. Stage 1: 100-frame segments, batches of 32, Adam at 1e-3, gradient norm clipped at 5.
-# 3. Stage 2: from stage 1's weights, 400-frame segments, batches of 8, Adam at 5e-4.
+#    speakers (examples/speakers-train.txt) twice over (two draws with other seeds),
+#    300 of 2 held-out validation speakers, cached as streams with oracle labels
+#    (21 GB in DATADIR, default /work/train).
+# 2. Stage 1: the first draw, 100-frame segments, batches of 32, Adam at 1e-3,
+#    gradient norm clipped at 5.
+# 3. Stage 2: from stage 1's weights, on the second draw (new mixtures of the same
+#    speakers against overfitting), 400-frame segments, batches of 8, Adam at 5e-4.
 # Each stage writes its checkpoint after every epoch (and every -c minutes) and
 # resumes from it when run again, so the recipe can be stopped and restarted at any
 # time. EPOCHS1, EPOCHS2 and THREADS set the epochs of each stage and the threads.
@@ -18,13 +21,13 @@ root=$(pwd)
 examples/make-train-data.sh "$data" "$corpus"
 attr="trained on speechocean762 (Zhang et al. 2021; free for commercial and non-commercial use) and LibriSpeech train-clean-100 (Panayotov et al., ICASSP 2015; CC BY 4.0) speakers of examples/speakers-train.txt, via the dcsep corpus (../shared/corpus)"
 run() {	# run STAGE EPOCHS OPTIONS...: resume the stage if it has a checkpoint
-	stage=$1 epochs=$2
-	shift 2
+	stage=$1 epochs=$2 sets=$3
+	shift 3
 	if [ -f "$data/$stage.dcm" ]; then set -- -r; fi
 	env -u OPENBLAS_CORETYPE "$root/bin/dc-train" "$@" -e "$epochs" -t "${THREADS:-2}" \
 	    -V "$data/cv2.dcs" -l "$data/$stage.tsv" -n dcsep-2x300 -m "attribution=$attr" \
-	    -o "$data/$stage.dcm" "$data/tr2.dcs" "$data/tr3.dcs"
+	    -o "$data/$stage.dcm" $sets
 }
-run stage1 "${EPOCHS1:-4}" -L 2 -H 300 -D 40 -T 100 -b 32 -a 0.001 -g 5 -s 1
-run stage2 "${EPOCHS2:-4}" -I "$data/stage1.dcm" -T 400 -b 8 -a 0.0005 -g 5 -s 2
+run stage1 "${EPOCHS1:-4}" "$data/tr2.dcs $data/tr3.dcs" -L 2 -H 300 -D 40 -T 100 -b 32 -a 0.001 -g 5 -s 1
+run stage2 "${EPOCHS2:-4}" "$data/tr2b.dcs $data/tr3b.dcs" -I "$data/stage1.dcm" -T 400 -b 8 -a 0.0005 -g 5 -s 2
 echo "model: $data/stage2.dcm (copy it to models/default.dcm)"
