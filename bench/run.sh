@@ -3,8 +3,11 @@
 # this machine, with the same environment, threads and batch.
 #
 # Both run in the peer's best environment (../shared/peers/README.md): OpenBLAS picks
-# its kernels for this CPU (OPENBLAS_CORETYPE unset) and glibc keeps freed memory
-# (GLIBC_TUNABLES). Measured: training frames/s (forward, loss, backward, Adam; batch
+# its kernels for this CPU (OPENBLAS_CORETYPE unset), glibc keeps freed memory
+# (GLIBC_TUNABLES), and OpenMP threads sleep when idle (OMP_WAIT_POLICY=PASSIVE:
+# torch's spinning OpenMP threads and OpenBLAS's threads fight over 2 cores
+# otherwise, and the peer's 2-thread training falls from about 1,970 to 540
+# frames/s; dcsep has no OpenMP). Measured: training frames/s (forward, loss, backward, Adam; batch
 # 8 of 400 frames) on 1 and 2 threads, and the real-time factor of inference on one
 # 10-s utterance on 1 thread, for 2x300 and 4x600 (D = 40); dcsep's GFLOP/s by the
 # peer's FLOP model, as a fraction of OpenBLAS sgemm's peak measured here too.
@@ -16,7 +19,7 @@ B=${B:-build}
 PEER=${PEER:-../shared/peers/torch_dpcl.py}
 CONFIGS=${CONFIGS:-2x300 4x600}
 PY=/usr/bin/python3
-RUN="env -u OPENBLAS_CORETYPE GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736"
+RUN="env -u OPENBLAS_CORETYPE OMP_WAIT_POLICY=PASSIVE GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736"
 out=$(mktemp -d "${TMPDIR:-/tmp}/dcsep-bench.XXXXXX") || exit 1
 trap 'rm -rf "$out"' EXIT INT TERM
 
@@ -53,6 +56,7 @@ for c in $CONFIGS; do
 		fi
 		d=$(sed -n 's/^train .*-> \([0-9.]*\) frames\/s.*/\1/p' "$out/dc.$c.$t")
 		p=$(sed -n 's/^train .*-> \([0-9.]*\) frames\/s.*/\1/p' "$out/peer.$c.$t" 2>/dev/null)
+		echo "$c $t ${d:-0} ${p:-0}" >>"$out/train"
 		pk=$([ $t = 1 ] && echo "$peak1" || echo "$peak2")
 		awk -v c="$c" -v t=$t -v d="$d" -v p="${p:-}" -v f=$ftrain -v pk="$pk" 'BEGIN {
 			g = d * f / 1e9
@@ -68,6 +72,14 @@ for c in $CONFIGS; do
 		fi
 	done
 done
+# the issue's measure: each at its best thread count
+if [ $peer = 1 ]; then
+	echo
+	awk '{ if ($3 > d[$1]) { d[$1] = $3; dt[$1] = $2 } if ($4 > p[$1]) { p[$1] = $4; pt[$1] = $2 } }
+	    END { for (c in d) if (p[c] > 0)
+		printf "%-6s training at its best: dcsep %.0f frames/s (%d threads), the peer %.0f (%d), %.2fx\n",
+		    c, d[c], dt[c], p[c], pt[c], d[c] / p[c] }' "$out/train" | sort
+fi
 echo
 echo "ratio: dcsep over the peer (training: higher is better; RTF: lower is better)."
 echo "GFLOP/s by the peer's FLOP model (torch_dpcl.py flops); peak: sgemm n=2048 above."
