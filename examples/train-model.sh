@@ -12,7 +12,8 @@
 #    speakers against overfitting), 400-frame segments, batches of 8, Adam at 5e-4.
 # Each stage writes its checkpoint after every epoch (and every -c minutes) and
 # resumes from it when run again, so the recipe can be stopped and restarted at any
-# time. EPOCHS1, EPOCHS2 and THREADS set the epochs of each stage and the threads.
+# time. EPOCHS1, EPOCHS2 (default 2 each: the shipped model; a third epoch of stage 2
+# overfitted) and THREADS (default 2) set the epochs of each stage and the threads.
 set -eu
 cd "$(dirname "$0")/.."
 data=${1:-/work/train}
@@ -28,6 +29,6 @@ run() {	# run STAGE EPOCHS OPTIONS...: resume the stage if it has a checkpoint
 	    -V "$data/cv2.dcs" -l "$data/$stage.tsv" -n dcsep-2x300 -m "attribution=$attr" \
 	    -o "$data/$stage.dcm" $sets
 }
-run stage1 "${EPOCHS1:-4}" "$data/tr2.dcs $data/tr3.dcs" -L 2 -H 300 -D 40 -T 100 -b 32 -a 0.001 -g 5 -s 1
-run stage2 "${EPOCHS2:-4}" "$data/tr2b.dcs $data/tr3b.dcs" -I "$data/stage1.dcm" -T 400 -b 8 -a 0.0005 -g 5 -s 2
+run stage1 "${EPOCHS1:-2}" "$data/tr2.dcs $data/tr3.dcs" -L 2 -H 300 -D 40 -T 100 -b 32 -a 0.001 -g 5 -s 1
+run stage2 "${EPOCHS2:-2}" "$data/tr2b.dcs $data/tr3b.dcs" -I "$data/stage1.dcm" -T 400 -b 8 -a 0.0005 -g 5 -s 2
 echo "model: $data/stage2.dcm (copy it to models/default.dcm)"
