@@ -3,16 +3,20 @@
 # shipped model: wsj0-2mix-style mixtures of the training speakers (2 and 3 at a time)
 # and of the held-out validation speakers, cached as dcsep streams with oracle labels
 # (dc-stft | dc-oracle), ready for dc-train: tr2 and tr3 (stage 1), tr2b and tr3b (a
-# second draw, for stage 2), cv2 (validation). About 21 GB and 8 minutes on 2 cores.
+# second draw, for stage 2), tr2c and tr3c (a third draw, every source's speed and
+# pitch perturbed by 0.9 to 1.1, for stage 3), cv2 (validation).
 set -eu
 cd "$(dirname "$0")/.."
 out=${1:-/work/train}
 corpus=${2:-../shared/corpus}
 PATH="$(pwd)/bin:$PATH"
 mkdir -p "$out"
-make_set() {	# make_set NAME COUNT SPEAKERS SEED SPEAKERLIST
+make_set() {	# make_set NAME COUNT SPEAKERS SEED SPEAKERLIST [DC-MIX OPTION ...]
 	[ -f "$out/$1.dcs" ] && return 0
-	dc-mix -n "$2" -k "$3" -s "$4" -S "$5" -o "$out/$1" "$corpus" 2>/dev/null
+	name=$1 count=$2 k=$3 seed=$4 list=$5
+	shift 5
+	dc-mix "$@" -n "$count" -k "$k" -s "$seed" -S "$list" -o "$out/$name" "$corpus" 2>/dev/null
+	set -- "$name"
 	tail -n +2 "$out/$1/list.tsv" | cut -f 2 | sed "s|^|$out/$1/|" |
 	    xargs dc-stft | dc-oracle -l "$out/$1/list.tsv" >"$out/$1.dcs.tmp"
 	mv "$out/$1.dcs.tmp" "$out/$1.dcs"
@@ -23,4 +27,7 @@ make_set tr3 2500 3 102 examples/speakers-train.txt
 # a second draw of the same speakers (other pairs, other utterances together) for stage 2
 make_set tr2b 10000 2 103 examples/speakers-train.txt
 make_set tr3b 2500 3 104 examples/speakers-train.txt
+# a third, with speed perturbation, and twice the share of 3-speaker mixtures
+make_set tr2c 10000 2 105 examples/speakers-train.txt -p 0.9,1.1
+make_set tr3c 5000 3 106 examples/speakers-train.txt -p 0.9,1.1
 make_set cv2 300 2 201 examples/speakers-valid.txt

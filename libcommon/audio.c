@@ -207,6 +207,40 @@ dc_audio_read_multi(const char *path, float **x, int64_t *frames, int *channels,
 	return read_all(sf, &si, x, frames, channels, rate);
 }
 
+int
+dc_resample(float **x, int64_t *n, double from, double to)
+{
+	double want = (double)*n * to / from + 1.5;
+	size_t olen, odone = 0;
+	float *out;
+	soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+	soxr_error_t e;
+	int64_t i;
+
+	if (!(from > 0) || !(to > 0) || !isfinite(want))
+		return DC_EPARAM;
+	if (want > (double)dc_limit_elems() + 1.5)
+		return DC_ELIMIT;
+	olen = (size_t)want;
+	out = dc_xmalloc(olen * sizeof *out);
+	e = soxr_oneshot(from, to, 1, *x, (size_t)*n, NULL, out, olen, &odone, NULL, &q, NULL);
+	if (e) {
+		set_err(e);
+		free(out);
+		return DC_ERESAMPLE;
+	}
+	/* finite input of extreme size can overflow in the filter */
+	for (i = 0; i < (int64_t)odone; i++)
+		if (!isfinite(out[i])) {
+			free(out);
+			return DC_ENONFINITE;
+		}
+	free(*x);
+	*x = out;
+	*n = (int64_t)odone;
+	return DC_OK;
+}
+
 /*
  * to_mono: the frames of buf (ch channels at rate r, owned) averaged to mono and
  * resampled to rate (0: kept), into *x; the output may not exceed the element
@@ -236,34 +270,12 @@ to_mono(float *buf, int64_t frames, int ch, int r, int rate, float **x, int64_t 
 		info->downmixed = 1;
 	}
 	if (rate > 0 && rate != r) {
-		double want = (double)frames * rate / r + 1.5;
-		size_t olen, odone = 0;
-		float *out;
-		soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-		soxr_error_t e;
-
-		if (want > (double)dc_limit_elems() + 1.5) {
+		int err = dc_resample(&buf, &frames, r, rate);
+		if (err != DC_OK) {
 			free(buf);
-			return DC_ELIMIT;
+			return err;
 		}
-		olen = (size_t)want;
-		out = dc_xmalloc(olen * sizeof *out);
-		e = soxr_oneshot(r, rate, 1, buf, (size_t)frames, NULL, out, olen, &odone, NULL, &q, NULL);
-		free(buf);
-		if (e) {
-			set_err(e);
-			free(out);
-			return DC_ERESAMPLE;
-		}
-		buf = out;
-		frames = (int64_t)odone;
 		info->resampled = 1;
-		/* finite input of extreme size can overflow in the filter */
-		for (i = 0; i < frames; i++)
-			if (!isfinite(buf[i])) {
-				free(buf);
-				return DC_ENONFINITE;
-			}
 	}
 	*x = buf;
 	*n = frames;

@@ -264,6 +264,14 @@ int dc_audio_read(const char *path, int rate, float **x, int64_t *n, dc_audio_in
 /* dc_audio_read_mem: the same from a file's bytes in memory (not modified). */
 int dc_audio_read_mem(const void *data, size_t len, int rate, float **x, int64_t *n,
     dc_audio_info *info);
+/* dc_resample: the n mono samples of *x (malloc'd) from rate from to rate to
+ * (libsoxr, high quality); on success *x is replaced by a fresh buffer and *n is
+ * its length, on failure both are left as they were. Reading samples of rate r as
+ * if at r*f and resampling back to r changes speed and pitch by f. DC_EPARAM for a
+ * rate not above 0, DC_ELIMIT if the output would pass the element limit,
+ * DC_ERESAMPLE if libsoxr fails (dc_audio_errstr() says why), DC_ENONFINITE if the
+ * filter overflowed. */
+int dc_resample(float **x, int64_t *n, double from, double to);
 /* dc_audio_read_multi: all channels, interleaved, no resampling; the same checks. */
 int dc_audio_read_multi(const char *path, float **x, int64_t *frames, int *channels, int *rate);
 

@@ -37,9 +37,10 @@
 #define MINLEVEL -70    /* dB: an input with a lower active level is taken as silent */
 
 static const char usage[] =
-    "[-s seed] [-g dB | -G lo,hi] [-l level] [-r rate] -o mix.wav [-O template] file1 file2 [file ...]\n"
-    "       dc-mix -n count [-k speakers] [-s seed] [-g dB | -G lo,hi] [-l level] [-r rate]\n"
-    "              [-m minsec] [-S speakers.txt] -o outdir corpusdir";
+    "[-s seed] [-g dB | -G lo,hi] [-l level] [-p lo,hi] [-r rate] -o mix.wav [-O template]\n"
+    "              file1 file2 [file ...]\n"
+    "       dc-mix -n count [-k speakers] [-s seed] [-g dB | -G lo,hi] [-l level] [-p lo,hi]\n"
+    "              [-r rate] [-m minsec] [-S speakers.txt] -o outdir corpusdir";
 
 static void
 help(void)
@@ -51,6 +52,8 @@ help(void)
 	    "               evenly from +dB/2 down to -dB/2)\n"
 	    "  -G lo,hi     range of the random SNR in dB (0,5)\n"
 	    "  -l level     active speech level every source is normalised to, dBov (-25)\n"
+	    "  -p lo,hi     perturb each source's speed and pitch by a random factor in\n"
+	    "               [lo, hi], 0.5 to 2 (none); list.tsv gains a speeds column\n"
 	    "  -r rate      sample rate in Hz; inputs are resampled to it (8000)\n"
 	    "  -o path      the mixture file; with -n, the output directory\n"
 	    "  -O template  where the sources go, %%k is the source number (src%%k.wav);\n"
@@ -144,7 +147,9 @@ static struct {
 	int k;                  /* -k */
 	double minsec;          /* -m */
 	const char *spkfile;    /* -S */
-} opt = { 0, 0, 0, 0, 5, -25, 8000, NULL, NULL, 0, 2, 1.0, NULL };
+	int perturb;            /* -p given */
+	double plo, phi;        /* -p range */
+} opt = { 0, 0, 0, 0, 5, -25, 8000, NULL, NULL, 0, 2, 1.0, NULL, 0, 1, 1 };
 
 /* draw_gains: the relative gains of k sources in dB, rounded to 1e-4 dB. */
 static void
@@ -167,6 +172,17 @@ draw_gains(rng *r, int k, double *g)
 		g[i] += 0.0;    /* -0 prints as 0 */
 }
 
+/* draw_speeds: with -p, the speed factors of k sources, rounded to 1e-4 so that
+ * the printed factors are the ones applied; 1 without -p (and nothing drawn). */
+static void
+draw_speeds(rng *r, int k, double *f)
+{
+	int i;
+
+	for (i = 0; i < k; i++)
+		f[i] = opt.perturb ? round((opt.plo + (opt.phi - opt.plo) * rng_unif(r)) * 1e4) / 1e4 : 1;
+}
+
 /* ---------------------------------------------------------------- mixing */
 
 typedef struct {
@@ -175,10 +191,11 @@ typedef struct {
 	double level;   /* P.56 active level of all n samples, dB */
 } input;
 
-/* read_input: the file at the mixing rate, checked, with its active level; exits 1
- * with "dc-mix: path: why" on any problem. shown is the name used in messages. */
+/* read_input: the file at the mixing rate, sped up by the factor speed (1: as it
+ * is), checked, with its active level; exits 1 with "dc-mix: path: why" on any
+ * problem. shown is the name used in messages. */
 static void
-read_input(const char *path, const char *shown, input *in, int verbose)
+read_input(const char *path, const char *shown, double speed, input *in, int verbose)
 {
 	dc_audio_info info;
 	dc_tensor t;
@@ -191,6 +208,11 @@ read_input(const char *path, const char *shown, input *in, int verbose)
 		dc_warnx("%s: %d channels mixed down to mono", shown, info.channels_in);
 	if (verbose && info.resampled)
 		dc_warnx("%s: resampled from %d Hz to %d Hz", shown, info.rate_in, opt.rate);
+	/* read as if recorded at rate*speed and brought back to rate */
+	if (speed != 1 && (err = dc_resample(&in->x, &in->n, opt.rate * speed, opt.rate)) != DC_OK) {
+		free(in->x);
+		dc_errx(1, "%s: %s", shown, err == DC_ERESAMPLE ? dc_audio_errstr() : dc_strerror(err));
+	}
 	if (in->n == 0)
 		dc_errx(1, "%s: no samples", shown);
 	memset(&t, 0, sizeof t);
@@ -331,10 +353,10 @@ expand(const char *tmpl, int k)
 }
 
 /* print_row: one line of list.tsv, or of single mode's stdout: id, mixture,
- * sources, originals, gains, samples. */
+ * sources, originals, gains, samples, and with -p the speed factors. */
 static void
 print_row(FILE *f, const char *id, const char *mix, char *const *src, char *const *orig,
-    const double *gain, int k, int64_t len)
+    const double *gain, const double *speed, int k, int64_t len)
 {
 	int j;
 
@@ -347,7 +369,10 @@ print_row(FILE *f, const char *id, const char *mix, char *const *src, char *cons
 	fputc('\t', f);
 	for (j = 0; j < k; j++)
 		fprintf(f, "%s%.4f", j ? "," : "", gain[j]);
-	fprintf(f, "\t%lld\n", (long long)len);
+	fprintf(f, "\t%lld", (long long)len);
+	for (j = 0; opt.perturb && j < k; j++)
+		fprintf(f, "%s%.4f", j ? "," : "\t", speed[j]);
+	fputc('\n', f);
 }
 
 /* ---------------------------------------------------------------- single mode */
@@ -356,7 +381,7 @@ static int
 single(int nin, char **files)
 {
 	input in[MAXK];
-	double gain[MAXK], fac[MAXK];
+	double gain[MAXK], fac[MAXK], speed[MAXK];
 	float *s[MAXK], *mix;
 	char *src[MAXK], id[256];
 	const char *b, *dot;
@@ -366,10 +391,11 @@ single(int nin, char **files)
 
 	for (j = 0; opt.tmpl && j < nin; j++)
 		src[j] = expand(opt.tmpl, j + 1);
-	for (j = 0; j < nin; j++)
-		read_input(files[j], files[j], &in[j], 1);
 	rng_seed(&r, opt.seed);
 	draw_gains(&r, nin, gain);
+	draw_speeds(&r, nin, speed);
+	for (j = 0; j < nin; j++)
+		read_input(files[j], files[j], speed[j], &in[j], 1);
 	len = make_mix(in, nin, gain, s, &mix, fac);
 
 	put_audio(opt.out, mix, len);
@@ -384,7 +410,7 @@ single(int nin, char **files)
 	if (!opt.tmpl)
 		for (j = 0; j < nin; j++)
 			src[j] = "-";
-	print_row(stdout, id, opt.out, src, files, gain, nin, len);
+	print_row(stdout, id, opt.out, src, files, gain, speed, nin, len);
 	/* a summary that cannot be written fails the run: no files stay behind */
 	if (dc_fclose_checked(stdout) != DC_OK) {
 		int e = errno;
@@ -682,7 +708,7 @@ list_mode(const char *corpus)
 	listpath = join(outdir, "list.tsv");
 	if ((lf = open_memstream(&listbuf, &listlen)) == NULL)
 		dc_errx(1, "%s: %s", listpath, strerror(errno));
-	fprintf(lf, "id\tmix\tsources\toriginals\tgains_db\tsamples\n");
+	fprintf(lf, "id\tmix\tsources\toriginals\tgains_db\tsamples%s\n", opt.perturb ? "\tspeeds" : "");
 
 	for (width = 6, m = 1000000; m <= opt.count; m *= 10)
 		width++;
@@ -694,7 +720,7 @@ list_mode(const char *corpus)
 
 	for (m = 1; m <= opt.count; m++) {
 		input in[MAXK];
-		double gain[MAXK], fac[MAXK];
+		double gain[MAXK], fac[MAXK], speed[MAXK];
 		float *s[MAXK], *mix;
 		char *rel_src[MAXK], *orig[MAXK], id[32], rel_mix[48], *path;
 		int uidx[MAXK], who[MAXK];
@@ -702,7 +728,7 @@ list_mode(const char *corpus)
 
 		/* the draws, in this order: K distinct speakers (a partial Fisher-Yates
 		 * shuffle of a permutation kept from one mixture to the next), one
-		 * utterance of each, then the gains */
+		 * utterance of each, then the gains, then with -p the speeds */
 		for (j = 0; j < opt.k; j++) {
 			int t = j + (int)rng_below(&r, (uint64_t)(nspk - j)), x = perm[j];
 			perm[j] = perm[t];
@@ -712,11 +738,12 @@ list_mode(const char *corpus)
 		for (j = 0; j < opt.k; j++)
 			uidx[j] = (int)rng_below(&r, (uint64_t)sp[who[j]].n);
 		draw_gains(&r, opt.k, gain);
+		draw_speeds(&r, opt.k, speed);
 
 		for (j = 0; j < opt.k; j++) {
 			speaker *p = &sp[who[j]];
 			char *full = join(root, p->files[uidx[j]]);
-			read_input(full, full, &in[j], 0);
+			read_input(full, full, speed[j], &in[j], 0);
 			free(full);
 			orig[j] = dc_xmalloc(strlen(prefix) + strlen(p->files[uidx[j]]) + 1);
 			sprintf(orig[j], "%s%s", prefix, p->files[uidx[j]]);
@@ -737,7 +764,7 @@ list_mode(const char *corpus)
 			free(path);
 		}
 		forget_written();
-		print_row(lf, id, rel_mix, rel_src, orig, gain, opt.k, len);
+		print_row(lf, id, rel_mix, rel_src, orig, gain, speed, opt.k, len);
 		for (j = 0; j < opt.k; j++) {
 			free(in[j].x);
 			free(s[j]);
@@ -782,7 +809,7 @@ main(int argc, char **argv)
 	int c, nin, have_G = 0, have_k = 0, have_m = 0;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "s:g:G:l:r:o:O:n:k:m:S:h")) != -1) {
+	while ((c = getopt(argc, argv, "s:g:G:l:p:r:o:O:n:k:m:S:h")) != -1) {
 		switch (c) {
 		case 's':
 			if (dc_parse_int(optarg, 0, INT64_MAX, &v))
@@ -813,6 +840,21 @@ main(int argc, char **argv)
 			if (dc_parse_num(optarg, -100, 0, &opt.level))
 				dc_errx(2, "-l: level must be a number of dB from -100 to 0: %s", optarg);
 			break;
+		case 'p': {
+			char *comma = strchr(optarg, ','), *lo;
+			int bad = comma == NULL;
+			if (!bad) {
+				lo = dc_xstrdup(optarg);
+				lo[comma - optarg] = '\0';
+				bad = dc_parse_num(lo, 0.5, 2, &opt.plo) || dc_parse_num(comma + 1, 0.5, 2, &opt.phi) ||
+				    opt.plo > opt.phi;
+				free(lo);
+			}
+			if (bad)
+				dc_errx(2, "-p: range must be lo,hi, 0.5 <= lo <= hi <= 2: %s", optarg);
+			opt.perturb = 1;
+			break;
+		}
 		case 'r':
 			if (dc_parse_int(optarg, 1, 1000000, &v))
 				dc_errx(2, "-r: sample rate must be an integer from 1 to 1000000: %s", optarg);

@@ -102,8 +102,32 @@ def check_row(tag, row, base_out, base_in, level):
            abs(rel - (gains[0] - gains[j])) < 0.01)
     return gains
 
+def peak_hz(path):
+    x, fs = read(path)
+    X = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    return np.argmax(X) * fs / len(x)
+
 cmd = sys.argv[1]
-if cmd == "single":     # single LINEFILE LEVEL: the stdout line of a run in cwd
+if cmd == "tone":       # tone NAME FILE HZ: the strongest frequency is HZ within 2 Hz
+    f = peak_hz(sys.argv[3])
+    ok("%s: peak at %.1f Hz, expected %s" % (sys.argv[2], f, sys.argv[4]), abs(f - float(sys.argv[4])) <= 2)
+elif cmd == "speeds":   # speeds OUTDIR CORPUSDIR LO HI: list.tsv of a run with -p
+    out, corpus, lo, hi = sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+    rows = open(os.path.join(out, "list.tsv")).read().splitlines()
+    ok("-p list: header", rows[0] == "id\tmix\tsources\toriginals\tgains_db\tsamples\tspeeds", repr(rows[0]))
+    for row in rows[1:]:
+        f = row.split("\t")
+        tag = "-p list %s" % f[0]
+        sp = [float(v) for v in f[6].split(",")]
+        ok(tag + ": speeds %s within [%g, %g]" % (f[6], lo, hi), all(lo <= v <= hi for v in sp))
+        x = [read(os.path.join(corpus, p))[0] for p in f[3].split(",")]
+        want = min(len(v) / r for v, r in zip(x, sp))
+        ok(tag + ": length %s is the shortest sped-up input (%.1f)" % (f[5], want), abs(int(f[5]) - want) <= 1)
+        m = read(os.path.join(out, f[1]))[0]
+        s = [read(os.path.join(out, p))[0] for p in f[2].split(",")]
+        err = np.max(np.abs(m - sum(s)))
+        ok(tag + ": sources sum to the mixture (%.2g)" % err, len(m) == int(f[5]) and err < 1e-6)
+elif cmd == "single":     # single LINEFILE LEVEL: the stdout line of a run in cwd
     check_row(sys.argv[4] if len(sys.argv) > 4 else "single", open(sys.argv[2]).read(),
               ".", ".", float(sys.argv[3]))
 elif cmd == "list":     # list OUTDIR CORPUSDIR K
@@ -190,6 +214,27 @@ sox -q "$A" -r 16000 -c 2 st.wav
 check "stereo 16 kHz input" 0 "dc-mix: st.wav: 2 channels mixed down to mono
 dc-mix: st.wav: resampled from 16000 Hz to 8000 Hz" dc-mix -o st-mix.wav st.wav "$B"
 
+# ---- speed perturbation: tones show the factor as a shift in pitch
+sox -q -n -r 8000 -c 1 -b 16 t400.wav synth 2 sine 400 gain -6
+sox -q -n -r 8000 -c 1 -b 16 t600.wav synth 3 sine 600 gain -6
+check "-p 1.25,1.25: exit 0" 0 '' dc-mix -p 1.25,1.25 -o tp.wav -O 'tp%k.wav' t400.wav t600.wav
+same "-p 1.25,1.25: speeds column" "$(cut -f 7 out)" "1.2500,1.2500"
+same "-p 1.25,1.25: length is 2 s / 1.25" "$(cut -f 6 out)" 12800
+"$PY" "$T/ref.py" tone "-p 1.25: 400 Hz source" tp1.wav 500
+"$PY" "$T/ref.py" tone "-p 1.25: 600 Hz source" tp2.wav 750
+check "-p 0.8,0.8: exit 0" 0 '' dc-mix -p 0.8,0.8 -o tq.wav -O 'tq%k.wav' t400.wav t600.wav
+same "-p 0.8,0.8: length is 2 s / 0.8" "$(cut -f 6 out)" 20000
+"$PY" "$T/ref.py" tone "-p 0.8: 400 Hz source" tq1.wav 320
+check "-p 1,1: exit 0" 0 '' dc-mix -p 1,1 -s 11 -o mix.wav -O 'src%k.wav' "$A" "$B"
+same "-p 1,1: the line of no -p, and speeds" "$(cat out)" "$(cat line11)	1.0000,1.0000"
+for f in mix.wav src1.wav src2.wav; do
+	if cmp -s $f keep11/$f; then pass "-p 1,1: $f as without -p"; else fail "-p 1,1: $f" "differs"; fi
+done
+check "-p 0.9,1.1: exit 0" 0 '' dc-mix -p 0.9,1.1 -s 11 -o mix.wav -O 'src%k.wav' "$A" "$B"
+same "-p 0.9,1.1: gains as without -p" "$(cut -f 1-5 out)" "$(cut -f 1-5 line11)"
+same "-p 0.9,1.1: two speeds in range" \
+    "$(cut -f 7 out | tr , '\n' | awk '$1 >= 0.9 && $1 <= 1.1 && length($1) == 6 { n++ } END { print n + 0 }')" 2
+
 # ---- errors in single mode
 rm -f e*.wav
 check "missing file" 1 "dc-mix: nothere.flac: No such file or directory" \
@@ -226,6 +271,10 @@ check "-g 61" 2 "dc-mix: -g: SNR must be a number of dB from -60 to 60: 61" dc-m
 check "-G 5,1" 2 "dc-mix: -G: range must be lo,hi in dB, -60 <= lo <= hi <= 60: 5,1" dc-mix -G 5,1 -o emix.wav "$A" "$B"
 check "-G 5" 2 "dc-mix: -G: range must be lo,hi in dB, -60 <= lo <= hi <= 60: 5" dc-mix -G 5 -o emix.wav "$A" "$B"
 check "-G a,b" 2 "dc-mix: -G: range must be lo,hi in dB, -60 <= lo <= hi <= 60: a,b" dc-mix -G a,b -o emix.wav "$A" "$B"
+check "-p 0.4,1" 2 "dc-mix: -p: range must be lo,hi, 0.5 <= lo <= hi <= 2: 0.4,1" dc-mix -p 0.4,1 -o emix.wav "$A" "$B"
+check "-p 1.2,1.1" 2 "dc-mix: -p: range must be lo,hi, 0.5 <= lo <= hi <= 2: 1.2,1.1" dc-mix -p 1.2,1.1 -o emix.wav "$A" "$B"
+check "-p 1" 2 "dc-mix: -p: range must be lo,hi, 0.5 <= lo <= hi <= 2: 1" dc-mix -p 1 -o emix.wav "$A" "$B"
+check "-p 1,nan" 2 "dc-mix: -p: range must be lo,hi, 0.5 <= lo <= hi <= 2: 1,nan" dc-mix -p 1,nan -o emix.wav "$A" "$B"
 check "-g and -G" 2 "dc-mix: -g and -G exclude each other" dc-mix -g 1 -G 0,5 -o emix.wav "$A" "$B"
 check "-l 1" 2 "dc-mix: -l: level must be a number of dB from -100 to 0: 1" dc-mix -l 1 -o emix.wav "$A" "$B"
 check "-r 0" 2 "dc-mix: -r: sample rate must be an integer from 1 to 1000000: 0" dc-mix -r 0 -o emix.wav "$A" "$B"
@@ -281,6 +330,12 @@ check "list: other seed" 0 '*' dc-mix -n 6 -s 6 -o out6 corpus
 if cmp -s out5/list.tsv out6/list.tsv; then fail "list: other seed, other list" "same"; else pass "list: other seed, other list"; fi
 check "list: corpus path with a slash" 0 '*' dc-mix -n 6 -s 5 -o out5d "$T/corpus/"
 if cmp -s out5/list.tsv out5d/list.tsv; then pass "list: list independent of the corpus path"; else fail "list: corpus path" "list differs"; fi
+
+check "list: -p 0.9,1.1" 0 '*' dc-mix -n 6 -s 5 -p 0.9,1.1 -o outP corpus
+"$PY" "$T/ref.py" speeds outP corpus 0.9 1.1
+same "list: -p: mixture 1 draws as without -p" "$(sed -n 2p outP/list.tsv | cut -f 1-5)" "$(sed -n 2p out5/list.tsv | cut -f 1-5)"
+check "list: -p again" 0 '*' dc-mix -n 6 -s 5 -p 0.9,1.1 -o outP2 corpus
+if diff -r outP outP2 >/dev/null; then pass "list: -p: same seed, same bytes"; else fail "list: -p: same seed" "differs"; fi
 
 check "list: -k 3" 0 '*' dc-mix -n 5 -k 3 -s 2 -o out3 corpus
 "$PY" "$T/ref.py" list out3 corpus 3
