@@ -128,6 +128,63 @@ dc_model_meta_get(const dc_model *m, const char *key)
 	return NULL;
 }
 
+/* ---------------------------------------------------------------- float16 */
+
+/* to_half: x (finite, |x| <= 65504) as IEEE 754 binary16, rounded to nearest,
+ * ties to even; subnormals kept. */
+static uint16_t
+to_half(float x)
+{
+	uint32_t u, sign, mant;
+	int e;
+
+	memcpy(&u, &x, sizeof u);
+	sign = (u >> 16) & 0x8000u;
+	e = (int)((u >> 23) & 0xff) - 127 + 15;
+	mant = u & 0x7fffffu;
+	if (e >= 31)
+		return (uint16_t)(sign | 0x7c00u);      /* not reached: checked before */
+	if (e <= 0) {
+		/* subnormal or zero: shift the mantissa with its hidden bit */
+		uint32_t m, shift, half, rest, q;
+		if (e < -10)
+			return (uint16_t)sign;
+		m = mant | 0x800000u;
+		shift = (uint32_t)(14 - e);
+		q = m >> shift;
+		rest = m & ((1u << shift) - 1);
+		half = 1u << (shift - 1);
+		if (rest > half || (rest == half && (q & 1)))
+			q++;
+		return (uint16_t)(sign | q);
+	}
+	{
+		uint32_t h = ((uint32_t)e << 10) | (mant >> 13), rest = mant & 0x1fffu;
+		if (rest > 0x1000u || (rest == 0x1000u && (h & 1)))
+			h++;    /* a carry into the exponent is right, up to infinity */
+		return (uint16_t)(sign | h);
+	}
+}
+
+/* from_half: the float of an IEEE 754 binary16. */
+static float
+from_half(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1f, mant = h & 0x3ffu, u;
+	float x;
+
+	if (e == 0) {
+		x = ldexpf((float)mant, -24);
+		return sign ? -x : x;
+	}
+	if (e == 31)
+		u = sign | 0x7f800000u | (mant << 13);
+	else
+		u = sign | ((e - 15 + 127) << 23) | (mant << 13);
+	memcpy(&x, &u, sizeof x);
+	return x;
+}
+
 /* ---------------------------------------------------------------- writing */
 
 static void
@@ -181,10 +238,19 @@ dc_model_save(const dc_model *m, const char *path)
 	FILE *f;
 	int i, nt = dc_nn_ntensors(c), train = m->adam_m && m->adam_v;
 
+	size_t k;
+
+	if (m->f16) {
+		if (train)
+			return DC_EPARAM;
+		for (k = 0; k < m->nparams; k++)
+			if (!(fabsf(m->params[k]) <= 65504.0f))
+				return DC_EPARAM;
+	}
 	if ((f = dc_atomic_open(&a, path)) == NULL)
 		return DC_EIO;
 	msgpack_packer_init(&pk, f, msgpack_fbuffer_write);
-	msgpack_pack_map(&pk, train ? 9 : 8);
+	msgpack_pack_map(&pk, (train ? 9 : 8) + (m->f16 != 0));
 	pack_str(&pk, "magic");
 	pack_str(&pk, MAGIC);
 	pack_kint(&pk, "version", DC_MODEL_VERSION);
@@ -215,7 +281,22 @@ dc_model_save(const dc_model *m, const char *path)
 		for (j = 0; j < nd; j++)
 			msgpack_pack_int64(&pk, shape[j]);
 	}
-	pack_kfloats(&pk, "params", m->params, m->nparams);
+	if (m->f16) {
+		pack_str(&pk, "params_dtype");
+		pack_str(&pk, "f16");
+		unsigned char *b = dc_xmalloc(m->nparams * 2);
+		for (k = 0; k < m->nparams; k++) {
+			uint16_t h = to_half(m->params[k]);
+			b[2 * k] = (unsigned char)(h & 0xff);
+			b[2 * k + 1] = (unsigned char)(h >> 8);
+		}
+		pack_str(&pk, "params");
+		msgpack_pack_bin(&pk, m->nparams * 2);
+		msgpack_pack_bin_body(&pk, b, m->nparams * 2);
+		free(b);
+	} else {
+		pack_kfloats(&pk, "params", m->params, m->nparams);
+	}
 	test_pause(f);
 	pack_str(&pk, "meta");
 	msgpack_pack_map(&pk, (size_t)m->nmeta);
@@ -364,7 +445,7 @@ load_obj(dc_model *m, const msgpack_object *root)
 	int64_t v;
 	uint32_t i;
 	size_t j, np;
-	int f;
+	int f, half = 0;
 
 	memset(&c, 0, sizeof c);
 	if (root->type != MSGPACK_OBJECT_MAP || get_str(root, "magic", magic, sizeof magic) ||
@@ -397,17 +478,39 @@ load_obj(dc_model *m, const msgpack_object *root)
 	/* the float arrays hold what the configuration implies, checked before the
 	 * buffers are allocated: a small file cannot ask for a large model */
 	np = dc_nn_nparams(&c);
-	if (!bin_of(root, "feat_mean", (size_t)c.F) || !bin_of(root, "feat_std", (size_t)c.F) ||
-	    !bin_of(root, "params", np))
+	if ((o = get(root, "params_dtype")) != NULL) {
+		char dt[8];
+		if (get_str(root, "params_dtype", dt, sizeof dt) ||
+		    (strcmp(dt, "f16") != 0 && strcmp(dt, "f32") != 0))
+			return DC_EMODEL;
+		half = strcmp(dt, "f16") == 0;
+	}
+	if (!bin_of(root, "feat_mean", (size_t)c.F) || !bin_of(root, "feat_std", (size_t)c.F))
 		return DC_EMODEL;
+	if (half) {
+		o = get(root, "params");
+		if (o == NULL || o->type != MSGPACK_OBJECT_BIN || np > UINT32_MAX / 2 ||
+		    o->via.bin.size != np * 2 || get(root, "train") != NULL)
+			return DC_EMODEL;
+	} else if (!bin_of(root, "params", np)) {
+		return DC_EMODEL;
+	}
 	if ((tr = get(root, "train")) != NULL && (tr->type != MSGPACK_OBJECT_MAP ||
 	    !bin_of(tr, "adam_m", np) || !bin_of(tr, "adam_v", np)))
 		return DC_EMODEL;
 	model_alloc(m, &c);
+	m->f16 = half;
 	if (get_floats(root, "feat_mean", m->feat_mean, (size_t)c.F) ||
-	    get_floats(root, "feat_std", m->feat_std, (size_t)c.F) ||
-	    get_floats(root, "params", m->params, m->nparams))
+	    get_floats(root, "feat_std", m->feat_std, (size_t)c.F))
 		return DC_EMODEL;
+	if (m->f16) {
+		const unsigned char *b = (const unsigned char *)get(root, "params")->via.bin.ptr;
+		for (j = 0; j < np; j++)
+			if (!isfinite(m->params[j] = from_half((uint16_t)(b[2 * j] | b[2 * j + 1] << 8))))
+				return DC_EMODEL;
+	} else if (get_floats(root, "params", m->params, m->nparams)) {
+		return DC_EMODEL;
+	}
 	for (f = 0; f < c.F; f++)
 		if (!(m->feat_std[f] > 0.0f))
 			return DC_EMODEL;

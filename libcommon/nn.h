@@ -69,6 +69,8 @@ typedef struct {
 	float *feat_std;        /* F, > 0 */
 	dc_model_kv *meta;
 	int nmeta;
+	int f16;                /* params stored as IEEE float16 in the file (a model, not a
+	                         * checkpoint): set by dc_model_load, obeyed by dc_model_save */
 	/* training state, present in checkpoints (formats/model.md), else NULL/0 */
 	float *adam_m, *adam_v; /* nparams each */
 	int64_t step;
@@ -97,7 +99,9 @@ void dc_model_free(dc_model *m);
 void dc_model_meta_set(dc_model *m, const char *key, const char *val);
 /* dc_model_meta_get: the value, or NULL. */
 const char *dc_model_meta_get(const dc_model *m, const char *key);
-/* dc_model_save: writes the model (and its training state, if any) atomically:
+/* dc_model_save: writes the model (and its training state, if any) atomically;
+ * with m->f16 the parameters go as float16, rounded to nearest even (DC_EPARAM if
+ * one is beyond float16's range, 65504, or m has a training state):
  * nothing appears under path unless all of it was written. DC_EIO (errno set). */
 int dc_model_save(const dc_model *m, const char *path);
 /* dc_model_load: reads and validates a model file; DC_EIO (errno set) if it cannot

@@ -31,7 +31,7 @@
 #include "nn.h"
 
 static const char usage[] =
-    "[-iqr] [-I init.dcm] [-x checkpoint.dcm] [-L layers] [-H units] [-D dim] [-T frames] [-u tails]\n"
+    "[-iqr] [-I init.dcm] [-x checkpoint.dcm [-w f16 | f32]] [-L layers] [-H units] [-D dim] [-T frames] [-u tails]\n"
     "                [-b batch] [-e epochs] [-S steps] [-a rate] [-g clip] [-d dropout]\n"
     "                [-s seed] [-t threads] [-c minutes] [-p seconds] [-V valid.dcs]\n"
     "                [-l log.tsv] [-n name] [-m key=value] -o model.dcm [train.dcs ...]";
@@ -46,6 +46,8 @@ help(void)
 	    "  -r            resume from the checkpoint at -o\n"
 	    "  -I init.dcm   start from this model's weights and feature statistics\n"
 	    "  -x ckpt.dcm   only write the model of a checkpoint, without its training state\n"
+	    "  -w f16 | f32  with -x, store the weights as float16 (half the size) or float32\n"
+	    "                (default: as in ckpt.dcm)\n"
 	    "  -L layers     BLSTM layers, 1 to %d (2)\n"
 	    "  -H units      units per direction (300)\n"
 	    "  -D dim        embedding dimension (40)\n"
@@ -549,8 +551,9 @@ main(int argc, char **argv)
 	segments sg;
 	const char *out = NULL, *vpath = NULL, *logpath = NULL, *name = NULL, *ipath = NULL, *xpath = NULL;
 	char nbuf[256], *kv[64];
-	int nkv = 0, init = 0, resume = 0, quiet = 0, threads = 1, c, i, err, given = 0, tails = TAILS_PAD;
+	int half = -1, nkv = 0, init = 0, resume = 0, quiet = 0, threads = 1, c, i, err, given = 0, tails = TAILS_PAD;
 	int64_t v, epochs = 10, maxsteps = 0, B = 8, T = 100, seed = 1, nbatch, *order;
+	size_t q;
 	double lr = 1e-3, clip = 5.0, dropout = 0.0, ckpt_min = 10.0, prog_s = 60.0;
 	int64_t L = 2, H = 300, D = 40;
 	static char *stdin_only[] = { "-" };
@@ -558,10 +561,15 @@ main(int argc, char **argv)
 	int nfiles;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "iqrx:I:L:H:D:T:u:b:e:S:a:g:d:s:t:c:p:V:l:n:m:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "iqrx:w:I:L:H:D:T:u:b:e:S:a:g:d:s:t:c:p:V:l:n:m:o:h")) != -1) {
 		switch (c) {
 		case 'i': init = 1; break;
 		case 'x': xpath = optarg; break;
+		case 'w':
+			if (strcmp(optarg, "f16") != 0 && strcmp(optarg, "f32") != 0)
+				dc_errx(2, "-w: weights must be f16 or f32: %s", optarg);
+			half = strcmp(optarg, "f16") == 0;
+			break;
 		case 'q': quiet = 1; break;
 		case 'r': resume = 1; break;
 		case 'I': ipath = optarg; break;
@@ -670,7 +678,9 @@ main(int argc, char **argv)
 	if (init && argc > optind)
 		dc_errx(2, "-i: no training data is read");
 	if (xpath && (init || resume || ipath || given || argc > optind))
-		dc_errx(2, "-x: only -o, -n and -m go with it");
+		dc_errx(2, "-x: only -o, -n, -m and -w go with it");
+	if (half >= 0 && !xpath)
+		dc_errx(2, "-w: only with -x");
 	if (xpath) {
 		/* export: the weights, statistics and metadata; no optimiser state */
 		char step[32];
@@ -685,6 +695,11 @@ main(int argc, char **argv)
 		m.train_state_len = 0;
 		m.step = 0;
 		dc_model_meta_set(&m, "trained_steps", step);
+		if (half >= 0)
+			m.f16 = half;
+		for (q = 0; m.f16 && q < m.nparams; q++)
+			if (!(fabsf(m.params[q]) <= 65504.0f))
+				dc_errx(1, "%s: a weight beyond the float16 range (65504): use -w f32", xpath);
 		if (name != NULL)
 			dc_model_meta_set(&m, "name", name);
 		for (i = 0; i < nkv; i++) {
@@ -751,6 +766,7 @@ main(int argc, char **argv)
 		const char *mp = resume ? out : ipath;
 		if ((err = dc_model_load(&m, mp)) != DC_OK)
 			dc_errx(1, "%s: %s", mp, err == DC_EIO ? strerror(errno) : dc_strerror(err));
+		m.f16 = 0;      /* trained in float32; checkpoints keep it */
 		if (resume && state_load(&m, &st) != DC_OK)
 			dc_errx(1, "%s: not a checkpoint of dc-train (no training state)", out);
 		if (m.cfg.rate != d.p.rate || m.cfg.nfft != d.p.nfft || m.cfg.hop != d.p.hop ||

@@ -12,8 +12,9 @@ import sys
 import msgpack
 import numpy as np
 
-def write_model(path, L=2, H=8, D=4, nfft=256, hop=64, rate=8000, seed=3, name="tiny-test", **bad):
-    """A model file as formats/model.md specifies it, random weights."""
+def write_model(path, L=2, H=8, D=4, nfft=256, hop=64, rate=8000, seed=3, name="tiny-test", f16=False, **bad):
+    """A model file as formats/model.md specifies it, random weights; with f16 the
+    parameters are stored as float16 (numpy's rounding)."""
     rng = np.random.default_rng(seed)
     F = nfft // 2 + 1
     tensors, params = [], []
@@ -33,8 +34,10 @@ def write_model(path, L=2, H=8, D=4, nfft=256, hop=64, rate=8000, seed=3, name="
          "config": {"L": L, "H": H, "D": D, "F": F, "nfft": nfft, "hop": hop, "rate": rate,
                     "window": "sqrt-hann"},
          "feat_mean": mean.tobytes(), "feat_std": std.tobytes(), "tensors": tensors,
-         "params": np.concatenate([p.ravel() for p in params]).tobytes(),
+         "params": np.concatenate([p.ravel() for p in params]).astype("<f2" if f16 else "<f4").tobytes(),
          "meta": {"name": name, "data": "random weights"}}
+    if f16:
+        m["params_dtype"] = "f16"
     m.update(bad)
     with open(path, "wb") as f:
         f.write(msgpack.packb(m, use_bin_type=True))
@@ -42,7 +45,7 @@ def write_model(path, L=2, H=8, D=4, nfft=256, hop=64, rate=8000, seed=3, name="
 def load_model(path):
     m = msgpack.unpackb(open(path, "rb").read(), raw=False)
     c = m["config"]
-    p = np.frombuffer(m["params"], "<f4").astype(np.float64)
+    p = np.frombuffer(m["params"], "<f2" if m.get("params_dtype") == "f16" else "<f4").astype(np.float64)
     out, off = {}, 0
     for name, shape in m["tensors"]:
         n = int(np.prod(shape))
@@ -83,6 +86,31 @@ ref.write_model("tiny.dcm")
 ref.write_model("r16k.dcm", rate=16000)
 ref.write_model("nan.dcm", params=b"\0\0\xc0\x7f" * 10)
 ref.write_model("v2.dcm", version=2)
+ref.write_model("tiny16.dcm", f16=True, seed=4, name="tiny16")
+ref.write_model("f16short.dcm", params_dtype="f16")           # float32 bytes: twice too long
+ref.write_model("bf16.dcm", f16=True, params_dtype="bf16")
+ref.write_model("f16nan.dcm", f16=True, params=b"\x00\x7e" * 3000)
+ref.write_model("f16train.dcm", f16=True, train={"step": 1})
+ref.write_model("big.dcm", seed=5)
+import msgpack, numpy as np
+m = msgpack.unpackb(open("big.dcm", "rb").read())
+p = np.frombuffer(m["params"], "<f4").copy()
+p[7] = 70000.0
+m["params"] = p.tobytes()
+open("big.dcm", "wb").write(msgpack.packb(m, use_bin_type=True))
+# float16's edges: signed zeros, the largest value, normal and subnormal limits,
+# ties (to even), values that round to zero, and a spread of tiny magnitudes
+e = np.array([0.0, -0.0, 65504, -65504, 65503.9, 2.0**-14, -2.0**-14, 2.0**-24, 2.0**-25,
+              1.5 * 2.0**-25, 2.0**-26, 1 + 2.0**-11, 1 + 3 * 2.0**-11, -(1 + 2.0**-11),
+              2.0**-14 - 2.0**-25, 2.0**-14 - 2.0**-26, 1e-10, 1 - 2.0**-12, 2047.5, 2049.0],
+             dtype=np.float32)
+r = np.random.default_rng(9)
+t = (r.choice([-1, 1], 2000) * 2.0 ** r.uniform(-27, 16, 2000)).astype(np.float32)
+p = np.frombuffer(m["params"], "<f4").copy()
+p[:len(e)] = e
+p[len(e):len(e) + len(t)] = t
+m["params"] = p.tobytes()
+open("edge.dcm", "wb").write(msgpack.packb(m, use_bin_type=True))
 EOF
 printf 'not a model' >junk.dcm
 
@@ -125,6 +153,62 @@ for u, u2 in zip(utts, utts2):
     d2 = np.abs(u2["embed"]["data"] - V).max()
     check(f"{u.id}: -t 2 agrees with -t 1 (max diff {d2:.3g})", d2 < 1e-5, "%.3g" % d2)
 EOF
+
+# float16 weights (formats/model.md, params_dtype): dc-embed widens them exactly
+check_in "dc-embed -m tiny16.dcm (float16 weights)" 0 '' in.dcs dc-embed -m tiny16.dcm
+cp out e16.dcs
+check "dc-train -x -w f16" 0 '' dc-train -x tiny.dcm -w f16 -o t16.dcm
+check "dc-train -x -w f32 of a float16 model" 0 '' dc-train -x t16.dcm -w f32 -o t32.dcm
+check "dc-train -x keeps float16" 0 '' dc-train -x t16.dcm -o t16b.dcm
+check "dc-train -x -w f16: float16's edges" 0 '' dc-train -x edge.dcm -w f16 -o edge16.dcm
+"$PY" - <<'EOF'
+import sys; sys.path.insert(0, ".")
+import msgpack, numpy as np, dcstream, ref
+
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+
+def raw(path):
+    return msgpack.unpackb(open(path, "rb").read(), raw=False)
+
+_, utts = dcstream.read("e16.dcs")
+for u in utts:
+    V, R = u["embed"]["data"], ref.embed("tiny16.dcm", u["stft"]["data"])
+    d = np.abs(V - R).max()
+    check(f"{u.id}: float16 model equals the numpy forward pass (max diff {d:.3g})", d < 1e-4, "%.3g" % d)
+a, b, c, b2 = raw("tiny.dcm"), raw("t16.dcm"), raw("t32.dcm"), raw("t16b.dcm")
+p32 = np.frombuffer(a["params"], "<f4")
+check("-w f16: params_dtype f16, 2 bytes a weight", b.get("params_dtype") == "f16" and len(b["params"]) == 2 * len(p32),
+      str((b.get("params_dtype"), len(b["params"]))))
+check("-w f16: every weight rounded as numpy rounds to float16",
+      b["params"] == p32.astype("<f2").tobytes())
+check("-w f32: the float16 weights widened exactly, no params_dtype",
+      "params_dtype" not in c and c["params"] == p32.astype("<f2").astype("<f4").tobytes())
+check("-x of a float16 model keeps float16", b2.get("params_dtype") == "f16" and b2["params"] == b["params"])
+e, e16 = raw("edge.dcm"), raw("edge16.dcm")
+pe = np.frombuffer(e["params"], "<f4")
+bad = np.nonzero(np.frombuffer(e16["params"], "<u2") != pe.astype("<f2").view("<u2"))[0]
+check("-w f16: edges, ties and subnormals round as numpy's float16", len(bad) == 0,
+      "first differences at %s: %s" % (bad[:5], pe[bad[:5]]))
+check("-w f16: statistics stay float32", b["feat_mean"] == a["feat_mean"] and b["feat_std"] == a["feat_std"])
+EOF
+check_in "float16 params of float32 length" 1 "dc-embed: f16short.dcm: malformed or incompatible model" in.dcs dc-embed -m f16short.dcm
+check_in "params_dtype bf16" 1 "dc-embed: bf16.dcm: malformed or incompatible model" in.dcs dc-embed -m bf16.dcm
+check_in "float16 NaN" 1 "dc-embed: f16nan.dcm: malformed or incompatible model" in.dcs dc-embed -m f16nan.dcm
+check_in "float16 checkpoint" 1 "dc-embed: f16train.dcm: malformed or incompatible model" in.dcs dc-embed -m f16train.dcm
+check "-w f16: a weight beyond 65504" 1 "dc-train: big.dcm: a weight beyond the float16 range (65504): use -w f32" \
+    dc-train -x big.dcm -w f16 -o big16.dcm
+same "-w f16 beyond range: no file" "$(ls big16.dcm 2>/dev/null)" ""
+check "-w f8" 2 "dc-train: -w: weights must be f16 or f32: f8" dc-train -x tiny.dcm -w f8 -o x.dcm
+check "-w without -x" 2 "dc-train: -w: only with -x" dc-train -i -w f16 -o x.dcm
+# training from a float16 model: float32 from there on, checkpoints included
+dc-mix -s 1 -o m.wav -O 's%k.wav' "$S/so0048_000480014.flac" "$S/so0036_000360332.flac" >/dev/null &&
+    dc-stft m.wav | dc-oracle s1.wav s2.wav >tr.dcs || fail "training stream" "failed"
+check "dc-train -I float16 model" 0 '' dc-train -q -I t16.dcm -S 2 -e 1 -o ck.dcm tr.dcs
+"$PY" -c "
+import msgpack
+m = msgpack.unpackb(open('ck.dcm', 'rb').read(), raw=False)
+print('PASS: -I float16: the checkpoint is float32' if 'params_dtype' not in m and 'train' in m else 'FAIL: -I float16: checkpoint ' + str(m.get('params_dtype')))"
 
 # default models beside the binary: an installation (../share/dcsep/models) and the
 # build tree (../../models); PREFIX is /usr/local in the tests' build
