@@ -44,7 +44,8 @@ help(void)
 	    "  -o model.dcm  the model and checkpoint, written after each epoch (required)\n"
 	    "  -i            only write a randomly initialised model (no training data)\n"
 	    "  -r            resume from the checkpoint at -o\n"
-	    "  -I init.dcm   start from this model's weights and feature statistics\n"
+	    "  -I init.dcm   start from this model's weights and feature statistics; with -L\n"
+	    "                above its layers, those layers and fresh ones above them\n"
 	    "  -x ckpt.dcm   only write the model of a checkpoint, without its training state\n"
 	    "  -w f16 | f32  with -x, store the weights as float16 (half the size) or float32\n"
 	    "                (default: as in ckpt.dcm)\n"
@@ -541,6 +542,36 @@ hms(char *buf, size_t n, double sec)
 	return buf;
 }
 
+/* grow: m with L > m->cfg.L layers: its layers kept as the lowest, the layers
+ * above them and the output layer drawn fresh from seed, as -i draws them; the
+ * feature statistics and metadata kept. (The parameters of the first layers are
+ * a prefix of the buffer, formats/model.md.) */
+static void
+grow(dc_model *m, int L, uint64_t seed)
+{
+	dc_nn_config c = m->cfg;
+	dc_model g;
+	size_t keep = (size_t)(m->p.lin_w - m->params);
+	int i;
+
+	c.L = L;
+	if (dc_model_new(&g, &c, seed) != DC_OK)
+		dc_errx(2, "-L: the model would be too large");
+	memcpy(g.params, m->params, keep * sizeof *g.params);
+	memcpy(g.feat_mean, m->feat_mean, (size_t)c.F * sizeof *g.feat_mean);
+	memcpy(g.feat_std, m->feat_std, (size_t)c.F * sizeof *g.feat_std);
+	for (i = 0; i < m->nmeta; i++)
+		dc_model_meta_set(&g, m->meta[i].key, m->meta[i].val);
+	{
+		char v[32];
+		snprintf(v, sizeof v, "%d", m->cfg.L);
+		dc_model_meta_set(&g, "init_layers", v);
+	}
+	dc_model_free(m);
+	*m = g;
+	dc_nn_point(&m->p, m->params, &m->cfg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -551,7 +582,7 @@ main(int argc, char **argv)
 	segments sg;
 	const char *out = NULL, *vpath = NULL, *logpath = NULL, *name = NULL, *ipath = NULL, *xpath = NULL;
 	char nbuf[256], *kv[64];
-	int half = -1, nkv = 0, init = 0, resume = 0, quiet = 0, threads = 1, c, i, err, given = 0, tails = TAILS_PAD;
+	int Lgiven = 0, HDgiven = 0, half = -1, nkv = 0, init = 0, resume = 0, quiet = 0, threads = 1, c, i, err, given = 0, tails = TAILS_PAD;
 	int64_t v, epochs = 10, maxsteps = 0, B = 8, T = 100, seed = 1, nbatch, *order;
 	size_t q;
 	double lr = 1e-3, clip = 5.0, dropout = 0.0, ckpt_min = 10.0, prog_s = 60.0;
@@ -577,16 +608,19 @@ main(int argc, char **argv)
 			if (dc_parse_int(optarg, 1, DC_NN_MAXL, &L))
 				dc_errx(2, "-L: layers must be an integer from 1 to %d: %s", DC_NN_MAXL, optarg);
 			given |= 1;
+			Lgiven = 1;
 			break;
 		case 'H':
 			if (dc_parse_int(optarg, 1, 8192, &H))
 				dc_errx(2, "-H: units must be an integer from 1 to 8192: %s", optarg);
 			given |= 1;
+			HDgiven = 1;
 			break;
 		case 'D':
 			if (dc_parse_int(optarg, 1, 1024, &D))
 				dc_errx(2, "-D: dim must be an integer from 1 to 1024: %s", optarg);
 			given |= 1;
+			HDgiven = 1;
 			break;
 		case 'T':
 			if (dc_parse_int(optarg, 1, 100000, &T))
@@ -673,8 +707,8 @@ main(int argc, char **argv)
 	if (resume && given)
 		dc_errx(2, "-r: the checkpoint fixes %s; leave them out",
 		    given & 1 ? "-L, -H and -D" : "-T, -u, -b, -a, -g, -d and -s");
-	if (ipath && (given & 1))
-		dc_errx(2, "-I: the model fixes -L, -H and -D; leave them out");
+	if (ipath && HDgiven)
+		dc_errx(2, "-I: the model fixes -H and -D; leave them out");
 	if (init && argc > optind)
 		dc_errx(2, "-i: no training data is read");
 	if (xpath && (init || resume || ipath || given || argc > optind))
@@ -790,10 +824,15 @@ main(int argc, char **argv)
 			free(m.adam_m);
 			free(m.adam_v);
 			free(m.train_state);
+			m.adam_m = m.adam_v = NULL;
 			m.train_state = NULL;
 			m.train_state_len = 0;
 			m.step = 0;
 			dc_model_meta_set(&m, "init", ipath);
+			if (Lgiven && L < m.cfg.L)
+				dc_errx(2, "-L %lld: fewer layers than the %d of %s", (long long)L, m.cfg.L, ipath);
+			if (Lgiven && L > m.cfg.L)
+				grow(&m, (int)L, (uint64_t)seed);
 		} else {
 			cfg.nfft = d.p.nfft;
 			cfg.hop = d.p.hop;

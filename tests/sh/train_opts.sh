@@ -101,8 +101,47 @@ check("stage 2 stopped and resumed: the same model, bit for bit",
 EOF
 check "-I with -r" 2 "dc-train: -I and -r exclude each other" dc-train -r -I s1.dcm -o s2.dcm train.dcs
 check "-I with -i" 2 "dc-train: -I and -i exclude each other" dc-train -i -I s1.dcm -o x.dcm
-check "-I with -H" 2 "dc-train: -I: the model fixes -L, -H and -D; leave them out" \
+check "-I with -H" 2 "dc-train: -I: the model fixes -H and -D; leave them out" \
     dc-train -I s1.dcm -H 8 -o x.dcm train.dcs
+check "-I with -D" 2 "dc-train: -I: the model fixes -H and -D; leave them out" \
+    dc-train -I s1.dcm -L 2 -D 8 -o x.dcm train.dcs
+
+# -I with -L: growing a 1-layer model to 3 layers, the first layer kept
+check "-I -L 3 from 1 layer, no epochs" 0 '' dc-train -q -I s1.dcm -L 3 -s 7 -e 0 -o g3.dcm train.dcs
+check "-i -L 3 -H 16 -D 8 -s 7" 0 '' dc-train -i -L 3 -H 16 -D 8 -s 7 -o r3.dcm
+check "-I -L 1 of a 1-layer model: as without -L" 0 '' dc-train -q -I s1.dcm -L 1 -e 0 -o g1.dcm train.dcs
+check "-I -L 3 from 1 layer, 2 epochs" 0 '' dc-train -q -I s1.dcm -L 3 -s 7 -e 2 -V u4.dcs -l g.tsv -o g3t.dcm train.dcs
+check "-I -L 1 of a 3-layer model" 2 "dc-train: -L 1: fewer layers than the 3 of g3.dcm" \
+    dc-train -I g3.dcm -L 1 -o x.dcm train.dcs
+check_in "dc-embed reads the grown model" 0 '' u4.dcs dc-embed -m g3t.dcm
+"$PY" - <<'EOF'
+import msgpack, numpy as np
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+ld = lambda p: msgpack.unpackb(open(p, "rb").read(), raw=False)
+s1, g, r, g1, gt = ld("s1.dcm"), ld("g3.dcm"), ld("r3.dcm"), ld("g1.dcm"), ld("g3t.dcm")
+def tensors(m):
+    p, out, off = np.frombuffer(m["params"], "<f4"), {}, 0
+    for name, shape in m["tensors"]:
+        n = int(np.prod(shape))
+        out[name] = p[off:off + n]
+        off += n
+    return out
+a, b, c = tensors(s1), tensors(g), tensors(r)
+check("grown: 3 layers, H and D of the model", g["config"] == dict(s1["config"], L=3), str(g["config"]))
+l0 = [k for k in a if "_l0" in k]
+check("grown: every layer-0 tensor is the model's", len(l0) == 8 and all(np.array_equal(a[k], b[k]) for k in l0))
+new = [k for k in b if "_l0" not in k]
+check("grown: layers 1, 2 and the output layer as -i -s 7 draws them (%d tensors)" % len(new),
+      len(new) == 18 and all(np.array_equal(b[k], c[k]) for k in new))
+check("grown: the feature statistics of the model", g["feat_mean"] == s1["feat_mean"] and g["feat_std"] == s1["feat_std"])
+check("grown: meta init, init_layers 1, attribution kept",
+      (g["meta"]["init"], g["meta"]["init_layers"], g["meta"]["attribution"]) == ("s1.dcm", "1", "tests"), str(g["meta"]))
+check("-L equal to the model's layers: the model's weights", g1["params"] == s1["params"] and g1["config"] == s1["config"])
+rows = [l.split("\t") for l in open("g.tsv").read().splitlines()]
+check("grown model trains: finite validation losses", len(rows) == 3 and all(0 < float(x[3]) < 1 for x in rows[1:]), str(rows))
+check("grown model trains: the weights moved", gt["params"] != g["params"])
+EOF
 check "-I without the model" 1 "dc-train: nope.dcm: No such file or directory" dc-train -I nope.dcm -o x.dcm train.dcs
 
 # -d: dropout, deterministic, resumed bit for bit, off in validation
