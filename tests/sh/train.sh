@@ -154,6 +154,6 @@ def embeds(path):
     return [r["data"] for r in recs if r.get("kind") == "embed"]
 check("-x: the same embeddings as the checkpoint", embeds("emb-ckpt.dcs") == embeds("emb-exp.dcs") != [])
 PYEOF
-check "-x with -r" 2 "dc-train: -x: only -o, -n and -m go with it" dc-train -x m.dcm -r -o y.dcm
-check "-x with data" 2 "dc-train: -x: only -o, -n and -m go with it" dc-train -x m.dcm -o y.dcm train.dcs
+check "-x with -r" 2 "dc-train: -x: only -o, -n, -m and -w go with it" dc-train -x m.dcm -r -o y.dcm
+check "-x with data" 2 "dc-train: -x: only -o, -n, -m and -w go with it" dc-train -x m.dcm -o y.dcm train.dcs
 check "-x of a missing file" 1 "dc-train: nope.dcm: No such file or directory" dc-train -x nope.dcm -o y.dcm
