@@ -40,7 +40,9 @@ fuzz_model(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(dc_nn_config_check(&m.cfg) == DC_OK);
 	FUZZ_CHECK(m.cfg.F == m.cfg.nfft / 2 + 1);
-	FUZZ_CHECK(m.nparams == dc_nn_nparams(&m.cfg) && m.nparams * 4 <= size);
+	/* float16 weights take 2 bytes each, and only a model (no checkpoint) has them */
+	FUZZ_CHECK(m.nparams == dc_nn_nparams(&m.cfg) && m.nparams * (m.f16 ? 2 : 4) <= size);
+	FUZZ_CHECK(!m.f16 || m.adam_m == NULL);
 	for (i = 0; i < m.nparams; i++)
 		FUZZ_CHECK(isfinite(m.params[i]));
 	for (f = 0; f < m.cfg.F; f++)

@@ -70,10 +70,11 @@ dc-embed -m tiny.dcm <stft.dcs >embed.dcs
 dc-kmeans <embed.dcs >kmeans.dcs
 dc-train -q -L 1 -H 2 -D 2 -T 4 -b 2 -e 1 -o ckpt.dcm ibm.dcs
 dc-train -i -L 1 -H 1 -D 1 -o init.dcm
+dc-train -x tiny.dcm -w f16 -o tiny16.dcm
 
 cd "$ROOT"
 for f in stft ibm irm masked masked-irm concat embed kmeans; do cp "$tmp/$f.dcs" "$C/stream/$f.dcs"; done
-cp "$tmp/tiny.dcm" "$tmp/ckpt.dcm" "$tmp/init.dcm" "$C/model/"
+cp "$tmp/tiny.dcm" "$tmp/tiny16.dcm" "$tmp/ckpt.dcm" "$tmp/init.dcm" "$C/model/"
 for f in mix.wav s1.wav stereo16k.wav u8.wav pcm24.aiff est1.wav estf2.wav dcmix.wav \
     out.flac out.ogg out.aiff out.au out.caf out.w64; do
 	cp "$tmp/$f" "$C/audio/$f"
