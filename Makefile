@@ -63,6 +63,9 @@ $(B)/bench/%: $(B)/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# the regression test compiles the fuzz harnesses in
+$(B)/tests/unit/test_fuzz_regress.o: $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
+
 units: $(UNITS)
 .PHONY: units
 
