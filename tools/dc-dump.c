@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "dc.h"
+#include "nn.h"
 
-static const char usage[] = "[-jH] [-u id] [-x kind[:n] -o file.npy] [file]";
+static const char usage[] = "[-jH] [-u id] [-x kind[:n] -o file.npy] [file]\n"
+    "       dc-dump -M [-j] [-x tensor -o file.npy] [model.dcm]";
 
 static void
 help(void)
@@ -29,6 +31,8 @@ help(void)
 	    "  -x kind[:n]    export the n-th record of that kind (1, the first, by\n"
 	    "                 default; counted within -u's utterance if given) ...\n"
 	    "  -o file.npy    ... to this NumPy file ('-' is stdout)\n"
+	    "  -M             read a model file: its configuration, each tensor's shape\n"
+	    "                 and statistics, its metadata; -x names a tensor to export\n"
 	    "  -h             this help\n"
 	    "With no file, or '-', reads stdin. See dc-dump(1).\n", usage);
 }
@@ -373,6 +377,136 @@ npy_write(const char *path, const dc_tensor *t)
 	return tostdout ? DC_OK : dc_atomic_commit(&a);
 }
 
+/* ---------------------------------------------------------------- models */
+
+/* model_tensor: the i-th tensor of m (-2: feat_mean, -1: feat_std) as a dc_tensor
+ * pointing into m, and its name. */
+static void
+model_tensor(const dc_model *m, int i, dc_tensor *t, char *name, size_t n)
+{
+	size_t off;
+	int64_t shape[2];
+	int nd, j;
+
+	memset(t, 0, sizeof *t);
+	t->dtype = DC_F32;
+	if (i < 0) {
+		snprintf(name, n, "%s", i == -2 ? "feat_mean" : "feat_std");
+		t->ndim = 1;
+		t->shape[0] = m->cfg.F;
+		t->data = i == -2 ? m->feat_mean : m->feat_std;
+		return;
+	}
+	dc_nn_tensor(&m->cfg, i, name, n, &nd, shape, &off);
+	t->ndim = nd;
+	for (j = 0; j < nd; j++)
+		t->shape[j] = shape[j];
+	t->data = m->params + off;
+}
+
+/* dump_model: the -M listing of a model file, or with xname its tensor of that
+ * name as a .npy file; exits on an error. */
+static void
+dump_model(const char *path, const char *xname, const char *out)
+{
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	const dc_nn_config *c;
+	dc_model m;
+	dc_tensor t;
+	char tn[64];
+	int err, i, nt;
+
+	if (strcmp(path, "-") == 0) {
+		char *buf = NULL;
+		size_t len = 0, cap = 0, got;
+		do {
+			if (len == cap) {
+				if (cap >= ((size_t)1 << 34))
+					dc_errx(1, "stdin: %s", dc_strerror(DC_EMODEL));
+				buf = dc_xrealloc(buf, cap = cap ? 2 * cap : (size_t)1 << 20);
+			}
+			got = fread(buf + len, 1, cap - len, stdin);
+			len += got;
+		} while (got > 0);
+		if (ferror(stdin))
+			dc_errx(1, "stdin: %s", strerror(errno));
+		err = dc_model_load_mem(&m, buf, len);
+		free(buf);
+	} else {
+		err = dc_model_load(&m, path);
+	}
+	if (err != DC_OK)
+		dc_errx(1, "%s: %s", name, err == DC_EIO ? strerror(errno) : dc_strerror(err));
+	c = &m.cfg;
+	nt = dc_nn_ntensors(c);
+	if (xname) {
+		for (i = -2; i < nt; i++) {
+			model_tensor(&m, i, &t, tn, sizeof tn);
+			if (strcmp(tn, xname) == 0)
+				break;
+		}
+		if (i == nt)
+			dc_errx(1, "%s: no tensor '%s' (feat_mean, feat_std, blstm.*, lin.weight, lin.bias)",
+			    name, xname);
+		if (npy_write(out, &t) != DC_OK) {
+			int e = errno;
+			dc_model_free(&m);
+			dc_errx(1, "%s: %s", strcmp(out, "-") ? out : "stdout", strerror(e));
+		}
+		dc_model_free(&m);
+		dc_finish_stdout();
+		return;
+	}
+	if (jflag) {
+		printf("{\"kind\":\"model\",\"L\":%d,\"H\":%d,\"D\":%d,\"F\":%d,\"rate\":%lld,"
+		    "\"nfft\":%lld,\"hop\":%lld,\"window\":", c->L, c->H, c->D, c->F, (long long)c->rate,
+		    (long long)c->nfft, (long long)c->hop);
+		json_str(c->window, strlen(c->window));
+		printf(",\"params\":%zu,\"weights\":\"%s\",\"checkpoint\":%s}\n", m.nparams,
+		    m.f16 ? "f16" : "f32", m.adam_m ? "true" : "false");
+	} else {
+		printf("model L=%d H=%d D=%d F=%d rate=%lld nfft=%lld hop=%lld window=", c->L, c->H,
+		    c->D, c->F, (long long)c->rate, (long long)c->nfft, (long long)c->hop);
+		text_str(c->window, strlen(c->window));
+		printf(" params=%zu weights=%s checkpoint=%s\n", m.nparams, m.f16 ? "f16" : "f32",
+		    m.adam_m ? "yes" : "no");
+	}
+	for (i = -2; i < nt; i++) {
+		model_tensor(&m, i, &t, tn, sizeof tn);
+		if (jflag) {
+			fputs("{\"kind\":\"tensor\",\"name\":", stdout);
+			json_str(tn, strlen(tn));
+			print_tensor(&t);
+			fputs("}\n", stdout);
+		} else {
+			printf("tensor %s", tn);
+			print_tensor(&t);
+			putchar('\n');
+		}
+	}
+	for (i = 0; i < m.nmeta; i++) {
+		const char *k = m.meta[i].key, *v = m.meta[i].val;
+		if (jflag) {
+			fputs("{\"kind\":\"meta\",\"key\":", stdout);
+			json_str(k, strlen(k));
+			fputs(",\"value\":", stdout);
+			json_str(v, strlen(v));
+			fputs("}\n", stdout);
+		} else {
+			fputs("meta ", stdout);
+			text_str(k, strlen(k));
+			putchar('=');
+			text_str(v, strlen(v));
+			putchar('\n');
+		}
+	}
+	if (m.adam_m)
+		printf(jflag ? "{\"kind\":\"train\",\"step\":%lld,\"state_bytes\":%zu}\n" :
+		    "train step=%lld state_bytes=%zu\n", (long long)m.step, m.train_state_len);
+	dc_model_free(&m);
+	dc_finish_stdout();
+}
+
 /* ---------------------------------------------------------------- main */
 
 /* kind_msg: the record's kind for a message, control characters as '?'. */
@@ -471,15 +605,15 @@ line(const dc_record *r, uint64_t no, uint64_t off, uint64_t end, const char *ut
 int
 main(int argc, char **argv)
 {
-	const char *path = "-", *name, *xkind = NULL, *out = NULL, *uid = NULL;
+	const char *path = "-", *name, *xarg = NULL, *xkind = NULL, *out = NULL, *uid = NULL;
 	char xk[32], cur[256];
-	int c, err, Hflag = 0, in_utt = 0, seen_utt = 0, nbad = 0;
+	int c, err, Mflag = 0, Hflag = 0, in_utt = 0, seen_utt = 0, nbad = 0;
 	int64_t xn = 1, found = 0;
 	dc_reader *rd;
 	dc_record r;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "jHu:x:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "jHMu:x:o:h")) != -1) {
 		switch (c) {
 		case 'j':
 			jflag = 1;
@@ -487,11 +621,15 @@ main(int argc, char **argv)
 		case 'H':
 			Hflag = 1;
 			break;
+		case 'M':
+			Mflag = 1;
+			break;
 		case 'u':
 			uid = optarg;
 			break;
 		case 'x': {
 			const char *colon = strchr(optarg, ':');
+			xarg = optarg;
 			size_t kl = colon ? (size_t)(colon - optarg) : strlen(optarg);
 			if (kl == 0 || kl >= sizeof xk)
 				dc_errx(2, "-x: a record kind of 1 to %zu characters: %s", sizeof xk - 1, optarg);
@@ -520,6 +658,8 @@ main(int argc, char **argv)
 		dc_errx(2, "-x: needs -o file.npy");
 	if (out && !xkind)
 		dc_errx(2, "-o: only with -x");
+	if (Mflag && (Hflag || uid))
+		dc_errx(2, "-M: not with -H or -u");
 	if (Hflag && (xkind || uid))
 		dc_errx(2, "-H: not with -x or -u");
 	if (xkind && jflag)
@@ -527,6 +667,10 @@ main(int argc, char **argv)
 	if (out && strcmp(out, "-") == 0)
 		dc_stdout_not_tty();
 
+	if (Mflag) {
+		dump_model(path, xarg, out);
+		return 0;
+	}
 	rd = dc_open_stream(path, &r, &name);
 	if (Hflag) {
 		print_history(&r);

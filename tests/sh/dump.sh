@@ -210,8 +210,98 @@ check "-x: missing directory" 1 "dc-dump: nodir/x.npy: No such file or directory
 check "-x: /dev/full" 1 "dc-dump: /dev/full: No space left on device" dc-dump -x stft -o /dev/full s1.dcs
 same "-x: failures leave no file" "$(ls u.npy nodir 2>/dev/null)" ""
 
+# --- -M: a model file, its tensors' statistics against numpy on the raw msgpack
+dc-train -i -L 2 -H 4 -D 3 -s 5 -n tiny -m 'attribution=a b "c"' -o m.dcm 2>/dev/null
+dc-train -x m.dcm -w f16 -o m16.dcm
+dc-mix -s 1 -o mx.wav -O 'sx%k.wav' "$F1" "$F2" >/dev/null && dc-stft mx.wav | dc-oracle sx1.wav sx2.wav >lab.dcs
+dc-train -q -L 1 -H 2 -D 2 -T 20 -b 2 -e 1 -S 3 -o ck.dcm lab.dcs 2>/dev/null
+check "-M: exit 0" 0 "" dc-dump -M m.dcm
+cp out mlines
+check "-M -j: exit 0" 0 "" dc-dump -M -j m.dcm
+cp out mjson
+check "-M float16 model" 0 "" dc-dump -M m16.dcm
+cp out m16lines
+check "-M checkpoint" 0 "" dc-dump -M ck.dcm
+cp out cklines
+check_in "-M from stdin" 0 "" m.dcm dc-dump -M
+same "-M from stdin: the same lines" "$(cat out)" "$(cat mlines)"
+same "-M: the model line" "$(head -n 1 mlines)" \
+    "model L=2 H=4 D=3 F=129 rate=8000 nfft=256 hop=64 window=sqrt-hann params=8251 weights=f32 checkpoint=no"
+same "-M float16: the model line" "$(head -n 1 m16lines)" \
+    "model L=2 H=4 D=3 F=129 rate=8000 nfft=256 hop=64 window=sqrt-hann params=8251 weights=f16 checkpoint=no"
+same "-M: metadata lines" "$(grep '^meta name=\|^meta attrib' mlines)" 'meta name=tiny
+meta attribution="a b \"c\""'
+same "-M checkpoint: the train line" "$(tail -n 1 cklines | sed 's/state_bytes=[0-9]*/state_bytes=N/')" "train step=3 state_bytes=N"
+check "-M -x lin.weight" 0 "" dc-dump -M -x lin.weight -o lw.npy m.dcm
+check "-M -x feat_std" 0 "" dc-dump -M -x feat_std -o fs.npy m.dcm
+check "-M -x of the float16 model" 0 "" dc-dump -M -x blstm.weight_hh_l1_reverse -o w16.npy m16.dcm
+got=$("$PY" - <<'EOF'
+import json, re
+import msgpack
+import numpy as np
+bad = []
+def load(path):
+    m = msgpack.unpackb(open(path, "rb").read(), raw=False)
+    dt = "<f2" if m.get("params_dtype") == "f16" else "<f4"
+    p, off, out = np.frombuffer(m["params"], dt).astype(np.float32), 0, {}
+    out["feat_mean"] = np.frombuffer(m["feat_mean"], "<f4")
+    out["feat_std"] = np.frombuffer(m["feat_std"], "<f4")
+    for name, shape in m["tensors"]:
+        n = int(np.prod(shape))
+        out[name] = p[off:off + n].reshape(shape)
+        off += n
+    return out
+for path, lines in (("m.dcm", "mlines"), ("m16.dcm", "m16lines")):
+    T = load(path)
+    rows = [l for l in open(lines).read().splitlines() if l.startswith("tensor ")]
+    if [r.split()[1] for r in rows] != list(T):
+        bad.append(f"{path}: names {[r.split()[1] for r in rows]}")
+    for r in rows:
+        f = r.split()
+        x = T[f[1]].astype(np.float64)
+        v = {k: float(y) for k, y in re.findall(r" (min|max|mean)=(\S+)", r)}
+        shape = "x".join(str(d) for d in x.shape)
+        sc = max(np.abs(x).max(), 1e-30)
+        if f[2] != shape or f[3] != "float32" or abs(v["min"] - x.min()) > 1e-6 * sc or \
+           abs(v["max"] - x.max()) > 1e-6 * sc or abs(v["mean"] - x.mean()) > 1e-6 * sc:
+            bad.append(f"{path}: {r} vs {shape} {x.min()} {x.max()} {x.mean()}")
+J = [json.loads(l) for l in open("mjson")]
+T = load("m.dcm")
+if J[0] != {"kind": "model", "L": 2, "H": 4, "D": 3, "F": 129, "rate": 8000, "nfft": 256, "hop": 64,
+            "window": "sqrt-hann", "params": 8251, "weights": "f32", "checkpoint": False}:
+    bad.append(f"json model {J[0]}")
+js = [j for j in J if j["kind"] == "tensor"]
+if [j["name"] for j in js] != list(T) or any(j["shape"] != list(T[j["name"]].shape) for j in js):
+    bad.append("json tensors")
+if {j["key"]: j["value"] for j in J if j["kind"] == "meta"}.get("attribution") != 'a b "c"':
+    bad.append("json meta")
+if not np.array_equal(np.load("lw.npy"), T["lin.weight"]):
+    bad.append("-x lin.weight")
+if not np.array_equal(np.load("fs.npy"), T["feat_std"]):
+    bad.append("-x feat_std")
+if not np.array_equal(np.load("w16.npy"), load("m16.dcm")["blstm.weight_hh_l1_reverse"]):
+    bad.append("-x float16")
+print("ok" if not bad else "; ".join(bad))
+EOF
+)
+same "-M: lines, JSON lines and -x against numpy" "$got" ok
+check "-M: missing file" 1 "dc-dump: nope.dcm: No such file or directory" dc-dump -M nope.dcm
+check "-M: a stream is no model" 1 "dc-dump: s1.dcs: malformed or incompatible model" dc-dump -M s1.dcs
+check_in "-M: empty stdin" 1 "dc-dump: stdin: malformed or incompatible model" /dev/null dc-dump -M
+check "-M -x: no such tensor" 1 \
+    "dc-dump: m.dcm: no tensor 'lin.w' (feat_mean, feat_std, blstm.*, lin.weight, lin.bias)" \
+    dc-dump -M -x lin.w -o a.npy m.dcm
+check "-M -x: /dev/full" 1 "dc-dump: /dev/full: No space left on device" dc-dump -M -x lin.bias -o /dev/full m.dcm
+check "-M with -u" 2 "dc-dump: -M: not with -H or -u" dc-dump -M -u x m.dcm
+check "-M with -H" 2 "dc-dump: -M: not with -H or -u" dc-dump -M -H m.dcm
+same "-M: failures leave no file" "$(ls a.npy 2>/dev/null)" ""
+dc-dump -M m.dcm >/dev/full 2>err
+rc=$?
+same "-M: stdout to /dev/full" "$rc $(cat err)" "1 dc-dump: stdout: No space left on device"
+
 # --- usage
-U="usage: dc-dump [-jH] [-u id] [-x kind[:n] -o file.npy] [file]"
+U="usage: dc-dump [-jH] [-u id] [-x kind[:n] -o file.npy] [file]
+       dc-dump -M [-j] [-x tensor -o file.npy] [model.dcm]"
 check "-x without -o" 2 "dc-dump: -x: needs -o file.npy" dc-dump -x stft s1.dcs
 check "-o without -x" 2 "dc-dump: -o: only with -x" dc-dump -o a.npy s1.dcs
 check "-H with -x" 2 "dc-dump: -H: not with -x or -u" dc-dump -H -x stft -o a.npy s1.dcs
@@ -220,7 +310,7 @@ check "-x stft:0" 2 "dc-dump: -x: n must be a positive integer: stft:0" dc-dump 
 check "-x :2" 2 "dc-dump: -x: a record kind of 1 to 31 characters: :2" dc-dump -x :2 -o a.npy s1.dcs
 check "two files" 2 "$U" dc-dump a b
 check "-h" 0 "" dc-dump -h
-same "-h: usage on stdout" "$(head -n 1 out)" "$U"
+same "-h: usage on stdout" "$(head -n 2 out)" "$U"
 
 # --- stream errors: the lines before the error, then one line
 check "empty stdin" 1 "dc-dump: stdin: empty stream" dc-dump
