@@ -3,8 +3,9 @@
 # shipped model: wsj0-2mix-style mixtures of the training speakers (2 and 3 at a time)
 # and of the held-out validation speakers, cached as dcsep streams with oracle labels
 # (dc-stft | dc-oracle), ready for dc-train: tr2 and tr3 (stage 1), tr2b and tr3b (a
-# second draw, for stage 2), tr2c and tr3c (a third draw, every source's speed and
-# pitch perturbed by 0.9 to 1.1, for stage 3), cv2 (validation).
+# second draw, for stage 2), tr2c, tr3c, tr2d and tr3d (a third and a fourth draw,
+# every source's speed and pitch perturbed by 0.9 to 1.1, for the later stages), cv2
+# (validation). Each draw's audio can go once its stream is made.
 set -eu
 cd "$(dirname "$0")/.."
 out=${1:-/work/train}
@@ -30,4 +31,6 @@ make_set tr3b 2500 3 104 examples/speakers-train.txt
 # a third, with speed perturbation, and twice the share of 3-speaker mixtures
 make_set tr2c 10000 2 105 examples/speakers-train.txt -p 0.9,1.1
 make_set tr3c 5000 3 106 examples/speakers-train.txt -p 0.9,1.1
+make_set tr2d 10000 2 107 examples/speakers-train.txt -p 0.9,1.1
+make_set tr3d 5000 3 108 examples/speakers-train.txt -p 0.9,1.1
 make_set cv2 300 2 201 examples/speakers-valid.txt
