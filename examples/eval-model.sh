@@ -1,12 +1,14 @@
 #!/bin/sh
-# examples/eval-model.sh [-m MODEL] [-n COUNT] [-s SEED] [-t THREADS] [CORPUS]: the model
-# figures of the README.
+# examples/eval-model.sh [-m MODEL] [-n COUNT] [-s SEED] [-S SPEAKERS] [-t THREADS] [CORPUS]:
+# the model figures of the README.
 #
 # Separates the same held-out mixtures as examples/oracle-eval.sh (COUNT of 2 and of 3
 # validation speakers, default 200, seed 2016) with the network:
 #   dc-stft | dc-embed -m MODEL | dc-kmeans -k K | dc-mask | dc-istft
 # and scores them with dc-eval. MODEL defaults to models/default.dcm. The summary is
-# printed and kept in out/model/summary.tsv.
+# printed and kept in out/model/summary.tsv. With -S examples/speakers-train.txt the
+# mixtures are of training speakers instead (other mixtures than the model was trained
+# on): how far the model is from fitting its training speakers at all.
 set -eu
 cd "$(dirname "$0")/.."
 . examples/lib.sh
@@ -14,13 +16,15 @@ n=200
 seed=2016
 model=models/default.dcm
 threads=1
-while getopts m:n:s:t: o; do
+spk=examples/speakers-valid.txt
+while getopts m:n:s:S:t: o; do
 	case $o in
 	m) model=$OPTARG ;;
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
+	S) spk=$OPTARG ;;
 	t) threads=$OPTARG ;;
-	*) echo "usage: $0 [-m model] [-n count] [-s seed] [-t threads] [corpus]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-m model] [-n count] [-s seed] [-S speakers] [-t threads] [corpus]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -31,7 +35,8 @@ printf 'speakers\tmodel\tmixtures\tSDR\tSDRi\tSI-SDR\tSI-SDRi\n' >"$out/summary.
 name=$(basename "$model" .dcm)
 for k in 2 3; do
 	set=out/sets/k$k-n$n-s$seed
-	make_set "$set" "$k" "$n" "$seed" "$corpus"
+	[ "$spk" = examples/speakers-valid.txt ] || set=$set-$(basename "$spk" .txt)
+	make_set "$set" "$k" "$n" "$seed" "$corpus" "$spk"
 	sep=$set/model-$name
 	rm -rf "$sep"
 	mkdir -p "$sep"

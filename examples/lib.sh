@@ -1,7 +1,9 @@
 # examples/lib.sh: what the figure scripts share; sourced from the repository root.
 #
-#   make_set DIR K COUNT SEED CORPUS  COUNT mixtures of K held-out validation speakers
-#                                     (examples/speakers-valid.txt), made once, in DIR
+#   make_set DIR K COUNT SEED CORPUS [SPEAKERS]
+#                                     COUNT mixtures of K speakers of the list SPEAKERS
+#                                     (default: the held-out validation speakers,
+#                                     examples/speakers-valid.txt), made once, in DIR
 #   score SET SEPDIR NAME             dc-eval of the separations SEPDIR/ID-sK.wav of SET;
 #                                     prints "K NAME COUNT SDR SDRi SI-SDR SI-SDRi"
 PATH="$(pwd)/bin:$PATH"
@@ -10,7 +12,7 @@ make_set() {
 	[ -f "$1/list.tsv" ] && [ "$(($(wc -l <"$1/list.tsv") - 1))" -eq "$3" ] && return 0
 	rm -rf "$1"
 	mkdir -p "$(dirname "$1")"
-	dc-mix -n "$3" -k "$2" -s "$4" -S examples/speakers-valid.txt -o "$1" "$5" 2>/dev/null
+	dc-mix -n "$3" -k "$2" -s "$4" -S "${6:-examples/speakers-valid.txt}" -o "$1" "$5" 2>/dev/null
 }
 
 score() {
