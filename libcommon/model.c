@@ -237,7 +237,6 @@ dc_model_save(const dc_model *m, const char *path)
 	dc_atomic a;
 	FILE *f;
 	int i, nt = dc_nn_ntensors(c), train = m->adam_m && m->adam_v;
-
 	size_t k;
 
 	if (m->f16) {
@@ -282,9 +281,9 @@ dc_model_save(const dc_model *m, const char *path)
 			msgpack_pack_int64(&pk, shape[j]);
 	}
 	if (m->f16) {
+		unsigned char *b = dc_xmalloc(m->nparams * 2);
 		pack_str(&pk, "params_dtype");
 		pack_str(&pk, "f16");
-		unsigned char *b = dc_xmalloc(m->nparams * 2);
 		for (k = 0; k < m->nparams; k++) {
 			uint16_t h = to_half(m->params[k]);
 			b[2 * k] = (unsigned char)(h & 0xff);

@@ -31,8 +31,9 @@
 #include "nn.h"
 
 static const char usage[] =
-    "[-iqr] [-I init.dcm] [-x checkpoint.dcm [-w f16 | f32]] [-L layers] [-H units] [-D dim] [-T frames] [-u tails]\n"
-    "                [-b batch] [-e epochs] [-S steps] [-a rate] [-g clip] [-d dropout]\n"
+    "[-iqr] [-I init.dcm] [-x checkpoint.dcm [-w f16 | f32]] [-L layers] [-H units]\n"
+    "                [-D dim] [-T frames] [-u tails] [-b batch] [-e epochs] [-S steps]\n"
+    "                [-a rate] [-g clip] [-d dropout]\n"
     "                [-s seed] [-t threads] [-c minutes] [-p seconds] [-V valid.dcs]\n"
     "                [-l log.tsv] [-n name] [-m key=value] -o model.dcm [train.dcs ...]";
 
@@ -582,7 +583,8 @@ main(int argc, char **argv)
 	segments sg;
 	const char *out = NULL, *vpath = NULL, *logpath = NULL, *name = NULL, *ipath = NULL, *xpath = NULL;
 	char nbuf[256], *kv[64];
-	int Lgiven = 0, HDgiven = 0, half = -1, nkv = 0, init = 0, resume = 0, quiet = 0, threads = 1, c, i, err, given = 0, tails = TAILS_PAD;
+	int nkv = 0, init = 0, resume = 0, quiet = 0, threads = 1, c, i, err, given = 0, tails = TAILS_PAD;
+	int Lgiven = 0, HDgiven = 0, half = -1;
 	int64_t v, epochs = 10, maxsteps = 0, B = 8, T = 100, seed = 1, nbatch, *order;
 	size_t q;
 	double lr = 1e-3, clip = 5.0, dropout = 0.0, ckpt_min = 10.0, prog_s = 60.0;
