@@ -7,6 +7,11 @@
  * "stft" record, lies more than -t dB below the utterance's loudest bin are left
  * out of the fit (they carry little energy and noisy embeddings), then labelled
  * with their nearest centroid like the others.
+ *
+ * With -b beta, a "masks" record (float32, K x T x F, by "kmeans-soft") follows the
+ * labels: bin i's mask for cluster k is exp(-beta d_ik) / sum_j exp(-beta d_ij),
+ * d_ij its squared distance to centroid j (soft k-means, as in Isik et al.,
+ * Interspeech 2016). dc-mask uses the later record, so the masks win.
  */
 #include <errno.h>
 #include <math.h>
@@ -16,7 +21,37 @@
 #include "dc.h"
 #include "kmeans.h"
 
-static const char usage[] = "[-v] [-k K] [-r restarts] [-s seed] [-i maxiter] [-t dB] [file]";
+static const char usage[] = "[-v] [-b beta] [-k K] [-r restarts] [-s seed] [-i maxiter] [-t dB] [file]";
+
+/*
+ * soft_masks: M[K][N], for each point the softmax over clusters of -beta times
+ * its squared distance to the centroids c[K][D]; the nearest gets the most.
+ */
+static void
+soft_masks(const float *x, int64_t n, int d, const float *c, int k, double beta, float *m)
+{
+	double e[1000], mx, sum, dist, t;
+	int64_t i;
+	int j, l;
+
+	for (i = 0; i < n; i++) {
+		const float *xi = x + (size_t)i * d;
+
+		mx = -HUGE_VAL;
+		for (j = 0; j < k; j++) {
+			for (l = 0, dist = 0.0; l < d; l++) {
+				t = (double)xi[l] - c[(size_t)j * d + l];
+				dist += t * t;
+			}
+			e[j] = -beta * dist;
+			mx = e[j] > mx ? e[j] : mx;
+		}
+		for (j = 0, sum = 0.0; j < k; j++)
+			sum += e[j] = exp(e[j] - mx);
+		for (j = 0; j < k; j++)
+			m[(size_t)j * n + i] = (float)(e[j] / sum);
+	}
+}
 
 static void
 help(void)
@@ -28,6 +63,7 @@ help(void)
 	    "  -s seed      seed of the splitmix64 generator (1)\n"
 	    "  -i maxiter   most centroid updates per restart (100)\n"
 	    "  -t dB        leave out of the fit the bins more than dB below the loudest (40)\n"
+	    "  -b beta      also append soft masks, softmax of -beta x squared distance\n"
 	    "  -v           report each utterance's fit on stderr\n"
 	    "  -h           this help\n"
 	    "Reads the stream from file, or stdin if none or '-'. See dc-kmeans(1).\n", usage);
@@ -41,15 +77,19 @@ main(int argc, char **argv)
 	dc_writer *w;
 	dc_record hdr;
 	dc_utt u = { 0 };
-	double db = 40.0;
+	double db = 40.0, beta = 0.0;
 	const char *name = "stdin";
 	int64_t v;
 	int c, err, verbose = 0;
 
 	dc_setprog(argv[0]);
 	dc_kmeans_defaults(&o);
-	while ((c = getopt(argc, argv, "k:r:s:i:t:vh")) != -1) {
+	while ((c = getopt(argc, argv, "b:k:r:s:i:t:vh")) != -1) {
 		switch (c) {
+		case 'b':
+			if (dc_parse_num(optarg, 1e-6, 1e6, &beta))
+				dc_errx(2, "-b: beta must be a number from 1e-6 to 1e6: %s", optarg);
+			break;
 		case 'k':
 			if (dc_parse_int(optarg, 1, 1000, &v))
 				dc_errx(2, "-k: K must be an integer from 1 to 1000: %s", optarg);
@@ -92,10 +132,11 @@ main(int argc, char **argv)
 	dc_write_header(w, &hdr, "dc-kmeans");
 	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
 		dc_record *er, *sr;
-		dc_tensor E, X, L;
+		dc_tensor E, X, L, M;
 		dc_kmeans_info info;
 		dc_recb b;
 		unsigned char *fit = NULL;
+		float *cent;
 		int64_t T, F, D, N, i, m;
 		char id[256], s1[96], s2[96];
 
@@ -139,7 +180,8 @@ main(int argc, char **argv)
 			dc_errx(1, "%s: K = %d is more than the %lld active bins", id, o.k, (long long)m);
 		if ((err = dc_tensor_alloc(&L, DC_I32, 2, (int64_t[]){ T, F })) != DC_OK)
 			dc_errx(1, "%s: labels: %s", id, dc_strerror(err));
-		if ((err = dc_kmeans(E.data, N, (int)D, fit, &o, L.data, NULL, &info, NULL)) != DC_OK)
+		cent = dc_xmalloc((size_t)o.k * (size_t)D * sizeof *cent);
+		if ((err = dc_kmeans(E.data, N, (int)D, fit, &o, L.data, cent, &info, NULL)) != DC_OK)
 			dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
 		if (verbose)
 			dc_warnx("%s: %lld of %lld bins fitted; restart %d of %d won with inertia %.6g "
@@ -151,7 +193,20 @@ main(int argc, char **argv)
 		dc_recb_tensor(&b, &L);
 		if ((err = dc_utt_append(&u, &b)) != DC_OK)
 			dc_errx(1, "%s: labels: %s", id, dc_strerror(err));
+		if (beta > 0.0) {
+			if ((err = dc_tensor_alloc(&M, DC_F32, 3, (int64_t[]){ o.k, T, F })) != DC_OK)
+				dc_errx(1, "%s: masks: %s", id, dc_strerror(err));
+			soft_masks(E.data, N, (int)D, cent, o.k, beta, M.data);
+			dc_recb_init(&b, "masks");
+			dc_recb_int(&b, "k", o.k);
+			dc_recb_str(&b, "by", "kmeans-soft");
+			dc_recb_tensor(&b, &M);
+			if ((err = dc_utt_append(&u, &b)) != DC_OK)
+				dc_errx(1, "%s: masks: %s", id, dc_strerror(err));
+			dc_tensor_free(&M);
+		}
 		dc_write_utt(w, &u);
+		free(cent);
 		dc_tensor_free(&L);
 		dc_tensor_free(&E);
 		free(fit);

@@ -72,6 +72,45 @@ b = L.tensor(L.last(L.read_records("km99.dcs"), "labels"))
 L.check("another seed: the same partition", np.array_equal(a, b) or np.array_equal(a, 1 - b), "differ")
 EOF
 
+# -b: soft masks after the labels, the softmax of -beta times the squared distances
+# to the centroids (the means of each cluster's fitted bins), against numpy
+check_in "-b 4: soft masks" 0 '' embed.dcs dc-kmeans -b 4
+cp out soft.dcs
+check_in "-b 1e6: soft masks as hard as labels" 0 '' embed.dcs dc-kmeans -b 1e6
+cp out hard.dcs
+"$PY" - <<'PYEOF'
+import numpy as np, oracle_lib as L
+raw_k, raw_s = L.read_raw("km.dcs"), L.read_raw("soft.dcs")
+L.check("-b: the labels record as without -b, byte for byte", [b for _, b in raw_k[1:]] == [b for _, b in raw_s[1:-1]], "differ")
+recs = [r for r, _ in raw_s]
+m = recs[-1]
+M = L.tensor(m)
+lab = L.tensor(L.last(recs, "labels"))
+L.check("-b: masks record: k, by, dtype, shape", (m["kind"], m["k"], m["by"], m["dtype"], M.shape) ==
+        ("masks", 2, "kmeans-soft", "float32", (2,) + lab.shape), str((m["kind"], m["k"], m["by"], M.shape)))
+X = L.tensor(L.last(recs, "stft"))
+p = np.abs(X.astype(np.complex128)) ** 2
+fit = p >= p.max() * 1e-4
+E = L.tensor(L.last(recs, "embed")).astype(np.float64)
+c = np.stack([E[fit & (lab == k)].mean(axis=0) for k in (0, 1)])
+d = ((E[..., None, :] - c) ** 2).sum(-1)
+z = np.exp(-4 * (d - d.min(-1, keepdims=True)))
+want = np.moveaxis(z / z.sum(-1, keepdims=True), -1, 0)
+err = np.abs(M - want).max()
+L.check("-b 4: masks = softmax(-4 d) (max error %.2g)" % err, err < 1e-5, "%.3g" % err)
+L.check("-b: the masks sum to 1 (max error %.2g)" % np.abs(M.sum(0) - 1).max(), np.abs(M.sum(0) - 1).max() < 1e-6, "")
+H = L.tensor(L.last(L.read_records("hard.dcs"), "masks"))
+onehot = np.stack([lab == 0, lab == 1]).astype(np.float32)
+L.check("-b 1e6: the masks are the labels' one-hot", np.array_equal(H, onehot), "%d differ" % np.sum(H != onehot))
+PYEOF
+check_in "dc-mask uses the soft masks after the labels" 0 '' soft.dcs dc-mask
+"$PY" - <<'PYEOF'
+import numpy as np, oracle_lib as L
+recs = L.read_records("out")
+Y, X, M = L.tensor(recs[-1]), L.tensor(L.last(recs, "stft")), L.tensor(L.last(recs, "masks"))
+L.check("dc-mask: masked = soft masks x mixture", np.allclose(Y, M * X[None], rtol=0, atol=1e-6), "differ")
+PYEOF
+
 # the k-means labels separate as the oracle's do
 check_in "dc-mask on k-means labels" 0 '' km.dcs dc-mask
 cp out kmm.dcs
@@ -155,7 +194,8 @@ check_in "dc-kmeans: full disk" 1 'dc-kmeans: stdout: No space left on device' k
 check "-k 0" 2 'dc-kmeans: -k: K must be an integer from 1 to 1000: 0' dc-kmeans -k 0
 check "-t -3" 2 'dc-kmeans: -t: threshold must be a number of dB from 0 to 1000: -3' dc-kmeans -t -3
 check "-r x" 2 'dc-kmeans: -r: restarts must be an integer from 1 to 1000: x' dc-kmeans -r x
-check "two files" 2 'usage: dc-kmeans [-v] [-k K] [-r restarts] [-s seed] [-i maxiter] [-t dB] [file]' dc-kmeans a b
+check "-b 0" 2 'dc-kmeans: -b: beta must be a number from 1e-6 to 1e6: 0' dc-kmeans -b 0
+check "two files" 2 'usage: dc-kmeans [-v] [-b beta] [-k K] [-r restarts] [-s seed] [-i maxiter] [-t dB] [file]' dc-kmeans a b
 check "dc-kmeans -h" 0 '' dc-kmeans -h
 
 check_in "dc-mask: tiny labels" 0 '' ok.dcs dc-mask

@@ -1,0 +1,58 @@
+#!/bin/sh
+# examples/tune-kmeans.sh [-m MODEL] [-n COUNT] [-s SEED] [-t THREADS] [-b BETAS] [-T DBS] [CORPUS]:
+# the clustering settings of a model, chosen on mixtures that are not the figures'.
+#
+# Makes COUNT mixtures (default 100) of 2 and of 3 held-out speakers with seed SEED
+# (default 7: other mixtures than examples/eval-model.sh's seed 2016), embeds them
+# once with MODEL, and separates them with every pair of
+#   dc-kmeans -b BETA (soft masks; 0: binary masks, the paper's) and -t DB (the bins fitted)
+# from the lists BETAS (default "0 2 3 4 5 6") and DBS (default "15 20 25 30 40").
+# Prints one line per pair and K, SDRi and SI-SDRi in dB, and keeps them in
+# out/tune/summary.tsv. The embeddings are cached in out/tune (about 12 MB a mixture).
+set -eu
+cd "$(dirname "$0")/.."
+. examples/lib.sh
+n=100
+seed=7
+model=models/default.dcm
+threads=1
+betas="0 2 3 4 5 6"
+dbs="15 20 25 30 40"
+while getopts m:n:s:t:b:T: o; do
+	case $o in
+	m) model=$OPTARG ;;
+	n) n=$OPTARG ;;
+	s) seed=$OPTARG ;;
+	t) threads=$OPTARG ;;
+	b) betas=$OPTARG ;;
+	T) dbs=$OPTARG ;;
+	*) echo "usage: $0 [-m model] [-n count] [-s seed] [-t threads] [-b betas] [-T dbs] [corpus]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+corpus=${1:-../shared/corpus}
+out=out/tune
+mkdir -p "$out"
+printf 'speakers\tbeta\tdB\tmixtures\tSDR\tSDRi\tSI-SDR\tSI-SDRi\n' >"$out/summary.tsv"
+for k in 2 3; do
+	set=out/sets/k$k-n$n-s$seed
+	make_set "$set" "$k" "$n" "$seed" "$corpus"
+	emb=$out/k$k-$(basename "$model" .dcm).dcs
+	dc-stft "$set"/mix/*.wav | dc-embed -m "$model" -t "$threads" >"$emb"
+	for b in $betas; do
+		for t in $dbs; do
+			sep=$set/tune-b$b-t$t
+			rm -rf "$sep"
+			mkdir -p "$sep"
+			opt=
+			[ "$b" = 0 ] || opt="-b $b"
+			# shellcheck disable=SC2086
+			dc-kmeans -k "$k" -t "$t" $opt "$emb" | dc-mask | dc-istft -e float -o "$sep/%u-s%k.wav"
+			score "$set" "$sep" "$b" | awk -F '\t' -v t="$t" 'BEGIN { OFS = "\t" }
+			    { print $1, $2, t, $3, $4, $5, $6, $7 }' | tee -a "$out/summary.tsv"
+			rm -rf "$sep"
+		done
+	done
+	rm -f "$emb"
+done
+column -t -s "$(printf '\t')" "$out/summary.tsv"
