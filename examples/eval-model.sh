@@ -1,11 +1,12 @@
 #!/bin/sh
-# examples/eval-model.sh [-m MODEL] [-n COUNT] [-s SEED] [-S SPEAKERS] [-t THREADS] [CORPUS]:
+# examples/eval-model.sh [-m MODEL] [-c KMEANS-OPTIONS] [-n COUNT] [-s SEED] [-S SPEAKERS] [-t THREADS] [CORPUS]:
 # the model figures of the README.
 #
 # Separates the same held-out mixtures as examples/oracle-eval.sh (COUNT of 2 and of 3
 # validation speakers, default 200, seed 2016) with the network:
 #   dc-stft | dc-embed -m MODEL | dc-kmeans -k K | dc-mask | dc-istft
-# and scores them with dc-eval. MODEL defaults to models/default.dcm. The summary is
+# and scores them with dc-eval. MODEL defaults to models/default.dcm; -c adds options
+# to dc-kmeans (e.g. -c '-b 4 -t 20': soft masks, fitted within 20 dB). The summary is
 # printed and kept in out/model/summary.tsv. With -S examples/speakers-train.txt the
 # mixtures are of training speakers instead (other mixtures than the model was trained
 # on): how far the model is from fitting its training speakers at all.
@@ -17,14 +18,16 @@ seed=2016
 model=models/default.dcm
 threads=1
 spk=examples/speakers-valid.txt
-while getopts m:n:s:S:t: o; do
+kopt=
+while getopts c:m:n:s:S:t: o; do
 	case $o in
+	c) kopt=$OPTARG ;;
 	m) model=$OPTARG ;;
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
 	S) spk=$OPTARG ;;
 	t) threads=$OPTARG ;;
-	*) echo "usage: $0 [-m model] [-n count] [-s seed] [-S speakers] [-t threads] [corpus]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-m model] [-c kmeans-options] [-n count] [-s seed] [-S speakers] [-t threads] [corpus]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -33,6 +36,7 @@ out=out/model
 mkdir -p "$out"
 printf 'speakers\tmodel\tmixtures\tSDR\tSDRi\tSI-SDR\tSI-SDRi\n' >"$out/summary.tsv"
 name=$(basename "$model" .dcm)
+[ -z "$kopt" ] || name="$name$(echo "$kopt" | tr -d ' ')"
 for k in 2 3; do
 	set=out/sets/k$k-n$n-s$seed
 	[ "$spk" = examples/speakers-valid.txt ] || set=$set-$(basename "$spk" .txt)
@@ -40,7 +44,8 @@ for k in 2 3; do
 	sep=$set/model-$name
 	rm -rf "$sep"
 	mkdir -p "$sep"
-	dc-stft "$set"/mix/*.wav | dc-embed -m "$model" -t "$threads" | dc-kmeans -k "$k" | dc-mask |
+	# shellcheck disable=SC2086
+	dc-stft "$set"/mix/*.wav | dc-embed -m "$model" -t "$threads" | dc-kmeans -k "$k" $kopt | dc-mask |
 	    dc-istft -e float -o "$sep/%u-s%k.wav"
 	score "$set" "$sep" "$name" >>"$out/summary.tsv"
 done

@@ -62,7 +62,7 @@ help(void)
 	    "  -r restarts  k-means++ seedings; the lowest inertia wins (3)\n"
 	    "  -s seed      seed of the splitmix64 generator (1)\n"
 	    "  -i maxiter   most centroid updates per restart (100)\n"
-	    "  -t dB        leave out of the fit the bins more than dB below the loudest (40)\n"
+	    "  -t dB        leave out of the fit the bins more than dB below the loudest (20)\n"
 	    "  -b beta      also append soft masks, softmax of -beta x squared distance\n"
 	    "  -v           report each utterance's fit on stderr\n"
 	    "  -h           this help\n"
@@ -77,7 +77,7 @@ main(int argc, char **argv)
 	dc_writer *w;
 	dc_record hdr;
 	dc_utt u = { 0 };
-	double db = 40.0, beta = 0.0;
+	double db = 20.0, beta = 0.0;
 	const char *name = "stdin";
 	int64_t v;
 	int c, err, verbose = 0;
