@@ -10,7 +10,8 @@
  * segments with the seed and the epoch number, and each mini-batch of -b segments
  * makes one Adam step on the deep clustering loss, normalised by sum_b (sum W_b)^2
  * (W: the bins within 40 dB of the utterance's loudest), after clipping the
- * gradient's global norm to -g; -d drops out BLSTM outputs with masks drawn from
+ * gradient's global norm to -g, at Adam's rate -a times -f to the power of the epochs
+ * before it (a decay per epoch); -d drops out BLSTM outputs with masks drawn from
  * the seed and the step. After each epoch the validation loss is computed on the
  * whole utterances of -V, a row goes to the TSV log, and a checkpoint (the model
  * plus Adam's state and the position) is written atomically to -o, also every -c
@@ -33,7 +34,7 @@
 static const char usage[] =
     "[-iqr] [-I init.dcm] [-x checkpoint.dcm [-w f16 | f32]] [-L layers] [-H units]\n"
     "                [-D dim] [-T frames] [-u tails] [-b batch] [-e epochs] [-S steps]\n"
-    "                [-a rate] [-g clip] [-d dropout]\n"
+    "                [-a rate] [-f factor] [-g clip] [-d dropout]\n"
     "                [-s seed] [-t threads] [-c minutes] [-p seconds] [-V valid.dcs]\n"
     "                [-l log.tsv] [-n name] [-m key=value] -o model.dcm [train.dcs ...]";
 
@@ -59,6 +60,8 @@ help(void)
 	    "  -e epochs     epochs in all, counting those of a resumed checkpoint (10)\n"
 	    "  -S steps      stop after this many steps in all, 0 for no limit (0)\n"
 	    "  -a rate       Adam learning rate (0.001)\n"
+	    "  -f factor     the rate of each epoch is the last's times factor; with -r,\n"
+	    "                changes the checkpoint's (1)\n"
 	    "  -g clip       largest gradient norm, 0 for no clipping (5)\n"
 	    "  -d dropout    dropout probability on the BLSTM outputs, 0 to 0.95 (0)\n"
 	    "  -s seed       seed of the initial weights, the shuffling and dropout (1)\n"
@@ -215,6 +218,7 @@ typedef struct {
 	 * the defaults, which are what dc-train did then */
 	int64_t tails;          /* TAILS_DROP (default), TAILS_END, TAILS_PAD */
 	double dropout;         /* 0 (default) */
+	double decay;           /* 1 (default): epoch e (from 0) runs at lr * decay^e */
 } tstate;
 
 enum { TAILS_DROP, TAILS_END, TAILS_PAD };
@@ -235,7 +239,7 @@ state_save(dc_model *m, const tstate *s)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 14);
+	msgpack_pack_map(&pk, 15);
 	pack_kv(&pk, "epoch"); msgpack_pack_int64(&pk, s->epoch);
 	pack_kv(&pk, "batch"); msgpack_pack_int64(&pk, s->batch);
 	pack_kv(&pk, "seed"); msgpack_pack_int64(&pk, s->seed);
@@ -250,6 +254,7 @@ state_save(dc_model *m, const tstate *s)
 	pack_kv(&pk, "data"); msgpack_pack_uint64(&pk, s->data);
 	pack_kv(&pk, "tails"); msgpack_pack_int64(&pk, s->tails);
 	pack_kv(&pk, "dropout"); msgpack_pack_double(&pk, s->dropout);
+	pack_kv(&pk, "decay"); msgpack_pack_double(&pk, s->decay);
 	free(m->train_state);
 	m->train_state = dc_xmalloc(sb.size);
 	memcpy(m->train_state, sb.data, sb.size);
@@ -270,6 +275,7 @@ state_load(const dc_model *m, tstate *s)
 	double *dv[] = { &s->lr, &s->clip, &s->loss_sum };
 
 	memset(s, 0, sizeof *s);
+	s->decay = 1.0;
 	if (m->train_state == NULL || m->adam_m == NULL)
 		return DC_EMODEL;
 	/* a state that claims more entries than its bytes hold is refused before
@@ -310,6 +316,13 @@ state_load(const dc_model *m, tstate *s)
 					bad = 1;
 				else
 					s->dropout = kv->val.via.f64;
+			}
+			if (kv->key.via.str.size == 5 && memcmp(kv->key.via.str.ptr, "decay", 5) == 0) {
+				if (kv->val.type != MSGPACK_OBJECT_FLOAT64 || !(kv->val.via.f64 > 0.0 &&
+				    kv->val.via.f64 <= 1.0))
+					bad = 1;
+				else
+					s->decay = kv->val.via.f64;
 			}
 			for (i = 0; i < 3; i++)
 				if (kv->key.via.str.size == strlen(dk[i]) &&
@@ -587,14 +600,15 @@ main(int argc, char **argv)
 	int Lgiven = 0, HDgiven = 0, half = -1;
 	int64_t v, epochs = 10, maxsteps = 0, B = 8, T = 100, seed = 1, nbatch, *order;
 	size_t q;
-	double lr = 1e-3, clip = 5.0, dropout = 0.0, ckpt_min = 10.0, prog_s = 60.0;
+	double lr = 1e-3, clip = 5.0, dropout = 0.0, ckpt_min = 10.0, prog_s = 60.0, decay = 1.0;
+	int fgiven = 0;
 	int64_t L = 2, H = 300, D = 40;
 	static char *stdin_only[] = { "-" };
 	char **files;
 	int nfiles;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "iqrx:w:I:L:H:D:T:u:b:e:S:a:g:d:s:t:c:p:V:l:n:m:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "iqrx:w:I:L:H:D:T:u:b:e:S:a:f:g:d:s:t:c:p:V:l:n:m:o:h")) != -1) {
 		switch (c) {
 		case 'i': init = 1; break;
 		case 'x': xpath = optarg; break;
@@ -653,6 +667,11 @@ main(int argc, char **argv)
 			if (dc_parse_num(optarg, 0.0, 1.0, &lr) || lr <= 0.0)
 				dc_errx(2, "-a: rate must be a number above 0, at most 1: %s", optarg);
 			given |= 2;
+			break;
+		case 'f':
+			if (dc_parse_num(optarg, 0.0, 1.0, &decay) || decay <= 0.0)
+				dc_errx(2, "-f: factor must be a number above 0, at most 1: %s", optarg);
+			fgiven = 1;
 			break;
 		case 'g':
 			if (dc_parse_num(optarg, 0.0, 1e30, &clip))
@@ -713,7 +732,7 @@ main(int argc, char **argv)
 		dc_errx(2, "-I: the model fixes -H and -D; leave them out");
 	if (init && argc > optind)
 		dc_errx(2, "-i: no training data is read");
-	if (xpath && (init || resume || ipath || given || argc > optind))
+	if (xpath && (init || resume || ipath || given || fgiven || argc > optind))
 		dc_errx(2, "-x: only -o, -n, -m and -w go with it");
 	if (half >= 0 && !xpath)
 		dc_errx(2, "-w: only with -x");
@@ -817,6 +836,9 @@ main(int argc, char **argv)
 		clip = st.clip;
 		tails = (int)st.tails;
 		dropout = st.dropout;
+		if (fgiven)
+			st.decay = decay;
+		decay = st.decay;
 		if (st.threads != threads)
 			dc_warnx("the checkpoint was made with %lld threads, this run uses %d: the result "
 			    "differs in rounding from an uninterrupted run", (long long)st.threads, threads);
@@ -855,6 +877,7 @@ main(int argc, char **argv)
 		st.clip = clip;
 		st.tails = tails;
 		st.dropout = dropout;
+		st.decay = decay;
 	}
 	meta_common(&m, argc, argv, name, kv, nkv);
 	{
@@ -912,11 +935,14 @@ main(int argc, char **argv)
 				dc_errx(1, "%s: %s", logpath, strerror(errno));
 		}
 		if (!quiet) {
-			char extra[64] = "", drop[64] = "";
+			char extra[64] = "", drop[160] = "";
 			if (sg.padded)
 				snprintf(extra, sizeof extra, " (%lld padded)", (long long)sg.padded);
 			if (dropout > 0.0)
 				snprintf(drop, sizeof drop, "; dropout %g", dropout);
+			if (decay < 1.0)
+				snprintf(drop + strlen(drop), sizeof drop - strlen(drop), "; rate %g, x %g an epoch",
+				    lr, decay);
 			dc_warnx("%d utterances, %lld frames, %lld segments of %lld frames%s, %lld batches of %lld; "
 			    "model %dx%d, D = %d, %zu parameters; C = %d%s", d.n, (long long)d.frames,
 			    (long long)sg.n, (long long)T, extra, (long long)nbatch, (long long)B, m.cfg.L, m.cfg.H,
@@ -930,6 +956,12 @@ main(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 		while (st.epoch < epochs && !stopped) {
 			double vloss = NAN;
+			/* the rate of this epoch: decay^epoch, by repeated products in double
+			 * (pow may round differently across libms) */
+			double elr = lr;
+			int64_t e;
+			for (e = 0; e < st.epoch; e++)
+				elr *= decay;
 			shuffle(order, sg.n, (uint64_t)seed, st.epoch);
 			while (st.batch < nbatch) {
 				int64_t b0 = st.batch * B, nb = sg.n - b0 < B ? sg.n - b0 : B, b, fr = 0, Tb = 0;
@@ -984,7 +1016,7 @@ main(int argc, char **argv)
 				if (clip > 0.0 && gnorm > clip)
 					scale *= clip / gnorm;
 				m.step++;
-				dc_nn_adam(nn, m.params, m.adam_m, m.adam_v, grads, m.nparams, (float)scale, lr, m.step);
+				dc_nn_adam(nn, m.params, m.adam_m, m.adam_v, grads, m.nparams, (float)scale, elr, m.step);
 				st.loss_sum += loss;
 				st.loss_n++;
 				st.batch++;

@@ -171,8 +171,52 @@ check "-d 1" 2 "dc-train: -d: dropout must be a number from 0 to 0.95: 1" dc-tra
 check "-r with -d" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d and -s; leave them out" \
     dc-train -r -d 0.1 -o d1.dcm train.dcs
 
-# checkpoints written before -u and -d: without "tails" and "dropout" in their
-# state they resume with whole segments only (-u drop) and no dropout
+# -f: the rate of epoch e (from 0) is -a times -f^e; -f 1 is no decay; -r -f changes
+# a checkpoint's decay from its next step on
+check "no -f, 2 epochs" 0 '' dc-train -q $A -e 2 -o nf.dcm train.dcs
+check "-f 1, 2 epochs" 0 '' dc-train -q $A -e 2 -f 1 -o f1.dcm train.dcs
+check "-f 0.5, 2 epochs" 0 '*' dc-train $A -e 2 -f 0.5 -o f5.dcm train.dcs
+same "-f 0.5: the first line names the rate and the decay" "$(head -n 1 err | sed 's/.*C = 2//')" \
+    "; rate 0.01, x 0.5 an epoch"
+check "-f 0.5, stopped at step 8" 0 '*' dc-train -q $A -e 2 -f 0.5 -S 8 -o f5s.dcm train.dcs
+check "-f 0.5, resumed" 0 '' dc-train -q -r -e 2 -o f5s.dcm train.dcs
+check "1 epoch without -f" 0 '' dc-train -q $A -e 1 -o f5r.dcm train.dcs
+check "resumed with -f 0.5 for the second" 0 '' dc-train -q -r -f 0.5 -e 2 -o f5r.dcm train.dcs
+check "the end of epoch 1 (step 6)" 0 '*' dc-train -q $A -e 2 -S 6 -o s6.dcm train.dcs
+check "step 7 at the full rate" 0 '*' dc-train -q $A -e 2 -S 7 -o s7a.dcm train.dcs
+check "step 7 at half the rate (-f 0.5)" 0 '*' dc-train -q $A -e 2 -f 0.5 -S 7 -o s7b.dcm train.dcs
+"$PY" - <<'PYEOF'
+import msgpack, numpy as np
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+def ld(p):
+    m = msgpack.unpackb(open(p, "rb").read(), raw=False)
+    return (m["params"], m["train"]["adam_m"], m["train"]["adam_v"], m["train"]["step"]), \
+        msgpack.unpackb(m["train"]["state"], raw=False)
+nf, snf = ld("nf.dcm")
+f5, sf5 = ld("f5.dcm")
+check("-f 1: the model of no -f, bit for bit", ld("f1.dcm")[0] == nf)
+check("-f: the checkpoint records the decay (1 by default)", snf["decay"] == 1.0 and sf5["decay"] == 0.5,
+      str((snf["decay"], sf5["decay"])))
+check("-f 0.5 changes the training", f5[0] != nf[0])
+check("-f 0.5: stopped inside epoch 2 and resumed, the same model", ld("f5s.dcm")[0] == f5)
+r, sr = ld("f5r.dcm")
+check("-r -f 0.5 after an epoch at the full rate: the model of -f 0.5 throughout", r == f5)
+check("-r -f 0.5: the checkpoint records the new decay", sr["decay"] == 0.5, str(sr["decay"]))
+# step 7, the first of epoch 2, from the same state and batch: Adam's step at half the rate
+p6, pa, pb = (np.frombuffer(ld(f)[0][0], "<f4").astype(np.float64) for f in ("s6.dcm", "s7a.dcm", "s7b.dcm"))
+da, db = pa - p6, pb - p6
+big = np.abs(da) > 1e-4
+err = np.abs(db[big] / da[big] - 0.5).max()
+check("-f 0.5: epoch 2's first step is half as long (%d weights, ratio 0.5 within %.1g)" % (big.sum(), err),
+      big.sum() > 100 and err < 1e-2, "%g" % err)
+PYEOF
+check "-f 0" 2 "dc-train: -f: factor must be a number above 0, at most 1: 0" dc-train -f 0 -o x.dcm train.dcs
+check "-f 1.5" 2 "dc-train: -f: factor must be a number above 0, at most 1: 1.5" dc-train -f 1.5 -o x.dcm train.dcs
+check "-x with -f" 2 "dc-train: -x: only -o, -n, -m and -w go with it" dc-train -x f5.dcm -f 0.5 -o x.dcm
+
+# checkpoints written before -u, -d and -f: without "tails", "dropout" and "decay" in
+# their state they resume with whole segments only (-u drop), no dropout and no decay
 check "-u drop, stopped at step 6" 0 '*' dc-train -q $A -u drop -e 3 -S 6 -o old.dcm train.dcs
 check "-u pad, stopped at step 6" 0 '*' dc-train -q $A -u pad -e 3 -S 6 -o oldpad.dcm train.dcs
 check "-u drop, 3 epochs" 0 '' dc-train -q $A -u drop -e 3 -o new.dcm train.dcs
@@ -181,7 +225,7 @@ import msgpack
 for f in ("old.dcm", "oldpad.dcm"):
     m = msgpack.unpackb(open(f, "rb").read(), raw=False)
     st = msgpack.unpackb(m["train"]["state"], raw=False)
-    del st["tails"], st["dropout"]
+    del st["tails"], st["dropout"], st["decay"]
     m["train"]["state"] = msgpack.packb(st, use_bin_type=True)
     open(f, "wb").write(msgpack.packb(m, use_bin_type=True))
 EOF
