@@ -9,7 +9,8 @@
  * the network runs at its own length: dc_nn_lengths). Every epoch shuffles the
  * segments with the seed and the epoch number, and each mini-batch of -b segments
  * makes one Adam step on the deep clustering loss, normalised by sum_b (sum W_b)^2
- * (W: the bins within 40 dB of the utterance's loudest), after clipping the
+ * (W, -W: 1 for the bins within 40 dB of the utterance's loudest, 0 below; or for
+ * those bins their magnitude over the loudest's), after clipping the
  * gradient's global norm to -g, at Adam's rate -a times -f to the power of the epochs
  * before it (a decay per epoch); -d drops out BLSTM outputs with masks drawn from
  * the seed and the step. After each epoch the validation loss is computed on the
@@ -34,7 +35,7 @@
 static const char usage[] =
     "[-iqr] [-I init.dcm] [-x checkpoint.dcm [-w f16 | f32]] [-L layers] [-H units]\n"
     "                [-D dim] [-T frames] [-u tails] [-b batch] [-e epochs] [-S steps]\n"
-    "                [-a rate] [-f factor] [-g clip] [-d dropout]\n"
+    "                [-a rate] [-f factor] [-g clip] [-d dropout] [-W weights]\n"
     "                [-s seed] [-t threads] [-c minutes] [-p seconds] [-V valid.dcs]\n"
     "                [-l log.tsv] [-n name] [-m key=value] -o model.dcm [train.dcs ...]";
 
@@ -64,6 +65,8 @@ help(void)
 	    "                changes the checkpoint's (1)\n"
 	    "  -g clip       largest gradient norm, 0 for no clipping (5)\n"
 	    "  -d dropout    dropout probability on the BLSTM outputs, 0 to 0.95 (0)\n"
+	    "  -W weights    the bins' weights in the loss: vad (1 within 40 dB of the loudest)\n"
+	    "                or mag (there, the magnitude over the loudest's) (vad)\n"
 	    "  -s seed       seed of the initial weights, the shuffling and dropout (1)\n"
 	    "  -t threads    threads, 1 to %d (1)\n"
 	    "  -c minutes    also write the checkpoint this often inside an epoch, 0: never (10)\n"
@@ -83,10 +86,23 @@ help(void)
 /* One utterance in memory: T x F features, labels and 0/1 weights of each bin. */
 typedef struct {
 	int64_t T;
-	float *feat;            /* (T,F) */
+	float *feat;            /* (T,F), ln(|X| + eps) */
 	uint8_t *lab;           /* (T,F) */
-	uint8_t *w;             /* (T,F) */
+	uint8_t *w;             /* (T,F), 1 within 40 dB of the loudest bin */
+	float fmax;             /* the largest feat */
 } utt;
+
+enum { WEIGHTS_VAD, WEIGHTS_MAG };
+static const char *const weights_name[] = { "vad", "mag" };
+
+/* weight: bin j's weight in the loss (-W). */
+static inline float
+weight(const utt *u, int64_t j, int mode)
+{
+	if (!u->w[j])
+		return 0.0f;
+	return mode == WEIGHTS_MAG ? expf(u->feat[j] - u->fmax) : 1.0f;
+}
 
 typedef struct {
 	utt *u;
@@ -168,6 +184,9 @@ load(dataset *d, const char *path)
 			for (i = 0; i < T * F; i++)
 				u->w[i] = wf[i] != 0.0f;
 			free(wf);
+			u->fmax = -INFINITY;
+			for (i = 0; i < T * F; i++)
+				u->fmax = u->feat[i] > u->fmax ? u->feat[i] : u->fmax;
 		}
 		l = Lt.data;
 		for (i = 0; i < T * F; i++) {
@@ -219,6 +238,7 @@ typedef struct {
 	int64_t tails;          /* TAILS_DROP (default), TAILS_END, TAILS_PAD */
 	double dropout;         /* 0 (default) */
 	double decay;           /* 1 (default): epoch e (from 0) runs at lr * decay^e */
+	int64_t weights;        /* WEIGHTS_VAD (default), WEIGHTS_MAG */
 } tstate;
 
 enum { TAILS_DROP, TAILS_END, TAILS_PAD };
@@ -239,7 +259,7 @@ state_save(dc_model *m, const tstate *s)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 15);
+	msgpack_pack_map(&pk, 16);
 	pack_kv(&pk, "epoch"); msgpack_pack_int64(&pk, s->epoch);
 	pack_kv(&pk, "batch"); msgpack_pack_int64(&pk, s->batch);
 	pack_kv(&pk, "seed"); msgpack_pack_int64(&pk, s->seed);
@@ -255,6 +275,7 @@ state_save(dc_model *m, const tstate *s)
 	pack_kv(&pk, "tails"); msgpack_pack_int64(&pk, s->tails);
 	pack_kv(&pk, "dropout"); msgpack_pack_double(&pk, s->dropout);
 	pack_kv(&pk, "decay"); msgpack_pack_double(&pk, s->decay);
+	pack_kv(&pk, "weights"); msgpack_pack_int64(&pk, s->weights);
 	free(m->train_state);
 	m->train_state = dc_xmalloc(sb.size);
 	memcpy(m->train_state, sb.data, sb.size);
@@ -316,6 +337,12 @@ state_load(const dc_model *m, tstate *s)
 					bad = 1;
 				else
 					s->dropout = kv->val.via.f64;
+			}
+			if (kv->key.via.str.size == 7 && memcmp(kv->key.via.str.ptr, "weights", 7) == 0) {
+				if (kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER || kv->val.via.u64 > WEIGHTS_MAG)
+					bad = 1;
+				else
+					s->weights = (int64_t)kv->val.via.u64;
 			}
 			if (kv->key.via.str.size == 5 && memcmp(kv->key.via.str.ptr, "decay", 5) == 0) {
 				if (kv->val.type != MSGPACK_OBJECT_FLOAT64 || !(kv->val.via.f64 > 0.0 &&
@@ -422,7 +449,7 @@ feat_stats(dc_model *m, const dataset *d)
 /* valid_loss: the normalised loss over whole utterances. */
 static double
 valid_loss(dc_nn *nn, const dc_model *m, const dataset *v, float **V, float **dV, int32_t **lab,
-    float **w, int64_t *cap)
+    float **w, int64_t *cap, int wmode)
 {
 	int F = m->cfg.F, D = m->cfg.D, i;
 	double loss = 0.0, norm = 0.0;
@@ -442,8 +469,8 @@ valid_loss(dc_nn *nn, const dc_model *m, const dataset *v, float **V, float **dV
 		}
 		for (j = 0; j < n; j++) {
 			(*lab)[j] = u->lab[j];
-			(*w)[j] = u->w[j];
-			sw += u->w[j];
+			(*w)[j] = weight(u, j, wmode);
+			sw += (*w)[j];
 		}
 		dc_nn_forward(nn, *V, NULL, u->feat, 1, (int)u->T);
 		loss += dc_nn_loss(nn, *dV, *V, *lab, *w, 1, (int)u->T, v->C);
@@ -601,14 +628,14 @@ main(int argc, char **argv)
 	int64_t v, epochs = 10, maxsteps = 0, B = 8, T = 100, seed = 1, nbatch, *order;
 	size_t q;
 	double lr = 1e-3, clip = 5.0, dropout = 0.0, ckpt_min = 10.0, prog_s = 60.0, decay = 1.0;
-	int fgiven = 0;
+	int fgiven = 0, wmode = WEIGHTS_VAD;
 	int64_t L = 2, H = 300, D = 40;
 	static char *stdin_only[] = { "-" };
 	char **files;
 	int nfiles;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "iqrx:w:I:L:H:D:T:u:b:e:S:a:f:g:d:s:t:c:p:V:l:n:m:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "iqrx:w:I:L:H:D:T:u:b:e:S:a:f:g:d:W:s:t:c:p:V:l:n:m:o:h")) != -1) {
 		switch (c) {
 		case 'i': init = 1; break;
 		case 'x': xpath = optarg; break;
@@ -683,6 +710,14 @@ main(int argc, char **argv)
 				dc_errx(2, "-d: dropout must be a number from 0 to 0.95: %s", optarg);
 			given |= 2;
 			break;
+		case 'W':
+			for (wmode = WEIGHTS_VAD; wmode <= WEIGHTS_MAG; wmode++)
+				if (strcmp(optarg, weights_name[wmode]) == 0)
+					break;
+			if (wmode > WEIGHTS_MAG)
+				dc_errx(2, "-W: weights must be vad or mag: %s", optarg);
+			given |= 2;
+			break;
 		case 's':
 			if (dc_parse_int(optarg, 0, INT64_MAX, &seed))
 				dc_errx(2, "-s: seed must be a non-negative integer: %s", optarg);
@@ -727,7 +762,7 @@ main(int argc, char **argv)
 		dc_errx(2, "-I and %s exclude each other", init ? "-i" : "-r");
 	if (resume && given)
 		dc_errx(2, "-r: the checkpoint fixes %s; leave them out",
-		    given & 1 ? "-L, -H and -D" : "-T, -u, -b, -a, -g, -d and -s");
+		    given & 1 ? "-L, -H and -D" : "-T, -u, -b, -a, -g, -d, -W and -s");
 	if (ipath && HDgiven)
 		dc_errx(2, "-I: the model fixes -H and -D; leave them out");
 	if (init && argc > optind)
@@ -836,6 +871,7 @@ main(int argc, char **argv)
 		clip = st.clip;
 		tails = (int)st.tails;
 		dropout = st.dropout;
+		wmode = (int)st.weights;
 		if (fgiven)
 			st.decay = decay;
 		decay = st.decay;
@@ -878,6 +914,7 @@ main(int argc, char **argv)
 		st.tails = tails;
 		st.dropout = dropout;
 		st.decay = decay;
+		st.weights = wmode;
 	}
 	meta_common(&m, argc, argv, name, kv, nkv);
 	{
@@ -940,6 +977,9 @@ main(int argc, char **argv)
 				snprintf(extra, sizeof extra, " (%lld padded)", (long long)sg.padded);
 			if (dropout > 0.0)
 				snprintf(drop, sizeof drop, "; dropout %g", dropout);
+			if (wmode != WEIGHTS_VAD)
+				snprintf(drop + strlen(drop), sizeof drop - strlen(drop), "; weights %s",
+				    weights_name[wmode]);
 			if (decay < 1.0)
 				snprintf(drop + strlen(drop), sizeof drop - strlen(drop), "; rate %g, x %g an epoch",
 				    lr, decay);
@@ -986,8 +1026,8 @@ main(int argc, char **argv)
 					memcpy(feat + o, u->feat + off, (size_t)n * sizeof *feat);
 					for (j = 0; j < n; j++) {
 						lab[o + j] = u->lab[off + j];
-						w[o + j] = u->w[off + j];
-						sw += u->w[off + j];
+						w[o + j] = weight(u, off + j, wmode);
+						sw += w[o + j];
 					}
 					if (n < Tb * F) {       /* padding: weight 0 */
 						memset(feat + o + n, 0, (size_t)(Tb * F - n) * sizeof *feat);
@@ -1055,7 +1095,7 @@ main(int argc, char **argv)
 			if (stopped)
 				break;
 			if (vn)
-				vloss = valid_loss(vn, &m, &vd, &vV, &vdV, &vlab, &vw, &cap);
+				vloss = valid_loss(vn, &m, &vd, &vV, &vdV, &vlab, &vw, &cap, wmode);
 			{
 				double tl = st.loss_n ? st.loss_sum / (double)st.loss_n : NAN, sec = now() - t_epoch;
 				char lbuf[64];

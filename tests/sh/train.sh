@@ -109,7 +109,7 @@ EOF
 
 # errors
 check "no -o" 2 "dc-train: -o: the model file is required" dc-train train.dcs
-check "-r with -b" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d and -s; leave them out" \
+check "-r with -b" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d, -W and -s; leave them out" \
     dc-train -r -b 4 -o m.dcm train.dcs
 check "-r with -H" 2 "dc-train: -r: the checkpoint fixes -L, -H and -D; leave them out" \
     dc-train -r -H 4 -o m.dcm train.dcs

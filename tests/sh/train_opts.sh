@@ -54,7 +54,7 @@ EOF
 	done
 done
 check "-u with a bad mode" 2 "dc-train: -u: tails must be drop, end or pad: all" dc-train -u all -o x.dcm train.dcs
-check "-r with -u" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d and -s; leave them out" \
+check "-r with -u" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d, -W and -s; leave them out" \
     dc-train -r -u drop -o seg.dcm train.dcs
 # padded segments train; a batch of padded segments only runs at its longest
 check "-u pad -T 1000: every segment padded, one batch of 3" 0 '*' \
@@ -168,7 +168,7 @@ check("dropout: finite training and validation losses", len(rows) == 4 and
       all(0 < float(r[2]) < 1 and 0 < float(r[3]) < 1 for r in rows[1:]), str(rows))
 EOF
 check "-d 1" 2 "dc-train: -d: dropout must be a number from 0 to 0.95: 1" dc-train -d 1 -o x.dcm train.dcs
-check "-r with -d" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d and -s; leave them out" \
+check "-r with -d" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d, -W and -s; leave them out" \
     dc-train -r -d 0.1 -o d1.dcm train.dcs
 
 # -f: the rate of epoch e (from 0) is -a times -f^e; -f 1 is no decay; -r -f changes
@@ -215,8 +215,55 @@ check "-f 0" 2 "dc-train: -f: factor must be a number above 0, at most 1: 0" dc-
 check "-f 1.5" 2 "dc-train: -f: factor must be a number above 0, at most 1: 1.5" dc-train -f 1.5 -o x.dcm train.dcs
 check "-x with -f" 2 "dc-train: -x: only -o, -n, -m and -w go with it" dc-train -x f5.dcm -f 0.5 -o x.dcm
 
-# checkpoints written before -u, -d and -f: without "tails", "dropout" and "decay" in
-# their state they resume with whole segments only (-u drop), no dropout and no decay
+# -W mag: each bin within 40 dB weighs its magnitude over the loudest's; the logged
+# validation loss against numpy's, from dc-embed's embeddings of the trained model
+check "-W vad, 1 epoch" 0 '' dc-train -q $A -W vad -e 1 -V u4.dcs -l wv.tsv -o wv.dcm train.dcs
+check "no -W, 1 epoch" 0 '' dc-train -q $A -e 1 -o wn.dcm train.dcs
+check "-W mag, 1 epoch" 0 '*' dc-train $A -W mag -e 1 -V u4.dcs -l wm.tsv -o wm.dcm train.dcs
+same "-W mag: the first line names the weights" "$(head -n 1 err | sed 's/.*C = 2//')" "; weights mag"
+check "-W mag: export" 0 '' dc-train -x wm.dcm -o wm-model.dcm
+check "-W vad: export" 0 '' dc-train -x wv.dcm -o wv-model.dcm
+check "-W mag: embed the validation mixture" 0 '' dc-embed -m wm-model.dcm u4.dcs
+cp out wm-emb.dcs
+check "-W vad: embed the validation mixture" 0 '' dc-embed -m wv-model.dcm u4.dcs
+cp out wv-emb.dcs
+"$PY" - <<'PYEOF'
+import msgpack, numpy as np, dcstream
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+def ld(p):
+    m = msgpack.unpackb(open(p, "rb").read(), raw=False)
+    return (m["params"], m["train"]["adam_m"], m["train"]["step"]), msgpack.unpackb(m["train"]["state"], raw=False)
+vad, svad = ld("wv.dcm")
+mag, smag = ld("wm.dcm")
+check("-W vad: the model of no -W, bit for bit", ld("wn.dcm")[0] == vad)
+check("-W: the checkpoint records the weights (vad 0, mag 1)", (svad["weights"], smag["weights"]) == (0, 1),
+      str((svad["weights"], smag["weights"])))
+check("-W mag changes the training", mag[0] != vad[0])
+def loss(embfile, mode):
+    u = dcstream.utterances(open(embfile, "rb"))[0]
+    X, lab = u["stft"]["data"].astype(np.complex128), u["labels"]["data"]
+    V = u["embed"]["data"].astype(np.float64).reshape(-1, u["embed"]["data"].shape[-1])
+    f = np.log(np.abs(X).astype(np.float32) + np.float32(1e-8)).astype(np.float64).ravel()
+    act = f >= f.max() - 40 * np.log(10) / 20
+    W = np.where(act, np.exp(f - f.max()) if mode == "mag" else 1.0, 0.0)
+    Y = np.eye(2)[lab.ravel()]
+    Vw, Yw = V * np.sqrt(W)[:, None], Y * np.sqrt(W)[:, None]
+    l = (np.sum((Vw.T @ Vw) ** 2) - 2 * np.sum((Vw.T @ Yw) ** 2) + np.sum((Yw.T @ Yw) ** 2)) / W.sum() ** 2
+    return l, W
+for mode, emb, log in (("vad", "wv-emb.dcs", "wv.tsv"), ("mag", "wm-emb.dcs", "wm.tsv")):
+    want, W = loss(emb, mode)
+    got = float(open(log).read().splitlines()[1].split("\t")[3])
+    check("-W %s: validation loss %.6f, numpy's %.6f (weights %.3g to %.3g)" % (mode, got, want, W[W > 0].min(), W.max()),
+          abs(got - want) < 2e-6, "%.7f vs %.7f" % (got, want))
+PYEOF
+check "-W db" 2 "dc-train: -W: weights must be vad or mag: db" dc-train -W db -o x.dcm train.dcs
+check "-r with -W" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d, -W and -s; leave them out" \
+    dc-train -r -W mag -o wm.dcm train.dcs
+
+# checkpoints written before -u, -d, -f and -W: without "tails", "dropout", "decay" and
+# "weights" in their state they resume with whole segments only (-u drop), no dropout,
+# no decay and 0/1 weights
 check "-u drop, stopped at step 6" 0 '*' dc-train -q $A -u drop -e 3 -S 6 -o old.dcm train.dcs
 check "-u pad, stopped at step 6" 0 '*' dc-train -q $A -u pad -e 3 -S 6 -o oldpad.dcm train.dcs
 check "-u drop, 3 epochs" 0 '' dc-train -q $A -u drop -e 3 -o new.dcm train.dcs
@@ -225,7 +272,7 @@ import msgpack
 for f in ("old.dcm", "oldpad.dcm"):
     m = msgpack.unpackb(open(f, "rb").read(), raw=False)
     st = msgpack.unpackb(m["train"]["state"], raw=False)
-    del st["tails"], st["dropout"], st["decay"]
+    del st["tails"], st["dropout"], st["decay"], st["weights"]
     m["train"]["state"] = msgpack.packb(st, use_bin_type=True)
     open(f, "wb").write(msgpack.packb(m, use_bin_type=True))
 EOF
