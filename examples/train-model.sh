@@ -1,6 +1,6 @@
 #!/bin/sh
 # examples/train-model.sh [DATADIR] [CORPUS]: the recipe of the shipped model,
-# models/default.dcm (2 BLSTM layers of 300 units, D = 40).
+# models/default.dcm (4 BLSTM layers of 300 units, D = 40, float16 weights).
 #
 # 1. examples/make-train-data.sh: 10,000 mixtures of 2 and 2,500 of 3 training
 #    speakers (examples/speakers-train.txt) twice over (two draws with other seeds),
@@ -10,16 +10,18 @@
 #    gradient norm clipped at 5.
 # 3. Stage 2: from stage 1's weights, on the second draw (new mixtures of the same
 #    speakers against overfitting), 400-frame segments, batches of 8, Adam at 5e-4.
-# 4. Stage 3, the 4-layer model in training (not the shipped one yet; EPOCHS3=0 by
-#    default skips it): stage 2's model grown to 4 layers (dc-train -I -L 4: its 2
-#    layers kept, 2 layers and the output layer fresh), dropout 0.2, on the third,
-#    speed-perturbed draw, 100-frame segments, batches of 32, Adam at 1e-3; exported
-#    with float16 weights (21 MB) to DATADIR/stage3-f16.dcm.
+# 4. Stage 3: stage 2's model grown to 4 layers (dc-train -I -L 4: its 2 layers
+#    kept, 2 layers and the output layer fresh), dropout 0.2, on the third,
+#    speed-perturbed draw, 100-frame segments, batches of 32, Adam at 1e-3 until step
+#    4590 (where the shipped model's run was resumed with a decay), then a rate
+#    0.8 times the last each epoch (dc-train -r -f 0.8); exported with float16
+#    weights (21 MB) to DATADIR/stage3-f16.dcm. The 2x300 model of stage 2, which
+#    shipped before, is DATADIR/stage2.dcm.
 # Each stage writes its checkpoint after every epoch (and every -c minutes) and
 # resumes from it when run again, so the recipe can be stopped and restarted at any
-# time. EPOCHS1, EPOCHS2 (default 2 each: the shipped model; a third epoch of stage 2
-# overfitted), EPOCHS3 (default 0) and THREADS (default 2) set the epochs of each stage
-# and the threads.
+# time. EPOCHS1, EPOCHS2, EPOCHS3 (default 2 each: the shipped model; a third epoch
+# of stage 2 overfitted; EPOCHS3=0 stops after stage 2) and THREADS (default 2) set
+# the epochs of each stage and the threads.
 set -eu
 cd "$(dirname "$0")/.."
 data=${1:-/work/train}
@@ -27,18 +29,25 @@ corpus=${2:-../shared/corpus}
 root=$(pwd)
 examples/make-train-data.sh "$data" "$corpus"
 attr="trained on speechocean762 (Zhang et al. 2021; free for commercial and non-commercial use) and LibriSpeech train-clean-100 (Panayotov et al., ICASSP 2015; CC BY 4.0) speakers of examples/speakers-train.txt, via the dcsep corpus (../shared/corpus)"
-run() {	# run STAGE NAME EPOCHS SETS OPTIONS...: resume the stage if it has a checkpoint
+run() {	# run STAGE NAME EPOCHS SETS OPTIONS...: resume the stage if it has a checkpoint,
+	# with the options in $RESUME (those -r allows: -S, -f)
 	stage=$1 name=$2 epochs=$3 sets=$4
 	shift 4
-	if [ -f "$data/$stage.dcm" ]; then set -- -r; fi
+	# shellcheck disable=SC2086
+	if [ -f "$data/$stage.dcm" ]; then set -- -r ${RESUME:-}; fi
+	# shellcheck disable=SC2086
 	env -u OPENBLAS_CORETYPE "$root/bin/dc-train" "$@" -e "$epochs" -t "${THREADS:-2}" \
 	    -V "$data/cv2.dcs" -l "$data/$stage.tsv" -n "$name" -m "attribution=$attr" \
 	    -o "$data/$stage.dcm" $sets
 }
 run stage1 dcsep-2x300 "${EPOCHS1:-2}" "$data/tr2.dcs $data/tr3.dcs" -L 2 -H 300 -D 40 -T 100 -b 32 -a 0.001 -g 5 -s 1
 run stage2 dcsep-2x300 "${EPOCHS2:-2}" "$data/tr2b.dcs $data/tr3b.dcs" -I "$data/stage1.dcm" -T 400 -b 8 -a 0.0005 -g 5 -s 2
-echo "model: $data/stage2.dcm (dc-train -x it to models/default.dcm)"
-[ "${EPOCHS3:-0}" -gt 0 ] || exit 0
-run stage3 dcsep-4x300 "$EPOCHS3" "$data/tr2c.dcs $data/tr3c.dcs" -I "$data/stage2.dcm" -L 4 -T 100 -b 32 -a 0.001 -d 0.2 -g 5 -s 4
+echo "model: $data/stage2.dcm (the 2x300 model shipped before)"
+[ "${EPOCHS3:-2}" -gt 0 ] || exit 0
+s3="-I $data/stage2.dcm -L 4 -T 100 -b 32 -a 0.001 -d 0.2 -g 5 -s 4"
+# shellcheck disable=SC2086
+RESUME="-S 4590" run stage3 dcsep-4x300 "${EPOCHS3:-2}" "$data/tr2c.dcs $data/tr3c.dcs" $s3 -S 4590
+# shellcheck disable=SC2086
+RESUME="-f 0.8" run stage3 dcsep-4x300 "${EPOCHS3:-2}" "$data/tr2c.dcs $data/tr3c.dcs" $s3
 "$root/bin/dc-train" -x "$data/stage3.dcm" -w f16 -o "$data/stage3-f16.dcm"
-echo "model: $data/stage3-f16.dcm"
+echo "model: $data/stage3-f16.dcm (models/default.dcm)"

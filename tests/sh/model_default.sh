@@ -21,7 +21,7 @@ check("embed: T x F x 40, T and F of the stft", V.shape == (X.shape[0], X.shape[
 n = np.linalg.norm(V, axis=2)
 check("embed: finite and of unit length", np.isfinite(V).all() and np.abs(n - 1).max() < 1e-4,
       "%g" % np.abs(n - 1).max())
-check("embed: names the model", em["model"].startswith("dcsep-2x300"), em["model"])
+check("embed: names the model", em["model"].startswith("dcsep-4x300"), em["model"])
 PYEOF
 dc-kmeans -k 2 <emb.dcs | dc-mask | dc-istft -e float -o 'net-s%k.wav'
 check "dc-eval of the network's separation" 0 '' dc-eval -t -m "$E/mix.wav" -r "$E/s1.wav" -r "$E/s2.wav" \
