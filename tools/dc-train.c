@@ -774,17 +774,21 @@ main(int argc, char **argv)
 	if (xpath) {
 		/* export: the weights, statistics and metadata; no optimiser state */
 		char step[32];
+		int ckpt;
 		if ((err = dc_model_load(&m, xpath)) != DC_OK)
 			dc_errx(1, "%s: %s", xpath, err == DC_EIO ? strerror(errno) : dc_strerror(err));
 		snprintf(step, sizeof step, "%lld", (long long)m.step);
+		ckpt = m.adam_m != NULL;
 		free(m.adam_m);
 		free(m.adam_v);
 		free(m.train_state);
 		m.adam_m = m.adam_v = NULL;
 		m.train_state = NULL;
 		m.train_state_len = 0;
+		/* a model (no optimiser state) re-exported keeps the steps it records */
+		if (ckpt || dc_model_meta_get(&m, "trained_steps") == NULL)
+			dc_model_meta_set(&m, "trained_steps", step);
 		m.step = 0;
-		dc_model_meta_set(&m, "trained_steps", step);
 		if (half >= 0)
 			m.f16 = half;
 		for (q = 0; m.f16 && q < m.nparams; q++)

@@ -154,6 +154,16 @@ def embeds(path):
     return [r["data"] for r in recs if r.get("kind") == "embed"]
 check("-x: the same embeddings as the checkpoint", embeds("emb-ckpt.dcs") == embeds("emb-exp.dcs") != [])
 PYEOF
+check "-x of an export (a model without training state)" 0 '' dc-train -x exported.dcm -m note=again -o re.dcm
+"$PY" - <<'PYEOF'
+import msgpack
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+c = msgpack.unpackb(open("m.dcm", "rb").read(), raw=False)
+r = msgpack.unpackb(open("re.dcm", "rb").read(), raw=False)
+check("-x of an export: keeps its trained_steps, adds the entry", r["meta"].get("trained_steps") == str(c["train"]["step"])
+      and r["meta"].get("note") == "again" and r["params"] == c["params"], str(r["meta"]))
+PYEOF
 check "-x with -r" 2 "dc-train: -x: only -o, -n, -m and -w go with it" dc-train -x m.dcm -r -o y.dcm
 check "-x with data" 2 "dc-train: -x: only -o, -n, -m and -w go with it" dc-train -x m.dcm -o y.dcm train.dcs
 check "-x of a missing file" 1 "dc-train: nope.dcm: No such file or directory" dc-train -x nope.dcm -o y.dcm
