@@ -578,23 +578,19 @@ dc_model_load_mem(dc_model *m, const void *buf, size_t len)
 }
 
 int
-dc_model_load(dc_model *m, const char *path)
+dc_model_load_fp(dc_model *m, FILE *f)
 {
-	FILE *f;
 	char *buf = NULL;
 	size_t len = 0, cap = 0, got;
 	struct stat st;
 	int err;
 
 	memset(m, 0, sizeof *m);
-	if ((f = fopen(path, "rb")) == NULL)
-		return DC_EIO;
 	/* a regular file is mapped, not copied */
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uint64_t)st.st_size < ((uint64_t)1 << 34)) {
 		void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
 		if (map != MAP_FAILED) {
-			fclose(f);
 			err = dc_model_load_mem(m, map, (size_t)st.st_size);
 			munmap(map, (size_t)st.st_size);
 			return err;
@@ -603,7 +599,6 @@ dc_model_load(dc_model *m, const char *path)
 	for (;;) {
 		if (len == cap) {
 			if (cap > ((size_t)1 << 34)) {
-				fclose(f);
 				free(buf);
 				return DC_EMODEL;   /* larger than any model we make */
 			}
@@ -617,13 +612,27 @@ dc_model_load(dc_model *m, const char *path)
 	}
 	if (ferror(f)) {
 		int e = errno;
-		fclose(f);
 		free(buf);
 		errno = e;
 		return DC_EIO;
 	}
-	fclose(f);
 	err = dc_model_load_mem(m, buf, len);
 	free(buf);
+	return err;
+}
+
+int
+dc_model_load(dc_model *m, const char *path)
+{
+	FILE *f;
+	int err, e;
+
+	memset(m, 0, sizeof *m);
+	if ((f = fopen(path, "rb")) == NULL)
+		return DC_EIO;
+	err = dc_model_load_fp(m, f);
+	e = errno;
+	fclose(f);
+	errno = e;
 	return err;
 }

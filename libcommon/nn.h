@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define DC_NN_MAXL 8            /* most BLSTM layers */
 #define DC_NN_MAXTHREADS 64
@@ -107,6 +108,9 @@ int dc_model_save(const dc_model *m, const char *path);
 /* dc_model_load: reads and validates a model file; DC_EIO (errno set) if it cannot
  * be read, DC_EMODEL on any problem with its contents. m is zeroed on failure. */
 int dc_model_load(dc_model *m, const char *path);
+/* dc_model_load_fp: the same from an open file (mapped if it is a regular file,
+ * else read to its end); f is left open. */
+int dc_model_load_fp(dc_model *m, FILE *f);
 /* dc_model_load_mem: the same from memory. */
 int dc_model_load_mem(dc_model *m, const void *buf, size_t len);
 

@@ -416,25 +416,10 @@ dump_model(const char *path, const char *xname, const char *out)
 	char tn[64];
 	int err, i, nt;
 
-	if (strcmp(path, "-") == 0) {
-		char *buf = NULL;
-		size_t len = 0, cap = 0, got;
-		do {
-			if (len == cap) {
-				if (cap >= ((size_t)1 << 34))
-					dc_errx(1, "stdin: %s", dc_strerror(DC_EMODEL));
-				buf = dc_xrealloc(buf, cap = cap ? 2 * cap : (size_t)1 << 20);
-			}
-			got = fread(buf + len, 1, cap - len, stdin);
-			len += got;
-		} while (got > 0);
-		if (ferror(stdin))
-			dc_errx(1, "stdin: %s", strerror(errno));
-		err = dc_model_load_mem(&m, buf, len);
-		free(buf);
-	} else {
+	if (strcmp(path, "-") == 0)
+		err = dc_model_load_fp(&m, stdin);
+	else
 		err = dc_model_load(&m, path);
-	}
 	if (err != DC_OK)
 		dc_errx(1, "%s: %s", name, err == DC_EIO ? strerror(errno) : dc_strerror(err));
 	c = &m.cfg;

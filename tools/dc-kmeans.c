@@ -21,6 +21,8 @@
 #include "dc.h"
 #include "kmeans.h"
 
+#define KMAX 1000       /* the most clusters, -k */
+
 static const char usage[] = "[-v] [-b beta] [-k K] [-r restarts] [-s seed] [-i maxiter] [-t dB] [file]";
 
 /*
@@ -30,7 +32,7 @@ static const char usage[] = "[-v] [-b beta] [-k K] [-r restarts] [-s seed] [-i m
 static void
 soft_masks(const float *x, int64_t n, int d, const float *c, int k, double beta, float *m)
 {
-	double e[1000], mx, sum, dist, t;
+	double e[KMAX], mx, sum, dist, t;
 	int64_t i;
 	int j, l;
 
@@ -91,8 +93,8 @@ main(int argc, char **argv)
 				dc_errx(2, "-b: beta must be a number from 1e-6 to 1e6: %s", optarg);
 			break;
 		case 'k':
-			if (dc_parse_int(optarg, 1, 1000, &v))
-				dc_errx(2, "-k: K must be an integer from 1 to 1000: %s", optarg);
+			if (dc_parse_int(optarg, 1, KMAX, &v))
+				dc_errx(2, "-k: K must be an integer from 1 to %d: %s", KMAX, optarg);
 			o.k = (int)v;
 			break;
 		case 'r':

@@ -22,6 +22,7 @@
  * feature statistics (a curriculum: 100-frame segments, then 400).
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -181,12 +182,12 @@ load(dataset *d, const char *path)
 		{
 			float *wf = dc_xmalloc((size_t)(T * F) * sizeof *wf + 1);
 			dc_nn_weights(wf, u->feat, T * F, 40.0);
-			for (i = 0; i < T * F; i++)
-				u->w[i] = wf[i] != 0.0f;
-			free(wf);
 			u->fmax = -INFINITY;
-			for (i = 0; i < T * F; i++)
+			for (i = 0; i < T * F; i++) {
+				u->w[i] = wf[i] != 0.0f;
 				u->fmax = u->feat[i] > u->fmax ? u->feat[i] : u->fmax;
+			}
+			free(wf);
 		}
 		l = Lt.data;
 		for (i = 0; i < T * F; i++) {
@@ -283,6 +284,39 @@ state_save(dc_model *m, const tstate *s)
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* key_is: whether the (string) key of kv is k. */
+static int
+key_is(const msgpack_object_kv *kv, const char *k)
+{
+	size_t n = strlen(k);
+
+	return kv->key.via.str.size == n && memcmp(kv->key.via.str.ptr, k, n) == 0;
+}
+
+/* opt_int, opt_num: an optional entry k of the state, an integer from 0 to hi or a
+ * number from lo to hi, into *v; one of another type or out of range sets *bad. */
+static void
+opt_int(const msgpack_object_kv *kv, const char *k, uint64_t hi, int64_t *v, int *bad)
+{
+	if (!key_is(kv, k))
+		return;
+	if (kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER || kv->val.via.u64 > hi)
+		*bad = 1;
+	else
+		*v = (int64_t)kv->val.via.u64;
+}
+
+static void
+opt_num(const msgpack_object_kv *kv, const char *k, double lo, double hi, double *v, int *bad)
+{
+	if (!key_is(kv, k))
+		return;
+	if (kv->val.type != MSGPACK_OBJECT_FLOAT64 || !(kv->val.via.f64 >= lo && kv->val.via.f64 <= hi))
+		*bad = 1;
+	else
+		*v = kv->val.via.f64;
+}
+
 /* state_load: DC_OK, or DC_EMODEL if the checkpoint's state is missing or malformed. */
 static int
 state_load(const dc_model *m, tstate *s)
@@ -315,49 +349,22 @@ state_load(const dc_model *m, tstate *s)
 			if (kv->key.type != MSGPACK_OBJECT_STR)
 				continue;
 			for (i = 0; i < 8; i++)
-				if (kv->key.via.str.size == strlen(ik[i]) &&
-				    memcmp(kv->key.via.str.ptr, ik[i], strlen(ik[i])) == 0 &&
-				    kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+				if (key_is(kv, ik[i]) && kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
 					*iv[i] = (int64_t)kv->val.via.u64;
 					found++;
 				}
-			/* optional: older checkpoints lack them */
-			if (kv->key.via.str.size == 4 && memcmp(kv->key.via.str.ptr, "data", 4) == 0 &&
-			    kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-				s->data = kv->val.via.u64;
-			if (kv->key.via.str.size == 5 && memcmp(kv->key.via.str.ptr, "tails", 5) == 0) {
-				if (kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER || kv->val.via.u64 > TAILS_PAD)
-					bad = 1;
-				else
-					s->tails = (int64_t)kv->val.via.u64;
-			}
-			if (kv->key.via.str.size == 7 && memcmp(kv->key.via.str.ptr, "dropout", 7) == 0) {
-				if (kv->val.type != MSGPACK_OBJECT_FLOAT64 || !(kv->val.via.f64 >= 0.0 &&
-				    kv->val.via.f64 <= 0.95))
-					bad = 1;
-				else
-					s->dropout = kv->val.via.f64;
-			}
-			if (kv->key.via.str.size == 7 && memcmp(kv->key.via.str.ptr, "weights", 7) == 0) {
-				if (kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER || kv->val.via.u64 > WEIGHTS_MAG)
-					bad = 1;
-				else
-					s->weights = (int64_t)kv->val.via.u64;
-			}
-			if (kv->key.via.str.size == 5 && memcmp(kv->key.via.str.ptr, "decay", 5) == 0) {
-				if (kv->val.type != MSGPACK_OBJECT_FLOAT64 || !(kv->val.via.f64 > 0.0 &&
-				    kv->val.via.f64 <= 1.0))
-					bad = 1;
-				else
-					s->decay = kv->val.via.f64;
-			}
 			for (i = 0; i < 3; i++)
-				if (kv->key.via.str.size == strlen(dk[i]) &&
-				    memcmp(kv->key.via.str.ptr, dk[i], strlen(dk[i])) == 0 &&
-				    kv->val.type == MSGPACK_OBJECT_FLOAT64) {
+				if (key_is(kv, dk[i]) && kv->val.type == MSGPACK_OBJECT_FLOAT64) {
 					*dv[i] = kv->val.via.f64;
 					found++;
 				}
+			/* optional: older checkpoints lack them */
+			if (key_is(kv, "data") && kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+				s->data = kv->val.via.u64;
+			opt_int(kv, "tails", TAILS_PAD, &s->tails, &bad);
+			opt_num(kv, "dropout", 0.0, 0.95, &s->dropout, &bad);
+			opt_num(kv, "decay", DBL_TRUE_MIN, 1.0, &s->decay, &bad);      /* above 0 */
+			opt_int(kv, "weights", WEIGHTS_MAG, &s->weights, &bad);
 		}
 		/* and values this dc-train could have written */
 		ok = found == 11 && !bad && s->T >= 1 && s->T <= 100000 && s->B >= 1 && s->B <= 10000 &&

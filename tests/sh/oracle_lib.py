@@ -128,3 +128,11 @@ def make_mix(a_path, b_path, out_mix, out_a, out_b):
 def check(name, ok, why=""):
     print(("PASS: %s" % name) if ok else ("FAIL: %s: %s" % (name, why)))
     return ok
+
+
+def checkpoint(path):
+    """A dc-train checkpoint: (params, adam_m, adam_v, step) as raw bytes and ints,
+    and its training state as a dict."""
+    m = msgpack.unpackb(open(path, "rb").read(), raw=False)
+    t = m["train"]
+    return (m["params"], t["adam_m"], t["adam_v"], t["step"]), msgpack.unpackb(t["state"], raw=False)

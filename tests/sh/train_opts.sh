@@ -7,7 +7,7 @@
 # existed resumes as then (whole segments only, no dropout); progress lines when
 # stderr is a file; errors with their exact messages and exit status.
 . "$ROOT/tests/lib.sh"
-export PYTHONPATH="$ROOT/formats"
+export PYTHONPATH="$ROOT/formats:$ROOT/tests/sh"
 S=$DATA/speech
 
 i=1
@@ -151,13 +151,7 @@ check "dropout 0.3, stopped at step 8" 0 '*' dc-train -q $A -d 0.3 -e 3 -S 8 -o 
 check "dropout 0.3, resumed" 0 '' dc-train -q -r -e 3 -o d3.dcm train.dcs
 check "no dropout" 0 '' dc-train -q $A -e 3 -o d0.dcm train.dcs
 "$PY" - <<'EOF'
-import msgpack
-def check(name, ok, why=""):
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
-def ld(p):
-    m = msgpack.unpackb(open(p, "rb").read(), raw=False)
-    return (m["params"], m["train"]["adam_m"], m["train"]["adam_v"], m["train"]["step"]), \
-        msgpack.unpackb(m["train"]["state"], raw=False)
+from oracle_lib import check, checkpoint as ld
 a, sa = ld("d1.dcm")
 check("dropout: the checkpoint records it", sa["dropout"] == 0.3, str(sa))
 check("dropout: a seed gives the same model, bit for bit", ld("d2.dcm")[0] == a)
@@ -186,13 +180,8 @@ check "the end of epoch 1 (step 6)" 0 '*' dc-train -q $A -e 2 -S 6 -o s6.dcm tra
 check "step 7 at the full rate" 0 '*' dc-train -q $A -e 2 -S 7 -o s7a.dcm train.dcs
 check "step 7 at half the rate (-f 0.5)" 0 '*' dc-train -q $A -e 2 -f 0.5 -S 7 -o s7b.dcm train.dcs
 "$PY" - <<'PYEOF'
-import msgpack, numpy as np
-def check(name, ok, why=""):
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
-def ld(p):
-    m = msgpack.unpackb(open(p, "rb").read(), raw=False)
-    return (m["params"], m["train"]["adam_m"], m["train"]["adam_v"], m["train"]["step"]), \
-        msgpack.unpackb(m["train"]["state"], raw=False)
+import numpy as np
+from oracle_lib import check, checkpoint as ld
 nf, snf = ld("nf.dcm")
 f5, sf5 = ld("f5.dcm")
 check("-f 1: the model of no -f, bit for bit", ld("f1.dcm")[0] == nf)
@@ -228,12 +217,8 @@ cp out wm-emb.dcs
 check "-W vad: embed the validation mixture" 0 '' dc-embed -m wv-model.dcm u4.dcs
 cp out wv-emb.dcs
 "$PY" - <<'PYEOF'
-import msgpack, numpy as np, dcstream
-def check(name, ok, why=""):
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
-def ld(p):
-    m = msgpack.unpackb(open(p, "rb").read(), raw=False)
-    return (m["params"], m["train"]["adam_m"], m["train"]["step"]), msgpack.unpackb(m["train"]["state"], raw=False)
+import numpy as np, dcstream
+from oracle_lib import check, checkpoint as ld
 vad, svad = ld("wv.dcm")
 mag, smag = ld("wm.dcm")
 check("-W vad: the model of no -W, bit for bit", ld("wn.dcm")[0] == vad)
