@@ -117,6 +117,20 @@ dc_model_meta_set(dc_model *m, const char *key, const char *val)
 	m->nmeta++;
 }
 
+void
+dc_model_meta_del(dc_model *m, const char *key)
+{
+	int i;
+
+	for (i = 0; i < m->nmeta; i++)
+		if (strcmp(m->meta[i].key, key) == 0) {
+			free(m->meta[i].key);
+			free(m->meta[i].val);
+			m->meta[i] = m->meta[--m->nmeta];
+			return;
+		}
+}
+
 const char *
 dc_model_meta_get(const dc_model *m, const char *key)
 {

@@ -98,6 +98,8 @@ int dc_model_new(dc_model *m, const dc_nn_config *c, uint64_t seed);
 void dc_model_free(dc_model *m);
 /* dc_model_meta_set: adds or replaces a metadata entry (copies both strings). */
 void dc_model_meta_set(dc_model *m, const char *key, const char *val);
+/* dc_model_meta_del: removes an entry, if there is one (the last entry takes its place). */
+void dc_model_meta_del(dc_model *m, const char *key);
 /* dc_model_meta_get: the value, or NULL. */
 const char *dc_model_meta_get(const dc_model *m, const char *key);
 /* dc_model_save: writes the model (and its training state, if any) atomically;

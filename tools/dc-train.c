@@ -900,6 +900,13 @@ main(int argc, char **argv)
 			m.train_state_len = 0;
 			m.step = 0;
 			dc_model_meta_set(&m, "init", ipath);
+			/* the steps of -I are not this run's: kept as init_trained_steps */
+			if (dc_model_meta_get(&m, "trained_steps") != NULL) {
+				char *steps = dc_xstrdup(dc_model_meta_get(&m, "trained_steps"));
+				dc_model_meta_set(&m, "init_trained_steps", steps);
+				dc_model_meta_del(&m, "trained_steps");
+				free(steps);
+			}
 			if (Lgiven && L < m.cfg.L)
 				dc_errx(2, "-L %lld: fewer layers than the %d of %s", (long long)L, m.cfg.L, ipath);
 			if (Lgiven && L > m.cfg.L)

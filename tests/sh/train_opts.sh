@@ -72,6 +72,8 @@ check "stage 2 stopped at step 5" 0 'dc-train: stopped after step 5 (-S); -r res
 check "stage 2 resumed" 0 '' dc-train -q -r -e 2 -o s2r.dcm train.dcs
 check "-I from a model of -i" 0 '' sh -c 'dc-train -i -L 1 -H 4 -D 2 -o rnd.dcm &&
     dc-train -q -I rnd.dcm -e 1 -o fromrnd.dcm train.dcs'
+check "-I from an export of stage 1, then exported" 0 '' sh -c 'dc-train -x s1.dcm -o s1x.dcm &&
+    dc-train -q -I s1x.dcm -T 100 -b 2 -a 0.005 -s 3 -e 1 -o s2x.dcm train.dcs && dc-train -x s2x.dcm -o s2xx.dcm'
 check_in "dc-embed reads the stage 2 model" 0 '' u4.dcs dc-embed -m s2.dcm
 "$PY" - <<'EOF'
 import msgpack, numpy as np
@@ -90,6 +92,13 @@ check("-I: the new run's segments, batch, rate and seed", (zs["T"], zs["B"], zs[
       (100, 2, 0.005, 3, 0), str(zs))
 check("-I: meta init, and the first model's attribution kept", z["meta"]["init"] == "s1.dcm" and
       z["meta"]["attribution"] == "tests", str(z["meta"]))
+x, xx = ld("s2x.dcm"), ld("s2xx.dcm")
+check("-I: the steps of the first model become init_trained_steps",
+      "trained_steps" not in x["meta"] and x["meta"].get("init_trained_steps") == str(s1["train"]["step"])
+      and s1["train"]["step"] == 12, str(x["meta"]))
+check("-I, then -x: trained_steps counts the second run's steps",
+      xx["meta"].get("trained_steps") == str(x["train"]["step"]) and x["train"]["step"] == 6
+      and xx["meta"].get("init_trained_steps") == "12", str(xx["meta"]))
 check("stage 2: 2 epochs of 6 batches of 2 segments of 100 frames", s2["train"]["step"] == 12 and
       st(s2)["segments"] == 11, str(s2["train"]["step"]))
 check("stage 2: the feature statistics stay those of stage 1",
