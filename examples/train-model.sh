@@ -3,9 +3,10 @@
 # models/default.dcm (4 BLSTM layers of 300 units, D = 40, float16 weights).
 #
 # 1. examples/make-train-data.sh: 10,000 mixtures of 2 and 2,500 of 3 training
-#    speakers (examples/speakers-train.txt) twice over (two draws with other seeds),
-#    300 of 2 held-out validation speakers, cached as streams with oracle labels
-#    (21 GB in DATADIR, default /work/train).
+#    speakers (examples/speakers-train.txt) in four draws with other seeds (the third
+#    and fourth speed-perturbed, with 5,000 of 3), 300 of 2 held-out validation
+#    speakers, cached as streams with oracle labels (about 49 GB in DATADIR, default
+#    /work/train).
 # 2. Stage 1: the first draw, 100-frame segments, batches of 32, Adam at 1e-3,
 #    gradient norm clipped at 5.
 # 3. Stage 2: from stage 1's weights, on the second draw (new mixtures of the same
@@ -14,14 +15,17 @@
 #    kept, 2 layers and the output layer fresh), dropout 0.2, on the third,
 #    speed-perturbed draw, 100-frame segments, batches of 32, Adam at 1e-3 until step
 #    4590 (where the shipped model's run was resumed with a decay), then a rate
-#    0.8 times the last each epoch (dc-train -r -f 0.8); exported with float16
-#    weights (21 MB) to DATADIR/stage3-f16.dcm. The 2x300 model of stage 2, which
-#    shipped before, is DATADIR/stage2.dcm.
+#    0.8 times the last each epoch (dc-train -r -f 0.8), 3 epochs. The 2x300 model of
+#    stage 2 and stage 3's after 2 epochs shipped before.
+# 5. Stage 4: stage 3's model after 3 epochs, on the fourth, speed-perturbed draw,
+#    400-frame segments, batches of 8, dropout 0.2, Adam at 5e-4, 0.8 times the last
+#    each epoch; exported with float16 weights to DATADIR/stage4-f16.dcm, the shipped
+#    model.
 # Each stage writes its checkpoint after every epoch (and every -c minutes) and
 # resumes from it when run again, so the recipe can be stopped and restarted at any
-# time. EPOCHS1, EPOCHS2, EPOCHS3 (default 2 each: the shipped model; a third epoch
-# of stage 2 overfitted; EPOCHS3=0 stops after stage 2) and THREADS (default 2) set
-# the epochs of each stage and the threads.
+# time. EPOCHS1, EPOCHS2, EPOCHS3, EPOCHS4 (default 2, 2, 3, 1: the shipped model; a
+# third epoch of stage 2 overfitted; 0 stops before the stage) and THREADS (default
+# 2) set the epochs of each stage and the threads.
 set -eu
 cd "$(dirname "$0")/.."
 data=${1:-/work/train}
@@ -43,11 +47,15 @@ run() {	# run STAGE NAME EPOCHS SETS OPTIONS...: resume the stage if it has a ch
 run stage1 dcsep-2x300 "${EPOCHS1:-2}" "$data/tr2.dcs $data/tr3.dcs" -L 2 -H 300 -D 40 -T 100 -b 32 -a 0.001 -g 5 -s 1
 run stage2 dcsep-2x300 "${EPOCHS2:-2}" "$data/tr2b.dcs $data/tr3b.dcs" -I "$data/stage1.dcm" -T 400 -b 8 -a 0.0005 -g 5 -s 2
 echo "model: $data/stage2.dcm (the 2x300 model shipped before)"
-[ "${EPOCHS3:-2}" -gt 0 ] || exit 0
+[ "${EPOCHS3:-3}" -gt 0 ] || exit 0
 s3="-I $data/stage2.dcm -L 4 -T 100 -b 32 -a 0.001 -d 0.2 -g 5 -s 4"
 # shellcheck disable=SC2086
-RESUME="-S 4590" run stage3 dcsep-4x300 "${EPOCHS3:-2}" "$data/tr2c.dcs $data/tr3c.dcs" $s3 -S 4590
+RESUME="-S 4590" run stage3 dcsep-4x300 "${EPOCHS3:-3}" "$data/tr2c.dcs $data/tr3c.dcs" $s3 -S 4590
 # shellcheck disable=SC2086
-RESUME="-f 0.8" run stage3 dcsep-4x300 "${EPOCHS3:-2}" "$data/tr2c.dcs $data/tr3c.dcs" $s3
-"$root/bin/dc-train" -x "$data/stage3.dcm" -w f16 -o "$data/stage3-f16.dcm"
-echo "model: $data/stage3-f16.dcm (models/default.dcm)"
+RESUME="-f 0.8" run stage3 dcsep-4x300 "${EPOCHS3:-3}" "$data/tr2c.dcs $data/tr3c.dcs" $s3
+[ "${EPOCHS4:-1}" -gt 0 ] || exit 0
+# shellcheck disable=SC2086
+run stage4 dcsep-4x300 "${EPOCHS4:-1}" "$data/tr2d.dcs $data/tr3d.dcs" -I "$data/stage3.dcm" -L 4 -T 400 -b 8 \
+    -a 0.0005 -f 0.8 -d 0.2 -g 5 -s 5
+"$root/bin/dc-train" -x "$data/stage4.dcm" -w f16 -o "$data/stage4-f16.dcm"
+echo "model: $data/stage4-f16.dcm (models/default.dcm)"
