@@ -901,11 +901,12 @@ main(int argc, char **argv)
 			m.step = 0;
 			dc_model_meta_set(&m, "init", ipath);
 			/* the steps of -I are not this run's: kept as init_trained_steps */
-			if (dc_model_meta_get(&m, "trained_steps") != NULL) {
-				char *steps = dc_xstrdup(dc_model_meta_get(&m, "trained_steps"));
-				dc_model_meta_set(&m, "init_trained_steps", steps);
-				dc_model_meta_del(&m, "trained_steps");
-				free(steps);
+			{
+				const char *steps = dc_model_meta_get(&m, "trained_steps");
+				if (steps != NULL) {    /* meta_set copies it before del frees it */
+					dc_model_meta_set(&m, "init_trained_steps", steps);
+					dc_model_meta_del(&m, "trained_steps");
+				}
 			}
 			if (Lgiven && L < m.cfg.L)
 				dc_errx(2, "-L %lld: fewer layers than the %d of %s", (long long)L, m.cfg.L, ipath);
@@ -990,21 +991,21 @@ main(int argc, char **argv)
 				dc_errx(1, "%s: %s", logpath, strerror(errno));
 		}
 		if (!quiet) {
-			char extra[64] = "", drop[160] = "";
+			char extra[64] = "", more[160] = "";
 			if (sg.padded)
 				snprintf(extra, sizeof extra, " (%lld padded)", (long long)sg.padded);
 			if (dropout > 0.0)
-				snprintf(drop, sizeof drop, "; dropout %g", dropout);
+				snprintf(more, sizeof more, "; dropout %g", dropout);
 			if (wmode != WEIGHTS_VAD)
-				snprintf(drop + strlen(drop), sizeof drop - strlen(drop), "; weights %s",
+				snprintf(more + strlen(more), sizeof more - strlen(more), "; weights %s",
 				    weights_name[wmode]);
 			if (decay < 1.0)
-				snprintf(drop + strlen(drop), sizeof drop - strlen(drop), "; rate %g, x %g an epoch",
+				snprintf(more + strlen(more), sizeof more - strlen(more), "; rate %g, x %g an epoch",
 				    lr, decay);
 			dc_warnx("%d utterances, %lld frames, %lld segments of %lld frames%s, %lld batches of %lld; "
 			    "model %dx%d, D = %d, %zu parameters; C = %d%s", d.n, (long long)d.frames,
 			    (long long)sg.n, (long long)T, extra, (long long)nbatch, (long long)B, m.cfg.L, m.cfg.H,
-			    m.cfg.D, m.nparams, d.C, drop);
+			    m.cfg.D, m.nparams, d.C, more);
 		}
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = on_signal;

@@ -5,7 +5,7 @@
 # from a checkpoint (at an epoch's end, or inside one after -S) gives the same
 # model bit for bit; errors with their exact messages and exit status.
 . "$ROOT/tests/lib.sh"
-export PYTHONPATH="$ROOT/formats"
+export PYTHONPATH="$ROOT/formats:$ROOT/tests/sh"
 S=$DATA/speech
 
 i=1
@@ -27,8 +27,7 @@ check "-i with another seed" 0 '' dc-train -i -L 1 -H 4 -D 3 -s 6 -o init3.dcm
 check_in "dc-embed reads the random model" 0 '' train.dcs dc-embed -m init.dcm
 "$PY" - <<'EOF'
 import msgpack, numpy as np
-def check(name, ok, why=""):
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+from oracle_lib import check
 ld = lambda p: msgpack.unpackb(open(p, "rb").read(), raw=False)
 m, m2, m3 = ld("init.dcm"), ld("init2.dcm"), ld("init3.dcm")
 c = m["config"]
@@ -51,8 +50,7 @@ A="-L 1 -H 16 -D 8 -T 50 -b 4 -a 0.01"
 check "train 8 epochs" 0 '*' dc-train $A -e 8 -l log.tsv -V u4.dcs -o m.dcm train.dcs
 "$PY" - "$T/err" <<'EOF'
 import re, sys, msgpack, numpy as np
-def check(name, ok, why=""):
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+from oracle_lib import check
 err = open(sys.argv[1]).read().splitlines()
 check("stderr: a summary line, then one line per epoch", len(err) == 9 and
       err[0] == "dc-train: 3 utterances, 1036 frames, 22 segments of 50 frames, 6 batches of 4; "
@@ -92,8 +90,7 @@ check "two threads again" 0 '' dc-train -q -t 2 $A -e 3 -o t2b.dcm train.dcs
 check "one thread, 3 epochs" 0 '' dc-train -q $A -e 3 -o t1.dcm train.dcs
 "$PY" - <<'EOF'
 import msgpack, numpy as np
-def check(name, ok, why=""):
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+from oracle_lib import check
 def ld(p):
     m = msgpack.unpackb(open(p, "rb").read(), raw=False)
     return (m["params"], m["train"]["adam_m"], m["train"]["adam_v"], m["train"]["step"])
@@ -140,8 +137,7 @@ check_in "-x: dc-embed with the export" 0 '' u4.dcs dc-embed -m exported.dcm
 cp out emb-exp.dcs
 "$PY" - <<'PYEOF'
 import msgpack
-def check(name, ok, why=""):
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+from oracle_lib import check
 c = msgpack.unpackb(open("m.dcm", "rb").read(), raw=False)
 e = msgpack.unpackb(open("exported.dcm", "rb").read(), raw=False)
 check("-x: same parameters and statistics", e["params"] == c["params"] and e["feat_mean"] == c["feat_mean"]
@@ -157,8 +153,7 @@ PYEOF
 check "-x of an export (a model without training state)" 0 '' dc-train -x exported.dcm -m note=again -o re.dcm
 "$PY" - <<'PYEOF'
 import msgpack
-def check(name, ok, why=""):
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+from oracle_lib import check
 c = msgpack.unpackb(open("m.dcm", "rb").read(), raw=False)
 r = msgpack.unpackb(open("re.dcm", "rb").read(), raw=False)
 check("-x of an export: keeps its trained_steps, adds the entry", r["meta"].get("trained_steps") == str(c["train"]["step"])
