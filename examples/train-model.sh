@@ -16,14 +16,14 @@
 #    speed-perturbed draw, 100-frame segments, batches of 32, Adam at 1e-3 until step
 #    4590 (where the shipped model's run was resumed with a decay), then a rate
 #    0.8 times the last each epoch (dc-train -r -f 0.8), 3 epochs. The 2x300 model of
-#    stage 2 and stage 3's after 2 epochs shipped before.
+#    stage 2, stage 3's after 2 epochs and stage 4's after 1 shipped before.
 # 5. Stage 4: stage 3's model after 3 epochs, on the fourth, speed-perturbed draw,
 #    400-frame segments, batches of 8, dropout 0.2, Adam at 5e-4, 0.8 times the last
 #    each epoch; exported with float16 weights to DATADIR/stage4-f16.dcm, the shipped
 #    model.
 # Each stage writes its checkpoint after every epoch (and every -c minutes) and
 # resumes from it when run again, so the recipe can be stopped and restarted at any
-# time. EPOCHS1, EPOCHS2, EPOCHS3, EPOCHS4 (default 2, 2, 3, 1: the shipped model; a
+# time. EPOCHS1, EPOCHS2, EPOCHS3, EPOCHS4 (default 2, 2, 3, 2: the shipped model; a
 # third epoch of stage 2 overfitted; 0 stops before the stage) and THREADS (default
 # 2) set the epochs of each stage and the threads.
 set -eu
@@ -53,9 +53,9 @@ s3="-I $data/stage2.dcm -L 4 -T 100 -b 32 -a 0.001 -d 0.2 -g 5 -s 4"
 RESUME="-S 4590" run stage3 dcsep-4x300 "${EPOCHS3:-3}" "$data/tr2c.dcs $data/tr3c.dcs" $s3 -S 4590
 # shellcheck disable=SC2086
 RESUME="-f 0.8" run stage3 dcsep-4x300 "${EPOCHS3:-3}" "$data/tr2c.dcs $data/tr3c.dcs" $s3
-[ "${EPOCHS4:-1}" -gt 0 ] || exit 0
+[ "${EPOCHS4:-2}" -gt 0 ] || exit 0
 # shellcheck disable=SC2086
-run stage4 dcsep-4x300 "${EPOCHS4:-1}" "$data/tr2d.dcs $data/tr3d.dcs" -I "$data/stage3.dcm" -L 4 -T 400 -b 8 \
+run stage4 dcsep-4x300 "${EPOCHS4:-2}" "$data/tr2d.dcs $data/tr3d.dcs" -I "$data/stage3.dcm" -L 4 -T 400 -b 8 \
     -a 0.0005 -f 0.8 -d 0.2 -g 5 -s 5
 "$root/bin/dc-train" -x "$data/stage4.dcm" -w f16 -o "$data/stage4-f16.dcm"
 echo "model: $data/stage4-f16.dcm (models/default.dcm)"
