@@ -50,7 +50,8 @@ help(void)
 	    "  -r            resume from the checkpoint at -o\n"
 	    "  -I init.dcm   start from this model's weights and feature statistics; with -L\n"
 	    "                above its layers, those layers and fresh ones above them\n"
-	    "  -x ckpt.dcm   only write the model of a checkpoint, without its training state\n"
+	    "  -x ckpt.dcm   only write the model of a checkpoint, without its training state;\n"
+	    "                with models after the options, the mean of all their weights\n"
 	    "  -w f16 | f32  with -x, store the weights as float16 (half the size) or float32\n"
 	    "                (default: as in ckpt.dcm)\n"
 	    "  -L layers     BLSTM layers, 1 to %d (2)\n"
@@ -620,6 +621,54 @@ grow(dc_model *m, int L, uint64_t seed)
 	dc_nn_point(&m->p, m->params, &m->cfg);
 }
 
+/* average: m's weights become the mean of its own and those of the n models in
+ * paths (same network, same feature statistics), summed in double in the order
+ * given; the metadata entry "averaged" names all n + 1 files. */
+static void
+average(dc_model *m, const char *first, int n, char **paths)
+{
+	double *sum;
+	size_t q, len = strlen(first) + 1;
+	char *names;
+	int i, err;
+
+	if ((sum = malloc(m->nparams * sizeof *sum)) == NULL)
+		dc_errx(1, "out of memory");
+	for (q = 0; q < m->nparams; q++)
+		sum[q] = m->params[q];
+	for (i = 0; i < n; i++) {
+		dc_model o;
+		const dc_nn_config *a = &m->cfg, *b = &o.cfg;
+		if ((err = dc_model_load(&o, paths[i])) != DC_OK)
+			dc_errx(1, "%s: %s", paths[i], err == DC_EIO ? strerror(errno) : dc_strerror(err));
+		if (a->L != b->L || a->H != b->H || a->D != b->D || a->F != b->F ||
+		    a->rate != b->rate || a->nfft != b->nfft || a->hop != b->hop ||
+		    strcmp(a->window, b->window) != 0)
+			dc_errx(1, "%s: another network than %s's (%dx%d, D = %d): cannot average",
+			    paths[i], first, a->L, a->H, a->D);
+		if (memcmp(m->feat_mean, o.feat_mean, (size_t)a->F * sizeof(float)) != 0 ||
+		    memcmp(m->feat_std, o.feat_std, (size_t)a->F * sizeof(float)) != 0)
+			dc_errx(1, "%s: other feature statistics than %s's (other training data): cannot average",
+			    paths[i], first);
+		for (q = 0; q < m->nparams; q++)
+			sum[q] += o.params[q];
+		dc_model_free(&o);
+		len += strlen(paths[i]) + 1;
+	}
+	for (q = 0; q < m->nparams; q++)
+		m->params[q] = (float)(sum[q] / (n + 1));
+	free(sum);
+	if ((names = malloc(len)) == NULL)
+		dc_errx(1, "out of memory");
+	strcpy(names, first);
+	for (i = 0; i < n; i++) {
+		strcat(names, " ");
+		strcat(names, paths[i]);
+	}
+	dc_model_meta_set(m, "averaged", names);
+	free(names);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -774,8 +823,8 @@ main(int argc, char **argv)
 		dc_errx(2, "-I: the model fixes -H and -D; leave them out");
 	if (init && argc > optind)
 		dc_errx(2, "-i: no training data is read");
-	if (xpath && (init || resume || ipath || given || fgiven || argc > optind))
-		dc_errx(2, "-x: only -o, -n, -m and -w go with it");
+	if (xpath && (init || resume || ipath || given || fgiven))
+		dc_errx(2, "-x: only -o, -n, -m, -w and models to average go with it");
 	if (half >= 0 && !xpath)
 		dc_errx(2, "-w: only with -x");
 	if (xpath) {
@@ -784,6 +833,8 @@ main(int argc, char **argv)
 		int ckpt;
 		if ((err = dc_model_load(&m, xpath)) != DC_OK)
 			dc_errx(1, "%s: %s", xpath, err == DC_EIO ? strerror(errno) : dc_strerror(err));
+		if (argc > optind)
+			average(&m, xpath, argc - optind, argv + optind);
 		snprintf(step, sizeof step, "%lld", (long long)m.step);
 		ckpt = m.adam_m != NULL;
 		free(m.adam_m);

@@ -159,6 +159,36 @@ r = msgpack.unpackb(open("re.dcm", "rb").read(), raw=False)
 check("-x of an export: keeps its trained_steps, adds the entry", r["meta"].get("trained_steps") == str(c["train"]["step"])
       and r["meta"].get("note") == "again" and r["params"] == c["params"], str(r["meta"]))
 PYEOF
-check "-x with -r" 2 "dc-train: -x: only -o, -n, -m and -w go with it" dc-train -x m.dcm -r -o y.dcm
-check "-x with data" 2 "dc-train: -x: only -o, -n, -m and -w go with it" dc-train -x m.dcm -o y.dcm train.dcs
+check "-x with -r" 2 "dc-train: -x: only -o, -n, -m, -w and models to average go with it" dc-train -x m.dcm -r -o y.dcm
+
+# -x with more models: the mean of their weights
+check "-x averages a checkpoint, an export and a checkpoint" 0 '' dc-train -x m.dcm -o avg.dcm exported.dcm t1.dcm
+"$PY" - <<'PYEOF'
+import msgpack, numpy as np
+from oracle_lib import check
+ld = lambda f: msgpack.unpackb(open(f, "rb").read(), raw=False)
+c, t, a = ld("m.dcm"), ld("t1.dcm"), ld("avg.dcm")
+p = [np.frombuffer(x["params"], "<f4").astype(np.float64) for x in (c, c, t)]
+want = ((p[0] + p[1] + p[2]) / 3).astype("<f4")
+got = np.frombuffer(a["params"], "<f4")
+check("-x average: numpy's mean of the three, exactly", np.array_equal(got, want) and not np.array_equal(got, p[0]),
+      "max diff %g" % np.abs(got - want).max())
+check("-x average: the statistics and configuration of the first", a["feat_mean"] == c["feat_mean"]
+      and a["feat_std"] == c["feat_std"] and a["config"] == c["config"] and "train" not in a)
+check("-x average: names its models, keeps the first's steps",
+      a["meta"].get("averaged") == "m.dcm exported.dcm t1.dcm"
+      and a["meta"].get("trained_steps") == str(c["train"]["step"]), str(a["meta"]))
+PYEOF
+check "-x average of another network" 1 \
+    "dc-train: init.dcm: another network than m.dcm's (1x16, D = 8): cannot average" \
+    dc-train -x m.dcm -o y.dcm t1.dcm init.dcm
+check "-i: a 1x16 model without training data" 0 '' dc-train -i -L 1 -H 16 -D 8 -o i16.dcm
+check "-x average with other feature statistics" 1 \
+    "dc-train: i16.dcm: other feature statistics than m.dcm's (other training data): cannot average" \
+    dc-train -x m.dcm -o y.dcm i16.dcm
+check "-x average with a stream" 1 "dc-train: train.dcs: malformed or incompatible model" \
+    dc-train -x m.dcm -o y.dcm train.dcs
+check "-x average with a missing file" 1 "dc-train: nope.dcm: No such file or directory" \
+    dc-train -x m.dcm -o y.dcm nope.dcm
+check "-x average: no model written after an error" 1 '' test -e y.dcm
 check "-x of a missing file" 1 "dc-train: nope.dcm: No such file or directory" dc-train -x nope.dcm -o y.dcm
