@@ -639,17 +639,24 @@ average(dc_model *m, const char *first, int n, char **paths)
 	for (i = 0; i < n; i++) {
 		dc_model o;
 		const dc_nn_config *a = &m->cfg, *b = &o.cfg;
-		if ((err = dc_model_load(&o, paths[i])) != DC_OK)
+		const char *why = NULL;
+		if ((err = dc_model_load(&o, paths[i])) != DC_OK) {
+			free(sum);	/* freed before each exit: the sanitizers count it leaked */
 			dc_errx(1, "%s: %s", paths[i], err == DC_EIO ? strerror(errno) : dc_strerror(err));
+		}
 		if (a->L != b->L || a->H != b->H || a->D != b->D || a->F != b->F ||
 		    a->rate != b->rate || a->nfft != b->nfft || a->hop != b->hop ||
 		    strcmp(a->window, b->window) != 0)
-			dc_errx(1, "%s: another network than %s's (%dx%d, D = %d): cannot average",
-			    paths[i], first, a->L, a->H, a->D);
-		if (memcmp(m->feat_mean, o.feat_mean, (size_t)a->F * sizeof(float)) != 0 ||
+			why = "another network than";
+		else if (memcmp(m->feat_mean, o.feat_mean, (size_t)a->F * sizeof(float)) != 0 ||
 		    memcmp(m->feat_std, o.feat_std, (size_t)a->F * sizeof(float)) != 0)
-			dc_errx(1, "%s: other feature statistics than %s's (other training data): cannot average",
-			    paths[i], first);
+			why = "other feature statistics (other training data) than";
+		if (why != NULL) {
+			dc_model_free(&o);
+			free(sum);
+			dc_errx(1, "%s: %s %s's (%dx%d, D = %d): cannot average", paths[i], why, first,
+			    a->L, a->H, a->D);
+		}
 		for (q = 0; q < m->nparams; q++)
 			sum[q] += o.params[q];
 		dc_model_free(&o);

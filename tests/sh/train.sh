@@ -184,7 +184,7 @@ check "-x average of another network" 1 \
     dc-train -x m.dcm -o y.dcm t1.dcm init.dcm
 check "-i: a 1x16 model without training data" 0 '' dc-train -i -L 1 -H 16 -D 8 -o i16.dcm
 check "-x average with other feature statistics" 1 \
-    "dc-train: i16.dcm: other feature statistics than m.dcm's (other training data): cannot average" \
+    "dc-train: i16.dcm: other feature statistics (other training data) than m.dcm's (1x16, D = 8): cannot average" \
     dc-train -x m.dcm -o y.dcm i16.dcm
 check "-x average with a stream" 1 "dc-train: train.dcs: malformed or incompatible model" \
     dc-train -x m.dcm -o y.dcm train.dcs
