@@ -487,17 +487,26 @@ valid_loss(dc_nn *nn, const dc_model *m, const dataset *v, float **V, float **dV
 	return norm > 0.0 ? loss / norm : 0.0;
 }
 
+/* join: first, then each of argv, separated by spaces, in buf (truncated to n). */
+static void
+join(char *buf, size_t n, const char *first, int argc, char **argv)
+{
+	size_t o = (size_t)snprintf(buf, n, "%s", first);
+	int i;
+
+	for (i = 0; i < argc && o < n - 1; i++)
+		o += (size_t)snprintf(buf + o, n - o, " %s", argv[i]);
+}
+
 static void
 meta_common(dc_model *m, int argc, char **argv, const char *name, char **kv, int nkv)
 {
 	char buf[4096], tbuf[64];
-	size_t o = 0;
 	time_t t = time(NULL);
 	struct tm tm;
 	int i;
 
-	for (i = 0; i < argc && o < sizeof buf - 1; i++)
-		o += snprintf(buf + o, sizeof buf - o, "%s%s", i ? " " : "", argv[i]);
+	join(buf, sizeof buf, argv[0], argc - 1, argv + 1);
 	dc_model_meta_set(m, "command", buf);
 	gmtime_r(&t, &tm);
 	strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -623,17 +632,15 @@ grow(dc_model *m, int L, uint64_t seed)
 
 /* average: m's weights become the mean of its own and those of the n models in
  * paths (same network, same feature statistics), summed in double in the order
- * given; the metadata entry "averaged" names all n + 1 files. */
+ * given; the metadata entry "averaged" names all n + 1 files (its first 4095 bytes). */
 static void
 average(dc_model *m, const char *first, int n, char **paths)
 {
-	double *sum;
-	size_t q, len = strlen(first) + 1;
-	char *names;
+	double *sum = dc_xmalloc(m->nparams * sizeof *sum);
+	char names[4096];
+	size_t q;
 	int i, err;
 
-	if ((sum = malloc(m->nparams * sizeof *sum)) == NULL)
-		dc_errx(1, "out of memory");
 	for (q = 0; q < m->nparams; q++)
 		sum[q] = m->params[q];
 	for (i = 0; i < n; i++) {
@@ -660,20 +667,12 @@ average(dc_model *m, const char *first, int n, char **paths)
 		for (q = 0; q < m->nparams; q++)
 			sum[q] += o.params[q];
 		dc_model_free(&o);
-		len += strlen(paths[i]) + 1;
 	}
 	for (q = 0; q < m->nparams; q++)
 		m->params[q] = (float)(sum[q] / (n + 1));
 	free(sum);
-	if ((names = malloc(len)) == NULL)
-		dc_errx(1, "out of memory");
-	strcpy(names, first);
-	for (i = 0; i < n; i++) {
-		strcat(names, " ");
-		strcat(names, paths[i]);
-	}
+	join(names, sizeof names, first, n, paths);
 	dc_model_meta_set(m, "averaged", names);
-	free(names);
 }
 
 int
