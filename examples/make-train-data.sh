@@ -3,9 +3,9 @@
 # shipped model: wsj0-2mix-style mixtures of the training speakers (2 and 3 at a time)
 # and of the held-out validation speakers, cached as dcsep streams with oracle labels
 # (dc-stft | dc-oracle), ready for dc-train: tr2 and tr3 (stage 1), tr2b and tr3b (a
-# second draw, for stage 2), tr2c, tr3c, tr2d and tr3d (a third and a fourth draw,
-# every source's speed and pitch perturbed by 0.9 to 1.1, for the later stages), cv2
-# (validation). Each draw's audio can go once its stream is made.
+# second draw, for stage 2), tr2c, tr3c, tr2d, tr3d, tr2e and tr3e (a third, fourth
+# and fifth draw, every source's speed and pitch perturbed by 0.9 to 1.1, for the
+# later stages), cv2 (validation). Each draw's audio can go once its stream is made.
 set -eu
 cd "$(dirname "$0")/.."
 out=${1:-/work/train}
@@ -33,4 +33,6 @@ make_set tr2c 10000 2 105 examples/speakers-train.txt -p 0.9,1.1
 make_set tr3c 5000 3 106 examples/speakers-train.txt -p 0.9,1.1
 make_set tr2d 10000 2 107 examples/speakers-train.txt -p 0.9,1.1
 make_set tr3d 5000 3 108 examples/speakers-train.txt -p 0.9,1.1
+make_set tr2e 10000 2 109 examples/speakers-train.txt -p 0.9,1.1
+make_set tr3e 5000 3 110 examples/speakers-train.txt -p 0.9,1.1
 make_set cv2 300 2 201 examples/speakers-valid.txt
