@@ -3,10 +3,10 @@
 # models/default.dcm (4 BLSTM layers of 300 units, D = 40, float16 weights).
 #
 # 1. examples/make-train-data.sh: 10,000 mixtures of 2 and 2,500 of 3 training
-#    speakers (examples/speakers-train.txt) in four draws with other seeds (the third
-#    and fourth speed-perturbed, with 5,000 of 3), 300 of 2 held-out validation
-#    speakers, cached as streams with oracle labels (about 49 GB in DATADIR, default
-#    /work/train).
+#    speakers (examples/speakers-train.txt) in five draws with other seeds (the third,
+#    fourth and fifth speed-perturbed, with 5,000 of 3), 300 of 2 held-out validation
+#    speakers, cached as streams with oracle labels (about 62 GB
+#    in DATADIR, default /work/train).
 # 2. Stage 1: the first draw, 100-frame segments, batches of 32, Adam at 1e-3,
 #    gradient norm clipped at 5.
 # 3. Stage 2: from stage 1's weights, on the second draw (new mixtures of the same
@@ -19,13 +19,18 @@
 #    stage 2, stage 3's after 2 epochs and stage 4's after 1 shipped before.
 # 5. Stage 4: stage 3's model after 3 epochs, on the fourth, speed-perturbed draw,
 #    400-frame segments, batches of 8, dropout 0.2, Adam at 5e-4, 0.8 times the last
-#    each epoch; exported with float16 weights to DATADIR/stage4-f16.dcm, the shipped
-#    model.
+#    each epoch; exported with float16 weights to DATADIR/stage4-f16.dcm (the model
+#    shipped until 2026-12-01).
+# 6. Stage 5: stage 4's float16 model on the fifth, speed-perturbed draw, 400-frame
+#    segments, batches of 8, dropout 0.1, Adam at 2e-4, 1 epoch; stage 5m: that model,
+#    1 more epoch at 1e-4 with magnitude-ratio weights in the loss (-W mag); the mean
+#    of the two models' weights (dc-train -x), exported with float16 weights to
+#    DATADIR/stage5-f16.dcm, the shipped model.
 # Each stage writes its checkpoint after every epoch (and every -c minutes) and
 # resumes from it when run again, so the recipe can be stopped and restarted at any
-# time. EPOCHS1, EPOCHS2, EPOCHS3, EPOCHS4 (default 2, 2, 3, 2: the shipped model; a
-# third epoch of stage 2 overfitted; 0 stops before the stage) and THREADS (default
-# 2) set the epochs of each stage and the threads.
+# time. EPOCHS1, EPOCHS2, EPOCHS3, EPOCHS4, EPOCHS5 (default 2, 2, 3, 2, 1: the
+# shipped model; a third epoch of stage 2 overfitted; 0 stops before the stage) and
+# THREADS (default 2) set the epochs of each stage and the threads.
 set -eu
 cd "$(dirname "$0")/.."
 data=${1:-/work/train}
@@ -58,4 +63,13 @@ RESUME="-f 0.8" run stage3 dcsep-4x300 "${EPOCHS3:-3}" "$data/tr2c.dcs $data/tr3
 run stage4 dcsep-4x300 "${EPOCHS4:-2}" "$data/tr2d.dcs $data/tr3d.dcs" -I "$data/stage3.dcm" -L 4 -T 400 -b 8 \
     -a 0.0005 -f 0.8 -d 0.2 -g 5 -s 5
 "$root/bin/dc-train" -x "$data/stage4.dcm" -w f16 -o "$data/stage4-f16.dcm"
-echo "model: $data/stage4-f16.dcm (models/default.dcm)"
+echo "model: $data/stage4-f16.dcm (the model shipped until 2026-12-01)"
+[ "${EPOCHS5:-1}" -gt 0 ] || exit 0
+# shellcheck disable=SC2086
+run stage5 dcsep-4x300 "${EPOCHS5:-1}" "$data/tr2e.dcs $data/tr3e.dcs" -I "$data/stage4-f16.dcm" -L 4 \
+    -T 400 -b 8 -a 0.0002 -d 0.1 -g 5 -s 6
+# shellcheck disable=SC2086
+run stage5m dcsep-4x300 "${EPOCHS5:-1}" "$data/tr2e.dcs $data/tr3e.dcs" -I "$data/stage5.dcm" -L 4 \
+    -T 400 -b 8 -a 0.0001 -d 0.1 -g 5 -s 7 -W mag
+"$root/bin/dc-train" -x "$data/stage5m.dcm" -w f16 -o "$data/stage5-f16.dcm" "$data/stage5.dcm"
+echo "model: $data/stage5-f16.dcm (models/default.dcm)"
