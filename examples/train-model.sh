@@ -5,8 +5,8 @@
 # 1. examples/make-train-data.sh: 10,000 mixtures of 2 and 2,500 of 3 training
 #    speakers (examples/speakers-train.txt) in five draws with other seeds (the third,
 #    fourth and fifth speed-perturbed, with 5,000 of 3), 300 of 2 held-out validation
-#    speakers, cached as streams with oracle labels (about 62 GB
-#    in DATADIR, default /work/train).
+#    speakers, cached as streams with oracle labels (about 62 GB in DATADIR, default
+#    /work/train).
 # 2. Stage 1: the first draw, 100-frame segments, batches of 32, Adam at 1e-3,
 #    gradient norm clipped at 5.
 # 3. Stage 2: from stage 1's weights, on the second draw (new mixtures of the same
@@ -65,10 +65,8 @@ run stage4 dcsep-4x300 "${EPOCHS4:-2}" "$data/tr2d.dcs $data/tr3d.dcs" -I "$data
 "$root/bin/dc-train" -x "$data/stage4.dcm" -w f16 -o "$data/stage4-f16.dcm"
 echo "model: $data/stage4-f16.dcm (the model shipped until 2026-12-01)"
 [ "${EPOCHS5:-1}" -gt 0 ] || exit 0
-# shellcheck disable=SC2086
 run stage5 dcsep-4x300 "${EPOCHS5:-1}" "$data/tr2e.dcs $data/tr3e.dcs" -I "$data/stage4-f16.dcm" -L 4 \
     -T 400 -b 8 -a 0.0002 -d 0.1 -g 5 -s 6
-# shellcheck disable=SC2086
 run stage5m dcsep-4x300 "${EPOCHS5:-1}" "$data/tr2e.dcs $data/tr3e.dcs" -I "$data/stage5.dcm" -L 4 \
     -T 400 -b 8 -a 0.0001 -d 0.1 -g 5 -s 7 -W mag
 "$root/bin/dc-train" -x "$data/stage5m.dcm" -w f16 -o "$data/stage5-f16.dcm" "$data/stage5.dcm"
