@@ -103,11 +103,11 @@ while [ "$i" -lt "$rounds" ]; do
 	mean) cp "$dir/round$n-mean.dcm" "$dir/best.dcm.tmp"; echo "$3 $4" >"$dir/best.sdri" ;;
 	esac
 	[ "$chosen" = best ] || mv "$dir/best.dcm.tmp" "$dir/best.dcm"
-	done=$(dc-dump -M "$dir/round$n-f16.dcm" | sed -n 's/^meta trained_steps=//p')
+	nsteps=$(dc-dump -M "$dir/round$n-f16.dcm" | sed -n 's/^meta trained_steps=//p')
 	loss=$(tail -n 1 "$dir/round$n.tsv" | cut -f 4)
 	hours=$(awk -v a="$t0" -v b="$(date +%s)" 'BEGIN { printf "%.2f", (b - a) / 3600 }')
 	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$(date -u -d "@$t0" '+%FT%TZ')" \
-	    "$hours" "${done:-?}" "${loss:-?}" "$1" "$2" "$3" "$4" "$chosen" "$(cat "$dir/best.sdri")" |
+	    "$hours" "${nsteps:-?}" "${loss:-?}" "$1" "$2" "$3" "$4" "$chosen" "$(cat "$dir/best.sdri")" |
 	    tr ' ' '\t' >>"$dir/campaign.tsv"
 	log "round $n: $chosen (validation SDRi $(cat "$dir/best.sdri"))"
 	rm -f "$dir/tr2-r$n.dcs" "$dir/tr3-r$n.dcs"
