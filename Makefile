@@ -122,6 +122,7 @@ fuzz: fuzzers
 
 bench: all $(BENCHES)
 	B=$(B) bench/run.sh
+	B=$(B) bench/kmeans.sh
 
 lint:
 	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done; echo "lint: $(words $(MANS)) pages clean"

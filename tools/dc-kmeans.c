@@ -12,6 +12,13 @@
  * labels: bin i's mask for cluster k is exp(-beta d_ik) / sum_j exp(-beta d_ij),
  * d_ij its squared distance to centroid j (soft k-means, as in Isik et al.,
  * Interspeech 2016). dc-mask uses the later record, so the masks win.
+ *
+ * With -k auto[:MAX], K is counted per utterance before the fit, from the spread of
+ * the fitted embeddings, s = 1 - |mean|^2 (formats/stream.md, labels). Deep
+ * clustering pushes the embeddings of one source together and those of different
+ * sources apart, towards orthogonal directions; for K orthogonal clusters holding
+ * shares w_k of the bins, |mean|^2 = sum w_k^2, so s is 0 for one source and
+ * 1 - 1/K for K equal ones. K is 1 plus the number of thresholds s reaches.
  */
 #include <errno.h>
 #include <math.h>
@@ -22,8 +29,83 @@
 #include "kmeans.h"
 
 #define KMAX 1000       /* the most clusters, -k */
+#define AUTOMAX 8       /* the most clusters -k auto counts to */
 
-static const char usage[] = "[-v] [-b beta] [-k K] [-r restarts] [-s seed] [-i maxiter] [-t dB] [file]";
+static const char usage[] = "[-v] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]\n"
+    "                 [-i maxiter] [-t dB] [file]";
+
+/*
+ * The spread thresholds of -k auto: K > k where the spread reaches cut[k - 1].
+ * Chosen with the shipped model on 100 mixtures each of 1, 2, 3 and 4 validation
+ * speakers (seed 7: examples/count-speakers.sh -s 7 -K '1 2 3 4'): the first low
+ * enough that a 2-speaker mixture is seldom taken for one voice (2 of 100, and 14
+ * one-speaker inputs taken for two), the second where 2 and 3 part best (5 of 200
+ * wrong), the third above every 3-speaker spread, since the model, trained on 2
+ * and 3, spreads 4 speakers no wider than 3; those above sit as far below
+ * 1 - 1/(K + 1) as the third sits below 3/4.
+ */
+static double cut[AUTOMAX - 1] = { 0.345, 0.525, 0.67, 0.72, 0.753, 0.777, 0.795 };
+
+/* spread: 1 - |mean|^2 of the points x[N][D] with fit[i] set (all if fit is NULL);
+ * 0 when none is. */
+static double
+spread(const float *x, int64_t n, int d, const unsigned char *fit)
+{
+	double *m = dc_xmalloc((size_t)d * sizeof *m), s = 0.0;
+	int64_t i, cnt = 0;
+	int l;
+
+	for (l = 0; l < d; l++)
+		m[l] = 0.0;
+	for (i = 0; i < n; i++) {
+		if (fit && !fit[i])
+			continue;
+		for (l = 0; l < d; l++)
+			m[l] += x[(size_t)i * d + l];
+		cnt++;
+	}
+	for (l = 0; l < d; l++)
+		s += (m[l] / (double)(cnt ? cnt : 1)) * (m[l] / (double)(cnt ? cnt : 1));
+	free(m);
+	return cnt ? 1.0 - s : 0.0;
+}
+
+/* count: K from the spread s, 1 to kmax. */
+static int
+count(double s, int kmax)
+{
+	int k = 1;
+
+	while (k < kmax && s >= cut[k - 1])
+		k++;
+	return k;
+}
+
+/* parse_cuts: -c's comma-separated thresholds, each above the last, into cut[]. */
+static int
+parse_cuts(const char *arg)
+{
+	char buf[256], *p, *q, *save = NULL;
+	double v, last = 0.0;
+	int n = 0;
+
+	if (strlen(arg) >= sizeof buf)
+		return -1;
+	strcpy(buf, arg);
+	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (n == AUTOMAX - 1 || dc_parse_num(p, 0.0, 1.0, &v) || (n > 0 && v <= last))
+			return -1;
+		cut[n++] = last = v;
+	}
+	q = strchr(arg, '\0');
+	if (n == 0 || q[-1] == ',' || arg[0] == ',')
+		return -1;
+	/* thresholds not given stay above the last one given */
+	for (; n < AUTOMAX - 1; n++)
+		if (cut[n] <= last)
+			cut[n] = last = (1.0 + last) / 2;
+	return 0;
+}
 
 /*
  * soft_masks: M[K][N], for each point the softmax over clusters of -beta times
@@ -60,7 +142,9 @@ help(void)
 {
 	printf("usage: dc-kmeans %s\n"
 	    "Clusters the embeddings of each utterance and appends a labels record.\n"
-	    "  -k K         clusters (2)\n"
+	    "  -k K         clusters (2); auto[:MAX]: counted per utterance, 1 to MAX (4)\n"
+	    "  -c s1,...    -k auto's spread thresholds for K > 1, K > 2, ...\n"
+	    "               (0.345,0.525,0.67,0.72,0.753,0.777,0.795)\n"
 	    "  -r restarts  k-means++ seedings; the lowest inertia wins (3)\n"
 	    "  -s seed      seed of the splitmix64 generator (1)\n"
 	    "  -i maxiter   most centroid updates per restart (100)\n"
@@ -82,19 +166,36 @@ main(int argc, char **argv)
 	double db = 20.0, beta = 0.0;
 	const char *name = "stdin";
 	int64_t v;
-	int c, err, verbose = 0;
+	int c, err, verbose = 0, kmax = 0;
 
 	dc_setprog(argv[0]);
 	dc_kmeans_defaults(&o);
-	while ((c = getopt(argc, argv, "b:k:r:s:i:t:vh")) != -1) {
+	while ((c = getopt(argc, argv, "b:c:k:r:s:i:t:vh")) != -1) {
 		switch (c) {
+		case 'c':
+			if (parse_cuts(optarg))
+				dc_errx(2, "-c: thresholds must be 1 to %d increasing numbers from 0 to 1, "
+				    "comma-separated: %s", AUTOMAX - 1, optarg);
+			break;
 		case 'b':
 			if (dc_parse_num(optarg, 1e-6, 1e6, &beta))
 				dc_errx(2, "-b: beta must be a number from 1e-6 to 1e6: %s", optarg);
 			break;
 		case 'k':
+			if (strcmp(optarg, "auto") == 0) {
+				kmax = 4;
+				break;
+			}
+			if (strncmp(optarg, "auto:", 5) == 0) {
+				if (dc_parse_int(optarg + 5, 1, AUTOMAX, &v))
+					dc_errx(2, "-k: auto's MAX must be an integer from 1 to %d: %s",
+					    AUTOMAX, optarg);
+				kmax = (int)v;
+				break;
+			}
+			kmax = 0;
 			if (dc_parse_int(optarg, 1, KMAX, &v))
-				dc_errx(2, "-k: K must be an integer from 1 to %d: %s", KMAX, optarg);
+				dc_errx(2, "-k: K must be an integer from 1 to %d, or auto[:MAX]: %s", KMAX, optarg);
 			o.k = (int)v;
 			break;
 		case 'r':
@@ -139,7 +240,9 @@ main(int argc, char **argv)
 		dc_recb b;
 		unsigned char *fit = NULL;
 		float *cent;
+		double sp = 0.0;
 		int64_t T, F, D, N, i, m;
+		int silent = 0;
 		char id[256], s1[96], s2[96];
 
 		if (dc_utt_id(&u, id, sizeof id) != DC_OK)
@@ -170,6 +273,7 @@ main(int argc, char **argv)
 				mx = pw > mx ? pw : mx;
 			}
 			thr = mx * pow(10.0, -db / 10.0);
+			silent = mx == 0.0;
 			fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
 			for (i = 0, m = 0; i < N; i++) {
 				pw = (double)x[2 * i] * x[2 * i] + (double)x[2 * i + 1] * x[2 * i + 1];
@@ -177,6 +281,18 @@ main(int argc, char **argv)
 				m += fit[i];
 			}
 			dc_tensor_free(&X);
+		}
+		if (kmax) {
+			/* digital silence is one source, and K is at most the active bins */
+			sp = silent ? 0.0 : spread(E.data, N, (int)D, fit);
+			o.k = silent ? 1 : count(sp, kmax);
+			if (o.k > m && m > 0)
+				o.k = (int)m;
+			if (verbose && silent)
+				dc_warnx("%s: K = 1 counted (digital silence)", id);
+			else if (verbose)
+				dc_warnx("%s: K = %d counted (spread %.4f of %lld bins, at most %d)", id, o.k,
+				    sp, (long long)m, kmax);
 		}
 		if (m < o.k)
 			dc_errx(1, "%s: K = %d is more than the %lld active bins", id, o.k, (long long)m);
@@ -192,6 +308,10 @@ main(int argc, char **argv)
 		dc_recb_init(&b, "labels");
 		dc_recb_int(&b, "k", o.k);
 		dc_recb_str(&b, "by", "kmeans");
+		if (kmax) {
+			dc_recb_int(&b, "k_max", kmax);
+			dc_recb_num(&b, "spread", sp);
+		}
 		dc_recb_tensor(&b, &L);
 		if ((err = dc_utt_append(&u, &b)) != DC_OK)
 			dc_errx(1, "%s: labels: %s", id, dc_strerror(err));

@@ -59,7 +59,7 @@ help(void)
 	    "  -O template  where the sources go, %%k is the source number (src%%k.wav);\n"
 	    "               without -O only the mixture is written\n"
 	    "  -n count     make a data set of count mixtures from corpusdir\n"
-	    "  -k speakers  speakers per mixture with -n, 2 to %d (2)\n"
+	    "  -k speakers  speakers per mixture with -n, 1 to %d (2)\n"
 	    "  -m minsec    with -n, skip utterances shorter than minsec seconds (1.0)\n"
 	    "  -S file      with -n, the speakers to draw from, one per line (all)\n"
 	    "  -h           this help\n", usage, MAXK);
@@ -151,13 +151,16 @@ static struct {
 	double plo, phi;        /* -p range */
 } opt = { 0, 0, 0, 0, 5, -25, 8000, NULL, NULL, 0, 2, 1.0, NULL, 0, 1, 1 };
 
-/* draw_gains: the relative gains of k sources in dB, rounded to 1e-4 dB. */
+/* draw_gains: the relative gains of k sources in dB, rounded to 1e-4 dB; 0 for a
+ * single source (a one-speaker "mixture", for counting speakers). */
 static void
 draw_gains(rng *r, int k, double *g)
 {
 	int i;
 
-	if (k == 2) {
+	if (k == 1) {
+		g[0] = 0.0;     /* one source: nothing to be relative to */
+	} else if (k == 2) {
 		double snr = opt.fixed ? opt.snr : opt.lo + (opt.hi - opt.lo) * rng_unif(r);
 		g[0] = round(snr / 2 * 1e4) / 1e4;
 		g[1] = -g[0];
@@ -872,8 +875,8 @@ main(int argc, char **argv)
 			opt.count = v;
 			break;
 		case 'k':
-			if (dc_parse_int(optarg, 2, MAXK, &v))
-				dc_errx(2, "-k: speakers must be an integer from 2 to %d: %s", MAXK, optarg);
+			if (dc_parse_int(optarg, 1, MAXK, &v))
+				dc_errx(2, "-k: speakers must be an integer from 1 to %d: %s", MAXK, optarg);
 			opt.k = (int)v;
 			have_k = 1;
 			break;

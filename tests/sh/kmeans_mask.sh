@@ -191,11 +191,12 @@ head -c 3000 embed.dcs >trunc.dcs
 check_in "dc-kmeans: truncated" 1 '*' trunc.dcs dc-kmeans
 same "dc-kmeans: truncated: message" "$(sed 's/ (record.*//' err)" 'dc-kmeans: stdin: stream truncated inside a record'
 check_in "dc-kmeans: full disk" 1 'dc-kmeans: stdout: No space left on device' k5.dcs sh -c 'dc-kmeans -k 3 >/dev/full'
-check "-k 0" 2 'dc-kmeans: -k: K must be an integer from 1 to 1000: 0' dc-kmeans -k 0
+check "-k 0" 2 'dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX]: 0' dc-kmeans -k 0
 check "-t -3" 2 'dc-kmeans: -t: threshold must be a number of dB from 0 to 1000: -3' dc-kmeans -t -3
 check "-r x" 2 'dc-kmeans: -r: restarts must be an integer from 1 to 1000: x' dc-kmeans -r x
 check "-b 0" 2 'dc-kmeans: -b: beta must be a number from 1e-6 to 1e6: 0' dc-kmeans -b 0
-check "two files" 2 'usage: dc-kmeans [-v] [-b beta] [-k K] [-r restarts] [-s seed] [-i maxiter] [-t dB] [file]' dc-kmeans a b
+check "two files" 2 'usage: dc-kmeans [-v] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]
+                 [-i maxiter] [-t dB] [file]' dc-kmeans a b
 check "dc-kmeans -h" 0 '' dc-kmeans -h
 
 check_in "dc-mask: tiny labels" 0 '' ok.dcs dc-mask

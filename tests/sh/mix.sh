@@ -383,8 +383,8 @@ check "list: corpus is a file" 1 "dc-mix: three.txt: Not a directory" dc-mix -n 
 check "list: outdir parent missing" 1 "dc-mix: no/such/out: No such file or directory" dc-mix -n 2 -o no/such/out flat
 check "list: outdir is a file" 1 "dc-mix: three.txt: Not a directory" dc-mix -n 2 -o three.txt flat
 check "list: -n 0" 2 "dc-mix: -n: count must be an integer from 1 to 100000000: 0" dc-mix -n 0 -o outX corpus
-check "list: -k 1" 2 "dc-mix: -k: speakers must be an integer from 2 to 8: 1" dc-mix -n 2 -k 1 -o outX corpus
-check "list: -k 9" 2 "dc-mix: -k: speakers must be an integer from 2 to 8: 9" dc-mix -n 2 -k 9 -o outX corpus
+check "list: -k 0" 2 "dc-mix: -k: speakers must be an integer from 1 to 8: 0" dc-mix -n 2 -k 0 -o outX corpus
+check "list: -k 9" 2 "dc-mix: -k: speakers must be an integer from 1 to 8: 9" dc-mix -n 2 -k 9 -o outX corpus
 check "list: -m -1" 2 "dc-mix: -m: minsec must be a number of seconds from 0 to 3600: -1" dc-mix -n 2 -m -1 -o outX corpus
 check "list: -O" 2 "dc-mix: -O: not with -n (sources go to outdir/s1, outdir/s2, ...)" dc-mix -n 2 -O 's%k.wav' -o outX corpus
 check "list: two corpora" 2 "dc-mix: -n: one corpus directory expected, not 2 operands" dc-mix -n 2 -o outX corpus flat
