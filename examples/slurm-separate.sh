@@ -1,0 +1,49 @@
+#!/bin/sh
+#SBATCH --job-name=dcsep-separate
+#SBATCH --cpus-per-task=1
+#SBATCH --mem=2G
+#SBATCH --output=dcsep-%A_%a.log
+# examples/slurm-separate.sh list outdir [K [beta [model]]]: one task of a Slurm job
+# array that separates the recordings of list (one path a line), each into
+# outdir/NAME/s1.wav, s2.wav, ... by examples/separate-one.sh. Submit it as an array;
+# task i takes the non-empty lines i, i + N, i + 2N, ... of the list (N tasks), so
+# every recording is done once whatever N is:
+#
+#   sbatch --array=0-31 examples/slurm-separate.sh files.txt out
+#
+# (dcsep installed on the nodes, or its bin/ on PATH; list and outdir on a shared file
+# system). A task that fails on a recording goes on with the next, writes the names of
+# the failed ones to outdir/failed-ID.txt and exits 1 at the end; rerun those with
+#   sbatch --array=0-3 examples/slurm-separate.sh out/failed-ID.txt out
+# Run outside Slurm it is the whole list in one task (SLURM_ARRAY_TASK_ID unset).
+set -u
+[ $# -ge 2 ] && [ $# -le 5 ] || { echo "usage: slurm-separate.sh list outdir [K [beta [model]]]" >&2; exit 2; }
+list=$1 out=$2
+shift 2
+here=${SLURM_SUBMIT_DIR:+$SLURM_SUBMIT_DIR/examples}
+[ -n "$here" ] && [ -x "$here/separate-one.sh" ] || here=$(cd "$(dirname "$0")" && pwd)
+id=${SLURM_ARRAY_TASK_ID:-0}
+min=${SLURM_ARRAY_TASK_MIN:-0}
+count=${SLURM_ARRAY_TASK_COUNT:-1}
+task=$((id - min))
+mkdir -p "$out" || exit 1
+failed="$out/failed-${SLURM_ARRAY_JOB_ID:-local}-$id.txt"
+: >"$failed.tmp"
+ok=0 bad=0
+grep . "$list" | awk -v n="$count" -v i="$task" '(NR - 1) % n == i' | {
+	while IFS= read -r f; do
+		name=${f##*/}
+		name=${name%.*}
+		if "$here/separate-one.sh" "$f" "$out/$name" "$@"; then
+			ok=$((ok + 1))
+		else
+			bad=$((bad + 1))
+			printf '%s\n' "$f" >>"$failed.tmp"
+		fi
+	done
+	echo "slurm-separate.sh: task $id: $ok separated, $bad failed"
+	[ "$bad" -eq 0 ]
+}
+rc=$?
+if [ -s "$failed.tmp" ]; then mv "$failed.tmp" "$failed"; else rm -f "$failed.tmp"; fi
+exit $rc

@@ -1,0 +1,80 @@
+#!/bin/sh
+# batch.sh: examples/separate-batch.sh (GNU parallel, this host as -S :) separates a
+# list of recordings into the same bytes as one plain pipeline over all of them,
+# retries a recording that fails once, reports one that always fails, refuses two
+# recordings of one name; examples/slurm-separate.sh's tasks, run by hand with Slurm's
+# variables, cover the list once between them.
+. "$ROOT/tests/lib.sh"
+SP="$DATA/speech"
+EX="$ROOT/examples"
+
+dc-mix -s 1 -o "mix one.wav" "$SP/so0036_000360332.flac" "$SP/so0054_000540031.flac" 2>/dev/null
+dc-mix -s 2 -o mix2.wav "$SP/so0048_000480014.flac" "$SP/ls1034_1034-121119-0000.flac" 2>/dev/null
+dc-mix -s 3 -o mix3.wav "$SP/so0053_000530115.flac" "$SP/so0036_000360332.flac" 2>/dev/null
+cp "$SP/so0048_000480014.flac" solo.flac
+printf '%s\n' "mix one.wav" mix2.wav "" mix3.wav solo.flac >list.txt
+
+# the reference: one pipeline over every file, as a user without the recipe runs it
+mkdir plain
+dc-stft "mix one.wav" mix2.wav mix3.wav solo.flac | dc-embed -t 1 | dc-kmeans -k auto -b 3 | dc-mask |
+    dc-istft -o 'plain/%u-s%k.wav'
+check "4 recordings with -S :" 0 '' "$EX/separate-batch.sh" -S : -j 2 -o sep list.txt
+same "4 recordings: stdout" "$(cat out)" "separate-batch.sh: 4 of 4 recordings separated into sep"
+n=0
+for f in plain/*.wav; do
+	b=${f#plain/}
+	id=${b%-s*}
+	k=${b##*-}
+	if cmp -s "$f" "sep/$id/$k"; then n=$((n + 1)); else fail "same bytes as the plain pipeline: $b" "differ"; fi
+done
+same "every output as the plain pipeline's, byte for byte" "$n $(find sep -name 's*.wav' | wc -l)" "$(ls plain | wc -l) $(ls plain | wc -l)"
+num "the plain pipeline wrote files" "$(ls plain | wc -l)" ">=" 4
+same "solo.flac: one speaker counted, one file" "$(ls sep/solo)" "s1.wav"
+same "mixtures: two speakers counted" "$(ls sep/mix2 | tr '\n' ' ')" "s1.wav s2.wav "
+same "no temporary directories left" "$(find sep -name '*.tmp.*' | wc -l)" 0
+
+# a recording whose first try fails (a dc-stft that fails once on it) is retried
+mkdir -p flaky
+cat >flaky/dc-stft <<EOF2
+#!/bin/sh
+case "\$1" in *mix2.wav) if [ ! -f "$T/tried" ]; then : >"$T/tried"; echo "dc-stft: flaky" >&2; exit 1; fi ;; esac
+exec "$ROOT/$B/bin/dc-stft" "\$@"
+EOF2
+chmod +x flaky/dc-stft
+check "a failure retried" 0 '' env PATH="$T/flaky:$PATH" "$EX/separate-batch.sh" -j 1 -o out2 list.txt
+same "a failure retried: stdout" "$(cat out)" "separate-batch.sh: 4 of 4 recordings separated into out2"
+num "a failure retried: it failed once" "$(test -f tried && echo 1 || echo 0)" "==" 1
+cmp -s sep/mix2/s1.wav out2/mix2/s1.wav && pass "a failure retried: the same output" || fail "a failure retried: the same output" "differ"
+
+# one that always fails: reported, the others done, exit 1
+printf '%s\n' mix2.wav nosuch.wav mix3.wav >bad.txt
+check "a recording that fails: reported" 1 'separate-batch.sh: 2 of 3 recordings separated into out3; failed: nosuch.wav (see out3/errors.log)' \
+    "$EX/separate-batch.sh" -r 1 -o out3 bad.txt
+same "a recording that fails: the others separated" "$(ls out3 | grep -v '\.' | tr '\n' ' ')" "mix2 mix3 "
+same "a recording that fails: its error kept" "$(grep -c 'dc-stft: nosuch.wav: No such file or directory' out3/errors.log)" 1
+num "a recording that fails: tried twice" "$(awk -F '\t' 'NR > 1 && $NF ~ /nosuch/' out3/joblog.tsv | wc -l)" ">=" 1
+
+# two recordings of one name would share a directory
+mkdir -p d
+cp mix2.wav d/mix2.wav
+printf '%s\n' mix2.wav d/mix2.wav >dup.txt
+check "two recordings of one name" 1 'separate-batch.sh: two recordings would both go to out4/mix2' "$EX/separate-batch.sh" -o out4 dup.txt
+check "no outdir" 2 'usage: separate-batch.sh [-S sshlogins | -s sshloginfile] [-j jobs] [-k K] [-b beta] [-m model] [-r retries] -o outdir list' \
+    "$EX/separate-batch.sh" list.txt
+check "-r x" 2 'separate-batch.sh: -r: retries must be a whole number: x' "$EX/separate-batch.sh" -r x -o out5 list.txt
+
+# Slurm: three tasks of an array, run by hand, cover the list once
+for i in 4 5 6; do
+	SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_MIN=4 SLURM_ARRAY_TASK_COUNT=3 SLURM_ARRAY_JOB_ID=77 \
+	    "$EX/slurm-separate.sh" list.txt sl >>sl.out 2>&1
+done
+same "slurm: each task's line" "$(cat sl.out)" "slurm-separate.sh: task 4: 2 separated, 0 failed
+slurm-separate.sh: task 5: 1 separated, 0 failed
+slurm-separate.sh: task 6: 1 separated, 0 failed"
+same "slurm: every recording once" "$(ls sl | tr '\n' ' ')" "mix one mix2 mix3 solo "
+n=0
+for f in sep/*/s*.wav; do cmp -s "$f" "sl/${f#sep/}" && n=$((n + 1)); done
+same "slurm: the same bytes as parallel's" "$n" "$(ls plain | wc -l)"
+check "slurm: a failing recording" 1 '*' env SLURM_ARRAY_TASK_ID=0 SLURM_ARRAY_TASK_COUNT=1 SLURM_ARRAY_JOB_ID=78 "$EX/slurm-separate.sh" bad.txt sl2
+same "slurm: a failing recording: listed" "$(cat sl2/failed-78-0.txt)" "nosuch.wav"
+same "slurm: a failing recording: summary" "$(tail -n 1 out)" "slurm-separate.sh: task 0: 2 separated, 1 failed"
