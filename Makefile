@@ -123,6 +123,7 @@ fuzz: fuzzers
 bench: all $(BENCHES)
 	B=$(B) bench/run.sh
 	B=$(B) bench/kmeans.sh
+	B=$(B) bench/pipeline.sh
 
 lint:
 	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done; echo "lint: $(words $(MANS)) pages clean"

@@ -1,0 +1,86 @@
+#!/bin/sh
+# bench/pipeline.sh (make bench): the whole separation command as a user times it, on
+# a 10-s two-speaker mixture made from tests/data/speech, one thread:
+#   dc-stft | dc-embed -t 1 | dc-kmeans -k 2 -b 3 | dc-mask | dc-istft -o ...
+# the median wall time of 5 runs beside the PyTorch peer's whole process
+# (torch_dpcl.py infer1: import, build a 2x300 model, embed 1250 frames, k-means;
+# median of 3) in the same run; dc-embed's start with no utterance (the model load,
+# median of 10); each stage's peak RSS and page faults (GNU time) run alone on its
+# cached input; and a batch figure: 100 copies of the mixture through the pipeline,
+# 2 at a time, in CPU seconds per hour of audio. Environment: B (build), PEER.
+set -u
+cd "$(dirname "$0")/.."
+B=${B:-build}
+PEER=${PEER:-../shared/peers/torch_dpcl.py}
+P=$B/bin
+out=$(mktemp -d "${TMPDIR:-/tmp}/dcsep-pbench.XXXXXX") || exit 1
+trap 'rm -rf "$out"' EXIT INT TERM
+S=tests/data/speech
+sox "$S/ls1034_1034-121119-0000.flac" "$S/so0048_000480014.flac" -r 8000 "$out/a.wav" &&
+    sox "$S/so0036_000360332.flac" "$S/so0053_000530115.flac" "$S/so0054_000540031.flac" \
+    "$S/so0036_000360332.flac" -r 8000 "$out/b.wav" &&
+    "$P/dc-mix" -s 1 -o "$out/mix.wav" "$out/a.wav" "$out/b.wav" >/dev/null 2>&1 || exit 1
+secs=$(soxi -D "$out/mix.wav" 2>/dev/null)
+now() { date +%s.%N; }
+med() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+pipeline() {
+	"$P/dc-stft" "$out/mix.wav" | "$P/dc-embed" -t 1 | "$P/dc-kmeans" -k 2 -b 3 | "$P/dc-mask" |
+	    "$P/dc-istft" -o "$out/sep-%k.wav"
+}
+pipeline || exit 1      # warm the page cache
+for i in 1 2 3 4 5; do
+	t0=$(now); pipeline; t1=$(now)
+	echo "$t1 - $t0" | bc
+done | med >"$out/wall"
+/usr/bin/python3 -c 'import msgpack, sys; sys.stdout.buffer.write(msgpack.packb({"kind": "dcsep", "version": 1, "history": ["bench"]}))' >"$out/hdr.dcs"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	t0=$(now); "$P/dc-embed" -t 1 <"$out/hdr.dcs" >/dev/null; t1=$(now)
+	echo "$t1 - $t0" | bc
+done | med >"$out/load"
+peer=-
+if [ -f "$PEER" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+	for i in 1 2 3; do
+		t0=$(now)
+		env -u OPENBLAS_CORETYPE /usr/bin/python3 "$PEER" infer1 --threads 1 --configs 2x300 --infer-T 1250 >/dev/null 2>&1
+		t1=$(now)
+		echo "$t1 - $t0" | bc
+	done | med >"$out/peer"
+	peer=$(cat "$out/peer")
+fi
+printf '\n# the whole command, %s s of two-speaker audio, 1 thread\n' "$secs"
+awk -v w="$(cat "$out/wall")" -v p="$peer" -v l="$(cat "$out/load")" -v s="$secs" 'BEGIN {
+	printf "%-44s %8.3f s (%.3f x real time)\n", "dcsep pipeline, median of 5", w, w / s
+	if (p != "-") printf "%-44s %8.3f s; dcsep / peer %.3f\n", "PyTorch peer whole process, median of 3", p, w / p
+	printf "%-44s %8.3f s\n", "dc-embed with no utterance (model load)", l }'
+
+# each stage alone on its cached input: peak RSS and page faults
+"$P/dc-stft" "$out/mix.wav" >"$out/1.dcs"
+"$P/dc-embed" -t 1 <"$out/1.dcs" >"$out/2.dcs"
+"$P/dc-kmeans" -k 2 -b 3 <"$out/2.dcs" >"$out/3.dcs"
+"$P/dc-mask" <"$out/3.dcs" >"$out/4.dcs"
+printf '\n%-10s %14s %12s %12s %14s\n' stage "input bytes" "peak RSS" "minor faults" "major faults"
+for s in "dc-stft $out/mix.wav" "dc-embed -t 1 <$out/1.dcs" "dc-kmeans -k 2 -b 3 <$out/2.dcs" \
+    "dc-mask <$out/3.dcs" "dc-istft -o $out/x-%k.wav <$out/4.dcs"; do
+	name=${s%% *}
+	in=$(echo "$s" | sed -n 's/.*<//p')
+	[ -n "$in" ] || in=$out/mix.wav
+	/usr/bin/time -f '%M %R %F' -o "$out/time" sh -c "$P/$s >/dev/null"
+	read -r rss minor major <"$out/time"
+	printf '%-10s %14d %9.1f MB %12d %14d\n' "$name" "$(wc -c <"$in")" "$(echo "$rss / 1024" | bc -l)" "$minor" "$major"
+done
+
+# batch: 100 copies, 2 at a time; CPU seconds (user + system) per hour of audio
+mkdir -p "$out/batch"
+i=0
+while [ $i -lt 100 ]; do i=$((i + 1)); ln -s "$out/mix.wav" "$out/batch/m$i.wav"; done
+cat >"$out/one.sh" <<EOF2
+#!/bin/sh
+"$P/dc-stft" "\$1" | "$P/dc-embed" -t 1 | "$P/dc-kmeans" -k 2 -b 3 | "$P/dc-mask" | "$P/dc-istft" -o "\$1-%k.wav"
+EOF2
+chmod +x "$out/one.sh"
+/usr/bin/time -f '%e %U %S' -o "$out/btime" sh -c "ls $out/batch/*.wav | xargs -P 2 -n 1 $out/one.sh"
+read -r e u sy <"$out/btime"
+awk -v e="$e" -v u="$u" -v sy="$sy" -v s="$secs" 'BEGIN {
+	h = 100 * s / 3600
+	printf "\n# batch: 100 x %.1f s, 2 at a time: %.1f s wall, %.1f s CPU: %.1f s of CPU per hour of audio (%.1f s wall)\n",
+	    s, e, u + sy, (u + sy) / h, e / h }'
