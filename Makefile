@@ -5,7 +5,7 @@
 
 include config.mk
 
-PKGS = fftw3f fftw3 sndfile msgpack openblas soxr
+PKGS = fftw3f fftw3 sndfile msgpack openblas soxr cairo
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -1,0 +1,13 @@
+#!/bin/sh
+# examples/plot-stages.sh [OUTDIR]: the pictures of the README: the example mixture at
+# each stage of the separation, drawn by dc-plot in the pipeline itself (-p), into
+# OUTDIR (default examples/pictures): stft.png, embed.png, labels.png, masks.png,
+# masked.png (543 x 129 pixels a panel: one per bin).
+set -eu
+cd "$(dirname "$0")/.."
+out=${1:-examples/pictures}
+mkdir -p "$out"
+P="bin/dc-plot -W 543 -H 129 -p"
+bin/dc-stft examples/mix.wav | $P -o "$out/%r.png" | bin/dc-embed | bin/dc-kmeans -k 2 -b 3 |
+    $P -k embed,labels,masks -o "$out/%r.png" | bin/dc-mask | $P -k masked -o "$out/%r.png" >/dev/null
+ls -l "$out"
