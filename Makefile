@@ -63,9 +63,6 @@ $(B)/bench/%: $(B)/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-# the regression test compiles the fuzz harnesses in
-$(B)/tests/unit/test_fuzz_regress.o: $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
-
 units: $(UNITS)
 .PHONY: units
 
@@ -148,5 +145,8 @@ uninstall:
 
 clean:
 	rm -rf build build-san build-fuzz bin
+
+# objects are kept, not deleted as intermediates: a rebuild compiles only what changed
+.SECONDARY:
 
 .PHONY: all check valgrind fuzz fuzzers bench lint setup install uninstall clean

@@ -2,6 +2,8 @@
 # directory, also the working directory) and bin/ on PATH set by tests/run.sh.
 #
 #   pass NAME / fail NAME WHY       one check's outcome
+#   skip NAME WHY                   a check that could not run here: counted as
+#                                   skipped, never as passed
 #   check NAME RC ERR CMD...        runs CMD (stdin from /dev/null unless redirected
 #                                   by the caller), stdout to $T/out, stderr to $T/err;
 #                                   passes if the exit status is RC and, unless ERR is
@@ -14,6 +16,7 @@ DATA="$ROOT/tests/data"
 
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
+skip() { echo "SKIP: $1: $2"; }
 
 _check() {
 	name=$1 want_rc=$2 want_err=$3 in=$4

@@ -1,7 +1,9 @@
 #!/bin/sh
-# tests/run.sh [PATTERN]: runs every test of dcsep and ends with "N passed, N failed".
+# tests/run.sh [PATTERN]: runs every test of dcsep and ends with "N passed, N failed"
+# (and ", N skipped" when a check could not run here).
 #
-# A test file prints one line per check, "PASS: what" or "FAIL: what: why".
+# A test file prints one line per check, "PASS: what", "FAIL: what: why" or
+# "SKIP: what: why"; a file that prints none of them fails ("ran no check").
 # Unit tests are the binaries built from tests/unit/test_*.c; shell tests are
 # tests/sh/*.sh; Python tests (numpy/scipy/mir_eval references) are tests/py/*.py,
 # run with Debian's /usr/bin/python3. A file that exits non-zero without a FAIL
@@ -55,6 +57,7 @@ fi
 
 passed=0
 failed=0
+skipped=0
 failures=""
 
 run_one() {	# run_one NAME CMD...
@@ -83,13 +86,20 @@ run_one() {	# run_one NAME CMD...
 	fi
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")
+	s=$(grep -c '^SKIP: ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL: $name: exited $rc" >>"$log"
+		f=1
+	elif [ $((p + f + s)) -eq 0 ]; then
+		echo "FAIL: $name: ran no check" >>"$log"
 		f=1
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
-	printf '%-34s %4d passed %3d failed  %ss\n' "$name" "$p" "$f" $(($(date +%s) - start))
+	skipped=$((skipped + s))
+	printf '%-34s %4d passed %3d failed  %ss%s\n' "$name" "$p" "$f" $(($(date +%s) - start)) \
+	    "$([ "$s" -gt 0 ] && echo ", $s skipped")"
+	[ "$s" -gt 0 ] && grep '^SKIP: ' "$log" | sed 's/^/    /'
 	if [ "$f" -ne 0 ]; then
 		grep '^FAIL: ' "$log" | sed 's/^/    /'
 		echo "    --- last lines of $name:"
@@ -107,5 +117,5 @@ for t in tests/py/*.py; do
 	[ -f "$t" ] && run_one "py/$(basename "$t" .py)" "$PY" "$ROOT/$t"
 done
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed$([ "$skipped" -gt 0 ] && echo ", $skipped skipped")"
 [ "$failed" -eq 0 ]

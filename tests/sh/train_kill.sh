@@ -69,7 +69,9 @@ while [ $round -lt 12 ] && [ $finished -eq 0 ]; do
 	wait $pid
 	rc=$?
 	if [ $rc -ne 137 ]; then
+		# the race lost: the run ended first, and the kills below have no subject
 		same "round $round: the run ended before the kill, normally" "$rc" 0
+		skip "kills after round $round" "the run ended before the kill (a faster machine than E = $E epochs allows for)"
 		finished=1
 		break
 	fi
@@ -107,7 +109,7 @@ if [ $finished -eq 0 ]; then
 	rc=$?
 	set -- $(ckpt)
 	if [ $rc -eq 0 ]; then
-		pass "SIGTERM: the run ended first"
+		skip "SIGTERM" "the run ended before the signal"
 	else
 		same "SIGTERM: exit status 143" "$rc" 143
 		same "SIGTERM: the message" "$(cat runs.err)" \
