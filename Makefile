@@ -1,13 +1,16 @@
 # dcsep: deep clustering speech separation tools.
-# make [all] | check | bench | lint | install | uninstall | clean | setup
+# make [all] | check | bench | lint | install | uninstall | clean | setup | fresh
 # make SANITIZE=address,undefined check
 # make valgrind | fuzz [FUZZ_SECONDS=60]
 
 include config.mk
 
+# the libraries, by pkg-config (tools/setup.sh -c names the Debian package of each):
+# asked when a recipe runs, not when the Makefile is parsed, since make setup may
+# have installed them a moment before (recursive variables, expanded at each use)
 PKGS = fftw3f fftw3 sndfile msgpack openblas soxr cairo
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -march=x86-64-v3 -g
 WARN = -std=c11 -Wall -Wextra -Wshadow -Wno-sign-compare -Wno-unused-parameter
@@ -44,7 +47,12 @@ bin: $(BINS)
 	@for t in $(TOOLS); do ln -sf ../$(B)/bin/$$t bin/$$t; done
 .PHONY: bin
 
-$(B)/%.o: %.c libcommon/dc.h $(wildcard libcommon/*.h)
+# deps: before anything compiles, the libraries are there, or one line names their
+# Debian packages; after setup when both are asked for (make -j2 setup all)
+deps: $(filter setup,$(MAKECMDGOALS))
+	@sh tools/setup.sh -c
+
+$(B)/%.o: %.c libcommon/dc.h $(wildcard libcommon/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -142,6 +150,12 @@ uninstall:
 	for m in $(notdir $(wildcard man/*.1)); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$$m; done
 	for m in $(notdir $(wildcard man/*.5)); do rm -f $(DESTDIR)$(MANPREFIX)/man5/$$m; done
 	rm -rf $(DESTDIR)$(PREFIX)/share/dcsep
+	for d in man1 man5; do rmdir $(DESTDIR)$(MANPREFIX)/$$d 2>/dev/null || true; done
+
+# fresh: the README's two commands on a bare Debian 12 in a chroot (tests/fresh/run.sh;
+# root, mmdebstrap and the Debian mirror); not part of check, which it runs inside
+fresh:
+	tests/fresh/run.sh
 
 clean:
 	rm -rf build build-san build-fuzz bin
@@ -149,4 +163,4 @@ clean:
 # objects are kept, not deleted as intermediates: a rebuild compiles only what changed
 .SECONDARY:
 
-.PHONY: all check valgrind fuzz fuzzers bench lint setup install uninstall clean
+.PHONY: all check valgrind fuzz fuzzers bench lint setup deps install uninstall clean fresh

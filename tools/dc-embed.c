@@ -44,10 +44,11 @@ exists(const char *path)
 }
 
 /*
- * default_model: $DCSEP_MODEL; else PREFIX/share/dcsep/models/default.dcm; else,
- * beside the running binary, ../share/dcsep/models/default.dcm (an installation
- * elsewhere) or ../../models/default.dcm (the build tree: build/bin/dc-embed).
- * NULL if none of the files exists (the message lists them).
+ * default_model: $DCSEP_MODEL; else the model beside the running binary,
+ * ../share/dcsep/models/default.dcm (an installed copy, whatever its prefix) or
+ * ../../models/default.dcm (the build tree: build/bin/dc-embed), so that a binary
+ * finds its own model first; else PREFIX/share/dcsep/models/default.dcm. NULL if
+ * none of the files exists (the message lists them).
  */
 static const char *
 default_model(char *buf, size_t n, char *tried, size_t tn)
@@ -58,10 +59,7 @@ default_model(char *buf, size_t n, char *tried, size_t tn)
 
 	if (env && *env)
 		return env;
-	snprintf(buf, n, "%s/%s", DC_PREFIX, MODEL_REL);
-	snprintf(tried, tn, "%s", buf);
-	if (exists(buf))
-		return buf;
+	tried[0] = '\0';
 	if ((len = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
 		exe[len] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL)
@@ -72,8 +70,12 @@ default_model(char *buf, size_t n, char *tried, size_t tn)
 		snprintf(buf, n, "%s/../../models/default.dcm", exe);
 		if (exists(buf))
 			return buf;
-		snprintf(tried + strlen(tried), tn - strlen(tried), ", %s", buf);
+		snprintf(tried, tn, "%s, ", buf);
 	}
+	snprintf(buf, n, "%s/%s", DC_PREFIX, MODEL_REL);
+	snprintf(tried + strlen(tried), tn - strlen(tried), "%s", buf);
+	if (exists(buf))
+		return buf;
 	return NULL;
 }
 

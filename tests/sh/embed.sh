@@ -217,16 +217,18 @@ cp "$ROOT/$B/bin/dc-embed" inst/bin/
 cp "$ROOT/$B/bin/dc-embed" tree/build/bin/
 cp tiny.dcm inst/share/dcsep/models/default.dcm
 cp tiny.dcm tree/models/default.dcm
+# a binary finds the model beside it first, wherever PREFIX's is
+(unset DCSEP_MODEL; check_in "default model in ../share/dcsep/models" 0 '' in.dcs inst/bin/dc-embed)
+cmp -s out e1.dcs && pass "installed default: same output" || fail "installed default" "output differs"
+(unset DCSEP_MODEL; check_in "default model in ../../models (build tree)" 0 '' in.dcs tree/build/bin/dc-embed)
+cmp -s out e1.dcs && pass "build-tree default: same output" || fail "build-tree default" "output differs"
+rm tree/models/default.dcm
 if [ -e /usr/local/share/dcsep/models/default.dcm ]; then
-	pass "default model paths (skipped: /usr/local has a default model)"
+	# installed here: the build tree without a model falls back to PREFIX's
+	(unset DCSEP_MODEL; check_in "no model beside: PREFIX's" 0 '' in.dcs tree/build/bin/dc-embed)
 else
-	(unset DCSEP_MODEL; check_in "default model in ../share/dcsep/models" 0 '' in.dcs inst/bin/dc-embed)
-	cmp -s out e1.dcs && pass "installed default: same output" || fail "installed default" "output differs"
-	(unset DCSEP_MODEL; check_in "default model in ../../models (build tree)" 0 '' in.dcs tree/build/bin/dc-embed)
-	cmp -s out e1.dcs && pass "build-tree default: same output" || fail "build-tree default" "output differs"
-	rm tree/models/default.dcm
 	(unset DCSEP_MODEL; check_in "no default model" 1 \
-	    "dc-embed: no model: give -m or set DCSEP_MODEL (no file at /usr/local/share/dcsep/models/default.dcm, $T/tree/build/bin/../../models/default.dcm)" \
+	    "dc-embed: no model: give -m or set DCSEP_MODEL (no file at $T/tree/build/bin/../../models/default.dcm, /usr/local/share/dcsep/models/default.dcm)" \
 	    in.dcs tree/build/bin/dc-embed)
 fi
 
