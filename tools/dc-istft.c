@@ -204,12 +204,78 @@ clipped(const float *y, int64_t n)
 	return c;
 }
 
+/*
+ * The names written so far, to refuse writing one twice (two utterances with one
+ * id): an open-addressing hash set of strings (FNV-1a), kept at most half full, so
+ * that n utterances cost O(n), not O(n^2) comparisons.
+ */
+static struct {
+	char **slot;
+	size_t cap, n;
+} written;
+
+static uint64_t
+fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* written_slot: where s is in the set, or the empty slot where it would go */
+static char **
+written_slot(const char *s)
+{
+	size_t i = (size_t)fnv1a(s) & (written.cap - 1);
+
+	while (written.slot[i] && strcmp(written.slot[i], s) != 0)
+		i = (i + 1) & (written.cap - 1);
+	return &written.slot[i];
+}
+
+static int
+written_has(const char *s)
+{
+	return written.cap && *written_slot(s) != NULL;
+}
+
+/* written_add: adds s (the set owns it from now on) */
+static void
+written_add(char *s)
+{
+	size_t i, old = written.cap;
+	char **o = written.slot;
+
+	if (2 * (written.n + 1) > written.cap) {
+		written.cap = old ? 2 * old : 64;
+		written.slot = dc_xmalloc(written.cap * sizeof *written.slot);
+		memset(written.slot, 0, written.cap * sizeof *written.slot);
+		for (i = 0; i < old; i++)
+			if (o[i])
+				*written_slot(o[i]) = o[i];
+		free(o);
+	}
+	*written_slot(s) = s;
+	written.n++;
+}
+
+static void
+written_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < written.cap; i++)
+		free(written.slot[i]);
+	free(written.slot);
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *pat = NULL, *path = "-", *name;
-	char **written = NULL;
-	int nwritten = 0, enc = DC_PCM16, c, err, nerr, has_u = 0, has_k = 0, nutt;
+	int enc = DC_PCM16, c, err, nerr, has_u = 0, has_k = 0, nutt;
 	dc_record hdr;
 	dc_reader *rd;
 	dc_utt cur = { 0 }, next = { 0 }, tmp;
@@ -302,26 +368,28 @@ main(int argc, char **argv)
 				dc_errx(1, "stdout: %s", dc_audio_errstr());
 			}
 		} else {
+			/* this utterance's files, removed if a later one fails */
+			char **mine = dc_xmalloc((size_t)K * sizeof *mine);
 			for (k = 0; k < K; k++) {
 				char *out = expand(pat, id, k + 1);
 				int i;
-				for (i = 0; i < nwritten; i++)
-					if (strcmp(written[i], out) == 0)
-						dc_errx(1, "%s: %s was already written for an earlier "
-						    "utterance (two utterances with one id?)", id, out);
+				if (written_has(out))
+					dc_errx(1, "%s: %s was already written for an earlier "
+					    "utterance (two utterances with one id?)", id, out);
 				if (dc_audio_write(out, y + k * p.samples, p.samples, 1, (int)p.rate,
 				    enc) != DC_OK) {
 					/* no half set: the utterance's sources written so far go too */
 					dc_warnx("%s: %s", out, dc_audio_errstr());
-					for (i = nwritten - k; i < nwritten; i++)
-						unlink(written[i]);
+					for (i = 0; i < k; i++)
+						unlink(mine[i]);
 					free(out);
 					free(y);
 					exit(1);
 				}
-				written = dc_xrealloc(written, (size_t)(nwritten + 1) * sizeof *written);
-				written[nwritten++] = out;
+				written_add(out);
+				mine[k] = out;
 			}
+			free(mine);
 		}
 		free(y);
 		if (nerr == DC_EEOF)
@@ -335,9 +403,7 @@ main(int argc, char **argv)
 	dc_utt_free(&cur);
 	dc_utt_free(&next);
 	dc_reader_free(rd);
-	while (nwritten > 0)
-		free(written[--nwritten]);
-	free(written);
+	written_free();
 	dc_finish_stdout();
 	return 0;
 }
