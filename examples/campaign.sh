@@ -76,7 +76,7 @@ n=$(($(wc -l <"$dir/campaign.tsv")))
 i=0
 while [ "$i" -lt "$rounds" ]; do
 	i=$((i + 1))
-	t0=$(date +%s)
+	t0=$(date +%s)     # the hours column counts this invocation's part of the round
 	log "round $n: drawing"
 	draw "tr2-r$n" 10000 2 $((109 + 2 * n))
 	draw "tr3-r$n" 5000 3 $((110 + 2 * n))
@@ -104,7 +104,8 @@ while [ "$i" -lt "$rounds" ]; do
 	esac
 	[ "$chosen" = best ] || mv "$dir/best.dcm.tmp" "$dir/best.dcm"
 	nsteps=$(dc-dump -M "$dir/round$n-f16.dcm" | sed -n 's/^meta trained_steps=//p')
-	loss=$(tail -n 1 "$dir/round$n.tsv" | cut -f 4)
+	# the validation loss of the round's last epoch; none when -S ended it inside one
+	loss=$(awk -F '\t' 'NR > 1 { v = $4 } END { print v }' "$dir/round$n.tsv" 2>/dev/null)
 	hours=$(awk -v a="$t0" -v b="$(date +%s)" 'BEGIN { printf "%.2f", (b - a) / 3600 }')
 	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$(date -u -d "@$t0" '+%FT%TZ')" \
 	    "$hours" "${nsteps:-?}" "${loss:-?}" "$1" "$2" "$3" "$4" "$chosen" "$(cat "$dir/best.sdri")" |
