@@ -5,7 +5,7 @@
 # llvm-symbolizer in llvm for readable stack traces), which make check does not.
 # Runs as root without a prompt; prints what it installs.
 set -eu
-build="build-essential pkg-config libfftw3-dev libopenblas-dev libsndfile1-dev libmsgpack-dev libsoxr-dev"
+build="build-essential pkg-config libfftw3-dev libopenblas-dev libsndfile1-dev libmsgpack-dev libsoxr-dev libdnnl-dev"
 test="mandoc python3-numpy python3-scipy python3-msgpack python3-mir-eval python3-soundfile python3-matplotlib sox valgrind"
 fuzz=""
 [ "${1:-}" = fuzz ] && fuzz="clang libclang-rt-14-dev llvm"
