@@ -7,8 +7,8 @@
  * oneDNN takes a transposed operand as strides (A^T of a (K,M) buffer is the (M,K)
  * matrix of strides (1, lda)), and beta = 1 as a "sum" post-op. In bf16 both
  * operands are first rounded into this context's dense buffers, in the layout they
- * have in memory (so a transposed one stays a cheap strided read for oneDNN); C
- * stays fp32. Primitives use a scratchpad we hand them (oneDNN's own one is shared
+ * have in memory (so a transposed one stays a cheap strided read for oneDNN), op(A)
+ * in blocks of rows; C stays fp32. Primitives use a scratchpad we hand them (oneDNN's own one is shared
  * and may not move between threads), and run on one thread each: oneDNN's
  * threads (Debian's build uses OpenMP) would compete with our pool's and with
  * OpenBLAS's, so the caller's thread is set to one OpenMP thread before its first
@@ -252,14 +252,61 @@ find(dc_mm *x, const entry *k)
 	return old;
 }
 
+/* sgemm_part: rows [i0, i1) and columns [j0, j1) of C = op(A) op(B) (+ C) by
+ * cblas_sgemm (nothing if empty). */
+static void
+sgemm_part(int ta, int tb, int i0, int i1, int j0, int j1, int K, const float *A, int64_t lda,
+    const float *B, int64_t ldb, int beta, float *C, int64_t ldc)
+{
+	if (i1 <= i0 || j1 <= j0)
+		return;
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+	    i1 - i0, j1 - j0, K, 1.0f, ta ? A + i0 : A + (int64_t)i0 * lda, (int)lda,
+	    tb ? B + (int64_t)j0 * ldb : B + j0, (int)ldb, beta ? 1.0f : 0.0f,
+	    C + (int64_t)i0 * ldc + j0, (int)ldc);
+}
+
+/* exec: e's primitive on operands pa, pb into C; 0 or -1. */
+static int
+exec(dc_mm *x, entry *e, const void *pa, const void *pb, float *C)
+{
+	dnnl_exec_arg_t args[4];
+
+	grow(&x->scr, &x->nscr, e->scratch ? e->scratch : 1, 1);
+	if (dnnl_memory_set_data_handle(e->a, (void *)pa) != dnnl_success ||
+	    dnnl_memory_set_data_handle(e->b, (void *)pb) != dnnl_success ||
+	    dnnl_memory_set_data_handle(e->c, C) != dnnl_success ||
+	    (e->s && dnnl_memory_set_data_handle(e->s, x->scr) != dnnl_success))
+		return -1;
+	args[0] = (dnnl_exec_arg_t){ DNNL_ARG_SRC, e->a };
+	args[1] = (dnnl_exec_arg_t){ DNNL_ARG_WEIGHTS, e->b };
+	args[2] = (dnnl_exec_arg_t){ DNNL_ARG_DST, e->c };
+	args[3] = (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, e->s };
+	if (dnnl_primitive_execute(e->p, x->st, e->s ? 4 : 3, args) != dnnl_success ||
+	    dnnl_stream_wait(x->st) != dnnl_success)
+		return -1;
+	return 0;
+}
+
+/*
+ * In bf16 the product is cut into blocks of about MBK / K rows of op(A) (32 to 256)
+ * and NBK / K columns of op(B) (whole panels of 64), each block one product of its
+ * rounded pieces (C's entries of a block depend on its rows of op(A) and columns
+ * of op(B) alone, and oneDNN sums over the whole of K either way): the copies, and
+ * oneDNN's packed copy of op(B) in the scratchpad, stay within a few MiB beside
+ * the fp32 buffers they come from, so training in bf16 needs no more memory than
+ * in fp32. op(A) is rounded again for each column block and op(B) packed again
+ * for each row block: K (mb + nb) beside 2 K mb nb multiply-adds.
+ */
+#define MBK (1 << 17)
+#define NBK (1 << 19)
+
 int
 dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
     const float *B, int64_t ldb, int beta, float *C, int64_t ldc)
 {
 	entry k = { 0 }, *e;
-	const void *pa = A, *pb = B;
-	dnnl_exec_arg_t args[4];
-	int bf = x->prec == DC_MM_BF16;
+	int i0 = 0, j0 = 0, NB = N, MB;
 
 	if (M <= 0 || N <= 0)
 		return 0;
@@ -274,48 +321,55 @@ dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_
 		one_openmp_thread();
 		one_thread = 1;
 	}
+	if (!engine_ok || x->st == NULL)
+		goto blas;
 	k.ta = ta;
 	k.tb = tb;
-	k.M = M;
 	k.N = N;
 	k.K = K;
 	k.beta = beta != 0;
-	k.lda = bf ? 0 : lda;
-	k.ldb = bf ? 0 : ldb;
 	k.ldc = ldc;
-	if (!engine_ok || x->st == NULL || (e = find(x, &k)) == NULL)
-		goto blas;
-	if (bf) {
-		grow((void **)&x->abf, &x->na, (size_t)M * K, sizeof *x->abf);
-		grow((void **)&x->bbf, &x->nb, (size_t)K * N, sizeof *x->bbf);
-		if (ta)
-			to_bf16(x->abf, A, K, M, lda);
-		else
-			to_bf16(x->abf, A, M, K, lda);
-		if (tb)
-			to_bf16(x->bbf, B, N, K, ldb);
-		else
-			to_bf16(x->bbf, B, K, N, ldb);
-		pa = x->abf;
-		pb = x->bbf;
+	if (x->prec != DC_MM_BF16) {
+		k.M = M;
+		k.lda = lda;
+		k.ldb = ldb;
+		if ((e = find(x, &k)) == NULL || exec(x, e, A, B, C) != 0)
+			goto blas;
+		return 0;
 	}
-	grow(&x->scr, &x->nscr, e->scratch ? e->scratch : 1, 1);
-	if (dnnl_memory_set_data_handle(e->a, (void *)pa) != dnnl_success ||
-	    dnnl_memory_set_data_handle(e->b, (void *)pb) != dnnl_success ||
-	    dnnl_memory_set_data_handle(e->c, C) != dnnl_success ||
-	    (e->s && dnnl_memory_set_data_handle(e->s, x->scr) != dnnl_success))
-		goto blas;
-	args[0] = (dnnl_exec_arg_t){ DNNL_ARG_SRC, e->a };
-	args[1] = (dnnl_exec_arg_t){ DNNL_ARG_WEIGHTS, e->b };
-	args[2] = (dnnl_exec_arg_t){ DNNL_ARG_DST, e->c };
-	args[3] = (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, e->s };
-	if (dnnl_primitive_execute(e->p, x->st, e->s ? 4 : 3, args) != dnnl_success ||
-	    dnnl_stream_wait(x->st) != dnnl_success)
-		goto blas;
+	NB = (int64_t)K * N <= NBK ? N : NBK / K / 64 * 64;
+	NB = NB < 64 ? 64 : NB;
+	MB = MBK / K < 32 ? 32 : MBK / K > 256 ? 256 : MBK / K;
+	grow((void **)&x->abf, &x->na, (size_t)(M < MB ? M : MB) * K, sizeof *x->abf);
+	grow((void **)&x->bbf, &x->nb, (size_t)K * (N < NB ? N : NB), sizeof *x->bbf);
+	for (j0 = 0; j0 < N; j0 += NB) {
+		int nb = N - j0 < NB ? N - j0 : NB;
+		if (tb)         /* rows j0 .. j0+nb-1 of the (N,K) matrix */
+			to_bf16(x->bbf, B + (int64_t)j0 * ldb, nb, K, ldb);
+		else
+			to_bf16(x->bbf, B + j0, K, nb, ldb);
+		k.N = nb;
+		for (i0 = 0; i0 < M; i0 += MB) {
+			int mb = M - i0 < MB ? M - i0 : MB;
+			k.M = mb;
+			if ((e = find(x, &k)) == NULL)
+				goto blas;
+			if (ta)         /* columns i0 .. i0+mb-1 of the (K,M) matrix */
+				to_bf16(x->abf, A + i0, K, mb, lda);
+			else
+				to_bf16(x->abf, A + (int64_t)i0 * lda, mb, K, lda);
+			if (exec(x, e, x->abf, x->bbf, C + (int64_t)i0 * ldc + j0) != 0)
+				goto blas;
+		}
+	}
 	return 0;
-blas:   /* oneDNN refused: fp32 from OpenBLAS */
-	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-	    M, N, K, 1.0f, A, (int)lda, B, (int)ldb, beta ? 1.0f : 0.0f, C, (int)ldc);
+blas:   /* oneDNN refused (it has not for any valid size): fp32 from OpenBLAS for the
+	 * blocks not done, rows i0.. of columns j0 .. j0+NB-1, then all rows of the
+	 * columns after them (in fp32, j0 = i0 = 0 and NB = N: all of C) */
+	if (x->prec != DC_MM_BF16)
+		NB = N;
+	sgemm_part(ta, tb, i0, M, j0, j0 + NB < N ? j0 + NB : N, K, A, lda, B, ldb, beta, C, ldc);
+	sgemm_part(ta, tb, 0, M, j0 + NB, N, K, A, lda, B, ldb, beta, C, ldc);
 	return -1;
 }
 

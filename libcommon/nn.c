@@ -952,15 +952,28 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 			    pack, B, H, G, pw);
 	}
 	dc_mm_gemm(mm, 1, 0, G, in, B * T, gates, G, inp, in, 1, dw_ih, in);
-	if (T > 1)
-		for (b = 0; b < B; b++) {
-			/* step t's gates pair with the state of step tp: forward t = 1..T-1 with
-			 * h(t-1); backward t = 0..T-2 with h(t+1) */
-			int64_t r0 = (int64_t)b * T;
-			const float *g = gates + (dir ? r0 : r0 + 1) * G;
-			const float *hp = out + (dir ? r0 + 1 : r0) * 2 * H + dir * H;
-			dc_mm_gemm(mm, 1, 0, G, H, T - 1, g, G, hp, 2 * H, 1, dw_hh, H);
+	if (T > 1 || B > 1) {
+		/* step t's gates pair with the state of step tp: forward t = 1..T-1 with
+		 * h(t-1); backward t = 0..T-2 with h(t+1). One product over the rows of all
+		 * sequences pairs gates row r with state row r -+ 1, B - 1 pairs across two
+		 * sequences among them (forward: t = 0 of sequence b > 0 with the last frame
+		 * of b - 1; backward: t = T-1 of b < B-1 with frame 0 of b + 1): those are
+		 * taken out again, one outer product each (in bf16 the rounding error of
+		 * those pairs stays, 2u of one term). */
+		int64_t n = (int64_t)B * T - 1;
+		const float *g = gates + (dir ? 0 : G), *hp = out + (dir ? 2 * H : 0) + dir * H;
+		dc_mm_gemm(mm, 1, 0, G, H, (int)n, g, G, hp, 2 * H, 1, dw_hh, H);
+		for (b = 0; b < B - 1; b++) {
+			int64_t rg = dir ? (int64_t)b * T + T - 1 : (int64_t)(b + 1) * T, rh = dir ? rg + 1 : rg - 1;
+			const float *gr = gates + rg * G, *hr = out + rh * 2 * H + dir * H;
+			for (j = 0; j < G; j++) {
+				float *dw = dw_hh + (int64_t)j * H;
+				int k;
+				for (k = 0; k < H; k++)
+					dw[k] -= gr[j] * hr[k];
+			}
 		}
+	}
 	for (r = 0; r < (int64_t)B * T; r++)
 		for (j = 0; j < G; j++) {
 			db_ih[j] += gates[r * G + j];

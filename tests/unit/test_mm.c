@@ -1,8 +1,8 @@
 /*
  * test_mm.c: dc_mm_gemm, C = op(A) op(B) (+ C), against a product in double for
  * the four transpose cases and beta 0 and 1, strided rows, K of 1 and K in the
- * thousands, in both precisions; more shapes than the cache holds, so primitives
- * are evicted and made again. Columns of C past N must stay untouched.
+ * thousands, M and N past one and two of bf16's blocks, in both precisions;
+ * more shapes than the cache holds, so primitives are evicted and made again. Columns of C past N must stay untouched.
  *
  * fp32: |C - exact| <= 2e-6 max(|exact|, 1) max(K/16, 1), the bound the network's
  * products met with fp32 accumulation. bf16: the operands are rounded to bfloat16
@@ -99,7 +99,7 @@ main(void)
 	static const int shapes[][3] = {
 		{ 1, 1, 1 }, { 6, 64, 8 }, { 7, 65, 3 }, { 13, 130, 129 }, { 5, 16, 1 },
 		{ 12, 128, 600 }, { 50, 200, 37 }, { 3, 1032, 32 }, { 17, 70, 1100 }, { 400, 70, 600 },
-		{ 200, 130, 1100 }, { 40, 24, 3000 },
+		{ 200, 130, 1100 }, { 40, 24, 3000 }, { 600, 40, 70 }, { 70, 1100, 600 },
 	};
 	float one = 1.0f, tie = 1.0f + 0x1.0p-8f, tie3 = 1.0f + 3 * 0x1.0p-8f, above = 1.0f + 0x1.0p-8f + 0x1.0p-20f;
 	int prec, s, ta, tb, beta;
