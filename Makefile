@@ -17,7 +17,7 @@ WARN = -std=c11 -Wall -Wextra -Wshadow -Wno-sign-compare -Wno-unused-parameter
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilibcommon $(PKG_CFLAGS)
 # dc-embed's default model: $(PREFIX)/share/dcsep/models/default.dcm, where make install puts it
 CPPFLAGS += -DDC_PREFIX=\"$(PREFIX)\"
-LDLIBS += $(PKG_LIBS) -lm -lpthread
+LDLIBS += $(PKG_LIBS) -ldnnl -lm -lpthread
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)

@@ -4,18 +4,21 @@
  * step) for a batch of B utterances of T frames, and the real-time factor of
  * inference on one utterance of Ti frames (10 s at 8 kHz, hop 64: 1250).
  *
- * usage: bench_nn [-c 2x300|4x600] [-t threads] [-b B] [-T T] [-i Ti] [-n steps] [-p]
- * -p prints the time of each phase of one training step.
+ * usage: bench_nn [-c 2x300|4x600] [-P f32|bf16] [-t threads] [-b B] [-T T] [-i Ti] [-n steps]
+ * -P: the precision of the large products (dc_nn_precision; default f32). Ends
+ * with the process's peak resident memory.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include <cblas.h>
 
 #include "dc.h"
+#include "mm.h"
 #include "nn.h"
 
 static double
@@ -41,14 +44,15 @@ main(int argc, char **argv)
 	dc_nn_config c;
 	dc_model m;
 	dc_nn *nn;
-	int opt, threads = 1, B = 8, T = 400, Ti = 1250, steps = 5, s, L = 2, H = 300;
+	int opt, threads = 1, B = 8, T = 400, Ti = 1250, steps = 5, s, L = 2, H = 300, prec = DC_MM_F32;
+	struct rusage ru;
 	int64_t i, NF;
 	float *feat, *V, *dV, *w, *grads, *mo, *vo;
 	int32_t *lab;
 	double times[64], t0, med;
 
 	dc_setprog(argv[0]);
-	while ((opt = getopt(argc, argv, "c:t:b:T:i:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:P:t:b:T:i:n:")) != -1) {
 		switch (opt) {
 		case 'c':
 			if (strcmp(optarg, "4x600") == 0)
@@ -56,13 +60,17 @@ main(int argc, char **argv)
 			else if (strcmp(optarg, "2x300") != 0)
 				dc_errx(2, "-c: 2x300 or 4x600");
 			break;
+		case 'P':
+			if ((prec = dc_mm_parse(optarg)) < 0)
+				dc_errx(2, "-P: bf16 or f32");
+			break;
 		case 't': threads = atoi(optarg); break;
 		case 'b': B = atoi(optarg); break;
 		case 'T': T = atoi(optarg); break;
 		case 'i': Ti = atoi(optarg); break;
 		case 'n': steps = atoi(optarg); break;
 		default:
-			dc_usage_exit("[-c 2x300|4x600] [-t threads] [-b B] [-T T] [-i Ti] [-n steps]");
+			dc_usage_exit("[-c 2x300|4x600] [-P f32|bf16] [-t threads] [-b B] [-T T] [-i Ti] [-n steps]");
 		}
 	}
 	if (steps < 1 || steps > 64)
@@ -78,8 +86,9 @@ main(int argc, char **argv)
 	strcpy(c.window, "sqrt-hann");
 	if (dc_model_new(&m, &c, 1) != DC_OK)
 		dc_errx(1, "model");
-	printf("# config %dx%d D=%d, %zu parameters, threads %d, openblas core %s, GEMMs %s\n", L, H,
-	    c.D, m.nparams, threads, openblas_get_corename(), dc_nn_avx512() ? "AVX-512 kernel" : "OpenBLAS");
+	printf("# config %dx%d D=%d, %zu parameters, threads %d, products %s (oneDNN), recurrent "
+	    "steps %s, openblas core %s\n", L, H, c.D, m.nparams, threads, dc_mm_name(prec),
+	    dc_nn_avx512() ? "AVX-512" : "AVX2", openblas_get_corename());
 
 	if (B > 0) {
 		NF = (int64_t)B * T * c.F;
@@ -98,6 +107,7 @@ main(int argc, char **argv)
 			w[i] = rand() % 5 ? 1.0f : 0.0f;
 		}
 		nn = dc_nn_new(&m, B, T, threads, 1);
+		dc_nn_precision(nn, prec);
 		for (s = -1; s < steps; s++) {
 			double loss;
 			t0 = now();
@@ -134,6 +144,7 @@ main(int argc, char **argv)
 			feat[i] = (float)rand() / RAND_MAX * 4.0f - 2.0f;
 		t0 = now();
 		nn = dc_nn_new(&m, 1, Ti, threads, 0);
+		dc_nn_precision(nn, prec);
 		dc_nn_forward(nn, V, NULL, feat, 1, Ti);
 		printf("infer first call (with workspace allocation) %.1f ms\n", 1e3 * (now() - t0));
 		for (s = 0; s < steps; s++) {
@@ -150,5 +161,7 @@ main(int argc, char **argv)
 		free(V);
 	}
 	dc_model_free(&m);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("peak memory %.0f MiB\n", ru.ru_maxrss / 1024.0);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * nn.c: the deep clustering network on OpenBLAS: forward and backward passes of
+ * nn.c: the deep clustering network: forward and backward passes of
  * features -> L BLSTM layers -> linear -> tanh -> unit-norm embeddings, and the
  * deep clustering loss in O(N D^2). nn.h gives the model; model.c its file.
  *
@@ -11,17 +11,17 @@
  * input projections of all B*T frames, then T recurrent steps of one (B,H)x(H,4H)
  * product (rec_gemm, a small-M kernel on W_hh packed once per pass) added in place
  * into the gate buffer, each followed by the fused gate arithmetic; the output
- * layer is one GEMM. The GEMMs go through dc_nn_sgemm: OpenBLAS's sgemm, or on a
- * CPU with AVX-512 a kernel of this file (the environment may hold OpenBLAS to its
- * AVX2 kernels: OPENBLAS_CORETYPE=Haswell), which runs these shapes at about twice
- * the speed. The two directions of a layer run on two threads of the pool; the
+ * layer is one GEMM. The GEMMs go through dc_mm_gemm (mm.h: oneDNN's matmul, in
+ * fp32 or with bf16 operands and fp32 accumulation, dc_nn_precision); the
+ * recurrent steps, the gate arithmetic, the cell state, the loss and every
+ * gradient's accumulation stay fp32. The two directions of a layer run on two threads of the pool; the
  * output layer, the loss and the input gradients are split by rows over every
  * thread. Forward and backward kernels come in pairs with the same argument order;
  * backward accumulates (+=) into the parameter gradients and overwrites the
  * activations it no longer needs.
  *
- * Results are deterministic for a given CPU kind (AVX-512 or not), thread count
- * and input; they differ between those in rounding only.
+ * Results are deterministic for a given CPU kind (AVX-512 or not), thread count,
+ * precision and input; they differ between those in rounding only.
  */
 /* The gate and output loops must vectorise: the select in the branch-free math
  * needs no-trapping-math (results are unchanged; this is not fast-math), and -O2's
@@ -40,10 +40,9 @@
 #endif
 
 #include "dc.h"
+#include "mm.h"
 #include "nn.h"
 
-#define KC 512          /* rows of op(B) per packed block of dc_nn_sgemm */
-#define MC 192          /* rows of op(A) per block, kept in L2 across the panels of op(B) */
 
 /* ---------------------------------------------------------------- layout */
 
@@ -249,7 +248,8 @@ struct dc_nn {
 	float *bias[DC_NN_MAXL][2];     /* (4H) b_ih + b_hh */
 	float *zero;                    /* (max(H, 1)) zeros: the state before the first step */
 	float *pack[2];                 /* per direction: W_hh packed for rec_gemm */
-	float *work[DC_NN_MAXTHREADS];  /* per thread (and direction): KC (max(FD, 4H, F) + 64) for dc_nn_sgemm */
+	int prec;                       /* DC_MM_F32 or DC_MM_BF16: the large products' precision */
+	dc_mm *mm[DC_NN_MAXTHREADS];    /* per thread (and direction): the large products */
 	/* loss scratch, per thread */
 	int lossC;
 	float *lossA[DC_NN_MAXTHREADS]; /* (D,D) + (C,D) */
@@ -374,10 +374,6 @@ nn_release(dc_nn *n)
 	free(n->pack[0]);
 	free(n->pack[1]);
 	n->pack[0] = n->pack[1] = NULL;
-	for (k = 0; k < DC_NN_MAXTHREADS; k++) {
-		free(n->work[k]);
-		n->work[k] = NULL;
-	}
 	for (d = 0; d < 2; d++) {
 		free(n->dh[d]);
 		free(n->dcarry[d]);
@@ -435,8 +431,6 @@ nn_alloc(dc_nn *n, int B, int T)
 	n->zero = big(H);
 	n->pack[0] = big(G * (H + 16));
 	n->pack[1] = big(G * (H + 16));
-	for (k = 0; k < (n->nth > 2 ? n->nth : 2); k++)
-		n->work[k] = big(KC * (size_t)(((wide > FD ? wide : FD) > G ? (wide > FD ? wide : FD) : G) + 64));
 	for (k = 0; k < nh; k++)
 		n->h[k] = big(BT * 2 * H);
 	for (k = 0; k < nl; k++)
@@ -471,6 +465,8 @@ dc_nn_new(const dc_model *m, int Bmax, int Tmax, int nthreads, int train)
 	n->nth = nthreads < 1 ? 1 : nthreads > DC_NN_MAXTHREADS ? DC_NN_MAXTHREADS : nthreads;
 	openblas_set_num_threads(1);
 	(void)dc_nn_avx512();   /* the CPU check, once, before any thread runs */
+	for (i = 0; i < (n->nth > 2 ? n->nth : 2); i++)
+		n->mm[i] = dc_mm_new(DC_MM_F32);
 	nn_alloc(n, Bmax < 1 ? 1 : Bmax, Tmax < 1 ? 1 : Tmax);
 	pthread_mutex_init(&n->pool.mu, NULL);
 	pthread_cond_init(&n->pool.go, NULL);
@@ -505,6 +501,7 @@ dc_nn_free(dc_nn *n)
 	pthread_cond_destroy(&n->pool.done);
 	nn_release(n);
 	for (i = 0; i < DC_NN_MAXTHREADS; i++) {
+		dc_mm_free(n->mm[i]);
 		free(n->lossA[i]);
 		free(n->lossB[i]);
 	}
@@ -517,6 +514,22 @@ dc_nn_reserve(dc_nn *n, int B, int T)
 {
 	if (B > n->Bmax || T > n->Tmax)
 		nn_alloc(n, B > n->Bmax ? B : n->Bmax, T > n->Tmax ? T : n->Tmax);
+}
+
+void
+dc_nn_precision(dc_nn *n, int prec)
+{
+	int i;
+
+	prec = prec == DC_MM_BF16 ? DC_MM_BF16 : DC_MM_F32;
+	if (prec == n->prec)
+		return;
+	n->prec = prec;
+	for (i = 0; i < DC_NN_MAXTHREADS; i++)
+		if (n->mm[i]) {
+			dc_mm_free(n->mm[i]);
+			n->mm[i] = dc_mm_new(prec);
+		}
 }
 
 void
@@ -793,127 +806,7 @@ rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int
 	rec_gemm8(C, ldc, A, lda, P, M, N, K);
 }
 
-/* ---------------------------------------------------------------- GEMM */
-
-/*
- * dc_nn_sgemm: C (M,N) = op(A) op(B) (+ C), the large products of the network:
- * input projections, output layer and their gradients. On a CPU with AVX-512 a
- * kernel of our own runs (OpenBLAS may be held to its AVX2 kernels, as
- * OPENBLAS_CORETYPE=Haswell does): each block of KC rows of op(B) is packed into
- * work as panels of 64 columns (KC,64); then, for each block of MC rows of op(A)
- * (which stays in L2), for each panel, tiles of 6 rows x 64 columns accumulate in
- * 24 registers, broadcasting op(A) from where it lies. Elsewhere, or with
- * DCSEP_NO_AVX512 set, cblas_sgemm.
- */
-#if defined(__GNUC__) && defined(__x86_64__)
-#define X512 __attribute__((target("avx512f")))
-
-/* x512_pack: Bp[k][jj] = B(k, jj) for k < kc, jj < nn, zero for jj >= nn, where
- * B(k, j) = B[k*rbs + j*cbs]. */
-X512 static void
-x512_pack(float *Bp, const float *B, int64_t rbs, int64_t cbs, int nn, int kc)
-{
-	int jj, k;
-
-	if (cbs == 1) {
-		for (k = 0; k < kc; k++) {
-			const float *b = B + k * rbs;
-			float *o = Bp + (int64_t)k * 64;
-			for (jj = 0; jj < nn; jj++)
-				o[jj] = b[jj];
-			for (; jj < 64; jj++)
-				o[jj] = 0.0f;
-		}
-		return;
-	}
-	for (jj = 0; jj < 64; jj++) {
-		const float *b = B + jj * cbs;
-		if (jj < nn)
-			for (k = 0; k < kc; k++)
-				Bp[(int64_t)k * 64 + jj] = b[k * rbs];
-		else
-			for (k = 0; k < kc; k++)
-				Bp[(int64_t)k * 64 + jj] = 0.0f;
-	}
-}
-
-/* x512_tile: C rows [0, MR) x 64 columns (masked) = or += sum over k < kc of
- * A(i, k) Bp[k], A(i, k) = A[i*ras + k*cas]. */
-X512 static inline __attribute__((always_inline)) void
-x512_tile(float *C, int64_t ldc, const float *A, int64_t ras, int64_t cas, const float *Bp,
-    int kc, int MR, const __mmask16 *mask, int add)
-{
-	__m512 c[6][4];
-	int i, p, k;
-
-#pragma GCC unroll 6
-	for (i = 0; i < MR; i++)
-#pragma GCC unroll 4
-		for (p = 0; p < 4; p++)
-			c[i][p] = _mm512_setzero_ps();
-	for (k = 0; k < kc; k++) {
-		const float *bk = Bp + (int64_t)k * 64, *ak = A + k * cas;
-		__m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
-		__m512 b2 = _mm512_loadu_ps(bk + 32), b3 = _mm512_loadu_ps(bk + 48);
-#pragma GCC unroll 6
-		for (i = 0; i < MR; i++) {
-			__m512 a = _mm512_set1_ps(ak[i * ras]);
-			c[i][0] = _mm512_fmadd_ps(a, b0, c[i][0]);
-			c[i][1] = _mm512_fmadd_ps(a, b1, c[i][1]);
-			c[i][2] = _mm512_fmadd_ps(a, b2, c[i][2]);
-			c[i][3] = _mm512_fmadd_ps(a, b3, c[i][3]);
-		}
-	}
-#pragma GCC unroll 6
-	for (i = 0; i < MR; i++)
-#pragma GCC unroll 4
-		for (p = 0; p < 4; p++) {
-			float *cp = C + i * ldc + p * 16;
-			__m512 v = c[i][p];
-			if (add)
-				v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask[p], cp), v);
-			_mm512_mask_storeu_ps(cp, mask[p], v);
-		}
-}
-
-X512 static void
-x512_gemm(float *C, int64_t ldc, const float *A, int64_t ras, int64_t cas, const float *B,
-    int64_t rbs, int64_t cbs, int M, int N, int K, int beta, float *work)
-{
-	int np = (N + 63) / 64, k0, i1, i0, p, q;
-
-	for (k0 = 0; k0 < K; k0 += KC) {
-		int kc = K - k0 < KC ? K - k0 : KC, add = beta || k0 > 0;
-		for (p = 0; p < np; p++)
-			x512_pack(work + (int64_t)p * kc * 64, B + k0 * rbs + (int64_t)p * 64 * cbs, rbs, cbs,
-			    N - 64 * p < 64 ? N - 64 * p : 64, kc);
-		for (i1 = 0; i1 < M; i1 += MC) {
-			int i2 = M - i1 < MC ? M : i1 + MC;
-			for (p = 0; p < np; p++) {
-				const float *bp = work + (int64_t)p * kc * 64;
-				__mmask16 mask[4];
-				for (q = 0; q < 4; q++) {
-					int v = N - 64 * p - 16 * q;
-					v = v < 0 ? 0 : v > 16 ? 16 : v;
-					mask[q] = (__mmask16)((1u << v) - 1u);
-				}
-				for (i0 = i1; i0 < i2; i0 += 6) {
-					const float *a = A + i0 * ras + k0 * cas;
-					float *c = C + (int64_t)i0 * ldc + 64 * p;
-					switch (i2 - i0 < 6 ? i2 - i0 : 6) {
-					case 6: x512_tile(c, ldc, a, ras, cas, bp, kc, 6, mask, add); break;
-					case 5: x512_tile(c, ldc, a, ras, cas, bp, kc, 5, mask, add); break;
-					case 4: x512_tile(c, ldc, a, ras, cas, bp, kc, 4, mask, add); break;
-					case 3: x512_tile(c, ldc, a, ras, cas, bp, kc, 3, mask, add); break;
-					case 2: x512_tile(c, ldc, a, ras, cas, bp, kc, 2, mask, add); break;
-					case 1: x512_tile(c, ldc, a, ras, cas, bp, kc, 1, mask, add); break;
-					}
-				}
-			}
-		}
-	}
-}
-#endif
+/* ---------------------------------------------------------------- CPU */
 
 int
 dc_nn_avx512(void)
@@ -930,30 +823,6 @@ dc_nn_avx512(void)
 #endif
 	}
 	return cpu && !(e && *e);
-}
-
-void
-dc_nn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int64_t lda, const float *B,
-    int64_t ldb, int beta, float *C, int64_t ldc, float *work)
-{
-	if (M <= 0 || N <= 0)
-		return;
-	if (K <= 0) {
-		int64_t i;
-		if (!beta)
-			for (i = 0; i < M; i++)
-				memset(C + i * ldc, 0, (size_t)N * sizeof *C);
-		return;
-	}
-#if defined(__GNUC__) && defined(__x86_64__)
-	if (dc_nn_avx512()) {
-		x512_gemm(C, ldc, A, ta ? 1 : lda, ta ? lda : 1, B, tb ? 1 : ldb, tb ? ldb : 1, M, N, K,
-		    beta, work);
-		return;
-	}
-#endif
-	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-	    M, N, K, 1.0f, A, (int)lda, B, (int)ldb, beta ? 1.0f : 0.0f, C, (int)ldc);
 }
 
 /* ---------------------------------------------------------------- LSTM */
@@ -1013,20 +882,20 @@ cell_backward(float *restrict g, float *restrict dc, const float *restrict dh,
  * out (B,T,2H): writes columns dir*H .. dir*H+H-1; gates (B,T,4H): activations;
  * cell, tcell (B,T,H) if keep, else (B,H) carry and scratch; inp (B,T,in);
  * w_ih (4H,in); w_hh (4H,H); bias (4H) = b_ih + b_hh; zero (H) zeros; pack
- * (4H(H+16)) scratch for the packed w_hh^T, work for dc_nn_sgemm.
+ * (4H(H+16)) scratch for the packed w_hh^T, mm for the input GEMM.
  * len (B) or NULL: frames t >= len[b] of sequence b are padding, where c and h
  * are set to 0, so that the reverse direction starts at frame len[b] - 1 from a
  * zero state as if the sequence ended there.
  */
 static void
-lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, float *work,
+lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, dc_mm *mm,
     const float *inp, const float *w_ih, const float *w_hh, const float *bias, const float *zero,
     const int *len, int B, int T, int in, int H, int dir, int keep)
 {
 	int G = 4 * H, s, b, pw = rec_pw();
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G;
 
-	dc_nn_sgemm(0, 1, B * T, G, in, inp, in, w_ih, in, 0, gates, G, work);
+	dc_mm_gemm(mm, 0, 1, B * T, G, in, inp, in, w_ih, in, 0, gates, G);
 	pack_panels(pack, w_hh, H, G, 1, H, pw);   /* Bm(k, n) = w_hh[n][k] */
 	for (s = 0; s < T; s++) {
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
@@ -1052,12 +921,12 @@ lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, f
  * dw_ih (4H,in), dw_hh (4H,H), db_ih, db_hh (4H) accumulate; dout (B,T,2H): dL/dout
  * in, and the recurrent gradient is added into it on the way; gates (B,T,4H):
  * activations in, dL/d(pre-activations) out (for the input gradient); dc (B,H)
- * pack (4H(H+16)) and work (dc_nn_sgemm) scratch. out, cell, tcell, inp, len as
+ * pack (4H(H+16)) scratch, mm the GEMMs' context. out, cell, tcell, inp, len as
  * computed by lstm_forward; the padding's gate gradients are 0.
  */
 static void
 lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dout,
-    float *gates, float *dc, float *pack, float *work, const float *out, const float *cell, const float *tcell,
+    float *gates, float *dc, float *pack, dc_mm *mm, const float *out, const float *cell, const float *tcell,
     const float *inp, const float *w_hh, const float *zero,
     const int *len, int B, int T, int in, int H, int dir)
 {
@@ -1082,16 +951,29 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 			rec_gemm(dout + (int64_t)tp * 2 * H + dir * H, ldo, gates + (int64_t)t * G, ldg,
 			    pack, B, H, G, pw);
 	}
-	dc_nn_sgemm(1, 0, G, in, B * T, gates, G, inp, in, 1, dw_ih, in, work);
-	if (T > 1)
-		for (b = 0; b < B; b++) {
-			/* step t's gates pair with the state of step tp: forward t = 1..T-1 with
-			 * h(t-1); backward t = 0..T-2 with h(t+1) */
-			int64_t r0 = (int64_t)b * T;
-			const float *g = gates + (dir ? r0 : r0 + 1) * G;
-			const float *hp = out + (dir ? r0 + 1 : r0) * 2 * H + dir * H;
-			dc_nn_sgemm(1, 0, G, H, T - 1, g, G, hp, 2 * H, 1, dw_hh, H, work);
+	dc_mm_gemm(mm, 1, 0, G, in, B * T, gates, G, inp, in, 1, dw_ih, in);
+	if (T > 1 || B > 1) {
+		/* step t's gates pair with the state of step tp: forward t = 1..T-1 with
+		 * h(t-1); backward t = 0..T-2 with h(t+1). One product over the rows of all
+		 * sequences pairs gates row r with state row r -+ 1, B - 1 pairs across two
+		 * sequences among them (forward: t = 0 of sequence b > 0 with the last frame
+		 * of b - 1; backward: t = T-1 of b < B-1 with frame 0 of b + 1): those are
+		 * taken out again, one outer product each (in bf16 the rounding error of
+		 * those pairs stays, 2u of one term). */
+		int64_t n = (int64_t)B * T - 1;
+		const float *g = gates + (dir ? 0 : G), *hp = out + (dir ? 2 * H : 0) + dir * H;
+		dc_mm_gemm(mm, 1, 0, G, H, (int)n, g, G, hp, 2 * H, 1, dw_hh, H);
+		for (b = 0; b < B - 1; b++) {
+			int64_t rg = dir ? (int64_t)b * T + T - 1 : (int64_t)(b + 1) * T, rh = dir ? rg + 1 : rg - 1;
+			const float *gr = gates + rg * G, *hr = out + rh * 2 * H + dir * H;
+			for (j = 0; j < G; j++) {
+				float *dw = dw_hh + (int64_t)j * H;
+				int k;
+				for (k = 0; k < H; k++)
+					dw[k] -= gr[j] * hr[k];
+			}
 		}
+	}
 	for (r = 0; r < (int64_t)B * T; r++)
 		for (j = 0; j < G; j++) {
 			db_ih[j] += gates[r * G + j];
@@ -1120,11 +1002,11 @@ dotD(const float *a, const float *b, int D)
 
 /*
  * embed_forward: rows [lo, hi) of BT. a (BT,FD) = tanh(inp w^T + b) (train; may be
- * V in inference), V (BT,F,D) = a / max(|a|, eps) per D-vector; work for
- * dc_nn_sgemm; inp (BT,2H); w (FD,2H); b (FD).
+ * V in inference), V (BT,F,D) = a / max(|a|, eps) per D-vector; mm the GEMM's
+ * context; inp (BT,2H); w (FD,2H); b (FD).
  */
 static void
-embed_forward(float *a, float *V, float *work, const float *inp, const float *w, const float *bias,
+embed_forward(float *a, float *V, dc_mm *mm, const float *inp, const float *w, const float *bias,
     int64_t lo, int64_t hi, int K, int F, int D)
 {
 	int64_t FD = (int64_t)F * D, r;
@@ -1132,7 +1014,7 @@ embed_forward(float *a, float *V, float *work, const float *inp, const float *w,
 
 	if (hi <= lo)
 		return;
-	dc_nn_sgemm(0, 1, (int)(hi - lo), (int)FD, K, inp + lo * K, K, w, K, 0, a + lo * FD, FD, work);
+	dc_mm_gemm(mm, 0, 1, (int)(hi - lo), (int)FD, K, inp + lo * K, K, w, K, 0, a + lo * FD, FD);
 	for (r = lo; r < hi; r++) {
 		float *ar = a + r * FD, *vr = V + r * FD;
 		for (f = 0; f < FD; f++)
@@ -1152,7 +1034,7 @@ embed_forward(float *a, float *V, float *work, const float *inp, const float *w,
  * The weight gradients need all rows: embed_backward_w.
  */
 static void
-embed_backward(float *dinp, float *a, float *work, const float *dV, const float *w,
+embed_backward(float *dinp, float *a, dc_mm *mm, const float *dV, const float *w,
     int64_t lo, int64_t hi, int K, int F, int D)
 {
 	int64_t FD = (int64_t)F * D, r;
@@ -1178,7 +1060,7 @@ embed_backward(float *dinp, float *a, float *work, const float *dV, const float 
 			}
 		}
 	}
-	dc_nn_sgemm(0, 0, (int)(hi - lo), K, (int)FD, a + lo * FD, FD, w, K, 0, dinp + lo * K, K, work);
+	dc_mm_gemm(mm, 0, 0, (int)(hi - lo), K, (int)FD, a + lo * FD, FD, w, K, 0, dinp + lo * K, K);
 }
 
 /*
@@ -1186,14 +1068,14 @@ embed_backward(float *dinp, float *a, float *work, const float *dV, const float 
  * column sums of da (BT,FD); inp (BT,2H).
  */
 static void
-embed_backward_w(float *dw, float *db, float *work, const float *da, const float *inp,
+embed_backward_w(float *dw, float *db, dc_mm *mm, const float *da, const float *inp,
     int64_t lo, int64_t hi, int64_t BT, int K, int64_t FD)
 {
 	int64_t r, j;
 
 	if (hi <= lo)
 		return;
-	dc_nn_sgemm(1, 0, (int)(hi - lo), K, (int)BT, da + lo, FD, inp, K, 1, dw + lo * K, K, work);
+	dc_mm_gemm(mm, 1, 0, (int)(hi - lo), K, (int)BT, da + lo, FD, inp, K, 1, dw + lo * K, K);
 	for (r = 0; r < BT; r++)
 		for (j = lo; j < hi; j++)
 			db[j] += da[r * FD + j];
@@ -1281,7 +1163,7 @@ ph_lstm_forward(dc_nn *n, int tid, int nth)
 		if (!dir_mine(d, tid, nth))
 			continue;
 		lstm_forward(n->h[HK(n, k)], n->gates[LK(n, k)][d], n->cell[LK(n, k)][d],
-		    n->tcell[LK(n, k)][d], n->pack[d], n->work[d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
+		    n->tcell[LK(n, k)][d], n->pack[d], n->mm[d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
 		    n->len, n->B, n->T, in, c->H, d, n->train);
 	}
 }
@@ -1293,7 +1175,7 @@ ph_embed_forward(dc_nn *n, int tid, int nth)
 	int64_t lo, hi;
 
 	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
-	embed_forward(n->train ? n->a : n->V, n->V, n->work[tid], layer_out(n, c->L - 1), n->m->p.lin_w,
+	embed_forward(n->train ? n->a : n->V, n->V, n->mm[tid], layer_out(n, c->L - 1), n->m->p.lin_w,
 	    n->m->p.lin_b, lo, hi, 2 * c->H, c->F, c->D);
 }
 
@@ -1333,7 +1215,7 @@ ph_embed_backward(dc_nn *n, int tid, int nth)
 	int64_t lo, hi;
 
 	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
-	embed_backward(n->dh[(c->L - 1) & 1], n->a, n->work[tid], n->dV, n->m->p.lin_w, lo, hi, 2 * c->H,
+	embed_backward(n->dh[(c->L - 1) & 1], n->a, n->mm[tid], n->dV, n->m->p.lin_w, lo, hi, 2 * c->H,
 	    c->F, c->D);
 	if (dropping(n))
 		drop_backward(n, n->dh[(c->L - 1) & 1], c->L - 1, lo, hi);
@@ -1346,7 +1228,7 @@ ph_embed_backward_w(dc_nn *n, int tid, int nth)
 	int64_t lo, hi, FD = (int64_t)c->F * c->D;
 
 	split(FD, tid, nth, &lo, &hi);
-	embed_backward_w(n->gp.lin_w, n->gp.lin_b, n->work[tid], n->a, layer_out(n, c->L - 1), lo, hi,
+	embed_backward_w(n->gp.lin_w, n->gp.lin_b, n->mm[tid], n->a, layer_out(n, c->L - 1), lo, hi,
 	    (int64_t)n->B * n->T, 2 * c->H, FD);
 }
 
@@ -1362,7 +1244,7 @@ ph_lstm_backward(dc_nn *n, int tid, int nth)
 		if (!dir_mine(d, tid, nth))
 			continue;
 		lstm_backward(n->gp.w_ih[k][d], n->gp.w_hh[k][d], n->gp.b_ih[k][d], n->gp.b_hh[k][d],
-		    n->dh[k & 1], n->gates[k][d], n->dcarry[d], n->pack[d], n->work[d], n->h[k], n->cell[k][d], n->tcell[k][d],
+		    n->dh[k & 1], n->gates[k][d], n->dcarry[d], n->pack[d], n->mm[d], n->h[k], n->cell[k][d], n->tcell[k][d],
 		    inp, p->w_hh[k][d], n->zero, n->len, n->B, n->T, in, c->H, d);
 	}
 }
@@ -1382,8 +1264,8 @@ ph_lstm_dinp(dc_nn *n, int tid, int nth)
 	if (hi <= lo)
 		return;
 	for (d = 0; d < 2; d++)
-		dc_nn_sgemm(0, 0, (int)(hi - lo), in, G, n->gates[k][d] + lo * G, G, p->w_ih[k][d], in, d,
-		    dinp + lo * in, in, n->work[tid]);
+		dc_mm_gemm(n->mm[tid], 0, 0, (int)(hi - lo), in, G, n->gates[k][d] + lo * G, G, p->w_ih[k][d],
+		    in, d, dinp + lo * in, in);
 	if (k == 0)
 		features_backward(n->dfeat + lo * c->F, n->x0 + lo * c->F, n->m->feat_std, hi - lo, c->F);
 	else if (dropping(n))

@@ -144,6 +144,12 @@ void dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, i
 void dc_nn_backward(dc_nn *n, float *grads, float *dfeat, const float *dV, const float *feat,
     int B, int T);
 
+/* dc_nn_precision: the large products (input and output layers' GEMMs and their
+ * gradients) in the passes that follow: DC_MM_F32 (mm.h; the default of dc_nn_new)
+ * or DC_MM_BF16, operands rounded to bfloat16 with fp32 accumulation. Everything
+ * else (recurrent steps, gates, cell state, loss, gradient sums) stays fp32. */
+void dc_nn_precision(dc_nn *n, int prec);
+
 /* dc_nn_lengths: sequences shorter than the batch's T, for the passes that follow:
  * len (B) holds each sequence's frames, 1 to T (NULL: every one has T). Frames
  * t >= len[b] of sequence b are padding: in every BLSTM layer both directions run
@@ -183,15 +189,9 @@ void dc_nn_adam(dc_nn *n, float *params, float *m, float *v, const float *grads,
  * pool's threads (the same for the same number of threads). */
 double dc_nn_sumsq(dc_nn *n, const float *x, size_t np);
 
-/* dc_nn_sgemm: C (M,N) = op(A) op(B), plus C if beta is 1 (beta 0 or 1), as
- * cblas_sgemm in row-major order: op(A) is A (M,K) or, if ta, A^T for A (K,M);
- * op(B) is B (K,N) or, if tb, B^T for B (N,K); lda, ldb, ldc the row strides.
- * work holds 512 * (N + 64) floats. The network's large products; exported for
- * its test. */
-void dc_nn_sgemm(int ta, int tb, int M, int N, int K, const float *A, int64_t lda, const float *B,
-    int64_t ldb, int beta, float *C, int64_t ldc, float *work);
-/* dc_nn_avx512: 1 if dc_nn_sgemm uses its AVX-512 kernel (the CPU has AVX-512F and
- * the environment variable DCSEP_NO_AVX512 is unset or empty), else 0 (cblas_sgemm). */
+/* dc_nn_avx512: 1 if the recurrent steps use their AVX-512 kernel (the CPU has
+ * AVX-512F and the environment variable DCSEP_NO_AVX512 is unset or empty), else 0
+ * (the AVX2 one). */
 int dc_nn_avx512(void);
 
 /* dc_nn_alloc: a zeroed buffer of bytes, 64-byte aligned; large ones on transparent

@@ -27,6 +27,9 @@ pat=${1:-}
 [ $# -gt 1 ] && pat="$*"
 export ROOT B PY
 export LC_ALL=C
+# the network's products in fp32 unless a test asks for bf16 (-P bf16): the same
+# figures on every CPU (dc_mm_default would pick bf16 on some)
+export DCSEP_PRECISION=f32
 # sanitized builds: leaks inside third-party libraries are not ours (tests/lsan.supp)
 export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dcsep-tests.XXXXXX") || exit 1

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "dc.h"
+#include "mm.h"
 #include "nn.h"
 
 #ifndef DC_PREFIX
@@ -21,7 +22,7 @@
 #endif
 #define MODEL_REL "share/dcsep/models/default.dcm"
 
-static const char usage[] = "[-m model] [-t threads] [file]";
+static const char usage[] = "[-m model] [-P bf16 | f32] [-t threads] [file]";
 
 static void
 help(void)
@@ -29,6 +30,8 @@ help(void)
 	printf("usage: dc-embed %s\n"
 	    "Appends the deep clustering embeddings of each utterance's STFT to the stream.\n"
 	    "  -m model    model file (default: $DCSEP_MODEL, else the installed default.dcm)\n"
+	    "  -P bf16|f32 the precision of the network's large products: bf16 operands\n"
+	    "              with fp32 sums, or fp32 (default: bf16 where it is faster)\n"
 	    "  -t threads  threads, 1 to %d (1)\n"
 	    "  -h          this help\n"
 	    "Reads the stream from file, or stdin if none or '-'. See dc-embed(1).\n", usage,
@@ -113,13 +116,19 @@ main(int argc, char **argv)
 	float *feat = NULL, *emb = NULL;
 	size_t featcap = 0, embcap = 0;
 	int64_t v;
-	int c, err, threads = 1;
+	int c, err, threads = 1, prec, fallback;
+	const char *parg = NULL;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "m:t:h")) != -1) {
+	while ((c = getopt(argc, argv, "m:P:t:h")) != -1) {
 		switch (c) {
 		case 'm':
 			mpath = optarg;
+			break;
+		case 'P':
+			if (dc_mm_parse(optarg) < 0)
+				dc_errx(2, "-P: precision must be bf16 or f32: %s", optarg);
+			parg = optarg;
 			break;
 		case 't':
 			if (dc_parse_int(optarg, 1, DC_NN_MAXTHREADS, &v))
@@ -135,6 +144,9 @@ main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		dc_usage_exit(usage);
+	prec = dc_mm_choose(parg, &fallback);
+	if (fallback)
+		dc_warnx("-P bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32");
 	if (mpath == NULL && (mpath = default_model(pbuf, sizeof pbuf, tried, sizeof tried)) == NULL)
 		dc_errx(1, "no model: give -m or set DCSEP_MODEL (no file at %s)", tried);
 	if ((err = dc_model_load(&m, mpath)) != DC_OK)
@@ -184,8 +196,10 @@ main(int argc, char **argv)
 		dc_nn_features(feat, X.data, T, F);
 		dc_tensor_free(&X);
 		if (T > 0) {
-			if (nn == NULL)
+			if (nn == NULL) {
 				nn = dc_nn_new(&m, 1, (int)T, threads, 0);
+				dc_nn_precision(nn, prec);
+			}
 			dc_nn_forward(nn, emb, NULL, feat, 1, (int)T);
 		}
 		memset(&E, 0, sizeof E);

@@ -31,14 +31,16 @@
 #include <unistd.h>
 
 #include "dc.h"
+#include "mm.h"
 #include "nn.h"
 
 static const char usage[] =
     "[-iqr] [-I init.dcm] [-x checkpoint.dcm [-w f16 | f32]] [-L layers] [-H units]\n"
     "                [-D dim] [-T frames] [-u tails] [-b batch] [-e epochs] [-S steps]\n"
     "                [-a rate] [-f factor] [-g clip] [-d dropout] [-W weights]\n"
-    "                [-s seed] [-t threads] [-c minutes] [-p seconds] [-V valid.dcs]\n"
-    "                [-l log.tsv] [-n name] [-m key=value] -o model.dcm [train.dcs ...]";
+    "                [-P bf16 | f32] [-s seed] [-t threads] [-c minutes] [-p seconds]\n"
+    "                [-V valid.dcs] [-l log.tsv] [-n name] [-m key=value] -o model.dcm\n"
+    "                [train.dcs ...]";
 
 static void
 help(void)
@@ -69,6 +71,9 @@ help(void)
 	    "  -d dropout    dropout probability on the BLSTM outputs, 0 to 0.95 (0)\n"
 	    "  -W weights    the bins' weights in the loss: vad (1 within 40 dB of the loudest)\n"
 	    "                or mag (there, the magnitude over the loudest's) (vad)\n"
+	    "  -P bf16|f32   the precision of the network's large products: bf16 operands\n"
+	    "                with fp32 sums, or fp32; weights, Adam and checkpoints stay fp32\n"
+	    "                (default: the checkpoint's with -r, else bf16 where it is faster)\n"
 	    "  -s seed       seed of the initial weights, the shuffling and dropout (1)\n"
 	    "  -t threads    threads, 1 to %d (1)\n"
 	    "  -c minutes    also write the checkpoint this often inside an epoch, 0: never (10)\n"
@@ -241,6 +246,7 @@ typedef struct {
 	double dropout;         /* 0 (default) */
 	double decay;           /* 1 (default): epoch e (from 0) runs at lr * decay^e */
 	int64_t weights;        /* WEIGHTS_VAD (default), WEIGHTS_MAG */
+	int64_t precision;      /* DC_MM_F32 (default), DC_MM_BF16: of the run that wrote it */
 } tstate;
 
 enum { TAILS_DROP, TAILS_END, TAILS_PAD };
@@ -261,7 +267,7 @@ state_save(dc_model *m, const tstate *s)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 16);
+	msgpack_pack_map(&pk, 17);
 	pack_kv(&pk, "epoch"); msgpack_pack_int64(&pk, s->epoch);
 	pack_kv(&pk, "batch"); msgpack_pack_int64(&pk, s->batch);
 	pack_kv(&pk, "seed"); msgpack_pack_int64(&pk, s->seed);
@@ -278,6 +284,7 @@ state_save(dc_model *m, const tstate *s)
 	pack_kv(&pk, "dropout"); msgpack_pack_double(&pk, s->dropout);
 	pack_kv(&pk, "decay"); msgpack_pack_double(&pk, s->decay);
 	pack_kv(&pk, "weights"); msgpack_pack_int64(&pk, s->weights);
+	pack_kv(&pk, "precision"); msgpack_pack_int64(&pk, s->precision);
 	free(m->train_state);
 	m->train_state = dc_xmalloc(sb.size);
 	memcpy(m->train_state, sb.data, sb.size);
@@ -366,6 +373,7 @@ state_load(const dc_model *m, tstate *s)
 			opt_num(kv, "dropout", 0.0, 0.95, &s->dropout, &bad);
 			opt_num(kv, "decay", DBL_TRUE_MIN, 1.0, &s->decay, &bad);      /* above 0 */
 			opt_int(kv, "weights", WEIGHTS_MAG, &s->weights, &bad);
+			opt_int(kv, "precision", DC_MM_BF16, &s->precision, &bad);
 		}
 		/* and values this dc-train could have written */
 		ok = found == 11 && !bad && s->T >= 1 && s->T <= 100000 && s->B >= 1 && s->B <= 10000 &&
@@ -373,6 +381,23 @@ state_load(const dc_model *m, tstate *s)
 	}
 	msgpack_unpacked_destroy(&u);
 	return ok ? DC_OK : DC_EMODEL;
+}
+
+/* log_has_precision: whether the first line of an existing log names a precision
+ * column (logs of older runs, appended to, keep their columns). */
+static int
+log_has_precision(const char *path)
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+	int has = 0;
+
+	if (f == NULL)
+		return 1;
+	if (fgets(line, sizeof line, f) != NULL)
+		has = strstr(line, "\tprecision") != NULL;
+	fclose(f);
+	return has;
 }
 
 /* ---------------------------------------------------------------- training */
@@ -690,14 +715,15 @@ main(int argc, char **argv)
 	int64_t v, epochs = 10, maxsteps = 0, B = 8, T = 100, seed = 1, nbatch, *order;
 	size_t q;
 	double lr = 1e-3, clip = 5.0, dropout = 0.0, ckpt_min = 10.0, prog_s = 60.0, decay = 1.0;
-	int fgiven = 0, wmode = WEIGHTS_VAD;
+	int fgiven = 0, wmode = WEIGHTS_VAD, prec, fallback;
+	const char *parg = NULL;
 	int64_t L = 2, H = 300, D = 40;
 	static char *stdin_only[] = { "-" };
 	char **files;
 	int nfiles;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "iqrx:w:I:L:H:D:T:u:b:e:S:a:f:g:d:W:s:t:c:p:V:l:n:m:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "iqrx:w:I:L:H:D:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:h")) != -1) {
 		switch (c) {
 		case 'i': init = 1; break;
 		case 'x': xpath = optarg; break;
@@ -780,6 +806,11 @@ main(int argc, char **argv)
 				dc_errx(2, "-W: weights must be vad or mag: %s", optarg);
 			given |= 2;
 			break;
+		case 'P':
+			if (dc_mm_parse(optarg) < 0)
+				dc_errx(2, "-P: precision must be bf16 or f32: %s", optarg);
+			parg = optarg;
+			break;
 		case 's':
 			if (dc_parse_int(optarg, 0, INT64_MAX, &seed))
 				dc_errx(2, "-s: seed must be a non-negative integer: %s", optarg);
@@ -829,7 +860,7 @@ main(int argc, char **argv)
 		dc_errx(2, "-I: the model fixes -H and -D; leave them out");
 	if (init && argc > optind)
 		dc_errx(2, "-i: no training data is read");
-	if (xpath && (init || resume || ipath || given || fgiven))
+	if (xpath && (init || resume || ipath || given || fgiven || parg))
 		dc_errx(2, "-x: only -o, -n, -m, -w and models to average go with it");
 	if (half >= 0 && !xpath)
 		dc_errx(2, "-w: only with -x");
@@ -992,7 +1023,17 @@ main(int argc, char **argv)
 		st.decay = decay;
 		st.weights = wmode;
 	}
+	/* the precision: -P, else the checkpoint's (-r), else this CPU's default */
+	prec = dc_mm_choose(parg ? parg : resume ? dc_mm_name((int)st.precision) : NULL, &fallback);
+	if (fallback)
+		dc_warnx("%s bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32",
+		    parg ? "-P" : "the checkpoint was made with");
+	else if (resume && prec != st.precision)
+		dc_warnx("the checkpoint was made with %s products, this run uses %s: the result differs "
+		    "in rounding from an uninterrupted run", dc_mm_name((int)st.precision), dc_mm_name(prec));
+	st.precision = prec;
 	meta_common(&m, argc, argv, name, kv, nkv);
+	dc_model_meta_set(&m, "precision", dc_mm_name(prec));
 	{
 		char buf[4096];
 		size_t o = 0;
@@ -1030,8 +1071,9 @@ main(int argc, char **argv)
 		int32_t *lab = dc_xmalloc((size_t)N * sizeof *lab), *vlab = NULL;
 		dc_nn *nn = dc_nn_new(&m, (int)B, (int)sg.longest, threads, 1);
 		dc_nn *vn = vpath ? dc_nn_new(&m, 1, (int)T, threads, 0) : NULL;
+		const char *pname = dc_mm_name(prec);
 		FILE *log = NULL;
-		int logerr = 0;
+		int logerr = 0, logprec = 1;
 		double t_start = now(), t_epoch = now(), t_prog = now(), t_ckpt = now(), gnorm = 0.0;
 		double t_run0 = now(), rloss = 0.0;   /* this epoch in this run: start; losses since the last line */
 		int64_t steps_run = 0, frames_run = 0, frames_ep = 0, batches_ep = 0, rloss_n = 0;
@@ -1042,7 +1084,10 @@ main(int argc, char **argv)
 			if ((log = fopen(logpath, "a")) == NULL)
 				dc_errx(1, "%s: %s", logpath, strerror(errno));
 			if (ftell(log) == 0)
-				fprintf(log, "epoch\tstep\ttrain_loss\tvalid_loss\tgrad_norm\tseconds\tframes_per_s\n");
+				fprintf(log, "epoch\tstep\ttrain_loss\tvalid_loss\tgrad_norm\tseconds\tframes_per_s"
+				    "\tprecision\n");
+			else
+				logprec = log_has_precision(logpath);
 			/* a log that cannot be written fails now, not after an epoch */
 			if (fflush(log) != 0 || ferror(log))
 				dc_errx(1, "%s: %s", logpath, strerror(errno));
@@ -1060,10 +1105,13 @@ main(int argc, char **argv)
 				snprintf(more + strlen(more), sizeof more - strlen(more), "; rate %g, x %g an epoch",
 				    lr, decay);
 			dc_warnx("%d utterances, %lld frames, %lld segments of %lld frames%s, %lld batches of %lld; "
-			    "model %dx%d, D = %d, %zu parameters; C = %d%s", d.n, (long long)d.frames,
+			    "model %dx%d, D = %d, %zu parameters; C = %d%s; %s products", d.n, (long long)d.frames,
 			    (long long)sg.n, (long long)T, extra, (long long)nbatch, (long long)B, m.cfg.L, m.cfg.H,
-			    m.cfg.D, m.nparams, d.C, more);
+			    m.cfg.D, m.nparams, d.C, more, pname);
 		}
+		dc_nn_precision(nn, prec);
+		if (vn)
+			dc_nn_precision(vn, prec);
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = on_signal;
 		sa.sa_flags = SA_RESETHAND | SA_RESTART;       /* a second signal kills at once */
@@ -1149,15 +1197,15 @@ main(int argc, char **argv)
 					hms(eta, sizeof eta, el / (double)batches_ep * (double)(nbatch - st.batch));
 					if (tty)
 						fprintf(stderr, "\rdc-train: epoch %lld batch %lld/%lld step %lld loss %.5f "
-						    "|g| %.3g %.0f frames/s ETA %s ", (long long)st.epoch + 1,
+						    "|g| %.3g %.0f frames/s %s ETA %s ", (long long)st.epoch + 1,
 						    (long long)st.batch, (long long)nbatch, (long long)m.step,
-						    st.loss_sum / (double)st.loss_n, gnorm, (double)frames_ep / el, eta);
+						    st.loss_sum / (double)st.loss_n, gnorm, (double)frames_ep / el, pname, eta);
 					else
 						fprintf(stderr, "dc-train: epoch %lld batch %lld/%lld step %lld loss %.5f "
-						    "recent %.5f |g| %.3g %.0f frames/s ETA %s\n", (long long)st.epoch + 1,
+						    "recent %.5f |g| %.3g %.0f frames/s %s ETA %s\n", (long long)st.epoch + 1,
 						    (long long)st.batch, (long long)nbatch, (long long)m.step,
 						    st.loss_sum / (double)st.loss_n, rloss / (double)rloss_n, gnorm,
-						    (double)frames_ep / el, eta);
+						    (double)frames_ep / el, pname, eta);
 					t_prog = tn;
 					rloss = 0.0;
 					rloss_n = 0;
@@ -1176,9 +1224,9 @@ main(int argc, char **argv)
 				double tl = st.loss_n ? st.loss_sum / (double)st.loss_n : NAN, sec = now() - t_epoch;
 				char lbuf[64];
 				if (log) {
-					fprintf(log, "%lld\t%lld\t%.6f\t%.6f\t%.6g\t%.2f\t%.0f\n", (long long)st.epoch + 1,
+					fprintf(log, "%lld\t%lld\t%.6f\t%.6f\t%.6g\t%.2f\t%.0f%s%s\n", (long long)st.epoch + 1,
 					    (long long)m.step, tl, vloss, gnorm, sec,
-					    (double)frames_run / (now() - t_start));
+					    (double)frames_run / (now() - t_start), logprec ? "\t" : "", logprec ? pname : "");
 					if (fflush(log) != 0 && logerr == 0)
 						logerr = errno;
 				}

@@ -12,7 +12,7 @@
 # and, if any is missing, names its Debian package in one line and exits 1 (make
 # runs this before it compiles, instead of a wall of compiler and linker errors).
 set -eu
-build="build-essential pkg-config libfftw3-dev libopenblas-dev libsndfile1-dev libmsgpack-dev libsoxr-dev libcairo2-dev fonts-dejavu-core"
+build="build-essential pkg-config libfftw3-dev libopenblas-dev libsndfile1-dev libmsgpack-dev libsoxr-dev libcairo2-dev fonts-dejavu-core libdnnl-dev"
 test="mandoc parallel python3-numpy python3-scipy python3-msgpack python3-mir-eval python3-soundfile python3-matplotlib sox valgrind"
 # pkg-config's name of each library the Makefile links (its PKGS), and its package
 libs="fftw3f:libfftw3-dev fftw3:libfftw3-dev sndfile:libsndfile1-dev msgpack:libmsgpack-dev openblas:libopenblas-dev soxr:libsoxr-dev cairo:libcairo2-dev"
@@ -27,6 +27,8 @@ if [ "${1:-}" = -c ]; then
 		pkg-config --exists "${l%%:*}" 2>/dev/null && continue
 		case " $miss " in *" ${l#*:} "*) ;; *) miss="$miss ${l#*:}" ;; esac
 	done
+	# oneDNN has no pkg-config file: its header
+	[ -e /usr/include/oneapi/dnnl/dnnl.h ] || miss="$miss libdnnl-dev"
 	[ -z "$miss" ] && exit 0
 	echo "dcsep: missing libraries:$miss; run sh tools/setup.sh as root (or apt-get install$miss)" >&2
 	exit 1

@@ -57,9 +57,19 @@ def load_model(path):
 def sig(x):
     return 1 / (1 + np.exp(-x))
 
-def lstm(x, Wih, Whh, bih, bhh, reverse):
+def same(x):
+    return x
+
+def bf16(x):
+    """x rounded to bfloat16 (nearest even), as float64: the operands of dcsep's
+    bf16 products (-P bf16)."""
+    u = np.asarray(x, np.float32).view(np.uint32).astype(np.uint64)
+    u = ((u + 0x7fff + ((u >> 16) & 1)) >> 16) << 16
+    return u.astype(np.uint32).view(np.float32).astype(np.float64)
+
+def lstm(x, Wih, Whh, bih, bhh, reverse, q=same):
     T, H = x.shape[0], Whh.shape[1]
-    G = x @ Wih.T + bih + bhh
+    G = q(x) @ q(Wih).T + bih + bhh
     h, c, out = np.zeros(H), np.zeros(H), np.zeros((T, H))
     for t in (range(T - 1, -1, -1) if reverse else range(T)):
         g = G[t] + Whh @ h
@@ -69,13 +79,15 @@ def lstm(x, Wih, Whh, bih, bhh, reverse):
         out[t] = h
     return out
 
-def embed(path, X):
+def embed(path, X, q=same):
+    """The forward pass in float64; with q=bf16 the operands of the input and
+    output layers' products rounded as dcsep's -P bf16 rounds them."""
     c, P, mean, std, _ = load_model(path)
     x = (np.log(np.abs(X.astype(np.complex128)) + 1e-8) - mean) / std
     for k in range(c["L"]):
         x = np.concatenate([lstm(x, *(P[f"blstm.{n}_l{k}{s}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")),
-                                 s == "_reverse") for s in ("", "_reverse")], axis=1)
-    v = np.tanh(x @ P["lin.weight"].T + P["lin.bias"]).reshape(X.shape[0], X.shape[1], c["D"])
+                                 s == "_reverse", q) for s in ("", "_reverse")], axis=1)
+    v = np.tanh(q(x) @ q(P["lin.weight"]).T + P["lin.bias"]).reshape(X.shape[0], X.shape[1], c["D"])
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
 EOF
 
@@ -119,10 +131,25 @@ check_in "dc-embed -m tiny.dcm" 0 '' in.dcs dc-embed -m tiny.dcm
 cp out e1.dcs
 check_in "dc-embed -t 2 (file argument)" 0 '' /dev/null dc-embed -t 2 -m tiny.dcm in.dcs
 cp out e2.dcs
+# bf16 products (-P bf16): on a CPU without them, one line and the fp32 result
+check_in "dc-embed -P f32" 0 '' in.dcs dc-embed -P f32 -m tiny.dcm
+cmp -s out e1.dcs && pass "-P f32: the tests' default (DCSEP_PRECISION=f32)" || fail "-P f32" "output differs"
+DCSEP_NO_BF16=1 check_in "-P bf16 on a CPU without bf16" 0 \
+    "dc-embed: -P bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32" in.dcs \
+    dc-embed -P bf16 -m tiny.dcm
+cmp -s out e1.dcs && pass "-P bf16 without bf16: the fp32 result" || fail "-P bf16 without bf16" "output differs"
+check_in "dc-embed -P bf16" 0 '*' in.dcs dc-embed -P bf16 -m tiny.dcm
+cp out eb.dcs
+if [ -s err ]; then bf16=0; else bf16=1; fi
+same "-P bf16: silent where the CPU has bf16, else the fallback line" "$(cat err)" \
+    "$([ $bf16 = 0 ] && echo "dc-embed: -P bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32")"
+check_in "dc-embed -P bf16 -t 2" 0 '*' in.dcs dc-embed -P bf16 -t 2 -m tiny.dcm
+cp out eb2.dcs
+check "-P fp16" 2 "dc-embed: -P: precision must be bf16 or f32: fp16" dc-embed -P fp16 -m tiny.dcm
 DCSEP_MODEL=tiny.dcm check_in "model from \$DCSEP_MODEL" 0 '' in.dcs dc-embed
 cmp -s out e1.dcs && pass "\$DCSEP_MODEL: same output as -m" || fail "\$DCSEP_MODEL" "output differs"
 
-"$PY" - <<'EOF'
+"$PY" - $bf16 <<'EOF'
 import sys; sys.path.insert(0, ".")
 import msgpack, numpy as np, dcstream, ref
 
@@ -152,6 +179,30 @@ for u, u2 in zip(utts, utts2):
     check(f"{u.id}: equals the numpy forward pass (max diff {d:.3g})", d < 1e-4, "%.3g" % d)
     d2 = np.abs(u2["embed"]["data"] - V).max()
     check(f"{u.id}: -t 2 agrees with -t 1 (max diff {d2:.3g})", d2 < 1e-5, "%.3g" % d2)
+# bf16: the three products of this model's forward pass (two input GEMMs, the
+# output layer) take operands rounded to 8 bits (u = 2^-8), each off by about 2u
+# relative: on average over the unit vectors' entries within 2u of the exact
+# forward pass, and not fp32 (more than 1e-4 off on average). This random model's
+# recurrences amplify single roundings in a few bins (0.16 at most, measured), so
+# no bound on the largest difference; instead the numpy pass with the same bf16
+# roundings must be ten times closer on average than the exact one.
+bf16 = int(sys.argv[1])
+_, ub = dcstream.read("eb.dcs")
+_, ub2 = dcstream.read("eb2.dcs")
+for u, b, b2 in zip(utts, ub, ub2):
+    X, Vb = u["stft"]["data"], b["embed"]["data"]
+    R = ref.embed("tiny.dcm", X)
+    d = np.abs(Vb - R).mean()
+    if bf16:
+        db = np.abs(Vb - ref.embed("tiny.dcm", X, ref.bf16)).mean()
+        check(f"{u.id}: -P bf16: mean |diff| {d:.3g} from the numpy forward pass, within 2u, "
+              "not fp32", 1e-4 < d <= 2 * 2.0**-8, "%.3g" % d)
+        check(f"{u.id}: -P bf16: the pass with bf16 operands is ten times closer (mean {db:.3g})",
+              db < d / 10, "%.3g vs %.3g" % (db, d))
+    else:
+        d = np.abs(Vb - R).max()
+        check(f"{u.id}: -P bf16 without bf16: fp32 (max diff {d:.3g})", d < 1e-4, "%.3g" % d)
+    check(f"{u.id}: -P bf16: -t 2 agrees with -t 1", np.array_equal(b2["embed"]["data"], Vb))
 EOF
 
 # float16 weights (formats/model.md, params_dtype): dc-embed widens them exactly
@@ -249,8 +300,8 @@ check_in "utterance without stft" 1 "dc-embed: u1: no stft record" nostft.dcs dc
 check_in "empty input" 1 "dc-embed: stdin: empty stream" /dev/null dc-embed -m tiny.dcm
 check "-t 0" 2 "dc-embed: -t: threads must be an integer from 1 to 64: 0" dc-embed -t 0 -m tiny.dcm
 check "unknown option" 2 "dc-embed: invalid option -- 'x'
-usage: dc-embed [-m model] [-t threads] [file]" dc-embed -x
-check "two files" 2 "usage: dc-embed [-m model] [-t threads] [file]" dc-embed -m tiny.dcm a b
+usage: dc-embed [-m model] [-P bf16 | f32] [-t threads] [file]" dc-embed -x
+check "two files" 2 "usage: dc-embed [-m model] [-P bf16 | f32] [-t threads] [file]" dc-embed -m tiny.dcm a b
 check "-h" 0 '' dc-embed -h
 dc-embed -m tiny.dcm <in.dcs >/dev/full 2>err
 rc=$?

@@ -54,12 +54,12 @@ from oracle_lib import check
 err = open(sys.argv[1]).read().splitlines()
 check("stderr: a summary line, then one line per epoch", len(err) == 9 and
       err[0] == "dc-train: 3 utterances, 1036 frames, 22 segments of 50 frames, 6 batches of 4; "
-                "model 1x16, D = 8, 52872 parameters; C = 2" and
+                "model 1x16, D = 8, 52872 parameters; C = 2; f32 products" and
       all(re.match(r"dc-train: epoch %d step %d train loss [0-9.]+ valid loss [0-9.]+ [0-9.]+ s \d+ frames/s$"
                    % (e + 1, 6 * (e + 1)), l) for e, l in enumerate(err[1:])), "\n".join(err))
 rows = [l.split("\t") for l in open("log.tsv").read().splitlines()]
 check("log: header and 8 rows", rows[0] == ["epoch", "step", "train_loss", "valid_loss", "grad_norm", "seconds",
-      "frames_per_s"] and len(rows) == 9 and [r[:2] for r in rows[1:]] == [[str(e), str(6 * e)] for e in range(1, 9)],
+      "frames_per_s", "precision"] and len(rows) == 9 and all(r[7] == "f32" for r in rows[1:]) and [r[:2] for r in rows[1:]] == [[str(e), str(6 * e)] for e in range(1, 9)],
       str(rows))
 tl = [float(r[2]) for r in rows[1:]]
 vl = [float(r[3]) for r in rows[1:]]
@@ -102,6 +102,73 @@ check("two threads: deterministic", ld("t2a.dcm") == ld("t2b.dcm"))
 p1, p2 = (np.frombuffer(ld(f)[0], "<f4") for f in ("t1.dcm", "t2a.dcm"))
 d = np.abs(p1 - p2).max()
 check("two threads agree with one to rounding (max diff %.2g)" % d, d < 1e-3, "%.3g" % d)
+EOF
+
+# bf16 products (-P bf16): the same run falls like fp32's, is deterministic for a
+# seed and thread count, records its precision, and resumes in either precision.
+# On a CPU without bf16: one line, then fp32 (the same model as m.dcm).
+check "-P bf16: 8 epochs" 0 '*' dc-train -P bf16 $A -e 8 -l logb.tsv -V u4.dcs -o b.dcm train.dcs
+if grep -q 'no bf16 products' err; then bf16=0; else bf16=1; fi
+same "-P bf16: the summary names the products" "$(grep utterances err | sed 's/.*C = 2; //')" \
+    "$([ $bf16 = 1 ] && echo "bf16 products" || echo "f32 products")"
+check "-P bf16: the same run again" 0 '*' dc-train -q -P bf16 $A -e 8 -V u4.dcs -o b2.dcm train.dcs
+check "-P bf16 -t 2" 0 '*' dc-train -q -P bf16 -t 2 $A -e 3 -o bt2a.dcm train.dcs
+check "-P bf16 -t 2 again" 0 '*' dc-train -q -P bf16 -t 2 $A -e 3 -o bt2b.dcm train.dcs
+check "-P bf16: stop at step 10" 0 '*' dc-train -q -P bf16 $A -e 8 -S 10 -o bs.dcm train.dcs
+check "-P bf16: resumed without -P: bf16 again" 0 '*' dc-train -q -r -e 8 -V u4.dcs -o bs.dcm train.dcs
+check "-P bf16: stop at step 10 (again)" 0 '*' dc-train -q -P bf16 $A -e 8 -S 10 -o bx.dcm train.dcs
+check "-P bf16: resumed in f32" 0 \
+    "$([ $bf16 = 1 ] && echo "dc-train: the checkpoint was made with bf16 products, this run uses f32: the result differs in rounding from an uninterrupted run")" \
+    dc-train -q -r -P f32 -e 8 -o bx.dcm train.dcs
+check "f32: stop at step 10" 0 '*' dc-train -q -P f32 $A -e 8 -S 10 -o fx.dcm train.dcs
+check "f32: resumed in bf16" 0 \
+    "$([ $bf16 = 1 ] && echo "dc-train: the checkpoint was made with f32 products, this run uses bf16: the result differs in rounding from an uninterrupted run" ||
+    echo "dc-train: -P bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32")" \
+    dc-train -q -r -P bf16 -e 8 -o fx.dcm train.dcs
+check "-P fp16" 2 "dc-train: -P: precision must be bf16 or f32: fp16" dc-train -P fp16 -o x.dcm train.dcs
+check "-x with -P" 2 "dc-train: -x: only -o, -n, -m, -w and models to average go with it" \
+    dc-train -x m.dcm -P f32 -o x.dcm
+"$PY" - $bf16 <<'EOF'
+import sys, msgpack, numpy as np
+from oracle_lib import check
+bf16 = int(sys.argv[1])
+def raw(p):
+    return msgpack.unpackb(open(p, "rb").read(), raw=False)
+def ld(p):
+    m = raw(p)
+    return (m["params"], m["train"]["adam_m"], m["train"]["adam_v"], m["train"]["step"])
+def state(p):
+    return msgpack.unpackb(raw(p)["train"]["state"], raw=False)
+name = "bf16" if bf16 else "f32"
+f = [l.split("\t") for l in open("log.tsv").read().splitlines()][1:]
+b = [l.split("\t") for l in open("logb.tsv").read().splitlines()][1:]
+check("-P bf16: the log's precision column says %s" % name, all(r[7] == name for r in b), str(b))
+tf, tb = [float(r[2]) for r in f], [float(r[2]) for r in b]
+vf, vb = [float(r[3]) for r in f], [float(r[3]) for r in b]
+check("-P bf16: training loss falls like fp32's: %.4f -> %.4f (fp32 %.4f -> %.4f)" % (tb[0], tb[-1], tf[0], tf[-1]),
+      tb[-1] < 0.6 * tb[0] and abs(tb[-1] - tf[-1]) <= 0.05 * tf[-1], str(tb))
+check("-P bf16: validation loss within 5%% of fp32's after 8 epochs: %.4f vs %.4f" % (vb[-1], vf[-1]),
+      abs(vb[-1] - vf[-1]) <= 0.05 * vf[-1], str(vb))
+if bf16:
+    check("-P bf16: not the fp32 model", ld("b.dcm")[0] != ld("m.dcm")[0])
+else:
+    check("-P bf16 without bf16: the fp32 model, bit for bit", ld("b.dcm") == ld("m.dcm"))
+check("-P bf16: a seed gives the same model, bit for bit", ld("b2.dcm") == ld("b.dcm"))
+check("-P bf16 -t 2: deterministic", ld("bt2a.dcm") == ld("bt2b.dcm"))
+check("-P bf16: resumed without -P: the model of an uninterrupted run, bit for bit", ld("bs.dcm") == ld("b.dcm"))
+check("-P bf16: checkpoint state and meta say %s" % name, state("b.dcm")["precision"] == bf16 and
+      raw("b.dcm")["meta"]["precision"] == name, str(raw("b.dcm")["meta"]))
+check("-P bf16: the checkpoint's weights and moments are float32",
+      "params_dtype" not in raw("b.dcm") and len(raw("b.dcm")["params"]) == len(raw("m.dcm")["params"]))
+check("fp32 checkpoint: state and meta say f32", state("m.dcm")["precision"] == 0 and
+      raw("m.dcm")["meta"]["precision"] == "f32")
+check("resumed in f32: the checkpoint says f32", state("bx.dcm")["precision"] == 0 and
+      raw("bx.dcm")["meta"]["precision"] == "f32")
+check("resumed in bf16: the checkpoint says %s" % name, state("fx.dcm")["precision"] == bf16)
+for p in ("bx.dcm", "fx.dcm"):
+    d = np.abs(np.frombuffer(ld(p)[0], "<f4") - np.frombuffer(ld("m.dcm")[0], "<f4")).max()
+    check("%s: resumed in the other precision, 8 epochs: near the fp32 model (max diff %.2g)" % (p, d),
+          ld(p)[3] == 48 and np.isfinite(d) and d < 0.1, "%.3g" % d)
 EOF
 
 # errors

@@ -60,7 +60,7 @@ check "-r with -u" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d,
 check "-u pad -T 1000: every segment padded, one batch of 3" 0 '*' \
     dc-train -e 2 -u pad -T 1000 -b 4 -L 1 -H 4 -D 2 -o padall.dcm train.dcs
 same "-u pad -T 1000: the summary" "$(head -n 1 "$T/err")" \
-    "dc-train: 3 utterances, 1036 frames, 3 segments of 1000 frames (3 padded), 1 batches of 4; model 1x4, D = 2, 6642 parameters; C = 2"
+    "dc-train: 3 utterances, 1036 frames, 3 segments of 1000 frames (3 padded), 1 batches of 4; model 1x4, D = 2, 6642 parameters; C = 2; f32 products"
 
 # -I: a curriculum of two runs
 A="-L 1 -H 16 -D 8 -T 50 -b 4 -a 0.01"
@@ -180,7 +180,7 @@ check "no -f, 2 epochs" 0 '' dc-train -q $A -e 2 -o nf.dcm train.dcs
 check "-f 1, 2 epochs" 0 '' dc-train -q $A -e 2 -f 1 -o f1.dcm train.dcs
 check "-f 0.5, 2 epochs" 0 '*' dc-train $A -e 2 -f 0.5 -o f5.dcm train.dcs
 same "-f 0.5: the first line names the rate and the decay" "$(head -n 1 err | sed 's/.*C = 2//')" \
-    "; rate 0.01, x 0.5 an epoch"
+    "; rate 0.01, x 0.5 an epoch; f32 products"
 check "-f 0.5, stopped at step 8" 0 '*' dc-train -q $A -e 2 -f 0.5 -S 8 -o f5s.dcm train.dcs
 check "-f 0.5, resumed" 0 '' dc-train -q -r -e 2 -o f5s.dcm train.dcs
 check "1 epoch without -f" 0 '' dc-train -q $A -e 1 -o f5r.dcm train.dcs
@@ -218,7 +218,7 @@ check "-x with -f" 2 "dc-train: -x: only -o, -n, -m, -w and models to average go
 check "-W vad, 1 epoch" 0 '' dc-train -q $A -W vad -e 1 -V u4.dcs -l wv.tsv -o wv.dcm train.dcs
 check "no -W, 1 epoch" 0 '' dc-train -q $A -e 1 -o wn.dcm train.dcs
 check "-W mag, 1 epoch" 0 '*' dc-train $A -W mag -e 1 -V u4.dcs -l wm.tsv -o wm.dcm train.dcs
-same "-W mag: the first line names the weights" "$(head -n 1 err | sed 's/.*C = 2//')" "; weights mag"
+same "-W mag: the first line names the weights" "$(head -n 1 err | sed 's/.*C = 2//')" "; weights mag; f32 products"
 check "-W mag: export" 0 '' dc-train -x wm.dcm -o wm-model.dcm
 check "-W vad: export" 0 '' dc-train -x wv.dcm -o wv-model.dcm
 check "-W mag: embed the validation mixture" 0 '' dc-embed -m wm-model.dcm u4.dcs
@@ -292,9 +292,9 @@ def check(name, ok, why=""):
     print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
 err = open(sys.argv[1]).read().splitlines()
 prog = err[1:-1]
-check("-p: 6 lines of epoch, batch/batches, step, loss, recent loss, |g|, frames/s and ETA",
+check("-p: 6 lines of epoch, batch/batches, step, loss, recent loss, |g|, frames/s, precision and ETA",
       len(prog) == 6 and all(re.match(r"dc-train: epoch 1 batch %d/6 step %d loss [0-9.]+ recent [0-9.]+ "
-                                       r"\|g\| [0-9.e+-]+ \d+ frames/s ETA \d+:\d\d:\d\d$" % (b + 1, b + 1), l)
+                                       r"\|g\| [0-9.e+-]+ \d+ frames/s f32 ETA \d+:\d\d:\d\d$" % (b + 1, b + 1), l)
                              for b, l in enumerate(prog)), "\n".join(err))
 check("-p: then the epoch's line", err[-1].startswith("dc-train: epoch 1 step 6 train loss "), err[-1])
 EOF

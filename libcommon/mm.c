@@ -1,0 +1,445 @@
+/*
+ * mm.c: matrix products through oneDNN's matmul primitive (mm.h), fp32 or bf16
+ * with fp32 accumulation.
+ *
+ * Shapes: C (M,N) = op(A) (M,K) op(B) (K,N), row-major, strides lda, ldb, ldc.
+ *
+ * oneDNN takes a transposed operand as strides (A^T of a (K,M) buffer is the (M,K)
+ * matrix of strides (1, lda)), and beta = 1 as a "sum" post-op. In bf16 both
+ * operands are first rounded into this context's dense buffers, in the layout they
+ * have in memory (so a transposed one stays a cheap strided read for oneDNN), op(A)
+ * in blocks of rows; C stays fp32. Primitives use a scratchpad we hand them (oneDNN's own one is shared
+ * and may not move between threads), and run on one thread each: oneDNN's
+ * threads (Debian's build uses OpenMP) would compete with our pool's and with
+ * OpenBLAS's, so the caller's thread is set to one OpenMP thread before its first
+ * product. Results depend only on the shape and the data, not on the thread.
+ */
+#pragma GCC optimize("no-trapping-math", "no-math-errno", "vect-cost-model=dynamic")
+#define _GNU_SOURCE             /* RTLD_DEFAULT */
+
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+
+#include <cblas.h>
+#include <dnnl.h>
+
+#include "dc.h"
+#include "mm.h"
+
+#define NCACHE 64
+
+typedef struct {
+	int used, ta, tb, M, N, K, beta;
+	int64_t lda, ldb, ldc;          /* 0 in bf16: the dense copies' strides follow from M, N, K */
+	uint64_t age;
+	dnnl_primitive_t p;
+	dnnl_memory_t a, b, c, s;       /* handles set per call */
+	size_t scratch;                 /* bytes of scratchpad */
+} entry;
+
+struct dc_mm {
+	int prec;
+	dnnl_stream_t st;
+	entry e[NCACHE];
+	uint64_t clock;
+	uint16_t *abf, *bbf;            /* bf16 copies of A and B */
+	size_t na, nb;                  /* their capacity in elements */
+	void *scr;                      /* scratchpad */
+	size_t nscr;
+};
+
+static dnnl_engine_t engine;
+static int engine_ok;
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+static _Thread_local int one_thread;
+
+static void
+engine_init(void)
+{
+	engine_ok = dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success;
+}
+
+/* one_openmp_thread: this thread's OpenMP teams have one thread. Debian's oneDNN
+ * runs on OpenMP and does not export dnnl_set_max_threads; omp_set_num_threads
+ * is libgomp's, loaded with it, and acts on the calling thread only. */
+static void
+one_openmp_thread(void)
+{
+	void (*set)(int);
+
+	*(void **)&set = dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+	if (set)
+		set(1);
+}
+
+dc_mm *
+dc_mm_new(int prec)
+{
+	dc_mm *x = dc_xcalloc(1, sizeof *x);
+
+	x->prec = prec == DC_MM_BF16 ? DC_MM_BF16 : DC_MM_F32;
+	pthread_once(&engine_once, engine_init);
+	if (engine_ok && dnnl_stream_create(&x->st, engine, dnnl_stream_default_flags) != dnnl_success)
+		x->st = NULL;
+	return x;
+}
+
+static void
+entry_free(entry *e)
+{
+	if (!e->used)
+		return;
+	dnnl_primitive_destroy(e->p);
+	dnnl_memory_destroy(e->a);
+	dnnl_memory_destroy(e->b);
+	dnnl_memory_destroy(e->c);
+	if (e->s)
+		dnnl_memory_destroy(e->s);
+	memset(e, 0, sizeof *e);
+}
+
+void
+dc_mm_free(dc_mm *x)
+{
+	int i;
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < NCACHE; i++)
+		entry_free(&x->e[i]);
+	if (x->st)
+		dnnl_stream_destroy(x->st);
+	free(x->abf);
+	free(x->bbf);
+	free(x->scr);
+	free(x);
+}
+
+/* bf16: f rounded to nearest even, its upper 16 bits; a NaN stays a (quiet) NaN. */
+static inline uint16_t
+bf16(float f)
+{
+	uint32_t u, r;
+
+	memcpy(&u, &f, sizeof u);
+	r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+	return (u & 0x7fffffffu) > 0x7f800000u ? (uint16_t)((u >> 16) | 0x40u) : (uint16_t)r;
+}
+
+float
+dc_mm_bf16_round(float x)
+{
+	uint32_t u = (uint32_t)bf16(x) << 16;
+	float f;
+
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+/* to_bf16: dst (rows,cols) dense = src (rows,cols) with row stride ld, rounded. */
+static void
+to_bf16(uint16_t *restrict dst, const float *restrict src, int64_t rows, int64_t cols, int64_t ld)
+{
+	int64_t i, j;
+
+	for (i = 0; i < rows; i++) {
+		const float *s = src + i * ld;
+		uint16_t *d = dst + i * cols;
+		for (j = 0; j < cols; j++)
+			d[j] = bf16(s[j]);
+	}
+}
+
+/* grow: *p holds at least n elements of size sz (contents not kept). */
+static void
+grow(void **p, size_t *cap, size_t n, size_t sz)
+{
+	if (n <= *cap)
+		return;
+	free(*p);
+	*p = dc_xmalloc(n * sz);
+	*cap = n;
+}
+
+/* make: the primitive of e's shape in precision prec; 0 or -1. */
+static int
+make(entry *e, int prec)
+{
+	dnnl_data_type_t dt = prec == DC_MM_BF16 ? dnnl_bf16 : dnnl_f32;
+	dnnl_memory_desc_t ma, mb, mc;
+	dnnl_dims_t da = { e->M, e->K }, db = { e->K, e->N }, dc = { e->M, e->N };
+	dnnl_dims_t sa, sb, sc = { e->ldc, 1 };
+	dnnl_matmul_desc_t md;
+	dnnl_primitive_attr_t attr = NULL;
+	dnnl_post_ops_t po = NULL;
+	dnnl_primitive_desc_t pd = NULL;
+	const dnnl_memory_desc_t *ms;
+	int ok = 0;
+
+	if (prec == DC_MM_BF16) {       /* the dense copies */
+		sa[0] = e->ta ? 1 : e->K;
+		sa[1] = e->ta ? e->M : 1;
+		sb[0] = e->tb ? 1 : e->N;
+		sb[1] = e->tb ? e->K : 1;
+	} else {
+		sa[0] = e->ta ? 1 : e->lda;
+		sa[1] = e->ta ? e->lda : 1;
+		sb[0] = e->tb ? 1 : e->ldb;
+		sb[1] = e->tb ? e->ldb : 1;
+	}
+	if (dnnl_memory_desc_init_by_strides(&ma, 2, da, dt, sa) != dnnl_success ||
+	    dnnl_memory_desc_init_by_strides(&mb, 2, db, dt, sb) != dnnl_success ||
+	    dnnl_memory_desc_init_by_strides(&mc, 2, dc, dnnl_f32, sc) != dnnl_success ||
+	    dnnl_matmul_desc_init(&md, &ma, &mb, NULL, &mc) != dnnl_success ||
+	    dnnl_primitive_attr_create(&attr) != dnnl_success)
+		return -1;
+	if (dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) != dnnl_success)
+		goto out;
+	if (e->beta && (dnnl_post_ops_create(&po) != dnnl_success ||
+	    dnnl_post_ops_append_sum(po, 1.0f) != dnnl_success ||
+	    dnnl_primitive_attr_set_post_ops(attr, po) != dnnl_success))
+		goto out;
+	if (dnnl_primitive_desc_create(&pd, &md, attr, engine, NULL) != dnnl_success)
+		goto out;
+	ms = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+	e->scratch = ms ? dnnl_memory_desc_get_size(ms) : 0;
+	if (dnnl_primitive_create(&e->p, pd) != dnnl_success)
+		goto out;
+	if (dnnl_memory_create(&e->a, &ma, engine, DNNL_MEMORY_NONE) != dnnl_success ||
+	    dnnl_memory_create(&e->b, &mb, engine, DNNL_MEMORY_NONE) != dnnl_success ||
+	    dnnl_memory_create(&e->c, &mc, engine, DNNL_MEMORY_NONE) != dnnl_success ||
+	    (e->scratch && dnnl_memory_create(&e->s, ms, engine, DNNL_MEMORY_NONE) != dnnl_success)) {
+		e->used = 1;
+		entry_free(e);
+		goto out;
+	}
+	e->used = 1;
+	ok = 1;
+out:
+	if (pd)
+		dnnl_primitive_desc_destroy(pd);
+	if (po)
+		dnnl_post_ops_destroy(po);
+	dnnl_primitive_attr_destroy(attr);
+	return ok ? 0 : -1;
+}
+
+/* find: the cache entry of this shape, made if new (the oldest goes when full), or NULL. */
+static entry *
+find(dc_mm *x, const entry *k)
+{
+	entry *old = &x->e[0];
+	int i;
+
+	for (i = 0; i < NCACHE; i++) {
+		entry *e = &x->e[i];
+		if (e->used && e->ta == k->ta && e->tb == k->tb && e->M == k->M && e->N == k->N &&
+		    e->K == k->K && e->beta == k->beta && e->lda == k->lda && e->ldb == k->ldb &&
+		    e->ldc == k->ldc) {
+			e->age = ++x->clock;
+			return e;
+		}
+		if (!e->used || (old->used && e->age < old->age))
+			old = e;
+	}
+	entry_free(old);
+	*old = *k;
+	if (make(old, x->prec) != 0)
+		return NULL;
+	old->age = ++x->clock;
+	return old;
+}
+
+/* sgemm_part: rows [i0, i1) and columns [j0, j1) of C = op(A) op(B) (+ C) by
+ * cblas_sgemm (nothing if empty). */
+static void
+sgemm_part(int ta, int tb, int i0, int i1, int j0, int j1, int K, const float *A, int64_t lda,
+    const float *B, int64_t ldb, int beta, float *C, int64_t ldc)
+{
+	if (i1 <= i0 || j1 <= j0)
+		return;
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+	    i1 - i0, j1 - j0, K, 1.0f, ta ? A + i0 : A + (int64_t)i0 * lda, (int)lda,
+	    tb ? B + (int64_t)j0 * ldb : B + j0, (int)ldb, beta ? 1.0f : 0.0f,
+	    C + (int64_t)i0 * ldc + j0, (int)ldc);
+}
+
+/* exec: e's primitive on operands pa, pb into C; 0 or -1. */
+static int
+exec(dc_mm *x, entry *e, const void *pa, const void *pb, float *C)
+{
+	dnnl_exec_arg_t args[4];
+
+	grow(&x->scr, &x->nscr, e->scratch ? e->scratch : 1, 1);
+	if (dnnl_memory_set_data_handle(e->a, (void *)pa) != dnnl_success ||
+	    dnnl_memory_set_data_handle(e->b, (void *)pb) != dnnl_success ||
+	    dnnl_memory_set_data_handle(e->c, C) != dnnl_success ||
+	    (e->s && dnnl_memory_set_data_handle(e->s, x->scr) != dnnl_success))
+		return -1;
+	args[0] = (dnnl_exec_arg_t){ DNNL_ARG_SRC, e->a };
+	args[1] = (dnnl_exec_arg_t){ DNNL_ARG_WEIGHTS, e->b };
+	args[2] = (dnnl_exec_arg_t){ DNNL_ARG_DST, e->c };
+	args[3] = (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, e->s };
+	if (dnnl_primitive_execute(e->p, x->st, e->s ? 4 : 3, args) != dnnl_success ||
+	    dnnl_stream_wait(x->st) != dnnl_success)
+		return -1;
+	return 0;
+}
+
+/*
+ * In bf16 the product is cut into blocks of about MBK / K rows of op(A) (32 to 256)
+ * and NBK / K columns of op(B) (whole panels of 64), each block one product of its
+ * rounded pieces (C's entries of a block depend on its rows of op(A) and columns
+ * of op(B) alone, and oneDNN sums over the whole of K either way): the copies, and
+ * oneDNN's packed copy of op(B) in the scratchpad, stay within a few MiB beside
+ * the fp32 buffers they come from, so training in bf16 needs no more memory than
+ * in fp32. op(A) is rounded again for each column block and op(B) packed again
+ * for each row block: K (mb + nb) beside 2 K mb nb multiply-adds.
+ */
+#define MBK (1 << 17)
+#define NBK (1 << 19)
+
+int
+dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
+    const float *B, int64_t ldb, int beta, float *C, int64_t ldc)
+{
+	entry k = { 0 }, *e;
+	int i0 = 0, j0 = 0, NB = N, MB;
+
+	if (M <= 0 || N <= 0)
+		return 0;
+	if (K <= 0) {
+		int64_t i;
+		if (!beta)
+			for (i = 0; i < M; i++)
+				memset(C + i * ldc, 0, (size_t)N * sizeof *C);
+		return 0;
+	}
+	if (!one_thread) {
+		one_openmp_thread();
+		one_thread = 1;
+	}
+	if (!engine_ok || x->st == NULL)
+		goto blas;
+	k.ta = ta;
+	k.tb = tb;
+	k.N = N;
+	k.K = K;
+	k.beta = beta != 0;
+	k.ldc = ldc;
+	if (x->prec != DC_MM_BF16) {
+		k.M = M;
+		k.lda = lda;
+		k.ldb = ldb;
+		if ((e = find(x, &k)) == NULL || exec(x, e, A, B, C) != 0)
+			goto blas;
+		return 0;
+	}
+	NB = (int64_t)K * N <= NBK ? N : NBK / K / 64 * 64;
+	NB = NB < 64 ? 64 : NB;
+	MB = MBK / K < 32 ? 32 : MBK / K > 256 ? 256 : MBK / K;
+	grow((void **)&x->abf, &x->na, (size_t)(M < MB ? M : MB) * K, sizeof *x->abf);
+	grow((void **)&x->bbf, &x->nb, (size_t)K * (N < NB ? N : NB), sizeof *x->bbf);
+	for (j0 = 0; j0 < N; j0 += NB) {
+		int nb = N - j0 < NB ? N - j0 : NB;
+		if (tb)         /* rows j0 .. j0+nb-1 of the (N,K) matrix */
+			to_bf16(x->bbf, B + (int64_t)j0 * ldb, nb, K, ldb);
+		else
+			to_bf16(x->bbf, B + j0, K, nb, ldb);
+		k.N = nb;
+		for (i0 = 0; i0 < M; i0 += MB) {
+			int mb = M - i0 < MB ? M - i0 : MB;
+			k.M = mb;
+			if ((e = find(x, &k)) == NULL)
+				goto blas;
+			if (ta)         /* columns i0 .. i0+mb-1 of the (K,M) matrix */
+				to_bf16(x->abf, A + i0, K, mb, lda);
+			else
+				to_bf16(x->abf, A + (int64_t)i0 * lda, mb, K, lda);
+			if (exec(x, e, x->abf, x->bbf, C + (int64_t)i0 * ldc + j0) != 0)
+				goto blas;
+		}
+	}
+	return 0;
+blas:   /* oneDNN refused (it has not for any valid size): fp32 from OpenBLAS for the
+	 * blocks not done, rows i0.. of columns j0 .. j0+NB-1, then all rows of the
+	 * columns after them (in fp32, j0 = i0 = 0 and NB = N: all of C) */
+	if (x->prec != DC_MM_BF16)
+		NB = N;
+	sgemm_part(ta, tb, i0, M, j0, j0 + NB < N ? j0 + NB : N, K, A, lda, B, ldb, beta, C, ldc);
+	sgemm_part(ta, tb, 0, M, j0 + NB, N, K, A, lda, B, ldb, beta, C, ldc);
+	return -1;
+}
+
+int
+dc_mm_bf16_cpu(void)
+{
+	const char *e = getenv("DCSEP_NO_BF16");
+	dnnl_cpu_isa_t isa;
+
+	if (e && *e)
+		return 0;
+	isa = dnnl_get_effective_cpu_isa();
+	return ((unsigned)isa & (unsigned)dnnl_cpu_isa_avx512_core_bf16) ==
+	    (unsigned)dnnl_cpu_isa_avx512_core_bf16;
+}
+
+/* amd: 1 if the CPU's vendor is AMD. */
+static int
+amd(void)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+	__builtin_cpu_init();
+	return __builtin_cpu_is("amd");
+#else
+	return 0;
+#endif
+}
+
+int
+dc_mm_default(void)
+{
+	const char *e = getenv("DCSEP_PRECISION");
+	dnnl_cpu_isa_t isa;
+
+	if (!dc_mm_bf16_cpu())
+		return DC_MM_F32;
+	if (e && dc_mm_parse(e) >= 0)
+		return dc_mm_parse(e);
+	isa = dnnl_get_effective_cpu_isa();
+	if (((unsigned)isa & (unsigned)dnnl_cpu_isa_avx512_core_amx) ==
+	    (unsigned)dnnl_cpu_isa_avx512_core_amx || amd())
+		return DC_MM_BF16;
+	return DC_MM_F32;
+}
+
+int
+dc_mm_parse(const char *s)
+{
+	if (strcmp(s, "bf16") == 0)
+		return DC_MM_BF16;
+	if (strcmp(s, "f32") == 0)
+		return DC_MM_F32;
+	return -1;
+}
+
+const char *
+dc_mm_name(int prec)
+{
+	return prec == DC_MM_BF16 ? "bf16" : "f32";
+}
+
+int
+dc_mm_choose(const char *arg, int *fallback)
+{
+	int p = arg ? dc_mm_parse(arg) : dc_mm_default();
+
+	*fallback = 0;
+	if (p == DC_MM_BF16 && !dc_mm_bf16_cpu()) {
+		*fallback = 1;
+		p = DC_MM_F32;
+	}
+	return p;
+}

@@ -1,0 +1,56 @@
+/*
+ * mm.h: matrix products: one call for the network's fp32 and bf16 GEMMs, through
+ * oneDNN's matmul primitive, with a cache of primitives per shape.
+ *
+ * Precision DC_MM_BF16 rounds both operands to bfloat16 (8 significant bits, round
+ * to nearest even) and accumulates in fp32 into an fp32 C; DC_MM_F32 is fp32
+ * throughout. A dc_mm is one thread's context (its cache, its scratch memory): use
+ * each from one thread at a time.
+ */
+#ifndef DC_MM_H
+#define DC_MM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { DC_MM_F32 = 0, DC_MM_BF16 = 1 };
+
+typedef struct dc_mm dc_mm;
+
+/* dc_mm_new: a context for products in precision prec; dc_mm_free releases it
+ * (NULL is fine). */
+dc_mm *dc_mm_new(int prec);
+void dc_mm_free(dc_mm *x);
+
+/* dc_mm_gemm: C (M,N) = op(A) op(B), plus C if beta is 1 (beta 0 or 1), as
+ * cblas_sgemm in row-major order: op(A) is A (M,K) or, if ta, A^T for A (K,M);
+ * op(B) is B (K,N) or, if tb, B^T for B (N,K); lda, ldb, ldc the row strides.
+ * The primitive for a shape is made on its first use and kept (at most 64 shapes;
+ * the least recently used goes). Runs on the calling thread only. Returns 0, or -1
+ * if oneDNN refused (it has not for any valid size): C is then computed by
+ * cblas_sgemm, in fp32. */
+int dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
+    const float *B, int64_t ldb, int beta, float *C, int64_t ldc);
+
+/* dc_mm_bf16_cpu: 1 if the CPU runs bf16 products natively (AVX512_BF16 or
+ * AMX-BF16, as oneDNN finds it; the environment variable DCSEP_NO_BF16 set and not
+ * empty says no, to test the fallback), else 0. */
+int dc_mm_bf16_cpu(void);
+/* dc_mm_default: the precision when none is asked: that of the environment
+ * variable DCSEP_PRECISION (bf16 or f32; the tests set f32) if set, else DC_MM_BF16
+ * where bf16 products are faster than fp32 ones (AMX-BF16, or AVX512_BF16 on an
+ * AMD CPU; oneDNN's AVX512_BF16 products ran at half its fp32 speed on an Intel
+ * Xeon without AMX), else DC_MM_F32. Never DC_MM_BF16 without dc_mm_bf16_cpu(). */
+int dc_mm_default(void);
+/* dc_mm_choose: the precision for a tool's -P argument arg ("bf16", "f32", or NULL
+ * for dc_mm_default()); -1 if arg is neither. bf16 on a CPU without it gives
+ * DC_MM_F32 and sets *fallback (else 0). */
+int dc_mm_choose(const char *arg, int *fallback);
+/* dc_mm_parse: "bf16" or "f32" to DC_MM_*, else -1; dc_mm_name: the reverse. */
+int dc_mm_parse(const char *s);
+const char *dc_mm_name(int prec);
+
+/* dc_mm_bf16_round: x rounded to bfloat16 (nearest even) and back to float. */
+float dc_mm_bf16_round(float x);
+
+#endif

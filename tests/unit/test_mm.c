@@ -1,0 +1,132 @@
+/*
+ * test_mm.c: dc_mm_gemm, C = op(A) op(B) (+ C), against a product in double for
+ * the four transpose cases and beta 0 and 1, strided rows, K of 1 and K in the
+ * thousands, M and N past one and two of bf16's blocks, in both precisions;
+ * more shapes than the cache holds, so primitives are evicted and made again. Columns of C past N must stay untouched.
+ *
+ * fp32: |C - exact| <= 2e-6 max(|exact|, 1) max(K/16, 1), the bound the network's
+ * products met with fp32 accumulation. bf16: the operands are rounded to bfloat16
+ * (nearest even) and the accumulation is fp32, so against the exact product of the
+ * rounded operands the fp32 bound holds, and against the exact product of the
+ * operands themselves |C - exact| <= (2u + u^2) sum_k |a_ik b_kj| + the fp32 bound,
+ * u = 2^-8 the unit roundoff of bfloat16's 8 significant bits.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dc.h"
+#include "mm.h"
+#include "t.h"
+
+static uint64_t rng = 12345;
+
+static float
+frand(void)
+{
+	rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (float)((double)(rng >> 11) * 0x1.0p-53 * 2.0 - 1.0);
+}
+
+static void
+run(dc_mm *x, int prec, int ta, int tb, int beta, int M, int N, int K)
+{
+	/* A is (M,K), or (K,M) if ta; B is (K,N), or (N,K) if tb; rows padded */
+	int64_t ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
+	int64_t lda = ac + 3, ldb = bc + 5, ldc = N + 7, i, j, k;
+	float *A = malloc(sizeof(float) * (size_t)(ar * lda + 1)), *Bm = malloc(sizeof(float) * (size_t)(br * ldb + 1));
+	float *C = malloc(sizeof(float) * (size_t)(M * ldc + 1)), *C0 = malloc(sizeof(float) * (size_t)(M * ldc + 1));
+	float *C2 = malloc(sizeof(float) * (size_t)(M * ldc + 1));
+	double md = 0.0, mx = 0.0, over = 0.0, u = 0x1.0p-8;
+	int untouched = 1, bf = prec == DC_MM_BF16;
+	char name[200];
+
+	for (i = 0; i < ar * lda; i++)
+		A[i] = frand();
+	for (i = 0; i < br * ldb; i++)
+		Bm[i] = frand();
+	for (i = 0; i < M * ldc; i++)
+		C[i] = C0[i] = C2[i] = (i % ldc) < N ? frand() : 1234.5f;
+	dc_mm_gemm(x, ta, tb, M, N, K, A, lda, Bm, ldb, beta, C, ldc);
+	for (i = 0; i < M; i++) {
+		for (j = 0; j < N; j++) {
+			double s = beta ? C0[i * ldc + j] : 0.0, e = s, sa = 0.0, c = C[i * ldc + j];
+			for (k = 0; k < K; k++) {
+				float a = ta ? A[k * lda + i] : A[i * lda + k];
+				float b = tb ? Bm[j * ldb + k] : Bm[k * ldb + j];
+				e += (double)a * b;
+				sa += fabs((double)a * b);
+				if (bf)
+					a = dc_mm_bf16_round(a), b = dc_mm_bf16_round(b);
+				s += (double)a * b;
+			}
+			if (fabs(c - s) > md || isnan(c))
+				md = isnan(c) ? INFINITY : fabs(c - s);
+			if (fabs(s) > mx)
+				mx = fabs(s);
+			if (bf && fabs(c - e) - (2 * u + u * u) * sa > over)
+				over = fabs(c - e) - (2 * u + u * u) * sa;
+		}
+		for (j = N; j < ldc; j++)
+			untouched &= C[i * ldc + j] == 1234.5f;
+	}
+	snprintf(name, sizeof name, "%s %c%c beta=%d M=%d N=%d K=%d: max|C - exact| %.3g of max %.3g, "
+	    "columns past N untouched", dc_mm_name(prec), ta ? 'T' : 'N', tb ? 'T' : 'N', beta, M, N, K,
+	    md, mx);
+	T_OK(name, untouched && md <= 2e-6 * (mx > 1.0 ? mx : 1.0) * (K > 16 ? K / 16.0 : 1.0));
+	if (bf) {
+		snprintf(name, sizeof name, "bf16 %c%c beta=%d M=%d N=%d K=%d: |C - A B| within "
+		    "(2u + u^2) sum |a b| + the fp32 bound (excess %.3g)", ta ? 'T' : 'N', tb ? 'T' : 'N',
+		    beta, M, N, K, over);
+		T_OK(name, over <= 2e-6 * (mx > 1.0 ? mx : 1.0) * (K > 16 ? K / 16.0 : 1.0));
+	}
+	/* the same product again, from the cache: the same bits */
+	dc_mm_gemm(x, ta, tb, M, N, K, A, lda, Bm, ldb, beta, C2, ldc);
+	if (ta == 1 && tb == 0 && beta == 1) {
+		snprintf(name, sizeof name, "%s M=%d N=%d K=%d twice: the same bits", dc_mm_name(prec),
+		    M, N, K);
+		T_OK(name, memcmp(C, C2, sizeof(float) * (size_t)(M * ldc)) == 0);
+	}
+	free(A);
+	free(Bm);
+	free(C);
+	free(C0);
+	free(C2);
+}
+
+int
+main(void)
+{
+	static const int shapes[][3] = {
+		{ 1, 1, 1 }, { 6, 64, 8 }, { 7, 65, 3 }, { 13, 130, 129 }, { 5, 16, 1 },
+		{ 12, 128, 600 }, { 50, 200, 37 }, { 3, 1032, 32 }, { 17, 70, 1100 }, { 400, 70, 600 },
+		{ 200, 130, 1100 }, { 40, 24, 3000 }, { 600, 40, 70 }, { 70, 1100, 600 },
+	};
+	float one = 1.0f, tie = 1.0f + 0x1.0p-8f, tie3 = 1.0f + 3 * 0x1.0p-8f, above = 1.0f + 0x1.0p-8f + 0x1.0p-20f;
+	int prec, s, ta, tb, beta;
+
+	T_OK("bf16 rounding: 1 + 2^-8 ties to even (1)", dc_mm_bf16_round(tie) == one);
+	T_OK("bf16 rounding: 1 + 3 2^-8 ties to even (1 + 2^-6)", dc_mm_bf16_round(tie3) == 1.0f + 0x1.0p-6f);
+	T_OK("bf16 rounding: just above a tie rounds up (1 + 2^-7)", dc_mm_bf16_round(above) == 1.0f + 0x1.0p-7f);
+	T_OK("bf16 rounding: -3.0 exact", dc_mm_bf16_round(-3.0f) == -3.0f);
+	T_OK("bf16 rounding: NaN stays NaN", isnan(dc_mm_bf16_round(NAN)));
+	T_OK("bf16 rounding: inf stays inf", dc_mm_bf16_round(INFINITY) == INFINITY);
+	T_OK("dc_mm_parse", dc_mm_parse("bf16") == DC_MM_BF16 && dc_mm_parse("f32") == DC_MM_F32 &&
+	    dc_mm_parse("fp16") == -1 && dc_mm_parse("") == -1);
+	T_OK("dc_mm_name", strcmp(dc_mm_name(DC_MM_BF16), "bf16") == 0 &&
+	    strcmp(dc_mm_name(DC_MM_F32), "f32") == 0);
+	printf("# this CPU: bf16 %s, default %s\n", dc_mm_bf16_cpu() ? "yes" : "no",
+	    dc_mm_name(dc_mm_default()));
+	for (prec = 0; prec < 2; prec++) {
+		dc_mm *x = dc_mm_new(prec == 0 ? DC_MM_F32 : DC_MM_BF16);
+		for (s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); s++)
+			for (ta = 0; ta < 2; ta++)
+				for (tb = 0; tb < 2; tb++)
+					for (beta = 0; beta < 2; beta++)
+						run(x, prec == 0 ? DC_MM_F32 : DC_MM_BF16, ta, tb, beta, shapes[s][0],
+						    shapes[s][1], shapes[s][2]);
+		dc_mm_free(x);
+	}
+	setenv("DCSEP_NO_BF16", "1", 1);
+	T_OK("DCSEP_NO_BF16: no bf16, default f32", !dc_mm_bf16_cpu() && dc_mm_default() == DC_MM_F32);
+	return t_done();
+}
