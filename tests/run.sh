@@ -31,7 +31,7 @@ export LC_ALL=C
 # figures on every CPU (dc_mm_default would pick bf16 on some)
 export DCSEP_PRECISION=f32
 # sanitized builds: leaks inside third-party libraries are not ours (tests/lsan.supp)
-export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dcsep-tests.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT
