@@ -91,6 +91,19 @@ inroot() {
 	    LANG=C.UTF-8 /bin/sh -c "cd '$2' && $3"
 }
 
+# suite NAME LOG: the README's second block in the chroot $r: exit 0, closing on
+# "N passed, 0 failed"
+suite() {
+	inroot "$r" /root/dcsep "$b2" >"$2" 2>&1
+	rc=$?
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+	if [ $rc -eq 0 ] && echo "$last" | grep -Eq '^[1-9][0-9]* passed, 0 failed'; then
+		pass "$1: exit 0, $last ($(el))"
+	else
+		fail "$1" "exit $rc, last line '$last'; $(grep '^    FAIL' "$2" | head -n 3 | tr '\n' ' ')"
+	fi
+}
+
 b1=$(tests/fresh/readme-block.sh 1) || { fail "README" "no first sh block"; finish; }
 b2=$(tests/fresh/readme-block.sh 2) || { fail "README" "no second sh block"; finish; }
 log=$cache/last
@@ -116,14 +129,7 @@ lens=$(inroot "$r" /root/dcsep "python3 -c 'import soundfile as f; print(*(f.inf
 set -- $lens
 if [ $# -eq 3 ] && [ "$1" = "$2" ] && [ "$1" = "$3" ]; then pass "the outputs: as long as the mixture ($1 samples)"; else fail "the outputs" "lengths: $lens"; fi
 
-inroot "$r" /root/dcsep "$b2" >"$log.2" 2>&1
-rc=$?
-last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log.2" | tail -n 1)
-if [ $rc -eq 0 ] && echo "$last" | grep -Eq '^[1-9][0-9]* passed, 0 failed'; then
-	pass "README's second command after the first: exit 0, $last ($(el))"
-else
-	fail "README's second command after the first" "exit $rc, last line '$last'; $(grep '^    FAIL' "$log.2" | head -n 3 | tr '\n' ' ')"
-fi
+suite "README's second command after the first" "$log.2"
 
 # make install, use from elsewhere, man, make uninstall
 inroot "$r" / "find /usr/local -mindepth 1 | sort" >"$log.before"
@@ -141,14 +147,7 @@ roots=""
 
 # the second command alone, on another bare machine
 r=$(newroot) || { fail "fresh root" "could not set up a second one"; finish; }
-inroot "$r" /root/dcsep "$b2" >"$log.7" 2>&1
-rc=$?
-last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log.7" | tail -n 1)
-if [ $rc -eq 0 ] && echo "$last" | grep -Eq '^[1-9][0-9]* passed, 0 failed'; then
-	pass "README's second command alone: exit 0, $last ($(el))"
-else
-	fail "README's second command alone" "exit $rc, last line '$last'; $(grep '^    FAIL' "$log.7" | head -n 3 | tr '\n' ' ')"
-fi
+suite "README's second command alone" "$log.7"
 cleanup
 roots=""
 
