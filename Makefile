@@ -17,6 +17,8 @@ WARN = -std=c11 -Wall -Wextra -Wshadow -Wno-sign-compare -Wno-unused-parameter
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilibcommon $(PKG_CFLAGS)
 # dc-embed's default model: $(PREFIX)/share/dcsep/models/default.dcm, where make install puts it
 CPPFLAGS += -DDC_PREFIX=\"$(PREFIX)\"
+# the one version number, config.mk's (util.h's DC_VERSION)
+CPPFLAGS += -DDC_VERSION=\"$(VERSION)\"
 LDLIBS += $(PKG_LIBS) -ldnnl -lm -lpthread
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -19,7 +19,8 @@
 #include <sndfile.h>
 #include <soxr.h>
 
-#include "dc.h"
+#include "util.h"
+#include "audio.h"
 
 static char audio_err[256];
 

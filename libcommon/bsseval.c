@@ -26,11 +26,12 @@
  * 1.24 calls it. The projected signal is sum_i c_i * s_i, a convolution done by FFT.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <fftw3.h>
 
-#include "dc.h"
+#include "util.h"
 #include "bsseval.h"
 
 /* LAPACK, from OpenBLAS; Fortran calling convention, matrices column-major. */

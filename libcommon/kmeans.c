@@ -10,34 +10,12 @@
  * result does not depend on the order of thousands of float additions.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "dc.h"
+#include "util.h"
+#include "rng.h"
 #include "kmeans.h"
-
-/* ---------------------------------------------------------------- PRNG */
-
-void
-dc_rng_seed(dc_rng *r, uint64_t seed)
-{
-	r->s = seed;
-}
-
-uint64_t
-dc_rng_next(dc_rng *r)
-{
-	uint64_t z = (r->s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-double
-dc_rng_uniform(dc_rng *r)
-{
-	return (double)(dc_rng_next(r) >> 11) * 0x1.0p-53;
-}
 
 /* ---------------------------------------------------------------- k-means */
 

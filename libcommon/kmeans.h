@@ -1,6 +1,6 @@
 /*
  * kmeans.h: k-means clustering of embeddings (Lloyd's algorithm, k-means++
- * seeding, restarts) and the small PRNG it draws from.
+ * seeding, restarts), drawing from dc_rng (rng.h).
  *
  * Shapes: N points, D dimensions, K clusters. Points are row-major x[N][D],
  * centroids c[K][D], labels l[N] in 0..K-1.
@@ -10,21 +10,7 @@
 
 #include <stdint.h>
 
-/*
- * dc_rng: splitmix64 (Steele, Lea and Flood, "Fast splittable pseudorandom
- * number generators", OOPSLA 2014; the constants of Vigna's public-domain
- * splitmix64.c). The state is one 64-bit word, any value is a valid seed, and the
- * sequence is the same on every platform.
- */
-typedef struct {
-	uint64_t s;
-} dc_rng;
-
-void dc_rng_seed(dc_rng *r, uint64_t seed);
-/* dc_rng_next: the next 64 random bits. */
-uint64_t dc_rng_next(dc_rng *r);
-/* dc_rng_uniform: a double in [0, 1) from the top 53 bits of dc_rng_next. */
-double dc_rng_uniform(dc_rng *r);
+#include "rng.h"
 
 typedef struct {
 	int k;              /* K, clusters: 1 or more */

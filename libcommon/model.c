@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dc.h"
+#include "util.h"
+#include "stream.h"
+#include "rng.h"
 #include "nn.h"
 
 #include <msgpack/fbuffer.h>
@@ -51,21 +53,10 @@ model_alloc(dc_model *m, const dc_nn_config *c)
 		m->feat_std[f] = 1.0f;
 }
 
-/* splitmix64: the generator of dc_model_new. */
-static uint64_t
-splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
 int
 dc_model_new(dc_model *m, const dc_nn_config *c, uint64_t seed)
 {
-	uint64_t s = seed;
+	dc_rng r;
 	size_t i, nlstm;
 	float bl, bo;
 
@@ -73,11 +64,12 @@ dc_model_new(dc_model *m, const dc_nn_config *c, uint64_t seed)
 	if (dc_nn_config_check(c) != DC_OK)
 		return DC_EMODEL;
 	model_alloc(m, c);
+	dc_rng_seed(&r, seed);
 	nlstm = (size_t)(m->p.lin_w - m->params);
 	bl = 1.0f / sqrtf((float)c->H);
 	bo = 1.0f / sqrtf(2.0f * (float)c->H);
 	for (i = 0; i < m->nparams; i++) {
-		double u = (double)(splitmix64(&s) >> 11) * 0x1.0p-53;   /* [0, 1) */
+		double u = dc_rng_uniform(&r);
 		float bound = i < nlstm ? bl : bo;
 		m->params[i] = (float)((2.0 * u - 1.0) * bound);
 	}

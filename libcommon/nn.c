@@ -39,7 +39,8 @@
 #include <immintrin.h>
 #endif
 
-#include "dc.h"
+#include "util.h"
+#include "rng.h"
 #include "mm.h"
 #include "nn.h"
 
@@ -1112,13 +1113,10 @@ layer_out(const dc_nn *n, int k)
 static int
 drop_keep(uint64_t key, int k, int64_t i, float p)
 {
-	uint64_t z = key + ((uint64_t)k << 48 | (uint64_t)i) * UINT64_C(0x9e3779b97f4a7c15) +
-	    UINT64_C(0x632be59bd9b4e019);
+	uint64_t z = dc_mix64(key + ((uint64_t)k << 48 | (uint64_t)i) * DC_RNG_GOLDEN +
+	    UINT64_C(0x632be59bd9b4e019));
 
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	z ^= z >> 31;
-	return (double)(z >> 11) * 0x1.0p-53 >= (double)p;
+	return dc_unit53(z) >= (double)p;
 }
 
 /* ph_dropout: rows of layer k: dmask = kept, hd = h * dscale where kept, else 0. */

@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "dc.h"
+#include "util.h"
 #include "p56.h"
 
 int

@@ -13,7 +13,9 @@
 
 #include <fftw3.h>
 
-#include "dc.h"
+#include "util.h"
+#include "stream.h"
+#include "stft.h"
 
 void
 dc_stft_defaults(dc_stft_params *p)

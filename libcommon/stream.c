@@ -9,7 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "dc.h"
+#include "util.h"
+#include "stream.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "dcsep streams are little-endian; this build assumes a little-endian host"
@@ -692,8 +693,12 @@ writer_cb(void *data, const char *buf, size_t len)
 
 	if (w->err)
 		return -1;
-	if (w->sb)
-		return msgpack_sbuffer_write(w->sb, buf, len);
+	if (w->sb) {
+		/* out of memory: kept, so that later writes do not hide it */
+		if (msgpack_sbuffer_write(w->sb, buf, len) != 0)
+			w->err = DC_ENOMEM;
+		return w->err ? -1 : 0;
+	}
 	if (fwrite(buf, 1, len, w->f) != len) {
 		w->err = DC_EIO;
 		w->errnum = errno;

@@ -41,49 +41,11 @@ static int jflag;
 
 /* ---------------------------------------------------------------- values */
 
-/* json_str: s[0..n) as a JSON string: quotes, backslashes and control characters
- * escaped, bytes that are not UTF-8 replaced by U+FFFD. */
+/* json_str: s[0..n) as a JSON string on stdout (text.h). */
 static void
 json_str(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s, *e = p + n;
-
-	putchar('"');
-	while (p < e) {
-		unsigned c = *p;
-		int len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
-		    (c & 0xf8) == 0xf0 ? 4 : 0;
-		int i, ok = len > 0 && p + len <= e;
-		uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
-
-		for (i = 1; ok && i < len; i++) {
-			ok = (p[i] & 0xc0) == 0x80;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		/* no overlong forms, no surrogates, nothing past U+10FFFF */
-		if (ok && ((len == 2 && cp < 0x80) || (len == 3 && (cp < 0x800 ||
-		    (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff))))
-			ok = 0;
-		if (!ok) {
-			fputs("\\ufffd", stdout);
-			p++;
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c == '\t')
-			fputs("\\t", stdout);
-		else if (c == '\r')
-			fputs("\\r", stdout);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			fwrite(p, 1, (size_t)len, stdout);
-		p += len;
-	}
-	putchar('"');
+	dc_json_str(stdout, s, n);
 }
 
 /* text_str: a string as is if it reads as one word, else as a JSON string. */
@@ -421,7 +383,7 @@ dump_model(const char *path, const char *xname, const char *out)
 	else
 		err = dc_model_load(&m, path);
 	if (err != DC_OK)
-		dc_errx(1, "%s: %s", name, err == DC_EIO ? strerror(errno) : dc_strerror(err));
+		dc_errx(1, "%s: %s", name, dc_errmsg(err));
 	c = &m.cfg;
 	nt = dc_nn_ntensors(c);
 	if (xname) {

@@ -87,19 +87,12 @@ default_model(char *buf, size_t n, char *tried, size_t tn)
 static void
 model_name(const dc_model *m, const char *path, char *buf, size_t n)
 {
-	const char *s = dc_model_meta_get(m, "name"), *b;
-	size_t len;
+	const char *s = dc_model_meta_get(m, "name");
 
-	if (s && *s) {
+	if (s && *s)
 		snprintf(buf, n, "%s", s);
-		return;
-	}
-	b = strrchr(path, '/');
-	b = b ? b + 1 : path;
-	len = strlen(b);
-	if (len > 4 && strcmp(b + len - 4, ".dcm") == 0)
-		len -= 4;
-	snprintf(buf, n, "%.*s", (int)len, b);
+	else
+		dc_path_stem(path, ".dcm", buf, n);
 }
 
 int
@@ -150,7 +143,7 @@ main(int argc, char **argv)
 	if (mpath == NULL && (mpath = default_model(pbuf, sizeof pbuf, tried, sizeof tried)) == NULL)
 		dc_errx(1, "no model: give -m or set DCSEP_MODEL (no file at %s)", tried);
 	if ((err = dc_model_load(&m, mpath)) != DC_OK)
-		dc_errx(1, "%s: %s", mpath, err == DC_EIO ? strerror(errno) : dc_strerror(err));
+		dc_errx(1, "%s: %s", mpath, dc_errmsg(err));
 	model_name(&m, mpath, mname, sizeof mname);
 	dc_stdout_not_tty();
 	rd = dc_open_stream(argc > optind ? argv[optind] : NULL, &hdr, &name);

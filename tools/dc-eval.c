@@ -80,48 +80,14 @@ clear_progress(void)
 #define note(...) do { clear_progress(); dc_warnx(__VA_ARGS__); } while (0)
 #define fail(...) do { clear_progress(); dc_errx(1, __VA_ARGS__); } while (0)
 
-/* file_id: "dir/mix01.wav" -> "mix01". */
-static char *
-file_id(const char *path)
-{
-	const char *b = strrchr(path, '/'), *dot;
-	char buf[256];
-
-	b = b ? b + 1 : path;
-	if (strcmp(path, "-") == 0)
-		b = "stdin";
-	dot = strrchr(b, '.');
-	snprintf(buf, sizeof buf, "%.*s", dot && dot != b ? (int)(dot - b) : (int)strlen(b), b);
-	return dc_xstrdup(buf);
-}
-
 /* ---------------------------------------------------------------- the list */
-
-/* split: s cut in place at each sep into at most max fields; returns the count,
- * or max+1 if there are more. */
-static int
-split(char *s, int sep, char **f, int max)
-{
-	int n = 0;
-
-	for (;;) {
-		char *e = strchr(s, sep);
-		if (n == max)
-			return max + 1;
-		f[n++] = s;
-		if (e == NULL)
-			return n;
-		*e = '\0';
-		s = e + 1;
-	}
-}
 
 /* paths: a comma-separated column into p[]; its count, or exits on an empty path
  * or too many. */
 static int
 paths(const char *list, char *col, char **p, const char *what, const char *where)
 {
-	int n = split(col, ',', p, MAXK), i;
+	int n = dc_split(col, ',', p, MAXK), i;
 
 	if (n > MAXK)
 		fail("%smore than %d %s: at most %d sources", where, MAXK, what, MAXK);
@@ -137,31 +103,22 @@ paths(const char *list, char *col, char **p, const char *what, const char *where
 static void
 read_list(const char *path, int *njobs)
 {
-	FILE *f = dc_open_in(path);
-	static char *line;     /* static: reachable at an exit on a bad line */
-	static size_t cap;
-	char *fld[5], *s;
-	ssize_t len;
-	int n = 0, lineno = 0, nf, mixline = 0, nomixline = 0;
-	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	static dc_list *l;     /* static: reachable at an exit on a bad line */
+	char *fld[4];
+	int n = 0, lineno, nf, mixline = 0, nomixline = 0, err;
+	const char *name = dc_path_name(path);
 
-	if (f == NULL)
+	if ((l = dc_list_open(path)) == NULL)
 		fail("%s: %s", name, strerror(errno));
-	while ((len = getline(&line, &cap, f)) != -1) {
+	while ((err = dc_list_next(l, fld, 4, &nf)) == DC_OK) {
 		job *j;
 		int nr, ne;
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		for (s = line; *s == ' ' || *s == '\t'; s++)
-			;
-		if (*s == '\0' || *s == '#')
-			continue;
+		lineno = dc_list_line(l);
 		jobs = dc_xrealloc(jobs, (size_t)(n + 1) * sizeof *jobs);
 		j = &jobs[n];
 		memset(j, 0, sizeof *j);
 		snprintf(j->where, sizeof j->where, "%s:%d: ", name, lineno);
-		if ((nf = split(line, '\t', fld, 4)) > 4)
+		if (nf > 4)
 			fail("%smore than 4 columns, wanted 4: id, mix, refs, ests (tab-separated)", j->where);
 		if (nf < 4)
 			fail("%s%d column%s, wanted 4: id, mix, refs, ests (tab-separated)", j->where, nf,
@@ -186,12 +143,10 @@ read_list(const char *path, int *njobs)
 		j->k = nr;
 		n++;
 	}
-	if (ferror(f))
-		fail("%s: %s", name, strerror(errno));
-	free(line);
-	line = NULL;
-	if (f != stdin)
-		fclose(f);
+	if (err != DC_EEOF)
+		fail("%s: %s", name, dc_errmsg(err));
+	dc_list_close(l);
+	l = NULL;
 	if (n == 0)
 		fail("%s: no mixtures in the list", name);
 	*njobs = n;
@@ -209,7 +164,7 @@ load(const job *j, const char *path, int64_t *n, int *rate)
 	int err;
 
 	if ((err = dc_audio_read(path, 0, &x, n, &info)) != DC_OK)
-		fail("%s%s: %s", j->where, path, err == DC_EAUDIO ? dc_audio_errstr() : dc_strerror(err));
+		fail("%s%s: %s", j->where, path, dc_errmsg(err));
 	if (info.downmixed)
 		note("%s%s: %d channels mixed down to mono", j->where, path, info.channels_in);
 	memset(&t, 0, sizeof t);
@@ -349,22 +304,6 @@ json_num(double v)
 }
 
 static void
-json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static void
 json_arr(const char *key, const double *v, int k)
 {
 	int r;
@@ -463,7 +402,7 @@ put_result(const printer *p, const job *j, const result *res)
 
 	if (p->fmt == OUT_JSON) {
 		fputs("{\"id\":", stdout);
-		json_str(j->id);
+		dc_json_str(stdout, j->id, strlen(j->id));
 		printf(",\"rate\":%d,\"samples\":%lld,\"sources\":%d", res->rate, (long long)res->n, res->k);
 		json_arr("sdr", res->sdr, res->k);
 		json_arr("sir", res->sir, res->k);
@@ -513,7 +452,7 @@ main(int argc, char **argv)
 	job one;
 	printer p;
 	const char *list = NULL, *id = NULL, *mix = NULL;
-	char *refs[MAXK + 1];
+	char *refs[MAXK + 1], idbuf[256];
 	double total[NMET] = { 0 };
 	int c, i, nref = 0, njobs, fmt = OUT_TABLE, per_source = 0, tty;
 
@@ -569,7 +508,9 @@ main(int argc, char **argv)
 			one.ests[i] = argv[i];
 		}
 		one.mix = mix ? dc_xstrdup(mix) : NULL;
-		one.id = id ? dc_xstrdup(id) : file_id(mix ? mix : argv[0]);
+		/* "dir/mix01.wav" -> "mix01" */
+		one.id = dc_xstrdup(id ? id : dc_path_stem(dc_path_name(mix ? mix : argv[0]), NULL,
+		    idbuf, sizeof idbuf));
 		jobs = &one;
 		njobs = 1;
 	}

@@ -16,7 +16,7 @@
  * printed gains are the ones applied.
  *
  * Random numbers come from xoshiro256** (Blackman and Vigna, 2018) seeded through
- * splitmix64, written out below, so a seed gives the same data on every libc.
+ * splitmix64 (libcommon/rng.h), so a seed gives the same data on every libc.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,6 +31,7 @@
 
 #include "dc.h"
 #include "p56.h"
+#include "rng.h"
 
 #define MAXK 8          /* most sources in one mixture */
 #define PEAK 0.9        /* the largest magnitude a written sample may have */
@@ -65,74 +66,6 @@ help(void)
 	    "  -h           this help\n", usage, MAXK);
 }
 
-/* ---------------------------------------------------------------- random numbers */
-
-/* splitmix64 (Steele, Lea and Flood, 2014): a 64-bit mixer, used to expand the
- * seed into the generator's 256-bit state. */
-static uint64_t
-splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-typedef struct {
-	uint64_t s[4];
-} rng;
-
-static void
-rng_seed(rng *r, uint64_t seed)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t
-rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-/* rng_next: xoshiro256** (Blackman and Vigna, 2018). */
-static uint64_t
-rng_next(rng *r)
-{
-	uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
-}
-
-/* rng_unif: uniform on [0, 1), 53 bits. */
-static double
-rng_unif(rng *r)
-{
-	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-/* rng_below: uniform on {0, ..., n-1}, n > 0, without modulo bias (draws below
- * 2^64 mod n are rejected). */
-static uint64_t
-rng_below(rng *r, uint64_t n)
-{
-	uint64_t t = -n % n, x;
-
-	do
-		x = rng_next(r);
-	while (x < t);
-	return x % n;
-}
-
 /* ---------------------------------------------------------------- options */
 
 static struct {
@@ -154,20 +87,20 @@ static struct {
 /* draw_gains: the relative gains of k sources in dB, rounded to 1e-4 dB; 0 for a
  * single source (a one-speaker "mixture", for counting speakers). */
 static void
-draw_gains(rng *r, int k, double *g)
+draw_gains(dc_xoshiro *r, int k, double *g)
 {
 	int i;
 
 	if (k == 1) {
 		g[0] = 0.0;     /* one source: nothing to be relative to */
 	} else if (k == 2) {
-		double snr = opt.fixed ? opt.snr : opt.lo + (opt.hi - opt.lo) * rng_unif(r);
+		double snr = opt.fixed ? opt.snr : opt.lo + (opt.hi - opt.lo) * dc_xoshiro_uniform(r);
 		g[0] = round(snr / 2 * 1e4) / 1e4;
 		g[1] = -g[0];
 	} else {
 		for (i = 0; i < k; i++) {
 			double v = opt.fixed ? opt.snr / 2 - opt.snr * i / (k - 1)
-			    : (opt.lo - opt.hi) / 2 + (opt.hi - opt.lo) * rng_unif(r);
+			    : (opt.lo - opt.hi) / 2 + (opt.hi - opt.lo) * dc_xoshiro_uniform(r);
 			g[i] = round(v * 1e4) / 1e4;
 		}
 	}
@@ -178,12 +111,12 @@ draw_gains(rng *r, int k, double *g)
 /* draw_speeds: with -p, the speed factors of k sources, rounded to 1e-4 so that
  * the printed factors are the ones applied; 1 without -p (and nothing drawn). */
 static void
-draw_speeds(rng *r, int k, double *f)
+draw_speeds(dc_xoshiro *r, int k, double *f)
 {
 	int i;
 
 	for (i = 0; i < k; i++)
-		f[i] = opt.perturb ? round((opt.plo + (opt.phi - opt.plo) * rng_unif(r)) * 1e4) / 1e4 : 1;
+		f[i] = opt.perturb ? round((opt.plo + (opt.phi - opt.plo) * dc_xoshiro_uniform(r)) * 1e4) / 1e4 : 1;
 }
 
 /* ---------------------------------------------------------------- mixing */
@@ -206,7 +139,7 @@ read_input(const char *path, const char *shown, double speed, input *in, int ver
 	int err;
 
 	if ((err = dc_audio_read(path, opt.rate, &in->x, &in->n, &info)) != DC_OK)
-		dc_errx(1, "%s: %s", shown, err == DC_EAUDIO ? dc_audio_errstr() : dc_strerror(err));
+		dc_errx(1, "%s: %s", shown, dc_errmsg(err));
 	if (verbose && info.downmixed)
 		dc_warnx("%s: %d channels mixed down to mono", shown, info.channels_in);
 	if (verbose && info.resampled)
@@ -214,7 +147,7 @@ read_input(const char *path, const char *shown, double speed, input *in, int ver
 	/* read as if recorded at rate*speed and brought back to rate */
 	if (speed != 1 && (err = dc_resample(&in->x, &in->n, opt.rate * speed, opt.rate)) != DC_OK) {
 		free(in->x);
-		dc_errx(1, "%s: %s", shown, err == DC_ERESAMPLE ? dc_audio_errstr() : dc_strerror(err));
+		dc_errx(1, "%s: %s", shown, dc_errmsg(err));
 	}
 	if (in->n == 0)
 		dc_errx(1, "%s: no samples", shown);
@@ -309,7 +242,7 @@ put_audio(const char *path, const float *x, int64_t n)
 
 	if (err != DC_OK) {
 		unwind();
-		dc_errx(1, "%s: %s", path, err == DC_EAUDIO ? dc_audio_errstr() : dc_strerror(err));
+		dc_errx(1, "%s: %s", path, dc_errmsg(err));
 	}
 	written[nwritten++] = dc_xstrdup(path);
 }
@@ -361,21 +294,9 @@ static void
 print_row(FILE *f, const char *id, const char *mix, char *const *src, char *const *orig,
     const double *gain, const double *speed, int k, int64_t len)
 {
-	int j;
+	dc_mixrow r = { id, mix, src, orig, gain, opt.perturb ? speed : NULL, k, len };
 
-	fprintf(f, "%s\t%s\t", id, mix);
-	for (j = 0; j < k; j++)
-		fprintf(f, "%s%s", j ? "," : "", src[j]);
-	fputc('\t', f);
-	for (j = 0; j < k; j++)
-		fprintf(f, "%s%s", j ? "," : "", orig[j]);
-	fputc('\t', f);
-	for (j = 0; j < k; j++)
-		fprintf(f, "%s%.4f", j ? "," : "", gain[j]);
-	fprintf(f, "\t%lld", (long long)len);
-	for (j = 0; opt.perturb && j < k; j++)
-		fprintf(f, "%s%.4f", j ? "," : "\t", speed[j]);
-	fputc('\n', f);
+	dc_list_mixrow(f, &r);
 }
 
 /* ---------------------------------------------------------------- single mode */
@@ -387,14 +308,13 @@ single(int nin, char **files)
 	double gain[MAXK], fac[MAXK], speed[MAXK];
 	float *s[MAXK], *mix;
 	char *src[MAXK], id[256];
-	const char *b, *dot;
 	int64_t len;
-	rng r;
+	dc_xoshiro r;
 	int j;
 
 	for (j = 0; opt.tmpl && j < nin; j++)
 		src[j] = expand(opt.tmpl, j + 1);
-	rng_seed(&r, opt.seed);
+	dc_xoshiro_seed(&r, opt.seed);
 	draw_gains(&r, nin, gain);
 	draw_speeds(&r, nin, speed);
 	for (j = 0; j < nin; j++)
@@ -406,10 +326,7 @@ single(int nin, char **files)
 		put_audio(src[j], s[j], len);
 
 	/* the id: the mixture's file name without directory and extension */
-	b = strrchr(opt.out, '/');
-	b = b ? b + 1 : opt.out;
-	dot = strrchr(b, '.');
-	snprintf(id, sizeof id, "%.*s", dot && dot != b ? (int)(dot - b) : (int)strlen(b), b);
+	dc_path_stem(opt.out, NULL, id, sizeof id);
 	if (!opt.tmpl)
 		for (j = 0; j < nin; j++)
 			src[j] = "-";
@@ -637,7 +554,7 @@ list_mode(const char *corpus)
 	struct stat st;
 	dc_atomic a;
 	FILE *lf;
-	rng r;
+	dc_xoshiro r;
 	int64_t m;
 	char skipped[256] = "";
 
@@ -711,7 +628,7 @@ list_mode(const char *corpus)
 	listpath = join(outdir, "list.tsv");
 	if ((lf = open_memstream(&listbuf, &listlen)) == NULL)
 		dc_errx(1, "%s: %s", listpath, strerror(errno));
-	fprintf(lf, "id\tmix\tsources\toriginals\tgains_db\tsamples%s\n", opt.perturb ? "\tspeeds" : "");
+	dc_list_mixhead(lf, opt.perturb);
 
 	for (width = 6, m = 1000000; m <= opt.count; m *= 10)
 		width++;
@@ -719,7 +636,7 @@ list_mode(const char *corpus)
 	perm = dc_xmalloc((size_t)nspk * sizeof *perm);
 	for (i = 0; i < nspk; i++)
 		perm[i] = i;
-	rng_seed(&r, opt.seed);
+	dc_xoshiro_seed(&r, opt.seed);
 
 	for (m = 1; m <= opt.count; m++) {
 		input in[MAXK];
@@ -733,13 +650,13 @@ list_mode(const char *corpus)
 		 * shuffle of a permutation kept from one mixture to the next), one
 		 * utterance of each, then the gains, then with -p the speeds */
 		for (j = 0; j < opt.k; j++) {
-			int t = j + (int)rng_below(&r, (uint64_t)(nspk - j)), x = perm[j];
+			int t = j + (int)dc_xoshiro_below(&r, (uint64_t)(nspk - j)), x = perm[j];
 			perm[j] = perm[t];
 			perm[t] = x;
 			who[j] = perm[j];
 		}
 		for (j = 0; j < opt.k; j++)
-			uidx[j] = (int)rng_below(&r, (uint64_t)sp[who[j]].n);
+			uidx[j] = (int)dc_xoshiro_below(&r, (uint64_t)sp[who[j]].n);
 		draw_gains(&r, opt.k, gain);
 		draw_speeds(&r, opt.k, speed);
 

@@ -43,7 +43,7 @@ help(void)
 	    "arguments, two or more. See dc-oracle(1).\n", usage);
 }
 
-/* One row of the list: an utterance id and its K source paths (owned). */
+/* One row of the list: an utterance id and its K source paths (all owned). */
 typedef struct {
 	char *id;
 	char **src;
@@ -54,7 +54,7 @@ typedef struct {
 typedef struct {
 	row *rows;
 	int n, cap;
-	char *text;     /* the file; the rows' ids point into it */
+	dc_list *l;     /* the file, while it is read */
 } list;
 
 static int
@@ -63,59 +63,36 @@ row_cmp(const void *a, const void *b)
 	return strcmp(((const row *)a)->id, ((const row *)b)->id);
 }
 
-/* read_list: the rows of a list.tsv. Blank lines and lines starting with '#' are
- * skipped, and so is a first row whose id is "id" (a column header). Columns
- * after the third are ignored. Relative source paths are taken relative to the
- * list's directory. Exits 1 on a malformed line. */
+/* read_list: the rows of a list.tsv (text.h: blank and comment lines skipped),
+ * and a first row whose id is "id" (a column header). Columns after the third are
+ * ignored. Relative source paths are taken relative to the list's directory.
+ * Exits 1 on a malformed line. */
 static void
 read_list(const char *path, list *L)
 {
-	FILE *f = fopen(path, "rb");
-	size_t len = 0, cap = 1 << 16, got;
-	char *s, *line, *next;
-	int lineno = 0, i;
+	dc_list *l = dc_list_open(path);
+	char *col[3], *s;
+	int lineno, ncol, err, i;
 
-	if (f == NULL)
+	if (l == NULL)
 		dc_errx(1, "%s: %s", path, strerror(errno));
-	L->text = dc_xmalloc(cap);
-	while ((got = fread(L->text + len, 1, cap - len - 1, f)) > 0) {
-		len += got;
-		if (len + 1 == cap)
-			L->text = dc_xrealloc(L->text, cap *= 2);
-	}
-	if (ferror(f))
-		dc_errx(1, "%s: %s", path, strerror(errno));
-	fclose(f);
-	L->text[len] = '\0';
-	if (memchr(L->text, '\0', len) != NULL)
-		dc_errx(1, "%s: not a text file", path);
-	for (line = L->text; line != NULL && *line; line = next) {
-		char *f1, *f2, *f3, *tab;
+	L->l = l;
+	while ((err = dc_list_next(l, col, 3, &ncol)) == DC_OK) {
 		row r = { 0 };
-		size_t n;
 
-		lineno++;
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if ((n = strlen(line)) > 0 && line[n - 1] == '\r')
-			line[n - 1] = '\0';
-		if (*line == '\0' || *line == '#')
+		lineno = dc_list_line(l);
+		if (dc_list_nul(l))
+			dc_errx(1, "%s: not a text file", path);
+		if (L->n == 0 && strcmp(col[0], "id") == 0)
 			continue;
-		f1 = line;
-		f2 = (tab = strchr(f1, '\t')) ? (*tab = '\0', tab + 1) : NULL;
-		f3 = f2 && (tab = strchr(f2, '\t')) ? (*tab = '\0', tab + 1) : NULL;
-		if (f3 && (tab = strchr(f3, '\t')) != NULL)
-			*tab = '\0';
-		if (L->n == 0 && strcmp(f1, "id") == 0)
-			continue;
-		if (f3 == NULL || *f1 == '\0' || *f3 == '\0')
+		if (ncol < 3 || *col[0] == '\0' || *col[2] == '\0')
 			dc_errx(1, "%s:%d: wanted an id, a mixture and sources, separated by tabs", path, lineno);
-		r.id = f1;
+		r.id = dc_xstrdup(col[0]);
 		r.line = lineno;
-		for (s = f3, r.k = 1; *s; s++)
+		for (s = col[2], r.k = 1; *s; s++)
 			r.k += *s == ',';
 		r.src = dc_xmalloc((size_t)r.k * sizeof *r.src);
-		for (s = f3, i = 0; i < r.k; i++) {
+		for (s = col[2], i = 0; i < r.k; i++) {
 			char *src = s;
 			if ((s = strchr(s, ',')) != NULL)
 				*s++ = '\0';
@@ -132,6 +109,10 @@ read_list(const char *path, list *L)
 			L->rows = dc_xrealloc(L->rows, (size_t)(L->cap = L->cap ? 2 * L->cap : 64) * sizeof *L->rows);
 		L->rows[L->n++] = r;
 	}
+	if (err != DC_EEOF)
+		dc_errx(1, "%s: %s", path, dc_errmsg(err));
+	dc_list_close(l);
+	L->l = NULL;
 	/* sorted by id, for bsearch; a repeated id is then next to its first */
 	qsort(L->rows, (size_t)L->n, sizeof *L->rows, row_cmp);
 	for (i = 1; i < L->n; i++)
@@ -162,9 +143,10 @@ free_list(list *L)
 		for (j = 0; j < L->rows[i].k; j++)
 			free(L->rows[i].src[j]);
 		free(L->rows[i].src);
+		free(L->rows[i].id);
 	}
 	free(L->rows);
-	free(L->text);
+	dc_list_close(L->l);
 }
 
 /* oracle: appends the mode's record (and with keep_ref the ref record) to the
@@ -197,7 +179,7 @@ oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_re
 		int64_t n;
 
 		if ((err = dc_audio_read(src[k], (int)p.rate, &x, &n, &info)) != DC_OK)
-			dc_errx(1, "%s: %s", src[k], err == DC_EAUDIO ? dc_audio_errstr() : dc_strerror(err));
+			dc_errx(1, "%s: %s", src[k], dc_errmsg(err));
 		if (info.downmixed)
 			dc_warnx("%s: %d channels mixed down to mono", src[k], info.channels_in);
 		if (info.resampled)

@@ -27,19 +27,6 @@ help(void)
 	    "With no file, or '-', reads stdin. See dc-stft(1).\n", usage);
 }
 
-/* file_id: "dir/mix01.wav" -> "mix01"; "-" -> "stdin". */
-static void
-file_id(const char *path, char *buf, size_t n)
-{
-	const char *b = strrchr(path, '/'), *dot;
-
-	b = b ? b + 1 : path;
-	if (strcmp(path, "-") == 0)
-		b = "stdin";
-	dot = strrchr(b, '.');
-	snprintf(buf, n, "%.*s", dot && dot != b ? (int)(dot - b) : (int)strlen(b), b);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -96,7 +83,7 @@ main(int argc, char **argv)
 	w = dc_writer_file(stdout);
 	dc_write_header(w, NULL, "dc-stft");
 	for (i = 0; i < nfiles; i++) {
-		const char *path = files[i], *name = strcmp(path, "-") == 0 ? "stdin" : path;
+		const char *path = files[i], *name = dc_path_name(path);
 		dc_audio_info info;
 		dc_tensor X, xt;
 		dc_recb b;
@@ -105,7 +92,7 @@ main(int argc, char **argv)
 		char uid[256];
 
 		if ((err = dc_audio_read(path, (int)p.rate, &x, &n, &info)) != DC_OK)
-			dc_errx(1, "%s: %s", name, err == DC_EAUDIO ? dc_audio_errstr() : dc_strerror(err));
+			dc_errx(1, "%s: %s", name, dc_errmsg(err));
 		if (info.downmixed)
 			dc_warnx("%s: %d channels mixed down to mono", name, info.channels_in);
 		if (info.resampled)
@@ -123,8 +110,8 @@ main(int argc, char **argv)
 			dc_errx(1, "%s: %s", name, dc_strerror(err));
 		if (id)
 			snprintf(uid, sizeof uid, "%s", id);
-		else
-			file_id(path, uid, sizeof uid);
+		else    /* "dir/mix01.wav" -> "mix01"; "-" -> "stdin" */
+			dc_path_stem(name, NULL, uid, sizeof uid);
 		dc_recb_init(&b, "utt");
 		dc_recb_str(&b, "id", uid);
 		dc_recb_str(&b, "source", path);

@@ -33,6 +33,7 @@
 #include "dc.h"
 #include "mm.h"
 #include "nn.h"
+#include "rng.h"
 
 static const char usage[] =
     "[-iqr] [-I init.dcm] [-x checkpoint.dcm [-w f16 | f32]] [-L layers] [-H units]\n"
@@ -402,28 +403,19 @@ log_has_precision(const char *path)
 
 /* ---------------------------------------------------------------- training */
 
-static uint64_t
-splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
 /* shuffle: the order of the segments in epoch e: Fisher-Yates on splitmix64 seeded
  * from the seed and the epoch. */
 static void
 shuffle(int64_t *order, int64_t n, uint64_t seed, int64_t e)
 {
-	uint64_t s = seed * UINT64_C(0x100000001b3) ^ (uint64_t)e * UINT64_C(0x9e3779b97f4a7c15);
+	dc_rng r;
 	int64_t i;
 
+	dc_rng_seed(&r, seed * UINT64_C(0x100000001b3) ^ (uint64_t)e * DC_RNG_GOLDEN);
 	for (i = 0; i < n; i++)
 		order[i] = i;
 	for (i = n - 1; i > 0; i--) {
-		int64_t j = (int64_t)(splitmix64(&s) % (uint64_t)(i + 1)), t = order[i];
+		int64_t j = (int64_t)(dc_rng_next(&r) % (uint64_t)(i + 1)), t = order[i];
 		order[i] = order[j];
 		order[j] = t;
 	}
@@ -610,9 +602,10 @@ segment(segments *s, const dataset *d, int64_t T, int tails)
 static uint64_t
 dropout_key(uint64_t seed, int64_t step)
 {
-	uint64_t s = seed ^ UINT64_C(0x5851f42d4c957f2d) * (uint64_t)step;
+	dc_rng r;
 
-	return splitmix64(&s);
+	dc_rng_seed(&r, seed ^ UINT64_C(0x5851f42d4c957f2d) * (uint64_t)step);
+	return dc_rng_next(&r);
 }
 
 /* hms: seconds as h:mm:ss into buf. */
@@ -674,7 +667,7 @@ average(dc_model *m, const char *first, int n, char **paths)
 		const char *why = NULL;
 		if ((err = dc_model_load(&o, paths[i])) != DC_OK) {
 			free(sum);	/* freed before each exit: the sanitizers count it leaked */
-			dc_errx(1, "%s: %s", paths[i], err == DC_EIO ? strerror(errno) : dc_strerror(err));
+			dc_errx(1, "%s: %s", paths[i], dc_errmsg(err));
 		}
 		if (a->L != b->L || a->H != b->H || a->D != b->D || a->F != b->F ||
 		    a->rate != b->rate || a->nfft != b->nfft || a->hop != b->hop ||
@@ -869,7 +862,7 @@ main(int argc, char **argv)
 		char step[32];
 		int ckpt;
 		if ((err = dc_model_load(&m, xpath)) != DC_OK)
-			dc_errx(1, "%s: %s", xpath, err == DC_EIO ? strerror(errno) : dc_strerror(err));
+			dc_errx(1, "%s: %s", xpath, dc_errmsg(err));
 		if (argc > optind)
 			average(&m, xpath, argc - optind, argv + optind);
 		snprintf(step, sizeof step, "%lld", (long long)m.step);
@@ -901,16 +894,8 @@ main(int argc, char **argv)
 		dc_model_free(&m);
 		return 0;
 	}
-	if (name == NULL) {
-		const char *b = strrchr(out, '/');
-		size_t len;
-		b = b ? b + 1 : out;
-		len = strlen(b);
-		if (len > 4 && strcmp(b + len - 4, ".dcm") == 0)
-			len -= 4;
-		snprintf(nbuf, sizeof nbuf, "%.*s", (int)len, b);
-		name = nbuf;
-	}
+	if (name == NULL)
+		name = dc_path_stem(out, ".dcm", nbuf, sizeof nbuf);
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.L = (int)L;
@@ -954,7 +939,7 @@ main(int argc, char **argv)
 	if (resume || ipath) {
 		const char *mp = resume ? out : ipath;
 		if ((err = dc_model_load(&m, mp)) != DC_OK)
-			dc_errx(1, "%s: %s", mp, err == DC_EIO ? strerror(errno) : dc_strerror(err));
+			dc_errx(1, "%s: %s", mp, dc_errmsg(err));
 		m.f16 = 0;      /* trained in float32; checkpoints keep it */
 		if (resume && state_load(&m, &st) != DC_OK)
 			dc_errx(1, "%s: not a checkpoint of dc-train (no training state)", out);

@@ -1,0 +1,40 @@
+/*
+ * stft.h: the short-time Fourier transform and its exact inverse (stft.c), and the
+ * STFT parameters as keys of a record.
+ */
+#ifndef DC_STFT_H
+#define DC_STFT_H
+
+#include "util.h"
+#include "stream.h"
+
+/* ---------------------------------------------------------------- STFT */
+
+/*
+ * Framing (formats/stream.md): the signal is padded with nfft-hop zeros in front
+ * and zeros behind; frame t covers padded samples [t*hop, t*hop+nfft), i.e.
+ * original samples [t*hop-(nfft-hop), t*hop+hop). T = (N-1+nfft-hop)/hop + 1, so
+ * every sample lies in nfft/hop frames and the inverse is exact.
+ */
+typedef struct {
+	int64_t rate;       /* Hz */
+	int64_t nfft;       /* window length = FFT size */
+	int64_t hop;
+	int64_t samples;    /* N of the signal analysed */
+	char window[16];    /* "sqrt-hann" or "hann" */
+} dc_stft_params;
+
+void dc_stft_defaults(dc_stft_params *p);          /* 8000, 256, 64, sqrt-hann */
+int dc_stft_check(const dc_stft_params *p);         /* DC_EPARAM if unusable */
+int64_t dc_stft_frames(const dc_stft_params *p);    /* T for p->samples */
+/* dc_stft_window: fills w[nfft] (periodic). */
+int dc_stft_window(const dc_stft_params *p, float *w);
+/* dc_stft: x[N] -> X, a fresh complex64 tensor T x F. */
+int dc_stft(const float *x, const dc_stft_params *p, dc_tensor *X);
+/* dc_istft: X (T x F complex64) -> y[p->samples], weighted overlap-add. */
+int dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y);
+/* Record helpers: the STFT parameters as keys of a record. */
+int dc_rec_stft_params(const dc_record *r, dc_stft_params *p);
+void dc_recb_stft_params(dc_recb *b, const dc_stft_params *p);
+
+#endif

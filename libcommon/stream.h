@@ -1,0 +1,144 @@
+/*
+ * stream.h: records and streams (stream.c), the format of formats/stream.md: a
+ * record is one msgpack map with a string "kind"; a stream is a header record,
+ * then utterances. The reader checks every length claim against the bytes it has
+ * before it allocates; the writer keeps its first error.
+ */
+#ifndef DC_STREAM_H
+#define DC_STREAM_H
+
+#include <msgpack.h>
+
+#include "util.h"
+
+#define DC_STREAM_VERSION 1
+
+/* ---------------------------------------------------------------- records */
+
+/*
+ * A record is one msgpack map with a string "kind". A dc_record owns the
+ * unpacked object; accessors read keys from it. Reading into a record again, or
+ * dc_record_free(), invalidates what the accessors returned.
+ */
+typedef struct {
+	char kind[32];
+	msgpack_object map;
+	msgpack_zone *zone;     /* owns map */
+} dc_record;
+
+void dc_record_free(dc_record *r);
+/* dc_record_copy: deep copy of src into dst (dst is overwritten, not freed). */
+void dc_record_copy(dc_record *dst, const dc_record *src);
+
+const msgpack_object *dc_rec_get(const dc_record *r, const char *key);
+/* Each returns DC_EKEY if the key is missing or of another type. */
+int dc_rec_int(const dc_record *r, const char *key, int64_t *v);
+int dc_rec_num(const dc_record *r, const char *key, double *v);  /* int or float */
+int dc_rec_str(const dc_record *r, const char *key, char *buf, size_t n);
+/* dc_rec_tensor: the "dtype", "shape", "data" of a record as a fresh tensor,
+ * checked: known dtype, 1 to DC_MAXDIM non-negative dims, elements within the
+ * limit, data length equal to the shape's. */
+int dc_rec_tensor(const dc_record *r, dc_tensor *t);
+int dc_rec_has_tensor(const dc_record *r);
+
+/* ---------------------------------------------------------------- reader */
+
+typedef struct dc_reader dc_reader;
+
+/* dc_reader_file, dc_reader_mem: a reader on an open file or on memory (which
+ * must outlive the reader). */
+dc_reader *dc_reader_file(FILE *f);
+dc_reader *dc_reader_mem(const void *buf, size_t len);
+void dc_reader_free(dc_reader *rd);
+/* dc_reader_own_file: dc_reader_free will also fclose the file (unless stdin). */
+void dc_reader_own_file(dc_reader *rd);
+/* dc_read: the next record. DC_EEOF at a clean end; after any other error the
+ * reader stays in that error. */
+int dc_read(dc_reader *rd, dc_record *r);
+/* dc_read_header: the first record, which must be the stream header. */
+int dc_read_header(dc_reader *rd, dc_record *hdr);
+/* dc_reader_offset: bytes consumed by complete records so far. */
+uint64_t dc_reader_offset(const dc_reader *rd);
+/* dc_reader_count: records read so far. */
+uint64_t dc_reader_count(const dc_reader *rd);
+/* dc_msgpack_check: whether buf[0..len) begins with one complete msgpack object,
+ * nested at most 32 deep; *objlen its length. DC_OK, DC_ETRUNC or DC_EMALFORMED.
+ * Walks the bytes without allocating: msgpack-c allocates what a container claims
+ * before it reads the elements, so a reader of untrusted bytes checks them first
+ * (a complete object's containers cannot claim more elements than it has bytes). */
+int dc_msgpack_check(const void *buf, size_t len, size_t *objlen);
+/* dc_reader_record_offset: where the last record read begins (the record that
+ * DC_EORDER refuses). */
+uint64_t dc_reader_record_offset(const dc_reader *rd);
+
+/*
+ * An utterance is a "utt" record and every record after it up to the next "utt"
+ * record or the end of the stream.
+ */
+typedef struct {
+	dc_record *recs;
+	int n, cap;
+} dc_utt;
+
+/* dc_read_utt: the next utterance; DC_EEOF when there is none. u is cleared first. */
+int dc_read_utt(dc_reader *rd, dc_utt *u);
+/* dc_utt_find: the last record of that kind in the utterance, or NULL. */
+dc_record *dc_utt_find(const dc_utt *u, const char *kind);
+/* dc_utt_id: the utterance's id ("utt" key of its first record) into buf. */
+int dc_utt_id(const dc_utt *u, char *buf, size_t n);
+/* dc_utt_drop: removes every record of that kind from the utterance. */
+void dc_utt_drop(dc_utt *u, const char *kind);
+void dc_utt_clear(dc_utt *u);   /* frees the records, keeps the array */
+void dc_utt_free(dc_utt *u);
+
+/* ---------------------------------------------------------------- writer */
+
+typedef struct dc_writer dc_writer;
+
+dc_writer *dc_writer_file(FILE *f);
+dc_writer *dc_writer_mem(void);
+/* dc_writer_buf: for a memory writer, the bytes written so far. */
+const void *dc_writer_buf(const dc_writer *w, size_t *len);
+/* dc_writer_error: the first error (sticky), DC_OK if none. */
+int dc_writer_error(const dc_writer *w);
+/* dc_writer_close: flushes, returns the sticky error (errno set for DC_EIO), frees
+ * the writer (not the file). */
+int dc_writer_close(dc_writer *w);
+
+/* dc_write_header: a header naming this tool; in (may be NULL) is the header
+ * read upstream, whose history is kept and extended. */
+int dc_write_header(dc_writer *w, const dc_record *in, const char *tool);
+/* dc_write_record: a record as read (pass-through). */
+int dc_write_record(dc_writer *w, const dc_record *r);
+int dc_write_utt(dc_writer *w, const dc_utt *u);
+
+/* A record to write: the kind, then up to DC_MAXFIELDS fields in order. The
+ * builder keeps pointers: strings and tensors must live until it is written. */
+#define DC_MAXFIELDS 24
+enum { DC_FINT = 1, DC_FNUM, DC_FSTR, DC_FTENSOR };
+typedef struct {
+	const char *kind;
+	int n;
+	struct {
+		const char *key;
+		int type;
+		int64_t i;
+		double f;
+		const char *s;
+		const dc_tensor *t;
+	} f[DC_MAXFIELDS];
+} dc_recb;
+
+void dc_recb_init(dc_recb *b, const char *kind);
+void dc_recb_int(dc_recb *b, const char *key, int64_t v);
+void dc_recb_num(dc_recb *b, const char *key, double v);
+void dc_recb_str(dc_recb *b, const char *key, const char *v);
+/* dc_recb_tensor: adds "dtype", "shape" and "data". */
+void dc_recb_tensor(dc_recb *b, const dc_tensor *t);
+int dc_write_recb(dc_writer *w, const dc_recb *b);
+/* dc_recb_to_record: builds a record in memory (to append to a dc_utt). */
+int dc_recb_to_record(const dc_recb *b, dc_record *r);
+/* dc_utt_append: appends a copy of the built record to the utterance. */
+int dc_utt_append(dc_utt *u, const dc_recb *b);
+
+#endif

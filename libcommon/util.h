@@ -1,0 +1,126 @@
+/*
+ * util.h: the base of libcommon (util.c), which every other file of it builds on:
+ * the error codes and their messages, memory, the element limit, tensors, atomic
+ * output files, paths in list files, whole-string numbers, and the program name
+ * that messages begin with.
+ *
+ * Shapes, everywhere in dcsep: T frames, F frequency bins (nfft/2+1), D embedding
+ * dimension, K sources or clusters, N samples. Tensors are row-major (C order),
+ * little-endian; the last index varies fastest.
+ *
+ * The library never prints and never exits (except dc_xmalloc on out of memory):
+ * functions return DC_OK or an error code from the one table below, and the tools
+ * turn codes into messages (tool.h, dc_errmsg).
+ */
+#ifndef DC_UTIL_H
+#define DC_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifndef DC_VERSION
+#define DC_VERSION "0.1.0"     /* the Makefile passes config.mk's VERSION */
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+enum {
+	DC_OK = 0,
+	DC_EEOF,        /* clean end of stream: not a failure for a reader */
+	DC_EIO,         /* read or write failed; errno tells why */
+	DC_ETRUNC,      /* stream ends inside a record */
+	DC_EMALFORMED,  /* bytes that are not msgpack */
+	DC_ENOTREC,     /* a msgpack object that is not a record (map with "kind") */
+	DC_ENOHEADER,   /* stream does not begin with a dcsep header record */
+	DC_EVERSION,    /* stream version this build does not read */
+	DC_EORDER,      /* record outside an utterance */
+	DC_EKEY,        /* required key missing or of the wrong type */
+	DC_EDTYPE,      /* unknown dtype, or the wrong dtype for this record kind */
+	DC_ESHAPE,      /* shape disagrees with the data length or with another record */
+	DC_ELIMIT,      /* more elements than the limit (DC_MAX_ELEMS) */
+	DC_ENONFINITE,  /* NaN or Inf in the data */
+	DC_ENOMEM,      /* allocation failed */
+	DC_EAUDIO,      /* libsndfile could not open, read or write the audio */
+	DC_ERESAMPLE,   /* the resampler failed */
+	DC_EPARAM,      /* a parameter out of its range */
+	DC_EMISSING,    /* the utterance lacks a record the tool needs */
+	DC_EMODEL,      /* model file malformed or incompatible */
+	DC_EEMPTY,      /* empty input where a stream was expected */
+	DC_NERR
+};
+
+/* dc_strerror: a short lower-case message for an error code; never NULL. */
+const char *dc_strerror(int err);
+
+/* ---------------------------------------------------------------- memory */
+
+/* dc_prog: the program name that messages begin with ("dcsep" until a tool sets
+ * it with dc_prog_set, which dc_setprog of tool.h calls); the allocators' out of
+ * memory line names it. */
+const char *dc_prog(void);
+void dc_prog_set(const char *name);
+
+/* dc_xmalloc, dc_xcalloc: allocate or print the size asked for and abort. */
+void *dc_xmalloc(size_t n);
+void *dc_xcalloc(size_t n, size_t size);
+void *dc_xrealloc(void *p, size_t n);
+char *dc_xstrdup(const char *s);
+
+/* dc_limit_elems: most elements one record may hold; DC_MAX_ELEMS in the
+ * environment overrides the default of 2^28. */
+int64_t dc_limit_elems(void);
+
+/* ---------------------------------------------------------------- tensors */
+
+enum { DC_NONE = 0, DC_F32, DC_C64, DC_I32, DC_U8, DC_F64, DC_I16 };
+#define DC_MAXDIM 4
+
+typedef struct {
+	int dtype;
+	int ndim;
+	int64_t shape[DC_MAXDIM];
+	void *data;     /* owned, 64-byte aligned; NULL when empty */
+} dc_tensor;
+
+size_t dc_dtype_size(int dtype);
+const char *dc_dtype_name(int dtype);           /* "float32", "complex64", ... */
+int dc_dtype_parse(const char *s, size_t len);  /* DC_NONE if unknown */
+int64_t dc_tensor_count(const dc_tensor *t);    /* product of the shape */
+
+/* dc_tensor_alloc: a zeroed tensor of the given shape. DC_ELIMIT past the limit. */
+int dc_tensor_alloc(dc_tensor *t, int dtype, int ndim, const int64_t *shape);
+/* dc_tensor_free: frees the data; the tensor is empty afterwards. */
+void dc_tensor_free(dc_tensor *t);
+/* dc_tensor_finite: DC_OK, or DC_ENONFINITE if any float element is NaN or Inf. */
+int dc_tensor_finite(const dc_tensor *t);
+
+/* ---------------------------------------------------------------- files */
+
+/*
+ * Atomic output: write to a temporary file beside path, then rename it over
+ * path on commit; abort removes it. Nothing appears under path until commit.
+ */
+typedef struct {
+	char *path;
+	char *tmp;
+	FILE *f;
+} dc_atomic;
+
+FILE *dc_atomic_open(dc_atomic *a, const char *path);   /* NULL + errno on failure */
+int dc_atomic_commit(dc_atomic *a);                      /* DC_EIO + errno on failure */
+void dc_atomic_abort(dc_atomic *a);
+
+/* dc_path_rel: path as named in the list file listpath: relative paths are taken
+ * relative to the list's directory (so that a data set can move), absolute ones
+ * and those of a list read from stdin ("-") as they are. Returns a malloc'd string. */
+char *dc_path_rel(const char *listpath, const char *path);
+
+/* dc_fclose_checked: fflush + ferror + fclose; DC_EIO on any failure. */
+int dc_fclose_checked(FILE *f);
+
+/* dc_parse_int, dc_parse_num: whole-string numbers within [lo, hi]; DC_EPARAM else. */
+int dc_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *v);
+int dc_parse_num(const char *s, double lo, double hi, double *v);
+
+#endif
