@@ -25,7 +25,7 @@
 #include <cblas.h>
 #include <dnnl.h>
 
-#include "dc.h"
+#include "util.h"
 #include "mm.h"
 
 #define NCACHE 64
