@@ -515,13 +515,28 @@ join(char *buf, size_t n, const char *first, int argc, char **argv)
 		o += (size_t)snprintf(buf + o, n - o, " %s", argv[i]);
 }
 
+/* meta_kv: the -m key=value entries into m's metadata. */
 static void
-meta_common(dc_model *m, int argc, char **argv, const char *name, char **kv, int nkv)
+meta_kv(dc_model *m, char *const *kv, int nkv)
+{
+	int i;
+
+	for (i = 0; i < nkv; i++) {
+		char *eq = strchr(kv[i], '=');
+		*eq = '\0';
+		dc_model_meta_set(m, kv[i], eq + 1);
+		*eq = '=';
+	}
+}
+
+/* meta_common: the metadata of every model dc-train writes: the command, the
+ * time, the name and -m's entries. */
+static void
+meta_common(dc_model *m, int argc, char **argv, const char *name, char *const *kv, int nkv)
 {
 	char buf[4096], tbuf[64];
 	time_t t = time(NULL);
 	struct tm tm;
-	int i;
 
 	join(buf, sizeof buf, argv[0], argc - 1, argv + 1);
 	dc_model_meta_set(m, "command", buf);
@@ -529,12 +544,7 @@ meta_common(dc_model *m, int argc, char **argv, const char *name, char **kv, int
 	strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	dc_model_meta_set(m, "created", tbuf);
 	dc_model_meta_set(m, "name", name);
-	for (i = 0; i < nkv; i++) {
-		char *eq = strchr(kv[i], '=');
-		*eq = '\0';
-		dc_model_meta_set(m, kv[i], eq + 1);
-		*eq = '=';
-	}
+	meta_kv(m, kv, nkv);
 }
 
 static void
@@ -693,586 +703,815 @@ average(dc_model *m, const char *first, int n, char **paths)
 	dc_model_meta_set(m, "averaged", names);
 }
 
+/* ---------------------------------------------------------------- options */
+
+/* The options of dc-train(1). given says which groups that a checkpoint fixes were
+ * given: 1 the network (-L, -H, -D), 2 the run (-T, -u, -b, -a, -g, -d, -W, -s). */
+typedef struct {
+	const char *out, *vpath, *logpath, *name, *ipath, *xpath, *parg;
+	char *kv[64];
+	int nkv, init, resume, quiet, threads, given, tails, Lgiven, HDgiven, half, fgiven, wmode;
+	int64_t epochs, maxsteps, B, T, seed, L, H, D;
+	double lr, clip, dropout, ckpt_min, prog_s, decay;
+	char **files;           /* the training streams (stdin if none) */
+	int nfiles;
+	char nbuf[256];         /* the default name */
+} options;
+
+/* parse_int, parse_num: arg into *v, or exit 2 with "-c: msg: arg". */
+static void
+parse_int(int c, const char *arg, int64_t lo, int64_t hi, int64_t *v, const char *msg)
+{
+	if (dc_parse_int(arg, lo, hi, v))
+		dc_errx(2, "-%c: %s: %s", c, msg, arg);
+}
+
+static void
+parse_num(int c, const char *arg, double lo, double hi, int open, double *v, const char *msg)
+{
+	if (dc_parse_num(arg, lo, hi, v) || (open && *v <= lo))
+		dc_errx(2, "-%c: %s: %s", c, msg, arg);
+}
+
+/* parse_name: the index of arg in names[0 .. n), or exit 2 with msg. */
+static int
+parse_name(int c, const char *arg, const char *const *names, int n, const char *msg)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return i;
+	dc_errx(2, "-%c: %s: %s", c, msg, arg);
+}
+
+/* parse_option: option c with its argument into o; exits 2 if it is bad. */
+static void
+parse_option(options *o, int c, char *arg)
+{
+	static const char *const wnames[] = { "f32", "f16" };
+	int64_t v;
+
+	switch (c) {
+	case 'i': o->init = 1; break;
+	case 'x': o->xpath = arg; break;
+	case 'w': o->half = parse_name(c, arg, wnames, 2, "weights must be f16 or f32"); break;
+	case 'q': o->quiet = 1; break;
+	case 'r': o->resume = 1; break;
+	case 'I': o->ipath = arg; break;
+	case 'L':
+		if (dc_parse_int(arg, 1, DC_NN_MAXL, &o->L))
+			dc_errx(2, "-L: layers must be an integer from 1 to %d: %s", DC_NN_MAXL, arg);
+		o->given |= 1;
+		o->Lgiven = 1;
+		break;
+	case 'H':
+		parse_int(c, arg, 1, 8192, &o->H, "units must be an integer from 1 to 8192");
+		o->given |= 1;
+		o->HDgiven = 1;
+		break;
+	case 'D':
+		parse_int(c, arg, 1, 1024, &o->D, "dim must be an integer from 1 to 1024");
+		o->given |= 1;
+		o->HDgiven = 1;
+		break;
+	case 'T':
+		parse_int(c, arg, 1, 100000, &o->T, "frames must be an integer from 1 to 100000");
+		o->given |= 2;
+		break;
+	case 'u':
+		o->tails = parse_name(c, arg, tails_name, TAILS_PAD + 1, "tails must be drop, end or pad");
+		o->given |= 2;
+		break;
+	case 'b':
+		parse_int(c, arg, 1, 10000, &o->B, "batch must be an integer from 1 to 10000");
+		o->given |= 2;
+		break;
+	case 'e':
+		parse_int(c, arg, 0, 1000000, &o->epochs, "epochs must be an integer from 0 to 1000000");
+		break;
+	case 'S': parse_int(c, arg, 0, INT64_MAX, &o->maxsteps, "steps must be a non-negative integer"); break;
+	case 'a':
+		parse_num(c, arg, 0.0, 1.0, 1, &o->lr, "rate must be a number above 0, at most 1");
+		o->given |= 2;
+		break;
+	case 'f':
+		parse_num(c, arg, 0.0, 1.0, 1, &o->decay, "factor must be a number above 0, at most 1");
+		o->fgiven = 1;
+		break;
+	case 'g':
+		parse_num(c, arg, 0.0, 1e30, 0, &o->clip, "clip must be a non-negative number");
+		o->given |= 2;
+		break;
+	case 'd':
+		parse_num(c, arg, 0.0, 0.95, 0, &o->dropout, "dropout must be a number from 0 to 0.95");
+		o->given |= 2;
+		break;
+	case 'W':
+		o->wmode = parse_name(c, arg, weights_name, WEIGHTS_MAG + 1, "weights must be vad or mag");
+		o->given |= 2;
+		break;
+	case 'P':
+		if (dc_mm_parse(arg) < 0)
+			dc_errx(2, "-P: precision must be bf16 or f32: %s", arg);
+		o->parg = arg;
+		break;
+	case 's':
+		parse_int(c, arg, 0, INT64_MAX, &o->seed, "seed must be a non-negative integer");
+		o->given |= 2;
+		break;
+	case 't':
+		if (dc_parse_int(arg, 1, DC_NN_MAXTHREADS, &v))
+			dc_errx(2, "-t: threads must be an integer from 1 to %d: %s", DC_NN_MAXTHREADS, arg);
+		o->threads = (int)v;
+		break;
+	case 'c': parse_num(c, arg, 0.0, 1e6, 0, &o->ckpt_min, "minutes must be a number from 0 to 1000000"); break;
+	case 'p': parse_num(c, arg, 0.0, 1e6, 0, &o->prog_s, "seconds must be a number from 0 to 1000000"); break;
+	case 'V': o->vpath = arg; break;
+	case 'l': o->logpath = arg; break;
+	case 'n': o->name = arg; break;
+	case 'm':
+		if (strchr(arg, '=') == NULL || arg[0] == '=')
+			dc_errx(2, "-m: wanted key=value: %s", arg);
+		if (o->nkv == 64)
+			dc_errx(2, "-m: at most 64 entries");
+		o->kv[o->nkv++] = arg;
+		break;
+	case 'o': o->out = arg; break;
+	case 'h':
+		help();
+		exit(0);
+	default:
+		dc_usage_exit(usage);
+	}
+}
+
+/* parse_options: the command line into o, with the defaults and the checks of
+ * options that exclude each other; exits 2 on a usage error. */
+static void
+parse_options(options *o, int argc, char **argv)
+{
+	static char *stdin_only[] = { "-" };
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->threads = 1;
+	o->tails = TAILS_PAD;
+	o->half = -1;
+	o->wmode = WEIGHTS_VAD;
+	o->epochs = 10;
+	o->B = 8;
+	o->T = 100;
+	o->seed = 1;
+	o->L = 2;
+	o->H = 300;
+	o->D = 40;
+	o->lr = 1e-3;
+	o->clip = 5.0;
+	o->ckpt_min = 10.0;
+	o->prog_s = 60.0;
+	o->decay = 1.0;
+	while ((c = getopt(argc, argv, "iqrx:w:I:L:H:D:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:h")) != -1)
+		parse_option(o, c, optarg);
+	if (o->out == NULL)
+		dc_errx(2, "-o: the model file is required");
+	if (o->init && o->resume)
+		dc_errx(2, "-i and -r exclude each other");
+	if (o->ipath && (o->init || o->resume))
+		dc_errx(2, "-I and %s exclude each other", o->init ? "-i" : "-r");
+	if (o->resume && o->given)
+		dc_errx(2, "-r: the checkpoint fixes %s; leave them out",
+		    o->given & 1 ? "-L, -H and -D" : "-T, -u, -b, -a, -g, -d, -W and -s");
+	if (o->ipath && o->HDgiven)
+		dc_errx(2, "-I: the model fixes -H and -D; leave them out");
+	if (o->init && argc > optind)
+		dc_errx(2, "-i: no training data is read");
+	if (o->xpath && (o->init || o->resume || o->ipath || o->given || o->fgiven || o->parg))
+		dc_errx(2, "-x: only -o, -n, -m, -w and models to average go with it");
+	if (o->half >= 0 && !o->xpath)
+		dc_errx(2, "-w: only with -x");
+	o->files = argc > optind ? argv + optind : stdin_only;
+	o->nfiles = argc > optind ? argc - optind : 1;
+}
+
+/* ---------------------------------------------------------------- models */
+
+/* strip_state: m without what only training needs (Adam's moments, the position),
+ * at step 0. */
+static void
+strip_state(dc_model *m)
+{
+	free(m->adam_m);
+	free(m->adam_v);
+	free(m->train_state);
+	m->adam_m = m->adam_v = NULL;
+	m->train_state = NULL;
+	m->train_state_len = 0;
+	m->step = 0;
+}
+
+/* export_model: -x, the weights, statistics and metadata of a checkpoint (or the
+ * mean of several models) without the optimiser's state. */
+static int
+export_model(const options *o, int navg, char **avg)
+{
+	dc_model m;
+	char step[32];
+	size_t q;
+	int ckpt, err;
+
+	if ((err = dc_model_load(&m, o->xpath)) != DC_OK)
+		dc_errx(1, "%s: %s", o->xpath, dc_errmsg(err));
+	if (navg > 0)
+		average(&m, o->xpath, navg, avg);
+	snprintf(step, sizeof step, "%lld", (long long)m.step);
+	ckpt = m.adam_m != NULL;
+	strip_state(&m);
+	/* a model (no optimiser state) re-exported keeps the steps it records */
+	if (ckpt || dc_model_meta_get(&m, "trained_steps") == NULL)
+		dc_model_meta_set(&m, "trained_steps", step);
+	if (o->half >= 0)
+		m.f16 = o->half;
+	for (q = 0; m.f16 && q < m.nparams; q++)
+		if (!(fabsf(m.params[q]) <= 65504.0f))
+			dc_errx(1, "%s: a weight beyond the float16 range (65504): use -w f32", o->xpath);
+	if (o->name != NULL)
+		dc_model_meta_set(&m, "name", o->name);
+	meta_kv(&m, o->kv, o->nkv);
+	save(&m, o->out);
+	dc_model_free(&m);
+	return 0;
+}
+
+/* config: the network of the options for STFTs of parameters p. */
+static dc_nn_config
+config(const options *o, const dc_stft_params *p)
+{
+	dc_nn_config cfg;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.L = (int)o->L;
+	cfg.H = (int)o->H;
+	cfg.D = (int)o->D;
+	cfg.nfft = p->nfft;
+	cfg.hop = p->hop;
+	cfg.rate = p->rate;
+	cfg.F = (int)(p->nfft / 2 + 1);
+	snprintf(cfg.window, sizeof cfg.window, "%s", p->window);
+	return cfg;
+}
+
+/* init_model: -i, a model drawn from the seed, for the default STFT. */
+static int
+init_model(const options *o, int argc, char **argv)
+{
+	dc_stft_params p;
+	dc_nn_config cfg;
+	dc_model m;
+
+	dc_stft_defaults(&p);
+	cfg = config(o, &p);
+	if (dc_model_new(&m, &cfg, (uint64_t)o->seed) != DC_OK)
+		dc_errx(2, "-L, -H, -D: the model would be too large");
+	meta_common(&m, argc, argv, o->name, o->kv, o->nkv);
+	dc_model_meta_set(&m, "data", "none: random initialisation");
+	save(&m, o->out);
+	dc_model_free(&m);
+	return 0;
+}
+
+/* load_data: the training streams into d, -V's into vd (with one C for both). */
+static void
+load_data(const options *o, dataset *d, dataset *vd)
+{
+	int i;
+
+	for (i = 0; i < o->nfiles; i++)
+		load(d, o->files[i]);
+	if (d->n == 0)
+		dc_errx(1, "no training utterances");
+	if (o->vpath == NULL)
+		return;
+	load(vd, o->vpath);
+	if (vd->p.rate != d->p.rate || vd->p.nfft != d->p.nfft || vd->p.hop != d->p.hop ||
+	    strcmp(vd->p.window, d->p.window) != 0)
+		dc_errx(1, "%s: the STFT parameters differ from the training data's", o->vpath);
+	if (vd->C > d->C)
+		d->C = vd->C;
+	vd->C = d->C;
+}
+
+/* load_start: the model to go on from, -r's checkpoint (with its state, whose run
+ * settings replace the options') or -I's weights. */
+static void
+load_start(options *o, dc_model *m, tstate *st, const dataset *d)
+{
+	const char *mp = o->resume ? o->out : o->ipath;
+	int err;
+
+	if ((err = dc_model_load(m, mp)) != DC_OK)
+		dc_errx(1, "%s: %s", mp, dc_errmsg(err));
+	m->f16 = 0;     /* trained in float32; checkpoints keep it */
+	if (o->resume && state_load(m, st) != DC_OK)
+		dc_errx(1, "%s: not a checkpoint of dc-train (no training state)", o->out);
+	if (m->cfg.rate != d->p.rate || m->cfg.nfft != d->p.nfft || m->cfg.hop != d->p.hop ||
+	    strcmp(m->cfg.window, d->p.window) != 0)
+		dc_errx(1, "%s: the model reads other STFTs than the training data's", mp);
+	if (!o->resume)
+		return;
+	o->T = st->T;
+	o->B = st->B;
+	o->seed = st->seed;
+	o->lr = st->lr;
+	o->clip = st->clip;
+	o->tails = (int)st->tails;
+	o->dropout = st->dropout;
+	o->wmode = (int)st->weights;
+	if (o->fgiven)
+		st->decay = o->decay;
+	o->decay = st->decay;
+	if (st->threads != o->threads)
+		dc_warnx("the checkpoint was made with %lld threads, this run uses %d: the result "
+		    "differs in rounding from an uninterrupted run", (long long)st->threads, o->threads);
+}
+
+/* from_init: -I's model as the start of a new run: its weights and feature
+ * statistics, a fresh optimiser at step 0, layers added for -L. */
+static void
+from_init(const options *o, dc_model *m)
+{
+	const char *steps;
+
+	strip_state(m);
+	dc_model_meta_set(m, "init", o->ipath);
+	/* the steps of -I are not this run's: kept as init_trained_steps */
+	if ((steps = dc_model_meta_get(m, "trained_steps")) != NULL) {
+		dc_model_meta_set(m, "init_trained_steps", steps);      /* copies before del frees */
+		dc_model_meta_del(m, "trained_steps");
+	}
+	if (o->Lgiven && o->L < m->cfg.L)
+		dc_errx(2, "-L %lld: fewer layers than the %d of %s", (long long)o->L, m->cfg.L, o->ipath);
+	if (o->Lgiven && o->L > m->cfg.L)
+		grow(m, (int)o->L, (uint64_t)o->seed);
+}
+
+/* setup_model: the model and the run's state: -r's checkpoint, or a new run from
+ * -I's model or from a fresh one; the precision, the metadata. Returns the
+ * precision of the products. */
+static int
+setup_model(options *o, dc_model *m, tstate *st, const dataset *d, int argc, char **argv)
+{
+	char buf[4096];
+	size_t n = 0;
+	int i, prec, fallback;
+
+	if (o->resume || o->ipath)
+		load_start(o, m, st, d);
+	if (!o->resume) {
+		if (o->ipath) {
+			from_init(o, m);
+		} else {
+			dc_nn_config cfg = config(o, &d->p);
+			if (dc_model_new(m, &cfg, (uint64_t)o->seed) != DC_OK)
+				dc_errx(2, "-L, -H, -D: the model would be too large");
+			feat_stats(m, d);
+		}
+		m->adam_m = dc_xcalloc(m->nparams, sizeof(float));
+		m->adam_v = dc_xcalloc(m->nparams, sizeof(float));
+		memset(st, 0, sizeof *st);
+		st->seed = o->seed;
+		st->T = o->T;
+		st->B = o->B;
+		st->lr = o->lr;
+		st->clip = o->clip;
+		st->tails = o->tails;
+		st->dropout = o->dropout;
+		st->decay = o->decay;
+		st->weights = o->wmode;
+	}
+	/* the precision: -P, else the checkpoint's (-r), else this CPU's default */
+	prec = dc_mm_choose(o->parg ? o->parg : o->resume ? dc_mm_name((int)st->precision) : NULL,
+	    &fallback);
+	if (fallback)
+		dc_warnx("%s bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32",
+		    o->parg ? "-P" : "the checkpoint was made with");
+	else if (o->resume && prec != st->precision)
+		dc_warnx("the checkpoint was made with %s products, this run uses %s: the result differs "
+		    "in rounding from an uninterrupted run", dc_mm_name((int)st->precision), dc_mm_name(prec));
+	st->precision = prec;
+	meta_common(m, argc, argv, o->name, o->kv, o->nkv);
+	dc_model_meta_set(m, "precision", dc_mm_name(prec));
+	for (i = 0; i < o->nfiles && n < sizeof buf - 1; i++)
+		n += snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "", o->files[i]);
+	dc_model_meta_set(m, "data", buf);
+	return prec;
+}
+
+/* setup_segments: the segments of the data for -T and -u, checked against -r's
+ * checkpoint (the same count, the same data). */
+static void
+setup_segments(const options *o, tstate *st, const dataset *d, segments *sg)
+{
+	uint64_t fp;
+
+	segment(sg, d, o->T, o->tails);
+	if (sg->n == 0)
+		dc_errx(1, "no utterance has %lld frames or more (-T)", (long long)o->T);
+	if (o->resume && st->segments != sg->n)
+		dc_errx(1, "%s: the checkpoint was trained on %lld segments, the data now gives %lld",
+		    o->out, (long long)st->segments, (long long)sg->n);
+	fp = fingerprint(d, (int)(d->p.nfft / 2 + 1));
+	if (o->resume && st->data && st->data != fp)
+		dc_errx(1, "%s: the checkpoint was trained on other data", o->out);
+	st->data = fp;
+	st->segments = sg->n;
+	st->threads = o->threads;
+}
+
+/* ---------------------------------------------------------------- training */
+
+/* A training run: its inputs, the batch's buffers, the networks, the log, the
+ * clocks and counters of the progress lines. */
+typedef struct {
+	const options *o;
+	dc_model *m;
+	tstate *st;
+	const dataset *d, *vd;
+	const segments *sg;
+	int64_t *order, nbatch;
+	int *lens;
+	float *feat, *w, *V, *dV, *grads;       /* a batch of B segments of up to sg->longest frames */
+	int32_t *lab;
+	float *vV, *vdV, *vw;                   /* a validation utterance (cap bins) */
+	int32_t *vlab;
+	int64_t cap;
+	dc_nn *nn, *vn;
+	const char *pname;
+	FILE *log;
+	int logerr, logprec, tty;
+	double t_start, t_epoch, t_prog, t_ckpt, t_run0;  /* t_run0: this epoch in this run */
+	double gnorm, rloss;                    /* rloss: the losses since the last line */
+	int64_t frames_run, frames_ep, batches_ep, rloss_n;
+} trainer;
+
+/* open_log: -l's TSV log, its header written if it is new. */
+static void
+open_log(trainer *tr)
+{
+	const char *path = tr->o->logpath;
+
+	tr->logprec = 1;
+	if (path == NULL)
+		return;
+	if ((tr->log = fopen(path, "a")) == NULL)
+		dc_errx(1, "%s: %s", path, strerror(errno));
+	if (ftell(tr->log) == 0)
+		fprintf(tr->log, "epoch\tstep\ttrain_loss\tvalid_loss\tgrad_norm\tseconds\tframes_per_s"
+		    "\tprecision\n");
+	else
+		tr->logprec = log_has_precision(path);
+	/* a log that cannot be written fails now, not after an epoch */
+	if (fflush(tr->log) != 0 || ferror(tr->log))
+		dc_errx(1, "%s: %s", path, strerror(errno));
+}
+
+/* announce: one line on what is trained on what. */
+static void
+announce(const trainer *tr)
+{
+	const options *o = tr->o;
+	const dc_model *m = tr->m;
+	char extra[64] = "", more[160] = "";
+
+	if (o->quiet)
+		return;
+	if (tr->sg->padded)
+		snprintf(extra, sizeof extra, " (%lld padded)", (long long)tr->sg->padded);
+	if (o->dropout > 0.0)
+		snprintf(more, sizeof more, "; dropout %g", o->dropout);
+	if (o->wmode != WEIGHTS_VAD)
+		snprintf(more + strlen(more), sizeof more - strlen(more), "; weights %s",
+		    weights_name[o->wmode]);
+	if (o->decay < 1.0)
+		snprintf(more + strlen(more), sizeof more - strlen(more), "; rate %g, x %g an epoch",
+		    o->lr, o->decay);
+	dc_warnx("%d utterances, %lld frames, %lld segments of %lld frames%s, %lld batches of %lld; "
+	    "model %dx%d, D = %d, %zu parameters; C = %d%s; %s products", tr->d->n,
+	    (long long)tr->d->frames, (long long)tr->sg->n, (long long)o->T, extra,
+	    (long long)tr->nbatch, (long long)o->B, m->cfg.L, m->cfg.H, m->cfg.D, m->nparams,
+	    tr->d->C, more, tr->pname);
+}
+
+/* trainer_open: the buffers, networks and log of a run; SIGINT and SIGTERM caught. */
+static void
+trainer_open(trainer *tr, const options *o, dc_model *m, tstate *st, const dataset *d,
+    const dataset *vd, const segments *sg, int prec)
+{
+	int64_t N = o->B * sg->longest * m->cfg.F;
+	struct sigaction sa;
+
+	memset(tr, 0, sizeof *tr);
+	tr->o = o;
+	tr->m = m;
+	tr->st = st;
+	tr->d = d;
+	tr->vd = vd;
+	tr->sg = sg;
+	tr->order = dc_xmalloc((size_t)sg->n * sizeof *tr->order);
+	tr->nbatch = (sg->n + o->B - 1) / o->B;
+	/* a batch runs at the length of its longest segment: T, or less if all are padded */
+	tr->lens = dc_xmalloc((size_t)o->B * sizeof *tr->lens);
+	tr->feat = dc_xmalloc((size_t)N * sizeof *tr->feat);
+	tr->w = dc_xmalloc((size_t)N * sizeof *tr->w);
+	tr->V = dc_xmalloc((size_t)N * m->cfg.D * sizeof *tr->V);
+	tr->dV = dc_xmalloc((size_t)N * m->cfg.D * sizeof *tr->dV);
+	tr->grads = dc_xmalloc(m->nparams * sizeof *tr->grads);
+	tr->lab = dc_xmalloc((size_t)N * sizeof *tr->lab);
+	tr->nn = dc_nn_new(m, (int)o->B, (int)sg->longest, o->threads, 1);
+	tr->vn = o->vpath ? dc_nn_new(m, 1, (int)o->T, o->threads, 0) : NULL;
+	tr->pname = dc_mm_name(prec);
+	open_log(tr);
+	announce(tr);
+	dc_nn_precision(tr->nn, prec);
+	if (tr->vn)
+		dc_nn_precision(tr->vn, prec);
+	tr->t_start = tr->t_epoch = tr->t_prog = tr->t_ckpt = tr->t_run0 = now();
+	tr->tty = isatty(2);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;       /* a second signal kills at once */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void
+trainer_close(trainer *tr)
+{
+	dc_nn_free(tr->nn);
+	dc_nn_free(tr->vn);
+	free(tr->order);
+	free(tr->lens);
+	free(tr->feat);
+	free(tr->w);
+	free(tr->V);
+	free(tr->dV);
+	free(tr->grads);
+	free(tr->lab);
+	free(tr->vV);
+	free(tr->vdV);
+	free(tr->vw);
+	free(tr->vlab);
+}
+
+/* fill_batch: the nb segments of batch b0 into the batch's buffers, at the length
+ * *Tb of the longest (a shorter one padded with weight 0). Returns the loss's
+ * normaliser, sum over segments of (sum of weights)^2; *frames the frames; the
+ * networks told the lengths if any is padded. */
+static double
+fill_batch(trainer *tr, int64_t b0, int64_t nb, int64_t *Tb, int64_t *frames)
+{
+	const segments *sg = tr->sg;
+	int64_t F = tr->m->cfg.F, b, j;
+	double norm = 0.0;
+	int pad = 0;
+
+	*Tb = 0;
+	*frames = 0;
+	for (b = 0; b < nb; b++)
+		if (sg->len[tr->order[b0 + b]] > *Tb)
+			*Tb = sg->len[tr->order[b0 + b]];
+	for (b = 0; b < nb; b++) {
+		int64_t k = tr->order[b0 + b], off = sg->t0[k] * F, n = (int64_t)sg->len[k] * F;
+		int64_t o = b * *Tb * F, rest = *Tb * F - n;
+		const utt *u = &tr->d->u[sg->u[k]];
+		double sw = 0.0;
+		memcpy(tr->feat + o, u->feat + off, (size_t)n * sizeof *tr->feat);
+		for (j = 0; j < n; j++) {
+			tr->lab[o + j] = u->lab[off + j];
+			tr->w[o + j] = weight(u, off + j, tr->o->wmode);
+			sw += tr->w[o + j];
+		}
+		if (rest > 0) {         /* padding: weight 0 */
+			memset(tr->feat + o + n, 0, (size_t)rest * sizeof *tr->feat);
+			memset(tr->lab + o + n, 0, (size_t)rest * sizeof *tr->lab);
+			memset(tr->w + o + n, 0, (size_t)rest * sizeof *tr->w);
+			pad = 1;
+		}
+		tr->lens[b] = sg->len[k];
+		*frames += sg->len[k];
+		norm += sw * sw;
+	}
+	dc_nn_lengths(tr->nn, pad ? tr->lens : NULL);
+	return norm == 0.0 ? 1.0 : norm;
+}
+
+/* train_step: one Adam step on batch b0 (nb segments) at rate lr; returns the
+ * batch's frames. Exits 1 if the loss or its gradient is not finite. */
+static int64_t
+train_step(trainer *tr, int64_t b0, int64_t nb, double lr)
+{
+	const options *o = tr->o;
+	dc_model *m = tr->m;
+	int64_t Tb, frames;
+	double norm = fill_batch(tr, b0, nb, &Tb, &frames), loss, scale;
+
+	memset(tr->grads, 0, m->nparams * sizeof *tr->grads);
+	if (o->dropout > 0.0)
+		dc_nn_dropout(tr->nn, (float)o->dropout, dropout_key((uint64_t)o->seed, m->step + 1));
+	dc_nn_forward(tr->nn, tr->V, NULL, tr->feat, (int)nb, (int)Tb);
+	loss = dc_nn_loss(tr->nn, tr->dV, tr->V, tr->lab, tr->w, (int)nb, (int)Tb, tr->d->C) / norm;
+	dc_nn_backward(tr->nn, tr->grads, NULL, tr->dV, tr->feat, (int)nb, (int)Tb);
+	scale = 1.0 / norm;
+	tr->gnorm = sqrt(dc_nn_sumsq(tr->nn, tr->grads, m->nparams)) * scale;
+	if (!isfinite(loss) || !isfinite(tr->gnorm))
+		dc_errx(1, "step %lld: the loss or its gradient is not finite; try a smaller -a",
+		    (long long)m->step + 1);
+	if (o->clip > 0.0 && tr->gnorm > o->clip)
+		scale *= o->clip / tr->gnorm;
+	m->step++;
+	dc_nn_adam(tr->nn, m->params, m->adam_m, m->adam_v, tr->grads, m->nparams, (float)scale, lr,
+	    m->step);
+	tr->st->loss_sum += loss;
+	tr->st->loss_n++;
+	tr->st->batch++;
+	tr->rloss += loss;
+	tr->rloss_n++;
+	return frames;
+}
+
+/* progress: the progress line, if it is time: rewritten in place on a terminal
+ * every half second, else a line every -p seconds. */
+static void
+progress(trainer *tr)
+{
+	const tstate *st = tr->st;
+	double tn = now(), el = tn - tr->t_run0;
+	char eta[32];
+
+	if (tr->o->quiet || (tr->tty && tn - tr->t_prog <= 0.5) ||
+	    (!tr->tty && !(tr->o->prog_s > 0.0 && tn - tr->t_prog >= tr->o->prog_s)))
+		return;
+	hms(eta, sizeof eta, el / (double)tr->batches_ep * (double)(tr->nbatch - st->batch));
+	if (tr->tty)
+		fprintf(stderr, "\rdc-train: epoch %lld batch %lld/%lld step %lld loss %.5f "
+		    "|g| %.3g %.0f frames/s %s ETA %s ", (long long)st->epoch + 1, (long long)st->batch,
+		    (long long)tr->nbatch, (long long)tr->m->step, st->loss_sum / (double)st->loss_n,
+		    tr->gnorm, (double)tr->frames_ep / el, tr->pname, eta);
+	else
+		fprintf(stderr, "dc-train: epoch %lld batch %lld/%lld step %lld loss %.5f "
+		    "recent %.5f |g| %.3g %.0f frames/s %s ETA %s\n", (long long)st->epoch + 1,
+		    (long long)st->batch, (long long)tr->nbatch, (long long)tr->m->step,
+		    st->loss_sum / (double)st->loss_n, tr->rloss / (double)tr->rloss_n, tr->gnorm,
+		    (double)tr->frames_ep / el, tr->pname, eta);
+	tr->t_prog = tn;
+	tr->rloss = 0.0;
+	tr->rloss_n = 0;
+}
+
+/* checkpoint: the model and the run's state, atomically, to -o. */
+static void
+checkpoint(trainer *tr)
+{
+	state_save(tr->m, tr->st);
+	save(tr->m, tr->o->out);
+	tr->t_ckpt = now();
+}
+
+/* run_epoch: the batches left of the current epoch. Returns 0 at its end, 1 when
+ * stopped by -S, 2 by a signal. */
+static int
+run_epoch(trainer *tr)
+{
+	const options *o = tr->o;
+	tstate *st = tr->st;
+	/* the rate of this epoch: decay^epoch, by repeated products in double (pow may
+	 * round differently across libms) */
+	double lr = o->lr;
+	int64_t e, fr;
+
+	for (e = 0; e < st->epoch; e++)
+		lr *= o->decay;
+	shuffle(tr->order, tr->sg->n, (uint64_t)o->seed, st->epoch);
+	while (st->batch < tr->nbatch) {
+		int64_t b0 = st->batch * o->B, nb = tr->sg->n - b0 < o->B ? tr->sg->n - b0 : o->B;
+		if (o->maxsteps && tr->m->step >= o->maxsteps)
+			return 1;
+		if (got_signal)
+			return 2;
+		fr = train_step(tr, b0, nb, lr);
+		tr->frames_run += fr;
+		tr->frames_ep += fr;
+		tr->batches_ep++;
+		progress(tr);
+		if (o->ckpt_min > 0.0 && st->batch < tr->nbatch && now() - tr->t_ckpt >= 60.0 * o->ckpt_min)
+			checkpoint(tr);
+	}
+	return 0;
+}
+
+/* end_epoch: the validation loss, the log's row and the epoch's line, then the
+ * next epoch's start in the checkpoint. */
+static void
+end_epoch(trainer *tr)
+{
+	const options *o = tr->o;
+	tstate *st = tr->st;
+	double vloss = NAN, tl, sec = now() - tr->t_epoch, fps;
+	char lbuf[64];
+
+	if (tr->vn)
+		vloss = valid_loss(tr->vn, tr->m, tr->vd, &tr->vV, &tr->vdV, &tr->vlab, &tr->vw, &tr->cap,
+		    o->wmode);
+	tl = st->loss_n ? st->loss_sum / (double)st->loss_n : NAN;
+	fps = (double)tr->frames_run / (now() - tr->t_start);
+	if (tr->log) {
+		fprintf(tr->log, "%lld\t%lld\t%.6f\t%.6f\t%.6g\t%.2f\t%.0f%s%s\n", (long long)st->epoch + 1,
+		    (long long)tr->m->step, tl, vloss, tr->gnorm, sec, fps, tr->logprec ? "\t" : "",
+		    tr->logprec ? tr->pname : "");
+		if (fflush(tr->log) != 0 && tr->logerr == 0)
+			tr->logerr = errno;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "%sdc-train: epoch %lld step %lld train loss %.5f valid loss %.5f "
+		    "%.1f s %.0f frames/s\n", tr->tty ? "\r\033[K" : "", (long long)st->epoch + 1,
+		    (long long)tr->m->step, tl, vloss, sec, fps);
+	snprintf(lbuf, sizeof lbuf, "%.6f", isnan(vloss) ? tl : vloss);
+	dc_model_meta_set(tr->m, "loss", lbuf);
+	tr->t_epoch = tr->t_run0 = tr->t_prog = now();
+	tr->frames_ep = tr->batches_ep = 0;
+	tr->rloss = 0.0;
+	tr->rloss_n = 0;
+	st->epoch++;
+	st->batch = 0;
+	st->loss_sum = 0.0;
+	st->loss_n = 0;
+	checkpoint(tr);
+	/* the checkpoint holds the epoch: -r goes on once the log can be written */
+	if (tr->logerr != 0)
+		dc_errx(1, "%s: %s (the checkpoint is written; -r resumes)", o->logpath,
+		    strerror(tr->logerr));
+}
+
+/* train: epochs until -e, -S or a signal; the checkpoint written where it stopped.
+ * Returns the exit status (a signal's is its own: the process dies of it). */
+static int
+train(trainer *tr)
+{
+	int stopped = 0;
+
+	while (tr->st->epoch < tr->o->epochs && !stopped)
+		if ((stopped = run_epoch(tr)) == 0)
+			end_epoch(tr);
+	/* stopped inside an epoch by -S or a signal, or nothing to do: write where we are */
+	state_save(tr->m, tr->st);
+	save(tr->m, tr->o->out);
+	if (!tr->o->quiet && tr->tty && stopped)
+		fputc('\n', stderr);
+	if (stopped == 1)
+		dc_warnx("stopped after step %lld (-S); -r resumes", (long long)tr->m->step);
+	if (tr->log && dc_fclose_checked(tr->log) != DC_OK)
+		dc_errx(1, "%s: %s", tr->o->logpath, strerror(errno));
+	if (stopped == 2) {
+		int sig = (int)got_signal;
+		dc_warnx("%s after step %lld; the checkpoint is written; -r resumes",
+		    sig == SIGINT ? "interrupted" : "terminated", (long long)tr->m->step);
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return 128 + sig;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	dc_nn_config cfg;
+	options o;
 	dc_model m;
 	dataset d = { 0 }, vd = { 0 };
 	tstate st;
 	segments sg;
-	const char *out = NULL, *vpath = NULL, *logpath = NULL, *name = NULL, *ipath = NULL, *xpath = NULL;
-	char nbuf[256], *kv[64];
-	int nkv = 0, init = 0, resume = 0, quiet = 0, threads = 1, c, i, err, given = 0, tails = TAILS_PAD;
-	int Lgiven = 0, HDgiven = 0, half = -1;
-	int64_t v, epochs = 10, maxsteps = 0, B = 8, T = 100, seed = 1, nbatch, *order;
-	size_t q;
-	double lr = 1e-3, clip = 5.0, dropout = 0.0, ckpt_min = 10.0, prog_s = 60.0, decay = 1.0;
-	int fgiven = 0, wmode = WEIGHTS_VAD, prec, fallback;
-	const char *parg = NULL;
-	int64_t L = 2, H = 300, D = 40;
-	static char *stdin_only[] = { "-" };
-	char **files;
-	int nfiles;
+	trainer tr;
+	int prec, rc;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "iqrx:w:I:L:H:D:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:h")) != -1) {
-		switch (c) {
-		case 'i': init = 1; break;
-		case 'x': xpath = optarg; break;
-		case 'w':
-			if (strcmp(optarg, "f16") != 0 && strcmp(optarg, "f32") != 0)
-				dc_errx(2, "-w: weights must be f16 or f32: %s", optarg);
-			half = strcmp(optarg, "f16") == 0;
-			break;
-		case 'q': quiet = 1; break;
-		case 'r': resume = 1; break;
-		case 'I': ipath = optarg; break;
-		case 'L':
-			if (dc_parse_int(optarg, 1, DC_NN_MAXL, &L))
-				dc_errx(2, "-L: layers must be an integer from 1 to %d: %s", DC_NN_MAXL, optarg);
-			given |= 1;
-			Lgiven = 1;
-			break;
-		case 'H':
-			if (dc_parse_int(optarg, 1, 8192, &H))
-				dc_errx(2, "-H: units must be an integer from 1 to 8192: %s", optarg);
-			given |= 1;
-			HDgiven = 1;
-			break;
-		case 'D':
-			if (dc_parse_int(optarg, 1, 1024, &D))
-				dc_errx(2, "-D: dim must be an integer from 1 to 1024: %s", optarg);
-			given |= 1;
-			HDgiven = 1;
-			break;
-		case 'T':
-			if (dc_parse_int(optarg, 1, 100000, &T))
-				dc_errx(2, "-T: frames must be an integer from 1 to 100000: %s", optarg);
-			given |= 2;
-			break;
-		case 'u':
-			for (tails = 0; tails <= TAILS_PAD && strcmp(optarg, tails_name[tails]) != 0; tails++)
-				;
-			if (tails > TAILS_PAD)
-				dc_errx(2, "-u: tails must be drop, end or pad: %s", optarg);
-			given |= 2;
-			break;
-		case 'b':
-			if (dc_parse_int(optarg, 1, 10000, &B))
-				dc_errx(2, "-b: batch must be an integer from 1 to 10000: %s", optarg);
-			given |= 2;
-			break;
-		case 'e':
-			if (dc_parse_int(optarg, 0, 1000000, &epochs))
-				dc_errx(2, "-e: epochs must be an integer from 0 to 1000000: %s", optarg);
-			break;
-		case 'S':
-			if (dc_parse_int(optarg, 0, INT64_MAX, &maxsteps))
-				dc_errx(2, "-S: steps must be a non-negative integer: %s", optarg);
-			break;
-		case 'a':
-			if (dc_parse_num(optarg, 0.0, 1.0, &lr) || lr <= 0.0)
-				dc_errx(2, "-a: rate must be a number above 0, at most 1: %s", optarg);
-			given |= 2;
-			break;
-		case 'f':
-			if (dc_parse_num(optarg, 0.0, 1.0, &decay) || decay <= 0.0)
-				dc_errx(2, "-f: factor must be a number above 0, at most 1: %s", optarg);
-			fgiven = 1;
-			break;
-		case 'g':
-			if (dc_parse_num(optarg, 0.0, 1e30, &clip))
-				dc_errx(2, "-g: clip must be a non-negative number: %s", optarg);
-			given |= 2;
-			break;
-		case 'd':
-			if (dc_parse_num(optarg, 0.0, 0.95, &dropout))
-				dc_errx(2, "-d: dropout must be a number from 0 to 0.95: %s", optarg);
-			given |= 2;
-			break;
-		case 'W':
-			for (wmode = WEIGHTS_VAD; wmode <= WEIGHTS_MAG; wmode++)
-				if (strcmp(optarg, weights_name[wmode]) == 0)
-					break;
-			if (wmode > WEIGHTS_MAG)
-				dc_errx(2, "-W: weights must be vad or mag: %s", optarg);
-			given |= 2;
-			break;
-		case 'P':
-			if (dc_mm_parse(optarg) < 0)
-				dc_errx(2, "-P: precision must be bf16 or f32: %s", optarg);
-			parg = optarg;
-			break;
-		case 's':
-			if (dc_parse_int(optarg, 0, INT64_MAX, &seed))
-				dc_errx(2, "-s: seed must be a non-negative integer: %s", optarg);
-			given |= 2;
-			break;
-		case 't':
-			if (dc_parse_int(optarg, 1, DC_NN_MAXTHREADS, &v))
-				dc_errx(2, "-t: threads must be an integer from 1 to %d: %s", DC_NN_MAXTHREADS, optarg);
-			threads = (int)v;
-			break;
-		case 'c':
-			if (dc_parse_num(optarg, 0.0, 1e6, &ckpt_min))
-				dc_errx(2, "-c: minutes must be a number from 0 to 1000000: %s", optarg);
-			break;
-		case 'p':
-			if (dc_parse_num(optarg, 0.0, 1e6, &prog_s))
-				dc_errx(2, "-p: seconds must be a number from 0 to 1000000: %s", optarg);
-			break;
-		case 'V': vpath = optarg; break;
-		case 'l': logpath = optarg; break;
-		case 'n': name = optarg; break;
-		case 'm':
-			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
-				dc_errx(2, "-m: wanted key=value: %s", optarg);
-			if (nkv == 64)
-				dc_errx(2, "-m: at most 64 entries");
-			kv[nkv++] = optarg;
-			break;
-		case 'o': out = optarg; break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
-		}
-	}
-	if (out == NULL)
-		dc_errx(2, "-o: the model file is required");
-	if (init && resume)
-		dc_errx(2, "-i and -r exclude each other");
-	if (ipath && (init || resume))
-		dc_errx(2, "-I and %s exclude each other", init ? "-i" : "-r");
-	if (resume && given)
-		dc_errx(2, "-r: the checkpoint fixes %s; leave them out",
-		    given & 1 ? "-L, -H and -D" : "-T, -u, -b, -a, -g, -d, -W and -s");
-	if (ipath && HDgiven)
-		dc_errx(2, "-I: the model fixes -H and -D; leave them out");
-	if (init && argc > optind)
-		dc_errx(2, "-i: no training data is read");
-	if (xpath && (init || resume || ipath || given || fgiven || parg))
-		dc_errx(2, "-x: only -o, -n, -m, -w and models to average go with it");
-	if (half >= 0 && !xpath)
-		dc_errx(2, "-w: only with -x");
-	if (xpath) {
-		/* export: the weights, statistics and metadata; no optimiser state */
-		char step[32];
-		int ckpt;
-		if ((err = dc_model_load(&m, xpath)) != DC_OK)
-			dc_errx(1, "%s: %s", xpath, dc_errmsg(err));
-		if (argc > optind)
-			average(&m, xpath, argc - optind, argv + optind);
-		snprintf(step, sizeof step, "%lld", (long long)m.step);
-		ckpt = m.adam_m != NULL;
-		free(m.adam_m);
-		free(m.adam_v);
-		free(m.train_state);
-		m.adam_m = m.adam_v = NULL;
-		m.train_state = NULL;
-		m.train_state_len = 0;
-		/* a model (no optimiser state) re-exported keeps the steps it records */
-		if (ckpt || dc_model_meta_get(&m, "trained_steps") == NULL)
-			dc_model_meta_set(&m, "trained_steps", step);
-		m.step = 0;
-		if (half >= 0)
-			m.f16 = half;
-		for (q = 0; m.f16 && q < m.nparams; q++)
-			if (!(fabsf(m.params[q]) <= 65504.0f))
-				dc_errx(1, "%s: a weight beyond the float16 range (65504): use -w f32", xpath);
-		if (name != NULL)
-			dc_model_meta_set(&m, "name", name);
-		for (i = 0; i < nkv; i++) {
-			char *eq = strchr(kv[i], '=');
-			*eq = '\0';
-			dc_model_meta_set(&m, kv[i], eq + 1);
-			*eq = '=';
-		}
-		save(&m, out);
-		dc_model_free(&m);
-		return 0;
-	}
-	if (name == NULL)
-		name = dc_path_stem(out, ".dcm", nbuf, sizeof nbuf);
-
-	memset(&cfg, 0, sizeof cfg);
-	cfg.L = (int)L;
-	cfg.H = (int)H;
-	cfg.D = (int)D;
-	if (init) {
-		dc_stft_params p;
-		dc_stft_defaults(&p);
-		cfg.nfft = p.nfft;
-		cfg.hop = p.hop;
-		cfg.rate = p.rate;
-		cfg.F = (int)(p.nfft / 2 + 1);
-		strcpy(cfg.window, p.window);
-		if (dc_model_new(&m, &cfg, (uint64_t)seed) != DC_OK)
-			dc_errx(2, "-L, -H, -D: the model would be too large");
-		meta_common(&m, argc, argv, name, kv, nkv);
-		dc_model_meta_set(&m, "data", "none: random initialisation");
-		save(&m, out);
-		dc_model_free(&m);
-		return 0;
-	}
-
-	/* the data */
-	files = argc > optind ? argv + optind : stdin_only;
-	nfiles = argc > optind ? argc - optind : 1;
-	for (i = 0; i < nfiles; i++)
-		load(&d, files[i]);
-	if (d.n == 0)
-		dc_errx(1, "no training utterances");
-	if (vpath) {
-		load(&vd, vpath);
-		if (vd.p.rate != d.p.rate || vd.p.nfft != d.p.nfft || vd.p.hop != d.p.hop ||
-		    strcmp(vd.p.window, d.p.window) != 0)
-			dc_errx(1, "%s: the STFT parameters differ from the training data's", vpath);
-		if (vd.C > d.C)
-			d.C = vd.C;
-		vd.C = d.C;
-	}
-
-	/* the model: the checkpoint's, another model's weights (-I), or new */
-	if (resume || ipath) {
-		const char *mp = resume ? out : ipath;
-		if ((err = dc_model_load(&m, mp)) != DC_OK)
-			dc_errx(1, "%s: %s", mp, dc_errmsg(err));
-		m.f16 = 0;      /* trained in float32; checkpoints keep it */
-		if (resume && state_load(&m, &st) != DC_OK)
-			dc_errx(1, "%s: not a checkpoint of dc-train (no training state)", out);
-		if (m.cfg.rate != d.p.rate || m.cfg.nfft != d.p.nfft || m.cfg.hop != d.p.hop ||
-		    strcmp(m.cfg.window, d.p.window) != 0)
-			dc_errx(1, "%s: the model reads other STFTs than the training data's", mp);
-	}
-	if (resume) {
-		T = st.T;
-		B = st.B;
-		seed = st.seed;
-		lr = st.lr;
-		clip = st.clip;
-		tails = (int)st.tails;
-		dropout = st.dropout;
-		wmode = (int)st.weights;
-		if (fgiven)
-			st.decay = decay;
-		decay = st.decay;
-		if (st.threads != threads)
-			dc_warnx("the checkpoint was made with %lld threads, this run uses %d: the result "
-			    "differs in rounding from an uninterrupted run", (long long)st.threads, threads);
-	} else {
-		if (ipath) {
-			/* the weights and feature statistics of -I; a fresh optimiser at step 0 */
-			free(m.adam_m);
-			free(m.adam_v);
-			free(m.train_state);
-			m.adam_m = m.adam_v = NULL;
-			m.train_state = NULL;
-			m.train_state_len = 0;
-			m.step = 0;
-			dc_model_meta_set(&m, "init", ipath);
-			/* the steps of -I are not this run's: kept as init_trained_steps */
-			{
-				const char *steps = dc_model_meta_get(&m, "trained_steps");
-				if (steps != NULL) {    /* meta_set copies it before del frees it */
-					dc_model_meta_set(&m, "init_trained_steps", steps);
-					dc_model_meta_del(&m, "trained_steps");
-				}
-			}
-			if (Lgiven && L < m.cfg.L)
-				dc_errx(2, "-L %lld: fewer layers than the %d of %s", (long long)L, m.cfg.L, ipath);
-			if (Lgiven && L > m.cfg.L)
-				grow(&m, (int)L, (uint64_t)seed);
-		} else {
-			cfg.nfft = d.p.nfft;
-			cfg.hop = d.p.hop;
-			cfg.rate = d.p.rate;
-			cfg.F = (int)(d.p.nfft / 2 + 1);
-			snprintf(cfg.window, sizeof cfg.window, "%s", d.p.window);
-			if (dc_model_new(&m, &cfg, (uint64_t)seed) != DC_OK)
-				dc_errx(2, "-L, -H, -D: the model would be too large");
-			feat_stats(&m, &d);
-		}
-		m.adam_m = dc_xcalloc(m.nparams, sizeof(float));
-		m.adam_v = dc_xcalloc(m.nparams, sizeof(float));
-		memset(&st, 0, sizeof st);
-		st.seed = seed;
-		st.T = T;
-		st.B = B;
-		st.lr = lr;
-		st.clip = clip;
-		st.tails = tails;
-		st.dropout = dropout;
-		st.decay = decay;
-		st.weights = wmode;
-	}
-	/* the precision: -P, else the checkpoint's (-r), else this CPU's default */
-	prec = dc_mm_choose(parg ? parg : resume ? dc_mm_name((int)st.precision) : NULL, &fallback);
-	if (fallback)
-		dc_warnx("%s bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32",
-		    parg ? "-P" : "the checkpoint was made with");
-	else if (resume && prec != st.precision)
-		dc_warnx("the checkpoint was made with %s products, this run uses %s: the result differs "
-		    "in rounding from an uninterrupted run", dc_mm_name((int)st.precision), dc_mm_name(prec));
-	st.precision = prec;
-	meta_common(&m, argc, argv, name, kv, nkv);
-	dc_model_meta_set(&m, "precision", dc_mm_name(prec));
-	{
-		char buf[4096];
-		size_t o = 0;
-		for (i = 0; i < nfiles && o < sizeof buf - 1; i++)
-			o += snprintf(buf + o, sizeof buf - o, "%s%s", i ? " " : "", files[i]);
-		dc_model_meta_set(&m, "data", buf);
-	}
-
-	/* the segments */
-	segment(&sg, &d, T, tails);
-	if (sg.n == 0)
-		dc_errx(1, "no utterance has %lld frames or more (-T)", (long long)T);
-	if (resume && st.segments != sg.n)
-		dc_errx(1, "%s: the checkpoint was trained on %lld segments, the data now gives %lld",
-		    out, (long long)st.segments, (long long)sg.n);
-	{
-		uint64_t fp = fingerprint(&d, (int)(d.p.nfft / 2 + 1));
-		if (resume && st.data && st.data != fp)
-			dc_errx(1, "%s: the checkpoint was trained on other data", out);
-		st.data = fp;
-	}
-	st.segments = sg.n;
-	st.threads = threads;
-	order = dc_xmalloc((size_t)sg.n * sizeof *order);
-	nbatch = (sg.n + B - 1) / B;
-
-	{
-		/* a batch runs at the length of its longest segment: T, or less if all are padded */
-		int F = m.cfg.F, Dd = m.cfg.D, *lens = dc_xmalloc((size_t)B * sizeof *lens);
-		int64_t N = B * sg.longest * F, j, cap = 0;
-		float *feat = dc_xmalloc((size_t)N * sizeof *feat), *w = dc_xmalloc((size_t)N * sizeof *w);
-		float *V = dc_xmalloc((size_t)N * Dd * sizeof *V), *dV = dc_xmalloc((size_t)N * Dd * sizeof *dV);
-		float *grads = dc_xmalloc(m.nparams * sizeof *grads);
-		float *vV = NULL, *vdV = NULL, *vw = NULL;
-		int32_t *lab = dc_xmalloc((size_t)N * sizeof *lab), *vlab = NULL;
-		dc_nn *nn = dc_nn_new(&m, (int)B, (int)sg.longest, threads, 1);
-		dc_nn *vn = vpath ? dc_nn_new(&m, 1, (int)T, threads, 0) : NULL;
-		const char *pname = dc_mm_name(prec);
-		FILE *log = NULL;
-		int logerr = 0, logprec = 1;
-		double t_start = now(), t_epoch = now(), t_prog = now(), t_ckpt = now(), gnorm = 0.0;
-		double t_run0 = now(), rloss = 0.0;   /* this epoch in this run: start; losses since the last line */
-		int64_t steps_run = 0, frames_run = 0, frames_ep = 0, batches_ep = 0, rloss_n = 0;
-		int tty = isatty(2), stopped = 0;
-		struct sigaction sa;
-
-		if (logpath) {
-			if ((log = fopen(logpath, "a")) == NULL)
-				dc_errx(1, "%s: %s", logpath, strerror(errno));
-			if (ftell(log) == 0)
-				fprintf(log, "epoch\tstep\ttrain_loss\tvalid_loss\tgrad_norm\tseconds\tframes_per_s"
-				    "\tprecision\n");
-			else
-				logprec = log_has_precision(logpath);
-			/* a log that cannot be written fails now, not after an epoch */
-			if (fflush(log) != 0 || ferror(log))
-				dc_errx(1, "%s: %s", logpath, strerror(errno));
-		}
-		if (!quiet) {
-			char extra[64] = "", more[160] = "";
-			if (sg.padded)
-				snprintf(extra, sizeof extra, " (%lld padded)", (long long)sg.padded);
-			if (dropout > 0.0)
-				snprintf(more, sizeof more, "; dropout %g", dropout);
-			if (wmode != WEIGHTS_VAD)
-				snprintf(more + strlen(more), sizeof more - strlen(more), "; weights %s",
-				    weights_name[wmode]);
-			if (decay < 1.0)
-				snprintf(more + strlen(more), sizeof more - strlen(more), "; rate %g, x %g an epoch",
-				    lr, decay);
-			dc_warnx("%d utterances, %lld frames, %lld segments of %lld frames%s, %lld batches of %lld; "
-			    "model %dx%d, D = %d, %zu parameters; C = %d%s; %s products", d.n, (long long)d.frames,
-			    (long long)sg.n, (long long)T, extra, (long long)nbatch, (long long)B, m.cfg.L, m.cfg.H,
-			    m.cfg.D, m.nparams, d.C, more, pname);
-		}
-		dc_nn_precision(nn, prec);
-		if (vn)
-			dc_nn_precision(vn, prec);
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_signal;
-		sa.sa_flags = SA_RESETHAND | SA_RESTART;       /* a second signal kills at once */
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		while (st.epoch < epochs && !stopped) {
-			double vloss = NAN;
-			/* the rate of this epoch: decay^epoch, by repeated products in double
-			 * (pow may round differently across libms) */
-			double elr = lr;
-			int64_t e;
-			for (e = 0; e < st.epoch; e++)
-				elr *= decay;
-			shuffle(order, sg.n, (uint64_t)seed, st.epoch);
-			while (st.batch < nbatch) {
-				int64_t b0 = st.batch * B, nb = sg.n - b0 < B ? sg.n - b0 : B, b, fr = 0, Tb = 0;
-				double loss, norm = 0.0, scale;
-				int pad = 0;
-				if (maxsteps && m.step >= maxsteps) {
-					stopped = 1;
-					break;
-				}
-				if (got_signal) {
-					stopped = 2;
-					break;
-				}
-				for (b = 0; b < nb; b++)
-					if (sg.len[order[b0 + b]] > Tb)
-						Tb = sg.len[order[b0 + b]];
-				for (b = 0; b < nb; b++) {
-					int64_t k = order[b0 + b], t0 = sg.t0[k], off = t0 * F, n = (int64_t)sg.len[k] * F;
-					int64_t o = b * Tb * F;
-					const utt *u = &d.u[sg.u[k]];
-					double sw = 0.0;
-					memcpy(feat + o, u->feat + off, (size_t)n * sizeof *feat);
-					for (j = 0; j < n; j++) {
-						lab[o + j] = u->lab[off + j];
-						w[o + j] = weight(u, off + j, wmode);
-						sw += w[o + j];
-					}
-					if (n < Tb * F) {       /* padding: weight 0 */
-						memset(feat + o + n, 0, (size_t)(Tb * F - n) * sizeof *feat);
-						memset(lab + o + n, 0, (size_t)(Tb * F - n) * sizeof *lab);
-						memset(w + o + n, 0, (size_t)(Tb * F - n) * sizeof *w);
-						pad = 1;
-					}
-					lens[b] = sg.len[k];
-					fr += sg.len[k];
-					norm += sw * sw;
-				}
-				if (norm == 0.0)
-					norm = 1.0;
-				memset(grads, 0, m.nparams * sizeof *grads);
-				dc_nn_lengths(nn, pad ? lens : NULL);
-				if (dropout > 0.0)
-					dc_nn_dropout(nn, (float)dropout, dropout_key((uint64_t)seed, m.step + 1));
-				dc_nn_forward(nn, V, NULL, feat, (int)nb, (int)Tb);
-				loss = dc_nn_loss(nn, dV, V, lab, w, (int)nb, (int)Tb, d.C) / norm;
-				dc_nn_backward(nn, grads, NULL, dV, feat, (int)nb, (int)Tb);
-				scale = 1.0 / norm;
-				gnorm = sqrt(dc_nn_sumsq(nn, grads, m.nparams)) * scale;
-				if (!isfinite(loss) || !isfinite(gnorm))
-					dc_errx(1, "step %lld: the loss or its gradient is not finite; try a smaller -a",
-					    (long long)m.step + 1);
-				if (clip > 0.0 && gnorm > clip)
-					scale *= clip / gnorm;
-				m.step++;
-				dc_nn_adam(nn, m.params, m.adam_m, m.adam_v, grads, m.nparams, (float)scale, elr, m.step);
-				st.loss_sum += loss;
-				st.loss_n++;
-				st.batch++;
-				steps_run++;
-				frames_run += fr;
-				frames_ep += fr;
-				batches_ep++;
-				rloss += loss;
-				rloss_n++;
-				if (!quiet && ((tty && now() - t_prog > 0.5) ||
-				    (!tty && prog_s > 0.0 && now() - t_prog >= prog_s))) {
-					double tn = now(), el = tn - t_run0;
-					char eta[32];
-					hms(eta, sizeof eta, el / (double)batches_ep * (double)(nbatch - st.batch));
-					if (tty)
-						fprintf(stderr, "\rdc-train: epoch %lld batch %lld/%lld step %lld loss %.5f "
-						    "|g| %.3g %.0f frames/s %s ETA %s ", (long long)st.epoch + 1,
-						    (long long)st.batch, (long long)nbatch, (long long)m.step,
-						    st.loss_sum / (double)st.loss_n, gnorm, (double)frames_ep / el, pname, eta);
-					else
-						fprintf(stderr, "dc-train: epoch %lld batch %lld/%lld step %lld loss %.5f "
-						    "recent %.5f |g| %.3g %.0f frames/s %s ETA %s\n", (long long)st.epoch + 1,
-						    (long long)st.batch, (long long)nbatch, (long long)m.step,
-						    st.loss_sum / (double)st.loss_n, rloss / (double)rloss_n, gnorm,
-						    (double)frames_ep / el, pname, eta);
-					t_prog = tn;
-					rloss = 0.0;
-					rloss_n = 0;
-				}
-				if (ckpt_min > 0.0 && st.batch < nbatch && now() - t_ckpt >= 60.0 * ckpt_min) {
-					state_save(&m, &st);
-					save(&m, out);
-					t_ckpt = now();
-				}
-			}
-			if (stopped)
-				break;
-			if (vn)
-				vloss = valid_loss(vn, &m, &vd, &vV, &vdV, &vlab, &vw, &cap, wmode);
-			{
-				double tl = st.loss_n ? st.loss_sum / (double)st.loss_n : NAN, sec = now() - t_epoch;
-				char lbuf[64];
-				if (log) {
-					fprintf(log, "%lld\t%lld\t%.6f\t%.6f\t%.6g\t%.2f\t%.0f%s%s\n", (long long)st.epoch + 1,
-					    (long long)m.step, tl, vloss, gnorm, sec,
-					    (double)frames_run / (now() - t_start), logprec ? "\t" : "", logprec ? pname : "");
-					if (fflush(log) != 0 && logerr == 0)
-						logerr = errno;
-				}
-				if (!quiet)
-					fprintf(stderr, "%sdc-train: epoch %lld step %lld train loss %.5f valid loss %.5f "
-					    "%.1f s %.0f frames/s\n", tty ? "\r\033[K" : "", (long long)st.epoch + 1,
-					    (long long)m.step, tl, vloss, sec, (double)frames_run / (now() - t_start));
-				snprintf(lbuf, sizeof lbuf, "%.6f", isnan(vloss) ? tl : vloss);
-				dc_model_meta_set(&m, "loss", lbuf);
-				t_epoch = t_run0 = t_prog = now();
-				frames_ep = batches_ep = 0;
-				rloss = 0.0;
-				rloss_n = 0;
-			}
-			st.epoch++;
-			st.batch = 0;
-			st.loss_sum = 0.0;
-			st.loss_n = 0;
-			state_save(&m, &st);
-			save(&m, out);
-			t_ckpt = now();
-			/* the checkpoint holds the epoch: -r goes on once the log can be written */
-			if (logerr != 0)
-				dc_errx(1, "%s: %s (the checkpoint is written; -r resumes)", logpath,
-				    strerror(logerr));
-		}
-		/* stopped inside an epoch by -S or a signal, or nothing to do: write where we are */
-		state_save(&m, &st);
-		save(&m, out);
-		if (!quiet && tty && stopped)
-			fputc('\n', stderr);
-		if (stopped == 1)
-			dc_warnx("stopped after step %lld (-S); -r resumes", (long long)m.step);
-		if (log && dc_fclose_checked(log) != DC_OK)
-			dc_errx(1, "%s: %s", logpath, strerror(errno));
-		if (stopped == 2) {
-			int sig = (int)got_signal;
-			dc_warnx("%s after step %lld; the checkpoint is written; -r resumes",
-			    sig == SIGINT ? "interrupted" : "terminated", (long long)m.step);
-			signal(sig, SIG_DFL);
-			raise(sig);
-			return 128 + sig;
-		}
-		dc_nn_free(nn);
-		dc_nn_free(vn);
-		free(lens);
-		free(feat);
-		free(w);
-		free(V);
-		free(dV);
-		free(grads);
-		free(lab);
-		free(vV);
-		free(vdV);
-		free(vw);
-		free(vlab);
-	}
+	parse_options(&o, argc, argv);
+	if (o.xpath)
+		return export_model(&o, argc - optind, argv + optind);
+	if (o.name == NULL)
+		o.name = dc_path_stem(o.out, ".dcm", o.nbuf, sizeof o.nbuf);
+	if (o.init)
+		return init_model(&o, argc, argv);
+	load_data(&o, &d, &vd);
+	prec = setup_model(&o, &m, &st, &d, argc, argv);
+	setup_segments(&o, &st, &d, &sg);
+	trainer_open(&tr, &o, &m, &st, &d, &vd, &sg, prec);
+	if ((rc = train(&tr)) != 0)
+		return rc;
+	trainer_close(&tr);
 	free(sg.u);
 	free(sg.t0);
 	free(sg.len);
-	free(order);
 	dataset_free(&d);
 	dataset_free(&vd);
 	dc_model_free(&m);
