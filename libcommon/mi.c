@@ -1,6 +1,7 @@
 /*
- * mi.c: the mask-inference head's loss (mi.h): tPSA targets, softmax masks, and the
- * permutation-invariant L1 loss with its gradient. Shapes: C sources, N bins.
+ * mi.c: the mask-inference head (mi.h): its linear layer forward and backward,
+ * its masks, tPSA targets, and the permutation-invariant L1 loss with its
+ * gradient. Shapes: C sources, N bins, rows of frames of C*F logits.
  */
 #include <math.h>
 #include <string.h>
@@ -112,4 +113,73 @@ dc_mi_loss(float *dz, int *perm, const float *z, const float *mag, const float *
 			dz[(size_t)k * n + i] += (float)(m[k] * (g[k] - gm));
 	}
 	return best;
+}
+
+void
+dc_mi_head_forward(dc_mm *mm, float *z, const float *h, const float *W, const float *b,
+    int64_t rows, int H2, int CF)
+{
+	int64_t r;
+
+	for (r = 0; r < rows; r++)
+		memcpy(z + r * CF, b, (size_t)CF * sizeof *z);
+	dc_mm_gemm(mm, 0, 1, (int)rows, CF, H2, h, H2, W, H2, 1, z, CF);
+}
+
+void
+dc_mi_head_backward(dc_mm *mm, float *dW, float *db, float *dh, const float *dz,
+    const float *h, const float *W, int64_t rows, int H2, int CF)
+{
+	int64_t r;
+	int j;
+
+	dc_mm_gemm(mm, 1, 0, CF, H2, (int)rows, dz, CF, h, H2, 1, dW, H2);
+	for (r = 0; r < rows; r++)
+		for (j = 0; j < CF; j++)
+			db[j] += dz[r * CF + j];
+	if (dh != NULL)
+		dc_mm_gemm(mm, 0, 0, (int)rows, H2, CF, dz, CF, W, H2, 1, dh, H2);
+}
+
+void
+dc_mi_masks(float *masks, const float *z, int64_t rows, int c, int f)
+{
+	double m[DC_MI_CMAX];
+	int64_t r;
+	int k, j;
+
+	for (r = 0; r < rows; r++)
+		for (j = 0; j < f; j++) {
+			softmax(m, z + r * c * f + j, c, f, 0);
+			for (k = 0; k < c; k++)
+				masks[((size_t)k * rows + r) * f + j] = (float)m[k];
+		}
+}
+
+double
+dc_mi_segment_loss(float *dz, const float *z, const float *mag, const float *A,
+    const float *w, int c, int64_t t, int f, double scale, float *scratch)
+{
+	int64_t n = t * f, r;
+	float *zc = scratch, *dzc = scratch + (size_t)c * n;
+	double loss;
+	int k;
+
+	/* rows (t, C, F) to the loss's (C, t, F) */
+	for (r = 0; r < t; r++)
+		for (k = 0; k < c; k++)
+			memcpy(zc + (size_t)k * n + r * f, z + (r * c + k) * f, (size_t)f * sizeof *zc);
+	if (dz != NULL)
+		memset(dzc, 0, (size_t)c * n * sizeof *dzc);
+	loss = dc_mi_loss(dz ? dzc : NULL, NULL, zc, mag, A, w, c, n);
+	if (dz != NULL)
+		for (r = 0; r < t; r++)
+			for (k = 0; k < c; k++) {
+				float *d = dz + (r * c + k) * f;
+				const float *s = dzc + (size_t)k * n + r * f;
+				int j;
+				for (j = 0; j < f; j++)
+					d[j] += (float)(scale * s[j]);
+			}
+	return loss;
 }

@@ -14,11 +14,20 @@
  *
  * With gamma = 1 and softmax masks, a perfect mask reaches every target. The sum is
  * not normalised: the caller divides, as it does the deep clustering loss.
+ *
+ * The head itself is one linear layer on the last BLSTM layer's output h (2H a
+ * frame, as dc_nn_forward's h_out gives it): z = h W^T + b, W (C*F, 2H) and b (C*F)
+ * ("mi.weight", "mi.bias" of formats/model.md), the logit of source c and bin f at
+ * index c*F + f of the frame's row. dc_mi_head_* work on rows of frames (BT rows)
+ * in that layout; dc_mi_segment_loss turns a segment's rows into the [C][N] layout
+ * of the loss and back.
  */
 #ifndef DC_MI_H
 #define DC_MI_H
 
 #include <stdint.h>
+
+#include "mm.h"
 
 #define DC_MI_CMAX 6    /* the most sources: 720 permutations */
 
@@ -43,5 +52,31 @@ void dc_mi_target(float *A, float *mag, const float *X, const float *S, int c, i
  */
 double dc_mi_loss(float *dz, int *perm, const float *z, const float *mag, const float *A,
     const float *w, int c, int64_t n);
+
+/*
+ * dc_mi_head_forward: z (rows, C*F) = h (rows, H2) W^T + b, the products through
+ * mm (its precision).
+ */
+void dc_mi_head_forward(dc_mm *mm, float *z, const float *h, const float *W, const float *b,
+    int64_t rows, int H2, int CF);
+
+/*
+ * dc_mi_head_backward: from dz (rows, C*F), adds (+=) dW (C*F, H2) += dz^T h,
+ * db (C*F) += the sum of dz's rows and, if dh is not NULL, dh (rows, H2) += dz W.
+ */
+void dc_mi_head_backward(dc_mm *mm, float *dW, float *db, float *dh, const float *dz,
+    const float *h, const float *W, int64_t rows, int H2, int CF);
+
+/* dc_mi_masks: masks (C, rows, F) = the softmax over c of the logits z (rows, C*F):
+ * the layout of a "masks" record (formats/stream.md) for rows = T. */
+void dc_mi_masks(float *masks, const float *z, int64_t rows, int c, int f);
+
+/*
+ * dc_mi_segment_loss: dc_mi_loss of one segment of t frames given as rows: z (t,
+ * C*F), mag (t, F), A (C, t, F), w (t, F) or NULL; dz (t, C*F), if not NULL, gets
+ * the gradient added (+=), scaled by scale. scratch holds 2 C t F floats.
+ */
+double dc_mi_segment_loss(float *dz, const float *z, const float *mag, const float *A,
+    const float *w, int c, int64_t t, int f, double scale, float *scratch);
 
 #endif

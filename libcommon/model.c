@@ -19,6 +19,7 @@
 #include "stream.h"
 #include "rng.h"
 #include "nn.h"
+#include "mi.h"
 
 #include <msgpack/fbuffer.h>
 
@@ -292,9 +293,10 @@ dc_model_save(const dc_model *m, const char *path)
 	msgpack_pack_map(&pk, (train ? 9 : 8) + (m->f16 != 0));
 	pack_str(&pk, "magic");
 	pack_str(&pk, MAGIC);
-	pack_kint(&pk, "version", DC_MODEL_VERSION);
+	/* version 1 as long as there is no mask-inference head: what readers before it read */
+	pack_kint(&pk, "version", c->C > 0 ? 2 : 1);
 	pack_str(&pk, "config");
-	msgpack_pack_map(&pk, 8);
+	msgpack_pack_map(&pk, 8 + (c->C > 0));
 	pack_kint(&pk, "L", c->L);
 	pack_kint(&pk, "H", c->H);
 	pack_kint(&pk, "D", c->D);
@@ -304,6 +306,8 @@ dc_model_save(const dc_model *m, const char *path)
 	pack_kint(&pk, "rate", c->rate);
 	pack_str(&pk, "window");
 	pack_str(&pk, c->window);
+	if (c->C > 0)
+		pack_kint(&pk, "mi_sources", c->C);
 	pack_kfloats(&pk, "feat_mean", m->feat_mean, (size_t)c->F);
 	pack_kfloats(&pk, "feat_std", m->feat_std, (size_t)c->F);
 	pack_str(&pk, "tensors");
@@ -481,7 +485,7 @@ load_obj(dc_model *m, const msgpack_object *root)
 	const msgpack_object *cfg, *o, *tr;
 	dc_nn_config c;
 	char magic[32];
-	int64_t v;
+	int64_t v, ver;
 	uint32_t i;
 	size_t j, np;
 	int f, half = 0;
@@ -490,7 +494,7 @@ load_obj(dc_model *m, const msgpack_object *root)
 	if (root->type != MSGPACK_OBJECT_MAP || get_str(root, "magic", magic, sizeof magic) ||
 	    strcmp(magic, MAGIC) != 0)
 		return DC_EMODEL;
-	if (get_int(root, "version", 1, DC_MODEL_VERSION, &v))
+	if (get_int(root, "version", 1, DC_MODEL_VERSION, &ver))
 		return DC_EMODEL;
 	if ((cfg = get(root, "config")) == NULL || cfg->type != MSGPACK_OBJECT_MAP)
 		return DC_EMODEL;
@@ -510,6 +514,11 @@ load_obj(dc_model *m, const msgpack_object *root)
 	    get_int(cfg, "rate", 1, 1000000, &c.rate) ||
 	    get_str(cfg, "window", c.window, sizeof c.window))
 		return DC_EMODEL;
+	if (get(cfg, "mi_sources") != NULL) {
+		if (ver < 2 || get_int(cfg, "mi_sources", 1, DC_MI_CMAX, &v))
+			return DC_EMODEL;
+		c.C = (int)v;
+	}
 	if (dc_nn_config_check(&c) != DC_OK)
 		return DC_EMODEL;
 	if ((o = get(root, "tensors")) != NULL && check_tensors(o, &c) != DC_OK)

@@ -43,6 +43,7 @@
 #include "rng.h"
 #include "mm.h"
 #include "nn.h"
+#include "mi.h"
 
 
 /* ---------------------------------------------------------------- layout */
@@ -60,13 +61,15 @@ dc_nn_config_check(const dc_nn_config *c)
 		return DC_EMODEL;
 	if ((int64_t)c->F * c->D > (INT64_C(1) << 24))
 		return DC_EMODEL;
+	if (c->C < 0 || c->C > DC_MI_CMAX)
+		return DC_EMODEL;
 	return DC_OK;
 }
 
 int
 dc_nn_ntensors(const dc_nn_config *c)
 {
-	return 8 * c->L + 2;
+	return 8 * c->L + 2 + (c->C > 0 ? 2 : 0);
 }
 
 void
@@ -84,13 +87,13 @@ dc_nn_tensor(const dc_nn_config *c, int i, char *name, size_t n, int *ndim,
 		int nd;
 		int64_t s0, s1;
 
-		if (j >= 8 * c->L) {    /* lin.weight, lin.bias */
-			int bias = j - 8 * c->L;
+		if (j >= 8 * c->L) {    /* lin.weight, lin.bias, mi.weight, mi.bias */
+			int bias = (j - 8 * c->L) % 2, mi = j - 8 * c->L >= 2;
 			nd = bias ? 1 : 2;
-			s0 = (int64_t)c->F * c->D;
+			s0 = (int64_t)c->F * (mi ? c->C : c->D);
 			s1 = bias ? 1 : 2 * (int64_t)c->H;
 			if (j == i)
-				snprintf(name, n, "lin.%s", bias ? "bias" : "weight");
+				snprintf(name, n, "%s.%s", mi ? "mi" : "lin", bias ? "bias" : "weight");
 		} else {
 			nd = w < 2 ? 2 : 1;
 			s0 = G;
@@ -134,10 +137,8 @@ dc_nn_point(dc_nn_params *p, float *buf, const dc_nn_config *c)
 		dc_nn_tensor(c, i, name, sizeof name, &nd, shape, &off);
 		q = buf + off;
 		if (i >= 8 * c->L) {
-			if (i == 8 * c->L)
-				p->lin_w = q;
-			else
-				p->lin_b = q;
+			float **top[4] = { &p->lin_w, &p->lin_b, &p->mi_w, &p->mi_b };
+			*top[i - 8 * c->L] = q;
 			continue;
 		}
 		switch (i % 4) {

@@ -28,7 +28,7 @@
 
 #define DC_NN_MAXL 8            /* most BLSTM layers */
 #define DC_NN_MAXTHREADS 64
-#define DC_MODEL_VERSION 1
+#define DC_MODEL_VERSION 2      /* 2: an optional mask-inference head (C > 0) */
 #define DC_NN_EPS 1e-12f        /* normalisation floor of the embeddings */
 #define DC_FEAT_EPS 1e-8f       /* feat = log(|X| + DC_FEAT_EPS) */
 
@@ -36,6 +36,7 @@
 
 typedef struct {
 	int L, H, D, F;         /* layers, units per direction, embedding dim, bins */
+	int C;                  /* sources of the mask-inference head (mi.h), 0: no head */
 	int64_t rate, nfft, hop;        /* the STFT the model reads; F = nfft/2 + 1 */
 	char window[16];
 } dc_nn_config;
@@ -46,7 +47,8 @@ typedef struct {
  *   w_hh[k][dir] (4H, H)
  *   b_ih[k][dir] (4H)
  *   b_hh[k][dir] (4H)
- * then lin_w (F*D, 2H) and lin_b (F*D). */
+ * then lin_w (F*D, 2H) and lin_b (F*D); with a mask-inference head (C > 0),
+ * then mi_w (C*F, 2H) and mi_b (C*F), else those two are NULL. */
 typedef struct {
 	float *w_ih[DC_NN_MAXL][2];
 	float *w_hh[DC_NN_MAXL][2];
@@ -54,6 +56,8 @@ typedef struct {
 	float *b_hh[DC_NN_MAXL][2];
 	float *lin_w;
 	float *lin_b;
+	float *mi_w;
+	float *mi_b;
 } dc_nn_params;
 
 /* One free-form metadata entry of a model (formats/model.md). */
@@ -85,8 +89,9 @@ int dc_nn_config_check(const dc_nn_config *c);
 size_t dc_nn_nparams(const dc_nn_config *c);
 /* dc_nn_point: sets the named pointers of p into buf (dc_nn_nparams floats). */
 void dc_nn_point(dc_nn_params *p, float *buf, const dc_nn_config *c);
-/* dc_nn_ntensors: how many parameter tensors (8L + 2); dc_nn_tensor: the i-th one's
- * torch name ("blstm.weight_ih_l0", ..., "lin.bias"), shape and offset in floats. */
+/* dc_nn_ntensors: how many parameter tensors (8L + 2, and 2 more with a mask-inference
+ * head); dc_nn_tensor: the i-th one's torch name ("blstm.weight_ih_l0", ...,
+ * "lin.bias", "mi.weight", "mi.bias"), shape and offset in floats. */
 int dc_nn_ntensors(const dc_nn_config *c);
 void dc_nn_tensor(const dc_nn_config *c, int i, char *name, size_t n, int *ndim,
     int64_t shape[2], size_t *offset);

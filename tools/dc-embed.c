@@ -4,8 +4,10 @@
  * For each utterance, the last "stft" record (complex64, T x F) becomes the
  * features log(|X| + 1e-8), the network of the model (formats/model.md,
  * libcommon/nn.c) maps them to unit-length D-vectors, and an "embed" record
- * (float32, T x F x D, key model = the model's name) is appended. Every record
- * passes through unchanged.
+ * (float32, T x F x D, key model = the model's name) is appended. A model with a
+ * mask-inference head (Chimera++) also gives a "masks" record (float32, C x T x F,
+ * k = C, by "mi"): its soft masks, which dc-mask uses unless a later labels record
+ * (dc-kmeans) replaces them. Every record passes through unchanged.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,6 +18,7 @@
 #include "dc.h"
 #include "mm.h"
 #include "nn.h"
+#include "mi.h"
 
 #ifndef DC_PREFIX
 #define DC_PREFIX "/usr/local"
@@ -95,24 +98,140 @@ model_name(const dc_model *m, const char *path, char *buf, size_t n)
 		dc_path_stem(path, ".dcm", buf, n);
 }
 
+/* The model, its network and the buffers, grown to the longest utterance and reused. */
+typedef struct {
+	dc_model m;
+	char name[256];         /* the model's, for the embed records */
+	dc_nn *nn;
+	dc_mm *mm;              /* the mask-inference head's products */
+	int threads, prec;
+	float *feat, *emb, *h, *z, *masks;
+	int64_t cap;            /* the bins (T x F) the buffers hold */
+} embedder;
+
+/* grow: buffers for T x F bins. */
+static void
+grow(embedder *e, int64_t T, int64_t F)
+{
+	const dc_nn_config *mc = &e->m.cfg;
+
+	if (T * F <= e->cap)
+		return;
+	free(e->feat);
+	free(e->emb);
+	free(e->h);
+	free(e->z);
+	free(e->masks);
+	e->cap = T * F;
+	e->feat = dc_nn_alloc((size_t)e->cap * sizeof *e->feat);
+	e->emb = dc_nn_alloc((size_t)e->cap * mc->D * sizeof *e->emb);
+	e->h = e->z = e->masks = NULL;
+	if (mc->C > 0) {
+		e->h = dc_nn_alloc((size_t)T * 2 * mc->H * sizeof *e->h);
+		e->z = dc_nn_alloc((size_t)e->cap * mc->C * sizeof *e->z);
+		e->masks = dc_nn_alloc((size_t)e->cap * mc->C * sizeof *e->masks);
+	}
+}
+
+/* tensor: a float32 tensor of the given shape on data (not owned). */
+static dc_tensor
+tensor(float *data, int64_t d0, int64_t d1, int64_t d2)
+{
+	dc_tensor t;
+
+	memset(&t, 0, sizeof t);
+	t.dtype = DC_F32;
+	t.ndim = 3;
+	t.shape[0] = d0;
+	t.shape[1] = d1;
+	t.shape[2] = d2;
+	t.data = data;
+	return t;
+}
+
+/* embed_utt: the utterance u as it came, then its embed record and, with a
+ * mask-inference head, its masks record, to w. Exits 1 on a bad stft record. */
+static void
+embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
+{
+	const dc_nn_config *mc = &e->m.cfg;
+	dc_stft_params p;
+	dc_record *sr;
+	dc_tensor X, E, M;
+	dc_recb b;
+	int64_t T, F;
+
+	if ((sr = dc_utt_find(u, "stft")) == NULL)
+		dc_errx(1, "%s: no stft record", id);
+	dc_get_stft(id, sr, &X, &p);
+	if (p.rate != mc->rate || p.nfft != mc->nfft || p.hop != mc->hop ||
+	    strcmp(p.window, mc->window) != 0)
+		dc_errx(1, "%s: stft record: rate %lld, nfft %lld, hop %lld, %s window; the model "
+		    "reads rate %lld, nfft %lld, hop %lld, %s window", id, (long long)p.rate,
+		    (long long)p.nfft, (long long)p.hop, p.window, (long long)mc->rate,
+		    (long long)mc->nfft, (long long)mc->hop, mc->window);
+	T = X.shape[0];
+	F = X.shape[1];
+	if (F != mc->F)
+		dc_errx(1, "%s: stft record: %lld bins, the model reads %d", id, (long long)F, mc->F);
+	if (T > INT_MAX / 2)
+		dc_errx(1, "%s: stft record: %s", id, dc_strerror(DC_ELIMIT));
+	if (T * F * mc->D > dc_limit_elems())
+		dc_errx(1, "%s: embed record: %s", id, dc_strerror(DC_ELIMIT));
+	grow(e, T, F);
+	dc_nn_features(e->feat, X.data, T, F);
+	dc_tensor_free(&X);
+	if (T > 0) {
+		if (e->nn == NULL) {
+			e->nn = dc_nn_new(&e->m, 1, (int)T, e->threads, 0);
+			dc_nn_precision(e->nn, e->prec);
+		}
+		dc_nn_forward(e->nn, e->emb, e->h, e->feat, 1, (int)T);
+		if (mc->C > 0) {
+			dc_mi_head_forward(e->mm, e->z, e->h, e->m.p.mi_w, e->m.p.mi_b, T, 2 * mc->H,
+			    mc->C * mc->F);
+			dc_mi_masks(e->masks, e->z, T, mc->C, mc->F);
+		}
+	}
+	E = tensor(e->emb, T, F, mc->D);
+	M = tensor(e->masks, mc->C, T, F);
+	/* a model whose activations overflow gives NaN: say so, write nothing of it */
+	if (dc_tensor_finite(&E) != DC_OK || (mc->C > 0 && dc_tensor_finite(&M) != DC_OK))
+		dc_errx(1, "%s: %s record: %s", id, dc_tensor_finite(&E) != DC_OK ? "embed" : "masks",
+		    dc_strerror(DC_ENONFINITE));
+	/* the utterance as it came, then the new records at its end */
+	dc_write_utt(w, u);
+	dc_recb_init(&b, "embed");
+	dc_recb_str(&b, "model", e->name);
+	dc_recb_tensor(&b, &E);
+	dc_write_recb(w, &b);
+	if (mc->C > 0) {
+		dc_recb_init(&b, "masks");
+		dc_recb_int(&b, "k", mc->C);
+		dc_recb_str(&b, "by", "mi");
+		dc_recb_str(&b, "model", e->name);
+		dc_recb_tensor(&b, &M);
+		dc_write_recb(w, &b);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *mpath = NULL, *name = "stdin";
-	char pbuf[PATH_MAX + 64], tried[2 * PATH_MAX + 128], mname[256];
-	dc_model m;
-	dc_nn *nn = NULL;
+	char pbuf[PATH_MAX + 64], tried[2 * PATH_MAX + 128];
+	embedder e;
 	dc_reader *rd;
 	dc_writer *w;
 	dc_record hdr;
 	dc_utt u = { 0 };
-	float *feat = NULL, *emb = NULL;
-	size_t featcap = 0, embcap = 0;
 	int64_t v;
-	int c, err, threads = 1, prec, fallback;
+	int c, err, fallback;
 	const char *parg = NULL;
 
 	dc_setprog(argv[0]);
+	memset(&e, 0, sizeof e);
+	e.threads = 1;
 	while ((c = getopt(argc, argv, "m:P:t:h")) != -1) {
 		switch (c) {
 		case 'm':
@@ -126,7 +245,7 @@ main(int argc, char **argv)
 		case 't':
 			if (dc_parse_int(optarg, 1, DC_NN_MAXTHREADS, &v))
 				dc_errx(2, "-t: threads must be an integer from 1 to %d: %s", DC_NN_MAXTHREADS, optarg);
-			threads = (int)v;
+			e.threads = (int)v;
 			break;
 		case 'h':
 			help();
@@ -137,89 +256,38 @@ main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		dc_usage_exit(usage);
-	prec = dc_mm_choose(parg, &fallback);
+	e.prec = dc_mm_choose(parg, &fallback);
 	if (fallback)
 		dc_warnx("-P bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32");
 	if (mpath == NULL && (mpath = default_model(pbuf, sizeof pbuf, tried, sizeof tried)) == NULL)
 		dc_errx(1, "no model: give -m or set DCSEP_MODEL (no file at %s)", tried);
-	if ((err = dc_model_load(&m, mpath)) != DC_OK)
+	if ((err = dc_model_load(&e.m, mpath)) != DC_OK)
 		dc_errx(1, "%s: %s", mpath, dc_errmsg(err));
-	model_name(&m, mpath, mname, sizeof mname);
+	model_name(&e.m, mpath, e.name, sizeof e.name);
+	if (e.m.cfg.C > 0)
+		e.mm = dc_mm_new(e.prec);
 	dc_stdout_not_tty();
 	rd = dc_open_stream(argc > optind ? argv[optind] : NULL, &hdr, &name);
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-embed");
 	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
-		const dc_nn_config *mc = &m.cfg;
-		dc_stft_params p;
-		dc_record *sr;
-		dc_tensor X, E;
-		dc_recb b;
-		int64_t T, F;
 		char id[256];
-
 		if (dc_utt_id(&u, id, sizeof id) != DC_OK)
 			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
-		if ((sr = dc_utt_find(&u, "stft")) == NULL)
-			dc_errx(1, "%s: no stft record", id);
-		dc_get_stft(id, sr, &X, &p);
-		if (p.rate != mc->rate || p.nfft != mc->nfft || p.hop != mc->hop ||
-		    strcmp(p.window, mc->window) != 0)
-			dc_errx(1, "%s: stft record: rate %lld, nfft %lld, hop %lld, %s window; the model "
-			    "reads rate %lld, nfft %lld, hop %lld, %s window", id, (long long)p.rate,
-			    (long long)p.nfft, (long long)p.hop, p.window, (long long)mc->rate,
-			    (long long)mc->nfft, (long long)mc->hop, mc->window);
-		T = X.shape[0];
-		F = X.shape[1];
-		if (F != mc->F)
-			dc_errx(1, "%s: stft record: %lld bins, the model reads %d", id, (long long)F, mc->F);
-		if (T > INT_MAX / 2)
-			dc_errx(1, "%s: stft record: %s", id, dc_strerror(DC_ELIMIT));
-		if (T * F * mc->D > dc_limit_elems())
-			dc_errx(1, "%s: embed record: %s", id, dc_strerror(DC_ELIMIT));
-		/* the buffers grow to the longest utterance and are reused */
-		if ((size_t)(T * F) > featcap) {
-			free(feat);
-			free(emb);
-			featcap = (size_t)(T * F);
-			embcap = featcap * (size_t)mc->D;
-			feat = dc_nn_alloc(featcap * sizeof *feat);
-			emb = dc_nn_alloc(embcap * sizeof *emb);
-		}
-		dc_nn_features(feat, X.data, T, F);
-		dc_tensor_free(&X);
-		if (T > 0) {
-			if (nn == NULL) {
-				nn = dc_nn_new(&m, 1, (int)T, threads, 0);
-				dc_nn_precision(nn, prec);
-			}
-			dc_nn_forward(nn, emb, NULL, feat, 1, (int)T);
-		}
-		memset(&E, 0, sizeof E);
-		E.dtype = DC_F32;
-		E.ndim = 3;
-		E.shape[0] = T;
-		E.shape[1] = F;
-		E.shape[2] = mc->D;
-		E.data = emb;
-		/* a model whose activations overflow gives NaN: say so, write nothing of it */
-		if (dc_tensor_finite(&E) != DC_OK)
-			dc_errx(1, "%s: embed record: %s", id, dc_strerror(DC_ENONFINITE));
-		/* the utterance as it came, then the new record at its end */
-		dc_write_utt(w, &u);
-		dc_recb_init(&b, "embed");
-		dc_recb_str(&b, "model", mname);
-		dc_recb_tensor(&b, &E);
-		dc_write_recb(w, &b);
+		embed_utt(&e, w, &u, id);
 		if (dc_writer_error(w))
 			break;
 	}
 	if (err != DC_OK && err != DC_EEOF)
 		dc_stream_fail(name, rd, err);
-	dc_nn_free(nn);
-	free(feat);
-	free(emb);
-	dc_model_free(&m);
+	dc_nn_free(e.nn);
+	dc_mm_free(e.mm);
+	free(e.feat);
+	free(e.emb);
+	free(e.h);
+	free(e.z);
+	free(e.masks);
+	dc_model_free(&e.m);
 	dc_utt_free(&u);
 	dc_record_free(&hdr);
 	dc_reader_free(rd);

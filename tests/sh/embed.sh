@@ -97,7 +97,7 @@ import ref
 ref.write_model("tiny.dcm")
 ref.write_model("r16k.dcm", rate=16000)
 ref.write_model("nan.dcm", params=b"\0\0\xc0\x7f" * 10)
-ref.write_model("v2.dcm", version=2)
+ref.write_model("v3.dcm", version=3)
 ref.write_model("tiny16.dcm", f16=True, seed=4, name="tiny16")
 ref.write_model("f16short.dcm", params_dtype="f16")           # float32 bytes: twice too long
 ref.write_model("bf16.dcm", f16=True, params_dtype="bf16")
@@ -287,7 +287,7 @@ fi
 check_in "missing model file" 1 "dc-embed: nope.dcm: No such file or directory" in.dcs dc-embed -m nope.dcm
 check_in "not a model" 1 "dc-embed: junk.dcm: malformed or incompatible model" in.dcs dc-embed -m junk.dcm
 check_in "NaN parameters" 1 "dc-embed: nan.dcm: malformed or incompatible model" in.dcs dc-embed -m nan.dcm
-check_in "model version 2" 1 "dc-embed: v2.dcm: malformed or incompatible model" in.dcs dc-embed -m v2.dcm
+check_in "model version 3" 1 "dc-embed: v3.dcm: malformed or incompatible model" in.dcs dc-embed -m v3.dcm
 check_in "model for another rate" 1 \
     "dc-embed: so0048_000480014: stft record: rate 8000, nfft 256, hop 64, sqrt-hann window; the model reads rate 16000, nfft 256, hop 64, sqrt-hann window" \
     in.dcs dc-embed -m r16k.dcm

@@ -22,7 +22,7 @@ enum {
 	NEG_ADAM_V, NO_TENSORS, NFAULTS
 };
 static const char *const fault_name[NFAULTS] = {
-	"valid file", "wrong magic", "version 2", "config without H", "F != nfft/2+1",
+	"valid file", "wrong magic", "version 3", "config without H", "F != nfft/2+1",
 	"unknown window", "params one float short", "NaN parameter", "infinite feat_mean",
 	"zero feat_std", "tensors table of another shape", "meta value not a string",
 	"L = 9", "train map without step", "negative adam_v", "no tensors table (optional)",
@@ -69,7 +69,7 @@ pack_model(msgpack_sbuffer *sb, int fault)
 	str(&pk, "magic");
 	str(&pk, fault == BAD_MAGIC ? "dcsep-modem" : "dcsep-model");
 	str(&pk, "version");
-	msgpack_pack_int(&pk, fault == BAD_VERSION ? 2 : 1);
+	msgpack_pack_int(&pk, fault == BAD_VERSION ? 3 : 1);
 	str(&pk, "config");
 	msgpack_pack_map(&pk, fault == NO_CONFIG_H ? 7 : 8);
 	str(&pk, "L");
