@@ -261,7 +261,7 @@ struct dc_nn {
 	/* the current call's arguments, read by the phases */
 	int B, T, k, lB, lT;
 	float *V, *grads, *dfeat;
-	const float *feat, *dV;
+	const float *feat, *dV, *dhx;    /* dhx: dc_nn_backward_h's dh */
 	const float *lv, *lw;           /* loss: V (B,N,D), w (B,N); writes ldv */
 	float *ldv;
 	const int32_t *lab;
@@ -1207,6 +1207,16 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 	pool_run(n, ph_embed_forward);
 }
 
+/* add_rows: rows [lo, hi) of x (rows of w floats) added to those of y. */
+static void
+add_rows(float *y, const float *x, int64_t lo, int64_t hi, int64_t w)
+{
+	int64_t i;
+
+	for (i = lo * w; i < hi * w; i++)
+		y[i] += x[i];
+}
+
 static void
 ph_embed_backward(dc_nn *n, int tid, int nth)
 {
@@ -1218,6 +1228,8 @@ ph_embed_backward(dc_nn *n, int tid, int nth)
 	    c->F, c->D);
 	if (dropping(n))
 		drop_backward(n, n->dh[(c->L - 1) & 1], c->L - 1, lo, hi);
+	if (n->dhx != NULL)
+		add_rows(n->dh[(c->L - 1) & 1], n->dhx, lo, hi, 2 * (int64_t)c->H);
 }
 
 static void
@@ -1275,6 +1287,13 @@ void
 dc_nn_backward(dc_nn *n, float *grads, float *dfeat, const float *dV, const float *feat,
     int B, int T)
 {
+	dc_nn_backward_h(n, grads, dfeat, dV, NULL, feat, B, T);
+}
+
+void
+dc_nn_backward_h(dc_nn *n, float *grads, float *dfeat, const float *dV, const float *dh,
+    const float *feat, int B, int T)
+{
 	const dc_nn_config *c = &n->c;
 	int k;
 
@@ -1282,6 +1301,7 @@ dc_nn_backward(dc_nn *n, float *grads, float *dfeat, const float *dV, const floa
 		return;
 	dc_nn_point(&n->gp, grads, c);
 	n->dV = dV;
+	n->dhx = dh;
 	n->feat = feat;
 	n->dfeat = dfeat;
 	pool_run(n, ph_embed_backward);

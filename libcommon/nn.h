@@ -148,6 +148,12 @@ void dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, i
  * activations: run forward again before another backward. */
 void dc_nn_backward(dc_nn *n, float *grads, float *dfeat, const float *dV, const float *feat,
     int B, int T);
+/* dc_nn_backward_h: dc_nn_backward with dh (B,T,2H), if not NULL, added to the
+ * gradient of the last BLSTM layer's output as dc_nn_forward's h_out gives it
+ * (before dropout): the gradient of a second head on h_out, such as the
+ * mask-inference head (mi.h). */
+void dc_nn_backward_h(dc_nn *n, float *grads, float *dfeat, const float *dV, const float *dh,
+    const float *feat, int B, int T);
 
 /* dc_nn_precision: the large products (input and output layers' GEMMs and their
  * gradients) in the passes that follow: DC_MM_F32 (mm.h; the default of dc_nn_new)

@@ -20,6 +20,12 @@
  * reaches the same model, bit for bit, as a run that was never interrupted (for
  * the same thread count). -I starts a new run from another model's weights and
  * feature statistics (a curriculum: 100-frame segments, then 400).
+ *
+ * With a mask-inference head (-M, or a model that has one), the streams also need
+ * a "ref" record (dc-oracle -R: the sources' spectra), and the loss is Chimera++'s
+ * alpha DC / sum_b (sum W_b)^2 + (1 - alpha) MI / sum |X|: MI the
+ * permutation-invariant L1 distance of the masked mixture magnitudes to the
+ * sources' truncated phase-sensitive targets (libcommon/mi.h), over every bin.
  */
 #include <errno.h>
 #include <float.h>
@@ -33,11 +39,12 @@
 #include "dc.h"
 #include "mm.h"
 #include "nn.h"
+#include "mi.h"
 #include "rng.h"
 
 static const char usage[] =
     "[-iqr] [-I init.dcm] [-x checkpoint.dcm [-w f16 | f32]] [-L layers] [-H units]\n"
-    "                [-D dim] [-T frames] [-u tails] [-b batch] [-e epochs] [-S steps]\n"
+    "                [-D dim] [-M sources] [-A alpha] [-T frames] [-u tails] [-b batch] [-e epochs] [-S steps]\n"
     "                [-a rate] [-f factor] [-g clip] [-d dropout] [-W weights]\n"
     "                [-P bf16 | f32] [-s seed] [-t threads] [-c minutes] [-p seconds]\n"
     "                [-V valid.dcs] [-l log.tsv] [-n name] [-m key=value] -o model.dcm\n"
@@ -60,6 +67,10 @@ help(void)
 	    "  -L layers     BLSTM layers, 1 to %d (2)\n"
 	    "  -H units      units per direction (300)\n"
 	    "  -D dim        embedding dimension (40)\n"
+	    "  -M sources    add a mask-inference head of 1 to %d sources (Chimera++); the\n"
+	    "                data then needs ref records (dc-oracle -R)\n"
+	    "  -A alpha      with a mask-inference head, the deep clustering loss's weight,\n"
+	    "                the head's 1 - alpha; with -r, changes the checkpoint's (0.5)\n"
 	    "  -T frames     frames per training segment (100)\n"
 	    "  -u tails      frames past an utterance's last whole segment: drop, end, pad (pad)\n"
 	    "  -b batch      segments per mini-batch (8)\n"
@@ -86,7 +97,7 @@ help(void)
 	    "  -q            no progress on stderr\n"
 	    "  -h            this help\n"
 	    "Reads the training streams from the files, or stdin if none or '-'. See dc-train(1).\n",
-	    usage, DC_NN_MAXL, DC_NN_MAXTHREADS);
+	    usage, DC_NN_MAXL, DC_MI_CMAX, DC_NN_MAXTHREADS);
 }
 
 /* ---------------------------------------------------------------- data */
@@ -98,6 +109,8 @@ typedef struct {
 	uint8_t *lab;           /* (T,F) */
 	uint8_t *w;             /* (T,F), 1 within 40 dB of the loudest bin */
 	float fmax;             /* the largest feat */
+	float *mag;             /* (T,F) |X|, with a mask-inference head, else NULL */
+	float *A;               /* (C,T,F) the sources' tPSA targets, likewise */
 } utt;
 
 enum { WEIGHTS_VAD, WEIGHTS_MAG };
@@ -119,6 +132,7 @@ typedef struct {
 	int64_t frames;
 	dc_stft_params p;
 	int have_p;
+	int mi;                 /* the head's sources: keep ref records' targets; 0: none */
 } dataset;
 
 static double
@@ -128,6 +142,33 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* load_targets: u's mixture magnitudes and the tPSA targets of the d->mi sources
+ * from the ref record of uu (fewer sources: the others' targets are 0). */
+static void
+load_targets(utt *u, const dataset *d, const dc_utt *uu, const dc_tensor *X, const char *where)
+{
+	const dc_record *rr = dc_utt_find(uu, "ref");
+	int64_t T = X->shape[0], F = X->shape[1];
+	dc_tensor S;
+	int err;
+
+	if (rr == NULL)
+		dc_errx(1, "%s: no ref record (the mask-inference head needs the sources: dc-oracle -R)",
+		    where);
+	if ((err = dc_rec_tensor(rr, &S)) != DC_OK)
+		dc_errx(1, "%s: ref record: %s", where, dc_strerror(err));
+	if (S.dtype != DC_C64 || S.ndim != 3 || S.shape[0] < 1 || S.shape[0] > d->mi ||
+	    S.shape[1] != T || S.shape[2] != F)
+		dc_errx(1, "%s: ref record: wanted complex64 [K, %lld, %lld] with K from 1 to %d, the "
+		    "head's sources", where, (long long)T, (long long)F, d->mi);
+	if (dc_tensor_finite(&S) != DC_OK)
+		dc_errx(1, "%s: ref record: %s", where, dc_strerror(DC_ENONFINITE));
+	u->mag = dc_xmalloc((size_t)(T * F) * sizeof *u->mag + 1);
+	u->A = dc_xcalloc((size_t)(d->mi * T * F) + 1, sizeof *u->A);
+	dc_mi_target(u->A, u->mag, X->data, S.data, (int)S.shape[0], T * F, 1.0);
+	dc_tensor_free(&S);
 }
 
 /* load: appends the utterances of one stream to d; exits 1 on any problem. */
@@ -205,6 +246,9 @@ load(dataset *d, const char *path)
 		}
 		if (k > d->C)
 			d->C = (int)k;
+		u->mag = u->A = NULL;
+		if (d->mi > 0)
+			load_targets(u, d, &uu, &X, where);
 		d->frames += T;
 		dc_tensor_free(&X);
 		dc_tensor_free(&Lt);
@@ -225,6 +269,8 @@ dataset_free(dataset *d)
 		free(d->u[i].feat);
 		free(d->u[i].lab);
 		free(d->u[i].w);
+		free(d->u[i].mag);
+		free(d->u[i].A);
 	}
 	free(d->u);
 	memset(d, 0, sizeof *d);
@@ -248,6 +294,7 @@ typedef struct {
 	double decay;           /* 1 (default): epoch e (from 0) runs at lr * decay^e */
 	int64_t weights;        /* WEIGHTS_VAD (default), WEIGHTS_MAG */
 	int64_t precision;      /* DC_MM_F32 (default), DC_MM_BF16: of the run that wrote it */
+	double alpha;           /* 0.5 (default): the DC loss's weight beside the MI head's */
 } tstate;
 
 enum { TAILS_DROP, TAILS_END, TAILS_PAD };
@@ -268,7 +315,7 @@ state_save(dc_model *m, const tstate *s)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 17);
+	msgpack_pack_map(&pk, 18);
 	pack_kv(&pk, "epoch"); msgpack_pack_int64(&pk, s->epoch);
 	pack_kv(&pk, "batch"); msgpack_pack_int64(&pk, s->batch);
 	pack_kv(&pk, "seed"); msgpack_pack_int64(&pk, s->seed);
@@ -286,6 +333,7 @@ state_save(dc_model *m, const tstate *s)
 	pack_kv(&pk, "decay"); msgpack_pack_double(&pk, s->decay);
 	pack_kv(&pk, "weights"); msgpack_pack_int64(&pk, s->weights);
 	pack_kv(&pk, "precision"); msgpack_pack_int64(&pk, s->precision);
+	pack_kv(&pk, "alpha"); msgpack_pack_double(&pk, s->alpha);
 	free(m->train_state);
 	m->train_state = dc_xmalloc(sb.size);
 	memcpy(m->train_state, sb.data, sb.size);
@@ -340,6 +388,7 @@ state_load(const dc_model *m, tstate *s)
 
 	memset(s, 0, sizeof *s);
 	s->decay = 1.0;
+	s->alpha = 0.5;
 	if (m->train_state == NULL || m->adam_m == NULL)
 		return DC_EMODEL;
 	/* a state that claims more entries than its bytes hold is refused before
@@ -375,6 +424,7 @@ state_load(const dc_model *m, tstate *s)
 			opt_num(kv, "decay", DBL_TRUE_MIN, 1.0, &s->decay, &bad);      /* above 0 */
 			opt_int(kv, "weights", WEIGHTS_MAG, &s->weights, &bad);
 			opt_int(kv, "precision", DC_MM_BF16, &s->precision, &bad);
+			opt_num(kv, "alpha", 0.0, 1.0, &s->alpha, &bad);
 		}
 		/* and values this dc-train could have written */
 		ok = found == 11 && !bad && s->T >= 1 && s->T <= 100000 && s->B >= 1 && s->B <= 10000 &&
@@ -469,39 +519,6 @@ feat_stats(dc_model *m, const dataset *d)
 	}
 	free(s);
 	free(s2);
-}
-
-/* valid_loss: the normalised loss over whole utterances. */
-static double
-valid_loss(dc_nn *nn, const dc_model *m, const dataset *v, float **V, float **dV, int32_t **lab,
-    float **w, int64_t *cap, int wmode)
-{
-	int F = m->cfg.F, D = m->cfg.D, i;
-	double loss = 0.0, norm = 0.0;
-
-	for (i = 0; i < v->n; i++) {
-		const utt *u = &v->u[i];
-		int64_t n = u->T * F, j;
-		double sw = 0.0;
-		if (u->T == 0)
-			continue;
-		if (n > *cap) {
-			*cap = n;
-			*V = dc_xrealloc(*V, (size_t)n * D * sizeof **V);
-			*dV = dc_xrealloc(*dV, (size_t)n * D * sizeof **dV);
-			*lab = dc_xrealloc(*lab, (size_t)n * sizeof **lab);
-			*w = dc_xrealloc(*w, (size_t)n * sizeof **w);
-		}
-		for (j = 0; j < n; j++) {
-			(*lab)[j] = u->lab[j];
-			(*w)[j] = weight(u, j, wmode);
-			sw += (*w)[j];
-		}
-		dc_nn_forward(nn, *V, NULL, u->feat, 1, (int)u->T);
-		loss += dc_nn_loss(nn, *dV, *V, *lab, *w, 1, (int)u->T, v->C);
-		norm += sw * sw;
-	}
-	return norm > 0.0 ? loss / norm : 0.0;
 }
 
 /* join: first, then each of argv, separated by spaces, in buf (truncated to n). */
@@ -628,34 +645,52 @@ hms(char *buf, size_t n, double sec)
 	return buf;
 }
 
-/* grow: m with L > m->cfg.L layers: its layers kept as the lowest, the layers
- * above them and the output layer drawn fresh from seed, as -i draws them; the
- * feature statistics and metadata kept. (The parameters of the first layers are
- * a prefix of the buffer, formats/model.md.) */
+/* refit: m becomes a model of configuration c whose parameters are drawn from
+ * seed as -i draws them, but for the first keep, which are m's (the parameters of
+ * the first layers, and all but the mask-inference head's, are a prefix of the
+ * buffer, formats/model.md); the feature statistics and metadata kept. A grown
+ * model (-L above the layers of -I) keeps the lowest layers and draws those above
+ * them and the output layers fresh. */
+static void
+refit(dc_model *m, const dc_nn_config *c, size_t keep, uint64_t seed, const char *opt)
+{
+	dc_model g;
+	int i;
+
+	if (dc_model_new(&g, c, seed) != DC_OK)
+		dc_errx(2, "%s: the model would be too large", opt);
+	memcpy(g.params, m->params, keep * sizeof *g.params);
+	memcpy(g.feat_mean, m->feat_mean, (size_t)c->F * sizeof *g.feat_mean);
+	memcpy(g.feat_std, m->feat_std, (size_t)c->F * sizeof *g.feat_std);
+	for (i = 0; i < m->nmeta; i++)
+		dc_model_meta_set(&g, m->meta[i].key, m->meta[i].val);
+	dc_model_free(m);
+	*m = g;
+	dc_nn_point(&m->p, m->params, &m->cfg);
+}
+
+/* grow: m with L > m->cfg.L layers (refit keeps its first layers). */
 static void
 grow(dc_model *m, int L, uint64_t seed)
 {
 	dc_nn_config c = m->cfg;
-	dc_model g;
-	size_t keep = (size_t)(m->p.lin_w - m->params);
-	int i;
+	char v[32];
 
 	c.L = L;
-	if (dc_model_new(&g, &c, seed) != DC_OK)
-		dc_errx(2, "-L: the model would be too large");
-	memcpy(g.params, m->params, keep * sizeof *g.params);
-	memcpy(g.feat_mean, m->feat_mean, (size_t)c.F * sizeof *g.feat_mean);
-	memcpy(g.feat_std, m->feat_std, (size_t)c.F * sizeof *g.feat_std);
-	for (i = 0; i < m->nmeta; i++)
-		dc_model_meta_set(&g, m->meta[i].key, m->meta[i].val);
-	{
-		char v[32];
-		snprintf(v, sizeof v, "%d", m->cfg.L);
-		dc_model_meta_set(&g, "init_layers", v);
-	}
-	dc_model_free(m);
-	*m = g;
-	dc_nn_point(&m->p, m->params, &m->cfg);
+	snprintf(v, sizeof v, "%d", m->cfg.L);
+	refit(m, &c, (size_t)(m->p.lin_w - m->params), seed, "-L");
+	dc_model_meta_set(m, "init_layers", v);
+}
+
+/* add_head: m with a mask-inference head of C sources drawn from seed; every
+ * parameter of m kept (the head's come last). */
+static void
+add_head(dc_model *m, int C, uint64_t seed)
+{
+	dc_nn_config c = m->cfg;
+
+	c.C = C;
+	refit(m, &c, m->nparams, seed, "-M");
 }
 
 /* average: m's weights become the mean of its own and those of the n models in
@@ -711,8 +746,9 @@ typedef struct {
 	const char *out, *vpath, *logpath, *name, *ipath, *xpath, *parg;
 	char *kv[64];
 	int nkv, init, resume, quiet, threads, given, tails, Lgiven, HDgiven, half, fgiven, wmode;
-	int64_t epochs, maxsteps, B, T, seed, L, H, D;
-	double lr, clip, dropout, ckpt_min, prog_s, decay;
+	int Agiven;
+	int64_t epochs, maxsteps, B, T, seed, L, H, D, M;
+	double lr, clip, dropout, ckpt_min, prog_s, decay, alpha;
 	char **files;           /* the training streams (stdin if none) */
 	int nfiles;
 	char nbuf[256];         /* the default name */
@@ -774,6 +810,14 @@ parse_option(options *o, int c, char *arg)
 		parse_int(c, arg, 1, 1024, &o->D, "dim must be an integer from 1 to 1024");
 		o->given |= 1;
 		o->HDgiven = 1;
+		break;
+	case 'M':
+		if (dc_parse_int(arg, 1, DC_MI_CMAX, &o->M))
+			dc_errx(2, "-M: sources must be an integer from 1 to %d: %s", DC_MI_CMAX, arg);
+		break;
+	case 'A':
+		parse_num(c, arg, 0.0, 1.0, 0, &o->alpha, "alpha must be a number from 0 to 1");
+		o->Agiven = 1;
 		break;
 	case 'T':
 		parse_int(c, arg, 1, 100000, &o->T, "frames must be an integer from 1 to 100000");
@@ -871,7 +915,8 @@ parse_options(options *o, int argc, char **argv)
 	o->ckpt_min = 10.0;
 	o->prog_s = 60.0;
 	o->decay = 1.0;
-	while ((c = getopt(argc, argv, "iqrx:w:I:L:H:D:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:h")) != -1)
+	o->alpha = 0.5;
+	while ((c = getopt(argc, argv, "iqrx:w:I:L:H:D:M:A:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:h")) != -1)
 		parse_option(o, c, optarg);
 	if (o->out == NULL)
 		dc_errx(2, "-o: the model file is required");
@@ -884,9 +929,12 @@ parse_options(options *o, int argc, char **argv)
 		    o->given & 1 ? "-L, -H and -D" : "-T, -u, -b, -a, -g, -d, -W and -s");
 	if (o->ipath && o->HDgiven)
 		dc_errx(2, "-I: the model fixes -H and -D; leave them out");
+	if (o->resume && o->M)
+		dc_errx(2, "-r: the checkpoint fixes -M; leave it out");
 	if (o->init && argc > optind)
 		dc_errx(2, "-i: no training data is read");
-	if (o->xpath && (o->init || o->resume || o->ipath || o->given || o->fgiven || o->parg))
+	if (o->xpath && (o->init || o->resume || o->ipath || o->given || o->fgiven || o->parg ||
+	    o->M || o->Agiven))
 		dc_errx(2, "-x: only -o, -n, -m, -w and models to average go with it");
 	if (o->half >= 0 && !o->xpath)
 		dc_errx(2, "-w: only with -x");
@@ -953,6 +1001,7 @@ config(const options *o, const dc_stft_params *p)
 	cfg.L = (int)o->L;
 	cfg.H = (int)o->H;
 	cfg.D = (int)o->D;
+	cfg.C = (int)o->M;
 	cfg.nfft = p->nfft;
 	cfg.hop = p->hop;
 	cfg.rate = p->rate;
@@ -1004,7 +1053,7 @@ load_data(const options *o, dataset *d, dataset *vd)
 /* load_start: the model to go on from, -r's checkpoint (with its state, whose run
  * settings replace the options') or -I's weights. */
 static void
-load_start(options *o, dc_model *m, tstate *st, const dataset *d)
+load_start(options *o, dc_model *m, tstate *st)
 {
 	const char *mp = o->resume ? o->out : o->ipath;
 	int err;
@@ -1014,9 +1063,9 @@ load_start(options *o, dc_model *m, tstate *st, const dataset *d)
 	m->f16 = 0;     /* trained in float32; checkpoints keep it */
 	if (o->resume && state_load(m, st) != DC_OK)
 		dc_errx(1, "%s: not a checkpoint of dc-train (no training state)", o->out);
-	if (m->cfg.rate != d->p.rate || m->cfg.nfft != d->p.nfft || m->cfg.hop != d->p.hop ||
-	    strcmp(m->cfg.window, d->p.window) != 0)
-		dc_errx(1, "%s: the model reads other STFTs than the training data's", mp);
+	if (o->M && m->cfg.C && o->M != m->cfg.C)
+		dc_errx(2, "-M %lld: %s has a mask-inference head of %d sources", (long long)o->M, mp,
+		    m->cfg.C);
 	if (!o->resume)
 		return;
 	o->T = st->T;
@@ -1030,6 +1079,9 @@ load_start(options *o, dc_model *m, tstate *st, const dataset *d)
 	if (o->fgiven)
 		st->decay = o->decay;
 	o->decay = st->decay;
+	if (o->Agiven)
+		st->alpha = o->alpha;
+	o->alpha = st->alpha;
 	if (st->threads != o->threads)
 		dc_warnx("the checkpoint was made with %lld threads, this run uses %d: the result "
 		    "differs in rounding from an uninterrupted run", (long long)st->threads, o->threads);
@@ -1053,6 +1105,8 @@ from_init(const options *o, dc_model *m)
 		dc_errx(2, "-L %lld: fewer layers than the %d of %s", (long long)o->L, m->cfg.L, o->ipath);
 	if (o->Lgiven && o->L > m->cfg.L)
 		grow(m, (int)o->L, (uint64_t)o->seed);
+	if (o->M && m->cfg.C == 0)
+		add_head(m, (int)o->M, (uint64_t)o->seed);
 }
 
 /* setup_model: the model and the run's state: -r's checkpoint, or a new run from
@@ -1065,8 +1119,10 @@ setup_model(options *o, dc_model *m, tstate *st, const dataset *d, int argc, cha
 	size_t n = 0;
 	int i, prec, fallback;
 
-	if (o->resume || o->ipath)
-		load_start(o, m, st, d);
+	if ((o->resume || o->ipath) && (m->cfg.rate != d->p.rate || m->cfg.nfft != d->p.nfft ||
+	    m->cfg.hop != d->p.hop || strcmp(m->cfg.window, d->p.window) != 0))
+		dc_errx(1, "%s: the model reads other STFTs than the training data's",
+		    o->resume ? o->out : o->ipath);
 	if (!o->resume) {
 		if (o->ipath) {
 			from_init(o, m);
@@ -1088,6 +1144,7 @@ setup_model(options *o, dc_model *m, tstate *st, const dataset *d, int argc, cha
 		st->dropout = o->dropout;
 		st->decay = o->decay;
 		st->weights = o->wmode;
+		st->alpha = o->alpha;
 	}
 	/* the precision: -P, else the checkpoint's (-r), else this CPU's default */
 	prec = dc_mm_choose(o->parg ? o->parg : o->resume ? dc_mm_name((int)st->precision) : NULL,
@@ -1145,6 +1202,15 @@ typedef struct {
 	float *vV, *vdV, *vw;                   /* a validation utterance (cap bins) */
 	int32_t *vlab;
 	int64_t cap;
+	/* the mask-inference head (C > 0): the last layer's output and its gradient, the
+	 * logits and theirs, magnitudes and targets of the batch or of a validation
+	 * utterance (mcap frames), the loss's scratch, the head's products */
+	float *h, *dh, *z, *dz, *mag, *A, *scratch;
+	int64_t mcap;
+	dc_mm *mm;
+	double mnorm;                           /* the batch's sum of magnitudes */
+	double dc_sum, mi_sum;                  /* the two losses of this epoch's steps in this run */
+	int64_t mi_n;
 	dc_nn *nn, *vn;
 	const char *pname;
 	FILE *log;
@@ -1195,11 +1261,40 @@ announce(const trainer *tr)
 	if (o->decay < 1.0)
 		snprintf(more + strlen(more), sizeof more - strlen(more), "; rate %g, x %g an epoch",
 		    o->lr, o->decay);
+	if (m->cfg.C > 0)
+		snprintf(more + strlen(more), sizeof more - strlen(more),
+		    "; mask-inference head of %d sources, alpha %g", m->cfg.C, o->alpha);
 	dc_warnx("%d utterances, %lld frames, %lld segments of %lld frames%s, %lld batches of %lld; "
 	    "model %dx%d, D = %d, %zu parameters; C = %d%s; %s products", tr->d->n,
 	    (long long)tr->d->frames, (long long)tr->sg->n, (long long)o->T, extra,
 	    (long long)tr->nbatch, (long long)o->B, m->cfg.L, m->cfg.H, m->cfg.D, m->nparams,
 	    tr->d->C, more, tr->pname);
+}
+
+/* mi_reserve: the mask-inference head's buffers for rows frames (never shrinks). */
+static void
+mi_reserve(trainer *tr, int64_t rows)
+{
+	const dc_nn_config *c = &tr->m->cfg;
+	size_t n = (size_t)rows, H2 = 2 * (size_t)c->H, CF = (size_t)c->C * c->F;
+
+	if (rows <= tr->mcap)
+		return;
+	tr->mcap = rows;
+	free(tr->h);
+	free(tr->dh);
+	free(tr->z);
+	free(tr->dz);
+	free(tr->mag);
+	free(tr->A);
+	free(tr->scratch);
+	tr->h = dc_xmalloc(n * H2 * sizeof(float));
+	tr->dh = dc_xmalloc(n * H2 * sizeof(float));
+	tr->z = dc_xmalloc(n * CF * sizeof(float));
+	tr->dz = dc_xmalloc(n * CF * sizeof(float));
+	tr->mag = dc_xmalloc(n * (size_t)c->F * sizeof(float));
+	tr->A = dc_xmalloc(n * CF * sizeof(float));
+	tr->scratch = dc_xmalloc(2 * n * CF * sizeof(float));
 }
 
 /* trainer_open: the buffers, networks and log of a run; SIGINT and SIGTERM caught. */
@@ -1230,6 +1325,10 @@ trainer_open(trainer *tr, const options *o, dc_model *m, tstate *st, const datas
 	tr->nn = dc_nn_new(m, (int)o->B, (int)sg->longest, o->threads, 1);
 	tr->vn = o->vpath ? dc_nn_new(m, 1, (int)o->T, o->threads, 0) : NULL;
 	tr->pname = dc_mm_name(prec);
+	if (m->cfg.C > 0) {
+		tr->mm = dc_mm_new(prec);
+		mi_reserve(tr, o->B * sg->longest);
+	}
 	open_log(tr);
 	announce(tr);
 	dc_nn_precision(tr->nn, prec);
@@ -1262,6 +1361,37 @@ trainer_close(trainer *tr)
 	free(tr->vdV);
 	free(tr->vw);
 	free(tr->vlab);
+	dc_mm_free(tr->mm);
+	free(tr->h);
+	free(tr->dh);
+	free(tr->z);
+	free(tr->dz);
+	free(tr->mag);
+	free(tr->A);
+	free(tr->scratch);
+}
+
+/* fill_targets: the magnitudes and targets of frames t0 .. t0+len-1 of u as
+ * segment b of a batch of Tb frames (mag (B,Tb,F), A (B,C,Tb,F)), zero on the
+ * padding; returns the sum of the magnitudes. */
+static double
+fill_targets(trainer *tr, const utt *u, int64_t b, int64_t Tb, int64_t t0, int64_t len)
+{
+	int64_t F = tr->m->cfg.F, C = tr->m->cfg.C, n = len * F, rest = (Tb - len) * F, j;
+	float *mag = tr->mag + b * Tb * F;
+	double sum = 0.0;
+	int c;
+
+	memcpy(mag, u->mag + t0 * F, (size_t)n * sizeof *mag);
+	memset(mag + n, 0, (size_t)rest * sizeof *mag);
+	for (j = 0; j < n; j++)
+		sum += mag[j];
+	for (c = 0; c < C; c++) {
+		float *A = tr->A + (b * C + c) * Tb * F;
+		memcpy(A, u->A + (c * u->T + t0) * F, (size_t)n * sizeof *A);
+		memset(A + n, 0, (size_t)rest * sizeof *A);
+	}
+	return sum;
 }
 
 /* fill_batch: the nb segments of batch b0 into the batch's buffers, at the length
@@ -1276,6 +1406,7 @@ fill_batch(trainer *tr, int64_t b0, int64_t nb, int64_t *Tb, int64_t *frames)
 	double norm = 0.0;
 	int pad = 0;
 
+	tr->mnorm = 0.0;
 	*Tb = 0;
 	*frames = 0;
 	for (b = 0; b < nb; b++)
@@ -1301,9 +1432,57 @@ fill_batch(trainer *tr, int64_t b0, int64_t nb, int64_t *Tb, int64_t *frames)
 		tr->lens[b] = sg->len[k];
 		*frames += sg->len[k];
 		norm += sw * sw;
+		if (tr->m->cfg.C > 0)
+			tr->mnorm += fill_targets(tr, u, b, *Tb, sg->t0[k], sg->len[k]);
 	}
+	if (tr->mnorm == 0.0)
+		tr->mnorm = 1.0;
 	dc_nn_lengths(tr->nn, pad ? tr->lens : NULL);
 	return norm == 0.0 ? 1.0 : norm;
+}
+
+/* mi_loss: the head's loss summed over nb segments of Tb frames, from the last
+ * layer's output in tr->h and the targets in tr->mag and tr->A; with dz, the
+ * gradient times scale goes to tr->dz. */
+static double
+mi_loss(trainer *tr, int64_t nb, int64_t Tb, int dz, double scale)
+{
+	const dc_nn_config *c = &tr->m->cfg;
+	int64_t CF = (int64_t)c->C * c->F, b;
+	double loss = 0.0;
+
+	dc_mi_head_forward(tr->mm, tr->z, tr->h, tr->m->p.mi_w, tr->m->p.mi_b, nb * Tb, 2 * c->H,
+	    (int)CF);
+	if (dz)
+		memset(tr->dz, 0, (size_t)(nb * Tb * CF) * sizeof *tr->dz);
+	for (b = 0; b < nb; b++)
+		loss += dc_mi_segment_loss(dz ? tr->dz + b * Tb * CF : NULL, tr->z + b * Tb * CF,
+		    tr->mag + b * Tb * c->F, tr->A + b * Tb * CF, NULL, c->C, Tb, c->F, scale, tr->scratch);
+	return loss;
+}
+
+/* mi_step: with a mask-inference head, the loss alpha dc + (1 - alpha) MI / mnorm
+ * of a batch whose DC loss over norm is dc: dV scaled by alpha, the head's
+ * gradient into grads and the last layer's into tr->dh, each scaled so that the
+ * step's 1/norm gives the loss's. */
+static double
+mi_step(trainer *tr, int64_t nb, int64_t Tb, double dc, double norm)
+{
+	const dc_nn_config *c = &tr->m->cfg;
+	double a = tr->o->alpha, mi;
+	int64_t rows = nb * Tb, j, nv = rows * c->F * c->D;
+	float *g = tr->grads;
+
+	mi = mi_loss(tr, nb, Tb, 1, (1.0 - a) * norm / tr->mnorm) / tr->mnorm;
+	for (j = 0; j < nv; j++)
+		tr->dV[j] *= (float)a;
+	memset(tr->dh, 0, (size_t)(rows * 2 * c->H) * sizeof *tr->dh);
+	dc_mi_head_backward(tr->mm, g + (tr->m->p.mi_w - tr->m->params), g + (tr->m->p.mi_b -
+	    tr->m->params), tr->dh, tr->dz, tr->h, tr->m->p.mi_w, rows, 2 * c->H, c->C * c->F);
+	tr->dc_sum += dc;
+	tr->mi_sum += mi;
+	tr->mi_n++;
+	return a * dc + (1.0 - a) * mi;
 }
 
 /* train_step: one Adam step on batch b0 (nb segments) at rate lr; returns the
@@ -1319,9 +1498,12 @@ train_step(trainer *tr, int64_t b0, int64_t nb, double lr)
 	memset(tr->grads, 0, m->nparams * sizeof *tr->grads);
 	if (o->dropout > 0.0)
 		dc_nn_dropout(tr->nn, (float)o->dropout, dropout_key((uint64_t)o->seed, m->step + 1));
-	dc_nn_forward(tr->nn, tr->V, NULL, tr->feat, (int)nb, (int)Tb);
+	dc_nn_forward(tr->nn, tr->V, tr->h, tr->feat, (int)nb, (int)Tb);
 	loss = dc_nn_loss(tr->nn, tr->dV, tr->V, tr->lab, tr->w, (int)nb, (int)Tb, tr->d->C) / norm;
-	dc_nn_backward(tr->nn, tr->grads, NULL, tr->dV, tr->feat, (int)nb, (int)Tb);
+	if (m->cfg.C > 0)
+		loss = mi_step(tr, nb, Tb, loss, norm);
+	dc_nn_backward_h(tr->nn, tr->grads, NULL, tr->dV, m->cfg.C > 0 ? tr->dh : NULL, tr->feat,
+	    (int)nb, (int)Tb);
 	scale = 1.0 / norm;
 	tr->gnorm = sqrt(dc_nn_sumsq(tr->nn, tr->grads, m->nparams)) * scale;
 	if (!isfinite(loss) || !isfinite(tr->gnorm))
@@ -1410,6 +1592,62 @@ run_epoch(trainer *tr)
 	return 0;
 }
 
+/* valid_utt: validation utterance u's DC loss into *dc (its normaliser into
+ * *norm) and, with a head, its MI loss into *mi (its normaliser into *mnorm). */
+static void
+valid_utt(trainer *tr, const utt *u, double *dc, double *norm, double *mi, double *mnorm)
+{
+	const dc_model *m = tr->m;
+	int64_t F = m->cfg.F, D = m->cfg.D, n = u->T * F, j;
+	double sw = 0.0;
+	int c;
+
+	if (n > tr->cap) {
+		tr->cap = n;
+		tr->vV = dc_xrealloc(tr->vV, (size_t)n * D * sizeof *tr->vV);
+		tr->vdV = dc_xrealloc(tr->vdV, (size_t)n * D * sizeof *tr->vdV);
+		tr->vlab = dc_xrealloc(tr->vlab, (size_t)n * sizeof *tr->vlab);
+		tr->vw = dc_xrealloc(tr->vw, (size_t)n * sizeof *tr->vw);
+	}
+	for (j = 0; j < n; j++) {
+		tr->vlab[j] = u->lab[j];
+		tr->vw[j] = weight(u, j, tr->o->wmode);
+		sw += tr->vw[j];
+	}
+	if (m->cfg.C > 0)
+		mi_reserve(tr, u->T);
+	dc_nn_forward(tr->vn, tr->vV, m->cfg.C > 0 ? tr->h : NULL, u->feat, 1, (int)u->T);
+	*dc += dc_nn_loss(tr->vn, tr->vdV, tr->vV, tr->vlab, tr->vw, 1, (int)u->T, tr->vd->C);
+	*norm += sw * sw;
+	if (m->cfg.C == 0)
+		return;
+	memcpy(tr->mag, u->mag, (size_t)n * sizeof *tr->mag);
+	for (c = 0; c < m->cfg.C; c++)
+		memcpy(tr->A + c * n, u->A + c * n, (size_t)n * sizeof *tr->A);
+	for (j = 0; j < n; j++)
+		*mnorm += u->mag[j];
+	*mi += mi_loss(tr, 1, u->T, 0, 0.0);
+}
+
+/* valid_loss: the loss over the whole utterances of -V, normalised as in training
+ * (alpha DC + (1 - alpha) MI with a head); its two parts in *dc and *mi. */
+static double
+valid_loss(trainer *tr, double *dc, double *mi)
+{
+	double norm = 0.0, mnorm = 0.0, a = tr->o->alpha;
+	int i;
+
+	*dc = *mi = 0.0;
+	for (i = 0; i < tr->vd->n; i++)
+		if (tr->vd->u[i].T > 0)
+			valid_utt(tr, &tr->vd->u[i], dc, &norm, mi, &mnorm);
+	*dc = norm > 0.0 ? *dc / norm : 0.0;
+	if (tr->m->cfg.C == 0)
+		return *dc;
+	*mi = mnorm > 0.0 ? *mi / mnorm : 0.0;
+	return a * *dc + (1.0 - a) * *mi;
+}
+
 /* end_epoch: the validation loss, the log's row and the epoch's line, then the
  * next epoch's start in the checkpoint. */
 static void
@@ -1417,12 +1655,14 @@ end_epoch(trainer *tr)
 {
 	const options *o = tr->o;
 	tstate *st = tr->st;
-	double vloss = NAN, tl, sec = now() - tr->t_epoch, fps;
-	char lbuf[64];
+	double vloss = NAN, vdc = NAN, vmi = NAN, tl, sec = now() - tr->t_epoch, fps;
+	char lbuf[64], parts[160] = "";
 
 	if (tr->vn)
-		vloss = valid_loss(tr->vn, tr->m, tr->vd, &tr->vV, &tr->vdV, &tr->vlab, &tr->vw, &tr->cap,
-		    o->wmode);
+		vloss = valid_loss(tr, &vdc, &vmi);
+	if (tr->m->cfg.C > 0 && tr->mi_n > 0)
+		snprintf(parts, sizeof parts, " (dc %.5f, mi %.5f; valid dc %.5f, mi %.5f)",
+		    tr->dc_sum / (double)tr->mi_n, tr->mi_sum / (double)tr->mi_n, vdc, vmi);
 	tl = st->loss_n ? st->loss_sum / (double)st->loss_n : NAN;
 	fps = (double)tr->frames_run / (now() - tr->t_start);
 	if (tr->log) {
@@ -1433,15 +1673,17 @@ end_epoch(trainer *tr)
 			tr->logerr = errno;
 	}
 	if (!o->quiet)
-		fprintf(stderr, "%sdc-train: epoch %lld step %lld train loss %.5f valid loss %.5f "
+		fprintf(stderr, "%sdc-train: epoch %lld step %lld train loss %.5f valid loss %.5f%s "
 		    "%.1f s %.0f frames/s\n", tr->tty ? "\r\033[K" : "", (long long)st->epoch + 1,
-		    (long long)tr->m->step, tl, vloss, sec, fps);
+		    (long long)tr->m->step, tl, vloss, parts, sec, fps);
 	snprintf(lbuf, sizeof lbuf, "%.6f", isnan(vloss) ? tl : vloss);
 	dc_model_meta_set(tr->m, "loss", lbuf);
 	tr->t_epoch = tr->t_run0 = tr->t_prog = now();
 	tr->frames_ep = tr->batches_ep = 0;
 	tr->rloss = 0.0;
 	tr->rloss_n = 0;
+	tr->dc_sum = tr->mi_sum = 0.0;
+	tr->mi_n = 0;
 	st->epoch++;
 	st->batch = 0;
 	st->loss_sum = 0.0;
@@ -1502,6 +1744,10 @@ main(int argc, char **argv)
 		o.name = dc_path_stem(o.out, ".dcm", o.nbuf, sizeof o.nbuf);
 	if (o.init)
 		return init_model(&o, argc, argv);
+	if (o.resume || o.ipath)
+		load_start(&o, &m, &st);
+	/* the head's sources: the model's, else -M's; the data keeps their targets */
+	d.mi = vd.mi = (o.resume || o.ipath) && m.cfg.C ? m.cfg.C : (int)o.M;
 	load_data(&o, &d, &vd);
 	prec = setup_model(&o, &m, &st, &d, argc, argv);
 	setup_segments(&o, &st, &d, &sg);
