@@ -1,5 +1,5 @@
 #!/bin/sh
-# examples/eval-model.sh [-m MODEL] [-c KMEANS-OPTIONS] [-n COUNT] [-s SEED] [-S SPEAKERS] [-t THREADS] [CORPUS]:
+# examples/eval-model.sh [-M] [-m MODEL] [-c KMEANS-OPTIONS] [-n COUNT] [-s SEED] [-S SPEAKERS] [-t THREADS] [CORPUS]:
 # the model figures of the README.
 #
 # Separates the same held-out mixtures as examples/oracle-eval.sh (COUNT of 2 and of 3
@@ -9,7 +9,10 @@
 # to dc-kmeans (e.g. -c '-b 4 -t 20': soft masks, fitted within 20 dB). The summary is
 # printed and kept in out/model/summary.tsv. With -S examples/speakers-train.txt the
 # mixtures are of training speakers instead (other mixtures than the model was trained
-# on): how far the model is from fitting its training speakers at all.
+# on): how far the model is from fitting its training speakers at all. With -M the
+# masks of the model's mask-inference head (Chimera++) separate instead of k-means:
+#   dc-stft | dc-embed -m MODEL | dc-mask -k K | dc-istft
+# (-k K: the K of the head's sources with the most energy).
 set -eu
 cd "$(dirname "$0")/.."
 . examples/lib.sh
@@ -19,15 +22,17 @@ model=models/default.dcm
 threads=1
 spk=examples/speakers-valid.txt
 kopt=
-while getopts c:m:n:s:S:t: o; do
+head=
+while getopts Mc:m:n:s:S:t: o; do
 	case $o in
+	M) head=1 ;;
 	c) kopt=$OPTARG ;;
 	m) model=$OPTARG ;;
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
 	S) spk=$OPTARG ;;
 	t) threads=$OPTARG ;;
-	*) echo "usage: $0 [-m model] [-c kmeans-options] [-n count] [-s seed] [-S speakers] [-t threads] [corpus]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-M] [-m model] [-c kmeans-options] [-n count] [-s seed] [-S speakers] [-t threads] [corpus]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -37,6 +42,7 @@ mkdir -p "$out"
 printf 'speakers\tmodel\tmixtures\tSDR\tSDRi\tSI-SDR\tSI-SDRi\n' >"$out/summary.tsv"
 name=$(basename "$model" .dcm)
 [ -z "$kopt" ] || name="$name$(echo "$kopt" | tr -d ' ')"
+[ -z "$head" ] || name="$name-mi"
 for k in 2 3; do
 	set=out/sets/k$k-n$n-s$seed
 	[ "$spk" = examples/speakers-valid.txt ] || set=$set-$(basename "$spk" .txt)
@@ -45,8 +51,13 @@ for k in 2 3; do
 	rm -rf "$sep"
 	mkdir -p "$sep"
 	# shellcheck disable=SC2086
-	dc-stft "$set"/mix/*.wav | dc-embed -m "$model" -t "$threads" | dc-kmeans -k "$k" $kopt | dc-mask |
-	    dc-istft -e float -o "$sep/%u-s%k.wav"
+	if [ -n "$head" ]; then
+		dc-stft "$set"/mix/*.wav | dc-embed -m "$model" -t "$threads" | dc-mask -k "$k" |
+		    dc-istft -e float -o "$sep/%u-s%k.wav"
+	else
+		dc-stft "$set"/mix/*.wav | dc-embed -m "$model" -t "$threads" | dc-kmeans -k "$k" $kopt |
+		    dc-mask | dc-istft -e float -o "$sep/%u-s%k.wav"
+	fi
 	score "$set" "$sep" "$name" >>"$out/summary.tsv"
 done
 column -t -s "$(printf '\t')" "$out/summary.tsv"
