@@ -29,7 +29,6 @@
 #pragma GCC optimize("no-trapping-math", "no-math-errno", "vect-cost-model=dynamic")
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,6 +42,7 @@
 #include "rng.h"
 #include "mm.h"
 #include "nn.h"
+#include "pool.h"
 
 
 /* ---------------------------------------------------------------- layout */
@@ -202,29 +202,9 @@ ftanh(float x)
 	return ax < 0.625f ? p : q;
 }
 
-/* ---------------------------------------------------------------- threads */
+/* ---------------------------------------------------------------- workspace */
 
-/*
- * A pool of nthreads - 1 workers; pool_run() runs fn(n, tid, nthreads) on every
- * thread, the caller being tid 0, and returns when all have finished.
- */
-typedef void (*phase_fn)(dc_nn *, int, int);
-
-typedef struct {
-	int n;
-	pthread_t th[DC_NN_MAXTHREADS];
-	pthread_mutex_t mu;
-	pthread_cond_t go, done;
-	unsigned gen;
-	int pending, quit;
-	phase_fn fn;
-	dc_nn *arg;
-} pool;
-
-typedef struct {
-	pool *p;
-	int id;
-} worker_arg;
+_Static_assert(DC_NN_MAXTHREADS <= DC_POOL_MAXTHREADS, "a pool for every thread count");
 
 struct dc_nn {
 	const dc_model *m;
@@ -257,83 +237,21 @@ struct dc_nn {
 	double *lossB[DC_NN_MAXTHREADS];        /* (C,D) + (C) */
 	double *lossb;                  /* (lossBmax) per-utterance loss */
 	int lossBmax;
-	/* the current call's arguments, read by the phases */
-	int B, T, k, lB, lT;
-	float *V, *grads, *dfeat;
-	const float *feat, *dV;
-	const float *lv, *lw;           /* loss: V (B,N,D), w (B,N); writes ldv */
-	float *ldv;
-	const int32_t *lab;
-	int C;
-	/* Adam and sumsq */
-	float *ap, *am, *av;
-	const float *ag;
-	size_t anp;
-	float ascale, alr, ac2;
-	double asum[DC_NN_MAXTHREADS];
-	dc_nn_params gp;
-	pool pool;
-	worker_arg wa[DC_NN_MAXTHREADS];
+	/* the shape of the last forward pass, which dc_nn_backward must match */
+	int B, T;
+	dc_pool *pool;                  /* nth threads, or fewer if some could not start */
 };
 
-static void *
-worker(void *arg)
-{
-	worker_arg *wa = arg;
-	pool *p = wa->p;
-	unsigned seen = 0;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		phase_fn fn;
-		dc_nn *n;
-		while (p->gen == seen && !p->quit)
-			pthread_cond_wait(&p->go, &p->mu);
-		if (p->quit)
-			break;
-		seen = p->gen;
-		fn = p->fn;
-		n = p->arg;
-		pthread_mutex_unlock(&p->mu);
-		fn(n, wa->id, p->n);
-		pthread_mutex_lock(&p->mu);
-		if (--p->pending == 0)
-			pthread_cond_signal(&p->done);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-static void
-pool_run(dc_nn *n, phase_fn fn)
-{
-	pool *p = &n->pool;
-
-	if (p->n == 1) {
-		fn(n, 0, 1);
-		return;
-	}
-	pthread_mutex_lock(&p->mu);
-	p->fn = fn;
-	p->arg = n;
-	p->pending = p->n - 1;
-	p->gen++;
-	pthread_cond_broadcast(&p->go);
-	pthread_mutex_unlock(&p->mu);
-	fn(n, 0, p->n);
-	pthread_mutex_lock(&p->mu);
-	while (p->pending > 0)
-		pthread_cond_wait(&p->done, &p->mu);
-	pthread_mutex_unlock(&p->mu);
-}
-
-/* split: thread tid's share [*lo, *hi) of 0..total */
-static void
-split(int64_t total, int tid, int nth, int64_t *lo, int64_t *hi)
-{
-	*lo = total * tid / nth;
-	*hi = total * (tid + 1) / nth;
-}
+/* pass: the arguments of one forward or backward pass, as its phases (run on every
+ * thread of the pool) read them. */
+typedef struct {
+	dc_nn *n;
+	int B, T, k;                    /* batch, frames, the layer in progress */
+	float *V;                       /* forward: (B,T,F,D) out */
+	const float *dV;                /* backward: (B,T,F,D) dL/dV */
+	float *dfeat;                   /* backward: (B,T,F) dL/dfeat (+=), or NULL */
+	dc_nn_params g;                 /* backward: named pointers into the gradients */
+} pass;
 
 /* ---------------------------------------------------------------- memory */
 
@@ -469,18 +387,7 @@ dc_nn_new(const dc_model *m, int Bmax, int Tmax, int nthreads, int train)
 	for (i = 0; i < (n->nth > 2 ? n->nth : 2); i++)
 		n->mm[i] = dc_mm_new(DC_MM_F32);
 	nn_alloc(n, Bmax < 1 ? 1 : Bmax, Tmax < 1 ? 1 : Tmax);
-	pthread_mutex_init(&n->pool.mu, NULL);
-	pthread_cond_init(&n->pool.go, NULL);
-	pthread_cond_init(&n->pool.done, NULL);
-	n->pool.n = n->nth;
-	for (i = 1; i < n->nth; i++) {
-		n->wa[i].p = &n->pool;
-		n->wa[i].id = i;
-		if (pthread_create(&n->pool.th[i], NULL, worker, &n->wa[i]) != 0) {
-			n->pool.n = i;  /* run with the threads we have */
-			break;
-		}
-	}
+	n->pool = dc_pool_new(n->nth);
 	return n;
 }
 
@@ -491,15 +398,7 @@ dc_nn_free(dc_nn *n)
 
 	if (n == NULL)
 		return;
-	pthread_mutex_lock(&n->pool.mu);
-	n->pool.quit = 1;
-	pthread_cond_broadcast(&n->pool.go);
-	pthread_mutex_unlock(&n->pool.mu);
-	for (i = 1; i < n->pool.n; i++)
-		pthread_join(n->pool.th[i], NULL);
-	pthread_mutex_destroy(&n->pool.mu);
-	pthread_cond_destroy(&n->pool.go);
-	pthread_cond_destroy(&n->pool.done);
+	dc_pool_free(n->pool);
 	nn_release(n);
 	for (i = 0; i < DC_NN_MAXTHREADS; i++) {
 		dc_mm_free(n->mm[i]);
@@ -1121,15 +1020,17 @@ drop_keep(uint64_t key, int k, int64_t i, float p)
 
 /* ph_dropout: rows of layer k: dmask = kept, hd = h * dscale where kept, else 0. */
 static void
-ph_dropout(dc_nn *n, int tid, int nth)
+ph_dropout(void *arg, int tid, int nth)
 {
-	int k = n->k;
+	const pass *a = arg;
+	const dc_nn *n = a->n;
+	int k = a->k;
 	int64_t lo, hi, i, W = 2 * (int64_t)n->c.H;
 	const float *h = n->h[k];
 	float *hd = n->hd[k], s = n->dscale;
 	uint8_t *mk = n->dmask[k];
 
-	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
+	dc_pool_split((int64_t)a->B * a->T, tid, nth, &lo, &hi);
 	for (i = lo * W; i < hi * W; i++) {
 		mk[i] = (uint8_t)drop_keep(n->dkey, k, i, n->dp);
 		hd[i] = mk[i] ? h[i] * s : 0.0f;
@@ -1139,7 +1040,7 @@ ph_dropout(dc_nn *n, int tid, int nth)
 /* drop_backward: rows [lo, hi) of dh (B,T,2H), dL/d(dropped output) of layer k,
  * become dL/d(output). */
 static void
-drop_backward(dc_nn *n, float *dh, int k, int64_t lo, int64_t hi)
+drop_backward(const dc_nn *n, float *dh, int k, int64_t lo, int64_t hi)
 {
 	int64_t i, W = 2 * (int64_t)n->c.H;
 	const uint8_t *mk = n->dmask[k];
@@ -1150,11 +1051,13 @@ drop_backward(dc_nn *n, float *dh, int k, int64_t lo, int64_t hi)
 }
 
 static void
-ph_lstm_forward(dc_nn *n, int tid, int nth)
+ph_lstm_forward(void *arg, int tid, int nth)
 {
+	const pass *a = arg;
+	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
 	const dc_nn_params *p = &n->m->p;
-	int k = n->k, d, in = k == 0 ? c->F : 2 * c->H;
+	int k = a->k, d, in = k == 0 ? c->F : 2 * c->H;
 	const float *inp = k == 0 ? n->x0 : layer_out(n, k - 1);
 
 	for (d = 0; d < 2; d++) {
@@ -1162,18 +1065,20 @@ ph_lstm_forward(dc_nn *n, int tid, int nth)
 			continue;
 		lstm_forward(n->h[HK(n, k)], n->gates[LK(n, k)][d], n->cell[LK(n, k)][d],
 		    n->tcell[LK(n, k)][d], n->pack[d], n->mm[d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
-		    n->len, n->B, n->T, in, c->H, d, n->train);
+		    n->len, a->B, a->T, in, c->H, d, n->train);
 	}
 }
 
 static void
-ph_embed_forward(dc_nn *n, int tid, int nth)
+ph_embed_forward(void *arg, int tid, int nth)
 {
+	const pass *a = arg;
+	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
 	int64_t lo, hi;
 
-	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
-	embed_forward(n->train ? n->a : n->V, n->V, n->mm[tid], layer_out(n, c->L - 1), n->m->p.lin_w,
+	dc_pool_split((int64_t)a->B * a->T, tid, nth, &lo, &hi);
+	embed_forward(n->train ? n->a : a->V, a->V, n->mm[tid], layer_out(n, c->L - 1), n->m->p.lin_w,
 	    n->m->p.lin_b, lo, hi, 2 * c->H, c->F, c->D);
 }
 
@@ -1182,12 +1087,12 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 {
 	const dc_nn_config *c = &n->c;
 	const dc_nn_params *p = &n->m->p;
+	pass a = { .n = n, .B = B, .T = T, .V = V };
 	int k, d, j;
 
 	dc_nn_reserve(n, B, T);
 	n->B = B;
 	n->T = T;
-	n->V = V;
 	if ((int64_t)B * T == 0)
 		return;
 	for (k = 0; k < c->L; k++)
@@ -1196,76 +1101,84 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 				n->bias[k][d][j] = p->b_ih[k][d][j] + p->b_hh[k][d][j];
 	features_forward(n->x0, feat, n->m->feat_mean, n->m->feat_std, (int64_t)B * T, c->F);
 	for (k = 0; k < c->L; k++) {
-		n->k = k;
-		pool_run(n, ph_lstm_forward);
+		a.k = k;
+		dc_pool_run(n->pool, ph_lstm_forward, &a);
 		if (dropping(n))
-			pool_run(n, ph_dropout);
+			dc_pool_run(n->pool, ph_dropout, &a);
 	}
 	if (h_out)
 		memcpy(h_out, n->h[HK(n, c->L - 1)], (size_t)B * T * 2 * c->H * sizeof *h_out);
-	pool_run(n, ph_embed_forward);
+	dc_pool_run(n->pool, ph_embed_forward, &a);
 }
 
 static void
-ph_embed_backward(dc_nn *n, int tid, int nth)
+ph_embed_backward(void *arg, int tid, int nth)
 {
+	const pass *a = arg;
+	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
 	int64_t lo, hi;
 
-	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
-	embed_backward(n->dh[(c->L - 1) & 1], n->a, n->mm[tid], n->dV, n->m->p.lin_w, lo, hi, 2 * c->H,
+	dc_pool_split((int64_t)a->B * a->T, tid, nth, &lo, &hi);
+	embed_backward(n->dh[(c->L - 1) & 1], n->a, n->mm[tid], a->dV, n->m->p.lin_w, lo, hi, 2 * c->H,
 	    c->F, c->D);
 	if (dropping(n))
 		drop_backward(n, n->dh[(c->L - 1) & 1], c->L - 1, lo, hi);
 }
 
 static void
-ph_embed_backward_w(dc_nn *n, int tid, int nth)
+ph_embed_backward_w(void *arg, int tid, int nth)
 {
+	const pass *a = arg;
+	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
 	int64_t lo, hi, FD = (int64_t)c->F * c->D;
 
-	split(FD, tid, nth, &lo, &hi);
-	embed_backward_w(n->gp.lin_w, n->gp.lin_b, n->mm[tid], n->a, layer_out(n, c->L - 1), lo, hi,
-	    (int64_t)n->B * n->T, 2 * c->H, FD);
+	dc_pool_split(FD, tid, nth, &lo, &hi);
+	embed_backward_w(a->g.lin_w, a->g.lin_b, n->mm[tid], n->a, layer_out(n, c->L - 1), lo, hi,
+	    (int64_t)a->B * a->T, 2 * c->H, FD);
 }
 
 static void
-ph_lstm_backward(dc_nn *n, int tid, int nth)
+ph_lstm_backward(void *arg, int tid, int nth)
 {
+	const pass *a = arg;
+	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
 	const dc_nn_params *p = &n->m->p;
-	int k = n->k, d, in = k == 0 ? c->F : 2 * c->H;
+	int k = a->k, d, in = k == 0 ? c->F : 2 * c->H;
 	const float *inp = k == 0 ? n->x0 : layer_out(n, k - 1);
 
 	for (d = 0; d < 2; d++) {
 		if (!dir_mine(d, tid, nth))
 			continue;
-		lstm_backward(n->gp.w_ih[k][d], n->gp.w_hh[k][d], n->gp.b_ih[k][d], n->gp.b_hh[k][d],
+		lstm_backward(a->g.w_ih[k][d], a->g.w_hh[k][d], a->g.b_ih[k][d], a->g.b_hh[k][d],
 		    n->dh[k & 1], n->gates[k][d], n->dcarry[d], n->pack[d], n->mm[d], n->h[k], n->cell[k][d], n->tcell[k][d],
-		    inp, p->w_hh[k][d], n->zero, n->len, n->B, n->T, in, c->H, d);
+		    inp, p->w_hh[k][d], n->zero, n->len, a->B, a->T, in, c->H, d);
 	}
 }
 
 /* ph_lstm_dinp: rows of dL/d(layer input) = dG_fwd w_ih_fwd + dG_bwd w_ih_bwd; for
  * layer 0 into x0 (no longer needed), then dfeat += dx0 / std. */
 static void
-ph_lstm_dinp(dc_nn *n, int tid, int nth)
+ph_lstm_dinp(void *arg, int tid, int nth)
 {
+	const pass *a = arg;
+	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
 	const dc_nn_params *p = &n->m->p;
-	int k = n->k, d, G = 4 * c->H, in = k == 0 ? c->F : 2 * c->H;
+	int k = a->k, d, G = 4 * c->H, in = k == 0 ? c->F : 2 * c->H;
 	float *dinp = k == 0 ? n->x0 : n->dh[(k - 1) & 1];
 	int64_t lo, hi;
 
-	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
+	dc_pool_split((int64_t)a->B * a->T, tid, nth, &lo, &hi);
 	if (hi <= lo)
 		return;
 	for (d = 0; d < 2; d++)
 		dc_mm_gemm(n->mm[tid], 0, 0, (int)(hi - lo), in, G, n->gates[k][d] + lo * G, G, p->w_ih[k][d],
 		    in, d, dinp + lo * in, in);
 	if (k == 0)
-		features_backward(n->dfeat + lo * c->F, n->x0 + lo * c->F, n->m->feat_std, hi - lo, c->F);
+		features_backward(a->dfeat + lo * c->F, n->x0 + lo * c->F, n->m->feat_std, hi - lo, c->F);
 	else if (dropping(n))
 		drop_backward(n, dinp, k - 1, lo, hi);
 }
@@ -1275,21 +1188,19 @@ dc_nn_backward(dc_nn *n, float *grads, float *dfeat, const float *dV, const floa
     int B, int T)
 {
 	const dc_nn_config *c = &n->c;
+	pass a = { .n = n, .B = B, .T = T, .dV = dV, .dfeat = dfeat };
 	int k;
 
 	if (!n->train || B != n->B || T != n->T || (int64_t)B * T == 0)
 		return;
-	dc_nn_point(&n->gp, grads, c);
-	n->dV = dV;
-	n->feat = feat;
-	n->dfeat = dfeat;
-	pool_run(n, ph_embed_backward);
-	pool_run(n, ph_embed_backward_w);
+	dc_nn_point(&a.g, grads, c);
+	dc_pool_run(n->pool, ph_embed_backward, &a);
+	dc_pool_run(n->pool, ph_embed_backward_w, &a);
 	for (k = c->L - 1; k >= 0; k--) {
-		n->k = k;
-		pool_run(n, ph_lstm_backward);
+		a.k = k;
+		dc_pool_run(n->pool, ph_lstm_backward, &a);
 		if (k > 0 || dfeat)
-			pool_run(n, ph_lstm_dinp);
+			dc_pool_run(n->pool, ph_lstm_dinp, &a);
 	}
 }
 
@@ -1360,24 +1271,36 @@ loss_one(float *dV, const float *V, const int32_t *lab, const float *w, int64_t 
 	return loss;
 }
 
-static void
-ph_loss(dc_nn *n, int tid, int nth)
-{
-	const dc_nn_config *c = &n->c;
-	int64_t lo, hi, b, N = (int64_t)n->lT * c->F;
-	int D = c->D;
+/* loss_arg: the arguments of dc_nn_loss, as ph_loss reads them */
+typedef struct {
+	dc_nn *n;                       /* its per-thread scratch and per-utterance losses */
+	float *dV;                      /* (B,N,D) out */
+	const float *V, *w;             /* (B,N,D), (B,N) or NULL */
+	const int32_t *lab;             /* (B,N) */
+	int B, T, C;
+} loss_arg;
 
-	split(n->lB, tid, nth, &lo, &hi);
+/* ph_loss: the utterances of thread tid. */
+static void
+ph_loss(void *arg, int tid, int nth)
+{
+	const loss_arg *a = arg;
+	dc_nn *n = a->n;
+	int64_t lo, hi, b, N = (int64_t)a->T * n->c.F;
+	int D = n->c.D;
+
+	dc_pool_split(a->B, tid, nth, &lo, &hi);
 	for (b = lo; b < hi; b++)
-		n->lossb[b] = loss_one(n->ldv + b * N * D, n->lv + b * N * D, n->lab + b * N,
-		    n->lw ? n->lw + b * N : NULL, N, D, n->C, n->lossA[tid], n->lossA[tid] + D * D,
-		    n->lossB[tid], n->lossB[tid] + (int64_t)n->C * D);
+		n->lossb[b] = loss_one(a->dV + b * N * D, a->V + b * N * D, a->lab + b * N,
+		    a->w ? a->w + b * N : NULL, N, D, a->C, n->lossA[tid], n->lossA[tid] + D * D,
+		    n->lossB[tid], n->lossB[tid] + (int64_t)a->C * D);
 }
 
 double
 dc_nn_loss(dc_nn *n, float *dV, const float *V, const int32_t *lab, const float *w,
     int B, int T, int C)
 {
+	loss_arg a = { .n = n, .dV = dV, .V = V, .w = w, .lab = lab, .B = B, .T = T, .C = C };
 	double loss = 0.0;
 	int i, b, D = n->c.D;
 
@@ -1387,7 +1310,7 @@ dc_nn_loss(dc_nn *n, float *dV, const float *V, const int32_t *lab, const float 
 		n->lossBmax = B;
 	}
 	if (C > n->lossC) {
-		for (i = 0; i < n->pool.n; i++) {
+		for (i = 0; i < dc_pool_size(n->pool); i++) {
 			free(n->lossA[i]);
 			free(n->lossB[i]);
 			n->lossA[i] = big((size_t)D * D + (size_t)C * D);
@@ -1395,14 +1318,7 @@ dc_nn_loss(dc_nn *n, float *dV, const float *V, const int32_t *lab, const float 
 		}
 		n->lossC = C;
 	}
-	n->ldv = dV;
-	n->lv = V;
-	n->lab = lab;
-	n->lw = w;
-	n->lB = B;
-	n->lT = T;
-	n->C = C;
-	pool_run(n, ph_loss);
+	dc_pool_run(n->pool, ph_loss, &a);
 	for (b = 0; b < B; b++)
 		loss += n->lossb[b];
 	return loss;
@@ -1410,15 +1326,25 @@ dc_nn_loss(dc_nn *n, float *dV, const float *V, const int32_t *lab, const float 
 
 /* ---------------------------------------------------------------- optimiser */
 
-static void
-ph_adam(dc_nn *n, int tid, int nth)
-{
-	int64_t lo, hi, j;
-	float s = n->ascale, a = n->alr, c2 = n->ac2;
-	float *restrict p = n->ap, *restrict m = n->am, *restrict v = n->av;
-	const float *restrict g = n->ag;
+/* adam_arg: the arguments of one Adam step, as ph_adam reads them */
+typedef struct {
+	float *p, *m, *v;               /* parameters, moments (np each) */
+	const float *g;                 /* gradients (np) */
+	size_t np;
+	float scale, lr, c2;            /* gscale; lr / (1 - b1^step); 1 / sqrt(1 - b2^step) */
+} adam_arg;
 
-	split((int64_t)n->anp, tid, nth, &lo, &hi);
+/* ph_adam: thread tid's share of the parameters. */
+static void
+ph_adam(void *arg, int tid, int nth)
+{
+	const adam_arg *aa = arg;
+	int64_t lo, hi, j;
+	float s = aa->scale, a = aa->lr, c2 = aa->c2;
+	float *restrict p = aa->p, *restrict m = aa->m, *restrict v = aa->v;
+	const float *restrict g = aa->g;
+
+	dc_pool_split((int64_t)aa->np, tid, nth, &lo, &hi);
 	j = lo;
 #if defined(__AVX2__) && defined(__FMA__)
 	/* the same operations in the same order as the loop below (sqrtf stops gcc from
@@ -1454,25 +1380,30 @@ void
 dc_nn_adam(dc_nn *n, float *params, float *m, float *v, const float *grads, size_t np,
     float gscale, double lr, int64_t step)
 {
-	n->ap = params;
-	n->am = m;
-	n->av = v;
-	n->ag = grads;
-	n->anp = np;
-	n->ascale = gscale;
-	n->alr = (float)(lr / (1.0 - pow(0.9, (double)step)));
-	n->ac2 = (float)(1.0 / sqrt(1.0 - pow(0.999, (double)step)));
-	pool_run(n, ph_adam);
+	adam_arg a = { .p = params, .m = m, .v = v, .g = grads, .np = np, .scale = gscale };
+
+	a.lr = (float)(lr / (1.0 - pow(0.9, (double)step)));
+	a.c2 = (float)(1.0 / sqrt(1.0 - pow(0.999, (double)step)));
+	dc_pool_run(n->pool, ph_adam, &a);
 }
 
+/* sumsq_arg: the arguments of dc_nn_sumsq and each thread's sum */
+typedef struct {
+	const float *x;
+	size_t np;
+	double sum[DC_POOL_MAXTHREADS];
+} sumsq_arg;
+
+/* ph_sumsq: thread tid's share of the sum, in four partial sums. */
 static void
-ph_sumsq(dc_nn *n, int tid, int nth)
+ph_sumsq(void *arg, int tid, int nth)
 {
+	sumsq_arg *a = arg;
 	int64_t lo, hi, j;
 	double s[4] = { 0 };
-	const float *x = n->ag;
+	const float *x = a->x;
 
-	split((int64_t)n->anp, tid, nth, &lo, &hi);
+	dc_pool_split((int64_t)a->np, tid, nth, &lo, &hi);
 	for (j = lo; j + 4 <= hi; j += 4) {
 		s[0] += (double)x[j] * x[j];
 		s[1] += (double)x[j + 1] * x[j + 1];
@@ -1481,20 +1412,19 @@ ph_sumsq(dc_nn *n, int tid, int nth)
 	}
 	for (; j < hi; j++)
 		s[0] += (double)x[j] * x[j];
-	n->asum[tid] = (s[0] + s[1]) + (s[2] + s[3]);
+	a->sum[tid] = (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 double
 dc_nn_sumsq(dc_nn *n, const float *x, size_t np)
 {
+	sumsq_arg a = { .x = x, .np = np };
 	double s = 0.0;
 	int i;
 
-	n->ag = x;
-	n->anp = np;
-	pool_run(n, ph_sumsq);
-	for (i = 0; i < n->pool.n; i++)
-		s += n->asum[i];
+	dc_pool_run(n->pool, ph_sumsq, &a);
+	for (i = 0; i < dc_pool_size(n->pool); i++)
+		s += a.sum[i];
 	return s;
 }
 
