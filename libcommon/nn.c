@@ -34,9 +34,6 @@
 #include <sys/mman.h>
 
 #include <cblas.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 #include "util.h"
 #include "rng.h"
@@ -44,6 +41,7 @@
 #include "nn.h"
 #include "pool.h"
 #include "recgemm.h"
+#include "nn_impl.h"
 
 
 /* ---------------------------------------------------------------- layout */
@@ -202,57 +200,6 @@ ftanh(float x)
 	q = x < 0.0f ? -q : q;
 	return ax < 0.625f ? p : q;
 }
-
-/* ---------------------------------------------------------------- workspace */
-
-_Static_assert(DC_NN_MAXTHREADS <= DC_POOL_MAXTHREADS, "a pool for every thread count");
-
-struct dc_nn {
-	const dc_model *m;
-	dc_nn_config c;
-	int train, nth;
-	int Bmax, Tmax;
-	/* activations: layer index k of the per-layer arrays is k (train) or 0/k&1 (inference) */
-	float *x0;                      /* (B,T,F) normalised features; (B,T,F) dx0 in backward */
-	float *h[DC_NN_MAXL];           /* (B,T,2H) layer outputs */
-	float *gates[DC_NN_MAXL][2];    /* (B,T,4H) gate activations; their gradients in backward */
-	float *cell[DC_NN_MAXL][2];     /* (B,T,H) c, train only; inference: (B,H) carry */
-	float *tcell[DC_NN_MAXL][2];    /* (B,T,H) tanh(c), train only; inference: (B,H) scratch */
-	float *a;                       /* (B,T,FD) tanh of the output layer (train only) */
-	/* padding and dropout (dc_nn_lengths, dc_nn_dropout) */
-	const int *len;                 /* (B) frames of each sequence, or NULL: all T */
-	float dp, dscale;               /* dropout probability, 1/(1-dp) */
-	uint64_t dkey;                  /* the masks' key */
-	float *hd[DC_NN_MAXL];          /* (B,T,2H) dropped layer outputs (train, dp > 0) */
-	uint8_t *dmask[DC_NN_MAXL];     /* (B,T,2H) 1 where kept */
-	float *dh[2];                   /* (B,T,max(2H,F)) gradient ping-pong */
-	float *dcarry[2];               /* (B,H) dL/dc carried backwards in time, per direction */
-	float *bias[DC_NN_MAXL][2];     /* (4H) b_ih + b_hh */
-	float *zero;                    /* (max(H, 1)) zeros: the state before the first step */
-	float *pack[2];                 /* per direction: W_hh packed for dc_rec_gemm */
-	int prec;                       /* DC_MM_F32 or DC_MM_BF16: the large products' precision */
-	dc_mm *mm[DC_NN_MAXTHREADS];    /* per thread (and direction): the large products */
-	/* loss scratch, per thread */
-	int lossC;
-	float *lossA[DC_NN_MAXTHREADS]; /* (D,D) + (C,D) */
-	double *lossB[DC_NN_MAXTHREADS];        /* (C,D) + (C) */
-	double *lossb;                  /* (lossBmax) per-utterance loss */
-	int lossBmax;
-	/* the shape of the last forward pass, which dc_nn_backward must match */
-	int B, T;
-	dc_pool *pool;                  /* nth threads, or fewer if some could not start */
-};
-
-/* pass: the arguments of one forward or backward pass, as its phases (run on every
- * thread of the pool) read them. */
-typedef struct {
-	dc_nn *n;
-	int B, T, k;                    /* batch, frames, the layer in progress */
-	float *V;                       /* forward: (B,T,F,D) out */
-	const float *dV;                /* backward: (B,T,F,D) dL/dV */
-	float *dfeat;                   /* backward: (B,T,F) dL/dfeat (+=), or NULL */
-	dc_nn_params g;                 /* backward: named pointers into the gradients */
-} pass;
 
 /* ---------------------------------------------------------------- memory */
 
@@ -738,6 +685,17 @@ embed_backward_w(float *dw, float *db, dc_mm *mm, const float *da, const float *
 
 /* ---------------------------------------------------------------- phases */
 
+/* pass: the arguments of one forward or backward pass, as its phases (run on every
+ * thread of the pool) read them. */
+typedef struct {
+	dc_nn *n;
+	int B, T, k;                    /* batch, frames, the layer in progress */
+	float *V;                       /* forward: (B,T,F,D) out */
+	const float *dV;                /* backward: (B,T,F,D) dL/dV */
+	float *dfeat;                   /* backward: (B,T,F) dL/dfeat (+=), or NULL */
+	dc_nn_params g;                 /* backward: named pointers into the gradients */
+} pass;
+
 #define LK(n, k) ((n)->train ? (k) : 0)                    /* index of per-layer buffers */
 #define HK(n, k) ((n)->train ? (k) : (k) & 1)              /* index of layer outputs */
 
@@ -959,230 +917,6 @@ dc_nn_backward(dc_nn *n, float *grads, float *dfeat, const float *dV, const floa
 	}
 }
 
-/* ---------------------------------------------------------------- loss */
-
-/*
- * loss_one: one utterance. dV (N,D) out (and scratch); V (N,D); lab (N); w (N) or
- * NULL; A (D,D) + Bf (C,D) float scratch; Bd (C,D) + S (C) double scratch.
- *   A = V^T W V, Bc = V^T W Y (column c: sum of w v over bins labelled c),
- *   S_c = sum of w over bins labelled c (Y^T W Y is diagonal);
- *   loss = |A|^2 - 2|Bc|^2 + |S|^2;  dV_n = 4 w_n (A v_n - Bc y_n).
- * Out-of-range labels count as weight 0.
- */
-static double
-loss_one(float *dV, const float *V, const int32_t *lab, const float *w, int64_t N, int D, int C,
-    float *A, float *Bf, double *Bd, double *S)
-{
-	double loss = 0.0;
-	int64_t i;
-	int d, e;
-
-	memset(Bd, 0, (size_t)C * D * sizeof *Bd);
-	memset(S, 0, (size_t)C * sizeof *S);
-	for (i = 0; i < N; i++) {
-		float wn = w ? w[i] : 1.0f;
-		const float *v = V + i * D;
-		float *o = dV + i * D;
-		int l = lab[i];
-		if (l < 0 || l >= C)
-			wn = 0.0f;
-		for (d = 0; d < D; d++)
-			o[d] = wn * v[d];
-		if (wn != 0.0f) {
-			double *bc = Bd + (int64_t)l * D;
-			for (d = 0; d < D; d++)
-				bc[d] += (double)o[d];
-			S[l] += wn;
-		}
-	}
-	if (N > 0)
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, D, D, (int)N, 1.0f, V, D, dV, D,
-		    0.0f, A, D);
-	else
-		memset(A, 0, (size_t)D * D * sizeof *A);
-	for (d = 0; d < D * D; d++)
-		loss += (double)A[d] * A[d];
-	for (d = 0; d < C * D; d++) {
-		loss -= 2.0 * Bd[d] * Bd[d];
-		Bf[d] = (float)Bd[d];
-	}
-	for (e = 0; e < C; e++)
-		loss += S[e] * S[e];
-	if (N > 0)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, D, D, 1.0f, V, D, A, D,
-		    0.0f, dV, D);
-	for (i = 0; i < N; i++) {
-		float wn = w ? w[i] : 1.0f;
-		float *o = dV + i * D;
-		int l = lab[i];
-		if (l < 0 || l >= C) {
-			memset(o, 0, (size_t)D * sizeof *o);
-			continue;
-		}
-		wn *= 4.0f;
-		for (d = 0; d < D; d++)
-			o[d] = wn * (o[d] - Bf[(int64_t)l * D + d]);
-	}
-	return loss;
-}
-
-/* loss_arg: the arguments of dc_nn_loss, as ph_loss reads them */
-typedef struct {
-	dc_nn *n;                       /* its per-thread scratch and per-utterance losses */
-	float *dV;                      /* (B,N,D) out */
-	const float *V, *w;             /* (B,N,D), (B,N) or NULL */
-	const int32_t *lab;             /* (B,N) */
-	int B, T, C;
-} loss_arg;
-
-/* ph_loss: the utterances of thread tid. */
-static void
-ph_loss(void *arg, int tid, int nth)
-{
-	const loss_arg *a = arg;
-	dc_nn *n = a->n;
-	int64_t lo, hi, b, N = (int64_t)a->T * n->c.F;
-	int D = n->c.D;
-
-	dc_pool_split(a->B, tid, nth, &lo, &hi);
-	for (b = lo; b < hi; b++)
-		n->lossb[b] = loss_one(a->dV + b * N * D, a->V + b * N * D, a->lab + b * N,
-		    a->w ? a->w + b * N : NULL, N, D, a->C, n->lossA[tid], n->lossA[tid] + D * D,
-		    n->lossB[tid], n->lossB[tid] + (int64_t)a->C * D);
-}
-
-double
-dc_nn_loss(dc_nn *n, float *dV, const float *V, const int32_t *lab, const float *w,
-    int B, int T, int C)
-{
-	loss_arg a = { .n = n, .dV = dV, .V = V, .w = w, .lab = lab, .B = B, .T = T, .C = C };
-	double loss = 0.0;
-	int i, b, D = n->c.D;
-
-	if (B > n->lossBmax) {
-		free(n->lossb);
-		n->lossb = dc_xcalloc((size_t)B, sizeof *n->lossb);
-		n->lossBmax = B;
-	}
-	if (C > n->lossC) {
-		for (i = 0; i < dc_pool_size(n->pool); i++) {
-			free(n->lossA[i]);
-			free(n->lossB[i]);
-			n->lossA[i] = big((size_t)D * D + (size_t)C * D);
-			n->lossB[i] = (double *)big(2 * ((size_t)C * D + C));
-		}
-		n->lossC = C;
-	}
-	dc_pool_run(n->pool, ph_loss, &a);
-	for (b = 0; b < B; b++)
-		loss += n->lossb[b];
-	return loss;
-}
-
-/* ---------------------------------------------------------------- optimiser */
-
-/* adam_arg: the arguments of one Adam step, as ph_adam reads them */
-typedef struct {
-	float *p, *m, *v;               /* parameters, moments (np each) */
-	const float *g;                 /* gradients (np) */
-	size_t np;
-	float scale, lr, c2;            /* gscale; lr / (1 - b1^step); 1 / sqrt(1 - b2^step) */
-} adam_arg;
-
-/* ph_adam: thread tid's share of the parameters. */
-static void
-ph_adam(void *arg, int tid, int nth)
-{
-	const adam_arg *aa = arg;
-	int64_t lo, hi, j;
-	float s = aa->scale, a = aa->lr, c2 = aa->c2;
-	float *restrict p = aa->p, *restrict m = aa->m, *restrict v = aa->v;
-	const float *restrict g = aa->g;
-
-	dc_pool_split((int64_t)aa->np, tid, nth, &lo, &hi);
-	j = lo;
-#if defined(__AVX2__) && defined(__FMA__)
-	/* the same operations in the same order as the loop below (sqrtf stops gcc from
-	 * vectorising it), so the result does not depend on where the threads split */
-	{
-		__m256 vs = _mm256_set1_ps(s), va = _mm256_set1_ps(a), vc2 = _mm256_set1_ps(c2);
-		__m256 b1 = _mm256_set1_ps(0.9f), b1c = _mm256_set1_ps(0.1f);
-		__m256 b2 = _mm256_set1_ps(0.999f), b2c = _mm256_set1_ps(0.001f), eps = _mm256_set1_ps(1e-8f);
-		for (; j + 8 <= hi; j += 8) {
-			__m256 gj = _mm256_mul_ps(_mm256_loadu_ps(g + j), vs);
-			__m256 mm = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + j)), _mm256_mul_ps(b1c, gj));
-			__m256 vv = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + j)),
-			    _mm256_mul_ps(_mm256_mul_ps(b2c, gj), gj));
-			__m256 den = _mm256_add_ps(_mm256_mul_ps(_mm256_sqrt_ps(vv), vc2), eps);
-			_mm256_storeu_ps(m + j, mm);
-			_mm256_storeu_ps(v + j, vv);
-			_mm256_storeu_ps(p + j, _mm256_sub_ps(_mm256_loadu_ps(p + j),
-			    _mm256_div_ps(_mm256_mul_ps(va, mm), den)));
-		}
-	}
-#endif
-	for (; j < hi; j++) {
-		float gj = g[j] * s;
-		float mm = 0.9f * m[j] + 0.1f * gj;
-		float vv = 0.999f * v[j] + 0.001f * gj * gj;
-		m[j] = mm;
-		v[j] = vv;
-		p[j] -= a * mm / (sqrtf(vv) * c2 + 1e-8f);
-	}
-}
-
-void
-dc_nn_adam(dc_nn *n, float *params, float *m, float *v, const float *grads, size_t np,
-    float gscale, double lr, int64_t step)
-{
-	adam_arg a = { .p = params, .m = m, .v = v, .g = grads, .np = np, .scale = gscale };
-
-	a.lr = (float)(lr / (1.0 - pow(0.9, (double)step)));
-	a.c2 = (float)(1.0 / sqrt(1.0 - pow(0.999, (double)step)));
-	dc_pool_run(n->pool, ph_adam, &a);
-}
-
-/* sumsq_arg: the arguments of dc_nn_sumsq and each thread's sum */
-typedef struct {
-	const float *x;
-	size_t np;
-	double sum[DC_POOL_MAXTHREADS];
-} sumsq_arg;
-
-/* ph_sumsq: thread tid's share of the sum, in four partial sums. */
-static void
-ph_sumsq(void *arg, int tid, int nth)
-{
-	sumsq_arg *a = arg;
-	int64_t lo, hi, j;
-	double s[4] = { 0 };
-	const float *x = a->x;
-
-	dc_pool_split((int64_t)a->np, tid, nth, &lo, &hi);
-	for (j = lo; j + 4 <= hi; j += 4) {
-		s[0] += (double)x[j] * x[j];
-		s[1] += (double)x[j + 1] * x[j + 1];
-		s[2] += (double)x[j + 2] * x[j + 2];
-		s[3] += (double)x[j + 3] * x[j + 3];
-	}
-	for (; j < hi; j++)
-		s[0] += (double)x[j] * x[j];
-	a->sum[tid] = (s[0] + s[1]) + (s[2] + s[3]);
-}
-
-double
-dc_nn_sumsq(dc_nn *n, const float *x, size_t np)
-{
-	sumsq_arg a = { .x = x, .np = np };
-	double s = 0.0;
-	int i;
-
-	dc_pool_run(n->pool, ph_sumsq, &a);
-	for (i = 0; i < dc_pool_size(n->pool); i++)
-		s += a.sum[i];
-	return s;
-}
-
 /* ---------------------------------------------------------------- features */
 
 void
@@ -1194,19 +928,4 @@ dc_nn_features(float *feat, const float *X, int64_t T, int64_t F)
 		float re = X[2 * i], im = X[2 * i + 1];
 		feat[i] = logf(sqrtf(re * re + im * im) + DC_FEAT_EPS);
 	}
-}
-
-void
-dc_nn_weights(float *w, const float *feat, int64_t n, double db)
-{
-	double mx = -INFINITY, floor_;
-	int64_t i;
-
-	for (i = 0; i < n; i++)
-		if (feat[i] > mx)
-			mx = feat[i];
-	/* 20 log10(m) >= 20 log10(max) - db  <=>  ln m >= ln max - db ln(10) / 20 */
-	floor_ = mx - db * log(10.0) / 20.0;
-	for (i = 0; i < n; i++)
-		w[i] = feat[i] >= floor_ ? 1.0f : 0.0f;
 }
