@@ -80,6 +80,7 @@ dc_nn_tensor(const dc_nn_config *c, int i, char *name, size_t n, int *ndim,
 		int k = j / 8, w = j % 8 % 4, rev = j % 8 / 4;
 		int64_t in = k == 0 ? c->F : 2 * (int64_t)c->H;
 		static const char *const base[4] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
+		const int64_t cols[4] = { in, c->H, 1, 1 };     /* of base[w]; biases 1 */
 		int nd;
 		int64_t s0, s1;
 
@@ -93,7 +94,7 @@ dc_nn_tensor(const dc_nn_config *c, int i, char *name, size_t n, int *ndim,
 		} else {
 			nd = w < 2 ? 2 : 1;
 			s0 = G;
-			s1 = w == 0 ? in : w == 1 ? c->H : 1;
+			s1 = cols[w];
 			if (j == i)
 				snprintf(name, n, "blstm.%s_l%d%s", base[w], k, rev ? "_reverse" : "");
 		}
@@ -289,7 +290,9 @@ nn_alloc(dc_nn *n, int B, int T)
 	const dc_nn_config *c = &n->c;
 	size_t BT = (size_t)B * T, H = c->H, G = 4 * H, F = c->F, FD = (size_t)c->F * c->D;
 	size_t wide = 2 * H > F ? 2 * H : F;
-	int k, d, nl = n->train ? c->L : 1, nh = n->train ? c->L : (c->L > 1 ? 2 : 1);
+	/* layers with gates and cells kept, layer outputs: all in training; inference
+	 * reuses one, and two outputs in turn */
+	int k, d, nl = n->train ? c->L : 1, nh = n->train || c->L < 2 ? c->L : 2;
 
 	nn_release(n);
 	n->Bmax = B;
@@ -329,7 +332,9 @@ dc_nn_new(const dc_model *m, int Bmax, int Tmax, int nthreads, int train)
 	n->m = m;
 	n->c = m->cfg;
 	n->train = train;
-	n->nth = nthreads < 1 ? 1 : nthreads > DC_NN_MAXTHREADS ? DC_NN_MAXTHREADS : nthreads;
+	n->nth = nthreads < 1 ? 1 : nthreads;
+	if (n->nth > DC_NN_MAXTHREADS)
+		n->nth = DC_NN_MAXTHREADS;
 	openblas_set_num_threads(1);
 	(void)dc_nn_avx512();   /* the CPU check, once, before any thread runs */
 	for (i = 0; i < (n->nth > 2 ? n->nth : 2); i++)
@@ -508,7 +513,9 @@ lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, d
 			int64_t r = (int64_t)b * T + t, rp = (int64_t)b * T + tp;
 			float *c = keep ? cell + r * H : cell + (int64_t)b * H;
 			float *tc = keep ? tcell + r * H : tcell + (int64_t)b * H;
-			const float *cp = s == 0 ? zero : keep ? cell + rp * H : c;
+			const float *cp = zero;         /* the previous cell: none before step 0 */
+			if (s > 0)
+				cp = keep ? cell + rp * H : c;
 			cell_forward(gates + r * G, c, tc, out + r * 2 * H + dir * H, cp, bias, H);
 			if (len && t >= len[b]) {
 				memset(c, 0, (size_t)H * sizeof *c);

@@ -166,8 +166,9 @@ tile(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int K, 
 		}
 }
 
-/* the panel count per tile for MR rows: at least 8 accumulators where registers allow */
-#define NR_OF(mr) ((mr) >= 5 ? 1 : (mr) == 4 ? 2 : (mr) == 3 ? 3 : 4)
+/* nr_of[MR]: the panel count per tile for MR = 1..8 rows: at least 8 accumulators
+ * where registers allow */
+static const int nr_of[9] = { 0, 4, 4, 3, 2, 1, 1, 1, 1 };
 
 static void
 rec_gemm8(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
@@ -175,7 +176,7 @@ rec_gemm8(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, in
 	int i0, np = (N + 7) / 8, last = N - (np - 1) * 8;
 
 	for (i0 = 0; i0 < M; i0 += 8) {
-		int mr = M - i0 < 8 ? M - i0 : 8, nr = NR_OF(mr), jb;
+		int mr = M - i0 < 8 ? M - i0 : 8, nr = nr_of[mr], jb;
 		const float *a = A + i0 * lda;
 		float *c = C + i0 * ldc;
 		for (jb = 0; jb < np; ) {
