@@ -1,7 +1,11 @@
 /*
- * nn.c: the deep clustering network: forward and backward passes of
- * features -> L BLSTM layers -> linear -> tanh -> unit-norm embeddings, and the
- * deep clustering loss in O(N D^2). nn.h gives the model; model.c its file.
+ * nn.c: the deep clustering network's passes (nn.h): forward and backward of
+ * features -> L BLSTM layers -> linear -> tanh -> unit-norm embeddings, with
+ * padding and dropout; the parameter layout, the workspace and its memory. The
+ * rest of the network is in its own files: pool.c (the threads the phases run
+ * on), recgemm.c (the recurrent steps' product), dcloss.c (the loss and the
+ * bins' weights), adam.c (the optimiser); nn_impl.h is the workspace they share,
+ * model.c the model file.
  *
  * Shapes: B batch, T frames, F bins, D embedding dim, H units per direction,
  * G = 4H gate rows, in = F (layer 0) or 2H, FD = F*D. Row r = b*T + t of a
@@ -9,16 +13,17 @@
  *
  * Layout of the work: every BLSTM layer does, per direction, one GEMM for the
  * input projections of all B*T frames, then T recurrent steps of one (B,H)x(H,4H)
- * product (dc_rec_gemm, recgemm.c: a small-M kernel on W_hh packed once per pass)
- * added in place into the gate buffer, each followed by the fused gate
- * arithmetic; the output layer is one GEMM. The GEMMs go through dc_mm_gemm (mm.h: oneDNN's matmul, in
- * fp32 or with bf16 operands and fp32 accumulation, dc_nn_precision); the
- * recurrent steps, the gate arithmetic, the cell state, the loss and every
- * gradient's accumulation stay fp32. The two directions of a layer run on two threads of the pool; the
- * output layer, the loss and the input gradients are split by rows over every
- * thread. Forward and backward kernels come in pairs with the same argument order;
- * backward accumulates (+=) into the parameter gradients and overwrites the
- * activations it no longer needs.
+ * product (dc_rec_gemm: a small-M kernel on W_hh packed once per pass) added in
+ * place into the gate buffer, each followed by the fused gate arithmetic; the
+ * output layer is one GEMM. The GEMMs go through dc_mm_gemm (mm.h: oneDNN's
+ * matmul, in fp32 or with bf16 operands and fp32 accumulation, dc_nn_precision);
+ * the recurrent steps, the gate arithmetic, the cell state, the loss and every
+ * gradient's accumulation stay fp32. A pass is a sequence of phases, each run on
+ * every thread of the pool with the pass's arguments (struct pass): the two
+ * directions of a layer run on two threads; the output layer and the input
+ * gradients are split by rows over every thread. Forward and backward kernels
+ * come in pairs with the same argument order; backward accumulates (+=) into the
+ * parameter gradients and overwrites the activations it no longer needs.
  *
  * Results are deterministic for a given CPU kind (AVX-512 or not), thread count,
  * precision and input; they differ between those in rounding only.
@@ -404,6 +409,17 @@ dc_nn_dropout(dc_nn *n, float p, uint64_t key)
 }
 
 /* ---------------------------------------------------------------- features */
+
+void
+dc_nn_features(float *feat, const float *X, int64_t T, int64_t F)
+{
+	int64_t i;
+
+	for (i = 0; i < T * F; i++) {
+		float re = X[2 * i], im = X[2 * i + 1];
+		feat[i] = logf(sqrtf(re * re + im * im) + DC_FEAT_EPS);
+	}
+}
 
 /*
  * features_forward: x0 (BT,F) = (feat - mean) / std.
@@ -921,18 +937,5 @@ dc_nn_backward(dc_nn *n, float *grads, float *dfeat, const float *dV, const floa
 		dc_pool_run(n->pool, ph_lstm_backward, &a);
 		if (k > 0 || dfeat)
 			dc_pool_run(n->pool, ph_lstm_dinp, &a);
-	}
-}
-
-/* ---------------------------------------------------------------- features */
-
-void
-dc_nn_features(float *feat, const float *X, int64_t T, int64_t F)
-{
-	int64_t i;
-
-	for (i = 0; i < T * F; i++) {
-		float re = X[2 * i], im = X[2 * i + 1];
-		feat[i] = logf(sqrtf(re * re + im * im) + DC_FEAT_EPS);
 	}
 }
