@@ -109,10 +109,10 @@ $(FZ)/%.o: %.c libcommon/dc.h $(wildcard libcommon/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -O1 -march=x86-64-v3 $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-# nn.c, the network's kernels, is built as in build/: instrumenting its AVX-512
-# code takes clang many minutes, and the harnesses fuzz the readers (the sanitized
-# test suite covers nn.c)
-$(FZ)/libcommon/nn.o: libcommon/nn.c libcommon/dc.h $(wildcard libcommon/*.h)
+# the network's kernels (nn.c, recgemm.c) are built as in build/: instrumenting
+# their AVX-512 code takes clang many minutes, and the harnesses fuzz the readers
+# (the sanitized test suite covers the kernels)
+$(FZ)/libcommon/nn.o $(FZ)/libcommon/recgemm.o: $(FZ)/libcommon/%.o: libcommon/%.c libcommon/dc.h $(wildcard libcommon/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 

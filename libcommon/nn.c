@@ -1,7 +1,11 @@
 /*
- * nn.c: the deep clustering network: forward and backward passes of
- * features -> L BLSTM layers -> linear -> tanh -> unit-norm embeddings, and the
- * deep clustering loss in O(N D^2). nn.h gives the model; model.c its file.
+ * nn.c: the deep clustering network's passes (nn.h): forward and backward of
+ * features -> L BLSTM layers -> linear -> tanh -> unit-norm embeddings, with
+ * padding and dropout; the parameter layout, the workspace and its memory. The
+ * rest of the network is in its own files: pool.c (the threads the phases run
+ * on), recgemm.c (the recurrent steps' product), dcloss.c (the loss and the
+ * bins' weights), adam.c (the optimiser); nn_impl.h is the workspace they share,
+ * model.c the model file.
  *
  * Shapes: B batch, T frames, F bins, D embedding dim, H units per direction,
  * G = 4H gate rows, in = F (layer 0) or 2H, FD = F*D. Row r = b*T + t of a
@@ -9,16 +13,17 @@
  *
  * Layout of the work: every BLSTM layer does, per direction, one GEMM for the
  * input projections of all B*T frames, then T recurrent steps of one (B,H)x(H,4H)
- * product (rec_gemm, a small-M kernel on W_hh packed once per pass) added in place
- * into the gate buffer, each followed by the fused gate arithmetic; the output
- * layer is one GEMM. The GEMMs go through dc_mm_gemm (mm.h: oneDNN's matmul, in
- * fp32 or with bf16 operands and fp32 accumulation, dc_nn_precision); the
- * recurrent steps, the gate arithmetic, the cell state, the loss and every
- * gradient's accumulation stay fp32. The two directions of a layer run on two threads of the pool; the
- * output layer, the loss and the input gradients are split by rows over every
- * thread. Forward and backward kernels come in pairs with the same argument order;
- * backward accumulates (+=) into the parameter gradients and overwrites the
- * activations it no longer needs.
+ * product (dc_rec_gemm: a small-M kernel on W_hh packed once per pass) added in
+ * place into the gate buffer, each followed by the fused gate arithmetic; the
+ * output layer is one GEMM. The GEMMs go through dc_mm_gemm (mm.h: oneDNN's
+ * matmul, in fp32 or with bf16 operands and fp32 accumulation, dc_nn_precision);
+ * the recurrent steps, the gate arithmetic, the cell state, the loss and every
+ * gradient's accumulation stay fp32. A pass is a sequence of phases, each run on
+ * every thread of the pool with the pass's arguments (struct pass): the two
+ * directions of a layer run on two threads; the output layer and the input
+ * gradients are split by rows over every thread. Forward and backward kernels
+ * come in pairs with the same argument order; backward accumulates (+=) into the
+ * parameter gradients and overwrites the activations it no longer needs.
  *
  * Results are deterministic for a given CPU kind (AVX-512 or not), thread count,
  * precision and input; they differ between those in rounding only.
@@ -29,21 +34,20 @@
 #pragma GCC optimize("no-trapping-math", "no-math-errno", "vect-cost-model=dynamic")
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include <cblas.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 #include "util.h"
 #include "rng.h"
 #include "mm.h"
 #include "nn.h"
 #include "mi.h"
+#include "pool.h"
+#include "recgemm.h"
+#include "nn_impl.h"
 
 
 /* ---------------------------------------------------------------- layout */
@@ -84,6 +88,7 @@ dc_nn_tensor(const dc_nn_config *c, int i, char *name, size_t n, int *ndim,
 		int k = j / 8, w = j % 8 % 4, rev = j % 8 / 4;
 		int64_t in = k == 0 ? c->F : 2 * (int64_t)c->H;
 		static const char *const base[4] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
+		const int64_t cols[4] = { in, c->H, 1, 1 };     /* of base[w]; biases 1 */
 		int nd;
 		int64_t s0, s1;
 
@@ -97,7 +102,7 @@ dc_nn_tensor(const dc_nn_config *c, int i, char *name, size_t n, int *ndim,
 		} else {
 			nd = w < 2 ? 2 : 1;
 			s0 = G;
-			s1 = w == 0 ? in : w == 1 ? c->H : 1;
+			s1 = cols[w];
 			if (j == i)
 				snprintf(name, n, "blstm.%s_l%d%s", base[w], k, rev ? "_reverse" : "");
 		}
@@ -203,139 +208,6 @@ ftanh(float x)
 	return ax < 0.625f ? p : q;
 }
 
-/* ---------------------------------------------------------------- threads */
-
-/*
- * A pool of nthreads - 1 workers; pool_run() runs fn(n, tid, nthreads) on every
- * thread, the caller being tid 0, and returns when all have finished.
- */
-typedef void (*phase_fn)(dc_nn *, int, int);
-
-typedef struct {
-	int n;
-	pthread_t th[DC_NN_MAXTHREADS];
-	pthread_mutex_t mu;
-	pthread_cond_t go, done;
-	unsigned gen;
-	int pending, quit;
-	phase_fn fn;
-	dc_nn *arg;
-} pool;
-
-typedef struct {
-	pool *p;
-	int id;
-} worker_arg;
-
-struct dc_nn {
-	const dc_model *m;
-	dc_nn_config c;
-	int train, nth;
-	int Bmax, Tmax;
-	/* activations: layer index k of the per-layer arrays is k (train) or 0/k&1 (inference) */
-	float *x0;                      /* (B,T,F) normalised features; (B,T,F) dx0 in backward */
-	float *h[DC_NN_MAXL];           /* (B,T,2H) layer outputs */
-	float *gates[DC_NN_MAXL][2];    /* (B,T,4H) gate activations; their gradients in backward */
-	float *cell[DC_NN_MAXL][2];     /* (B,T,H) c, train only; inference: (B,H) carry */
-	float *tcell[DC_NN_MAXL][2];    /* (B,T,H) tanh(c), train only; inference: (B,H) scratch */
-	float *a;                       /* (B,T,FD) tanh of the output layer (train only) */
-	/* padding and dropout (dc_nn_lengths, dc_nn_dropout) */
-	const int *len;                 /* (B) frames of each sequence, or NULL: all T */
-	float dp, dscale;               /* dropout probability, 1/(1-dp) */
-	uint64_t dkey;                  /* the masks' key */
-	float *hd[DC_NN_MAXL];          /* (B,T,2H) dropped layer outputs (train, dp > 0) */
-	uint8_t *dmask[DC_NN_MAXL];     /* (B,T,2H) 1 where kept */
-	float *dh[2];                   /* (B,T,max(2H,F)) gradient ping-pong */
-	float *dcarry[2];               /* (B,H) dL/dc carried backwards in time, per direction */
-	float *bias[DC_NN_MAXL][2];     /* (4H) b_ih + b_hh */
-	float *zero;                    /* (max(H, 1)) zeros: the state before the first step */
-	float *pack[2];                 /* per direction: W_hh packed for rec_gemm */
-	int prec;                       /* DC_MM_F32 or DC_MM_BF16: the large products' precision */
-	dc_mm *mm[DC_NN_MAXTHREADS];    /* per thread (and direction): the large products */
-	/* loss scratch, per thread */
-	int lossC;
-	float *lossA[DC_NN_MAXTHREADS]; /* (D,D) + (C,D) */
-	double *lossB[DC_NN_MAXTHREADS];        /* (C,D) + (C) */
-	double *lossb;                  /* (lossBmax) per-utterance loss */
-	int lossBmax;
-	/* the current call's arguments, read by the phases */
-	int B, T, k, lB, lT;
-	float *V, *grads, *dfeat;
-	const float *feat, *dV, *dhx;    /* dhx: dc_nn_backward_h's dh */
-	const float *lv, *lw;           /* loss: V (B,N,D), w (B,N); writes ldv */
-	float *ldv;
-	const int32_t *lab;
-	int C;
-	/* Adam and sumsq */
-	float *ap, *am, *av;
-	const float *ag;
-	size_t anp;
-	float ascale, alr, ac2;
-	double asum[DC_NN_MAXTHREADS];
-	dc_nn_params gp;
-	pool pool;
-	worker_arg wa[DC_NN_MAXTHREADS];
-};
-
-static void *
-worker(void *arg)
-{
-	worker_arg *wa = arg;
-	pool *p = wa->p;
-	unsigned seen = 0;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		phase_fn fn;
-		dc_nn *n;
-		while (p->gen == seen && !p->quit)
-			pthread_cond_wait(&p->go, &p->mu);
-		if (p->quit)
-			break;
-		seen = p->gen;
-		fn = p->fn;
-		n = p->arg;
-		pthread_mutex_unlock(&p->mu);
-		fn(n, wa->id, p->n);
-		pthread_mutex_lock(&p->mu);
-		if (--p->pending == 0)
-			pthread_cond_signal(&p->done);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-static void
-pool_run(dc_nn *n, phase_fn fn)
-{
-	pool *p = &n->pool;
-
-	if (p->n == 1) {
-		fn(n, 0, 1);
-		return;
-	}
-	pthread_mutex_lock(&p->mu);
-	p->fn = fn;
-	p->arg = n;
-	p->pending = p->n - 1;
-	p->gen++;
-	pthread_cond_broadcast(&p->go);
-	pthread_mutex_unlock(&p->mu);
-	fn(n, 0, p->n);
-	pthread_mutex_lock(&p->mu);
-	while (p->pending > 0)
-		pthread_cond_wait(&p->done, &p->mu);
-	pthread_mutex_unlock(&p->mu);
-}
-
-/* split: thread tid's share [*lo, *hi) of 0..total */
-static void
-split(int64_t total, int tid, int nth, int64_t *lo, int64_t *hi)
-{
-	*lo = total * tid / nth;
-	*hi = total * (tid + 1) / nth;
-}
-
 /* ---------------------------------------------------------------- memory */
 
 void *
@@ -424,7 +296,9 @@ nn_alloc(dc_nn *n, int B, int T)
 	const dc_nn_config *c = &n->c;
 	size_t BT = (size_t)B * T, H = c->H, G = 4 * H, F = c->F, FD = (size_t)c->F * c->D;
 	size_t wide = 2 * H > F ? 2 * H : F;
-	int k, d, nl = n->train ? c->L : 1, nh = n->train ? c->L : (c->L > 1 ? 2 : 1);
+	/* layers with gates and cells kept, layer outputs: all in training; inference
+	 * reuses one, and two outputs in turn */
+	int k, d, nl = n->train ? c->L : 1, nh = n->train || c->L < 2 ? c->L : 2;
 
 	nn_release(n);
 	n->Bmax = B;
@@ -464,24 +338,15 @@ dc_nn_new(const dc_model *m, int Bmax, int Tmax, int nthreads, int train)
 	n->m = m;
 	n->c = m->cfg;
 	n->train = train;
-	n->nth = nthreads < 1 ? 1 : nthreads > DC_NN_MAXTHREADS ? DC_NN_MAXTHREADS : nthreads;
+	n->nth = nthreads < 1 ? 1 : nthreads;
+	if (n->nth > DC_NN_MAXTHREADS)
+		n->nth = DC_NN_MAXTHREADS;
 	openblas_set_num_threads(1);
 	(void)dc_nn_avx512();   /* the CPU check, once, before any thread runs */
 	for (i = 0; i < (n->nth > 2 ? n->nth : 2); i++)
 		n->mm[i] = dc_mm_new(DC_MM_F32);
 	nn_alloc(n, Bmax < 1 ? 1 : Bmax, Tmax < 1 ? 1 : Tmax);
-	pthread_mutex_init(&n->pool.mu, NULL);
-	pthread_cond_init(&n->pool.go, NULL);
-	pthread_cond_init(&n->pool.done, NULL);
-	n->pool.n = n->nth;
-	for (i = 1; i < n->nth; i++) {
-		n->wa[i].p = &n->pool;
-		n->wa[i].id = i;
-		if (pthread_create(&n->pool.th[i], NULL, worker, &n->wa[i]) != 0) {
-			n->pool.n = i;  /* run with the threads we have */
-			break;
-		}
-	}
+	n->pool = dc_pool_new(n->nth);
 	return n;
 }
 
@@ -492,15 +357,7 @@ dc_nn_free(dc_nn *n)
 
 	if (n == NULL)
 		return;
-	pthread_mutex_lock(&n->pool.mu);
-	n->pool.quit = 1;
-	pthread_cond_broadcast(&n->pool.go);
-	pthread_mutex_unlock(&n->pool.mu);
-	for (i = 1; i < n->pool.n; i++)
-		pthread_join(n->pool.th[i], NULL);
-	pthread_mutex_destroy(&n->pool.mu);
-	pthread_cond_destroy(&n->pool.go);
-	pthread_cond_destroy(&n->pool.done);
+	dc_pool_free(n->pool);
 	nn_release(n);
 	for (i = 0; i < DC_NN_MAXTHREADS; i++) {
 		dc_mm_free(n->mm[i]);
@@ -554,6 +411,17 @@ dc_nn_dropout(dc_nn *n, float p, uint64_t key)
 
 /* ---------------------------------------------------------------- features */
 
+void
+dc_nn_features(float *feat, const float *X, int64_t T, int64_t F)
+{
+	int64_t i;
+
+	for (i = 0; i < T * F; i++) {
+		float re = X[2 * i], im = X[2 * i + 1];
+		feat[i] = logf(sqrtf(re * re + im * im) + DC_FEAT_EPS);
+	}
+}
+
 /*
  * features_forward: x0 (BT,F) = (feat - mean) / std.
  * features_backward: dfeat (BT,F) += dx0 / std.
@@ -579,252 +447,6 @@ features_backward(float *dfeat, const float *dx0, const float *std, int64_t BT, 
 	for (r = 0; r < BT; r++)
 		for (f = 0; f < F; f++)
 			dfeat[r * F + f] += dx0[r * F + f] / std[f];
-}
-
-/* ---------------------------------------------------------------- recurrent GEMM */
-
-/*
- * rec_gemm: C (M,N) += A (M,K) Bm (K,N) for the small M of a recurrent step (the
- * batch), where OpenBLAS's sgemm spends as long packing Bm as multiplying. Bm is
- * packed once per pass by pack_panels into panels of pw columns (16 with AVX-512,
- * else 8), P (ceil(N/pw),K,pw), so each step streams it once for up to 8 rows of
- * A. Rows of A and C are lda and ldc apart (they are rows of (B,T,...) buffers).
- * Also for B = 1, where the packed panels beat sgemv on the row-major matrix.
- *
- * pack_panels: P[jb][k][jj] = Bm(k, jb*pw + jj), zero past N, where Bm(k, n) =
- * src[n*sn + k*sk].
- */
-static void
-pack_panels(float *P, const float *src, int K, int N, int64_t sk, int64_t sn, int pw)
-{
-	int jb, k, jj, np = (N + pw - 1) / pw;
-
-	for (jb = 0; jb < np; jb++)
-		for (k = 0; k < K; k++)
-			for (jj = 0; jj < pw; jj++) {
-				int nn = jb * pw + jj;
-				P[((int64_t)jb * K + k) * pw + jj] = nn < N ? src[nn * sn + k * sk] : 0.0f;
-			}
-}
-
-/* rec_pw: the panel width rec_gemm works with. */
-static int
-rec_pw(void)
-{
-	return dc_nn_avx512() ? 16 : 8;
-}
-
-#if defined(__GNUC__) && defined(__x86_64__)
-/* x512_rtile: rows [0, MR) of C, panels [0, NR) of 16 columns, the last one
- * masked by last; MR * NR accumulators. */
-__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void
-x512_rtile(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int K, int MR, int NR,
-    __mmask16 last)
-{
-	__m512 acc[8][4];
-	int i, p, k;
-
-#pragma GCC unroll 8
-	for (i = 0; i < MR; i++)
-#pragma GCC unroll 4
-		for (p = 0; p < NR; p++)
-			acc[i][p] = _mm512_setzero_ps();
-	for (k = 0; k < K; k++) {
-		__m512 w[4];
-#pragma GCC unroll 4
-		for (p = 0; p < NR; p++)
-			w[p] = _mm512_loadu_ps(P + ((int64_t)p * K + k) * 16);
-#pragma GCC unroll 8
-		for (i = 0; i < MR; i++) {
-			__m512 a = _mm512_set1_ps(A[i * lda + k]);
-#pragma GCC unroll 4
-			for (p = 0; p < NR; p++)
-				acc[i][p] = _mm512_fmadd_ps(a, w[p], acc[i][p]);
-		}
-	}
-#pragma GCC unroll 8
-	for (i = 0; i < MR; i++)
-#pragma GCC unroll 4
-		for (p = 0; p < NR; p++) {
-			__mmask16 mk = p == NR - 1 ? last : (__mmask16)0xffff;
-			float *c = C + i * ldc + p * 16;
-			_mm512_mask_storeu_ps(c, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, c), acc[i][p]));
-		}
-}
-
-__attribute__((target("avx512f"))) static void
-x512_rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
-{
-	int i0, np = (N + 15) / 16, lastn = N - (np - 1) * 16;
-	__mmask16 lastmask = (__mmask16)((1u << lastn) - 1u);
-
-	for (i0 = 0; i0 < M; i0 += 8) {
-		int mr = M - i0 < 8 ? M - i0 : 8, nr = mr >= 5 ? 2 : 4, jb;
-		const float *a = A + i0 * lda;
-		float *c = C + i0 * ldc;
-		for (jb = 0; jb < np; ) {
-			int full = jb + nr <= np, cnt = full ? nr : 1;
-			__mmask16 mk = jb + cnt == np ? lastmask : (__mmask16)0xffff;
-			const float *pp = P + (int64_t)jb * K * 16;
-			float *cc = c + jb * 16;
-#define RT(m, r) x512_rtile(cc, ldc, a, lda, pp, K, m, r, mk)
-			switch (mr * 8 + (full ? nr : 1)) {
-			case 1 * 8 + 4: RT(1, 4); break;
-			case 2 * 8 + 4: RT(2, 4); break;
-			case 3 * 8 + 4: RT(3, 4); break;
-			case 4 * 8 + 4: RT(4, 4); break;
-			case 5 * 8 + 2: RT(5, 2); break;
-			case 6 * 8 + 2: RT(6, 2); break;
-			case 7 * 8 + 2: RT(7, 2); break;
-			case 8 * 8 + 2: RT(8, 2); break;
-			case 1 * 8 + 1: RT(1, 1); break;
-			case 2 * 8 + 1: RT(2, 1); break;
-			case 3 * 8 + 1: RT(3, 1); break;
-			case 4 * 8 + 1: RT(4, 1); break;
-			case 5 * 8 + 1: RT(5, 1); break;
-			case 6 * 8 + 1: RT(6, 1); break;
-			case 7 * 8 + 1: RT(7, 1); break;
-			case 8 * 8 + 1: RT(8, 1); break;
-			}
-#undef RT
-			jb += cnt;
-		}
-	}
-}
-#endif
-
-#if defined(__AVX2__) && defined(__FMA__)
-
-/* tile: rows [0, MR) of C, panels [0, NR) (the last one holding ncols valid
- * columns); MR * NR accumulators in registers. */
-static inline __attribute__((always_inline)) void
-tile(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int K, int MR, int NR,
-    int ncols)
-{
-	__m256 acc[8][4];
-	int i, p, k;
-
-#pragma GCC unroll 8
-	for (i = 0; i < MR; i++)
-#pragma GCC unroll 4
-		for (p = 0; p < NR; p++)
-			acc[i][p] = _mm256_setzero_ps();
-	for (k = 0; k < K; k++) {
-		__m256 w[4];
-#pragma GCC unroll 4
-		for (p = 0; p < NR; p++)
-			w[p] = _mm256_loadu_ps(P + ((int64_t)p * K + k) * 8);
-#pragma GCC unroll 8
-		for (i = 0; i < MR; i++) {
-			__m256 a = _mm256_broadcast_ss(A + i * lda + k);
-#pragma GCC unroll 4
-			for (p = 0; p < NR; p++)
-				acc[i][p] = _mm256_fmadd_ps(a, w[p], acc[i][p]);
-		}
-	}
-#pragma GCC unroll 8
-	for (i = 0; i < MR; i++)
-#pragma GCC unroll 4
-		for (p = 0; p < NR; p++) {
-			float *c = C + i * ldc + p * 8;
-			if (p == NR - 1 && ncols < 8) {
-				float tmp[8];
-				int jj;
-				_mm256_storeu_ps(tmp, acc[i][p]);
-				for (jj = 0; jj < ncols; jj++)
-					c[jj] += tmp[jj];
-			} else
-				_mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), acc[i][p]));
-		}
-}
-
-/* the panel count per tile for MR rows: at least 8 accumulators where registers allow */
-#define NR_OF(mr) ((mr) >= 5 ? 1 : (mr) == 4 ? 2 : (mr) == 3 ? 3 : 4)
-
-static void
-rec_gemm8(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
-{
-	int i0, np = (N + 7) / 8, last = N - (np - 1) * 8;
-
-	for (i0 = 0; i0 < M; i0 += 8) {
-		int mr = M - i0 < 8 ? M - i0 : 8, nr = NR_OF(mr), jb;
-		const float *a = A + i0 * lda;
-		float *c = C + i0 * ldc;
-		for (jb = 0; jb < np; ) {
-			int full = jb + nr <= np, cnt = full ? nr : 1;
-			int nc = jb + cnt == np ? last : 8;
-			const float *pp = P + (int64_t)jb * K * 8;
-			float *cc = c + jb * 8;
-#define TILE(m, r) tile(cc, ldc, a, lda, pp, K, m, r, nc)
-			switch (mr * 8 + (full ? nr : 1)) {
-			case 1 * 8 + 4: TILE(1, 4); break;
-			case 2 * 8 + 4: TILE(2, 4); break;
-			case 3 * 8 + 3: TILE(3, 3); break;
-			case 4 * 8 + 2: TILE(4, 2); break;
-			case 5 * 8 + 1: TILE(5, 1); break;
-			case 6 * 8 + 1: TILE(6, 1); break;
-			case 7 * 8 + 1: TILE(7, 1); break;
-			case 8 * 8 + 1: TILE(8, 1); break;
-			case 1 * 8 + 1: TILE(1, 1); break;
-			case 2 * 8 + 1: TILE(2, 1); break;
-			case 3 * 8 + 1: TILE(3, 1); break;
-			case 4 * 8 + 1: TILE(4, 1); break;
-			}
-#undef TILE
-			jb += cnt;
-		}
-	}
-}
-#else
-/* without AVX2: the same product from the panels, in plain C */
-static void
-rec_gemm8(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
-{
-	int i, jb, k, jj, np = (N + 7) / 8;
-
-	for (i = 0; i < M; i++)
-		for (jb = 0; jb < np; jb++) {
-			float acc[8] = { 0 };
-			for (k = 0; k < K; k++)
-				for (jj = 0; jj < 8; jj++)
-					acc[jj] += A[i * lda + k] * P[((int64_t)jb * K + k) * 8 + jj];
-			for (jj = 0; jj < 8 && jb * 8 + jj < N; jj++)
-				C[i * ldc + jb * 8 + jj] += acc[jj];
-		}
-}
-#endif
-
-/* rec_gemm: with panels of pw columns (rec_pw). */
-static void
-rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K,
-    int pw)
-{
-#if defined(__GNUC__) && defined(__x86_64__)
-	if (pw == 16) {
-		x512_rec_gemm(C, ldc, A, lda, P, M, N, K);
-		return;
-	}
-#endif
-	rec_gemm8(C, ldc, A, lda, P, M, N, K);
-}
-
-/* ---------------------------------------------------------------- CPU */
-
-int
-dc_nn_avx512(void)
-{
-	static int cpu = -1;
-	const char *e = getenv("DCSEP_NO_AVX512");
-
-	if (cpu < 0) {
-#if defined(__GNUC__) && defined(__x86_64__)
-		__builtin_cpu_init();
-		cpu = __builtin_cpu_supports("avx512f") != 0;
-#else
-		cpu = 0;
-#endif
-	}
-	return cpu && !(e && *e);
 }
 
 /* ---------------------------------------------------------------- LSTM */
@@ -894,21 +516,23 @@ lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, d
     const float *inp, const float *w_ih, const float *w_hh, const float *bias, const float *zero,
     const int *len, int B, int T, int in, int H, int dir, int keep)
 {
-	int G = 4 * H, s, b, pw = rec_pw();
+	int G = 4 * H, s, b, pw = dc_rec_pw();
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G;
 
 	dc_mm_gemm(mm, 0, 1, B * T, G, in, inp, in, w_ih, in, 0, gates, G);
-	pack_panels(pack, w_hh, H, G, 1, H, pw);   /* Bm(k, n) = w_hh[n][k] */
+	dc_rec_pack(pack, w_hh, H, G, 1, H, pw);   /* Bm(k, n) = w_hh[n][k] */
 	for (s = 0; s < T; s++) {
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
 		if (s > 0)
-			rec_gemm(gates + (int64_t)t * G, ldg, out + (int64_t)tp * 2 * H + dir * H, ldo,
+			dc_rec_gemm(gates + (int64_t)t * G, ldg, out + (int64_t)tp * 2 * H + dir * H, ldo,
 			    pack, B, G, H, pw);
 		for (b = 0; b < B; b++) {
 			int64_t r = (int64_t)b * T + t, rp = (int64_t)b * T + tp;
 			float *c = keep ? cell + r * H : cell + (int64_t)b * H;
 			float *tc = keep ? tcell + r * H : tcell + (int64_t)b * H;
-			const float *cp = s == 0 ? zero : keep ? cell + rp * H : c;
+			const float *cp = zero;         /* the previous cell: none before step 0 */
+			if (s > 0)
+				cp = keep ? cell + rp * H : c;
 			cell_forward(gates + r * G, c, tc, out + r * 2 * H + dir * H, cp, bias, H);
 			if (len && t >= len[b]) {
 				memset(c, 0, (size_t)H * sizeof *c);
@@ -932,11 +556,11 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
     const float *inp, const float *w_hh, const float *zero,
     const int *len, int B, int T, int in, int H, int dir)
 {
-	int G = 4 * H, s, b, j, pw = rec_pw();
+	int G = 4 * H, s, b, j, pw = dc_rec_pw();
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G, r;
 
 	memset(dc, 0, (size_t)B * H * sizeof *dc);
-	pack_panels(pack, w_hh, G, H, H, 1, pw);   /* Bm(k, n) = w_hh[k][n] */
+	dc_rec_pack(pack, w_hh, G, H, H, 1, pw);   /* Bm(k, n) = w_hh[k][n] */
 	for (s = T - 1; s >= 0; s--) {
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
 		for (b = 0; b < B; b++) {
@@ -950,7 +574,7 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 			    tcell + rr * H, s == 0 ? zero : cell + rp * H, H);
 		}
 		if (s > 0)
-			rec_gemm(dout + (int64_t)tp * 2 * H + dir * H, ldo, gates + (int64_t)t * G, ldg,
+			dc_rec_gemm(dout + (int64_t)tp * 2 * H + dir * H, ldo, gates + (int64_t)t * G, ldg,
 			    pack, B, H, G, pw);
 	}
 	dc_mm_gemm(mm, 1, 0, G, in, B * T, gates, G, inp, in, 1, dw_ih, in);
@@ -1085,6 +709,18 @@ embed_backward_w(float *dw, float *db, dc_mm *mm, const float *da, const float *
 
 /* ---------------------------------------------------------------- phases */
 
+/* pass: the arguments of one forward or backward pass, as its phases (run on every
+ * thread of the pool) read them. */
+typedef struct {
+	dc_nn *n;
+	int B, T, k;                    /* batch, frames, the layer in progress */
+	float *V;                       /* forward: (B,T,F,D) out */
+	const float *dV;                /* backward: (B,T,F,D) dL/dV */
+	const float *dh;                /* backward: (B,T,2H) added to dL/d(last layer's output), or NULL */
+	float *dfeat;                   /* backward: (B,T,F) dL/dfeat (+=), or NULL */
+	dc_nn_params g;                 /* backward: named pointers into the gradients */
+} pass;
+
 #define LK(n, k) ((n)->train ? (k) : 0)                    /* index of per-layer buffers */
 #define HK(n, k) ((n)->train ? (k) : (k) & 1)              /* index of layer outputs */
 
@@ -1122,15 +758,17 @@ drop_keep(uint64_t key, int k, int64_t i, float p)
 
 /* ph_dropout: rows of layer k: dmask = kept, hd = h * dscale where kept, else 0. */
 static void
-ph_dropout(dc_nn *n, int tid, int nth)
+ph_dropout(void *arg, int tid, int nth)
 {
-	int k = n->k;
+	const pass *a = arg;
+	const dc_nn *n = a->n;
+	int k = a->k;
 	int64_t lo, hi, i, W = 2 * (int64_t)n->c.H;
 	const float *h = n->h[k];
 	float *hd = n->hd[k], s = n->dscale;
 	uint8_t *mk = n->dmask[k];
 
-	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
+	dc_pool_split((int64_t)a->B * a->T, tid, nth, &lo, &hi);
 	for (i = lo * W; i < hi * W; i++) {
 		mk[i] = (uint8_t)drop_keep(n->dkey, k, i, n->dp);
 		hd[i] = mk[i] ? h[i] * s : 0.0f;
@@ -1140,7 +778,7 @@ ph_dropout(dc_nn *n, int tid, int nth)
 /* drop_backward: rows [lo, hi) of dh (B,T,2H), dL/d(dropped output) of layer k,
  * become dL/d(output). */
 static void
-drop_backward(dc_nn *n, float *dh, int k, int64_t lo, int64_t hi)
+drop_backward(const dc_nn *n, float *dh, int k, int64_t lo, int64_t hi)
 {
 	int64_t i, W = 2 * (int64_t)n->c.H;
 	const uint8_t *mk = n->dmask[k];
@@ -1151,11 +789,13 @@ drop_backward(dc_nn *n, float *dh, int k, int64_t lo, int64_t hi)
 }
 
 static void
-ph_lstm_forward(dc_nn *n, int tid, int nth)
+ph_lstm_forward(void *arg, int tid, int nth)
 {
+	const pass *a = arg;
+	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
 	const dc_nn_params *p = &n->m->p;
-	int k = n->k, d, in = k == 0 ? c->F : 2 * c->H;
+	int k = a->k, d, in = k == 0 ? c->F : 2 * c->H;
 	const float *inp = k == 0 ? n->x0 : layer_out(n, k - 1);
 
 	for (d = 0; d < 2; d++) {
@@ -1163,18 +803,20 @@ ph_lstm_forward(dc_nn *n, int tid, int nth)
 			continue;
 		lstm_forward(n->h[HK(n, k)], n->gates[LK(n, k)][d], n->cell[LK(n, k)][d],
 		    n->tcell[LK(n, k)][d], n->pack[d], n->mm[d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
-		    n->len, n->B, n->T, in, c->H, d, n->train);
+		    n->len, a->B, a->T, in, c->H, d, n->train);
 	}
 }
 
 static void
-ph_embed_forward(dc_nn *n, int tid, int nth)
+ph_embed_forward(void *arg, int tid, int nth)
 {
+	const pass *a = arg;
+	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
 	int64_t lo, hi;
 
-	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
-	embed_forward(n->train ? n->a : n->V, n->V, n->mm[tid], layer_out(n, c->L - 1), n->m->p.lin_w,
+	dc_pool_split((int64_t)a->B * a->T, tid, nth, &lo, &hi);
+	embed_forward(n->train ? n->a : a->V, a->V, n->mm[tid], layer_out(n, c->L - 1), n->m->p.lin_w,
 	    n->m->p.lin_b, lo, hi, 2 * c->H, c->F, c->D);
 }
 
@@ -1183,12 +825,12 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 {
 	const dc_nn_config *c = &n->c;
 	const dc_nn_params *p = &n->m->p;
+	pass a = { .n = n, .B = B, .T = T, .V = V };
 	int k, d, j;
 
 	dc_nn_reserve(n, B, T);
 	n->B = B;
 	n->T = T;
-	n->V = V;
 	if ((int64_t)B * T == 0)
 		return;
 	for (k = 0; k < c->L; k++)
@@ -1197,14 +839,14 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 				n->bias[k][d][j] = p->b_ih[k][d][j] + p->b_hh[k][d][j];
 	features_forward(n->x0, feat, n->m->feat_mean, n->m->feat_std, (int64_t)B * T, c->F);
 	for (k = 0; k < c->L; k++) {
-		n->k = k;
-		pool_run(n, ph_lstm_forward);
+		a.k = k;
+		dc_pool_run(n->pool, ph_lstm_forward, &a);
 		if (dropping(n))
-			pool_run(n, ph_dropout);
+			dc_pool_run(n->pool, ph_dropout, &a);
 	}
 	if (h_out)
 		memcpy(h_out, n->h[HK(n, c->L - 1)], (size_t)B * T * 2 * c->H * sizeof *h_out);
-	pool_run(n, ph_embed_forward);
+	dc_pool_run(n->pool, ph_embed_forward, &a);
 }
 
 /* add_rows: rows [lo, hi) of x (rows of w floats) added to those of y. */
@@ -1218,67 +860,75 @@ add_rows(float *y, const float *x, int64_t lo, int64_t hi, int64_t w)
 }
 
 static void
-ph_embed_backward(dc_nn *n, int tid, int nth)
+ph_embed_backward(void *arg, int tid, int nth)
 {
+	const pass *a = arg;
+	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
 	int64_t lo, hi;
 
-	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
-	embed_backward(n->dh[(c->L - 1) & 1], n->a, n->mm[tid], n->dV, n->m->p.lin_w, lo, hi, 2 * c->H,
+	dc_pool_split((int64_t)a->B * a->T, tid, nth, &lo, &hi);
+	embed_backward(n->dh[(c->L - 1) & 1], n->a, n->mm[tid], a->dV, n->m->p.lin_w, lo, hi, 2 * c->H,
 	    c->F, c->D);
 	if (dropping(n))
 		drop_backward(n, n->dh[(c->L - 1) & 1], c->L - 1, lo, hi);
-	if (n->dhx != NULL)
-		add_rows(n->dh[(c->L - 1) & 1], n->dhx, lo, hi, 2 * (int64_t)c->H);
+	if (a->dh != NULL)
+		add_rows(n->dh[(c->L - 1) & 1], a->dh, lo, hi, 2 * (int64_t)c->H);
 }
 
 static void
-ph_embed_backward_w(dc_nn *n, int tid, int nth)
+ph_embed_backward_w(void *arg, int tid, int nth)
 {
+	const pass *a = arg;
+	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
 	int64_t lo, hi, FD = (int64_t)c->F * c->D;
 
-	split(FD, tid, nth, &lo, &hi);
-	embed_backward_w(n->gp.lin_w, n->gp.lin_b, n->mm[tid], n->a, layer_out(n, c->L - 1), lo, hi,
-	    (int64_t)n->B * n->T, 2 * c->H, FD);
+	dc_pool_split(FD, tid, nth, &lo, &hi);
+	embed_backward_w(a->g.lin_w, a->g.lin_b, n->mm[tid], n->a, layer_out(n, c->L - 1), lo, hi,
+	    (int64_t)a->B * a->T, 2 * c->H, FD);
 }
 
 static void
-ph_lstm_backward(dc_nn *n, int tid, int nth)
+ph_lstm_backward(void *arg, int tid, int nth)
 {
+	const pass *a = arg;
+	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
 	const dc_nn_params *p = &n->m->p;
-	int k = n->k, d, in = k == 0 ? c->F : 2 * c->H;
+	int k = a->k, d, in = k == 0 ? c->F : 2 * c->H;
 	const float *inp = k == 0 ? n->x0 : layer_out(n, k - 1);
 
 	for (d = 0; d < 2; d++) {
 		if (!dir_mine(d, tid, nth))
 			continue;
-		lstm_backward(n->gp.w_ih[k][d], n->gp.w_hh[k][d], n->gp.b_ih[k][d], n->gp.b_hh[k][d],
+		lstm_backward(a->g.w_ih[k][d], a->g.w_hh[k][d], a->g.b_ih[k][d], a->g.b_hh[k][d],
 		    n->dh[k & 1], n->gates[k][d], n->dcarry[d], n->pack[d], n->mm[d], n->h[k], n->cell[k][d], n->tcell[k][d],
-		    inp, p->w_hh[k][d], n->zero, n->len, n->B, n->T, in, c->H, d);
+		    inp, p->w_hh[k][d], n->zero, n->len, a->B, a->T, in, c->H, d);
 	}
 }
 
 /* ph_lstm_dinp: rows of dL/d(layer input) = dG_fwd w_ih_fwd + dG_bwd w_ih_bwd; for
  * layer 0 into x0 (no longer needed), then dfeat += dx0 / std. */
 static void
-ph_lstm_dinp(dc_nn *n, int tid, int nth)
+ph_lstm_dinp(void *arg, int tid, int nth)
 {
+	const pass *a = arg;
+	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
 	const dc_nn_params *p = &n->m->p;
-	int k = n->k, d, G = 4 * c->H, in = k == 0 ? c->F : 2 * c->H;
+	int k = a->k, d, G = 4 * c->H, in = k == 0 ? c->F : 2 * c->H;
 	float *dinp = k == 0 ? n->x0 : n->dh[(k - 1) & 1];
 	int64_t lo, hi;
 
-	split((int64_t)n->B * n->T, tid, nth, &lo, &hi);
+	dc_pool_split((int64_t)a->B * a->T, tid, nth, &lo, &hi);
 	if (hi <= lo)
 		return;
 	for (d = 0; d < 2; d++)
 		dc_mm_gemm(n->mm[tid], 0, 0, (int)(hi - lo), in, G, n->gates[k][d] + lo * G, G, p->w_ih[k][d],
 		    in, d, dinp + lo * in, in);
 	if (k == 0)
-		features_backward(n->dfeat + lo * c->F, n->x0 + lo * c->F, n->m->feat_std, hi - lo, c->F);
+		features_backward(a->dfeat + lo * c->F, n->x0 + lo * c->F, n->m->feat_std, hi - lo, c->F);
 	else if (dropping(n))
 		drop_backward(n, dinp, k - 1, lo, hi);
 }
@@ -1295,254 +945,18 @@ dc_nn_backward_h(dc_nn *n, float *grads, float *dfeat, const float *dV, const fl
     const float *feat, int B, int T)
 {
 	const dc_nn_config *c = &n->c;
+	pass a = { .n = n, .B = B, .T = T, .dV = dV, .dh = dh, .dfeat = dfeat };
 	int k;
 
 	if (!n->train || B != n->B || T != n->T || (int64_t)B * T == 0)
 		return;
-	dc_nn_point(&n->gp, grads, c);
-	n->dV = dV;
-	n->dhx = dh;
-	n->feat = feat;
-	n->dfeat = dfeat;
-	pool_run(n, ph_embed_backward);
-	pool_run(n, ph_embed_backward_w);
+	dc_nn_point(&a.g, grads, c);
+	dc_pool_run(n->pool, ph_embed_backward, &a);
+	dc_pool_run(n->pool, ph_embed_backward_w, &a);
 	for (k = c->L - 1; k >= 0; k--) {
-		n->k = k;
-		pool_run(n, ph_lstm_backward);
+		a.k = k;
+		dc_pool_run(n->pool, ph_lstm_backward, &a);
 		if (k > 0 || dfeat)
-			pool_run(n, ph_lstm_dinp);
+			dc_pool_run(n->pool, ph_lstm_dinp, &a);
 	}
-}
-
-/* ---------------------------------------------------------------- loss */
-
-/*
- * loss_one: one utterance. dV (N,D) out (and scratch); V (N,D); lab (N); w (N) or
- * NULL; A (D,D) + Bf (C,D) float scratch; Bd (C,D) + S (C) double scratch.
- *   A = V^T W V, Bc = V^T W Y (column c: sum of w v over bins labelled c),
- *   S_c = sum of w over bins labelled c (Y^T W Y is diagonal);
- *   loss = |A|^2 - 2|Bc|^2 + |S|^2;  dV_n = 4 w_n (A v_n - Bc y_n).
- * Out-of-range labels count as weight 0.
- */
-static double
-loss_one(float *dV, const float *V, const int32_t *lab, const float *w, int64_t N, int D, int C,
-    float *A, float *Bf, double *Bd, double *S)
-{
-	double loss = 0.0;
-	int64_t i;
-	int d, e;
-
-	memset(Bd, 0, (size_t)C * D * sizeof *Bd);
-	memset(S, 0, (size_t)C * sizeof *S);
-	for (i = 0; i < N; i++) {
-		float wn = w ? w[i] : 1.0f;
-		const float *v = V + i * D;
-		float *o = dV + i * D;
-		int l = lab[i];
-		if (l < 0 || l >= C)
-			wn = 0.0f;
-		for (d = 0; d < D; d++)
-			o[d] = wn * v[d];
-		if (wn != 0.0f) {
-			double *bc = Bd + (int64_t)l * D;
-			for (d = 0; d < D; d++)
-				bc[d] += (double)o[d];
-			S[l] += wn;
-		}
-	}
-	if (N > 0)
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, D, D, (int)N, 1.0f, V, D, dV, D,
-		    0.0f, A, D);
-	else
-		memset(A, 0, (size_t)D * D * sizeof *A);
-	for (d = 0; d < D * D; d++)
-		loss += (double)A[d] * A[d];
-	for (d = 0; d < C * D; d++) {
-		loss -= 2.0 * Bd[d] * Bd[d];
-		Bf[d] = (float)Bd[d];
-	}
-	for (e = 0; e < C; e++)
-		loss += S[e] * S[e];
-	if (N > 0)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, D, D, 1.0f, V, D, A, D,
-		    0.0f, dV, D);
-	for (i = 0; i < N; i++) {
-		float wn = w ? w[i] : 1.0f;
-		float *o = dV + i * D;
-		int l = lab[i];
-		if (l < 0 || l >= C) {
-			memset(o, 0, (size_t)D * sizeof *o);
-			continue;
-		}
-		wn *= 4.0f;
-		for (d = 0; d < D; d++)
-			o[d] = wn * (o[d] - Bf[(int64_t)l * D + d]);
-	}
-	return loss;
-}
-
-static void
-ph_loss(dc_nn *n, int tid, int nth)
-{
-	const dc_nn_config *c = &n->c;
-	int64_t lo, hi, b, N = (int64_t)n->lT * c->F;
-	int D = c->D;
-
-	split(n->lB, tid, nth, &lo, &hi);
-	for (b = lo; b < hi; b++)
-		n->lossb[b] = loss_one(n->ldv + b * N * D, n->lv + b * N * D, n->lab + b * N,
-		    n->lw ? n->lw + b * N : NULL, N, D, n->C, n->lossA[tid], n->lossA[tid] + D * D,
-		    n->lossB[tid], n->lossB[tid] + (int64_t)n->C * D);
-}
-
-double
-dc_nn_loss(dc_nn *n, float *dV, const float *V, const int32_t *lab, const float *w,
-    int B, int T, int C)
-{
-	double loss = 0.0;
-	int i, b, D = n->c.D;
-
-	if (B > n->lossBmax) {
-		free(n->lossb);
-		n->lossb = dc_xcalloc((size_t)B, sizeof *n->lossb);
-		n->lossBmax = B;
-	}
-	if (C > n->lossC) {
-		for (i = 0; i < n->pool.n; i++) {
-			free(n->lossA[i]);
-			free(n->lossB[i]);
-			n->lossA[i] = big((size_t)D * D + (size_t)C * D);
-			n->lossB[i] = (double *)big(2 * ((size_t)C * D + C));
-		}
-		n->lossC = C;
-	}
-	n->ldv = dV;
-	n->lv = V;
-	n->lab = lab;
-	n->lw = w;
-	n->lB = B;
-	n->lT = T;
-	n->C = C;
-	pool_run(n, ph_loss);
-	for (b = 0; b < B; b++)
-		loss += n->lossb[b];
-	return loss;
-}
-
-/* ---------------------------------------------------------------- optimiser */
-
-static void
-ph_adam(dc_nn *n, int tid, int nth)
-{
-	int64_t lo, hi, j;
-	float s = n->ascale, a = n->alr, c2 = n->ac2;
-	float *restrict p = n->ap, *restrict m = n->am, *restrict v = n->av;
-	const float *restrict g = n->ag;
-
-	split((int64_t)n->anp, tid, nth, &lo, &hi);
-	j = lo;
-#if defined(__AVX2__) && defined(__FMA__)
-	/* the same operations in the same order as the loop below (sqrtf stops gcc from
-	 * vectorising it), so the result does not depend on where the threads split */
-	{
-		__m256 vs = _mm256_set1_ps(s), va = _mm256_set1_ps(a), vc2 = _mm256_set1_ps(c2);
-		__m256 b1 = _mm256_set1_ps(0.9f), b1c = _mm256_set1_ps(0.1f);
-		__m256 b2 = _mm256_set1_ps(0.999f), b2c = _mm256_set1_ps(0.001f), eps = _mm256_set1_ps(1e-8f);
-		for (; j + 8 <= hi; j += 8) {
-			__m256 gj = _mm256_mul_ps(_mm256_loadu_ps(g + j), vs);
-			__m256 mm = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + j)), _mm256_mul_ps(b1c, gj));
-			__m256 vv = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + j)),
-			    _mm256_mul_ps(_mm256_mul_ps(b2c, gj), gj));
-			__m256 den = _mm256_add_ps(_mm256_mul_ps(_mm256_sqrt_ps(vv), vc2), eps);
-			_mm256_storeu_ps(m + j, mm);
-			_mm256_storeu_ps(v + j, vv);
-			_mm256_storeu_ps(p + j, _mm256_sub_ps(_mm256_loadu_ps(p + j),
-			    _mm256_div_ps(_mm256_mul_ps(va, mm), den)));
-		}
-	}
-#endif
-	for (; j < hi; j++) {
-		float gj = g[j] * s;
-		float mm = 0.9f * m[j] + 0.1f * gj;
-		float vv = 0.999f * v[j] + 0.001f * gj * gj;
-		m[j] = mm;
-		v[j] = vv;
-		p[j] -= a * mm / (sqrtf(vv) * c2 + 1e-8f);
-	}
-}
-
-void
-dc_nn_adam(dc_nn *n, float *params, float *m, float *v, const float *grads, size_t np,
-    float gscale, double lr, int64_t step)
-{
-	n->ap = params;
-	n->am = m;
-	n->av = v;
-	n->ag = grads;
-	n->anp = np;
-	n->ascale = gscale;
-	n->alr = (float)(lr / (1.0 - pow(0.9, (double)step)));
-	n->ac2 = (float)(1.0 / sqrt(1.0 - pow(0.999, (double)step)));
-	pool_run(n, ph_adam);
-}
-
-static void
-ph_sumsq(dc_nn *n, int tid, int nth)
-{
-	int64_t lo, hi, j;
-	double s[4] = { 0 };
-	const float *x = n->ag;
-
-	split((int64_t)n->anp, tid, nth, &lo, &hi);
-	for (j = lo; j + 4 <= hi; j += 4) {
-		s[0] += (double)x[j] * x[j];
-		s[1] += (double)x[j + 1] * x[j + 1];
-		s[2] += (double)x[j + 2] * x[j + 2];
-		s[3] += (double)x[j + 3] * x[j + 3];
-	}
-	for (; j < hi; j++)
-		s[0] += (double)x[j] * x[j];
-	n->asum[tid] = (s[0] + s[1]) + (s[2] + s[3]);
-}
-
-double
-dc_nn_sumsq(dc_nn *n, const float *x, size_t np)
-{
-	double s = 0.0;
-	int i;
-
-	n->ag = x;
-	n->anp = np;
-	pool_run(n, ph_sumsq);
-	for (i = 0; i < n->pool.n; i++)
-		s += n->asum[i];
-	return s;
-}
-
-/* ---------------------------------------------------------------- features */
-
-void
-dc_nn_features(float *feat, const float *X, int64_t T, int64_t F)
-{
-	int64_t i;
-
-	for (i = 0; i < T * F; i++) {
-		float re = X[2 * i], im = X[2 * i + 1];
-		feat[i] = logf(sqrtf(re * re + im * im) + DC_FEAT_EPS);
-	}
-}
-
-void
-dc_nn_weights(float *w, const float *feat, int64_t n, double db)
-{
-	double mx = -INFINITY, floor_;
-	int64_t i;
-
-	for (i = 0; i < n; i++)
-		if (feat[i] > mx)
-			mx = feat[i];
-	/* 20 log10(m) >= 20 log10(max) - db  <=>  ln m >= ln max - db ln(10) / 20 */
-	floor_ = mx - db * log(10.0) / 20.0;
-	for (i = 0; i < n; i++)
-		w[i] = feat[i] >= floor_ ? 1.0f : 0.0f;
 }

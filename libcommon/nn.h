@@ -18,6 +18,10 @@
  *
  * Like the rest of libcommon, nothing here prints or exits (except the dc_x*
  * allocators on out of memory).
+ *
+ * Where it is: the passes, dropout and features in nn.c, the loss and the bins'
+ * weights in dcloss.c, Adam and sumsq in adam.c, dc_nn_avx512 in recgemm.c, the
+ * model file in model.c (libcommon/README.md).
  */
 #ifndef DC_NN_H
 #define DC_NN_H

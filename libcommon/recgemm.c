@@ -1,0 +1,254 @@
+/*
+ * recgemm.c: the product of a recurrent step (recgemm.h): C (M,N) += A (M,K) Bm (K,N)
+ * for the small M of one step (the batch), where OpenBLAS's sgemm spends as long
+ * packing Bm as multiplying. Bm is packed once per pass by dc_rec_pack into panels
+ * of pw columns (16 with AVX-512, else 8), P (ceil(N/pw),K,pw), so each step
+ * streams it once for up to 8 rows of A. Also for B = 1, where the packed panels
+ * beat sgemv on the row-major matrix.
+ *
+ * Three kernels of the same sums in the same order per element: AVX-512 (chosen at
+ * run time, dc_nn_avx512), AVX2 with FMA (the build's x86-64-v3), plain C.
+ */
+/* as in nn.c: loops vectorise as they did there (results are unchanged; this is not
+ * fast-math) */
+#pragma GCC optimize("no-trapping-math", "no-math-errno", "vect-cost-model=dynamic")
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "nn.h"
+#include "recgemm.h"
+
+void
+dc_rec_pack(float *P, const float *src, int K, int N, int64_t sk, int64_t sn, int pw)
+{
+	int jb, k, jj, np = (N + pw - 1) / pw;
+
+	for (jb = 0; jb < np; jb++)
+		for (k = 0; k < K; k++)
+			for (jj = 0; jj < pw; jj++) {
+				int nn = jb * pw + jj;
+				P[((int64_t)jb * K + k) * pw + jj] = nn < N ? src[nn * sn + k * sk] : 0.0f;
+			}
+}
+
+int
+dc_rec_pw(void)
+{
+	return dc_nn_avx512() ? 16 : 8;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+/* x512_rtile: rows [0, MR) of C, panels [0, NR) of 16 columns, the last one
+ * masked by last; MR * NR accumulators. */
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void
+x512_rtile(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int K, int MR, int NR,
+    __mmask16 last)
+{
+	__m512 acc[8][4];
+	int i, p, k;
+
+#pragma GCC unroll 8
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 4
+		for (p = 0; p < NR; p++)
+			acc[i][p] = _mm512_setzero_ps();
+	for (k = 0; k < K; k++) {
+		__m512 w[4];
+#pragma GCC unroll 4
+		for (p = 0; p < NR; p++)
+			w[p] = _mm512_loadu_ps(P + ((int64_t)p * K + k) * 16);
+#pragma GCC unroll 8
+		for (i = 0; i < MR; i++) {
+			__m512 a = _mm512_set1_ps(A[i * lda + k]);
+#pragma GCC unroll 4
+			for (p = 0; p < NR; p++)
+				acc[i][p] = _mm512_fmadd_ps(a, w[p], acc[i][p]);
+		}
+	}
+#pragma GCC unroll 8
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 4
+		for (p = 0; p < NR; p++) {
+			__mmask16 mk = p == NR - 1 ? last : (__mmask16)0xffff;
+			float *c = C + i * ldc + p * 16;
+			_mm512_mask_storeu_ps(c, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, c), acc[i][p]));
+		}
+}
+
+__attribute__((target("avx512f"))) static void
+x512_rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
+{
+	int i0, np = (N + 15) / 16, lastn = N - (np - 1) * 16;
+	__mmask16 lastmask = (__mmask16)((1u << lastn) - 1u);
+
+	for (i0 = 0; i0 < M; i0 += 8) {
+		int mr = M - i0 < 8 ? M - i0 : 8, nr = mr >= 5 ? 2 : 4, jb;
+		const float *a = A + i0 * lda;
+		float *c = C + i0 * ldc;
+		for (jb = 0; jb < np; ) {
+			int full = jb + nr <= np, cnt = full ? nr : 1;
+			__mmask16 mk = jb + cnt == np ? lastmask : (__mmask16)0xffff;
+			const float *pp = P + (int64_t)jb * K * 16;
+			float *cc = c + jb * 16;
+#define RT(m, r) x512_rtile(cc, ldc, a, lda, pp, K, m, r, mk)
+			switch (mr * 8 + (full ? nr : 1)) {
+			case 1 * 8 + 4: RT(1, 4); break;
+			case 2 * 8 + 4: RT(2, 4); break;
+			case 3 * 8 + 4: RT(3, 4); break;
+			case 4 * 8 + 4: RT(4, 4); break;
+			case 5 * 8 + 2: RT(5, 2); break;
+			case 6 * 8 + 2: RT(6, 2); break;
+			case 7 * 8 + 2: RT(7, 2); break;
+			case 8 * 8 + 2: RT(8, 2); break;
+			case 1 * 8 + 1: RT(1, 1); break;
+			case 2 * 8 + 1: RT(2, 1); break;
+			case 3 * 8 + 1: RT(3, 1); break;
+			case 4 * 8 + 1: RT(4, 1); break;
+			case 5 * 8 + 1: RT(5, 1); break;
+			case 6 * 8 + 1: RT(6, 1); break;
+			case 7 * 8 + 1: RT(7, 1); break;
+			case 8 * 8 + 1: RT(8, 1); break;
+			}
+#undef RT
+			jb += cnt;
+		}
+	}
+}
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+
+/* tile: rows [0, MR) of C, panels [0, NR) (the last one holding ncols valid
+ * columns); MR * NR accumulators in registers. */
+static inline __attribute__((always_inline)) void
+tile(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int K, int MR, int NR,
+    int ncols)
+{
+	__m256 acc[8][4];
+	int i, p, k;
+
+#pragma GCC unroll 8
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 4
+		for (p = 0; p < NR; p++)
+			acc[i][p] = _mm256_setzero_ps();
+	for (k = 0; k < K; k++) {
+		__m256 w[4];
+#pragma GCC unroll 4
+		for (p = 0; p < NR; p++)
+			w[p] = _mm256_loadu_ps(P + ((int64_t)p * K + k) * 8);
+#pragma GCC unroll 8
+		for (i = 0; i < MR; i++) {
+			__m256 a = _mm256_broadcast_ss(A + i * lda + k);
+#pragma GCC unroll 4
+			for (p = 0; p < NR; p++)
+				acc[i][p] = _mm256_fmadd_ps(a, w[p], acc[i][p]);
+		}
+	}
+#pragma GCC unroll 8
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 4
+		for (p = 0; p < NR; p++) {
+			float *c = C + i * ldc + p * 8;
+			if (p == NR - 1 && ncols < 8) {
+				float tmp[8];
+				int jj;
+				_mm256_storeu_ps(tmp, acc[i][p]);
+				for (jj = 0; jj < ncols; jj++)
+					c[jj] += tmp[jj];
+			} else
+				_mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), acc[i][p]));
+		}
+}
+
+/* nr_of[MR]: the panel count per tile for MR = 1..8 rows: at least 8 accumulators
+ * where registers allow */
+static const int nr_of[9] = { 0, 4, 4, 3, 2, 1, 1, 1, 1 };
+
+static void
+rec_gemm8(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
+{
+	int i0, np = (N + 7) / 8, last = N - (np - 1) * 8;
+
+	for (i0 = 0; i0 < M; i0 += 8) {
+		int mr = M - i0 < 8 ? M - i0 : 8, nr = nr_of[mr], jb;
+		const float *a = A + i0 * lda;
+		float *c = C + i0 * ldc;
+		for (jb = 0; jb < np; ) {
+			int full = jb + nr <= np, cnt = full ? nr : 1;
+			int nc = jb + cnt == np ? last : 8;
+			const float *pp = P + (int64_t)jb * K * 8;
+			float *cc = c + jb * 8;
+#define TILE(m, r) tile(cc, ldc, a, lda, pp, K, m, r, nc)
+			switch (mr * 8 + (full ? nr : 1)) {
+			case 1 * 8 + 4: TILE(1, 4); break;
+			case 2 * 8 + 4: TILE(2, 4); break;
+			case 3 * 8 + 3: TILE(3, 3); break;
+			case 4 * 8 + 2: TILE(4, 2); break;
+			case 5 * 8 + 1: TILE(5, 1); break;
+			case 6 * 8 + 1: TILE(6, 1); break;
+			case 7 * 8 + 1: TILE(7, 1); break;
+			case 8 * 8 + 1: TILE(8, 1); break;
+			case 1 * 8 + 1: TILE(1, 1); break;
+			case 2 * 8 + 1: TILE(2, 1); break;
+			case 3 * 8 + 1: TILE(3, 1); break;
+			case 4 * 8 + 1: TILE(4, 1); break;
+			}
+#undef TILE
+			jb += cnt;
+		}
+	}
+}
+#else
+/* without AVX2: the same product from the panels, in plain C */
+static void
+rec_gemm8(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K)
+{
+	int i, jb, k, jj, np = (N + 7) / 8;
+
+	for (i = 0; i < M; i++)
+		for (jb = 0; jb < np; jb++) {
+			float acc[8] = { 0 };
+			for (k = 0; k < K; k++)
+				for (jj = 0; jj < 8; jj++)
+					acc[jj] += A[i * lda + k] * P[((int64_t)jb * K + k) * 8 + jj];
+			for (jj = 0; jj < 8 && jb * 8 + jj < N; jj++)
+				C[i * ldc + jb * 8 + jj] += acc[jj];
+		}
+}
+#endif
+
+void
+dc_rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, int M, int N, int K,
+    int pw)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+	if (pw == 16) {
+		x512_rec_gemm(C, ldc, A, lda, P, M, N, K);
+		return;
+	}
+#endif
+	rec_gemm8(C, ldc, A, lda, P, M, N, K);
+}
+
+int
+dc_nn_avx512(void)
+{
+	static int cpu = -1;
+	const char *e = getenv("DCSEP_NO_AVX512");
+
+	if (cpu < 0) {
+#if defined(__GNUC__) && defined(__x86_64__)
+		__builtin_cpu_init();
+		cpu = __builtin_cpu_supports("avx512f") != 0;
+#else
+		cpu = 0;
+#endif
+	}
+	return cpu && !(e && *e);
+}
