@@ -65,6 +65,20 @@ dc_usage_exit(const char *usage)
 	exit(2);
 }
 
+int
+dc_getopt(int argc, char **argv, const char *optstring, const char *usage, void (*help)(void))
+{
+	int c = getopt(argc, argv, optstring);
+
+	if (c == 'h') {
+		help();
+		exit(0);
+	}
+	if (c == '?' || c == ':')
+		dc_usage_exit(usage);
+	return c;
+}
+
 const char *
 dc_errmsg(int err)
 {

@@ -23,6 +23,11 @@ void dc_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void dc_errx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* dc_usage_exit: prints the usage line and exits 2. */
 _Noreturn void dc_usage_exit(const char *usage);
+/* dc_getopt: getopt(3) on the tool's options, with the two every tool shares
+ * handled here: -h calls help and exits 0, and an unknown option or a missing
+ * argument (getopt's own message first) prints the usage line and exits 2. */
+int dc_getopt(int argc, char **argv, const char *optstring, const char *usage,
+    void (*help)(void));
 /* dc_errmsg: the message for an error code that a library call just returned:
  * strerror(errno) for DC_EIO, libsndfile's or libsoxr's for DC_EAUDIO and
  * DC_ERESAMPLE (dc_audio_errstr), else dc_strerror(err). */

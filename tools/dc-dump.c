@@ -586,7 +586,7 @@ parse_opts(int argc, char **argv)
 	const char *path;
 	int c;
 
-	while ((c = getopt(argc, argv, "jHMu:x:o:h")) != -1) {
+	while ((c = dc_getopt(argc, argv, "jHMu:x:o:h", usage, help)) != -1) {
 		switch (c) {
 		case 'j':
 			jflag = 1;
@@ -606,11 +606,6 @@ parse_opts(int argc, char **argv)
 		case 'o':
 			opt.out = optarg;
 			break;
-		case 'h':
-			help();
-			exit(0);
-		default:
-			dc_usage_exit(usage);
 		}
 	}
 	if ((path = dc_arg_path(argc, argv, usage)) != NULL)

@@ -457,7 +457,7 @@ main(int argc, char **argv)
 	int c, i, nref = 0, njobs, fmt = OUT_TABLE, per_source = 0, tty;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "r:m:l:i:jsth")) != -1) {
+	while ((c = dc_getopt(argc, argv, "r:m:l:i:jsth", usage, help)) != -1) {
 		switch (c) {
 		case 'r':
 			if (nref == MAXK)
@@ -482,11 +482,6 @@ main(int argc, char **argv)
 		case 's':
 			per_source = 1;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
 	argc -= optind;

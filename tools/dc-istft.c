@@ -287,7 +287,7 @@ parse_opts(int argc, char **argv)
 	const char *path;
 	int c, bad;
 
-	while ((c = getopt(argc, argv, "e:o:h")) != -1) {
+	while ((c = dc_getopt(argc, argv, "e:o:h", usage, help)) != -1) {
 		switch (c) {
 		case 'e':
 			if (strcmp(optarg, "pcm16") == 0)
@@ -300,11 +300,6 @@ parse_opts(int argc, char **argv)
 		case 'o':
 			opt.pat = optarg;
 			break;
-		case 'h':
-			help();
-			exit(0);
-		default:
-			dc_usage_exit(usage);
 		}
 	}
 	if ((path = dc_arg_path(argc, argv, usage)) != NULL)

@@ -193,7 +193,7 @@ parse_opts(int argc, char **argv)
 	int c;
 
 	dc_kmeans_defaults(&opt.km);
-	while ((c = getopt(argc, argv, "b:c:k:r:s:i:t:vh")) != -1) {
+	while ((c = dc_getopt(argc, argv, "b:c:k:r:s:i:t:vh", usage, help)) != -1) {
 		switch (c) {
 		case 'c':
 			if (parse_cuts(optarg))
@@ -229,11 +229,6 @@ parse_opts(int argc, char **argv)
 		case 'v':
 			opt.verbose = 1;
 			break;
-		case 'h':
-			help();
-			exit(0);
-		default:
-			dc_usage_exit(usage);
 		}
 	}
 	return dc_arg_path(argc, argv, usage);

@@ -92,18 +92,9 @@ mask_utt(dc_utt *u, const char *id, void *arg)
 int
 main(int argc, char **argv)
 {
-	int c;
-
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "h")) != -1) {
-		switch (c) {
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
-		}
-	}
+	while (dc_getopt(argc, argv, "h", usage, help) != -1)
+		continue;       /* -h is the only option */
 	dc_each_utt(dc_arg_path(argc, argv, usage), "dc-mask", mask_utt, NULL);
 	return 0;
 }

@@ -785,7 +785,7 @@ main(int argc, char **argv)
 	int c, nin, have_G = 0, have_k = 0, have_m = 0;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "s:g:G:l:p:r:o:O:n:k:m:S:h")) != -1) {
+	while ((c = dc_getopt(argc, argv, "s:g:G:l:p:r:o:O:n:k:m:S:h", usage, help)) != -1) {
 		switch (c) {
 		case 's':
 			if (dc_parse_int(optarg, 0, INT64_MAX, &v))
@@ -861,11 +861,6 @@ main(int argc, char **argv)
 		case 'S':
 			opt.spkfile = optarg;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
 	if (opt.fixed && have_G)

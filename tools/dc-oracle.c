@@ -265,7 +265,7 @@ main(int argc, char **argv)
 	char id[256];
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "m:Rl:h")) != -1) {
+	while ((c = dc_getopt(argc, argv, "m:Rl:h", usage, help)) != -1) {
 		switch (c) {
 		case 'm':
 			if (strcmp(optarg, "ibm") == 0)
@@ -283,11 +283,6 @@ main(int argc, char **argv)
 		case 'l':
 			lpath = optarg;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
 	argc -= optind;

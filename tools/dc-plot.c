@@ -661,7 +661,7 @@ main(int argc, char **argv)
 	int c, seen_pct;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "c:k:o:pr:u:W:H:h")) != -1) {
+	while ((c = dc_getopt(argc, argv, "c:k:o:pr:u:W:H:h", usage, help)) != -1) {
 		switch (c) {
 		case 'c':
 			if (strcmp(optarg, "viridis") != 0 && strcmp(optarg, "gray") != 0)
@@ -712,11 +712,6 @@ main(int argc, char **argv)
 				dc_errx(2, "-H: height must be an integer from 16 to 4096: %s", optarg);
 			opt.h = (int)v;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
 	dc_each_utt(dc_arg_path(argc, argv, usage), opt.pass ? "dc-plot" : NULL, plot_one, NULL);

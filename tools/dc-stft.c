@@ -40,7 +40,7 @@ main(int argc, char **argv)
 
 	dc_setprog(argv[0]);
 	dc_stft_defaults(&p);
-	while ((c = getopt(argc, argv, "r:n:s:w:i:h")) != -1) {
+	while ((c = dc_getopt(argc, argv, "r:n:s:w:i:h", usage, help)) != -1) {
 		switch (c) {
 		case 'r':
 			if (dc_parse_int(optarg, 1, 1000000, &v))
@@ -65,11 +65,6 @@ main(int argc, char **argv)
 		case 'i':
 			id = optarg;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
 	if (p.hop > p.nfft / 2)
