@@ -212,6 +212,15 @@ dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg)
 		dc_finish_stdout();
 }
 
+void
+dc_append(dc_utt *u, const char *id, const dc_recb *b)
+{
+	int err;
+
+	if ((err = dc_utt_append(u, b)) != DC_OK)
+		dc_errx(1, "%s: %s: %s", id, b->kind, dc_strerror(err));
+}
+
 const char *
 dc_shape_str(const dc_tensor *t, char *buf, size_t n)
 {

@@ -72,6 +72,10 @@ void dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg);
 
 /* ---------------------------------------------------------------- records */
 
+/* dc_append: appends the built record b to u (id names it in messages); exits 1
+ * with "prog: <id>: <kind>: <why>" if it cannot. */
+void dc_append(dc_utt *u, const char *id, const dc_recb *b);
+
 /* dc_get_tensor: the record's tensor, checked for dtype, rank and finite values;
  * else prints "prog: <id>: <kind> record: <problem>" and exits 1. want names the
  * shape in the message, e.g. "[T, F]". */

@@ -290,7 +290,6 @@ static void
 append(dc_utt *u, const char *id, const char *kind, const char *by, int k, double sp, dc_tensor *t)
 {
 	dc_recb b;
-	int err;
 
 	dc_recb_init(&b, kind);
 	dc_recb_int(&b, "k", k);
@@ -300,8 +299,7 @@ append(dc_utt *u, const char *id, const char *kind, const char *by, int k, doubl
 		dc_recb_num(&b, "spread", sp);
 	}
 	dc_recb_tensor(&b, t);
-	if ((err = dc_utt_append(u, &b)) != DC_OK)
-		dc_errx(1, "%s: %s: %s", id, kind, dc_strerror(err));
+	dc_append(u, id, &b);
 }
 
 /* cluster_utt: labels (and with -b soft masks) of one utterance, appended to it. */

@@ -82,8 +82,7 @@ mask_utt(dc_utt *u, const char *id, void *arg)
 	dc_recb_stft_params(&b, &p);
 	dc_recb_int(&b, "k", K);
 	dc_recb_tensor(&b, &Y);
-	if ((err = dc_utt_append(u, &b)) != DC_OK)
-		dc_errx(1, "%s: masked: %s", id, dc_strerror(err));
+	dc_append(u, id, &b);
 	dc_tensor_free(&X);
 	dc_tensor_free(&M);
 	dc_tensor_free(&Y);

@@ -237,15 +237,13 @@ oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_re
 	dc_recb_int(&b, "k", K);
 	dc_recb_str(&b, "by", by_name[mode]);
 	dc_recb_tensor(&b, &O);
-	if ((err = dc_utt_append(u, &b)) != DC_OK)
-		dc_errx(1, "%s: %s: %s", id, b.kind, dc_strerror(err));
+	dc_append(u, id, &b);
 	if (keep_ref) {
 		dc_recb_init(&b, "ref");
 		dc_recb_stft_params(&b, &p);
 		dc_recb_int(&b, "k", K);
 		dc_recb_tensor(&b, &R);
-		if ((err = dc_utt_append(u, &b)) != DC_OK)
-			dc_errx(1, "%s: ref: %s", id, dc_strerror(err));
+		dc_append(u, id, &b);
 	}
 	dc_tensor_free(&O);
 	dc_tensor_free(&R);
