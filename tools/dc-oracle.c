@@ -249,93 +249,115 @@ oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_re
 	dc_tensor_free(&R);
 }
 
-int
-main(int argc, char **argv)
+/* The options. */
+static struct {
+	int mode;               /* -m */
+	int keep_ref;           /* -R */
+	const char *lpath;      /* -l */
+	list L;                 /* -l's rows */
+} opt = { IBM, 0, NULL, { 0 } };
+
+/* parse_opts: the options into opt; checks the reference operands, which are
+ * left in argv[optind..]. */
+static void
+parse_opts(int argc, char **argv)
+{
+	int c, i, nref;
+
+	while ((c = dc_getopt(argc, argv, "m:Rl:h", usage, help)) != -1) {
+		switch (c) {
+		case 'm':
+			if (strcmp(optarg, "ibm") == 0)
+				opt.mode = IBM;
+			else if (strcmp(optarg, "irm") == 0)
+				opt.mode = IRM;
+			else if (strcmp(optarg, "wiener") == 0)
+				opt.mode = WIENER;
+			else
+				dc_errx(2, "-m: mode must be ibm, irm or wiener: %s", optarg);
+			break;
+		case 'R':
+			opt.keep_ref = 1;
+			break;
+		case 'l':
+			opt.lpath = optarg;
+			break;
+		}
+	}
+	nref = argc - optind;
+	if (opt.lpath && nref > 0)
+		dc_errx(2, "-l: the sources come from %s: no reference arguments with it", opt.lpath);
+	if (opt.lpath == NULL && nref == 0)
+		dc_usage_exit(usage);
+	if (opt.lpath == NULL && nref < 2)
+		dc_errx(2, "%d reference, wanted 2 or more", nref);
+	for (i = optind; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			dc_errx(2, "a reference cannot be '-': the stream comes on stdin");
+}
+
+/* oracle_listed: the oracle record of an utterance from the sources its list row
+ * names. */
+static void
+oracle_listed(dc_utt *u, const char *id, void *arg)
+{
+	const row *rw;
+
+	(void)arg;
+	if ((rw = find_row(&opt.L, id)) == NULL)
+		dc_errx(1, "%s: no line with this id in %s", id, opt.lpath);
+	oracle(u, id, rw->src, rw->k, opt.mode, opt.keep_ref);
+}
+
+/* oracle_one: the stream on stdin, which must hold one utterance, with the
+ * oracle record from the sources src[k] appended, to stdout. */
+static void
+oracle_one(char *const *src, int k)
 {
 	dc_reader *rd;
 	dc_writer *w;
 	dc_record hdr;
 	dc_utt u = { 0 }, next = { 0 };
-	list L = { 0 };
-	const row *rw;
-	const char *lpath = NULL;
-	int c, i, err, mode = IBM, keep_ref = 0;
 	char id[256];
-
-	dc_setprog(argv[0]);
-	while ((c = dc_getopt(argc, argv, "m:Rl:h", usage, help)) != -1) {
-		switch (c) {
-		case 'm':
-			if (strcmp(optarg, "ibm") == 0)
-				mode = IBM;
-			else if (strcmp(optarg, "irm") == 0)
-				mode = IRM;
-			else if (strcmp(optarg, "wiener") == 0)
-				mode = WIENER;
-			else
-				dc_errx(2, "-m: mode must be ibm, irm or wiener: %s", optarg);
-			break;
-		case 'R':
-			keep_ref = 1;
-			break;
-		case 'l':
-			lpath = optarg;
-			break;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (lpath && argc > 0)
-		dc_errx(2, "-l: the sources come from %s: no reference arguments with it", lpath);
-	if (lpath == NULL && argc == 0)
-		dc_usage_exit(usage);
-	if (lpath == NULL && argc < 2)
-		dc_errx(2, "%d reference, wanted 2 or more", argc);
-	for (i = 0; i < argc; i++)
-		if (strcmp(argv[i], "-") == 0)
-			dc_errx(2, "a reference cannot be '-': the stream comes on stdin");
-	dc_stdout_not_tty();
-	if (lpath)
-		read_list(lpath, &L);
+	int err;
 
 	rd = dc_reader_file(stdin);
 	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
 		dc_stream_fail("stdin", rd, err);
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-oracle");
-	if (lpath == NULL) {
-		/* one utterance: make sure of it before writing any */
-		if ((err = dc_read_utt(rd, &u)) == DC_EEOF)
-			dc_errx(1, "stdin: no utterance");
-		if (err != DC_OK)
-			dc_stream_fail("stdin", rd, err);
-		if ((err = dc_read_utt(rd, &next)) == DC_OK)
-			dc_errx(1, "stdin: more than one utterance; give the sources of each with -l list.tsv");
-		if (err != DC_EEOF)
-			dc_stream_fail("stdin", rd, err);
-		if (dc_utt_id(&u, id, sizeof id) != DC_OK)
-			dc_errx(1, "stdin: utt record: %s", dc_strerror(DC_EKEY));
-		oracle(&u, id, argv, argc, mode, keep_ref);
-		dc_write_utt(w, &u);
-	} else {
-		while ((err = dc_read_utt(rd, &u)) == DC_OK) {
-			if (dc_utt_id(&u, id, sizeof id) != DC_OK)
-				dc_errx(1, "stdin: utt record: %s", dc_strerror(DC_EKEY));
-			if ((rw = find_row(&L, id)) == NULL)
-				dc_errx(1, "%s: no line with this id in %s", id, lpath);
-			oracle(&u, id, rw->src, rw->k, mode, keep_ref);
-			dc_write_utt(w, &u);
-			if (dc_writer_error(w))
-				break;
-		}
-		if (err != DC_OK && err != DC_EEOF)
-			dc_stream_fail("stdin", rd, err);
-	}
+	/* one utterance: make sure of it before writing any */
+	if ((err = dc_read_utt(rd, &u)) == DC_EEOF)
+		dc_errx(1, "stdin: no utterance");
+	if (err != DC_OK)
+		dc_stream_fail("stdin", rd, err);
+	if ((err = dc_read_utt(rd, &next)) == DC_OK)
+		dc_errx(1, "stdin: more than one utterance; give the sources of each with -l list.tsv");
+	if (err != DC_EEOF)
+		dc_stream_fail("stdin", rd, err);
+	if (dc_utt_id(&u, id, sizeof id) != DC_OK)
+		dc_errx(1, "stdin: utt record: %s", dc_strerror(DC_EKEY));
+	oracle(&u, id, src, k, opt.mode, opt.keep_ref);
+	dc_write_utt(w, &u);
 	dc_utt_free(&u);
 	dc_utt_free(&next);
 	dc_record_free(&hdr);
 	dc_reader_free(rd);
-	free_list(&L);
 	dc_writer_finish(w);
+}
+
+int
+main(int argc, char **argv)
+{
+	dc_setprog(argv[0]);
+	parse_opts(argc, argv);
+	dc_stdout_not_tty();
+	if (opt.lpath == NULL) {
+		oracle_one(argv + optind, argc - optind);
+		return 0;
+	}
+	read_list(opt.lpath, &opt.L);
+	dc_each_utt(NULL, "dc-oracle", oracle_listed, NULL);
+	free_list(&opt.L);
 	return 0;
 }
