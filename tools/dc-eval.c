@@ -446,82 +446,91 @@ put_summary(const printer *p, int nfiles, const double *mean)
 
 /* ---------------------------------------------------------------- main */
 
-int
-main(int argc, char **argv)
-{
-	job one;
-	printer p;
-	const char *list = NULL, *id = NULL, *mix = NULL;
-	char *refs[MAXK + 1], idbuf[256];
-	double total[NMET] = { 0 };
-	int c, i, nref = 0, njobs, fmt = OUT_TABLE, per_source = 0, tty;
+/* The options. */
+static struct {
+	const char *list, *id, *mix;    /* -l, -i, -m */
+	char *refs[MAXK + 1];           /* -r */
+	int nref, fmt, per_source;      /* -j or -t, -s */
+} opt = { .fmt = OUT_TABLE };
 
-	dc_setprog(argv[0]);
+/* parse_opts: the options into opt; the estimates are left in argv[optind..]. */
+static void
+parse_opts(int argc, char **argv)
+{
+	int c;
+
 	while ((c = dc_getopt(argc, argv, "r:m:l:i:jsth", usage, help)) != -1) {
 		switch (c) {
 		case 'r':
-			if (nref == MAXK)
+			if (opt.nref == MAXK)
 				dc_errx(2, "-r: more than %d references: at most %d sources", MAXK, MAXK);
-			refs[nref++] = optarg;
+			opt.refs[opt.nref++] = optarg;
 			break;
 		case 'm':
-			mix = optarg;
+			opt.mix = optarg;
 			break;
 		case 'l':
-			list = optarg;
+			opt.list = optarg;
 			break;
 		case 'i':
-			id = optarg;
+			opt.id = optarg;
 			break;
 		case 'j':
 		case 't':
-			if (fmt != OUT_TABLE && fmt != (c == 'j' ? OUT_JSON : OUT_TSV))
+			if (opt.fmt != OUT_TABLE && opt.fmt != (c == 'j' ? OUT_JSON : OUT_TSV))
 				dc_errx(2, "-j and -t exclude each other");
-			fmt = c == 'j' ? OUT_JSON : OUT_TSV;
+			opt.fmt = c == 'j' ? OUT_JSON : OUT_TSV;
 			break;
 		case 's':
-			per_source = 1;
+			opt.per_source = 1;
 			break;
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (list) {
-		if (nref || mix || id || argc)
-			dc_errx(2, "-l: the list names the files: no -r, -m, -i or estimates with it");
-		read_list(list, &njobs);
-	} else {
-		if (nref == 0 && argc == 0)
-			dc_usage_exit(usage);
-		if (nref != argc)
-			dc_errx(2, "%d reference%s but %d estimate%s: give as many of each", nref,
-			    nref == 1 ? "" : "s", argc, argc == 1 ? "" : "s");
-		memset(&one, 0, sizeof one);
-		one.k = nref;
-		for (i = 0; i < nref; i++) {
-			one.refs[i] = refs[i];
-			one.ests[i] = argv[i];
-		}
-		one.mix = mix ? dc_xstrdup(mix) : NULL;
-		/* "dir/mix01.wav" -> "mix01" */
-		one.id = dc_xstrdup(id ? id : dc_path_stem(dc_path_name(mix ? mix : argv[0]), NULL,
-		    idbuf, sizeof idbuf));
-		jobs = &one;
-		njobs = 1;
-	}
+}
 
-	p.fmt = fmt;
-	p.per_source = per_source;
+/* one_job: the mixture of the command line, its estimates est[nest], in *one. */
+static void
+one_job(job *one, char **est, int nest)
+{
+	char idbuf[256];
+	int i;
+
+	if (opt.nref == 0 && nest == 0)
+		dc_usage_exit(usage);
+	if (opt.nref != nest)
+		dc_errx(2, "%d reference%s but %d estimate%s: give as many of each", opt.nref,
+		    opt.nref == 1 ? "" : "s", nest, nest == 1 ? "" : "s");
+	memset(one, 0, sizeof *one);
+	one->k = opt.nref;
+	for (i = 0; i < opt.nref; i++) {
+		one->refs[i] = opt.refs[i];
+		one->ests[i] = est[i];
+	}
+	one->mix = opt.mix ? dc_xstrdup(opt.mix) : NULL;
+	/* "dir/mix01.wav" -> "mix01" */
+	one->id = dc_xstrdup(opt.id ? opt.id : dc_path_stem(dc_path_name(opt.mix ? opt.mix : est[0]),
+	    NULL, idbuf, sizeof idbuf));
+}
+
+/* run_jobs: evaluates jobs[njobs], a row each as it goes, then the summary. */
+static void
+run_jobs(int njobs)
+{
+	double total[NMET] = { 0 };
+	printer p;
+	int i, m, tty;
+
+	p.fmt = opt.fmt;
+	p.per_source = opt.per_source;
 	p.nmet = jobs[0].mix ? NMET : 4;
 	p.idw = 4;
 	for (i = 0; i < njobs; i++)
 		if ((int)strlen(jobs[i].id) > p.idw)
 			p.idw = (int)strlen(jobs[i].id);
-	tty = list && njobs > 1 && isatty(STDERR_FILENO);
+	tty = opt.list && njobs > 1 && isatty(STDERR_FILENO);
 	put_header(&p);
 	for (i = 0; i < njobs; i++) {
 		result res;
-		int m;
 		if (tty) {
 			fprintf(stderr, "\r%s: %d/%d %s\033[K", dc_prog(), i + 1, njobs, jobs[i].id);
 			progress = 1;
@@ -539,17 +548,38 @@ main(int argc, char **argv)
 	for (i = 0; i < NMET; i++)
 		total[i] /= njobs;
 	put_summary(&p, njobs, total);
+}
+
+int
+main(int argc, char **argv)
+{
+	job one;
+	int i, r, njobs;
+
+	dc_setprog(argv[0]);
+	parse_opts(argc, argv);
+	argc -= optind;
+	argv += optind;
+	if (opt.list) {
+		if (opt.nref || opt.mix || opt.id || argc)
+			dc_errx(2, "-l: the list names the files: no -r, -m, -i or estimates with it");
+		read_list(opt.list, &njobs);
+	} else {
+		one_job(&one, argv, argc);
+		jobs = &one;
+		njobs = 1;
+	}
+	run_jobs(njobs);
 	dc_finish_stdout();
 	for (i = 0; i < njobs; i++) {
-		int r;
 		free(jobs[i].id);
 		free(jobs[i].mix);
-		for (r = 0; list && r < jobs[i].k; r++) {
+		for (r = 0; opt.list && r < jobs[i].k; r++) {
 			free(jobs[i].refs[r]);
 			free(jobs[i].ests[r]);
 		}
 	}
-	if (list)
+	if (opt.list)
 		free(jobs);
 	return 0;
 }
