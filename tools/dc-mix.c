@@ -778,13 +778,30 @@ list_mode(const char *dir)
 
 /* ---------------------------------------------------------------- main */
 
-int
-main(int argc, char **argv)
+/* parse_range: "lo,hi" with min <= lo <= hi <= max; non-zero if it is not. */
+static int
+parse_range(const char *arg, double min, double max, double *lo, double *hi)
+{
+	const char *comma = strchr(arg, ',');
+	char *l;
+	int bad;
+
+	if (comma == NULL)
+		return 1;
+	l = dc_xstrdup(arg);
+	l[comma - arg] = '\0';
+	bad = dc_parse_num(l, min, max, lo) || dc_parse_num(comma + 1, min, max, hi) || *lo > *hi;
+	free(l);
+	return bad;
+}
+
+/* parse_opts: the options into opt; says which of -G, -k and -m were given. */
+static void
+parse_opts(int argc, char **argv, int *have_G, int *have_k, int *have_m)
 {
 	int64_t v;
-	int c, nin, have_G = 0, have_k = 0, have_m = 0;
+	int c;
 
-	dc_setprog(argv[0]);
 	while ((c = dc_getopt(argc, argv, "s:g:G:l:p:r:o:O:n:k:m:S:h", usage, help)) != -1) {
 		switch (c) {
 		case 's':
@@ -797,40 +814,20 @@ main(int argc, char **argv)
 				dc_errx(2, "-g: SNR must be a number of dB from -60 to 60: %s", optarg);
 			opt.fixed = 1;
 			break;
-		case 'G': {
-			char *comma = strchr(optarg, ','), *lo;
-			int bad = comma == NULL;
-			if (!bad) {
-				lo = dc_xstrdup(optarg);
-				lo[comma - optarg] = '\0';
-				bad = dc_parse_num(lo, -60, 60, &opt.lo) || dc_parse_num(comma + 1, -60, 60, &opt.hi) ||
-				    opt.lo > opt.hi;
-				free(lo);
-			}
-			if (bad)
+		case 'G':
+			if (parse_range(optarg, -60, 60, &opt.lo, &opt.hi))
 				dc_errx(2, "-G: range must be lo,hi in dB, -60 <= lo <= hi <= 60: %s", optarg);
-			have_G = 1;
+			*have_G = 1;
 			break;
-		}
 		case 'l':
 			if (dc_parse_num(optarg, -100, 0, &opt.level))
 				dc_errx(2, "-l: level must be a number of dB from -100 to 0: %s", optarg);
 			break;
-		case 'p': {
-			char *comma = strchr(optarg, ','), *lo;
-			int bad = comma == NULL;
-			if (!bad) {
-				lo = dc_xstrdup(optarg);
-				lo[comma - optarg] = '\0';
-				bad = dc_parse_num(lo, 0.5, 2, &opt.plo) || dc_parse_num(comma + 1, 0.5, 2, &opt.phi) ||
-				    opt.plo > opt.phi;
-				free(lo);
-			}
-			if (bad)
+		case 'p':
+			if (parse_range(optarg, 0.5, 2, &opt.plo, &opt.phi))
 				dc_errx(2, "-p: range must be lo,hi, 0.5 <= lo <= hi <= 2: %s", optarg);
 			opt.perturb = 1;
 			break;
-		}
 		case 'r':
 			if (dc_parse_int(optarg, 1, 1000000, &v))
 				dc_errx(2, "-r: sample rate must be an integer from 1 to 1000000: %s", optarg);
@@ -851,18 +848,27 @@ main(int argc, char **argv)
 			if (dc_parse_int(optarg, 1, MAXK, &v))
 				dc_errx(2, "-k: speakers must be an integer from 1 to %d: %s", MAXK, optarg);
 			opt.k = (int)v;
-			have_k = 1;
+			*have_k = 1;
 			break;
 		case 'm':
 			if (dc_parse_num(optarg, 0, 3600, &opt.minsec))
 				dc_errx(2, "-m: minsec must be a number of seconds from 0 to 3600: %s", optarg);
-			have_m = 1;
+			*have_m = 1;
 			break;
 		case 'S':
 			opt.spkfile = optarg;
 			break;
 		}
 	}
+}
+
+int
+main(int argc, char **argv)
+{
+	int nin, have_G = 0, have_k = 0, have_m = 0;
+
+	dc_setprog(argv[0]);
+	parse_opts(argc, argv, &have_G, &have_k, &have_m);
 	if (opt.fixed && have_G)
 		dc_errx(2, "-g and -G exclude each other");
 	if (opt.out == NULL)
