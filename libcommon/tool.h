@@ -70,6 +70,12 @@ typedef void dc_utt_fn(dc_utt *u, const char *id, void *arg);
  * ..."), a stream error or a failed write. */
 void dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg);
 
+/* dc_get_audio: the audio file at path ("-": stdin) as mono float at rate
+ * (dc_audio_read), in a fresh buffer of *n samples; says on stderr when its
+ * channels were mixed down or its rate changed, and exits 1 with "prog: <name>:
+ * <why>" when it cannot be read or holds NaN or Inf. */
+float *dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n);
+
 /* ---------------------------------------------------------------- records */
 
 /* dc_append: appends the built record b to u (id names it in messages); exits 1

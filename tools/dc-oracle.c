@@ -149,64 +149,46 @@ free_list(list *L)
 	dc_list_close(L->l);
 }
 
-/* oracle: appends the mode's record (and with keep_ref the ref record) to the
- * utterance, from the K source files src. */
+/* ref_spectra: R (complex64, K x T x F), the STFT with the mixture's parameters p
+ * of each source file src[k], which must have the mixture's samples. */
 static void
-oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_ref)
+ref_spectra(const char *id, char *const *src, int K, const dc_stft_params *p, int64_t T,
+    int64_t F, dc_tensor *R)
 {
-	dc_record *sr;
-	dc_tensor X, R, O;
-	dc_stft_params p;
-	dc_recb b;
-	const float *r;
-	int64_t T, F, N, i;
+	dc_tensor S;
+	float *x;
+	int64_t n;
 	int k, err;
-	double *pw;
 
-	if ((sr = dc_utt_find(u, "stft")) == NULL)
-		dc_errx(1, "%s: no stft record", id);
-	dc_get_stft(id, sr, &X, &p);
-	T = X.shape[0];
-	F = X.shape[1];
-	N = T * F;
-	dc_tensor_free(&X);
-	if ((err = dc_tensor_alloc(&R, DC_C64, 3, (int64_t[]){ K, T, F })) != DC_OK)
+	if ((err = dc_tensor_alloc(R, DC_C64, 3, (int64_t[]){ K, T, F })) != DC_OK)
 		dc_errx(1, "%s: ref: %s", id, dc_strerror(err));
 	for (k = 0; k < K; k++) {
-		dc_audio_info info;
-		dc_tensor S, xt;
-		float *x;
-		int64_t n;
-
-		if ((err = dc_audio_read(src[k], (int)p.rate, &x, &n, &info)) != DC_OK)
-			dc_errx(1, "%s: %s", src[k], dc_errmsg(err));
-		if (info.downmixed)
-			dc_warnx("%s: %d channels mixed down to mono", src[k], info.channels_in);
-		if (info.resampled)
-			dc_warnx("%s: resampled from %d Hz to %lld Hz", src[k], info.rate_in, (long long)p.rate);
-		xt.dtype = DC_F32;
-		xt.ndim = 1;
-		xt.shape[0] = n;
-		xt.data = x;
-		if (dc_tensor_finite(&xt) != DC_OK)
-			dc_errx(1, "%s: %s", src[k], dc_strerror(DC_ENONFINITE));
-		if (n != p.samples)
+		x = dc_get_audio(src[k], src[k], p->rate, &n);
+		if (n != p->samples)
 			dc_errx(1, "%s: %lld samples at %lld Hz, but utterance %s has %lld", src[k],
-			    (long long)n, (long long)p.rate, id, (long long)p.samples);
-		if ((err = dc_stft(x, &p, &S)) != DC_OK)
+			    (long long)n, (long long)p->rate, id, (long long)p->samples);
+		if ((err = dc_stft(x, p, &S)) != DC_OK)
 			dc_errx(1, "%s: %s", src[k], dc_strerror(err));
-		memcpy((float *)R.data + 2 * (size_t)k * N, S.data, (size_t)N * 8);
+		memcpy((float *)R->data + 2 * (size_t)k * T * F, S.data, (size_t)(T * F) * 8);
 		dc_tensor_free(&S);
 		free(x);
 	}
+}
 
-	/* pw[k]: the sources' powers in one bin */
-	pw = dc_xmalloc((size_t)K * sizeof *pw);
-	r = R.data;
+/* ideal: the mode's labels (int32, T x F: the loudest source of each bin, the
+ * lowest k on a tie) or masks (float32, K x T x F) from the sources' spectra R. */
+static void
+ideal(const char *id, const dc_tensor *R, int mode, dc_tensor *O)
+{
+	const float *r = R->data;
+	int64_t K = R->shape[0], T = R->shape[1], F = R->shape[2], N = T * F, i;
+	double *pw = dc_xmalloc((size_t)K * sizeof *pw);    /* the sources' powers in one bin */
+	int k, err;
+
 	if (mode == IBM)
-		err = dc_tensor_alloc(&O, DC_I32, 2, (int64_t[]){ T, F });
+		err = dc_tensor_alloc(O, DC_I32, 2, (int64_t[]){ T, F });
 	else
-		err = dc_tensor_alloc(&O, DC_F32, 3, (int64_t[]){ K, T, F });
+		err = dc_tensor_alloc(O, DC_F32, 3, (int64_t[]){ K, T, F });
 	if (err != DC_OK)
 		dc_errx(1, "%s: %s: %s", id, mode == IBM ? "labels" : "masks", dc_strerror(err));
 	for (i = 0; i < N; i++) {
@@ -225,14 +207,34 @@ oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_re
 			sum += pw[k];
 		}
 		if (mode == IBM) {
-			((int32_t *)O.data)[i] = bk;
+			((int32_t *)O->data)[i] = bk;
 			continue;
 		}
 		for (k = 0; k < K; k++)
-			((float *)O.data)[(size_t)k * N + i] = (float)(sum > 0.0 ? pw[k] / sum : 1.0 / K);
+			((float *)O->data)[(size_t)k * N + i] = (float)(sum > 0.0 ? pw[k] / sum : 1.0 / K);
 	}
 	free(pw);
+}
 
+/* oracle: appends the mode's record (and with keep_ref the ref record) to the
+ * utterance, from the K source files src. */
+static void
+oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_ref)
+{
+	dc_record *sr;
+	dc_tensor X, R, O;
+	dc_stft_params p;
+	dc_recb b;
+	int64_t T, F;
+
+	if ((sr = dc_utt_find(u, "stft")) == NULL)
+		dc_errx(1, "%s: no stft record", id);
+	dc_get_stft(id, sr, &X, &p);
+	T = X.shape[0];
+	F = X.shape[1];
+	dc_tensor_free(&X);
+	ref_spectra(id, src, K, &p, T, F, &R);
+	ideal(id, &R, mode, &O);
 	dc_recb_init(&b, mode == IBM ? "labels" : "masks");
 	dc_recb_int(&b, "k", K);
 	dc_recb_str(&b, "by", by_name[mode]);

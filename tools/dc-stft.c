@@ -34,26 +34,14 @@ static void
 put_file(dc_writer *w, const char *path, dc_stft_params *p, const char *id)
 {
 	const char *name = dc_path_name(path);
-	dc_audio_info info;
-	dc_tensor X, xt;
+	dc_tensor X;
 	dc_recb b;
 	float *x;
 	int64_t n;
 	char uid[256];
 	int err;
 
-	if ((err = dc_audio_read(path, (int)p->rate, &x, &n, &info)) != DC_OK)
-		dc_errx(1, "%s: %s", name, dc_errmsg(err));
-	if (info.downmixed)
-		dc_warnx("%s: %d channels mixed down to mono", name, info.channels_in);
-	if (info.resampled)
-		dc_warnx("%s: resampled from %d Hz to %lld Hz", name, info.rate_in, (long long)p->rate);
-	xt.dtype = DC_F32;
-	xt.ndim = 1;
-	xt.shape[0] = n;
-	xt.data = x;
-	if (dc_tensor_finite(&xt) != DC_OK)
-		dc_errx(1, "%s: %s", name, dc_strerror(DC_ENONFINITE));
+	x = dc_get_audio(path, name, p->rate, &n);
 	if (n == 0)
 		dc_errx(1, "%s: no samples", name);
 	p->samples = n;
