@@ -190,18 +190,21 @@ check_signal(const job *j, const char *path, const char *what, const double *x, 
 		fail("%s%s: %s is constant", j->where, path, what);
 }
 
+/*
+ * signals: the job's references, estimates and (if it names one) mixture as
+ * doubles, each cut to the shortest, *n samples at *rate (refs[k][n], ests[k][n],
+ * *mix NULL without one); exits on a file that cannot be read, a rate that differs,
+ * or a silent or constant signal.
+ */
 static void
-evaluate(const job *j, result *res)
+signals(const job *j, double **refs, double **ests, double **mix, int64_t *n, int *rate)
 {
-	int k = j->k, nf = 2 * k + (j->mix != NULL), i, r, e, err;
+	int k = j->k, nf = 2 * k + (j->mix != NULL), i;
 	const char *path[2 * MAXK + 1];
 	float *x[2 * MAXK + 1];
-	int64_t len[2 * MAXK + 1], n, nmax;
-	int rate[2 * MAXK + 1] = { 0 };
-	double *refs, *ests, *mix = NULL, m[3][MAXK * MAXK], t[3][MAXK];
-	dc_bss *b;
+	int64_t len[2 * MAXK + 1], nmax, s;
+	int r[2 * MAXK + 1] = { 0 };
 
-	memset(res, 0, sizeof *res);
 	for (i = 0; i < k; i++) {
 		path[i] = j->refs[i];
 		path[k + i] = j->ests[i];
@@ -209,37 +212,49 @@ evaluate(const job *j, result *res)
 	if (j->mix)
 		path[2 * k] = j->mix;
 	for (i = 0; i < nf; i++) {
-		x[i] = load(j, path[i], &len[i], &rate[i]);
-		if (rate[i] != rate[0])
-			fail("%s%s: sample rate %d Hz, but %s has %d Hz", j->where, path[i], rate[i],
-			    path[0], rate[0]);
+		x[i] = load(j, path[i], &len[i], &r[i]);
+		if (r[i] != r[0])
+			fail("%s%s: sample rate %d Hz, but %s has %d Hz", j->where, path[i], r[i],
+			    path[0], r[0]);
 	}
-	n = nmax = len[0];
+	*n = nmax = len[0];
 	for (i = 1; i < nf; i++) {
-		if (len[i] < n)
-			n = len[i];
+		if (len[i] < *n)
+			*n = len[i];
 		if (len[i] > nmax)
 			nmax = len[i];
 	}
-	if (nmax - n > (int64_t)rate[0] * FRAME_MS / 1000)
+	if (nmax - *n > (int64_t)r[0] * FRAME_MS / 1000)
 		note("%slengths differ by %lld samples (%lld to %lld): all truncated to %lld", j->where,
-		    (long long)(nmax - n), (long long)n, (long long)nmax, (long long)n);
-
-	refs = dc_xmalloc((size_t)k * n * sizeof *refs);
-	ests = dc_xmalloc((size_t)k * n * sizeof *ests);
+		    (long long)(nmax - *n), (long long)*n, (long long)nmax, (long long)*n);
+	*rate = r[0];
+	*refs = dc_xmalloc((size_t)k * *n * sizeof **refs);
+	*ests = dc_xmalloc((size_t)k * *n * sizeof **ests);
+	*mix = NULL;
 	for (i = 0; i < nf; i++) {
-		double *d = i < k ? refs + (size_t)i * n : i < 2 * k ? ests + (size_t)(i - k) * n :
-		    (mix = dc_xmalloc((size_t)n * sizeof *mix));
-		int64_t s;
-		for (s = 0; s < n; s++)
+		double *d = i < k ? *refs + (size_t)i * *n : i < 2 * k ? *ests + (size_t)(i - k) * *n :
+		    (*mix = dc_xmalloc((size_t)*n * sizeof **mix));
+		for (s = 0; s < *n; s++)
 			d[s] = x[i][s];
 		free(x[i]);
-		check_signal(j, path[i], i < k ? "reference" : i < 2 * k ? "estimate" : "mixture", d, n);
+		check_signal(j, path[i], i < k ? "reference" : i < 2 * k ? "estimate" : "mixture", d, *n);
 	}
+}
 
+/* evaluate: the job's scores: BSS Eval and SI-SDR of each source under the best
+ * permutation, their improvements over the mixture, and the means. */
+static void
+evaluate(const job *j, result *res)
+{
+	int k = j->k, i, r, e, err;
+	int64_t n;
+	double *refs, *ests, *mix, m[3][MAXK * MAXK], t[3][MAXK];
+	dc_bss *b;
+
+	memset(res, 0, sizeof *res);
+	signals(j, &refs, &ests, &mix, &n, &res->rate);
 	res->k = k;
 	res->n = n;
-	res->rate = rate[0];
 	res->hasmix = mix != NULL;
 	if ((err = dc_bss_new(&b, refs, k, n, DC_BSS_FLEN)) != DC_OK)
 		fail("%sBSS Eval: %s", j->where, dc_strerror(err));
