@@ -216,7 +216,6 @@ float *
 dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n)
 {
 	dc_audio_info info;
-	dc_tensor xt;
 	float *x;
 	int err;
 
@@ -226,12 +225,7 @@ dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n)
 		dc_warnx("%s: %d channels mixed down to mono", name, info.channels_in);
 	if (info.resampled)
 		dc_warnx("%s: resampled from %d Hz to %lld Hz", name, info.rate_in, (long long)rate);
-	memset(&xt, 0, sizeof xt);
-	xt.dtype = DC_F32;
-	xt.ndim = 1;
-	xt.shape[0] = *n;
-	xt.data = x;
-	if (dc_tensor_finite(&xt) != DC_OK)
+	if (dc_floats_finite(x, *n) != DC_OK)
 		dc_errx(1, "%s: %s", name, dc_strerror(DC_ENONFINITE));
 	return x;
 }

@@ -159,7 +159,6 @@ static float *
 load(const job *j, const char *path, int64_t *n, int *rate)
 {
 	dc_audio_info info;
-	dc_tensor t;
 	float *x;
 	int err;
 
@@ -167,12 +166,7 @@ load(const job *j, const char *path, int64_t *n, int *rate)
 		fail("%s%s: %s", j->where, path, dc_errmsg(err));
 	if (info.downmixed)
 		note("%s%s: %d channels mixed down to mono", j->where, path, info.channels_in);
-	memset(&t, 0, sizeof t);
-	t.dtype = DC_F32;
-	t.ndim = 1;
-	t.shape[0] = *n;
-	t.data = x;
-	if (dc_tensor_finite(&t) != DC_OK)
+	if (dc_floats_finite(x, *n) != DC_OK)
 		fail("%s%s: %s", j->where, path, dc_strerror(DC_ENONFINITE));
 	if (*n == 0)
 		fail("%s%s: no samples", j->where, path);

@@ -134,7 +134,6 @@ static void
 read_input(const char *path, const char *shown, double speed, input *in, int verbose)
 {
 	dc_audio_info info;
-	dc_tensor t;
 	dc_p56 r;
 	int err;
 
@@ -151,12 +150,7 @@ read_input(const char *path, const char *shown, double speed, input *in, int ver
 	}
 	if (in->n == 0)
 		dc_errx(1, "%s: no samples", shown);
-	memset(&t, 0, sizeof t);
-	t.dtype = DC_F32;
-	t.ndim = 1;
-	t.shape[0] = in->n;
-	t.data = in->x;
-	if (dc_tensor_finite(&t) != DC_OK)
+	if (dc_floats_finite(in->x, in->n) != DC_OK)
 		dc_errx(1, "%s: %s", shown, dc_strerror(DC_ENONFINITE));
 	dc_p56_level(in->x, in->n, opt.rate, &r);
 	if (!isfinite(r.level))
