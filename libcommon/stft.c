@@ -150,6 +150,22 @@ dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y)
 	return DC_OK;
 }
 
+double
+dc_stft_active(const float *X, int64_t n, double db, unsigned char *a)
+{
+	double mx = 0.0, pw, thr;
+	int64_t i;
+
+	for (i = 0; i < n; i++) {
+		pw = (double)X[2 * i] * X[2 * i] + (double)X[2 * i + 1] * X[2 * i + 1];
+		mx = pw > mx ? pw : mx;
+	}
+	thr = mx * pow(10.0, -db / 10.0);
+	for (i = 0; i < n; i++)
+		a[i] = (double)X[2 * i] * X[2 * i] + (double)X[2 * i + 1] * X[2 * i + 1] >= thr;
+	return mx;
+}
+
 int
 dc_rec_stft_params(const dc_record *r, dc_stft_params *p)
 {

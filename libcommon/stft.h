@@ -33,6 +33,14 @@ int dc_stft_window(const dc_stft_params *p, float *w);
 int dc_stft(const float *x, const dc_stft_params *p, dc_tensor *X);
 /* dc_istft: X (T x F complex64) -> y[p->samples], weighted overlap-add. */
 int dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y);
+/*
+ * dc_stft_active: the active bins of a spectrum X[n] (complex64, re and im
+ * interleaved): a[i] = 1 where bin i's power lies within db dB of the loudest
+ * bin's, i.e. |X_i|^2 >= max |X|^2 10^(-db/10), else 0. Returns the loudest power;
+ * 0 (digital silence) sets every bin. The one definition of "active" (dc-kmeans
+ * fits them, dc-plot draws the others dark, training weighs them).
+ */
+double dc_stft_active(const float *X, int64_t n, double db, unsigned char *a);
 /* Record helpers: the STFT parameters as keys of a record. */
 int dc_rec_stft_params(const dc_record *r, dc_stft_params *p);
 void dc_recb_stft_params(dc_recb *b, const dc_stft_params *p);

@@ -65,6 +65,20 @@ dc_usage_exit(const char *usage)
 	exit(2);
 }
 
+int
+dc_getopt(int argc, char **argv, const char *optstring, const char *usage, void (*help)(void))
+{
+	int c = getopt(argc, argv, optstring);
+
+	if (c == 'h') {
+		help();
+		exit(0);
+	}
+	if (c == '?' || c == ':')
+		dc_usage_exit(usage);
+	return c;
+}
+
 const char *
 dc_errmsg(int err)
 {
@@ -81,6 +95,14 @@ const char *
 dc_path_name(const char *path)
 {
 	return path == NULL || strcmp(path, "-") == 0 ? "stdin" : path;
+}
+
+const char *
+dc_arg_path(int argc, char **argv, const char *usage)
+{
+	if (argc - optind > 1)
+		dc_usage_exit(usage);
+	return argc > optind ? argv[optind] : NULL;
 }
 
 /* open_in: stdin for "-" or NULL, else fopen(path, "rb"); NULL + errno on failure. */
@@ -151,6 +173,72 @@ dc_finish_stdout(void)
 		dc_errx(1, "stdout: %s", strerror(errno));
 }
 
+void
+dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg)
+{
+	dc_reader *rd;
+	dc_writer *w = NULL;
+	dc_record hdr;
+	dc_utt u = { 0 };
+	const char *name;
+	char id[256];
+	int err;
+
+	if (tool)
+		dc_stdout_not_tty();
+	rd = dc_open_stream(path, &hdr, &name);
+	if (tool) {
+		w = dc_writer_file(stdout);
+		dc_write_header(w, &hdr, tool);
+	}
+	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
+		if (dc_utt_id(&u, id, sizeof id) != DC_OK)
+			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
+		fn(&u, id, arg);
+		if (tool) {
+			dc_write_utt(w, &u);
+			if (dc_writer_error(w))
+				break;
+		}
+	}
+	if (err != DC_OK && err != DC_EEOF)
+		dc_stream_fail(name, rd, err);
+	dc_utt_free(&u);
+	dc_record_free(&hdr);
+	dc_reader_free(rd);
+	if (tool)
+		dc_writer_finish(w);
+	else
+		dc_finish_stdout();
+}
+
+float *
+dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n)
+{
+	dc_audio_info info;
+	float *x;
+	int err;
+
+	if ((err = dc_audio_read(path, (int)rate, &x, n, &info)) != DC_OK)
+		dc_errx(1, "%s: %s", name, dc_errmsg(err));
+	if (info.downmixed)
+		dc_warnx("%s: %d channels mixed down to mono", name, info.channels_in);
+	if (info.resampled)
+		dc_warnx("%s: resampled from %d Hz to %lld Hz", name, info.rate_in, (long long)rate);
+	if (dc_floats_finite(x, *n) != DC_OK)
+		dc_errx(1, "%s: %s", name, dc_strerror(DC_ENONFINITE));
+	return x;
+}
+
+void
+dc_append(dc_utt *u, const char *id, const dc_recb *b)
+{
+	int err;
+
+	if ((err = dc_utt_append(u, b)) != DC_OK)
+		dc_errx(1, "%s: %s: %s", id, b->kind, dc_strerror(err));
+}
+
 const char *
 dc_shape_str(const dc_tensor *t, char *buf, size_t n)
 {
@@ -184,17 +272,137 @@ dc_get_tensor(const char *id, const dc_record *r, int dtype, int ndim, const cha
 		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
 }
 
+int
+dc_check_spectra(const dc_record *r, int ndim, dc_tensor *X, dc_stft_params *p,
+    const char **key, int *err)
+{
+	static const char *const ikeys[] = { "rate", "nfft", "hop", "samples" };
+	int64_t *ivals[] = { &p->rate, &p->nfft, &p->hop, &p->samples };
+	size_t i;
+
+	memset(p, 0, sizeof *p);
+	*key = NULL;
+	*err = DC_OK;
+	for (i = 0; i < 4; i++)
+		if (dc_rec_int(r, ikeys[i], ivals[i]) != DC_OK) {
+			*key = ikeys[i];
+			return DC_SPEC_KEY;
+		}
+	if (dc_rec_str(r, "window", p->window, sizeof p->window) != DC_OK) {
+		*key = "window";
+		return DC_SPEC_KEY;
+	}
+	if (dc_stft_check(p) != DC_OK)
+		return DC_SPEC_PARAM;
+	if ((*err = dc_rec_tensor(r, X)) != DC_OK)
+		return DC_SPEC_TENSOR;
+	if (X->dtype != DC_C64)
+		return DC_SPEC_DTYPE;
+	if (X->ndim != ndim)
+		return DC_SPEC_RANK;
+	if (X->shape[ndim - 2] != dc_stft_frames(p) || X->shape[ndim - 1] != p->nfft / 2 + 1)
+		return DC_SPEC_SHAPE;
+	return DC_SPEC_OK;
+}
+
 void
 dc_get_stft(const char *id, const dc_record *r, dc_tensor *X, dc_stft_params *p)
 {
+	const char *key;
 	char sb[96];
-	int err;
+	int err, f = dc_check_spectra(r, 2, X, p, &key, &err);
 
-	if ((err = dc_rec_stft_params(r, p)) != DC_OK)
-		dc_errx(1, "%s: stft record: %s", id, dc_strerror(err));
-	dc_get_tensor(id, r, DC_C64, 2, "[T, F]", X);
-	if (X->shape[0] != dc_stft_frames(p) || X->shape[1] != p->nfft / 2 + 1)
+	if (f == DC_SPEC_KEY || f == DC_SPEC_PARAM)
+		dc_errx(1, "%s: stft record: %s", id, dc_strerror(f == DC_SPEC_KEY ? DC_EKEY : DC_EPARAM));
+	/* the tensor's faults as dc_get_tensor words them, finite values before the shape */
+	if (f == DC_SPEC_TENSOR)
+		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(err));
+	if (f == DC_SPEC_DTYPE)
+		dc_errx(1, "%s: %s record: dtype %s, wanted %s", id, r->kind, dc_dtype_name(X->dtype),
+		    dc_dtype_name(DC_C64));
+	if (f == DC_SPEC_RANK)
+		dc_errx(1, "%s: %s record: shape %s, wanted [T, F]", id, r->kind,
+		    dc_shape_str(X, sb, sizeof sb));
+	if (dc_tensor_finite(X) != DC_OK)
+		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
+	if (f == DC_SPEC_SHAPE)
 		dc_errx(1, "%s: stft record: shape %s disagrees with its samples, nfft and hop "
 		    "([%lld, %lld])", id, dc_shape_str(X, sb, sizeof sb), (long long)dc_stft_frames(p),
 		    (long long)(p->nfft / 2 + 1));
+}
+
+void
+dc_check_tf(const char *id, const dc_record *r, const dc_tensor *t, int at, const dc_tensor *X)
+{
+	char s1[96], s2[96];
+
+	if (X && (t->shape[at] != X->shape[0] || t->shape[at + 1] != X->shape[1]))
+		dc_errx(1, "%s: %s record: shape %s disagrees with stft record %s", id, r->kind,
+		    dc_shape_str(t, s1, sizeof s1), dc_shape_str(X, s2, sizeof s2));
+}
+
+int
+dc_get_k(const char *id, const dc_record *r, int kmax)
+{
+	int64_t k;
+
+	if (dc_rec_int(r, "k", &k) != DC_OK)
+		dc_errx(1, "%s: %s record: k: %s", id, r->kind, dc_strerror(DC_EKEY));
+	if (k < 1 || k > kmax)
+		dc_errx(1, "%s: %s record: k = %lld is not from 1 to %d", id, r->kind, (long long)k, kmax);
+	return (int)k;
+}
+
+void
+dc_get_labels(const char *id, const dc_record *r, const dc_tensor *X, int kmax, dc_tensor *L,
+    int *k)
+{
+	const int32_t *l;
+	int64_t i, n, F;
+
+	*k = dc_get_k(id, r, kmax);
+	dc_get_tensor(id, r, DC_I32, 2, "[T, F]", L);
+	dc_check_tf(id, r, L, 0, X);
+	l = L->data;
+	n = L->shape[0] * L->shape[1];
+	F = L->shape[1];
+	for (i = 0; i < n; i++)
+		if (l[i] < 0 || l[i] >= *k)
+			dc_errx(1, "%s: labels record: label %d at frame %lld, bin %lld is not from 0 to "
+			    "k - 1 = %d", id, l[i], (long long)(i / F), (long long)(i % F), *k - 1);
+}
+
+void
+dc_get_masks(const char *id, const dc_record *r, const dc_tensor *X, int kmax, dc_tensor *M,
+    int *k)
+{
+	const float *m;
+	char sb[96];
+	int64_t i, n, F;
+
+	*k = dc_get_k(id, r, kmax);
+	dc_get_tensor(id, r, DC_F32, 3, "[K, T, F]", M);
+	dc_check_tf(id, r, M, 1, X);
+	if (M->shape[0] != *k)
+		dc_errx(1, "%s: masks record: k = %d but shape %s", id, *k, dc_shape_str(M, sb, sizeof sb));
+	m = M->data;
+	n = M->shape[1] * M->shape[2];
+	F = M->shape[2];
+	for (i = 0; i < *k * n; i++)
+		if (!(m[i] >= 0.0f && m[i] <= 1.0f))
+			dc_errx(1, "%s: masks record: value %g at source %lld, frame %lld, bin %lld is not "
+			    "in [0, 1]", id, m[i], (long long)(i / n), (long long)(i % n / F),
+			    (long long)(i % F));
+}
+
+void
+dc_get_embed(const char *id, const dc_record *r, const dc_tensor *X, dc_tensor *E)
+{
+	char sb[96];
+
+	dc_get_tensor(id, r, DC_F32, 3, "[T, F, D]", E);
+	if (E->shape[2] < 1)
+		dc_errx(1, "%s: embed record: shape %s, wanted D of 1 or more", id,
+		    dc_shape_str(E, sb, sizeof sb));
+	dc_check_tf(id, r, E, 0, X);
 }

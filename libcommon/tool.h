@@ -23,6 +23,11 @@ void dc_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void dc_errx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* dc_usage_exit: prints the usage line and exits 2. */
 _Noreturn void dc_usage_exit(const char *usage);
+/* dc_getopt: getopt(3) on the tool's options, with the two every tool shares
+ * handled here: -h calls help and exits 0, and an unknown option or a missing
+ * argument (getopt's own message first) prints the usage line and exits 2. */
+int dc_getopt(int argc, char **argv, const char *optstring, const char *usage,
+    void (*help)(void));
 /* dc_errmsg: the message for an error code that a library call just returned:
  * strerror(errno) for DC_EIO, libsndfile's or libsoxr's for DC_EAUDIO and
  * DC_ERESAMPLE (dc_audio_errstr), else dc_strerror(err). */
@@ -31,6 +36,10 @@ const char *dc_errmsg(int err);
 const char *dc_shape_str(const dc_tensor *t, char *buf, size_t n);
 
 /* ---------------------------------------------------------------- streams */
+
+/* dc_arg_path: the one operand left after the options (argv[optind]), or NULL
+ * (stdin) when there is none; more than one prints the usage and exits 2. */
+const char *dc_arg_path(int argc, char **argv, const char *usage);
 
 /* dc_path_name: path as messages name it: "stdin" for "-" or NULL. */
 const char *dc_path_name(const char *path);
@@ -50,7 +59,28 @@ void dc_stdout_not_tty(void);
  * write prints "prog: stdout: <strerror>" and exits 1. */
 void dc_writer_finish(dc_writer *w);
 
+/* dc_utt_fn: what a tool does to one utterance (u, whose id is id); it may append
+ * records to u. arg is the caller's. */
+typedef void dc_utt_fn(dc_utt *u, const char *id, void *arg);
+/* dc_each_utt: the loop of a tool that reads a stream utterance by utterance: opens
+ * path (stdin for NULL or "-"), calls fn on each utterance, and with a tool name
+ * writes the stream to stdout as it goes (the header with tool added to its
+ * history, each utterance after fn), refusing a terminal; with tool NULL writes
+ * nothing. Exits 1 on an utterance without an id ("prog: <name>: utt record:
+ * ..."), a stream error or a failed write. */
+void dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg);
+
+/* dc_get_audio: the audio file at path ("-": stdin) as mono float at rate
+ * (dc_audio_read), in a fresh buffer of *n samples; says on stderr when its
+ * channels were mixed down or its rate changed, and exits 1 with "prog: <name>:
+ * <why>" when it cannot be read or holds NaN or Inf. */
+float *dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n);
+
 /* ---------------------------------------------------------------- records */
+
+/* dc_append: appends the built record b to u (id names it in messages); exits 1
+ * with "prog: <id>: <kind>: <why>" if it cannot. */
+void dc_append(dc_utt *u, const char *id, const dc_recb *b);
 
 /* dc_get_tensor: the record's tensor, checked for dtype, rank and finite values;
  * else prints "prog: <id>: <kind> record: <problem>" and exits 1. want names the
@@ -60,5 +90,44 @@ void dc_get_tensor(const char *id, const dc_record *r, int dtype, int ndim, cons
 /* dc_get_stft: an stft record's tensor and parameters, checked for dtype, finite
  * values and a shape that agrees with its samples, nfft and hop; exits 1 else. */
 void dc_get_stft(const char *id, const dc_record *r, dc_tensor *X, dc_stft_params *p);
+
+/* What dc_check_spectra found wrong: the rules of a record of spectra are checked
+ * in one place, and each tool words them (dc_get_stft, and dc-istft its own). */
+enum {
+	DC_SPEC_OK,
+	DC_SPEC_KEY,        /* key *key missing or of the wrong type */
+	DC_SPEC_PARAM,      /* the STFT parameters out of range (dc_stft_check) */
+	DC_SPEC_TENSOR,     /* no readable tensor: *err says why */
+	DC_SPEC_DTYPE,      /* not complex64 */
+	DC_SPEC_RANK,       /* not ndim dimensions */
+	DC_SPEC_SHAPE       /* T, F (the last two) disagree with samples, nfft and hop */
+};
+/* dc_check_spectra: a record of STFT spectra, [T, F] (ndim 2) or [K, T, F] (3):
+ * reads *p from its keys (rate, nfft, hop, samples, window, in that order) and *X
+ * from its tensor, and returns the first fault in the order of the enum, or
+ * DC_SPEC_OK. *X is set (and must be freed) from DC_SPEC_DTYPE on. Finite values
+ * are left to the caller, who checks them where its messages want them. */
+int dc_check_spectra(const dc_record *r, int ndim, dc_tensor *X, dc_stft_params *p,
+    const char **key, int *err);
+/* dc_check_tf: exits 1 with "prog: <id>: <kind> record: shape [..] disagrees with
+ * stft record [T, F]" unless t's dimensions at and after at are X's T and F; nothing
+ * when X is NULL (no stft record to agree with). */
+void dc_check_tf(const char *id, const dc_record *r, const dc_tensor *t, int at,
+    const dc_tensor *X);
+#define DC_KMAX 1000    /* the most sources a record's k may say (dc-kmeans -k) */
+/* dc_get_k: the record's key k, checked to be from 1 to kmax; exits 1 else. */
+int dc_get_k(const char *id, const dc_record *r, int kmax);
+/* dc_get_labels: a labels record (formats/stream.md): k from 1 to kmax (*k), int32
+ * [T, F] with the stft tensor X's T and F (X NULL: any), every label from 0 to k - 1;
+ * else prints "prog: <id>: labels record: <problem>" and exits 1. */
+void dc_get_labels(const char *id, const dc_record *r, const dc_tensor *X, int kmax,
+    dc_tensor *L, int *k);
+/* dc_get_masks: a masks record: k from 1 to kmax (*k), float32 [K, T, F] with K = k
+ * and X's T and F, every value in [0, 1]; exits 1 else. */
+void dc_get_masks(const char *id, const dc_record *r, const dc_tensor *X, int kmax,
+    dc_tensor *M, int *k);
+/* dc_get_embed: an embed record: float32 [T, F, D], D of 1 or more, X's T and F;
+ * exits 1 else. */
+void dc_get_embed(const char *id, const dc_record *r, const dc_tensor *X, dc_tensor *E);
 
 #endif

@@ -207,6 +207,17 @@ dc_tensor_free(dc_tensor *t)
 }
 
 int
+dc_floats_finite(const float *x, int64_t n)
+{
+	int64_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isfinite(x[i]))
+			return DC_ENONFINITE;
+	return DC_OK;
+}
+
+int
 dc_tensor_finite(const dc_tensor *t)
 {
 	int64_t i, n = dc_tensor_count(t);

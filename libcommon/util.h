@@ -94,6 +94,8 @@ int dc_tensor_alloc(dc_tensor *t, int dtype, int ndim, const int64_t *shape);
 void dc_tensor_free(dc_tensor *t);
 /* dc_tensor_finite: DC_OK, or DC_ENONFINITE if any float element is NaN or Inf. */
 int dc_tensor_finite(const dc_tensor *t);
+/* dc_floats_finite: the same for the n floats of x (a signal not in a tensor). */
+int dc_floats_finite(const float *x, int64_t n);
 
 /* ---------------------------------------------------------------- files */
 

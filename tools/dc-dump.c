@@ -549,89 +549,121 @@ line(const dc_record *r, uint64_t no, uint64_t off, uint64_t end, const char *ut
 	return err;
 }
 
-int
-main(int argc, char **argv)
-{
-	const char *path = "-", *name, *xarg = NULL, *xkind = NULL, *out = NULL, *uid = NULL;
-	char xk[32], cur[256];
-	int c, err, Mflag = 0, Hflag = 0, in_utt = 0, seen_utt = 0, nbad = 0;
-	int64_t xn = 1, found = 0;
-	dc_reader *rd;
-	dc_record r;
+/* The options (jflag, -j, is above). */
+static struct {
+	const char *path;       /* the stream or model, "-" for stdin */
+	const char *uid;        /* -u */
+	const char *xarg;       /* -x as given */
+	const char *xkind;      /* -x's kind (NULL: no -x) */
+	const char *out;        /* -o */
+	char xk[32];            /* xkind's storage */
+	int64_t xn;             /* -x's n */
+	int H, M;               /* -H, -M */
+} opt = { .path = "-", .xn = 1 };
 
-	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "jHMu:x:o:h")) != -1) {
+/* parse_x: -x kind[:n]. */
+static void
+parse_x(const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	size_t kl = colon ? (size_t)(colon - arg) : strlen(arg);
+
+	opt.xarg = arg;
+	if (kl == 0 || kl >= sizeof opt.xk)
+		dc_errx(2, "-x: a record kind of 1 to %zu characters: %s", sizeof opt.xk - 1, arg);
+	if (colon && dc_parse_int(colon + 1, 1, INT64_MAX, &opt.xn))
+		dc_errx(2, "-x: n must be a positive integer: %s", arg);
+	memcpy(opt.xk, arg, kl);
+	opt.xk[kl] = '\0';
+	opt.xkind = opt.xk;
+}
+
+/* parse_opts: the options and the file operand into opt; exits 2 on a bad one
+ * or a combination that does not go together. */
+static void
+parse_opts(int argc, char **argv)
+{
+	const char *path;
+	int c;
+
+	while ((c = dc_getopt(argc, argv, "jHMu:x:o:h", usage, help)) != -1) {
 		switch (c) {
 		case 'j':
 			jflag = 1;
 			break;
 		case 'H':
-			Hflag = 1;
+			opt.H = 1;
 			break;
 		case 'M':
-			Mflag = 1;
+			opt.M = 1;
 			break;
 		case 'u':
-			uid = optarg;
+			opt.uid = optarg;
 			break;
-		case 'x': {
-			const char *colon = strchr(optarg, ':');
-			xarg = optarg;
-			size_t kl = colon ? (size_t)(colon - optarg) : strlen(optarg);
-			if (kl == 0 || kl >= sizeof xk)
-				dc_errx(2, "-x: a record kind of 1 to %zu characters: %s", sizeof xk - 1, optarg);
-			if (colon && dc_parse_int(colon + 1, 1, INT64_MAX, &xn))
-				dc_errx(2, "-x: n must be a positive integer: %s", optarg);
-			memcpy(xk, optarg, kl);
-			xk[kl] = '\0';
-			xkind = xk;
+		case 'x':
+			parse_x(optarg);
 			break;
-		}
 		case 'o':
-			out = optarg;
+			opt.out = optarg;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
-	if (argc - optind > 1)
-		dc_usage_exit(usage);
-	if (argc > optind)
-		path = argv[optind];
-	if (xkind && !out)
+	if ((path = dc_arg_path(argc, argv, usage)) != NULL)
+		opt.path = path;
+	if (opt.xkind && !opt.out)
 		dc_errx(2, "-x: needs -o file.npy");
-	if (out && !xkind)
+	if (opt.out && !opt.xkind)
 		dc_errx(2, "-o: only with -x");
-	if (Mflag && (Hflag || uid))
+	if (opt.M && (opt.H || opt.uid))
 		dc_errx(2, "-M: not with -H or -u");
-	if (Hflag && (xkind || uid))
+	if (opt.H && (opt.xkind || opt.uid))
 		dc_errx(2, "-H: not with -x or -u");
-	if (xkind && jflag)
+	if (opt.xkind && jflag)
 		dc_errx(2, "-j: not with -x");
-	if (out && strcmp(out, "-") == 0)
+	if (opt.out && strcmp(opt.out, "-") == 0)
 		dc_stdout_not_tty();
+}
 
-	if (Mflag) {
-		dump_model(path, xarg, out);
-		return 0;
-	}
-	rd = dc_open_stream(path, &r, &name);
-	if (Hflag) {
-		print_history(&r);
-		dc_record_free(&r);
-		dc_reader_free(rd);
-		dc_finish_stdout();
-		return 0;
-	}
-	if (!xkind && !uid)
-		line(&r, 1, 0, dc_reader_offset(rd), NULL);
-	dc_record_free(&r);
+/* export: record r's tensor to -o's file, then the end of the run (exit 0, or 1
+ * on a failure). */
+static _Noreturn void
+export(dc_reader *rd, dc_record *r, const char *name)
+{
+	dc_tensor t;
+	int err;
+
+	if (!dc_rec_has_tensor(r))
+		dc_errx(1, "%s: record %llu (%s) holds no tensor", name,
+		    (unsigned long long)dc_reader_count(rd), kind_msg(r));
+	if ((err = dc_rec_tensor(r, &t)) != DC_OK)
+		dc_errx(1, "%s: record %llu (%s): %s", name, (unsigned long long)dc_reader_count(rd),
+		    kind_msg(r), dc_strerror(err));
+	err = npy_write(opt.out, &t) != DC_OK ? errno : 0;
+	dc_tensor_free(&t);
+	dc_record_free(r);
+	dc_reader_free(rd);
+	if (err)
+		dc_errx(1, "%s: %s", strcmp(opt.out, "-") ? opt.out : "stdout", strerror(err));
+	dc_finish_stdout();
+	exit(0);
+}
+
+/*
+ * dump_records: a line for each record after the header (those of -u's utterance
+ * only), or with -x the export of the record asked for. Exits 1 on a stream error,
+ * a missing utterance or record, or after the lines when a tensor was bad.
+ */
+static void
+dump_records(dc_reader *rd, const char *name)
+{
+	char cur[256];
+	int err, in_utt = 0, seen_utt = 0, nbad = 0, mine;
+	int64_t found = 0;
+	const char *uid = opt.uid;
+	dc_record r;
+
 	for (;;) {
 		uint64_t off = dc_reader_offset(rd);
-		int mine;
 
 		if ((err = dc_read(rd, &r)) != DC_OK)
 			break;
@@ -642,25 +674,10 @@ main(int argc, char **argv)
 				seen_utt = 1;
 		}
 		mine = uid == NULL || (in_utt && strcmp(cur, uid) == 0);
-		if (xkind && mine && strcmp(r.kind, xkind) == 0 && ++found == xn) {
-			dc_tensor t;
-			if (!dc_rec_has_tensor(&r))
-				dc_errx(1, "%s: record %llu (%s) holds no tensor", name,
-				    (unsigned long long)dc_reader_count(rd), kind_msg(&r));
-			if ((err = dc_rec_tensor(&r, &t)) != DC_OK)
-				dc_errx(1, "%s: record %llu (%s): %s", name,
-				    (unsigned long long)dc_reader_count(rd), kind_msg(&r), dc_strerror(err));
-			err = npy_write(out, &t) != DC_OK ? errno : 0;
-			dc_tensor_free(&t);
-			dc_record_free(&r);
-			dc_reader_free(rd);
-			if (err)
-				dc_errx(1, "%s: %s", strcmp(out, "-") ? out : "stdout", strerror(err));
-			dc_finish_stdout();
-			return 0;
-		}
-		if (!xkind && mine && (err = line(&r, dc_reader_count(rd), off, dc_reader_offset(rd),
-		    in_utt ? cur : NULL)) != DC_OK) {
+		if (opt.xkind && mine && strcmp(r.kind, opt.xkind) == 0 && ++found == opt.xn)
+			export(rd, &r, name);
+		if (!opt.xkind && mine && (err = line(&r, dc_reader_count(rd), off,
+		    dc_reader_offset(rd), in_utt ? cur : NULL)) != DC_OK) {
 			fflush(stdout);
 			nbad++;
 			dc_warnx("%s: record %llu (%s): %s", name, (unsigned long long)dc_reader_count(rd),
@@ -674,12 +691,39 @@ main(int argc, char **argv)
 	dc_reader_free(rd);
 	if (uid && !seen_utt)
 		dc_errx(1, "%s: no utterance '%s'", name, uid);
-	if (xkind)
-		dc_errx(1, "%s: no record %s:%lld%s%s%s (%lld of that kind)", name, xkind,
-		    (long long)xn, uid ? " in utterance '" : "", uid ? uid : "", uid ? "'" : "",
+	if (opt.xkind)
+		dc_errx(1, "%s: no record %s:%lld%s%s%s (%lld of that kind)", name, opt.xkind,
+		    (long long)opt.xn, uid ? " in utterance '" : "", uid ? uid : "", uid ? "'" : "",
 		    (long long)found);
 	if (nbad)
 		dc_errx(1, "%s: records with a bad tensor: %d", name, nbad);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *name;
+	dc_reader *rd;
+	dc_record r;
+
+	dc_setprog(argv[0]);
+	parse_opts(argc, argv);
+	if (opt.M) {
+		dump_model(opt.path, opt.xarg, opt.out);
+		return 0;
+	}
+	rd = dc_open_stream(opt.path, &r, &name);
+	if (opt.H) {
+		print_history(&r);
+		dc_record_free(&r);
+		dc_reader_free(rd);
+		dc_finish_stdout();
+		return 0;
+	}
+	if (!opt.xkind && !opt.uid)
+		line(&r, 1, 0, dc_reader_offset(rd), NULL);
+	dc_record_free(&r);
+	dump_records(rd, name);
 	dc_finish_stdout();
 	return 0;
 }

@@ -159,7 +159,6 @@ static float *
 load(const job *j, const char *path, int64_t *n, int *rate)
 {
 	dc_audio_info info;
-	dc_tensor t;
 	float *x;
 	int err;
 
@@ -167,12 +166,7 @@ load(const job *j, const char *path, int64_t *n, int *rate)
 		fail("%s%s: %s", j->where, path, dc_errmsg(err));
 	if (info.downmixed)
 		note("%s%s: %d channels mixed down to mono", j->where, path, info.channels_in);
-	memset(&t, 0, sizeof t);
-	t.dtype = DC_F32;
-	t.ndim = 1;
-	t.shape[0] = *n;
-	t.data = x;
-	if (dc_tensor_finite(&t) != DC_OK)
+	if (dc_floats_finite(x, *n) != DC_OK)
 		fail("%s%s: %s", j->where, path, dc_strerror(DC_ENONFINITE));
 	if (*n == 0)
 		fail("%s%s: no samples", j->where, path);
@@ -190,18 +184,21 @@ check_signal(const job *j, const char *path, const char *what, const double *x, 
 		fail("%s%s: %s is constant", j->where, path, what);
 }
 
+/*
+ * signals: the job's references, estimates and (if it names one) mixture as
+ * doubles, each cut to the shortest, *n samples at *rate (refs[k][n], ests[k][n],
+ * *mix NULL without one); exits on a file that cannot be read, a rate that differs,
+ * or a silent or constant signal.
+ */
 static void
-evaluate(const job *j, result *res)
+signals(const job *j, double **refs, double **ests, double **mix, int64_t *n, int *rate)
 {
-	int k = j->k, nf = 2 * k + (j->mix != NULL), i, r, e, err;
+	int k = j->k, nf = 2 * k + (j->mix != NULL), i;
 	const char *path[2 * MAXK + 1];
 	float *x[2 * MAXK + 1];
-	int64_t len[2 * MAXK + 1], n, nmax;
-	int rate[2 * MAXK + 1] = { 0 };
-	double *refs, *ests, *mix = NULL, m[3][MAXK * MAXK], t[3][MAXK];
-	dc_bss *b;
+	int64_t len[2 * MAXK + 1], nmax, s;
+	int r[2 * MAXK + 1] = { 0 };
 
-	memset(res, 0, sizeof *res);
 	for (i = 0; i < k; i++) {
 		path[i] = j->refs[i];
 		path[k + i] = j->ests[i];
@@ -209,37 +206,49 @@ evaluate(const job *j, result *res)
 	if (j->mix)
 		path[2 * k] = j->mix;
 	for (i = 0; i < nf; i++) {
-		x[i] = load(j, path[i], &len[i], &rate[i]);
-		if (rate[i] != rate[0])
-			fail("%s%s: sample rate %d Hz, but %s has %d Hz", j->where, path[i], rate[i],
-			    path[0], rate[0]);
+		x[i] = load(j, path[i], &len[i], &r[i]);
+		if (r[i] != r[0])
+			fail("%s%s: sample rate %d Hz, but %s has %d Hz", j->where, path[i], r[i],
+			    path[0], r[0]);
 	}
-	n = nmax = len[0];
+	*n = nmax = len[0];
 	for (i = 1; i < nf; i++) {
-		if (len[i] < n)
-			n = len[i];
+		if (len[i] < *n)
+			*n = len[i];
 		if (len[i] > nmax)
 			nmax = len[i];
 	}
-	if (nmax - n > (int64_t)rate[0] * FRAME_MS / 1000)
+	if (nmax - *n > (int64_t)r[0] * FRAME_MS / 1000)
 		note("%slengths differ by %lld samples (%lld to %lld): all truncated to %lld", j->where,
-		    (long long)(nmax - n), (long long)n, (long long)nmax, (long long)n);
-
-	refs = dc_xmalloc((size_t)k * n * sizeof *refs);
-	ests = dc_xmalloc((size_t)k * n * sizeof *ests);
+		    (long long)(nmax - *n), (long long)*n, (long long)nmax, (long long)*n);
+	*rate = r[0];
+	*refs = dc_xmalloc((size_t)k * *n * sizeof **refs);
+	*ests = dc_xmalloc((size_t)k * *n * sizeof **ests);
+	*mix = NULL;
 	for (i = 0; i < nf; i++) {
-		double *d = i < k ? refs + (size_t)i * n : i < 2 * k ? ests + (size_t)(i - k) * n :
-		    (mix = dc_xmalloc((size_t)n * sizeof *mix));
-		int64_t s;
-		for (s = 0; s < n; s++)
+		double *d = i < k ? *refs + (size_t)i * *n : i < 2 * k ? *ests + (size_t)(i - k) * *n :
+		    (*mix = dc_xmalloc((size_t)*n * sizeof **mix));
+		for (s = 0; s < *n; s++)
 			d[s] = x[i][s];
 		free(x[i]);
-		check_signal(j, path[i], i < k ? "reference" : i < 2 * k ? "estimate" : "mixture", d, n);
+		check_signal(j, path[i], i < k ? "reference" : i < 2 * k ? "estimate" : "mixture", d, *n);
 	}
+}
 
+/* evaluate: the job's scores: BSS Eval and SI-SDR of each source under the best
+ * permutation, their improvements over the mixture, and the means. */
+static void
+evaluate(const job *j, result *res)
+{
+	int k = j->k, i, r, e, err;
+	int64_t n;
+	double *refs, *ests, *mix, m[3][MAXK * MAXK], t[3][MAXK];
+	dc_bss *b;
+
+	memset(res, 0, sizeof *res);
+	signals(j, &refs, &ests, &mix, &n, &res->rate);
 	res->k = k;
 	res->n = n;
-	res->rate = rate[0];
 	res->hasmix = mix != NULL;
 	if ((err = dc_bss_new(&b, refs, k, n, DC_BSS_FLEN)) != DC_OK)
 		fail("%sBSS Eval: %s", j->where, dc_strerror(err));
@@ -446,87 +455,91 @@ put_summary(const printer *p, int nfiles, const double *mean)
 
 /* ---------------------------------------------------------------- main */
 
-int
-main(int argc, char **argv)
-{
-	job one;
-	printer p;
-	const char *list = NULL, *id = NULL, *mix = NULL;
-	char *refs[MAXK + 1], idbuf[256];
-	double total[NMET] = { 0 };
-	int c, i, nref = 0, njobs, fmt = OUT_TABLE, per_source = 0, tty;
+/* The options. */
+static struct {
+	const char *list, *id, *mix;    /* -l, -i, -m */
+	char *refs[MAXK + 1];           /* -r */
+	int nref, fmt, per_source;      /* -j or -t, -s */
+} opt = { .fmt = OUT_TABLE };
 
-	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "r:m:l:i:jsth")) != -1) {
+/* parse_opts: the options into opt; the estimates are left in argv[optind..]. */
+static void
+parse_opts(int argc, char **argv)
+{
+	int c;
+
+	while ((c = dc_getopt(argc, argv, "r:m:l:i:jsth", usage, help)) != -1) {
 		switch (c) {
 		case 'r':
-			if (nref == MAXK)
+			if (opt.nref == MAXK)
 				dc_errx(2, "-r: more than %d references: at most %d sources", MAXK, MAXK);
-			refs[nref++] = optarg;
+			opt.refs[opt.nref++] = optarg;
 			break;
 		case 'm':
-			mix = optarg;
+			opt.mix = optarg;
 			break;
 		case 'l':
-			list = optarg;
+			opt.list = optarg;
 			break;
 		case 'i':
-			id = optarg;
+			opt.id = optarg;
 			break;
 		case 'j':
 		case 't':
-			if (fmt != OUT_TABLE && fmt != (c == 'j' ? OUT_JSON : OUT_TSV))
+			if (opt.fmt != OUT_TABLE && opt.fmt != (c == 'j' ? OUT_JSON : OUT_TSV))
 				dc_errx(2, "-j and -t exclude each other");
-			fmt = c == 'j' ? OUT_JSON : OUT_TSV;
+			opt.fmt = c == 'j' ? OUT_JSON : OUT_TSV;
 			break;
 		case 's':
-			per_source = 1;
+			opt.per_source = 1;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (list) {
-		if (nref || mix || id || argc)
-			dc_errx(2, "-l: the list names the files: no -r, -m, -i or estimates with it");
-		read_list(list, &njobs);
-	} else {
-		if (nref == 0 && argc == 0)
-			dc_usage_exit(usage);
-		if (nref != argc)
-			dc_errx(2, "%d reference%s but %d estimate%s: give as many of each", nref,
-			    nref == 1 ? "" : "s", argc, argc == 1 ? "" : "s");
-		memset(&one, 0, sizeof one);
-		one.k = nref;
-		for (i = 0; i < nref; i++) {
-			one.refs[i] = refs[i];
-			one.ests[i] = argv[i];
-		}
-		one.mix = mix ? dc_xstrdup(mix) : NULL;
-		/* "dir/mix01.wav" -> "mix01" */
-		one.id = dc_xstrdup(id ? id : dc_path_stem(dc_path_name(mix ? mix : argv[0]), NULL,
-		    idbuf, sizeof idbuf));
-		jobs = &one;
-		njobs = 1;
-	}
+}
 
-	p.fmt = fmt;
-	p.per_source = per_source;
+/* one_job: the mixture of the command line, its estimates est[nest], in *one. */
+static void
+one_job(job *one, char **est, int nest)
+{
+	char idbuf[256];
+	int i;
+
+	if (opt.nref == 0 && nest == 0)
+		dc_usage_exit(usage);
+	if (opt.nref != nest)
+		dc_errx(2, "%d reference%s but %d estimate%s: give as many of each", opt.nref,
+		    opt.nref == 1 ? "" : "s", nest, nest == 1 ? "" : "s");
+	memset(one, 0, sizeof *one);
+	one->k = opt.nref;
+	for (i = 0; i < opt.nref; i++) {
+		one->refs[i] = opt.refs[i];
+		one->ests[i] = est[i];
+	}
+	one->mix = opt.mix ? dc_xstrdup(opt.mix) : NULL;
+	/* "dir/mix01.wav" -> "mix01" */
+	one->id = dc_xstrdup(opt.id ? opt.id : dc_path_stem(dc_path_name(opt.mix ? opt.mix : est[0]),
+	    NULL, idbuf, sizeof idbuf));
+}
+
+/* run_jobs: evaluates jobs[njobs], a row each as it goes, then the summary. */
+static void
+run_jobs(int njobs)
+{
+	double total[NMET] = { 0 };
+	printer p;
+	int i, m, tty;
+
+	p.fmt = opt.fmt;
+	p.per_source = opt.per_source;
 	p.nmet = jobs[0].mix ? NMET : 4;
 	p.idw = 4;
 	for (i = 0; i < njobs; i++)
 		if ((int)strlen(jobs[i].id) > p.idw)
 			p.idw = (int)strlen(jobs[i].id);
-	tty = list && njobs > 1 && isatty(STDERR_FILENO);
+	tty = opt.list && njobs > 1 && isatty(STDERR_FILENO);
 	put_header(&p);
 	for (i = 0; i < njobs; i++) {
 		result res;
-		int m;
 		if (tty) {
 			fprintf(stderr, "\r%s: %d/%d %s\033[K", dc_prog(), i + 1, njobs, jobs[i].id);
 			progress = 1;
@@ -544,17 +557,38 @@ main(int argc, char **argv)
 	for (i = 0; i < NMET; i++)
 		total[i] /= njobs;
 	put_summary(&p, njobs, total);
+}
+
+int
+main(int argc, char **argv)
+{
+	job one;
+	int i, r, njobs;
+
+	dc_setprog(argv[0]);
+	parse_opts(argc, argv);
+	argc -= optind;
+	argv += optind;
+	if (opt.list) {
+		if (opt.nref || opt.mix || opt.id || argc)
+			dc_errx(2, "-l: the list names the files: no -r, -m, -i or estimates with it");
+		read_list(opt.list, &njobs);
+	} else {
+		one_job(&one, argv, argc);
+		jobs = &one;
+		njobs = 1;
+	}
+	run_jobs(njobs);
 	dc_finish_stdout();
 	for (i = 0; i < njobs; i++) {
-		int r;
 		free(jobs[i].id);
 		free(jobs[i].mix);
-		for (r = 0; list && r < jobs[i].k; r++) {
+		for (r = 0; opt.list && r < jobs[i].k; r++) {
 			free(jobs[i].refs[r]);
 			free(jobs[i].ests[r]);
 		}
 	}
-	if (list)
+	if (opt.list)
 		free(jobs);
 	return 0;
 }

@@ -113,24 +113,46 @@ printable(char *s)
 	return s;
 }
 
-/* stft_keys: the STFT parameters of record r, or exit with the key at fault. */
+/*
+ * spectra: the record's spectra checked by dc_check_spectra, in dc-istft's words
+ * (the key at fault, shapes as KxTxF); ndim 3 for masked, 2 for stft. Exits on a
+ * fault; the caller checks K and finite values.
+ */
 static void
-stft_keys(const dc_record *r, const char *id, dc_stft_params *p)
+spectra(const dc_record *r, const char *id, int ndim, dc_tensor *X, dc_stft_params *p)
 {
-	static const char *const ikeys[] = { "rate", "nfft", "hop", "samples" };
-	int64_t *ivals[] = { &p->rate, &p->nfft, &p->hop, &p->samples };
-	size_t i;
+	const char *key;
+	char shape[96];
+	int err;
 
-	memset(p, 0, sizeof *p);
-	for (i = 0; i < 4; i++)
-		if (dc_rec_int(r, ikeys[i], ivals[i]) != DC_OK)
-			dc_errx(1, "%s: %s: key '%s' missing or not an integer", id, r->kind, ikeys[i]);
-	if (dc_rec_str(r, "window", p->window, sizeof p->window) != DC_OK)
-		dc_errx(1, "%s: %s: key 'window' missing or not a window name", id, r->kind);
-	if (dc_stft_check(p) != DC_OK)
+	switch (dc_check_spectra(r, ndim, X, p, &key, &err)) {
+	case DC_SPEC_KEY:
+		if (strcmp(key, "window") == 0)
+			dc_errx(1, "%s: %s: key 'window' missing or not a window name", id, r->kind);
+		dc_errx(1, "%s: %s: key '%s' missing or not an integer", id, r->kind, key);
+	case DC_SPEC_PARAM:
 		dc_errx(1, "%s: %s: STFT parameters out of range: rate %lld, nfft %lld, hop %lld, "
 		    "samples %lld, window %s", id, r->kind, (long long)p->rate, (long long)p->nfft,
 		    (long long)p->hop, (long long)p->samples, printable(p->window));
+	case DC_SPEC_TENSOR:
+		dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(err));
+	case DC_SPEC_DTYPE:
+		dc_errx(1, "%s: %s: dtype %s, wanted complex64", id, r->kind, dc_dtype_name(X->dtype));
+	case DC_SPEC_RANK:
+		dc_errx(1, "%s: %s: %d dimensions, wanted %d (%s)", id, r->kind, X->ndim, ndim,
+		    ndim == 3 ? "K x T x F" : "T x F");
+	case DC_SPEC_SHAPE:
+		if (ndim == 3)
+			snprintf(shape, sizeof shape, "%lldx%lldx%lld", (long long)X->shape[0],
+			    (long long)X->shape[1], (long long)X->shape[2]);
+		else
+			snprintf(shape, sizeof shape, "%lldx%lld", (long long)X->shape[0],
+			    (long long)X->shape[1]);
+		dc_errx(1, "%s: %s: shape %s disagrees with its keys: %lld samples, nfft %lld, "
+		    "hop %lld give T = %lld frames of F = %lld bins", id, r->kind, shape,
+		    (long long)p->samples, (long long)p->nfft, (long long)p->hop,
+		    (long long)dc_stft_frames(p), (long long)(p->nfft / 2 + 1));
+	}
 }
 
 /*
@@ -142,37 +164,16 @@ static float *
 invert(const dc_utt *u, const char *id, int *K, dc_stft_params *p)
 {
 	dc_record *r = dc_utt_find(u, "masked");
-	int masked = r != NULL, err, k, ndim;
+	int masked = r != NULL, err, k;
 	int64_t T, F, kk;
 	dc_tensor X;
 	float *y;
-	char shape[96];
 
 	if (r == NULL && (r = dc_utt_find(u, "stft")) == NULL)
 		dc_errx(1, "%s: no masked or stft record", id);
-	stft_keys(r, id, p);
-	if ((err = dc_rec_tensor(r, &X)) != DC_OK)
-		dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(err));
-	if (X.dtype != DC_C64)
-		dc_errx(1, "%s: %s: dtype %s, wanted complex64", id, r->kind, dc_dtype_name(X.dtype));
-	ndim = masked ? 3 : 2;
-	if (X.ndim != ndim)
-		dc_errx(1, "%s: %s: %d dimensions, wanted %d (%s)", id, r->kind, X.ndim, ndim,
-		    masked ? "K x T x F" : "T x F");
+	spectra(r, id, masked ? 3 : 2, &X, p);
 	T = dc_stft_frames(p);
 	F = p->nfft / 2 + 1;
-	if (X.shape[ndim - 2] != T || X.shape[ndim - 1] != F) {
-		if (masked)
-			snprintf(shape, sizeof shape, "%lldx%lldx%lld", (long long)X.shape[0],
-			    (long long)X.shape[1], (long long)X.shape[2]);
-		else
-			snprintf(shape, sizeof shape, "%lldx%lld", (long long)X.shape[0],
-			    (long long)X.shape[1]);
-		dc_errx(1, "%s: %s: shape %s disagrees with its keys: %lld samples, nfft %lld, "
-		    "hop %lld give T = %lld frames of F = %lld bins", id, r->kind, shape,
-		    (long long)p->samples, (long long)p->nfft, (long long)p->hop, (long long)T,
-		    (long long)F);
-	}
 	kk = masked ? X.shape[0] : 1;
 	if (kk < 1 || kk > 1024)
 		dc_errx(1, "%s: %s: %lld sources; dc-istft takes 1 to 1024", id, r->kind, (long long)kk);
@@ -271,127 +272,164 @@ written_free(void)
 	free(written.slot);
 }
 
-int
-main(int argc, char **argv)
-{
-	const char *pat = NULL, *path = "-", *name;
-	int enc = DC_PCM16, c, err, nerr, has_u = 0, has_k = 0, nutt;
-	dc_record hdr;
-	dc_reader *rd;
-	dc_utt cur = { 0 }, next = { 0 }, tmp;
+/* The options. */
+static struct {
+	const char *pat;        /* -o, NULL for stdout */
+	const char *path;       /* the stream */
+	int enc;                /* -e */
+	int has_u, has_k;       /* whether pat holds %u, %k */
+} opt = { NULL, "-", DC_PCM16, 0, 0 };
 
-	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "e:o:h")) != -1) {
+/* parse_opts: the options and the file operand into opt; exits 2 on a bad one. */
+static void
+parse_opts(int argc, char **argv)
+{
+	const char *path;
+	int c, bad;
+
+	while ((c = dc_getopt(argc, argv, "e:o:h", usage, help)) != -1) {
 		switch (c) {
 		case 'e':
 			if (strcmp(optarg, "pcm16") == 0)
-				enc = DC_PCM16;
+				opt.enc = DC_PCM16;
 			else if (strcmp(optarg, "float") == 0)
-				enc = DC_FLOAT;
+				opt.enc = DC_FLOAT;
 			else
 				dc_errx(2, "-e: encoding must be pcm16 or float: %s", optarg);
 			break;
 		case 'o':
-			pat = optarg;
+			opt.pat = optarg;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
-	if (argc - optind > 1)
-		dc_usage_exit(usage);
-	if (argc > optind)
-		path = argv[optind];
-	if (pat && strcmp(pat, "-") == 0)
-		pat = NULL;     /* "-o -" is stdout */
-	if (pat) {
-		int bad = pattern_check(pat, &has_u, &has_k);
-		if (*pat == '\0')
-			dc_errx(2, "-o: empty pattern");
-		if (bad == 0)
-			dc_errx(2, "-o: pattern '%s' ends in a lone %%; write %%%% for a %%", pat);
-		if (bad > 0)
-			dc_errx(2, "-o: unknown conversion %%%c in pattern '%s' (use %%u, %%k or %%%%)",
-			    bad, pat);
-	} else
+	if ((path = dc_arg_path(argc, argv, usage)) != NULL)
+		opt.path = path;
+	if (opt.pat && strcmp(opt.pat, "-") == 0)
+		opt.pat = NULL;     /* "-o -" is stdout */
+	if (opt.pat == NULL) {
 		dc_stdout_not_tty();
+		return;
+	}
+	bad = pattern_check(opt.pat, &opt.has_u, &opt.has_k);
+	if (*opt.pat == '\0')
+		dc_errx(2, "-o: empty pattern");
+	if (bad == 0)
+		dc_errx(2, "-o: pattern '%s' ends in a lone %%; write %%%% for a %%", opt.pat);
+	if (bad > 0)
+		dc_errx(2, "-o: unknown conversion %%%c in pattern '%s' (use %%u, %%k or %%%%)", bad,
+		    opt.pat);
+}
 
-	rd = dc_open_stream(path, &hdr, &name);
+/* put_stdout: the K sources y[K][N] as one K-channel WAV on stdout. */
+static void
+put_stdout(float *y, int K, const dc_stft_params *p)
+{
+	float *il = dc_xmalloc(((size_t)(K * p->samples) + 1) * sizeof *il);
+	int64_t i;
+	int k, err;
+
+	for (i = 0; i < p->samples; i++)
+		for (k = 0; k < K; k++)
+			il[i * K + k] = y[k * p->samples + i];
+	err = dc_audio_write("-", il, p->samples, K, (int)p->rate, opt.enc);
+	free(il);
+	if (err != DC_OK) {
+		free(y);
+		dc_errx(1, "stdout: %s", dc_audio_errstr());
+	}
+}
+
+/* put_files: each source of y[K][N] to its file named by the pattern; if one
+ * fails, those of this utterance written before it are removed. */
+static void
+put_files(const char *id, float *y, int K, const dc_stft_params *p)
+{
+	char **mine = dc_xmalloc((size_t)K * sizeof *mine);
+	int i, k;
+
+	for (k = 0; k < K; k++) {
+		char *out = expand(opt.pat, id, k + 1);
+		if (written_has(out))
+			dc_errx(1, "%s: %s was already written for an earlier utterance (two "
+			    "utterances with one id?)", id, out);
+		if (dc_audio_write(out, y + k * p->samples, p->samples, 1, (int)p->rate,
+		    opt.enc) != DC_OK) {
+			/* no half set: the utterance's sources written so far go too */
+			dc_warnx("%s: %s", out, dc_audio_errstr());
+			for (i = 0; i < k; i++)
+				unlink(mine[i]);
+			free(out);
+			free(y);
+			exit(1);
+		}
+		written_add(out);
+		mine[k] = out;
+	}
+	free(mine);
+}
+
+/* put_utt: the waveforms of utterance u (whose id is id), the nutt-th, to stdout
+ * or files; more says whether another utterance follows. */
+static void
+put_utt(const dc_utt *u, const char *id, int nutt, int more, const char *name)
+{
+	dc_stft_params p;
+	float *y;
+	int K, k;
+
+	if (more && nutt == 0 && (opt.pat == NULL || !opt.has_u))
+		dc_errx(2, opt.pat ? "-o: pattern '%s' lacks %%u, and the stream has more than one "
+		    "utterance" : "%s: more than one utterance; stdout takes one: name files "
+		    "with -o and %%u", opt.pat ? opt.pat : name);
+	y = invert(u, id, &K, &p);
+	if (K > 1 && opt.pat && !opt.has_k)
+		dc_errx(2, "-o: pattern '%s' lacks %%k, and utterance '%s' has %d sources", opt.pat,
+		    id, K);
+	if (opt.enc == DC_PCM16)
+		for (k = 0; k < K; k++) {
+			int64_t nc = clipped(y + k * p.samples, p.samples);
+			if (nc)
+				dc_warnx("%s: source %d: %lld samples beyond full scale clipped", id, k + 1,
+				    (long long)nc);
+		}
+	if (opt.pat == NULL)
+		put_stdout(y, K, &p);
+	else
+		put_files(id, y, K, &p);
+	free(y);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *name;
+	int err, nerr, nutt;
+	dc_record hdr;
+	dc_reader *rd;
+	dc_utt cur = { 0 }, next = { 0 }, tmp;
+	char id[256];
+
+	dc_setprog(argv[0]);
+	parse_opts(argc, argv);
+	rd = dc_open_stream(opt.path, &hdr, &name);
 	dc_record_free(&hdr);
 	if ((err = dc_read_utt(rd, &cur)) != DC_OK) {
 		if (err != DC_EEOF)
 			dc_stream_fail(name, rd, err);
-		if (pat == NULL)
+		if (opt.pat == NULL)
 			dc_errx(1, "%s: no utterance in the stream", name);
 		dc_utt_free(&cur);
 		dc_reader_free(rd);
 		dc_finish_stdout();
 		return 0;
 	}
+	/* one utterance ahead, to refuse a second before writing the first */
 	for (nutt = 0;; nutt++) {
-		char id[256];
-		dc_stft_params p;
-		float *y;
-		int K, k;
-
 		if (dc_utt_id(&cur, id, sizeof id) != DC_OK)
 			dc_errx(1, "%s: utterance %d: key 'id' missing or not a string", name, nutt + 1);
 		printable(id);
 		nerr = dc_read_utt(rd, &next);
-		if (nerr == DC_OK && nutt == 0 && (pat == NULL || !has_u))
-			dc_errx(2, pat ? "-o: pattern '%s' lacks %%u, and the stream has more than one "
-			    "utterance" : "%s: more than one utterance; stdout takes one: name files "
-			    "with -o and %%u", pat ? pat : name);
-		y = invert(&cur, id, &K, &p);
-		if (K > 1 && pat && !has_k)
-			dc_errx(2, "-o: pattern '%s' lacks %%k, and utterance '%s' has %d sources", pat, id, K);
-		if (enc == DC_PCM16)
-			for (k = 0; k < K; k++) {
-				int64_t nc = clipped(y + k * p.samples, p.samples);
-				if (nc)
-					dc_warnx("%s: source %d: %lld samples beyond full scale clipped",
-					    id, k + 1, (long long)nc);
-			}
-		if (pat == NULL) {
-			float *il = dc_xmalloc(((size_t)(K * p.samples) + 1) * sizeof *il);
-			int64_t i;
-			for (i = 0; i < p.samples; i++)
-				for (k = 0; k < K; k++)
-					il[i * K + k] = y[k * p.samples + i];
-			err = dc_audio_write("-", il, p.samples, K, (int)p.rate, enc);
-			free(il);
-			if (err != DC_OK) {
-				free(y);
-				dc_errx(1, "stdout: %s", dc_audio_errstr());
-			}
-		} else {
-			/* this utterance's files, removed if a later one fails */
-			char **mine = dc_xmalloc((size_t)K * sizeof *mine);
-			for (k = 0; k < K; k++) {
-				char *out = expand(pat, id, k + 1);
-				int i;
-				if (written_has(out))
-					dc_errx(1, "%s: %s was already written for an earlier "
-					    "utterance (two utterances with one id?)", id, out);
-				if (dc_audio_write(out, y + k * p.samples, p.samples, 1, (int)p.rate,
-				    enc) != DC_OK) {
-					/* no half set: the utterance's sources written so far go too */
-					dc_warnx("%s: %s", out, dc_audio_errstr());
-					for (i = 0; i < k; i++)
-						unlink(mine[i]);
-					free(out);
-					free(y);
-					exit(1);
-				}
-				written_add(out);
-				mine[k] = out;
-			}
-			free(mine);
-		}
-		free(y);
+		put_utt(&cur, id, nutt, nerr == DC_OK, name);
 		if (nerr == DC_EEOF)
 			break;
 		if (nerr != DC_OK)

@@ -22,13 +22,14 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dc.h"
 #include "kmeans.h"
 
-#define KMAX 1000       /* the most clusters, -k */
+#define KMAX DC_KMAX    /* the most clusters, -k */
 #define AUTOMAX 8       /* the most clusters -k auto counts to */
 
 static const char usage[] = "[-v] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]\n"
@@ -155,22 +156,44 @@ help(void)
 	    "Reads the stream from file, or stdin if none or '-'. See dc-kmeans(1).\n", usage);
 }
 
-int
-main(int argc, char **argv)
-{
-	dc_kmeans_opts o;
-	dc_reader *rd;
-	dc_writer *w;
-	dc_record hdr;
-	dc_utt u = { 0 };
-	double db = 20.0, beta = 0.0;
-	const char *name = "stdin";
-	int64_t v;
-	int c, err, verbose = 0, kmax = 0;
+/* The options. */
+static struct {
+	dc_kmeans_opts km;      /* -k K, -r, -s, -i */
+	double db, beta;        /* -t, -b (0: no soft masks) */
+	int verbose, kmax;      /* -v; -k auto's MAX (0: K fixed) */
+} opt = { .db = 20.0 };
 
-	dc_setprog(argv[0]);
-	dc_kmeans_defaults(&o);
-	while ((c = getopt(argc, argv, "b:c:k:r:s:i:t:vh")) != -1) {
+/* parse_k: -k's argument, K or auto[:MAX]. */
+static void
+parse_k(const char *arg)
+{
+	int64_t v;
+
+	if (strcmp(arg, "auto") == 0) {
+		opt.kmax = 4;
+		return;
+	}
+	if (strncmp(arg, "auto:", 5) == 0) {
+		if (dc_parse_int(arg + 5, 1, AUTOMAX, &v))
+			dc_errx(2, "-k: auto's MAX must be an integer from 1 to %d: %s", AUTOMAX, arg);
+		opt.kmax = (int)v;
+		return;
+	}
+	opt.kmax = 0;
+	if (dc_parse_int(arg, 1, KMAX, &v))
+		dc_errx(2, "-k: K must be an integer from 1 to %d, or auto[:MAX]: %s", KMAX, arg);
+	opt.km.k = (int)v;
+}
+
+/* parse_opts: the options into opt; returns the file operand (NULL: stdin). */
+static const char *
+parse_opts(int argc, char **argv)
+{
+	int64_t v;
+	int c;
+
+	dc_kmeans_defaults(&opt.km);
+	while ((c = dc_getopt(argc, argv, "b:c:k:r:s:i:t:vh", usage, help)) != -1) {
 		switch (c) {
 		case 'c':
 			if (parse_cuts(optarg))
@@ -178,168 +201,164 @@ main(int argc, char **argv)
 				    "comma-separated: %s", AUTOMAX - 1, optarg);
 			break;
 		case 'b':
-			if (dc_parse_num(optarg, 1e-6, 1e6, &beta))
+			if (dc_parse_num(optarg, 1e-6, 1e6, &opt.beta))
 				dc_errx(2, "-b: beta must be a number from 1e-6 to 1e6: %s", optarg);
 			break;
 		case 'k':
-			if (strcmp(optarg, "auto") == 0) {
-				kmax = 4;
-				break;
-			}
-			if (strncmp(optarg, "auto:", 5) == 0) {
-				if (dc_parse_int(optarg + 5, 1, AUTOMAX, &v))
-					dc_errx(2, "-k: auto's MAX must be an integer from 1 to %d: %s",
-					    AUTOMAX, optarg);
-				kmax = (int)v;
-				break;
-			}
-			kmax = 0;
-			if (dc_parse_int(optarg, 1, KMAX, &v))
-				dc_errx(2, "-k: K must be an integer from 1 to %d, or auto[:MAX]: %s", KMAX, optarg);
-			o.k = (int)v;
+			parse_k(optarg);
 			break;
 		case 'r':
 			if (dc_parse_int(optarg, 1, 1000, &v))
 				dc_errx(2, "-r: restarts must be an integer from 1 to 1000: %s", optarg);
-			o.restarts = (int)v;
+			opt.km.restarts = (int)v;
 			break;
 		case 's':
 			if (dc_parse_int(optarg, 0, INT64_MAX, &v))
 				dc_errx(2, "-s: seed must be a non-negative integer: %s", optarg);
-			o.seed = (uint64_t)v;
+			opt.km.seed = (uint64_t)v;
 			break;
 		case 'i':
 			if (dc_parse_int(optarg, 0, 1000000, &v))
 				dc_errx(2, "-i: maxiter must be an integer from 0 to 1000000: %s", optarg);
-			o.maxiter = (int)v;
+			opt.km.maxiter = (int)v;
 			break;
 		case 't':
-			if (dc_parse_num(optarg, 0.0, 1000.0, &db))
+			if (dc_parse_num(optarg, 0.0, 1000.0, &opt.db))
 				dc_errx(2, "-t: threshold must be a number of dB from 0 to 1000: %s", optarg);
 			break;
 		case 'v':
-			verbose = 1;
+			opt.verbose = 1;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
-	if (argc - optind > 1)
-		dc_usage_exit(usage);
-	dc_stdout_not_tty();
-	rd = dc_open_stream(argc > optind ? argv[optind] : NULL, &hdr, &name);
-	w = dc_writer_file(stdout);
-	dc_write_header(w, &hdr, "dc-kmeans");
-	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
-		dc_record *er, *sr;
-		dc_tensor E, X, L, M;
-		dc_kmeans_info info;
-		dc_recb b;
-		unsigned char *fit = NULL;
-		float *cent;
-		double sp = 0.0;
-		int64_t T, F, D, N, i, m;
-		int silent = 0;
-		char id[256], s1[96], s2[96];
+	return dc_arg_path(argc, argv, usage);
+}
 
-		if (dc_utt_id(&u, id, sizeof id) != DC_OK)
-			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
-		if ((er = dc_utt_find(&u, "embed")) == NULL)
-			dc_errx(1, "%s: no embed record", id);
-		dc_get_tensor(id, er, DC_F32, 3, "[T, F, D]", &E);
-		T = E.shape[0];
-		F = E.shape[1];
-		D = E.shape[2];
-		N = T * F;
-		if (D < 1)
-			dc_errx(1, "%s: embed record: shape %s, wanted D of 1 or more", id, dc_shape_str(&E, s1, sizeof s1));
-		m = N;
-		if ((sr = dc_utt_find(&u, "stft")) != NULL) {
-			const float *x;
-			double mx = 0.0, thr, pw;
-			dc_stft_params p;
+/*
+ * fit_bins: the bins to fit, from the utterance's stft record (checked against
+ * the embeddings E of record er): those within -t dB of the loudest; NULL (all N) when the
+ * utterance has no stft record. Sets *m to their number and *silent when the
+ * mixture is digital silence.
+ */
+static unsigned char *
+fit_bins(const dc_utt *u, const char *id, const dc_record *er, const dc_tensor *E, int64_t *m,
+    int *silent)
+{
+	const dc_record *sr = dc_utt_find(u, "stft");
+	int64_t i, N = E->shape[0] * E->shape[1];
+	unsigned char *fit;
+	dc_stft_params p;
+	dc_tensor X;
 
-			dc_get_stft(id, sr, &X, &p);
-			if (X.shape[0] != T || X.shape[1] != F)
-				dc_errx(1, "%s: embed record: shape %s disagrees with stft record %s", id,
-				    dc_shape_str(&E, s1, sizeof s1), dc_shape_str(&X, s2, sizeof s2));
-			/* power against the loudest bin's: keep the bins within db of it */
-			x = X.data;
-			for (i = 0; i < N; i++) {
-				pw = (double)x[2 * i] * x[2 * i] + (double)x[2 * i + 1] * x[2 * i + 1];
-				mx = pw > mx ? pw : mx;
-			}
-			thr = mx * pow(10.0, -db / 10.0);
-			silent = mx == 0.0;
-			fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
-			for (i = 0, m = 0; i < N; i++) {
-				pw = (double)x[2 * i] * x[2 * i] + (double)x[2 * i + 1] * x[2 * i + 1];
-				fit[i] = pw >= thr;
-				m += fit[i];
-			}
-			dc_tensor_free(&X);
-		}
-		if (kmax) {
-			/* digital silence is one source, and K is at most the active bins */
-			sp = silent ? 0.0 : spread(E.data, N, (int)D, fit);
-			o.k = silent ? 1 : count(sp, kmax);
-			if (o.k > m && m > 0)
-				o.k = (int)m;
-			if (verbose && silent)
-				dc_warnx("%s: K = 1 counted (digital silence)", id);
-			else if (verbose)
-				dc_warnx("%s: K = %d counted (spread %.4f of %lld bins, at most %d)", id, o.k,
-				    sp, (long long)m, kmax);
-		}
-		if (m < o.k)
-			dc_errx(1, "%s: K = %d is more than the %lld active bins", id, o.k, (long long)m);
-		if ((err = dc_tensor_alloc(&L, DC_I32, 2, (int64_t[]){ T, F })) != DC_OK)
-			dc_errx(1, "%s: labels: %s", id, dc_strerror(err));
-		cent = dc_xmalloc((size_t)o.k * (size_t)D * sizeof *cent);
-		if ((err = dc_kmeans(E.data, N, (int)D, fit, &o, L.data, cent, &info, NULL)) != DC_OK)
-			dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
-		if (verbose)
-			dc_warnx("%s: %lld of %lld bins fitted; restart %d of %d won with inertia %.6g "
-			    "after %d iterations%s", id, (long long)info.nfit, (long long)N, info.restart + 1,
-			    o.restarts, info.inertia, info.iters, info.converged ? "" : " (not converged)");
-		dc_recb_init(&b, "labels");
-		dc_recb_int(&b, "k", o.k);
-		dc_recb_str(&b, "by", "kmeans");
-		if (kmax) {
-			dc_recb_int(&b, "k_max", kmax);
-			dc_recb_num(&b, "spread", sp);
-		}
-		dc_recb_tensor(&b, &L);
-		if ((err = dc_utt_append(&u, &b)) != DC_OK)
-			dc_errx(1, "%s: labels: %s", id, dc_strerror(err));
-		if (beta > 0.0) {
-			if ((err = dc_tensor_alloc(&M, DC_F32, 3, (int64_t[]){ o.k, T, F })) != DC_OK)
-				dc_errx(1, "%s: masks: %s", id, dc_strerror(err));
-			soft_masks(E.data, N, (int)D, cent, o.k, beta, M.data);
-			dc_recb_init(&b, "masks");
-			dc_recb_int(&b, "k", o.k);
-			dc_recb_str(&b, "by", "kmeans-soft");
-			dc_recb_tensor(&b, &M);
-			if ((err = dc_utt_append(&u, &b)) != DC_OK)
-				dc_errx(1, "%s: masks: %s", id, dc_strerror(err));
-			dc_tensor_free(&M);
-		}
-		dc_write_utt(w, &u);
-		free(cent);
-		dc_tensor_free(&L);
-		dc_tensor_free(&E);
-		free(fit);
-		if (dc_writer_error(w))
-			break;
+	*m = N;
+	*silent = 0;
+	if (sr == NULL)
+		return NULL;
+	dc_get_stft(id, sr, &X, &p);
+	dc_check_tf(id, er, E, 0, &X);
+	fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
+	*silent = dc_stft_active(X.data, N, opt.db, fit) == 0.0;
+	for (i = 0, *m = 0; i < N; i++)
+		*m += fit[i];
+	dc_tensor_free(&X);
+	return fit;
+}
+
+/* count_k: -k auto's K for embeddings E[N][D] of which m bins are fitted; sets
+ * *sp to their spread. Digital silence is one source, and K is at most m. */
+static int
+count_k(const char *id, const dc_tensor *E, const unsigned char *fit, int64_t m, int silent,
+    double *sp)
+{
+	int k;
+
+	*sp = silent ? 0.0 : spread(E->data, E->shape[0] * E->shape[1], (int)E->shape[2], fit);
+	k = silent ? 1 : count(*sp, opt.kmax);
+	if (k > m && m > 0)
+		k = (int)m;
+	if (opt.verbose && silent)
+		dc_warnx("%s: K = 1 counted (digital silence)", id);
+	else if (opt.verbose)
+		dc_warnx("%s: K = %d counted (spread %.4f of %lld bins, at most %d)", id, k, *sp,
+		    (long long)m, opt.kmax);
+	return k;
+}
+
+/* append: the record of kind (labels or masks) with tensor t, its k and by, and
+ * with -k auto, on labels, k_max and the spread sp. */
+static void
+append(dc_utt *u, const char *id, const char *kind, const char *by, int k, double sp, dc_tensor *t)
+{
+	dc_recb b;
+
+	dc_recb_init(&b, kind);
+	dc_recb_int(&b, "k", k);
+	dc_recb_str(&b, "by", by);
+	if (opt.kmax && strcmp(kind, "labels") == 0) {
+		dc_recb_int(&b, "k_max", opt.kmax);
+		dc_recb_num(&b, "spread", sp);
 	}
-	if (err != DC_OK && err != DC_EEOF)
-		dc_stream_fail(name, rd, err);
-	dc_utt_free(&u);
-	dc_record_free(&hdr);
-	dc_reader_free(rd);
-	dc_writer_finish(w);
+	dc_recb_tensor(&b, t);
+	dc_append(u, id, &b);
+}
+
+/* cluster_utt: labels (and with -b soft masks) of one utterance, appended to it. */
+static void
+cluster_utt(dc_utt *u, const char *id, void *arg)
+{
+	const dc_record *er = dc_utt_find(u, "embed");
+	dc_kmeans_opts o = opt.km;
+	dc_kmeans_info info;
+	dc_tensor E, L, M;
+	unsigned char *fit;
+	float *cent;
+	double sp = 0.0;
+	int64_t T, F, D, N, m;
+	int silent, err;
+
+	(void)arg;
+	if (er == NULL)
+		dc_errx(1, "%s: no embed record", id);
+	dc_get_embed(id, er, NULL, &E);
+	T = E.shape[0];
+	F = E.shape[1];
+	D = E.shape[2];
+	N = T * F;
+	fit = fit_bins(u, id, er, &E, &m, &silent);
+	if (opt.kmax)
+		o.k = count_k(id, &E, fit, m, silent, &sp);
+	if (m < o.k)
+		dc_errx(1, "%s: K = %d is more than the %lld active bins", id, o.k, (long long)m);
+	if ((err = dc_tensor_alloc(&L, DC_I32, 2, (int64_t[]){ T, F })) != DC_OK)
+		dc_errx(1, "%s: labels: %s", id, dc_strerror(err));
+	cent = dc_xmalloc((size_t)o.k * (size_t)D * sizeof *cent);
+	if ((err = dc_kmeans(E.data, N, (int)D, fit, &o, L.data, cent, &info, NULL)) != DC_OK)
+		dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
+	if (opt.verbose)
+		dc_warnx("%s: %lld of %lld bins fitted; restart %d of %d won with inertia %.6g "
+		    "after %d iterations%s", id, (long long)info.nfit, (long long)N, info.restart + 1,
+		    o.restarts, info.inertia, info.iters, info.converged ? "" : " (not converged)");
+	append(u, id, "labels", "kmeans", o.k, sp, &L);
+	if (opt.beta > 0.0) {
+		if ((err = dc_tensor_alloc(&M, DC_F32, 3, (int64_t[]){ o.k, T, F })) != DC_OK)
+			dc_errx(1, "%s: masks: %s", id, dc_strerror(err));
+		soft_masks(E.data, N, (int)D, cent, o.k, opt.beta, M.data);
+		append(u, id, "masks", "kmeans-soft", o.k, sp, &M);
+		dc_tensor_free(&M);
+	}
+	free(cent);
+	dc_tensor_free(&L);
+	dc_tensor_free(&E);
+	free(fit);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path;
+
+	dc_setprog(argv[0]);
+	path = parse_opts(argc, argv);
+	dc_each_utt(path, "dc-kmeans", cluster_utt, NULL);
 	return 0;
 }

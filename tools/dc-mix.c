@@ -134,7 +134,6 @@ static void
 read_input(const char *path, const char *shown, double speed, input *in, int verbose)
 {
 	dc_audio_info info;
-	dc_tensor t;
 	dc_p56 r;
 	int err;
 
@@ -151,12 +150,7 @@ read_input(const char *path, const char *shown, double speed, input *in, int ver
 	}
 	if (in->n == 0)
 		dc_errx(1, "%s: no samples", shown);
-	memset(&t, 0, sizeof t);
-	t.dtype = DC_F32;
-	t.ndim = 1;
-	t.shape[0] = in->n;
-	t.data = in->x;
-	if (dc_tensor_finite(&t) != DC_OK)
+	if (dc_floats_finite(in->x, in->n) != DC_OK)
 		dc_errx(1, "%s: %s", shown, dc_strerror(DC_ENONFINITE));
 	dc_p56_level(in->x, in->n, opt.rate, &r);
 	if (!isfinite(r.level))
@@ -543,47 +537,56 @@ make_dir(const char *path)
 		dc_errx(1, "%s: %s", path, errno == EEXIST ? strerror(ENOTDIR) : strerror(errno));
 }
 
-static int
-list_mode(const char *corpus)
-{
-	char *root, *prefix, **names, **where, *outdir, *listpath, *listbuf = NULL;
-	size_t listlen = 0;
+/* The corpus of list mode: the speakers with an utterance long enough. */
+typedef struct {
+	char *root;             /* corpusdir, or corpusdir/train if it has one */
+	const char *prefix;     /* "train/" or "": where root lies in corpusdir */
 	speaker *sp;
-	int nnames, nspk = 0, nskipped = 0, i, j, width, tty;
-	int *perm;
+	int n;
+} corpus;
+
+/* corpus_root: corpusdir/train/<speaker>/ if there is a train/, else
+ * corpusdir/<speaker>/; exits 1 if dir is not a directory. */
+static void
+corpus_root(const char *dir, corpus *c)
+{
 	struct stat st;
-	dc_atomic a;
-	FILE *lf;
-	dc_xoshiro r;
-	int64_t m;
-	char skipped[256] = "";
+	char *t;
+	int i;
 
-	/* corpusdir/train/<speaker>/ if there is a train/, else corpusdir/<speaker>/ */
-	root = dc_xstrdup(corpus);
-	for (i = (int)strlen(root); i > 1 && root[i - 1] == '/'; i--)
-		root[i - 1] = '\0';
-	if (stat(root, &st) != 0)
-		dc_errx(1, "%s: %s", corpus, strerror(errno));
+	c->root = dc_xstrdup(dir);
+	for (i = (int)strlen(c->root); i > 1 && c->root[i - 1] == '/'; i--)
+		c->root[i - 1] = '\0';
+	if (stat(c->root, &st) != 0)
+		dc_errx(1, "%s: %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		dc_errx(1, "%s: %s", corpus, strerror(ENOTDIR));
-	{
-		char *t = join(root, "train");
-		if (stat(t, &st) == 0 && S_ISDIR(st.st_mode)) {
-			free(root);
-			root = t;
-			prefix = "train/";
-		} else {
-			free(t);
-			prefix = "";
-		}
+		dc_errx(1, "%s: %s", dir, strerror(ENOTDIR));
+	t = join(c->root, "train");
+	if (stat(t, &st) == 0 && S_ISDIR(st.st_mode)) {
+		free(c->root);
+		c->root = t;
+		c->prefix = "train/";
+	} else {
+		free(t);
+		c->prefix = "";
 	}
+}
 
-	names = speaker_names(root, &nnames, &where);
-	sp = dc_xcalloc((size_t)(nnames ? nnames : 1), sizeof *sp);
+/* corpus_speakers: the speakers under c->root with an utterance of at least -m
+ * seconds (a warning names those without); exits 1 if fewer than -k. */
+static void
+corpus_speakers(corpus *c)
+{
+	char **names, **where, skipped[256] = "";
+	int nnames, nskipped = 0, i;
+
+	names = speaker_names(c->root, &nnames, &where);
+	c->sp = dc_xcalloc((size_t)(nnames ? nnames : 1), sizeof *c->sp);
+	c->n = 0;
 	for (i = 0; i < nnames; i++) {
-		scan_speaker(root, names[i], where[i], &sp[nspk]);
-		if (sp[nspk].n > 0) {
-			nspk++;
+		scan_speaker(c->root, names[i], where[i], &c->sp[c->n]);
+		if (c->sp[c->n].n > 0) {
+			c->n++;
 		} else {
 			size_t used = strlen(skipped);
 			if (nskipped < 4)
@@ -591,8 +594,8 @@ list_mode(const char *corpus)
 			else if (nskipped == 4)
 				snprintf(skipped + used, sizeof skipped - used, " ...");
 			nskipped++;
-			free(sp[nspk].name);
-			free(sp[nspk].files);
+			free(c->sp[c->n].name);
+			free(c->sp[c->n].files);
 		}
 		free(names[i]);
 		free(where[i]);
@@ -602,27 +605,139 @@ list_mode(const char *corpus)
 	if (nskipped)
 		dc_warnx("%d speaker%s without an utterance of at least %g s skipped:%s", nskipped,
 		    nskipped == 1 ? "" : "s", opt.minsec, skipped);
-	if (nspk < opt.k)
-		dc_errx(1, "-k %d: only %d speaker%s with an utterance of at least %g s", opt.k, nspk,
-		    nspk == 1 ? "" : "s", opt.minsec);
+	if (c->n < opt.k)
+		dc_errx(1, "-k %d: only %d speaker%s with an utterance of at least %g s", opt.k, c->n,
+		    c->n == 1 ? "" : "s", opt.minsec);
+}
 
-	/* the output tree */
-	outdir = dc_xstrdup(opt.out);
+static void
+corpus_free(corpus *c)
+{
+	int i, j;
+
+	for (i = 0; i < c->n; i++) {
+		for (j = 0; j < c->sp[i].n; j++)
+			free(c->sp[i].files[j]);
+		free(c->sp[i].files);
+		free(c->sp[i].name);
+	}
+	free(c->sp);
+	free(c->root);
+}
+
+/* make_tree: the output directory (-o, returned without trailing '/') with mix/
+ * and s1/ .. sK/ in it. */
+static char *
+make_tree(void)
+{
+	char *outdir = dc_xstrdup(opt.out), sub[16], *d;
+	int i;
+
 	for (i = (int)strlen(outdir); i > 1 && outdir[i - 1] == '/'; i--)
 		outdir[i - 1] = '\0';
 	make_dir(outdir);
-	{
-		char *d = join(outdir, "mix");
-		make_dir(d);
-		free(d);
-	}
-	for (j = 1; j <= opt.k; j++) {
-		char sub[16], *d;
-		snprintf(sub, sizeof sub, "s%d", j);
+	d = join(outdir, "mix");
+	make_dir(d);
+	free(d);
+	for (i = 1; i <= opt.k; i++) {
+		snprintf(sub, sizeof sub, "s%d", i);
 		d = join(outdir, sub);
 		make_dir(d);
 		free(d);
 	}
+	return outdir;
+}
+
+/*
+ * mix_one: mixture m (its id m in width digits) of K speakers drawn from c with
+ * r, written under outdir, its row to lf. The draws, in this order: K distinct
+ * speakers (a partial Fisher-Yates shuffle of perm, kept from one mixture to the
+ * next), one utterance of each, then the gains, then with -p the speeds.
+ */
+static void
+mix_one(const corpus *c, dc_xoshiro *r, int *perm, int64_t m, int width, const char *outdir,
+    FILE *lf)
+{
+	input in[MAXK];
+	double gain[MAXK], fac[MAXK], speed[MAXK];
+	float *s[MAXK], *mix;
+	char *rel_src[MAXK], *orig[MAXK], id[32], rel_mix[48], rel[48], *path;
+	int uidx[MAXK], who[MAXK], j;
+	int64_t len;
+
+	for (j = 0; j < opt.k; j++) {
+		int t = j + (int)dc_xoshiro_below(r, (uint64_t)(c->n - j)), x = perm[j];
+		perm[j] = perm[t];
+		perm[t] = x;
+		who[j] = perm[j];
+	}
+	for (j = 0; j < opt.k; j++)
+		uidx[j] = (int)dc_xoshiro_below(r, (uint64_t)c->sp[who[j]].n);
+	draw_gains(r, opt.k, gain);
+	draw_speeds(r, opt.k, speed);
+
+	for (j = 0; j < opt.k; j++) {
+		const speaker *p = &c->sp[who[j]];
+		char *full = join(c->root, p->files[uidx[j]]);
+		read_input(full, full, speed[j], &in[j], 0);
+		free(full);
+		orig[j] = dc_xmalloc(strlen(c->prefix) + strlen(p->files[uidx[j]]) + 1);
+		sprintf(orig[j], "%s%s", c->prefix, p->files[uidx[j]]);
+	}
+	len = make_mix(in, opt.k, gain, s, &mix, fac);
+
+	snprintf(id, sizeof id, "%0*lld", width > 12 ? 12 : width, (long long)m);
+	snprintf(rel_mix, sizeof rel_mix, "mix/%s.wav", id);
+	path = join(outdir, rel_mix);
+	put_audio(path, mix, len);
+	free(path);
+	for (j = 0; j < opt.k; j++) {
+		snprintf(rel, sizeof rel, "s%d/%s.wav", j + 1, id);
+		rel_src[j] = dc_xstrdup(rel);
+		path = join(outdir, rel);
+		put_audio(path, s[j], len);
+		free(path);
+	}
+	forget_written();
+	print_row(lf, id, rel_mix, rel_src, orig, gain, speed, opt.k, len);
+	for (j = 0; j < opt.k; j++) {
+		free(in[j].x);
+		free(s[j]);
+		free(rel_src[j]);
+		free(orig[j]);
+	}
+	free(mix);
+}
+
+/* write_list: buf[len] to path, renamed into place when complete. */
+static void
+write_list(const char *path, const char *buf, size_t len)
+{
+	dc_atomic a;
+	FILE *f;
+
+	if ((f = dc_atomic_open(&a, path)) == NULL)
+		dc_errx(1, "%s: %s", path, strerror(errno));
+	fwrite(buf, 1, len, f);
+	if (dc_atomic_commit(&a) != DC_OK)
+		dc_errx(1, "%s: %s", path, strerror(errno));
+}
+
+/* list_mode: -n mixtures drawn from the corpus in dir, under -o with list.tsv. */
+static int
+list_mode(const char *dir)
+{
+	char *outdir, *listpath, *listbuf = NULL;
+	size_t listlen = 0;
+	corpus c;
+	int i, width, tty, *perm;
+	FILE *lf;
+	dc_xoshiro r;
+	int64_t m;
+
+	corpus_root(dir, &c);
+	corpus_speakers(&c);
+	outdir = make_tree();
 	/* the list is kept in memory and written when the set is complete, so a
 	 * failure on the way leaves no list.tsv (nor a temporary one) */
 	listpath = join(outdir, "list.tsv");
@@ -633,65 +748,12 @@ list_mode(const char *corpus)
 	for (width = 6, m = 1000000; m <= opt.count; m *= 10)
 		width++;
 	tty = isatty(STDERR_FILENO);
-	perm = dc_xmalloc((size_t)nspk * sizeof *perm);
-	for (i = 0; i < nspk; i++)
+	perm = dc_xmalloc((size_t)c.n * sizeof *perm);
+	for (i = 0; i < c.n; i++)
 		perm[i] = i;
 	dc_xoshiro_seed(&r, opt.seed);
-
 	for (m = 1; m <= opt.count; m++) {
-		input in[MAXK];
-		double gain[MAXK], fac[MAXK], speed[MAXK];
-		float *s[MAXK], *mix;
-		char *rel_src[MAXK], *orig[MAXK], id[32], rel_mix[48], *path;
-		int uidx[MAXK], who[MAXK];
-		int64_t len;
-
-		/* the draws, in this order: K distinct speakers (a partial Fisher-Yates
-		 * shuffle of a permutation kept from one mixture to the next), one
-		 * utterance of each, then the gains, then with -p the speeds */
-		for (j = 0; j < opt.k; j++) {
-			int t = j + (int)dc_xoshiro_below(&r, (uint64_t)(nspk - j)), x = perm[j];
-			perm[j] = perm[t];
-			perm[t] = x;
-			who[j] = perm[j];
-		}
-		for (j = 0; j < opt.k; j++)
-			uidx[j] = (int)dc_xoshiro_below(&r, (uint64_t)sp[who[j]].n);
-		draw_gains(&r, opt.k, gain);
-		draw_speeds(&r, opt.k, speed);
-
-		for (j = 0; j < opt.k; j++) {
-			speaker *p = &sp[who[j]];
-			char *full = join(root, p->files[uidx[j]]);
-			read_input(full, full, speed[j], &in[j], 0);
-			free(full);
-			orig[j] = dc_xmalloc(strlen(prefix) + strlen(p->files[uidx[j]]) + 1);
-			sprintf(orig[j], "%s%s", prefix, p->files[uidx[j]]);
-		}
-		len = make_mix(in, opt.k, gain, s, &mix, fac);
-
-		snprintf(id, sizeof id, "%0*lld", width > 12 ? 12 : width, (long long)m);
-		snprintf(rel_mix, sizeof rel_mix, "mix/%s.wav", id);
-		path = join(outdir, rel_mix);
-		put_audio(path, mix, len);
-		free(path);
-		for (j = 0; j < opt.k; j++) {
-			char rel[48];
-			snprintf(rel, sizeof rel, "s%d/%s.wav", j + 1, id);
-			rel_src[j] = dc_xstrdup(rel);
-			path = join(outdir, rel);
-			put_audio(path, s[j], len);
-			free(path);
-		}
-		forget_written();
-		print_row(lf, id, rel_mix, rel_src, orig, gain, speed, opt.k, len);
-		for (j = 0; j < opt.k; j++) {
-			free(in[j].x);
-			free(s[j]);
-			free(rel_src[j]);
-			free(orig[j]);
-		}
-		free(mix);
+		mix_one(&c, &r, perm, m, width, outdir, lf);
 		if (tty)
 			fprintf(stderr, "\r%s: %lld/%lld", dc_prog(), (long long)m, (long long)opt.count);
 	}
@@ -699,22 +761,10 @@ list_mode(const char *corpus)
 		fputc('\n', stderr);
 	if (fclose(lf) != 0)
 		dc_errx(1, "%s: %s", listpath, strerror(errno));
-	if ((lf = dc_atomic_open(&a, listpath)) == NULL)
-		dc_errx(1, "%s: %s", listpath, strerror(errno));
-	fwrite(listbuf, 1, listlen, lf);
-	if (dc_atomic_commit(&a) != DC_OK)
-		dc_errx(1, "%s: %s", listpath, strerror(errno));
+	write_list(listpath, listbuf, listlen);
 	free(listbuf);
-
-	for (i = 0; i < nspk; i++) {
-		for (j = 0; j < sp[i].n; j++)
-			free(sp[i].files[j]);
-		free(sp[i].files);
-		free(sp[i].name);
-	}
-	free(sp);
+	corpus_free(&c);
 	free(perm);
-	free(root);
 	free(outdir);
 	free(listpath);
 	return 0;
@@ -722,14 +772,31 @@ list_mode(const char *corpus)
 
 /* ---------------------------------------------------------------- main */
 
-int
-main(int argc, char **argv)
+/* parse_range: "lo,hi" with min <= lo <= hi <= max; non-zero if it is not. */
+static int
+parse_range(const char *arg, double min, double max, double *lo, double *hi)
+{
+	const char *comma = strchr(arg, ',');
+	char *l;
+	int bad;
+
+	if (comma == NULL)
+		return 1;
+	l = dc_xstrdup(arg);
+	l[comma - arg] = '\0';
+	bad = dc_parse_num(l, min, max, lo) || dc_parse_num(comma + 1, min, max, hi) || *lo > *hi;
+	free(l);
+	return bad;
+}
+
+/* parse_opts: the options into opt; says which of -G, -k and -m were given. */
+static void
+parse_opts(int argc, char **argv, int *have_G, int *have_k, int *have_m)
 {
 	int64_t v;
-	int c, nin, have_G = 0, have_k = 0, have_m = 0;
+	int c;
 
-	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "s:g:G:l:p:r:o:O:n:k:m:S:h")) != -1) {
+	while ((c = dc_getopt(argc, argv, "s:g:G:l:p:r:o:O:n:k:m:S:h", usage, help)) != -1) {
 		switch (c) {
 		case 's':
 			if (dc_parse_int(optarg, 0, INT64_MAX, &v))
@@ -741,40 +808,20 @@ main(int argc, char **argv)
 				dc_errx(2, "-g: SNR must be a number of dB from -60 to 60: %s", optarg);
 			opt.fixed = 1;
 			break;
-		case 'G': {
-			char *comma = strchr(optarg, ','), *lo;
-			int bad = comma == NULL;
-			if (!bad) {
-				lo = dc_xstrdup(optarg);
-				lo[comma - optarg] = '\0';
-				bad = dc_parse_num(lo, -60, 60, &opt.lo) || dc_parse_num(comma + 1, -60, 60, &opt.hi) ||
-				    opt.lo > opt.hi;
-				free(lo);
-			}
-			if (bad)
+		case 'G':
+			if (parse_range(optarg, -60, 60, &opt.lo, &opt.hi))
 				dc_errx(2, "-G: range must be lo,hi in dB, -60 <= lo <= hi <= 60: %s", optarg);
-			have_G = 1;
+			*have_G = 1;
 			break;
-		}
 		case 'l':
 			if (dc_parse_num(optarg, -100, 0, &opt.level))
 				dc_errx(2, "-l: level must be a number of dB from -100 to 0: %s", optarg);
 			break;
-		case 'p': {
-			char *comma = strchr(optarg, ','), *lo;
-			int bad = comma == NULL;
-			if (!bad) {
-				lo = dc_xstrdup(optarg);
-				lo[comma - optarg] = '\0';
-				bad = dc_parse_num(lo, 0.5, 2, &opt.plo) || dc_parse_num(comma + 1, 0.5, 2, &opt.phi) ||
-				    opt.plo > opt.phi;
-				free(lo);
-			}
-			if (bad)
+		case 'p':
+			if (parse_range(optarg, 0.5, 2, &opt.plo, &opt.phi))
 				dc_errx(2, "-p: range must be lo,hi, 0.5 <= lo <= hi <= 2: %s", optarg);
 			opt.perturb = 1;
 			break;
-		}
 		case 'r':
 			if (dc_parse_int(optarg, 1, 1000000, &v))
 				dc_errx(2, "-r: sample rate must be an integer from 1 to 1000000: %s", optarg);
@@ -795,23 +842,27 @@ main(int argc, char **argv)
 			if (dc_parse_int(optarg, 1, MAXK, &v))
 				dc_errx(2, "-k: speakers must be an integer from 1 to %d: %s", MAXK, optarg);
 			opt.k = (int)v;
-			have_k = 1;
+			*have_k = 1;
 			break;
 		case 'm':
 			if (dc_parse_num(optarg, 0, 3600, &opt.minsec))
 				dc_errx(2, "-m: minsec must be a number of seconds from 0 to 3600: %s", optarg);
-			have_m = 1;
+			*have_m = 1;
 			break;
 		case 'S':
 			opt.spkfile = optarg;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
+}
+
+int
+main(int argc, char **argv)
+{
+	int nin, have_G = 0, have_k = 0, have_m = 0;
+
+	dc_setprog(argv[0]);
+	parse_opts(argc, argv, &have_G, &have_k, &have_m);
 	if (opt.fixed && have_G)
 		dc_errx(2, "-g and -G exclude each other");
 	if (opt.out == NULL)

@@ -149,64 +149,46 @@ free_list(list *L)
 	dc_list_close(L->l);
 }
 
-/* oracle: appends the mode's record (and with keep_ref the ref record) to the
- * utterance, from the K source files src. */
+/* ref_spectra: R (complex64, K x T x F), the STFT with the mixture's parameters p
+ * of each source file src[k], which must have the mixture's samples. */
 static void
-oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_ref)
+ref_spectra(const char *id, char *const *src, int K, const dc_stft_params *p, int64_t T,
+    int64_t F, dc_tensor *R)
 {
-	dc_record *sr;
-	dc_tensor X, R, O;
-	dc_stft_params p;
-	dc_recb b;
-	const float *r;
-	int64_t T, F, N, i;
+	dc_tensor S;
+	float *x;
+	int64_t n;
 	int k, err;
-	double *pw;
 
-	if ((sr = dc_utt_find(u, "stft")) == NULL)
-		dc_errx(1, "%s: no stft record", id);
-	dc_get_stft(id, sr, &X, &p);
-	T = X.shape[0];
-	F = X.shape[1];
-	N = T * F;
-	dc_tensor_free(&X);
-	if ((err = dc_tensor_alloc(&R, DC_C64, 3, (int64_t[]){ K, T, F })) != DC_OK)
+	if ((err = dc_tensor_alloc(R, DC_C64, 3, (int64_t[]){ K, T, F })) != DC_OK)
 		dc_errx(1, "%s: ref: %s", id, dc_strerror(err));
 	for (k = 0; k < K; k++) {
-		dc_audio_info info;
-		dc_tensor S, xt;
-		float *x;
-		int64_t n;
-
-		if ((err = dc_audio_read(src[k], (int)p.rate, &x, &n, &info)) != DC_OK)
-			dc_errx(1, "%s: %s", src[k], dc_errmsg(err));
-		if (info.downmixed)
-			dc_warnx("%s: %d channels mixed down to mono", src[k], info.channels_in);
-		if (info.resampled)
-			dc_warnx("%s: resampled from %d Hz to %lld Hz", src[k], info.rate_in, (long long)p.rate);
-		xt.dtype = DC_F32;
-		xt.ndim = 1;
-		xt.shape[0] = n;
-		xt.data = x;
-		if (dc_tensor_finite(&xt) != DC_OK)
-			dc_errx(1, "%s: %s", src[k], dc_strerror(DC_ENONFINITE));
-		if (n != p.samples)
+		x = dc_get_audio(src[k], src[k], p->rate, &n);
+		if (n != p->samples)
 			dc_errx(1, "%s: %lld samples at %lld Hz, but utterance %s has %lld", src[k],
-			    (long long)n, (long long)p.rate, id, (long long)p.samples);
-		if ((err = dc_stft(x, &p, &S)) != DC_OK)
+			    (long long)n, (long long)p->rate, id, (long long)p->samples);
+		if ((err = dc_stft(x, p, &S)) != DC_OK)
 			dc_errx(1, "%s: %s", src[k], dc_strerror(err));
-		memcpy((float *)R.data + 2 * (size_t)k * N, S.data, (size_t)N * 8);
+		memcpy((float *)R->data + 2 * (size_t)k * T * F, S.data, (size_t)(T * F) * 8);
 		dc_tensor_free(&S);
 		free(x);
 	}
+}
 
-	/* pw[k]: the sources' powers in one bin */
-	pw = dc_xmalloc((size_t)K * sizeof *pw);
-	r = R.data;
+/* ideal: the mode's labels (int32, T x F: the loudest source of each bin, the
+ * lowest k on a tie) or masks (float32, K x T x F) from the sources' spectra R. */
+static void
+ideal(const char *id, const dc_tensor *R, int mode, dc_tensor *O)
+{
+	const float *r = R->data;
+	int64_t K = R->shape[0], T = R->shape[1], F = R->shape[2], N = T * F, i;
+	double *pw = dc_xmalloc((size_t)K * sizeof *pw);    /* the sources' powers in one bin */
+	int k, err;
+
 	if (mode == IBM)
-		err = dc_tensor_alloc(&O, DC_I32, 2, (int64_t[]){ T, F });
+		err = dc_tensor_alloc(O, DC_I32, 2, (int64_t[]){ T, F });
 	else
-		err = dc_tensor_alloc(&O, DC_F32, 3, (int64_t[]){ K, T, F });
+		err = dc_tensor_alloc(O, DC_F32, 3, (int64_t[]){ K, T, F });
 	if (err != DC_OK)
 		dc_errx(1, "%s: %s: %s", id, mode == IBM ? "labels" : "masks", dc_strerror(err));
 	for (i = 0; i < N; i++) {
@@ -225,124 +207,159 @@ oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_re
 			sum += pw[k];
 		}
 		if (mode == IBM) {
-			((int32_t *)O.data)[i] = bk;
+			((int32_t *)O->data)[i] = bk;
 			continue;
 		}
 		for (k = 0; k < K; k++)
-			((float *)O.data)[(size_t)k * N + i] = (float)(sum > 0.0 ? pw[k] / sum : 1.0 / K);
+			((float *)O->data)[(size_t)k * N + i] = (float)(sum > 0.0 ? pw[k] / sum : 1.0 / K);
 	}
 	free(pw);
+}
 
+/* oracle: appends the mode's record (and with keep_ref the ref record) to the
+ * utterance, from the K source files src. */
+static void
+oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_ref)
+{
+	dc_record *sr;
+	dc_tensor X, R, O;
+	dc_stft_params p;
+	dc_recb b;
+	int64_t T, F;
+
+	if ((sr = dc_utt_find(u, "stft")) == NULL)
+		dc_errx(1, "%s: no stft record", id);
+	dc_get_stft(id, sr, &X, &p);
+	T = X.shape[0];
+	F = X.shape[1];
+	dc_tensor_free(&X);
+	ref_spectra(id, src, K, &p, T, F, &R);
+	ideal(id, &R, mode, &O);
 	dc_recb_init(&b, mode == IBM ? "labels" : "masks");
 	dc_recb_int(&b, "k", K);
 	dc_recb_str(&b, "by", by_name[mode]);
 	dc_recb_tensor(&b, &O);
-	if ((err = dc_utt_append(u, &b)) != DC_OK)
-		dc_errx(1, "%s: %s: %s", id, b.kind, dc_strerror(err));
+	dc_append(u, id, &b);
 	if (keep_ref) {
 		dc_recb_init(&b, "ref");
 		dc_recb_stft_params(&b, &p);
 		dc_recb_int(&b, "k", K);
 		dc_recb_tensor(&b, &R);
-		if ((err = dc_utt_append(u, &b)) != DC_OK)
-			dc_errx(1, "%s: ref: %s", id, dc_strerror(err));
+		dc_append(u, id, &b);
 	}
 	dc_tensor_free(&O);
 	dc_tensor_free(&R);
 }
 
-int
-main(int argc, char **argv)
+/* The options. */
+static struct {
+	int mode;               /* -m */
+	int keep_ref;           /* -R */
+	const char *lpath;      /* -l */
+	list L;                 /* -l's rows */
+} opt = { IBM, 0, NULL, { 0 } };
+
+/* parse_opts: the options into opt; checks the reference operands, which are
+ * left in argv[optind..]. */
+static void
+parse_opts(int argc, char **argv)
+{
+	int c, i, nref;
+
+	while ((c = dc_getopt(argc, argv, "m:Rl:h", usage, help)) != -1) {
+		switch (c) {
+		case 'm':
+			if (strcmp(optarg, "ibm") == 0)
+				opt.mode = IBM;
+			else if (strcmp(optarg, "irm") == 0)
+				opt.mode = IRM;
+			else if (strcmp(optarg, "wiener") == 0)
+				opt.mode = WIENER;
+			else
+				dc_errx(2, "-m: mode must be ibm, irm or wiener: %s", optarg);
+			break;
+		case 'R':
+			opt.keep_ref = 1;
+			break;
+		case 'l':
+			opt.lpath = optarg;
+			break;
+		}
+	}
+	nref = argc - optind;
+	if (opt.lpath && nref > 0)
+		dc_errx(2, "-l: the sources come from %s: no reference arguments with it", opt.lpath);
+	if (opt.lpath == NULL && nref == 0)
+		dc_usage_exit(usage);
+	if (opt.lpath == NULL && nref < 2)
+		dc_errx(2, "%d reference, wanted 2 or more", nref);
+	for (i = optind; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			dc_errx(2, "a reference cannot be '-': the stream comes on stdin");
+}
+
+/* oracle_listed: the oracle record of an utterance from the sources its list row
+ * names. */
+static void
+oracle_listed(dc_utt *u, const char *id, void *arg)
+{
+	const row *rw;
+
+	(void)arg;
+	if ((rw = find_row(&opt.L, id)) == NULL)
+		dc_errx(1, "%s: no line with this id in %s", id, opt.lpath);
+	oracle(u, id, rw->src, rw->k, opt.mode, opt.keep_ref);
+}
+
+/* oracle_one: the stream on stdin, which must hold one utterance, with the
+ * oracle record from the sources src[k] appended, to stdout. */
+static void
+oracle_one(char *const *src, int k)
 {
 	dc_reader *rd;
 	dc_writer *w;
 	dc_record hdr;
 	dc_utt u = { 0 }, next = { 0 };
-	list L = { 0 };
-	const row *rw;
-	const char *lpath = NULL;
-	int c, i, err, mode = IBM, keep_ref = 0;
 	char id[256];
-
-	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "m:Rl:h")) != -1) {
-		switch (c) {
-		case 'm':
-			if (strcmp(optarg, "ibm") == 0)
-				mode = IBM;
-			else if (strcmp(optarg, "irm") == 0)
-				mode = IRM;
-			else if (strcmp(optarg, "wiener") == 0)
-				mode = WIENER;
-			else
-				dc_errx(2, "-m: mode must be ibm, irm or wiener: %s", optarg);
-			break;
-		case 'R':
-			keep_ref = 1;
-			break;
-		case 'l':
-			lpath = optarg;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (lpath && argc > 0)
-		dc_errx(2, "-l: the sources come from %s: no reference arguments with it", lpath);
-	if (lpath == NULL && argc == 0)
-		dc_usage_exit(usage);
-	if (lpath == NULL && argc < 2)
-		dc_errx(2, "%d reference, wanted 2 or more", argc);
-	for (i = 0; i < argc; i++)
-		if (strcmp(argv[i], "-") == 0)
-			dc_errx(2, "a reference cannot be '-': the stream comes on stdin");
-	dc_stdout_not_tty();
-	if (lpath)
-		read_list(lpath, &L);
+	int err;
 
 	rd = dc_reader_file(stdin);
 	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
 		dc_stream_fail("stdin", rd, err);
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-oracle");
-	if (lpath == NULL) {
-		/* one utterance: make sure of it before writing any */
-		if ((err = dc_read_utt(rd, &u)) == DC_EEOF)
-			dc_errx(1, "stdin: no utterance");
-		if (err != DC_OK)
-			dc_stream_fail("stdin", rd, err);
-		if ((err = dc_read_utt(rd, &next)) == DC_OK)
-			dc_errx(1, "stdin: more than one utterance; give the sources of each with -l list.tsv");
-		if (err != DC_EEOF)
-			dc_stream_fail("stdin", rd, err);
-		if (dc_utt_id(&u, id, sizeof id) != DC_OK)
-			dc_errx(1, "stdin: utt record: %s", dc_strerror(DC_EKEY));
-		oracle(&u, id, argv, argc, mode, keep_ref);
-		dc_write_utt(w, &u);
-	} else {
-		while ((err = dc_read_utt(rd, &u)) == DC_OK) {
-			if (dc_utt_id(&u, id, sizeof id) != DC_OK)
-				dc_errx(1, "stdin: utt record: %s", dc_strerror(DC_EKEY));
-			if ((rw = find_row(&L, id)) == NULL)
-				dc_errx(1, "%s: no line with this id in %s", id, lpath);
-			oracle(&u, id, rw->src, rw->k, mode, keep_ref);
-			dc_write_utt(w, &u);
-			if (dc_writer_error(w))
-				break;
-		}
-		if (err != DC_OK && err != DC_EEOF)
-			dc_stream_fail("stdin", rd, err);
-	}
+	/* one utterance: make sure of it before writing any */
+	if ((err = dc_read_utt(rd, &u)) == DC_EEOF)
+		dc_errx(1, "stdin: no utterance");
+	if (err != DC_OK)
+		dc_stream_fail("stdin", rd, err);
+	if ((err = dc_read_utt(rd, &next)) == DC_OK)
+		dc_errx(1, "stdin: more than one utterance; give the sources of each with -l list.tsv");
+	if (err != DC_EEOF)
+		dc_stream_fail("stdin", rd, err);
+	if (dc_utt_id(&u, id, sizeof id) != DC_OK)
+		dc_errx(1, "stdin: utt record: %s", dc_strerror(DC_EKEY));
+	oracle(&u, id, src, k, opt.mode, opt.keep_ref);
+	dc_write_utt(w, &u);
 	dc_utt_free(&u);
 	dc_utt_free(&next);
 	dc_record_free(&hdr);
 	dc_reader_free(rd);
-	free_list(&L);
 	dc_writer_finish(w);
+}
+
+int
+main(int argc, char **argv)
+{
+	dc_setprog(argv[0]);
+	parse_opts(argc, argv);
+	dc_stdout_not_tty();
+	if (opt.lpath == NULL) {
+		oracle_one(argv + optind, argc - optind);
+		return 0;
+	}
+	read_list(opt.lpath, &opt.L);
+	dc_each_utt(NULL, "dc-oracle", oracle_listed, NULL);
+	free_list(&opt.L);
 	return 0;
 }

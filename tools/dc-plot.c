@@ -342,27 +342,15 @@ save(picture *p, const char *path)
 #define SILENT_DB 40.0  /* below the loudest bin: silent, as training weighs bins */
 
 /* active: per bin, whether its power in the stft record X is within SILENT_DB of
- * the loudest (all bins if X is NULL); NULL for all */
+ * the loudest (dc_stft_active); none when X is digital silence */
 static unsigned char *
 active(const dc_tensor *X)
 {
-	const float *x;
-	unsigned char *a;
-	double mx = 0.0, pw, thr;
-	int64_t i, n;
+	int64_t n = X->shape[0] * X->shape[1];
+	unsigned char *a = dc_xmalloc((size_t)n ? (size_t)n : 1);
 
-	if (X == NULL)
-		return NULL;
-	x = X->data;
-	n = X->shape[0] * X->shape[1];
-	for (i = 0; i < n; i++) {
-		pw = (double)x[2 * i] * x[2 * i] + (double)x[2 * i + 1] * x[2 * i + 1];
-		mx = pw > mx ? pw : mx;
-	}
-	thr = mx * pow(10.0, -SILENT_DB / 10.0);
-	a = dc_xmalloc((size_t)n ? (size_t)n : 1);
-	for (i = 0; i < n; i++)
-		a[i] = (double)x[2 * i] * x[2 * i] + (double)x[2 * i + 1] * x[2 * i + 1] >= thr && mx > 0.0;
+	if (dc_stft_active(X->data, n, SILENT_DB, a) == 0.0)
+		memset(a, 0, (size_t)n);
 	return a;
 }
 
@@ -582,7 +570,7 @@ plot_utt(const dc_utt *u, const char *id)
 	dc_stft_params sp;
 	unsigned char *a = NULL;
 	double hop_s = 0.0, hz = 0.0;
-	char title[400], esc[300], s1[96], s2[96], *path;
+	char title[400], esc[300], s1[96], *path;
 	int i, K;
 	int64_t T, F;
 	picture p;
@@ -604,13 +592,13 @@ plot_utt(const dc_utt *u, const char *id)
 			dc_get_tensor(id, r, DC_C64, 3, "[K, T, F]", &Y);
 			break;
 		case 2:
-			dc_get_tensor(id, r, DC_I32, 2, "[T, F]", &Y);
+			dc_get_labels(id, r, sr ? &X : NULL, DC_KMAX, &Y, &K);
 			break;
 		case 3:
-			dc_get_tensor(id, r, DC_F32, 3, "[K, T, F]", &Y);
+			dc_get_masks(id, r, sr ? &X : NULL, DC_KMAX, &Y, &K);
 			break;
 		default:
-			dc_get_tensor(id, r, DC_F32, 3, "[T, F, D]", &Y);
+			dc_get_embed(id, r, sr ? &X : NULL, &Y);
 			break;
 		}
 		K = Y.ndim == 3 && i != 4 ? (int)Y.shape[0] : 1;
@@ -619,9 +607,8 @@ plot_utt(const dc_utt *u, const char *id)
 		if (K < 1 || K > KMAX)
 			dc_errx(1, "%s: %s record: shape %s, wanted K from 1 to %d", id, kinds[i],
 			    dc_shape_str(&Y, s1, sizeof s1), KMAX);
-		if (sr && (T != X.shape[0] || F != X.shape[1]))
-			dc_errx(1, "%s: %s record: shape %s disagrees with stft record %s", id, kinds[i],
-			    dc_shape_str(&Y, s1, sizeof s1), dc_shape_str(&X, s2, sizeof s2));
+		if (i == 1)
+			dc_check_tf(id, r, &Y, 1, sr ? &X : NULL);
 		if (T < 1 || F < 1) {
 			if (i != 0)
 				dc_tensor_free(&Y);
@@ -650,21 +637,31 @@ plot_utt(const dc_utt *u, const char *id)
 		dc_tensor_free(&X);
 }
 
+/* plot_one: the pictures of one utterance, if -u wants it */
+static void
+plot_one(dc_utt *u, const char *id, void *arg)
+{
+	char esc[1100];
+
+	(void)arg;
+	if (opt.only && strcmp(opt.only, id) != 0)
+		return;
+	if (!id_ok(id))
+		dc_errx(1, "utterance id \"%s\" cannot name a file (empty, . or .., a / or a "
+		    "control character)", escaped(id, esc, sizeof esc));
+	plot_utt(u, id);
+}
+
 int
 main(int argc, char **argv)
 {
-	dc_reader *rd;
-	dc_writer *w = NULL;
-	dc_record hdr;
-	dc_utt u = { 0 };
-	const char *name = "stdin", *s;
-	char id[256], esc[1100];
+	const char *s;
 	int64_t v;
 	double d;
-	int c, err, seen_pct;
+	int c, seen_pct;
 
 	dc_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "c:k:o:pr:u:W:H:h")) != -1) {
+	while ((c = dc_getopt(argc, argv, "c:k:o:pr:u:W:H:h", usage, help)) != -1) {
 		switch (c) {
 		case 'c':
 			if (strcmp(optarg, "viridis") != 0 && strcmp(optarg, "gray") != 0)
@@ -715,45 +712,8 @@ main(int argc, char **argv)
 				dc_errx(2, "-H: height must be an integer from 16 to 4096: %s", optarg);
 			opt.h = (int)v;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
-	if (argc - optind > 1)
-		dc_usage_exit(usage);
-	if (opt.pass)
-		dc_stdout_not_tty();
-	rd = dc_open_stream(argc > optind ? argv[optind] : NULL, &hdr, &name);
-	if (opt.pass) {
-		w = dc_writer_file(stdout);
-		dc_write_header(w, &hdr, "dc-plot");
-	}
-	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
-		if (dc_utt_id(&u, id, sizeof id) != DC_OK)
-			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
-		if (!opt.only || strcmp(opt.only, id) == 0) {
-			if (!id_ok(id))
-				dc_errx(1, "utterance id \"%s\" cannot name a file (empty, . or .., a / or a "
-				    "control character)", escaped(id, esc, sizeof esc));
-			plot_utt(&u, id);
-		}
-		if (opt.pass) {
-			dc_write_utt(w, &u);
-			if (dc_writer_error(w))
-				break;
-		}
-	}
-	if (err != DC_OK && err != DC_EEOF)
-		dc_stream_fail(name, rd, err);
-	dc_utt_free(&u);
-	dc_record_free(&hdr);
-	dc_reader_free(rd);
-	if (opt.pass)
-		dc_writer_finish(w);
-	else
-		dc_finish_stdout();
+	dc_each_utt(dc_arg_path(argc, argv, usage), opt.pass ? "dc-plot" : NULL, plot_one, NULL);
 	return 0;
 }

@@ -27,6 +27,44 @@ help(void)
 	    "With no file, or '-', reads stdin. See dc-stft(1).\n", usage);
 }
 
+/* put_file: the utterance of the audio file at path ("-": stdin), an utt and an
+ * stft record with parameters p (its samples set here), to w; id names it, or
+ * (NULL) the file's name without directory and extension. */
+static void
+put_file(dc_writer *w, const char *path, dc_stft_params *p, const char *id)
+{
+	const char *name = dc_path_name(path);
+	dc_tensor X;
+	dc_recb b;
+	float *x;
+	int64_t n;
+	char uid[256];
+	int err;
+
+	x = dc_get_audio(path, name, p->rate, &n);
+	if (n == 0)
+		dc_errx(1, "%s: no samples", name);
+	p->samples = n;
+	if ((err = dc_stft(x, p, &X)) != DC_OK)
+		dc_errx(1, "%s: %s", name, dc_strerror(err));
+	if (id)
+		snprintf(uid, sizeof uid, "%s", id);
+	else    /* "dir/mix01.wav" -> "mix01"; "-" -> "stdin" */
+		dc_path_stem(name, NULL, uid, sizeof uid);
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", uid);
+	dc_recb_str(&b, "source", path);
+	dc_recb_int(&b, "rate", p->rate);
+	dc_recb_int(&b, "samples", n);
+	dc_write_recb(w, &b);
+	dc_recb_init(&b, "stft");
+	dc_recb_stft_params(&b, p);
+	dc_recb_tensor(&b, &X);
+	dc_write_recb(w, &b);
+	dc_tensor_free(&X);
+	free(x);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -34,13 +72,13 @@ main(int argc, char **argv)
 	dc_writer *w;
 	const char *id = NULL;
 	int64_t v;
-	int c, i, err, nfiles;
+	int c, i, nfiles;
 	static char *stdin_only[] = { "-" };
 	char **files;
 
 	dc_setprog(argv[0]);
 	dc_stft_defaults(&p);
-	while ((c = getopt(argc, argv, "r:n:s:w:i:h")) != -1) {
+	while ((c = dc_getopt(argc, argv, "r:n:s:w:i:h", usage, help)) != -1) {
 		switch (c) {
 		case 'r':
 			if (dc_parse_int(optarg, 1, 1000000, &v))
@@ -65,11 +103,6 @@ main(int argc, char **argv)
 		case 'i':
 			id = optarg;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
 	if (p.hop > p.nfft / 2)
@@ -83,47 +116,7 @@ main(int argc, char **argv)
 	w = dc_writer_file(stdout);
 	dc_write_header(w, NULL, "dc-stft");
 	for (i = 0; i < nfiles; i++) {
-		const char *path = files[i], *name = dc_path_name(path);
-		dc_audio_info info;
-		dc_tensor X, xt;
-		dc_recb b;
-		float *x;
-		int64_t n;
-		char uid[256];
-
-		if ((err = dc_audio_read(path, (int)p.rate, &x, &n, &info)) != DC_OK)
-			dc_errx(1, "%s: %s", name, dc_errmsg(err));
-		if (info.downmixed)
-			dc_warnx("%s: %d channels mixed down to mono", name, info.channels_in);
-		if (info.resampled)
-			dc_warnx("%s: resampled from %d Hz to %lld Hz", name, info.rate_in, (long long)p.rate);
-		xt.dtype = DC_F32;
-		xt.ndim = 1;
-		xt.shape[0] = n;
-		xt.data = x;
-		if (dc_tensor_finite(&xt) != DC_OK)
-			dc_errx(1, "%s: %s", name, dc_strerror(DC_ENONFINITE));
-		if (n == 0)
-			dc_errx(1, "%s: no samples", name);
-		p.samples = n;
-		if ((err = dc_stft(x, &p, &X)) != DC_OK)
-			dc_errx(1, "%s: %s", name, dc_strerror(err));
-		if (id)
-			snprintf(uid, sizeof uid, "%s", id);
-		else    /* "dir/mix01.wav" -> "mix01"; "-" -> "stdin" */
-			dc_path_stem(name, NULL, uid, sizeof uid);
-		dc_recb_init(&b, "utt");
-		dc_recb_str(&b, "id", uid);
-		dc_recb_str(&b, "source", path);
-		dc_recb_int(&b, "rate", p.rate);
-		dc_recb_int(&b, "samples", n);
-		dc_write_recb(w, &b);
-		dc_recb_init(&b, "stft");
-		dc_recb_stft_params(&b, &p);
-		dc_recb_tensor(&b, &X);
-		dc_write_recb(w, &b);
-		dc_tensor_free(&X);
-		free(x);
+		put_file(w, files[i], &p, id);
 		if (dc_writer_error(w))
 			break;
 	}

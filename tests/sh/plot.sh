@@ -121,4 +121,27 @@ PYEOF
 check_in "id ..: refused" 1 'dc-plot: utterance id ".." cannot name a file (empty, . or .., a / or a control character)' id-dotdot.dcs dc-plot
 check_in "id a/b: refused" 1 'dc-plot: utterance id "a/b" cannot name a file (empty, . or .., a / or a control character)' id-slash.dcs dc-plot
 check_in "id with an escape: refused, printed escaped" 1 'dc-plot: utterance id "x\x1b[31m" cannot name a file (empty, . or .., a / or a control character)' id-esc.dcs dc-plot
+# labels, masks and embed records are checked as dc-mask and dc-kmeans check them
+"$PY" - "$ROOT/tests/sh" <<'PYEOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np, oracle_lib as L
+utt = {"kind": "utt", "id": "u", "rate": 8000, "samples": 2}
+keys = dict(rate=8000, nfft=4, hop=2, samples=2, window="sqrt-hann")
+st = L.tensor_rec("stft", np.array([[1, 1e-5, 1], [1e-5, 1, 1e-5]], np.complex64), **keys)
+lab = np.array([[0, 1, 1], [0, 0, 1]], np.int32)
+L.write_stream("lrange.dcs", [utt, st, L.tensor_rec("labels", lab + 1, k=2, by="x")])
+L.write_stream("lnok.dcs", [utt, st, L.tensor_rec("labels", lab, by="x")])
+L.write_stream("mrange.dcs", [utt, st, L.tensor_rec("masks", np.full((2, 2, 3), 1.5, np.float32), k=2, by="x")])
+L.write_stream("ed0.dcs", [utt, st, L.tensor_rec("embed", np.zeros((2, 3, 0), np.float32), model="m")])
+PYEOF
+check_in "label out of range" 1 'dc-plot: u: labels record: label 2 at frame 0, bin 1 is not from 0 to k - 1 = 1' \
+	lrange.dcs dc-plot -k labels -o 'r-%r.png'
+check_in "labels without k" 1 'dc-plot: u: labels record: k: required key missing or of the wrong type' \
+	lnok.dcs dc-plot -k labels -o 'r-%r.png'
+check_in "mask above 1" 1 'dc-plot: u: masks record: value 1.5 at source 0, frame 0, bin 0 is not in [0, 1]' \
+	mrange.dcs dc-plot -k masks -o 'r-%r.png'
+check_in "embeddings of D = 0" 1 'dc-plot: u: embed record: shape [2, 3, 0], wanted D of 1 or more' \
+	ed0.dcs dc-plot -k embed -o 'r-%r.png'
+same "bad records: no picture" "$(ls r-*.png 2>/dev/null)" ""
 same "no temporary files left" "$(ls | grep -c '\.png\.')" 0
