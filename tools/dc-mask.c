@@ -6,23 +6,58 @@
  * (complex64, K x T x F) with the stft record's keys and k:
  *   labels L (int32, T x F):   masked[k] = X where L == k, 0 elsewhere (binary masks)
  *   masks M (float32, K x T x F): masked[k] = X * M[k] (soft masks)
- * dc-istft turns each masked spectrum into a waveform.
+ * dc-istft turns each masked spectrum into a waveform. With -k n, only the n
+ * masked spectra of the most energy are kept, in their order: a mask-inference head
+ * of C sources (dc-embed) on a mixture of fewer speakers gives masks that keep
+ * almost nothing, and -k drops them.
  */
 #include <string.h>
 #include <unistd.h>
 
 #include "dc.h"
 
-static const char usage[] = "[file]";
+static const char usage[] = "[-k sources] [file]";
 
 static void
 help(void)
 {
 	printf("usage: dc-mask %s\n"
 	    "Masks each utterance's STFT with its labels or masks and appends a masked record.\n"
-	    "  -h   this help\n"
+	    "  -k n        keep only the n masked sources of the most energy (all)\n"
+	    "  -h          this help\n"
 	    "Uses the later of the last labels and the last masks record. Reads the stream from\n"
 	    "file, or stdin if none or '-'. See dc-mask(1).\n", usage);
+}
+
+/* keep_loudest: Y (K x N complex) reduced to its n sources of the most energy
+ * (ties to the first), in their order; returns n, or K if n is 0 or not below it. */
+static int
+keep_loudest(dc_tensor *Y, int K, int64_t N, int n)
+{
+	float *y = Y->data;
+	double e[DC_KMAX];
+	int keep[DC_KMAX], k, j, m = 0;
+	int64_t i;
+
+	if (n <= 0 || n >= K)
+		return K;
+	for (k = 0; k < K; k++)
+		for (e[k] = 0.0, i = 0; i < 2 * N; i++)
+			e[k] += (double)y[(size_t)k * 2 * N + i] * y[(size_t)k * 2 * N + i];
+	for (k = 0; k < K; k++) {
+		int above = 0;  /* sources louder than k, or as loud and before it */
+		for (j = 0; j < K; j++)
+			above += e[j] > e[k] || (e[j] == e[k] && j < k);
+		keep[k] = above < n;
+	}
+	for (k = 0; k < K; k++)
+		if (keep[k]) {
+			if (m != k)
+				memmove(y + (size_t)m * 2 * N, y + (size_t)k * 2 * N, (size_t)(2 * N) * sizeof *y);
+			m++;
+		}
+	Y->shape[0] = n;
+	return n;
 }
 
 /* mask_utt: the masked record of one utterance, appended to it. */
@@ -38,7 +73,6 @@ mask_utt(dc_utt *u, const char *id, void *arg)
 	int64_t T, F, N, i;
 	int K, err;
 
-	(void)arg;
 	if ((sr = dc_utt_find(u, "stft")) == NULL)
 		dc_errx(1, "%s: no stft record", id);
 	for (i = u->n - 1; i >= 0 && mr == NULL; i--)
@@ -78,6 +112,7 @@ mask_utt(dc_utt *u, const char *id, void *arg)
 				y[2 * j + 1] = x[2 * i + 1] * m[j];
 			}
 	}
+	K = keep_loudest(&Y, K, N, *(const int *)arg);
 	dc_recb_init(&b, "masked");
 	dc_recb_stft_params(&b, &p);
 	dc_recb_int(&b, "k", K);
@@ -91,9 +126,17 @@ mask_utt(dc_utt *u, const char *id, void *arg)
 int
 main(int argc, char **argv)
 {
+	int c, keep = 0;
+	int64_t v;
+
 	dc_setprog(argv[0]);
-	while (dc_getopt(argc, argv, "h", usage, help) != -1)
-		continue;       /* -h is the only option */
-	dc_each_utt(dc_arg_path(argc, argv, usage), "dc-mask", mask_utt, NULL);
+	while ((c = dc_getopt(argc, argv, "k:h", usage, help)) != -1) {
+		if (c == 'k') {
+			if (dc_parse_int(optarg, 1, DC_KMAX, &v))
+				dc_errx(2, "-k: sources must be an integer from 1 to %d: %s", DC_KMAX, optarg);
+			keep = (int)v;
+		}
+	}
+	dc_each_utt(dc_arg_path(argc, argv, usage), "dc-mask", mask_utt, &keep);
 	return 0;
 }

@@ -4,7 +4,8 @@
  * (dc_mi_head_backward) and the BLSTM (dc_nn_backward_h) against central finite
  * differences, on a tiny model (L = 2, H = 4, D = 3, F = 5, T = 6, B = 2, C = 2
  * sources) with random weights, features, labels, magnitudes and targets, with
- * and without dropout (fixed masks) and a padded sequence; the masks of
+ * and without dropout (fixed masks) and a padded sequence; the head's logits
+ * against a plain loop; the masks of
  * dc_mi_masks sum to 1 and are the softmax of the head's logits; a model with a
  * head is written as version 2 with mi_sources and reads back the same, one
  * without a head as version 1; the configuration's limits.
@@ -138,6 +139,19 @@ masks_and_files(void)
 	dc_nn_forward(nn, V, h, feat, B, T);
 	dc_mi_head_forward(mm, z, h, m.p.mi_w, m.p.mi_b, B * T, H2, CF);
 	dc_mi_masks(masks, z, T, C, F);
+	{       /* the head's logits against a plain loop in double */
+		double md = 0.0, mz = 0.0;
+		int64_t r, j, q;
+		for (r = 0; r < (int64_t)B * T; r++)
+			for (j = 0; j < CF; j++) {
+				double acc = m.p.mi_b[j];
+				for (q = 0; q < H2; q++)
+					acc += (double)h[r * H2 + q] * m.p.mi_w[j * H2 + q];
+				md = fmax(md, fabs(acc - z[r * CF + j]));
+				mz = fmax(mz, fabs(acc));
+			}
+		T_CLOSE("head: z = h W^T + b, as a plain loop", md, 0.0, 1e-5 * mz);
+	}
 	for (t = 0; t < T; t++)
 		for (f = 0; f < F; f++) {
 			double s = 0.0, den = 0.0;
