@@ -141,13 +141,13 @@ masks_and_files(void)
 	dc_mi_masks(masks, z, T, C, F);
 	{       /* the head's logits against a plain loop in double */
 		double md = 0.0, mz = 0.0;
-		int64_t r, j, q;
-		for (r = 0; r < (int64_t)B * T; r++)
+		int64_t rr, j, q;
+		for (rr = 0; rr < (int64_t)B * T; rr++)
 			for (j = 0; j < CF; j++) {
 				double acc = m.p.mi_b[j];
 				for (q = 0; q < H2; q++)
-					acc += (double)h[r * H2 + q] * m.p.mi_w[j * H2 + q];
-				md = fmax(md, fabs(acc - z[r * CF + j]));
+					acc += (double)h[rr * H2 + q] * m.p.mi_w[j * H2 + q];
+				md = fmax(md, fabs(acc - z[rr * CF + j]));
 				mz = fmax(mz, fabs(acc));
 			}
 		T_CLOSE("head: z = h W^T + b, as a plain loop", md, 0.0, 1e-5 * mz);
