@@ -231,5 +231,5 @@ check_in "dc-mask: stft shape disagrees with its keys" 1 \
 check "dc-mask: empty stdin" 1 'dc-mask: stdin: empty stream' dc-mask
 check_in "dc-mask: garbage" 1 'dc-mask: stdin: not a dcsep stream (no header record)' garbage dc-mask
 check_in "dc-mask: full disk" 1 'dc-mask: stdout: No space left on device' ok.dcs sh -c 'dc-mask >/dev/full'
-check "dc-mask: two files" 2 'usage: dc-mask [file]' dc-mask a b
+check "dc-mask: two files" 2 'usage: dc-mask [-k sources] [file]' dc-mask a b
 check "dc-mask -h" 0 '' dc-mask -h
