@@ -479,47 +479,56 @@ check_tensors(const msgpack_object *t, const dc_nn_config *c)
 	return DC_OK;
 }
 
+/* load_config: the "config" map of root, checked (version: the file's). */
+static int
+load_config(const msgpack_object *root, int64_t version, dc_nn_config *c)
+{
+	const msgpack_object *cfg;
+	static const struct {
+		const char *key;
+		int64_t lo, hi;
+	} ints[] = { { "L", 1, DC_NN_MAXL }, { "H", 1, 8192 }, { "D", 1, 1024 }, { "F", 1, 32769 } };
+	int *dst[] = { &c->L, &c->H, &c->D, &c->F };
+	int64_t v;
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	if ((cfg = get(root, "config")) == NULL || cfg->type != MSGPACK_OBJECT_MAP)
+		return DC_EMODEL;
+	for (i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+		if (get_int(cfg, ints[i].key, ints[i].lo, ints[i].hi, &v))
+			return DC_EMODEL;
+		*dst[i] = (int)v;
+	}
+	if (get_int(cfg, "nfft", 4, 65536, &c->nfft) || get_int(cfg, "hop", 1, 32768, &c->hop) ||
+	    get_int(cfg, "rate", 1, 1000000, &c->rate) ||
+	    get_str(cfg, "window", c->window, sizeof c->window))
+		return DC_EMODEL;
+	if (get(cfg, "mi_sources") != NULL) {     /* the mask-inference head: version 2 */
+		if (version < 2 || get_int(cfg, "mi_sources", 1, DC_MI_CMAX, &v))
+			return DC_EMODEL;
+		c->C = (int)v;
+	}
+	return dc_nn_config_check(c) != DC_OK ? DC_EMODEL : DC_OK;
+}
+
 static int
 load_obj(dc_model *m, const msgpack_object *root)
 {
-	const msgpack_object *cfg, *o, *tr;
+	const msgpack_object *o, *tr;
 	dc_nn_config c;
 	char magic[32];
-	int64_t v, ver;
+	int64_t ver;
 	uint32_t i;
 	size_t j, np;
 	int f, half = 0;
 
-	memset(&c, 0, sizeof c);
 	if (root->type != MSGPACK_OBJECT_MAP || get_str(root, "magic", magic, sizeof magic) ||
 	    strcmp(magic, MAGIC) != 0)
 		return DC_EMODEL;
 	if (get_int(root, "version", 1, DC_MODEL_VERSION, &ver))
 		return DC_EMODEL;
-	if ((cfg = get(root, "config")) == NULL || cfg->type != MSGPACK_OBJECT_MAP)
-		return DC_EMODEL;
-	if (get_int(cfg, "L", 1, DC_NN_MAXL, &v))
-		return DC_EMODEL;
-	c.L = (int)v;
-	if (get_int(cfg, "H", 1, 8192, &v))
-		return DC_EMODEL;
-	c.H = (int)v;
-	if (get_int(cfg, "D", 1, 1024, &v))
-		return DC_EMODEL;
-	c.D = (int)v;
-	if (get_int(cfg, "F", 1, 32769, &v))
-		return DC_EMODEL;
-	c.F = (int)v;
-	if (get_int(cfg, "nfft", 4, 65536, &c.nfft) || get_int(cfg, "hop", 1, 32768, &c.hop) ||
-	    get_int(cfg, "rate", 1, 1000000, &c.rate) ||
-	    get_str(cfg, "window", c.window, sizeof c.window))
-		return DC_EMODEL;
-	if (get(cfg, "mi_sources") != NULL) {
-		if (ver < 2 || get_int(cfg, "mi_sources", 1, DC_MI_CMAX, &v))
-			return DC_EMODEL;
-		c.C = (int)v;
-	}
-	if (dc_nn_config_check(&c) != DC_OK)
+	if (load_config(root, ver, &c) != DC_OK)
 		return DC_EMODEL;
 	if ((o = get(root, "tensors")) != NULL && check_tensors(o, &c) != DC_OK)
 		return DC_EMODEL;
