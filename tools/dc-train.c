@@ -43,7 +43,7 @@
 #include "rng.h"
 
 static const char usage[] =
-    "[-iqr] [-I init.dcm] [-x checkpoint.dcm [-w f16 | f32]] [-L layers] [-H units]\n"
+    "[-iqrF] [-I init.dcm] [-x checkpoint.dcm [-w f16 | f32]] [-L layers] [-H units]\n"
     "                [-D dim] [-M sources] [-A alpha] [-T frames] [-u tails] [-b batch] [-e epochs] [-S steps]\n"
     "                [-a rate] [-f factor] [-g clip] [-d dropout] [-W weights]\n"
     "                [-P bf16 | f32] [-s seed] [-t threads] [-c minutes] [-p seconds]\n"
@@ -71,6 +71,8 @@ help(void)
 	    "                data then needs ref records (dc-oracle -R)\n"
 	    "  -A alpha      with a mask-inference head, the deep clustering loss's weight,\n"
 	    "                the head's 1 - alpha; with -r, changes the checkpoint's (0.5)\n"
+	    "  -F            train only the mask-inference head, the rest of the model fixed\n"
+	    "                (this run only: not kept in the checkpoint)\n"
 	    "  -T frames     frames per training segment (100)\n"
 	    "  -u tails      frames past an utterance's last whole segment: drop, end, pad (pad)\n"
 	    "  -b batch      segments per mini-batch (8)\n"
@@ -746,7 +748,7 @@ typedef struct {
 	const char *out, *vpath, *logpath, *name, *ipath, *xpath, *parg;
 	char *kv[64];
 	int nkv, init, resume, quiet, threads, given, tails, Lgiven, HDgiven, half, fgiven, wmode;
-	int Agiven;
+	int Agiven, freeze;
 	int64_t epochs, maxsteps, B, T, seed, L, H, D, M;
 	double lr, clip, dropout, ckpt_min, prog_s, decay, alpha;
 	char **files;           /* the training streams (stdin if none) */
@@ -819,6 +821,7 @@ parse_option(options *o, int c, char *arg)
 		parse_num(c, arg, 0.0, 1.0, 0, &o->alpha, "alpha must be a number from 0 to 1");
 		o->Agiven = 1;
 		break;
+	case 'F': o->freeze = 1; break;
 	case 'T':
 		parse_int(c, arg, 1, 100000, &o->T, "frames must be an integer from 1 to 100000");
 		o->given |= 2;
@@ -916,7 +919,7 @@ parse_options(options *o, int argc, char **argv)
 	o->prog_s = 60.0;
 	o->decay = 1.0;
 	o->alpha = 0.5;
-	while ((c = getopt(argc, argv, "iqrx:w:I:L:H:D:M:A:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:h")) != -1)
+	while ((c = getopt(argc, argv, "iqrFx:w:I:L:H:D:M:A:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:h")) != -1)
 		parse_option(o, c, optarg);
 	if (o->out == NULL)
 		dc_errx(2, "-o: the model file is required");
@@ -934,7 +937,7 @@ parse_options(options *o, int argc, char **argv)
 	if (o->init && argc > optind)
 		dc_errx(2, "-i: no training data is read");
 	if (o->xpath && (o->init || o->resume || o->ipath || o->given || o->fgiven || o->parg ||
-	    o->M || o->Agiven))
+	    o->M || o->Agiven || o->freeze))
 		dc_errx(2, "-x: only -o, -n, -m, -w and models to average go with it");
 	if (o->half >= 0 && !o->xpath)
 		dc_errx(2, "-w: only with -x");
@@ -1156,6 +1159,13 @@ setup_model(options *o, dc_model *m, tstate *st, const dataset *d, int argc, cha
 		dc_warnx("the checkpoint was made with %s products, this run uses %s: the result differs "
 		    "in rounding from an uninterrupted run", dc_mm_name((int)st->precision), dc_mm_name(prec));
 	st->precision = prec;
+	if (o->freeze && m->cfg.C == 0)
+		dc_errx(2, "-F: the model has no mask-inference head to train (-M)");
+	if (o->freeze) {        /* the fixed parameters' moments 0: Adam does not move them */
+		size_t fixed = (size_t)(m->p.mi_w - m->params);
+		memset(m->adam_m, 0, fixed * sizeof *m->adam_m);
+		memset(m->adam_v, 0, fixed * sizeof *m->adam_v);
+	}
 	meta_common(m, argc, argv, o->name, o->kv, o->nkv);
 	dc_model_meta_set(m, "precision", dc_mm_name(prec));
 	for (i = 0; i < o->nfiles && n < sizeof buf - 1; i++)
@@ -1478,7 +1488,8 @@ mi_step(trainer *tr, int64_t nb, int64_t Tb, double dc, double norm)
 		tr->dV[j] *= (float)a;
 	memset(tr->dh, 0, (size_t)(rows * 2 * c->H) * sizeof *tr->dh);
 	dc_mi_head_backward(tr->mm, g + (tr->m->p.mi_w - tr->m->params), g + (tr->m->p.mi_b -
-	    tr->m->params), tr->dh, tr->dz, tr->h, tr->m->p.mi_w, rows, 2 * c->H, c->C * c->F);
+	    tr->m->params), tr->o->freeze ? NULL : tr->dh, tr->dz, tr->h, tr->m->p.mi_w, rows, 2 * c->H,
+	    c->C * c->F);
 	tr->dc_sum += dc;
 	tr->mi_sum += mi;
 	tr->mi_n++;
@@ -1502,8 +1513,11 @@ train_step(trainer *tr, int64_t b0, int64_t nb, double lr)
 	loss = dc_nn_loss(tr->nn, tr->dV, tr->V, tr->lab, tr->w, (int)nb, (int)Tb, tr->d->C) / norm;
 	if (m->cfg.C > 0)
 		loss = mi_step(tr, nb, Tb, loss, norm);
-	dc_nn_backward_h(tr->nn, tr->grads, NULL, tr->dV, m->cfg.C > 0 ? tr->dh : NULL, tr->feat,
-	    (int)nb, (int)Tb);
+	/* -F: the head's gradient only; Adam leaves parameters of zero gradient where
+	 * they are, as long as their moments are 0 (dc-train checks) */
+	if (!o->freeze)
+		dc_nn_backward_h(tr->nn, tr->grads, NULL, tr->dV, m->cfg.C > 0 ? tr->dh : NULL,
+		    tr->feat, (int)nb, (int)Tb);
 	scale = 1.0 / norm;
 	tr->gnorm = sqrt(dc_nn_sumsq(tr->nn, tr->grads, m->nparams)) * scale;
 	if (!isfinite(loss) || !isfinite(tr->gnorm))

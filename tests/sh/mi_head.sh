@@ -2,7 +2,7 @@
 # mi_head.sh: the mask-inference head (Chimera++) end to end on tiny mixtures of
 # real speech: dc-train -M trains it beside the embeddings from streams with ref
 # records (both losses fall; the checkpoint holds the head; -r resumes bit for bit;
-# -I -M adds a head to a model without one); dc-embed appends its masks record (a
+# -I -M adds a head to a model without one; -F trains the head alone); dc-embed appends its masks record (a
 # softmax: each bin's masks sum to 1); dc-mask applies them (X times each mask, by
 # numpy) and -k keeps the loudest; errors with their exact messages and status.
 . "$ROOT/tests/lib.sh"
@@ -106,6 +106,19 @@ check("-I -M 3: the head drawn as torch draws a linear layer's, U(-1/sqrt(2H), 1
       0 < np.abs(pa[n:]).max() <= 1 / np.sqrt(32), str(np.abs(pa[n:]).max()))
 EOF
 
+# -F: only the head trains; every other parameter stays as it was
+check "-F: the head alone" 0 '' dc-train -I dc.dcm -M 2 -F -e 2 -q -o f.dcm train.dcs
+"$PY" - <<'EOF'
+import msgpack, numpy as np
+from oracle_lib import check
+f, d = [msgpack.unpackb(open(p, "rb").read(), raw=False) for p in ("f.dcm", "dc.dcm")]
+n = len(d["params"])
+check("-F: every parameter but the head's bit for bit as before", f["params"][:n] == d["params"])
+check("-F: the head trained (Adam's moments of the head only)",
+      not np.any(np.frombuffer(f["train"]["adam_m"][:n], "<f4")) and
+      np.any(np.frombuffer(f["train"]["adam_m"][n:], "<f4")))
+EOF
+
 # errors
 check "-M 7" 2 "dc-train: -M: sources must be an integer from 1 to 6: 7" dc-train $A -M 7 -o x.dcm train.dcs
 check "-A 1.5" 2 "dc-train: -A: alpha must be a number from 0 to 1: 1.5" dc-train $A -M 2 -A 1.5 -o x.dcm train.dcs
@@ -118,6 +131,8 @@ check "no ref record" 1 \
 check "ref of more sources than the head" 1 \
     "dc-train: r3.dcs: mix3: ref record: wanted complex64 [K, 394, 129] with K from 1 to 2, the head's sources" \
     dc-train $A -M 2 -o x.dcm r3.dcs
+check "-F without a head" 2 "dc-train: -F: the model has no mask-inference head to train (-M)" \
+    dc-train -I dc.dcm -F -o x.dcm u1.dcs
 check "-x with -M" 2 "dc-train: -x: only -o, -n, -m, -w and models to average go with it" \
     dc-train -x m.dcm -M 2 -o x.dcm
 check_in "dc-mask -k 0" 2 "dc-mask: -k: sources must be an integer from 1 to 1000: 0" e3.dcs dc-mask -k 0
