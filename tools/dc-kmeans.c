@@ -32,7 +32,7 @@
 #define KMAX DC_KMAX    /* the most clusters, -k */
 #define AUTOMAX 8       /* the most clusters -k auto counts to */
 
-static const char usage[] = "[-v] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]\n"
+static const char usage[] = "[-dv] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]\n"
     "                 [-i maxiter] [-t dB] [file]";
 
 /*
@@ -151,6 +151,7 @@ help(void)
 	    "  -i maxiter   most centroid updates per restart (100)\n"
 	    "  -t dB        leave out of the fit the bins more than dB below the loudest (20)\n"
 	    "  -b beta      also append soft masks, softmax of -beta x squared distance\n"
+	    "  -d           drop the embed record once clustered (a smaller stream downstream)\n"
 	    "  -v           report each utterance's fit on stderr\n"
 	    "  -h           this help\n"
 	    "Reads the stream from file, or stdin if none or '-'. See dc-kmeans(1).\n", usage);
@@ -161,6 +162,7 @@ static struct {
 	dc_kmeans_opts km;      /* -k K, -r, -s, -i */
 	double db, beta;        /* -t, -b (0: no soft masks) */
 	int verbose, kmax;      /* -v; -k auto's MAX (0: K fixed) */
+	int drop;               /* -d */
 } opt = { .db = 20.0 };
 
 /* parse_k: -k's argument, K or auto[:MAX]. */
@@ -193,7 +195,7 @@ parse_opts(int argc, char **argv)
 	int c;
 
 	dc_kmeans_defaults(&opt.km);
-	while ((c = dc_getopt(argc, argv, "b:c:k:r:s:i:t:vh", usage, help)) != -1) {
+	while ((c = dc_getopt(argc, argv, "b:c:dk:r:s:i:t:vh", usage, help)) != -1) {
 		switch (c) {
 		case 'c':
 			if (parse_cuts(optarg))
@@ -225,6 +227,9 @@ parse_opts(int argc, char **argv)
 		case 't':
 			if (dc_parse_num(optarg, 0.0, 1000.0, &opt.db))
 				dc_errx(2, "-t: threshold must be a number of dB from 0 to 1000: %s", optarg);
+			break;
+		case 'd':
+			opt.drop = 1;
 			break;
 		case 'v':
 			opt.verbose = 1;
@@ -350,6 +355,8 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 	dc_tensor_free(&L);
 	dc_tensor_free(&E);
 	free(fit);
+	if (opt.drop)
+		dc_utt_drop(u, "embed");
 }
 
 int

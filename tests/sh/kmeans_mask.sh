@@ -32,6 +32,15 @@ EOF
 check_in "dc-kmeans -v" 0 '*' embed.dcs dc-kmeans -v
 cp out km.dcs
 cp err km.err
+check_in "dc-kmeans -d" 0 '' embed.dcs dc-kmeans -d
+cp out drop.dcs
+"$PY" - <<'EOF'
+import oracle_lib as L
+k, d = L.read_raw("km.dcs"), L.read_raw("drop.dcs")
+L.check("-d: the same stream without the embed record, byte for byte",
+        [b for r, b in k[1:] if r["kind"] != "embed"] == [b for _, b in d[1:]] and
+        "embed" in [r["kind"] for r, _ in k] and "embed" not in [r["kind"] for r, _ in d], "differ")
+EOF
 "$PY" - <<'EOF'
 import re, numpy as np, oracle_lib as L
 raw_in, raw_out = L.read_raw("embed.dcs"), L.read_raw("km.dcs")
@@ -195,7 +204,7 @@ check "-k 0" 2 'dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX
 check "-t -3" 2 'dc-kmeans: -t: threshold must be a number of dB from 0 to 1000: -3' dc-kmeans -t -3
 check "-r x" 2 'dc-kmeans: -r: restarts must be an integer from 1 to 1000: x' dc-kmeans -r x
 check "-b 0" 2 'dc-kmeans: -b: beta must be a number from 1e-6 to 1e6: 0' dc-kmeans -b 0
-check "two files" 2 'usage: dc-kmeans [-v] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]
+check "two files" 2 'usage: dc-kmeans [-dv] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]
                  [-i maxiter] [-t dB] [file]' dc-kmeans a b
 check "dc-kmeans -h" 0 '' dc-kmeans -h
 
