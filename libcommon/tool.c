@@ -176,10 +176,11 @@ dc_finish_stdout(void)
 void
 dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg)
 {
-	dc_reader *rd;
-	dc_writer *w = NULL;
-	dc_record hdr;
-	dc_utt u = { 0 };
+	/* static: reachable at an exit midway (LeakSanitizer); one loop a process */
+	static dc_reader *rd;
+	static dc_writer *w;
+	static dc_record hdr;
+	static dc_utt u;
 	const char *name;
 	char id[256];
 	int err;

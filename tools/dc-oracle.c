@@ -164,14 +164,17 @@ ref_spectra(const char *id, char *const *src, int K, const dc_stft_params *p, in
 		dc_errx(1, "%s: ref: %s", id, dc_strerror(err));
 	for (k = 0; k < K; k++) {
 		x = dc_get_audio(src[k], src[k], p->rate, &n);
-		if (n != p->samples)
+		if (n != p->samples) {
+			free(x);
 			dc_errx(1, "%s: %lld samples at %lld Hz, but utterance %s has %lld", src[k],
 			    (long long)n, (long long)p->rate, id, (long long)p->samples);
-		if ((err = dc_stft(x, p, &S)) != DC_OK)
+		}
+		err = dc_stft(x, p, &S);
+		free(x);
+		if (err != DC_OK)
 			dc_errx(1, "%s: %s", src[k], dc_strerror(err));
 		memcpy((float *)R->data + 2 * (size_t)k * T * F, S.data, (size_t)(T * F) * 8);
 		dc_tensor_free(&S);
-		free(x);
 	}
 }
 
@@ -316,10 +319,10 @@ oracle_listed(dc_utt *u, const char *id, void *arg)
 static void
 oracle_one(char *const *src, int k)
 {
-	dc_reader *rd;
-	dc_writer *w;
-	dc_record hdr;
-	dc_utt u = { 0 }, next = { 0 };
+	static dc_reader *rd;   /* static: reachable at an exit midway */
+	static dc_writer *w;
+	static dc_record hdr;
+	static dc_utt u, next;
 	char id[256];
 	int err;
 
