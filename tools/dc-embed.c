@@ -218,7 +218,7 @@ embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
 int
 main(int argc, char **argv)
 {
-	const char *mpath = NULL, *name = "stdin";
+	const char *mpath = NULL, *name = "stdin", *path;
 	char pbuf[PATH_MAX + 64], tried[2 * PATH_MAX + 128];
 	embedder e;
 	dc_reader *rd;
@@ -232,7 +232,7 @@ main(int argc, char **argv)
 	dc_setprog(argv[0]);
 	memset(&e, 0, sizeof e);
 	e.threads = 1;
-	while ((c = getopt(argc, argv, "m:P:t:h")) != -1) {
+	while ((c = dc_getopt(argc, argv, "m:P:t:h", usage, help)) != -1) {
 		switch (c) {
 		case 'm':
 			mpath = optarg;
@@ -247,15 +247,9 @@ main(int argc, char **argv)
 				dc_errx(2, "-t: threads must be an integer from 1 to %d: %s", DC_NN_MAXTHREADS, optarg);
 			e.threads = (int)v;
 			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			dc_usage_exit(usage);
 		}
 	}
-	if (argc - optind > 1)
-		dc_usage_exit(usage);
+	path = dc_arg_path(argc, argv, usage);
 	e.prec = dc_mm_choose(parg, &fallback);
 	if (fallback)
 		dc_warnx("-P bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32");
@@ -267,7 +261,7 @@ main(int argc, char **argv)
 	if (e.m.cfg.C > 0)
 		e.mm = dc_mm_new(e.prec);
 	dc_stdout_not_tty();
-	rd = dc_open_stream(argc > optind ? argv[optind] : NULL, &hdr, &name);
+	rd = dc_open_stream(path, &hdr, &name);
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-embed");
 	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
