@@ -26,6 +26,12 @@
  * alpha DC / sum_b (sum W_b)^2 + (1 - alpha) MI / sum |X|: MI the
  * permutation-invariant L1 distance of the masked mixture magnitudes to the
  * sources' truncated phase-sensitive targets (libcommon/mi.h), over every bin.
+ *
+ * With -X the data is not a stream but a corpus of speaker directories: each
+ * epoch draws -N mixtures as dc-mix does (libcommon/mix.h), each one segment of
+ * up to -T frames with its features, weights, labels and targets made in memory;
+ * mixture i of epoch e depends on the seed, e and i alone, and a helper thread
+ * mixes the next batch while the current one trains ("mixing on the fly" below).
  */
 #include <errno.h>
 #include <float.h>
