@@ -74,6 +74,8 @@ check "-X: stop inside epoch 2 (-S 9)" 0 'dc-train: stopped after step 9 (-S); -
     dc-train -q $A -e 8 -S 9 -o s.dcm
 check "-X: resume, stop inside epoch 5 (-S 27)" 0 '*' dc-train -q -r -X corpus -e 8 -S 27 -o s.dcm
 check "-X: resume to the end" 0 '' dc-train -q -r -X corpus -e 8 -o s.dcm
+check "-X -t 2" 0 '' dc-train -q -t 2 $A -e 2 -o t2a.dcm
+check "-X -t 2 again" 0 '' dc-train -q -t 2 $A -e 2 -o t2b.dcm
 check "-X: 4 epochs" 0 '' dc-train -q $A -e 4 -o r.dcm
 check "-X: resume to 8 epochs" 0 '' dc-train -q -r -X corpus -e 8 -o r.dcm
 "$PY" - <<'EOF'
@@ -88,6 +90,7 @@ check("-X: a seed gives the same model, bit for bit", ld("again.dcm") == a)
 check("-X: another seed another model", ld("seed2.dcm")[0] != a[0])
 check("-X: stopped twice inside epochs and resumed: the same model", ld("s.dcm") == a)
 check("-X: resumed after epoch 4: the same model", ld("r.dcm") == a)
+check("-X -t 2: deterministic", ld("t2a.dcm") == ld("t2b.dcm"))
 EOF
 
 # a mask-inference head on the fly: targets for up to 3 sources
@@ -114,6 +117,19 @@ check "-X: a silent utterance (drawn on the helper thread)" 1 \
     dc-train -q -I init.dcm -X bad -N 4 -b 2 -o e.dcm
 check "-X: a silent utterance (the statistics' mixtures)" 1 \
     'dc-train: bad/quiet/silent.wav: no active speech (the signal is silent)' dc-train -q -X bad -o e.dcm
+printf '# two of them\nso0036\n\n  so0048  \n' >spk2.txt
+check "-Y: two speakers listed, -K 3" 1 'dc-train: -K 3: only 2 speakers with an utterance of at least 1 s' \
+    dc-train -X corpus -Y spk2.txt -K 3 -o e.dcm
+check "-Y: the two speakers listed" 0 '*' dc-train -L 1 -H 4 -D 3 -T 20 -X corpus -Y spk2.txt -N 4 -e 1 -o y.dcm
+case $(head -n 1 "$T/err") in
+*"drawn on the fly from 2 speakers"*) pass "-Y: mixtures of the listed speakers" ;;
+*) fail "-Y: mixtures of the listed speakers" "$(head -n 1 "$T/err")" ;;
+esac
+printf 'so0036\na/b\n' >spkbad.txt
+check "-Y: a line that is no speaker name" 1 'dc-train: spkbad.txt:2: not a speaker name: a/b' \
+    dc-train -X corpus -Y spkbad.txt -o e.dcm
+check "-Y: no such file" 1 'dc-train: nosuch.txt: No such file or directory' \
+    dc-train -X corpus -Y nosuch.txt -o e.dcm
 check "-X with streams" 2 'dc-train: -X: no training streams with it (the mixtures are drawn from corpusdir)' \
     dc-train -X corpus -o e.dcm v.dcs
 check "-K without -X" 2 'dc-train: -K: only with -X' dc-train -K 2 -o e.dcm v.dcs
