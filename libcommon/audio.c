@@ -284,6 +284,20 @@ to_mono(float *buf, int64_t frames, int ch, int r, int rate, float **x, int64_t 
 }
 
 int
+dc_audio_length(const char *path, int64_t *frames, int *rate)
+{
+	SF_INFO si;
+	SNDFILE *sf = open_read(path, &si);
+
+	if (sf == NULL)
+		return DC_EAUDIO;
+	sf_close(sf);
+	*frames = (int64_t)si.frames;
+	*rate = si.samplerate;
+	return DC_OK;
+}
+
+int
 dc_audio_read(const char *path, int rate, float **x, int64_t *n, dc_audio_info *info)
 {
 	float *buf;

@@ -22,6 +22,9 @@ typedef struct {
  * file holds NaN or Inf; DC_ELIMIT if the file's samples, or the resampled ones,
  * are more than the element limit (checked before allocating). */
 int dc_audio_read(const char *path, int rate, float **x, int64_t *n, dc_audio_info *info);
+/* dc_audio_length: the frames and rate a file's header gives, without reading its
+ * samples; DC_EAUDIO (dc_audio_errstr() says why) if libsndfile cannot open it. */
+int dc_audio_length(const char *path, int64_t *frames, int *rate);
 /* dc_audio_read_mem: the same from a file's bytes in memory (not modified). */
 int dc_audio_read_mem(const void *data, size_t len, int rate, float **x, int64_t *n,
     dc_audio_info *info);

@@ -12,11 +12,69 @@
 #include "util.h"
 #include "p56.h"
 
+/* first_reached: the first j with q >= c[j], DC_P56_NTHR if none: the answer of a
+ * scan of the thresholds (highest first), found by bisection with the same
+ * comparisons, since q >= c[j] holds for every j after the first that it holds for. */
+static int
+first_reached(double q, const double *c)
+{
+	int lo = 0, hi = DC_P56_NTHR;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (q >= c[mid])
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/*
+ * activity: a[j], the samples active at threshold j (step 2 of p56.h). Sample i
+ * is active at j if the envelope reached c[j] at one of samples i-I .. i (the
+ * hangover), that is if the least first_reached over that window is at most j.
+ * The window's first_reached values are counted in cnt; the sample that leaves
+ * it has its envelope recomputed by a second filter I+1 samples behind (the same
+ * arithmetic, so the same values), so that no memory beyond the stack is needed;
+ * the least value of the window counts in hist, and a[j] is their sum up to j.
+ * The same counts as one hangover counter per threshold, in a fraction of the time.
+ */
+static void
+activity(const float *x, int64_t n, double g, int64_t hang, const double *c, int64_t *a)
+{
+	int64_t cnt[DC_P56_NTHR + 1] = { 0 }, hist[DC_P56_NTHR + 1] = { 0 }, i, sum;
+	double p = 0, q = 0, p2 = 0, q2 = 0;
+	int w = DC_P56_NTHR, j;         /* the window's least first_reached */
+
+	for (i = 0; i < n; i++) {
+		double v = x[i];
+		int m;
+		p = g * p + (1 - g) * fabs(v);
+		q = g * q + (1 - g) * p;
+		m = first_reached(q, c);
+		cnt[m]++;
+		if (m < w)
+			w = m;
+		if (i > hang) {         /* sample i-I-1 leaves the window */
+			double u = x[i - hang - 1];
+			p2 = g * p2 + (1 - g) * fabs(u);
+			q2 = g * q2 + (1 - g) * p2;
+			cnt[first_reached(q2, c)]--;
+			while (w < DC_P56_NTHR && cnt[w] == 0)
+				w++;
+		}
+		hist[w]++;
+	}
+	for (j = 0, sum = 0; j < DC_P56_NTHR; j++)
+		a[j] = sum += hist[j];
+}
+
 int
 dc_p56_level(const float *x, int64_t n, double rate, dc_p56 *r)
 {
 	double c[DC_P56_NTHR], A[DC_P56_NTHR], d[DC_P56_NTHR];
-	int64_t a[DC_P56_NTHR], h[DC_P56_NTHR], hang, i;
+	int64_t a[DC_P56_NTHR], hang, i;
 	double g, p, q, qmax, sq;
 	int j, lo, top;
 
@@ -44,28 +102,11 @@ dc_p56_level(const float *x, int64_t n, double rate, dc_p56 *r)
 	r->longterm = 10 * log10(sq / (double)n);
 
 	/* thresholds, highest first: c[0] = peak, then DC_P56_STEP dB apart */
-	for (j = 0; j < DC_P56_NTHR; j++) {
+	for (j = 0; j < DC_P56_NTHR; j++)
 		c[j] = qmax * pow(10.0, -DC_P56_STEP * j / 20);
-		a[j] = 0;
-		h[j] = hang;
-	}
 
 	/* pass 2: activity counts with hangover */
-	p = q = 0;
-	for (i = 0; i < n; i++) {
-		double v = x[i];
-		p = g * p + (1 - g) * fabs(v);
-		q = g * q + (1 - g) * p;
-		for (j = 0; j < DC_P56_NTHR; j++) {
-			if (q >= c[j]) {
-				a[j]++;
-				h[j] = 0;
-			} else if (h[j] < hang) {
-				a[j]++;
-				h[j]++;
-			}
-		}
-	}
+	activity(x, n, g, hang, c, a);
 	/* the peak sample itself is at or above c[0] (same arithmetic both passes),
 	 * but guard against a count of 0 all the same */
 	for (top = 0; top < DC_P56_NTHR && a[top] == 0; top++)

@@ -18,24 +18,17 @@
  * Random numbers come from xoshiro256** (Blackman and Vigna, 2018) seeded through
  * splitmix64 (libcommon/rng.h), so a seed gives the same data on every libc.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include <sndfile.h>
-
 #include "dc.h"
-#include "p56.h"
+#include "mix.h"
 #include "rng.h"
 
-#define MAXK 8          /* most sources in one mixture */
-#define PEAK 0.9        /* the largest magnitude a written sample may have */
-#define MINLEVEL -70    /* dB: an input with a lower active level is taken as silent */
+#define MAXK DC_MIX_MAXK
 
 static const char usage[] =
     "[-s seed] [-g dB | -G lo,hi] [-l level] [-p lo,hi] [-r rate] -o mix.wav [-O template]\n"
@@ -70,147 +63,30 @@ help(void)
 
 static struct {
 	uint64_t seed;
-	int fixed;              /* -g given */
-	double snr, lo, hi;     /* -g value; -G range */
-	double level;           /* -l */
-	int rate;               /* -r */
+	dc_mix_opts mo;         /* -g, -G, -l, -p, -r: set to dc_mix_defaults in main */
 	const char *out;        /* -o */
 	const char *tmpl;       /* -O */
 	int64_t count;          /* -n; 0 in single mode */
 	int k;                  /* -k */
 	double minsec;          /* -m */
 	const char *spkfile;    /* -S */
-	int perturb;            /* -p given */
-	double plo, phi;        /* -p range */
-} opt = { 0, 0, 0, 0, 5, -25, 8000, NULL, NULL, 0, 2, 1.0, NULL, 0, 1, 1 };
+} opt = { 0, { 0 }, NULL, NULL, 0, 2, 1.0, NULL };
 
-/* draw_gains: the relative gains of k sources in dB, rounded to 1e-4 dB; 0 for a
- * single source (a one-speaker "mixture", for counting speakers). */
+/* read_input: the file for mixing (mix.h), with a warning for a mix-down or a
+ * resampling in single mode (verbose); exits 1 with "dc-mix: path: why". */
 static void
-draw_gains(dc_xoshiro *r, int k, double *g)
-{
-	int i;
-
-	if (k == 1) {
-		g[0] = 0.0;     /* one source: nothing to be relative to */
-	} else if (k == 2) {
-		double snr = opt.fixed ? opt.snr : opt.lo + (opt.hi - opt.lo) * dc_xoshiro_uniform(r);
-		g[0] = round(snr / 2 * 1e4) / 1e4;
-		g[1] = -g[0];
-	} else {
-		for (i = 0; i < k; i++) {
-			double v = opt.fixed ? opt.snr / 2 - opt.snr * i / (k - 1)
-			    : (opt.lo - opt.hi) / 2 + (opt.hi - opt.lo) * dc_xoshiro_uniform(r);
-			g[i] = round(v * 1e4) / 1e4;
-		}
-	}
-	for (i = 0; i < k; i++)
-		g[i] += 0.0;    /* -0 prints as 0 */
-}
-
-/* draw_speeds: with -p, the speed factors of k sources, rounded to 1e-4 so that
- * the printed factors are the ones applied; 1 without -p (and nothing drawn). */
-static void
-draw_speeds(dc_xoshiro *r, int k, double *f)
-{
-	int i;
-
-	for (i = 0; i < k; i++)
-		f[i] = opt.perturb ? round((opt.plo + (opt.phi - opt.plo) * dc_xoshiro_uniform(r)) * 1e4) / 1e4 : 1;
-}
-
-/* ---------------------------------------------------------------- mixing */
-
-typedef struct {
-	float *x;
-	int64_t n;
-	double level;   /* P.56 active level of all n samples, dB */
-} input;
-
-/* read_input: the file at the mixing rate, sped up by the factor speed (1: as it
- * is), checked, with its active level; exits 1 with "dc-mix: path: why" on any
- * problem. shown is the name used in messages. */
-static void
-read_input(const char *path, const char *shown, double speed, input *in, int verbose)
+read_input(const char *path, double speed, dc_mix_input *in, int verbose)
 {
 	dc_audio_info info;
-	dc_p56 r;
-	int err;
+	char msg[DC_MIX_MSG];
+	int err = dc_mix_read(path, &opt.mo, speed, in, &info, msg);
 
-	if ((err = dc_audio_read(path, opt.rate, &in->x, &in->n, &info)) != DC_OK)
-		dc_errx(1, "%s: %s", shown, dc_errmsg(err));
 	if (verbose && info.downmixed)
-		dc_warnx("%s: %d channels mixed down to mono", shown, info.channels_in);
+		dc_warnx("%s: %d channels mixed down to mono", path, info.channels_in);
 	if (verbose && info.resampled)
-		dc_warnx("%s: resampled from %d Hz to %d Hz", shown, info.rate_in, opt.rate);
-	/* read as if recorded at rate*speed and brought back to rate */
-	if (speed != 1 && (err = dc_resample(&in->x, &in->n, opt.rate * speed, opt.rate)) != DC_OK) {
-		free(in->x);
-		dc_errx(1, "%s: %s", shown, dc_errmsg(err));
-	}
-	if (in->n == 0)
-		dc_errx(1, "%s: no samples", shown);
-	if (dc_floats_finite(in->x, in->n) != DC_OK)
-		dc_errx(1, "%s: %s", shown, dc_strerror(DC_ENONFINITE));
-	dc_p56_level(in->x, in->n, opt.rate, &r);
-	if (!isfinite(r.level))
-		dc_errx(1, "%s: no active speech (the signal is silent)", shown);
-	/* 16-bit dither alone measures about -95 dB: not speech */
-	if (r.level < MINLEVEL)
-		dc_errx(1, "%s: no active speech (active level %.1f dB, below %g dB)", shown, r.level,
-		    (double)MINLEVEL);
-	in->level = r.level;
-}
-
-/* scale_sum: s[j][i] = x_j[i] fac[j] rounded to float, mix[i] their float sum, for
- * i < len; returns the largest magnitude of any of them. */
-static double
-scale_sum(const input *in, int k, const double *fac, float **s, float *mix, int64_t len)
-{
-	double peak = 0;
-	int64_t i;
-	int j;
-
-	for (i = 0; i < len; i++) {
-		float m = 0;
-		for (j = 0; j < k; j++) {
-			s[j][i] = (float)(in[j].x[i] * fac[j]);
-			m += s[j][i];
-			if (fabsf(s[j][i]) > peak)
-				peak = fabsf(s[j][i]);
-		}
-		mix[i] = m;
-		if (fabsf(m) > peak)
-			peak = fabsf(m);
-	}
-	return peak;
-}
-
-/* make_mix: normalises each input to opt.level, adds gain[j] dB, cuts to the
- * shortest input (returned), sums, and scales everything down if a peak exceeds
- * PEAK. s[j] and *mix are allocated here; fac[j] is the factor input j got. */
-static int64_t
-make_mix(const input *in, int k, const double *gain, float **s, float **mix, double *fac)
-{
-	int64_t len = in[0].n;
-	double peak;
-	int j;
-
-	for (j = 1; j < k; j++)
-		if (in[j].n < len)
-			len = in[j].n;
-	for (j = 0; j < k; j++) {
-		fac[j] = pow(10.0, (opt.level - in[j].level + gain[j]) / 20);
-		s[j] = dc_xmalloc((size_t)len * sizeof **s);
-	}
-	*mix = dc_xmalloc((size_t)len * sizeof **mix);
-	peak = scale_sum(in, k, fac, s, *mix, len);
-	if (peak > PEAK) {
-		for (j = 0; j < k; j++)
-			fac[j] *= PEAK / peak;
-		scale_sum(in, k, fac, s, *mix, len);
-	}
-	return len;
+		dc_warnx("%s: resampled from %d Hz to %d Hz", path, info.rate_in, opt.mo.rate);
+	if (err != DC_OK)
+		dc_errx(1, "%s", msg);
 }
 
 /* ---------------------------------------------------------------- output */
@@ -232,7 +108,7 @@ unwind(void)
 static void
 put_audio(const char *path, const float *x, int64_t n)
 {
-	int err = dc_audio_write(path, x, n, 1, opt.rate, DC_FLOAT);
+	int err = dc_audio_write(path, x, n, 1, opt.mo.rate, DC_FLOAT);
 
 	if (err != DC_OK) {
 		unwind();
@@ -288,7 +164,7 @@ static void
 print_row(FILE *f, const char *id, const char *mix, char *const *src, char *const *orig,
     const double *gain, const double *speed, int k, int64_t len)
 {
-	dc_mixrow r = { id, mix, src, orig, gain, opt.perturb ? speed : NULL, k, len };
+	dc_mixrow r = { id, mix, src, orig, gain, opt.mo.perturb ? speed : NULL, k, len };
 
 	dc_list_mixrow(f, &r);
 }
@@ -298,33 +174,32 @@ print_row(FILE *f, const char *id, const char *mix, char *const *src, char *cons
 static int
 single(int nin, char **files)
 {
-	input in[MAXK];
-	double gain[MAXK], fac[MAXK], speed[MAXK];
-	float *s[MAXK], *mix;
+	dc_mix_input in[MAXK];
+	dc_mixture mx;
+	double gain[MAXK], speed[MAXK];
 	char *src[MAXK], id[256];
-	int64_t len;
 	dc_xoshiro r;
 	int j;
 
 	for (j = 0; opt.tmpl && j < nin; j++)
 		src[j] = expand(opt.tmpl, j + 1);
 	dc_xoshiro_seed(&r, opt.seed);
-	draw_gains(&r, nin, gain);
-	draw_speeds(&r, nin, speed);
+	dc_mix_gains(&r, &opt.mo, nin, gain);
+	dc_mix_speeds(&r, &opt.mo, nin, speed);
 	for (j = 0; j < nin; j++)
-		read_input(files[j], files[j], speed[j], &in[j], 1);
-	len = make_mix(in, nin, gain, s, &mix, fac);
+		read_input(files[j], speed[j], &in[j], 1);
+	dc_mix_make(in, nin, gain, opt.mo.level, &mx);
 
-	put_audio(opt.out, mix, len);
+	put_audio(opt.out, mx.mix, mx.n);
 	for (j = 0; opt.tmpl && j < nin; j++)
-		put_audio(src[j], s[j], len);
+		put_audio(src[j], mx.s[j], mx.n);
 
 	/* the id: the mixture's file name without directory and extension */
 	dc_path_stem(opt.out, NULL, id, sizeof id);
 	if (!opt.tmpl)
 		for (j = 0; j < nin; j++)
 			src[j] = "-";
-	print_row(stdout, id, opt.out, src, files, gain, speed, nin, len);
+	print_row(stdout, id, opt.out, src, files, gain, speed, nin, mx.n);
 	/* a summary that cannot be written fails the run: no files stay behind */
 	if (dc_fclose_checked(stdout) != DC_OK) {
 		int e = errno;
@@ -334,42 +209,14 @@ single(int nin, char **files)
 	forget_written();
 	for (j = 0; j < nin; j++) {
 		free(in[j].x);
-		free(s[j]);
 		if (opt.tmpl)
 			free(src[j]);
 	}
-	free(mix);
+	dc_mixture_free(&mx);
 	return 0;
 }
 
 /* ---------------------------------------------------------------- list mode */
-
-typedef struct {
-	char *name;
-	char **files;   /* relative to the speakers' root: "spk/file.flac" */
-	int n;
-} speaker;
-
-static int
-cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
-is_audio_name(const char *name)
-{
-	static const char *const ext[] = { "flac", "wav", "ogg", "aiff", "aif", "au", "caf", "w64" };
-	const char *dot = strrchr(name, '.');
-	size_t i;
-
-	if (name[0] == '.' || dot == NULL)
-		return 0;
-	for (i = 0; i < sizeof ext / sizeof ext[0]; i++)
-		if (strcasecmp(dot + 1, ext[i]) == 0)
-			return 1;
-	return 0;
-}
 
 static char *
 join(const char *a, const char *b)
@@ -381,153 +228,6 @@ join(const char *a, const char *b)
 	return s;
 }
 
-/* long_enough: whether the file lasts at least opt.minsec, from its header. */
-static int
-long_enough(const char *path)
-{
-	SF_INFO si;
-	SNDFILE *sf;
-	char why[256];
-	size_t n;
-
-	memset(&si, 0, sizeof si);
-	if ((sf = sf_open(path, SFM_READ, &si)) == NULL) {
-		/* libsndfile's message, worded like strerror(3) as dc_audio_errstr() does */
-		const char *e = sf_strerror(NULL);
-		if (strncmp(e, "System error : ", 15) == 0)
-			e += 15;
-		snprintf(why, sizeof why, "%s", e);
-		for (n = strlen(why); n > 0 && (why[n - 1] == '.' || why[n - 1] == '\n'); n--)
-			why[n - 1] = '\0';
-		dc_errx(1, "%s: %s", path, why);
-	}
-	sf_close(sf);
-	if (si.samplerate <= 0)
-		dc_errx(1, "%s: no sample rate", path);
-	return si.frames >= (sf_count_t)ceil(opt.minsec * si.samplerate - 1e-9);
-}
-
-/* scan_speaker: the audio files of root/name lasting at least opt.minsec, sorted
- * by name; where names the list line for messages. */
-static void
-scan_speaker(const char *root, const char *name, const char *where, speaker *sp)
-{
-	char *dir = join(root, name);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int cap = 0, i, keep;
-
-	if (d == NULL)
-		dc_errx(1, "%s%s: %s", where, dir, strerror(errno));
-	sp->name = dc_xstrdup(name);
-	sp->files = NULL;
-	sp->n = 0;
-	while ((e = readdir(d)) != NULL) {
-		struct stat st;
-		char *p;
-		if (!is_audio_name(e->d_name))
-			continue;
-		p = join(dir, e->d_name);
-		if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
-			free(p);
-			continue;
-		}
-		free(p);
-		if (sp->n == cap)
-			sp->files = dc_xrealloc(sp->files, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *sp->files);
-		sp->files[sp->n++] = join(name, e->d_name);
-	}
-	closedir(d);
-	qsort(sp->files, (size_t)sp->n, sizeof *sp->files, cmpstr);
-	for (i = keep = 0; i < sp->n; i++) {
-		char *p = join(root, sp->files[i]);
-		if (long_enough(p))
-			sp->files[keep++] = sp->files[i];
-		else
-			free(sp->files[i]);
-		free(p);
-	}
-	sp->n = keep;
-	free(dir);
-}
-
-/* speaker_names: the names in opt.spkfile (one a line; blank lines and lines
- * starting with # skipped; surrounding blanks trimmed), or every subdirectory of
- * root; sorted by name when from the directory, in file order otherwise. */
-static char **
-speaker_names(const char *root, int *n, char ***where)
-{
-	char **names = NULL, **wh = NULL;
-	int cap = 0, i;
-
-	*n = 0;
-	if (opt.spkfile) {
-		FILE *f = fopen(opt.spkfile, "r");
-		char *line = NULL, buf[64];
-		size_t lcap = 0;
-		ssize_t got;
-		long lineno = 0;
-
-		if (f == NULL)
-			dc_errx(1, "%s: %s", opt.spkfile, strerror(errno));
-		while ((got = getline(&line, &lcap, f)) != -1) {
-			char *s = line, *t = line + got;
-			lineno++;
-			while (*s == ' ' || *s == '\t')
-				s++;
-			while (t > s && (t[-1] == '\n' || t[-1] == '\r' || t[-1] == ' ' || t[-1] == '\t'))
-				*--t = '\0';
-			if (*s == '\0' || *s == '#')
-				continue;
-			if (strchr(s, '/') || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-				dc_errx(1, "%s:%ld: not a speaker name: %s", opt.spkfile, lineno, s);
-			for (i = 0; i < *n; i++)
-				if (strcmp(names[i], s) == 0)
-					dc_errx(1, "%s:%ld: %s listed twice", opt.spkfile, lineno, s);
-			if (*n == cap) {
-				cap = cap ? 2 * cap : 64;
-				names = dc_xrealloc(names, (size_t)cap * sizeof *names);
-				wh = dc_xrealloc(wh, (size_t)cap * sizeof *wh);
-			}
-			snprintf(buf, sizeof buf, "%s:%ld: ", opt.spkfile, lineno);
-			wh[*n] = dc_xstrdup(buf);
-			names[(*n)++] = dc_xstrdup(s);
-		}
-		if (ferror(f))
-			dc_errx(1, "%s: %s", opt.spkfile, strerror(errno));
-		fclose(f);
-		free(line);
-	} else {
-		DIR *d = opendir(root);
-		struct dirent *e;
-
-		if (d == NULL)
-			dc_errx(1, "%s: %s", root, strerror(errno));
-		while ((e = readdir(d)) != NULL) {
-			struct stat st;
-			char *p;
-			if (e->d_name[0] == '.')
-				continue;
-			p = join(root, e->d_name);
-			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-				if (*n == cap) {
-					cap = cap ? 2 * cap : 64;
-					names = dc_xrealloc(names, (size_t)cap * sizeof *names);
-				}
-				names[(*n)++] = dc_xstrdup(e->d_name);
-			}
-			free(p);
-		}
-		closedir(d);
-		qsort(names, (size_t)*n, sizeof *names, cmpstr);
-		wh = dc_xmalloc((size_t)(*n ? *n : 1) * sizeof *wh);
-		for (i = 0; i < *n; i++)
-			wh[i] = dc_xstrdup("");
-	}
-	*where = wh;
-	return names;
-}
-
 static void
 make_dir(const char *path)
 {
@@ -537,92 +237,22 @@ make_dir(const char *path)
 		dc_errx(1, "%s: %s", path, errno == EEXIST ? strerror(ENOTDIR) : strerror(errno));
 }
 
-/* The corpus of list mode: the speakers with an utterance long enough. */
-typedef struct {
-	char *root;             /* corpusdir, or corpusdir/train if it has one */
-	const char *prefix;     /* "train/" or "": where root lies in corpusdir */
-	speaker *sp;
-	int n;
-} corpus;
-
-/* corpus_root: corpusdir/train/<speaker>/ if there is a train/, else
- * corpusdir/<speaker>/; exits 1 if dir is not a directory. */
+/* open_corpus: the corpus of list mode (mix.h), the speakers with an utterance of
+ * at least -m seconds (a warning names those without); exits 1 on an error or if
+ * fewer than -k. */
 static void
-corpus_root(const char *dir, corpus *c)
+open_corpus(const char *dir, dc_corpus *c)
 {
-	struct stat st;
-	char *t;
-	int i;
+	char msg[DC_MIX_MSG];
 
-	c->root = dc_xstrdup(dir);
-	for (i = (int)strlen(c->root); i > 1 && c->root[i - 1] == '/'; i--)
-		c->root[i - 1] = '\0';
-	if (stat(c->root, &st) != 0)
-		dc_errx(1, "%s: %s", dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		dc_errx(1, "%s: %s", dir, strerror(ENOTDIR));
-	t = join(c->root, "train");
-	if (stat(t, &st) == 0 && S_ISDIR(st.st_mode)) {
-		free(c->root);
-		c->root = t;
-		c->prefix = "train/";
-	} else {
-		free(t);
-		c->prefix = "";
-	}
-}
-
-/* corpus_speakers: the speakers under c->root with an utterance of at least -m
- * seconds (a warning names those without); exits 1 if fewer than -k. */
-static void
-corpus_speakers(corpus *c)
-{
-	char **names, **where, skipped[256] = "";
-	int nnames, nskipped = 0, i;
-
-	names = speaker_names(c->root, &nnames, &where);
-	c->sp = dc_xcalloc((size_t)(nnames ? nnames : 1), sizeof *c->sp);
-	c->n = 0;
-	for (i = 0; i < nnames; i++) {
-		scan_speaker(c->root, names[i], where[i], &c->sp[c->n]);
-		if (c->sp[c->n].n > 0) {
-			c->n++;
-		} else {
-			size_t used = strlen(skipped);
-			if (nskipped < 4)
-				snprintf(skipped + used, sizeof skipped - used, " %s", names[i]);
-			else if (nskipped == 4)
-				snprintf(skipped + used, sizeof skipped - used, " ...");
-			nskipped++;
-			free(c->sp[c->n].name);
-			free(c->sp[c->n].files);
-		}
-		free(names[i]);
-		free(where[i]);
-	}
-	free(names);
-	free(where);
-	if (nskipped)
-		dc_warnx("%d speaker%s without an utterance of at least %g s skipped:%s", nskipped,
-		    nskipped == 1 ? "" : "s", opt.minsec, skipped);
+	if (dc_corpus_open(c, dir, opt.spkfile, opt.minsec, msg) != DC_OK)
+		dc_errx(1, "%s", msg);
+	if (c->nskipped)
+		dc_warnx("%d speaker%s without an utterance of at least %g s skipped:%s", c->nskipped,
+		    c->nskipped == 1 ? "" : "s", opt.minsec, c->skipped);
 	if (c->n < opt.k)
 		dc_errx(1, "-k %d: only %d speaker%s with an utterance of at least %g s", opt.k, c->n,
 		    c->n == 1 ? "" : "s", opt.minsec);
-}
-
-static void
-corpus_free(corpus *c)
-{
-	int i, j;
-
-	for (i = 0; i < c->n; i++) {
-		for (j = 0; j < c->sp[i].n; j++)
-			free(c->sp[i].files[j]);
-		free(c->sp[i].files);
-		free(c->sp[i].name);
-	}
-	free(c->sp);
-	free(c->root);
 }
 
 /* make_tree: the output directory (-o, returned without trailing '/') with mix/
@@ -650,63 +280,47 @@ make_tree(void)
 
 /*
  * mix_one: mixture m (its id m in width digits) of K speakers drawn from c with
- * r, written under outdir, its row to lf. The draws, in this order: K distinct
- * speakers (a partial Fisher-Yates shuffle of perm, kept from one mixture to the
- * next), one utterance of each, then the gains, then with -p the speeds.
+ * r (dc_mix_pick: the speakers by a partial shuffle of perm, kept from one
+ * mixture to the next, their utterances, the gains, with -p the speeds),
+ * written under outdir, its row to lf.
  */
 static void
-mix_one(const corpus *c, dc_xoshiro *r, int *perm, int64_t m, int width, const char *outdir,
+mix_one(const dc_corpus *c, dc_xoshiro *r, int *perm, int64_t m, int width, const char *outdir,
     FILE *lf)
 {
-	input in[MAXK];
-	double gain[MAXK], fac[MAXK], speed[MAXK];
-	float *s[MAXK], *mix;
-	char *rel_src[MAXK], *orig[MAXK], id[32], rel_mix[48], rel[48], *path;
-	int uidx[MAXK], who[MAXK], j;
-	int64_t len;
+	dc_mix_draw d;
+	dc_mixture mx;
+	char *rel_src[MAXK], *orig[MAXK], id[32], rel_mix[48], rel[48], *path, msg[DC_MIX_MSG];
+	int j;
 
+	dc_mix_pick(r, c, &opt.mo, opt.k, perm, &d);
+	if (dc_mix_corpus(c, &d, &opt.mo, &mx, msg) != DC_OK)
+		dc_errx(1, "%s", msg);
 	for (j = 0; j < opt.k; j++) {
-		int t = j + (int)dc_xoshiro_below(r, (uint64_t)(c->n - j)), x = perm[j];
-		perm[j] = perm[t];
-		perm[t] = x;
-		who[j] = perm[j];
+		const char *f = c->sp[d.who[j]].files[d.utt[j]];
+		orig[j] = dc_xmalloc(strlen(c->prefix) + strlen(f) + 1);
+		sprintf(orig[j], "%s%s", c->prefix, f);
 	}
-	for (j = 0; j < opt.k; j++)
-		uidx[j] = (int)dc_xoshiro_below(r, (uint64_t)c->sp[who[j]].n);
-	draw_gains(r, opt.k, gain);
-	draw_speeds(r, opt.k, speed);
-
-	for (j = 0; j < opt.k; j++) {
-		const speaker *p = &c->sp[who[j]];
-		char *full = join(c->root, p->files[uidx[j]]);
-		read_input(full, full, speed[j], &in[j], 0);
-		free(full);
-		orig[j] = dc_xmalloc(strlen(c->prefix) + strlen(p->files[uidx[j]]) + 1);
-		sprintf(orig[j], "%s%s", c->prefix, p->files[uidx[j]]);
-	}
-	len = make_mix(in, opt.k, gain, s, &mix, fac);
 
 	snprintf(id, sizeof id, "%0*lld", width > 12 ? 12 : width, (long long)m);
 	snprintf(rel_mix, sizeof rel_mix, "mix/%s.wav", id);
 	path = join(outdir, rel_mix);
-	put_audio(path, mix, len);
+	put_audio(path, mx.mix, mx.n);
 	free(path);
 	for (j = 0; j < opt.k; j++) {
 		snprintf(rel, sizeof rel, "s%d/%s.wav", j + 1, id);
 		rel_src[j] = dc_xstrdup(rel);
 		path = join(outdir, rel);
-		put_audio(path, s[j], len);
+		put_audio(path, mx.s[j], mx.n);
 		free(path);
 	}
 	forget_written();
-	print_row(lf, id, rel_mix, rel_src, orig, gain, speed, opt.k, len);
+	print_row(lf, id, rel_mix, rel_src, orig, d.gain, d.speed, opt.k, mx.n);
 	for (j = 0; j < opt.k; j++) {
-		free(in[j].x);
-		free(s[j]);
 		free(rel_src[j]);
 		free(orig[j]);
 	}
-	free(mix);
+	dc_mixture_free(&mx);
 }
 
 /* write_list: buf[len] to path, renamed into place when complete. */
@@ -729,21 +343,20 @@ list_mode(const char *dir)
 {
 	char *outdir, *listpath, *listbuf = NULL;
 	size_t listlen = 0;
-	corpus c;
+	dc_corpus c;
 	int i, width, tty, *perm;
 	FILE *lf;
 	dc_xoshiro r;
 	int64_t m;
 
-	corpus_root(dir, &c);
-	corpus_speakers(&c);
+	open_corpus(dir, &c);
 	outdir = make_tree();
 	/* the list is kept in memory and written when the set is complete, so a
 	 * failure on the way leaves no list.tsv (nor a temporary one) */
 	listpath = join(outdir, "list.tsv");
 	if ((lf = open_memstream(&listbuf, &listlen)) == NULL)
 		dc_errx(1, "%s: %s", listpath, strerror(errno));
-	dc_list_mixhead(lf, opt.perturb);
+	dc_list_mixhead(lf, opt.mo.perturb);
 
 	for (width = 6, m = 1000000; m <= opt.count; m *= 10)
 		width++;
@@ -763,7 +376,7 @@ list_mode(const char *dir)
 		dc_errx(1, "%s: %s", listpath, strerror(errno));
 	write_list(listpath, listbuf, listlen);
 	free(listbuf);
-	corpus_free(&c);
+	dc_corpus_free(&c);
 	free(perm);
 	free(outdir);
 	free(listpath);
@@ -804,28 +417,28 @@ parse_opts(int argc, char **argv, int *have_G, int *have_k, int *have_m)
 			opt.seed = (uint64_t)v;
 			break;
 		case 'g':
-			if (dc_parse_num(optarg, -60, 60, &opt.snr))
+			if (dc_parse_num(optarg, -60, 60, &opt.mo.snr))
 				dc_errx(2, "-g: SNR must be a number of dB from -60 to 60: %s", optarg);
-			opt.fixed = 1;
+			opt.mo.fixed = 1;
 			break;
 		case 'G':
-			if (parse_range(optarg, -60, 60, &opt.lo, &opt.hi))
+			if (parse_range(optarg, -60, 60, &opt.mo.lo, &opt.mo.hi))
 				dc_errx(2, "-G: range must be lo,hi in dB, -60 <= lo <= hi <= 60: %s", optarg);
 			*have_G = 1;
 			break;
 		case 'l':
-			if (dc_parse_num(optarg, -100, 0, &opt.level))
+			if (dc_parse_num(optarg, -100, 0, &opt.mo.level))
 				dc_errx(2, "-l: level must be a number of dB from -100 to 0: %s", optarg);
 			break;
 		case 'p':
-			if (parse_range(optarg, 0.5, 2, &opt.plo, &opt.phi))
+			if (parse_range(optarg, 0.5, 2, &opt.mo.plo, &opt.mo.phi))
 				dc_errx(2, "-p: range must be lo,hi, 0.5 <= lo <= hi <= 2: %s", optarg);
-			opt.perturb = 1;
+			opt.mo.perturb = 1;
 			break;
 		case 'r':
 			if (dc_parse_int(optarg, 1, 1000000, &v))
 				dc_errx(2, "-r: sample rate must be an integer from 1 to 1000000: %s", optarg);
-			opt.rate = (int)v;
+			opt.mo.rate = (int)v;
 			break;
 		case 'o':
 			opt.out = optarg;
@@ -862,8 +475,9 @@ main(int argc, char **argv)
 	int nin, have_G = 0, have_k = 0, have_m = 0;
 
 	dc_setprog(argv[0]);
+	dc_mix_defaults(&opt.mo);
 	parse_opts(argc, argv, &have_G, &have_k, &have_m);
-	if (opt.fixed && have_G)
+	if (opt.mo.fixed && have_G)
 		dc_errx(2, "-g and -G exclude each other");
 	if (opt.out == NULL)
 		dc_errx(2, "-o: an output %s is required", opt.count ? "directory" : "file");

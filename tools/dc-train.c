@@ -26,10 +26,17 @@
  * alpha DC / sum_b (sum W_b)^2 + (1 - alpha) MI / sum |X|: MI the
  * permutation-invariant L1 distance of the masked mixture magnitudes to the
  * sources' truncated phase-sensitive targets (libcommon/mi.h), over every bin.
+ *
+ * With -X the data is not a stream but a corpus of speaker directories: each
+ * epoch draws -N mixtures as dc-mix does (libcommon/mix.h), each one segment of
+ * up to -T frames with its features, weights, labels and targets made in memory;
+ * mixture i of epoch e depends on the seed, e and i alone, and a helper thread
+ * mixes the next batch while the current one trains ("mixing on the fly" below).
  */
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,15 +47,18 @@
 #include "mm.h"
 #include "nn.h"
 #include "mi.h"
+#include "mix.h"
 #include "rng.h"
 
 static const char usage[] =
     "[-iqrF] [-I init.dcm] [-x checkpoint.dcm [-w f16 | f32]] [-L layers] [-H units]\n"
-    "                [-D dim] [-M sources] [-A alpha] [-T frames] [-u tails] [-b batch] [-e epochs] [-S steps]\n"
-    "                [-a rate] [-f factor] [-g clip] [-d dropout] [-W weights]\n"
+    "                [-D dim] [-M sources] [-A alpha] [-T frames] [-u tails] [-b batch]\n"
+    "                [-e epochs] [-S steps] [-a rate] [-f factor] [-g clip] [-d dropout]\n"
+    "                [-W weights]\n"
     "                [-P bf16 | f32] [-s seed] [-t threads] [-c minutes] [-p seconds]\n"
     "                [-V valid.dcs] [-l log.tsv] [-n name] [-m key=value] -o model.dcm\n"
-    "                [train.dcs ...]";
+    "                [train.dcs ... | -X corpusdir [-Y speakers.txt] [-K k,...] [-N count]\n"
+    "                [-R lo,hi]]";
 
 static void
 help(void)
@@ -96,6 +106,12 @@ help(void)
 	    "  -l log.tsv    append one row per epoch to this file\n"
 	    "  -n name       the model's name (default: the file name of -o)\n"
 	    "  -m key=value  a metadata entry (repeatable), e.g. attribution=...\n"
+	    "  -X corpusdir  train on mixtures drawn on the fly from speaker directories of\n"
+	    "                audio files (as dc-mix -n), not on streams\n"
+	    "  -Y file       with -X, the speakers to draw from, one per line (all)\n"
+	    "  -K k,...      with -X, speakers per mixture, each mixture one of the list (2)\n"
+	    "  -N count      with -X, mixtures per epoch, one segment of -T frames each (1000)\n"
+	    "  -R lo,hi      with -X, perturb each source's speed by a factor in [lo, hi] (none)\n"
 	    "  -q            no progress on stderr\n"
 	    "  -h            this help\n"
 	    "Reads the training streams from the files, or stdin if none or '-'. See dc-train(1).\n",
@@ -278,6 +294,339 @@ dataset_free(dataset *d)
 	memset(d, 0, sizeof *d);
 }
 
+/* ---------------------------------------------------------------- mixing on the fly */
+
+/*
+ * -X: mixtures drawn from a corpus of speaker directories (libcommon/mix.h), N an
+ * epoch, each giving one segment of up to T frames. Mixture i of epoch e is a
+ * pure function of (seed, e, i): its own xoshiro256** seeded from them draws, in
+ * this order, the speaker count from -K, the speakers, utterances, gains and (-R)
+ * speeds as dc-mix draws them, then the segment's first frame. So -r resumes
+ * inside an epoch with no state beyond the batch, and the helper thread that mixes
+ * batch b+1 while batch b trains cannot change what is trained on.
+ */
+typedef struct {
+	const dc_corpus *c;
+	dc_mix_opts mo;
+	dc_stft_params p;
+	int kl[DC_MIX_MAXK], nk;        /* -K's speaker counts, ascending */
+	int64_t N, T, B, nbatch;
+	uint64_t seed;
+	int mi;                         /* the head's sources: targets kept; 0: none */
+} mixspec;
+
+/* mix_key: the seed of mixture i of epoch e. */
+static uint64_t
+mix_key(uint64_t seed, int64_t e, int64_t i)
+{
+	return dc_mix64(dc_mix64(seed ^ UINT64_C(0x6f74662d6d697865)) + (uint64_t)e * DC_RNG_GOLDEN) ^
+	    dc_mix64((uint64_t)i + 1);
+}
+
+/* seg_labels: lab (len*F) the loudest source of each bin of S (k, len*F, complex),
+ * the lowest on a tie (dc-oracle -m ibm). */
+static void
+seg_labels(uint8_t *lab, const float *S, int k, int64_t n)
+{
+	int64_t i;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		double best = -1.0;
+		const float *s;
+		for (j = 0; j < k; j++) {
+			double pw;
+			s = S + 2 * ((size_t)j * n + i);
+			pw = (double)s[0] * s[0] + (double)s[1] * s[1];
+			if (pw > best) {
+				best = pw;
+				lab[i] = (uint8_t)j;
+			}
+		}
+	}
+}
+
+/* seg_utt: u from the mixture's STFT X (Tm, F) and the sources' S (k, len, F) of
+ * frames t0 .. t0+len-1: features, VAD weights and fmax as load() makes them of the
+ * whole mixture, then cut to the segment; labels, and with a head the targets. */
+static void
+seg_utt(utt *u, const mixspec *ms, const dc_tensor *X, const float *S, int k, int64_t t0,
+    int64_t len)
+{
+	int64_t Tm = X->shape[0], F = X->shape[1], n = len * F, i;
+	float *feat = dc_xmalloc((size_t)(Tm * F) * sizeof *feat + 1);
+	float *wf = dc_xmalloc((size_t)(Tm * F) * sizeof *wf + 1);
+
+	dc_nn_features(feat, X->data, Tm, F);
+	dc_nn_weights(wf, feat, Tm * F, 40.0);
+	u->T = len;
+	u->fmax = -INFINITY;
+	for (i = 0; i < Tm * F; i++)
+		u->fmax = feat[i] > u->fmax ? feat[i] : u->fmax;
+	u->feat = dc_xmalloc((size_t)n * sizeof *u->feat + 1);
+	u->lab = dc_xmalloc((size_t)n + 1);
+	u->w = dc_xmalloc((size_t)n + 1);
+	memcpy(u->feat, feat + t0 * F, (size_t)n * sizeof *u->feat);
+	for (i = 0; i < n; i++)
+		u->w[i] = wf[t0 * F + i] != 0.0f;
+	seg_labels(u->lab, S, k, n);
+	u->mag = u->A = NULL;
+	if (ms->mi > 0) {
+		u->mag = dc_xmalloc((size_t)n * sizeof *u->mag + 1);
+		u->A = dc_xcalloc((size_t)(ms->mi * n) + 1, sizeof *u->A);
+		dc_mi_target(u->A, u->mag, (const float *)X->data + 2 * t0 * F, S, k, n, 1.0);
+	}
+	free(feat);
+	free(wf);
+}
+
+/* seg_spectra: the STFTs of the mixture (whole, into X) and of its sources (frames
+ * t0 .. t0+len-1 only, into S (k, len, F)). */
+static int
+seg_spectra(const mixspec *ms, const dc_mixture *m, int64_t t0, int64_t len, dc_tensor *X,
+    float **S)
+{
+	dc_stft_params p = ms->p;
+	int64_t F = p.nfft / 2 + 1;
+	dc_tensor Y;
+	int j, err;
+
+	p.samples = m->n;
+	if ((err = dc_stft(m->mix, &p, X)) != DC_OK)
+		return err;
+	*S = dc_xmalloc((size_t)(m->k * len * F) * 2 * sizeof **S + 1);
+	for (j = 0; j < m->k; j++) {
+		if ((err = dc_stft(m->s[j], &p, &Y)) != DC_OK) {
+			free(*S);
+			dc_tensor_free(X);
+			return err;
+		}
+		memcpy(*S + 2 * j * len * F, (float *)Y.data + 2 * t0 * F, (size_t)(len * F) * 2 * sizeof **S);
+		dc_tensor_free(&Y);
+	}
+	return DC_OK;
+}
+
+/* make_mixture: mixture i of epoch e as one segment u; DC_OK, or an error with msg
+ * set ("path: why"). perm has room for the corpus's speakers. */
+static int
+make_mixture(const mixspec *ms, int64_t e, int64_t i, int *perm, utt *u, char *msg)
+{
+	dc_xoshiro r;
+	dc_mix_draw d;
+	dc_mixture m;
+	dc_stft_params p = ms->p;
+	dc_tensor X;
+	float *S;
+	int64_t Tm, t0, len;
+	int j, err;
+
+	dc_xoshiro_seed(&r, mix_key(ms->seed, e, i));
+	for (j = 0; j < ms->c->n; j++)
+		perm[j] = j;
+	dc_mix_pick(&r, ms->c, &ms->mo, ms->kl[dc_xoshiro_below(&r, (uint64_t)ms->nk)], perm, &d);
+	if ((err = dc_mix_corpus(ms->c, &d, &ms->mo, &m, msg)) != DC_OK)
+		return err;
+	p.samples = m.n;
+	Tm = dc_stft_frames(&p);
+	t0 = Tm > ms->T ? (int64_t)dc_xoshiro_below(&r, (uint64_t)(Tm - ms->T + 1)) : 0;
+	len = Tm < ms->T ? Tm : ms->T;
+	if ((err = seg_spectra(ms, &m, t0, len, &X, &S)) != DC_OK) {
+		snprintf(msg, DC_MIX_MSG, "mixture %lld of epoch %lld: %s", (long long)i,
+		    (long long)e + 1, dc_strerror(err));
+		dc_mixture_free(&m);
+		return err;
+	}
+	seg_utt(u, ms, &X, S, m.k, t0, len);
+	dc_tensor_free(&X);
+	free(S);
+	dc_mixture_free(&m);
+	return DC_OK;
+}
+
+static void
+utt_free(utt *u)
+{
+	free(u->feat);
+	free(u->lab);
+	free(u->w);
+	free(u->mag);
+	free(u->A);
+	memset(u, 0, sizeof *u);
+}
+
+/*
+ * The helper thread: two slots, one batch each. The trainer asks for batch (e, b)
+ * in a free slot (QUEUED), the thread mixes it (READY) and the trainer takes it
+ * (TAKEN) and frees the slot when the step is done. The thread never calls
+ * dc_errx: a failure is kept in the slot, for the trainer to report.
+ */
+enum { SLOT_FREE, SLOT_QUEUED, SLOT_READY, SLOT_TAKEN };
+
+typedef struct {
+	int state;
+	int64_t e, b, seq;              /* seq: the order of the requests */
+	utt *u;                         /* B segments */
+	int n, err;
+	char msg[DC_MIX_MSG];
+} mixslot;
+
+typedef struct {
+	mixspec ms;
+	mixslot slot[2];
+	int *perm;
+	int64_t seq;
+	int quit;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+} mixer;
+
+/* mix_batch: the mixtures of slot s's batch (at most B, the last batch fewer). */
+static void
+mix_batch(const mixspec *ms, int *perm, mixslot *s)
+{
+	int64_t i0 = s->b * ms->B, n = ms->N - i0 < ms->B ? ms->N - i0 : ms->B, i;
+
+	s->n = 0;
+	s->err = DC_OK;
+	for (i = 0; i < n && s->err == DC_OK; i++)
+		if ((s->err = make_mixture(ms, s->e, i0 + i, perm, &s->u[i], s->msg)) == DC_OK)
+			s->n++;
+}
+
+/* mixer_main: the helper thread: the oldest queued batch, until told to quit. */
+static void *
+mixer_main(void *arg)
+{
+	mixer *mx = arg;
+
+	pthread_mutex_lock(&mx->mu);
+	for (;;) {
+		mixslot *s = NULL;
+		int j;
+		for (j = 0; j < 2; j++)
+			if (mx->slot[j].state == SLOT_QUEUED && (s == NULL || mx->slot[j].seq < s->seq))
+				s = &mx->slot[j];
+		if (mx->quit)
+			break;
+		if (s == NULL) {
+			pthread_cond_wait(&mx->cv, &mx->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&mx->mu);
+		mix_batch(&mx->ms, mx->perm, s);
+		pthread_mutex_lock(&mx->mu);
+		s->state = SLOT_READY;
+		pthread_cond_broadcast(&mx->cv);
+	}
+	pthread_mutex_unlock(&mx->mu);
+	return NULL;
+}
+
+/* mixer_start: the helper thread, idle until asked for a batch. */
+static void
+mixer_start(mixer *mx, const mixspec *ms)
+{
+	int j, err;
+
+	memset(mx, 0, sizeof *mx);
+	mx->ms = *ms;
+	mx->perm = dc_xmalloc((size_t)ms->c->n * sizeof *mx->perm);
+	for (j = 0; j < 2; j++)
+		mx->slot[j].u = dc_xcalloc((size_t)ms->B, sizeof *mx->slot[j].u);
+	pthread_mutex_init(&mx->mu, NULL);
+	pthread_cond_init(&mx->cv, NULL);
+	if ((err = pthread_create(&mx->th, NULL, mixer_main, mx)) != 0)
+		dc_errx(1, "the mixing thread: %s", strerror(err));
+}
+
+/* slot_clear: the segments of a slot freed, the slot free (called with the lock). */
+static void
+slot_clear(mixslot *s)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		utt_free(&s->u[i]);
+	s->n = 0;
+	s->state = SLOT_FREE;
+}
+
+/* mixer_ask: batch (e, b) queued, unless it is already; called with the lock. */
+static void
+mixer_ask(mixer *mx, int64_t e, int64_t b)
+{
+	int j;
+
+	for (j = 0; j < 2; j++)
+		if (mx->slot[j].state != SLOT_FREE && mx->slot[j].e == e && mx->slot[j].b == b)
+			return;
+	for (j = 0; j < 2; j++)
+		if (mx->slot[j].state == SLOT_FREE) {
+			mx->slot[j].state = SLOT_QUEUED;
+			mx->slot[j].e = e;
+			mx->slot[j].b = b;
+			mx->slot[j].seq = mx->seq++;
+			pthread_cond_broadcast(&mx->cv);
+			return;
+		}
+}
+
+/*
+ * mixer_take: batch b of epoch e, mixed (now, if it was not asked for before),
+ * after the slot of the last batch is freed; the next batch (or the next epoch's
+ * first, if there is one) is asked for before returning, to be mixed while this
+ * one trains. Exits 1 with the mixing's message if it failed.
+ */
+static mixslot *
+mixer_take(mixer *mx, int64_t e, int64_t b, int64_t epochs)
+{
+	mixslot *s = NULL;
+	int j;
+
+	pthread_mutex_lock(&mx->mu);
+	for (j = 0; j < 2; j++)
+		if (mx->slot[j].state == SLOT_TAKEN)
+			slot_clear(&mx->slot[j]);
+	mixer_ask(mx, e, b);
+	for (j = 0; j < 2; j++)
+		if (mx->slot[j].state != SLOT_FREE && mx->slot[j].e == e && mx->slot[j].b == b)
+			s = &mx->slot[j];
+	while (s->state != SLOT_READY)
+		pthread_cond_wait(&mx->cv, &mx->mu);
+	s->state = SLOT_TAKEN;
+	if (b + 1 < mx->ms.nbatch)
+		mixer_ask(mx, e, b + 1);
+	else if (e + 1 < epochs)
+		mixer_ask(mx, e + 1, 0);
+	pthread_mutex_unlock(&mx->mu);
+	if (s->err != DC_OK)
+		dc_errx(1, "%s", s->msg);
+	return s;
+}
+
+/* mixer_stop: the thread told to quit (after the batch it mixes) and joined; every
+ * slot freed. */
+static void
+mixer_stop(mixer *mx)
+{
+	int j;
+
+	pthread_mutex_lock(&mx->mu);
+	mx->quit = 1;
+	pthread_cond_broadcast(&mx->cv);
+	pthread_mutex_unlock(&mx->mu);
+	pthread_join(mx->th, NULL);
+	for (j = 0; j < 2; j++) {
+		slot_clear(&mx->slot[j]);
+		free(mx->slot[j].u);
+	}
+	free(mx->perm);
+	pthread_mutex_destroy(&mx->mu);
+	pthread_cond_destroy(&mx->cv);
+}
+
 /* ---------------------------------------------------------------- state */
 
 /* What a checkpoint needs besides the model and Adam: packed into the model's
@@ -297,9 +646,15 @@ typedef struct {
 	int64_t weights;        /* WEIGHTS_VAD (default), WEIGHTS_MAG */
 	int64_t precision;      /* DC_MM_F32 (default), DC_MM_BF16: of the run that wrote it */
 	double alpha;           /* 0.5 (default): the DC loss's weight beside the MI head's */
+	/* mixing on the fly (-X), only in its checkpoints: segments is then -N, data the
+	 * corpus's hash */
+	int64_t mix_k;          /* -K as a bit set (bit k: k speakers); 0: cached streams */
+	int64_t mix_perturb;    /* 1: -R given */
+	double mix_plo, mix_phi; /* -R's range (1, 1) */
 } tstate;
 
 enum { TAILS_DROP, TAILS_END, TAILS_PAD };
+#define MIX_KSET (((1 << (DC_MIX_MAXK + 1)) - 1) & ~1)     /* the bits of -K: 1 to DC_MIX_MAXK */
 static const char *const tails_name[] = { "drop", "end", "pad" };
 
 static void
@@ -317,7 +672,7 @@ state_save(dc_model *m, const tstate *s)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 18);
+	msgpack_pack_map(&pk, 18 + (s->mix_k ? 4 : 0));
 	pack_kv(&pk, "epoch"); msgpack_pack_int64(&pk, s->epoch);
 	pack_kv(&pk, "batch"); msgpack_pack_int64(&pk, s->batch);
 	pack_kv(&pk, "seed"); msgpack_pack_int64(&pk, s->seed);
@@ -336,6 +691,12 @@ state_save(dc_model *m, const tstate *s)
 	pack_kv(&pk, "weights"); msgpack_pack_int64(&pk, s->weights);
 	pack_kv(&pk, "precision"); msgpack_pack_int64(&pk, s->precision);
 	pack_kv(&pk, "alpha"); msgpack_pack_double(&pk, s->alpha);
+	if (s->mix_k) {
+		pack_kv(&pk, "mix_k"); msgpack_pack_int64(&pk, s->mix_k);
+		pack_kv(&pk, "mix_perturb"); msgpack_pack_int64(&pk, s->mix_perturb);
+		pack_kv(&pk, "mix_plo"); msgpack_pack_double(&pk, s->mix_plo);
+		pack_kv(&pk, "mix_phi"); msgpack_pack_double(&pk, s->mix_phi);
+	}
 	free(m->train_state);
 	m->train_state = dc_xmalloc(sb.size);
 	memcpy(m->train_state, sb.data, sb.size);
@@ -391,6 +752,7 @@ state_load(const dc_model *m, tstate *s)
 	memset(s, 0, sizeof *s);
 	s->decay = 1.0;
 	s->alpha = 0.5;
+	s->mix_plo = s->mix_phi = 1.0;
 	if (m->train_state == NULL || m->adam_m == NULL)
 		return DC_EMODEL;
 	/* a state that claims more entries than its bytes hold is refused before
@@ -427,9 +789,13 @@ state_load(const dc_model *m, tstate *s)
 			opt_int(kv, "weights", WEIGHTS_MAG, &s->weights, &bad);
 			opt_int(kv, "precision", DC_MM_BF16, &s->precision, &bad);
 			opt_num(kv, "alpha", 0.0, 1.0, &s->alpha, &bad);
+			opt_int(kv, "mix_k", MIX_KSET, &s->mix_k, &bad);
+			opt_int(kv, "mix_perturb", 1, &s->mix_perturb, &bad);
+			opt_num(kv, "mix_plo", 0.5, 2.0, &s->mix_plo, &bad);
+			opt_num(kv, "mix_phi", 0.5, 2.0, &s->mix_phi, &bad);
 		}
 		/* and values this dc-train could have written */
-		ok = found == 11 && !bad && s->T >= 1 && s->T <= 100000 && s->B >= 1 && s->B <= 10000 &&
+		ok = found == 11 && !bad && !(s->mix_k & 1) && s->mix_plo <= s->mix_phi && s->T >= 1 && s->T <= 100000 && s->B >= 1 && s->B <= 10000 &&
 		    s->lr > 0.0 && s->lr <= 1.0 && s->clip >= 0.0 && s->threads >= 1;
 	}
 	msgpack_unpacked_destroy(&u);
@@ -743,7 +1109,8 @@ average(dc_model *m, const char *first, int n, char **paths)
 /* ---------------------------------------------------------------- options */
 
 /* The options of dc-train(1). given says which groups that a checkpoint fixes were
- * given: 1 the network (-L, -H, -D), 2 the run (-T, -u, -b, -a, -g, -d, -W, -s). */
+ * given: 1 the network (-L, -H, -D), 2 the run (-T, -u, -b, -a, -g, -d, -W, -s), 4
+ * the mixing (-K, -N, -R). */
 typedef struct {
 	const char *out, *vpath, *logpath, *name, *ipath, *xpath, *parg;
 	char *kv[64];
@@ -751,6 +1118,11 @@ typedef struct {
 	int Agiven, freeze;
 	int64_t epochs, maxsteps, B, T, seed, L, H, D, M;
 	double lr, clip, dropout, ckpt_min, prog_s, decay, alpha;
+	const char *xdir, *ypath;       /* -X corpusdir, -Y speakers.txt */
+	int64_t kset, N;                /* -K as a bit set, -N */
+	int perturb;                    /* -R given */
+	int mixc;                       /* the last of -K, -N, -R given */
+	double rlo, rhi;                /* -R */
 	char **files;           /* the training streams (stdin if none) */
 	int nfiles;
 	char nbuf[256];         /* the default name */
@@ -781,6 +1153,71 @@ parse_name(int c, const char *arg, const char *const *names, int n, const char *
 		if (strcmp(arg, names[i]) == 0)
 			return i;
 	dc_errx(2, "-%c: %s: %s", c, msg, arg);
+}
+
+/* parse_kset: -K's comma-separated speaker counts as a bit set; 0 if they are not
+ * distinct integers from 1 to DC_MIX_MAXK. */
+static int64_t
+parse_kset(const char *arg)
+{
+	char *buf = dc_xstrdup(arg), *tok, *save = NULL;
+	int64_t set = 0, v;
+
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (dc_parse_int(tok, 1, DC_MIX_MAXK, &v) || (set & (INT64_C(1) << v))) {
+			set = 0;
+			break;
+		}
+		set |= INT64_C(1) << v;
+	}
+	free(buf);
+	return arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,") ? 0 : set;
+}
+
+/* parse_range: "lo,hi" with 0.5 <= lo <= hi <= 2 into *lo, *hi; non-zero if not. */
+static int
+parse_range(const char *arg, double *lo, double *hi)
+{
+	const char *comma = strchr(arg, ',');
+	char *l;
+	int bad;
+
+	if (comma == NULL)
+		return 1;
+	l = dc_xstrdup(arg);
+	l[comma - arg] = '\0';
+	bad = dc_parse_num(l, 0.5, 2, lo) || dc_parse_num(comma + 1, 0.5, 2, hi) || *lo > *hi;
+	free(l);
+	return bad;
+}
+
+/* parse_mixing: the options of mixing on the fly into o (c one of X Y K N R). */
+static void
+parse_mixing(options *o, int c, char *arg)
+{
+	switch (c) {
+	case 'X': o->xdir = arg; break;
+	case 'Y': o->ypath = arg; break;
+	case 'K':
+		if ((o->kset = parse_kset(arg)) == 0)
+			dc_errx(2, "-K: speakers must be distinct integers from 1 to %d, comma-separated: %s",
+			    DC_MIX_MAXK, arg);
+		o->given |= 4;
+		o->mixc = c;
+		break;
+	case 'N':
+		parse_int(c, arg, 1, 100000000, &o->N, "count must be an integer from 1 to 100000000");
+		o->given |= 4;
+		o->mixc = c;
+		break;
+	case 'R':
+		if (parse_range(arg, &o->rlo, &o->rhi))
+			dc_errx(2, "-R: range must be lo,hi, 0.5 <= lo <= hi <= 2: %s", arg);
+		o->perturb = 1;
+		o->given |= 4;
+		o->mixc = c;
+		break;
+	}
 }
 
 /* parse_option: option c with its argument into o; exits 2 if it is bad. */
@@ -885,6 +1322,7 @@ parse_option(options *o, int c, char *arg)
 		o->kv[o->nkv++] = arg;
 		break;
 	case 'o': o->out = arg; break;
+	case 'X': case 'Y': case 'K': case 'N': case 'R': parse_mixing(o, c, arg); break;
 	case 'h':
 		help();
 		exit(0);
@@ -919,7 +1357,11 @@ parse_options(options *o, int argc, char **argv)
 	o->prog_s = 60.0;
 	o->decay = 1.0;
 	o->alpha = 0.5;
-	while ((c = getopt(argc, argv, "iqrFx:w:I:L:H:D:M:A:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:h")) != -1)
+	o->kset = INT64_C(1) << 2;
+	o->N = 1000;
+	o->rlo = o->rhi = 1.0;
+	while ((c = getopt(argc, argv, "iqrFx:w:I:L:H:D:M:A:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:X:Y:K:N:R:h"))
+	    != -1)
 		parse_option(o, c, optarg);
 	if (o->out == NULL)
 		dc_errx(2, "-o: the model file is required");
@@ -928,16 +1370,20 @@ parse_options(options *o, int argc, char **argv)
 	if (o->ipath && (o->init || o->resume))
 		dc_errx(2, "-I and %s exclude each other", o->init ? "-i" : "-r");
 	if (o->resume && o->given)
-		dc_errx(2, "-r: the checkpoint fixes %s; leave them out",
-		    o->given & 1 ? "-L, -H and -D" : "-T, -u, -b, -a, -g, -d, -W and -s");
+		dc_errx(2, "-r: the checkpoint fixes %s; leave them out", o->given & 1 ? "-L, -H and -D" :
+		    o->given & 2 ? "-T, -u, -b, -a, -g, -d, -W and -s" : "-K, -N and -R");
 	if (o->ipath && o->HDgiven)
 		dc_errx(2, "-I: the model fixes -H and -D; leave them out");
 	if (o->resume && o->M)
 		dc_errx(2, "-r: the checkpoint fixes -M; leave it out");
-	if (o->init && argc > optind)
+	if (o->init && (argc > optind || o->xdir))
 		dc_errx(2, "-i: no training data is read");
+	if (o->xdir && argc > optind)
+		dc_errx(2, "-X: no training streams with it (the mixtures are drawn from corpusdir)");
+	if (!o->xdir && ((o->given & 4) || o->ypath))
+		dc_errx(2, "-%c: only with -X", o->ypath ? 'Y' : o->mixc);
 	if (o->xpath && (o->init || o->resume || o->ipath || o->given || o->fgiven || o->parg ||
-	    o->M || o->Agiven || o->freeze))
+	    o->M || o->Agiven || o->freeze || o->xdir))
 		dc_errx(2, "-x: only -o, -n, -m, -w and models to average go with it");
 	if (o->half >= 0 && !o->xpath)
 		dc_errx(2, "-w: only with -x");
@@ -1053,6 +1499,54 @@ load_data(const options *o, dataset *d, dataset *vd)
 	vd->C = d->C;
 }
 
+#define MIX_MINSEC 1.0      /* -X: the shortest utterance drawn, seconds (dc-mix -m) */
+
+/* kmax: the largest speaker count of a -K bit set. */
+static int
+kmax(int64_t kset)
+{
+	int k = DC_MIX_MAXK;
+
+	while (k > 1 && !(kset & (INT64_C(1) << k)))
+		k--;
+	return k;
+}
+
+/* load_mixing: -X's corpus (with at least -K's most speakers) into c; the STFT of
+ * m (-r, -I) or else of -V's stream or else the default; -V's stream into vd. */
+static void
+load_mixing(const options *o, const dc_model *m, dataset *d, dataset *vd, dc_corpus *c)
+{
+	char msg[DC_MIX_MSG];
+	int k = kmax(o->kset);
+
+	if (dc_corpus_open(c, o->xdir, o->ypath, MIX_MINSEC, msg) != DC_OK)
+		dc_errx(1, "%s", msg);
+	if (c->nskipped)
+		dc_warnx("%d speaker%s without an utterance of at least %g s skipped:%s", c->nskipped,
+		    c->nskipped == 1 ? "" : "s", MIX_MINSEC, c->skipped);
+	if (c->n < k)
+		dc_errx(1, "-K %d: only %d speaker%s with an utterance of at least %g s", k, c->n,
+		    c->n == 1 ? "" : "s", MIX_MINSEC);
+	if (o->vpath)
+		load(vd, o->vpath);
+	dc_stft_defaults(&d->p);
+	if (m) {
+		d->p.rate = m->cfg.rate;
+		d->p.nfft = m->cfg.nfft;
+		d->p.hop = m->cfg.hop;
+		snprintf(d->p.window, sizeof d->p.window, "%s", m->cfg.window);
+	} else if (vd->have_p) {
+		d->p = vd->p;
+	}
+	d->have_p = 1;
+	if (vd->have_p && (vd->p.rate != d->p.rate || vd->p.nfft != d->p.nfft ||
+	    vd->p.hop != d->p.hop || strcmp(vd->p.window, d->p.window) != 0))
+		dc_errx(1, "%s: the STFT parameters differ from the model's", o->vpath);
+	d->C = k > vd->C ? k : vd->C;
+	vd->C = d->C;
+}
+
 /* load_start: the model to go on from, -r's checkpoint (with its state, whose run
  * settings replace the options') or -I's weights. */
 static void
@@ -1085,6 +1579,17 @@ load_start(options *o, dc_model *m, tstate *st)
 	if (o->Agiven)
 		st->alpha = o->alpha;
 	o->alpha = st->alpha;
+	if (!st->mix_k != !o->xdir)
+		dc_errx(1, "%s: the checkpoint was trained on %s; %s", o->out, st->mix_k ?
+		    "mixtures made on the fly: give -X corpusdir" : "cached streams: -X does not go on from it",
+		    st->mix_k ? "-r resumes with it" : "leave it out");
+	if (st->mix_k) {
+		o->kset = st->mix_k;
+		o->N = st->segments;
+		o->perturb = (int)st->mix_perturb;
+		o->rlo = st->mix_plo;
+		o->rhi = st->mix_phi;
+	}
 	if (st->threads != o->threads)
 		dc_warnx("the checkpoint was made with %lld threads, this run uses %d: the result "
 		    "differs in rounding from an uninterrupted run", (long long)st->threads, o->threads);
@@ -1168,7 +1673,9 @@ setup_model(options *o, dc_model *m, tstate *st, const dataset *d, int argc, cha
 	}
 	meta_common(m, argc, argv, o->name, o->kv, o->nkv);
 	dc_model_meta_set(m, "precision", dc_mm_name(prec));
-	for (i = 0; i < o->nfiles && n < sizeof buf - 1; i++)
+	if (o->xdir)
+		snprintf(buf, sizeof buf, "mixtures drawn on the fly from %s", o->xdir);
+	for (i = 0; !o->xdir && i < o->nfiles && n < sizeof buf - 1; i++)
 		n += snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "", o->files[i]);
 	dc_model_meta_set(m, "data", buf);
 	return prec;
@@ -1195,6 +1702,112 @@ setup_segments(const options *o, tstate *st, const dataset *d, segments *sg)
 	st->threads = o->threads;
 }
 
+/* mix_spec: -X's mixtures as the options (after -r's checkpoint) say. */
+static void
+mix_spec(const options *o, const dataset *d, const dc_corpus *c, mixspec *ms)
+{
+	int k;
+
+	memset(ms, 0, sizeof *ms);
+	ms->c = c;
+	dc_mix_defaults(&ms->mo);
+	ms->mo.rate = (int)d->p.rate;
+	ms->mo.perturb = o->perturb;
+	ms->mo.plo = o->rlo;
+	ms->mo.phi = o->rhi;
+	ms->p = d->p;
+	for (k = 1; k <= DC_MIX_MAXK; k++)
+		if (o->kset & (INT64_C(1) << k))
+			ms->kl[ms->nk++] = k;
+	ms->N = o->N;
+	ms->T = o->T;
+	ms->B = o->B;
+	ms->nbatch = (o->N + o->B - 1) / o->B;
+	ms->seed = (uint64_t)o->seed;
+	ms->mi = d->mi;
+}
+
+/* setup_mixing: -X's run in the state (checked against -r's checkpoint: the same
+ * corpus), and one segment of up to -T frames for each of -N mixtures an epoch
+ * in sg. */
+static void
+setup_mixing(const options *o, tstate *st, const dc_corpus *c, segments *sg)
+{
+	uint64_t h = dc_corpus_hash(c);
+
+	if (o->resume && st->data && st->data != h)
+		dc_errx(1, "%s: the checkpoint was trained on other data", o->out);
+	st->data = h;
+	st->segments = o->N;
+	st->threads = o->threads;
+	st->mix_k = o->kset;
+	st->mix_perturb = o->perturb;
+	st->mix_plo = o->rlo;
+	st->mix_phi = o->rhi;
+	memset(sg, 0, sizeof *sg);
+	sg->n = o->N;
+	sg->longest = o->T;
+}
+
+/* mix_stats: the first mixtures of epoch 0 (up to 64) into d, for the feature
+ * statistics of a new model (and dropped after); made before the helper thread
+ * starts. */
+static void
+mix_stats(const mixspec *ms, dataset *d)
+{
+	int64_t n = ms->N < 64 ? ms->N : 64, i;
+	int *perm = dc_xmalloc((size_t)ms->c->n * sizeof *perm);
+	char msg[DC_MIX_MSG];
+
+	d->u = dc_xcalloc((size_t)n, sizeof *d->u);
+	for (i = 0; i < n; i++) {
+		if (make_mixture(ms, 0, i, perm, &d->u[i], msg) != DC_OK)
+			dc_errx(1, "%s", msg);
+		d->frames += d->u[i].T;
+		d->n++;
+	}
+	free(perm);
+}
+
+/* drop_utts: d without its utterances (mix_stats's), its STFT and C kept. */
+static void
+drop_utts(dataset *d)
+{
+	dataset keep = *d;
+
+	dataset_free(d);
+	d->p = keep.p;
+	d->have_p = keep.have_p;
+	d->C = keep.C;
+	d->mi = keep.mi;
+}
+
+/* prepare: the training data (the streams, or -X's corpus), the model and the
+ * run's state, the segments; returns the precision of the products. */
+static int
+prepare(options *o, dc_model *m, tstate *st, dataset *d, dataset *vd, dc_corpus *c, mixspec *ms,
+    segments *sg, int argc, char **argv)
+{
+	int prec;
+
+	if (!o->xdir) {
+		load_data(o, d, vd);
+		prec = setup_model(o, m, st, d, argc, argv);
+		setup_segments(o, st, d, sg);
+		return prec;
+	}
+	if (d->mi && kmax(o->kset) > d->mi)
+		dc_errx(2, "-K %d: the mask-inference head has %d sources", kmax(o->kset), d->mi);
+	load_mixing(o, o->resume || o->ipath ? m : NULL, d, vd, c);
+	mix_spec(o, d, c, ms);
+	if (!o->resume && !o->ipath)
+		mix_stats(ms, d);
+	prec = setup_model(o, m, st, d, argc, argv);
+	drop_utts(d);
+	setup_mixing(o, st, c, sg);
+	return prec;
+}
+
 /* ---------------------------------------------------------------- training */
 
 /* A training run: its inputs, the batch's buffers, the networks, the log, the
@@ -1205,6 +1818,9 @@ typedef struct {
 	tstate *st;
 	const dataset *d, *vd;
 	const segments *sg;
+	mixer *mx;                              /* -X: the helper thread, else NULL */
+	mixslot *cur;                           /* -X: the batch being trained */
+	const dc_corpus *corpus;
 	int64_t *order, nbatch;
 	int *lens;
 	float *feat, *w, *V, *dV, *grads;       /* a batch of B segments of up to sg->longest frames */
@@ -1251,16 +1867,49 @@ open_log(trainer *tr)
 		dc_errx(1, "%s: %s", path, strerror(errno));
 }
 
+/* announce_mixing: -X's part of the first line into buf: the mixtures, the corpus,
+ * the batches and what else differs from the defaults. */
+static void
+announce_mixing(const trainer *tr, char *buf, size_t n)
+{
+	const options *o = tr->o;
+	const mixspec *ms = &tr->mx->ms;
+	char ks[32] = "";
+	size_t u;
+	int j;
+
+	for (j = 0; j < ms->nk; j++)
+		snprintf(ks + strlen(ks), sizeof ks - strlen(ks), "%s%d", j == 0 ? "" :
+		    j == ms->nk - 1 ? " or " : ", ", ms->kl[j]);
+	snprintf(buf, n, "%lld mixtures of %s speakers an epoch, drawn on the fly from %d speakers, "
+	    "segments of %lld frames, %lld batches of %lld", (long long)ms->N, ks, tr->corpus->n,
+	    (long long)o->T, (long long)tr->nbatch, (long long)o->B);
+	u = strlen(buf);
+	if (ms->mo.perturb)
+		u += (size_t)snprintf(buf + u, n - u, "; speeds %g to %g", ms->mo.plo, ms->mo.phi);
+	if (o->dropout > 0.0 && u < n)
+		u += (size_t)snprintf(buf + u, n - u, "; dropout %g", o->dropout);
+	if (tr->m->cfg.C > 0 && u < n)
+		snprintf(buf + u, n - u, "; mask-inference head of %d sources, alpha %g", tr->m->cfg.C,
+		    o->alpha);
+}
+
 /* announce: one line on what is trained on what. */
 static void
 announce(const trainer *tr)
 {
 	const options *o = tr->o;
 	const dc_model *m = tr->m;
-	char extra[64] = "", more[160] = "";
+	char extra[64] = "", more[400] = "";
 
 	if (o->quiet)
 		return;
+	if (tr->mx) {
+		announce_mixing(tr, more, sizeof more);
+		dc_warnx("%s; model %dx%d, D = %d, %zu parameters; C = %d; %s products", more, m->cfg.L,
+		    m->cfg.H, m->cfg.D, m->nparams, tr->d->C, tr->pname);
+		return;
+	}
 	if (tr->sg->padded)
 		snprintf(extra, sizeof extra, " (%lld padded)", (long long)tr->sg->padded);
 	if (o->dropout > 0.0)
@@ -1307,15 +1956,18 @@ mi_reserve(trainer *tr, int64_t rows)
 	tr->scratch = dc_xmalloc(2 * n * CF * sizeof(float));
 }
 
-/* trainer_open: the buffers, networks and log of a run; SIGINT and SIGTERM caught. */
+/* trainer_open: the buffers, networks and log of a run; SIGINT and SIGTERM caught;
+ * with -X, mx the helper thread that mixes from c. */
 static void
 trainer_open(trainer *tr, const options *o, dc_model *m, tstate *st, const dataset *d,
-    const dataset *vd, const segments *sg, int prec)
+    const dataset *vd, const segments *sg, int prec, mixer *mx, const dc_corpus *c)
 {
 	int64_t N = o->B * sg->longest * m->cfg.F;
 	struct sigaction sa;
 
 	memset(tr, 0, sizeof *tr);
+	tr->mx = mx;
+	tr->corpus = c;
 	tr->o = o;
 	tr->m = m;
 	tr->st = st;
@@ -1404,6 +2056,24 @@ fill_targets(trainer *tr, const utt *u, int64_t b, int64_t Tb, int64_t t0, int64
 	return sum;
 }
 
+/* seg_of: segment b of the batch that starts at b0 in the epoch's order: its
+ * utterance, first frame and frames (-X: the helper thread's mixture b). */
+static const utt *
+seg_of(const trainer *tr, int64_t b0, int64_t b, int64_t *t0, int64_t *len)
+{
+	int64_t k;
+
+	if (tr->cur) {
+		*t0 = 0;
+		*len = tr->cur->u[b].T;
+		return &tr->cur->u[b];
+	}
+	k = tr->order[b0 + b];
+	*t0 = tr->sg->t0[k];
+	*len = tr->sg->len[k];
+	return &tr->d->u[tr->sg->u[k]];
+}
+
 /* fill_batch: the nb segments of batch b0 into the batch's buffers, at the length
  * *Tb of the longest (a shorter one padded with weight 0). Returns the loss's
  * normaliser, sum over segments of (sum of weights)^2; *frames the frames; the
@@ -1411,8 +2081,7 @@ fill_targets(trainer *tr, const utt *u, int64_t b, int64_t Tb, int64_t t0, int64
 static double
 fill_batch(trainer *tr, int64_t b0, int64_t nb, int64_t *Tb, int64_t *frames)
 {
-	const segments *sg = tr->sg;
-	int64_t F = tr->m->cfg.F, b, j;
+	int64_t F = tr->m->cfg.F, b, j, t0, len;
 	double norm = 0.0;
 	int pad = 0;
 
@@ -1420,12 +2089,11 @@ fill_batch(trainer *tr, int64_t b0, int64_t nb, int64_t *Tb, int64_t *frames)
 	*Tb = 0;
 	*frames = 0;
 	for (b = 0; b < nb; b++)
-		if (sg->len[tr->order[b0 + b]] > *Tb)
-			*Tb = sg->len[tr->order[b0 + b]];
+		if (seg_of(tr, b0, b, &t0, &len) && len > *Tb)
+			*Tb = len;
 	for (b = 0; b < nb; b++) {
-		int64_t k = tr->order[b0 + b], off = sg->t0[k] * F, n = (int64_t)sg->len[k] * F;
-		int64_t o = b * *Tb * F, rest = *Tb * F - n;
-		const utt *u = &tr->d->u[sg->u[k]];
+		const utt *u = seg_of(tr, b0, b, &t0, &len);
+		int64_t off = t0 * F, n = len * F, o = b * *Tb * F, rest = *Tb * F - n;
 		double sw = 0.0;
 		memcpy(tr->feat + o, u->feat + off, (size_t)n * sizeof *tr->feat);
 		for (j = 0; j < n; j++) {
@@ -1439,11 +2107,11 @@ fill_batch(trainer *tr, int64_t b0, int64_t nb, int64_t *Tb, int64_t *frames)
 			memset(tr->w + o + n, 0, (size_t)rest * sizeof *tr->w);
 			pad = 1;
 		}
-		tr->lens[b] = sg->len[k];
-		*frames += sg->len[k];
+		tr->lens[b] = (int)len;
+		*frames += len;
 		norm += sw * sw;
 		if (tr->m->cfg.C > 0)
-			tr->mnorm += fill_targets(tr, u, b, *Tb, sg->t0[k], sg->len[k]);
+			tr->mnorm += fill_targets(tr, u, b, *Tb, t0, len);
 	}
 	if (tr->mnorm == 0.0)
 		tr->mnorm = 1.0;
@@ -1588,13 +2256,16 @@ run_epoch(trainer *tr)
 
 	for (e = 0; e < st->epoch; e++)
 		lr *= o->decay;
-	shuffle(tr->order, tr->sg->n, (uint64_t)o->seed, st->epoch);
+	if (tr->mx == NULL)
+		shuffle(tr->order, tr->sg->n, (uint64_t)o->seed, st->epoch);
 	while (st->batch < tr->nbatch) {
 		int64_t b0 = st->batch * o->B, nb = tr->sg->n - b0 < o->B ? tr->sg->n - b0 : o->B;
 		if (o->maxsteps && tr->m->step >= o->maxsteps)
 			return 1;
 		if (got_signal)
 			return 2;
+		if (tr->mx)
+			tr->cur = mixer_take(tr->mx, st->epoch, st->batch, o->epochs);
 		fr = train_step(tr, b0, nb, lr);
 		tr->frames_run += fr;
 		tr->frames_ep += fr;
@@ -1748,6 +2419,9 @@ main(int argc, char **argv)
 	tstate st;
 	segments sg;
 	trainer tr;
+	dc_corpus corpus = { 0 };
+	mixspec ms;
+	mixer mx;
 	int prec, rc;
 
 	dc_setprog(argv[0]);
@@ -1762,13 +2436,16 @@ main(int argc, char **argv)
 		load_start(&o, &m, &st);
 	/* the head's sources: the model's, else -M's; the data keeps their targets */
 	d.mi = vd.mi = (o.resume || o.ipath) && m.cfg.C ? m.cfg.C : (int)o.M;
-	load_data(&o, &d, &vd);
-	prec = setup_model(&o, &m, &st, &d, argc, argv);
-	setup_segments(&o, &st, &d, &sg);
-	trainer_open(&tr, &o, &m, &st, &d, &vd, &sg, prec);
+	prec = prepare(&o, &m, &st, &d, &vd, &corpus, &ms, &sg, argc, argv);
+	if (o.xdir)
+		mixer_start(&mx, &ms);
+	trainer_open(&tr, &o, &m, &st, &d, &vd, &sg, prec, o.xdir ? &mx : NULL, &corpus);
 	if ((rc = train(&tr)) != 0)
 		return rc;
+	if (o.xdir)
+		mixer_stop(&mx);
 	trainer_close(&tr);
+	dc_corpus_free(&corpus);
 	free(sg.u);
 	free(sg.t0);
 	free(sg.len);
