@@ -23,9 +23,10 @@
 # and "0 passed, 0 failed, 1 skipped", and exits 0: skipped, never passed.
 #
 # The copies (about 1.7 GB each) are made under $TMPDIR (default /var/tmp) as
-# dcsep-fresh.PID.XXXXXX, and their mounts (/proc, /dev, /dev/pts, apt's archives)
-# are made in a mount namespace of the test's own (unshare -m), so that no mount
-# outlives the test, even one killed by SIGKILL; every exit unmounts and removes the
+# dcsep-fresh.PID.XXXXXX. The test runs in mount and PID namespaces of its own
+# (unshare -m -p --kill-child): its mounts (/proc, /dev, /dev/pts, apt's archives)
+# are never seen outside, and when it ends, even by SIGKILL, the kernel ends every
+# process it started in the chroots and drops the mounts. Every exit removes the
 # copies, and a later run removes those of a killed one (its PID gone).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -52,8 +53,11 @@ if [ -z "${DCSEP_FRESH_NS:-}" ]; then
 		kill -0 "$p" 2>/dev/null && continue
 		grep -q " $d/" /proc/mounts || rm -rf --one-file-system "$d"
 	done
-	DCSEP_FRESH_NS=1 exec unshare --mount --propagation private sh "$repo/tests/fresh/run.sh"
-	skipall "unshare could not make a mount namespace"
+	# unshare keeps this PID while the test runs, as the parent of the namespace's
+	# first process
+	DCSEP_FRESH_NS=$$ exec unshare --mount --propagation private --pid --fork --kill-child \
+	    sh "$repo/tests/fresh/run.sh"
+	skipall "unshare could not make mount and PID namespaces"
 fi
 if ! command -v mmdebstrap >/dev/null 2>&1; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null 2>&1 ||
@@ -103,7 +107,7 @@ trap 'cleanup; exit 143' TERM
 # newroot: a fresh copy of the bare root with HEAD in /root/dcsep, its path in $r (in
 # this shell, not a subshell: cleanup must know every copy)
 newroot() {
-	r=$(mktemp -d "$tmp/dcsep-fresh.$$.XXXXXX") || return 1
+	r=$(mktemp -d "$tmp/dcsep-fresh.$DCSEP_FRESH_NS.XXXXXX") || return 1
 	roots="$roots $r"
 	tar -C "$r" -xf "$tar" || return 1
 	mount -t proc proc "$r/proc" && mount --bind /dev "$r/dev" && mount --bind /dev/pts "$r/dev/pts" &&
@@ -189,9 +193,9 @@ else
 	fail "make -j2 setup all, with only make installed first" "exit $rc: $(grep -m 3 'undefined reference\|Error\|error:' "$log.9" | tr '\n' ' ')"
 fi
 discard
-if [ -z "$leftover" ] && ! ls -d "$tmp/dcsep-fresh.$$".* >/dev/null 2>&1; then
+if [ -z "$leftover" ] && ! ls -d "$tmp/dcsep-fresh.$DCSEP_FRESH_NS".* >/dev/null 2>&1; then
 	pass "the three copies unmounted and removed"
 else
-	fail "the copies" "left behind:$leftover $(ls -d "$tmp/dcsep-fresh.$$".* 2>/dev/null | tr '\n' ' ')"
+	fail "the copies" "left behind:$leftover $(ls -d "$tmp/dcsep-fresh.$DCSEP_FRESH_NS".* 2>/dev/null | tr '\n' ' ')"
 fi
 finish
