@@ -19,27 +19,49 @@
 # with only make installed, make -j2 setup all (the Makefile's own path: it fails if
 # the build flags are fixed when the Makefile is parsed, before setup has run).
 # Prints "PASS: ..." or "FAIL: ..." per check and "N passed, N failed"; a run that
-# cannot start (not root, no mmdebstrap and none to install) says so, counts as one
-# failure and exits 1. Mounts are undone and copies removed on every exit.
+# cannot start here (not root, no mmdebstrap and none to install) prints "SKIP: ..."
+# and "0 passed, 0 failed, 1 skipped", and exits 0: skipped, never passed.
+#
+# The copies (about 1.7 GB each) are made under $TMPDIR (default /var/tmp) as
+# dcsep-fresh.PID.XXXXXX. The test runs in mount and PID namespaces of its own
+# (unshare -m -p --kill-child): its mounts (/proc, /dev, /dev/pts, apt's archives)
+# are never seen outside, and when it ends, even by SIGKILL, the kernel ends every
+# process it started in the chroots and drops the mounts. Every exit removes the
+# copies, and a later run removes those of a killed one (its PID gone).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 repo=$(pwd)
 cache=${DCSEP_FRESH_CACHE:-/var/cache/dcsep-fresh}
 tar=$cache/bookworm-minbase.tar
+tmp=${TMPDIR:-/var/tmp}
 passed=0 failed=0
 pass() { echo "PASS: $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $1: $2"; failed=$((failed + 1)); }
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
+skipall() { echo "SKIP: fresh machine: $1"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
 t0=$(date +%s)
 el() { echo "$(($(date +%s) - t0)) s"; }
 
-if [ "$(id -u)" -ne 0 ]; then
-	fail "fresh machine" "needs root (chroot, mount)"
-	finish
+if [ -z "${DCSEP_FRESH_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || skipall "needs root (chroot, mount)"
+	# the copies of runs that were killed: removed when nothing is mounted in them
+	for d in "$tmp"/dcsep-fresh.*.*; do
+		[ -d "$d" ] || continue
+		p=${d#"$tmp"/dcsep-fresh.}
+		p=${p%%.*}
+		case $p in '' | *[!0-9]*) continue ;; esac
+		kill -0 "$p" 2>/dev/null && continue
+		grep -q " $d/" /proc/mounts || rm -rf --one-file-system "$d"
+	done
+	# unshare keeps this PID while the test runs, as the parent of the namespace's
+	# first process
+	DCSEP_FRESH_NS=$$ exec unshare --mount --propagation private --pid --fork --kill-child \
+	    sh "$repo/tests/fresh/run.sh"
+	skipall "unshare could not make mount and PID namespaces"
 fi
 if ! command -v mmdebstrap >/dev/null 2>&1; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null 2>&1 ||
-	    { fail "fresh machine" "no mmdebstrap, and apt-get could not install it"; finish; }
+	    skipall "no mmdebstrap, and apt-get could not install it"
 fi
 mkdir -p "$cache/archives/partial" || { fail "fresh machine" "cannot make $cache"; finish; }
 if [ ! -s "$tar" ]; then
@@ -68,13 +90,24 @@ cleanup() {	# unmounts, and removes a copy only when nothing is mounted in it an
 		fi
 	done
 }
+# discard: cleanup of the copies made so far; any still there, or with a mount in
+# it, is named in $leftover (checked at the end)
+leftover=""
+discard() {
+	cleanup 2>/dev/null
+	for d in $roots; do
+		{ [ -e "$d" ] || grep -q " $d/" /proc/mounts; } && leftover="$leftover $d"
+	done
+	roots=""
+}
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
 
-# newroot: a fresh copy of the bare root with HEAD in /root/dcsep; its path on stdout
+# newroot: a fresh copy of the bare root with HEAD in /root/dcsep, its path in $r (in
+# this shell, not a subshell: cleanup must know every copy)
 newroot() {
-	r=$(mktemp -d "${TMPDIR:-/var/tmp}/dcsep-fresh.XXXXXX") || return 1
+	r=$(mktemp -d "$tmp/dcsep-fresh.$DCSEP_FRESH_NS.XXXXXX") || return 1
 	roots="$roots $r"
 	tar -C "$r" -xf "$tar" || return 1
 	mount -t proc proc "$r/proc" && mount --bind /dev "$r/dev" && mount --bind /dev/pts "$r/dev/pts" &&
@@ -83,7 +116,6 @@ newroot() {
 	# no fsync per file while dpkg unpacks: the copy is thrown away after the test
 	echo force-unsafe-io >"$r/etc/dpkg/dpkg.cfg.d/dcsep-fresh-test"
 	mkdir -p "$r/root/dcsep" && git -C "$repo" archive HEAD | tar -C "$r/root/dcsep" -xf - || return 1
-	echo "$r"
 }
 # inroot ROOT DIR SCRIPT: runs the shell text SCRIPT as root in the chroot, in DIR
 inroot() {
@@ -109,7 +141,7 @@ b2=$(tests/fresh/readme-block.sh 2) || { fail "README" "no second sh block"; fin
 log=$cache/last
 
 # 1-3 on one machine
-r=$(newroot) || { fail "fresh root" "could not set one up"; finish; }
+newroot || { fail "fresh root" "could not set one up"; finish; }
 if [ -x "$r/usr/bin/make" ] || [ -x "$r/usr/bin/cc" ] || [ -x "$r/usr/bin/pkg-config" ]; then
 	fail "the root is bare" "it has make, cc or pkg-config"
 else
@@ -142,18 +174,16 @@ if [ "$same" = /usr/local/share/man/man1/dc-stft.1 ]; then pass "man dc-stft fin
 inroot "$r" /root/dcsep "make uninstall" >"$log.6" 2>&1 && pass "make uninstall" || fail "make uninstall" "$(tail -n 2 "$log.6" | tr '\n' ' ')"
 inroot "$r" / "find /usr/local -mindepth 1 | sort" >"$log.after"
 if cmp -s "$log.before" "$log.after"; then pass "make uninstall: /usr/local as before the install"; else fail "make uninstall" "left: $(comm -13 "$log.before" "$log.after" | head -n 5 | tr '\n' ' ')"; fi
-cleanup
-roots=""
+discard
 
 # the second command alone, on another bare machine
-r=$(newroot) || { fail "fresh root" "could not set up a second one"; finish; }
+newroot || { fail "fresh root" "could not set up a second one"; finish; }
 suite "README's second command alone" "$log.7"
-cleanup
-roots=""
+discard
 
 # make's own setup target, with only make there first: the build flags are asked
 # when the recipes run, after setup has installed the libraries (make -j2 is safe)
-r=$(newroot) || { fail "fresh root" "could not set up a third one"; finish; }
+newroot || { fail "fresh root" "could not set up a third one"; finish; }
 inroot "$r" / "DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq --no-install-recommends make" >"$log.8" 2>&1
 inroot "$r" /root/dcsep "make -j2 setup all" >"$log.9" 2>&1
 rc=$?
@@ -161,5 +191,11 @@ if [ $rc -eq 0 ] && [ -x "$r/root/dcsep/bin/dc-stft" ]; then
 	pass "make -j2 setup all, with only make installed first ($(el))"
 else
 	fail "make -j2 setup all, with only make installed first" "exit $rc: $(grep -m 3 'undefined reference\|Error\|error:' "$log.9" | tr '\n' ' ')"
+fi
+discard
+if [ -z "$leftover" ] && ! ls -d "$tmp/dcsep-fresh.$DCSEP_FRESH_NS".* >/dev/null 2>&1; then
+	pass "the three copies unmounted and removed"
+else
+	fail "the copies" "left behind:$leftover $(ls -d "$tmp/dcsep-fresh.$DCSEP_FRESH_NS".* 2>/dev/null | tr '\n' ' ')"
 fi
 finish
