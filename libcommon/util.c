@@ -381,3 +381,19 @@ dc_parse_num(const char *s, double lo, double hi, double *v)
 	*v = x;
 	return DC_OK;
 }
+
+int
+dc_parse_range(const char *arg, double min, double max, double *lo, double *hi)
+{
+	const char *comma = strchr(arg, ',');
+	char *l;
+	int bad;
+
+	if (comma == NULL)
+		return DC_EPARAM;
+	l = dc_xstrdup(arg);
+	l[comma - arg] = '\0';
+	bad = dc_parse_num(l, min, max, lo) || dc_parse_num(comma + 1, min, max, hi) || *lo > *hi;
+	free(l);
+	return bad ? DC_EPARAM : DC_OK;
+}

@@ -385,23 +385,6 @@ list_mode(const char *dir)
 
 /* ---------------------------------------------------------------- main */
 
-/* parse_range: "lo,hi" with min <= lo <= hi <= max; non-zero if it is not. */
-static int
-parse_range(const char *arg, double min, double max, double *lo, double *hi)
-{
-	const char *comma = strchr(arg, ',');
-	char *l;
-	int bad;
-
-	if (comma == NULL)
-		return 1;
-	l = dc_xstrdup(arg);
-	l[comma - arg] = '\0';
-	bad = dc_parse_num(l, min, max, lo) || dc_parse_num(comma + 1, min, max, hi) || *lo > *hi;
-	free(l);
-	return bad;
-}
-
 /* parse_opts: the options into opt; says which of -G, -k and -m were given. */
 static void
 parse_opts(int argc, char **argv, int *have_G, int *have_k, int *have_m)
@@ -422,7 +405,7 @@ parse_opts(int argc, char **argv, int *have_G, int *have_k, int *have_m)
 			opt.mo.fixed = 1;
 			break;
 		case 'G':
-			if (parse_range(optarg, -60, 60, &opt.mo.lo, &opt.mo.hi))
+			if (dc_parse_range(optarg, -60, 60, &opt.mo.lo, &opt.mo.hi))
 				dc_errx(2, "-G: range must be lo,hi in dB, -60 <= lo <= hi <= 60: %s", optarg);
 			*have_G = 1;
 			break;
@@ -431,7 +414,7 @@ parse_opts(int argc, char **argv, int *have_G, int *have_k, int *have_m)
 				dc_errx(2, "-l: level must be a number of dB from -100 to 0: %s", optarg);
 			break;
 		case 'p':
-			if (parse_range(optarg, 0.5, 2, &opt.mo.plo, &opt.mo.phi))
+			if (dc_parse_range(optarg, 0.5, 2, &opt.mo.plo, &opt.mo.phi))
 				dc_errx(2, "-p: range must be lo,hi, 0.5 <= lo <= hi <= 2: %s", optarg);
 			opt.mo.perturb = 1;
 			break;

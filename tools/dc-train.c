@@ -1174,23 +1174,6 @@ parse_kset(const char *arg)
 	return arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,") ? 0 : set;
 }
 
-/* parse_range: "lo,hi" with 0.5 <= lo <= hi <= 2 into *lo, *hi; non-zero if not. */
-static int
-parse_range(const char *arg, double *lo, double *hi)
-{
-	const char *comma = strchr(arg, ',');
-	char *l;
-	int bad;
-
-	if (comma == NULL)
-		return 1;
-	l = dc_xstrdup(arg);
-	l[comma - arg] = '\0';
-	bad = dc_parse_num(l, 0.5, 2, lo) || dc_parse_num(comma + 1, 0.5, 2, hi) || *lo > *hi;
-	free(l);
-	return bad;
-}
-
 /* parse_mixing: the options of mixing on the fly into o (c one of X Y K N R). */
 static void
 parse_mixing(options *o, int c, char *arg)
@@ -1211,7 +1194,7 @@ parse_mixing(options *o, int c, char *arg)
 		o->mixc = c;
 		break;
 	case 'R':
-		if (parse_range(arg, &o->rlo, &o->rhi))
+		if (dc_parse_range(arg, 0.5, 2, &o->rlo, &o->rhi))
 			dc_errx(2, "-R: range must be lo,hi, 0.5 <= lo <= hi <= 2: %s", arg);
 		o->perturb = 1;
 		o->given |= 4;
