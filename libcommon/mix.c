@@ -204,16 +204,6 @@ dc_mixture_free(dc_mixture *m)
 	memset(m, 0, sizeof *m);
 }
 
-static char *
-join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *s = dc_xmalloc(n);
-
-	snprintf(s, n, "%s/%s", a, b);
-	return s;
-}
-
 int
 dc_mix_corpus(const dc_corpus *c, const dc_mix_draw *d, const dc_mix_opts *o, dc_mixture *m,
     char *msg)
@@ -223,7 +213,7 @@ dc_mix_corpus(const dc_corpus *c, const dc_mix_draw *d, const dc_mix_opts *o, dc
 	int j, err = DC_OK;
 
 	for (j = 0; j < d->k && err == DC_OK; j++) {
-		char *full = join(c->root, c->sp[d->who[j]].files[d->utt[j]]);
+		char *full = dc_path_join(c->root, c->sp[d->who[j]].files[d->utt[j]]);
 		err = dc_mix_read(full, o, d->speed[j], &in[j], &info, msg);
 		free(full);
 	}
@@ -290,7 +280,7 @@ speaker_free(dc_mix_speaker *sp)
 static int
 list_dir(const char *root, const char *name, const char *where, dc_mix_speaker *sp, char *msg)
 {
-	char *dir = join(root, name);
+	char *dir = dc_path_join(root, name);
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	int cap = 0;
@@ -305,7 +295,7 @@ list_dir(const char *root, const char *name, const char *where, dc_mix_speaker *
 		char *p;
 		if (!is_audio_name(e->d_name))
 			continue;
-		p = join(dir, e->d_name);
+		p = dc_path_join(dir, e->d_name);
 		if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
 			free(p);
 			continue;
@@ -313,7 +303,7 @@ list_dir(const char *root, const char *name, const char *where, dc_mix_speaker *
 		free(p);
 		if (sp->n == cap)
 			sp->files = dc_xrealloc(sp->files, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *sp->files);
-		sp->files[sp->n++] = join(name, e->d_name);
+		sp->files[sp->n++] = dc_path_join(name, e->d_name);
 	}
 	closedir(d);
 	free(dir);
@@ -336,7 +326,7 @@ scan_speaker(const char *root, const char *name, const char *where, double minse
 	}
 	qsort(sp->files, (size_t)sp->n, sizeof *sp->files, cmpstr);
 	for (i = keep = 0; i < sp->n; i++) {
-		char *p = join(root, sp->files[i]);
+		char *p = dc_path_join(root, sp->files[i]);
 		if (!bad && (ok = long_enough(p, minsec, msg)) < 0)
 			bad = -ok;
 		if (!bad && ok)
@@ -445,7 +435,7 @@ spk_dirs(const char *root, names *l, char *msg)
 		char *p;
 		if (e->d_name[0] == '.')
 			continue;
-		p = join(root, e->d_name);
+		p = dc_path_join(root, e->d_name);
 		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
 			names_add(l, e->d_name, "");
 		free(p);
@@ -471,7 +461,7 @@ corpus_root(const char *dir, dc_corpus *c, char *msg)
 		return say(msg, DC_EIO, "%s: %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return say(msg, DC_EIO, "%s: %s", dir, strerror(ENOTDIR));
-	t = join(c->root, "train");
+	t = dc_path_join(c->root, "train");
 	if (stat(t, &st) == 0 && S_ISDIR(st.st_mode)) {
 		free(c->root);
 		c->root = t;

@@ -397,3 +397,13 @@ dc_parse_range(const char *arg, double min, double max, double *lo, double *hi)
 	free(l);
 	return bad ? DC_EPARAM : DC_OK;
 }
+
+char *
+dc_path_join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *s = dc_xmalloc(n);
+
+	snprintf(s, n, "%s/%s", a, b);
+	return s;
+}

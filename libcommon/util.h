@@ -117,6 +117,8 @@ void dc_atomic_abort(dc_atomic *a);
  * relative to the list's directory (so that a data set can move), absolute ones
  * and those of a list read from stdin ("-") as they are. Returns a malloc'd string. */
 char *dc_path_rel(const char *listpath, const char *path);
+/* dc_path_join: "a/b", malloc'd. */
+char *dc_path_join(const char *a, const char *b);
 
 /* dc_fclose_checked: fflush + ferror + fclose; DC_EIO on any failure. */
 int dc_fclose_checked(FILE *f);

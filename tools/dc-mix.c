@@ -218,16 +218,6 @@ single(int nin, char **files)
 
 /* ---------------------------------------------------------------- list mode */
 
-static char *
-join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *s = dc_xmalloc(n);
-
-	snprintf(s, n, "%s/%s", a, b);
-	return s;
-}
-
 static void
 make_dir(const char *path)
 {
@@ -266,12 +256,12 @@ make_tree(void)
 	for (i = (int)strlen(outdir); i > 1 && outdir[i - 1] == '/'; i--)
 		outdir[i - 1] = '\0';
 	make_dir(outdir);
-	d = join(outdir, "mix");
+	d = dc_path_join(outdir, "mix");
 	make_dir(d);
 	free(d);
 	for (i = 1; i <= opt.k; i++) {
 		snprintf(sub, sizeof sub, "s%d", i);
-		d = join(outdir, sub);
+		d = dc_path_join(outdir, sub);
 		make_dir(d);
 		free(d);
 	}
@@ -304,13 +294,13 @@ mix_one(const dc_corpus *c, dc_xoshiro *r, int *perm, int64_t m, int width, cons
 
 	snprintf(id, sizeof id, "%0*lld", width > 12 ? 12 : width, (long long)m);
 	snprintf(rel_mix, sizeof rel_mix, "mix/%s.wav", id);
-	path = join(outdir, rel_mix);
+	path = dc_path_join(outdir, rel_mix);
 	put_audio(path, mx.mix, mx.n);
 	free(path);
 	for (j = 0; j < opt.k; j++) {
 		snprintf(rel, sizeof rel, "s%d/%s.wav", j + 1, id);
 		rel_src[j] = dc_xstrdup(rel);
-		path = join(outdir, rel);
+		path = dc_path_join(outdir, rel);
 		put_audio(path, mx.s[j], mx.n);
 		free(path);
 	}
@@ -353,7 +343,7 @@ list_mode(const char *dir)
 	outdir = make_tree();
 	/* the list is kept in memory and written when the set is complete, so a
 	 * failure on the way leaves no list.tsv (nor a temporary one) */
-	listpath = join(outdir, "list.tsv");
+	listpath = dc_path_join(outdir, "list.tsv");
 	if ((lf = open_memstream(&listbuf, &listlen)) == NULL)
 		dc_errx(1, "%s: %s", listpath, strerror(errno));
 	dc_list_mixhead(lf, opt.mo.perturb);

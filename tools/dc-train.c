@@ -278,18 +278,25 @@ load(dataset *d, const char *path)
 	dc_reader_free(rd);
 }
 
+/* utt_free: an utterance's buffers freed; it is empty afterwards. */
+static void
+utt_free(utt *u)
+{
+	free(u->feat);
+	free(u->lab);
+	free(u->w);
+	free(u->mag);
+	free(u->A);
+	memset(u, 0, sizeof *u);
+}
+
 static void
 dataset_free(dataset *d)
 {
 	int i;
 
-	for (i = 0; i < d->n; i++) {
-		free(d->u[i].feat);
-		free(d->u[i].lab);
-		free(d->u[i].w);
-		free(d->u[i].mag);
-		free(d->u[i].A);
-	}
+	for (i = 0; i < d->n; i++)
+		utt_free(&d->u[i]);
 	free(d->u);
 	memset(d, 0, sizeof *d);
 }
@@ -442,17 +449,6 @@ make_mixture(const mixspec *ms, int64_t e, int64_t i, int *perm, utt *u, char *m
 	free(S);
 	dc_mixture_free(&m);
 	return DC_OK;
-}
-
-static void
-utt_free(utt *u)
-{
-	free(u->feat);
-	free(u->lab);
-	free(u->w);
-	free(u->mag);
-	free(u->A);
-	memset(u, 0, sizeof *u);
 }
 
 /*
@@ -2106,7 +2102,8 @@ fill_batch(trainer *tr, int64_t b0, int64_t nb, int64_t *Tb, int64_t *frames)
  * layer's output in tr->h and the targets in tr->mag and tr->A; with dz, the
  * gradient times scale goes to tr->dz. */
 static double
-mi_loss(trainer *tr, int64_t nb, int64_t Tb, int dz, double scale)
+mi_loss(trainer *tr, const float *mag, const float *A, int64_t nb, int64_t Tb, int dz,
+    double scale)
 {
 	const dc_nn_config *c = &tr->m->cfg;
 	int64_t CF = (int64_t)c->C * c->F, b;
@@ -2118,7 +2115,7 @@ mi_loss(trainer *tr, int64_t nb, int64_t Tb, int dz, double scale)
 		memset(tr->dz, 0, (size_t)(nb * Tb * CF) * sizeof *tr->dz);
 	for (b = 0; b < nb; b++)
 		loss += dc_mi_segment_loss(dz ? tr->dz + b * Tb * CF : NULL, tr->z + b * Tb * CF,
-		    tr->mag + b * Tb * c->F, tr->A + b * Tb * CF, NULL, c->C, Tb, c->F, scale, tr->scratch);
+		    mag + b * Tb * c->F, A + b * Tb * CF, NULL, c->C, Tb, c->F, scale, tr->scratch);
 	return loss;
 }
 
@@ -2134,7 +2131,7 @@ mi_step(trainer *tr, int64_t nb, int64_t Tb, double dc, double norm)
 	int64_t rows = nb * Tb, j, nv = rows * c->F * c->D;
 	float *g = tr->grads;
 
-	mi = mi_loss(tr, nb, Tb, 1, (1.0 - a) * norm / tr->mnorm) / tr->mnorm;
+	mi = mi_loss(tr, tr->mag, tr->A, nb, Tb, 1, (1.0 - a) * norm / tr->mnorm) / tr->mnorm;
 	for (j = 0; j < nv; j++)
 		tr->dV[j] *= (float)a;
 	memset(tr->dh, 0, (size_t)(rows * 2 * c->H) * sizeof *tr->dh);
@@ -2268,7 +2265,6 @@ valid_utt(trainer *tr, const utt *u, double *dc, double *norm, double *mi, doubl
 	const dc_model *m = tr->m;
 	int64_t F = m->cfg.F, D = m->cfg.D, n = u->T * F, j;
 	double sw = 0.0;
-	int c;
 
 	if (n > tr->cap) {
 		tr->cap = n;
@@ -2289,12 +2285,9 @@ valid_utt(trainer *tr, const utt *u, double *dc, double *norm, double *mi, doubl
 	*norm += sw * sw;
 	if (m->cfg.C == 0)
 		return;
-	memcpy(tr->mag, u->mag, (size_t)n * sizeof *tr->mag);
-	for (c = 0; c < m->cfg.C; c++)
-		memcpy(tr->A + c * n, u->A + c * n, (size_t)n * sizeof *tr->A);
 	for (j = 0; j < n; j++)
 		*mnorm += u->mag[j];
-	*mi += mi_loss(tr, 1, u->T, 0, 0.0);
+	*mi += mi_loss(tr, u->mag, u->A, 1, u->T, 0, 0.0);       /* the targets read in place */
 }
 
 /* valid_loss: the loss over the whole utterances of -V, normalised as in training
