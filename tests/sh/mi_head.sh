@@ -133,6 +133,18 @@ check "ref of more sources than the head" 1 \
     dc-train $A -M 2 -o x.dcm r3.dcs
 check "-F without a head" 2 "dc-train: -F: the model has no mask-inference head to train (-M)" \
     dc-train -I dc.dcm -F -o x.dcm u1.dcs
+"$PY" - <<'EOF'
+import numpy as np
+from oracle_lib import read_records, tensor, tensor_rec, write_stream
+recs = read_records("r1.dcs")[1:]
+ref = recs[-1]
+S = tensor(ref).copy()
+S[0, 3, 7] = np.nan
+keys = {k: v for k, v in ref.items() if k not in ("kind", "dtype", "shape", "data")}
+write_stream("nanref.dcs", recs[:-1] + [tensor_rec("ref", S, **keys)])
+EOF
+check "a NaN in the ref record" 1 "dc-train: nanref.dcs: mix1: ref record: NaN or Inf in the data" \
+    dc-train $A -M 2 -o x.dcm nanref.dcs
 check "-x with -M" 2 "dc-train: -x: only -o, -n, -m, -w and models to average go with it" \
     dc-train -x m.dcm -M 2 -o x.dcm
 check_in "dc-mask -k 0" 2 "dc-mask: -k: sources must be an integer from 1 to 1000: 0" e3.dcs dc-mask -k 0
