@@ -33,8 +33,13 @@ struct dc_reader {
 	dc_record pending;      /* look-ahead of dc_read_utt */
 	int has_pending;
 	int owns_f;             /* dc_reader_free closes f */
+	const char *const *use; /* dc_reader_select: kinds handed out (NULL: all) */
+	const char *const *eat; /* of those, kinds not copied to pass */
+	dc_writer *pass;        /* where the others go, byte for byte (NULL: dropped) */
+	int in_utt;             /* an utterance has begun: selection applies */
 	struct scan {           /* how far the next object has been scanned */
 		uint64_t pos;   /* bytes of it accounted for (may run past what is buffered) */
+		uint64_t gone;  /* bytes of it already passed on and dropped from the buffer */
 		int depth;
 		uint64_t left[SCAN_DEPTH];  /* elements still to come in each open container */
 	} sc;
@@ -187,22 +192,24 @@ kind_ok(const msgpack_object *kind, size_t n)
 	    kind->via.str.size < n && memchr(kind->via.str.ptr, '\0', kind->via.str.size) == NULL;
 }
 
-/* rec_from_bytes: a record owning a copy of the packed bytes of one object. */
+/* rec_from_sbuffer: a record of the one object packed in sb, whose bytes it takes
+ * over (sb is left empty): the record's zone frees them, so they are not copied. */
 static int
-rec_from_bytes(dc_record *r, const char *bytes, size_t len)
+rec_from_sbuffer(dc_record *r, msgpack_sbuffer *sb)
 {
-	msgpack_zone *z = msgpack_zone_new(len + 4096);
-	char *buf;
-	size_t off = 0;
+	msgpack_zone *z = msgpack_zone_new(4096);
+	size_t off = 0, len = sb->size;
 	const msgpack_object *kind;
+	char *buf;
 
 	memset(r, 0, sizeof *r);
-	if (z == NULL || (buf = msgpack_zone_malloc(z, len ? len : 1)) == NULL) {
-		if (z)
-			msgpack_zone_free(z);
+	if (z == NULL)
+		return DC_ENOMEM;
+	if (!msgpack_zone_push_finalizer(z, free, sb->data)) {
+		msgpack_zone_free(z);
 		return DC_ENOMEM;
 	}
-	memcpy(buf, bytes, len);
+	buf = msgpack_sbuffer_release(sb);
 	if (msgpack_unpack(buf, len, &off, z, &r->map) != MSGPACK_UNPACK_SUCCESS) {
 		msgpack_zone_free(z);
 		return DC_EMALFORMED;
@@ -227,7 +234,7 @@ dc_record_copy(dc_record *dst, const dc_record *src)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_object(&pk, src->map);
-	if (rec_from_bytes(dst, sb.data, sb.size) != DC_OK) {
+	if (rec_from_sbuffer(dst, &sb) != DC_OK) {
 		fprintf(stderr, "dcsep: out of memory copying a record of %zu bytes\n", sb.size);
 		abort();
 	}
@@ -427,7 +434,7 @@ scan(dc_reader *rd)
 
 		if (sc->pos >= avail)
 			return 0;
-		if (sc->pos == 0 && !(p[0] >= 0x80 && p[0] <= 0x8f) && p[0] != 0xde && p[0] != 0xdf) {
+		if (sc->pos == 0 && sc->gone == 0 && !(p[0] >= 0x80 && p[0] <= 0x8f) && p[0] != 0xde && p[0] != 0xdf) {
 			rd->err = DC_ENOTREC;       /* a record is a map */
 			return -1;
 		}
@@ -438,7 +445,7 @@ scan(dc_reader *rd)
 		if (h == 0)
 			return 0;
 		sc->pos += hl + pl;
-		if (sc->pos > maxbytes) {
+		if (sc->gone + sc->pos > maxbytes) {
 			rd->err = DC_ELIMIT;
 			return -1;
 		}
@@ -488,6 +495,136 @@ dc_msgpack_check(const void *buf, size_t len, size_t *objlen)
 	}
 }
 
+static int
+is_str(unsigned char b)
+{
+	return (b >= 0xa0 && b <= 0xbf) || (b >= 0xd9 && b <= 0xdb);
+}
+
+/*
+ * peek_kind: the kind of the record that begins the buffered bytes, read without
+ * unpacking it: 1 with the kind in buf when the record is a map whose first key
+ * is "kind" with a string value (as every dcsep writer puts it), 0 when more bytes
+ * are needed, -1 when it is not such a map (the full reader then decides).
+ */
+static int
+peek_kind(const dc_reader *rd, char *buf, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)rd->up.buffer + rd->up.off;
+	uint64_t avail = rd->up.used - rd->up.off, pos, hl, pl, cnt;
+	int h;
+
+	if (avail == 0)
+		return 0;
+	if (!(p[0] >= 0x80 && p[0] <= 0x8f) && p[0] != 0xde && p[0] != 0xdf)
+		return -1;
+	if ((h = head(p, avail, &hl, &pl, &cnt)) <= 0)
+		return h;
+	if (cnt == 0)
+		return -1;
+	pos = hl;
+	if (pos >= avail)
+		return 0;
+	if (!is_str(p[pos]))
+		return -1;
+	if ((h = head(p + pos, avail - pos, &hl, &pl, &cnt)) <= 0)
+		return h;
+	if (pl != 4)
+		return -1;
+	if (pos + hl + pl > avail)
+		return 0;
+	if (memcmp(p + pos + hl, "kind", 4) != 0)
+		return -1;
+	pos += hl + pl;
+	if (pos >= avail)
+		return 0;
+	if (!is_str(p[pos]))
+		return -1;
+	if ((h = head(p + pos, avail - pos, &hl, &pl, &cnt)) <= 0)
+		return h;
+	if (pl == 0 || pl >= n)
+		return -1;
+	if (pos + hl + pl > avail)
+		return 0;
+	memcpy(buf, p + pos + hl, pl);
+	buf[pl] = '\0';
+	return memchr(buf, '\0', pl) == NULL ? 1 : -1;
+}
+
+static int
+listed(const char *kind, const char *const *list)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(kind, *list) == 0)
+			return 1;
+	return 0;
+}
+
+static void write_raw(dc_writer *w, const void *buf, size_t len);
+
+/*
+ * pass_raw: the record that begins the buffered bytes, checked by the scan as a
+ * read would check it, but copied to rd->pass (or dropped) chunk by chunk as it
+ * arrives: the buffer holds a chunk of it, never all of it.
+ */
+static int
+pass_raw(dc_reader *rd)
+{
+	for (;;) {
+		int sr = scan(rd);
+		uint64_t avail = rd->up.used - rd->up.off, n;
+
+		if (sr < 0)
+			return rd->err;
+		n = sr == 1 || rd->sc.pos < avail ? rd->sc.pos : avail;
+		if (n > 0 && rd->pass)
+			write_raw(rd->pass, rd->up.buffer + rd->up.off, (size_t)n);
+		rd->up.off += (size_t)n;
+		rd->sc.pos -= n;
+		rd->sc.gone += n;
+		if (sr == 1) {
+			memset(&rd->sc, 0, sizeof rd->sc);
+			rd->start = rd->done;
+			rd->done = rd->fed - (rd->up.used - rd->up.off);
+			rd->count++;
+			return DC_OK;
+		}
+		switch (feed(rd)) {
+		case -1:
+			return rd->err;
+		case 0:
+			return rd->err = DC_ETRUNC;
+		}
+	}
+}
+
+/* pass_unused: within an utterance, passes on every record whose kind is not
+ * selected, up to the next record that is (or the end). */
+static int
+pass_unused(dc_reader *rd)
+{
+	char kind[32];
+	int k;
+
+	while (rd->use != NULL && rd->in_utt) {
+		if ((k = peek_kind(rd, kind, sizeof kind)) == 0) {
+			switch (feed(rd)) {
+			case -1:
+				return rd->err;
+			case 0:
+				return DC_OK;   /* the full reader tells an end from a cut */
+			}
+			continue;
+		}
+		if (k < 0 || listed(kind, rd->use) || strcmp(kind, "utt") == 0 ||
+		    strcmp(kind, "dcsep") == 0)
+			return DC_OK;
+		if (pass_raw(rd) != DC_OK)
+			return rd->err;
+	}
+	return DC_OK;
+}
+
 int
 dc_read(dc_reader *rd, dc_record *r)
 {
@@ -496,7 +633,7 @@ dc_read(dc_reader *rd, dc_record *r)
 	const msgpack_object *kind;
 
 	memset(r, 0, sizeof *r);
-	if (rd->err)
+	if (rd->err || pass_unused(rd) != DC_OK)
 		return rd->err;
 	msgpack_unpacked_init(&res);
 	for (;;) {
@@ -610,7 +747,10 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 		dc_record_free(&r);
 		return rd->err = DC_EORDER;
 	}
+	if (rd->use && rd->pass)
+		dc_write_record(rd->pass, &r);
 	utt_push(u, &r);
+	rd->in_utt = 1;
 	for (;;) {
 		err = dc_read(rd, &r);
 		if (err == DC_EEOF)
@@ -629,8 +769,18 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 			rd->has_pending = 1;
 			return DC_OK;
 		}
+		if (rd->use && rd->pass && !listed(r.kind, rd->eat))
+			dc_write_record(rd->pass, &r);
 		utt_push(u, &r);
 	}
+}
+
+void
+dc_reader_select(dc_reader *rd, const char *const *use, const char *const *eat, dc_writer *w)
+{
+	rd->use = use;
+	rd->eat = eat;
+	rd->pass = w;
 }
 
 dc_record *
@@ -705,6 +855,12 @@ writer_cb(void *data, const char *buf, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+static void
+write_raw(dc_writer *w, const void *buf, size_t len)
+{
+	writer_cb(w, buf, len);
 }
 
 dc_writer *
@@ -914,7 +1070,7 @@ dc_recb_to_record(const dc_recb *b, dc_record *r)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	pack_recb(&pk, b);
-	err = rec_from_bytes(r, sb.data, sb.size);
+	err = rec_from_sbuffer(r, &sb);
 	msgpack_sbuffer_destroy(&sb);
 	return err;
 }

@@ -44,6 +44,7 @@ int dc_rec_has_tensor(const dc_record *r);
 /* ---------------------------------------------------------------- reader */
 
 typedef struct dc_reader dc_reader;
+typedef struct dc_writer dc_writer;
 
 /* dc_reader_file, dc_reader_mem: a reader on an open file or on memory (which
  * must outlive the reader). */
@@ -82,6 +83,17 @@ typedef struct {
 
 /* dc_read_utt: the next utterance; DC_EEOF when there is none. u is cleared first. */
 int dc_read_utt(dc_reader *rd, dc_utt *u);
+/*
+ * dc_reader_select: from the first utterance on, dc_read_utt hands out only the
+ * records whose kind is listed in use (NULL-terminated; "utt" always); each other
+ * record is copied to w byte for byte as it arrives, or dropped if w is NULL,
+ * and never held whole, so a tool's memory does not grow with records it does
+ * not read. With w, dc_read_utt also writes to w each record it hands out, except
+ * those whose kind is listed in eat, so that w gets every utterance in its order:
+ * the caller then writes only the records it adds. use NULL: no selection.
+ */
+void dc_reader_select(dc_reader *rd, const char *const *use, const char *const *eat,
+    dc_writer *w);
 /* dc_utt_find: the last record of that kind in the utterance, or NULL. */
 dc_record *dc_utt_find(const dc_utt *u, const char *kind);
 /* dc_utt_id: the utterance's id ("utt" key of its first record) into buf. */
@@ -92,8 +104,6 @@ void dc_utt_clear(dc_utt *u);   /* frees the records, keeps the array */
 void dc_utt_free(dc_utt *u);
 
 /* ---------------------------------------------------------------- writer */
-
-typedef struct dc_writer dc_writer;
 
 dc_writer *dc_writer_file(FILE *f);
 dc_writer *dc_writer_mem(void);

@@ -174,7 +174,8 @@ dc_finish_stdout(void)
 }
 
 void
-dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg)
+dc_each_utt_use(const char *path, const char *tool, const char *const *use,
+    const char *const *eat, dc_utt_fn *fn, void *arg)
 {
 	/* static: reachable at an exit midway (LeakSanitizer); one loop a process */
 	static dc_reader *rd;
@@ -183,7 +184,7 @@ dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg)
 	static dc_utt u;
 	const char *name;
 	char id[256];
-	int err;
+	int err, i, n0;
 
 	if (tool)
 		dc_stdout_not_tty();
@@ -192,12 +193,16 @@ dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg)
 		w = dc_writer_file(stdout);
 		dc_write_header(w, &hdr, tool);
 	}
+	if (use)
+		dc_reader_select(rd, use, eat, w);
 	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
 		if (dc_utt_id(&u, id, sizeof id) != DC_OK)
 			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
+		n0 = use ? u.n : 0;     /* with use, the reader wrote what it read */
 		fn(&u, id, arg);
 		if (tool) {
-			dc_write_utt(w, &u);
+			for (i = n0; i < u.n; i++)
+				dc_write_record(w, &u.recs[i]);
 			if (dc_writer_error(w))
 				break;
 		}
@@ -211,6 +216,12 @@ dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg)
 		dc_writer_finish(w);
 	else
 		dc_finish_stdout();
+}
+
+void
+dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg)
+{
+	dc_each_utt_use(path, tool, NULL, NULL, fn, arg);
 }
 
 float *

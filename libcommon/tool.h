@@ -69,6 +69,12 @@ typedef void dc_utt_fn(dc_utt *u, const char *id, void *arg);
  * nothing. Exits 1 on an utterance without an id ("prog: <name>: utt record:
  * ..."), a stream error or a failed write. */
 void dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg);
+/* dc_each_utt_use: dc_each_utt on the records of the kinds listed in use alone
+ * (dc_reader_select): the others are passed on to stdout byte for byte as they
+ * arrive, or dropped with tool NULL, never held; records of the kinds in eat are
+ * read but not passed on. fn may only append to u. */
+void dc_each_utt_use(const char *path, const char *tool, const char *const *use,
+    const char *const *eat, dc_utt_fn *fn, void *arg);
 
 /* dc_get_audio: the audio file at path ("-": stdin) as mono float at rate
  * (dc_audio_read), in a fresh buffer of *n samples; says on stderr when its

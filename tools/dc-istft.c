@@ -413,6 +413,8 @@ main(int argc, char **argv)
 	parse_opts(argc, argv);
 	rd = dc_open_stream(opt.path, &hdr, &name);
 	dc_record_free(&hdr);
+	/* the rest (embeddings, labels, masks) is skipped as it arrives, never held */
+	dc_reader_select(rd, (const char *const[]){ "stft", "masked", NULL }, NULL, NULL);
 	if ((err = dc_read_utt(rd, &cur)) != DC_OK) {
 		if (err != DC_EEOF)
 			dc_stream_fail(name, rd, err);

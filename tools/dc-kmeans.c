@@ -355,8 +355,6 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 	dc_tensor_free(&L);
 	dc_tensor_free(&E);
 	free(fit);
-	if (opt.drop)
-		dc_utt_drop(u, "embed");
 }
 
 int
@@ -366,6 +364,7 @@ main(int argc, char **argv)
 
 	dc_setprog(argv[0]);
 	path = parse_opts(argc, argv);
-	dc_each_utt(path, "dc-kmeans", cluster_utt, NULL);
+	dc_each_utt_use(path, "dc-kmeans", (const char *const[]){ "stft", "embed", NULL },
+	    opt.drop ? (const char *const[]){ "embed", NULL } : NULL, cluster_utt, NULL);
 	return 0;
 }

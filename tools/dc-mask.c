@@ -137,6 +137,8 @@ main(int argc, char **argv)
 			keep = (int)v;
 		}
 	}
-	dc_each_utt(dc_arg_path(argc, argv, usage), "dc-mask", mask_utt, &keep);
+	/* the embeddings, the biggest record, go on byte for byte, never held */
+	dc_each_utt_use(dc_arg_path(argc, argv, usage), "dc-mask",
+	    (const char *const[]){ "stft", "labels", "masks", NULL }, NULL, mask_utt, &keep);
 	return 0;
 }

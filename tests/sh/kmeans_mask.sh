@@ -146,6 +146,46 @@ L.check("dc-mask: two utterances, each ending in masked",
         len(u) == 2 and all([r["kind"] for r in rest] == ["stft", "labels", "masked"] for _, rest in u), str(len(u)))
 EOF
 
+# records a stage does not read are passed on byte for byte and never held: dc-mask
+# on k-means output with embeddings of D = 400 takes no more memory than on the
+# same stream without them (-d), and dc-istft writes the same audio from both
+"$PY" - <<'EOF'
+import numpy as np, oracle_lib as L
+recs = L.read_records("kmm.dcs")
+utt, rest = L.utterances(recs)[0]
+e = np.random.default_rng(2).standard_normal(L.tensor(L.last(rest, "labels")).shape + (400,))
+big = L.tensor_rec("embed", e.astype(np.float32), model="synthetic")
+L.write_stream("big.dcs", [utt, L.last(rest, "stft"), big])
+EOF
+dc-kmeans -k 2 <big.dcs >bigkm.dcs && dc-kmeans -k 2 -d <big.dcs >smallkm.dcs || fail "k-means on D = 400" "failed"
+check_in "dc-mask passes the embeddings on" 0 '' bigkm.dcs dc-mask
+cp out bigm.dcs
+"$PY" - <<'EOF'
+import oracle_lib as L
+a, b = L.read_raw("bigkm.dcs"), L.read_raw("bigm.dcs")
+L.check("dc-mask: the input's records byte for byte, then masked",
+        [x for _, x in a[1:]] == [x for _, x in b[1:-1]] and b[-1][0]["kind"] == "masked" and
+        [r["kind"] for r, _ in a].count("embed") == 1, "differ")
+EOF
+rss() { /usr/bin/time -f %M -o rss.txt "$@" >/dev/null 2>&1; cat rss.txt; }
+big=$(rss dc-mask bigkm.dcs)
+small=$(rss dc-mask smallkm.dcs)
+ebytes=$(($(wc -c <bigkm.dcs) - $(wc -c <smallkm.dcs)))
+if [ $(((big - small) * 1024)) -lt $((ebytes / 8)) ]; then
+	pass "dc-mask: peak RSS $big KB with $ebytes bytes of embeddings, $small KB without"
+else
+	fail "dc-mask: peak RSS grows with the embeddings" "$big KB with, $small KB without ($ebytes bytes)"
+fi
+dc-mask smallkm.dcs >smallm.dcs || fail "dc-mask without embeddings" "failed"
+small=$(rss dc-istft -o 's-%k.wav' smallm.dcs)
+big=$(rss dc-istft -o 'b-%k.wav' bigm.dcs)
+if cmp -s b-1.wav s-1.wav && cmp -s b-2.wav s-2.wav && [ $(((big - small) * 1024)) -lt $((ebytes / 8)) ]; then
+	pass "dc-istft: the same audio with and without the embeddings; peak RSS $big KB and $small KB"
+else
+	fail "dc-istft: the same audio with and without the embeddings, in the same memory" \
+	    "peak RSS $big KB with, $small KB without"
+fi
+
 # tiny streams: nfft 4, hop 2, 2 samples: stft [2, 3]; three loud bins, three at -100 dB
 "$PY" - <<'EOF'
 import numpy as np, oracle_lib as L

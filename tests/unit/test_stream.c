@@ -341,12 +341,154 @@ test_big_record(void)
 	dc_writer_close(w);
 }
 
+/* put_rec: a record of kind with a float32 tensor of n elements (n 0: none). */
+static void
+put_rec(dc_writer *w, const char *kind, int64_t n, float base)
+{
+	dc_tensor t;
+	dc_recb b;
+	int64_t i;
+
+	dc_recb_init(&b, kind);
+	if (n > 0) {
+		dc_tensor_alloc(&t, DC_F32, 1, (int64_t[]){ n });
+		for (i = 0; i < n; i++)
+			((float *)t.data)[i] = base + (float)i;
+		dc_recb_tensor(&b, &t);
+	}
+	dc_write_recb(w, &b);
+	if (n > 0)
+		dc_tensor_free(&t);
+}
+
+/* select_stream: two utterances with records a tool reads (stft, labels), one it
+ * does not (embed, of 1.2 MB in the first: many chunks), an unknown kind, and a
+ * record whose "kind" is not its first key (which the reader must unpack to know). */
+static dc_writer *
+select_stream(void)
+{
+	dc_writer *w = dc_writer_mem();
+	dc_recb b;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	dc_record late;
+	size_t off = 0;
+	msgpack_zone *z = msgpack_zone_new(4096);
+
+	dc_write_header(w, NULL, "test");
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", "u0");
+	dc_write_recb(w, &b);
+	put_rec(w, "stft", 10, 1.0f);
+	put_rec(w, "embed", 300000, 2.0f);
+	put_rec(w, "labels", 10, 3.0f);
+	put_rec(w, "xyz", 0, 0.0f);
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 2);
+	msgpack_pack_str(&pk, 4);
+	msgpack_pack_str_body(&pk, "data", 4);
+	msgpack_pack_int(&pk, 7);
+	msgpack_pack_str(&pk, 4);
+	msgpack_pack_str_body(&pk, "kind", 4);
+	msgpack_pack_str(&pk, 4);
+	msgpack_pack_str_body(&pk, "late", 4);
+	memset(&late, 0, sizeof late);
+	msgpack_unpack(sb.data, sb.size, &off, z, &late.map);
+	dc_write_record(w, &late);
+	msgpack_zone_free(z);
+	msgpack_sbuffer_destroy(&sb);
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", "u1");
+	dc_write_recb(w, &b);
+	put_rec(w, "embed", 50, 4.0f);
+	put_rec(w, "labels", 10, 5.0f);
+	return w;
+}
+
+/* select_read: the stream through dc_reader_select(use, eat, out), its header
+ * written to out first as a tool would; the kinds handed out, space-separated,
+ * into got. Returns the first error other than DC_EEOF. */
+static int
+select_read(const void *buf, size_t len, const char *const *use, const char *const *eat,
+    dc_writer *out, char *got, size_t n)
+{
+	dc_reader *rd = dc_reader_mem(buf, len);
+	dc_record hdr;
+	dc_utt u = { 0 };
+	int err, i;
+
+	got[0] = '\0';
+	if ((err = dc_read_header(rd, &hdr)) == DC_OK) {
+		if (out)
+			dc_write_header(out, NULL, "test");
+		dc_record_free(&hdr);
+		dc_reader_select(rd, use, eat, out);
+		while ((err = dc_read_utt(rd, &u)) == DC_OK)
+			for (i = 0; i < u.n; i++) {
+				strncat(got, u.recs[i].kind, n - strlen(got) - 1);
+				strncat(got, " ", n - strlen(got) - 1);
+			}
+	}
+	dc_utt_free(&u);
+	dc_reader_free(rd);
+	return err == DC_EEOF ? DC_OK : err;
+}
+
+static void
+test_select(void)
+{
+	static const char *const use[] = { "stft", "labels", NULL }, *const eat[] = { "labels", NULL };
+	dc_writer *w = select_stream(), *out = dc_writer_mem();
+	size_t len, olen, cut;
+	const char *buf = dc_writer_buf(w, &len), *obuf;
+	char got[256], kinds[256];
+	int bad = 0, err;
+
+	T_EQ_INT("selected read", select_read(buf, len, use, NULL, out, got, sizeof got), DC_OK);
+	T_OK("only the kinds asked for (and one the reader had to unpack) are handed out",
+	    strcmp(got, "utt stft labels late utt labels ") == 0);
+	obuf = dc_writer_buf(out, &olen);
+	T_OK("the rest is passed on byte for byte, in its order", olen == len &&
+	    memcmp(obuf, buf, len) == 0);
+	dc_writer_close(out);
+
+	out = dc_writer_mem();
+	select_read(buf, len, use, eat, out, got, sizeof got);
+	obuf = dc_writer_buf(out, &olen);
+	select_read(obuf, olen, NULL, NULL, NULL, kinds, sizeof kinds);
+	T_OK("eaten kinds are handed out but not passed on",
+	    strcmp(got, "utt stft labels late utt labels ") == 0 &&
+	    strcmp(kinds, "utt stft embed xyz late utt embed ") == 0);
+	dc_writer_close(out);
+
+	T_EQ_INT("with no writer the rest is dropped", select_read(buf, len, use, NULL, NULL, got,
+	    sizeof got), DC_OK);
+	T_OK("and the same records are handed out", strcmp(got, "utt stft labels late utt labels ") == 0);
+
+	/* cuts inside the 1.2 MB record passed on, and around every other record */
+	for (cut = 1; cut < len; cut += cut < 200 || len - cut < 400 ? 1 : 4099) {
+		err = select_read(buf, cut, use, NULL, NULL, got, sizeof got);
+		if (err != DC_ETRUNC && err != DC_OK)
+			bad++;
+	}
+	T_EQ_INT("every cut is a truncation or a clean end", bad, 0);
+	T_EQ_INT("cut inside the passed record", select_read(buf, len / 2, use, NULL, NULL, got,
+	    sizeof got), DC_ETRUNC);
+	setenv("DC_MAX_ELEMS", "1000", 1);
+	T_EQ_INT("a passed record is held to the size limit too", select_read(buf, len, use, NULL,
+	    NULL, got, sizeof got), DC_ELIMIT);
+	unsetenv("DC_MAX_ELEMS");
+	dc_writer_close(w);
+}
+
 int
 main(void)
 {
 	test_big_record();
 	test_roundtrip();
 	test_passthrough();
+	test_select();
 	test_truncation();
 	test_garbage();
 	test_tensors();
