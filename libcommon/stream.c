@@ -18,6 +18,7 @@
 
 #define CHUNK (1 << 16)
 #define SCAN_DEPTH 32   /* deepest nesting a record may have */
+#define BIG (1 << 20)   /* a record this long is read into a buffer of its own */
 
 struct dc_reader {
 	FILE *f;                /* file source, or NULL */
@@ -37,6 +38,8 @@ struct dc_reader {
 	const char *const *eat; /* of those, kinds not copied to pass */
 	dc_writer *pass;        /* where the others go, byte for byte (NULL: dropped) */
 	int in_utt;             /* an utterance has begun: selection applies */
+	char *big;              /* the big record being read, in a buffer of its own */
+	size_t biglen, bigcap;
 	struct scan {           /* how far the next object has been scanned */
 		uint64_t pos;   /* bytes of it accounted for (may run past what is buffered) */
 		uint64_t gone;  /* bytes of it already passed on and dropped from the buffer */
@@ -289,6 +292,7 @@ dc_reader_free(dc_reader *rd)
 		dc_record_free(&rd->pending);
 	if (rd->owns_f)
 		fclose(rd->f);
+	free(rd->big);
 	msgpack_unpacker_destroy(&rd->up);
 	free(rd);
 }
@@ -417,11 +421,9 @@ head(const unsigned char *p, uint64_t avail, uint64_t *hl, uint64_t *pl, uint64_
  * needed, or -1 with rd->err set.
  */
 static int
-scan(dc_reader *rd)
+scan_bytes(dc_reader *rd, const unsigned char *base, uint64_t avail)
 {
 	struct scan *sc = &rd->sc;
-	const unsigned char *base = (const unsigned char *)rd->up.buffer + rd->up.off;
-	uint64_t avail = rd->up.used - rd->up.off;
 	uint64_t maxbytes = (uint64_t)dc_limit_elems() * 8 + (1 << 20);
 
 	/* every element already accounted for, only its last payload was short */
@@ -463,6 +465,97 @@ scan(dc_reader *rd)
 		if (sc->depth == 0)
 			return sc->pos <= avail ? 1 : 0;
 	}
+}
+
+/* scan: scan_bytes on the bytes the record being read has so far: its own buffer
+ * (a big record), or the unpacker's. */
+static int
+scan(dc_reader *rd)
+{
+	if (rd->big)
+		return scan_bytes(rd, (const unsigned char *)rd->big, rd->biglen);
+	return scan_bytes(rd, (const unsigned char *)rd->up.buffer + rd->up.off,
+	    rd->up.used - rd->up.off);
+}
+
+/*
+ * feed_big: the record being read, once the scan has accounted for BIG bytes of
+ * it, moves to a buffer of its own, grown to what the scan says it needs and fed
+ * no further than the record goes: the unpacker's buffer stays small, and the
+ * record's memory is its size, freed with it. Returns as feed does.
+ */
+static int
+feed_big(dc_reader *rd)
+{
+	uint64_t want;
+	size_t got;
+
+	if (rd->big == NULL) {  /* every buffered byte is this record's: it is not complete */
+		rd->biglen = rd->up.used - rd->up.off;
+		/* the scan has seen the big payload's header: its end is known, and a
+		 * few keys may follow it */
+		rd->bigcap = (rd->sc.pos > rd->biglen ? rd->sc.pos : rd->biglen) + 4096;
+		if ((rd->big = malloc(rd->bigcap)) == NULL) {
+			rd->err = DC_ENOMEM;
+			return -1;
+		}
+		memcpy(rd->big, rd->up.buffer + rd->up.off, rd->biglen);
+		rd->up.off = rd->up.used;
+	}
+	/* the rest of a payload, or one byte of the next element's header */
+	want = rd->sc.pos > rd->biglen ? rd->sc.pos - rd->biglen : 1;
+	if (rd->biglen + want > rd->bigcap) {
+		size_t cap = rd->biglen + want + CHUNK;
+		char *b = realloc(rd->big, cap);
+		if (b == NULL) {
+			rd->err = DC_ENOMEM;
+			return -1;
+		}
+		rd->big = b;
+		rd->bigcap = cap;
+	}
+	if (rd->f) {
+		got = fread(rd->big + rd->biglen, 1, want, rd->f);
+		if (got == 0 && ferror(rd->f)) {
+			rd->err = DC_EIO;
+			return -1;
+		}
+	} else {
+		got = rd->memlen - rd->mempos < want ? rd->memlen - rd->mempos : want;
+		if (got > 0)
+			memcpy(rd->big + rd->biglen, rd->mem + rd->mempos, got);
+		rd->mempos += got;
+	}
+	if (got == 0)
+		return 0;
+	rd->biglen += got;
+	rd->fed += got;
+	return 1;
+}
+
+/* unpack_big: the complete record in rd->big unpacked into res, whose zone takes
+ * the buffer over. */
+static int
+unpack_big(dc_reader *rd, msgpack_unpacked *res)
+{
+	msgpack_zone *z = msgpack_zone_new(4096);
+	size_t off = 0;
+	char *b = rd->big;
+
+	rd->big = NULL;
+	if (z == NULL || !msgpack_zone_push_finalizer(z, free, b)) {
+		if (z)
+			msgpack_zone_free(z);
+		free(b);
+		return rd->err = DC_ENOMEM;
+	}
+	if (msgpack_unpack(b, rd->biglen, &off, z, &res->data) != MSGPACK_UNPACK_SUCCESS ||
+	    off != rd->biglen) {
+		msgpack_zone_free(z);
+		return rd->err = DC_EMALFORMED;
+	}
+	res->zone = z;
+	return DC_OK;
 }
 
 int
@@ -640,8 +733,13 @@ dc_read(dc_reader *rd, dc_record *r)
 		int sr = scan(rd);
 		if (sr < 0)
 			goto fail;
+		if (sr == 1 && rd->big) {
+			if (unpack_big(rd, &res) != DC_OK)
+				goto fail;
+			break;
+		}
 		if (sr == 0) {
-			switch (feed(rd)) {
+			switch (rd->big || rd->sc.pos >= BIG ? feed_big(rd) : feed(rd)) {
 			case -1:
 				goto fail;
 			case 0:
@@ -765,7 +863,11 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 			continue;
 		}
 		if (strcmp(r.kind, "utt") == 0) {
-			rd->pending = r;
+			/* a copy: in place, the small record would keep the reader's
+			 * buffer, which holds this utterance's big records, alive while
+			 * the next utterance fills another */
+			dc_record_copy(&rd->pending, &r);
+			dc_record_free(&r);
 			rd->has_pending = 1;
 			return DC_OK;
 		}

@@ -5,6 +5,9 @@
  */
 #include <errno.h>
 #include <signal.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,13 @@ dc_setprog(const char *argv0)
 	 * if the tool was started with SIGPIPE ignored (some shells and job runners
 	 * do that): no "Broken pipe" message, whatever started it */
 	signal(SIGPIPE, SIG_DFL);
+#ifdef __GLIBC__
+	/* a tool handles utterance after utterance of buffers of the same sizes: keep
+	 * them in the heap, where the next utterance finds them already in memory,
+	 * instead of mapping each afresh (every first touch of a page costs a fault) */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
 }
 
 static void
