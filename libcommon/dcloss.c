@@ -18,6 +18,7 @@
 
 #include "util.h"
 #include "nn.h"
+#include "stft.h"
 #include "pool.h"
 #include "nn_impl.h"
 
@@ -148,8 +149,7 @@ dc_nn_weights(float *w, const float *feat, int64_t n, double db)
 	for (i = 0; i < n; i++)
 		if (feat[i] > mx)
 			mx = feat[i];
-	/* 20 log10(m) >= 20 log10(max) - db  <=>  ln m >= ln max - db ln(10) / 20 */
-	floor_ = mx - db * log(10.0) / 20.0;
+	floor_ = dc_active_floor(mx, db);      /* the one definition (stft.h) */
 	for (i = 0; i < n; i++)
 		w[i] = feat[i] >= floor_ ? 1.0f : 0.0f;
 }

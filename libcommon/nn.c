@@ -45,6 +45,7 @@
 #include "mm.h"
 #include "nn.h"
 #include "mi.h"
+#include "stft.h"
 #include "pool.h"
 #include "recgemm.h"
 #include "nn_impl.h"
@@ -417,8 +418,7 @@ dc_nn_features(float *feat, const float *X, int64_t T, int64_t F)
 	int64_t i;
 
 	for (i = 0; i < T * F; i++) {
-		float re = X[2 * i], im = X[2 * i + 1];
-		feat[i] = logf(sqrtf(re * re + im * im) + DC_FEAT_EPS);
+		feat[i] = dc_logmag(X[2 * i], X[2 * i + 1]);
 	}
 }
 

@@ -34,7 +34,6 @@
 #define DC_NN_MAXTHREADS 64
 #define DC_MODEL_VERSION 2      /* 2: an optional mask-inference head (C > 0) */
 #define DC_NN_EPS 1e-12f        /* normalisation floor of the embeddings */
-#define DC_FEAT_EPS 1e-8f       /* feat = log(|X| + DC_FEAT_EPS) */
 
 /* ---------------------------------------------------------------- model */
 
@@ -218,8 +217,8 @@ void *dc_nn_alloc(size_t bytes);
 
 /* dc_nn_features: feat (T,F) = log(|X| + 1e-8) of a complex64 STFT X (T,F). */
 void dc_nn_features(float *feat, const float *X, int64_t T, int64_t F);
-/* dc_nn_weights: w (T*F) = 1 where 20 log10(|X| + 1e-8) lies within db decibels of
- * its maximum over the utterance, else 0, from feat = log(|X| + 1e-8). */
+/* dc_nn_weights: w (T*F) = 1 for the active bins (stft.h: 20 log10(|X| + 1e-8)
+ * within db decibels of its maximum over the utterance), else 0, from feat. */
 void dc_nn_weights(float *w, const float *feat, int64_t n, double db);
 
 #endif

@@ -153,16 +153,21 @@ dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y)
 double
 dc_stft_active(const float *X, int64_t n, double db, unsigned char *a)
 {
-	double mx = 0.0, pw, thr;
+	double mx = 0.0, pw, floor_;
+	float lmax = -INFINITY;
 	int64_t i;
 
 	for (i = 0; i < n; i++) {
 		pw = (double)X[2 * i] * X[2 * i] + (double)X[2 * i + 1] * X[2 * i + 1];
 		mx = pw > mx ? pw : mx;
 	}
-	thr = mx * pow(10.0, -db / 10.0);
+	for (i = 0; i < n; i++) {
+		float l = dc_logmag(X[2 * i], X[2 * i + 1]);
+		lmax = l > lmax ? l : lmax;
+	}
+	floor_ = dc_active_floor(lmax, db);
 	for (i = 0; i < n; i++)
-		a[i] = (double)X[2 * i] * X[2 * i] + (double)X[2 * i + 1] * X[2 * i + 1] >= thr;
+		a[i] = dc_logmag(X[2 * i], X[2 * i + 1]) >= floor_;
 	return mx;
 }
 

@@ -5,6 +5,8 @@
 #ifndef DC_STFT_H
 #define DC_STFT_H
 
+#include <math.h>
+
 #include "util.h"
 #include "stream.h"
 
@@ -34,11 +36,27 @@ int dc_stft(const float *x, const dc_stft_params *p, dc_tensor *X);
 /* dc_istft: X (T x F complex64) -> y[p->samples], weighted overlap-add. */
 int dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y);
 /*
+ * Active bins, the one definition (dc-kmeans fits them, dc-plot draws the others
+ * dark, training weighs them, dc_nn_weights): a bin is active when its log
+ * magnitude, dc_logmag (the network's feature, ln(|X| + 1e-8)), is at least
+ * dc_active_floor of the loudest bin's: within db decibels of it.
+ */
+#define DC_FEAT_EPS 1e-8f
+static inline float
+dc_logmag(float re, float im)
+{
+	return logf(sqrtf(re * re + im * im) + DC_FEAT_EPS);
+}
+/* dc_active_floor: ln m >= ln max - db ln(10) / 20  <=>  20 log10 m >= 20 log10 max - db */
+static inline double
+dc_active_floor(double loudest, double db)
+{
+	return loudest - db * log(10.0) / 20.0;
+}
+/*
  * dc_stft_active: the active bins of a spectrum X[n] (complex64, re and im
- * interleaved): a[i] = 1 where bin i's power lies within db dB of the loudest
- * bin's, i.e. |X_i|^2 >= max |X|^2 10^(-db/10), else 0. Returns the loudest power;
- * 0 (digital silence) sets every bin. The one definition of "active" (dc-kmeans
- * fits them, dc-plot draws the others dark, training weighs them).
+ * interleaved): a[i] = 1 for an active bin i, else 0. Returns the loudest bin's
+ * power; 0 (digital silence) sets every bin.
  */
 double dc_stft_active(const float *X, int64_t n, double db, unsigned char *a);
 /* Record helpers: the STFT parameters as keys of a record. */

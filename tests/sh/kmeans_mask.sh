@@ -52,8 +52,8 @@ lab, ref = L.tensor(km), L.tensor(orc)
 L.check("labels record: k, by, dtype, shape", (km["kind"], km["k"], km["by"], km["dtype"], lab.shape) ==
         ("labels", 2, "kmeans", "int32", ref.shape), str((km["kind"], km["k"], km["by"], lab.shape)))
 X = L.tensor(L.last(recs, "stft"))
-p = np.abs(X.astype(np.complex128)) ** 2
-fit = p >= p.max() * 1e-2
+lm = np.log(np.abs(X.astype(np.complex128)) + 1e-8)   # active: within 20 dB of the loudest
+fit = lm >= lm.max() - 20 * np.log(10) / 20
 msg = open("km.err").read()
 m = re.match(r"dc-kmeans: mix: (\d+) of (\d+) bins fitted; restart \d of 3 won with inertia [0-9.e+]+ after \d+ iterations\n$", msg)
 L.check("-v: one line, the bins within 20 dB fitted (%d)" % fit.sum(),
@@ -98,8 +98,8 @@ lab = L.tensor(L.last(recs, "labels"))
 L.check("-b: masks record: k, by, dtype, shape", (m["kind"], m["k"], m["by"], m["dtype"], M.shape) ==
         ("masks", 2, "kmeans-soft", "float32", (2,) + lab.shape), str((m["kind"], m["k"], m["by"], M.shape)))
 X = L.tensor(L.last(recs, "stft"))
-p = np.abs(X.astype(np.complex128)) ** 2
-fit = p >= p.max() * 1e-2
+lm = np.log(np.abs(X.astype(np.complex128)) + 1e-8)   # active: within 20 dB of the loudest
+fit = lm >= lm.max() - 20 * np.log(10) / 20
 E = L.tensor(L.last(recs, "embed")).astype(np.float64)
 c = np.stack([E[fit & (lab == k)].mean(axis=0) for k in (0, 1)])
 d = ((E[..., None, :] - c) ** 2).sum(-1)

@@ -55,8 +55,8 @@ img = mpimg.imread("mix-masks.png")
 for k in range(2):
     d = np.abs(area(img, k, 2) - viridis(M[k])).max()
     check("masks panel %d: every pixel viridis(mask) (max diff %d)" % (k + 1, d), d <= 1, "%d" % d)
-p = np.abs(X.astype(np.complex128)) ** 2
-act = p >= p.max() * 1e-4
+lm = np.log(np.abs(X.astype(np.complex128)) + 1e-8)   # active: within 40 dB of the loudest
+act = lm >= lm.max() - 40 * np.log(10) / 20
 L = u["labels"]["data"]
 pal = np.array([[0x1f, 0x77, 0xb4], [0xff, 0x7f, 0x0e]], float)
 want = np.where(act[..., None], pal[L], 0x20)
