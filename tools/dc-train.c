@@ -204,9 +204,10 @@ load(dataset *d, const char *path)
 		dc_record *sr, *lr;
 		dc_stft_params p;
 		dc_tensor X, Lt;
-		int64_t T, F, i, k;
+		int64_t T, F, i;
 		const int32_t *l;
 		char id[256], where[512];
+		int k;
 		utt *u;
 
 		if (dc_utt_id(&uu, id, sizeof id) != DC_OK)
@@ -226,15 +227,10 @@ load(dataset *d, const char *path)
 			    "utterance has rate %lld, nfft %lld, hop %lld, %s window", name, id,
 			    (long long)p.rate, (long long)p.nfft, (long long)p.hop, p.window,
 			    (long long)d->p.rate, (long long)d->p.nfft, (long long)d->p.hop, d->p.window);
-		if ((err = dc_rec_tensor(lr, &Lt)) != DC_OK)
-			dc_errx(1, "%s: %s: labels record: %s", name, id, dc_strerror(err));
-		if (dc_rec_int(lr, "k", &k) != DC_OK || k < 1 || k > 255)
-			dc_errx(1, "%s: %s: labels record: k must be an integer from 1 to 255", name, id);
+		/* labels are kept as bytes: k up to 255 */
+		dc_get_labels(where, lr, &X, 255, &Lt, &k);
 		T = X.shape[0];
 		F = X.shape[1];
-		if (Lt.dtype != DC_I32 || Lt.ndim != 2 || Lt.shape[0] != T || Lt.shape[1] != F)
-			dc_errx(1, "%s: %s: labels record: wanted int32 [%lld, %lld] like the stft record",
-			    name, id, (long long)T, (long long)F);
 		if (d->n == d->cap) {
 			d->cap = d->cap ? 2 * d->cap : 64;
 			d->u = dc_xrealloc(d->u, (size_t)d->cap * sizeof *d->u);
@@ -256,12 +252,8 @@ load(dataset *d, const char *path)
 			free(wf);
 		}
 		l = Lt.data;
-		for (i = 0; i < T * F; i++) {
-			if (l[i] < 0 || l[i] >= k)
-				dc_errx(1, "%s: %s: labels record: label %d outside 0 .. %lld", name, id, l[i],
-				    (long long)k - 1);
+		for (i = 0; i < T * F; i++)
 			u->lab[i] = (uint8_t)l[i];
-		}
 		if (k > d->C)
 			d->C = (int)k;
 		u->mag = u->A = NULL;

@@ -67,6 +67,10 @@ w("inf-embed.dcs", [utt, st, L.tensor_rec("embed", E, model="m")])
 w("tshape.dcs", [utt, L.tensor_rec("stft", X[:30], **keys), L.tensor_rec("labels", L.tensor(lab)[:30], k=2, by="x")])
 w("fshape.dcs", [utt, L.tensor_rec("stft", X[:, :100], **keys)])
 w("lshape.dcs", [utt, st, L.tensor_rec("labels", L.tensor(lab)[:30], k=2, by="x")])
+lr = L.tensor(lab).copy()
+lr[3, 7] = 2
+w("lrange.dcs", [utt, st, L.tensor_rec("labels", lr, k=2, by="x")])
+w("lk300.dcs", [utt, st, L.tensor_rec("labels", L.tensor(lab), k=300, by="x")])
 w("eshape.dcs", [utt, st, L.tensor_rec("embed", np.zeros((30, 129, 2), np.float32), model="m")])
 # a record that claims 2^40 elements and holds 8 bytes: refused before allocating
 big = dict(L.tensor_rec("stft", X[:1, :1], **keys), shape=[1 << 20, 1 << 20])
@@ -228,7 +232,10 @@ dc-train: random bytes             | 1 | random.bin     | $TRAIN -o m.dcm       
 dc-train: record outside an utt    | 1 | order.dcs      | $TRAIN -o m.dcm                  | dc-train: stdin: record outside an utterance (record 2, byte 35)
 dc-train: wrong kind (no labels)   | 1 | stft.dcs       | $TRAIN -o m.dcm                  | dc-train: stdin: mix: no labels record
 dc-train: wrong kind (no stft)     | 1 | labels-only.dcs | $TRAIN -o m.dcm                 | dc-train: stdin: mix: no stft record
-dc-train: labels shape vs stft     | 1 | lshape.dcs     | $TRAIN -o m.dcm                  | dc-train: stdin: mix: labels record: wanted int32 [35, 129] like the stft record
+dc-train: labels shape vs stft     | 1 | lshape.dcs     | $TRAIN -o m.dcm                  | dc-train: stdin: mix: labels record: shape [30, 129] disagrees with stft record [35, 129]
+dc-train: a label not below k      | 1 | lrange.dcs     | $TRAIN -o m.dcm                  | dc-train: stdin: mix: labels record: label 2 at frame 3, bin 7 is not from 0 to k - 1 = 1
+dc-train: k over 255               | 1 | lk300.dcs      | $TRAIN -o m.dcm                  | dc-train: stdin: mix: labels record: k = 300 is not from 1 to 255
+dc-mask: a label not below k       | 1 | lrange.dcs     | dc-mask                          | dc-mask: mix: labels record: label 2 at frame 3, bin 7 is not from 0 to k - 1 = 1
 dc-train: NaN in stft              | 1 | nan-stft.dcs   | $TRAIN -o m.dcm                  | dc-train: stdin: mix: stft record: NaN or Inf in the data
 dc-train: claim of 2^40 elements   | 1 | huge.dcs       | $TRAIN -o m.dcm                  | dc-train: stdin: mix: stft record: more elements than the limit (see DC_MAX_ELEMS)
 dc-train: over DC_MAX_ELEMS        | 1 | ibm.dcs        | DC_MAX_ELEMS=4000 $TRAIN -o m.dcm | dc-train: stdin: mix: stft record: more elements than the limit (see DC_MAX_ELEMS)
