@@ -19,6 +19,18 @@ DTYPES = {"float32": "<f4", "complex64": "<c8", "int32": "<i4", "uint8": "|u1",
           "float64": "<f8", "int16": "<i2"}
 
 
+class _DupKey(ValueError):
+    pass
+
+
+def _pairs(pairs):
+    """A map as a dict, refusing a key that appears twice (as the C reader does)."""
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        raise _DupKey()
+    return d
+
+
 class _Counter:
     """A file that counts the bytes read from it, to tell truncation from the end."""
     def __init__(self, f):
@@ -34,7 +46,8 @@ def records(src):
     """Yields each record of a stream; checks the header and every tensor."""
     f = sys.stdin.buffer if src == "-" else open(src, "rb") if isinstance(src, (str, os.PathLike)) else src
     cf = _Counter(f)
-    up = msgpack.Unpacker(cf, raw=False, max_buffer_size=0, strict_map_key=False)
+    up = msgpack.Unpacker(cf, raw=False, max_buffer_size=0, strict_map_key=False,
+                          object_pairs_hook=_pairs)
     i = end = 0
     try:
         while True:
@@ -42,6 +55,8 @@ def records(src):
                 rec = next(up)
             except StopIteration:
                 break
+            except _DupKey:
+                raise ValueError(f"record {i + 1}: a record with a key twice (byte {end})") from None
             except (msgpack.UnpackException, ValueError) as e:
                 raise ValueError(f"record {i + 1}: malformed stream (not msgpack) (byte {end})") from e
             i, end = i + 1, up.tell()

@@ -38,11 +38,13 @@ struct dc_reader {
 	const char *const *eat; /* of those, kinds not copied to pass */
 	dc_writer *pass;        /* where the others go, byte for byte (NULL: dropped) */
 	int in_utt;             /* an utterance has begun: selection applies */
+	int64_t version;        /* of the last header read */
 	char *big;              /* the big record being read, in a buffer of its own */
 	size_t biglen, bigcap;
 	struct scan {           /* how far the next object has been scanned */
 		uint64_t pos;   /* bytes of it accounted for (may run past what is buffered) */
 		uint64_t gone;  /* bytes of it already passed on and dropped from the buffer */
+		uint64_t elems; /* elements of it seen */
 		int depth;
 		uint64_t left[SCAN_DEPTH];  /* elements still to come in each open container */
 	} sc;
@@ -251,6 +253,7 @@ reader_new(void)
 {
 	dc_reader *rd = dc_xcalloc(1, sizeof *rd);
 
+	rd->version = -1;
 	if (!msgpack_unpacker_init(&rd->up, CHUNK)) {
 		fprintf(stderr, "dcsep: out of memory (%d bytes)\n", CHUNK);
 		abort();
@@ -446,6 +449,10 @@ scan_bytes(dc_reader *rd, const unsigned char *base, uint64_t avail)
 		}
 		if (h == 0)
 			return 0;
+		if (++sc->elems > DC_REC_ELEMS) {
+			rd->err = DC_EELEMS;
+			return -1;
+		}
 		sc->pos += hl + pl;
 		if (sc->gone + sc->pos > maxbytes) {
 			rd->err = DC_ELIMIT;
@@ -718,6 +725,25 @@ pass_unused(dc_reader *rd)
 	return DC_OK;
 }
 
+static int check_header(dc_reader *rd, const dc_record *r);
+
+/* dup_key: whether a record's map has a key twice (its keys are few: pairs). */
+static int
+dup_key(const msgpack_object *m)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < m->via.map.size; i++)
+		for (j = i + 1; j < m->via.map.size; j++) {
+			const msgpack_object *a = &m->via.map.ptr[i].key, *b = &m->via.map.ptr[j].key;
+			if (a->type == MSGPACK_OBJECT_STR && b->type == MSGPACK_OBJECT_STR &&
+			    a->via.str.size == b->via.str.size &&
+			    memcmp(a->via.str.ptr, b->via.str.ptr, a->via.str.size) == 0)
+				return 1;
+		}
+	return 0;
+}
+
 int
 dc_read(dc_reader *rd, dc_record *r)
 {
@@ -765,6 +791,10 @@ dc_read(dc_reader *rd, dc_record *r)
 		rd->err = DC_ENOTREC;   /* rd->done stays where the refused object begins */
 		goto fail;
 	}
+	if (dup_key(&res.data)) {
+		rd->err = DC_EDUPKEY;
+		goto fail;
+	}
 	rd->start = rd->done;
 	rd->done = rd->fed - (rd->up.used - rd->up.off);   /* bytes not yet parsed */
 	memcpy(r->kind, kind->via.str.ptr, kind->via.str.size);
@@ -773,6 +803,11 @@ dc_read(dc_reader *rd, dc_record *r)
 	r->zone = msgpack_unpacked_release_zone(&res);
 	msgpack_unpacked_destroy(&res);
 	rd->count++;
+	/* a header, first or later (cat a.dcs b.dcs): its version, wherever it is */
+	if (strcmp(r->kind, "dcsep") == 0 && (rd->err = check_header(rd, r)) != DC_OK) {
+		dc_record_free(r);
+		return rd->err;
+	}
 	return DC_OK;
 fail:
 	msgpack_unpacked_destroy(&res);
@@ -780,17 +815,25 @@ fail:
 }
 
 static int
-check_header(const dc_record *r)
+check_header(dc_reader *rd, const dc_record *r)
 {
 	int64_t v;
 
+	rd->version = -1;
 	if (strcmp(r->kind, "dcsep") != 0)
 		return DC_ENOHEADER;
 	if (dc_rec_int(r, "version", &v) != DC_OK)
 		return DC_ENOHEADER;
+	rd->version = v;
 	if (v != DC_STREAM_VERSION)
 		return DC_EVERSION;
 	return DC_OK;
+}
+
+int64_t
+dc_reader_version(const dc_reader *rd)
+{
+	return rd->version;
 }
 
 int
@@ -800,7 +843,7 @@ dc_read_header(dc_reader *rd, dc_record *hdr)
 
 	if (err == DC_ENOTREC || err == DC_EEOF)
 		err = err == DC_EEOF ? DC_EEMPTY : DC_ENOHEADER;
-	else if (err == DC_OK && (err = check_header(hdr)) != DC_OK)
+	else if (err == DC_OK && (err = check_header(rd, hdr)) != DC_OK)
 		dc_record_free(hdr);
 	if (err != DC_OK)
 		rd->err = err;
@@ -835,7 +878,7 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 				return err;
 			if (strcmp(r.kind, "dcsep") != 0)
 				break;
-			err = check_header(&r);   /* concatenated streams: a later header */
+			err = check_header(rd, &r);   /* concatenated streams: a later header */
 			dc_record_free(&r);
 			if (err != DC_OK)
 				return rd->err = err;
@@ -856,7 +899,7 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 		if (err != DC_OK)
 			return err;
 		if (strcmp(r.kind, "dcsep") == 0) {
-			err = check_header(&r);
+			err = check_header(rd, &r);
 			dc_record_free(&r);
 			if (err != DC_OK)
 				return rd->err = err;

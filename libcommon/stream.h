@@ -12,6 +12,9 @@
 #include "util.h"
 
 #define DC_STREAM_VERSION 1
+/* the most msgpack elements (keys, values, array items) of one record: the objects
+ * msgpack-c makes of them take 24 bytes each, whatever the element's size */
+#define DC_REC_ELEMS 4096
 
 /* ---------------------------------------------------------------- records */
 
@@ -60,6 +63,8 @@ int dc_read(dc_reader *rd, dc_record *r);
 int dc_read_header(dc_reader *rd, dc_record *hdr);
 /* dc_reader_offset: bytes consumed by complete records so far. */
 uint64_t dc_reader_offset(const dc_reader *rd);
+/* dc_reader_version: the version of the last header read (-1: none or no version). */
+int64_t dc_reader_version(const dc_reader *rd);
 /* dc_reader_count: records read so far. */
 uint64_t dc_reader_count(const dc_reader *rd);
 /* dc_msgpack_check: whether buf[0..len) begins with one complete msgpack object,

@@ -133,7 +133,13 @@ dc_stream_fail(const char *what, dc_reader *rd, int err)
 		dc_errx(1, "%s: %s (record %llu, byte %llu)", what, dc_strerror(err),
 		    (unsigned long long)dc_reader_count(rd),
 		    (unsigned long long)dc_reader_record_offset(rd));
-	if (rd && (err == DC_ETRUNC || err == DC_EMALFORMED || err == DC_ENOTREC))
+	if (rd && err == DC_EVERSION && dc_reader_version(rd) >= 0)
+		dc_errx(1, "%s: stream version %lld; this dcsep reads version %d (record %llu, byte %llu)",
+		    what, (long long)dc_reader_version(rd), DC_STREAM_VERSION,
+		    (unsigned long long)dc_reader_count(rd),
+		    (unsigned long long)dc_reader_record_offset(rd));
+	if (rd && (err == DC_ETRUNC || err == DC_EMALFORMED || err == DC_ENOTREC ||
+	    err == DC_EDUPKEY || err == DC_EELEMS))
 		dc_errx(1, "%s: %s (record %llu, byte %llu)", what, dc_strerror(err),
 		    (unsigned long long)dc_reader_count(rd) + 1,
 		    (unsigned long long)dc_reader_offset(rd));

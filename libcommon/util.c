@@ -37,6 +37,8 @@ static const char *const errtab[DC_NERR] = {
 	[DC_EMISSING] = "utterance lacks a record this tool needs",
 	[DC_EMODEL] = "malformed or incompatible model",
 	[DC_EEMPTY] = "empty stream",
+	[DC_EDUPKEY] = "a record with a key twice",
+	[DC_EELEMS] = "a record of more than 4096 msgpack elements",
 };
 
 const char *

@@ -47,6 +47,8 @@ enum {
 	DC_EMISSING,    /* the utterance lacks a record the tool needs */
 	DC_EMODEL,      /* model file malformed or incompatible */
 	DC_EEMPTY,      /* empty input where a stream was expected */
+	DC_EDUPKEY,     /* a record with a key twice */
+	DC_EELEMS,      /* a record of more msgpack elements than DC_REC_ELEMS */
 	DC_NERR
 };
 

@@ -147,6 +147,14 @@ raises("not a stream", lambda: ds.read(io.BytesIO(b"hello")), 'record 1: not a d
 raises("no header", lambda: ds.read(io.BytesIO(ds.pack_record("utt", id="a"))), "not a dcsep stream (no header record)")
 raises("version 2", lambda: ds.read(io.BytesIO(msgpack.packb({"kind": "dcsep", "version": 2}))),
        "record 1: unsupported stream version 2")
+kv = lambda k, v: msgpack.packb(k) + msgpack.packb(v)
+dup = ds.pack_header([]) + b"\x83" + kv("kind", "utt") + kv("id", "a") + kv("id", "b")
+raises("a key twice", lambda: ds.read(io.BytesIO(dup)),
+       f"record 2: a record with a key twice (byte {len(ds.pack_header([]))})")
+p = subprocess.run([os.path.join(BIN, "dc-dump")], input=dup, capture_output=True)
+check("dc-dump refuses the same record", p.returncode == 1 and p.stderr.decode() ==
+      f"dc-dump: stdin: a record with a key twice (record 2, byte {len(ds.pack_header([]))})\n",
+      p.stderr.decode())
 raises("record before the first utt", lambda: ds.read(io.BytesIO(ds.pack_header([]) + ds.pack_record("stft"))),
        "record outside an utterance: stft")
 bad = ds.pack_header([]) + msgpack.packb({"kind": "x", "dtype": "float32", "shape": [3], "data": b"\0" * 8},
