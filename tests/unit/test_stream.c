@@ -482,6 +482,107 @@ test_select(void)
 	dc_writer_close(w);
 }
 
+/* elems_stream: a header, then a utt record with an array of n nils: 2 + 2 + 1 + n
+ * elements in all (kind, "utt", key "x", the array, its items). */
+static int
+read_elems(uint32_t n)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	dc_writer *w = dc_writer_mem();
+	dc_reader *rd;
+	dc_record hdr, r;
+	size_t len;
+	const void *buf;
+	uint32_t i;
+	int err;
+
+	dc_write_header(w, NULL, "test");
+	buf = dc_writer_buf(w, &len);
+	msgpack_sbuffer_init(&sb);
+	msgpack_sbuffer_write(&sb, buf, len);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 2);
+	msgpack_pack_str(&pk, 4);
+	msgpack_pack_str_body(&pk, "kind", 4);
+	msgpack_pack_str(&pk, 3);
+	msgpack_pack_str_body(&pk, "utt", 3);
+	msgpack_pack_str(&pk, 1);
+	msgpack_pack_str_body(&pk, "x", 1);
+	msgpack_pack_array(&pk, n);
+	for (i = 0; i < n; i++)
+		msgpack_pack_nil(&pk);
+	rd = dc_reader_mem(sb.data, sb.size);
+	err = dc_read_header(rd, &hdr);
+	if (err == DC_OK) {
+		dc_record_free(&hdr);
+		if ((err = dc_read(rd, &r)) == DC_OK)
+			dc_record_free(&r);
+	}
+	dc_reader_free(rd);
+	msgpack_sbuffer_destroy(&sb);
+	dc_writer_close(w);
+	return err;
+}
+
+static void
+test_formats(void)
+{
+	dc_writer *w = dc_writer_mem();
+	dc_recb b;
+	dc_record r;
+	dc_reader *rd;
+	size_t len;
+	const void *buf;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	T_EQ_INT("a record of 4096 elements reads", read_elems(4096 - 5), DC_OK);
+	T_EQ_INT("one more is refused", read_elems(4096 - 4), DC_EELEMS);
+
+	/* a later header of version 2 */
+	dc_write_header(w, NULL, "test");
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", "a");
+	dc_write_recb(w, &b);
+	dc_recb_init(&b, "dcsep");
+	dc_recb_int(&b, "version", 2);
+	dc_write_recb(w, &b);
+	buf = dc_writer_buf(w, &len);
+	T_EQ_INT("a later header of version 2: read", read_all(buf, len), DC_EVERSION);
+	rd = dc_reader_mem(buf, len);
+	dc_read(rd, &r);
+	dc_record_free(&r);
+	dc_read(rd, &r);
+	dc_record_free(&r);
+	T_OK("record by record too, with its version", dc_read(rd, &r) == DC_EVERSION &&
+	    dc_reader_version(rd) == 2);
+	dc_reader_free(rd);
+	dc_writer_close(w);
+
+	/* a key twice */
+	w = dc_writer_mem();
+	dc_write_header(w, NULL, "test");
+	buf = dc_writer_buf(w, &len);
+	msgpack_sbuffer_init(&sb);
+	msgpack_sbuffer_write(&sb, buf, len);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 3);
+	msgpack_pack_str(&pk, 4);
+	msgpack_pack_str_body(&pk, "kind", 4);
+	msgpack_pack_str(&pk, 3);
+	msgpack_pack_str_body(&pk, "utt", 3);
+	msgpack_pack_str(&pk, 2);
+	msgpack_pack_str_body(&pk, "id", 2);
+	msgpack_pack_int(&pk, 1);
+	msgpack_pack_str(&pk, 2);
+	msgpack_pack_str_body(&pk, "id", 2);
+	msgpack_pack_int(&pk, 2);
+	T_EQ_INT("a key twice", read_all(sb.data, sb.size), DC_EDUPKEY);
+	msgpack_sbuffer_destroy(&sb);
+	dc_writer_close(w);
+}
+
 int
 main(void)
 {
@@ -489,6 +590,7 @@ main(void)
 	test_roundtrip();
 	test_passthrough();
 	test_select();
+	test_formats();
 	test_truncation();
 	test_garbage();
 	test_tensors();
