@@ -164,6 +164,19 @@ grow(void **p, size_t *cap, size_t n, size_t sz)
 }
 
 /* make: the primitive of e's shape in precision prec; 0 or -1. */
+/*
+ * headroom: oneDNN 2.6 crashes (SIGSEGV in its JIT) when memory runs out while it
+ * creates a primitive, instead of failing; so before it does, make sure that
+ * HEADROOM bytes could be had (an address range, not touched: under ulimit -v
+ * it is what runs out), and stop with dcsep's out-of-memory line if not.
+ */
+#define HEADROOM (64 << 20)
+static void
+headroom(void)
+{
+	free(dc_xmalloc(HEADROOM));
+}
+
 static int
 make(entry *e, int prec)
 {
@@ -201,6 +214,7 @@ make(entry *e, int prec)
 	    dnnl_post_ops_append_sum(po, 1.0f) != dnnl_success ||
 	    dnnl_primitive_attr_set_post_ops(attr, po) != dnnl_success))
 		goto out;
+	headroom();
 	if (dnnl_primitive_desc_create(&pd, &md, attr, engine, NULL) != dnnl_success)
 		goto out;
 	ms = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);

@@ -4,6 +4,8 @@
  * stream, stft, audio); nothing in libcommon calls it.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -22,10 +24,23 @@
 
 /* ---------------------------------------------------------------- messages */
 
+static int stdout_closed;       /* dc_setprog found it closed */
+
 void
 dc_setprog(const char *argv0)
 {
+	int fd;
+
 	dc_prog_set(dc_path_base(argv0));
+	/* a standard stream that is closed gets /dev/null, before any file is opened:
+	 * else the next file opened takes its number, and what goes to that stream
+	 * (stderr's messages, stdout's stream) would go into that file */
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+			if (open("/dev/null", O_RDWR) != fd)
+				_exit(2);
+			stdout_closed |= fd == STDOUT_FILENO;
+		}
 	/* a reader that goes away ends the tool quietly, as it ends any filter, even
 	 * if the tool was started with SIGPIPE ignored (some shells and job runners
 	 * do that): no "Broken pipe" message, whatever started it */
@@ -178,6 +193,8 @@ dc_writer_finish(dc_writer *w)
 void
 dc_stdout_not_tty(void)
 {
+	if (stdout_closed)      /* a stream into /dev/null would hide the mistake */
+		dc_errx(1, "stdout: %s", strerror(EBADF));
 	if (isatty(STDOUT_FILENO))
 		dc_errx(2, "stdout is a terminal: redirect it to a file or pipe it (dc-dump shows a stream)");
 }
@@ -245,6 +262,7 @@ dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n)
 {
 	dc_audio_info info;
 	float *x;
+	int64_t i;
 	int err;
 
 	if ((err = dc_audio_read(path, (int)rate, &x, n, &info)) != DC_OK)
@@ -255,6 +273,12 @@ dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n)
 		dc_warnx("%s: resampled from %d Hz to %lld Hz", name, info.rate_in, (long long)rate);
 	if (dc_floats_finite(x, *n) != DC_OK)
 		dc_errx(1, "%s: %s", name, dc_strerror(DC_ENONFINITE));
+	/* float audio is nominally within +-1; far beyond, squares and sums overflow
+	 * on the way (a spectrum of Inf and NaN): refused where it enters */
+	for (i = 0; i < *n; i++)
+		if (fabsf(x[i]) > DC_AUDIO_MAX)
+			dc_errx(1, "%s: sample %lld is %g, beyond +-%g (float audio is nominally within "
+			    "+-1)", name, (long long)i + 1, x[i], DC_AUDIO_MAX);
 	return x;
 }
 

@@ -76,10 +76,12 @@ void dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg);
 void dc_each_utt_use(const char *path, const char *tool, const char *const *use,
     const char *const *eat, dc_utt_fn *fn, void *arg);
 
+/* the largest sample magnitude a tool takes in (120 dB above full scale) */
+#define DC_AUDIO_MAX 1e6
 /* dc_get_audio: the audio file at path ("-": stdin) as mono float at rate
  * (dc_audio_read), in a fresh buffer of *n samples; says on stderr when its
  * channels were mixed down or its rate changed, and exits 1 with "prog: <name>:
- * <why>" when it cannot be read or holds NaN or Inf. */
+ * <why>" when it cannot be read, holds NaN or Inf, or a sample beyond +-DC_AUDIO_MAX. */
 float *dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n);
 
 /* ---------------------------------------------------------------- records */

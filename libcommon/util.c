@@ -65,11 +65,14 @@ dc_prog_set(const char *name)
 	prog = name;
 }
 
+/* oom: one line and exit 1 (documented: out of memory is a data error), at once:
+ * exit handlers (the BLAS libraries' thread pools among them) may need memory
+ * or threads that are not there, and would hang or abort */
 static _Noreturn void
 oom(size_t n)
 {
 	fprintf(stderr, "%s: out of memory allocating %zu bytes\n", dc_prog(), n);
-	abort();
+	_exit(1);
 }
 
 void *

@@ -382,6 +382,10 @@ put_utt(const dc_utt *u, const char *id, int nutt, int more, const char *name)
 		    "utterance" : "%s: more than one utterance; stdout takes one: name files "
 		    "with -o and %%u", opt.pat ? opt.pat : name);
 	y = invert(u, id, &K, &p);
+	/* finite spectra can still overflow on the way back (sums of 1e38): no tool
+	 * writes NaN or Inf it was not given */
+	if (dc_floats_finite(y, (int64_t)K * p.samples) != DC_OK)
+		dc_errx(1, "%s: the inverse STFT overflows to Inf or NaN (spectrum values too large)", id);
 	if (K > 1 && opt.pat && !opt.has_k)
 		dc_errx(2, "-o: pattern '%s' lacks %%k, and utterance '%s' has %d sources", opt.pat,
 		    id, K);
