@@ -57,14 +57,20 @@ same "dc-mask with stdin closed: an empty stream" "$? $(cat err)" "1 dc-mask: st
 
 # out of memory: at any address-space limit, exit 0, or exit 1 with one line
 # (oneDNN crashed when memory ran out inside it; the tools aborted)
+if [ "$B" != build ] || [ "${VALGRIND:-0}" = 1 ]; then
+	skip "dc-embed under memory limits" "sanitizers and valgrind reserve more address space than the limits"
+	exit 0
+fi
 bad=
-for v in 150000 250000 300000 330000 340000 350000 370000 400000 450000; do
-	(ulimit -v $v && exec dc-embed -t 1 <mix.dcs >/dev/null 2>err)
+for v in 150000 200000 250000 300000 330000 340000 350000 370000 400000 450000; do
+	# a hang is a failure, not a stuck suite (OpenBLAS's idle threads spun for
+	# ever under a limit, and the exit waited for them)
+	(ulimit -v $v && exec timeout 120 dc-embed -t 1 <mix.dcs >/dev/null 2>err)
 	rc=$?
 	case "$rc $(cat err)" in
 	"0 " | "1 dc-embed: out of memory allocating "*" bytes") ;;
 	*) bad="$bad [$v KB: exit $rc: $(head -c 200 err)]" ;;
 	esac
 done
-[ -z "$bad" ] && pass "dc-embed under 9 memory limits: exit 0 or the out-of-memory line" ||
+[ -z "$bad" ] && pass "dc-embed under 10 memory limits: exit 0 or the out-of-memory line" ||
 	fail "dc-embed under memory limits" "$bad"
