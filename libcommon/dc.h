@@ -22,6 +22,7 @@
 #include "stft.h"
 #include "audio.h"
 #include "text.h"
+#include "outpath.h"
 #include "tool.h"
 
 #endif

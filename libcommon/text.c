@@ -35,6 +35,64 @@ dc_path_stem(const char *path, const char *ext, char *buf, size_t n)
 	return buf;
 }
 
+/* ---------------------------------------------------------------- escapes */
+
+char *
+dc_esc(const char *s, int quote, char *buf, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+	char e[5];
+	int len;
+
+	if (n == 0)
+		return buf;
+	for (; *p; p++) {
+		len = 0;
+		if (*p == '\t' || *p == '\n' || *p == '\r') {
+			e[len++] = '\\';
+			e[len++] = *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			e[len++] = '\\';
+			e[len++] = 'x';
+			e[len++] = hex[*p >> 4];
+			e[len++] = hex[*p & 15];
+		} else if (quote && (*p == '"' || *p == '\\')) {
+			e[len++] = '\\';
+			e[len++] = (char)*p;
+		} else
+			e[len++] = (char)*p;
+		if (o + (size_t)len + 4 > n && (p[1] || o + (size_t)len + 1 > n)) {
+			/* no room for this and "...": end there */
+			snprintf(buf + o, n - o, "%s", n - o > 3 ? "..." : "");
+			return buf;
+		}
+		memcpy(buf + o, e, (size_t)len);
+		o += (size_t)len;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* ---------------------------------------------------------------- text fields */
+
+const char *
+dc_field_bad(const char *s, int comma, int first)
+{
+	const char *p;
+
+	if (first && (*s == '\0' || *s == '#' || *s == ' '))
+		return *s == '\0' ? "empty" : "begins with '#' or a blank (a list reader skips the row)";
+	for (p = s; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "holds a control character (tab, newline, ...), which a list cannot hold";
+		if (comma && *p == ',')
+			return "holds a comma, which separates the paths of a list's column";
+	}
+	return NULL;
+}
+
 /* ---------------------------------------------------------------- JSON */
 
 void

@@ -15,6 +15,7 @@
 #include "stft.h"
 #include "audio.h"
 #include "text.h"
+#include "outpath.h"
 #include "tool.h"
 
 /* ---------------------------------------------------------------- messages */
@@ -27,14 +28,20 @@ dc_setprog(const char *argv0)
 	 * if the tool was started with SIGPIPE ignored (some shells and job runners
 	 * do that): no "Broken pipe" message, whatever started it */
 	signal(SIGPIPE, SIG_DFL);
+	/* a tool stopped by SIGINT, SIGTERM or SIGHUP leaves no temporary file */
+	dc_tmp_signals();
 }
 
+/* vwarn: "prog: " and the message, its control bytes escaped (dc_esc): a name
+ * from the input never puts a raw escape sequence or a second line on the
+ * terminal */
 static void
 vwarn(const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: ", dc_prog());
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char msg[4096], esc[4096];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	fprintf(stderr, "%s: %s\n", dc_prog(), dc_esc(msg, 0, esc, sizeof esc));
 }
 
 void

@@ -4,6 +4,7 @@
  * calls nothing else of libcommon.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "util.h"
+#include "outpath.h"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -249,8 +251,6 @@ dc_tensor_finite(const dc_tensor *t)
 FILE *
 dc_atomic_open(dc_atomic *a, const char *path)
 {
-	size_t n = strlen(path) + 32;
-	const char *slash = strrchr(path, '/');
 	int fd;
 
 	struct stat st;
@@ -262,19 +262,21 @@ dc_atomic_open(dc_atomic *a, const char *path)
 		return a->f;
 	}
 	a->path = dc_xstrdup(path);
-	a->tmp = dc_xmalloc(n);
-	/* the temporary file lies beside the target, so rename(2) stays on one file system */
-	snprintf(a->tmp, n, "%.*s.dc-tmp-XXXXXX", slash ? (int)(slash - path + 1) : 0, path);
-	if ((fd = mkstemp(a->tmp)) >= 0) {
+	/* the temporary file lies beside the target, so rename(2) stays on one file
+	 * system; it is registered, so that a signal removes it (outpath.h) */
+	fd = (a->tmp = dc_tmp_create(path)) ? open(a->tmp, O_WRONLY | O_TRUNC) : -1;
+	if (fd >= 0) {
 		mode_t um = umask(0);       /* mkstemp makes 0600: give the file the usual mode */
 		umask(um);
 		fchmod(fd, 0666 & ~um);
 	}
 	if (fd < 0 || (a->f = fdopen(fd, "wb")) == NULL) {
 		int e = errno;
-		if (fd >= 0) {
+		if (fd >= 0)
 			close(fd);
+		if (a->tmp) {
 			unlink(a->tmp);
+			dc_tmp_del(a->tmp);
 		}
 		free(a->path);
 		free(a->tmp);
@@ -295,12 +297,16 @@ dc_atomic_commit(dc_atomic *a)
 		err = DC_EIO;
 	}
 	a->f = NULL;
+	if (err == DC_OK && a->tmp)
+		dc_keep_mode(a->tmp, a->path);     /* a replaced file keeps its mode */
 	if (err == DC_OK && a->tmp && rename(a->tmp, a->path) != 0) {
 		e = errno;
 		err = DC_EIO;
 	}
 	if (err != DC_OK && a->tmp)
 		unlink(a->tmp);
+	if (a->tmp)
+		dc_tmp_del(a->tmp);
 	free(a->path);
 	free(a->tmp);
 	memset(a, 0, sizeof *a);
@@ -313,8 +319,10 @@ dc_atomic_abort(dc_atomic *a)
 {
 	if (a->f)
 		fclose(a->f);
-	if (a->tmp)
+	if (a->tmp) {
 		unlink(a->tmp);
+		dc_tmp_del(a->tmp);
+	}
 	free(a->path);
 	free(a->tmp);
 	memset(a, 0, sizeof *a);
