@@ -183,6 +183,23 @@ on_signal(int sig)
 	raise(sig);
 }
 
+/* at_exit: a tool that exits (on an error: dc_errx) leaves no temporary file */
+static void
+at_exit(void)
+{
+	sigset_t old;
+
+	block(&old, SIG_BLOCK);
+	while (tmps.n > 0) {
+		unlink(tmps.p[--tmps.n]);
+		free(tmps.p[tmps.n]);
+	}
+	free(tmps.p);
+	tmps.p = NULL;
+	tmps.cap = 0;
+	block(&old, SIG_SETMASK);
+}
+
 void
 dc_tmp_signals(void)
 {
@@ -198,6 +215,7 @@ dc_tmp_signals(void)
 	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
 		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
 			sigaction(sigs[i], &sa, NULL);
+	atexit(at_exit);
 }
 
 char *

@@ -37,7 +37,8 @@ char *dc_out_expand(const char *pat, const char *id, int k, const char *r, const
 void dc_tmp_add(const char *path);
 void dc_tmp_del(const char *path);
 /* dc_tmp_signals: SIGINT, SIGTERM and SIGHUP (those not ignored) remove every
- * registered temporary file, then kill the process with the same signal. */
+ * registered temporary file, then kill the process with the same signal; so
+ * does exit(3) (an error exit: dc_errx). dc_setprog calls it. */
 void dc_tmp_signals(void);
 /* dc_tmp_create: a new empty file beside path (same directory, so rename(2)
  * stays on one file system) named ".dc-tmp-XXXXXX" and path's extension (".wav":
