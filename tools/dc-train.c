@@ -1124,6 +1124,35 @@ typedef struct {
 	char nbuf[256];         /* the default name */
 } options;
 
+/* check_outputs: before anything is read, the model file and the log are
+ * refused if one is an input (a training stream, -v, -I, -Y, -x and the models
+ * to average; not -r's checkpoint, which is read to be replaced) or both are one
+ * file, and their directories must take a new file: a run never learns after
+ * training that it cannot write. */
+static void
+check_outputs(const options *o, int nop, char **op)
+{
+	const char *in[] = { o->vpath, o->ipath, o->ypath, o->xpath }, *out[2] = { o->out, o->logpath };
+	size_t i;
+	int j;
+
+	for (j = 0; j < nop; j++)
+		dc_out_input(op[j]);
+	for (i = 0; i < sizeof in / sizeof *in; i++)
+		if (in[i])
+			dc_out_input(in[i]);
+	for (i = 0; i < 2; i++) {
+		if (out[i] == NULL)
+			continue;
+		if (dc_out_isinput(out[i]))
+			dc_errx(1, "%s: the output is also an input", out[i]);
+		if (dc_dir_writable(out[i]) != DC_OK)
+			dc_errx(1, "%s: %s", out[i], strerror(errno));
+	}
+	if (o->logpath && dc_same_file(o->out, o->logpath))
+		dc_errx(1, "%s: two outputs are the same file", o->logpath);
+}
+
 /* parse_int, parse_num: arg into *v, or exit 2 with "-c: msg: arg". */
 static void
 parse_int(int c, const char *arg, int64_t lo, int64_t hi, int64_t *v, const char *msg)
@@ -1368,6 +1397,7 @@ parse_options(options *o, int argc, char **argv)
 		dc_errx(2, "-w: only with -x");
 	o->files = argc > optind ? argv + optind : stdin_only;
 	o->nfiles = argc > optind ? argc - optind : 1;
+	check_outputs(o, argc - optind, argv + optind);
 }
 
 /* ---------------------------------------------------------------- models */
