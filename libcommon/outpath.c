@@ -364,6 +364,11 @@ dc_outset_add(dc_outset *s, const char *path, const char **why)
 			*why = "two outputs are the same file";
 			return NULL;
 		}
+	/* a directory cannot be replaced by a file: say so now, not at the rename */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return NULL;
+	}
 	/* a device or a pipe (/dev/full, a FIFO) is written in place, never replaced */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		tmp = dc_xstrdup(path);
@@ -382,26 +387,36 @@ dc_outset_add(dc_outset *s, const char *path, const char **why)
 int
 dc_outset_commit(dc_outset *s, const char **failed)
 {
-	size_t i = s->n;
+	size_t i, j;
 	int e;
 
-	/* last to first, so that dc_tmp_del finds each at the end */
-	while (i > 0) {
-		i--;
+	/* first to last (a list written last lands last), then forgotten last to
+	 * first, so that dc_tmp_del finds each at the end of the registry */
+	for (i = 0; i < s->n; i++) {
 		if (strcmp(s->tmp[i], s->path[i]) == 0)
 			continue;       /* written in place */
 		dc_keep_mode(s->tmp[i], s->path[i]);
-		if (rename(s->tmp[i], s->path[i]) != 0) {
-			e = errno;
-			*failed = s->path[i];
-			s->n = i + 1;
-			dc_outset_abort(s);
-			errno = e;
-			return DC_EIO;
-		}
-		dc_tmp_del(s->tmp[i]);
+		if (rename(s->tmp[i], s->path[i]) != 0)
+			break;
 	}
-	return DC_OK;
+	e = errno;
+	for (j = i; j > 0; j--)
+		if (strcmp(s->tmp[j - 1], s->path[j - 1]) != 0)
+			dc_tmp_del(s->tmp[j - 1]);
+	if (i == s->n)
+		return DC_OK;
+	*failed = s->path[i];
+	for (j = 0; j < i; j++) {
+		free(s->tmp[j]);
+		free(s->path[j]);
+	}
+	memmove(s->tmp, s->tmp + i, (s->n - i) * sizeof *s->tmp);
+	memmove(s->path, s->path + i, (s->n - i) * sizeof *s->path);
+	/* the rest removed by abort */
+	s->n -= i;
+	dc_outset_abort(s);
+	errno = e;
+	return DC_EIO;
 }
 
 void

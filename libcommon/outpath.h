@@ -72,11 +72,12 @@ typedef struct {
 /* dc_outset_add: a temporary file for path in s; returns its name (owned by s),
  * to write the output to. NULL with *why set if path is an input ("the output is
  * also an input") or the same file as an earlier path of s ("two outputs are the
- * same file"), or with errno (why NULL) if the temporary cannot be made. A
+ * same file"), or with errno (why NULL) if the temporary cannot be made or
+ * path is a directory (EISDIR). A
  * path that exists and is not a regular file (/dev/full, a FIFO) is its own
  * "temporary": written in place, never replaced. */
 const char *dc_outset_add(dc_outset *s, const char *path, const char **why);
-/* dc_outset_commit: each temporary renamed onto its path (last to first), with
+/* dc_outset_commit: each temporary renamed onto its path (first to last), with
  * the mode of the file it replaces. DC_EIO with errno and *failed the path if a
  * rename fails (the temporaries not yet renamed are removed). dc_outset_free
  * after it, either way. */

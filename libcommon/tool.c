@@ -189,7 +189,7 @@ dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg)
 	static dc_record hdr;
 	static dc_utt u;
 	const char *name;
-	char id[256];
+	char id[1024];   /* past NAME_MAX, so that dc-plot sees an id too long */
 	int err;
 
 	if (tool)

@@ -343,7 +343,7 @@ main(int argc, char **argv)
 	dc_record hdr;
 	dc_reader *rd;
 	dc_utt cur = { 0 }, next = { 0 }, tmp;
-	char id[256];
+	char id[1024];   /* past NAME_MAX: a longer id, cut, is still refused as too long */
 
 	dc_setprog(argv[0]);
 	parse_opts(argc, argv);
