@@ -2,6 +2,7 @@
  * outpath.h: where the tools' output files go, and how they get there without
  * losing anything the user had (outpath.c). One place for:
  * - output patterns (-o 'out/%u/s%k.wav'): ids checked, then expanded;
+ * - one output file written atomically (dc_atomic);
  * - temporary files: every one is registered, so that SIGINT, SIGTERM and SIGHUP
  *   remove them before the tool dies of the signal;
  * - output sets: files written under temporary names in their target directories
@@ -14,6 +15,7 @@
 #ifndef DC_OUTPATH_H
 #define DC_OUTPATH_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 /* ---------------------------------------------------------------- patterns */
@@ -61,6 +63,24 @@ int dc_same_file(const char *a, const char *b);
 /* dc_keep_mode: gives tmp the permission bits of the file at path if there is
  * one (a replaced file keeps its mode), else 0666 less the umask. */
 void dc_keep_mode(const char *tmp, const char *path);
+
+/* ---------------------------------------------------------------- one file */
+
+/*
+ * Atomic output of one file: written to a registered temporary file beside
+ * path, renamed over path on commit with the mode of the file it replaces;
+ * abort removes it. Nothing appears under path until commit. A path that is a
+ * device or a pipe (/dev/full, /dev/stdout) is written in place.
+ */
+typedef struct {
+	char *path;
+	char *tmp;
+	FILE *f;
+} dc_atomic;
+
+FILE *dc_atomic_open(dc_atomic *a, const char *path);   /* NULL + errno on failure */
+int dc_atomic_commit(dc_atomic *a);                      /* DC_EIO + errno on failure */
+void dc_atomic_abort(dc_atomic *a);
 
 /* ---------------------------------------------------------------- output sets */
 

@@ -1,10 +1,9 @@
 /*
  * util.c: the base of libcommon (util.h): the error table, the program name,
- * memory, tensors, atomic files, paths of list files, whole-string numbers. It
+ * memory, tensors, paths of list files, whole-string numbers. It
  * calls nothing else of libcommon.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -13,7 +12,6 @@
 #include <sys/stat.h>
 
 #include "util.h"
-#include "outpath.h"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -247,86 +245,6 @@ dc_tensor_finite(const dc_tensor *t)
 }
 
 /* ---------------------------------------------------------------- files */
-
-FILE *
-dc_atomic_open(dc_atomic *a, const char *path)
-{
-	int fd;
-
-	struct stat st;
-
-	memset(a, 0, sizeof *a);
-	/* a device or a pipe (/dev/full, /dev/stdout) is written in place, never replaced */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		a->f = fopen(path, "wb");
-		return a->f;
-	}
-	a->path = dc_xstrdup(path);
-	/* the temporary file lies beside the target, so rename(2) stays on one file
-	 * system; it is registered, so that a signal removes it (outpath.h) */
-	fd = (a->tmp = dc_tmp_create(path)) ? open(a->tmp, O_WRONLY | O_TRUNC) : -1;
-	if (fd >= 0) {
-		mode_t um = umask(0);       /* mkstemp makes 0600: give the file the usual mode */
-		umask(um);
-		fchmod(fd, 0666 & ~um);
-	}
-	if (fd < 0 || (a->f = fdopen(fd, "wb")) == NULL) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		if (a->tmp) {
-			unlink(a->tmp);
-			dc_tmp_del(a->tmp);
-		}
-		free(a->path);
-		free(a->tmp);
-		memset(a, 0, sizeof *a);
-		errno = e;
-		return NULL;
-	}
-	return a->f;
-}
-
-int
-dc_atomic_commit(dc_atomic *a)
-{
-	int err = DC_OK, e = 0;
-
-	if (a->f && dc_fclose_checked(a->f) != DC_OK) {
-		e = errno;
-		err = DC_EIO;
-	}
-	a->f = NULL;
-	if (err == DC_OK && a->tmp)
-		dc_keep_mode(a->tmp, a->path);     /* a replaced file keeps its mode */
-	if (err == DC_OK && a->tmp && rename(a->tmp, a->path) != 0) {
-		e = errno;
-		err = DC_EIO;
-	}
-	if (err != DC_OK && a->tmp)
-		unlink(a->tmp);
-	if (a->tmp)
-		dc_tmp_del(a->tmp);
-	free(a->path);
-	free(a->tmp);
-	memset(a, 0, sizeof *a);
-	errno = e;
-	return err;
-}
-
-void
-dc_atomic_abort(dc_atomic *a)
-{
-	if (a->f)
-		fclose(a->f);
-	if (a->tmp) {
-		unlink(a->tmp);
-		dc_tmp_del(a->tmp);
-	}
-	free(a->path);
-	free(a->tmp);
-	memset(a, 0, sizeof *a);
-}
 
 char *
 dc_path_rel(const char *listpath, const char *path)

@@ -1,8 +1,8 @@
 /*
  * util.h: the base of libcommon (util.c), which every other file of it builds on:
- * the error codes and their messages, memory, the element limit, tensors, atomic
- * output files, paths in list files, whole-string numbers, and the program name
- * that messages begin with.
+ * the error codes and their messages, memory, the element limit, tensors, paths
+ * in list files, whole-string numbers, and the program name that messages begin
+ * with. Output files (atomic, in sets) are outpath.h's.
  *
  * Shapes, everywhere in dcsep: T frames, F frequency bins (nfft/2+1), D embedding
  * dimension, K sources or clusters, N samples. Tensors are row-major (C order),
@@ -98,20 +98,6 @@ int dc_tensor_finite(const dc_tensor *t);
 int dc_floats_finite(const float *x, int64_t n);
 
 /* ---------------------------------------------------------------- files */
-
-/*
- * Atomic output: write to a temporary file beside path, then rename it over
- * path on commit; abort removes it. Nothing appears under path until commit.
- */
-typedef struct {
-	char *path;
-	char *tmp;
-	FILE *f;
-} dc_atomic;
-
-FILE *dc_atomic_open(dc_atomic *a, const char *path);   /* NULL + errno on failure */
-int dc_atomic_commit(dc_atomic *a);                      /* DC_EIO + errno on failure */
-void dc_atomic_abort(dc_atomic *a);
 
 /* dc_path_rel: path as named in the list file listpath: relative paths are taken
  * relative to the list's directory (so that a data set can move), absolute ones
