@@ -173,8 +173,8 @@ dc_tmp_del(const char *path)
 	free(c);
 }
 
-static void
-on_signal(int sig)
+void
+dc_tmp_die(int sig)
 {
 	size_t i;
 
@@ -209,7 +209,7 @@ dc_tmp_signals(void)
 	size_t i;
 
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
+	sa.sa_handler = dc_tmp_die;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
 		sigaddset(&sa.sa_mask, sigs[i]);
@@ -251,9 +251,12 @@ dc_tmp_create(const char *path)
 int
 dc_dir_writable(const char *path)
 {
-	char *tmp = dc_tmp_create(path);
+	struct stat st;
+	char *tmp;
 
-	if (tmp == NULL)
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return DC_OK;   /* a device or a pipe, written in place */
+	if ((tmp = dc_tmp_create(path)) == NULL)
 		return DC_EIO;
 	unlink(tmp);
 	dc_tmp_del(tmp);

@@ -42,13 +42,18 @@ void dc_tmp_del(const char *path);
  * registered temporary file, then kill the process with the same signal; so
  * does exit(3) (an error exit: dc_errx). dc_setprog calls it. */
 void dc_tmp_signals(void);
+/* dc_tmp_die: what those signals do, for a tool's own handler to call (it is
+ * async-signal-safe): removes every registered temporary file, then restores
+ * sig's default action and raises it. */
+void dc_tmp_die(int sig);
 /* dc_tmp_create: a new empty file beside path (same directory, so rename(2)
  * stays on one file system) named ".dc-tmp-XXXXXX" and path's extension (".wav":
  * audio's format follows it), registered; malloc'd name,
  * NULL with errno on failure. */
 char *dc_tmp_create(const char *path);
 /* dc_dir_writable: whether a file can be created in path's directory (tried by
- * creating and removing one); DC_OK, or DC_EIO with errno. */
+ * creating and removing one; root passes access(2) checks); DC_OK, or DC_EIO
+ * with errno. DC_OK for a path that is a device or a pipe (written in place). */
 int dc_dir_writable(const char *path);
 
 /* ---------------------------------------------------------------- identity */

@@ -941,6 +941,8 @@ static volatile sig_atomic_t got_signal;
 static void
 on_signal(int sig)
 {
+	if (got_signal)
+		dc_tmp_die(sig);        /* a second signal: no temporary file, then die */
 	got_signal = sig;
 }
 
@@ -2009,7 +2011,7 @@ trainer_open(trainer *tr, const options *o, dc_model *m, tstate *st, const datas
 	tr->tty = isatty(2);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND | SA_RESTART;       /* a second signal kills at once */
+	sa.sa_flags = SA_RESTART;       /* a second signal kills at once (on_signal) */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
