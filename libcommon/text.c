@@ -37,41 +37,58 @@ dc_path_stem(const char *path, const char *ext, char *buf, size_t n)
 
 /* ---------------------------------------------------------------- escapes */
 
+/* esc1: the escape of byte c into e (no NUL); returns its length */
+static int
+esc1(unsigned char c, int quote, char *e)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c == '\t' || c == '\n' || c == '\r') {
+		e[0] = '\\';
+		e[1] = c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+		return 2;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		e[0] = '\\';
+		e[1] = 'x';
+		e[2] = hex[c >> 4];
+		e[3] = hex[c & 15];
+		return 4;
+	}
+	if (quote && (c == '"' || c == '\\')) {
+		e[0] = '\\';
+		e[1] = (char)c;
+		return 2;
+	}
+	e[0] = (char)c;
+	return 1;
+}
+
 char *
 dc_esc(const char *s, int quote, char *buf, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0;
-	char e[5];
+	const unsigned char *p;
+	size_t o = 0, total = 0;
+	char e[4];
 	int len;
 
 	if (n == 0)
 		return buf;
-	for (; *p; p++) {
-		len = 0;
-		if (*p == '\t' || *p == '\n' || *p == '\r') {
-			e[len++] = '\\';
-			e[len++] = *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r';
-		} else if (*p < 0x20 || *p == 0x7f) {
-			e[len++] = '\\';
-			e[len++] = 'x';
-			e[len++] = hex[*p >> 4];
-			e[len++] = hex[*p & 15];
-		} else if (quote && (*p == '"' || *p == '\\')) {
-			e[len++] = '\\';
-			e[len++] = (char)*p;
-		} else
-			e[len++] = (char)*p;
-		if (o + (size_t)len + 4 > n && (p[1] || o + (size_t)len + 1 > n)) {
-			/* no room for this and "...": end there */
-			snprintf(buf + o, n - o, "%s", n - o > 3 ? "..." : "");
-			return buf;
-		}
+	for (p = (const unsigned char *)s; *p; p++)
+		total += (size_t)esc1(*p, quote, e);
+	for (p = (const unsigned char *)s; *p; p++) {
+		len = esc1(*p, quote, e);
+		/* too long for buf: as much as leaves room for "..." */
+		if (total >= n && o + (size_t)len + 4 > n)
+			break;
 		memcpy(buf + o, e, (size_t)len);
 		o += (size_t)len;
 	}
-	buf[o] = '\0';
+	if (*p && n >= 4) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o < n ? o : n - 1] = '\0';
 	return buf;
 }
 
