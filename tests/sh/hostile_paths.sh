@@ -193,6 +193,31 @@ for sig in TERM INT HUP; do
 	same "2: kill -$sig mid-run: the previous files byte-identical" "$(sum a.wav as1.wav)" "$before"
 	notmp "2: kill -$sig mid-run" .
 done
+# dc-istft killed inside a set: source 1 is written to its temporary file, source
+# 2 goes to a FIFO no one reads, where it waits
+dc-mix -o km.wav -O 'ks%k.wav' a.flac b.flac >/dev/null
+dc-stft km.wav | dc-oracle ks1.wav ks2.wav | dc-mask >k2.dcs
+dc-istft -o 'ko%k.wav' k2.dcs
+chmod 604 ko1.wav
+before=$(sum ko1.wav)
+rm -f ko2.wav && mkfifo ko2.wav
+dc-istft -e float -o 'ko%k.wav' k2.dcs 2>err.ko &
+pid=$!
+n=0
+while [ -z "$(find . -maxdepth 1 -name '.dc-tmp-*')" ] && [ $n -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+kill -TERM $pid
+waitdog $pid
+if [ $n -ge 100 ]; then
+	skip "2: dc-istft killed inside a set" "no temporary file appeared in 10 s"
+else
+	same "2: dc-istft killed inside a set: died of SIGTERM" "$rc $(cat err.ko)" "143 "
+	same "2: dc-istft killed inside a set: source 1 byte-identical, 0604" "$(sum ko1.wav)" "$before"
+	notmp "2: dc-istft killed inside a set" .
+fi
+
 # dc-istft stopped while it waits for the next utterance (the writer keeps the
 # FIFO open): the first utterance is a whole file, nothing else is left
 dc-stft "$A" "$B" "$SP/so0036_000360332.flac" >three.dcs
