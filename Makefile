@@ -146,18 +146,21 @@ setup:
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 \
+	    $(DESTDIR)$(MANPREFIX)/man7 \
 	    $(DESTDIR)$(PREFIX)/share/dcsep/models
 	for t in $(TOOLS); do cp -f $(B)/bin/$$t $(DESTDIR)$(PREFIX)/bin/$$t; chmod 755 $(DESTDIR)$(PREFIX)/bin/$$t; done
 	for m in $(wildcard man/*.1); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	for m in $(wildcard man/*.5); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man5/; done
+	for m in $(wildcard man/*.7); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man7/; done
 	for f in $(wildcard models/*.dcm); do cp -f $$f $(DESTDIR)$(PREFIX)/share/dcsep/models/; done
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
 	for m in $(notdir $(wildcard man/*.1)); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$$m; done
 	for m in $(notdir $(wildcard man/*.5)); do rm -f $(DESTDIR)$(MANPREFIX)/man5/$$m; done
+	for m in $(notdir $(wildcard man/*.7)); do rm -f $(DESTDIR)$(MANPREFIX)/man7/$$m; done
 	rm -rf $(DESTDIR)$(PREFIX)/share/dcsep
-	for d in man1 man5; do rmdir $(DESTDIR)$(MANPREFIX)/$$d 2>/dev/null || true; done
+	for d in man1 man5 man7; do rmdir $(DESTDIR)$(MANPREFIX)/$$d 2>/dev/null || true; done
 
 # fresh: the README's two commands on a bare Debian 12 in a chroot (tests/fresh/run.sh;
 # root, mmdebstrap and the Debian mirror); not part of check, which it runs inside

@@ -20,6 +20,7 @@
 #include <soxr.h>
 
 #include "util.h"
+#include "outpath.h"
 #include "audio.h"
 
 static char audio_err[256];

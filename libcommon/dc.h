@@ -2,11 +2,14 @@
  * dc.h: the header the tools include: every part of libcommon below the network,
  * each with its own header that says what it owns (libcommon/README.md maps them):
  *
- *   util.h    errors, memory, tensors, atomic files, numbers (util.c)
+ *   util.h    errors, memory, tensors, numbers (util.c)
  *   stream.h  records, the stream reader and writer (stream.c)
  *   stft.h    the STFT and its inverse (stft.c)
  *   audio.h   audio files and resampling (audio.c)
- *   text.h    ids from file names, JSON strings, list files (text.c)
+ *   text.h    ids from file names, escapes, text fields, JSON strings, list
+ *             files (text.c)
+ *   outpath.h output patterns, temporary files, atomic files and output sets,
+ *             file identity (outpath.c)
  *   tool.h    the tools' messages, exits, streams in and out, record getters
  *             (tool.c)
  *
@@ -22,6 +25,7 @@
 #include "stft.h"
 #include "audio.h"
 #include "text.h"
+#include "outpath.h"
 #include "tool.h"
 
 #endif

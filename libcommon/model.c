@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "outpath.h"
 #include "stream.h"
 #include "rng.h"
 #include "nn.h"

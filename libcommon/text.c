@@ -35,6 +35,81 @@ dc_path_stem(const char *path, const char *ext, char *buf, size_t n)
 	return buf;
 }
 
+/* ---------------------------------------------------------------- escapes */
+
+/* esc1: the escape of byte c into e (no NUL); returns its length */
+static int
+esc1(unsigned char c, int quote, char *e)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c == '\t' || c == '\n' || c == '\r') {
+		e[0] = '\\';
+		e[1] = c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+		return 2;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		e[0] = '\\';
+		e[1] = 'x';
+		e[2] = hex[c >> 4];
+		e[3] = hex[c & 15];
+		return 4;
+	}
+	if (quote && (c == '"' || c == '\\')) {
+		e[0] = '\\';
+		e[1] = (char)c;
+		return 2;
+	}
+	e[0] = (char)c;
+	return 1;
+}
+
+char *
+dc_esc(const char *s, int quote, char *buf, size_t n)
+{
+	const unsigned char *p;
+	size_t o = 0, total = 0;
+	char e[4];
+	int len;
+
+	if (n == 0)
+		return buf;
+	for (p = (const unsigned char *)s; *p; p++)
+		total += (size_t)esc1(*p, quote, e);
+	for (p = (const unsigned char *)s; *p; p++) {
+		len = esc1(*p, quote, e);
+		/* too long for buf: as much as leaves room for "..." */
+		if (total >= n && o + (size_t)len + 4 > n)
+			break;
+		memcpy(buf + o, e, (size_t)len);
+		o += (size_t)len;
+	}
+	if (*p && n >= 4) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o < n ? o : n - 1] = '\0';
+	return buf;
+}
+
+/* ---------------------------------------------------------------- text fields */
+
+const char *
+dc_field_bad(const char *s, int comma, int first)
+{
+	const char *p;
+
+	if (first && (*s == '\0' || *s == '#' || *s == ' '))
+		return *s == '\0' ? "empty" : "begins with '#' or a blank (a list reader skips the row)";
+	for (p = s; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "holds a control character (tab, newline, ...), which a list cannot hold";
+		if (comma && *p == ',')
+			return "holds a comma, which separates the paths of a list's column";
+	}
+	return NULL;
+}
+
 /* ---------------------------------------------------------------- JSON */
 
 void

@@ -26,6 +26,29 @@ const char *dc_path_base(const char *path);
  * name that is all extension keeps it. Returns buf. */
 char *dc_path_stem(const char *path, const char *ext, char *buf, size_t n);
 
+/* ---------------------------------------------------------------- escapes */
+
+/* dc_esc: s as a message shows it, in buf (cut with "..." to fit n): a control
+ * byte (below 0x20, and 0x7f) as \t, \n, \r or \xNN, and with quote also '"'
+ * and '\\' as \" and \\ (for a name between quotes). Bytes from 0x80 on stay
+ * as they are (UTF-8 names). Returns buf. Every message the tools print goes
+ * through it (tool.c), so no raw control byte reaches the terminal. */
+char *dc_esc(const char *s, int quote, char *buf, size_t n);
+
+/* ---------------------------------------------------------------- text fields */
+
+/* The rule of every TSV the tools write (list.tsv, dc-eval's table, dc-train's
+ * log): a field never holds a control byte (tab, newline, carriage return and
+ * the others below 0x20, and 0x7f); a field of several paths (comma-separated)
+ * never holds a path with a comma; the first field never begins with '#' or a
+ * blank and is never empty (a reader would skip the row). A name that breaks the
+ * rule is refused by the writer, with dc_field_bad's reason; so a reader splits
+ * at tabs and commas and reads back exactly what was written (no quoting).
+ * JSON output escapes instead (dc_json_str). */
+/* dc_field_bad: why s cannot be a field (NULL if it can); comma: a field of a
+ * comma-separated column; first: the row's first field. */
+const char *dc_field_bad(const char *s, int comma, int first);
+
 /* ---------------------------------------------------------------- JSON */
 
 /* dc_json_str: s[0..n) to f as a JSON string: quotes and backslashes escaped,

@@ -20,6 +20,7 @@
 #include "stft.h"
 #include "audio.h"
 #include "text.h"
+#include "outpath.h"
 #include "tool.h"
 
 /* ---------------------------------------------------------------- messages */
@@ -52,14 +53,20 @@ dc_setprog(const char *argv0)
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
+	/* a tool stopped by SIGINT, SIGTERM or SIGHUP leaves no temporary file */
+	dc_tmp_signals();
 }
 
+/* vwarn: "prog: " and the message, its control bytes escaped (dc_esc): a name
+ * from the input never puts a raw escape sequence or a second line on the
+ * terminal */
 static void
 vwarn(const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: ", dc_prog());
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char msg[4096], esc[4096];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	fprintf(stderr, "%s: %s\n", dc_prog(), dc_esc(msg, 0, esc, sizeof esc));
 }
 
 void
@@ -216,7 +223,7 @@ dc_each_utt_use(const char *path, const char *tool, const char *const *use,
 	static dc_record hdr;
 	static dc_utt u;
 	const char *name;
-	char id[256];
+	char id[1024];   /* past NAME_MAX, so that dc-plot sees an id too long */
 	int err, i, n0;
 
 	if (tool)

@@ -1,6 +1,6 @@
 /*
  * util.c: the base of libcommon (util.h): the error table, the program name,
- * memory, tensors, atomic files, paths of list files, whole-string numbers. It
+ * memory, tensors, paths of list files, whole-string numbers. It
  * calls nothing else of libcommon.
  */
 #include <errno.h>
@@ -68,10 +68,20 @@ dc_prog_set(const char *name)
 /* oom: one line and exit 1 (documented: out of memory is a data error), at once:
  * exit handlers (the BLAS libraries' thread pools among them) may need memory
  * or threads that are not there, and would hang or abort */
+static void (*oom_fn)(void);
+
+void
+dc_on_oom(void (*fn)(void))
+{
+	oom_fn = fn;
+}
+
 static _Noreturn void
 oom(size_t n)
 {
 	fprintf(stderr, "%s: out of memory allocating %zu bytes\n", dc_prog(), n);
+	if (oom_fn)
+		oom_fn();
 	_exit(1);
 }
 
@@ -250,80 +260,6 @@ dc_tensor_finite(const dc_tensor *t)
 }
 
 /* ---------------------------------------------------------------- files */
-
-FILE *
-dc_atomic_open(dc_atomic *a, const char *path)
-{
-	size_t n = strlen(path) + 32;
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	struct stat st;
-
-	memset(a, 0, sizeof *a);
-	/* a device or a pipe (/dev/full, /dev/stdout) is written in place, never replaced */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		a->f = fopen(path, "wb");
-		return a->f;
-	}
-	a->path = dc_xstrdup(path);
-	a->tmp = dc_xmalloc(n);
-	/* the temporary file lies beside the target, so rename(2) stays on one file system */
-	snprintf(a->tmp, n, "%.*s.dc-tmp-XXXXXX", slash ? (int)(slash - path + 1) : 0, path);
-	if ((fd = mkstemp(a->tmp)) >= 0) {
-		mode_t um = umask(0);       /* mkstemp makes 0600: give the file the usual mode */
-		umask(um);
-		fchmod(fd, 0666 & ~um);
-	}
-	if (fd < 0 || (a->f = fdopen(fd, "wb")) == NULL) {
-		int e = errno;
-		if (fd >= 0) {
-			close(fd);
-			unlink(a->tmp);
-		}
-		free(a->path);
-		free(a->tmp);
-		memset(a, 0, sizeof *a);
-		errno = e;
-		return NULL;
-	}
-	return a->f;
-}
-
-int
-dc_atomic_commit(dc_atomic *a)
-{
-	int err = DC_OK, e = 0;
-
-	if (a->f && dc_fclose_checked(a->f) != DC_OK) {
-		e = errno;
-		err = DC_EIO;
-	}
-	a->f = NULL;
-	if (err == DC_OK && a->tmp && rename(a->tmp, a->path) != 0) {
-		e = errno;
-		err = DC_EIO;
-	}
-	if (err != DC_OK && a->tmp)
-		unlink(a->tmp);
-	free(a->path);
-	free(a->tmp);
-	memset(a, 0, sizeof *a);
-	errno = e;
-	return err;
-}
-
-void
-dc_atomic_abort(dc_atomic *a)
-{
-	if (a->f)
-		fclose(a->f);
-	if (a->tmp)
-		unlink(a->tmp);
-	free(a->path);
-	free(a->tmp);
-	memset(a, 0, sizeof *a);
-}
 
 char *
 dc_path_rel(const char *listpath, const char *path)

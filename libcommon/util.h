@@ -1,8 +1,8 @@
 /*
  * util.h: the base of libcommon (util.c), which every other file of it builds on:
- * the error codes and their messages, memory, the element limit, tensors, atomic
- * output files, paths in list files, whole-string numbers, and the program name
- * that messages begin with.
+ * the error codes and their messages, memory, the element limit, tensors, paths
+ * in list files, whole-string numbers, and the program name that messages begin
+ * with. Output files (atomic, in sets) are outpath.h's.
  *
  * Shapes, everywhere in dcsep: T frames, F frequency bins (nfft/2+1), D embedding
  * dimension, K sources or clusters, N samples. Tensors are row-major (C order),
@@ -63,7 +63,11 @@ const char *dc_strerror(int err);
 const char *dc_prog(void);
 void dc_prog_set(const char *name);
 
-/* dc_xmalloc, dc_xcalloc: allocate or print the size asked for and abort. */
+/* dc_xmalloc, dc_xcalloc: allocate, or print the size asked for and exit 1 at
+ * once (_exit: exit handlers may need memory or threads that are not there),
+ * after the function dc_on_oom set, if any (outpath.c's removal of temporaries:
+ * it must neither allocate nor lock). */
+void dc_on_oom(void (*fn)(void));
 void *dc_xmalloc(size_t n);
 void *dc_xcalloc(size_t n, size_t size);
 void *dc_xrealloc(void *p, size_t n);
@@ -100,20 +104,6 @@ int dc_tensor_finite(const dc_tensor *t);
 int dc_floats_finite(const float *x, int64_t n);
 
 /* ---------------------------------------------------------------- files */
-
-/*
- * Atomic output: write to a temporary file beside path, then rename it over
- * path on commit; abort removes it. Nothing appears under path until commit.
- */
-typedef struct {
-	char *path;
-	char *tmp;
-	FILE *f;
-} dc_atomic;
-
-FILE *dc_atomic_open(dc_atomic *a, const char *path);   /* NULL + errno on failure */
-int dc_atomic_commit(dc_atomic *a);                      /* DC_EIO + errno on failure */
-void dc_atomic_abort(dc_atomic *a);
 
 /* dc_path_rel: path as named in the list file listpath: relative paths are taken
  * relative to the list's directory (so that a data set can move), absolute ones

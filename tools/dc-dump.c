@@ -622,6 +622,10 @@ parse_opts(int argc, char **argv)
 		dc_errx(2, "-j: not with -x");
 	if (opt.out && strcmp(opt.out, "-") == 0)
 		dc_stdout_not_tty();
+	/* the file read is never the one -o replaces (device and inode) */
+	dc_out_input(opt.path);
+	if (opt.out && strcmp(opt.out, "-") != 0 && dc_out_isinput(opt.out))
+		dc_errx(1, "%s: the output is also an input", opt.out);
 }
 
 /* export: record r's tensor to -o's file, then the end of the run (exit 0, or 1

@@ -537,11 +537,21 @@ run_jobs(int njobs)
 		if ((int)strlen(jobs[i].id) > p.idw)
 			p.idw = (int)strlen(jobs[i].id);
 	tty = opt.list && njobs > 1 && isatty(STDERR_FILENO);
+	/* a table's ids follow list.tsv's rule (text.h), checked before any work;
+	 * JSON escapes them instead */
+	for (i = 0; p.fmt != OUT_JSON && i < njobs; i++) {
+		const char *why = dc_field_bad(jobs[i].id, 0, 1);
+		char q[1024];
+		if (why)
+			dc_errx(1, "id \"%s\": %s; -j writes any id", dc_esc(jobs[i].id, 1, q, sizeof q), why);
+	}
 	put_header(&p);
 	for (i = 0; i < njobs; i++) {
 		result res;
 		if (tty) {
-			fprintf(stderr, "\r%s: %d/%d %s\033[K", dc_prog(), i + 1, njobs, jobs[i].id);
+			char q[1024];
+			fprintf(stderr, "\r%s: %d/%d %s\033[K", dc_prog(), i + 1, njobs,
+			    dc_esc(jobs[i].id, 0, q, sizeof q));
 			progress = 1;
 		}
 		evaluate(&jobs[i], &res);

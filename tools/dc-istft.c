@@ -36,83 +36,6 @@ help(void)
 	    "With no file, or '-', reads stdin. See dc-istft(1).\n", usage);
 }
 
-/* pattern_check: whether every '%' of pat starts %u, %k or %%; records which
- * of %u and %k it holds. Returns the bad conversion ('\0' for a final '%'), or
- * -1 if the pattern is good. */
-static int
-pattern_check(const char *pat, int *has_u, int *has_k)
-{
-	const char *s;
-
-	*has_u = *has_k = 0;
-	for (s = pat; *s; s++) {
-		if (*s != '%')
-			continue;
-		switch (*++s) {
-		case 'u':
-			*has_u = 1;
-			break;
-		case 'k':
-			*has_k = 1;
-			break;
-		case '%':
-			break;
-		default:
-			return (unsigned char)*s;
-		}
-	}
-	return -1;
-}
-
-/* expand: the pattern with %u, %k and %% replaced; a '/' in the id becomes '_'
- * so that an id never names another directory. The result is malloc'd. */
-static char *
-expand(const char *pat, const char *id, int k)
-{
-	size_t cap = strlen(pat) + 1, n = 0;
-	char *out, num[16];
-	const char *s, *ins;
-
-	for (s = pat; *s; s++)
-		if (*s == '%' && s[1] == 'u')
-			cap += strlen(id);
-		else if (*s == '%' && s[1] == 'k')
-			cap += sizeof num;
-	out = dc_xmalloc(cap);
-	for (s = pat; *s; s++) {
-		if (*s != '%') {
-			out[n++] = *s;
-			continue;
-		}
-		s++;
-		if (*s == '%') {
-			out[n++] = '%';
-			continue;
-		}
-		if (*s == 'k') {
-			snprintf(num, sizeof num, "%d", k);
-			ins = num;
-		} else
-			ins = id;
-		for (; *ins; ins++)
-			out[n++] = *ins == '/' ? '_' : *ins;
-	}
-	out[n] = '\0';
-	return out;
-}
-
-/* printable: control characters of s become '?', so that a message stays one line. */
-static char *
-printable(char *s)
-{
-	char *p;
-
-	for (p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return s;
-}
-
 /*
  * spectra: the record's spectra checked by dc_check_spectra, in dc-istft's words
  * (the key at fault, shapes as KxTxF); ndim 3 for masked, 2 for stft. Exits on a
@@ -133,7 +56,7 @@ spectra(const dc_record *r, const char *id, int ndim, dc_tensor *X, dc_stft_para
 	case DC_SPEC_PARAM:
 		dc_errx(1, "%s: %s: STFT parameters out of range: rate %lld, nfft %lld, hop %lld, "
 		    "samples %lld, window %s", id, r->kind, (long long)p->rate, (long long)p->nfft,
-		    (long long)p->hop, (long long)p->samples, printable(p->window));
+		    (long long)p->hop, (long long)p->samples, p->window);
 	case DC_SPEC_TENSOR:
 		dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(err));
 	case DC_SPEC_DTYPE:
@@ -285,7 +208,7 @@ static void
 parse_opts(int argc, char **argv)
 {
 	const char *path;
-	int c, bad;
+	int c, bad, seen;
 
 	while ((c = dc_getopt(argc, argv, "e:o:h", usage, help)) != -1) {
 		switch (c) {
@@ -310,7 +233,9 @@ parse_opts(int argc, char **argv)
 		dc_stdout_not_tty();
 		return;
 	}
-	bad = pattern_check(opt.pat, &opt.has_u, &opt.has_k);
+	bad = dc_out_pattern(opt.pat, "uk", &seen);
+	opt.has_u = seen & 1;
+	opt.has_k = (seen & 2) != 0;
 	if (*opt.pat == '\0')
 		dc_errx(2, "-o: empty pattern");
 	if (bad == 0)
@@ -339,33 +264,44 @@ put_stdout(float *y, int K, const dc_stft_params *p)
 	}
 }
 
-/* put_files: each source of y[K][N] to its file named by the pattern; if one
- * fails, those of this utterance written before it are removed. */
+/* put_files: each source of y[K][N] to its file named by the pattern, written
+ * under a temporary name and all K renamed into place only when all are
+ * complete (outpath.h): a failure leaves what was under the names. */
 static void
 put_files(const char *id, float *y, int K, const dc_stft_params *p)
 {
-	char **mine = dc_xmalloc((size_t)K * sizeof *mine);
-	int i, k;
+	char **out = dc_xmalloc((size_t)K * sizeof *out), q[4 * 256 + 8];
+	dc_outset set = { 0 };
+	const char *tmp, *why;
+	int k;
 
+	for (k = 0; k < K; k++)
+		if ((out[k] = dc_out_expand(opt.pat, id, k + 1, NULL, &why)) == NULL)
+			dc_errx(1, "id \"%s\": %s", dc_esc(id, 1, q, sizeof q), why);
 	for (k = 0; k < K; k++) {
-		char *out = expand(opt.pat, id, k + 1);
-		if (written_has(out))
+		if (written_has(out[k]))
 			dc_errx(1, "%s: %s was already written for an earlier utterance (two "
-			    "utterances with one id?)", id, out);
-		if (dc_audio_write(out, y + k * p->samples, p->samples, 1, (int)p->rate,
+			    "utterances with one id?)", id, out[k]);
+		if ((tmp = dc_outset_add(&set, out[k], &why)) == NULL) {
+			dc_outset_abort(&set);
+			if (why)
+				dc_errx(1, "%s: %s", out[k], why);
+			dc_errx(1, "%s: %s", out[k], strerror(errno));
+		}
+		if (dc_audio_write(tmp, y + k * p->samples, p->samples, 1, (int)p->rate,
 		    opt.enc) != DC_OK) {
-			/* no half set: the utterance's sources written so far go too */
-			dc_warnx("%s: %s", out, dc_audio_errstr());
-			for (i = 0; i < k; i++)
-				unlink(mine[i]);
-			free(out);
+			dc_warnx("%s: %s", out[k], dc_audio_errstr());
+			dc_outset_abort(&set);
 			free(y);
 			exit(1);
 		}
-		written_add(out);
-		mine[k] = out;
 	}
-	free(mine);
+	if (dc_outset_commit(&set, &why) != DC_OK)
+		dc_errx(1, "%s: %s", why, strerror(errno));
+	dc_outset_free(&set);
+	for (k = 0; k < K; k++)
+		written_add(out[k]);
+	free(out);
 }
 
 /* put_utt: the waveforms of utterance u (whose id is id), the nutt-th, to stdout
@@ -411,10 +347,11 @@ main(int argc, char **argv)
 	dc_record hdr;
 	dc_reader *rd;
 	dc_utt cur = { 0 }, next = { 0 }, tmp;
-	char id[256];
+	char id[1024];   /* past NAME_MAX: a longer id, cut, is still refused as too long */
 
 	dc_setprog(argv[0]);
 	parse_opts(argc, argv);
+	dc_out_input(opt.path);         /* no output may replace the stream */
 	rd = dc_open_stream(opt.path, &hdr, &name);
 	dc_record_free(&hdr);
 	/* the rest (embeddings, labels, masks) is skipped as it arrives, never held */
@@ -433,7 +370,6 @@ main(int argc, char **argv)
 	for (nutt = 0;; nutt++) {
 		if (dc_utt_id(&cur, id, sizeof id) != DC_OK)
 			dc_errx(1, "%s: utterance %d: key 'id' missing or not a string", name, nutt + 1);
-		printable(id);
 		nerr = dc_read_utt(rd, &next);
 		put_utt(&cur, id, nutt, nerr == DC_OK, name);
 		if (nerr == DC_EEOF)

@@ -91,37 +91,53 @@ read_input(const char *path, double speed, dc_mix_input *in, int verbose)
 
 /* ---------------------------------------------------------------- output */
 
-/* Files written by this run for the current mixture: removed if a later one fails,
- * so an error leaves no half set behind. */
-static char *written[MAXK + 1];
-static int nwritten;
+/* The run's output files: written under temporary names (outpath.h) and renamed
+ * into place together when the whole set is complete (a mixture and its sources
+ * in single mode; every mixture and list.tsv with -n), so that an error or a
+ * signal on the way leaves what was there before, and no temporary file. */
+static dc_outset outs;
 
-static void
-unwind(void)
+/* add_out: path joins the set; exits 1 if it is an input or another output of
+ * the set. Returns the temporary name to write to. */
+static const char *
+add_out(const char *path)
 {
-	while (nwritten > 0) {
-		unlink(written[--nwritten]);
-		free(written[nwritten]);
-	}
+	const char *why, *tmp = dc_outset_add(&outs, path, &why);
+
+	if (tmp == NULL)
+		dc_errx(1, "%s: %s", path, why ? why : strerror(errno));
+	return tmp;
 }
 
 static void
-put_audio(const char *path, const float *x, int64_t n)
+put_audio(const char *tmp, const char *path, const float *x, int64_t n)
 {
-	int err = dc_audio_write(path, x, n, 1, opt.mo.rate, DC_FLOAT);
+	int err = dc_audio_write(tmp, x, n, 1, opt.mo.rate, DC_FLOAT);
 
-	if (err != DC_OK) {
-		unwind();
+	if (err != DC_OK)
 		dc_errx(1, "%s: %s", path, dc_errmsg(err));
-	}
-	written[nwritten++] = dc_xstrdup(path);
 }
 
+/* commit: the set renamed into place */
 static void
-forget_written(void)
+commit(void)
 {
-	while (nwritten > 0)
-		free(written[--nwritten]);
+	const char *failed;
+
+	if (dc_outset_commit(&outs, &failed) != DC_OK)
+		dc_errx(1, "%s: %s", failed, strerror(errno));
+	dc_outset_free(&outs);
+}
+
+/* field: exits 1 unless name can be a field of list.tsv (text.h, dc_field_bad) */
+static void
+field(const char *name, int comma, int first)
+{
+	const char *why = dc_field_bad(name, comma, first);
+	char q[1024];
+
+	if (why)
+		dc_errx(1, "name \"%s\": %s", dc_esc(name, 1, q, sizeof q), why);
 }
 
 /* expand: the template with %k replaced by k and %% by %; NULL if the template
@@ -181,8 +197,25 @@ single(int nin, char **files)
 	dc_xoshiro r;
 	int j;
 
+	const char *tmix, *tsrc[MAXK];
+
 	for (j = 0; opt.tmpl && j < nin; j++)
 		src[j] = expand(opt.tmpl, j + 1);
+	/* the id: the mixture's file name without directory and extension */
+	dc_path_stem(opt.out, NULL, id, sizeof id);
+	/* every name checked, and no output the same file as an input or as another
+	 * output, before anything is read */
+	field(id, 0, 1);
+	field(opt.out, 0, 0);
+	for (j = 0; j < nin; j++) {
+		field(files[j], 1, 0);
+		if (opt.tmpl)
+			field(src[j], 1, 0);
+		dc_out_input(files[j]);
+	}
+	tmix = add_out(opt.out);
+	for (j = 0; opt.tmpl && j < nin; j++)
+		tsrc[j] = add_out(src[j]);
 	dc_xoshiro_seed(&r, opt.seed);
 	dc_mix_gains(&r, &opt.mo, nin, gain);
 	dc_mix_speeds(&r, &opt.mo, nin, speed);
@@ -190,23 +223,18 @@ single(int nin, char **files)
 		read_input(files[j], speed[j], &in[j], 1);
 	dc_mix_make(in, nin, gain, opt.mo.level, &mx);
 
-	put_audio(opt.out, mx.mix, mx.n);
+	put_audio(tmix, opt.out, mx.mix, mx.n);
 	for (j = 0; opt.tmpl && j < nin; j++)
-		put_audio(src[j], mx.s[j], mx.n);
+		put_audio(tsrc[j], src[j], mx.s[j], mx.n);
 
-	/* the id: the mixture's file name without directory and extension */
-	dc_path_stem(opt.out, NULL, id, sizeof id);
 	if (!opt.tmpl)
 		for (j = 0; j < nin; j++)
 			src[j] = "-";
 	print_row(stdout, id, opt.out, src, files, gain, speed, nin, mx.n);
-	/* a summary that cannot be written fails the run: no files stay behind */
-	if (dc_fclose_checked(stdout) != DC_OK) {
-		int e = errno;
-		unwind();
-		dc_errx(1, "stdout: %s", strerror(e));
-	}
-	forget_written();
+	/* a summary that cannot be written fails the run: no file is replaced */
+	if (dc_fclose_checked(stdout) != DC_OK)
+		dc_errx(1, "stdout: %s", strerror(errno));
+	commit();
 	for (j = 0; j < nin; j++) {
 		free(in[j].x);
 		if (opt.tmpl)
@@ -290,21 +318,21 @@ mix_one(const dc_corpus *c, dc_xoshiro *r, int *perm, int64_t m, int width, cons
 		const char *f = c->sp[d.who[j]].files[d.utt[j]];
 		orig[j] = dc_xmalloc(strlen(c->prefix) + strlen(f) + 1);
 		sprintf(orig[j], "%s%s", c->prefix, f);
+		field(orig[j], 1, 0);
 	}
 
 	snprintf(id, sizeof id, "%0*lld", width > 12 ? 12 : width, (long long)m);
 	snprintf(rel_mix, sizeof rel_mix, "mix/%s.wav", id);
 	path = dc_path_join(outdir, rel_mix);
-	put_audio(path, mx.mix, mx.n);
+	put_audio(add_out(path), path, mx.mix, mx.n);
 	free(path);
 	for (j = 0; j < opt.k; j++) {
 		snprintf(rel, sizeof rel, "s%d/%s.wav", j + 1, id);
 		rel_src[j] = dc_xstrdup(rel);
 		path = dc_path_join(outdir, rel);
-		put_audio(path, mx.s[j], mx.n);
+		put_audio(add_out(path), path, mx.s[j], mx.n);
 		free(path);
 	}
-	forget_written();
 	print_row(lf, id, rel_mix, rel_src, orig, d.gain, d.speed, opt.k, mx.n);
 	for (j = 0; j < opt.k; j++) {
 		free(rel_src[j]);
@@ -313,18 +341,20 @@ mix_one(const dc_corpus *c, dc_xoshiro *r, int *perm, int64_t m, int width, cons
 	dc_mixture_free(&mx);
 }
 
-/* write_list: buf[len] to path, renamed into place when complete. */
+/* write_list: buf[len] to path, as the last file of the set; the set renamed
+ * into place */
 static void
 write_list(const char *path, const char *buf, size_t len)
 {
-	dc_atomic a;
+	const char *tmp = add_out(path);
 	FILE *f;
 
-	if ((f = dc_atomic_open(&a, path)) == NULL)
+	if ((f = fopen(tmp, "wb")) == NULL)
 		dc_errx(1, "%s: %s", path, strerror(errno));
 	fwrite(buf, 1, len, f);
-	if (dc_atomic_commit(&a) != DC_OK)
+	if (dc_fclose_checked(f) != DC_OK)
 		dc_errx(1, "%s: %s", path, strerror(errno));
+	commit();
 }
 
 /* list_mode: -n mixtures drawn from the corpus in dir, under -o with list.tsv. */
@@ -341,8 +371,9 @@ list_mode(const char *dir)
 
 	open_corpus(dir, &c);
 	outdir = make_tree();
-	/* the list is kept in memory and written when the set is complete, so a
-	 * failure on the way leaves no list.tsv (nor a temporary one) */
+	/* the list is kept in memory and written when the set is complete; the
+	 * whole set (list.tsv too) is renamed into place only then, so a failure on
+	 * the way leaves the previous set and its list as they were */
 	listpath = dc_path_join(outdir, "list.tsv");
 	if ((lf = open_memstream(&listbuf, &listlen)) == NULL)
 		dc_errx(1, "%s: %s", listpath, strerror(errno));

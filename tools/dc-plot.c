@@ -236,61 +236,16 @@ colour_bar(picture *p, double lo, double hi, const char *unit)
 
 /* ---------------------------------------------------------------- output */
 
-/* id_ok: whether an utterance id can be part of a file name: not empty, ".",
- * "..", and without '/' or control bytes */
-static int
-id_ok(const char *id)
-{
-	const unsigned char *s;
-
-	if (*id == '\0' || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-		return 0;
-	for (s = (const unsigned char *)id; *s; s++)
-		if (*s == '/' || *s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
-/* escaped: id with control bytes, backslashes and quotes as C escapes, for messages */
-static const char *
-escaped(const char *id, char *buf, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)id;
-	size_t o = 0;
-
-	for (; *s && o + 5 < n; s++) {
-		if (*s < 0x20 || *s == 0x7f || *s == '\\' || *s == '"')
-			o += (size_t)snprintf(buf + o, n - o, *s == '\\' || *s == '"' ? "\\%c" : "\\x%02x", *s);
-		else
-			buf[o++] = (char)*s;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-/* expand: the pattern with %u the id, %r the kind, %% a % */
+/* expand: the pattern with %u the id, %r the kind, %% a % (dc_out_expand);
+ * exits 1 on an id that cannot name a file */
 static char *
 expand(const char *id, const char *kind)
 {
-	size_t cap = strlen(opt.pattern) + 1, n = 0;
-	const char *s, *ins;
-	char *out;
+	const char *why;
+	char *out = dc_out_expand(opt.pattern, id, 0, kind, &why), q[1100];
 
-	for (s = opt.pattern; *s; s++)
-		if (*s == '%' && (s[1] == 'u' || s[1] == 'r'))
-			cap += strlen(s[1] == 'u' ? id : kind);
-	out = dc_xmalloc(cap);
-	for (s = opt.pattern; *s; s++) {
-		if (*s != '%') {
-			out[n++] = *s;
-			continue;
-		}
-		s++;
-		ins = *s == 'u' ? id : *s == 'r' ? kind : "%";
-		while (*ins)
-			out[n++] = *ins++;
-	}
-	out[n] = '\0';
+	if (out == NULL)
+		dc_errx(1, "id \"%s\": %s", dc_esc(id, 1, q, sizeof q), why);
 	return out;
 }
 
@@ -300,39 +255,28 @@ write_cb(void *f, const unsigned char *data, unsigned int len)
 	return fwrite(data, 1, len, f) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
-/* save: the picture as a PNG at path, through a temporary file beside it */
+/* save: the picture as a PNG at path, through a temporary file beside it renamed
+ * into place when complete (dc_atomic) */
 static void
 save(picture *p, const char *path)
 {
-	size_t n = strlen(path) + 8;
-	char *tmp = dc_xmalloc(n);
-	mode_t mask;
+	dc_atomic a;
 	FILE *f;
-	int fd;
 
 	cairo_surface_flush(p->s);
-	snprintf(tmp, n, "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0)
+	if (dc_out_isinput(path))
+		dc_errx(1, "%s: the output is also an input", path);
+	if ((f = dc_atomic_open(&a, path)) == NULL)
 		dc_errx(1, "%s: %s", path, strerror(errno));
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0 || (f = fdopen(fd, "wb")) == NULL) {
-		unlink(tmp);
-		dc_errx(1, "%s: %s", path, strerror(errno));
-	}
+	errno = 0;
 	if (cairo_surface_write_to_png_stream(p->s, write_cb, f) != CAIRO_STATUS_SUCCESS || fflush(f) != 0 ||
 	    ferror(f)) {
 		int e = errno;
-		fclose(f);
-		unlink(tmp);
+		dc_atomic_abort(&a);
 		dc_errx(1, "%s: %s", path, e ? strerror(e) : "cannot write the PNG");
 	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		dc_errx(1, "%s: %s", path, strerror(e));
-	}
-	free(tmp);
+	if (dc_atomic_commit(&a) != DC_OK)
+		dc_errx(1, "%s: %s", path, strerror(errno));
 	cairo_destroy(p->cr);
 	cairo_surface_destroy(p->s);
 }
@@ -614,7 +558,7 @@ plot_utt(const dc_utt *u, const char *id)
 				dc_tensor_free(&Y);
 			continue;       /* nothing to draw */
 		}
-		snprintf(title, sizeof title, "%s: %s, %lld frames x %lld bins%s", escaped(id, esc, sizeof esc),
+		snprintf(title, sizeof title, "%s: %s, %lld frames x %lld bins%s", dc_esc(id, 1, esc, sizeof esc),
 		    kinds[i], (long long)T, (long long)F, K > 1 ? ", one panel per source" : "");
 		pic_new(&p, K, title);
 		if (i == 0 || i == 1)
@@ -642,13 +586,13 @@ static void
 plot_one(dc_utt *u, const char *id, void *arg)
 {
 	char esc[1100];
+	const char *why;
 
 	(void)arg;
 	if (opt.only && strcmp(opt.only, id) != 0)
 		return;
-	if (!id_ok(id))
-		dc_errx(1, "utterance id \"%s\" cannot name a file (empty, . or .., a / or a "
-		    "control character)", escaped(id, esc, sizeof esc));
+	if ((why = dc_out_idbad(id)) != NULL && strstr(opt.pattern, "%u"))
+		dc_errx(1, "id \"%s\": %s", dc_esc(id, 1, esc, sizeof esc), why);
 	plot_utt(u, id);
 }
 
@@ -714,6 +658,7 @@ main(int argc, char **argv)
 			break;
 		}
 	}
+	dc_out_input(dc_arg_path(argc, argv, usage) ? argv[optind] : "-");
 	dc_each_utt(dc_arg_path(argc, argv, usage), opt.pass ? "dc-plot" : NULL, plot_one, NULL);
 	return 0;
 }

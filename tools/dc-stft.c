@@ -47,12 +47,10 @@ put_file(dc_writer *w, const char *path, dc_stft_params *p, const char *id)
 	p->samples = n;
 	if ((err = dc_stft(x, p, &X)) != DC_OK)
 		dc_errx(1, "%s: %s", name, dc_strerror(err));
-	if (id)
-		snprintf(uid, sizeof uid, "%s", id);
-	else    /* "dir/mix01.wav" -> "mix01"; "-" -> "stdin" */
-		dc_path_stem(name, NULL, uid, sizeof uid);
+	/* "dir/mix01.wav" -> "mix01"; "-" -> "stdin"; -i's id as given, never cut */
+	dc_path_stem(name, NULL, uid, sizeof uid);
 	dc_recb_init(&b, "utt");
-	dc_recb_str(&b, "id", uid);
+	dc_recb_str(&b, "id", id ? id : uid);
 	dc_recb_str(&b, "source", path);
 	dc_recb_int(&b, "rate", p->rate);
 	dc_recb_int(&b, "samples", n);

@@ -933,6 +933,8 @@ static volatile sig_atomic_t got_signal;
 static void
 on_signal(int sig)
 {
+	if (got_signal)
+		dc_tmp_die(sig);        /* a second signal: no temporary file, then die */
 	got_signal = sig;
 }
 
@@ -1115,6 +1117,35 @@ typedef struct {
 	int nfiles;
 	char nbuf[256];         /* the default name */
 } options;
+
+/* check_outputs: before anything is read, the model file and the log are
+ * refused if one is an input (a training stream, -v, -I, -Y, -x and the models
+ * to average; not -r's checkpoint, which is read to be replaced) or both are one
+ * file, and their directories must take a new file: a run never learns after
+ * training that it cannot write. */
+static void
+check_outputs(const options *o, int nop, char **op)
+{
+	const char *in[] = { o->vpath, o->ipath, o->ypath, o->xpath }, *out[2] = { o->out, o->logpath };
+	size_t i;
+	int j;
+
+	for (j = 0; j < nop; j++)
+		dc_out_input(op[j]);
+	for (i = 0; i < sizeof in / sizeof *in; i++)
+		if (in[i])
+			dc_out_input(in[i]);
+	for (i = 0; i < 2; i++) {
+		if (out[i] == NULL)
+			continue;
+		if (dc_out_isinput(out[i]))
+			dc_errx(1, "%s: the output is also an input", out[i]);
+		if (dc_dir_writable(out[i]) != DC_OK)
+			dc_errx(1, "%s: %s", out[i], strerror(errno));
+	}
+	if (o->logpath && dc_same_file(o->out, o->logpath))
+		dc_errx(1, "%s: two outputs are the same file", o->logpath);
+}
 
 /* parse_int, parse_num: arg into *v, or exit 2 with "-c: msg: arg". */
 static void
@@ -1360,6 +1391,7 @@ parse_options(options *o, int argc, char **argv)
 		dc_errx(2, "-w: only with -x");
 	o->files = argc > optind ? argv + optind : stdin_only;
 	o->nfiles = argc > optind ? argc - optind : 1;
+	check_outputs(o, argc - optind, argv + optind);
 }
 
 /* ---------------------------------------------------------------- models */
@@ -1971,7 +2003,7 @@ trainer_open(trainer *tr, const options *o, dc_model *m, tstate *st, const datas
 	tr->tty = isatty(2);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND | SA_RESTART;       /* a second signal kills at once */
+	sa.sa_flags = SA_RESTART;       /* a second signal kills at once (on_signal) */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -118,9 +118,9 @@ for name, bad in (("dotdot", ".."), ("slash", "a/b"), ("esc", "x\x1b[31m"), ("em
     u = dict(utt); u["id"] = bad
     L.write_stream("id-%s.dcs" % name, [u] + rest)
 PYEOF
-check_in "id ..: refused" 1 'dc-plot: utterance id ".." cannot name a file (empty, . or .., a / or a control character)' id-dotdot.dcs dc-plot
-check_in "id a/b: refused" 1 'dc-plot: utterance id "a/b" cannot name a file (empty, . or .., a / or a control character)' id-slash.dcs dc-plot
-check_in "id with an escape: refused, printed escaped" 1 'dc-plot: utterance id "x\x1b[31m" cannot name a file (empty, . or .., a / or a control character)' id-esc.dcs dc-plot
+check_in "id ..: refused" 1 'dc-plot: id "..": names a directory, not a file in it' id-dotdot.dcs dc-plot
+check_in "id a/b: refused" 1 "dc-plot: id \"a/b\": holds a '/'" id-slash.dcs dc-plot
+check_in "id with an escape: refused, printed escaped" 1 'dc-plot: id "x\x1b[31m": holds a control character' id-esc.dcs dc-plot
 # labels, masks and embed records are checked as dc-mask and dc-kmeans check them
 "$PY" - "$ROOT/tests/sh" <<'PYEOF'
 import sys
