@@ -182,16 +182,18 @@ install: all lib
 	cp -f $(PUBHDR) $(DESTDIR)$(PREFIX)/include/dcsep/
 	cp -f $(PICLIB) $(DESTDIR)$(PREFIX)/lib/libdcsep.a
 	# dcsep.pc: its prefix found from where it lies (PREFIX/lib/pkgconfig), so that a copy
-	# under DESTDIR or moved elsewhere builds against its own headers and libraries
+	# under DESTDIR or moved elsewhere builds against its own headers and libraries;
+	# libs_private (oneDNN has no .pc) for a static link beside shared dependencies
 	cp -f $(SO) $(DESTDIR)$(PREFIX)/lib/libdcsep.so.$(VERSION)
 	ln -sf libdcsep.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libdcsep.so
-	printf '%s\n' 'prefix=$${pcfiledir}/../..' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	printf '%s\n' 'prefix=$${pcfiledir}/../..' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' \
+	    'libs_private=$(LIBDEPS)' '' \
 	    'Name: dcsep' 'Description: deep clustering speech separation (libdcsep(3))' \
 	    'Version: $(VERSION)' 'Requires: msgpack' \
 	    'Requires.private: $(filter-out msgpack,$(LIBPKGS))' \
 	    'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -ldcsep' \
-	    'Libs.private: $(LIBDEPS)' >$(DESTDIR)$(PREFIX)/lib/pkgconfig/dcsep.pc
+	    'Libs.private: $${libs_private}' >$(DESTDIR)$(PREFIX)/lib/pkgconfig/dcsep.pc
 	# the dynamic linker's cache learns the new library (a real install as root)
 	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 

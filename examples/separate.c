@@ -8,8 +8,10 @@
  *   cc -o separate separate.c $(pkg-config --cflags --libs dcsep)
  * Run: ./separate model.dcm in.wav out   (model: PREFIX/share/dcsep/models/default.dcm)
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <dcsep/dcsep.h>
 
@@ -19,7 +21,8 @@
 static int
 fail(const char *what, int err)
 {
-	fprintf(stderr, "separate: %s: %s\n", what,
+	/* DC_EIO leaves errno set, DC_EAUDIO the audio library's message */
+	fprintf(stderr, "separate: %s: %s\n", what, err == DC_EIO ? strerror(errno) :
 	    err == DC_EAUDIO ? dc_audio_errstr() : dc_strerror(err));
 	return 1;
 }
