@@ -207,7 +207,8 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/libdcsep.so.$(VERSION) \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/dcsep.pc
 	for d in man1 man3 man5; do rmdir $(DESTDIR)$(MANPREFIX)/$$d 2>/dev/null || true; done
-	for d in lib/pkgconfig lib include bin share/man share; do rmdir $(DESTDIR)$(PREFIX)/$$d 2>/dev/null || true; done
+	rmdir $(DESTDIR)$(PREFIX)/lib/pkgconfig 2>/dev/null || true
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 # fresh: the README's two commands on a bare Debian 12 in a chroot (tests/fresh/run.sh;
 # root, mmdebstrap and the Debian mirror); not part of check, which it runs inside
