@@ -14,7 +14,8 @@ TB="$ROOT/build/bin"
 D="$T/dest"
 P="$D/usr/local"
 VERSION=$(sed -n 's/^VERSION *= *//p' "$ROOT/config.mk")
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# the plain build, whatever the make that runs the suite was given
+unset MAKEFLAGS MFLAGS MAKELEVEL SANITIZE
 
 check "make install DESTDIR" 0 '*' make -s -C "$ROOT" install DESTDIR="$D" PREFIX=/usr/local
 missing=""
