@@ -79,6 +79,7 @@ main(void)
 		v[2 * i] = i % 2 ? 0.1f : 0.9f;
 		v[2 * i + 1] = i % 2 ? 0.9f : 0.1f;
 	}
+	dc_tensor_free(&L);     /* a call's output tensor is overwritten, not freed */
 	dc_kmeans_defaults(&o);
 	T_EQ_INT("dc_cluster, K 2, beta 3: DC_OK", dc_cluster(&V, NULL, 20.0, &o, 3.0, &L, &M), DC_OK);
 	l = L.data;
@@ -116,6 +117,7 @@ main(void)
 	errno = 0;
 	T_EQ_INT("dc_embedder_open: no file: DC_EIO", dc_embedder_open(&e, "/nonexistent/x.dcm", 1), DC_EIO);
 	T_EQ_INT("dc_embedder_open: no file: errno ENOENT", errno, ENOENT);
+	dc_tensor_free(&V);
 	/* the shipped model: its STFT, and dc_embed's checks and output */
 	if (getenv("ROOT") != NULL) {
 		char path[4096];
