@@ -11,10 +11,14 @@ include config.mk
 PKGS = fftw3f fftw3 sndfile msgpack openblas soxr cairo
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libdcsep's own: what libcommon/ calls (no cairo: only dc-plot draws), and oneDNN,
+# which has no pkg-config file (dcsep.pc's Requires.private and Libs.private)
+LIBPKGS = fftw3f fftw3 sndfile msgpack openblas soxr
+LIBDEPS = -ldnnl -lm -lpthread
 
 CFLAGS ?= -O2 -march=x86-64-v3 -g
 WARN = -std=c11 -Wall -Wextra -Wshadow -Wno-sign-compare -Wno-unused-parameter
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilibcommon $(PKG_CFLAGS)
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Ilibcommon $(PKG_CFLAGS)
 # dc-embed's default model: $(PREFIX)/share/dcsep/models/default.dcm, where make install puts it
 CPPFLAGS += -DDC_PREFIX=\"$(PREFIX)\"
 # the one version number, config.mk's (util.h's DC_VERSION)
@@ -36,14 +40,24 @@ ALL_CFLAGS = $(WARN) $(CFLAGS)
 B = build$(if $(SANITIZE),-san)
 LIBSRC := $(sort $(wildcard libcommon/*.c))
 LIBOBJ := $(LIBSRC:%.c=$(B)/%.o)
-LIB := $(B)/libcommon.a
+LIB := $(B)/libdcsep.a
+# the installed libraries: the same objects compiled with -fPIC into $(B)/pic/, less
+# tool.c (messages and exits: the tools', not a library's), as the shared library
+# (soname libdcsep.so.MAJOR of config.mk's VERSION) and a static one
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+SONAME := libdcsep.so.$(SOMAJOR)
+SO := $(B)/libdcsep.so.$(VERSION)
+PICOBJ := $(filter-out %/tool.o,$(LIBSRC:%.c=$(B)/pic/%.o))
+PICLIB := $(B)/pic/libdcsep.a
+# the public headers: dcsep.h and the parts of libcommon/ it includes (libdcsep(3))
+PUBHDR := include/dcsep/dcsep.h $(addprefix libcommon/,util.h stream.h stft.h audio.h kmeans.h rng.h bsseval.h)
 TOOLS := $(sort $(patsubst tools/%.c,%,$(wildcard tools/dc-*.c)))
 BINS := $(TOOLS:%=$(B)/bin/%)
 UNITSRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNITSRC:tests/unit/%.c=$(B)/tests/%)
 BENCHSRC := $(sort $(wildcard bench/*.c))
 BENCHES := $(BENCHSRC:bench/%.c=$(B)/bench/%)
-MANS := $(sort $(wildcard man/*.1 man/*.5 man/*.7))
+MANS := $(sort $(wildcard man/*.1 man/*.3 man/*.5 man/*.7))
 
 all: $(BINS) $(if $(SANITIZE),,bin)
 
@@ -59,12 +73,29 @@ bin: $(BINS)
 deps: $(filter setup,$(MAKECMDGOALS))
 	@sh tools/setup.sh -c
 
-$(B)/%.o: %.c libcommon/dc.h $(wildcard libcommon/*.h) | deps
+$(B)/%.o: %.c libcommon/dc.h $(wildcard libcommon/*.h) include/dcsep/dcsep.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIBOBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
+
+$(B)/pic/%.o: %.c libcommon/dc.h $(wildcard libcommon/*.h) include/dcsep/dcsep.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+$(PICLIB): $(PICOBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(SO): $(PICOBJ)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $^ \
+	    $$(pkg-config --libs $(LIBPKGS)) $(LIBDEPS)
+
+# lib: the shared and static libraries (make install puts them, with the headers and
+# a dcsep.pc written for its PREFIX)
+lib: $(SO) $(PICLIB)
 
 $(B)/bin/%: $(B)/tools/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -144,23 +175,48 @@ lint:
 setup:
 	sh tools/setup.sh
 
-install: all
+install: all lib
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 \
 	    $(DESTDIR)$(MANPREFIX)/man7 \
-	    $(DESTDIR)$(PREFIX)/share/dcsep/models
+	    $(DESTDIR)$(PREFIX)/share/dcsep/models $(DESTDIR)$(MANPREFIX)/man3 \
+	    $(DESTDIR)$(PREFIX)/include/dcsep $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	for t in $(TOOLS); do cp -f $(B)/bin/$$t $(DESTDIR)$(PREFIX)/bin/$$t; chmod 755 $(DESTDIR)$(PREFIX)/bin/$$t; done
 	for m in $(wildcard man/*.1); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	for m in $(wildcard man/*.5); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man5/; done
 	for m in $(wildcard man/*.7); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man7/; done
 	for f in $(wildcard models/*.dcm); do cp -f $$f $(DESTDIR)$(PREFIX)/share/dcsep/models/; done
+	for m in $(wildcard man/*.3); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man3/; done
+	cp -f $(PUBHDR) $(DESTDIR)$(PREFIX)/include/dcsep/
+	cp -f $(PICLIB) $(DESTDIR)$(PREFIX)/lib/libdcsep.a
+	# dcsep.pc: its prefix found from where it lies (PREFIX/lib/pkgconfig), so that a copy
+	# under DESTDIR or moved elsewhere builds against its own headers and libraries;
+	# libs_private (oneDNN has no .pc) for a static link beside shared dependencies
+	cp -f $(SO) $(DESTDIR)$(PREFIX)/lib/libdcsep.so.$(VERSION)
+	ln -sf libdcsep.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libdcsep.so
+	printf '%s\n' 'prefix=$${pcfiledir}/../..' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' \
+	    'libs_private=$(LIBDEPS)' '' \
+	    'Name: dcsep' 'Description: deep clustering speech separation (libdcsep(3))' \
+	    'Version: $(VERSION)' 'Requires: msgpack' \
+	    'Requires.private: $(filter-out msgpack,$(LIBPKGS))' \
+	    'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -ldcsep' \
+	    'Libs.private: $${libs_private}' >$(DESTDIR)$(PREFIX)/lib/pkgconfig/dcsep.pc
+	# the dynamic linker's cache learns the new library (a real install as root)
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
 	for m in $(notdir $(wildcard man/*.1)); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$$m; done
 	for m in $(notdir $(wildcard man/*.5)); do rm -f $(DESTDIR)$(MANPREFIX)/man5/$$m; done
 	for m in $(notdir $(wildcard man/*.7)); do rm -f $(DESTDIR)$(MANPREFIX)/man7/$$m; done
-	rm -rf $(DESTDIR)$(PREFIX)/share/dcsep
-	for d in man1 man5 man7; do rmdir $(DESTDIR)$(MANPREFIX)/$$d 2>/dev/null || true; done
+	rm -rf $(DESTDIR)$(PREFIX)/share/dcsep $(DESTDIR)$(PREFIX)/include/dcsep
+	for m in $(notdir $(wildcard man/*.3)); do rm -f $(DESTDIR)$(MANPREFIX)/man3/$$m; done
+	rm -f $(DESTDIR)$(PREFIX)/lib/libdcsep.a $(DESTDIR)$(PREFIX)/lib/libdcsep.so \
+	    $(DESTDIR)$(PREFIX)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/libdcsep.so.$(VERSION) \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/dcsep.pc
+	for d in man1 man3 man5 man7; do rmdir $(DESTDIR)$(MANPREFIX)/$$d 2>/dev/null || true; done
+	rmdir $(DESTDIR)$(PREFIX)/lib/pkgconfig 2>/dev/null || true
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 # fresh: the README's two commands on a bare Debian 12 in a chroot (tests/fresh/run.sh;
 # root, mmdebstrap and the Debian mirror); not part of check, which it runs inside
@@ -173,4 +229,4 @@ clean:
 # objects are kept, not deleted as intermediates: a rebuild compiles only what changed
 .SECONDARY:
 
-.PHONY: all check valgrind fuzz fuzzers bench lint setup deps install uninstall clean fresh
+.PHONY: all lib check valgrind fuzz fuzzers bench lint setup deps install uninstall clean fresh

@@ -13,8 +13,10 @@
 #   2. then its second sh block (the whole test suite): exit 0, closing on
 #      "N passed, 0 failed";
 #   3. make install, then the pipeline from another directory with the installed
-#      tools and model, man -w dc-stft (man-db installed for it), make uninstall:
-#      nothing of the install left;
+#      tools and model, examples/separate.c built there against the installed
+#      libdcsep with pkg-config (its output the pipeline's, byte for byte),
+#      man -w dc-stft (man-db installed for it), make uninstall: nothing of the
+#      install left;
 # in a second fresh copy the second block alone, on a bare machine; and in a third,
 # with only make installed, make -j2 setup all (the Makefile's own path: it fails if
 # the build flags are fixed when the Makefile is parsed, before setup has run).
@@ -168,6 +170,14 @@ inroot "$r" / "find /usr/local -mindepth 1 | sort" >"$log.before"
 inroot "$r" /root/dcsep "make install" >"$log.3" 2>&1 && pass "make install" || fail "make install" "$(tail -n 2 "$log.3" | tr '\n' ' ')"
 inroot "$r" /tmp "dc-stft /root/dcsep/examples/mix.wav | dc-embed | dc-kmeans -k 2 -b 3 | dc-mask | dc-istft -o 'i%k.wav' && ls i1.wav i2.wav" >"$log.4" 2>&1 &&
     pass "installed tools and model, from /tmp" || fail "installed tools and model, from /tmp" "$(tail -n 2 "$log.4" | tr '\n' ' ')"
+# the installed library: examples/separate.c built with pkg-config in /tmp and run with
+# the installed model, no LD_LIBRARY_PATH (make install ran ldconfig): the pipeline's
+# two files, byte for byte
+inroot "$r" /tmp "cc -o separate /root/dcsep/examples/separate.c \$(pkg-config --cflags --libs dcsep) &&
+    ./separate /usr/local/share/dcsep/models/default.dcm /root/dcsep/examples/mix.wav lib &&
+    cmp lib-1.wav i1.wav && cmp lib-2.wav i2.wav" >"$log.4l" 2>&1 &&
+    pass "examples/separate.c against the installed libdcsep (pkg-config): the pipeline's files" ||
+    fail "examples/separate.c against the installed libdcsep" "$(tail -n 2 "$log.4l" | tr '\n' ' ')"
 inroot "$r" / "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends man-db >/dev/null 2>&1; readlink -f \"\$(man -w dc-stft)\"" >"$log.5" 2>&1
 same=$(cat "$log.5")
 if [ "$same" = /usr/local/share/man/man1/dc-stft.1 ]; then pass "man dc-stft finds the installed page"; else fail "man dc-stft" "man -w said '$same'"; fi

@@ -1,0 +1,292 @@
+/*
+ * api.c: the calls of include/dcsep/dcsep.h that the other files do not already
+ * make public: a model for inference (dc_embedder: dc-embed's steps), clustering
+ * with soft masks (dc-kmeans's) and masking (dc-mask's), each on tensors and
+ * returning an error code, so that a program can run the pipeline in process
+ * (libdcsep(3), examples/separate.c). Shapes: T frames, F bins, D embedding
+ * dimensions, K clusters, C sources of a mask-inference head.
+ *
+ * The tools keep their own loops over streams; what they compute and what these
+ * compute are the same operations in the same order, which tests/sh/libdcsep.sh
+ * checks bit for bit on the example mixture.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dcsep/dcsep.h>
+#include "mm.h"
+#include "nn.h"
+#include "mi.h"
+
+#define API_KMAX 1000   /* the most clusters or sources (dc-kmeans -k, tool.h's DC_KMAX) */
+
+const char *
+dc_version(void)
+{
+	return DC_VERSION;
+}
+
+/* ---------------------------------------------------------------- embedding */
+
+struct dc_embedder {
+	dc_model m;
+	dc_nn *nn;              /* made on the first non-empty utterance, as dc-embed does */
+	dc_mm *mm;              /* the mask-inference head's products (C > 0) */
+	int threads, prec;
+};
+
+int
+dc_embedder_open(dc_embedder **ep, const char *path, int threads)
+{
+	dc_embedder *e;
+	int err;
+
+	*ep = NULL;
+	if (threads < 1 || threads > DC_NN_MAXTHREADS)
+		return DC_EPARAM;
+	e = dc_xcalloc(1, sizeof *e);
+	if ((err = dc_model_load(&e->m, path)) != DC_OK) {
+		free(e);
+		return err;
+	}
+	e->threads = threads;
+	e->prec = dc_mm_default();
+	if (e->m.cfg.C > 0)
+		e->mm = dc_mm_new(e->prec);
+	*ep = e;
+	return DC_OK;
+}
+
+void
+dc_embedder_free(dc_embedder *e)
+{
+	if (e == NULL)
+		return;
+	dc_nn_free(e->nn);
+	dc_mm_free(e->mm);
+	dc_model_free(&e->m);
+	free(e);
+}
+
+void
+dc_embedder_info(const dc_embedder *e, dc_stft_params *p, int *d, int *c)
+{
+	if (p) {
+		dc_stft_defaults(p);
+		p->rate = e->m.cfg.rate;
+		p->nfft = e->m.cfg.nfft;
+		p->hop = e->m.cfg.hop;
+		p->samples = 0;
+		snprintf(p->window, sizeof p->window, "%s", e->m.cfg.window);
+	}
+	if (d)
+		*d = e->m.cfg.D;
+	if (c)
+		*c = e->m.cfg.C;
+}
+
+/* empty: t as dc_tensor_free leaves it. */
+static void
+empty(dc_tensor *t)
+{
+	if (t)
+		memset(t, 0, sizeof *t);
+}
+
+int
+dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks)
+{
+	const dc_nn_config *mc = &e->m.cfg;
+	int64_t T, F;
+	float *feat, *h = NULL, *z = NULL;
+	int err, head = masks != NULL && mc->C > 0;
+
+	empty(V);
+	empty(masks);
+	if (X->dtype != DC_C64 || X->ndim != 2 || X->shape[1] != mc->F)
+		return DC_EPARAM;
+	T = X->shape[0];
+	F = X->shape[1];
+	if (T > INT_MAX / 2 || T * F * mc->D > dc_limit_elems() || (head && T * F * mc->C > dc_limit_elems()))
+		return DC_ELIMIT;
+	if ((err = dc_tensor_alloc(V, DC_F32, 3, (int64_t[]){ T, F, mc->D })) != DC_OK)
+		return err;
+	if (head && (err = dc_tensor_alloc(masks, DC_F32, 3, (int64_t[]){ mc->C, T, F })) != DC_OK) {
+		dc_tensor_free(V);
+		return err;
+	}
+	if (T == 0)
+		return DC_OK;
+	feat = dc_nn_alloc((size_t)(T * F) * sizeof *feat);
+	dc_nn_features(feat, X->data, T, F);
+	if (head) {     /* the last layer's output, for the head */
+		h = dc_nn_alloc((size_t)T * 2 * mc->H * sizeof *h);
+		z = dc_nn_alloc((size_t)(T * F) * mc->C * sizeof *z);
+	}
+	if (e->nn == NULL) {
+		e->nn = dc_nn_new(&e->m, 1, (int)T, e->threads, 0);
+		dc_nn_precision(e->nn, e->prec);
+	}
+	dc_nn_forward(e->nn, V->data, h, feat, 1, (int)T);
+	if (head) {
+		dc_mi_head_forward(e->mm, z, h, e->m.p.mi_w, e->m.p.mi_b, T, 2 * mc->H, mc->C * mc->F);
+		dc_mi_masks(masks->data, z, T, mc->C, mc->F);
+	}
+	free(feat);
+	free(h);
+	free(z);
+	/* a model whose activations overflow gives NaN: say so, return nothing of it */
+	if (dc_tensor_finite(V) != DC_OK || (head && dc_tensor_finite(masks) != DC_OK)) {
+		dc_tensor_free(V);
+		if (masks)
+			dc_tensor_free(masks);
+		return DC_ENONFINITE;
+	}
+	return DC_OK;
+}
+
+/* ---------------------------------------------------------------- clustering */
+
+/*
+ * soft_masks: m[K][N], for each point of x[N][D] the softmax over clusters of
+ * -beta times its squared distance to the centroids c[K][D] (dc-kmeans -b; the
+ * same sums in the same order).
+ */
+static void
+soft_masks(const float *x, int64_t n, int d, const float *c, int k, double beta, float *m)
+{
+	double *e = dc_xmalloc((size_t)k * sizeof *e), mx, sum, dist, t;
+	int64_t i;
+	int j, l;
+
+	for (i = 0; i < n; i++) {
+		const float *xi = x + (size_t)i * d;
+
+		mx = -HUGE_VAL;
+		for (j = 0; j < k; j++) {
+			for (l = 0, dist = 0.0; l < d; l++) {
+				t = (double)xi[l] - c[(size_t)j * d + l];
+				dist += t * t;
+			}
+			e[j] = -beta * dist;
+			mx = e[j] > mx ? e[j] : mx;
+		}
+		for (j = 0, sum = 0.0; j < k; j++)
+			sum += e[j] = exp(e[j] - mx);
+		for (j = 0; j < k; j++)
+			m[(size_t)j * n + i] = (float)(e[j] / sum);
+	}
+	free(e);
+}
+
+int
+dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_opts *o,
+    double beta, dc_tensor *L, dc_tensor *masks)
+{
+	dc_kmeans_opts ko;
+	unsigned char *fit = NULL;
+	float *cent;
+	int64_t T, F, D, N, i, m;
+	int err;
+
+	empty(L);
+	empty(masks);
+	if (o)
+		ko = *o;
+	else
+		dc_kmeans_defaults(&ko);
+	if (V->dtype != DC_F32 || V->ndim != 3 || ko.k < 1 || ko.k > API_KMAX || !(beta >= 0.0) ||
+	    !(db >= 0.0))
+		return DC_EPARAM;
+	T = V->shape[0];
+	F = V->shape[1];
+	D = V->shape[2];
+	N = T * F;
+	if (D < 1 || D > INT_MAX)
+		return DC_EPARAM;
+	m = N;
+	if (X != NULL) {
+		if (X->dtype != DC_C64 || X->ndim != 2 || X->shape[0] != T || X->shape[1] != F)
+			return DC_EPARAM;
+		fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
+		dc_stft_active(X->data, N, db, fit);
+		for (i = 0, m = 0; i < N; i++)
+			m += fit[i];
+	}
+	if (m < ko.k) {
+		free(fit);
+		return DC_EPARAM;
+	}
+	if ((err = dc_tensor_alloc(L, DC_I32, 2, (int64_t[]){ T, F })) != DC_OK) {
+		free(fit);
+		return err;
+	}
+	cent = dc_xmalloc((size_t)ko.k * (size_t)D * sizeof *cent);
+	err = dc_kmeans(V->data, N, (int)D, fit, &ko, L->data, cent, NULL, NULL);
+	if (err == DC_OK && beta > 0.0 && masks != NULL) {
+		if ((err = dc_tensor_alloc(masks, DC_F32, 3, (int64_t[]){ ko.k, T, F })) == DC_OK)
+			soft_masks(V->data, N, (int)D, cent, ko.k, beta, masks->data);
+	}
+	if (err != DC_OK)
+		dc_tensor_free(L);
+	free(cent);
+	free(fit);
+	return err;
+}
+
+/* ---------------------------------------------------------------- masks */
+
+int
+dc_mask(const dc_tensor *X, const dc_tensor *M, int k, dc_tensor *Y)
+{
+	const float *x = X->data;
+	float *y;
+	int64_t T, F, N, i, j;
+	int K, err, c;
+
+	empty(Y);
+	if (X->dtype != DC_C64 || X->ndim != 2)
+		return DC_EPARAM;
+	T = X->shape[0];
+	F = X->shape[1];
+	N = T * F;
+	if (M->dtype == DC_I32 && M->ndim == 2 && M->shape[0] == T && M->shape[1] == F) {
+		const int32_t *l = M->data;
+
+		if (k < 1 || k > API_KMAX)
+			return DC_EPARAM;
+		for (i = 0; i < N; i++)
+			if (l[i] < 0 || l[i] >= k)
+				return DC_EPARAM;
+		K = k;
+	} else if (M->dtype == DC_F32 && M->ndim == 3 && M->shape[0] >= 1 &&
+	    M->shape[0] <= API_KMAX && M->shape[1] == T && M->shape[2] == F) {
+		K = (int)M->shape[0];
+	} else {
+		return DC_EPARAM;
+	}
+	if ((err = dc_tensor_alloc(Y, DC_C64, 3, (int64_t[]){ K, T, F })) != DC_OK)
+		return err;
+	y = Y->data;    /* zeroed: with labels, each bin goes to its one source */
+	if (M->dtype == DC_I32) {
+		const int32_t *l = M->data;
+
+		for (i = 0; i < N; i++) {
+			y[2 * ((size_t)l[i] * N + i)] = x[2 * i];
+			y[2 * ((size_t)l[i] * N + i) + 1] = x[2 * i + 1];
+		}
+	} else {
+		const float *m = M->data;
+
+		for (c = 0; c < K; c++)
+			for (i = 0; i < N; i++) {
+				j = (int64_t)c * N + i;
+				y[2 * j] = x[2 * i] * m[j];
+				y[2 * j + 1] = x[2 * i + 1] * m[j];
+			}
+	}
+	return DC_OK;
+}

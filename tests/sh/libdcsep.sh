@@ -1,0 +1,78 @@
+#!/bin/sh
+# libdcsep.sh: the installed library. make install into a DESTDIR puts the shared
+# library (its soname), the static one, the headers, dcsep.pc and libdcsep(3);
+# examples/separate.c builds against that copy through pkg-config, shared and static,
+# and separates examples/mix.wav into the very bytes of the pipeline
+#   dc-stft | dc-embed | dc-kmeans -k 2 -b 3 | dc-mask | dc-istft -o
+# (one thread, fp32: run.sh sets DCSEP_PRECISION=f32); its errors; make uninstall
+# takes everything back. The plain build (build/) is the one installed, whichever
+# build the suite tests: a sanitized library would need the sanitizer's runtime in
+# the example too.
+. "$ROOT/tests/lib.sh"
+EX="$ROOT/examples"
+TB="$ROOT/build/bin"
+D="$T/dest"
+P="$D/usr/local"
+VERSION=$(sed -n 's/^VERSION *= *//p' "$ROOT/config.mk")
+# the plain build, whatever the make that runs the suite was given
+unset MAKEFLAGS MFLAGS MAKELEVEL SANITIZE
+
+check "make install DESTDIR" 0 '*' make -s -C "$ROOT" install DESTDIR="$D" PREFIX=/usr/local
+missing=""
+for f in lib/libdcsep.so.$VERSION lib/libdcsep.so.0 lib/libdcsep.so lib/libdcsep.a \
+    lib/pkgconfig/dcsep.pc include/dcsep/dcsep.h include/dcsep/stream.h include/dcsep/stft.h \
+    include/dcsep/kmeans.h include/dcsep/bsseval.h share/man/man3/libdcsep.3 \
+    share/dcsep/models/default.dcm; do
+	[ -e "$P/$f" ] || missing="$missing $f"
+done
+same "installed: libraries, headers, dcsep.pc, libdcsep(3), the model" "$missing" ""
+same "libdcsep.so.0 -> libdcsep.so.$VERSION" "$(readlink "$P/lib/libdcsep.so.0")" "libdcsep.so.$VERSION"
+same "the shared library's soname" \
+    "$(readelf -d "$P/lib/libdcsep.so.$VERSION" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')" "libdcsep.so.0"
+same "no tool helper (dc_errx) in the shared library" \
+    "$(nm -D --defined-only "$P/lib/libdcsep.so.$VERSION" | grep -c ' dc_errx$')" "0"
+export PKG_CONFIG_PATH="$P/lib/pkgconfig"
+same "pkg-config --modversion dcsep" "$(pkg-config --modversion dcsep 2>&1)" "$VERSION"
+
+# the pipeline's sources, then the example's, shared and static
+"$TB/dc-stft" "$EX/mix.wav" | "$TB/dc-embed" -m "$ROOT/models/default.dcm" -t 1 |
+    "$TB/dc-kmeans" -k 2 -b 3 | "$TB/dc-mask" | "$TB/dc-istft" -o 'pipe-%k.wav'
+CF="-std=c11 -Wall -Wextra -pedantic -Werror"
+check "cc separate.c \$(pkg-config --cflags --libs dcsep)" 0 '' \
+    sh -c "cc $CF -o sep-shared '$EX/separate.c' \$(pkg-config --cflags --libs dcsep)"
+same "sep-shared needs libdcsep.so.0" "$(readelf -d sep-shared | grep -c 'NEEDED.*\[libdcsep\.so\.0\]')" "1"
+check "sep-shared on mix.wav" 0 '' env LD_LIBRARY_PATH="$P/lib" ./sep-shared \
+    "$P/share/dcsep/models/default.dcm" "$EX/mix.wav" shared
+# static: libdcsep.a by -Bstatic, then its dependencies, shared: those of Requires,
+# Requires.private and libs_private (pkg-config --static would ask for static copies
+# of libsndfile's codecs, which Debian's -dev packages of it do not bring)
+check "cc separate.c, libdcsep.a" 0 '' sh -c "cc $CF -o sep-static '$EX/separate.c' \
+    \$(pkg-config --cflags dcsep) \$(pkg-config --libs-only-L dcsep) -Wl,-Bstatic -ldcsep \
+    -Wl,-Bdynamic \$(pkg-config --libs \$(pkg-config --print-requires --print-requires-private dcsep)) \
+    \$(pkg-config --variable=libs_private dcsep)"
+same "sep-static needs no libdcsep.so" "$(readelf -d sep-static | grep -c libdcsep)" "0"
+check "sep-static on mix.wav" 0 '' ./sep-static "$ROOT/models/default.dcm" "$EX/mix.wav" static
+for k in 1 2; do
+	for v in shared static; do
+		if [ -s "pipe-$k.wav" ] && cmp "$v-$k.wav" "pipe-$k.wav" >/dev/null 2>&1; then
+			pass "$v: speaker $k is the pipeline's, byte for byte ($(wc -c <"pipe-$k.wav") bytes)"
+		else
+			fail "$v: speaker $k" "$(cmp "$v-$k.wav" "pipe-$k.wav" 2>&1)"
+		fi
+	done
+done
+# the two speakers differ (not one source written twice)
+cmp -s shared-1.wav shared-2.wav && fail "two speakers" "identical files" || pass "two speakers, two different files"
+
+# errors: the library's codes, said by the example
+check "no model: errno's message (DC_EIO)" 1 "separate: nosuch.dcm: No such file or directory" \
+    ./sep-static nosuch.dcm "$EX/mix.wav" res
+printf 'DCM?' >bad.dcm
+check "not a model: DC_EMODEL" 1 "separate: bad.dcm: malformed or incompatible model" \
+    ./sep-static bad.dcm "$EX/mix.wav" res
+check "no audio: libsndfile's message (DC_EAUDIO)" 1 "separate: nosuch.wav: No such file or directory" \
+    ./sep-static "$ROOT/models/default.dcm" nosuch.wav res
+same "no output on failure" "$(ls res* 2>/dev/null)" ""
+
+check "make uninstall DESTDIR" 0 '*' make -s -C "$ROOT" uninstall DESTDIR="$D" PREFIX=/usr/local
+same "nothing left under DESTDIR" "$(find "$D" ! -type d | sed "s|^$D||")" ""

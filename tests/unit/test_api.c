@@ -1,0 +1,164 @@
+/*
+ * test_api.c: the error rules of include/dcsep/dcsep.h's own calls (libdcsep(3)):
+ * each bad argument gives its code and leaves the outputs empty, and the results
+ * on small tensors worked out by hand: dc_mask's binary and soft masking,
+ * dc_cluster's labels and soft masks (which sum to 1) on two separated clusters,
+ * dc_embedder_open's codes. The pipeline itself is checked bit for bit against the
+ * tools by tests/sh/libdcsep.sh.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dcsep/dcsep.h>
+#include "t.h"
+
+static int
+empty(const dc_tensor *t)
+{
+	return t->dtype == DC_NONE && t->data == NULL;
+}
+
+int
+main(void)
+{
+	dc_tensor X, L, M, Y, V;
+	dc_embedder *e = (dc_embedder *)&X;
+	dc_kmeans_opts o;
+	float *x, *v;
+	int32_t *l;
+	int i, ok;
+
+	T_OK("dc_version is config.mk's", strcmp(dc_version(), DC_VERSION) == 0);
+
+	/* X: 2 frames x 3 bins, bin i = (i + 1) + 10 (i + 1) j */
+	dc_tensor_alloc(&X, DC_C64, 2, (int64_t[]){ 2, 3 });
+	x = X.data;
+	for (i = 0; i < 6; i++) {
+		x[2 * i] = (float)(i + 1);
+		x[2 * i + 1] = (float)(10 * (i + 1));
+	}
+	dc_tensor_alloc(&L, DC_I32, 2, (int64_t[]){ 2, 3 });
+	l = L.data;
+	for (i = 0; i < 6; i++)
+		l[i] = i % 2;
+	T_EQ_INT("dc_mask, labels, k 2: DC_OK", dc_mask(&X, &L, 2, &Y), DC_OK);
+	T_OK("dc_mask: 2 x 2 x 3 complex64", Y.dtype == DC_C64 && Y.ndim == 3 &&
+	    Y.shape[0] == 2 && Y.shape[1] == 2 && Y.shape[2] == 3);
+	for (i = 0, ok = 1; i < 6; i++) {
+		const float *y = Y.data;
+		int k = i % 2;
+		ok &= y[2 * (k * 6 + i)] == x[2 * i] && y[2 * (k * 6 + i) + 1] == x[2 * i + 1] &&
+		    y[2 * ((1 - k) * 6 + i)] == 0.0f && y[2 * ((1 - k) * 6 + i) + 1] == 0.0f;
+	}
+	T_OK("dc_mask: each bin to its label's source, 0 in the other", ok);
+	dc_tensor_free(&Y);
+	l[4] = 2;
+	T_EQ_INT("dc_mask: a label of 2 with k 2: DC_EPARAM", dc_mask(&X, &L, 2, &Y), DC_EPARAM);
+	T_OK("dc_mask: Y left empty on failure", empty(&Y));
+	T_EQ_INT("dc_mask: k 0: DC_EPARAM", dc_mask(&X, &L, 0, &Y), DC_EPARAM);
+	T_EQ_INT("dc_mask: X as labels (wrong dtype): DC_EPARAM", dc_mask(&L, &L, 3, &Y), DC_EPARAM);
+	dc_tensor_alloc(&M, DC_F32, 3, (int64_t[]){ 3, 2, 3 });
+	for (i = 0; i < 18; i++)
+		((float *)M.data)[i] = 0.25f * (float)(i % 5);
+	T_EQ_INT("dc_mask, masks 3 x 2 x 3 (k ignored): DC_OK", dc_mask(&X, &M, 0, &Y), DC_OK);
+	for (i = 0, ok = Y.shape[0] == 3; i < 18; i++)
+		ok &= ((float *)Y.data)[2 * i] == x[2 * (i % 6)] * ((float *)M.data)[i] &&
+		    ((float *)Y.data)[2 * i + 1] == x[2 * (i % 6) + 1] * ((float *)M.data)[i];
+	T_OK("dc_mask: Y[k] = X M[k], 3 sources", ok);
+	dc_tensor_free(&Y);
+	M.shape[2] = 2;
+	T_EQ_INT("dc_mask: masks of another shape: DC_EPARAM", dc_mask(&X, &M, 0, &Y), DC_EPARAM);
+	dc_tensor_free(&M);
+
+	/* V: 2 x 3 x 2, bins 0, 2, 4 near (1, 0), bins 1, 3, 5 near (0, 1) */
+	dc_tensor_alloc(&V, DC_F32, 3, (int64_t[]){ 2, 3, 2 });
+	v = V.data;
+	for (i = 0; i < 6; i++) {
+		v[2 * i] = i % 2 ? 0.1f : 0.9f;
+		v[2 * i + 1] = i % 2 ? 0.9f : 0.1f;
+	}
+	dc_tensor_free(&L);     /* a call's output tensor is overwritten, not freed */
+	dc_kmeans_defaults(&o);
+	T_EQ_INT("dc_cluster, K 2, beta 3: DC_OK", dc_cluster(&V, NULL, 20.0, &o, 3.0, &L, &M), DC_OK);
+	l = L.data;
+	for (i = 0, ok = 1; i < 6; i++)
+		ok &= l[i] == (i % 2 ? l[1] : l[0]);
+	T_OK("dc_cluster: the two clusters found (labels alternate)", ok && l[0] != l[1]);
+	for (i = 0, ok = M.shape[0] == 2 && M.shape[1] == 2 && M.shape[2] == 3; i < 6; i++) {
+		const float *m = M.data;
+		ok &= fabsf(m[i] + m[6 + i] - 1.0f) < 1e-6f && m[l[i] * 6 + i] > 0.5f;
+	}
+	T_OK("dc_cluster: soft masks sum to 1, the largest on the bin's label", ok);
+	dc_tensor_free(&L);
+	dc_tensor_free(&M);
+	T_EQ_INT("dc_cluster: beta 0: labels only", dc_cluster(&V, NULL, 20.0, NULL, 0.0, &L, &M), DC_OK);
+	T_OK("dc_cluster: beta 0 leaves masks empty", empty(&M) && !empty(&L));
+	dc_tensor_free(&L);
+	o.k = 7;
+	T_EQ_INT("dc_cluster: K 7 above 6 bins: DC_EPARAM", dc_cluster(&V, NULL, 20.0, &o, 3.0, &L, &M),
+	    DC_EPARAM);
+	T_OK("dc_cluster: L and masks left empty on failure", empty(&L) && empty(&M));
+	/* with X, only the bins within db of the loudest are fitted: powers 101 (i + 1)^2,
+	 * so 0.5 dB (a factor 0.89) keeps bin 5 alone, 20 dB all six */
+	o.k = 2;
+	T_EQ_INT("dc_cluster: K 2 above the 1 bin within 0.5 dB: DC_EPARAM",
+	    dc_cluster(&V, &X, 0.5, &o, 0.0, &L, NULL), DC_EPARAM);
+	T_EQ_INT("dc_cluster: K 2, the 6 bins within 20 dB: DC_OK",
+	    dc_cluster(&V, &X, 20.0, &o, 0.0, &L, NULL), DC_OK);
+	dc_tensor_free(&L);
+	T_EQ_INT("dc_cluster: X of another shape: DC_EPARAM", dc_cluster(&V, &V, 20.0, &o, 0.0, &L, NULL),
+	    DC_EPARAM);
+	T_EQ_INT("dc_cluster: beta -1: DC_EPARAM", dc_cluster(&V, NULL, 20.0, &o, -1.0, &L, NULL), DC_EPARAM);
+
+	T_EQ_INT("dc_embedder_open: threads 0: DC_EPARAM", dc_embedder_open(&e, "x.dcm", 0), DC_EPARAM);
+	T_OK("dc_embedder_open: *ep NULL on failure", e == NULL);
+	errno = 0;
+	T_EQ_INT("dc_embedder_open: no file: DC_EIO", dc_embedder_open(&e, "/nonexistent/x.dcm", 1), DC_EIO);
+	T_EQ_INT("dc_embedder_open: no file: errno ENOENT", errno, ENOENT);
+	dc_tensor_free(&V);
+	/* the shipped model: its STFT, and dc_embed's checks and output */
+	if (getenv("ROOT") != NULL) {
+		char path[4096];
+		dc_stft_params p;
+		dc_tensor S;
+		int d, c;
+
+		snprintf(path, sizeof path, "%s/models/default.dcm", getenv("ROOT"));
+		T_EQ_INT("dc_embedder_open: models/default.dcm", dc_embedder_open(&e, path, 1), DC_OK);
+		dc_embedder_info(e, &p, &d, &c);
+		T_OK("dc_embedder_info: the model reads 8000 Hz, nfft 256, hop 64",
+		    p.rate == 8000 && p.nfft == 256 && p.hop == 64 && d > 0 && c >= 0);
+		T_EQ_INT("dc_embed: 3 bins, not the model's 129: DC_EPARAM", dc_embed(e, &X, &V, NULL),
+		    DC_EPARAM);
+		T_OK("dc_embed: V left empty on failure", empty(&V));
+		dc_tensor_alloc(&S, DC_C64, 2, (int64_t[]){ 4, p.nfft / 2 + 1 });
+		for (i = 0; i < 2 * 4 * (p.nfft / 2 + 1); i++)
+			((float *)S.data)[i] = (float)((i * 7919) % 97) / 97.0f;
+		T_EQ_INT("dc_embed: 4 frames: DC_OK", dc_embed(e, &S, &V, &M), DC_OK);
+		T_OK("dc_embed: V 4 x 129 x D", V.dtype == DC_F32 && V.shape[0] == 4 &&
+		    V.shape[1] == p.nfft / 2 + 1 && V.shape[2] == d);
+		for (i = 0, ok = 1; i < 4 * (p.nfft / 2 + 1); i++) {
+			double n2 = 0.0;
+			for (int j = 0; j < d; j++)
+				n2 += (double)((float *)V.data)[i * d + j] * ((float *)V.data)[i * d + j];
+			ok &= fabs(n2 - 1.0) < 1e-5;
+		}
+		T_OK("dc_embed: every embedding of unit length", ok);
+		T_OK("dc_embed: masks C x T x F with a head, else empty",
+		    c > 0 ? M.shape[0] == c && M.shape[1] == 4 : empty(&M));
+		dc_tensor_free(&V);
+		dc_tensor_free(&M);
+		dc_tensor_free(&S);
+		dc_embedder_free(e);
+	} else {
+		printf("SKIP: dc_embed on the shipped model: no ROOT in the environment\n");
+	}
+	dc_embedder_free(NULL);
+	T_OK("dc_embedder_free(NULL) is harmless", 1);
+
+	dc_tensor_free(&V);
+	dc_tensor_free(&X);
+	return t_done();
+}
