@@ -159,12 +159,13 @@ install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 \
 	    $(DESTDIR)$(PREFIX)/share/dcsep/models
 	for t in $(TOOLS); do cp -f $(B)/bin/$$t $(DESTDIR)$(PREFIX)/bin/$$t; chmod 755 $(DESTDIR)$(PREFIX)/bin/$$t; done
+	if [ -e $(B)/bin/dc-train-mpi ]; then cp -f $(B)/bin/dc-train-mpi $(DESTDIR)$(PREFIX)/bin/; chmod 755 $(DESTDIR)$(PREFIX)/bin/dc-train-mpi; fi
 	for m in $(wildcard man/*.1); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	for m in $(wildcard man/*.5); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man5/; done
 	for f in $(wildcard models/*.dcm); do cp -f $$f $(DESTDIR)$(PREFIX)/share/dcsep/models/; done
 
 uninstall:
-	for t in $(TOOLS); do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
+	for t in $(TOOLS) dc-train-mpi; do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
 	for m in $(notdir $(wildcard man/*.1)); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$$m; done
 	for m in $(notdir $(wildcard man/*.5)); do rm -f $(DESTDIR)$(MANPREFIX)/man5/$$m; done
 	rm -rf $(DESTDIR)$(PREFIX)/share/dcsep

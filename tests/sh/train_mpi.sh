@@ -135,3 +135,21 @@ else
 	wait $job
 	fail "rank 1 killed" "no rank 1 among the children of mpirun (pid $job): $(pgrep -P $job | tr '\n' ' ')"
 fi
+
+# SIGTERM to mpirun: every rank stops after the same step, rank 0 writes the
+# checkpoint there (inside an epoch: -c 0, no other checkpoint), -r goes on
+rm -f sig.dcm
+mpirun -np 2 --oversubscribe --bind-to none dc-train-mpi -L 1 -H 16 -D 8 -T 50 -b 4 -a 0.01 -u drop -q \
+    -e 100000 -c 0 -o sig.dcm train.dcs >sig.out 2>sig.err &
+job=$!
+n=0
+while [ ! -f sig.dcm ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+sleep 1
+kill -TERM $job
+wait $job
+num "SIGTERM: the job fails" "$?" "!=" 0
+s1=$("$PY" -c 'from oracle_lib import checkpoint; print(checkpoint("sig.dcm")[0][3])')
+same "SIGTERM: rank 0 says where it stopped" "$(grep 'terminated after' sig.err)" \
+    "dc-train-mpi: terminated after step $s1; the checkpoint is written; -r resumes"
+check "SIGTERM: -r goes on" 0 "dc-train: stopped after step $((s1 + 2)) (-S); -r resumes" \
+    dc-train -r -q -e 100000 -S $((s1 + 2)) -o sig.dcm train.dcs
