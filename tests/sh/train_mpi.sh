@@ -27,7 +27,12 @@ fi
 # root (CI, this machine) needs Open MPI's consent; loopback only
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
 export OMPI_MCA_orte_base_help_aggregate=0
-mpi() { n=$1; shift; mpirun -np "$n" --oversubscribe --bind-to none dc-train-mpi "$@"; }
+# the sanitized build: Open MPI's plugins, unloaded by MPI_Finalize, leave blocks
+# that LeakSanitizer cannot name a library for (no narrow suppression matches), so
+# leaks are not checked in the ranks; dc-train's own allocations are, by the tests
+# of dc-train (the same source); ASan's and UBSan's other checks stay on
+NOLEAK="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+mpi() { n=$1; shift; ASAN_OPTIONS=$NOLEAK mpirun -np "$n" --oversubscribe --bind-to none dc-train-mpi "$@"; }
 
 i=1
 for pair in "so0036_000360332 so0048_000480014" "so0053_000530115 so0054_000540031" \
@@ -109,7 +114,7 @@ same "2 ranks: stdin refused: no model" "$(ls in.dcm 2>/dev/null)" ""
 
 # a rank that dies: the job ends with mpirun's message, the last checkpoint
 # (an epoch's end) stays whole, and -r goes on from it
-mpirun -np 2 --oversubscribe --bind-to none dc-train-mpi -L 1 -H 16 -D 8 -T 50 -b 4 -a 0.01 -u drop -q \
+ASAN_OPTIONS=$NOLEAK mpirun -np 2 --oversubscribe --bind-to none dc-train-mpi -L 1 -H 16 -D 8 -T 50 -b 4 -a 0.01 -u drop -q \
     -e 100000 -o kill.dcm train.dcs >kill.out 2>kill.err &
 job=$!
 n=0
@@ -139,7 +144,7 @@ fi
 # SIGTERM to mpirun: every rank stops after the same step, rank 0 writes the
 # checkpoint there (inside an epoch: -c 0, no other checkpoint), -r goes on
 rm -f sig.dcm
-mpirun -np 2 --oversubscribe --bind-to none dc-train-mpi -L 1 -H 16 -D 8 -T 50 -b 4 -a 0.01 -u drop -q \
+ASAN_OPTIONS=$NOLEAK mpirun -np 2 --oversubscribe --bind-to none dc-train-mpi -L 1 -H 16 -D 8 -T 50 -b 4 -a 0.01 -u drop -q \
     -e 100000 -c 0 -o sig.dcm train.dcs >sig.out 2>sig.err &
 job=$!
 n=0
