@@ -2435,8 +2435,12 @@ main(int argc, char **argv)
 	parse_options(&o, argc, argv);
 	/* dc-train-mpi: rank 0 alone speaks and logs; every rank reads the data */
 	for (rc = 0; dc_dist_size() > 1 && !o.xdir && !o.xpath && !o.init && rc < o.nfiles; rc++)
-		if (strcmp(o.files[rc], "-") == 0)
+		if (strcmp(o.files[rc], "-") == 0) {     /* every rank sees it: no abort */
+			dc_dist_end();
+			if (dc_dist_rank() > 0)
+				exit(2);
 			dc_errx(2, "the training streams must be files: only rank 0 has stdin");
+		}
 	if (dc_dist_rank() > 0) {
 		o.quiet = 1;
 		o.logpath = NULL;

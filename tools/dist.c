@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <mpi.h>
 
@@ -25,10 +26,14 @@ abort_job(int status, void *arg)
 		return;
 	running = 0;
 	fflush(stderr);
-	if (status == 0)
+	if (status == 0) {
 		MPI_Finalize();
-	else
-		MPI_Abort(MPI_COMM_WORLD, status);
+		return;
+	}
+	/* mpirun forwards the ranks' stderr: give the message a moment to reach it
+	 * before the abort stops the forwarding */
+	usleep(300000);
+	MPI_Abort(MPI_COMM_WORLD, status);
 }
 
 void
