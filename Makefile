@@ -147,6 +147,7 @@ bench: all $(BENCHES)
 	B=$(B) bench/run.sh
 	B=$(B) bench/kmeans.sh
 	B=$(B) bench/pipeline.sh
+	B=$(B) bench/mpi.sh
 
 lint:
 	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done; echo "lint: $(words $(MANS)) pages clean"
