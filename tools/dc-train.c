@@ -32,6 +32,11 @@
  * up to -T frames with its features, weights, labels and targets made in memory;
  * mixture i of epoch e depends on the seed, e and i alone, and a helper thread
  * mixes the next batch while the current one trains ("mixing on the fly" below).
+ *
+ * Compiled by mpicc with -DDC_MPI it is dc-train-mpi (tools/dist.h): rank r of p
+ * trains segments r, r + p, ... of each batch (seg_of, mix_batch), and train_step
+ * sums the normalisers, the gradient and the losses over the ranks, so that every
+ * rank takes one process's step; rank 0 alone writes, logs and validates.
  */
 #include <errno.h>
 #include <float.h>
