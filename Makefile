@@ -59,13 +59,14 @@ BENCHSRC := $(sort $(wildcard bench/*.c))
 BENCHES := $(BENCHSRC:bench/%.c=$(B)/bench/%)
 MANS := $(sort $(wildcard man/*.1 man/*.3 man/*.5 man/*.7))
 
-all: $(BINS) $(if $(SANITIZE),,bin)
+all: $(BINS) $(B)/bin/dc-train-mpi $(if $(SANITIZE),,bin)
 
 # bin/ holds links to the plain build, so scripts have one path; a sanitized build
 # leaves them alone (tests/run.sh finds the tools of the build it tests in $(B)/bin).
-bin: $(BINS)
+bin: $(BINS) $(B)/bin/dc-train-mpi
 	@mkdir -p bin
 	@for t in $(TOOLS); do ln -sf ../$(B)/bin/$$t bin/$$t; done
+	@if [ -e $(B)/bin/dc-train-mpi ]; then ln -sf ../$(B)/bin/dc-train-mpi bin/dc-train-mpi; fi
 .PHONY: bin
 
 # deps: before anything compiles, the libraries are there, or one line names their
@@ -100,6 +101,21 @@ lib: $(SO) $(PICLIB)
 $(B)/bin/%: $(B)/tools/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(B)/tools/dc-train.o: tools/dist.h
+
+# dc-train-mpi: dc-train data-parallel over Open MPI (tools/dist.c), compiled by
+# mpicc with -DDC_MPI when there is one (sh tools/setup.sh installs it; asked when
+# the recipe runs); without it, a note, and the other tools need no MPI
+MPICC = mpicc
+$(B)/bin/dc-train-mpi: tools/dc-train.c tools/dist.c tools/dist.h $(wildcard libcommon/*.h) $(LIB)
+	@mkdir -p $(B)/tools-mpi $(dir $@)
+	@if command -v $(MPICC) >/dev/null 2>&1; then \
+	    echo "$(MPICC) -DDC_MPI ... -o $@"; \
+	    $(MPICC) $(CPPFLAGS) -DDC_MPI $(ALL_CFLAGS) -c -o $(B)/tools-mpi/dc-train.o tools/dc-train.c && \
+	    $(MPICC) $(CPPFLAGS) -DDC_MPI $(ALL_CFLAGS) -c -o $(B)/tools-mpi/dist.o tools/dist.c && \
+	    $(MPICC) $(LDFLAGS) -o $@ $(B)/tools-mpi/dc-train.o $(B)/tools-mpi/dist.o $(LIB) $(LDLIBS); \
+	else echo "make: no $(MPICC): dc-train-mpi not built (sh tools/setup.sh installs Open MPI)"; fi
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -167,6 +183,7 @@ bench: all $(BENCHES)
 	B=$(B) bench/run.sh
 	B=$(B) bench/kmeans.sh
 	B=$(B) bench/pipeline.sh
+	B=$(B) bench/mpi.sh
 
 lint:
 	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done; echo "lint: $(words $(MANS)) pages clean"
@@ -181,6 +198,7 @@ install: all lib
 	    $(DESTDIR)$(PREFIX)/share/dcsep/models $(DESTDIR)$(MANPREFIX)/man3 \
 	    $(DESTDIR)$(PREFIX)/include/dcsep $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	for t in $(TOOLS); do cp -f $(B)/bin/$$t $(DESTDIR)$(PREFIX)/bin/$$t; chmod 755 $(DESTDIR)$(PREFIX)/bin/$$t; done
+	if [ -e $(B)/bin/dc-train-mpi ]; then cp -f $(B)/bin/dc-train-mpi $(DESTDIR)$(PREFIX)/bin/; chmod 755 $(DESTDIR)$(PREFIX)/bin/dc-train-mpi; fi
 	for m in $(wildcard man/*.1); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	for m in $(wildcard man/*.5); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man5/; done
 	for m in $(wildcard man/*.7); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man7/; done
@@ -205,7 +223,7 @@ install: all lib
 	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
-	for t in $(TOOLS); do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
+	for t in $(TOOLS) dc-train-mpi; do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
 	for m in $(notdir $(wildcard man/*.1)); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$$m; done
 	for m in $(notdir $(wildcard man/*.5)); do rm -f $(DESTDIR)$(MANPREFIX)/man5/$$m; done
 	for m in $(notdir $(wildcard man/*.7)); do rm -f $(DESTDIR)$(MANPREFIX)/man7/$$m; done

@@ -32,6 +32,11 @@
  * up to -T frames with its features, weights, labels and targets made in memory;
  * mixture i of epoch e depends on the seed, e and i alone, and a helper thread
  * mixes the next batch while the current one trains ("mixing on the fly" below).
+ *
+ * Compiled by mpicc with -DDC_MPI it is dc-train-mpi (tools/dist.h): rank r of p
+ * trains segments r, r + p, ... of each batch (seg_of, mix_batch), and train_step
+ * sums the normalisers, the gradient and the losses over the ranks, so that every
+ * rank takes one process's step; rank 0 alone writes, logs and validates.
  */
 #include <errno.h>
 #include <float.h>
@@ -44,6 +49,7 @@
 #include <unistd.h>
 
 #include "dc.h"
+#include "dist.h"
 #include "mm.h"
 #include "nn.h"
 #include "mi.h"
@@ -312,6 +318,7 @@ typedef struct {
 	int64_t N, T, B, nbatch;
 	uint64_t seed;
 	int mi;                         /* the head's sources: targets kept; 0: none */
+	int rank, size;                 /* dc-train-mpi: this rank mixes i = rank, rank + size, ... */
 } mixspec;
 
 /* mix_key: the seed of mixture i of epoch e. */
@@ -470,7 +477,8 @@ typedef struct {
 	pthread_cond_t cv;
 } mixer;
 
-/* mix_batch: the mixtures of slot s's batch (at most B, the last batch fewer). */
+/* mix_batch: the mixtures of slot s's batch (at most B, the last batch fewer); of
+ * them, this rank's share (dc-train-mpi: every size-th from rank). */
 static void
 mix_batch(const mixspec *ms, int *perm, mixslot *s)
 {
@@ -478,8 +486,8 @@ mix_batch(const mixspec *ms, int *perm, mixslot *s)
 
 	s->n = 0;
 	s->err = DC_OK;
-	for (i = 0; i < n && s->err == DC_OK; i++)
-		if ((s->err = make_mixture(ms, s->e, i0 + i, perm, &s->u[i], s->msg)) == DC_OK)
+	for (i = ms->rank; i < n && s->err == DC_OK; i += ms->size)
+		if ((s->err = make_mixture(ms, s->e, i0 + i, perm, &s->u[s->n], s->msg)) == DC_OK)
 			s->n++;
 }
 
@@ -923,6 +931,8 @@ meta_common(dc_model *m, int argc, char **argv, const char *name, char *const *k
 static void
 save(const dc_model *m, const char *path)
 {
+	if (dc_dist_rank() != 0)        /* dc-train-mpi: rank 0 alone writes */
+		return;
 	if (dc_model_save(m, path) != DC_OK)
 		dc_errx(1, "%s: %s", path, strerror(errno));
 }
@@ -1728,6 +1738,8 @@ mix_spec(const options *o, const dataset *d, const dc_corpus *c, mixspec *ms)
 	ms->nbatch = (o->N + o->B - 1) / o->B;
 	ms->seed = (uint64_t)o->seed;
 	ms->mi = d->mi;
+	ms->rank = dc_dist_rank();
+	ms->size = dc_dist_size();
 }
 
 /* setup_mixing: -X's run in the state (checked against -r's checkpoint: the same
@@ -1847,6 +1859,7 @@ typedef struct {
 	double t_start, t_epoch, t_prog, t_ckpt, t_run0;  /* t_run0: this epoch in this run */
 	double gnorm, rloss;                    /* rloss: the losses since the last line */
 	int64_t frames_run, frames_ep, batches_ep, rloss_n;
+	int rank, size;                         /* dc-train-mpi's (tools/dist.h); else 0, 1 */
 } trainer;
 
 /* open_log: -l's TSV log, its header written if it is new. */
@@ -1988,7 +2001,10 @@ trainer_open(trainer *tr, const options *o, dc_model *m, tstate *st, const datas
 	tr->grads = dc_xmalloc(m->nparams * sizeof *tr->grads);
 	tr->lab = dc_xmalloc((size_t)N * sizeof *tr->lab);
 	tr->nn = dc_nn_new(m, (int)o->B, (int)sg->longest, o->threads, 1);
-	tr->vn = o->vpath ? dc_nn_new(m, 1, (int)o->T, o->threads, 0) : NULL;
+	tr->rank = dc_dist_rank();
+	tr->size = dc_dist_size();
+	/* dc-train-mpi: rank 0 alone validates */
+	tr->vn = o->vpath && tr->rank == 0 ? dc_nn_new(m, 1, (int)o->T, o->threads, 0) : NULL;
 	tr->pname = dc_mm_name(prec);
 	if (m->cfg.C > 0) {
 		tr->mm = dc_mm_new(prec);
@@ -2059,8 +2075,10 @@ fill_targets(trainer *tr, const utt *u, int64_t b, int64_t Tb, int64_t t0, int64
 	return sum;
 }
 
-/* seg_of: segment b of the batch that starts at b0 in the epoch's order: its
- * utterance, first frame and frames (-X: the helper thread's mixture b). */
+/* seg_of: segment b of this rank's share of the batch that starts at b0 in the
+ * epoch's order (dc-train-mpi: the batch's segments rank, rank + size, ...; else
+ * all): its utterance, first frame and frames (-X: the helper thread's mixture b,
+ * which mixes only this rank's share). */
 static const utt *
 seg_of(const trainer *tr, int64_t b0, int64_t b, int64_t *t0, int64_t *len)
 {
@@ -2071,7 +2089,7 @@ seg_of(const trainer *tr, int64_t b0, int64_t b, int64_t *t0, int64_t *len)
 		*len = tr->cur->u[b].T;
 		return &tr->cur->u[b];
 	}
-	k = tr->order[b0 + b];
+	k = tr->order[b0 + b * tr->size + tr->rank];
 	*t0 = tr->sg->t0[k];
 	*len = tr->sg->len[k];
 	return &tr->d->u[tr->sg->u[k]];
@@ -2079,8 +2097,9 @@ seg_of(const trainer *tr, int64_t b0, int64_t b, int64_t *t0, int64_t *len)
 
 /* fill_batch: the nb segments of batch b0 into the batch's buffers, at the length
  * *Tb of the longest (a shorter one padded with weight 0). Returns the loss's
- * normaliser, sum over segments of (sum of weights)^2; *frames the frames; the
- * networks told the lengths if any is padded. */
+ * normaliser, sum over segments of (sum of weights)^2, and with a head the sum of
+ * magnitudes in tr->mnorm (either 0 if there are no such bins); *frames the
+ * frames; the networks told the lengths if any is padded. */
 static double
 fill_batch(trainer *tr, int64_t b0, int64_t nb, int64_t *Tb, int64_t *frames)
 {
@@ -2116,10 +2135,8 @@ fill_batch(trainer *tr, int64_t b0, int64_t nb, int64_t *Tb, int64_t *frames)
 		if (tr->m->cfg.C > 0)
 			tr->mnorm += fill_targets(tr, u, b, *Tb, t0, len);
 	}
-	if (tr->mnorm == 0.0)
-		tr->mnorm = 1.0;
 	dc_nn_lengths(tr->nn, pad ? tr->lens : NULL);
-	return norm == 0.0 ? 1.0 : norm;
+	return norm;
 }
 
 /* mi_loss: the head's loss summed over nb segments of Tb frames, from the last
@@ -2143,12 +2160,12 @@ mi_loss(trainer *tr, const float *mag, const float *A, int64_t nb, int64_t Tb, i
 	return loss;
 }
 
-/* mi_step: with a mask-inference head, the loss alpha dc + (1 - alpha) MI / mnorm
- * of a batch whose DC loss over norm is dc: dV scaled by alpha, the head's
+/* mi_step: with a mask-inference head, the batch's MI loss over mnorm, for the
+ * loss alpha DC / norm + (1 - alpha) MI / mnorm: dV scaled by alpha, the head's
  * gradient into grads and the last layer's into tr->dh, each scaled so that the
  * step's 1/norm gives the loss's. */
 static double
-mi_step(trainer *tr, int64_t nb, int64_t Tb, double dc, double norm)
+mi_step(trainer *tr, int64_t nb, int64_t Tb, double norm)
 {
 	const dc_nn_config *c = &tr->m->cfg;
 	double a = tr->o->alpha, mi;
@@ -2162,34 +2179,58 @@ mi_step(trainer *tr, int64_t nb, int64_t Tb, double dc, double norm)
 	dc_mi_head_backward(tr->mm, g + (tr->m->p.mi_w - tr->m->params), g + (tr->m->p.mi_b -
 	    tr->m->params), tr->o->freeze ? NULL : tr->dh, tr->dz, tr->h, tr->m->p.mi_w, rows, 2 * c->H,
 	    c->C * c->F);
-	tr->dc_sum += dc;
-	tr->mi_sum += mi;
-	tr->mi_n++;
-	return a * dc + (1.0 - a) * mi;
+	return mi;
 }
 
-/* train_step: one Adam step on batch b0 (nb segments) at rate lr; returns the
- * batch's frames. Exits 1 if the loss or its gradient is not finite. */
+/*
+ * train_step: one Adam step on batch b0 (nb segments) at rate lr; returns the
+ * batch's frames. Exits 1 if the loss or its gradient is not finite.
+ *
+ * dc-train-mpi: this rank runs its share of the batch (seg_of); the normalisers,
+ * the gradient (unnormalised sums over segments) and the losses are summed over
+ * the ranks, so every rank takes the same Adam step as one process on the whole
+ * batch, up to the order of the float sums.
+ */
 static int64_t
 train_step(trainer *tr, int64_t b0, int64_t nb, double lr)
 {
 	const options *o = tr->o;
 	dc_model *m = tr->m;
-	int64_t Tb, frames;
-	double norm = fill_batch(tr, b0, nb, &Tb, &frames), loss, scale;
+	int64_t Tb, frames, nl = nb > tr->rank ? (nb - tr->rank - 1) / tr->size + 1 : 0;
+	double sums[3], part[2] = { 0.0, 0.0 }, norm, loss, scale, a = o->alpha;
 
+	sums[0] = fill_batch(tr, b0, nl, &Tb, &frames);
+	sums[1] = tr->mnorm;
+	sums[2] = (double)frames;
+	dc_dist_sumd(sums, 3);
+	norm = sums[0] == 0.0 ? 1.0 : sums[0];
+	tr->mnorm = sums[1] == 0.0 ? 1.0 : sums[1];
+	frames = (int64_t)sums[2];
 	memset(tr->grads, 0, m->nparams * sizeof *tr->grads);
-	if (o->dropout > 0.0)
-		dc_nn_dropout(tr->nn, (float)o->dropout, dropout_key((uint64_t)o->seed, m->step + 1));
-	dc_nn_forward(tr->nn, tr->V, tr->h, tr->feat, (int)nb, (int)Tb);
-	loss = dc_nn_loss(tr->nn, tr->dV, tr->V, tr->lab, tr->w, (int)nb, (int)Tb, tr->d->C) / norm;
-	if (m->cfg.C > 0)
-		loss = mi_step(tr, nb, Tb, loss, norm);
-	/* -F: the head's gradient only; Adam leaves parameters of zero gradient where
-	 * they are, as long as their moments are 0 (dc-train checks) */
-	if (!o->freeze)
-		dc_nn_backward_h(tr->nn, tr->grads, NULL, tr->dV, m->cfg.C > 0 ? tr->dh : NULL,
-		    tr->feat, (int)nb, (int)Tb);
+	if (nl > 0) {
+		if (o->dropout > 0.0)   /* dc-train-mpi: each rank's own masks */
+			dc_nn_dropout(tr->nn, (float)o->dropout, dropout_key((uint64_t)o->seed,
+			    (m->step + 1) * tr->size + tr->rank));
+		dc_nn_forward(tr->nn, tr->V, tr->h, tr->feat, (int)nl, (int)Tb);
+		part[0] = dc_nn_loss(tr->nn, tr->dV, tr->V, tr->lab, tr->w, (int)nl, (int)Tb,
+		    tr->d->C) / norm;
+		if (m->cfg.C > 0)
+			part[1] = mi_step(tr, nl, Tb, norm);
+		/* -F: the head's gradient only; Adam leaves parameters of zero gradient
+		 * where they are, as long as their moments are 0 (dc-train checks) */
+		if (!o->freeze)
+			dc_nn_backward_h(tr->nn, tr->grads, NULL, tr->dV, m->cfg.C > 0 ? tr->dh : NULL,
+			    tr->feat, (int)nl, (int)Tb);
+	}
+	dc_dist_sum(tr->grads, m->nparams);
+	dc_dist_sumd(part, 2);
+	loss = part[0];
+	if (m->cfg.C > 0) {
+		tr->dc_sum += part[0];
+		tr->mi_sum += part[1];
+		tr->mi_n++;
+		loss = a * part[0] + (1.0 - a) * part[1];
+	}
 	scale = 1.0 / norm;
 	tr->gnorm = sqrt(dc_nn_sumsq(tr->nn, tr->grads, m->nparams)) * scale;
 	if (!isfinite(loss) || !isfinite(tr->gnorm))
@@ -2266,7 +2307,7 @@ run_epoch(trainer *tr)
 		int64_t b0 = st->batch * o->B, nb = tr->sg->n - b0 < o->B ? tr->sg->n - b0 : o->B;
 		if (o->maxsteps && tr->m->step >= o->maxsteps)
 			return 1;
-		if (got_signal)
+		if (dc_dist_any(got_signal))    /* dc-train-mpi: every rank stops at one step */
 			return 2;
 		if (tr->mx)
 			tr->cur = mixer_take(tr->mx, st->epoch, st->batch, o->epochs);
@@ -2393,15 +2434,17 @@ train(trainer *tr)
 	/* stopped inside an epoch by -S or a signal, or nothing to do: write where we are */
 	state_save(tr->m, tr->st);
 	save(tr->m, tr->o->out);
+	dc_dist_barrier();      /* dc-train-mpi: no rank ends the job before rank 0 has written */
 	if (!tr->o->quiet && tr->tty && stopped)
 		fputc('\n', stderr);
-	if (stopped == 1)
+	if (stopped == 1 && tr->rank == 0)
 		dc_warnx("stopped after step %lld (-S); -r resumes", (long long)tr->m->step);
 	if (tr->log && dc_fclose_checked(tr->log) != DC_OK)
 		dc_errx(1, "%s: %s", tr->o->logpath, strerror(errno));
 	if (stopped == 2) {
-		int sig = (int)got_signal;
-		dc_warnx("%s after step %lld; the checkpoint is written; -r resumes",
+		int sig = got_signal ? (int)got_signal : SIGTERM;      /* another rank's */
+		if (tr->rank == 0)
+			dc_warnx("%s after step %lld; the checkpoint is written; -r resumes",
 		    sig == SIGINT ? "interrupted" : "terminated", (long long)tr->m->step);
 		signal(sig, SIG_DFL);
 		raise(sig);
@@ -2425,13 +2468,32 @@ main(int argc, char **argv)
 	int prec, rc;
 
 	dc_setprog(argv[0]);
+	dc_dist_init(&argc, &argv, dc_prog());
 	parse_options(&o, argc, argv);
-	if (o.xpath)
-		return export_model(&o, argc - optind, argv + optind);
+	/* dc-train-mpi: rank 0 alone speaks and logs; every rank reads the data */
+	for (rc = 0; dc_dist_size() > 1 && !o.xdir && !o.xpath && !o.init && rc < o.nfiles; rc++)
+		if (strcmp(o.files[rc], "-") == 0) {     /* every rank sees it: no abort */
+			dc_dist_end();
+			if (dc_dist_rank() > 0)
+				exit(2);
+			dc_errx(2, "the training streams must be files: only rank 0 has stdin");
+		}
+	if (dc_dist_rank() > 0) {
+		o.quiet = 1;
+		o.logpath = NULL;
+	}
+	if (o.xpath) {
+		rc = export_model(&o, argc - optind, argv + optind);
+		dc_dist_end();
+		return rc;
+	}
 	if (o.name == NULL)
 		o.name = dc_path_stem(o.out, ".dcm", o.nbuf, sizeof o.nbuf);
-	if (o.init)
-		return init_model(&o, argc, argv);
+	if (o.init) {
+		rc = init_model(&o, argc, argv);
+		dc_dist_end();
+		return rc;
+	}
 	if (o.resume || o.ipath)
 		load_start(&o, &m, &st);
 	/* the head's sources: the model's, else -M's; the data keeps their targets */
@@ -2452,5 +2514,6 @@ main(int argc, char **argv)
 	dataset_free(&d);
 	dataset_free(&vd);
 	dc_model_free(&m);
+	dc_dist_end();
 	return 0;
 }
