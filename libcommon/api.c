@@ -150,38 +150,6 @@ dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks)
 
 /* ---------------------------------------------------------------- clustering */
 
-/*
- * soft_masks: m[K][N], for each point of x[N][D] the softmax over clusters of
- * -beta times its squared distance to the centroids c[K][D] (dc-kmeans -b; the
- * same sums in the same order).
- */
-static void
-soft_masks(const float *x, int64_t n, int d, const float *c, int k, double beta, float *m)
-{
-	double *e = dc_xmalloc((size_t)k * sizeof *e), mx, sum, dist, t;
-	int64_t i;
-	int j, l;
-
-	for (i = 0; i < n; i++) {
-		const float *xi = x + (size_t)i * d;
-
-		mx = -HUGE_VAL;
-		for (j = 0; j < k; j++) {
-			for (l = 0, dist = 0.0; l < d; l++) {
-				t = (double)xi[l] - c[(size_t)j * d + l];
-				dist += t * t;
-			}
-			e[j] = -beta * dist;
-			mx = e[j] > mx ? e[j] : mx;
-		}
-		for (j = 0, sum = 0.0; j < k; j++)
-			sum += e[j] = exp(e[j] - mx);
-		for (j = 0; j < k; j++)
-			m[(size_t)j * n + i] = (float)(e[j] / sum);
-	}
-	free(e);
-}
-
 int
 dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_opts *o,
     double beta, dc_tensor *L, dc_tensor *masks)
@@ -228,7 +196,7 @@ dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_op
 	err = dc_kmeans(V->data, N, (int)D, fit, &ko, L->data, cent, NULL, NULL);
 	if (err == DC_OK && beta > 0.0 && masks != NULL) {
 		if ((err = dc_tensor_alloc(masks, DC_F32, 3, (int64_t[]){ ko.k, T, F })) == DC_OK)
-			soft_masks(V->data, N, (int)D, cent, ko.k, beta, masks->data);
+			dc_kmeans_soft(V->data, N, (int)D, cent, ko.k, beta, masks->data);
 	}
 	if (err != DC_OK)
 		dc_tensor_free(L);

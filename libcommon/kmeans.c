@@ -295,3 +295,30 @@ dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
 	free(best);
 	return DC_OK;
 }
+
+void
+dc_kmeans_soft(const float *x, int64_t n, int d, const float *c, int k, double beta, float *m)
+{
+	double *e = dc_xmalloc((size_t)k * sizeof *e), mx, sum, dist, t;
+	int64_t i;
+	int j, l;
+
+	for (i = 0; i < n; i++) {
+		const float *xi = x + (size_t)i * d;
+
+		mx = -HUGE_VAL;
+		for (j = 0; j < k; j++) {
+			for (l = 0, dist = 0.0; l < d; l++) {
+				t = (double)xi[l] - c[(size_t)j * d + l];
+				dist += t * t;
+			}
+			e[j] = -beta * dist;
+			mx = e[j] > mx ? e[j] : mx;
+		}
+		for (j = 0, sum = 0.0; j < k; j++)
+			sum += e[j] = exp(e[j] - mx);
+		for (j = 0; j < k; j++)
+			m[(size_t)j * n + i] = (float)(e[j] / sum);
+	}
+	free(e);
+}

@@ -51,4 +51,12 @@ int dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
     const dc_kmeans_opts *o, int32_t *labels, float *centroids, dc_kmeans_info *info,
     double *inertias);
 
+/*
+ * dc_kmeans_soft: soft masks m[K][N] of the points x[N][D]: for each point the
+ * softmax over clusters of -beta times its squared distance to the centroids
+ * c[K][D] (in double; the nearest gets the most). dc-kmeans -b and dc_cluster.
+ */
+void dc_kmeans_soft(const float *x, int64_t n, int d, const float *c, int k, double beta,
+    float *m);
+
 #endif

@@ -108,36 +108,6 @@ parse_cuts(const char *arg)
 	return 0;
 }
 
-/*
- * soft_masks: M[K][N], for each point the softmax over clusters of -beta times
- * its squared distance to the centroids c[K][D]; the nearest gets the most.
- */
-static void
-soft_masks(const float *x, int64_t n, int d, const float *c, int k, double beta, float *m)
-{
-	double e[KMAX], mx, sum, dist, t;
-	int64_t i;
-	int j, l;
-
-	for (i = 0; i < n; i++) {
-		const float *xi = x + (size_t)i * d;
-
-		mx = -HUGE_VAL;
-		for (j = 0; j < k; j++) {
-			for (l = 0, dist = 0.0; l < d; l++) {
-				t = (double)xi[l] - c[(size_t)j * d + l];
-				dist += t * t;
-			}
-			e[j] = -beta * dist;
-			mx = e[j] > mx ? e[j] : mx;
-		}
-		for (j = 0, sum = 0.0; j < k; j++)
-			sum += e[j] = exp(e[j] - mx);
-		for (j = 0; j < k; j++)
-			m[(size_t)j * n + i] = (float)(e[j] / sum);
-	}
-}
-
 static void
 help(void)
 {
@@ -347,7 +317,7 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 	if (opt.beta > 0.0) {
 		if ((err = dc_tensor_alloc(&M, DC_F32, 3, (int64_t[]){ o.k, T, F })) != DC_OK)
 			dc_errx(1, "%s: masks: %s", id, dc_strerror(err));
-		soft_masks(E.data, N, (int)D, cent, o.k, opt.beta, M.data);
+		dc_kmeans_soft(E.data, N, (int)D, cent, o.k, opt.beta, M.data);
 		append(u, id, "masks", "kmeans-soft", o.k, sp, &M);
 		dc_tensor_free(&M);
 	}

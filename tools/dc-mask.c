@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <dcsep/dcsep.h>
 #include "dc.h"
 
 static const char usage[] = "[-k sources] [file]";
@@ -68,9 +69,7 @@ mask_utt(dc_utt *u, const char *id, void *arg)
 	dc_tensor X, M, Y;
 	dc_stft_params p;
 	dc_recb b;
-	const float *x;
-	float *y;
-	int64_t T, F, N, i;
+	int64_t i;
 	int K, err;
 
 	if ((sr = dc_utt_find(u, "stft")) == NULL)
@@ -81,38 +80,14 @@ mask_utt(dc_utt *u, const char *id, void *arg)
 	if (mr == NULL)
 		dc_errx(1, "%s: no labels or masks record", id);
 	dc_get_stft(id, sr, &X, &p);
-	T = X.shape[0];
-	F = X.shape[1];
-	N = T * F;
-	x = X.data;
 	if (strcmp(mr->kind, "labels") == 0)
 		dc_get_labels(id, mr, &X, DC_KMAX, &M, &K);
 	else
 		dc_get_masks(id, mr, &X, DC_KMAX, &M, &K);
-	if ((err = dc_tensor_alloc(&Y, DC_C64, 3, (int64_t[]){ K, T, F })) != DC_OK)
+	/* the checked labels or masks, then the masking libdcsep's dc_mask does */
+	if ((err = dc_mask(&X, &M, K, &Y)) != DC_OK)
 		dc_errx(1, "%s: masked: %s", id, dc_strerror(err));
-	y = Y.data;     /* zeroed: with labels, each bin goes to its one source */
-	if (M.dtype == DC_I32) {
-		const int32_t *l = M.data;
-
-		for (i = 0; i < N; i++) {
-			y[2 * ((size_t)l[i] * N + i)] = x[2 * i];
-			y[2 * ((size_t)l[i] * N + i) + 1] = x[2 * i + 1];
-		}
-	} else {
-		const float *m = M.data;
-
-		int64_t j;
-		int k;
-
-		for (k = 0; k < K; k++)
-			for (i = 0; i < N; i++) {
-				j = (int64_t)k * N + i;
-				y[2 * j] = x[2 * i] * m[j];
-				y[2 * j + 1] = x[2 * i + 1] * m[j];
-			}
-	}
-	K = keep_loudest(&Y, K, N, *(const int *)arg);
+	K = keep_loudest(&Y, K, X.shape[0] * X.shape[1], *(const int *)arg);
 	dc_recb_init(&b, "masked");
 	dc_recb_stft_params(&b, &p);
 	dc_recb_int(&b, "k", K);
