@@ -607,11 +607,33 @@ is_str(unsigned char b)
  * is "kind" with a string value (as every dcsep writer puts it), 0 when more bytes
  * are needed, -1 when it is not such a map (the full reader then decides).
  */
+/* peek_str: the str element at p[*pos], of avail bytes in all: 1 with *s, *len
+ * and *pos past it, 0 if it is not all there, -1 if it is not a str. */
+static int
+peek_str(const unsigned char *p, uint64_t avail, uint64_t *pos, const unsigned char **s,
+    uint64_t *len)
+{
+	uint64_t hl, cnt;
+	int h;
+
+	if (*pos >= avail)
+		return 0;
+	if (!is_str(p[*pos]))
+		return -1;
+	if ((h = head(p + *pos, avail - *pos, &hl, len, &cnt)) <= 0)
+		return h;
+	if (*pos + hl + *len > avail)
+		return 0;
+	*s = p + *pos + hl;
+	*pos += hl + *len;
+	return 1;
+}
+
 static int
 peek_kind(const dc_reader *rd, char *buf, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)rd->up.buffer + rd->up.off;
-	uint64_t avail = rd->up.used - rd->up.off, pos, hl, pl, cnt;
+	const unsigned char *p = (const unsigned char *)rd->up.buffer + rd->up.off, *s;
+	uint64_t avail = rd->up.used - rd->up.off, pos, hl, pl, cnt, len;
 	int h;
 
 	if (avail == 0)
@@ -623,32 +645,17 @@ peek_kind(const dc_reader *rd, char *buf, size_t n)
 	if (cnt == 0)
 		return -1;
 	pos = hl;
-	if (pos >= avail)
-		return 0;
-	if (!is_str(p[pos]))
-		return -1;
-	if ((h = head(p + pos, avail - pos, &hl, &pl, &cnt)) <= 0)
+	if ((h = peek_str(p, avail, &pos, &s, &len)) <= 0)
 		return h;
-	if (pl != 4)
+	if (len != 4 || memcmp(s, "kind", 4) != 0)
 		return -1;
-	if (pos + hl + pl > avail)
-		return 0;
-	if (memcmp(p + pos + hl, "kind", 4) != 0)
-		return -1;
-	pos += hl + pl;
-	if (pos >= avail)
-		return 0;
-	if (!is_str(p[pos]))
-		return -1;
-	if ((h = head(p + pos, avail - pos, &hl, &pl, &cnt)) <= 0)
+	if ((h = peek_str(p, avail, &pos, &s, &len)) <= 0)
 		return h;
-	if (pl == 0 || pl >= n)
+	if (len == 0 || len >= n)
 		return -1;
-	if (pos + hl + pl > avail)
-		return 0;
-	memcpy(buf, p + pos + hl, pl);
-	buf[pl] = '\0';
-	return memchr(buf, '\0', pl) == NULL ? 1 : -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return memchr(buf, '\0', len) == NULL ? 1 : -1;
 }
 
 static int
@@ -707,7 +714,10 @@ pass_unused(dc_reader *rd)
 	int k;
 
 	while (rd->use != NULL && rd->in_utt) {
-		if ((k = peek_kind(rd, kind, sizeof kind)) == 0) {
+		k = peek_kind(rd, kind, sizeof kind);
+		if (k == 0 && rd->up.used - rd->up.off >= 64)
+			k = -1;         /* no kind of ours is that far in: the full reader's */
+		if (k == 0) {
 			switch (feed(rd)) {
 			case -1:
 				return rd->err;
