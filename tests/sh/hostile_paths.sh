@@ -172,8 +172,9 @@ waitdog() {
 for sig in TERM INT HUP; do
 	rm -f fifo.wav && mkfifo fifo.wav
 	before=$(sum a.wav as1.wav)
-	# a background job of a script ignores SIGINT: env gives it back its default
-	env --default-signal=INT dc-mix -o a.wav -O 'as%k.wav' fifo.wav b.flac >/dev/null 2>err.$sig &
+	# a background job of a script ignores SIGINT, and a run under nohup SIGHUP (a
+	# tool keeps an ignored signal ignored): env gives them back their defaults
+	env --default-signal=INT,HUP dc-mix -o a.wav -O 'as%k.wav' fifo.wav b.flac >/dev/null 2>err.$sig &
 	pid=$!
 	n=0
 	while [ -z "$(find . -maxdepth 1 -name '.dc-tmp-*')" ] && [ $n -lt 100 ]; do
