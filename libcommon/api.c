@@ -1,7 +1,7 @@
 /*
  * api.c: the calls of include/dcsep/dcsep.h that the other files do not already
  * make public: a model for inference (dc_embedder: dc-embed's steps), clustering
- * with soft masks (dc-kmeans's) and masking (dc-mask's), each on tensors and
+ * with soft masks (dc-kmeans's) and, in mask.c, masking (dc-mask's), each on tensors and
  * returning an error code, so that a program can run the pipeline in process
  * (libdcsep(3), examples/separate.c). Shapes: T frames, F bins, D embedding
  * dimensions, K clusters, C sources of a mask-inference head.
@@ -203,58 +203,4 @@ dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_op
 	free(cent);
 	free(fit);
 	return err;
-}
-
-/* ---------------------------------------------------------------- masks */
-
-int
-dc_mask(const dc_tensor *X, const dc_tensor *M, int k, dc_tensor *Y)
-{
-	const float *x = X->data;
-	float *y;
-	int64_t T, F, N, i, j;
-	int K, err, c;
-
-	empty(Y);
-	if (X->dtype != DC_C64 || X->ndim != 2)
-		return DC_EPARAM;
-	T = X->shape[0];
-	F = X->shape[1];
-	N = T * F;
-	if (M->dtype == DC_I32 && M->ndim == 2 && M->shape[0] == T && M->shape[1] == F) {
-		const int32_t *l = M->data;
-
-		if (k < 1 || k > API_KMAX)
-			return DC_EPARAM;
-		for (i = 0; i < N; i++)
-			if (l[i] < 0 || l[i] >= k)
-				return DC_EPARAM;
-		K = k;
-	} else if (M->dtype == DC_F32 && M->ndim == 3 && M->shape[0] >= 1 &&
-	    M->shape[0] <= API_KMAX && M->shape[1] == T && M->shape[2] == F) {
-		K = (int)M->shape[0];
-	} else {
-		return DC_EPARAM;
-	}
-	if ((err = dc_tensor_alloc(Y, DC_C64, 3, (int64_t[]){ K, T, F })) != DC_OK)
-		return err;
-	y = Y->data;    /* zeroed: with labels, each bin goes to its one source */
-	if (M->dtype == DC_I32) {
-		const int32_t *l = M->data;
-
-		for (i = 0; i < N; i++) {
-			y[2 * ((size_t)l[i] * N + i)] = x[2 * i];
-			y[2 * ((size_t)l[i] * N + i) + 1] = x[2 * i + 1];
-		}
-	} else {
-		const float *m = M->data;
-
-		for (c = 0; c < K; c++)
-			for (i = 0; i < N; i++) {
-				j = (int64_t)c * N + i;
-				y[2 * j] = x[2 * i] * m[j];
-				y[2 * j + 1] = x[2 * i + 1] * m[j];
-			}
-	}
-	return DC_OK;
 }
