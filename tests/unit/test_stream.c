@@ -583,6 +583,92 @@ test_formats(void)
 	dc_writer_close(w);
 }
 
+/* test_big_path: records over 1 MB are read into buffers of their own; from
+ * memory and from a file, followed by small records (nothing read past the big
+ * one), and cut anywhere inside it. */
+static void
+test_big_path(void)
+{
+	dc_writer *w = dc_writer_mem();
+	size_t len, cut;
+	const char *buf;
+	dc_reader *rd;
+	dc_record hdr, r;
+	dc_tensor t;
+	FILE *f;
+	int64_t n;
+	int pass, ok, bad = 0, err;
+
+	dc_write_header(w, NULL, "test");
+	put_rec(w, "big", 700000, 1.0f);        /* 2.8 MB */
+	put_rec(w, "small", 3, 9.0f);
+	{       /* 1.2 MB, then keys after its data: read a byte at a time past it */
+		dc_tensor bt;
+		dc_recb b;
+		int64_t i;
+
+		dc_tensor_alloc(&bt, DC_F32, 1, (int64_t[]){ 300000 });
+		for (i = 0; i < 300000; i++)
+			((float *)bt.data)[i] = 5.0f + (float)i;
+		dc_recb_init(&b, "big");
+		dc_recb_tensor(&b, &bt);
+		dc_recb_str(&b, "note", "after the data");
+		dc_recb_int(&b, "n", 7);
+		dc_write_recb(w, &b);
+		dc_tensor_free(&bt);
+	}
+	put_rec(w, "small", 2, 1.0f);
+	buf = dc_writer_buf(w, &len);
+	for (pass = 0; pass < 2; pass++) {
+		f = pass ? fmemopen((void *)buf, len, "r") : NULL;
+		rd = pass ? dc_reader_file(f) : dc_reader_mem(buf, len);
+		ok = dc_read_header(rd, &hdr) == DC_OK;
+		dc_record_free(&hdr);
+		ok = ok && dc_read(rd, &r) == DC_OK && dc_rec_tensor(&r, &t) == DC_OK &&
+		    t.shape[0] == 700000 && ((float *)t.data)[699999] == 700000.0f;
+		if (ok)
+			dc_tensor_free(&t);
+		dc_record_free(&r);
+		ok = ok && dc_read(rd, &r) == DC_OK && strcmp(r.kind, "small") == 0 &&
+		    dc_rec_tensor(&r, &t) == DC_OK && ((float *)t.data)[2] == 11.0f;
+		if (ok)
+			dc_tensor_free(&t);
+		dc_record_free(&r);
+		ok = ok && dc_read(rd, &r) == DC_OK && dc_rec_tensor(&r, &t) == DC_OK &&
+		    ((float *)t.data)[0] == 5.0f && ((float *)t.data)[299999] == 300004.0f;
+		ok = ok && dc_rec_int(&r, "n", &n) == DC_OK && n == 7;
+		if (ok)
+			dc_tensor_free(&t);
+		dc_record_free(&r);
+		ok = ok && dc_read(rd, &r) == DC_OK && strcmp(r.kind, "small") == 0;
+		dc_record_free(&r);
+		T_OK(pass ? "big records from a file, and what follows them" :
+		    "big records from memory, and what follows them", ok &&
+		    dc_read(rd, &r) == DC_EEOF && dc_reader_offset(rd) == len);
+		dc_reader_free(rd);
+		if (f)
+			fclose(f);
+	}
+	for (cut = 40; cut < len; cut += 99991) {
+		rd = dc_reader_mem(buf, cut);
+		dc_read_header(rd, &hdr);
+		dc_record_free(&hdr);
+		while ((err = dc_read(rd, &r)) == DC_OK)
+			dc_record_free(&r);
+		bad += err != DC_ETRUNC && err != DC_EEOF;
+		dc_reader_free(rd);
+	}
+	T_EQ_INT("cut inside big records: a truncation or a clean end", bad, 0);
+	rd = dc_reader_mem(buf, len - 1);
+	dc_read_header(rd, &hdr);
+	dc_record_free(&hdr);
+	while ((err = dc_read(rd, &r)) == DC_OK)
+		dc_record_free(&r);
+	T_EQ_INT("the last record one byte short", err, DC_ETRUNC);
+	dc_reader_free(rd);
+	dc_writer_close(w);
+}
+
 int
 main(void)
 {
@@ -591,6 +677,7 @@ main(void)
 	test_passthrough();
 	test_select();
 	test_formats();
+	test_big_path();
 	test_truncation();
 	test_garbage();
 	test_tensors();
