@@ -369,6 +369,7 @@ dc_get_stft(const char *id, const dc_record *r, dc_tensor *X, dc_stft_params *p)
 {
 	const char *key;
 	char sb[96];
+	int64_t i;
 	int err, f = dc_check_spectra(r, 2, X, p, &key, &err);
 
 	if (f == DC_SPEC_KEY || f == DC_SPEC_PARAM)
@@ -384,6 +385,13 @@ dc_get_stft(const char *id, const dc_record *r, dc_tensor *X, dc_stft_params *p)
 		    dc_shape_str(X, sb, sizeof sb));
 	if (dc_tensor_finite(X) != DC_OK)
 		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
+	/* finite, but a power (re^2 + im^2 in float) would overflow on the way */
+	for (i = 0; i < 2 * dc_tensor_count(X); i++)
+		if (fabsf(((const float *)X->data)[i]) > DC_SPEC_MAX)
+			dc_errx(1, "%s: %s record: value %g at frame %lld, bin %lld is beyond +-%g (its "
+			    "square overflows)", id, r->kind, ((const float *)X->data)[i],
+			    (long long)(i / 2 / X->shape[1]), (long long)(i / 2 % X->shape[1]),
+			    DC_SPEC_MAX);
 	if (f == DC_SPEC_SHAPE)
 		dc_errx(1, "%s: stft record: shape %s disagrees with its samples, nfft and hop "
 		    "([%lld, %lld])", id, dc_shape_str(X, sb, sizeof sb), (long long)dc_stft_frames(p),

@@ -76,8 +76,10 @@ void dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg);
 void dc_each_utt_use(const char *path, const char *tool, const char *const *use,
     const char *const *eat, dc_utt_fn *fn, void *arg);
 
-/* the largest sample magnitude a tool takes in (120 dB above full scale) */
+/* the largest sample magnitude a tool takes in (120 dB above full scale), and the
+ * largest real or imaginary part of a spectrum (its square stays a float) */
 #define DC_AUDIO_MAX 1e6
+#define DC_SPEC_MAX 1e18
 /* dc_get_audio: the audio file at path ("-": stdin) as mono float at rate
  * (dc_audio_read), in a fresh buffer of *n samples; says on stderr when its
  * channels were mixed down or its rate changed, and exits 1 with "prog: <name>:

@@ -30,7 +30,15 @@ st = L.last(rest, "stft")
 Y = np.full((1,) + L.tensor(st).shape, 3e38 + 3e38j, np.complex64)
 keys = {k: st[k] for k in ("rate", "nfft", "hop", "samples", "window")}
 L.write_stream("hugem.dcs", [utt, st, L.tensor_rec("masked", Y, k=1, **keys)])
+X = L.tensor(st).copy()
+X[5, 7] = 3e19
+L.write_stream("hugestft.dcs", [utt, L.tensor_rec("stft", X, **keys)])
 EOF
+for t in "dc-embed" "dc-plot -o p.png"; do
+	check_in "${t%% *}: a spectrum value of 3e19 (finite; its square is not)" 1 \
+		"${t%% *}: loud: stft record: value 3e+19 at frame 5, bin 7 is beyond +-1e+18 (its square overflows)" \
+		hugestft.dcs $t
+done
 for e in pcm16 float; do
 	check_in "dc-istft -e $e: finite spectra that overflow on the way back" 1 \
 		'dc-istft: loud: the inverse STFT overflows to Inf or NaN (spectrum values too large)' \
