@@ -90,8 +90,16 @@ $(PICLIB): $(PICOBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(SO): $(PICOBJ)
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $^ \
+# the shared library exports the functions its public headers declare, no others:
+# the version script is made from them (a name followed by a parenthesis)
+$(B)/pic/dcsep.map: $(PUBHDR)
+	@mkdir -p $(dir $@)
+	{ echo '{ global:'; grep -ho '\bdc_[a-z0-9_]*(' $(PUBHDR) | tr -d '(' | sort -u | \
+	    sed 's/$$/;/'; echo 'local: *; };'; } >$@
+
+$(SO): $(PICOBJ) $(B)/pic/dcsep.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined \
+	    -Wl,--version-script,$(B)/pic/dcsep.map -o $@ $(PICOBJ) \
 	    $$(pkg-config --libs $(LIBPKGS)) $(LIBDEPS)
 
 # lib: the shared and static libraries (make install puts them, with the headers and

@@ -31,6 +31,10 @@ same "the shared library's soname" \
     "$(readelf -d "$P/lib/libdcsep.so.$VERSION" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')" "libdcsep.so.0"
 same "no tool helper (dc_errx) in the shared library" \
     "$(nm -D --defined-only "$P/lib/libdcsep.so.$VERSION" | grep -c ' dc_errx$')" "0"
+# the functions of the public headers are exported, the internal ones are not
+same "exports: dc_embed and dc_stft, not dc_nn_new, dc_mm_gemm or dc_mix_make" \
+    "$(nm -D --defined-only "$P/lib/libdcsep.so.$VERSION" | awk '{ print $3 }' |
+    grep -xE 'dc_embed|dc_stft|dc_nn_new|dc_mm_gemm|dc_mix_make' | sort | tr '\n' ' ')" "dc_embed dc_stft "
 export PKG_CONFIG_PATH="$P/lib/pkgconfig"
 same "pkg-config --modversion dcsep" "$(pkg-config --modversion dcsep 2>&1)" "$VERSION"
 
