@@ -270,11 +270,19 @@ put_stdout(float *y, int K, const dc_stft_params *p)
 static void
 put_files(const char *id, float *y, int K, const dc_stft_params *p)
 {
-	char **out = dc_xmalloc((size_t)K * sizeof *out), q[4 * 256 + 8];
+	/* static: reachable at an exit midway (LeakSanitizer), grown to the most K */
+	static char **out;
+	static int cap;
+	char q[4 * 256 + 8];
 	dc_outset set = { 0 };
 	const char *tmp, *why;
 	int k;
 
+	if (K > cap) {
+		out = dc_xrealloc(out, (size_t)K * sizeof *out);
+		cap = K;
+	}
+	memset(out, 0, (size_t)K * sizeof *out);
 	for (k = 0; k < K; k++)
 		if ((out[k] = dc_out_expand(opt.pat, id, k + 1, NULL, &why)) == NULL)
 			dc_errx(1, "id \"%s\": %s", dc_esc(id, 1, q, sizeof q), why);
@@ -301,7 +309,6 @@ put_files(const char *id, float *y, int K, const dc_stft_params *p)
 	dc_outset_free(&set);
 	for (k = 0; k < K; k++)
 		written_add(out[k]);
-	free(out);
 }
 
 /* put_utt: the waveforms of utterance u (whose id is id), the nutt-th, to stdout
