@@ -24,11 +24,11 @@ class _DupKey(ValueError):
 
 
 def _pairs(pairs):
-    """A map as a dict, refusing a key that appears twice (as the C reader does)."""
-    d = dict(pairs)
-    if len(d) != len(pairs):
+    """A map as a dict, refusing a string key that appears twice (as the C reader does)."""
+    keys = [k for k, _ in pairs if isinstance(k, str)]
+    if len(set(keys)) != len(keys):
         raise _DupKey()
-    return d
+    return dict(pairs)
 
 
 class _Counter:

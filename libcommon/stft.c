@@ -79,10 +79,8 @@ dc_stft(const float *x, const dc_stft_params *p, dc_tensor *X)
 	w = dc_xmalloc((size_t)p->nfft * sizeof *w);
 	buf = fftwf_malloc((size_t)p->nfft * sizeof *buf);
 	out = fftwf_malloc((size_t)F * sizeof *out);
-	if (buf == NULL || out == NULL) {
-		fprintf(stderr, "%s: out of memory (FFT buffers of %lld points)\n", dc_prog(), (long long)p->nfft);
-		abort();
-	}
+	if (buf == NULL || out == NULL)
+		dc_oom((size_t)p->nfft * sizeof *buf + (size_t)F * sizeof *out);
 	dc_stft_window(p, w);
 	plan = fftwf_plan_dft_r2c_1d((int)p->nfft, buf, out, FFTW_ESTIMATE);
 	for (t = 0; t < T; t++) {
@@ -122,10 +120,8 @@ dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y)
 	w = dc_xmalloc((size_t)p->nfft * sizeof *w);
 	buf = fftwf_malloc((size_t)p->nfft * sizeof *buf);
 	in = fftwf_malloc((size_t)F * sizeof *in);
-	if (buf == NULL || in == NULL) {
-		fprintf(stderr, "%s: out of memory (FFT buffers of %lld points)\n", dc_prog(), (long long)p->nfft);
-		abort();
-	}
+	if (buf == NULL || in == NULL)
+		dc_oom((size_t)p->nfft * sizeof *buf + (size_t)F * sizeof *in);
 	dc_stft_window(p, w);
 	plan = fftwf_plan_dft_c2r_1d((int)p->nfft, in, buf, FFTW_ESTIMATE);
 	for (t = 0; t < T; t++) {

@@ -239,10 +239,8 @@ dc_record_copy(dc_record *dst, const dc_record *src)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_object(&pk, src->map);
-	if (rec_from_sbuffer(dst, &sb) != DC_OK) {
-		fprintf(stderr, "dcsep: out of memory copying a record of %zu bytes\n", sb.size);
-		abort();
-	}
+	if (rec_from_sbuffer(dst, &sb) != DC_OK)
+		dc_oom(sb.size);
 	msgpack_sbuffer_destroy(&sb);
 }
 
@@ -254,10 +252,8 @@ reader_new(void)
 	dc_reader *rd = dc_xcalloc(1, sizeof *rd);
 
 	rd->version = -1;
-	if (!msgpack_unpacker_init(&rd->up, CHUNK)) {
-		fprintf(stderr, "dcsep: out of memory (%d bytes)\n", CHUNK);
-		abort();
-	}
+	if (!msgpack_unpacker_init(&rd->up, CHUNK))
+		dc_oom(CHUNK);
 	return rd;
 }
 
@@ -737,20 +733,33 @@ pass_unused(dc_reader *rd)
 
 static int check_header(dc_reader *rd, const dc_record *r);
 
-/* dup_key: whether a record's map has a key twice (its keys are few: pairs). */
+/* dup_key: whether a map of the record, its own or one nested in it (at most 32
+ * deep: the scan), has a string key twice (a record's keys are few: pairs) */
 static int
-dup_key(const msgpack_object *m)
+dup_key(const msgpack_object *o)
 {
 	uint32_t i, j;
 
-	for (i = 0; i < m->via.map.size; i++)
-		for (j = i + 1; j < m->via.map.size; j++) {
-			const msgpack_object *a = &m->via.map.ptr[i].key, *b = &m->via.map.ptr[j].key;
+	if (o->type == MSGPACK_OBJECT_ARRAY) {
+		for (i = 0; i < o->via.array.size; i++)
+			if (dup_key(&o->via.array.ptr[i]))
+				return 1;
+		return 0;
+	}
+	if (o->type != MSGPACK_OBJECT_MAP)
+		return 0;
+	for (i = 0; i < o->via.map.size; i++) {
+		const msgpack_object *a = &o->via.map.ptr[i].key;
+		if (dup_key(&o->via.map.ptr[i].val))
+			return 1;
+		for (j = i + 1; j < o->via.map.size; j++) {
+			const msgpack_object *b = &o->via.map.ptr[j].key;
 			if (a->type == MSGPACK_OBJECT_STR && b->type == MSGPACK_OBJECT_STR &&
 			    a->via.str.size == b->via.str.size &&
 			    memcmp(a->via.str.ptr, b->via.str.ptr, a->via.str.size) == 0)
 				return 1;
 		}
+	}
 	return 0;
 }
 

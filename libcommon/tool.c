@@ -35,11 +35,18 @@ dc_setprog(const char *argv0)
 	dc_prog_set(dc_path_base(argv0));
 	/* a standard stream that is closed gets /dev/null, before any file is opened:
 	 * else the next file opened takes its number, and what goes to that stream
-	 * (stderr's messages, stdout's stream) would go into that file */
+	 * (stderr's messages, stdout's stream) would go into that file. Opened for
+	 * reading only: a write to stdout still fails (EBADF), as on a closed one,
+	 * so output that goes nowhere is an error, not silently lost */
 	for (fd = 0; fd <= 2; fd++)
 		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
-			if (open("/dev/null", O_RDWR) != fd)
+			if (open("/dev/null", O_RDONLY) != fd) {
+				static const char m[] = "dcsep: cannot open /dev/null for a closed "
+				    "standard stream\n";
+				if (write(2, m, sizeof m - 1) < 0)
+					_exit(2);
 				_exit(2);
+			}
 			stdout_closed |= fd == STDOUT_FILENO;
 		}
 	/* a reader that goes away ends the tool quietly, as it ends any filter, even

@@ -76,8 +76,8 @@ dc_on_oom(void (*fn)(void))
 	oom_fn = fn;
 }
 
-static _Noreturn void
-oom(size_t n)
+_Noreturn void
+dc_oom(size_t n)
 {
 	fprintf(stderr, "%s: out of memory allocating %zu bytes\n", dc_prog(), n);
 	if (oom_fn)
@@ -91,7 +91,7 @@ dc_xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (p == NULL)
-		oom(n);
+		dc_oom(n);
 	return p;
 }
 
@@ -101,7 +101,7 @@ dc_xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (p == NULL)
-		oom(n * size);
+		dc_oom(n * size);
 	return p;
 }
 
@@ -109,7 +109,7 @@ void *
 dc_xrealloc(void *p, size_t n)
 {
 	if ((p = realloc(p, n ? n : 1)) == NULL)
-		oom(n);
+		dc_oom(n);
 	return p;
 }
 

@@ -68,6 +68,8 @@ void dc_prog_set(const char *name);
  * after the function dc_on_oom set, if any (outpath.c's removal of temporaries:
  * it must neither allocate nor lock). */
 void dc_on_oom(void (*fn)(void));
+/* dc_oom: that line and exit, for memory that did not come from dc_xmalloc. */
+_Noreturn void dc_oom(size_t n);
 void *dc_xmalloc(size_t n);
 void *dc_xcalloc(size_t n, size_t size);
 void *dc_xrealloc(void *p, size_t n);

@@ -155,6 +155,13 @@ p = subprocess.run([os.path.join(BIN, "dc-dump")], input=dup, capture_output=Tru
 check("dc-dump refuses the same record", p.returncode == 1 and p.stderr.decode() ==
       f"dc-dump: stdin: a record with a key twice (record 2, byte {len(ds.pack_header([]))})\n",
       p.stderr.decode())
+nested = ds.pack_header([]) + b"\x82" + kv("kind", "utt") + msgpack.packb("m") + b"\x82" + kv("a", 1) + kv("a", 2)
+raises("a key twice in a nested map", lambda: ds.read(io.BytesIO(nested)),
+       f"record 2: a record with a key twice (byte {len(ds.pack_header([]))})")
+p = subprocess.run([os.path.join(BIN, "dc-dump")], input=nested, capture_output=True)
+check("dc-dump refuses it too", p.returncode == 1 and p.stderr.decode() ==
+      f"dc-dump: stdin: a record with a key twice (record 2, byte {len(ds.pack_header([]))})\n",
+      p.stderr.decode())
 raises("record before the first utt", lambda: ds.read(io.BytesIO(ds.pack_header([]) + ds.pack_record("stft"))),
        "record outside an utterance: stft")
 bad = ds.pack_header([]) + msgpack.packb({"kind": "x", "dtype": "float32", "shape": [3], "data": b"\0" * 8},
