@@ -183,43 +183,54 @@ windows(const embedder *e, int64_t T, int64_t Tb, int64_t i, int64_t *t0, int64_
 /*
  * forward_windows: e->emb (T,F,D) and, with a mask-inference head, e->h (T,2H)
  * from e->feat (T,F), T > win + 2 ctx (else every window would be the whole
- * utterance, which embed_utt runs once instead): the windows (windows()) in one batch (B, Tb),
- * B = ceil(T / win); each window's centre frames are copied out.
+ * utterance, which embed_utt runs once instead): the B = ceil(T / win) windows
+ * (windows()) of Tb frames through the network as one batch (G, Tb), G = B; or,
+ * where that batch would hold more elements than the limit (dc_limit_elems: the
+ * embed record's T x F x D fits, so one window does), in batches of as many as
+ * fit. Each window's centre frames are copied out.
  */
 static void
 forward_windows(embedder *e, int64_t T)
 {
 	const dc_nn_config *mc = &e->m.cfg;
-	int64_t B = (T + e->win - 1) / e->win, i, t0, t1, a, F = mc->F, D = mc->D;
+	int64_t B = (T + e->win - 1) / e->win, i, j, g, t0, t1, a, F = mc->F, D = mc->D;
 	int64_t H2 = 2 * mc->H, Tb = e->win + 2 * e->ctx < T ? e->win + 2 * e->ctx : T;
+	int64_t G = dc_limit_elems() / (Tb * F * D);
 
-	if (B > INT_MAX / Tb || B * Tb > INT_MAX / 2 || B * Tb * F * D > dc_limit_elems())
-		dc_errx(1, "-w: the batch of windows: %s", dc_strerror(DC_ELIMIT));
-	if (B * Tb * F > e->wcap) {
+	if (G > B)
+		G = B;
+	if (G > INT_MAX / 2 / Tb)
+		G = INT_MAX / 2 / Tb;
+	if (G < 1)
+		dc_errx(1, "-w: a window: %s", dc_strerror(DC_ELIMIT));
+	if (G * Tb * F > e->wcap) {
 		free(e->wfeat);
 		free(e->wemb);
 		free(e->wh);
-		e->wcap = B * Tb * F;
+		e->wcap = G * Tb * F;
 		e->wfeat = dc_nn_alloc((size_t)e->wcap * sizeof *e->wfeat);
 		e->wemb = dc_nn_alloc((size_t)e->wcap * D * sizeof *e->wemb);
 		e->wh = mc->C > 0 ? dc_nn_alloc((size_t)(e->wcap / F) * H2 * sizeof *e->wh) : NULL;
 	}
-	for (i = 0; i < B; i++) {
-		windows(e, T, Tb, i, &t0, &t1, &a);
-		memcpy(e->wfeat + i * Tb * F, e->feat + a * F, (size_t)(Tb * F) * sizeof *e->feat);
-	}
 	if (e->nn == NULL) {
-		e->nn = dc_nn_new(&e->m, (int)B, (int)Tb, e->threads, 0);
+		e->nn = dc_nn_new(&e->m, (int)G, (int)Tb, e->threads, 0);
 		dc_nn_precision(e->nn, e->prec);
 	}
-	dc_nn_forward(e->nn, e->wemb, e->wh, e->wfeat, (int)B, (int)Tb);
-	for (i = 0; i < B; i++) {
-		windows(e, T, Tb, i, &t0, &t1, &a);
-		memcpy(e->emb + t0 * F * D, e->wemb + (i * Tb + t0 - a) * F * D,
-		    (size_t)((t1 - t0) * F * D) * sizeof *e->emb);
-		if (mc->C > 0)
-			memcpy(e->h + t0 * H2, e->wh + (i * Tb + t0 - a) * H2,
-			    (size_t)((t1 - t0) * H2) * sizeof *e->h);
+	for (j = 0; j < B; j += G) {
+		g = B - j < G ? B - j : G;
+		for (i = 0; i < g; i++) {
+			windows(e, T, Tb, j + i, &t0, &t1, &a);
+			memcpy(e->wfeat + i * Tb * F, e->feat + a * F, (size_t)(Tb * F) * sizeof *e->feat);
+		}
+		dc_nn_forward(e->nn, e->wemb, e->wh, e->wfeat, (int)g, (int)Tb);
+		for (i = 0; i < g; i++) {
+			windows(e, T, Tb, j + i, &t0, &t1, &a);
+			memcpy(e->emb + t0 * F * D, e->wemb + (i * Tb + t0 - a) * F * D,
+			    (size_t)((t1 - t0) * F * D) * sizeof *e->emb);
+			if (mc->C > 0)
+				memcpy(e->h + t0 * H2, e->wh + (i * Tb + t0 - a) * H2,
+				    (size_t)((t1 - t0) * H2) * sizeof *e->h);
+		}
 	}
 }
 

@@ -290,6 +290,12 @@ fi
 # inside the utterance at its ends)
 check_in "-w 0.5,0.2" 0 '' in.dcs dc-embed -m tiny.dcm -w 0.5,0.2
 cp out ew.dcs
+# a batch over the element limit runs in as many as needed (windows of 113 x 129 x 4
+# = 58308 elements: 4 a batch under 240000; the utterances' 5 and 7 windows in two)
+DC_MAX_ELEMS=240000 check_in "-w 0.5,0.2 in batches of 4 windows (DC_MAX_ELEMS)" 0 '' in.dcs \
+    dc-embed -m tiny.dcm -w 0.5,0.2
+[ -s out ] && cmp -s out ew.dcs && pass "-w in batches of 4: the bytes of one batch" ||
+    fail "-w in batches of 4" "output differs"
 check_in "-w longer than the utterances" 0 '' in.dcs dc-embed -m tiny.dcm -w 60,0
 [ -s out ] && cmp -s out e1.dcs && pass "-w 60,0: the bytes of the whole utterance" || fail "-w 60,0" "output differs"
 check_in "-w window + 2 context as long as the utterances" 0 '' in.dcs dc-embed -m tiny.dcm -w 1,30
