@@ -9,11 +9,12 @@
  * k = C, by "mi"): its soft masks, which dc-mask uses unless a later labels record
  * (dc-kmeans) replaces them. Every record passes through unchanged.
  *
- * With -w WIN,CTX an utterance longer than WIN seconds is cut into windows of WIN
- * seconds, each widened by CTX seconds on both sides (at an end of the utterance,
- * by more on the other side: all windows have the same length); the windows go
- * through the network as one batch, and each keeps the frames of its centre, so
- * the records have the shapes they have without -w.
+ * With -w WIN,CTX an utterance longer than WIN + 2 CTX seconds is cut into windows
+ * of WIN seconds, each widened by CTX seconds on both sides (at an end of the
+ * utterance, by more on the other side: all windows have the same length); the
+ * windows go through the network as one batch (several where DC_MAX_ELEMS
+ * requires), and each keeps the frames of its centre, so the records have the
+ * shapes they have without -w.
  */
 #include <errno.h>
 #include <limits.h>
