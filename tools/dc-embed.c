@@ -8,6 +8,13 @@
  * mask-inference head (Chimera++) also gives a "masks" record (float32, C x T x F,
  * k = C, by "mi"): its soft masks, which dc-mask uses unless a later labels record
  * (dc-kmeans) replaces them. Every record passes through unchanged.
+ *
+ * With -w WIN,CTX an utterance longer than WIN + 2 CTX seconds is cut into windows
+ * of WIN seconds, each widened by CTX seconds on both sides (at an end of the
+ * utterance, by more on the other side: all windows have the same length); the
+ * windows go through the network as one batch (several where DC_MAX_ELEMS
+ * requires), and each keeps the frames of its centre, so the records have the
+ * shapes they have without -w.
  */
 #include <errno.h>
 #include <limits.h>
@@ -25,7 +32,9 @@
 #endif
 #define MODEL_REL "share/dcsep/models/default.dcm"
 
-static const char usage[] = "[-m model] [-P bf16 | f32] [-t threads] [file]";
+static const char usage[] = "[-m model] [-P bf16 | f32] [-t threads] [-w win,ctx] [file]";
+
+#define WMAX 3600.0             /* the longest window or context of -w, seconds */
 
 static void
 help(void)
@@ -36,6 +45,8 @@ help(void)
 	    "  -P bf16|f32 the precision of the network's large products: bf16 operands\n"
 	    "              with fp32 sums, or fp32 (default: bf16 where it is faster)\n"
 	    "  -t threads  threads, 1 to %d (1)\n"
+	    "  -w win,ctx  windows of win seconds with ctx seconds of context on each side,\n"
+	    "              run as one batch (default: the whole utterance at once)\n"
 	    "  -h          this help\n"
 	    "Reads the stream from file, or stdin if none or '-'. See dc-embed(1).\n", usage,
 	    DC_NN_MAXTHREADS);
@@ -98,6 +109,23 @@ model_name(const dc_model *m, const char *path, char *buf, size_t n)
 		dc_path_stem(path, ".dcm", buf, n);
 }
 
+/* parse_w: "win,ctx", seconds, 0 < win <= WMAX and 0 <= ctx <= WMAX; DC_EPARAM else. */
+static int
+parse_w(const char *arg, double *win, double *ctx)
+{
+	const char *comma = strchr(arg, ',');
+	char *l;
+	int bad;
+
+	if (comma == NULL)
+		return DC_EPARAM;
+	l = dc_xstrdup(arg);
+	l[comma - arg] = '\0';
+	bad = dc_parse_num(l, 0, WMAX, win) || *win <= 0 || dc_parse_num(comma + 1, 0, WMAX, ctx);
+	free(l);
+	return bad ? DC_EPARAM : DC_OK;
+}
+
 /* The model, its network and the buffers, grown to the longest utterance and reused. */
 typedef struct {
 	dc_model m;
@@ -107,6 +135,9 @@ typedef struct {
 	int threads, prec;
 	float *feat, *emb, *h, *z, *masks;
 	int64_t cap;            /* the bins (T x F) the buffers hold */
+	int64_t win, ctx;       /* -w in frames; win = 0: the whole utterance */
+	float *wfeat, *wemb, *wh;       /* the windows' batch (B, Tb, ...) */
+	int64_t wcap;           /* the bins (B x Tb x F) they hold */
 } embedder;
 
 /* grow: buffers for T x F bins. */
@@ -130,6 +161,77 @@ grow(embedder *e, int64_t T, int64_t F)
 		e->h = dc_nn_alloc((size_t)T * 2 * mc->H * sizeof *e->h);
 		e->z = dc_nn_alloc((size_t)e->cap * mc->C * sizeof *e->z);
 		e->masks = dc_nn_alloc((size_t)e->cap * mc->C * sizeof *e->masks);
+	}
+}
+
+/*
+ * windows: the centre [t0, t1) and the extent [a, a + Tb) of window i of an
+ * utterance of T frames: centres of e->win frames (the last one shorter), every
+ * extent Tb = min(T, win + 2 ctx) frames, ctx before the centre where the
+ * utterance allows, and shifted inside [0, T) where it does not (the context
+ * lost at one end goes to the other side): no window is padded.
+ */
+static void
+windows(const embedder *e, int64_t T, int64_t Tb, int64_t i, int64_t *t0, int64_t *t1, int64_t *a)
+{
+	*t0 = i * e->win;
+	*t1 = *t0 + e->win < T ? *t0 + e->win : T;
+	*a = *t0 - e->ctx > 0 ? *t0 - e->ctx : 0;
+	if (*a > T - Tb)
+		*a = T - Tb;
+}
+
+/*
+ * forward_windows: e->emb (T,F,D) and, with a mask-inference head, e->h (T,2H)
+ * from e->feat (T,F), T > win + 2 ctx (else every window would be the whole
+ * utterance, which embed_utt runs once instead): the B = ceil(T / win) windows
+ * (windows()) of Tb frames through the network as one batch (G, Tb), G = B; or,
+ * where that batch would hold more elements than the limit (dc_limit_elems: the
+ * embed record's T x F x D fits, so one window does), in batches of as many as
+ * fit. Each window's centre frames are copied out.
+ */
+static void
+forward_windows(embedder *e, int64_t T)
+{
+	const dc_nn_config *mc = &e->m.cfg;
+	int64_t B = (T + e->win - 1) / e->win, i, j, g, t0, t1, a, F = mc->F, D = mc->D;
+	int64_t H2 = 2 * mc->H, Tb = e->win + 2 * e->ctx < T ? e->win + 2 * e->ctx : T;
+	int64_t G = dc_limit_elems() / (Tb * F * D);
+
+	if (G > B)
+		G = B;
+	if (G > INT_MAX / 2 / Tb)
+		G = INT_MAX / 2 / Tb;
+	if (G < 1)
+		dc_errx(1, "-w: a window: %s", dc_strerror(DC_ELIMIT));
+	if (G * Tb * F > e->wcap) {
+		free(e->wfeat);
+		free(e->wemb);
+		free(e->wh);
+		e->wcap = G * Tb * F;
+		e->wfeat = dc_nn_alloc((size_t)e->wcap * sizeof *e->wfeat);
+		e->wemb = dc_nn_alloc((size_t)e->wcap * D * sizeof *e->wemb);
+		e->wh = mc->C > 0 ? dc_nn_alloc((size_t)(e->wcap / F) * H2 * sizeof *e->wh) : NULL;
+	}
+	if (e->nn == NULL) {
+		e->nn = dc_nn_new(&e->m, (int)G, (int)Tb, e->threads, 0);
+		dc_nn_precision(e->nn, e->prec);
+	}
+	for (j = 0; j < B; j += G) {
+		g = B - j < G ? B - j : G;
+		for (i = 0; i < g; i++) {
+			windows(e, T, Tb, j + i, &t0, &t1, &a);
+			memcpy(e->wfeat + i * Tb * F, e->feat + a * F, (size_t)(Tb * F) * sizeof *e->feat);
+		}
+		dc_nn_forward(e->nn, e->wemb, e->wh, e->wfeat, (int)g, (int)Tb);
+		for (i = 0; i < g; i++) {
+			windows(e, T, Tb, j + i, &t0, &t1, &a);
+			memcpy(e->emb + t0 * F * D, e->wemb + (i * Tb + t0 - a) * F * D,
+			    (size_t)((t1 - t0) * F * D) * sizeof *e->emb);
+			if (mc->C > 0)
+				memcpy(e->h + t0 * H2, e->wh + (i * Tb + t0 - a) * H2,
+				    (size_t)((t1 - t0) * H2) * sizeof *e->h);
+		}
 	}
 }
 
@@ -181,7 +283,14 @@ embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
 	grow(e, T, F);
 	dc_nn_features(e->feat, X.data, T, F);
 	dc_tensor_free(&X);
-	if (T > 0) {
+	if (e->win > 0 && e->win + 2 * e->ctx < T) {
+		forward_windows(e, T);
+		if (mc->C > 0) {
+			dc_mi_head_forward(e->mm, e->z, e->h, e->m.p.mi_w, e->m.p.mi_b, T, 2 * mc->H,
+			    mc->C * mc->F);
+			dc_mi_masks(e->masks, e->z, T, mc->C, mc->F);
+		}
+	} else if (T > 0) {
 		if (e->nn == NULL) {
 			e->nn = dc_nn_new(&e->m, 1, (int)T, e->threads, 0);
 			dc_nn_precision(e->nn, e->prec);
@@ -227,12 +336,13 @@ main(int argc, char **argv)
 	dc_utt u = { 0 };
 	int64_t v;
 	int c, err, fallback;
-	const char *parg = NULL;
+	const char *parg = NULL, *warg = NULL;
+	double wsec = 0, csec = 0;
 
 	dc_setprog(argv[0]);
 	memset(&e, 0, sizeof e);
 	e.threads = 1;
-	while ((c = dc_getopt(argc, argv, "m:P:t:h", usage, help)) != -1) {
+	while ((c = dc_getopt(argc, argv, "m:P:t:w:h", usage, help)) != -1) {
 		switch (c) {
 		case 'm':
 			mpath = optarg;
@@ -247,6 +357,12 @@ main(int argc, char **argv)
 				dc_errx(2, "-t: threads must be an integer from 1 to %d: %s", DC_NN_MAXTHREADS, optarg);
 			e.threads = (int)v;
 			break;
+		case 'w':
+			if (parse_w(optarg, &wsec, &csec))
+				dc_errx(2, "-w: must be win,ctx in seconds, win in (0, %g], ctx in [0, %g]: %s",
+				    WMAX, WMAX, optarg);
+			warg = optarg;
+			break;
 		}
 	}
 	path = dc_arg_path(argc, argv, usage);
@@ -258,6 +374,15 @@ main(int argc, char **argv)
 	if ((err = dc_model_load(&e.m, mpath)) != DC_OK)
 		dc_errx(1, "%s: %s", mpath, dc_errmsg(err));
 	model_name(&e.m, mpath, e.name, sizeof e.name);
+	if (warg) {
+		/* seconds to frames of the model's STFT, to the nearest */
+		double fps = (double)e.m.cfg.rate / (double)e.m.cfg.hop;
+		e.win = (int64_t)(wsec * fps + 0.5);
+		e.ctx = (int64_t)(csec * fps + 0.5);
+		if (e.win < 1)
+			dc_errx(2, "-w: a window of %g s is less than one frame of the model (%g s): %s",
+			    wsec, 1 / fps, warg);
+	}
 	if (e.m.cfg.C > 0)
 		e.mm = dc_mm_new(e.prec);
 	dc_stdout_not_tty();
@@ -281,6 +406,9 @@ main(int argc, char **argv)
 	free(e.h);
 	free(e.z);
 	free(e.masks);
+	free(e.wfeat);
+	free(e.wemb);
+	free(e.wh);
 	dc_model_free(&e.m);
 	dc_utt_free(&u);
 	dc_record_free(&hdr);

@@ -89,6 +89,62 @@ check("dc-mask -k 1: the masked source of the most energy", K1.shape[0] == 1 and
       np.array_equal(K1[0], Y[np.argmax(e)]), str(e))
 EOF
 
+# dc-embed -w: the head's masks of each window's centre frames, as dc-embed gives
+# them for the window's frames alone (each cut out as an utterance of its own);
+# 8000 Hz, hop 64: -w 0.5,0.2 is 63 frames of centre, 25 of context
+check_in "dc-embed -w 0.5,0.2 with a head" 0 '' r3.dcs dc-embed -m m.dcm -w 0.5,0.2
+cp out w3.dcs
+check_in "dc-embed -w 60,1 with a head" 0 '' r3.dcs dc-embed -m m.dcm -w 60,1
+[ -s out ] && cmp -s out e3.dcs && pass "-w 60,1: the bytes of the whole utterance, masks included" ||
+    fail "-w 60,1 with a head" "output differs"
+"$PY" - <<'EOF'
+import numpy as np
+from oracle_lib import read_records, tensor, tensor_rec, write_stream
+recs = read_records("r3.dcs")
+utt, st = recs[1], recs[2]
+X = tensor(st)
+T, win, ctx = X.shape[0], 63, 25
+Tb = min(T, win + 2 * ctx)
+cuts, out = [], []
+for i, t0 in enumerate(range(0, T, win)):
+    a = min(max(t0 - ctx, 0), T - Tb)
+    u = dict(utt, id="w%d" % i)
+    keys = {k: v for k, v in st.items() if k not in ("kind", "dtype", "shape", "data")}
+    # the samples of Tb frames: Tb = (samples - 1 + nfft - hop) // hop + 1
+    n = (Tb - 1) * keys["hop"] - (keys["nfft"] - keys["hop"]) + 1
+    for r in (u, keys):
+        if "samples" in r:
+            r["samples"] = n
+    cuts += [u, tensor_rec("stft", X[a:a + Tb], **keys)]
+write_stream("cuts.dcs", cuts)
+open("win.txt", "w").write("%d %d %d\n" % (T, win, Tb))
+EOF
+check_in "dc-embed of the windows cut out" 0 '' cuts.dcs dc-embed -m m.dcm
+cp out cuts-e.dcs
+"$PY" - <<'EOF'
+import numpy as np
+from oracle_lib import check, read_records, tensor
+T, win, Tb = map(int, open("win.txt").read().split())
+ctx = 25
+W = read_records("w3.dcs")
+E0, M0 = tensor(read_records("e3.dcs")[5]), tensor(read_records("e3.dcs")[6])
+E, M = tensor(W[5]), tensor(W[6])
+check("-w: masks k 2, by mi, shape [2, T, F]", W[6]["k"] == 2 and W[6]["by"] == "mi" and
+      M.shape == M0.shape, str(M.shape))
+cm = [tensor(r) for r in read_records("cuts-e.dcs") if r["kind"] == "masks"]
+ce = [tensor(r) for r in read_records("cuts-e.dcs") if r["kind"] == "embed"]
+RM, RE = np.zeros(M.shape), np.zeros(E.shape)
+for i, t0 in enumerate(range(0, T, win)):
+    t1, a = min(t0 + win, T), min(max(t0 - ctx, 0), T - Tb)
+    RM[:, t0:t1] = cm[i][:, t0 - a:t1 - a]
+    RE[t0:t1] = ce[i][t0 - a:t1 - a]
+dm, de = np.abs(M - RM).max(), np.abs(E - RE).max()
+check(f"-w 0.5,0.2: {len(cm)} windows; masks and embeddings those of each window alone "
+      f"(max diff {dm:.3g}, {de:.3g})", len(cm) == -(-T // win) and dm < 1e-5 and de < 1e-5)
+check(f"-w 0.5,0.2: masks not the whole utterance's (max diff {np.abs(M - M0).max():.3g})",
+      np.abs(M - M0).max() > 1e-3)
+EOF
+
 # -I -M: a head added to a model without one, which keeps its other weights
 check "a model without a head" 0 '' dc-train $A -e 1 -q -o dc.dcm u1.dcs u2.dcs
 check "-I -M 3: a head added" 0 '' dc-train -I dc.dcm -M 3 -e 0 -q -o add.dcm train.dcs r3.dcs
