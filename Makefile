@@ -24,11 +24,6 @@ CPPFLAGS += -DDC_PREFIX=\"$(PREFIX)\"
 # the one version number, config.mk's (util.h's DC_VERSION)
 CPPFLAGS += -DDC_VERSION=\"$(VERSION)\"
 LDLIBS += $(PKG_LIBS) -ldnnl -lm -lpthread
-# OpenBLAS runs on one thread (our pool and oneDNN's do the threading): its serial
-# build (Debian's libopenblas0-serial) first, where the loader looks, so that no
-# idle BLAS threads exist (under a memory limit they spun for ever, and the exit
-# waited for them); without it, the default build is used as before
-LDFLAGS += -Wl,-rpath,/usr/lib/$(shell $(CC) -print-multiarch)/openblas-serial
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
