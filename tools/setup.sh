@@ -13,7 +13,7 @@
 # runs this before it compiles, instead of a wall of compiler and linker errors).
 set -eu
 build="build-essential pkg-config libfftw3-dev libopenblas-dev libsndfile1-dev libmsgpack-dev libsoxr-dev libcairo2-dev fonts-dejavu-core libdnnl-dev"
-test="mandoc parallel openmpi-bin libopenmpi-dev python3-numpy python3-scipy python3-msgpack python3-mir-eval python3-soundfile python3-matplotlib sox valgrind"
+test="mandoc time parallel openmpi-bin libopenmpi-dev python3-numpy python3-scipy python3-msgpack python3-mir-eval python3-soundfile python3-matplotlib sox valgrind"
 # pkg-config's name of each library the Makefile links (its PKGS), and its package
 libs="fftw3f:libfftw3-dev fftw3:libfftw3-dev sndfile:libsndfile1-dev msgpack:libmsgpack-dev openblas:libopenblas-dev soxr:libsoxr-dev cairo:libcairo2-dev"
 

@@ -26,7 +26,7 @@
 #
 # The copies (about 1.7 GB each) are made under $TMPDIR (default /var/tmp) as
 # dcsep-fresh.PID.XXXXXX. The test runs in mount and PID namespaces of its own
-# (unshare -m -p --kill-child): its mounts (/proc, /dev, /dev/pts, apt's archives)
+# (unshare -m -p --kill-child): its mounts (/proc, /sys, /dev, /dev/pts, apt's archives)
 # are never seen outside, and when it ends, even by SIGKILL, the kernel ends every
 # process it started in the chroots and drops the mounts. Every exit removes the
 # copies, and a later run removes those of a killed one (its PID gone).
@@ -82,7 +82,7 @@ git -C "$repo" rev-parse --verify -q HEAD >/dev/null || { fail "fresh machine" "
 roots=""
 cleanup() {	# unmounts, and removes a copy only when nothing is mounted in it any more
 	for r in $roots; do
-		for m in var/cache/apt/archives dev/pts dev proc; do
+		for m in var/cache/apt/archives dev/pts dev sys proc; do
 			mountpoint -q "$r/$m" 2>/dev/null && umount -l "$r/$m"
 		done
 		if grep -q " $r/" /proc/mounts; then
@@ -112,7 +112,8 @@ newroot() {
 	r=$(mktemp -d "$tmp/dcsep-fresh.$DCSEP_FRESH_NS.XXXXXX") || return 1
 	roots="$roots $r"
 	tar -C "$r" -xf "$tar" || return 1
-	mount -t proc proc "$r/proc" && mount --bind /dev "$r/dev" && mount --bind /dev/pts "$r/dev/pts" &&
+	mount -t proc proc "$r/proc" && mount -t sysfs sysfs "$r/sys" &&
+	    mount --bind /dev "$r/dev" && mount --bind /dev/pts "$r/dev/pts" &&
 	    mount --bind "$cache/archives" "$r/var/cache/apt/archives" || return 1
 	cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null
 	# no fsync per file while dpkg unpacks: the copy is thrown away after the test
