@@ -21,7 +21,6 @@
 #include "nn.h"
 #include "mi.h"
 
-#define API_KMAX 1000   /* the most clusters or sources (dc-kmeans -k, tool.h's DC_KMAX) */
 
 const char *
 dc_version(void)
@@ -166,7 +165,7 @@ dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_op
 		ko = *o;
 	else
 		dc_kmeans_defaults(&ko);
-	if (V->dtype != DC_F32 || V->ndim != 3 || ko.k < 1 || ko.k > API_KMAX || !(beta >= 0.0) ||
+	if (V->dtype != DC_F32 || V->ndim != 3 || ko.k < 1 || ko.k > DC_KMAX || !(beta >= 0.0) ||
 	    !(db >= 0.0))
 		return DC_EPARAM;
 	T = V->shape[0];

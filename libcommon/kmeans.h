@@ -19,6 +19,8 @@ typedef struct {
 	uint64_t seed;      /* restart r draws from dc_rng seeded with seed + r */
 } dc_kmeans_opts;
 
+#define DC_KMAX 1000    /* the most clusters or sources (dc-kmeans -k, dc-mask, libdcsep) */
+
 /* dc_kmeans_defaults: K 2, 3 restarts, 100 iterations, seed 1. */
 void dc_kmeans_defaults(dc_kmeans_opts *o);
 

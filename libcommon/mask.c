@@ -8,8 +8,6 @@
 
 #include <dcsep/dcsep.h>
 
-#define MASK_KMAX 1000  /* the most sources (tool.h's DC_KMAX) */
-
 int
 dc_mask(const dc_tensor *X, const dc_tensor *M, int k, dc_tensor *Y)
 {
@@ -27,14 +25,14 @@ dc_mask(const dc_tensor *X, const dc_tensor *M, int k, dc_tensor *Y)
 	if (M->dtype == DC_I32 && M->ndim == 2 && M->shape[0] == T && M->shape[1] == F) {
 		const int32_t *l = M->data;
 
-		if (k < 1 || k > MASK_KMAX)
+		if (k < 1 || k > DC_KMAX)
 			return DC_EPARAM;
 		for (i = 0; i < N; i++)
 			if (l[i] < 0 || l[i] >= k)
 				return DC_EPARAM;
 		K = k;
 	} else if (M->dtype == DC_F32 && M->ndim == 3 && M->shape[0] >= 1 &&
-	    M->shape[0] <= MASK_KMAX && M->shape[1] == T && M->shape[2] == F) {
+	    M->shape[0] <= DC_KMAX && M->shape[1] == T && M->shape[2] == F) {
 		K = (int)M->shape[0];
 	} else {
 		return DC_EPARAM;

@@ -361,7 +361,22 @@ dc_keep_mode(const char *tmp, const char *path)
 	chmod(tmp, 0666 & ~um);
 }
 
+
 /* ---------------------------------------------------------------- one file */
+
+/* atomic_end: a's temporary removed (remove) or only forgotten, a cleared */
+static void
+atomic_end(dc_atomic *a, int remove)
+{
+	if (a->tmp) {
+		if (remove)
+			unlink(a->tmp);
+		dc_tmp_del(a->tmp);
+	}
+	free(a->path);
+	free(a->tmp);
+	memset(a, 0, sizeof *a);
+}
 
 FILE *
 dc_atomic_open(dc_atomic *a, const char *path)
@@ -389,13 +404,7 @@ dc_atomic_open(dc_atomic *a, const char *path)
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		if (a->tmp) {
-			unlink(a->tmp);
-			dc_tmp_del(a->tmp);
-		}
-		free(a->path);
-		free(a->tmp);
-		memset(a, 0, sizeof *a);
+		atomic_end(a, 1);
 		errno = e;
 		return NULL;
 	}
@@ -418,13 +427,7 @@ dc_atomic_commit(dc_atomic *a)
 		e = errno;
 		err = DC_EIO;
 	}
-	if (err != DC_OK && a->tmp)
-		unlink(a->tmp);
-	if (a->tmp)
-		dc_tmp_del(a->tmp);
-	free(a->path);
-	free(a->tmp);
-	memset(a, 0, sizeof *a);
+	atomic_end(a, err != DC_OK);
 	errno = e;
 	return err;
 }
@@ -434,13 +437,7 @@ dc_atomic_abort(dc_atomic *a)
 {
 	if (a->f)
 		fclose(a->f);
-	if (a->tmp) {
-		unlink(a->tmp);
-		dc_tmp_del(a->tmp);
-	}
-	free(a->path);
-	free(a->tmp);
-	memset(a, 0, sizeof *a);
+	atomic_end(a, 1);
 }
 
 /* ---------------------------------------------------------------- output sets */

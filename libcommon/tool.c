@@ -25,8 +25,6 @@
 
 /* ---------------------------------------------------------------- messages */
 
-static int stdout_closed;       /* dc_setprog found it closed */
-
 #if !defined(__SANITIZE_ADDRESS__)
 /* quick_exit_: the last exit handler (registered first): stdio flushed, then
  * _exit, skipping the libraries' destructors. OpenBLAS's joins its idle thread,
@@ -65,7 +63,6 @@ dc_setprog(const char *argv0)
 					_exit(2);
 				_exit(2);
 			}
-			stdout_closed |= fd == STDOUT_FILENO;
 		}
 	/* a reader that goes away ends the tool quietly, as it ends any filter, even
 	 * if the tool was started with SIGPIPE ignored (some shells and job runners
@@ -225,8 +222,6 @@ dc_writer_finish(dc_writer *w)
 void
 dc_stdout_not_tty(void)
 {
-	if (stdout_closed)      /* a stream into /dev/null would hide the mistake */
-		dc_errx(1, "stdout: %s", strerror(EBADF));
 	if (isatty(STDOUT_FILENO))
 		dc_errx(2, "stdout is a terminal: redirect it to a file or pipe it (dc-dump shows a stream)");
 }

@@ -11,6 +11,7 @@
 #include "util.h"
 #include "stream.h"
 #include "stft.h"
+#include "kmeans.h"
 
 /* ---------------------------------------------------------------- messages */
 
@@ -124,7 +125,6 @@ int dc_check_spectra(const dc_record *r, int ndim, dc_tensor *X, dc_stft_params 
  * when X is NULL (no stft record to agree with). */
 void dc_check_tf(const char *id, const dc_record *r, const dc_tensor *t, int at,
     const dc_tensor *X);
-#define DC_KMAX 1000    /* the most sources a record's k may say (dc-kmeans -k) */
 /* dc_get_k: the record's key k, checked to be from 1 to kmax; exits 1 else. */
 int dc_get_k(const char *id, const dc_record *r, int kmax);
 /* dc_get_labels: a labels record (formats/stream.md): k from 1 to kmax (*k), int32

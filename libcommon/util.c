@@ -324,7 +324,7 @@ dc_parse_num(const char *s, double lo, double hi, double *v)
 }
 
 int
-dc_parse_range(const char *arg, double min, double max, double *lo, double *hi)
+dc_parse_pair(const char *arg, double min, double max, double *a, double *b)
 {
 	const char *comma = strchr(arg, ',');
 	char *l;
@@ -334,9 +334,15 @@ dc_parse_range(const char *arg, double min, double max, double *lo, double *hi)
 		return DC_EPARAM;
 	l = dc_xstrdup(arg);
 	l[comma - arg] = '\0';
-	bad = dc_parse_num(l, min, max, lo) || dc_parse_num(comma + 1, min, max, hi) || *lo > *hi;
+	bad = dc_parse_num(l, min, max, a) || dc_parse_num(comma + 1, min, max, b);
 	free(l);
 	return bad ? DC_EPARAM : DC_OK;
+}
+
+int
+dc_parse_range(const char *arg, double min, double max, double *lo, double *hi)
+{
+	return dc_parse_pair(arg, min, max, lo, hi) || *lo > *hi ? DC_EPARAM : DC_OK;
 }
 
 char *

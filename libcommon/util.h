@@ -120,7 +120,9 @@ int dc_fclose_checked(FILE *f);
 /* dc_parse_int, dc_parse_num: whole-string numbers within [lo, hi]; DC_EPARAM else. */
 int dc_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *v);
 int dc_parse_num(const char *s, double lo, double hi, double *v);
-/* dc_parse_range: "lo,hi", two numbers with min <= lo <= hi <= max; DC_EPARAM else. */
+/* dc_parse_pair: "a,b", two numbers each within [min, max]; DC_EPARAM else.
+ * dc_parse_range: the same with lo <= hi. */
+int dc_parse_pair(const char *arg, double min, double max, double *a, double *b);
 int dc_parse_range(const char *arg, double min, double max, double *lo, double *hi);
 
 #endif

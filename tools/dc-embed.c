@@ -113,17 +113,7 @@ model_name(const dc_model *m, const char *path, char *buf, size_t n)
 static int
 parse_w(const char *arg, double *win, double *ctx)
 {
-	const char *comma = strchr(arg, ',');
-	char *l;
-	int bad;
-
-	if (comma == NULL)
-		return DC_EPARAM;
-	l = dc_xstrdup(arg);
-	l[comma - arg] = '\0';
-	bad = dc_parse_num(l, 0, WMAX, win) || *win <= 0 || dc_parse_num(comma + 1, 0, WMAX, ctx);
-	free(l);
-	return bad ? DC_EPARAM : DC_OK;
+	return dc_parse_pair(arg, 0, WMAX, win, ctx) || *win <= 0 ? DC_EPARAM : DC_OK;
 }
 
 /* The model, its network and the buffers, grown to the longest utterance and reused. */

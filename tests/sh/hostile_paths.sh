@@ -162,6 +162,15 @@ same "2: dc-mix -n rerun: list.tsv new (no stale list), still 0600" \
 # writer holds it there, so the signal always comes while temporaries exist. A
 # watchdog kills a run that would not die (exit 137: a failure, never a hang).
 # waitdog PID: waits for PID, killing it after 20 s; its exit status in $rc
+# await COND: polls the shell condition COND every 0.1 s for at most 10 s; $n is
+# 100 if it never held
+await() {
+	n=0
+	while ! eval "$1" && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
 waitdog() {
 	( sleep 20; kill -KILL "$1" 2>/dev/null ) &
 	wd=$!
@@ -176,11 +185,7 @@ for sig in TERM INT HUP; do
 	# tool keeps an ignored signal ignored): env gives them back their defaults
 	env --default-signal=INT,HUP dc-mix -o a.wav -O 'as%k.wav' fifo.wav b.flac >/dev/null 2>err.$sig &
 	pid=$!
-	n=0
-	while [ -z "$(find . -maxdepth 1 -name '.dc-tmp-*')" ] && [ $n -lt 100 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
+	await 'find . -maxdepth 1 -name ".dc-tmp-*" | grep -q .'
 	if [ $n -ge 100 ]; then
 		skip "2: kill -$sig mid-run" "no temporary file appeared in 10 s"
 		kill -KILL $pid 2>/dev/null
@@ -204,11 +209,7 @@ before=$(sum ko1.wav)
 rm -f ko2.wav && mkfifo ko2.wav
 dc-istft -e float -o 'ko%k.wav' k2.dcs 2>err.ko &
 pid=$!
-n=0
-while [ -z "$(find . -maxdepth 1 -name '.dc-tmp-*')" ] && [ $n -lt 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
+await 'find . -maxdepth 1 -name ".dc-tmp-*" | grep -q .'
 kill -TERM $pid
 waitdog $pid
 if [ $n -ge 100 ]; then
@@ -227,11 +228,7 @@ dc-istft -o 'k-%u.wav' fifo.dcs 2>err.k &
 pid=$!
 exec 3>fifo.dcs
 cat three.dcs >&3
-n=0
-while [ ! -f k-so0048_000480014.wav ] && [ $n -lt 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
+await '[ -f k-so0048_000480014.wav ]'
 kill -TERM $pid
 waitdog $pid
 exec 3>&-
