@@ -1,0 +1,117 @@
+/*
+ * test_recgemm.c: the recurrent step's product (libcommon/recgemm.c), C += A Bm
+ * with Bm packed into panels, for every row count from 1 to 11 and column counts
+ * that leave every possible remainder of panels and of a tile: against a sum in
+ * double (within a bound of float rounding); columns past N and rows between ldc
+ * untouched (the panels' padding is made non-zero after packing, so that a store
+ * past N shows); and each row's result the same bits whatever the number of rows
+ * beside it (the kernels sum each element over k in order, whatever the tile).
+ * Both panel widths: 16 (AVX-512, where the CPU has it) and 8 (AVX2 or plain C).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "recgemm.h"
+#include "rng.h"
+#include "t.h"
+
+#define GUARD 12345.0f
+
+static float
+uni(dc_rng *r)
+{
+	return (float)(dc_rng_uniform(r) * 2.0 - 1.0);
+}
+
+/* one shape: M rows, N columns, K inner, panel width pw; returns failures */
+static int
+shape(int M, int N, int K, int pw, dc_rng *r)
+{
+	int ldc = N + 3, lda = K + 1, np = (N + pw - 1) / pw, i, j, k, bad = 0;
+	float *A = malloc(sizeof(float) * (size_t)M * lda);
+	float *Bm = malloc(sizeof(float) * (size_t)K * N);
+	float *P = malloc(sizeof(float) * (size_t)np * K * pw);
+	float *C = malloc(sizeof(float) * (size_t)M * ldc);
+	float *C1 = malloc(sizeof(float) * (size_t)ldc);
+
+	for (i = 0; i < M * lda; i++)
+		A[i] = uni(r);
+	for (i = 0; i < K * N; i++)
+		Bm[i] = uni(r);
+	for (i = 0; i < M * ldc; i++)
+		C[i] = (i % ldc) < N ? uni(r) : GUARD;
+	dc_rec_pack(P, Bm, K, N, N, 1, pw);     /* Bm(k, n) = Bm[k*N + n] */
+	/* the padding past N made non-zero, so that a store past N shows */
+	for (i = N; i < np * pw; i++)
+		for (k = 0; k < K; k++)
+			P[((size_t)(i / pw) * K + k) * pw + i % pw] = 1.0f;
+	{
+		float *C0 = malloc(sizeof(float) * (size_t)M * ldc);
+		memcpy(C0, C, sizeof(float) * (size_t)M * ldc);
+		dc_rec_gemm(C, ldc, A, lda, P, M, N, K, pw);
+		for (i = 0; i < M; i++) {
+			for (j = 0; j < N; j++) {
+				double s = 0.0, mag = fabs(C0[i * ldc + j]);
+				for (k = 0; k < K; k++) {
+					s += (double)A[i * lda + k] * Bm[k * N + j];
+					mag += fabs((double)A[i * lda + k] * Bm[k * N + j]);
+				}
+				s += C0[i * ldc + j];
+				if (fabs(C[i * ldc + j] - s) > (K + 2) * 6e-8 * mag)
+					bad++;
+			}
+			for (j = N; j < ldc; j++)
+				bad += C[i * ldc + j] != GUARD;
+			/* the same row alone: the same bits */
+			memcpy(C1, C0 + i * ldc, sizeof(float) * (size_t)ldc);
+			dc_rec_gemm(C1, ldc, A + i * lda, lda, P, 1, N, K, pw);
+			bad += memcmp(C1, C + i * ldc, sizeof(float) * (size_t)ldc) != 0;
+		}
+		free(C0);
+	}
+	free(A);
+	free(Bm);
+	free(P);
+	free(C);
+	free(C1);
+	return bad;
+}
+
+static void
+widths(int pw, dc_rng *r)
+{
+	/* N: one column; a part of a panel; whole panels; every remainder of 8-, 4- and
+	 * 2-panel tiles; the network's 4H for H = 300 and the golden test's */
+	static const int Ns[] = { 1, 5, 8, 16, 17, 24, 33, 48, 65, 80, 97, 112, 129, 144, 160,
+		161, 177, 255, 1200, 40 };
+	static const int Ks[] = { 1, 3, 64, 300 };
+	char name[96];
+	int m, n, k, bad;
+
+	for (k = 0; k < (int)(sizeof Ks / sizeof *Ks); k++) {
+		bad = 0;
+		for (m = 1; m <= 11; m++)
+			for (n = 0; n < (int)(sizeof Ns / sizeof *Ns); n++)
+				bad += shape(m, Ns[n], Ks[k], pw, r);
+		snprintf(name, sizeof name, "panels of %d, K = %d: M 1-11, 20 widths: sums, guards, rows alone", pw,
+		    Ks[k]);
+		T_EQ_INT(name, bad, 0);
+	}
+}
+
+int
+main(void)
+{
+	dc_rng r;
+
+	dc_rng_seed(&r, 12);
+	if (dc_nn_avx512())
+		widths(16, &r);
+	else
+		printf("note: no AVX-512 on this CPU; panels of 16 not tested\n");
+	widths(8, &r);
+	return t_done();
+}
