@@ -128,6 +128,12 @@ bf16(float f)
 	return (u & 0x7fffffffu) > 0x7f800000u ? (uint16_t)((u >> 16) | 0x40u) : (uint16_t)r;
 }
 
+uint16_t
+dc_mm_bf16_bits(float x)
+{
+	return bf16(x);
+}
+
 float
 dc_mm_bf16_round(float x)
 {

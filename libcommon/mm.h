@@ -50,7 +50,9 @@ int dc_mm_choose(const char *arg, int *fallback);
 int dc_mm_parse(const char *s);
 const char *dc_mm_name(int prec);
 
-/* dc_mm_bf16_round: x rounded to bfloat16 (nearest even) and back to float. */
+/* dc_mm_bf16_round: x rounded to bfloat16 (nearest even) and back to float;
+ * dc_mm_bf16_bits: the bfloat16's bits (a NaN stays a quiet NaN). */
 float dc_mm_bf16_round(float x);
+uint16_t dc_mm_bf16_bits(float x);
 
 #endif

@@ -13,11 +13,12 @@
  *
  * Layout of the work: every BLSTM layer does, per direction, one GEMM for the
  * input projections of all B*T frames, then T recurrent steps of one (B,H)x(H,4H)
- * product (dc_rec_gemm: a small-M kernel on W_hh packed once per pass) added in
+ * product (dc_rec_step: a small-M kernel on W_hh packed once per pass) added in
  * place into the gate buffer, each followed by the fused gate arithmetic; the
  * output layer is one GEMM. The GEMMs go through dc_mm_gemm (mm.h: oneDNN's
  * matmul, in fp32 or with bf16 operands and fp32 accumulation, dc_nn_precision);
- * the recurrent steps, the gate arithmetic, the cell state, the loss and every
+ * the recurrent products likewise (recgemm.h; with bf16 operands where the CPU has
+ * AVX512_BF16), while the gate arithmetic, the cell state, the loss and every
  * gradient's accumulation stay fp32. A pass is a sequence of phases, each run on
  * every thread of the pool with the pass's arguments (struct pass): the two
  * directions of a layer run on two threads; the output layer and the input
@@ -246,9 +247,12 @@ nn_release(dc_nn *n)
 	free(n->x0);
 	free(n->a);
 	free(n->zero);
-	free(n->pack[0]);
-	free(n->pack[1]);
-	n->pack[0] = n->pack[1] = NULL;
+	for (d = 0; d < 2; d++) {
+		free(n->pack[d]);
+		free(n->ab[d]);
+		n->pack[d] = NULL;
+		n->ab[d] = NULL;
+	}
 	for (d = 0; d < 2; d++) {
 		free(n->dh[d]);
 		free(n->dcarry[d]);
@@ -291,6 +295,20 @@ drop_alloc(dc_nn *n)
 	}
 }
 
+/* rec_kernel: the recurrent steps' buffers and kernel for n's precision: bf16
+ * operands where bf16 was chosen and the CPU has AVX512_BF16, else fp32. */
+static void
+rec_kernel(dc_nn *n)
+{
+	int d, bf = n->prec == DC_MM_BF16 && dc_rec_bf16();
+
+	for (d = 0; d < 2; d++) {
+		n->rec[d].P = n->pack[d];
+		n->rec[d].ab = n->ab[d];
+		n->rec[d].pw = bf ? 0 : dc_rec_pw();
+	}
+}
+
 static void
 nn_alloc(dc_nn *n, int B, int T)
 {
@@ -306,8 +324,14 @@ nn_alloc(dc_nn *n, int B, int T)
 	n->Tmax = T;
 	n->x0 = big(BT * F);
 	n->zero = big(H);
-	n->pack[0] = big(G * (H + 16));
-	n->pack[1] = big(G * (H + 16));
+	for (d = 0; d < 2; d++) {
+		/* W_hh packed for the steps forward (K = H, N = 4H) and backward
+		 * (K = 4H, N = H), fp32 panels at most 4H (H + 16) floats, bf16 ones
+		 * half that; the bf16 scratch for 8 rows of 4H */
+		n->pack[d] = big(G * (H + 16));
+		n->ab[d] = dc_nn_alloc(8 * ((G + 1) / 2) * sizeof(uint32_t));
+	}
+	rec_kernel(n);
 	for (k = 0; k < nh; k++)
 		n->h[k] = big(BT * 2 * H);
 	for (k = 0; k < nl; k++)
@@ -385,6 +409,7 @@ dc_nn_precision(dc_nn *n, int prec)
 	if (prec == n->prec)
 		return;
 	n->prec = prec;
+	rec_kernel(n);
 	for (i = 0; i < DC_NN_MAXTHREADS; i++)
 		if (n->mm[i]) {
 			dc_mm_free(n->mm[i]);
@@ -505,27 +530,28 @@ cell_backward(float *restrict g, float *restrict dc, const float *restrict dh,
  * lstm_forward: direction dir (0 forward in time, 1 backward) of one BLSTM layer.
  * out (B,T,2H): writes columns dir*H .. dir*H+H-1; gates (B,T,4H): activations;
  * cell, tcell (B,T,H) if keep, else (B,H) carry and scratch; inp (B,T,in);
- * w_ih (4H,in); w_hh (4H,H); bias (4H) = b_ih + b_hh; zero (H) zeros; pack
- * (4H(H+16)) scratch for the packed w_hh^T, mm for the input GEMM.
+ * w_ih (4H,in); w_hh (4H,H); bias (4H) = b_ih + b_hh; zero (H) zeros; rec the
+ * recurrent product (recgemm.h: its panels are scratch for w_hh^T), mm for the
+ * input GEMM.
  * len (B) or NULL: frames t >= len[b] of sequence b are padding, where c and h
  * are set to 0, so that the reverse direction starts at frame len[b] - 1 from a
  * zero state as if the sequence ended there.
  */
 static void
-lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, dc_mm *mm,
+lstm_forward(float *out, float *gates, float *cell, float *tcell, dc_rec *rec, dc_mm *mm,
     const float *inp, const float *w_ih, const float *w_hh, const float *bias, const float *zero,
     const int *len, int B, int T, int in, int H, int dir, int keep)
 {
-	int G = 4 * H, s, b, pw = dc_rec_pw();
+	int G = 4 * H, s, b;
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G;
 
 	dc_mm_gemm(mm, 0, 1, B * T, G, in, inp, in, w_ih, in, 0, gates, G);
-	dc_rec_pack(pack, w_hh, H, G, 1, H, pw);   /* Bm(k, n) = w_hh[n][k] */
+	dc_rec_prepare(rec, w_hh, H, G, 1, H);     /* Bm(k, n) = w_hh[n][k] */
 	for (s = 0; s < T; s++) {
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
 		if (s > 0)
-			dc_rec_gemm(gates + (int64_t)t * G, ldg, out + (int64_t)tp * 2 * H + dir * H, ldo,
-			    pack, B, G, H, pw);
+			dc_rec_step(rec, gates + (int64_t)t * G, ldg, out + (int64_t)tp * 2 * H + dir * H, ldo,
+			    B, G, H);
 		for (b = 0; b < B; b++) {
 			int64_t r = (int64_t)b * T + t, rp = (int64_t)b * T + tp;
 			float *c = keep ? cell + r * H : cell + (int64_t)b * H;
@@ -547,20 +573,20 @@ lstm_forward(float *out, float *gates, float *cell, float *tcell, float *pack, d
  * dw_ih (4H,in), dw_hh (4H,H), db_ih, db_hh (4H) accumulate; dout (B,T,2H): dL/dout
  * in, and the recurrent gradient is added into it on the way; gates (B,T,4H):
  * activations in, dL/d(pre-activations) out (for the input gradient); dc (B,H)
- * pack (4H(H+16)) scratch, mm the GEMMs' context. out, cell, tcell, inp, len as
+ * rec the recurrent product (w_hh packed again), mm the GEMMs' context. out, cell, tcell, inp, len as
  * computed by lstm_forward; the padding's gate gradients are 0.
  */
 static void
 lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dout,
-    float *gates, float *dc, float *pack, dc_mm *mm, const float *out, const float *cell, const float *tcell,
+    float *gates, float *dc, dc_rec *rec, dc_mm *mm, const float *out, const float *cell, const float *tcell,
     const float *inp, const float *w_hh, const float *zero,
     const int *len, int B, int T, int in, int H, int dir)
 {
-	int G = 4 * H, s, b, j, pw = dc_rec_pw();
+	int G = 4 * H, s, b, j;
 	int64_t ldo = (int64_t)T * 2 * H, ldg = (int64_t)T * G, r;
 
 	memset(dc, 0, (size_t)B * H * sizeof *dc);
-	dc_rec_pack(pack, w_hh, G, H, H, 1, pw);   /* Bm(k, n) = w_hh[k][n] */
+	dc_rec_prepare(rec, w_hh, G, H, H, 1);     /* Bm(k, n) = w_hh[k][n] */
 	for (s = T - 1; s >= 0; s--) {
 		int t = dir ? T - 1 - s : s, tp = dir ? t + 1 : t - 1;
 		for (b = 0; b < B; b++) {
@@ -574,8 +600,8 @@ lstm_backward(float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *dou
 			    tcell + rr * H, s == 0 ? zero : cell + rp * H, H);
 		}
 		if (s > 0)
-			dc_rec_gemm(dout + (int64_t)tp * 2 * H + dir * H, ldo, gates + (int64_t)t * G, ldg,
-			    pack, B, H, G, pw);
+			dc_rec_step(rec, dout + (int64_t)tp * 2 * H + dir * H, ldo, gates + (int64_t)t * G, ldg,
+			    B, H, G);
 	}
 	dc_mm_gemm(mm, 1, 0, G, in, B * T, gates, G, inp, in, 1, dw_ih, in);
 	if (T > 1 || B > 1) {
@@ -802,7 +828,7 @@ ph_lstm_forward(void *arg, int tid, int nth)
 		if (!dir_mine(d, tid, nth))
 			continue;
 		lstm_forward(n->h[HK(n, k)], n->gates[LK(n, k)][d], n->cell[LK(n, k)][d],
-		    n->tcell[LK(n, k)][d], n->pack[d], n->mm[d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
+		    n->tcell[LK(n, k)][d], &n->rec[d], n->mm[d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
 		    n->len, a->B, a->T, in, c->H, d, n->train);
 	}
 }
@@ -903,7 +929,7 @@ ph_lstm_backward(void *arg, int tid, int nth)
 		if (!dir_mine(d, tid, nth))
 			continue;
 		lstm_backward(a->g.w_ih[k][d], a->g.w_hh[k][d], a->g.b_ih[k][d], a->g.b_hh[k][d],
-		    n->dh[k & 1], n->gates[k][d], n->dcarry[d], n->pack[d], n->mm[d], n->h[k], n->cell[k][d], n->tcell[k][d],
+		    n->dh[k & 1], n->gates[k][d], n->dcarry[d], &n->rec[d], n->mm[d], n->h[k], n->cell[k][d], n->tcell[k][d],
 		    inp, p->w_hh[k][d], n->zero, n->len, a->B, a->T, in, c->H, d);
 	}
 }

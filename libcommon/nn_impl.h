@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "mm.h"
+#include "recgemm.h"
 #include "nn.h"
 #include "pool.h"
 
@@ -36,7 +37,9 @@ struct dc_nn {
 	float *dcarry[2];               /* (B,H) dL/dc carried backwards in time, per direction */
 	float *bias[DC_NN_MAXL][2];     /* (4H) b_ih + b_hh */
 	float *zero;                    /* (max(H, 1)) zeros: the state before the first step */
-	float *pack[2];                 /* per direction: W_hh packed for dc_rec_gemm */
+	float *pack[2];                 /* per direction: W_hh packed for the recurrent steps */
+	uint32_t *ab[2];                /* per direction: their bf16 scratch (recgemm.h) */
+	dc_rec rec[2];                  /* per direction: pack, ab and the kernel (fp32 or bf16) */
 	int prec;                       /* DC_MM_F32 or DC_MM_BF16: the large products' precision */
 	dc_mm *mm[DC_NN_MAXTHREADS];    /* per thread (and direction): the large products */
 	/* loss scratch, per thread */

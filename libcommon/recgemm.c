@@ -20,6 +20,7 @@
 #include <immintrin.h>
 #endif
 
+#include "mm.h"
 #include "nn.h"
 #include "recgemm.h"
 
@@ -227,6 +228,146 @@ dc_rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, 
 	}
 #endif
 	rec_gemm8(C, ldc, A, lda, P, M, N, K);
+}
+
+/* ---------------------------------------------------------------- bfloat16 */
+
+void
+dc_rec_pack_bf16(uint16_t *P16, const float *src, int K, int N, int64_t sk, int64_t sn)
+{
+	int jb, kp, jj, e, np = (N + 15) / 16, K2 = (K + 1) / 2;
+
+	for (jb = 0; jb < np; jb++)
+		for (kp = 0; kp < K2; kp++)
+			for (jj = 0; jj < 16; jj++)
+				for (e = 0; e < 2; e++) {
+					int nn = jb * 16 + jj, k = 2 * kp + e;
+					P16[(((int64_t)jb * K2 + kp) * 16 + jj) * 2 + e] =
+					    nn < N && k < K ? dc_mm_bf16_bits(src[nn * sn + k * sk]) : 0;
+				}
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+/* xbf_rtile: x512_rtile's tile in bf16: for each pair of k, the two A values of a
+ * row (one 32-bit word of ab) against the pair in each of NR panels. */
+__attribute__((target("avx512f,avx512bf16"))) static inline __attribute__((always_inline)) void
+xbf_rtile(float *C, int64_t ldc, const uint32_t *ab, int K2, const uint16_t *P, int MR, int NR,
+    __mmask16 last)
+{
+	__m512 acc[8][8];
+	int i, p, k;
+
+#pragma GCC unroll 8
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 8
+		for (p = 0; p < NR; p++)
+			acc[i][p] = _mm512_setzero_ps();
+	for (k = 0; k < K2; k++) {
+		__m512bh w[8];
+#pragma GCC unroll 8
+		for (p = 0; p < NR; p++)
+			w[p] = (__m512bh)_mm512_loadu_si512(P + ((int64_t)p * K2 + k) * 32);
+#pragma GCC unroll 8
+		for (i = 0; i < MR; i++) {
+			__m512bh a = (__m512bh)_mm512_set1_epi32((int)ab[i * K2 + k]);
+#pragma GCC unroll 8
+			for (p = 0; p < NR; p++)
+				acc[i][p] = _mm512_dpbf16_ps(acc[i][p], a, w[p]);
+		}
+	}
+#pragma GCC unroll 8
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 8
+		for (p = 0; p < NR; p++) {
+			__mmask16 mk = p == NR - 1 ? last : (__mmask16)0xffff;
+			float *c = C + i * ldc + p * 16;
+			_mm512_mask_storeu_ps(c, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, c), acc[i][p]));
+		}
+}
+
+__attribute__((target("avx512f,avx512bf16"))) static void
+xbf_rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const uint16_t *P, int M, int N, int K,
+    uint32_t *ab)
+{
+	int i0, np = (N + 15) / 16, lastn = N - (np - 1) * 16, K2 = (K + 1) / 2;
+	__mmask16 lastmask = (__mmask16)((1u << lastn) - 1u);
+
+	for (i0 = 0; i0 < M; i0 += 8) {
+		int mr = M - i0 < 8 ? M - i0 : 8, nr = mr <= 2 ? 8 : mr >= 5 ? 2 : 4, jb, i, k;
+		float *c = C + i0 * ldc;
+		/* this block's rows of A in bf16, two to a word (the first in the low half) */
+		for (i = 0; i < mr; i++) {
+			const float *a = A + (i0 + i) * lda;
+			for (k = 0; k < K2; k++) {
+				uint32_t lo = dc_mm_bf16_bits(a[2 * k]);
+				uint32_t hi = 2 * k + 1 < K ? dc_mm_bf16_bits(a[2 * k + 1]) : 0;
+				ab[i * K2 + k] = lo | hi << 16;
+			}
+		}
+		for (jb = 0; jb < np; ) {
+			int cnt = np - jb < nr ? np - jb : nr;
+			__mmask16 mk = jb + cnt == np ? lastmask : (__mmask16)0xffff;
+			const uint16_t *pp = P + (int64_t)jb * K2 * 32;
+			float *cc = c + jb * 16;
+#define RT(m, r) case m * 16 + r: xbf_rtile(cc, ldc, ab, K2, pp, m, r, mk); break
+			switch (mr * 16 + cnt) {
+			RT(1, 1); RT(1, 2); RT(1, 3); RT(1, 4); RT(1, 5); RT(1, 6); RT(1, 7); RT(1, 8);
+			RT(2, 1); RT(2, 2); RT(2, 3); RT(2, 4); RT(2, 5); RT(2, 6); RT(2, 7); RT(2, 8);
+			RT(3, 1); RT(3, 2); RT(3, 3); RT(3, 4);
+			RT(4, 1); RT(4, 2); RT(4, 3); RT(4, 4);
+			RT(5, 1); RT(5, 2); RT(6, 1); RT(6, 2); RT(7, 1); RT(7, 2); RT(8, 1); RT(8, 2);
+			}
+#undef RT
+			jb += cnt;
+		}
+	}
+}
+#endif
+
+void
+dc_rec_gemm_bf16(float *C, int64_t ldc, const float *A, int64_t lda, const uint16_t *P16, int M, int N,
+    int K, uint32_t *ab)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+	xbf_rec_gemm(C, ldc, A, lda, P16, M, N, K, ab);
+#else
+	(void)C; (void)ldc; (void)A; (void)lda; (void)P16; (void)M; (void)N; (void)K; (void)ab;
+	abort();        /* dc_rec_bf16() is 0 here */
+#endif
+}
+
+void
+dc_rec_prepare(dc_rec *r, const float *src, int K, int N, int64_t sk, int64_t sn)
+{
+	if (r->pw)
+		dc_rec_pack(r->P, src, K, N, sk, sn, r->pw);
+	else
+		dc_rec_pack_bf16(r->P, src, K, N, sk, sn);
+}
+
+void
+dc_rec_step(const dc_rec *r, float *C, int64_t ldc, const float *A, int64_t lda, int M, int N, int K)
+{
+	if (r->pw)
+		dc_rec_gemm(C, ldc, A, lda, r->P, M, N, K, r->pw);
+	else
+		dc_rec_gemm_bf16(C, ldc, A, lda, r->P, M, N, K, r->ab);
+}
+
+int
+dc_rec_bf16(void)
+{
+	static int cpu = -1;
+
+	if (cpu < 0) {
+#if defined(__GNUC__) && defined(__x86_64__)
+		__builtin_cpu_init();
+		cpu = __builtin_cpu_supports("avx512bf16") != 0;
+#else
+		cpu = 0;
+#endif
+	}
+	return cpu && dc_nn_avx512() && dc_mm_bf16_cpu();
 }
 
 int

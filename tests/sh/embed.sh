@@ -70,9 +70,10 @@ def bf16(x):
 def lstm(x, Wih, Whh, bih, bhh, reverse, q=same):
     T, H = x.shape[0], Whh.shape[1]
     G = q(x) @ q(Wih).T + bih + bhh
+    Whh = q(Whh)
     h, c, out = np.zeros(H), np.zeros(H), np.zeros((T, H))
     for t in (range(T - 1, -1, -1) if reverse else range(T)):
-        g = G[t] + Whh @ h
+        g = G[t] + Whh @ q(h)
         i, f, gg, o = sig(g[:H]), sig(g[H:2 * H]), np.tanh(g[2 * H:3 * H]), sig(g[3 * H:])
         c = f * c + i * gg
         h = o * np.tanh(c)
@@ -80,8 +81,8 @@ def lstm(x, Wih, Whh, bih, bhh, reverse, q=same):
     return out
 
 def embed(path, X, q=same):
-    """The forward pass in float64; with q=bf16 the operands of the input and
-    output layers' products rounded as dcsep's -P bf16 rounds them."""
+    """The forward pass in float64; with q=bf16 the operands of the input,
+    recurrent and output products rounded as dcsep's -P bf16 rounds them."""
     c, P, mean, std, _ = load_model(path)
     x = (np.log(np.abs(X.astype(np.complex128)) + 1e-8) - mean) / std
     for k in range(c["L"]):
@@ -179,8 +180,8 @@ for u, u2 in zip(utts, utts2):
     check(f"{u.id}: equals the numpy forward pass (max diff {d:.3g})", d < 1e-4, "%.3g" % d)
     d2 = np.abs(u2["embed"]["data"] - V).max()
     check(f"{u.id}: -t 2 agrees with -t 1 (max diff {d2:.3g})", d2 < 1e-5, "%.3g" % d2)
-# bf16: the three products of this model's forward pass (two input GEMMs, the
-# output layer) take operands rounded to 8 bits (u = 2^-8), each off by about 2u
+# bf16: the products of this model's forward pass (two input GEMMs, the recurrent
+# steps, the output layer) take operands rounded to 8 bits (u = 2^-8), each off by about 2u
 # relative: on average over the unit vectors' entries within 2u of the exact
 # forward pass, and not fp32 (more than 1e-4 off on average). This random model's
 # recurrences amplify single roundings in a few bins (0.16 at most, measured), so

@@ -6,13 +6,16 @@
  * untouched (the panels' padding is made non-zero after packing, so that a store
  * past N shows); and each row's result the same bits whatever the number of rows
  * beside it (the kernels sum each element over k in order, whatever the tile).
- * Both panel widths: 16 (AVX-512, where the CPU has it) and 8 (AVX2 or plain C).
+ * Both panel widths: 16 (AVX-512, where the CPU has it) and 8 (AVX2 or plain C);
+ * and the bf16 kernel (AVX512_BF16, where the CPU has it) against sums in double
+ * of its operands rounded to bf16, K odd too.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mm.h"
 #include "nn.h"
 #include "recgemm.h"
 #include "rng.h"
@@ -26,14 +29,18 @@ uni(dc_rng *r)
 	return (float)(dc_rng_uniform(r) * 2.0 - 1.0);
 }
 
-/* one shape: M rows, N columns, K inner, panel width pw; returns failures */
+/* one shape: M rows, N columns, K inner, panel width pw (0: the bf16 kernel, 16
+ * columns a panel, against sums of the operands rounded to bf16); returns failures */
 static int
 shape(int M, int N, int K, int pw, dc_rng *r)
 {
-	int ldc = N + 3, lda = K + 1, np = (N + pw - 1) / pw, i, j, k, bad = 0;
+	int bf = pw == 0, ldc = N + 3, lda = K + 1, i, j, k, bad = 0;
+	int np = bf ? (N + 15) / 16 : (N + pw - 1) / pw, K2 = (K + 1) / 2;
 	float *A = malloc(sizeof(float) * (size_t)M * lda);
 	float *Bm = malloc(sizeof(float) * (size_t)K * N);
-	float *P = malloc(sizeof(float) * (size_t)np * K * pw);
+	float *P = malloc(sizeof(float) * (size_t)np * (bf ? K2 * 16 : K * pw));
+	uint16_t *P16 = (uint16_t *)P;
+	uint32_t *ab = malloc(sizeof(uint32_t) * 8 * (size_t)K2);
 	float *C = malloc(sizeof(float) * (size_t)M * ldc);
 	float *C1 = malloc(sizeof(float) * (size_t)ldc);
 
@@ -43,21 +50,37 @@ shape(int M, int N, int K, int pw, dc_rng *r)
 		Bm[i] = uni(r);
 	for (i = 0; i < M * ldc; i++)
 		C[i] = (i % ldc) < N ? uni(r) : GUARD;
-	dc_rec_pack(P, Bm, K, N, N, 1, pw);     /* Bm(k, n) = Bm[k*N + n] */
-	/* the padding past N made non-zero, so that a store past N shows */
-	for (i = N; i < np * pw; i++)
-		for (k = 0; k < K; k++)
-			P[((size_t)(i / pw) * K + k) * pw + i % pw] = 1.0f;
+	/* Bm(k, n) = Bm[k*N + n]; the padding past N made non-zero after packing, so
+	 * that a store past N shows */
+	if (bf) {
+		dc_rec_pack_bf16(P16, Bm, K, N, N, 1);
+		for (i = N; i < np * 16; i++)
+			for (k = 0; k < K; k++)
+				P16[(((size_t)(i / 16) * K2 + k / 2) * 16 + i % 16) * 2 + k % 2] = 0x3f80;
+	} else {
+		dc_rec_pack(P, Bm, K, N, N, 1, pw);
+		for (i = N; i < np * pw; i++)
+			for (k = 0; k < K; k++)
+				P[((size_t)(i / pw) * K + k) * pw + i % pw] = 1.0f;
+	}
 	{
 		float *C0 = malloc(sizeof(float) * (size_t)M * ldc);
 		memcpy(C0, C, sizeof(float) * (size_t)M * ldc);
-		dc_rec_gemm(C, ldc, A, lda, P, M, N, K, pw);
+		if (bf)
+			dc_rec_gemm_bf16(C, ldc, A, lda, P16, M, N, K, ab);
+		else
+			dc_rec_gemm(C, ldc, A, lda, P, M, N, K, pw);
 		for (i = 0; i < M; i++) {
 			for (j = 0; j < N; j++) {
 				double s = 0.0, mag = fabs(C0[i * ldc + j]);
 				for (k = 0; k < K; k++) {
-					s += (double)A[i * lda + k] * Bm[k * N + j];
-					mag += fabs((double)A[i * lda + k] * Bm[k * N + j]);
+					double a = A[i * lda + k], b = Bm[k * N + j];
+					if (bf) {
+						a = dc_mm_bf16_round((float)a);
+						b = dc_mm_bf16_round((float)b);
+					}
+					s += a * b;
+					mag += fabs(a * b);
 				}
 				s += C0[i * ldc + j];
 				if (fabs(C[i * ldc + j] - s) > (K + 2) * 6e-8 * mag)
@@ -67,7 +90,10 @@ shape(int M, int N, int K, int pw, dc_rng *r)
 				bad += C[i * ldc + j] != GUARD;
 			/* the same row alone: the same bits */
 			memcpy(C1, C0 + i * ldc, sizeof(float) * (size_t)ldc);
-			dc_rec_gemm(C1, ldc, A + i * lda, lda, P, 1, N, K, pw);
+			if (bf)
+				dc_rec_gemm_bf16(C1, ldc, A + i * lda, lda, P16, 1, N, K, ab);
+			else
+				dc_rec_gemm(C1, ldc, A + i * lda, lda, P, 1, N, K, pw);
 			bad += memcmp(C1, C + i * ldc, sizeof(float) * (size_t)ldc) != 0;
 		}
 		free(C0);
@@ -77,6 +103,7 @@ shape(int M, int N, int K, int pw, dc_rng *r)
 	free(P);
 	free(C);
 	free(C1);
+	free(ab);
 	return bad;
 }
 
@@ -87,7 +114,7 @@ widths(int pw, dc_rng *r)
 	 * 2-panel tiles; the network's 4H for H = 300 and the golden test's */
 	static const int Ns[] = { 1, 5, 8, 16, 17, 24, 33, 48, 65, 80, 97, 112, 129, 144, 160,
 		161, 177, 255, 1200, 40 };
-	static const int Ks[] = { 1, 3, 64, 300 };
+	static const int Ks[] = { 1, 3, 64, 300, 301 };
 	char name[96];
 	int m, n, k, bad;
 
@@ -96,8 +123,12 @@ widths(int pw, dc_rng *r)
 		for (m = 1; m <= 11; m++)
 			for (n = 0; n < (int)(sizeof Ns / sizeof *Ns); n++)
 				bad += shape(m, Ns[n], Ks[k], pw, r);
-		snprintf(name, sizeof name, "panels of %d, K = %d: M 1-11, 20 widths: sums, guards, rows alone", pw,
-		    Ks[k]);
+		if (pw)
+			snprintf(name, sizeof name, "panels of %d, K = %d: M 1-11, 20 widths: sums, guards, "
+			    "rows alone", pw, Ks[k]);
+		else
+			snprintf(name, sizeof name, "bf16 panels, K = %d: M 1-11, 20 widths: sums, guards, "
+			    "rows alone", Ks[k]);
 		T_EQ_INT(name, bad, 0);
 	}
 }
@@ -113,5 +144,9 @@ main(void)
 	else
 		printf("note: no AVX-512 on this CPU; panels of 16 not tested\n");
 	widths(8, &r);
+	if (dc_rec_bf16())
+		widths(0, &r);
+	else
+		printf("note: no AVX512_BF16 on this CPU; the bf16 kernel not tested\n");
 	return t_done();
 }
