@@ -1,5 +1,5 @@
 #!/bin/sh
-# examples/campaign.sh [-d DIR] [-n ROUNDS] [-S STEPS] [-t THREADS] [-a RATE] [CORPUS]: a training
+# examples/campaign.sh [-d DIR] [-i MODEL] [-n ROUNDS] [-S STEPS] [-t THREADS] [-a RATE] [CORPUS]: a training
 # campaign that survives interruptions, round after round, in the background:
 #
 #   nohup examples/campaign.sh -t 1 >/var/tmp/dcsep/campaign.out 2>&1 &
@@ -7,7 +7,7 @@
 # Each round draws fresh speed-perturbed mixtures of the training speakers (10,000 of
 # 2 and 5,000 of 3, seeds 109 + 2n and 110 + 2n for round n, as make-train-data.sh
 # draws them), trains one epoch of 400-frame segments on them from the best model so
-# far (DIR/best.dcm; at the first round, models/default.dcm), checkpointing every 5
+# far (DIR/best.dcm; at the first round, MODEL, default models/default.dcm), checkpointing every 5
 # minutes, and then chooses by validation SDRi, not loss: the round's model, the mean
 # of its weights with the best's, or the best as it was, whichever scores the highest
 # mean of the 2- and 3-speaker SDRi on the 100 + 100 seed-7 mixtures of the
@@ -33,14 +33,16 @@ rounds=1000
 threads=1
 rate=0.00015
 steps=0
-while getopts a:d:n:S:t: o; do
+init=models/default.dcm
+while getopts a:d:i:n:S:t: o; do
 	case $o in
 	a) rate=$OPTARG ;;
 	d) dir=$OPTARG ;;
+	i) init=$OPTARG ;;
 	n) rounds=$OPTARG ;;
 	S) steps=$OPTARG ;;
 	t) threads=$OPTARG ;;
-	*) echo "usage: $0 [-d dir] [-n rounds] [-S steps] [-t threads] [-a rate] [corpus]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate] [corpus]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -69,7 +71,7 @@ vsdri() {	# vsdri MODEL: "SDRi2 SDRi3" on the seed-7 validation mixtures
 pid=
 trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid"; fi; log stopped; exit 143' TERM INT
 [ -f "$dir/cv2.dcs" ] || draw cv2 300 2 201 examples/speakers-valid.txt
-[ -f "$dir/best.dcm" ] || cp models/default.dcm "$dir/best.dcm"
+[ -f "$dir/best.dcm" ] || cp "$init" "$dir/best.dcm"
 [ -f "$dir/best.sdri" ] || vsdri "$dir/best.dcm" >"$dir/best.sdri"
 [ -f "$dir/campaign.tsv" ] || printf 'round\tstart\thours\tsteps\tvalid_loss\tround_2\tround_3\tmean_2\tmean_3\tchosen\tbest_2\tbest_3\n' >"$dir/campaign.tsv"
 n=$(($(wc -l <"$dir/campaign.tsv")))

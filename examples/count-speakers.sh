@@ -55,7 +55,10 @@ for k in $counts; do
 	    dc-istft -e float -o "$set/auto/%u-s%k.wav"
 	sed -n 's/^dc-kmeans: \(.*\): K = \([0-9]*\) counted (spread \([0-9.]*\) .*/\1 \3 \2/p' "$out/k$k.log" |
 	    awk -v k="$k" 'BEGIN { OFS = "\t" } { print k, $1, $2, $3 }' >>"$out/spread.tsv"
-	[ "$k" -ge 2 ] || continue
+	if [ "$k" -lt 2 ]; then
+		rm -f "$emb"
+		continue
+	fi
 	dc-kmeans -k "$k" -b "$beta" "$emb" | dc-mask | dc-istft -e float -o "$set/true/%u-s%k.wav"
 	score "$set" "$set/true" true >>"$out/sdri.tsv"
 	# the counted run: as many estimates as sources, by the rule above

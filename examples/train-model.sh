@@ -25,12 +25,17 @@
 #    segments, batches of 8, dropout 0.1, Adam at 2e-4, 1 epoch; stage 5m: that model,
 #    1 more epoch at 1e-4 with magnitude-ratio weights in the loss (-W mag); the mean
 #    of the two models' weights (dc-train -x), exported with float16 weights to
-#    DATADIR/stage5-f16.dcm, the shipped model.
+#    DATADIR/stage5-f16.dcm (the model shipped until 2026-12-04).
+# 7. Stage 6: five rounds of examples/campaign.sh from that model in DATADIR/campaign
+#    (1,700 steps each on a fresh speed-perturbed draw, the round's model, its mean
+#    with the best or the best kept by validation SDRi); DATADIR/campaign/best.dcm
+#    is the shipped model (models/README.md: rounds 1-5, chosen after round 5).
 # Each stage writes its checkpoint after every epoch (and every -c minutes) and
 # resumes from it when run again, so the recipe can be stopped and restarted at any
 # time. EPOCHS1, EPOCHS2, EPOCHS3, EPOCHS4, EPOCHS5 (default 2, 2, 3, 2, 1: the
-# shipped model; a third epoch of stage 2 overfitted; 0 stops before the stage) and
-# THREADS (default 2) set the epochs of each stage and the threads.
+# shipped model; a third epoch of stage 2 overfitted; 0 stops before the stage),
+# ROUNDS (default 5; 0 stops before stage 6) and THREADS (default 2) set the epochs
+# of each stage, the campaign's rounds and the threads.
 set -eu
 cd "$(dirname "$0")/.."
 data=${1:-/work/train}
@@ -70,4 +75,8 @@ run stage5 dcsep-4x300 "${EPOCHS5:-1}" "$data/tr2e.dcs $data/tr3e.dcs" -I "$data
 run stage5m dcsep-4x300 "${EPOCHS5:-1}" "$data/tr2e.dcs $data/tr3e.dcs" -I "$data/stage5.dcm" -L 4 \
     -T 400 -b 8 -a 0.0001 -d 0.1 -g 5 -s 7 -W mag
 "$root/bin/dc-train" -x "$data/stage5m.dcm" -w f16 -o "$data/stage5-f16.dcm" "$data/stage5.dcm"
-echo "model: $data/stage5-f16.dcm (models/default.dcm)"
+echo "model: $data/stage5-f16.dcm (the model shipped until 2026-12-04)"
+[ "${ROUNDS:-5}" -gt 0 ] || exit 0
+examples/campaign.sh -d "$data/campaign" -i "$data/stage5-f16.dcm" -n "${ROUNDS:-5}" -S 1700 \
+    -t "${THREADS:-2}" "$corpus"
+echo "model: $data/campaign/best.dcm (models/default.dcm)"
