@@ -84,8 +84,8 @@ w("nulkind.dcs", [utt, dict(st, kind="stft\0x")])      # a kind with a NUL byte 
 # formats: a header of a newer version later in the stream (cat a.dcs b.dcs); a
 # record with a key twice; 200,000 one-byte elements (msgpack-c's objects: 24 bytes each)
 import msgpack
-hdr2 = msgpack.packb({"kind": "dcsep", "version": 2, "history": ["x"]})
-open("v2mid.dcs", "wb").write(open("stft.dcs", "rb").read() + hdr2 + open("stft.dcs", "rb").read())
+hdr3 = msgpack.packb({"kind": "dcsep", "version": 3, "history": ["x"]})
+open("v3mid.dcs", "wb").write(open("stft.dcs", "rb").read() + hdr3 + open("stft.dcs", "rb").read())
 key = lambda k, v: msgpack.packb(k) + msgpack.packb(v)
 hdr1 = msgpack.packb({"kind": "dcsep", "version": 1, "history": ["x"]})
 open("dupkey.dcs", "wb").write(hdr1 + b"\x83" + key("kind", "utt") + key("id", "a") + key("id", "b"))
@@ -245,10 +245,10 @@ dc-train: wrong kind (no stft)     | 1 | labels-only.dcs | $TRAIN -o m.dcm      
 dc-train: labels shape vs stft     | 1 | lshape.dcs     | $TRAIN -o m.dcm                  | dc-train: stdin: mix: labels record: shape [30, 129] disagrees with stft record [35, 129]
 dc-train: a label not below k      | 1 | lrange.dcs     | $TRAIN -o m.dcm                  | dc-train: stdin: mix: labels record: label 2 at frame 3, bin 7 is not from 0 to k - 1 = 1
 dc-train: k over 255               | 1 | lk300.dcs      | $TRAIN -o m.dcm                  | dc-train: stdin: mix: labels record: k = 300 is not from 1 to 255
-dc-mask: a newer version mid-stream | 1 | v2mid.dcs     | dc-mask >/dev/null               | dc-mask: stdin: stream version 2; this dcsep reads version 1 (record 4, byte 36303)
+dc-mask: a newer version mid-stream | 1 | v3mid.dcs     | dc-mask >/dev/null               | dc-mask: stdin: stream version 3; this dcsep reads versions 1 and 2 (record 4, byte 36303)
 dc-mask: a key twice               | 1 | dupkey.dcs     | dc-mask                          | dc-mask: stdin: a record with a key twice (record 2, byte 32)
 dc-mask: 200,000 elements in 200 KB | 1 | elems.dcs     | dc-mask                          | dc-mask: stdin: a record of more than 4096 msgpack elements (record 2, byte 32)
-dc-dump: a newer version mid-stream | 1 | v2mid.dcs     | dc-dump >/dev/null               | dc-dump: stdin: stream version 2; this dcsep reads version 1 (record 4, byte 36303)
+dc-dump: a newer version mid-stream | 1 | v3mid.dcs     | dc-dump >/dev/null               | dc-dump: stdin: stream version 3; this dcsep reads versions 1 and 2 (record 4, byte 36303)
 dc-dump: a key twice               | 1 | dupkey.dcs     | dc-dump >/dev/null               | dc-dump: stdin: a record with a key twice (record 2, byte 32)
 dc-kmeans: 200,000 elements in 200 KB | 1 | elems.dcs   | dc-kmeans                        | dc-kmeans: stdin: a record of more than 4096 msgpack elements (record 2, byte 32)
 dc-mask: a label not below k       | 1 | lrange.dcs     | dc-mask                          | dc-mask: mix: labels record: label 2 at frame 3, bin 7 is not from 0 to k - 1 = 1

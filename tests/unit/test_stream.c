@@ -540,23 +540,23 @@ test_formats(void)
 	T_EQ_INT("a record of 4096 elements reads", read_elems(4096 - 5), DC_OK);
 	T_EQ_INT("one more is refused", read_elems(4096 - 4), DC_EELEMS);
 
-	/* a later header of version 2 */
+	/* a later header of version 3 */
 	dc_write_header(w, NULL, "test");
 	dc_recb_init(&b, "utt");
 	dc_recb_str(&b, "id", "a");
 	dc_write_recb(w, &b);
 	dc_recb_init(&b, "dcsep");
-	dc_recb_int(&b, "version", 2);
+	dc_recb_int(&b, "version", 3);
 	dc_write_recb(w, &b);
 	buf = dc_writer_buf(w, &len);
-	T_EQ_INT("a later header of version 2: read", read_all(buf, len), DC_EVERSION);
+	T_EQ_INT("a later header of version 3: read", read_all(buf, len), DC_EVERSION);
 	rd = dc_reader_mem(buf, len);
 	dc_read(rd, &r);
 	dc_record_free(&r);
 	dc_read(rd, &r);
 	dc_record_free(&r);
 	T_OK("record by record too, with its version", dc_read(rd, &r) == DC_EVERSION &&
-	    dc_reader_version(rd) == 2);
+	    dc_reader_version(rd) == 3);
 	dc_reader_free(rd);
 	dc_writer_close(w);
 
