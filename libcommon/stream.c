@@ -1143,8 +1143,6 @@ dc_read_unit(dc_reader *rd, dc_utt *u, dc_unit *b)
 
 	dc_utt_clear(u);
 	memset(b, 0, sizeof *b);
-	if (rd->err)
-		return rd->err;
 	if (rd->blocked && !rd->last_seen)
 		return read_block(rd, u, b);
 	rd->blocked = 0;
