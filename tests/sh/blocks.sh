@@ -178,6 +178,13 @@ at() { sed -n "s/^$1 .* $2:\([0-9]*\).*/(record $2, byte \1)/p" where.txt; }
 check_in "good blocks: dc-mask" 0 '' good.dcs dc-mask
 check_in "good blocks: dc-istft" 0 '' good.dcs dc-istft -o g.wav
 same "good blocks: 6 samples" "$(soxi -s g.wav)" 6
+check_in "dc-dump: records of a block with its number" 0 '' good.dcs dc-dump
+same "dc-dump: kinds and utterances" "$(awk '{ print $2, $3 }' out | tr '\n' ' ')" \
+    "dcsep - utt u block u#0 stft u#0 labels u#0 block u#1 stft u#1 labels u#1 "
+check_in "dc-dump -j: the block's number" 0 '' good.dcs dc-dump -j
+same "dc-dump -j: a block record" "$(sed -n 6p out)" \
+    "{\"record\":6,\"offset\":$(at good 6 | sed 's/.*byte \([0-9]*\).*/\1/'),\"bytes\":30,\"kind\":\"block\",\"utt\":\"u\",\"block\":1,\"keys\":{\"t0\":2,\"frames\":2,\"last\":true}}"
+check_in "dc-dump shows blocks out of order too" 0 '' gap.dcs dc-dump
 check_in "a gap between blocks" 1 "dc-mask: stdin: utterance 'u': block t0 3, expected 2 $(at gap 6)" gap.dcs dc-mask
 check_in "a first block not at 0" 1 "dc-mask: stdin: utterance 'u': block t0 1, expected 0 $(at first1 3)" first1.dcs dc-mask
 check_in "the stream ends before the last block" 1 "dc-mask: stdin: utterance 'u' ends before its last block (next t0 2)" eof.dcs dc-mask
