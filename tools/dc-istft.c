@@ -234,7 +234,7 @@ static struct {
 	int64_t cap;
 } cur;
 
-/* grow: room for n samples a source in cur.y (and cur.il) */
+/* grow: room for n samples a source in cur.y (and cur.il, for stdout) */
 static void
 grow(int64_t n)
 {
@@ -242,7 +242,8 @@ grow(int64_t n)
 		return;
 	cur.cap = n;
 	cur.y = dc_xrealloc(cur.y, (size_t)(cur.K * n) * sizeof *cur.y);
-	cur.il = dc_xrealloc(cur.il, (size_t)(cur.K * n) * sizeof *cur.il);
+	if (opt.pat == NULL)
+		cur.il = dc_xrealloc(cur.il, (size_t)(cur.K * n) * sizeof *cur.il);
 }
 
 /* write_fail: a source's file could not be written: nothing goes in place */

@@ -199,9 +199,9 @@ put_blocks(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *
 {
 	const char *name = dc_path_name(path);
 	int64_t bf = (int64_t)llround(opt.block * (double)p->rate / (double)p->hop);
-	int64_t P = p->nfft - p->hop, base = 0, len = n0, cap, t0 = 0, got, need, keep;
+	int64_t P = p->nfft - p->hop, base = 0, len = n0, cap, t0 = 0, got, need, drop;
 	int64_t known = info->resampled ? -1 : info->frames_in;
-	int eof = a == NULL, err, started = 0;
+	int eof = 0, err, started = 0;
 	dc_stft_params bp = *p;
 	dc_tensor X;
 	float *x;
@@ -244,10 +244,10 @@ put_blocks(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *
 				break;
 			t0 += bf;
 			/* keep the samples from the next block's first frame on */
-			keep = t0 * p->hop - P > base ? t0 * p->hop - P - base : 0;
-			memmove(x, x + keep, (size_t)(len - keep) * sizeof *x);
-			base += keep;
-			len -= keep;
+			drop = t0 * p->hop - P > base ? t0 * p->hop - P - base : 0;
+			memmove(x, x + drop, (size_t)(len - drop) * sizeof *x);
+			base += drop;
+			len -= drop;
 			continue;
 		}
 		/* the end: the last block, the frames left */
