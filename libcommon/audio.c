@@ -490,6 +490,7 @@ struct dc_audio_in {
 	float *out;             /* resampled samples not yet handed out */
 	size_t outcap, outlen, outpos;
 	int eof, flushed;
+	int exact;              /* the header's frame count is exact (dc_audio_in_exact) */
 	int64_t frames_read;
 };
 
@@ -522,6 +523,12 @@ dc_audio_open(const char *path, int rate, dc_audio_in **ap, dc_audio_info *info)
 	info->channels_in = si.channels;
 	info->frames_in = si.frames > 0 && si.frames < SF_COUNT_MAX ? (int64_t)si.frames : si.frames == 0 ? 0 : -1;
 	info->downmixed = si.channels > 1;
+	switch (si.format & SF_FORMAT_TYPEMASK) {
+	case SF_FORMAT_WAV: case SF_FORMAT_WAVEX: case SF_FORMAT_RF64: case SF_FORMAT_W64:
+	case SF_FORMAT_AIFF: case SF_FORMAT_AU: case SF_FORMAT_CAF: case SF_FORMAT_FLAC:
+		a->exact = info->frames_in >= 0;
+		break;
+	}
 	if (a->rate != a->rate_in) {
 		/* the same filter as dc_resample's soxr_oneshot, fed a chunk at a time:
 		 * the same samples */
@@ -657,6 +664,12 @@ int64_t
 dc_audio_in_frames(const dc_audio_in *a)
 {
 	return a->frames_read;
+}
+
+int
+dc_audio_in_exact(const dc_audio_in *a)
+{
+	return a->exact;
 }
 
 void

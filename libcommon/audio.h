@@ -47,13 +47,16 @@ int dc_audio_read_multi(const char *path, float **x, int64_t *frames, int *chann
  * samples in x, *got of them, fewer only at the end (0 when it is passed):
  * DC_ENONFINITE for NaN or Inf in the file or out of the filter, DC_EAUDIO or
  * DC_ERESAMPLE with dc_audio_errstr(); dc_audio_in_frames: the file's frames read
- * so far (all channels: one frame). No element limit: a caller that keeps every
- * sample applies it.
+ * so far (all channels: one frame); dc_audio_in_exact: whether frames_in is the
+ * file's length for certain (a container whose header says it: WAV, W64, RF64,
+ * AIFF, AU, CAF, FLAC), not an estimate. No element limit: a caller that keeps
+ * every sample applies it.
  */
 typedef struct dc_audio_in dc_audio_in;
 int dc_audio_open(const char *path, int rate, dc_audio_in **a, dc_audio_info *info);
 int dc_audio_pull(dc_audio_in *a, float *x, int64_t max, int64_t *got);
 int64_t dc_audio_in_frames(const dc_audio_in *a);
+int dc_audio_in_exact(const dc_audio_in *a);
 void dc_audio_in_close(dc_audio_in *a);
 
 enum { DC_PCM16 = 0, DC_FLOAT = 1 };

@@ -200,7 +200,7 @@ put_blocks(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *
 	const char *name = dc_path_name(path);
 	int64_t bf = (int64_t)llround(opt.block * (double)p->rate / (double)p->hop);
 	int64_t P = p->nfft - p->hop, base = 0, len = n0, cap, t0 = 0, got, need, drop;
-	int64_t known = info->resampled ? -1 : info->frames_in;
+	int64_t known = info->resampled || !dc_audio_in_exact(a) ? -1 : info->frames_in;
 	int eof = 0, err, started = 0;
 	dc_stft_params bp = *p;
 	dc_tensor X;
