@@ -141,7 +141,7 @@ check: all units
 # any error or definite leak fails. VALGRIND_TESTS picks the tests (patterns of
 # run.sh); left out: sh/eval (BSS Eval takes 11 minutes under valgrind), sh/embed
 # (compares AVX-512 embeddings bit for bit, and valgrind has no AVX-512), sh/train*.
-VALGRIND_TESTS = sh/badinput sh/dump sh/kmeans_mask sh/mix sh/oracle_pipeline sh/stft_istft
+VALGRIND_TESTS = sh/badinput sh/blocks sh/dump sh/kmeans_mask sh/mix sh/oracle_pipeline sh/stft_istft
 valgrind: all units
 	B=$(B) VALGRIND=1 tests/run.sh $(VALGRIND_TESTS)
 

@@ -8,6 +8,12 @@
 records() yields every record as a dict (a tensor record's "data" is a numpy array of
 its dtype and shape); utterances() groups them; pack_header() and pack_record() make
 the bytes of a stream. Errors raise ValueError.
+
+An utterance in blocks (version 2) has u.blocks, a list of Block (head: the block
+record, records: those after it); join(u, kind) puts the blocks' tensors of a kind
+back together along T:
+
+    X = dcstream.join(u, "stft")               # complex64 [T, F] of the whole utterance
 """
 import os
 import sys
@@ -64,7 +70,7 @@ def records(src):
                 raise ValueError(f"record {i}: not a dcsep record (a map with a \"kind\")")
             if i == 1 and rec["kind"] != "dcsep":
                 raise ValueError("not a dcsep stream (no header record)")
-            if rec["kind"] == "dcsep" and rec.get("version") != 1:
+            if rec["kind"] == "dcsep" and rec.get("version") not in (1, 2):
                 raise ValueError(f"record {i}: unsupported stream version {rec.get('version')!r}")
             if "data" in rec:
                 dt = np.dtype(DTYPES[rec["dtype"]])
@@ -81,11 +87,28 @@ def records(src):
         raise ValueError(f"stream truncated inside record {i + 1} (byte {end})")
 
 
-class Utterance:
-    """A "utt" record (head) and the records after it, in order; u[kind] is the last
-    record of that kind, as the tools read it."""
+class Block:
+    """A "block" record (head: t0, frames, last) and the records after it."""
     def __init__(self, head):
         self.head, self.records = head, []
+        self.t0, self.frames, self.last = head.get("t0"), head.get("frames"), head.get("last")
+
+    def __getitem__(self, kind):
+        for r in reversed(self.records):
+            if r["kind"] == kind:
+                return r
+        raise KeyError(kind)
+
+    def __contains__(self, kind):
+        return any(r["kind"] == kind for r in self.records)
+
+
+class Utterance:
+    """A "utt" record (head) and the records after it, in order; u[kind] is the last
+    record of that kind, as the tools read it. In blocks (head["blocks"] true),
+    u.blocks lists them; u.records still holds every record, block records too."""
+    def __init__(self, head):
+        self.head, self.records, self.blocks = head, [], []
         self.id = head.get("id")
 
     def __getitem__(self, kind):
@@ -98,26 +121,82 @@ class Utterance:
         return any(r["kind"] == kind for r in self.records)
 
 
+# the axis of T in each kind's tensor
+T_AXIS = {"stft": 0, "labels": 0, "embed": 0, "masks": 1, "masked": 1, "ref": 1}
+
+
+def _end_blocks(u):
+    """Checks that an utterance in blocks got its last block (as the C reader)."""
+    if u is not None and u.head.get("blocks") is True and (not u.blocks or not u.blocks[-1].last):
+        t0 = u.blocks[-1].t0 + u.blocks[-1].frames if u.blocks else 0
+        raise ValueError(f"utterance '{u.id}' ends before its last block (next t0 {t0})")
+
+
 def read(src):
-    """The header and the list of utterances of a stream."""
+    """The header and the list of utterances of a stream; checks the blocks of an
+    utterance in blocks as the C reader does (in order from t0 0, contiguous, a
+    last one, version 2 only)."""
     it = records(src)
     hdr, utts = next(it), []
+    version = hdr.get("version")
     for r in it:
-        if r["kind"] == "utt":
+        k = r["kind"]
+        if k == "dcsep":                # a later header, from cat: its version
+            version = r.get("version")
+            continue
+        if k == "utt":
+            _end_blocks(utts[-1] if utts else None)
+            b = r.get("blocks", False)
+            if not isinstance(b, bool):
+                raise ValueError(f"utterance '{r.get('id')}': utt record: key 'blocks' is not true or false")
+            if b and version != 2:
+                raise ValueError(f"utterance '{r.get('id')}' in blocks in a version {version} stream "
+                                 "(blocks need version 2)")
             utts.append(Utterance(r))
-        elif r["kind"] != "dcsep":     # a later header, from cat: skipped
-            if not utts:
-                raise ValueError(f"record outside an utterance: {r['kind']}")
-            utts[-1].records.append(r)
+            continue
+        if not utts:
+            raise ValueError(f"record outside an utterance: {k}")
+        u = utts[-1]
+        if k == "block":
+            if u.head.get("blocks") is not True:
+                raise ValueError(f"a block record in utterance '{u.id}', which is not in blocks")
+            t0, frames, last = r.get("t0"), r.get("frames"), r.get("last")
+            if not isinstance(t0, int) or isinstance(t0, bool) or t0 < 0:
+                raise ValueError("block record: key 't0' missing or not an integer from 0")
+            if not isinstance(frames, int) or isinstance(frames, bool) or frames < 1:
+                raise ValueError("block record: key 'frames' missing or not an integer from 1")
+            if not isinstance(last, bool):
+                raise ValueError("block record: key 'last' missing or not true or false")
+            if u.blocks and u.blocks[-1].last:
+                raise ValueError(f"utterance '{u.id}': a block after its last block")
+            want = u.blocks[-1].t0 + u.blocks[-1].frames if u.blocks else 0
+            if t0 != want:
+                raise ValueError(f"utterance '{u.id}': block t0 {t0}, expected {want}")
+            u.blocks.append(Block(r))
+        elif u.head.get("blocks") is True:
+            if not u.blocks:
+                raise ValueError(f"utterance '{u.id}' is in blocks: a {k} record before its first block")
+            u.blocks[-1].records.append(r)
+        u.records.append(r)
+    _end_blocks(utts[-1] if utts else None)
     return hdr, utts
+
+
+def join(u, kind):
+    """The tensor of the last record of a kind in each block of u, joined along T
+    (an utterance not in blocks: its last record's tensor)."""
+    if not u.blocks:
+        return u[kind]["data"]
+    return np.concatenate([b[kind]["data"] for b in u.blocks], axis=T_AXIS.get(kind, 0))
 
 
 def utterances(src):
     return read(src)[1]
 
 
-def pack_header(history):
-    return msgpack.packb({"kind": "dcsep", "version": 1, "history": list(history)})
+def pack_header(history, version=1):
+    """A header; version 2 for a stream with utterances in blocks."""
+    return msgpack.packb({"kind": "dcsep", "version": version, "history": list(history)})
 
 
 def pack_record(kind, array=None, **keys):

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <sndfile.h>
@@ -356,6 +357,52 @@ major_format(const char *path)
 	return SF_FORMAT_WAV;
 }
 
+/* put_frames: frames x[frames][channels] to sf, of format fmt; returns the count written */
+static sf_count_t
+put_frames(SNDFILE *sf, int fmt, const float *x, int64_t frames, int channels)
+{
+	sf_count_t put;
+
+	if ((fmt & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16) {
+		/* 16 bits converted here: libsndfile's clipping conversion rounds toward
+		 * -inf (-1e-5 becomes -1), so 16-bit audio would not come back bit-exact;
+		 * x * 32768 rounded to nearest is the inverse of its reading (s / 32768). */
+		size_t i, ns = (size_t)(frames * channels);
+		short *s = dc_xmalloc((ns ? ns : 1) * sizeof *s);
+		for (i = 0; i < ns; i++) {
+			double v = (double)x[i] * 32768.0;
+			s[i] = v >= 32767.0 ? 32767 : v <= -32768.0 ? -32768 : v == v ? (short)lrint(v) : 0;
+		}
+		put = sf_writef_short(sf, s, frames);
+		free(s);
+	} else
+		put = sf_writef_float(sf, x, frames);
+	return put;
+}
+
+/* out_format: si's format for path's extension and encoding; DC_EAUDIO if the
+ * container does not take it */
+static int
+out_format(SF_INFO *si, const char *path, int channels, int rate, int encoding)
+{
+	int major = strcmp(path, "-") == 0 ? SF_FORMAT_WAV : major_format(path);
+
+	memset(si, 0, sizeof *si);
+	si->samplerate = rate;
+	si->channels = channels;
+	if (major == SF_FORMAT_OGG)
+		si->format = SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+	else if (encoding == DC_FLOAT && major != SF_FORMAT_FLAC)
+		si->format = major | SF_FORMAT_FLOAT;
+	else
+		si->format = major | SF_FORMAT_PCM_16;
+	if (!sf_format_check(si)) {
+		set_err("the file format does not take this encoding");
+		return DC_EAUDIO;
+	}
+	return DC_OK;
+}
+
 int
 dc_audio_write(const char *path, const float *x, int64_t frames, int channels, int rate, int encoding)
 {
@@ -392,20 +439,7 @@ dc_audio_write(const char *path, const float *x, int64_t frames, int channels, i
 	sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
 	/* no PEAK chunk in float files: it holds a time stamp, and equal input must give equal bytes */
 	sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
-	if ((si.format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16) {
-		/* 16 bits converted here: libsndfile's clipping conversion rounds toward
-		 * -inf (-1e-5 becomes -1), so 16-bit audio would not come back bit-exact;
-		 * x * 32768 rounded to nearest is the inverse of its reading (s / 32768). */
-		size_t i, ns = (size_t)(frames * channels);
-		short *s = dc_xmalloc((ns ? ns : 1) * sizeof *s);
-		for (i = 0; i < ns; i++) {
-			double v = (double)x[i] * 32768.0;
-			s[i] = v >= 32767.0 ? 32767 : v <= -32768.0 ? -32768 : v == v ? (short)lrint(v) : 0;
-		}
-		put = sf_writef_short(sf, s, frames);
-		free(s);
-	} else
-		put = sf_writef_float(sf, x, frames);
+	put = put_frames(sf, si.format, x, frames, channels);
 	if (put != frames) {
 		set_err(sf_strerror(sf));
 		err = DC_EAUDIO;
@@ -429,6 +463,327 @@ dc_audio_write(const char *path, const float *x, int64_t frames, int channels, i
 	if (fwrite(m.p, 1, (size_t)m.len, f) != (size_t)m.len || fflush(f) != 0)
 		err = DC_EAUDIO;
 	free(m.p);
+	if (tostdout || err != DC_OK) {
+		if (err != DC_OK)
+			snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
+		if (!tostdout)
+			dc_atomic_abort(&a);
+		return err;
+	}
+	if (dc_atomic_commit(&a) != DC_OK) {
+		snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
+		return DC_EAUDIO;
+	}
+	return DC_OK;
+}
+
+/* ---------------------------------------------------------------- streaming */
+
+#define PULL 8192       /* frames read from the file at a time */
+
+struct dc_audio_in {
+	SNDFILE *sf;
+	int ch, rate_in, rate;
+	soxr_t soxr;            /* NULL: no resampling */
+	float *raw;             /* PULL frames as read */
+	float *mono;            /* PULL samples */
+	float *out;             /* resampled samples not yet handed out */
+	size_t outcap, outlen, outpos;
+	int eof, flushed;
+	int exact;              /* the header's frame count is exact (dc_audio_in_exact) */
+	int64_t frames_read;
+};
+
+int
+dc_audio_open(const char *path, int rate, dc_audio_in **ap, dc_audio_info *info)
+{
+	dc_audio_in *a;
+	SF_INFO si;
+	SNDFILE *sf;
+	soxr_error_t e = NULL;
+	soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+
+	memset(info, 0, sizeof *info);
+	*ap = NULL;
+	if ((sf = open_read(path, &si)) == NULL)
+		return DC_EAUDIO;
+	if (si.channels < 1 || si.samplerate < 1) {
+		sf_close(sf);
+		set_err("no channels or no sample rate");
+		return DC_EAUDIO;
+	}
+	a = dc_xcalloc(1, sizeof *a);
+	a->sf = sf;
+	a->ch = si.channels;
+	a->rate_in = si.samplerate;
+	a->rate = rate > 0 ? rate : si.samplerate;
+	a->raw = dc_xmalloc((size_t)PULL * (size_t)a->ch * sizeof *a->raw);
+	a->mono = dc_xmalloc((size_t)PULL * sizeof *a->mono);
+	info->rate_in = si.samplerate;
+	info->channels_in = si.channels;
+	info->frames_in = si.frames > 0 && si.frames < SF_COUNT_MAX ? (int64_t)si.frames : si.frames == 0 ? 0 : -1;
+	info->downmixed = si.channels > 1;
+	switch (si.format & SF_FORMAT_TYPEMASK) {
+	case SF_FORMAT_WAV: case SF_FORMAT_WAVEX: case SF_FORMAT_RF64: case SF_FORMAT_W64:
+	case SF_FORMAT_AIFF: case SF_FORMAT_AU: case SF_FORMAT_CAF: case SF_FORMAT_FLAC:
+		a->exact = info->frames_in >= 0;
+		break;
+	}
+	if (a->rate != a->rate_in) {
+		/* the same filter as dc_resample's soxr_oneshot, fed a chunk at a time:
+		 * the same samples */
+		a->soxr = soxr_create(a->rate_in, a->rate, 1, &e, NULL, &q, NULL);
+		if (e) {
+			set_err(e);
+			dc_audio_in_close(a);
+			return DC_ERESAMPLE;
+		}
+		info->resampled = 1;
+	}
+	a->outcap = (size_t)((double)PULL * a->rate / a->rate_in) + PULL + 1024;
+	a->out = dc_xmalloc(a->outcap * sizeof *a->out);
+	*ap = a;
+	return DC_OK;
+}
+
+/* read_mono: up to PULL frames from the file into a->mono; *n = 0 at its end */
+static int
+read_mono(dc_audio_in *a, int64_t *n)
+{
+	sf_count_t got = sf_readf_float(a->sf, a->raw, PULL);
+	int64_t i;
+	int c;
+
+	*n = 0;
+	if (got <= 0) {
+		if (sf_error(a->sf) != SF_ERR_NO_ERROR) {
+			set_err(sf_strerror(a->sf));
+			return DC_EAUDIO;
+		}
+		return DC_OK;
+	}
+	for (i = 0; i < got * a->ch; i++)
+		if (!isfinite(a->raw[i]))
+			return DC_ENONFINITE;
+	if (a->ch == 1)
+		memcpy(a->mono, a->raw, (size_t)got * sizeof *a->mono);
+	else
+		for (i = 0; i < got; i++) {
+			double sum = 0;
+			for (c = 0; c < a->ch; c++)
+				sum += a->raw[i * a->ch + c];
+			a->mono[i] = (float)(sum / a->ch);
+		}
+	a->frames_read += got;
+	*n = got;
+	return DC_OK;
+}
+
+/* refill: the next chunk of the file, downmixed and resampled, into a->out (empty
+ * before); after the file's end, the resampler's last samples; a->flushed when
+ * nothing is left */
+static int
+refill(dc_audio_in *a)
+{
+	size_t idone, odone;
+	soxr_error_t e;
+	int64_t n, i;
+	int err;
+
+	a->outlen = a->outpos = 0;
+	if (!a->eof) {
+		if ((err = read_mono(a, &n)) != DC_OK)
+			return err;
+		if (n == 0)
+			a->eof = 1;
+		else if (a->soxr == NULL) {
+			memcpy(a->out, a->mono, (size_t)n * sizeof *a->out);
+			a->outlen = (size_t)n;
+			return DC_OK;
+		} else
+			for (i = 0; i < n; i += (int64_t)idone) {
+				if (a->outlen == a->outcap) {
+					a->outcap *= 2;
+					a->out = dc_xrealloc(a->out, a->outcap * sizeof *a->out);
+				}
+				e = soxr_process(a->soxr, a->mono + i, (size_t)(n - i), &idone,
+				    a->out + a->outlen, a->outcap - a->outlen, &odone);
+				if (e) {
+					set_err(e);
+					return DC_ERESAMPLE;
+				}
+				a->outlen += odone;
+			}
+	}
+	if (a->eof) {
+		if (a->soxr == NULL) {
+			a->flushed = 1;
+			return DC_OK;
+		}
+		e = soxr_process(a->soxr, NULL, 0, NULL, a->out, a->outcap, &odone);
+		if (e) {
+			set_err(e);
+			return DC_ERESAMPLE;
+		}
+		a->outlen = odone;
+		a->flushed = odone == 0;
+	}
+	/* finite input of extreme size can overflow in the filter */
+	for (i = 0; i < (int64_t)a->outlen; i++)
+		if (!isfinite(a->out[i]))
+			return DC_ENONFINITE;
+	return DC_OK;
+}
+
+int
+dc_audio_pull(dc_audio_in *a, float *x, int64_t max, int64_t *got)
+{
+	size_t k;
+	int err;
+
+	*got = 0;
+	while (*got < max) {
+		if (a->outpos == a->outlen) {
+			if (a->flushed)
+				break;
+			if ((err = refill(a)) != DC_OK)
+				return err;
+			continue;
+		}
+		k = a->outlen - a->outpos;
+		if ((int64_t)k > max - *got)
+			k = (size_t)(max - *got);
+		memcpy(x + *got, a->out + a->outpos, k * sizeof *x);
+		a->outpos += k;
+		*got += (int64_t)k;
+	}
+	return DC_OK;
+}
+
+int64_t
+dc_audio_in_frames(const dc_audio_in *a)
+{
+	return a->frames_read;
+}
+
+int
+dc_audio_in_exact(const dc_audio_in *a)
+{
+	return a->exact;
+}
+
+void
+dc_audio_in_close(dc_audio_in *a)
+{
+	if (a == NULL)
+		return;
+	if (a->sf)
+		sf_close(a->sf);
+	if (a->soxr)
+		soxr_delete(a->soxr);
+	free(a->raw);
+	free(a->mono);
+	free(a->out);
+	free(a);
+}
+
+struct dc_audio_out {
+	SNDFILE *sf;
+	FILE *tmp;              /* the file libsndfile writes, unlinked */
+	int fmt, channels;
+	int64_t frames;
+};
+
+int
+dc_audio_out_open(const char *path, int channels, int rate, int encoding, dc_audio_out **op)
+{
+	const char *dir = getenv("TMPDIR");
+	char name[4096];
+	dc_audio_out *o;
+	SF_INFO si;
+	int fd, err;
+
+	*op = NULL;
+	if ((err = out_format(&si, path, channels, rate, encoding)) != DC_OK)
+		return err;
+	snprintf(name, sizeof name, "%s/.dc-audio-XXXXXX", dir && *dir ? dir : "/tmp");
+	if ((fd = mkstemp(name)) < 0) {
+		set_err(strerror(errno));
+		return DC_EAUDIO;
+	}
+	unlink(name);
+	o = dc_xcalloc(1, sizeof *o);
+	if ((o->tmp = fdopen(fd, "w+b")) == NULL) {
+		set_err(strerror(errno));
+		close(fd);
+		free(o);
+		return DC_EAUDIO;
+	}
+	if ((o->sf = sf_open_fd(fd, SFM_WRITE, &si, 0)) == NULL) {
+		set_err(sf_strerror(NULL));
+		fclose(o->tmp);
+		free(o);
+		return DC_EAUDIO;
+	}
+	sf_command(o->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	sf_command(o->sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+	o->fmt = si.format;
+	o->channels = channels;
+	*op = o;
+	return DC_OK;
+}
+
+int
+dc_audio_out_put(dc_audio_out *o, const float *x, int64_t frames)
+{
+	if (frames > 0 && put_frames(o->sf, o->fmt, x, frames, o->channels) != frames) {
+		set_err(sf_strerror(o->sf));
+		return DC_EAUDIO;
+	}
+	o->frames += frames;
+	return DC_OK;
+}
+
+int
+dc_audio_out_close(dc_audio_out *o, const char *path)
+{
+	char buf[1 << 16];
+	int tostdout, err = DC_OK;
+	dc_atomic a;
+	size_t n;
+	FILE *f = NULL;
+
+	if (o == NULL)
+		return DC_OK;
+	if (sf_close(o->sf) != 0) {
+		set_err("closing the file failed");
+		err = DC_EAUDIO;
+	}
+	if (path == NULL || err != DC_OK) {
+		fclose(o->tmp);
+		free(o);
+		return err;
+	}
+	/* the file is complete: copy it out, as dc_audio_write does */
+	tostdout = strcmp(path, "-") == 0;
+	if (tostdout)
+		f = stdout;
+	else if ((f = dc_atomic_open(&a, path)) == NULL) {
+		snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
+		fclose(o->tmp);
+		free(o);
+		return DC_EAUDIO;
+	}
+	rewind(o->tmp);
+	while ((n = fread(buf, 1, sizeof buf, o->tmp)) > 0)
+		if (fwrite(buf, 1, n, f) != n) {
+			err = DC_EAUDIO;
+			break;
+		}
+	if (err == DC_OK && (ferror(o->tmp) || fflush(f) != 0))
+		err = DC_EAUDIO;
+	fclose(o->tmp);
+	free(o);
 	if (tostdout || err != DC_OK) {
 		if (err != DC_OK)
 			snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));

@@ -39,12 +39,44 @@ int dc_resample(float **x, int64_t *n, double from, double to);
 /* dc_audio_read_multi: all channels, interleaved, no resampling; the same checks. */
 int dc_audio_read_multi(const char *path, float **x, int64_t *frames, int *channels, int *rate);
 
+/*
+ * Reading a file a chunk at a time, in bounded memory: the same samples as
+ * dc_audio_read (mono, resampled to rate by the same libsoxr filter, fed a chunk
+ * at a time). dc_audio_open fills info (frames_in: the file's frames as its
+ * header gives them, -1 when it does not say); dc_audio_pull puts up to max
+ * samples in x, *got of them, fewer only at the end (0 when it is passed):
+ * DC_ENONFINITE for NaN or Inf in the file or out of the filter, DC_EAUDIO or
+ * DC_ERESAMPLE with dc_audio_errstr(); dc_audio_in_frames: the file's frames read
+ * so far (all channels: one frame); dc_audio_in_exact: whether frames_in is the
+ * file's length for certain (a container whose header says it: WAV, W64, RF64,
+ * AIFF, AU, CAF, FLAC), not an estimate. No element limit: a caller that keeps
+ * every sample applies it.
+ */
+typedef struct dc_audio_in dc_audio_in;
+int dc_audio_open(const char *path, int rate, dc_audio_in **a, dc_audio_info *info);
+int dc_audio_pull(dc_audio_in *a, float *x, int64_t max, int64_t *got);
+int64_t dc_audio_in_frames(const dc_audio_in *a);
+int dc_audio_in_exact(const dc_audio_in *a);
+void dc_audio_in_close(dc_audio_in *a);
+
 enum { DC_PCM16 = 0, DC_FLOAT = 1 };
 /* dc_audio_write: interleaved frames*channels samples to path ("-" is stdout).
  * The container follows the extension (wav if none, or stdout); files are written
  * under a temporary name and renamed, so a failure leaves no partial file. */
 int dc_audio_write(const char *path, const float *x, int64_t frames, int channels,
     int rate, int encoding);
+/*
+ * Writing a file a chunk at a time: dc_audio_out_open makes the file (the container
+ * of path's extension, as dc_audio_write) in an unlinked temporary file under
+ * $TMPDIR (or /tmp); dc_audio_out_put appends frames x[frames][channels];
+ * dc_audio_out_close completes it and copies it to path ("-": stdout) as
+ * dc_audio_write writes its file (under a temporary name, renamed), or with path
+ * NULL discards it. The same bytes as dc_audio_write of all the frames at once.
+ */
+typedef struct dc_audio_out dc_audio_out;
+int dc_audio_out_open(const char *path, int channels, int rate, int encoding, dc_audio_out **o);
+int dc_audio_out_put(dc_audio_out *o, const float *x, int64_t frames);
+int dc_audio_out_close(dc_audio_out *o, const char *path);
 const char *dc_audio_errstr(void);
 
 #endif

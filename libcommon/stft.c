@@ -61,15 +61,23 @@ dc_stft_window(const dc_stft_params *p, float *w)
 int
 dc_stft(const float *x, const dc_stft_params *p, dc_tensor *X)
 {
-	int64_t T, F = p->nfft / 2 + 1, P = p->nfft - p->hop, t, n, shape[2];
+	int err;
+
+	if ((err = dc_stft_check(p)) != DC_OK)
+		return err;
+	return dc_stft_range(x, 0, p->samples, p, 0, dc_stft_frames(p), X);
+}
+
+int
+dc_stft_range(const float *x, int64_t x0, int64_t xn, const dc_stft_params *p, int64_t t0,
+    int64_t T, dc_tensor *X)
+{
+	int64_t F = p->nfft / 2 + 1, P = p->nfft - p->hop, t, n, shape[2];
 	float *w, *buf;
 	fftwf_complex *out;
 	fftwf_plan plan;
 	int err;
 
-	if ((err = dc_stft_check(p)) != DC_OK)
-		return err;
-	T = dc_stft_frames(p);
 	shape[0] = T;
 	shape[1] = F;
 	if ((err = dc_tensor_alloc(X, DC_C64, 2, shape)) != DC_OK)
@@ -85,8 +93,8 @@ dc_stft(const float *x, const dc_stft_params *p, dc_tensor *X)
 	plan = fftwf_plan_dft_r2c_1d((int)p->nfft, buf, out, FFTW_ESTIMATE);
 	for (t = 0; t < T; t++) {
 		for (n = 0; n < p->nfft; n++) {
-			int64_t i = t * p->hop + n - P;
-			buf[n] = i >= 0 && i < p->samples ? x[i] * w[n] : 0.0f;
+			int64_t i = (t0 + t) * p->hop + n - P;
+			buf[n] = i >= x0 && i < x0 + xn ? x[i - x0] * w[n] : 0.0f;
 		}
 		fftwf_execute(plan);
 		memcpy((float *)X->data + 2 * t * F, out, (size_t)F * sizeof *out);
@@ -98,14 +106,110 @@ dc_stft(const float *x, const dc_stft_params *p, dc_tensor *X)
 	return DC_OK;
 }
 
-int
-dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y)
-{
-	int64_t F = p->nfft / 2 + 1, P = p->nfft - p->hop, len, t, n;
-	double *acc, *wsum;
+struct dc_istft_state {
+	dc_stft_params p;
+	double *acc, *wsum;     /* sums at padded positions pos0 .. pos0 + cap - 1 */
+	int64_t cap, pos0;
+	int64_t t;              /* frames added so far */
+	int64_t out;            /* samples handed out so far */
 	float *w, *buf;
 	fftwf_complex *in;
 	fftwf_plan plan;
+};
+
+dc_istft_state *
+dc_istft_begin(const dc_stft_params *p)
+{
+	dc_istft_state *s;
+	int64_t F = p->nfft / 2 + 1;
+
+	if (dc_stft_check(p) != DC_OK)
+		return NULL;
+	s = dc_xcalloc(1, sizeof *s);
+	s->p = *p;
+	s->w = dc_xmalloc((size_t)p->nfft * sizeof *s->w);
+	s->buf = fftwf_malloc((size_t)p->nfft * sizeof *s->buf);
+	s->in = fftwf_malloc((size_t)F * sizeof *s->in);
+	if (s->buf == NULL || s->in == NULL)
+		dc_oom((size_t)p->nfft * sizeof *s->buf + (size_t)F * sizeof *s->in);
+	dc_stft_window(p, s->w);
+	s->plan = fftwf_plan_dft_c2r_1d((int)p->nfft, s->in, s->buf, FFTW_ESTIMATE);
+	return s;
+}
+
+int
+dc_istft_push(dc_istft_state *s, const float *X, int64_t T, int64_t N, float *y, int64_t *ny)
+{
+	const dc_stft_params *p = &s->p;
+	int64_t F = p->nfft / 2 + 1, P = p->nfft - p->hop, need, t, n, e, keep;
+
+	*ny = 0;
+	/* the sums reach padded position (t + T - 1) hop + nfft - 1 */
+	need = (s->t + T - 1) * p->hop + p->nfft - s->pos0;
+	if (T > 0 && need > s->cap) {
+		s->acc = dc_xrealloc(s->acc, (size_t)need * sizeof *s->acc);
+		s->wsum = dc_xrealloc(s->wsum, (size_t)need * sizeof *s->wsum);
+		memset(s->acc + s->cap, 0, (size_t)(need - s->cap) * sizeof *s->acc);
+		memset(s->wsum + s->cap, 0, (size_t)(need - s->cap) * sizeof *s->wsum);
+		s->cap = need;
+	}
+	for (t = 0; t < T; t++) {
+		double *acc = s->acc + (s->t + t) * p->hop - s->pos0;
+		double *wsum = s->wsum + (s->t + t) * p->hop - s->pos0;
+		memcpy(s->in, X + 2 * t * F, (size_t)F * sizeof *s->in);
+		/* a real signal's DC and Nyquist bins are real: c2r ignores their imaginary parts */
+		fftwf_execute(s->plan);
+		for (n = 0; n < p->nfft; n++) {
+			acc[n] += (double)s->buf[n] / (double)p->nfft * s->w[n];
+			wsum[n] += (double)s->w[n] * s->w[n];
+		}
+	}
+	s->t += T;
+	/* padded positions below t hop have every frame they lie in: final */
+	e = s->t * p->hop;
+	if (N >= 0 && e > N + P)
+		e = N + P;
+	for (n = s->out + P; n < e; n++) {
+		double w = s->wsum[n - s->pos0];
+		y[(*ny)++] = w > 1e-8 ? (float)(s->acc[n - s->pos0] / w) : 0.0f;
+	}
+	if (e > s->out + P)
+		s->out = e - P;
+	/* what is final is dropped: the sums keep the last nfft - hop positions */
+	if (s->cap > 0 && s->t * p->hop > s->pos0) {
+		int64_t drop = s->t * p->hop - s->pos0;
+		keep = s->cap - drop;
+		if (keep > 0) {
+			memmove(s->acc, s->acc + drop, (size_t)keep * sizeof *s->acc);
+			memmove(s->wsum, s->wsum + drop, (size_t)keep * sizeof *s->wsum);
+		} else
+			keep = 0;
+		memset(s->acc + keep, 0, (size_t)(s->cap - keep) * sizeof *s->acc);
+		memset(s->wsum + keep, 0, (size_t)(s->cap - keep) * sizeof *s->wsum);
+		s->pos0 = s->t * p->hop;
+	}
+	return DC_OK;
+}
+
+void
+dc_istft_end(dc_istft_state *s)
+{
+	if (s == NULL)
+		return;
+	fftwf_destroy_plan(s->plan);
+	fftwf_free(s->buf);
+	fftwf_free(s->in);
+	free(s->w);
+	free(s->acc);
+	free(s->wsum);
+	free(s);
+}
+
+int
+dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y)
+{
+	dc_istft_state *s;
+	int64_t ny;
 	int err;
 
 	if ((err = dc_stft_check(p)) != DC_OK)
@@ -114,36 +218,10 @@ dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y)
 		return DC_ESHAPE;
 	if (p->samples == 0)
 		return DC_OK;
-	len = (T - 1) * p->hop + p->nfft;
-	acc = dc_xcalloc((size_t)len, sizeof *acc);
-	wsum = dc_xcalloc((size_t)len, sizeof *wsum);
-	w = dc_xmalloc((size_t)p->nfft * sizeof *w);
-	buf = fftwf_malloc((size_t)p->nfft * sizeof *buf);
-	in = fftwf_malloc((size_t)F * sizeof *in);
-	if (buf == NULL || in == NULL)
-		dc_oom((size_t)p->nfft * sizeof *buf + (size_t)F * sizeof *in);
-	dc_stft_window(p, w);
-	plan = fftwf_plan_dft_c2r_1d((int)p->nfft, in, buf, FFTW_ESTIMATE);
-	for (t = 0; t < T; t++) {
-		memcpy(in, X + 2 * t * F, (size_t)F * sizeof *in);
-		/* a real signal's DC and Nyquist bins are real: c2r ignores their imaginary parts */
-		fftwf_execute(plan);
-		for (n = 0; n < p->nfft; n++) {
-			acc[t * p->hop + n] += (double)buf[n] / (double)p->nfft * w[n];
-			wsum[t * p->hop + n] += (double)w[n] * w[n];
-		}
-	}
-	for (n = 0; n < p->samples; n++) {
-		double s = wsum[n + P];
-		y[n] = s > 1e-8 ? (float)(acc[n + P] / s) : 0.0f;
-	}
-	fftwf_destroy_plan(plan);
-	fftwf_free(buf);
-	fftwf_free(in);
-	free(w);
-	free(acc);
-	free(wsum);
-	return DC_OK;
+	s = dc_istft_begin(p);
+	err = dc_istft_push(s, X, T, p->samples, y, &ny);
+	dc_istft_end(s);
+	return err;
 }
 
 double

@@ -33,8 +33,28 @@ int64_t dc_stft_frames(const dc_stft_params *p);    /* T for p->samples */
 int dc_stft_window(const dc_stft_params *p, float *w);
 /* dc_stft: x[N] -> X, a fresh complex64 tensor T x F. */
 int dc_stft(const float *x, const dc_stft_params *p, dc_tensor *X);
+/* dc_stft_range: frames t0 .. t0 + T - 1 of the STFT of a signal of which x holds
+ * samples x0 .. x0 + xn - 1 (the others count as zeros: the caller has every
+ * sample of the signal those frames cover), as a fresh complex64 tensor T x F;
+ * the same numbers as those frames of dc_stft (p->samples is not used). */
+int dc_stft_range(const float *x, int64_t x0, int64_t xn, const dc_stft_params *p, int64_t t0,
+    int64_t T, dc_tensor *X);
 /* dc_istft: X (T x F complex64) -> y[p->samples], weighted overlap-add. */
 int dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y);
+/*
+ * The inverse STFT frame block by frame block, in bounded memory (what dc_istft
+ * does at once, with the same numbers): dc_istft_begin for parameters p (its
+ * samples not used; NULL if out of range); dc_istft_push adds the next T frames
+ * X[T][F] and writes to y the samples that have become final, *ny of them (at
+ * most T * hop; y must hold that many), the first of them sample number (samples
+ * handed out before); N is the signal's length when known (the last frames:
+ * every sample up to N is then handed out), else -1. The state holds the last
+ * nfft - hop sums of the overlap-add. dc_istft_end frees it.
+ */
+typedef struct dc_istft_state dc_istft_state;
+dc_istft_state *dc_istft_begin(const dc_stft_params *p);
+int dc_istft_push(dc_istft_state *s, const float *X, int64_t T, int64_t N, float *y, int64_t *ny);
+void dc_istft_end(dc_istft_state *s);
 /*
  * Active bins, the one definition (dc-kmeans fits them, dc-plot draws the others
  * dark, training weighs them, dc_nn_weights): a bin is active when its log

@@ -7,6 +7,7 @@
  * it refuses a record that grows past the size limit before buffering more.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "util.h"
@@ -39,6 +40,12 @@ struct dc_reader {
 	dc_writer *pass;        /* where the others go, byte for byte (NULL: dropped) */
 	int in_utt;             /* an utterance has begun: selection applies */
 	int64_t version;        /* of the last header read */
+	/* dc_read_unit: the utterance in blocks being read */
+	dc_record utt;          /* its utt record */
+	int blocked;            /* one is being read */
+	int last_seen;          /* its last block has begun */
+	int64_t next_t0, bindex;        /* the next block's t0 and number */
+	char detail[256];       /* what DC_EBLOCK or DC_EBLOCKED was about */
 	char *big;              /* the big record being read, in a buffer of its own */
 	size_t biglen, bigcap;
 	struct scan {           /* how far the next object has been scanned */
@@ -56,6 +63,8 @@ struct dc_writer {
 	msgpack_packer pk;
 	int err;
 	int errnum;             /* errno of the first failed write */
+	int version;            /* of the last header written (0: none) */
+	char tool[64];          /* the tool that header named */
 };
 
 /* ---------------------------------------------------------------- records */
@@ -141,6 +150,17 @@ dc_rec_str(const dc_record *r, const char *key, char *buf, size_t n)
 		return DC_EKEY;
 	memcpy(buf, o->via.str.ptr, o->via.str.size);
 	buf[o->via.str.size] = '\0';
+	return DC_OK;
+}
+
+int
+dc_rec_bool(const dc_record *r, const char *key, int *v)
+{
+	const msgpack_object *o = dc_rec_get(r, key);
+
+	if (o == NULL || o->type != MSGPACK_OBJECT_BOOLEAN)
+		return DC_EKEY;
+	*v = o->via.boolean;
 	return DC_OK;
 }
 
@@ -289,6 +309,7 @@ dc_reader_free(dc_reader *rd)
 		return;
 	if (rd->has_pending)
 		dc_record_free(&rd->pending);
+	dc_record_free(&rd->utt);
 	if (rd->owns_f)
 		fclose(rd->f);
 	free(rd->big);
@@ -723,7 +744,7 @@ pass_unused(dc_reader *rd)
 			continue;
 		}
 		if (k < 0 || listed(kind, rd->use) || strcmp(kind, "utt") == 0 ||
-		    strcmp(kind, "dcsep") == 0)
+		    strcmp(kind, "block") == 0 || strcmp(kind, "dcsep") == 0)
 			return DC_OK;
 		if (pass_raw(rd) != DC_OK)
 			return rd->err;
@@ -741,7 +762,7 @@ check_header(dc_reader *rd, const dc_record *r)
 	if (dc_rec_int(r, "version", &v) != DC_OK)
 		return DC_ENOHEADER;
 	rd->version = v;
-	if (v != DC_STREAM_VERSION)
+	if (v < 1 || v > DC_STREAM_VERSION)
 		return DC_EVERSION;
 	return DC_OK;
 }
@@ -880,11 +901,68 @@ utt_push(dc_utt *u, dc_record *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* rec_id: a utt record's id for a message, "?" if it has none */
+static void
+rec_id(const dc_record *r, char *buf, size_t n)
+{
+	if (dc_rec_str(r, "id", buf, n) != DC_OK)
+		snprintf(buf, n, "?");
+}
+
+/* block_fail: DC_EBLOCK, with the detail (and where, if at is set: the record
+ * just read) for dc_reader_detail */
+static int
+block_fail(dc_reader *rd, int at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int
+block_fail(dc_reader *rd, int at, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(rd->detail, sizeof rd->detail, fmt, ap);
+	va_end(ap);
+	n = strlen(rd->detail);
+	if (at && n < sizeof rd->detail)
+		snprintf(rd->detail + n, sizeof rd->detail - n, " (record %llu, byte %llu)",
+		    (unsigned long long)rd->count, (unsigned long long)rd->start);
+	return rd->err = DC_EBLOCK;
+}
+
+/* utt_blocks: whether a utt record says its utterance is in blocks (key
+ * "blocks" true); DC_EBLOCK if the key is there but not true or false */
+static int
+utt_blocks(dc_reader *rd, const dc_record *r, int *blocks)
+{
+	char id[128];
+
+	*blocks = 0;
+	if (dc_rec_get(r, "blocks") == NULL)
+		return DC_OK;
+	if (dc_rec_bool(r, "blocks", blocks) != DC_OK) {
+		rec_id(r, id, sizeof id);
+		return block_fail(rd, 1, "utterance '%s': utt record: key 'blocks' is not true or false", id);
+	}
+	return DC_OK;
+}
+
+/* stray_block: a block record in an utterance not in blocks (u's) */
+static int
+stray_block(dc_reader *rd, const dc_utt *u)
+{
+	char id[128];
+
+	rec_id(&u->recs[0], id, sizeof id);
+	return block_fail(rd, 1, "a block record in utterance '%s', which is not in blocks", id);
+}
+
 int
 dc_read_utt(dc_reader *rd, dc_utt *u)
 {
 	dc_record r;
-	int err;
+	char id[128];
+	int err, blocks;
 
 	dc_utt_clear(u);
 	/* the first record: the pending "utt", or the next one that is not a header */
@@ -903,6 +981,15 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 	if (strcmp(r.kind, "utt") != 0) {
 		dc_record_free(&r);
 		return rd->err = DC_EORDER;
+	}
+	if ((err = utt_blocks(rd, &r, &blocks)) != DC_OK || blocks) {
+		if (err == DC_OK) {
+			rec_id(&r, id, sizeof id);
+			snprintf(rd->detail, sizeof rd->detail, "%s: %s", id, dc_strerror(DC_EBLOCKED));
+			err = rd->err = DC_EBLOCKED;
+		}
+		dc_record_free(&r);
+		return err;
 	}
 	if (rd->use && rd->pass)
 		dc_write_record(rd->pass, &r);
@@ -927,10 +1014,183 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 			rd->has_pending = 1;
 			return DC_OK;
 		}
+		if (strcmp(r.kind, "block") == 0) {
+			dc_record_free(&r);
+			return stray_block(rd, u);
+		}
 		if (rd->use && rd->pass && !listed(r.kind, rd->eat))
 			dc_write_record(rd->pass, &r);
 		utt_push(u, &r);
 	}
+}
+
+/* hold: r becomes the reader's look-ahead, as a copy (see dc_read_utt) */
+static void
+hold(dc_reader *rd, dc_record *r)
+{
+	dc_record_copy(&rd->pending, r);
+	dc_record_free(r);
+	rd->has_pending = 1;
+}
+
+/* next_rec: the next record but a header: the look-ahead, or a fresh one */
+static int
+next_rec(dc_reader *rd, dc_record *r)
+{
+	int err;
+
+	if (rd->has_pending) {
+		*r = rd->pending;
+		rd->has_pending = 0;
+		return DC_OK;
+	}
+	for (;;) {
+		if ((err = dc_read(rd, r)) != DC_OK)
+			return err;
+		if (strcmp(r->kind, "dcsep") != 0)
+			return DC_OK;
+		dc_record_free(r);      /* a later header, checked by dc_read */
+	}
+}
+
+/*
+ * read_block: the next block of the utterance in blocks being read: its block
+ * record, checked against the ones before, and the records after it up to the
+ * next block or utt record (held as the look-ahead), into u.
+ */
+static int
+read_block(dc_reader *rd, dc_utt *u, dc_unit *b)
+{
+	dc_record r;
+	char id[128];
+	int64_t t0, frames;
+	int err, last;
+
+	rec_id(&rd->utt, id, sizeof id);
+	err = next_rec(rd, &r);
+	if (err == DC_EEOF || (err == DC_OK && strcmp(r.kind, "utt") == 0)) {
+		if (err == DC_OK)
+			dc_record_free(&r);
+		return block_fail(rd, 0, "utterance '%s' ends before its last block (next t0 %lld)",
+		    id, (long long)rd->next_t0);
+	}
+	if (err != DC_OK)
+		return err;
+	if (strcmp(r.kind, "block") != 0) {
+		err = block_fail(rd, 1, "utterance '%s' is in blocks: a %s record before its first "
+		    "block", id, r.kind);
+		dc_record_free(&r);
+		return err;
+	}
+	if (dc_rec_int(&r, "t0", &t0) != DC_OK || t0 < 0) {
+		dc_record_free(&r);
+		return block_fail(rd, 1, "block record: key 't0' missing or not an integer from 0");
+	}
+	if (dc_rec_int(&r, "frames", &frames) != DC_OK || frames < 1 || frames > (INT64_C(1) << 40)) {
+		dc_record_free(&r);
+		return block_fail(rd, 1, "block record: key 'frames' missing or not an integer from 1");
+	}
+	if (dc_rec_bool(&r, "last", &last) != DC_OK) {
+		dc_record_free(&r);
+		return block_fail(rd, 1, "block record: key 'last' missing or not true or false");
+	}
+	if (t0 != rd->next_t0) {
+		dc_record_free(&r);
+		return block_fail(rd, 1, "utterance '%s': block t0 %lld, expected %lld", id,
+		    (long long)t0, (long long)rd->next_t0);
+	}
+	if (rd->use && rd->pass)
+		dc_write_record(rd->pass, &r);
+	utt_push(u, &r);
+	b->utt = &rd->utt;
+	b->blocked = 1;
+	b->index = rd->bindex++;
+	b->t0 = t0;
+	b->frames = frames;
+	b->last = last;
+	rd->next_t0 = t0 + frames;
+	rd->last_seen = last;
+	for (;;) {
+		err = dc_read(rd, &r);
+		if (err == DC_EEOF)
+			return DC_OK;   /* without the last block, the next call says so */
+		if (err != DC_OK)
+			return err;
+		if (strcmp(r.kind, "dcsep") == 0) {
+			dc_record_free(&r);
+			continue;
+		}
+		if (strcmp(r.kind, "utt") == 0 || strcmp(r.kind, "block") == 0) {
+			if (strcmp(r.kind, "block") == 0 && last) {
+				dc_record_free(&r);
+				return block_fail(rd, 1, "utterance '%s': a block after its last block", id);
+			}
+			hold(rd, &r);
+			return DC_OK;
+		}
+		if (rd->use && rd->pass && !listed(r.kind, rd->eat))
+			dc_write_record(rd->pass, &r);
+		utt_push(u, &r);
+	}
+}
+
+int
+dc_read_unit(dc_reader *rd, dc_utt *u, dc_unit *b)
+{
+	dc_record r;
+	char id[128];
+	int err, blocks;
+
+	dc_utt_clear(u);
+	memset(b, 0, sizeof *b);
+	if (rd->blocked && !rd->last_seen)
+		return read_block(rd, u, b);
+	rd->blocked = 0;
+	if ((err = next_rec(rd, &r)) != DC_OK)
+		return err;
+	if (strcmp(r.kind, "utt") != 0) {
+		dc_record_free(&r);
+		return rd->err = DC_EORDER;
+	}
+	if ((err = utt_blocks(rd, &r, &blocks)) != DC_OK) {
+		dc_record_free(&r);
+		return err;
+	}
+	rd->in_utt = 1;
+	if (blocks) {
+		if (rd->version < 2) {
+			rec_id(&r, id, sizeof id);
+			dc_record_free(&r);
+			return block_fail(rd, 1, "utterance '%s' in blocks in a version %lld stream "
+			    "(blocks need version 2)", id, (long long)rd->version);
+		}
+		dc_record_free(&rd->utt);
+		rd->utt = r;
+		if (rd->use && rd->pass) {
+			dc_writer_want_blocks(rd->pass);
+			dc_write_record(rd->pass, &rd->utt);
+		}
+		rd->blocked = 1;
+		rd->last_seen = 0;
+		rd->next_t0 = 0;
+		rd->bindex = 0;
+		return read_block(rd, u, b);
+	}
+	/* a whole utterance: dc_read_utt's reading, the utt record handed back */
+	rd->pending = r;
+	rd->has_pending = 1;
+	if ((err = dc_read_utt(rd, u)) != DC_OK)
+		return err;
+	b->utt = &u->recs[0];
+	b->frames = -1;
+	b->last = 1;
+	return DC_OK;
+}
+
+const char *
+dc_reader_detail(const dc_reader *rd)
+{
+	return rd->detail;
 }
 
 void
@@ -1084,8 +1344,30 @@ pack_str(msgpack_packer *pk, const char *s)
 int
 dc_write_header(dc_writer *w, const dc_record *in, const char *tool)
 {
+	int64_t v = 1;
+
+	if (in && dc_rec_int(in, "version", &v) == DC_OK && v == 2)
+		return dc_write_header_version(w, in, tool, 2);
+	return dc_write_header_version(w, in, tool, 1);
+}
+
+int
+dc_writer_want_blocks(dc_writer *w)
+{
+	if (w->version == 1)
+		dc_write_header_version(w, NULL, w->tool, 2);
+	return w->err;
+}
+
+int
+dc_write_header_version(dc_writer *w, const dc_record *in, const char *tool, int version)
+{
 	const msgpack_object *h = in ? dc_rec_get(in, "history") : NULL;
 	uint32_t i, nh = 0;
+
+	w->version = version;
+	if (tool != w->tool)
+		snprintf(w->tool, sizeof w->tool, "%s", tool);
 
 	if (h && h->type == MSGPACK_OBJECT_ARRAY)
 		for (i = 0; i < h->via.array.size; i++)
@@ -1094,7 +1376,7 @@ dc_write_header(dc_writer *w, const dc_record *in, const char *tool)
 	pack_str(&w->pk, "kind");
 	pack_str(&w->pk, "dcsep");
 	pack_str(&w->pk, "version");
-	msgpack_pack_int(&w->pk, DC_STREAM_VERSION);
+	msgpack_pack_int(&w->pk, version);
 	pack_str(&w->pk, "history");
 	msgpack_pack_array(&w->pk, nh + 1);
 	if (nh)
@@ -1163,6 +1445,13 @@ dc_recb_str(dc_recb *b, const char *key, const char *v)
 }
 
 void
+dc_recb_bool(dc_recb *b, const char *key, int v)
+{
+	recb_add(b, key, DC_FBOOL);
+	b->f[b->n - 1].i = v != 0;
+}
+
+void
 dc_recb_tensor(dc_recb *b, const dc_tensor *t)
 {
 	recb_add(b, "data", DC_FTENSOR);
@@ -1193,6 +1482,13 @@ pack_recb(msgpack_packer *pk, const dc_recb *b)
 		case DC_FSTR:
 			pack_str(pk, b->f[i].key);
 			pack_str(pk, b->f[i].s);
+			break;
+		case DC_FBOOL:
+			pack_str(pk, b->f[i].key);
+			if (b->f[i].i)
+				msgpack_pack_true(pk);
+			else
+				msgpack_pack_false(pk);
 			break;
 		case DC_FTENSOR: {
 			size_t nb = (size_t)dc_tensor_count(t) * dc_dtype_size(t->dtype);

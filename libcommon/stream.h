@@ -11,7 +11,9 @@
 
 #include "util.h"
 
-#define DC_STREAM_VERSION 1
+/* the newest version read and written: 2, streams with utterances in blocks; a
+ * stream without blocks is written as version 1, as before (formats/stream.md) */
+#define DC_STREAM_VERSION 2
 /* the most msgpack elements (keys, values, array items) of one record: the objects
  * msgpack-c makes of them take 24 bytes each, whatever the element's size */
 #define DC_REC_ELEMS 4096
@@ -38,6 +40,7 @@ const msgpack_object *dc_rec_get(const dc_record *r, const char *key);
 int dc_rec_int(const dc_record *r, const char *key, int64_t *v);
 int dc_rec_num(const dc_record *r, const char *key, double *v);  /* int or float */
 int dc_rec_str(const dc_record *r, const char *key, char *buf, size_t n);
+int dc_rec_bool(const dc_record *r, const char *key, int *v);   /* 1 or 0 */
 /* dc_rec_tensor: the "dtype", "shape", "data" of a record as a fresh tensor,
  * checked: known dtype, 1 to DC_MAXDIM non-negative dims, elements within the
  * limit, data length equal to the shape's. */
@@ -86,8 +89,37 @@ typedef struct {
 	int n, cap;
 } dc_utt;
 
-/* dc_read_utt: the next utterance; DC_EEOF when there is none. u is cleared first. */
+/* dc_read_utt: the next utterance; DC_EEOF when there is none. u is cleared first.
+ * An utterance in blocks is refused: DC_EBLOCKED, dc_reader_detail saying which. */
 int dc_read_utt(dc_reader *rd, dc_utt *u);
+
+/*
+ * Units: what a tool that reads utterances in blocks handles at a time
+ * (formats/stream.md, "Blocks"). A unit is a whole utterance, or one block of an
+ * utterance in blocks. dc_read_unit puts the unit's records in u: for a whole
+ * utterance, its "utt" record and the records after it (as dc_read_utt); for a
+ * block, its "block" record and the records after it up to the next "block" or
+ * "utt" record. b says which, with the utterance's "utt" record (valid until the
+ * next unit is read). The reader checks the blocks: present in a version 2 stream
+ * only, contiguous, in order, from t0 0, ending in a last block, and no "block"
+ * record in an utterance not in blocks; else DC_EBLOCK and dc_reader_detail says
+ * how. The keys of a block's records (T = frames) are the tool's to check
+ * (tool.h, dc_get_stft_unit). DC_EEOF when there is no unit left.
+ *
+ * With dc_reader_select and a writer, "utt" and "block" records are always
+ * handed out and written to it as they are read.
+ */
+typedef struct {
+	const dc_record *utt;   /* the utterance's utt record */
+	int blocked;            /* 1: a block of an utterance in blocks; 0: a whole utterance */
+	int64_t index;          /* block number in the utterance, from 0 (0 when whole) */
+	int64_t t0;             /* the block's first frame in the utterance (0 when whole) */
+	int64_t frames;         /* the block's frames (-1 when whole: the stft record's T) */
+	int last;               /* the utterance's last block (1 when whole) */
+} dc_unit;
+int dc_read_unit(dc_reader *rd, dc_utt *u, dc_unit *b);
+/* dc_reader_detail: what the last DC_EBLOCK or DC_EBLOCKED was about, one line. */
+const char *dc_reader_detail(const dc_reader *rd);
 /*
  * dc_reader_select: from the first utterance on, dc_read_utt hands out only the
  * records whose kind is listed in use (NULL-terminated; "utt" always); each other
@@ -121,8 +153,15 @@ int dc_writer_error(const dc_writer *w);
 int dc_writer_close(dc_writer *w);
 
 /* dc_write_header: a header naming this tool; in (may be NULL) is the header
- * read upstream, whose history is kept and extended. */
+ * read upstream, whose history is kept and extended, and whose version (1 or 2)
+ * it keeps: a tool that reads version 2 writes version 2; with in NULL, 1. */
 int dc_write_header(dc_writer *w, const dc_record *in, const char *tool);
+/* dc_write_header_version: the same with the version given (1 or 2). */
+int dc_write_header_version(dc_writer *w, const dc_record *in, const char *tool, int version);
+/* dc_writer_want_blocks: before the records of an utterance in blocks: if the
+ * last header written was of version 1 (an input of cat v1.dcs v2.dcs), writes a
+ * header of version 2 naming the same tool, so that the output stays readable. */
+int dc_writer_want_blocks(dc_writer *w);
 /* dc_write_record: a record as read (pass-through). */
 int dc_write_record(dc_writer *w, const dc_record *r);
 int dc_write_utt(dc_writer *w, const dc_utt *u);
@@ -130,7 +169,7 @@ int dc_write_utt(dc_writer *w, const dc_utt *u);
 /* A record to write: the kind, then up to DC_MAXFIELDS fields in order. The
  * builder keeps pointers: strings and tensors must live until it is written. */
 #define DC_MAXFIELDS 24
-enum { DC_FINT = 1, DC_FNUM, DC_FSTR, DC_FTENSOR };
+enum { DC_FINT = 1, DC_FNUM, DC_FSTR, DC_FTENSOR, DC_FBOOL };
 typedef struct {
 	const char *kind;
 	int n;
@@ -148,6 +187,7 @@ void dc_recb_init(dc_recb *b, const char *kind);
 void dc_recb_int(dc_recb *b, const char *key, int64_t v);
 void dc_recb_num(dc_recb *b, const char *key, double v);
 void dc_recb_str(dc_recb *b, const char *key, const char *v);
+void dc_recb_bool(dc_recb *b, const char *key, int v);
 /* dc_recb_tensor: adds "dtype", "shape" and "data". */
 void dc_recb_tensor(dc_recb *b, const dc_tensor *t);
 int dc_write_recb(dc_writer *w, const dc_recb *b);

@@ -77,6 +77,26 @@ void dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg);
 void dc_each_utt_use(const char *path, const char *tool, const char *const *use,
     const char *const *eat, dc_utt_fn *fn, void *arg);
 
+/*
+ * Utterances in blocks (formats/stream.md, "Blocks"). A tool that handles a block
+ * at a time reads units (stream.h, dc_read_unit): a whole utterance, or one block
+ * of an utterance in blocks. dc_unit_fn: what a tool does to one unit u (of the
+ * utterance whose id is id; b says whether it is a block, its t0, frames, last,
+ * and the utt record). u holds the utt record and the records after it for a
+ * whole utterance, the block record and the records after it for a block; fn may
+ * append records to u, which follow the unit's records in the output. A tool that
+ * works bin by bin (dc-mask) needs nothing else: the block record and everything
+ * it does not read pass on.
+ */
+typedef void dc_unit_fn(dc_utt *u, const char *id, const dc_unit *b, void *arg);
+/* dc_each_unit: dc_each_utt_use, unit by unit: whole utterances and blocks alike
+ * (use NULL: every record, as dc_each_utt). Exits 1 with "prog: <name>: <what>" on
+ * blocks out of order (dc_read_unit). The loops of dc_each_utt and dc_each_utt_use
+ * refuse an utterance in blocks instead, with "prog: <name>: <id>: an utterance in
+ * blocks; this tool reads whole utterances (dc-stft -B 0)". */
+void dc_each_unit(const char *path, const char *tool, const char *const *use,
+    const char *const *eat, dc_unit_fn *fn, void *arg);
+
 /* the largest sample magnitude a tool takes in (120 dB above full scale), and the
  * largest real or imaginary part of a spectrum (its square stays a float) */
 #define DC_AUDIO_MAX 1e6
@@ -101,6 +121,15 @@ void dc_get_tensor(const char *id, const dc_record *r, int dtype, int ndim, cons
 /* dc_get_stft: an stft record's tensor and parameters, checked for dtype, finite
  * values and a shape that agrees with its samples, nfft and hop; exits 1 else. */
 void dc_get_stft(const char *id, const dc_record *r, dc_tensor *X, dc_stft_params *p);
+/* dc_get_stft_unit: dc_get_stft for the stft record of unit b (NULL: a whole
+ * utterance); in a block, the shape must fit the block (dc_spectra_fit). */
+void dc_get_stft_unit(const char *id, const dc_record *r, const dc_unit *b, dc_tensor *X,
+    dc_stft_params *p);
+/* dc_spectra_fit: whether T frames fit a spectra record's parameters p (its
+ * samples, nfft, hop) in unit b: T = dc_stft_frames(p) for a whole utterance (b
+ * NULL or not blocked) and for the last block; in a block before the last, T *
+ * hop = samples; in a block, T = b->frames too. */
+int dc_spectra_fit(int64_t T, const dc_stft_params *p, const dc_unit *b);
 
 /* What dc_check_spectra found wrong: the rules of a record of spectra are checked
  * in one place, and each tool words them (dc_get_stft, and dc-istft its own). */
@@ -120,6 +149,9 @@ enum {
  * are left to the caller, who checks them where its messages want them. */
 int dc_check_spectra(const dc_record *r, int ndim, dc_tensor *X, dc_stft_params *p,
     const char **key, int *err);
+/* dc_check_spectra_unit: the same in unit b (NULL: whole), its shape by dc_spectra_fit. */
+int dc_check_spectra_unit(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
+    dc_stft_params *p, const char **key, int *err);
 /* dc_check_tf: exits 1 with "prog: <id>: <kind> record: shape [..] disagrees with
  * stft record [T, F]" unless t's dimensions at and after at are X's T and F; nothing
  * when X is NULL (no stft record to agree with). */

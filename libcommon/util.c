@@ -39,6 +39,8 @@ static const char *const errtab[DC_NERR] = {
 	[DC_EEMPTY] = "empty stream",
 	[DC_EDUPKEY] = "a record with a key twice",
 	[DC_EELEMS] = "a record of more than 4096 msgpack elements",
+	[DC_EBLOCK] = "blocks of an utterance out of order or malformed",
+	[DC_EBLOCKED] = "an utterance in blocks; this tool reads whole utterances (dc-stft -B 0)",
 };
 
 const char *

@@ -49,6 +49,8 @@ enum {
 	DC_EEMPTY,      /* empty input where a stream was expected */
 	DC_EDUPKEY,     /* a record with a key twice */
 	DC_EELEMS,      /* a record of more msgpack elements than DC_REC_ELEMS */
+	DC_EBLOCK,      /* blocks out of order or malformed (dc_reader_detail says how) */
+	DC_EBLOCKED,    /* an utterance in blocks where whole ones are read */
 	DC_NERR
 };
 

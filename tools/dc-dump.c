@@ -5,7 +5,9 @@
  * It reads records one by one (dc_read) after the header, so it shows streams
  * that other tools refuse: records outside an utterance, unknown kinds, tensors
  * whose shape disagrees with their data. Lines for the records before a read
- * error are printed before the error is reported.
+ * error are printed before the error is reported. In an utterance in blocks, a
+ * record's utterance is shown with its block's number ("mix#3"; JSON: "block": 3),
+ * the block records included, unchecked: dc-dump shows blocks out of order too.
  */
 #include <errno.h>
 #include <math.h>
@@ -500,9 +502,10 @@ print_history(const dc_record *hdr)
 }
 
 /* line: one record's line; returns DC_OK, or the error of a tensor record whose
- * dtype, shape or data do not agree (the line then shows the raw keys). */
+ * dtype, shape or data do not agree (the line then shows the raw keys). blk is
+ * the number of the block the record is in (its utterance's, from 0), or -1. */
 static int
-line(const dc_record *r, uint64_t no, uint64_t off, uint64_t end, const char *utt)
+line(const dc_record *r, uint64_t no, uint64_t off, uint64_t end, const char *utt, int64_t blk)
 {
 	dc_tensor t;
 	int err = DC_OK, tensor = dc_rec_has_tensor(r);
@@ -518,6 +521,8 @@ line(const dc_record *r, uint64_t no, uint64_t off, uint64_t end, const char *ut
 			json_str(utt, strlen(utt));
 		else
 			fputs("null", stdout);
+		if (blk >= 0)
+			printf(",\"block\":%lld", (long long)blk);
 		if (tensor && err == DC_OK)
 			print_tensor(&t);
 		if (err != DC_OK) {
@@ -535,6 +540,8 @@ line(const dc_record *r, uint64_t no, uint64_t off, uint64_t end, const char *ut
 			text_str(utt, strlen(utt));
 		else
 			putchar('-');
+		if (blk >= 0)
+			printf("#%lld", (long long)blk);
 		if (tensor && err == DC_OK)
 			print_tensor(&t);
 		if (err != DC_OK) {
@@ -661,8 +668,8 @@ static void
 dump_records(dc_reader *rd, const char *name)
 {
 	char cur[256];
-	int err, in_utt = 0, seen_utt = 0, nbad = 0, mine;
-	int64_t found = 0;
+	int err, in_utt = 0, seen_utt = 0, nbad = 0, mine, blocks = 0, bv;
+	int64_t found = 0, blk = -1;
 	const char *uid = opt.uid;
 	dc_record r;
 
@@ -674,14 +681,19 @@ dump_records(dc_reader *rd, const char *name)
 		if (strcmp(r.kind, "utt") == 0) {
 			utt_id(&r, cur, sizeof cur);
 			in_utt = 1;
+			/* an utterance in blocks: its records after a block record are that block's */
+			blocks = dc_rec_bool(&r, "blocks", &bv) == DC_OK && bv;
+			blk = -1;
 			if (uid && strcmp(cur, uid) == 0)
 				seen_utt = 1;
 		}
+		if (blocks && strcmp(r.kind, "block") == 0)
+			blk++;
 		mine = uid == NULL || (in_utt && strcmp(cur, uid) == 0);
 		if (opt.xkind && mine && strcmp(r.kind, opt.xkind) == 0 && ++found == opt.xn)
 			export(rd, &r, name);
 		if (!opt.xkind && mine && (err = line(&r, dc_reader_count(rd), off,
-		    dc_reader_offset(rd), in_utt ? cur : NULL)) != DC_OK) {
+		    dc_reader_offset(rd), in_utt ? cur : NULL, blocks ? blk : -1)) != DC_OK) {
 			fflush(stdout);
 			nbad++;
 			dc_warnx("%s: record %llu (%s): %s", name, (unsigned long long)dc_reader_count(rd),
@@ -725,7 +737,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (!opt.xkind && !opt.uid)
-		line(&r, 1, 0, dc_reader_offset(rd), NULL);
+		line(&r, 1, 0, dc_reader_offset(rd), NULL, -1);
 	dc_record_free(&r);
 	dump_records(rd, name);
 	dc_finish_stdout();

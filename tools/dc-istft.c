@@ -8,9 +8,12 @@
  *
  * Shapes: K sources, T frames, F = nfft/2+1 bins, N samples.
  *
- * The tool reads one utterance ahead, so that a pattern without %u (or stdout)
- * is refused when a second utterance arrives, before any file of the first is
- * written.
+ * The tool reads one unit ahead (a whole utterance, or a block of one in blocks:
+ * formats/stream.md), so that a pattern without %u (or stdout) is refused when a
+ * second utterance arrives, before any file of the first is in place. An
+ * utterance in blocks is overlap-added block by block (dc_istft_push): its
+ * samples are written as they become final, to temporary files that are copied
+ * into place when the last block is done; memory holds a block, not the utterance.
  */
 #include <errno.h>
 #include <math.h>
@@ -42,13 +45,14 @@ help(void)
  * fault; the caller checks K and finite values.
  */
 static void
-spectra(const dc_record *r, const char *id, int ndim, dc_tensor *X, dc_stft_params *p)
+spectra(const dc_record *r, const char *id, int ndim, const dc_unit *b, dc_tensor *X,
+    dc_stft_params *p)
 {
 	const char *key;
 	char shape[96];
 	int err;
 
-	switch (dc_check_spectra(r, ndim, X, p, &key, &err)) {
+	switch (dc_check_spectra_unit(r, ndim, b, X, p, &key, &err)) {
 	case DC_SPEC_KEY:
 		if (strcmp(key, "window") == 0)
 			dc_errx(1, "%s: %s: key 'window' missing or not a window name", id, r->kind);
@@ -71,50 +75,16 @@ spectra(const dc_record *r, const char *id, int ndim, dc_tensor *X, dc_stft_para
 		else
 			snprintf(shape, sizeof shape, "%lldx%lld", (long long)X->shape[0],
 			    (long long)X->shape[1]);
+		if (b->blocked)
+			dc_errx(1, "%s: %s: shape %s disagrees with its block at t0 %lld (%lld frames%s) "
+			    "and its keys: %lld samples, nfft %lld, hop %lld", id, r->kind, shape,
+			    (long long)b->t0, (long long)b->frames, b->last ? ", the last" : "",
+			    (long long)p->samples, (long long)p->nfft, (long long)p->hop);
 		dc_errx(1, "%s: %s: shape %s disagrees with its keys: %lld samples, nfft %lld, "
 		    "hop %lld give T = %lld frames of F = %lld bins", id, r->kind, shape,
 		    (long long)p->samples, (long long)p->nfft, (long long)p->hop,
 		    (long long)dc_stft_frames(p), (long long)(p->nfft / 2 + 1));
 	}
-}
-
-/*
- * invert: the K waveforms of one utterance, source after source, in a fresh
- * y[K*N]; sets *K and the STFT parameters (p->samples is N). Exits on a record
- * that is missing, malformed or disagrees with its keys.
- */
-static float *
-invert(const dc_utt *u, const char *id, int *K, dc_stft_params *p)
-{
-	dc_record *r = dc_utt_find(u, "masked");
-	int masked = r != NULL, err, k;
-	int64_t T, F, kk;
-	dc_tensor X;
-	float *y;
-
-	if (r == NULL && (r = dc_utt_find(u, "stft")) == NULL)
-		dc_errx(1, "%s: no masked or stft record", id);
-	spectra(r, id, masked ? 3 : 2, &X, p);
-	T = dc_stft_frames(p);
-	F = p->nfft / 2 + 1;
-	kk = masked ? X.shape[0] : 1;
-	if (kk < 1 || kk > 1024)
-		dc_errx(1, "%s: %s: %lld sources; dc-istft takes 1 to 1024", id, r->kind, (long long)kk);
-	if (masked) {
-		int64_t kkey;
-		if (dc_rec_get(r, "k") && (dc_rec_int(r, "k", &kkey) != DC_OK || kkey != kk))
-			dc_errx(1, "%s: masked: key 'k' disagrees with the shape's K = %lld", id, (long long)kk);
-	}
-	if (dc_tensor_finite(&X) != DC_OK)
-		dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
-	*K = (int)kk;
-	y = dc_xcalloc((size_t)(kk * p->samples) + 1, sizeof *y);
-	for (k = 0; k < kk; k++)
-		if ((err = dc_istft((const float *)X.data + 2 * k * T * F, T, p,
-		    y + k * p->samples)) != DC_OK)
-			dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(err));
-	dc_tensor_free(&X);
-	return y;
 }
 
 /* clipped: how many samples lie beyond full scale (16-bit output clips them). */
@@ -245,116 +215,233 @@ parse_opts(int argc, char **argv)
 		    opt.pat);
 }
 
-/* put_stdout: the K sources y[K][N] as one K-channel WAV on stdout. */
-static void
-put_stdout(float *y, int K, const dc_stft_params *p)
-{
-	float *il = dc_xmalloc(((size_t)(K * p->samples) + 1) * sizeof *il);
-	int64_t i;
-	int k, err;
+/*
+ * The utterance being written: its outputs stay open from its first unit to its
+ * last, each source's overlap-add carried from block to block.
+ */
+static struct {
+	int K, masked;
+	dc_stft_params p;       /* of the first unit (samples: the unit's) */
+	int64_t n;              /* samples written */
+	int64_t want;           /* the utt record's samples in blocks, -1 if none */
+	dc_istft_state **st;    /* K */
+	dc_audio_out **o;       /* K files, or one K-channel WAV for stdout */
+	char **out;             /* K final names (-o) */
+	const char **tmp;       /* their temporary files */
+	dc_outset set;
+	int64_t *clip;          /* K: samples beyond full scale */
+	float *y, *il;          /* a unit's samples, K x cap; interleaved for stdout */
+	int64_t cap;
+} cur;
 
-	for (i = 0; i < p->samples; i++)
-		for (k = 0; k < K; k++)
-			il[i * K + k] = y[k * p->samples + i];
-	err = dc_audio_write("-", il, p->samples, K, (int)p->rate, opt.enc);
-	free(il);
-	if (err != DC_OK) {
-		free(y);
-		dc_errx(1, "stdout: %s", dc_audio_errstr());
-	}
+/* grow: room for n samples a source in cur.y (and cur.il, for stdout) */
+static void
+grow(int64_t n)
+{
+	if (n <= cur.cap)
+		return;
+	cur.cap = n;
+	cur.y = dc_xrealloc(cur.y, (size_t)(cur.K * n) * sizeof *cur.y);
+	if (opt.pat == NULL)
+		cur.il = dc_xrealloc(cur.il, (size_t)(cur.K * n) * sizeof *cur.il);
 }
 
-/* put_files: each source of y[K][N] to its file named by the pattern, written
- * under a temporary name and all K renamed into place only when all are
- * complete (outpath.h): a failure leaves what was under the names. */
-static void
-put_files(const char *id, float *y, int K, const dc_stft_params *p)
+/* write_fail: a source's file could not be written: nothing goes in place */
+static _Noreturn void
+write_fail(int k)
 {
-	/* static: reachable at an exit midway (LeakSanitizer), grown to the most K */
-	static char **out;
-	static int cap;
+	if (opt.pat == NULL)
+		dc_errx(1, "stdout: %s", dc_audio_errstr());
+	dc_warnx("%s: %s", cur.out[k], dc_audio_errstr());
+	dc_outset_abort(&cur.set);
+	exit(1);
+}
+
+/* begin: the outputs of an utterance of K sources with parameters p: its file
+ * names expanded and checked, temporary files beside them, a writer each */
+static void
+begin(const char *id, int K, const dc_stft_params *p)
+{
+	const char *why;
 	char q[4 * 256 + 8];
-	dc_outset set = { 0 };
-	const char *tmp, *why;
 	int k;
 
-	if (K > cap) {
-		out = dc_xrealloc(out, (size_t)K * sizeof *out);
-		cap = K;
-	}
-	memset(out, 0, (size_t)K * sizeof *out);
+	cur.K = K;
+	cur.p = *p;
+	cur.n = 0;
+	cur.st = dc_xcalloc((size_t)K, sizeof *cur.st);
+	cur.clip = dc_xcalloc((size_t)K, sizeof *cur.clip);
+	cur.o = dc_xcalloc((size_t)K, sizeof *cur.o);
+	cur.cap = 0;
 	for (k = 0; k < K; k++)
-		if ((out[k] = dc_out_expand(opt.pat, id, k + 1, NULL, &why)) == NULL)
+		cur.st[k] = dc_istft_begin(p);
+	if (opt.pat == NULL) {
+		if (dc_audio_out_open("-", K, (int)p->rate, opt.enc, &cur.o[0]) != DC_OK)
+			dc_errx(1, "stdout: %s", dc_audio_errstr());
+		return;
+	}
+	cur.out = dc_xcalloc((size_t)K, sizeof *cur.out);
+	cur.tmp = dc_xcalloc((size_t)K, sizeof *cur.tmp);
+	memset(&cur.set, 0, sizeof cur.set);
+	for (k = 0; k < K; k++)
+		if ((cur.out[k] = dc_out_expand(opt.pat, id, k + 1, NULL, &why)) == NULL)
 			dc_errx(1, "id \"%s\": %s", dc_esc(id, 1, q, sizeof q), why);
 	for (k = 0; k < K; k++) {
-		if (written_has(out[k]))
+		if (written_has(cur.out[k]))
 			dc_errx(1, "%s: %s was already written for an earlier utterance (two "
-			    "utterances with one id?)", id, out[k]);
-		if ((tmp = dc_outset_add(&set, out[k], &why)) == NULL) {
-			dc_outset_abort(&set);
+			    "utterances with one id?)", id, cur.out[k]);
+		if ((cur.tmp[k] = dc_outset_add(&cur.set, cur.out[k], &why)) == NULL) {
+			dc_outset_abort(&cur.set);
 			if (why)
-				dc_errx(1, "%s: %s", out[k], why);
-			dc_errx(1, "%s: %s", out[k], strerror(errno));
+				dc_errx(1, "%s: %s", cur.out[k], why);
+			dc_errx(1, "%s: %s", cur.out[k], strerror(errno));
 		}
-		if (dc_audio_write(tmp, y + k * p->samples, p->samples, 1, (int)p->rate,
-		    opt.enc) != DC_OK) {
-			dc_warnx("%s: %s", out[k], dc_audio_errstr());
-			dc_outset_abort(&set);
-			free(y);
-			exit(1);
-		}
+		if (dc_audio_out_open(cur.tmp[k], 1, (int)p->rate, opt.enc, &cur.o[k]) != DC_OK)
+			write_fail(k);
 	}
-	if (dc_outset_commit(&set, &why) != DC_OK)
-		dc_errx(1, "%s: %s", why, strerror(errno));
-	dc_outset_free(&set);
-	for (k = 0; k < K; k++)
-		written_add(out[k]);
 }
 
-/* put_utt: the waveforms of utterance u (whose id is id), the nutt-th, to stdout
- * or files; more says whether another utterance follows. */
+/* finish: the utterance's clipping notes, then its files complete and in place
+ * (all K renamed only when all are written), or stdout's WAV copied out */
 static void
-put_utt(const dc_utt *u, const char *id, int nutt, int more, const char *name)
+finish(const char *id)
 {
-	dc_stft_params p;
-	float *y;
-	int K, k;
+	const char *why;
+	int k;
 
-	if (more && nutt == 0 && (opt.pat == NULL || !opt.has_u))
+	if (opt.enc == DC_PCM16)
+		for (k = 0; k < cur.K; k++)
+			if (cur.clip[k])
+				dc_warnx("%s: source %d: %lld samples beyond full scale clipped", id, k + 1,
+				    (long long)cur.clip[k]);
+	for (k = 0; k < cur.K; k++)
+		dc_istft_end(cur.st[k]);
+	if (opt.pat == NULL) {
+		if (dc_audio_out_close(cur.o[0], "-") != DC_OK)
+			dc_errx(1, "stdout: %s", dc_audio_errstr());
+	} else {
+		for (k = 0; k < cur.K; k++) {
+			int err = dc_audio_out_close(cur.o[k], cur.tmp[k]);
+			cur.o[k] = NULL;
+			if (err != DC_OK)
+				write_fail(k);
+		}
+		if (dc_outset_commit(&cur.set, &why) != DC_OK)
+			dc_errx(1, "%s: %s", why, strerror(errno));
+		dc_outset_free(&cur.set);
+		for (k = 0; k < cur.K; k++)
+			written_add(cur.out[k]);
+		free(cur.out);
+		free(cur.tmp);
+	}
+	free(cur.st);
+	free(cur.o);
+	free(cur.clip);
+	free(cur.y);
+	free(cur.il);
+	memset(&cur, 0, sizeof cur);
+}
+
+/*
+ * put_unit: one unit u (b says which) of the utterance id, the nutt-th: its last
+ * masked record (or stft record) overlap-added onto the sources' outputs, which
+ * the first unit opens and the last completes; want is the utt record's samples
+ * (-1: none) for the first block; more says whether another utterance follows.
+ */
+static void
+put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int nutt, int more,
+    const char *name)
+{
+	dc_record *r = dc_utt_find(u, "masked");
+	int masked = r != NULL, k, kk;
+	int64_t T, F, N, ny, i;
+	dc_stft_params p;
+	dc_tensor X;
+
+	if (b->last && more && nutt == 0 && (opt.pat == NULL || !opt.has_u))
 		dc_errx(2, opt.pat ? "-o: pattern '%s' lacks %%u, and the stream has more than one "
 		    "utterance" : "%s: more than one utterance; stdout takes one: name files "
 		    "with -o and %%u", opt.pat ? opt.pat : name);
-	y = invert(u, id, &K, &p);
+	if (r == NULL && (r = dc_utt_find(u, "stft")) == NULL)
+		dc_errx(1, "%s: no masked or stft record", id);
+	if (b->index > 0 && masked != cur.masked)
+		dc_errx(1, "%s: block at t0 %lld: %s, but the blocks before had %s", id,
+		    (long long)b->t0, masked ? "a masked record" : "no masked record",
+		    cur.masked ? "one" : "none");
+	spectra(r, id, masked ? 3 : 2, b, &X, &p);
+	T = X.shape[masked ? 1 : 0];
+	F = p.nfft / 2 + 1;
+	kk = masked ? (int)X.shape[0] : 1;
+	if (masked && (X.shape[0] < 1 || X.shape[0] > 1024))
+		dc_errx(1, "%s: %s: %lld sources; dc-istft takes 1 to 1024", id, r->kind,
+		    (long long)X.shape[0]);
+	if (masked) {
+		int64_t kkey;
+		if (dc_rec_get(r, "k") && (dc_rec_int(r, "k", &kkey) != DC_OK || kkey != kk))
+			dc_errx(1, "%s: masked: key 'k' disagrees with the shape's K = %d", id, kk);
+	}
+	if (dc_tensor_finite(&X) != DC_OK)
+		dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
+	if (b->index == 0) {
+		if (kk > 1 && opt.pat && !opt.has_k)
+			dc_errx(2, "-o: pattern '%s' lacks %%k, and utterance '%s' has %d sources",
+			    opt.pat, id, kk);
+		begin(id, kk, &p);
+		cur.masked = masked;
+		cur.want = want;
+	} else if (kk != cur.K || p.rate != cur.p.rate || p.nfft != cur.p.nfft ||
+	    p.hop != cur.p.hop || strcmp(p.window, cur.p.window) != 0)
+		dc_errx(1, "%s: %s: block at t0 %lld: %d sources, rate %lld, nfft %lld, hop %lld, "
+		    "window %s; the blocks before: %d, %lld, %lld, %lld, %s", id, r->kind,
+		    (long long)b->t0, kk, (long long)p.rate, (long long)p.nfft, (long long)p.hop,
+		    p.window, cur.K, (long long)cur.p.rate, (long long)cur.p.nfft,
+		    (long long)cur.p.hop, cur.p.window);
+	/* the last unit: every sample up to the utterance's length */
+	N = b->last ? b->t0 * p.hop + p.samples : -1;
+	grow(T * p.hop + 1);
+	for (k = 0; k < kk; k++)
+		if (dc_istft_push(cur.st[k], (const float *)X.data + 2 * k * T * F, T, N,
+		    cur.y + k * cur.cap, &ny) != DC_OK)
+			dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(DC_EPARAM));
+	dc_tensor_free(&X);
 	/* finite spectra can still overflow on the way back (sums of 1e38): no tool
 	 * writes NaN or Inf it was not given */
-	if (dc_floats_finite(y, (int64_t)K * p.samples) != DC_OK)
-		dc_errx(1, "%s: the inverse STFT overflows to Inf or NaN (spectrum values too large)", id);
-	if (K > 1 && opt.pat && !opt.has_k)
-		dc_errx(2, "-o: pattern '%s' lacks %%k, and utterance '%s' has %d sources", opt.pat,
-		    id, K);
-	if (opt.enc == DC_PCM16)
-		for (k = 0; k < K; k++) {
-			int64_t nc = clipped(y + k * p.samples, p.samples);
-			if (nc)
-				dc_warnx("%s: source %d: %lld samples beyond full scale clipped", id, k + 1,
-				    (long long)nc);
-		}
-	if (opt.pat == NULL)
-		put_stdout(y, K, &p);
-	else
-		put_files(id, y, K, &p);
-	free(y);
+	for (k = 0; k < kk; k++)
+		if (dc_floats_finite(cur.y + k * cur.cap, ny) != DC_OK)
+			dc_errx(1, "%s: the inverse STFT overflows to Inf or NaN (spectrum values too large)",
+			    id);
+	for (k = 0; k < kk; k++)
+		cur.clip[k] += clipped(cur.y + k * cur.cap, ny);
+	if (opt.pat == NULL) {
+		for (i = 0; i < ny; i++)
+			for (k = 0; k < kk; k++)
+				cur.il[i * kk + k] = cur.y[k * cur.cap + i];
+		if (dc_audio_out_put(cur.o[0], cur.il, ny) != DC_OK)
+			write_fail(0);
+	} else
+		for (k = 0; k < kk; k++)
+			if (dc_audio_out_put(cur.o[k], cur.y + k * cur.cap, ny) != DC_OK)
+				write_fail(k);
+	cur.n += ny;
+	if (!b->last)
+		return;
+	if (cur.want >= 0 && cur.n != cur.want)
+		dc_errx(1, "%s: the blocks end at sample %lld, but the utt record says %lld samples",
+		    id, (long long)cur.n, (long long)cur.want);
+	finish(id);
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *name;
-	int err, nerr, nutt;
+	int err, nerr, nutt, more;
 	dc_record hdr;
 	dc_reader *rd;
-	dc_utt cur = { 0 }, next = { 0 }, tmp;
+	dc_utt u = { 0 }, next = { 0 }, tmp;
+	dc_unit b, nb;
 	char id[1024];   /* past NAME_MAX: a longer id, cut, is still refused as too long */
+	int64_t want;
 
 	dc_setprog(argv[0]);
 	parse_opts(argc, argv);
@@ -363,31 +450,39 @@ main(int argc, char **argv)
 	dc_record_free(&hdr);
 	/* the rest (embeddings, labels, masks) is skipped as it arrives, never held */
 	dc_reader_select(rd, (const char *const[]){ "stft", "masked", NULL }, NULL, NULL);
-	if ((err = dc_read_utt(rd, &cur)) != DC_OK) {
+	if ((err = dc_read_unit(rd, &u, &b)) != DC_OK) {
 		if (err != DC_EEOF)
 			dc_stream_fail(name, rd, err);
 		if (opt.pat == NULL)
 			dc_errx(1, "%s: no utterance in the stream", name);
-		dc_utt_free(&cur);
+		dc_utt_free(&u);
 		dc_reader_free(rd);
 		dc_finish_stdout();
 		return 0;
 	}
-	/* one utterance ahead, to refuse a second before writing the first */
-	for (nutt = 0;; nutt++) {
-		if (dc_utt_id(&cur, id, sizeof id) != DC_OK)
+	/* one unit ahead, to refuse a second utterance before the first is in place */
+	for (nutt = 0;;) {
+		if (dc_rec_str(b.utt, "id", id, sizeof id) != DC_OK)
 			dc_errx(1, "%s: utterance %d: key 'id' missing or not a string", name, nutt + 1);
-		nerr = dc_read_utt(rd, &next);
-		put_utt(&cur, id, nutt, nerr == DC_OK, name);
+		/* the utt record's samples, read before the next unit may replace it */
+		want = -1;
+		if (b.blocked && b.index == 0 && dc_rec_get(b.utt, "samples") &&
+		    dc_rec_int(b.utt, "samples", &want) != DC_OK)
+			dc_errx(1, "%s: utt record: key 'samples' not an integer", id);
+		nerr = dc_read_unit(rd, &next, &nb);
+		more = nerr == DC_OK && (!nb.blocked || nb.index == 0);
+		put_unit(&u, &b, id, want, nutt, more, name);
+		nutt += b.last;
 		if (nerr == DC_EEOF)
 			break;
 		if (nerr != DC_OK)
 			dc_stream_fail(name, rd, nerr);
-		tmp = cur;
-		cur = next;
+		tmp = u;
+		u = next;
 		next = tmp;
+		b = nb;
 	}
-	dc_utt_free(&cur);
+	dc_utt_free(&u);
 	dc_utt_free(&next);
 	dc_reader_free(rd);
 	written_free();

@@ -10,6 +10,9 @@
  * masked spectra of the most energy are kept, in their order: a mask-inference head
  * of C sources (dc-embed) on a mixture of fewer speakers gives masks that keep
  * almost nothing, and -k drops them.
+ *
+ * An utterance in blocks (formats/stream.md) is masked block by block: each
+ * block's stft with the block's labels or masks, the masked record in the block.
  */
 #include <string.h>
 #include <unistd.h>
@@ -61,9 +64,9 @@ keep_loudest(dc_tensor *Y, int K, int64_t N, int n)
 	return n;
 }
 
-/* mask_utt: the masked record of one utterance, appended to it. */
+/* mask_unit: the masked record of one utterance or block, appended to it. */
 static void
-mask_utt(dc_utt *u, const char *id, void *arg)
+mask_unit(dc_utt *u, const char *id, const dc_unit *bl, void *arg)
 {
 	dc_record *sr, *mr = NULL;
 	dc_tensor X, M, Y;
@@ -79,7 +82,7 @@ mask_utt(dc_utt *u, const char *id, void *arg)
 			mr = &u->recs[i];
 	if (mr == NULL)
 		dc_errx(1, "%s: no labels or masks record", id);
-	dc_get_stft(id, sr, &X, &p);
+	dc_get_stft_unit(id, sr, bl, &X, &p);
 	if (strcmp(mr->kind, "labels") == 0)
 		dc_get_labels(id, mr, &X, DC_KMAX, &M, &K);
 	else
@@ -87,6 +90,10 @@ mask_utt(dc_utt *u, const char *id, void *arg)
 	/* the checked labels or masks, then the masking libdcsep's dc_mask does */
 	if ((err = dc_mask(&X, &M, K, &Y)) != DC_OK)
 		dc_errx(1, "%s: masked: %s", id, dc_strerror(err));
+	/* the loudest over the whole utterance are not known block by block */
+	if (bl->blocked && *(const int *)arg)
+		dc_errx(1, "%s: -k: an utterance in blocks: the loudest sources of the whole "
+		    "utterance are not known block by block", id);
 	K = keep_loudest(&Y, K, X.shape[0] * X.shape[1], *(const int *)arg);
 	dc_recb_init(&b, "masked");
 	dc_recb_stft_params(&b, &p);
@@ -113,7 +120,7 @@ main(int argc, char **argv)
 		}
 	}
 	/* the embeddings, the biggest record, go on byte for byte, never held */
-	dc_each_utt_use(dc_arg_path(argc, argv, usage), "dc-mask",
-	    (const char *const[]){ "stft", "labels", "masks", NULL }, NULL, mask_utt, &keep);
+	dc_each_unit(dc_arg_path(argc, argv, usage), "dc-mask",
+	    (const char *const[]){ "stft", "labels", "masks", NULL }, NULL, mask_unit, &keep);
 	return 0;
 }

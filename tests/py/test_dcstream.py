@@ -145,8 +145,8 @@ check("dc-dump reads what pack_record writes", p.returncode == 0 and len(p.stdou
 raises("empty stream", lambda: ds.read(io.BytesIO(b"")), "empty stream")
 raises("not a stream", lambda: ds.read(io.BytesIO(b"hello")), 'record 1: not a dcsep record (a map with a "kind")')
 raises("no header", lambda: ds.read(io.BytesIO(ds.pack_record("utt", id="a"))), "not a dcsep stream (no header record)")
-raises("version 2", lambda: ds.read(io.BytesIO(msgpack.packb({"kind": "dcsep", "version": 2}))),
-       "record 1: unsupported stream version 2")
+raises("version 3", lambda: ds.read(io.BytesIO(msgpack.packb({"kind": "dcsep", "version": 3}))),
+       "record 1: unsupported stream version 3")
 kv = lambda k, v: msgpack.packb(k) + msgpack.packb(v)
 dup = ds.pack_header([]) + b"\x83" + kv("kind", "utt") + kv("id", "a") + kv("id", "b")
 raises("a key twice", lambda: ds.read(io.BytesIO(dup)),

@@ -48,6 +48,11 @@ dc-oracle t1.wav t2.wav <t-stft.dcs >t-ibm.dcs
 dc-mask <t-ibm.dcs >t-masked.dcs
 dc-train -q -L 1 -H 1 -D 2 -T 1 -b 1 -e 1 -o t-model.dcm t-ibm.dcs
 dc-embed -m t-model.dcm <t-stft.dcs >t-embed.dcs
+# an utterance in blocks: 12 samples, nfft 4, hop 2, blocks of 2 frames (7 frames, 4 blocks)
+"$PY" -c 'import numpy as np, soundfile as sf
+sf.write("t12.wav", np.linspace(-0.5, 0.5, 12, dtype=np.float32), 8000, subtype="FLOAT")'
+dc-stft -n 4 -s 2 -B 0.0005 -i u t12.wav | "$PY" "$ROOT/tests/sh/blocks_lib.py" labels >t-blocks.dcs
+dc-mask <t-blocks.dcs >t-bmasked.dcs
 # hand-made streams, each with one thing wrong
 "$PY" - <<'EOF' || fail "fixtures: streams" "python failed"
 import numpy as np, oracle_lib as L
@@ -84,8 +89,8 @@ w("nulkind.dcs", [utt, dict(st, kind="stft\0x")])      # a kind with a NUL byte 
 # formats: a header of a newer version later in the stream (cat a.dcs b.dcs); a
 # record with a key twice; 200,000 one-byte elements (msgpack-c's objects: 24 bytes each)
 import msgpack
-hdr2 = msgpack.packb({"kind": "dcsep", "version": 2, "history": ["x"]})
-open("v2mid.dcs", "wb").write(open("stft.dcs", "rb").read() + hdr2 + open("stft.dcs", "rb").read())
+hdr3 = msgpack.packb({"kind": "dcsep", "version": 3, "history": ["x"]})
+open("v3mid.dcs", "wb").write(open("stft.dcs", "rb").read() + hdr3 + open("stft.dcs", "rb").read())
 key = lambda k, v: msgpack.packb(k) + msgpack.packb(v)
 hdr1 = msgpack.packb({"kind": "dcsep", "version": 1, "history": ["x"]})
 open("dupkey.dcs", "wb").write(hdr1 + b"\x83" + key("kind", "utt") + key("id", "a") + key("id", "b"))
@@ -245,10 +250,10 @@ dc-train: wrong kind (no stft)     | 1 | labels-only.dcs | $TRAIN -o m.dcm      
 dc-train: labels shape vs stft     | 1 | lshape.dcs     | $TRAIN -o m.dcm                  | dc-train: stdin: mix: labels record: shape [30, 129] disagrees with stft record [35, 129]
 dc-train: a label not below k      | 1 | lrange.dcs     | $TRAIN -o m.dcm                  | dc-train: stdin: mix: labels record: label 2 at frame 3, bin 7 is not from 0 to k - 1 = 1
 dc-train: k over 255               | 1 | lk300.dcs      | $TRAIN -o m.dcm                  | dc-train: stdin: mix: labels record: k = 300 is not from 1 to 255
-dc-mask: a newer version mid-stream | 1 | v2mid.dcs     | dc-mask >/dev/null               | dc-mask: stdin: stream version 2; this dcsep reads version 1 (record 4, byte 36303)
+dc-mask: a newer version mid-stream | 1 | v3mid.dcs     | dc-mask >/dev/null               | dc-mask: stdin: stream version 3; this dcsep reads versions 1 and 2 (record 4, byte 36303)
 dc-mask: a key twice               | 1 | dupkey.dcs     | dc-mask                          | dc-mask: stdin: a record with a key twice (record 2, byte 32)
 dc-mask: 200,000 elements in 200 KB | 1 | elems.dcs     | dc-mask                          | dc-mask: stdin: a record of more than 4096 msgpack elements (record 2, byte 32)
-dc-dump: a newer version mid-stream | 1 | v2mid.dcs     | dc-dump >/dev/null               | dc-dump: stdin: stream version 2; this dcsep reads version 1 (record 4, byte 36303)
+dc-dump: a newer version mid-stream | 1 | v3mid.dcs     | dc-dump >/dev/null               | dc-dump: stdin: stream version 3; this dcsep reads versions 1 and 2 (record 4, byte 36303)
 dc-dump: a key twice               | 1 | dupkey.dcs     | dc-dump >/dev/null               | dc-dump: stdin: a record with a key twice (record 2, byte 32)
 dc-kmeans: 200,000 elements in 200 KB | 1 | elems.dcs   | dc-kmeans                        | dc-kmeans: stdin: a record of more than 4096 msgpack elements (record 2, byte 32)
 dc-mask: a label not below k       | 1 | lrange.dcs     | dc-mask                          | dc-mask: mix: labels record: label 2 at frame 3, bin 7 is not from 0 to k - 1 = 1
@@ -385,7 +390,7 @@ import msgpack, os, subprocess
 def check(name, ok, why):
     print(("PASS: %s" % name) if ok else ("FAIL: %s: %s" % (name, why)), flush=True)
 
-def truncate_all(tool, path, cmd):
+def truncate_all(tool, path, cmd, what=""):
     data = open(path, "rb").read()
     up = msgpack.Unpacker(raw=False, strict_map_key=False)
     up.feed(data)
@@ -418,12 +423,15 @@ def truncate_all(tool, path, cmd):
             bad.append("at %d: exit %d, %r; wanted exit 1, %r" % (o, p.returncode, err, want))
         elif lines > 1 or (p.returncode == 1 and lines != 1) or (err and not err.endswith("\n")):
             bad.append("at %d: exit %d with %d lines on stderr: %r" % (o, p.returncode, lines, err))
-    check("%s: cut at %d of %d byte offsets" % (tool, len(offsets), len(data)), not bad, "; ".join(bad[:5]))
+    check("%s%s: cut at %d of %d byte offsets" % (tool, what, len(offsets), len(data)), not bad, "; ".join(bad[:5]))
 
 truncate_all("dc-istft", "t-masked.dcs", "dc-istft -o 'x%k.wav'")
 truncate_all("dc-oracle", "t-stft.dcs", "dc-oracle t1.wav t2.wav")
 truncate_all("dc-kmeans", "t-embed.dcs", "dc-kmeans")
 truncate_all("dc-mask", "t-ibm.dcs", "dc-mask")
+truncate_all("dc-mask", "t-blocks.dcs", "dc-mask", " (blocks)")
+truncate_all("dc-istft", "t-bmasked.dcs", "dc-istft -o 'x%k.wav'", " (blocks)")
+truncate_all("dc-dump", "t-bmasked.dcs", "dc-dump", " (blocks)")
 truncate_all("dc-dump", "t-ibm.dcs", "dc-dump")
 truncate_all("dc-embed", "t-stft.dcs", "dc-embed -m t-model.dcm")
 truncate_all("dc-train", "t-ibm.dcs", "dc-train -q -L 1 -H 1 -D 2 -T 1 -e 1 -o m.dcm")

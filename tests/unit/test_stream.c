@@ -540,23 +540,23 @@ test_formats(void)
 	T_EQ_INT("a record of 4096 elements reads", read_elems(4096 - 5), DC_OK);
 	T_EQ_INT("one more is refused", read_elems(4096 - 4), DC_EELEMS);
 
-	/* a later header of version 2 */
+	/* a later header of version 3 */
 	dc_write_header(w, NULL, "test");
 	dc_recb_init(&b, "utt");
 	dc_recb_str(&b, "id", "a");
 	dc_write_recb(w, &b);
 	dc_recb_init(&b, "dcsep");
-	dc_recb_int(&b, "version", 2);
+	dc_recb_int(&b, "version", 3);
 	dc_write_recb(w, &b);
 	buf = dc_writer_buf(w, &len);
-	T_EQ_INT("a later header of version 2: read", read_all(buf, len), DC_EVERSION);
+	T_EQ_INT("a later header of version 3: read", read_all(buf, len), DC_EVERSION);
 	rd = dc_reader_mem(buf, len);
 	dc_read(rd, &r);
 	dc_record_free(&r);
 	dc_read(rd, &r);
 	dc_record_free(&r);
 	T_OK("record by record too, with its version", dc_read(rd, &r) == DC_EVERSION &&
-	    dc_reader_version(rd) == 2);
+	    dc_reader_version(rd) == 3);
 	dc_reader_free(rd);
 	dc_writer_close(w);
 
@@ -669,6 +669,150 @@ test_big_path(void)
 	dc_writer_close(w);
 }
 
+/* test_units: dc_read_unit on an utterance in blocks between two whole ones, with
+ * selection and a pass-through writer: units in order, the block fields, the
+ * records of each unit, every record passed on; dc_read_utt refuses the blocks. */
+static void
+test_units(void)
+{
+	dc_writer *w = dc_writer_mem(), *pass;
+	int64_t shape[2] = { 2, 3 }, t0s[3] = { 0, 2, 4 };
+	const void *buf, *pbuf;
+	size_t len, plen;
+	dc_reader *rd;
+	dc_record hdr;
+	dc_tensor t;
+	dc_utt u = { 0 };
+	dc_unit b;
+	dc_recb rb;
+	char got[256] = "";
+	int i, err;
+
+	dc_write_header_version(w, NULL, "test", 2);
+	for (i = 0; i < 3; i++) {
+		dc_recb_init(&rb, "utt");
+		dc_recb_str(&rb, "id", i == 1 ? "long" : i ? "c" : "a");
+		dc_recb_int(&rb, "rate", 8000);
+		if (i == 1)
+			dc_recb_bool(&rb, "blocks", 1);
+		dc_write_recb(w, &rb);
+		if (i == 1) {
+			int j;
+			for (j = 0; j < 3; j++) {
+				dc_recb_init(&rb, "block");
+				dc_recb_int(&rb, "t0", t0s[j]);
+				dc_recb_int(&rb, "frames", 2);
+				dc_recb_bool(&rb, "last", j == 2);
+				dc_write_recb(w, &rb);
+				dc_tensor_alloc(&t, DC_F32, 2, shape);
+				dc_recb_init(&rb, "stft");
+				dc_recb_tensor(&rb, &t);
+				dc_write_recb(w, &rb);
+				dc_recb_init(&rb, "other");
+				dc_write_recb(w, &rb);
+				dc_tensor_free(&t);
+			}
+		} else {
+			dc_recb_init(&rb, "stft");
+			dc_write_recb(w, &rb);
+		}
+	}
+	buf = dc_writer_buf(w, &len);
+	rd = dc_reader_mem(buf, len);
+	pass = dc_writer_mem();
+	T_EQ_INT("units: the header", dc_read_header(rd, &hdr), DC_OK);
+	dc_write_header(pass, &hdr, "test");
+	dc_reader_select(rd, (const char *const[]){ "stft", NULL }, NULL, pass);
+	while ((err = dc_read_unit(rd, &u, &b)) == DC_OK) {
+		char id[16], one[64];
+		dc_rec_str(b.utt, "id", id, sizeof id);
+		snprintf(one, sizeof one, "%s:%d:%lld:%lld:%lld:%d:%d ", id, b.blocked, (long long)b.index,
+		    (long long)b.t0, (long long)b.frames, b.last, u.n);
+		strncat(got, one, sizeof got - strlen(got) - 1);
+	}
+	T_EQ_INT("units: a clean end", err, DC_EEOF);
+	T_OK("units: whole, three blocks, whole, with their fields and records",
+	    strcmp(got, "a:0:0:0:-1:1:2 long:1:0:0:2:0:2 long:1:1:2:2:0:2 long:1:2:4:2:1:2 "
+	    "c:0:0:0:-1:1:2 ") == 0);
+	pbuf = dc_writer_buf(pass, &plen);
+	{
+		size_t h1, h2;
+		dc_reader *pr = dc_reader_mem(pbuf, plen);
+		dc_record ph;
+		dc_msgpack_check(buf, len, &h1);
+		dc_msgpack_check(pbuf, plen, &h2);
+		T_OK("units: every record passed on byte for byte",
+		    plen - h2 == len - h1 && memcmp((const char *)pbuf + h2, (const char *)buf + h1,
+		    len - h1) == 0);
+		T_OK("units: the header's version 2 kept", dc_read_header(pr, &ph) == DC_OK &&
+		    dc_reader_version(pr) == 2);
+		dc_record_free(&ph);
+		dc_reader_free(pr);
+	}
+	dc_record_free(&hdr);
+	dc_utt_free(&u);
+	dc_reader_free(rd);
+	dc_writer_close(pass);
+
+	rd = dc_reader_mem(buf, len);
+	dc_read_header(rd, &hdr);
+	T_EQ_INT("dc_read_utt: the whole one", dc_read_utt(rd, &u), DC_OK);
+	T_EQ_INT("dc_read_utt: refuses the one in blocks", dc_read_utt(rd, &u), DC_EBLOCKED);
+	T_OK("dc_read_utt: says which", strcmp(dc_reader_detail(rd), "long: an utterance in blocks; "
+	    "this tool reads whole utterances (dc-stft -B 0)") == 0);
+	dc_record_free(&hdr);
+	dc_utt_free(&u);
+	dc_reader_free(rd);
+	dc_writer_close(w);
+}
+
+/* test_stft_blocks: dc_stft_range over uneven blocks, and dc_istft_push over
+ * uneven blocks, give the whole signal's numbers bit for bit. */
+static void
+test_stft_blocks(void)
+{
+	static const int64_t cuts[] = { 1, 7, 8, 30, 31, 33 };
+	dc_stft_params p;
+	dc_tensor X, B;
+	int64_t N = 1003, T, F, t0 = 0, n = 0, ny, i;
+	float *x = malloc((size_t)N * sizeof *x), *y = malloc((size_t)N * sizeof *y);
+	float *z = malloc((size_t)N * sizeof *z);
+	dc_istft_state *st;
+	int same = 1;
+	size_t c;
+
+	dc_stft_defaults(&p);
+	p.nfft = 32;
+	p.hop = 8;
+	p.samples = N;
+	for (i = 0; i < N; i++)
+		x[i] = (float)sin(0.01 * (double)(i * i % 997)) + 0.25f * (float)(i % 7);
+	dc_stft(x, &p, &X);
+	dc_istft(X.data, X.shape[0], &p, y);
+	T = X.shape[0];
+	F = X.shape[1];
+	st = dc_istft_begin(&p);
+	for (c = 0; t0 < T; c++) {
+		int64_t bt = c < sizeof cuts / sizeof cuts[0] ? cuts[c] - t0 : T - t0;
+		dc_stft_range(x, 0, N, &p, t0, bt, &B);
+		same &= memcmp(B.data, (const float *)X.data + 2 * t0 * F,
+		    (size_t)(bt * F) * 2 * sizeof(float)) == 0;
+		dc_istft_push(st, B.data, bt, t0 + bt == T ? N : -1, z + n, &ny);
+		n += ny;
+		dc_tensor_free(&B);
+		t0 += bt;
+	}
+	dc_istft_end(st);
+	T_OK("dc_stft_range: uneven blocks are the whole STFT's frames bit for bit", same);
+	T_EQ_INT("dc_istft_push: every sample handed out", n, N);
+	T_OK("dc_istft_push: the whole inverse's samples bit for bit",
+	    n == N && memcmp(y, z, (size_t)N * sizeof *y) == 0);
+	dc_tensor_free(&X);
+	free(x);
+	free(y);
+	free(z);
+}
+
 int
 main(void)
 {
@@ -684,5 +828,7 @@ main(void)
 	test_errtab();
 	test_concat_and_order();
 	test_stft_inverse();
+	test_units();
+	test_stft_blocks();
 	return t_done();
 }
