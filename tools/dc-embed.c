@@ -54,7 +54,8 @@ help(void)
 	    "              with fp32 sums, or fp32 (default: bf16 where it is faster)\n"
 	    "  -t threads  threads, 1 to %d (1)\n"
 	    "  -w win,ctx  windows of win seconds with ctx seconds of context on each side,\n"
-	    "              run as one batch (default: the whole utterance at once)\n"
+	    "              run as one batch (default: the whole utterance at once); for an\n"
+	    "              utterance in blocks, each block's context (default 2 s)\n"
 	    "  -h          this help\n"
 	    "Reads the stream from file, or stdin if none or '-'. See dc-embed(1).\n", usage,
 	    DC_NN_MAXTHREADS);
