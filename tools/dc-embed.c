@@ -15,6 +15,13 @@
  * windows go through the network as one batch (several where DC_MAX_ELEMS
  * requires), and each keeps the frames of its centre, so the records have the
  * shapes they have without -w.
+ *
+ * An utterance in blocks (dc-stft -B: formats/stream.md, "Blocks") streams: each
+ * block waits until the blocks after it hold CTX seconds (-w's, else 2) or the
+ * utterance ends, goes through the network with up to CTX seconds of the frames
+ * before and after it, and goes out, its records as they came and then its own
+ * embed (and masks) records of the block's frames. Memory holds a block, its
+ * context and the blocks read ahead for it, whatever the utterance's length.
  */
 #include <errno.h>
 #include <limits.h>
@@ -35,6 +42,7 @@
 static const char usage[] = "[-m model] [-P bf16 | f32] [-t threads] [-w win,ctx] [file]";
 
 #define WMAX 3600.0             /* the longest window or context of -w, seconds */
+#define BCTX 2.0                /* a block's context on each side without -w, seconds */
 
 static void
 help(void)
@@ -46,7 +54,8 @@ help(void)
 	    "              with fp32 sums, or fp32 (default: bf16 where it is faster)\n"
 	    "  -t threads  threads, 1 to %d (1)\n"
 	    "  -w win,ctx  windows of win seconds with ctx seconds of context on each side,\n"
-	    "              run as one batch (default: the whole utterance at once)\n"
+	    "              run as one batch (default: the whole utterance at once); for an\n"
+	    "              utterance in blocks, each block's context (default 2 s)\n"
 	    "  -h          this help\n"
 	    "Reads the stream from file, or stdin if none or '-'. See dc-embed(1).\n", usage,
 	    DC_NN_MAXTHREADS);
@@ -126,9 +135,28 @@ typedef struct {
 	float *feat, *emb, *h, *z, *masks;
 	int64_t cap;            /* the bins (T x F) the buffers hold */
 	int64_t win, ctx;       /* -w in frames; win = 0: the whole utterance */
+	int64_t bctx;           /* the context of a block, frames */
 	float *wfeat, *wemb, *wh;       /* the windows' batch (B, Tb, ...) */
 	int64_t wcap;           /* the bins (B x Tb x F) they hold */
 } embedder;
+
+/* A block read, waiting for the frames after it: its records as they came. */
+typedef struct {
+	dc_utt u;
+	int64_t index, t0, n;
+} pending;
+
+/* The utterance in blocks being read: its utt record, the features of frames
+ * [fa, fa + nf) (the context of the blocks waiting, and theirs), and the blocks. */
+typedef struct {
+	dc_record utt;
+	char id[1024];
+	float *feat;
+	int64_t fa, nf, fcap;   /* frames held, from fa; room for fcap */
+	pending *q;
+	int nq, qcap;
+	int ended;              /* its last block has been read */
+} blocks;
 
 /* grow: buffers for T x F bins. */
 static void
@@ -241,31 +269,74 @@ tensor(float *data, int64_t d0, int64_t d1, int64_t d2)
 	return t;
 }
 
-/* embed_utt: the utterance u as it came, then its embed record and, with a
- * mask-inference head, its masks record, to w. Exits 1 on a bad stft record. */
+/* get_stft: the stft record of unit u (b NULL: a whole utterance) into X, checked
+ * against the model's STFT; exits 1 on a fault. */
 static void
-embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
+get_stft(const embedder *e, const dc_utt *u, const dc_unit *b, const char *id, dc_tensor *X)
 {
 	const dc_nn_config *mc = &e->m.cfg;
 	dc_stft_params p;
 	dc_record *sr;
-	dc_tensor X, E, M;
-	dc_recb b;
-	int64_t T, F;
 
 	if ((sr = dc_utt_find(u, "stft")) == NULL)
 		dc_errx(1, "%s: no stft record", id);
-	dc_get_stft(id, sr, &X, &p);
+	dc_get_stft_unit(id, sr, b, X, &p);
 	if (p.rate != mc->rate || p.nfft != mc->nfft || p.hop != mc->hop ||
 	    strcmp(p.window, mc->window) != 0)
 		dc_errx(1, "%s: stft record: rate %lld, nfft %lld, hop %lld, %s window; the model "
 		    "reads rate %lld, nfft %lld, hop %lld, %s window", id, (long long)p.rate,
 		    (long long)p.nfft, (long long)p.hop, p.window, (long long)mc->rate,
 		    (long long)mc->nfft, (long long)mc->hop, mc->window);
+	if (X->shape[1] != mc->F)
+		dc_errx(1, "%s: stft record: %lld bins, the model reads %d", id, (long long)X->shape[1],
+		    mc->F);
+}
+
+/*
+ * put_records: the records of u as they came, then an embed record of the T x F
+ * x D embeddings emb and, with a mask-inference head, a masks record of the C x T
+ * x F masks (the head's masks of those T frames, C x T x F with their own frame
+ * stride; masks is laid out C x T x F), to w. A model whose activations overflow
+ * gives NaN: then it says so and exits 1, writing nothing of the unit.
+ */
+static void
+put_records(embedder *e, dc_writer *w, const dc_utt *u, const char *id, float *emb, float *masks,
+    int64_t T, int64_t F)
+{
+	const dc_nn_config *mc = &e->m.cfg;
+	dc_tensor E = tensor(emb, T, F, mc->D), M = tensor(masks, mc->C, T, F);
+	dc_recb b;
+
+	if (dc_tensor_finite(&E) != DC_OK || (mc->C > 0 && dc_tensor_finite(&M) != DC_OK))
+		dc_errx(1, "%s: %s record: %s", id, dc_tensor_finite(&E) != DC_OK ? "embed" : "masks",
+		    dc_strerror(DC_ENONFINITE));
+	dc_write_utt(w, u);
+	dc_recb_init(&b, "embed");
+	dc_recb_str(&b, "model", e->name);
+	dc_recb_tensor(&b, &E);
+	dc_write_recb(w, &b);
+	if (mc->C > 0) {
+		dc_recb_init(&b, "masks");
+		dc_recb_int(&b, "k", mc->C);
+		dc_recb_str(&b, "by", "mi");
+		dc_recb_str(&b, "model", e->name);
+		dc_recb_tensor(&b, &M);
+		dc_write_recb(w, &b);
+	}
+}
+
+/* embed_utt: the utterance u as it came, then its embed record and, with a
+ * mask-inference head, its masks record, to w. Exits 1 on a bad stft record. */
+static void
+embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
+{
+	const dc_nn_config *mc = &e->m.cfg;
+	dc_tensor X;
+	int64_t T, F;
+
+	get_stft(e, u, NULL, id, &X);
 	T = X.shape[0];
 	F = X.shape[1];
-	if (F != mc->F)
-		dc_errx(1, "%s: stft record: %lld bins, the model reads %d", id, (long long)F, mc->F);
 	if (T > INT_MAX / 2)
 		dc_errx(1, "%s: stft record: %s", id, dc_strerror(DC_ELIMIT));
 	if (T * F * mc->D > dc_limit_elems())
@@ -292,25 +363,107 @@ embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
 			dc_mi_masks(e->masks, e->z, T, mc->C, mc->F);
 		}
 	}
-	E = tensor(e->emb, T, F, mc->D);
-	M = tensor(e->masks, mc->C, T, F);
-	/* a model whose activations overflow gives NaN: say so, write nothing of it */
-	if (dc_tensor_finite(&E) != DC_OK || (mc->C > 0 && dc_tensor_finite(&M) != DC_OK))
-		dc_errx(1, "%s: %s record: %s", id, dc_tensor_finite(&E) != DC_OK ? "embed" : "masks",
-		    dc_strerror(DC_ENONFINITE));
 	/* the utterance as it came, then the new records at its end */
-	dc_write_utt(w, u);
-	dc_recb_init(&b, "embed");
-	dc_recb_str(&b, "model", e->name);
-	dc_recb_tensor(&b, &E);
-	dc_write_recb(w, &b);
-	if (mc->C > 0) {
-		dc_recb_init(&b, "masks");
-		dc_recb_int(&b, "k", mc->C);
-		dc_recb_str(&b, "by", "mi");
-		dc_recb_str(&b, "model", e->name);
-		dc_recb_tensor(&b, &M);
-		dc_write_recb(w, &b);
+	put_records(e, w, u, id, e->emb, e->masks, T, F);
+}
+
+/*
+ * block_out: the first waiting block of bl through the network with the frames
+ * held around it, at most e->bctx on each side, and out: the utterance's utt
+ * record before its first block, the block's records as they came, then its embed
+ * (and masks) records.
+ */
+static void
+block_out(embedder *e, dc_writer *w, blocks *bl)
+{
+	const dc_nn_config *mc = &e->m.cfg;
+	pending *pd = &bl->q[0];
+	int64_t F = mc->F, end = bl->fa + bl->nf, a, z, Tw, c0;
+
+	a = pd->t0 - e->bctx > bl->fa ? pd->t0 - e->bctx : bl->fa;
+	z = pd->t0 + pd->n + e->bctx < end ? pd->t0 + pd->n + e->bctx : end;
+	Tw = z - a;
+	c0 = pd->t0 - a;
+	if (Tw > INT_MAX / 2 || Tw * F * mc->D > dc_limit_elems())
+		dc_errx(1, "%s: block %lld with its context: %s", bl->id, (long long)pd->index,
+		    dc_strerror(DC_ELIMIT));
+	grow(e, Tw, F);
+	if (Tw > 0) {
+		if (e->nn == NULL) {
+			e->nn = dc_nn_new(&e->m, 1, (int)Tw, e->threads, 0);
+			dc_nn_precision(e->nn, e->prec);
+		}
+		dc_nn_forward(e->nn, e->emb, e->h, bl->feat + (a - bl->fa) * F, 1, (int)Tw);
+		if (mc->C > 0) {
+			dc_mi_head_forward(e->mm, e->z, e->h + c0 * 2 * mc->H, e->m.p.mi_w, e->m.p.mi_b, pd->n,
+			    2 * mc->H, mc->C * mc->F);
+			dc_mi_masks(e->masks, e->z, pd->n, mc->C, mc->F);
+		}
+	}
+	if (pd->index == 0) {
+		dc_writer_want_blocks(w);
+		dc_write_record(w, &bl->utt);
+	}
+	put_records(e, w, &pd->u, bl->id, e->emb + c0 * F * mc->D, e->masks, pd->n, F);
+	dc_utt_free(&pd->u);
+	bl->nq--;
+	memmove(bl->q, bl->q + 1, (size_t)bl->nq * sizeof *bl->q);
+}
+
+/*
+ * embed_block: block b (its records in u, taken over) of an utterance in blocks:
+ * its features kept, and every waiting block out whose context has been read (all
+ * of them after the last block). Features no waiting block needs are dropped.
+ */
+static void
+embed_block(embedder *e, dc_writer *w, blocks *bl, dc_utt *u, const dc_unit *b, const char *id)
+{
+	const dc_nn_config *mc = &e->m.cfg;
+	int64_t F = mc->F, keep, n;
+	dc_tensor X;
+
+	if (b->index == 0) {
+		dc_record_free(&bl->utt);
+		dc_record_copy(&bl->utt, b->utt);
+		snprintf(bl->id, sizeof bl->id, "%s", id);
+		bl->fa = bl->nf = 0;
+		bl->ended = 0;
+	}
+	get_stft(e, u, b, id, &X);
+	n = X.shape[0];
+	if (n * F * mc->D > dc_limit_elems())
+		dc_errx(1, "%s: block %lld: embed record: %s", id, (long long)b->index, dc_strerror(DC_ELIMIT));
+	if (bl->nf + n > bl->fcap) {
+		float *f = dc_nn_alloc((size_t)((bl->nf + n) * F) * sizeof *f);
+		if (bl->nf > 0)
+			memcpy(f, bl->feat, (size_t)(bl->nf * F) * sizeof *f);
+		free(bl->feat);
+		bl->feat = f;
+		bl->fcap = bl->nf + n;
+	}
+	dc_nn_features(bl->feat + bl->nf * F, X.data, n, F);
+	bl->nf += n;
+	dc_tensor_free(&X);
+	if (bl->nq == bl->qcap) {
+		bl->qcap = bl->qcap ? 2 * bl->qcap : 4;
+		bl->q = dc_xrealloc(bl->q, (size_t)bl->qcap * sizeof *bl->q);
+	}
+	bl->q[bl->nq].u = *u;           /* the records are the block's now */
+	memset(u, 0, sizeof *u);
+	bl->q[bl->nq].index = b->index;
+	bl->q[bl->nq].t0 = b->t0;
+	bl->q[bl->nq].n = n;
+	bl->nq++;
+	bl->ended = b->last;
+	while (bl->nq > 0 && (bl->ended || bl->fa + bl->nf >= bl->q[0].t0 + bl->q[0].n + e->bctx))
+		block_out(e, w, bl);
+	/* the frames before the context of the first block waiting go */
+	keep = bl->nq > 0 ? bl->q[0].t0 - e->bctx : bl->fa + bl->nf;
+	if (keep > bl->fa) {
+		memmove(bl->feat, bl->feat + (keep - bl->fa) * F, (size_t)((bl->fa + bl->nf - keep) * F) *
+		    sizeof *bl->feat);
+		bl->nf -= keep - bl->fa;
+		bl->fa = keep;
 	}
 }
 
@@ -324,6 +477,8 @@ main(int argc, char **argv)
 	dc_writer *w;
 	dc_record hdr;
 	dc_utt u = { 0 };
+	dc_unit b;
+	blocks bl;
 	int64_t v;
 	int c, err, fallback;
 	const char *parg = NULL, *warg = NULL;
@@ -331,6 +486,7 @@ main(int argc, char **argv)
 
 	dc_setprog(argv[0]);
 	memset(&e, 0, sizeof e);
+	memset(&bl, 0, sizeof bl);
 	e.threads = 1;
 	while ((c = dc_getopt(argc, argv, "m:P:t:w:h", usage, help)) != -1) {
 		switch (c) {
@@ -364,8 +520,12 @@ main(int argc, char **argv)
 	if ((err = dc_model_load(&e.m, mpath)) != DC_OK)
 		dc_errx(1, "%s: %s", mpath, dc_errmsg(err));
 	model_name(&e.m, mpath, e.name, sizeof e.name);
-	if (warg) {
+	{
 		/* seconds to frames of the model's STFT, to the nearest */
+		double fps = (double)e.m.cfg.rate / (double)e.m.cfg.hop;
+		e.bctx = (int64_t)((warg ? csec : BCTX) * fps + 0.5);
+	}
+	if (warg) {
 		double fps = (double)e.m.cfg.rate / (double)e.m.cfg.hop;
 		e.win = (int64_t)(wsec * fps + 0.5);
 		e.ctx = (int64_t)(csec * fps + 0.5);
@@ -379,11 +539,14 @@ main(int argc, char **argv)
 	rd = dc_open_stream(path, &hdr, &name);
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-embed");
-	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
-		char id[256];
-		if (dc_utt_id(&u, id, sizeof id) != DC_OK)
+	while ((err = dc_read_unit(rd, &u, &b)) == DC_OK) {
+		char id[1024];
+		if (dc_rec_str(b.utt, "id", id, sizeof id) != DC_OK)
 			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
-		embed_utt(&e, w, &u, id);
+		if (b.blocked)
+			embed_block(&e, w, &bl, &u, &b, id);
+		else
+			embed_utt(&e, w, &u, id);
 		if (dc_writer_error(w))
 			break;
 	}
@@ -401,6 +564,9 @@ main(int argc, char **argv)
 	free(e.wh);
 	dc_model_free(&e.m);
 	dc_utt_free(&u);
+	dc_record_free(&bl.utt);
+	free(bl.feat);
+	free(bl.q);
 	dc_record_free(&hdr);
 	dc_reader_free(rd);
 	dc_writer_finish(w);

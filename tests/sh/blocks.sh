@@ -125,7 +125,9 @@ check_in "dc-kmeans refuses blocks" 1 "dc-kmeans: stdin: in: $W1" b.dcs dc-kmean
 check_in "dc-oracle refuses blocks" 1 "dc-oracle: stdin: in: $W1" b.dcs dc-oracle in.wav in.wav
 check_in "dc-plot refuses blocks" 1 "dc-plot: stdin: in: $W1" b.dcs dc-plot -o 'x-%u.png'
 dc-train -q -i -L 1 -H 2 -D 2 -o m.dcm 2>/dev/null
-check_in "dc-embed refuses blocks" 1 "dc-embed: stdin: in: $W1" b.dcs dc-embed -m m.dcm
+check_in "dc-embed takes blocks (tests/sh/embed_blocks.sh)" 0 '' b.dcs dc-embed -m m.dcm
+nb=$(dc-dump out | grep -c '^[0-9]* embed ')
+same "... one embed record a block" "$nb" "$(dc-dump b.dcs | grep -c '^[0-9]* block ')"
 check "dc-train refuses blocks" 1 "dc-train: bm-labels.dcs: in: $W1" dc-train -q -L 1 -H 2 -D 2 -e 1 -o m2.dcm bm-labels.dcs
 check_in "dc-mask -k: refused on blocks" 1 \
     "dc-mask: in: -k: an utterance in blocks: the loudest sources of the whole utterance are not known block by block" \
