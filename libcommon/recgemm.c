@@ -44,6 +44,32 @@ dc_rec_pw(void)
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
+/* TILES(RT): RT(rows, panels) for every tile the AVX-512 kernels use: the rows of
+ * a row block (1 to 8) and as many panels as fit in their registers (8, 4, 2), or
+ * fewer at the end of a row */
+#define TILES(RT) \
+	RT(1, 1); RT(1, 2); RT(1, 3); RT(1, 4); RT(1, 5); RT(1, 6); RT(1, 7); RT(1, 8); \
+	RT(2, 1); RT(2, 2); RT(2, 3); RT(2, 4); RT(2, 5); RT(2, 6); RT(2, 7); RT(2, 8); \
+	RT(3, 1); RT(3, 2); RT(3, 3); RT(3, 4); \
+	RT(4, 1); RT(4, 2); RT(4, 3); RT(4, 4); \
+	RT(5, 1); RT(5, 2); RT(6, 1); RT(6, 2); RT(7, 1); RT(7, 2); RT(8, 1); RT(8, 2);
+
+/* tile_add: C's rows [0, MR), panels [0, NR) += acc, the last panel masked by last */
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void
+tile_add(float *C, int64_t ldc, __m512 acc[8][8], int MR, int NR, __mmask16 last)
+{
+	int i, p;
+
+#pragma GCC unroll 8
+	for (i = 0; i < MR; i++)
+#pragma GCC unroll 8
+		for (p = 0; p < NR; p++) {
+			__mmask16 mk = p == NR - 1 ? last : (__mmask16)0xffff;
+			float *c = C + i * ldc + p * 16;
+			_mm512_mask_storeu_ps(c, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, c), acc[i][p]));
+		}
+}
+
 /* x512_rtile: rows [0, MR) of C, panels [0, NR) of 16 columns, the last one
  * masked by last; MR * NR accumulators. An FMA takes 4 cycles and two issue per
  * cycle, so a tile needs 8 independent sums to keep both units busy: NR is 8 for
@@ -74,14 +100,7 @@ x512_rtile(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, i
 				acc[i][p] = _mm512_fmadd_ps(a, w[p], acc[i][p]);
 		}
 	}
-#pragma GCC unroll 8
-	for (i = 0; i < MR; i++)
-#pragma GCC unroll 8
-		for (p = 0; p < NR; p++) {
-			__mmask16 mk = p == NR - 1 ? last : (__mmask16)0xffff;
-			float *c = C + i * ldc + p * 16;
-			_mm512_mask_storeu_ps(c, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, c), acc[i][p]));
-		}
+	tile_add(C, ldc, acc, MR, NR, last);
 }
 
 __attribute__((target("avx512f"))) static void
@@ -102,11 +121,7 @@ x512_rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P
 			float *cc = c + jb * 16;
 #define RT(m, r) case m * 16 + r: x512_rtile(cc, ldc, a, lda, pp, K, m, r, mk); break
 			switch (mr * 16 + cnt) {
-			RT(1, 1); RT(1, 2); RT(1, 3); RT(1, 4); RT(1, 5); RT(1, 6); RT(1, 7); RT(1, 8);
-			RT(2, 1); RT(2, 2); RT(2, 3); RT(2, 4); RT(2, 5); RT(2, 6); RT(2, 7); RT(2, 8);
-			RT(3, 1); RT(3, 2); RT(3, 3); RT(3, 4);
-			RT(4, 1); RT(4, 2); RT(4, 3); RT(4, 4);
-			RT(5, 1); RT(5, 2); RT(6, 1); RT(6, 2); RT(7, 1); RT(7, 2); RT(8, 1); RT(8, 2);
+			TILES(RT)
 			}
 #undef RT
 			jb += cnt;
@@ -275,14 +290,7 @@ xbf_rtile(float *C, int64_t ldc, const uint32_t *ab, int K2, const uint16_t *P, 
 				acc[i][p] = _mm512_dpbf16_ps(acc[i][p], a, w[p]);
 		}
 	}
-#pragma GCC unroll 8
-	for (i = 0; i < MR; i++)
-#pragma GCC unroll 8
-		for (p = 0; p < NR; p++) {
-			__mmask16 mk = p == NR - 1 ? last : (__mmask16)0xffff;
-			float *c = C + i * ldc + p * 16;
-			_mm512_mask_storeu_ps(c, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, c), acc[i][p]));
-		}
+	tile_add(C, ldc, acc, MR, NR, last);
 }
 
 __attribute__((target("avx512f,avx512bf16"))) static void
@@ -311,11 +319,7 @@ xbf_rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const uint16_t 
 			float *cc = c + jb * 16;
 #define RT(m, r) case m * 16 + r: xbf_rtile(cc, ldc, ab, K2, pp, m, r, mk); break
 			switch (mr * 16 + cnt) {
-			RT(1, 1); RT(1, 2); RT(1, 3); RT(1, 4); RT(1, 5); RT(1, 6); RT(1, 7); RT(1, 8);
-			RT(2, 1); RT(2, 2); RT(2, 3); RT(2, 4); RT(2, 5); RT(2, 6); RT(2, 7); RT(2, 8);
-			RT(3, 1); RT(3, 2); RT(3, 3); RT(3, 4);
-			RT(4, 1); RT(4, 2); RT(4, 3); RT(4, 4);
-			RT(5, 1); RT(5, 2); RT(6, 1); RT(6, 2); RT(7, 1); RT(7, 2); RT(8, 1); RT(8, 2);
+			TILES(RT)
 			}
 #undef RT
 			jb += cnt;
