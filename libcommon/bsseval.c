@@ -193,6 +193,43 @@ lag(const dc_bss *b, int64_t k)
 	return b->rbuf[k < 0 ? k + b->Q : k];
 }
 
+/*
+ * gram_factor: the Gram matrix of the K references delayed by 0..L-1 from
+ * their correlations rl[(i*K + j)*(2L-1) + k + L-1] = r_ij[k] = sum_m s_i[m+k]
+ * s_j[m] (j <= i, |k| < L), factored into g (KL x KL) and gj[K] (its diagonal
+ * blocks, L x L); 1 if any was exactly singular. Column-major: element (row,
+ * col) at [col*KL + row]. Filled as mir_eval leaves it: for each pair i >= j,
+ * block (i, j) is toeplitz(r_ij) (element (a, c) = r_ij[c-a]) and block (j, i)
+ * its transpose, written last, so that a diagonal block is the transpose.
+ */
+static int
+gram_factor(linsys *g, linsys *gj, const double *rl, int K, int L)
+{
+	int i, j, a, c, KL = K * L, singular = 0;
+	double *m = dc_xmalloc((size_t)KL * KL * sizeof *m);
+
+	for (i = 0; i < K; i++)
+		for (j = 0; j <= i; j++) {
+			const double *r = rl + (size_t)(i * K + j) * (2 * L - 1) + L - 1;
+			for (c = 0; c < L; c++)
+				for (a = 0; a < L; a++)
+					m[(size_t)(j * L + c) * KL + i * L + a] = r[c - a];
+			for (c = 0; c < L; c++)
+				for (a = 0; a < L; a++)
+					m[(size_t)(i * L + a) * KL + j * L + c] = r[c - a];
+		}
+	for (j = 0; j < K; j++) {
+		double *mjj = dc_xmalloc((size_t)L * L * sizeof *mjj);
+		for (c = 0; c < L; c++)
+			memcpy(mjj + (size_t)c * L, m + (size_t)(j * L + c) * KL + j * L,
+			    (size_t)L * sizeof *mjj);
+		sys_factor(&gj[j], mjj, L);
+		singular |= gj[j].singular;
+	}
+	sys_factor(g, m, KL);
+	return singular | g->singular;
+}
+
 /* ---------------------------------------------------------------- dc_bss */
 
 int
@@ -200,8 +237,8 @@ dc_bss_new(dc_bss **bp, const double *refs, int K, int64_t N, int flen)
 {
 	dc_bss *b;
 	int64_t Q = 1;
-	int i, j, a, c, KL, L = flen;
-	double *g;
+	int i, j, k, L = flen;
+	double *rl;
 
 	*bp = NULL;
 	if (K < 1 || K > DC_BSS_MAXSRC || N < 1 || flen < 1 || N > (INT64_C(1) << 40))
@@ -218,7 +255,6 @@ dc_bss_new(dc_bss **bp, const double *refs, int K, int64_t N, int flen)
 	b->M = N + L - 1;
 	b->Q = Q;
 	b->nf = Q / 2 + 1;
-	KL = K * L;
 	b->refs = dc_xmalloc((size_t)K * N * sizeof *b->refs);
 	memcpy(b->refs, refs, (size_t)K * N * sizeof *refs);
 	b->rbuf = fftw_malloc((size_t)Q * sizeof *b->rbuf);
@@ -236,46 +272,23 @@ dc_bss_new(dc_bss **bp, const double *refs, int K, int64_t N, int flen)
 		dc_bss_free(b);
 		return DC_ENOMEM;
 	}
-	b->d = dc_xmalloc((size_t)KL * sizeof *b->d);
-	b->c = dc_xmalloc((size_t)KL * sizeof *b->c);
+	b->d = dc_xmalloc((size_t)K * L * sizeof *b->d);
+	b->c = dc_xmalloc((size_t)K * L * sizeof *b->c);
 	b->pall = dc_xmalloc((size_t)b->M * sizeof *b->pall);
 	b->pj = dc_xmalloc((size_t)b->M * sizeof *b->pj);
 	for (i = 0; i < K; i++)
 		spectrum(b, b->refs + (size_t)i * N, N, b->sf + (size_t)i * b->nf);
 
-	/*
-	 * The Gram matrix, column-major: element (row, col) at g[col*KL + row].
-	 * Filled as mir_eval leaves it: for each pair p >= q, block (p, q) is
-	 * toeplitz(r_pq) (element (a, b) = r_pq[b-a]) and block (q, p) its transpose,
-	 * written last, so that a diagonal block is the transpose.
-	 */
-	g = dc_xmalloc((size_t)KL * KL * sizeof *g);
-	for (i = 0; i < K; i++) {
+	rl = dc_xmalloc((size_t)K * K * (2 * L - 1) * sizeof *rl);
+	for (i = 0; i < K; i++)
 		for (j = 0; j <= i; j++) {
 			xcorr(b, b->sf + (size_t)i * b->nf, b->sf + (size_t)j * b->nf);
-			for (c = 0; c < L; c++)
-				for (a = 0; a < L; a++) {
-					double v = lag(b, c - a);
-					g[(size_t)(j * L + c) * KL + i * L + a] = v;
-				}
-			for (c = 0; c < L; c++)
-				for (a = 0; a < L; a++) {
-					double v = lag(b, c - a);
-					g[(size_t)(i * L + a) * KL + j * L + c] = v;
-				}
+			for (k = 1 - L; k < L; k++)
+				rl[(size_t)(i * K + j) * (2 * L - 1) + k + L - 1] = lag(b, k);
 		}
-	}
 	b->gj = dc_xcalloc((size_t)K, sizeof *b->gj);
-	for (j = 0; j < K; j++) {
-		double *gjj = dc_xmalloc((size_t)L * L * sizeof *gjj);
-		for (c = 0; c < L; c++)
-			memcpy(gjj + (size_t)c * L, g + (size_t)(j * L + c) * KL + j * L,
-			    (size_t)L * sizeof *gjj);
-		sys_factor(&b->gj[j], gjj, L);
-		b->lstsq_used |= b->gj[j].singular;
-	}
-	sys_factor(&b->g, g, KL);
-	b->lstsq_used |= b->g.singular;
+	b->lstsq_used = gram_factor(&b->g, b->gj, rl, K, L);
+	free(rl);
 	*bp = b;
 	return DC_OK;
 }
@@ -557,5 +570,436 @@ dc_si_sdr_sources(const double *refs, const double *ests, int K, int64_t N, doub
 	best_perm(m, K, perm, 1);
 	for (r = 0; r < K; r++)
 		si[r] = m[perm[r] * K + r];
+	return DC_OK;
+}
+
+/* ---------------------------------------------------------------- long signals */
+
+/*
+ * dc_bsslong: the same decomposition in two passes over the samples, block by
+ * block, so that memory does not grow with N. Shapes: S = K + E signals (the
+ * K references, then the E estimates), P = the FFT size, B = P - (L-1) samples
+ * a block, nf = P/2+1, ns = nf rounded up to 4 (the stride of spectra side by
+ * side, so that each is as aligned as the first for FFTW).
+ *
+ * Pass 1 gathers what the projections need: h_iy[k] = sum_m s_i[m-k] y[m]
+ * (reference i delayed by k, against signal y, 0 <= k < L), summed over blocks
+ * in the frequency domain: a block of y (B samples) against s_i's samples from
+ * L-1 before the block to its end (P >= B + L - 1, so no lag wraps). Then
+ * r_ij[k] = h_ji[k] for k >= 0 and h_ij[-k] below, the Gram matrix as
+ * dc_bss_new builds it, d[i*L+a] = h_ie[a], and the filters c = G^-1 d and
+ * c_j = G_jj^-1 d_j. Pass 2 filters the references block by block (overlap-
+ * save with the same L-1 samples of history), runs L-1 samples past the end
+ * for the filters' tail (M = N + L - 1), and sums the energies of the
+ * components in dc_bss_crit's order of operations.
+ *
+ * SI-SDR: pass 1 sums every signal (its mean), pass 2 the centred products
+ * <s_r, y>, |s_r|^2 and |y|^2; the noise energy is |y|^2 - <s_r, y>^2 / |s_r|^2.
+ */
+struct dc_bsslong {
+	int K, E, S, L, pass;
+	int64_t P, B, nf, ns;
+	int64_t n1, n2;         /* samples fed in pass 1, pass 2 (tail included) */
+	int64_t fill;           /* samples in the current block */
+	double *buf;            /* S x P: L-1 samples of history, the block, zeros */
+	double *rbuf;           /* P */
+	double *pall, *pj;      /* P: a block's projections */
+	fftw_complex *cbuf;     /* nf */
+	fftw_complex *xs;       /* K x ns: the references' spectra with history */
+	fftw_complex *acc;      /* K x S x ns: pass 1's cross spectra */
+	fftw_complex *cf;       /* E x K x ns: spectra of c, block i */
+	fftw_complex *cjf;      /* E x K x ns: spectra of c_j */
+	fftw_plan r2c, c2r;
+	double *sum;            /* S: pass 1's sums */
+	int *nonzero;           /* S */
+	double *en;             /* E x K x 5: ss, nd, ni, sa, na */
+	double *dot;            /* K x S: centred <s_r, y> */
+	double *sq;             /* S: centred |y|^2 */
+	int lstsq_used;
+};
+
+void
+dc_bsslong_free(dc_bsslong *b)
+{
+	if (b == NULL)
+		return;
+	if (b->r2c)
+		fftw_destroy_plan(b->r2c);
+	if (b->c2r)
+		fftw_destroy_plan(b->c2r);
+	fftw_free(b->buf);
+	fftw_free(b->rbuf);
+	fftw_free(b->cbuf);
+	fftw_free(b->xs);
+	fftw_free(b->acc);
+	fftw_free(b->cf);
+	fftw_free(b->cjf);
+	fftw_free(b->pall);
+	fftw_free(b->pj);
+	free(b->sum);
+	free(b->nonzero);
+	free(b->en);
+	free(b->dot);
+	free(b->sq);
+	free(b);
+}
+
+int
+dc_bsslong_new(dc_bsslong **bp, int K, int E, int flen, int64_t nfft)
+{
+	dc_bsslong *b;
+	int64_t P = nfft, S = K + E;
+
+	*bp = NULL;
+	if (K < 1 || K > DC_BSS_MAXSRC || E < 1 || E > DC_BSS_MAXSRC + 1 || flen < 1)
+		return DC_EPARAM;
+	if (P == 0)
+		for (P = 1 << 16; P < 8 * (int64_t)flen; P *= 2)
+			;
+	if (P < 2 * (int64_t)flen || P > (1 << 26) || (P & (P - 1)) != 0)
+		return DC_EPARAM;
+	b = dc_xcalloc(1, sizeof *b);
+	b->K = K;
+	b->E = E;
+	b->S = (int)S;
+	b->L = flen;
+	b->P = P;
+	b->B = P - (flen - 1);
+	b->nf = P / 2 + 1;
+	b->ns = (b->nf + 3) & ~(int64_t)3;
+	b->pass = 1;
+	b->buf = fftw_malloc((size_t)(S * P) * sizeof *b->buf);
+	b->rbuf = fftw_malloc((size_t)P * sizeof *b->rbuf);
+	b->cbuf = fftw_malloc((size_t)b->nf * sizeof *b->cbuf);
+	b->xs = fftw_malloc((size_t)(K * b->ns) * sizeof *b->xs);
+	b->acc = fftw_malloc((size_t)(K * S * b->ns) * sizeof *b->acc);
+	if (!b->buf || !b->rbuf || !b->cbuf || !b->xs || !b->acc) {
+		dc_bsslong_free(b);
+		return DC_ENOMEM;
+	}
+	b->r2c = fftw_plan_dft_r2c_1d((int)P, b->rbuf, b->cbuf, FFTW_ESTIMATE);
+	b->c2r = fftw_plan_dft_c2r_1d((int)P, b->cbuf, b->rbuf, FFTW_ESTIMATE);
+	if (b->r2c == NULL || b->c2r == NULL) {
+		dc_bsslong_free(b);
+		return DC_ENOMEM;
+	}
+	memset(b->buf, 0, (size_t)(S * P) * sizeof *b->buf);
+	memset(b->acc, 0, (size_t)(K * S * b->ns) * sizeof *b->acc);
+	b->pall = fftw_malloc((size_t)P * sizeof *b->pall);
+	b->pj = fftw_malloc((size_t)P * sizeof *b->pj);
+	if (!b->pall || !b->pj) {
+		dc_bsslong_free(b);
+		return DC_ENOMEM;
+	}
+	b->sum = dc_xcalloc((size_t)S, sizeof *b->sum);
+	b->nonzero = dc_xcalloc((size_t)S, sizeof *b->nonzero);
+	b->en = dc_xcalloc((size_t)E * K * 5, sizeof *b->en);
+	b->dot = dc_xcalloc((size_t)(K * S), sizeof *b->dot);
+	b->sq = dc_xcalloc((size_t)S, sizeof *b->sq);
+	*bp = b;
+	return DC_OK;
+}
+
+/* fwd: out[nf] = the transform of x[P]. */
+static void
+fwd(dc_bsslong *b, const double *x, fftw_complex *out)
+{
+	fftw_execute_dft_r2c(b->r2c, (double *)x, out);
+}
+
+/* block1: pass 1 on the current block (b->fill samples). */
+static void
+block1(dc_bsslong *b)
+{
+	int64_t nf = b->nf, ns = b->ns, f, nb = b->fill, L1 = b->L - 1;
+	int i, y;
+
+	for (i = 0; i < b->K; i++)
+		fwd(b, b->buf + i * b->P, b->xs + i * ns);
+	for (y = 0; y < b->S; y++) {
+		memcpy(b->rbuf, b->buf + y * b->P + L1, (size_t)nb * sizeof *b->rbuf);
+		memset(b->rbuf + nb, 0, (size_t)(b->P - nb) * sizeof *b->rbuf);
+		fftw_execute_dft_r2c(b->r2c, b->rbuf, b->cbuf);
+		for (i = 0; i < b->K; i++) {
+			const fftw_complex *X = b->xs + i * ns;
+			fftw_complex *A = b->acc + (i * b->S + y) * ns;
+			for (f = 0; f < nf; f++) {
+				A[f][0] += X[f][0] * b->cbuf[f][0] + X[f][1] * b->cbuf[f][1];
+				A[f][1] += X[f][1] * b->cbuf[f][0] - X[f][0] * b->cbuf[f][1];
+			}
+		}
+	}
+}
+
+/* project: out[P] = the inverse transform of the sum over i < n of F[i] X[i]
+ * (F, X: n spectra, strides fs, xstr), normalised. */
+static void
+project(dc_bsslong *b, const fftw_complex *F, int64_t fs, const fftw_complex *X, int64_t xstr,
+    int n, double *out)
+{
+	int64_t f, nf = b->nf;
+	double s = 1.0 / (double)b->P;
+	int i;
+
+	memset(b->cbuf, 0, (size_t)nf * sizeof *b->cbuf);
+	for (i = 0; i < n; i++) {
+		const fftw_complex *a = F + i * fs, *x = X + i * xstr;
+		for (f = 0; f < nf; f++) {
+			b->cbuf[f][0] += a[f][0] * x[f][0] - a[f][1] * x[f][1];
+			b->cbuf[f][1] += a[f][0] * x[f][1] + a[f][1] * x[f][0];
+		}
+	}
+	fftw_execute_dft_c2r(b->c2r, b->cbuf, out);
+	for (f = 0; f < b->P; f++)
+		out[f] *= s;
+}
+
+/* block2: pass 2 on the current block, whose first sample is t0 (samples from
+ * N on are the tail: zeros, and no part of the SI-SDR sums). */
+static void
+block2(dc_bsslong *b, int64_t t0)
+{
+	int64_t ns = b->ns, nb = b->fill, L1 = b->L - 1, N = b->n1, v, real;
+	int K = b->K, i, j, e, y;
+
+	for (i = 0; i < K; i++)
+		fwd(b, b->buf + i * b->P, b->xs + i * ns);
+	for (e = 0; e < b->E; e++) {
+		const double *est = b->buf + (K + e) * b->P + L1;
+		project(b, b->cf + (size_t)e * K * ns, ns, b->xs, ns, K, b->pall);
+		for (j = 0; j < K; j++) {
+			const double *s = b->buf + j * b->P + L1;
+			double *en = b->en + ((size_t)e * K + j) * 5;
+			double ss = 0, nd = 0, ni = 0, sa = 0, na = 0;
+			project(b, b->cjf + ((size_t)e * K + j) * ns, 0, b->xs + j * ns, 0, 1, b->pj);
+			for (v = 0; v < nb; v++) {
+				double st = s[v];
+				double espat = b->pj[L1 + v] - st;
+				double einterf = (b->pall[L1 + v] - st) - espat;
+				double eartif = ((-st - espat) - einterf) + est[v];
+				double sfilt = st + espat;
+				double u = einterf + eartif, w = sfilt + einterf;
+				ss += sfilt * sfilt;
+				nd += u * u;
+				ni += einterf * einterf;
+				sa += w * w;
+				na += eartif * eartif;
+			}
+			en[0] += ss;
+			en[1] += nd;
+			en[2] += ni;
+			en[3] += sa;
+			en[4] += na;
+		}
+	}
+	real = t0 >= N ? 0 : N - t0 < nb ? N - t0 : nb;
+	for (y = 0; y < b->S; y++) {
+		const double *x = b->buf + y * b->P + L1;
+		double my = b->sum[y] / (double)N, q = 0;
+		for (v = 0; v < real; v++)
+			q += (x[v] - my) * (x[v] - my);
+		b->sq[y] += q;
+		for (i = 0; i < K; i++) {
+			const double *s = b->buf + i * b->P + L1;
+			double mi = b->sum[i] / (double)N, d = 0;
+			for (v = 0; v < real; v++)
+				d += (s[v] - mi) * (x[v] - my);
+			b->dot[i * b->S + y] += d;
+		}
+	}
+}
+
+/* next_block: the block's last L-1 samples become the history of the next. */
+static void
+next_block(dc_bsslong *b)
+{
+	int64_t L1 = b->L - 1;
+	int y;
+
+	for (y = 0; y < b->S; y++) {
+		double *x = b->buf + y * b->P;
+		memmove(x, x + b->fill, (size_t)L1 * sizeof *x);
+		memset(x + L1, 0, (size_t)(b->P - L1) * sizeof *x);
+	}
+	b->fill = 0;
+}
+
+/* feed: n samples of every signal (x NULL: zeros) into the blocks. */
+static void
+feed(dc_bsslong *b, const double *const *x, int64_t n)
+{
+	int64_t L1 = b->L - 1, done = 0, m, v;
+	int y;
+
+	while (done < n) {
+		m = b->B - b->fill < n - done ? b->B - b->fill : n - done;
+		for (y = 0; y < b->S; y++) {
+			double *dst = b->buf + y * b->P + L1 + b->fill;
+			if (x == NULL) {
+				memset(dst, 0, (size_t)m * sizeof *dst);
+				continue;
+			}
+			memcpy(dst, x[y] + done, (size_t)m * sizeof *dst);
+			if (b->pass == 1)
+				for (v = 0; v < m; v++) {
+					b->sum[y] += dst[v];
+					b->nonzero[y] |= dst[v] != 0;
+				}
+		}
+		b->fill += m;
+		done += m;
+		if (b->pass == 1)
+			b->n1 += m;
+		else
+			b->n2 += m;
+		if (b->fill == b->B) {
+			if (b->pass == 1)
+				block1(b);
+			else
+				block2(b, b->n2 - b->fill);
+			next_block(b);
+		}
+	}
+}
+
+int
+dc_bsslong_feed(dc_bsslong *b, const double *const *x, int64_t n)
+{
+	if (b->pass == 3 || n < 0 || (b->pass == 2 && b->n2 + n > b->n1))
+		return DC_EPARAM;
+	feed(b, x, n);
+	return DC_OK;
+}
+
+/* solve: the end of pass 1: correlations, Gram matrix, filters and their spectra. */
+static int
+solve(dc_bsslong *b)
+{
+	int K = b->K, L = b->L, S = b->S, KL = K * L, i, j, k, e, y;
+	int64_t nf = b->nf, ns = b->ns, P = b->P;
+	double s = 1.0 / (double)P, *h, *rl, *c;
+	linsys g, *gj;
+
+	/* h[(i*S + y)*L + k] = h_iy[k] */
+	h = dc_xmalloc((size_t)K * S * L * sizeof *h);
+	for (i = 0; i < K; i++)
+		for (y = 0; y < S; y++) {
+			memcpy(b->cbuf, b->acc + (i * S + y) * ns, (size_t)nf * sizeof *b->cbuf);
+			fftw_execute_dft_c2r(b->c2r, b->cbuf, b->rbuf);
+			for (k = 0; k < L; k++)
+				h[((size_t)i * S + y) * L + k] = b->rbuf[L - 1 - k] * s;
+		}
+	fftw_free(b->acc);
+	b->acc = NULL;
+	rl = dc_xmalloc((size_t)K * K * (2 * L - 1) * sizeof *rl);
+	for (i = 0; i < K; i++)
+		for (j = 0; j <= i; j++)
+			for (k = 1 - L; k < L; k++)
+				rl[(size_t)(i * K + j) * (2 * L - 1) + k + L - 1] = k >= 0 ?
+				    h[((size_t)j * S + i) * L + k] : h[((size_t)i * S + j) * L - k];
+	gj = dc_xcalloc((size_t)K, sizeof *gj);
+	memset(&g, 0, sizeof g);
+	b->lstsq_used = gram_factor(&g, gj, rl, K, L);
+	free(rl);
+	b->cf = fftw_malloc((size_t)(b->E * K * ns) * sizeof *b->cf);
+	b->cjf = fftw_malloc((size_t)(b->E * K * ns) * sizeof *b->cjf);
+	c = dc_xmalloc((size_t)KL * sizeof *c);
+	if (b->cf && b->cjf)
+		for (e = 0; e < b->E; e++) {
+			for (i = 0; i < K; i++)
+				memcpy(c + i * L, h + ((size_t)i * S + K + e) * L, (size_t)L * sizeof *c);
+			sys_solve(&g, c);
+			for (i = 0; i < K; i++) {
+				memset(b->rbuf, 0, (size_t)P * sizeof *b->rbuf);
+				memcpy(b->rbuf, c + i * L, (size_t)L * sizeof *c);
+				fwd(b, b->rbuf, b->cf + ((size_t)e * K + i) * ns);
+			}
+			for (j = 0; j < K; j++) {
+				memcpy(c, h + ((size_t)j * S + K + e) * L, (size_t)L * sizeof *c);
+				sys_solve(&gj[j], c);
+				memset(b->rbuf, 0, (size_t)P * sizeof *b->rbuf);
+				memcpy(b->rbuf, c, (size_t)L * sizeof *c);
+				fwd(b, b->rbuf, b->cjf + ((size_t)e * K + j) * ns);
+			}
+		}
+	free(c);
+	free(h);
+	sys_free(&g);
+	for (j = 0; j < K; j++)
+		sys_free(&gj[j]);
+	free(gj);
+	return b->cf && b->cjf ? DC_OK : DC_ENOMEM;
+}
+
+int
+dc_bsslong_end(dc_bsslong *b)
+{
+	int y, err;
+
+	if (b->pass == 1) {
+		if (b->n1 == 0)
+			return DC_EPARAM;
+		for (y = 0; y < b->S; y++)
+			if (!b->nonzero[y])
+				return DC_EPARAM;
+		if (b->fill > 0)
+			block1(b);
+		next_block(b);
+		/* pass 2 starts with no history */
+		for (y = 0; y < b->S; y++)
+			memset(b->buf + y * b->P, 0, (size_t)(b->L - 1) * sizeof *b->buf);
+		if ((err = solve(b)) != DC_OK)
+			return err;
+		b->pass = 2;
+		return DC_OK;
+	}
+	if (b->pass != 2 || b->n2 != b->n1)
+		return DC_EPARAM;
+	feed(b, NULL, b->L - 1);        /* the filters' tail */
+	if (b->fill > 0)
+		block2(b, b->n2 - b->fill);
+	b->pass = 3;
+	return DC_OK;
+}
+
+int
+dc_bsslong_lstsq(const dc_bsslong *b)
+{
+	return b->lstsq_used;
+}
+
+int
+dc_bsslong_crit(const dc_bsslong *b, int e, double *sdr, double *sir, double *sar)
+{
+	int j;
+
+	if (b->pass != 3 || e < 0 || e >= b->E)
+		return DC_EPARAM;
+	for (j = 0; j < b->K; j++) {
+		const double *en = b->en + ((size_t)e * b->K + j) * 5;
+		sdr[j] = safe_db(en[0], en[1]);
+		sir[j] = safe_db(en[0], en[2]);
+		sar[j] = safe_db(en[3], en[4]);
+	}
+	return DC_OK;
+}
+
+int
+dc_bsslong_si(const dc_bsslong *b, int e, double *si)
+{
+	int r, y = b->K + e;
+
+	if (b->pass != 3 || e < 0 || e >= b->E)
+		return DC_EPARAM;
+	for (r = 0; r < b->K; r++) {
+		double rr = b->sq[r], d = b->dot[r * b->S + y], num, den;
+		if (rr == 0) {
+			si[r] = NAN;
+			continue;
+		}
+		num = d * d / rr;
+		den = b->sq[y] - num;
+		si[r] = safe_db(num, den > 0 ? den : 0);
+	}
 	return DC_OK;
 }

@@ -88,6 +88,43 @@ double dc_si_sdr(const double *ref, const double *est, int64_t N);
 int dc_si_sdr_sources(const double *refs, const double *ests, int K, int64_t N,
     double *si, int *perm);
 
+/*
+ * dc_bsslong: BSS Eval and SI-SDR of long signals in memory that does not grow
+ * with their length: two passes over the samples, fed in chunks of any size.
+ * The figures are those of dc_bss_crit and dc_si_sdr up to rounding (the sums
+ * run block by block; SI-SDR's noise energy is |e|^2 - <e, s>^2 / |s|^2, which
+ * loses digits only for estimates far above 100 dB).
+ *
+ * dc_bsslong_new: K references and E estimates (E up to DC_BSS_MAXSRC + 1: the
+ * mixture may be one more), flen taps; nfft the block transform's size, a power
+ * of two of at least 2 flen (0: 65536, or 8 flen if larger), which sets the
+ * memory: about 8 nfft (K+E + K(K+E) + 2KE + 4) bytes (5.5 MB for K = 2, E = 3
+ * and the default). DC_EPARAM for sizes out of range, DC_ENOMEM if FFTW cannot
+ * allocate.
+ *
+ * dc_bsslong_feed: the next n samples of every signal, x[K+E] (references
+ * first, then estimates), pass 1 then pass 2 with the same samples again.
+ * DC_EPARAM if pass 2 is fed more samples than pass 1 had, or after the end.
+ *
+ * dc_bsslong_end: ends a pass. After pass 1, DC_EPARAM if no sample came or a
+ * signal was silent (all zeros); it solves the projections. After pass 2,
+ * DC_EPARAM unless it had as many samples as pass 1.
+ *
+ * dc_bsslong_crit: after both passes, sdr[K], sir[K], sar[K] of estimate e
+ * against each reference, as dc_bss_crit. dc_bsslong_si: si[K], SI-SDR of
+ * estimate e against each reference (NaN where a reference is constant).
+ */
+typedef struct dc_bsslong dc_bsslong;
+
+int dc_bsslong_new(dc_bsslong **bp, int K, int E, int flen, int64_t nfft);
+void dc_bsslong_free(dc_bsslong *b);
+int dc_bsslong_feed(dc_bsslong *b, const double *const *x, int64_t n);
+int dc_bsslong_end(dc_bsslong *b);
+int dc_bsslong_crit(const dc_bsslong *b, int e, double *sdr, double *sir, double *sar);
+int dc_bsslong_si(const dc_bsslong *b, int e, double *si);
+/* dc_bsslong_lstsq: 1 if a Gram matrix was exactly singular (see dc_bss_lstsq). */
+int dc_bsslong_lstsq(const dc_bsslong *b);
+
 /* dc_bss_silent: 1 if all N samples are zero; dc_bss_constant: 1 if all are equal. */
 int dc_bss_silent(const double *x, int64_t N);
 int dc_bss_constant(const double *x, int64_t N);

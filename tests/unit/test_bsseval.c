@@ -19,6 +19,75 @@ noise(unsigned *s)
 	return ((*s >> 8) & 0xffff) / 32768.0 - 1.0;
 }
 
+/*
+ * long_vs_whole: dc_bsslong against dc_bss_crit and dc_si_sdr on the same
+ * signals (n samples; the whole-signal path agrees with mir_eval in
+ * test_eval_mireval.py): two references of coloured noise, two estimates with
+ * leakage, a filter and noise, and a mixture with an offset, fed in chunks of
+ * uneven sizes, with blocks of nfft (0: the default).
+ */
+static void
+long_vs_whole(int64_t n, int64_t nfft, const char *what)
+{
+	double *sig = malloc((size_t)5 * n * sizeof *sig), *x[5];
+	double want[3][2], got[3][2], wsi, gsi[2], worst = 0, worst_si = 0;
+	static const int64_t chunks[] = { 1, 700, 3001, 64, 9999 };
+	int64_t t, done, m;
+	unsigned s = 11;
+	int y, e, r, p, ok = 1;
+	char name[160];
+	dc_bss *b;
+	dc_bsslong *l;
+
+	for (y = 0; y < 5; y++)
+		x[y] = sig + y * n;
+	for (t = 0; t < n; t++) {
+		x[0][t] = noise(&s) + (t ? 0.8 * x[0][t - 1] : 0);
+		x[1][t] = noise(&s) - (t ? 0.5 * x[1][t - 1] : 0);
+	}
+	for (t = 0; t < n; t++) {
+		x[2][t] = x[1][t] + 0.3 * x[0][t] + (t > 3 ? 0.2 * x[1][t - 3] : 0) + 0.05 * noise(&s);
+		x[3][t] = x[0][t] + 0.1 * x[1][t] + 0.01 * noise(&s);
+		x[4][t] = x[0][t] + x[1][t] + 0.5;
+	}
+	T_EQ_INT("long: new", dc_bsslong_new(&l, 2, 3, DC_BSS_FLEN, nfft), DC_OK);
+	for (p = 0; p < 2; p++) {
+		const double *at[5];
+		for (done = 0, r = 0; done < n; done += m, r++) {
+			m = chunks[r % 5] < n - done ? chunks[r % 5] : n - done;
+			for (y = 0; y < 5; y++)
+				at[y] = x[y] + done;
+			ok &= dc_bsslong_feed(l, at, m) == DC_OK;
+		}
+		ok &= dc_bsslong_end(l) == DC_OK;
+	}
+	snprintf(name, sizeof name, "long, %s: both passes", what);
+	T_OK(name, ok);
+	dc_bss_new(&b, sig, 2, n, DC_BSS_FLEN);
+	for (e = 0; e < 3; e++) {
+		dc_bss_crit(b, x[2 + e], want[0], want[1], want[2]);
+		dc_bsslong_crit(l, e, got[0], got[1], got[2]);
+		dc_bsslong_si(l, e, gsi);
+		for (r = 0; r < 2; r++) {
+			for (p = 0; p < 3; p++)
+				if (!(fabs(got[p][r] - want[p][r]) <= worst))
+					worst = fabs(got[p][r] - want[p][r]);
+			wsi = dc_si_sdr(x[r], x[2 + e], n);
+			if (!(fabs(gsi[r] - wsi) <= worst_si))
+				worst_si = fabs(gsi[r] - wsi);
+		}
+	}
+	dc_bss_free(b);
+	snprintf(name, sizeof name, "long, %s: SDR, SIR, SAR as the whole signal's, largest difference (dB)", what);
+	T_CLOSE(name, worst, 0, 1e-7);
+	snprintf(name, sizeof name, "long, %s: SI-SDR as dc_si_sdr, largest difference (dB)", what);
+	T_CLOSE(name, worst_si, 0, 1e-7);
+	snprintf(name, sizeof name, "long, %s: a third pass refused", what);
+	T_EQ_INT(name, dc_bsslong_feed(l, (const double *const *)x, 1), DC_EPARAM);
+	dc_bsslong_free(l);
+	free(sig);
+}
+
 int
 main(void)
 {
@@ -109,5 +178,30 @@ main(void)
 	for (i = 0; i < N; i++)
 		x[i] = 1;
 	T_EQ_INT("constant estimate refused by SI-SDR", dc_si_sdr_sources(ref, x, 1, N, si, perm), DC_EPARAM);
+	/* long signals, two passes block by block */
+	long_vs_whole(9000, 2048, "blocks of 1537 samples");
+	long_vs_whole(70000, 0, "default blocks");
+	{
+		const double *z[2] = { ref, x };
+		double zero[N] = { 0 };
+		dc_bsslong *l;
+		T_EQ_INT("long: nfft below 2 flen refused", dc_bsslong_new(&l, 1, 1, 512, 512), DC_EPARAM);
+		T_EQ_INT("long: nfft not a power of two refused", dc_bsslong_new(&l, 1, 1, 512, 3000),
+		    DC_EPARAM);
+		dc_bsslong_new(&l, 1, 1, DC_BSS_FLEN, 2048);
+		z[1] = zero;
+		dc_bsslong_feed(l, z, N);
+		T_EQ_INT("long: a silent estimate refused at the end of pass 1", dc_bsslong_end(l), DC_EPARAM);
+		dc_bsslong_free(l);
+		dc_bsslong_new(&l, 1, 1, DC_BSS_FLEN, 2048);
+		z[1] = est;
+		dc_bsslong_feed(l, z, N);
+		dc_bsslong_end(l);
+		T_EQ_INT("long: pass 2 longer than pass 1 refused", dc_bsslong_feed(l, z, N + 1), DC_EPARAM);
+		dc_bsslong_feed(l, z, N - 1);
+		T_EQ_INT("long: pass 2 shorter than pass 1 refused", dc_bsslong_end(l), DC_EPARAM);
+		T_EQ_INT("long: no figures before the end", dc_bsslong_crit(l, 0, sdr, sir, sar), DC_EPARAM);
+		dc_bsslong_free(l);
+	}
 	return t_done();
 }
