@@ -492,6 +492,12 @@ dc_best_perm(const double *score, int K, int *perm)
 	return best_perm(score, K, perm, 0);
 }
 
+double
+dc_best_perm_inf(const double *score, int K, int *perm)
+{
+	return best_perm(score, K, perm, 1);
+}
+
 /* ---------------------------------------------------------------- whole sets */
 
 int

@@ -60,6 +60,10 @@ int dc_bss_lstsq(const dc_bss *b);
  */
 double dc_best_perm(const double *score, int K, int *perm);
 
+/* dc_best_perm_inf: the permutation dc_si_sdr_sources chooses from its scores
+ * (the most +inf, then the best sum of the finite values); returns its mean. */
+double dc_best_perm_inf(const double *score, int K, int *perm);
+
 /*
  * dc_bss_eval_sources: mir_eval.separation.bss_eval_sources(refs, ests): the
  * scores of every pair, the permutation of the best mean SIR, and sdr[K],

@@ -7,8 +7,12 @@
  * One mixture from the command line, or many from a list (-l): each line
  * "id<TAB>mix<TAB>ref1,ref2,...<TAB>est1,est2,...". Output: a row per mixture
  * (or per source with -s) and a mean row, as an aligned table, TSV (-t) or JSON
- * lines (-j). See dc-eval(1).
+ * lines (-j); with -w, the same figures for consecutive segments of each file
+ * too. Files longer than LONG_SAMPLES are read twice in chunks (dc_bsslong), so
+ * that memory does not grow with their length. See dc-eval(1).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -17,12 +21,14 @@
 #include "dc.h"
 #include "bsseval.h"
 
-static const char usage[] = "[-jst] [-i id] [-m mix] -r ref [-r ref ...] est ...\n"
-    "       dc-eval [-jst] -l list";
+static const char usage[] = "[-jst] [-i id] [-m mix] [-w seconds] -r ref [-r ref ...] est ...\n"
+    "       dc-eval [-jst] [-w seconds] -l list";
 
 #define MAXK DC_BSS_MAXSRC
 #define FRAME_MS 32     /* lengths may differ by this much without a word */
 #define NMET 6          /* SDR SIR SAR SI-SDR SDRi SI-SDRi */
+#define LONG_SAMPLES (INT64_C(1) << 19)       /* longer files: read in two passes */
+#define CHUNK 65536     /* samples a read of the two passes without -w */
 
 enum { OUT_TABLE, OUT_TSV, OUT_JSON };
 
@@ -35,14 +41,24 @@ typedef struct {
 	char where[300];        /* "list.tsv:3: " or "" for messages */
 } job;
 
-/* Its scores, per reference r (0..k-1). */
+/* Scores of a file or a segment, per reference r (0..k-1); a perm[0] of -1
+ * says there is none (a segment where a signal is silent or constant). */
 typedef struct {
-	int k, hasmix, rate;
-	int64_t n;
+	int64_t start, n;       /* the samples scored */
 	double sdr[MAXK], sir[MAXK], sar[MAXK], si[MAXK];
 	double sdr_mix[MAXK], si_mix[MAXK], sdri[MAXK], sii[MAXK];
 	int perm[MAXK], si_perm[MAXK];
 	double mean[NMET];
+} scores;
+
+/* A mixture's scores: the whole file, and its segments with -w. */
+typedef struct {
+	int k, hasmix, rate;
+	int64_t n, win;         /* win: samples a segment, 0 without -w */
+	double wsec;            /* -w */
+	scores all;
+	scores *seg;
+	int nseg;
 } result;
 
 static int progress;    /* a progress line is on the terminal */
@@ -60,6 +76,7 @@ help(void)
 	    "  -l list  many mixtures, one a line: id TAB mix TAB ref,ref... TAB est,est...\n"
 	    "           (mix '-' for none; '#' starts a comment line)\n"
 	    "  -s       a row per source instead of per mixture\n"
+	    "  -w sec   also the figures of consecutive segments of sec seconds\n"
 	    "  -t       tab-separated values instead of the table\n"
 	    "  -j       JSON lines: one object per mixture, then a summary\n"
 	    "  -h       this help\n"
@@ -235,32 +252,152 @@ signals(const job *j, double **refs, double **ests, double **mix, int64_t *n, in
 	}
 }
 
-/* evaluate: the job's scores: BSS Eval and SI-SDR of each source under the best
- * permutation, their improvements over the mixture, and the means. */
+/* finish: the improvements over the mixture (NaN without one) and the means of sc. */
 static void
-evaluate(const job *j, result *res)
+finish(scores *sc, int k, int hasmix)
+{
+	int r, i;
+
+	for (r = 0; r < k; r++) {
+		if (!hasmix)
+			sc->sdr_mix[r] = sc->si_mix[r] = NAN;
+		sc->sdri[r] = hasmix ? sc->sdr[r] - sc->sdr_mix[r] : NAN;
+		sc->sii[r] = hasmix ? sc->si[r] - sc->si_mix[r] : NAN;
+	}
+	memset(sc->mean, 0, sizeof sc->mean);
+	for (r = 0; r < k; r++) {
+		sc->mean[0] += sc->sdr[r];
+		sc->mean[1] += sc->sir[r];
+		sc->mean[2] += sc->sar[r];
+		sc->mean[3] += sc->si[r];
+		sc->mean[4] += sc->sdri[r];
+		sc->mean[5] += sc->sii[r];
+	}
+	for (i = 0; i < NMET; i++)
+		sc->mean[i] /= k;
+}
+
+/*
+ * segment: the scores of the n samples from start, sig[2k+1] pointing at them
+ * (references, estimates, then the mixture or NULL), as bss_eval_sources and
+ * SI-SDR of those samples alone. Where a reference or an estimate is silent in
+ * the segment, BSS Eval's figures are NaN and perm[0] is -1 (mir_eval's
+ * bss_eval_sources_framewise leaves such a frame NaN too); where one is
+ * constant, SI-SDR's; where the mixture is, its own.
+ */
+static void
+segment(double *const *sig, int k, int64_t start, int64_t n, scores *sc)
+{
+	double *R = dc_xmalloc((size_t)k * n * sizeof *R), *E = dc_xmalloc((size_t)k * n * sizeof *E);
+	double m[3][MAXK * MAXK], t[3][MAXK];
+	const double *mix = sig[2 * k];
+	int r, e, silent = 0, constant = 0, mixok = 0;
+	dc_bss *b = NULL;
+
+	memset(sc, 0, sizeof *sc);
+	sc->start = start;
+	sc->n = n;
+	for (r = 0; r < k; r++) {
+		memcpy(R + (size_t)r * n, sig[r], (size_t)n * sizeof *R);
+		memcpy(E + (size_t)r * n, sig[k + r], (size_t)n * sizeof *E);
+		silent |= dc_bss_silent(sig[r], n) || dc_bss_silent(sig[k + r], n);
+		constant |= dc_bss_constant(sig[r], n) || dc_bss_constant(sig[k + r], n);
+	}
+	if (!silent && dc_bss_new(&b, R, k, n, DC_BSS_FLEN) != DC_OK)
+		silent = 1;
+	for (e = 0; !silent && e < k; e++)
+		if (dc_bss_crit(b, E + (size_t)e * n, m[0] + e * k, m[1] + e * k, m[2] + e * k) != DC_OK)
+			silent = 1;
+	if (!silent) {
+		dc_best_perm(m[1], k, sc->perm);
+		mixok = mix && dc_bss_crit(b, mix, t[0], t[1], t[2]) == DC_OK;
+	}
+	dc_bss_free(b);
+	for (r = 0; r < k; r++) {
+		sc->sdr[r] = silent ? NAN : m[0][sc->perm[r] * k + r];
+		sc->sir[r] = silent ? NAN : m[1][sc->perm[r] * k + r];
+		sc->sar[r] = silent ? NAN : m[2][sc->perm[r] * k + r];
+		sc->sdr_mix[r] = mixok ? t[0][r] : NAN;
+	}
+	if (silent)
+		sc->perm[0] = -1;
+	if (constant || dc_si_sdr_sources(R, E, k, n, sc->si, sc->si_perm) != DC_OK) {
+		for (r = 0; r < k; r++)
+			sc->si[r] = NAN;
+		sc->si_perm[0] = -1;
+	}
+	for (r = 0; r < k; r++)
+		sc->si_mix[r] = mix && !dc_bss_constant(mix, n) && !dc_bss_constant(sig[r], n) ?
+		    dc_si_sdr(sig[r], mix, n) : NAN;
+	finish(sc, k, mix != NULL);
+	free(R);
+	free(E);
+}
+
+/*
+ * segments: how n samples fall into segments of w: consecutive windows of w
+ * from the start; what is left at the end is a segment of its own if it is at
+ * least half a window, else part of the last; fewer than w samples in all, one
+ * segment. The count, and the longest in *most.
+ */
+static int
+segments(int64_t n, int64_t w, int64_t *most)
+{
+	int64_t full = n / w, rem = n % w;
+
+	if (full == 0) {
+		*most = n;
+		return 1;
+	}
+	if (rem >= (w + 1) / 2) {
+		*most = w;
+		return (int)full + 1;
+	}
+	*most = w + rem;
+	return (int)full;
+}
+
+/* seg_len: the length of segment i of nseg (see segments). */
+static int64_t
+seg_len(int64_t n, int64_t w, int i, int nseg)
+{
+	return i < nseg - 1 ? w : n - (int64_t)(nseg - 1) * w;
+}
+
+/* set_win: the window in samples at the job's rate (at least 1), 0 without -w. */
+static void
+set_win(result *res)
+{
+	if (res->wsec > 0)
+		res->win = (int64_t)llround(res->wsec * res->rate) > 1 ?
+		    (int64_t)llround(res->wsec * res->rate) : 1;
+}
+
+/* evaluate_mem: the job's scores, its signals held whole (dc_bss). */
+static void
+evaluate_mem(const job *j, result *res)
 {
 	int k = j->k, i, r, e, err;
 	int64_t n;
 	double *refs, *ests, *mix, m[3][MAXK * MAXK], t[3][MAXK];
+	scores *a = &res->all;
 	dc_bss *b;
 
-	memset(res, 0, sizeof *res);
 	signals(j, &refs, &ests, &mix, &n, &res->rate);
-	res->k = k;
 	res->n = n;
 	res->hasmix = mix != NULL;
+	a->n = n;
 	if ((err = dc_bss_new(&b, refs, k, n, DC_BSS_FLEN)) != DC_OK)
 		fail("%sBSS Eval: %s", j->where, dc_strerror(err));
 	for (e = 0; e < k; e++)
 		if ((err = dc_bss_crit(b, ests + (size_t)e * n, m[0] + e * k, m[1] + e * k,
 		    m[2] + e * k)) != DC_OK)
 			fail("%sBSS Eval: %s", j->where, dc_strerror(err));
-	dc_best_perm(m[1], k, res->perm);
+	dc_best_perm(m[1], k, a->perm);
 	for (r = 0; r < k; r++) {
-		res->sdr[r] = m[0][res->perm[r] * k + r];
-		res->sir[r] = m[1][res->perm[r] * k + r];
-		res->sar[r] = m[2][res->perm[r] * k + r];
+		a->sdr[r] = m[0][a->perm[r] * k + r];
+		a->sir[r] = m[1][a->perm[r] * k + r];
+		a->sar[r] = m[2][a->perm[r] * k + r];
 	}
 	if (mix && (err = dc_bss_crit(b, mix, t[0], t[1], t[2])) != DC_OK)
 		fail("%sBSS Eval: %s", j->where, dc_strerror(err));
@@ -268,30 +405,217 @@ evaluate(const job *j, result *res)
 		note("%sa Gram matrix of the references is singular: least squares used, as mir_eval does",
 		    j->where);
 	dc_bss_free(b);
-	if ((err = dc_si_sdr_sources(refs, ests, k, n, res->si, res->si_perm)) != DC_OK)
+	if ((err = dc_si_sdr_sources(refs, ests, k, n, a->si, a->si_perm)) != DC_OK)
 		fail("%sSI-SDR: %s", j->where, dc_strerror(err));
-	for (r = 0; r < k; r++) {
-		res->sdr_mix[r] = res->sdri[r] = res->si_mix[r] = res->sii[r] = NAN;
-		if (mix) {
-			res->sdr_mix[r] = t[0][r];
-			res->si_mix[r] = dc_si_sdr(refs + (size_t)r * n, mix, n);
-			res->sdri[r] = res->sdr[r] - res->sdr_mix[r];
-			res->sii[r] = res->si[r] - res->si_mix[r];
+	for (r = 0; mix && r < k; r++) {
+		a->sdr_mix[r] = t[0][r];
+		a->si_mix[r] = dc_si_sdr(refs + (size_t)r * n, mix, n);
+	}
+	finish(a, k, mix != NULL);
+	set_win(res);
+	if (res->win) {
+		int64_t most, start = 0;
+		res->nseg = segments(n, res->win, &most);
+		res->seg = dc_xmalloc((size_t)res->nseg * sizeof *res->seg);
+		for (i = 0; i < res->nseg; i++) {
+			int64_t len = seg_len(n, res->win, i, res->nseg);
+			double *sig[2 * MAXK + 1];
+			for (r = 0; r < k; r++) {
+				sig[r] = refs + (size_t)r * n + start;
+				sig[k + r] = ests + (size_t)r * n + start;
+			}
+			sig[2 * k] = mix ? mix + start : NULL;
+			segment(sig, k, start, len, &res->seg[i]);
+			start += len;
 		}
 	}
-	for (r = 0; r < k; r++) {
-		res->mean[0] += res->sdr[r];
-		res->mean[1] += res->sir[r];
-		res->mean[2] += res->sar[r];
-		res->mean[3] += res->si[r];
-		res->mean[4] += res->sdri[r];
-		res->mean[5] += res->sii[r];
-	}
-	for (i = 0; i < NMET; i++)
-		res->mean[i] /= k;
 	free(refs);
 	free(ests);
 	free(mix);
+}
+
+/* open_all: the job's nf files a[] opened to be read in chunks, in the order of
+ * path[]; on the first pass (first), the notes and checks of load and signals. */
+static void
+open_all(const job *j, const char *const *path, int nf, dc_audio_in **a, int64_t *n, int *rate,
+    int first)
+{
+	dc_audio_info info;
+	int64_t nmax = 0;
+	int i, err;
+
+	for (i = 0; i < nf; i++) {
+		if ((err = dc_audio_open(path[i], 0, &a[i], &info)) != DC_OK)
+			fail("%s%s: %s", j->where, path[i], dc_errmsg(err));
+		if (!first)
+			continue;
+		if (info.downmixed)
+			note("%s%s: %d channels mixed down to mono", j->where, path[i], info.channels_in);
+		if (i == 0) {
+			*rate = info.rate_in;
+			*n = nmax = info.frames_in;
+		}
+		if (info.rate_in != *rate)
+			fail("%s%s: sample rate %d Hz, but %s has %d Hz", j->where, path[i], info.rate_in,
+			    path[0], *rate);
+		if (info.frames_in < *n)
+			*n = info.frames_in;
+		if (info.frames_in > nmax)
+			nmax = info.frames_in;
+	}
+	if (first && nmax - *n > (int64_t)*rate * FRAME_MS / 1000)
+		note("%slengths differ by %lld samples (%lld to %lld): all truncated to %lld", j->where,
+		    (long long)(nmax - *n), (long long)*n, (long long)nmax, (long long)*n);
+}
+
+/*
+ * evaluate_long: the job's scores from two passes over its files, read in
+ * chunks (a segment at a time with -w) into dc_bsslong; the segments' scores
+ * in the first pass. Memory: the chunks and dc_bsslong's blocks, whatever the
+ * files' length.
+ */
+static void
+evaluate_long(const job *j, result *res)
+{
+	int k = j->k, nf = 2 * k + (j->mix != NULL), i, r, e, p, nseg = 1, err;
+	const char *path[2 * MAXK + 1];
+	dc_audio_in *a[2 * MAXK + 1];
+	double *x[2 * MAXK + 1], m[3][MAXK * MAXK], msi[MAXK * MAXK], t[3][MAXK];
+	int nonzero[2 * MAXK + 1] = { 0 }, varies[2 * MAXK + 1] = { 0 };
+	double first[2 * MAXK + 1] = { 0 };
+	int64_t n = 0, most = CHUNK, done, len, s;
+	float *fb;
+	scores *sc = &res->all;
+	dc_bsslong *bl;
+
+	for (i = 0; i < k; i++) {
+		path[i] = j->refs[i];
+		path[k + i] = j->ests[i];
+	}
+	if (j->mix)
+		path[2 * k] = j->mix;
+	res->hasmix = j->mix != NULL;
+	open_all(j, path, nf, a, &n, &res->rate, 1);
+	res->n = sc->n = n;
+	set_win(res);
+	if (res->win) {
+		nseg = segments(n, res->win, &most);
+		res->nseg = nseg;
+		res->seg = dc_xmalloc((size_t)nseg * sizeof *res->seg);
+	}
+	if ((err = dc_bsslong_new(&bl, k, nf - k, DC_BSS_FLEN, 0)) != DC_OK)
+		fail("%sBSS Eval: %s", j->where, dc_strerror(err));
+	fb = dc_xmalloc((size_t)most * sizeof *fb);
+	for (i = 0; i < nf; i++)
+		x[i] = dc_xmalloc((size_t)most * sizeof *x[i]);
+	x[nf] = NULL;
+	for (p = 0; p < 2; p++) {
+		if (p == 1)
+			open_all(j, path, nf, a, &n, &res->rate, 0);
+		for (done = 0, e = 0; done < n; done += len, e++) {
+			len = res->win ? seg_len(n, res->win, e, nseg) : n - done < CHUNK ? n - done : CHUNK;
+			for (i = 0; i < nf; i++) {
+				int64_t got;
+				if ((err = dc_audio_pull(a[i], fb, len, &got)) != DC_OK)
+					fail("%s%s: %s", j->where, path[i], dc_errmsg(err));
+				if (got < len)
+					fail("%s%s: ended after %lld samples, fewer than its header says (%lld)",
+					    j->where, path[i], (long long)(done + got), (long long)n);
+				for (s = 0; s < len; s++)
+					x[i][s] = fb[s];
+				if (p == 1)
+					continue;
+				if (done == 0)
+					first[i] = x[i][0];
+				for (s = 0; s < len; s++) {
+					nonzero[i] |= x[i][s] != 0;
+					varies[i] |= x[i][s] != first[i];
+				}
+			}
+			if ((err = dc_bsslong_feed(bl, (const double *const *)x, len)) != DC_OK)
+				fail("%sBSS Eval: %s", j->where, dc_strerror(err));
+			if (p == 0 && res->win) {
+				double *sig[2 * MAXK + 1];
+				for (i = 0; i < 2 * k; i++)
+					sig[i] = x[i];
+				sig[2 * k] = j->mix ? x[2 * k] : NULL;
+				segment(sig, k, done, len, &res->seg[e]);
+			}
+		}
+		for (i = 0; i < nf; i++)
+			dc_audio_in_close(a[i]);
+		for (i = 0; p == 0 && i < nf; i++) {
+			const char *what = i < k ? "reference" : i < 2 * k ? "estimate" : "mixture";
+			if (!nonzero[i])
+				fail("%s%s: %s is silent (all zeros)", j->where, path[i], what);
+			if (!varies[i])
+				fail("%s%s: %s is constant", j->where, path[i], what);
+		}
+		if ((err = dc_bsslong_end(bl)) != DC_OK)
+			fail("%sBSS Eval: %s", j->where, dc_strerror(err));
+	}
+	for (e = 0; e < k; e++) {
+		dc_bsslong_crit(bl, e, m[0] + e * k, m[1] + e * k, m[2] + e * k);
+		dc_bsslong_si(bl, e, msi + e * k);
+	}
+	dc_best_perm(m[1], k, sc->perm);
+	dc_best_perm_inf(msi, k, sc->si_perm);
+	for (r = 0; r < k; r++) {
+		sc->sdr[r] = m[0][sc->perm[r] * k + r];
+		sc->sir[r] = m[1][sc->perm[r] * k + r];
+		sc->sar[r] = m[2][sc->perm[r] * k + r];
+		sc->si[r] = msi[sc->si_perm[r] * k + r];
+	}
+	if (j->mix) {
+		dc_bsslong_crit(bl, k, t[0], t[1], t[2]);
+		dc_bsslong_si(bl, k, sc->si_mix);
+		for (r = 0; r < k; r++)
+			sc->sdr_mix[r] = t[0][r];
+	}
+	if (dc_bsslong_lstsq(bl))
+		note("%sa Gram matrix of the references is singular: least squares used, as mir_eval does",
+		    j->where);
+	finish(sc, k, j->mix != NULL);
+	dc_bsslong_free(bl);
+	free(fb);
+	for (i = 0; i < nf; i++)
+		free(x[i]);
+}
+
+/* is_long: every file of the job a regular file (it can be read twice) of more
+ * than LONG_SAMPLES frames by its header. */
+static int
+is_long(const job *j)
+{
+	const char *path[2 * MAXK + 1];
+	int k = j->k, nf = 2 * k + (j->mix != NULL), i, rate;
+	int64_t len;
+	struct stat st;
+
+	for (i = 0; i < k; i++) {
+		path[i] = j->refs[i];
+		path[k + i] = j->ests[i];
+	}
+	if (j->mix)
+		path[2 * k] = j->mix;
+	for (i = 0; i < nf; i++)
+		if (strcmp(path[i], "-") == 0 || stat(path[i], &st) != 0 || !S_ISREG(st.st_mode) ||
+		    dc_audio_length(path[i], &len, &rate) != DC_OK || len <= LONG_SAMPLES)
+			return 0;
+	return 1;
+}
+
+/* evaluate: the job's scores, whole and (with -w) by segments of win seconds. */
+static void
+evaluate(const job *j, double win, result *res)
+{
+	memset(res, 0, sizeof *res);
+	res->k = j->k;
+	res->wsec = win;
+	if (is_long(j))
+		evaluate_long(j, res);
+	else
+		evaluate_mem(j, res);
 }
 
 /* ---------------------------------------------------------------- output */
@@ -326,11 +650,16 @@ json_arr(const char *key, const double *v, int k)
 	putchar(']');
 }
 
+/* json_perm: p[k] from 1, or null if there is none (p[0] -1). */
 static void
 json_perm(const char *key, const int *p, int k)
 {
 	int r;
 
+	if (p[0] < 0) {
+		printf(",\"%s\":null", key);
+		return;
+	}
 	printf(",\"%s\":[", key);
 	for (r = 0; r < k; r++)
 		printf("%s%d", r ? "," : "", p[r] + 1);
@@ -351,6 +680,7 @@ json_means(const double *mean, int nmet)
 /* Printing state: the format and the columns. */
 typedef struct {
 	int fmt, per_source, nmet, idw;
+	int win, permw;         /* with -w: start and end columns; the perm column's width */
 } printer;
 
 static void
@@ -362,83 +692,147 @@ put_header(const printer *p)
 		return;
 	if (p->fmt == OUT_TSV) {
 		fputs(p->per_source ? "id\tsrc\test" : "id", stdout);
+		if (p->win)
+			fputs(p->per_source ? "\tstart\tend" : "\tstart\tend\tperm", stdout);
 		for (i = 0; i < p->nmet; i++)
 			printf("\t%s", key_names[i]);
 	} else {
 		printf("%-*s", p->idw, "id");
 		if (p->per_source)
 			printf(" %3s %3s", "src", "est");
+		if (p->win)
+			printf(" %8s %8s", "start", "end");
+		if (p->win && !p->per_source)
+			printf(" %*s", p->permw, "perm");
 		for (i = 0; i < p->nmet; i++)
 			printf(" %8s", tab_names[i]);
 	}
 	putchar('\n');
 }
 
-/* put_row: one row of values; src, est from 1, or 0 for none. */
-static void
-put_row(const printer *p, const char *id, int src, int est, const double *v)
+/* perm_str: perm[k] from 1, comma-separated, or "-" for none (NULL, or a first -1). */
+static const char *
+perm_str(const int *perm, int k, char *buf, size_t size)
 {
-	int i;
+	size_t at = 0;
+	int r;
 
-	if (p->fmt == OUT_TSV) {
+	if (perm == NULL || perm[0] < 0)
+		return "-";
+	buf[0] = '\0';
+	for (r = 0; r < k && at < size; r++)
+		at += (size_t)snprintf(buf + at, size - at, "%s%d", r ? "," : "", perm[r] + 1);
+	return buf;
+}
+
+/*
+ * put_row: one row of values v; src, est from 1, or 0 for none; with -w, the
+ * segment's start and end in seconds (seg NULL: "-", the whole file or the
+ * mean) and, a row per mixture, the permutation (NULL: "-").
+ */
+static void
+put_row(const printer *p, const char *id, int src, int est, const scores *seg, int rate,
+    const int *perm, int k, const double *v)
+{
+	char pb[4 * MAXK];
+	const char *ps = perm_str(perm, k, pb, sizeof pb);
+	int i, tsv = p->fmt == OUT_TSV;
+
+	if (tsv)
 		fputs(id, stdout);
-		if (p->per_source) {
-			if (src)
-				printf("\t%d\t%d", src, est);
-			else
-				fputs("\t-\t-", stdout);
-		}
-		for (i = 0; i < p->nmet; i++)
-			printf("\t%.4f", v[i]);
-	} else {
+	else
 		printf("%-*s", p->idw, id);
-		if (p->per_source) {
-			if (src)
-				printf(" %3d %3d", src, est);
-			else
-				printf(" %3s %3s", "-", "-");
-		}
-		for (i = 0; i < p->nmet; i++)
-			printf(" %8.2f", v[i]);
+	if (p->per_source) {
+		if (src && est)
+			printf(tsv ? "\t%d\t%d" : " %3d %3d", src, est);
+		else if (src)
+			printf(tsv ? "\t%d\t-" : " %3d %3s", src, "-");
+		else
+			printf(tsv ? "\t-\t-" : " %3s %3s", "-", "-");
 	}
+	if (p->win) {
+		if (seg)
+			printf(tsv ? "\t%.3f\t%.3f" : " %8.2f %8.2f", (double)seg->start / rate,
+			    (double)(seg->start + seg->n) / rate);
+		else
+			printf(tsv ? "\t-\t-" : " %8s %8s", "-", "-");
+		if (!p->per_source && tsv)
+			printf("\t%s", ps);
+		else if (!p->per_source)
+			printf(" %*s", p->permw, ps);
+	}
+	for (i = 0; i < p->nmet; i++)
+		printf(tsv ? "\t%.4f" : " %8.2f", v[i]);
 	putchar('\n');
+}
+
+/* put_rows: the rows of one set of scores (a mixture's, or one segment's). */
+static void
+put_rows(const printer *p, const char *id, const result *res, const scores *sc, const scores *seg)
+{
+	int r;
+
+	if (!p->per_source) {
+		put_row(p, id, 0, 0, seg, res->rate, sc->perm, res->k, sc->mean);
+		return;
+	}
+	for (r = 0; r < res->k; r++) {
+		double v[NMET] = { sc->sdr[r], sc->sir[r], sc->sar[r], sc->si[r], sc->sdri[r],
+		    sc->sii[r] };
+		put_row(p, id, r + 1, sc->perm[0] < 0 ? 0 : sc->perm[r] + 1, seg, res->rate, NULL,
+		    res->k, v);
+	}
+}
+
+/* json_scores: the members of one set of scores, after others. */
+static void
+json_scores(const printer *p, const result *res, const scores *sc)
+{
+	int k = res->k;
+
+	json_arr("sdr", sc->sdr, k);
+	json_arr("sir", sc->sir, k);
+	json_arr("sar", sc->sar, k);
+	json_perm("perm", sc->perm, k);
+	json_arr("si_sdr", sc->si, k);
+	json_perm("si_perm", sc->si_perm, k);
+	if (res->hasmix) {
+		json_arr("sdr_mix", sc->sdr_mix, k);
+		json_arr("si_sdr_mix", sc->si_mix, k);
+		json_arr("sdri", sc->sdri, k);
+		json_arr("si_sdri", sc->sii, k);
+	}
+	fputs(",\"mean\":{", stdout);
+	json_means(sc->mean, p->nmet);
+	putchar('}');
 }
 
 static void
 put_result(const printer *p, const job *j, const result *res)
 {
-	int r;
+	int i;
 
 	if (p->fmt == OUT_JSON) {
 		fputs("{\"id\":", stdout);
 		dc_json_str(stdout, j->id, strlen(j->id));
 		printf(",\"rate\":%d,\"samples\":%lld,\"sources\":%d", res->rate, (long long)res->n, res->k);
-		json_arr("sdr", res->sdr, res->k);
-		json_arr("sir", res->sir, res->k);
-		json_arr("sar", res->sar, res->k);
-		json_perm("perm", res->perm, res->k);
-		json_arr("si_sdr", res->si, res->k);
-		json_perm("si_perm", res->si_perm, res->k);
-		if (res->hasmix) {
-			json_arr("sdr_mix", res->sdr_mix, res->k);
-			json_arr("si_sdr_mix", res->si_mix, res->k);
-			json_arr("sdri", res->sdri, res->k);
-			json_arr("si_sdri", res->sii, res->k);
+		json_scores(p, res, &res->all);
+		if (res->win) {
+			printf(",\"window\":%lld,\"segments\":[", (long long)res->win);
+			for (i = 0; i < res->nseg; i++) {
+				printf("%s{\"start\":%lld,\"samples\":%lld", i ? "," : "",
+				    (long long)res->seg[i].start, (long long)res->seg[i].n);
+				json_scores(p, res, &res->seg[i]);
+				putchar('}');
+			}
+			putchar(']');
 		}
-		fputs(",\"mean\":{", stdout);
-		json_means(res->mean, p->nmet);
-		fputs("}}\n", stdout);
+		fputs("}\n", stdout);
 		return;
 	}
-	if (!p->per_source) {
-		put_row(p, j->id, 0, 0, res->mean);
-		return;
-	}
-	for (r = 0; r < res->k; r++) {
-		double v[NMET] = { res->sdr[r], res->sir[r], res->sar[r], res->si[r], res->sdri[r],
-		    res->sii[r] };
-		put_row(p, j->id, r + 1, res->perm[r] + 1, v);
-	}
+	put_rows(p, j->id, res, &res->all, NULL);
+	for (i = 0; i < res->nseg; i++)
+		put_rows(p, j->id, res, &res->seg[i], &res->seg[i]);
 }
 
 static void
@@ -450,7 +844,7 @@ put_summary(const printer *p, int nfiles, const double *mean)
 		fputs("}\n", stdout);
 		return;
 	}
-	put_row(p, "mean", 0, 0, mean);
+	put_row(p, "mean", 0, 0, NULL, 1, NULL, 0, mean);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -460,6 +854,7 @@ static struct {
 	const char *list, *id, *mix;    /* -l, -i, -m */
 	char *refs[MAXK + 1];           /* -r */
 	int nref, fmt, per_source;      /* -j or -t, -s */
+	double win;                     /* -w, seconds; 0 without */
 } opt = { .fmt = OUT_TABLE };
 
 /* parse_opts: the options into opt; the estimates are left in argv[optind..]. */
@@ -468,7 +863,7 @@ parse_opts(int argc, char **argv)
 {
 	int c;
 
-	while ((c = dc_getopt(argc, argv, "r:m:l:i:jsth", usage, help)) != -1) {
+	while ((c = dc_getopt(argc, argv, "r:m:l:i:jstw:h", usage, help)) != -1) {
 		switch (c) {
 		case 'r':
 			if (opt.nref == MAXK)
@@ -492,6 +887,11 @@ parse_opts(int argc, char **argv)
 			break;
 		case 's':
 			opt.per_source = 1;
+			break;
+		case 'w':
+			if (dc_parse_num(optarg, 0.001, 1e6, &opt.win))
+				dc_errx(2, "-w: the segment must be a number of seconds from 0.001 to 1e6: %s",
+				    optarg);
 			break;
 		}
 	}
@@ -533,9 +933,14 @@ run_jobs(int njobs)
 	p.per_source = opt.per_source;
 	p.nmet = jobs[0].mix ? NMET : 4;
 	p.idw = 4;
-	for (i = 0; i < njobs; i++)
+	p.win = opt.win > 0;
+	p.permw = 4;
+	for (i = 0; i < njobs; i++) {
 		if ((int)strlen(jobs[i].id) > p.idw)
 			p.idw = (int)strlen(jobs[i].id);
+		if (2 * jobs[i].k - 1 > p.permw)
+			p.permw = 2 * jobs[i].k - 1;
+	}
 	tty = opt.list && njobs > 1 && isatty(STDERR_FILENO);
 	/* a table's ids follow list.tsv's rule (text.h), checked before any work;
 	 * JSON escapes them instead */
@@ -554,13 +959,14 @@ run_jobs(int njobs)
 			    dc_esc(jobs[i].id, 0, q, sizeof q));
 			progress = 1;
 		}
-		evaluate(&jobs[i], &res);
+		evaluate(&jobs[i], opt.win, &res);
 		clear_progress();
 		put_result(&p, &jobs[i], &res);
+		free(res.seg);
 		if (tty)
 			fflush(stdout);
 		for (m = 0; m < NMET; m++)
-			total[m] += res.mean[m];
+			total[m] += res.all.mean[m];
 		if (ferror(stdout))
 			break;
 	}

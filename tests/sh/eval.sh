@@ -22,9 +22,9 @@ echo 'not audio' > bad.wav
 # ---------------------------------------------------------------- usage
 check "-h exits 0" 0 "" dc-eval -h
 same "-h prints the usage on stdout" "$(head -n 1 out)" \
-    "usage: dc-eval [-jst] [-i id] [-m mix] -r ref [-r ref ...] est ..."
-USAGE="usage: dc-eval [-jst] [-i id] [-m mix] -r ref [-r ref ...] est ...
-       dc-eval [-jst] -l list"
+    "usage: dc-eval [-jst] [-i id] [-m mix] [-w seconds] -r ref [-r ref ...] est ..."
+USAGE="usage: dc-eval [-jst] [-i id] [-m mix] [-w seconds] -r ref [-r ref ...] est ...
+       dc-eval [-jst] [-w seconds] -l list"
 check "no arguments: usage" 2 "$USAGE" dc-eval
 check "unknown option" 2 '*' dc-eval -x a.wav
 check "more references than estimates" 2 \
