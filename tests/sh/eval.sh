@@ -108,6 +108,36 @@ same "JSON: infinity written as 1e999" "$(head -n 1 out | grep -o '"sir":\[[^]]*
 check "table: one source, SIR inf" 0 "" dc-eval -r a.wav ea.wav
 same "table: inf" "$(awk 'NR == 2 { print $3 }' out)" inf
 
+# ---------------------------------------------------------------- segments (-w)
+# values per segment are checked against mir_eval in tests/py/test_eval_segments.py
+check "-w 0" 2 "dc-eval: -w: the segment must be a number of seconds from 0.001 to 1e6: 0" \
+    dc-eval -w 0 -r a.wav ea.wav
+check "-w not a number" 2 "dc-eval: -w: the segment must be a number of seconds from 0.001 to 1e6: x" \
+    dc-eval -w x -r a.wav ea.wav
+check "-w: table" 0 "" dc-eval -w 0.5 -m mix.wav -r a.wav -r b.wav eb.wav ea.wav
+same "-w: table header" "$(sed -n 1p out)" \
+    "id      start      end perm      SDR      SIR      SAR   SI-SDR     SDRi  SI-SDRi"
+same "-w: the file, its 3 segments, the mean" "$(awk '{ print $1, $2, $3, $4 }' out | tail -n +2 | tr '\n' ';')" \
+    "mix - - 2,1;mix 0.00 0.50 2,1;mix 0.50 1.00 2,1;mix 1.00 1.50 2,1;mean - - -;"
+same "-w: the file's row as without -w" "$(sed -n 2p out | cut -c 1-4,28-)" \
+    "$(dc-eval -m mix.wav -r a.wav -r b.wav eb.wav ea.wav | sed -n 2p)"
+check "-w: TSV" 0 "" dc-eval -t -w 0.7 -r a.wav -r b.wav ea.wav eb.wav
+same "-w: TSV header" "$(sed -n 1p out)" "$(printf 'id\tstart\tend\tperm\tsdr\tsir\tsar\tsi_sdr')"
+same "-w: TSV, 0.1 s left over joins the last segment" "$(cut -f 1-4 out | tail -n +2 | tr '\t' ' ' | tr '\n' ';')" \
+    "ea - - 1,2;ea 0.000 0.700 1,2;ea 0.700 1.500 1,2;mean - - -;"
+check "-w -s: a row per source and segment" 0 "" dc-eval -s -w 1 -r a.wav -r b.wav eb.wav ea.wav
+same "-w -s: header" "$(sed -n 1p out)" \
+    "id   src est    start      end      SDR      SIR      SAR   SI-SDR"
+same "-w -s: rows (0.5 s left over: a segment)" "$(awk 'NR > 1 { print $2, $3, $4, $5 }' out | tr '\n' ';')" \
+    "1 2 - -;2 1 - -;1 2 0.00 1.00;2 1 0.00 1.00;1 2 1.00 1.50;2 1 1.00 1.50;- - - -;"
+check "-w: JSON" 0 "" dc-eval -j -w 2 -m mix.wav -r a.wav -r b.wav eb.wav ea.wav
+same "-w: JSON segments and their keys" "$("$PY" -c '
+import json
+o = [json.loads(l) for l in open("out")]
+s = o[0]["segments"]
+print(o[0]["window"], len(s), s[0]["start"], s[0]["samples"], sorted(s[0]), s[0]["perm"], s[0]["sdr"] == o[0]["sdr"])
+')" "16000 1 0 12000 ['mean', 'perm', 'samples', 'sar', 'sdr', 'sdr_mix', 'sdri', 'si_perm', 'si_sdr', 'si_sdr_mix', 'si_sdri', 'sir', 'start'] [2, 1] True"
+
 # ---------------------------------------------------------------- properties
 dc-eval -t -r a.wav -r b.wav ea.wav eb.wav >full.tsv
 dc-eval -t -r a.wav -r b.wav ea_half.wav eb.wav >half.tsv
