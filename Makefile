@@ -185,6 +185,7 @@ fuzz: fuzzers
 bench: all $(BENCHES)
 	B=$(B) bench/run.sh
 	B=$(B) bench/kmeans.sh
+	B=$(B) bench/eval.sh
 	B=$(B) bench/pipeline.sh
 	B=$(B) bench/mpi.sh
 
