@@ -201,10 +201,14 @@ update(km *s)
 	set_norms(s);
 }
 
-int
-dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
-    const dc_kmeans_opts *o, int32_t *labels, float *centroids, dc_kmeans_info *info,
-    double *inertias)
+/*
+ * kmeans_run: dc_kmeans, with restart 0 started from the centroids init[K][D]
+ * instead of k-means++ when init is not NULL (dc_kmeans_block).
+ */
+static int
+kmeans_run(const float *x, int64_t n, int d, const unsigned char *fit,
+    const dc_kmeans_opts *o, const float *init, int32_t *labels, float *centroids,
+    dc_kmeans_info *info, double *inertias)
 {
 	km s;
 	int64_t i, m = 0, *idx;
@@ -246,7 +250,11 @@ dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
 		dc_rng rng;
 
 		dc_rng_seed(&rng, o->seed + (uint64_t)r);
-		seed_pp(&s, &rng);
+		if (r == 0 && init) {
+			memcpy(s.c, init, (size_t)k * d * sizeof *s.c);
+			set_norms(&s);
+		} else
+			seed_pp(&s, &rng);
 		for (i = 0; i < m; i++)
 			s.lab[i] = -1;
 		converged = 0;
@@ -296,6 +304,14 @@ dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
 	return DC_OK;
 }
 
+int
+dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
+    const dc_kmeans_opts *o, int32_t *labels, float *centroids, dc_kmeans_info *info,
+    double *inertias)
+{
+	return kmeans_run(x, n, d, fit, o, NULL, labels, centroids, info, inertias);
+}
+
 void
 dc_kmeans_soft(const float *x, int64_t n, int d, const float *c, int k, double beta, float *m)
 {
@@ -321,4 +337,261 @@ dc_kmeans_soft(const float *x, int64_t n, int d, const float *c, int k, double b
 			m[(size_t)j * n + i] = (float)(e[j] / sum);
 	}
 	free(e);
+}
+
+/* ---------------------------------------------------------------- assignment */
+
+#define EXHAUSTIVE_MAX 8        /* K! permutations up to 40320 */
+
+struct walk {
+	const double *score;
+	int k, cur[EXHAUSTIVE_MAX], used[EXHAUSTIVE_MAX], *best, found;
+	double top;
+};
+
+/* walk: every permutation in lexicographic order; the first of the best totals. */
+static void
+walk(struct walk *w, int g)
+{
+	int j;
+	double t = 0;
+
+	if (g == w->k) {
+		for (j = 0; j < w->k; j++)
+			t += w->score[(size_t)j * w->k + w->cur[j]];
+		if (!w->found || t > w->top) {
+			w->found = 1;
+			w->top = t;
+			memcpy(w->best, w->cur, (size_t)w->k * sizeof *w->best);
+		}
+		return;
+	}
+	for (j = 0; j < w->k; j++) {
+		if (w->used[j])
+			continue;
+		w->used[j] = 1;
+		w->cur[g] = j;
+		walk(w, g + 1);
+		w->used[j] = 0;
+	}
+}
+
+/*
+ * hungarian: the assignment of the least total cost -score (Kuhn 1955, Munkres
+ * 1957), in the O(K^3) form with row and column potentials that adds one row at
+ * a time and grows a shortest augmenting path to it (Jonker and Volgenant's
+ * presentation). Arrays from 1; column 0 is the root of the search.
+ */
+static void
+hungarian(const double *score, int k, int *perm)
+{
+	double *u = dc_xcalloc((size_t)k + 1, sizeof *u), *v = dc_xcalloc((size_t)k + 1, sizeof *v);
+	double *minv = dc_xmalloc(((size_t)k + 1) * sizeof *minv);
+	int *p = dc_xcalloc((size_t)k + 1, sizeof *p), *way = dc_xcalloc((size_t)k + 1, sizeof *way);
+	unsigned char *used = dc_xmalloc((size_t)k + 1);
+	int i, j, j0, j1, i0;
+
+	for (i = 1; i <= k; i++) {
+		p[0] = i;
+		j0 = 0;
+		for (j = 0; j <= k; j++) {
+			minv[j] = HUGE_VAL;
+			used[j] = 0;
+		}
+		do {
+			double delta = HUGE_VAL;
+			used[j0] = 1;
+			i0 = p[j0];
+			j1 = 0;
+			for (j = 1; j <= k; j++) {
+				double cur;
+				if (used[j])
+					continue;
+				cur = -score[(size_t)(i0 - 1) * k + (j - 1)] - u[i0] - v[j];
+				if (cur < minv[j]) {
+					minv[j] = cur;
+					way[j] = j0;
+				}
+				if (minv[j] < delta) {
+					delta = minv[j];
+					j1 = j;
+				}
+			}
+			for (j = 0; j <= k; j++)
+				if (used[j]) {
+					u[p[j]] += delta;
+					v[j] -= delta;
+				} else
+					minv[j] -= delta;
+			j0 = j1;
+		} while (p[j0] != 0);
+		do {
+			j1 = way[j0];
+			p[j0] = p[j1];
+			j0 = j1;
+		} while (j0);
+	}
+	for (j = 1; j <= k; j++)
+		perm[p[j] - 1] = j - 1;
+	free(u);
+	free(v);
+	free(minv);
+	free(p);
+	free(way);
+	free(used);
+}
+
+double
+dc_assign(const double *score, int k, int *perm)
+{
+	double t = 0;
+	int g;
+
+	if (k <= EXHAUSTIVE_MAX) {
+		struct walk w;
+		memset(&w, 0, sizeof w);
+		w.score = score;
+		w.k = k;
+		w.best = perm;
+		walk(&w, 0);
+		return w.top;
+	}
+	hungarian(score, k, perm);
+	for (g = 0; g < k; g++)
+		t += score[(size_t)g * k + perm[g]];
+	return t;
+}
+
+/* ---------------------------------------------------------------- blocks */
+
+int
+dc_stitch_init(dc_stitch *st, int k, int d)
+{
+	memset(st, 0, sizeof *st);
+	if (k < 1 || k > DC_KMAX || d < 1)
+		return DC_EPARAM;
+	st->k = k;
+	st->d = d;
+	st->c = dc_xcalloc((size_t)k * d, sizeof *st->c);
+	return DC_OK;
+}
+
+void
+dc_stitch_free(dc_stitch *st)
+{
+	free(st->c);
+	memset(st, 0, sizeof *st);
+}
+
+/* dist2: |a - b|^2 over d floats, in double. */
+static double
+dist2(const float *a, const float *b, int d)
+{
+	double s = 0, t;
+	int l;
+
+	for (l = 0; l < d; l++) {
+		t = (double)a[l] - b[l];
+		s += t * t;
+	}
+	return s;
+}
+
+/* nearest_to: the row of c[k][d] nearest to x (the lowest on a tie). */
+static int
+nearest_to(const float *x, const float *c, int k, int d)
+{
+	double best = HUGE_VAL, v;
+	int j, bj = 0;
+
+	for (j = 0; j < k; j++)
+		if ((v = dist2(x, c + (size_t)j * d, d)) < best) {
+			best = v;
+			bj = j;
+		}
+	return bj;
+}
+
+int
+dc_kmeans_block(dc_stitch *st, const float *x, int64_t n, const unsigned char *fit,
+    const dc_kmeans_opts *o, const int32_t *prev, int64_t nov, int32_t *labels, int *map,
+    dc_kmeans_info *info)
+{
+	int k = st->k, d = st->d, g, j, h, err, *perm, *lab;
+	float *c;
+	double *score, *agree, far = 0, w, sep = HUGE_VAL;
+	int64_t i;
+
+	if (o->k != k || nov < 0 || nov > n || (nov > 0 && prev == NULL))
+		return DC_EPARAM;
+	for (i = 0; i < nov; i++)
+		if (prev[i] < 0 || prev[i] >= k)
+			return DC_EPARAM;
+	c = dc_xmalloc((size_t)k * d * sizeof *c);
+	if ((err = kmeans_run(x, n, d, fit, o, st->started ? st->c : NULL, labels, c, info,
+	    NULL)) != DC_OK) {
+		free(c);
+		return err;
+	}
+	perm = dc_xmalloc((size_t)k * sizeof *perm);
+	lab = dc_xmalloc((size_t)k * sizeof *lab);
+	if (!st->started) {
+		for (j = 0; j < k; j++)
+			lab[j] = j;
+		memcpy(st->c, c, (size_t)k * d * sizeof *c);
+		st->started = 1;
+		goto done;
+	}
+
+	/* score[g][j]: agreement on the shared points first, nearness of the centroids next */
+	score = dc_xcalloc((size_t)k * k, sizeof *score);
+	agree = dc_xcalloc((size_t)k * k, sizeof *agree);
+	for (i = 0; i < nov; i++)
+		if (fit == NULL || fit[i])
+			agree[(size_t)prev[i] * k + labels[i]] += 1;
+	for (g = 0; g < k; g++)
+		for (j = 0; j < k; j++) {
+			score[(size_t)g * k + j] = -dist2(st->c + (size_t)g * d, c + (size_t)j * d, d);
+			if (-score[(size_t)g * k + j] > far)
+				far = -score[(size_t)g * k + j];
+		}
+	w = 1 + k * far;        /* one shared point outweighs any difference of distances */
+	for (g = 0; g < k * k; g++)
+		score[g] += w * agree[g];
+	dc_assign(score, k, perm);
+	for (g = 0; g < k; g++)
+		lab[perm[g]] = g;
+	free(score);
+	free(agree);
+
+	/*
+	 * A speaker absent from the block leaves k-means a cluster to spend, and it
+	 * splits a present speaker: a cluster whose centroid is nearest to another
+	 * label's carried centroid h, and nearer to h's own cluster in this block
+	 * than half the least distance between the carried centroids, is part of h.
+	 * Its label is then absent from the block and keeps its carried centroid.
+	 */
+	for (g = 0; g < k; g++)
+		for (h = g + 1; h < k; h++) {
+			double v = dist2(st->c + (size_t)g * d, st->c + (size_t)h * d, d);
+			sep = v < sep ? v : sep;
+		}
+	for (j = 0; j < k; j++) {
+		h = nearest_to(c + (size_t)j * d, st->c, k, d);
+		if (h != lab[j] && nearest_to(c + (size_t)perm[h] * d, st->c, k, d) == h &&
+		    dist2(c + (size_t)j * d, c + (size_t)perm[h] * d, d) < 0.25 * sep)
+			lab[j] = h;
+	}
+	for (j = 0; j < k; j++)
+		if (perm[lab[j]] == j)
+			memcpy(st->c + (size_t)lab[j] * d, c + (size_t)j * d, (size_t)d * sizeof *c);
+done:
+	for (i = 0; i < n; i++)
+		labels[i] = lab[labels[i]];
+	if (map)
+		memcpy(map, lab, (size_t)k * sizeof *map);
+	free(perm);
+	free(lab);
+	free(c);
+	return DC_OK;
 }

@@ -61,4 +61,59 @@ int dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
 void dc_kmeans_soft(const float *x, int64_t n, int d, const float *c, int k, double beta,
     float *m);
 
+/*
+ * dc_assign: the permutation perm[K] (row g to column perm[g]) with the largest
+ * total of score[g*K + perm[g]], score K x K; returns that total. Up to K = 8
+ * every permutation is tried, in lexicographic order, and the first of the best
+ * totals wins (a tie has one answer, the same on every machine); beyond, the
+ * Hungarian method (Kuhn-Munkres, O(K^3)), which is exact too but breaks ties
+ * by the order of its search: K! would be 3.6 million permutations at K = 10,
+ * and a greedy match is not always the best.
+ */
+double dc_assign(const double *score, int k, int *perm);
+
+/*
+ * Long utterances clustered block by block, each speaker keeping its label
+ * from block to block (as continuous speech separation stitches its chunks):
+ * dc_stitch carries the centroids c[K][D] of the labels from one block to the
+ * next. dc_stitch_init: DC_EPARAM for K outside 1 .. DC_KMAX or D < 1.
+ */
+typedef struct {
+	int k, d;
+	int started;        /* a block has been clustered */
+	float *c;           /* [K][D]: each label's centroid, from the last block it was in */
+} dc_stitch;
+
+int dc_stitch_init(dc_stitch *st, int k, int d);
+void dc_stitch_free(dc_stitch *st);
+
+/*
+ * dc_kmeans_block: the next block's points x[N][D] (fit as in dc_kmeans)
+ * clustered into K = st->k = o->k clusters and labelled in st's labels.
+ *
+ * Restart 0 of the k-means starts from the carried centroids, the others from
+ * k-means++ (seed + r), and the lowest inertia wins, as in dc_kmeans. The
+ * first block's clusters are its labels. For a later one, each label g goes
+ * to the cluster j of the permutation (dc_assign) with the largest total of
+ * agree[g][j] W - |carried_g - c_j|^2, where agree[g][j] counts the shared
+ * points (fitted ones) that the block before labelled g and this one puts in
+ * j, and W is large enough that one point outweighs any distances: the
+ * labels of the frames both blocks hold decide, the centroids where there are
+ * none (nov 0). The shared points are x's first nov, labelled prev[nov] by the
+ * block before (in st's labels; DC_EPARAM if one is outside 0..K-1).
+ *
+ * A speaker absent from a block: k-means still makes K clusters, and one
+ * speaker comes out in two. A cluster whose centroid is nearest to the carried
+ * centroid of another label h, and nearer to h's own cluster than half the
+ * least distance between the carried centroids, takes label h too; its label
+ * is absent from the block (no point has it) and keeps its centroid from the
+ * last block it was in. The other labels carry their new centroids.
+ *
+ * Outputs: labels[N]; map[K], the label of each cluster, if not NULL; info.
+ * DC_EPARAM as dc_kmeans, or if o->k is not st->k.
+ */
+int dc_kmeans_block(dc_stitch *st, const float *x, int64_t n, const unsigned char *fit,
+    const dc_kmeans_opts *o, const int32_t *prev, int64_t nov, int32_t *labels, int *map,
+    dc_kmeans_info *info);
+
 #endif
