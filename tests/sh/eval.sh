@@ -138,6 +138,41 @@ s = o[0]["segments"]
 print(o[0]["window"], len(s), s[0]["start"], s[0]["samples"], sorted(s[0]), s[0]["perm"], s[0]["sdr"] == o[0]["sdr"])
 ')" "16000 1 0 12000 ['mean', 'perm', 'samples', 'sar', 'sdr', 'sdr_mix', 'sdri', 'si_perm', 'si_sdr', 'si_sdr_mix', 'si_sdri', 'sir', 'start'] [2, 1] True"
 
+# ---------------------------------------------------------------- long files
+# more than 2^19 samples: read twice in chunks (dc_bsslong); the same figures as the
+# whole-signal path, which a file on stdin takes (it cannot be read twice), and the
+# same messages
+sox -n -r 8000 -c 1 $F L1.wav synth 70 pinknoise vol 0.1
+sox -n -r 8000 -c 1 $F L2.wav synth 70 brownnoise vol 0.1
+sox -n -r 8000 -c 1 $F Ln.wav synth 70 whitenoise vol 0.01
+sox -m L1.wav -v 0.2 L2.wav Ln.wav $F Le1.wav
+sox -m L2.wav -v 0.2 L1.wav Ln.wav $F Le2.wav
+sox -m L1.wav L2.wav $F Lmix.wav
+sox L1.wav $F L1long.wav pad 0 0.1
+sox L1.wav -r 16000 L16.wav
+sox -n -r 8000 -c 1 $F Lzero.wav trim 0 70
+sox L1.wav L2.wav -M Lst.wav
+check "long: two passes" 0 "" dc-eval -t -w 20 -i x -m Lmix.wav -r L1.wav -r L2.wav Le1.wav Le2.wav
+cp out long.tsv
+check_in "long: one estimate on stdin: the whole-signal path" 0 "" Le1.wav \
+    dc-eval -t -w 20 -i x -m Lmix.wav -r L1.wav -r L2.wav - Le2.wav
+same "long: the same figures both ways (4 decimals)" "$(cat long.tsv)" "$(cat out)"
+same "long: the file, 3 segments of 20 s and one of 10 s, the mean" "$(cut -f 1-4 long.tsv | tr '\t' ' ' | tr '\n' ';')" \
+    "id start end perm;x - - 1,2;x 0.000 20.000 1,2;x 20.000 40.000 1,2;x 40.000 60.000 1,2;x 60.000 70.000 1,2;mean - - -;"
+check "long: lengths differ, said" 0 \
+    "dc-eval: lengths differ by 800 samples (560000 to 560800): all truncated to 560000" \
+    dc-eval -r L1long.wav -r L2.wav Le1.wav Le2.wav
+check "long: rate mismatch" 1 "dc-eval: L16.wav: sample rate 16000 Hz, but L1.wav has 8000 Hz" \
+    dc-eval -r L1.wav L16.wav
+check "long: silent estimate" 1 "dc-eval: Lzero.wav: estimate is silent (all zeros)" \
+    dc-eval -r L1.wav -r L2.wav Le1.wav Lzero.wav
+check "long: silent mixture" 1 "dc-eval: Lzero.wav: mixture is silent (all zeros)" \
+    dc-eval -m Lzero.wav -r L1.wav -r L2.wav Le1.wav Le2.wav
+check "long: stereo estimate mixed down, said" 0 "dc-eval: Lst.wav: 2 channels mixed down to mono" \
+    dc-eval -r L1.wav Lst.wav
+check "long: a list names its line" 1 "dc-eval: ll.tsv:1: Lzero.wav: estimate is silent (all zeros)" \
+    sh -c 'printf "m\tLmix.wav\tL1.wav,L2.wav\tLe1.wav,Lzero.wav\n" >ll.tsv; dc-eval -l ll.tsv'
+
 # ---------------------------------------------------------------- properties
 dc-eval -t -r a.wav -r b.wav ea.wav eb.wav >full.tsv
 dc-eval -t -r a.wav -r b.wav ea_half.wav eb.wav >half.tsv
