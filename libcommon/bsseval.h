@@ -102,8 +102,9 @@ int dc_si_sdr_sources(const double *refs, const double *ests, int K, int64_t N,
  * dc_bsslong_new: K references and E estimates (E up to DC_BSS_MAXSRC + 1: the
  * mixture may be one more), flen taps; nfft the block transform's size, a power
  * of two of at least 2 flen (0: 65536, or 8 flen if larger), which sets the
- * memory: about 8 nfft (K+E + K(K+E) + 2KE + 4) bytes (5.5 MB for K = 2, E = 3
- * and the default). DC_EPARAM for sizes out of range, DC_ENOMEM if FFTW cannot
+ * memory: about 8 nfft (K+E + K(K+E) + 2KE + 4) bytes (17 MB for K = 2, E = 3
+ * and the default), and while the projections are solved the Gram matrix, as
+ * in dc_bss_new: (K flen)^2 doubles twice (16 MB for K = 2). DC_EPARAM for sizes out of range, DC_ENOMEM if FFTW cannot
  * allocate.
  *
  * dc_bsslong_feed: the next n samples of every signal, x[K+E] (references
