@@ -517,7 +517,7 @@ dc_kmeans_block(dc_stitch *st, const float *x, int64_t n, const unsigned char *f
     const dc_kmeans_opts *o, const int32_t *prev, int64_t nov, int32_t *labels, int *map,
     dc_kmeans_info *info)
 {
-	int k = st->k, d = st->d, g, j, h, err, *perm, *lab;
+	int k = st->k, d = st->d, g, j, h, err, *perm, *lab, merged = 0;
 	float *c;
 	double *score, *agree, far = 0, w, sep = HUGE_VAL;
 	int64_t i;
@@ -579,15 +579,25 @@ dc_kmeans_block(dc_stitch *st, const float *x, int64_t n, const unsigned char *f
 	for (j = 0; j < k; j++) {
 		h = nearest_to(c + (size_t)j * d, st->c, k, d);
 		if (h != lab[j] && nearest_to(c + (size_t)perm[h] * d, st->c, k, d) == h &&
-		    dist2(c + (size_t)j * d, c + (size_t)perm[h] * d, d) < 0.25 * sep)
+		    dist2(c + (size_t)j * d, c + (size_t)perm[h] * d, d) < 0.25 * sep) {
 			lab[j] = h;
+			merged = 1;
+		}
 	}
 	for (j = 0; j < k; j++)
 		if (perm[lab[j]] == j)
 			memcpy(st->c + (size_t)lab[j] * d, c + (size_t)j * d, (size_t)d * sizeof *c);
+	/* with a label absent, every point to the nearest label's centroid, the absent
+	 * one's kept: the absent speaker's bins left out of the fit find it again */
+	if (merged) {
+		for (i = 0; i < n; i++)
+			labels[i] = nearest_to(x + (size_t)i * d, st->c, k, d);
+		goto out;
+	}
 done:
 	for (i = 0; i < n; i++)
 		labels[i] = lab[labels[i]];
+out:
 	if (map)
 		memcpy(map, lab, (size_t)k * sizeof *map);
 	free(perm);

@@ -106,8 +106,10 @@ void dc_stitch_free(dc_stitch *st);
  * speaker comes out in two. A cluster whose centroid is nearest to the carried
  * centroid of another label h, and nearer to h's own cluster than half the
  * least distance between the carried centroids, takes label h too; its label
- * is absent from the block (no point has it) and keeps its centroid from the
- * last block it was in. The other labels carry their new centroids.
+ * is absent from the block's clusters and keeps its centroid from the last
+ * block it was in, and every point, fitted or not, then takes the label of the
+ * nearest of the labels' centroids (so that a speaker none of whose bins were
+ * fitted still gets its own). The other labels carry their new centroids.
  *
  * Outputs: labels[N]; map[K], the label of each cluster, if not NULL; info.
  * DC_EPARAM as dc_kmeans, or if o->k is not st->k.

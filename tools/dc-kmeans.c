@@ -19,6 +19,12 @@
  * sources apart, towards orthogonal directions; for K orthogonal clusters holding
  * shares w_k of the bins, |mean|^2 = sum w_k^2, so s is 0 for one source and
  * 1 - 1/K for K equal ones. K is 1 plus the number of thresholds s reaches.
+ *
+ * An utterance in blocks (formats/stream.md) is clustered block by block, each
+ * speaker keeping its label (dc_kmeans_block): the last TAIL frames of the block
+ * before (embeddings, bins fitted, labels) go in front of the block's, so that
+ * the labels of the frames both hold decide which cluster is which; the labels
+ * and masks written are the block's own frames'.
  */
 #include <errno.h>
 #include <math.h>
@@ -31,6 +37,7 @@
 
 #define KMAX DC_KMAX    /* the most clusters, -k */
 #define AUTOMAX 8       /* the most clusters -k auto counts to */
+#define TAIL 100        /* frames of the block before clustered again with a block */
 
 static const char usage[] = "[-dv] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]\n"
     "                 [-i maxiter] [-t dB] [file]";
@@ -214,14 +221,14 @@ parse_opts(int argc, char **argv)
 }
 
 /*
- * fit_bins: the bins to fit, from the utterance's stft record (checked against
- * the embeddings E of record er): those within -t dB of the loudest; NULL (all N) when the
- * utterance has no stft record. Sets *m to their number and *silent when the
- * mixture is digital silence.
+ * fit_bins: the bins to fit, from the utterance's (or block bl's) stft record
+ * (checked against the embeddings E of record er): those within -t dB of the
+ * loudest; NULL (all N) when the utterance has no stft record. Sets *m to their
+ * number and *silent when the mixture is digital silence.
  */
 static unsigned char *
-fit_bins(const dc_utt *u, const char *id, const dc_record *er, const dc_tensor *E, int64_t *m,
-    int *silent)
+fit_bins(const dc_utt *u, const char *id, const dc_unit *bl, const dc_record *er,
+    const dc_tensor *E, int64_t *m, int *silent)
 {
 	const dc_record *sr = dc_utt_find(u, "stft");
 	int64_t i, N = E->shape[0] * E->shape[1];
@@ -233,7 +240,7 @@ fit_bins(const dc_utt *u, const char *id, const dc_record *er, const dc_tensor *
 	*silent = 0;
 	if (sr == NULL)
 		return NULL;
-	dc_get_stft(id, sr, &X, &p);
+	dc_get_stft_unit(id, sr, bl, &X, &p);
 	dc_check_tf(id, er, E, 0, &X);
 	fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
 	*silent = dc_stft_active(X.data, N, opt.db, fit) == 0.0;
@@ -303,7 +310,7 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 	F = E.shape[1];
 	D = E.shape[2];
 	N = T * F;
-	fit = fit_bins(u, id, er, &E, &m, &silent);
+	fit = fit_bins(u, id, NULL, er, &E, &m, &silent);
 	if (opt.kmax)
 		o.k = count_k(id, &E, fit, m, silent, &sp);
 	if (m < o.k)
@@ -331,14 +338,161 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 	free(fit);
 }
 
+/* What an utterance in blocks carries from one block to the next. */
+typedef struct {
+	dc_stitch st;
+	int64_t F, D, tf;       /* tf: frames in the tail */
+	float *tail;            /* [TAIL][F][D]: the last frames' embeddings */
+	unsigned char *tfit;    /* [TAIL][F]: fitted or not */
+	int32_t *tlab;          /* [TAIL][F]: their labels */
+} carry;
+
+static void
+carry_free(carry *c)
+{
+	dc_stitch_free(&c->st);
+	free(c->tail);
+	free(c->tfit);
+	free(c->tlab);
+	memset(c, 0, sizeof *c);
+}
+
+/*
+ * cluster_block: labels (and with -b soft masks) of one block of an utterance in
+ * blocks, appended to it: the tail of the block before and this block's frames
+ * clustered by dc_kmeans_block; the tail then becomes this block's last frames.
+ * A block (with its tail) of fewer active bins than K takes the labels of the
+ * nearest carried centroids (0 before any).
+ */
+static void
+cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
+{
+	const dc_record *er = dc_utt_find(u, "embed");
+	dc_kmeans_opts o = opt.km;
+	dc_kmeans_info info;
+	dc_tensor E, L, M;
+	unsigned char *fit, *xf;
+	float *x;
+	int32_t *lab;
+	int64_t T, N, n, off, m = 0, i, keep;
+	int silent, err;
+
+	if (er == NULL)
+		dc_errx(1, "%s: no embed record", id);
+	if (opt.kmax)
+		dc_errx(1, "%s: -k auto: an utterance in blocks: K is counted per utterance, and "
+		    "a block is not one (give -k K)", id);
+	dc_get_embed(id, er, NULL, &E);
+	if (bl->index == 0) {
+		carry_free(c);
+		c->F = E.shape[1];
+		c->D = E.shape[2];
+		if ((err = dc_stitch_init(&c->st, o.k, (int)c->D)) != DC_OK)
+			dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
+		c->tail = dc_xmalloc((size_t)(TAIL * c->F * c->D) * sizeof *c->tail);
+		c->tfit = dc_xmalloc((size_t)(TAIL * c->F));
+		c->tlab = dc_xmalloc((size_t)(TAIL * c->F) * sizeof *c->tlab);
+	} else if (E.shape[1] != c->F || E.shape[2] != c->D)
+		dc_errx(1, "%s: embed record: [%lld, %lld, %lld] in block %lld, but [T, %lld, %lld] "
+		    "before", id, (long long)E.shape[0], (long long)E.shape[1], (long long)E.shape[2],
+		    (long long)bl->index, (long long)c->F, (long long)c->D);
+	T = E.shape[0];
+	N = T * c->F;
+	off = c->tf * c->F;
+	n = off + N;
+	fit = fit_bins(u, id, bl, er, &E, &m, &silent);
+	x = dc_xmalloc((size_t)(n * c->D) * sizeof *x);
+	xf = dc_xmalloc((size_t)n);
+	lab = dc_xmalloc((size_t)n * sizeof *lab);
+	memcpy(x, c->tail, (size_t)(off * c->D) * sizeof *x);
+	memcpy(x + off * c->D, E.data, (size_t)(N * c->D) * sizeof *x);
+	memcpy(xf, c->tfit, (size_t)off);
+	for (i = 0; i < N; i++)
+		xf[off + i] = fit == NULL || fit[i];
+	for (i = 0, m = 0; i < n; i++)
+		m += xf[i];
+	if (m >= o.k) {
+		if ((err = dc_kmeans_block(&c->st, x, n, xf, &o, c->tlab, off, lab, NULL, &info)) != DC_OK)
+			dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
+		if (opt.verbose)
+			dc_warnx("%s: block %lld: %lld of %lld bins fitted (%lld frames of the block "
+			    "before with them); restart %d of %d won with inertia %.6g after %d "
+			    "iterations%s", id, (long long)bl->index, (long long)info.nfit, (long long)n,
+			    (long long)c->tf, info.restart + 1, o.restarts, info.inertia, info.iters,
+			    info.converged ? "" : " (not converged)");
+	} else {
+		for (i = 0; i < n; i++) {
+			int j, best = 0;
+			double bd = HUGE_VAL;
+			for (j = 0; c->st.started && j < o.k; j++) {
+				double d2 = 0, t;
+				int l;
+				for (l = 0; l < c->D; l++) {
+					t = (double)x[i * c->D + l] - c->st.c[(size_t)j * c->D + l];
+					d2 += t * t;
+				}
+				if (d2 < bd) {
+					bd = d2;
+					best = j;
+				}
+			}
+			lab[i] = best;
+		}
+		if (opt.verbose)
+			dc_warnx("%s: block %lld: %lld active bins, fewer than K = %d: nearest labels", id,
+			    (long long)bl->index, (long long)m, o.k);
+	}
+	if ((err = dc_tensor_alloc(&L, DC_I32, 2, (int64_t[]){ T, c->F })) != DC_OK)
+		dc_errx(1, "%s: labels: %s", id, dc_strerror(err));
+	memcpy(L.data, lab + off, (size_t)N * sizeof *lab);
+	append(u, id, "labels", "kmeans", o.k, 0.0, &L);
+	if (opt.beta > 0.0) {
+		if ((err = dc_tensor_alloc(&M, DC_F32, 3, (int64_t[]){ o.k, T, c->F })) != DC_OK)
+			dc_errx(1, "%s: masks: %s", id, dc_strerror(err));
+		/* before any centroid (a silent first block), the same mask for every cluster */
+		float *cz = c->st.started ? c->st.c : dc_xcalloc((size_t)(o.k * c->D), sizeof *cz);
+		dc_kmeans_soft(E.data, N, (int)c->D, cz, o.k, opt.beta, M.data);
+		if (cz != c->st.c)
+			free(cz);
+		append(u, id, "masks", "kmeans-soft", o.k, 0.0, &M);
+		dc_tensor_free(&M);
+	}
+	/* the tail: the last TAIL frames of tail and block together */
+	keep = c->tf + T < TAIL ? c->tf + T : TAIL;
+	memmove(c->tail, x + (n - keep * c->F) * c->D, (size_t)(keep * c->F * c->D) * sizeof *x);
+	memmove(c->tfit, xf + (n - keep * c->F), (size_t)(keep * c->F));
+	memmove(c->tlab, lab + (n - keep * c->F), (size_t)(keep * c->F) * sizeof *lab);
+	c->tf = keep;
+	if (bl->last)
+		carry_free(c);
+	dc_tensor_free(&L);
+	dc_tensor_free(&E);
+	free(fit);
+	free(x);
+	free(xf);
+	free(lab);
+}
+
+/* cluster_unit: a whole utterance (cluster_utt) or one block of one. */
+static void
+cluster_unit(dc_utt *u, const char *id, const dc_unit *bl, void *arg)
+{
+	if (bl->blocked)
+		cluster_block(u, id, bl, arg);
+	else
+		cluster_utt(u, id, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
+	static carry c;         /* static: reachable at an exit midway */
 	const char *path;
 
 	dc_setprog(argv[0]);
 	path = parse_opts(argc, argv);
-	dc_each_utt_use(path, "dc-kmeans", (const char *const[]){ "stft", "embed", NULL },
-	    opt.drop ? (const char *const[]){ "embed", NULL } : NULL, cluster_utt, NULL);
+	dc_each_unit(path, "dc-kmeans", (const char *const[]){ "stft", "embed", NULL },
+	    opt.drop ? (const char *const[]){ "embed", NULL } : NULL, cluster_unit, &c);
+	carry_free(&c);
 	return 0;
 }
