@@ -13,6 +13,10 @@
  * The references of a single utterance are the arguments; for a stream of many,
  * -l names a list (dc-mix's list.tsv: id, mixture, sources comma-separated, tab
  * between columns) and each utterance takes the row of its id.
+ *
+ * An utterance in blocks (dc-stft -B) streams: the sources are read a chunk at a
+ * time, as far as each block's frames reach, and each block gets its own records,
+ * the same numbers as the whole utterance's (dc_stft_range).
  */
 #include <errno.h>
 #include <math.h>
@@ -178,6 +182,124 @@ ref_spectra(const char *id, char *const *src, int K, const dc_stft_params *p, in
 	}
 }
 
+/*
+ * The sources of the utterance in blocks being read, each read a chunk at a time:
+ * samples [x0, x0 + xn) of source k held in x[k], and the samples read so far.
+ */
+static struct {
+	dc_audio_in **a;
+	float **x;
+	int64_t *x0, *xn, *cap;
+	int K;
+} bs;
+
+static void
+bs_close(void)
+{
+	int k;
+
+	for (k = 0; k < bs.K; k++) {
+		dc_audio_in_close(bs.a[k]);
+		free(bs.x[k]);
+	}
+	free(bs.a);
+	free(bs.x);
+	free(bs.x0);
+	free(bs.xn);
+	free(bs.cap);
+	memset(&bs, 0, sizeof bs);
+}
+
+static void
+bs_open(char *const *src, int K, int64_t rate)
+{
+	dc_audio_info info;
+	int k, err;
+
+	bs_close();
+	bs.K = K;
+	bs.a = dc_xcalloc((size_t)K, sizeof *bs.a);
+	bs.x = dc_xcalloc((size_t)K, sizeof *bs.x);
+	bs.x0 = dc_xcalloc((size_t)K, sizeof *bs.x0);
+	bs.xn = dc_xcalloc((size_t)K, sizeof *bs.xn);
+	bs.cap = dc_xcalloc((size_t)K, sizeof *bs.cap);
+	for (k = 0; k < K; k++)
+		if ((err = dc_audio_open(src[k], (int)rate, &bs.a[k], &info)) != DC_OK)
+			dc_errx(1, "%s: %s", src[k], err == DC_EAUDIO || err == DC_ERESAMPLE ?
+			    dc_audio_errstr() : dc_strerror(err));
+}
+
+/* bs_fill: source k's samples from lo (those before it dropped) up to hi, or to
+ * its end if hi < 0; exits 1 on a fault of the file. Returns the samples held. */
+static int64_t
+bs_fill(const char *name, int k, int64_t lo, int64_t hi)
+{
+	int64_t got, i, drop = lo - bs.x0[k];
+	int err;
+
+	if (drop > 0) {
+		drop = drop < bs.xn[k] ? drop : bs.xn[k];
+		memmove(bs.x[k], bs.x[k] + drop, (size_t)(bs.xn[k] - drop) * sizeof *bs.x[k]);
+		bs.x0[k] += drop;
+		bs.xn[k] -= drop;
+	}
+	for (;;) {
+		int64_t want = hi < 0 ? 65536 : hi - (bs.x0[k] + bs.xn[k]);
+		if (want <= 0)
+			break;
+		if (bs.xn[k] + want > bs.cap[k]) {
+			bs.cap[k] = bs.xn[k] + want > 2 * bs.cap[k] ? bs.xn[k] + want : 2 * bs.cap[k];
+			bs.x[k] = dc_xrealloc(bs.x[k], (size_t)bs.cap[k] * sizeof *bs.x[k]);
+		}
+		if ((err = dc_audio_pull(bs.a[k], bs.x[k] + bs.xn[k], want, &got)) != DC_OK)
+			dc_errx(1, "%s: %s", name, err == DC_EAUDIO || err == DC_ERESAMPLE ?
+			    dc_audio_errstr() : dc_strerror(err));
+		for (i = 0; i < got; i++)
+			if (!(fabsf(bs.x[k][bs.xn[k] + i]) <= DC_AUDIO_MAX))
+				dc_errx(1, "%s: sample %lld is %g, beyond +-%g (full scale is +-1)", name,
+				    (long long)(bs.x0[k] + bs.xn[k] + i + 1), bs.x[k][bs.xn[k] + i], DC_AUDIO_MAX);
+		bs.xn[k] += got;
+		if (got < want)
+			break;
+	}
+	return bs.xn[k];
+}
+
+/* ref_block: R (K x T x F) of block b, frames t0 .. t0 + T - 1, of the utterance
+ * whose sources are src: each source read as far as the block's frames reach
+ * (its last sample, after the last block), and checked to end where the utterance
+ * does: t0 hop + the last block's samples. */
+static void
+ref_block(const char *id, char *const *src, int K, const dc_stft_params *p, const dc_unit *b,
+    int64_t T, int64_t F, dc_tensor *R)
+{
+	int64_t P = p->nfft - p->hop, lo = b->t0 * p->hop - P, hi = (b->t0 + T) * p->hop, end;
+	dc_tensor S;
+	int k, err;
+
+	if (b->index == 0)
+		bs_open(src, K, p->rate);
+	if (K != bs.K)
+		dc_errx(1, "%s: block %lld: %d sources, the utterance's first block had %d", id,
+		    (long long)b->index, K, bs.K);
+	if ((err = dc_tensor_alloc(R, DC_C64, 3, (int64_t[]){ K, T, F })) != DC_OK)
+		dc_errx(1, "%s: ref: %s", id, dc_strerror(err));
+	for (k = 0; k < K; k++) {
+		bs_fill(src[k], k, lo, b->last ? -1 : hi);
+		end = bs.x0[k] + bs.xn[k];
+		if (b->last ? end != b->t0 * p->hop + p->samples : end < hi)
+			dc_errx(1, "%s: %s%lld samples at %lld Hz, but utterance %s has %s%lld", src[k],
+			    b->last ? "" : "only ", (long long)end, (long long)p->rate, id,
+			    b->last ? "" : "at least ", (long long)(b->last ? b->t0 * p->hop + p->samples : hi));
+		if ((err = dc_stft_range(bs.x[k], bs.x0[k], bs.xn[k], p, b->t0, T, &S)) != DC_OK)
+			dc_errx(1, "%s: %s", src[k], dc_strerror(err));
+		memcpy((float *)R->data + 2 * (size_t)k * T * F, S.data, (size_t)(T * F) * 8);
+		dc_tensor_free(&S);
+	}
+	if (b->last)
+		bs_close();
+}
+
 /* ideal: the mode's labels (int32, T x F: the loudest source of each bin, the
  * lowest k on a tie) or masks (float32, K x T x F) from the sources' spectra R. */
 static void
@@ -220,9 +342,9 @@ ideal(const char *id, const dc_tensor *R, int mode, dc_tensor *O)
 }
 
 /* oracle: appends the mode's record (and with keep_ref the ref record) to the
- * utterance, from the K source files src. */
+ * unit u (bu: which; NULL, a whole utterance), from the K source files src. */
 static void
-oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_ref)
+oracle(dc_utt *u, const char *id, const dc_unit *bu, char *const *src, int K, int mode, int keep_ref)
 {
 	dc_record *sr;
 	dc_tensor X, R, O;
@@ -232,11 +354,14 @@ oracle(dc_utt *u, const char *id, char *const *src, int K, int mode, int keep_re
 
 	if ((sr = dc_utt_find(u, "stft")) == NULL)
 		dc_errx(1, "%s: no stft record", id);
-	dc_get_stft(id, sr, &X, &p);
+	dc_get_stft_unit(id, sr, bu, &X, &p);
 	T = X.shape[0];
 	F = X.shape[1];
 	dc_tensor_free(&X);
-	ref_spectra(id, src, K, &p, T, F, &R);
+	if (bu && bu->blocked)
+		ref_block(id, src, K, &p, bu, T, F, &R);
+	else
+		ref_spectra(id, src, K, &p, T, F, &R);
 	ideal(id, &R, mode, &O);
 	dc_recb_init(&b, mode == IBM ? "labels" : "masks");
 	dc_recb_int(&b, "k", K);
@@ -304,18 +429,20 @@ parse_opts(int argc, char **argv)
 /* oracle_listed: the oracle record of an utterance from the sources its list row
  * names. */
 static void
-oracle_listed(dc_utt *u, const char *id, void *arg)
+oracle_listed(dc_utt *u, const char *id, const dc_unit *b, void *arg)
 {
 	const row *rw;
 
 	(void)arg;
 	if ((rw = find_row(&opt.L, id)) == NULL)
 		dc_errx(1, "%s: no line with this id in %s", id, opt.lpath);
-	oracle(u, id, rw->src, rw->k, opt.mode, opt.keep_ref);
+	oracle(u, id, b, rw->src, rw->k, opt.mode, opt.keep_ref);
 }
 
 /* oracle_one: the stream on stdin, which must hold one utterance, with the
- * oracle record from the sources src[k] appended, to stdout. */
+ * oracle record from the sources src[k] appended, to stdout. A whole utterance is
+ * known to be the only one before anything is written; an utterance in blocks
+ * goes out block by block, and an utterance after it is refused when it comes. */
 static void
 oracle_one(char *const *src, int k)
 {
@@ -323,6 +450,7 @@ oracle_one(char *const *src, int k)
 	static dc_writer *w;
 	static dc_record hdr;
 	static dc_utt u, next;
+	dc_unit b, nb;
 	char id[256];
 	int err;
 
@@ -331,19 +459,30 @@ oracle_one(char *const *src, int k)
 		dc_stream_fail("stdin", rd, err);
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-oracle");
-	/* one utterance: make sure of it before writing any */
-	if ((err = dc_read_utt(rd, &u)) == DC_EEOF)
+	if ((err = dc_read_unit(rd, &u, &b)) == DC_EEOF)
 		dc_errx(1, "stdin: no utterance");
-	if (err != DC_OK)
-		dc_stream_fail("stdin", rd, err);
-	if ((err = dc_read_utt(rd, &next)) == DC_OK)
-		dc_errx(1, "stdin: more than one utterance; give the sources of each with -l list.tsv");
-	if (err != DC_EEOF)
-		dc_stream_fail("stdin", rd, err);
-	if (dc_utt_id(&u, id, sizeof id) != DC_OK)
-		dc_errx(1, "stdin: utt record: %s", dc_strerror(DC_EKEY));
-	oracle(&u, id, src, k, opt.mode, opt.keep_ref);
-	dc_write_utt(w, &u);
+	for (;;) {
+		if (err != DC_OK)
+			dc_stream_fail("stdin", rd, err);
+		if (dc_rec_str(b.utt, "id", id, sizeof id) != DC_OK)
+			dc_errx(1, "stdin: utt record: %s", dc_strerror(DC_EKEY));
+		if (!b.blocked || b.last) {
+			/* the utterance's last unit: make sure no other follows */
+			if ((err = dc_read_unit(rd, &next, &nb)) == DC_OK)
+				dc_errx(1, "stdin: more than one utterance; give the sources of each with -l list.tsv");
+			if (err != DC_EEOF)
+				dc_stream_fail("stdin", rd, err);
+		}
+		oracle(&u, id, &b, src, k, opt.mode, opt.keep_ref);
+		if (b.blocked && b.index == 0) {
+			dc_writer_want_blocks(w);
+			dc_write_record(w, b.utt);
+		}
+		dc_write_utt(w, &u);
+		if (b.last)
+			break;
+		err = dc_read_unit(rd, &u, &b);
+	}
 	dc_utt_free(&u);
 	dc_utt_free(&next);
 	dc_record_free(&hdr);
@@ -362,7 +501,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	read_list(opt.lpath, &opt.L);
-	dc_each_utt(NULL, "dc-oracle", oracle_listed, NULL);
+	dc_each_unit(NULL, "dc-oracle", NULL, NULL, oracle_listed, NULL);
 	free_list(&opt.L);
 	return 0;
 }

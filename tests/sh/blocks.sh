@@ -123,7 +123,7 @@ check "cat v1 v2: two utterances with one id: refused by dc-istft's %u pattern" 
 W1="an utterance in blocks; this tool reads whole utterances (dc-stft -B 0)"
 check_in "dc-kmeans reads blocks: without embeddings, said" 1 "dc-kmeans: in: no embed record" b.dcs \
     dc-kmeans -k 2
-check_in "dc-oracle refuses blocks" 1 "dc-oracle: stdin: in: $W1" b.dcs dc-oracle in.wav in.wav
+check_in "dc-oracle takes blocks (tests/sh/oracle_blocks.sh)" 0 '' b.dcs dc-oracle in.wav in.wav
 check_in "dc-plot refuses blocks" 1 "dc-plot: stdin: in: $W1" b.dcs dc-plot -o 'x-%u.png'
 dc-train -q -i -L 1 -H 2 -D 2 -o m.dcm 2>/dev/null
 check_in "dc-embed takes blocks (tests/sh/embed_blocks.sh)" 0 '' b.dcs dc-embed -m m.dcm
