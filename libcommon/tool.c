@@ -235,99 +235,105 @@ dc_finish_stdout(void)
 		dc_errx(1, "stdout: %s", strerror(errno));
 }
 
+/*
+ * The loop of dc_each_utt_use and dc_each_unit: its reader, writer, header and
+ * records are static, so reachable at an exit midway (LeakSanitizer); one loop a
+ * process. loop_open opens the stream (and with tool a writer on stdout, with
+ * use the reader's selection) and returns its name; loop_put writes u's records
+ * from n0 on and returns the writer's error; loop_close ends the loop after
+ * err, the last read's.
+ */
+static struct {
+	dc_reader *rd;
+	dc_writer *w;
+	dc_record hdr;
+	dc_utt u;
+} lp;
+
+static const char *
+loop_open(const char *path, const char *tool, const char *const *use, const char *const *eat)
+{
+	const char *name;
+
+	if (tool)
+		dc_stdout_not_tty();
+	lp.rd = dc_open_stream(path, &lp.hdr, &name);
+	if (tool) {
+		lp.w = dc_writer_file(stdout);
+		dc_write_header(lp.w, &lp.hdr, tool);
+	}
+	if (use)
+		dc_reader_select(lp.rd, use, eat, lp.w);
+	return name;
+}
+
+static int
+loop_put(const dc_utt *u, int n0)
+{
+	int i;
+
+	for (i = n0; i < u->n; i++)
+		dc_write_record(lp.w, &u->recs[i]);
+	return dc_writer_error(lp.w);
+}
+
+static void
+loop_close(const char *name, const char *tool, int err)
+{
+	if (err != DC_OK && err != DC_EEOF)
+		dc_stream_fail(name, lp.rd, err);
+	dc_utt_free(&lp.u);
+	dc_record_free(&lp.hdr);
+	dc_reader_free(lp.rd);
+	if (tool)
+		dc_writer_finish(lp.w);
+	else
+		dc_finish_stdout();
+}
+
 void
 dc_each_utt_use(const char *path, const char *tool, const char *const *use,
     const char *const *eat, dc_utt_fn *fn, void *arg)
 {
-	/* static: reachable at an exit midway (LeakSanitizer); one loop a process */
-	static dc_reader *rd;
-	static dc_writer *w;
-	static dc_record hdr;
-	static dc_utt u;
-	const char *name;
+	const char *name = loop_open(path, tool, use, eat);
 	char id[1024];   /* past NAME_MAX, so that dc-plot sees an id too long */
-	int err, i, n0;
+	int err, n0;
 
-	if (tool)
-		dc_stdout_not_tty();
-	rd = dc_open_stream(path, &hdr, &name);
-	if (tool) {
-		w = dc_writer_file(stdout);
-		dc_write_header(w, &hdr, tool);
-	}
-	if (use)
-		dc_reader_select(rd, use, eat, w);
-	while ((err = dc_read_utt(rd, &u)) == DC_OK) {
-		if (dc_utt_id(&u, id, sizeof id) != DC_OK)
+	while ((err = dc_read_utt(lp.rd, &lp.u)) == DC_OK) {
+		if (dc_utt_id(&lp.u, id, sizeof id) != DC_OK)
 			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
-		n0 = use ? u.n : 0;     /* with use, the reader wrote what it read */
-		fn(&u, id, arg);
-		if (tool) {
-			for (i = n0; i < u.n; i++)
-				dc_write_record(w, &u.recs[i]);
-			if (dc_writer_error(w))
-				break;
-		}
+		n0 = use ? lp.u.n : 0;  /* with use, the reader wrote what it read */
+		fn(&lp.u, id, arg);
+		if (tool && loop_put(&lp.u, n0))
+			break;
 	}
-	if (err != DC_OK && err != DC_EEOF)
-		dc_stream_fail(name, rd, err);
-	dc_utt_free(&u);
-	dc_record_free(&hdr);
-	dc_reader_free(rd);
-	if (tool)
-		dc_writer_finish(w);
-	else
-		dc_finish_stdout();
+	loop_close(name, tool, err);
 }
 
 void
 dc_each_unit(const char *path, const char *tool, const char *const *use,
     const char *const *eat, dc_unit_fn *fn, void *arg)
 {
-	/* static: reachable at an exit midway (LeakSanitizer); one loop a process */
-	static dc_reader *rd;
-	static dc_writer *w;
-	static dc_record hdr;
-	static dc_utt u;
-	const char *name;
+	const char *name = loop_open(path, tool, use, eat);
 	char id[1024];
 	dc_unit b;
-	int err, i, n0;
+	int err, n0;
 
-	if (tool)
-		dc_stdout_not_tty();
-	rd = dc_open_stream(path, &hdr, &name);
-	if (tool) {
-		w = dc_writer_file(stdout);
-		dc_write_header(w, &hdr, tool);
-	}
-	if (use)
-		dc_reader_select(rd, use, eat, w);
-	while ((err = dc_read_unit(rd, &u, &b)) == DC_OK) {
+	while ((err = dc_read_unit(lp.rd, &lp.u, &b)) == DC_OK) {
 		if (dc_rec_str(b.utt, "id", id, sizeof id) != DC_OK)
 			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
-		n0 = use ? u.n : 0;     /* with use, the reader wrote what it read */
-		fn(&u, id, &b, arg);
+		n0 = use ? lp.u.n : 0;  /* with use, the reader wrote what it read */
+		fn(&lp.u, id, &b, arg);
 		if (tool) {
 			if (!use && b.blocked && b.index == 0) {
-				dc_writer_want_blocks(w);
-				dc_write_record(w, b.utt);
+				dc_writer_want_blocks(lp.w);
+				dc_write_record(lp.w, b.utt);
 			}
-			for (i = n0; i < u.n; i++)
-				dc_write_record(w, &u.recs[i]);
-			if (dc_writer_error(w))
+			if (loop_put(&lp.u, n0))
 				break;
 		}
 	}
-	if (err != DC_OK && err != DC_EEOF)
-		dc_stream_fail(name, rd, err);
-	dc_utt_free(&u);
-	dc_record_free(&hdr);
-	dc_reader_free(rd);
-	if (tool)
-		dc_writer_finish(w);
-	else
-		dc_finish_stdout();
+	loop_close(name, tool, err);
 }
 
 void
