@@ -403,6 +403,25 @@ out_format(SF_INFO *si, const char *path, int channels, int rate, int encoding)
 	return DC_OK;
 }
 
+/* file_end: the end of writing a file through a (stdout if tostdout) after err:
+ * committed in place, or on a fault aborted with the fault said in audio_err. */
+static int
+file_end(dc_atomic *a, int tostdout, int err)
+{
+	if (tostdout || err != DC_OK) {
+		if (err != DC_OK)
+			snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
+		if (!tostdout)
+			dc_atomic_abort(a);
+		return err;
+	}
+	if (dc_atomic_commit(a) != DC_OK) {
+		snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
+		return DC_EAUDIO;
+	}
+	return DC_OK;
+}
+
 int
 dc_audio_write(const char *path, const float *x, int64_t frames, int channels, int rate, int encoding)
 {
@@ -463,18 +482,7 @@ dc_audio_write(const char *path, const float *x, int64_t frames, int channels, i
 	if (fwrite(m.p, 1, (size_t)m.len, f) != (size_t)m.len || fflush(f) != 0)
 		err = DC_EAUDIO;
 	free(m.p);
-	if (tostdout || err != DC_OK) {
-		if (err != DC_OK)
-			snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
-		if (!tostdout)
-			dc_atomic_abort(&a);
-		return err;
-	}
-	if (dc_atomic_commit(&a) != DC_OK) {
-		snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
-		return DC_EAUDIO;
-	}
-	return DC_OK;
+	return file_end(&a, tostdout, err);
 }
 
 /* ---------------------------------------------------------------- streaming */
@@ -784,16 +792,5 @@ dc_audio_out_close(dc_audio_out *o, const char *path)
 		err = DC_EAUDIO;
 	fclose(o->tmp);
 	free(o);
-	if (tostdout || err != DC_OK) {
-		if (err != DC_OK)
-			snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
-		if (!tostdout)
-			dc_atomic_abort(&a);
-		return err;
-	}
-	if (dc_atomic_commit(&a) != DC_OK) {
-		snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
-		return DC_EAUDIO;
-	}
-	return DC_OK;
+	return file_end(&a, tostdout, err);
 }
