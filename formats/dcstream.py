@@ -87,11 +87,11 @@ def records(src):
         raise ValueError(f"stream truncated inside record {i + 1} (byte {end})")
 
 
-class Block:
-    """A "block" record (head: t0, frames, last) and the records after it."""
+class _Records:
+    """A head record and the records after it, in order; x[kind] is the last
+    record of that kind, as the tools read it."""
     def __init__(self, head):
         self.head, self.records = head, []
-        self.t0, self.frames, self.last = head.get("t0"), head.get("frames"), head.get("last")
 
     def __getitem__(self, kind):
         for r in reversed(self.records):
@@ -103,22 +103,21 @@ class Block:
         return any(r["kind"] == kind for r in self.records)
 
 
-class Utterance:
+class Block(_Records):
+    """A "block" record (head: t0, frames, last) and the records after it."""
+    def __init__(self, head):
+        super().__init__(head)
+        self.t0, self.frames, self.last = head.get("t0"), head.get("frames"), head.get("last")
+
+
+class Utterance(_Records):
     """A "utt" record (head) and the records after it, in order; u[kind] is the last
     record of that kind, as the tools read it. In blocks (head["blocks"] true),
     u.blocks lists them; u.records still holds every record, block records too."""
     def __init__(self, head):
-        self.head, self.records, self.blocks = head, [], []
+        super().__init__(head)
+        self.blocks = []
         self.id = head.get("id")
-
-    def __getitem__(self, kind):
-        for r in reversed(self.records):
-            if r["kind"] == kind:
-                return r
-        raise KeyError(kind)
-
-    def __contains__(self, kind):
-        return any(r["kind"] == kind for r in self.records)
 
 
 # the axis of T in each kind's tensor
