@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""examples/plot-progress.py: how far the shipped models are from issue 17's targets.
+
+usage: plot-progress.py [-o progress.png] [CAMPAIGN_TSV]
+
+Left: the held-out SDRi (seed 2016, 200 + 200 mixtures of validation speakers,
+the best of the clustering settings measured for each) of every model shipped
+so far, against the training time behind it, with the targets (10.5 and 7.5 dB)
+and the oracle binary mask at 2 speakers. The figures are those of models/README.md
+and README.md, measured by examples/tune-kmeans.sh or examples/eval-model.sh when
+each model shipped. Right: the validation SDRi (seed 7) of each round of the
+training campaign, from examples/campaign.sh's campaign.tsv (default
+/var/tmp/dcsep/campaign.tsv): the round's model and the one kept.
+"""
+import argparse
+import csv
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+# model, cumulative hours of training (models/README.md: stages 1-5 on 2 threads, the
+# campaign of stage 6 mostly on 1), held-out SDRi at 2 / 3 speakers
+SHIPPED = [
+    ("2x300, stage 2", 2.7, 7.10, 5.08),
+    ("4x300, stage 3", 5.9, 7.42, 5.06),
+    ("stage 4, epoch 1", 7.1, 8.22, 5.56),
+    ("stage 4, epoch 2", 8.4, 8.36, 5.56),
+    ("stage 5", 10.0, 8.78, 5.78),
+    ("stage 6 (campaign)", 16.2, 9.02, 6.10),
+]
+ORACLE_IBM_2 = 14.65
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-o", default="progress.png")
+    ap.add_argument("campaign", nargs="?", default="/var/tmp/dcsep/campaign.tsv")
+    a = ap.parse_args()
+    fig, (l, r) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [3, 2]})
+    h = [m[1] for m in SHIPPED]
+    l.plot(h, [m[2] for m in SHIPPED], "o-", color="C0", label="2 speakers")
+    l.plot(h, [m[3] for m in SHIPPED], "s-", color="C1", label="3 speakers")
+    l.axhline(10.5, color="C0", ls="--", lw=1, label="target, 2 speakers (10.5)")
+    l.axhline(7.5, color="C1", ls="--", lw=1, label="target, 3 speakers (7.5)")
+    l.axhline(ORACLE_IBM_2, color="gray", ls=":", lw=1, label="oracle binary mask, 2 speakers")
+    for name, x, y2, _ in SHIPPED:
+        l.annotate(name, (x, y2), textcoords="offset points", xytext=(0, 7), fontsize=7, ha="center")
+    l.set_xlabel("hours of training behind the model")
+    l.set_ylabel("held-out SDRi (dB)")
+    l.set_title("shipped models, held out (seed 2016)", fontsize=10)
+    l.legend(fontsize=7, loc="center left", bbox_to_anchor=(0.0, 0.66))
+    l.grid(alpha=0.3)
+    try:
+        rows = list(csv.DictReader(open(a.campaign), delimiter="\t"))
+    except OSError:
+        rows = []
+    if rows:
+        n = [int(x["round"]) for x in rows]
+        for k, c in (("2", "C0"), ("3", "C1")):
+            r.plot(n, [float(x["round_" + k]) for x in rows], "o:", color=c, alpha=0.6,
+                   label="round's model, %s speakers" % k)
+            r.plot(n, [float(x["best_" + k]) for x in rows], "-", color=c, label="kept, %s speakers" % k)
+        r.set_xticks(n)
+    r.set_xlabel("campaign round")
+    r.set_ylabel("validation SDRi (dB)")
+    r.set_title("training campaign, validation (seed 7)", fontsize=10)
+    r.legend(fontsize=7)
+    r.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(a.o, dpi=100)
+    print("plot-progress.py: wrote %s" % a.o)
+
+
+if __name__ == "__main__":
+    main()
