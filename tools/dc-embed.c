@@ -20,8 +20,9 @@
  * block waits until the blocks after it hold CTX seconds (-w's, else 2) or the
  * utterance ends, goes through the network with up to CTX seconds of the frames
  * before and after it, and goes out, its records as they came and then its own
- * embed (and masks) records of the block's frames. Memory holds a block, its
- * context and the blocks read ahead for it, whatever the utterance's length.
+ * embed (and masks) records of the block's frames, the masks' sources in the
+ * order of the block before (block_masks). Memory holds a block, its context and
+ * the blocks read ahead for it, whatever the utterance's length.
  */
 #include <errno.h>
 #include <limits.h>
@@ -33,6 +34,7 @@
 #include "mm.h"
 #include "nn.h"
 #include "mi.h"
+#include "kmeans.h"
 
 #ifndef DC_PREFIX
 #define DC_PREFIX "/usr/local"
@@ -156,6 +158,8 @@ typedef struct {
 	pending *q;
 	int nq, qcap;
 	int ended;              /* its last block has been read */
+	float *mprev;           /* the head's masks (C, mn, F) of the last mn frames out */
+	int64_t mn, mcap;
 } blocks;
 
 /* grow: buffers for T x F bins. */
@@ -368,6 +372,56 @@ embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
 }
 
 /*
+ * block_masks: the mask-inference head's masks of block pd into e->z (C, n, F),
+ * from e->h of its window, whose frame c0 is the block's first. The head orders
+ * its sources anew in every window, so the block's sources are put in the order of
+ * the block before: the head's masks of the frames both windows hold (the last
+ * ones out, at most the context) are compared with those that went out, and the
+ * permutation with the most agreement (the largest sum of products, dc_assign)
+ * wins. The last frames' masks, so ordered, are kept for the next block.
+ */
+static void
+block_masks(embedder *e, blocks *bl, const pending *pd, int64_t c0)
+{
+	const dc_nn_config *mc = &e->m.cfg;
+	int64_t F = mc->F, C = mc->C, n = pd->n, m = 0, t, f, keep;
+	double score[DC_MI_CMAX * DC_MI_CMAX];
+	int perm[DC_MI_CMAX], g, j;
+
+	if (pd->index > 0)
+		m = c0 < bl->mn ? c0 : bl->mn;  /* frames shared with the masks out */
+	dc_mi_head_forward(e->mm, e->z, e->h + (c0 - m) * 2 * mc->H, e->m.p.mi_w, e->m.p.mi_b, m + n,
+	    2 * mc->H, (int)(C * F));
+	dc_mi_masks(e->masks, e->z, m + n, (int)C, (int)F);
+	for (g = 0; g < C; g++)
+		perm[g] = g;
+	for (g = 0; g < C && m > 0; g++) {
+		for (j = 0; j < C; j++) {
+			const float *p = bl->mprev + (g * bl->mn + bl->mn - m) * F, *q = e->masks + j * (m + n) * F;
+			double sum = 0.0;
+			for (t = 0; t < m * F; t++)
+				sum += (double)p[t] * q[t];
+			score[g * C + j] = sum;
+		}
+	}
+	if (m > 0)
+		dc_assign(score, (int)C, perm);
+	for (g = 0; g < C; g++)
+		memcpy(e->z + g * n * F, e->masks + (perm[g] * (m + n) + m) * F, (size_t)(n * F) * sizeof *e->z);
+	keep = n < e->bctx ? n : e->bctx;
+	if (C * keep * F > bl->mcap) {
+		free(bl->mprev);
+		bl->mcap = C * keep * F;
+		bl->mprev = dc_xmalloc((size_t)bl->mcap * sizeof *bl->mprev);
+	}
+	for (g = 0; g < C; g++)
+		for (t = 0; t < keep; t++)
+			for (f = 0; f < F; f++)
+				bl->mprev[(g * keep + t) * F + f] = e->z[(g * n + n - keep + t) * F + f];
+	bl->mn = keep;
+}
+
+/*
  * block_out: the first waiting block of bl through the network with the frames
  * held around it, at most e->bctx on each side, and out: the utterance's utt
  * record before its first block, the block's records as they came, then its embed
@@ -394,17 +448,14 @@ block_out(embedder *e, dc_writer *w, blocks *bl)
 			dc_nn_precision(e->nn, e->prec);
 		}
 		dc_nn_forward(e->nn, e->emb, e->h, bl->feat + (a - bl->fa) * F, 1, (int)Tw);
-		if (mc->C > 0) {
-			dc_mi_head_forward(e->mm, e->z, e->h + c0 * 2 * mc->H, e->m.p.mi_w, e->m.p.mi_b, pd->n,
-			    2 * mc->H, mc->C * mc->F);
-			dc_mi_masks(e->masks, e->z, pd->n, mc->C, mc->F);
-		}
+		if (mc->C > 0)
+			block_masks(e, bl, pd, c0);
 	}
 	if (pd->index == 0) {
 		dc_writer_want_blocks(w);
 		dc_write_record(w, &bl->utt);
 	}
-	put_records(e, w, &pd->u, bl->id, e->emb + c0 * F * mc->D, e->masks, pd->n, F);
+	put_records(e, w, &pd->u, bl->id, e->emb + c0 * F * mc->D, mc->C > 0 ? e->z : NULL, pd->n, F);
 	dc_utt_free(&pd->u);
 	bl->nq--;
 	memmove(bl->q, bl->q + 1, (size_t)bl->nq * sizeof *bl->q);
@@ -567,6 +618,7 @@ main(int argc, char **argv)
 	dc_record_free(&bl.utt);
 	free(bl.feat);
 	free(bl.q);
+	free(bl.mprev);
 	dc_record_free(&hdr);
 	dc_reader_free(rd);
 	dc_writer_finish(w);

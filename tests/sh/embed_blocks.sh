@@ -96,3 +96,38 @@ EOF
 check_in "a block's stft record with more frames than its block" 1 \
     "dc-embed: in: stft record: shape [500, 129] disagrees with its block at t0 0 (499 frames) and its samples 32000, nfft and hop" \
     bad.dcs dc-embed -m "$M"
+
+# a model with a mask-inference head of 2 sources: a masks record a block, after
+# its embed record; with the whole utterance as context, the blocks' masks are the
+# whole utterance's bit for bit (each block's sources ordered as the block before's
+# by the frames both windows hold: here the same order)
+dc-train -q -i -L 1 -H 4 -D 3 -M 2 -o mi.dcm 2>/dev/null || fail "a model with a head" "dc-train failed"
+check_in "head: whole" 0 '' w.dcs dc-embed -m mi.dcm
+mv out miw.dcs
+check_in "head: blocks, -w 1000,1000" 0 '' b.dcs dc-embed -m mi.dcm -w 1000,1000
+mv out mif.dcs
+check_in "head: blocks, the default context" 0 '' b.dcs dc-embed -m mi.dcm
+mv out mid.dcs
+"$PY" - <<'PYEOF'
+import numpy as np
+import dcstream
+
+def check(name, ok, why=""):
+    print(("PASS: %s" % name) if ok else ("FAIL: %s: %s" % (name, why)))
+
+W = dcstream.read("miw.dcs")[1][0]["masks"]["data"]
+kinds = [r["kind"] for r in dcstream.records("mid.dcs")]
+check("head: block, stft, embed, masks for each of the 4 blocks",
+      kinds == ["dcsep", "utt"] + ["block", "stft", "embed", "masks"] * 4, str(kinds))
+for f, exact in (("mif.dcs", True), ("mid.dcs", False)):
+    parts = [np.frombuffer(r["data"], np.float32).reshape(r["shape"]) for r in dcstream.records(f)
+             if r["kind"] == "masks"]
+    B = np.concatenate(parts, axis=1)
+    if exact:
+        check("head, -w 1000,1000: the blocks' masks are the whole utterance's bit for bit",
+              B.shape == W.shape and np.array_equal(B, W), str(B.shape))
+    else:
+        d = np.abs(B - W).mean()
+        check("head, default context: masks within 0.01 of the whole utterance's on average (%.2g)" % d,
+              B.shape == W.shape and d < 0.01, "%.3g" % d)
+PYEOF
