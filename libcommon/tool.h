@@ -106,6 +106,12 @@ void dc_each_unit(const char *path, const char *tool, const char *const *use,
  * channels were mixed down or its rate changed, and exits 1 with "prog: <name>:
  * <why>" when it cannot be read, holds NaN or Inf, or a sample beyond +-DC_AUDIO_MAX. */
 float *dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n);
+/* dc_audio_notes: dc_get_audio's lines on stderr for a file (name) read at rate
+ * whose channels were mixed down or rate changed (info: dc_audio_read's). */
+void dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate);
+/* dc_audio_range: exits 1 as dc_get_audio does unless every sample of x[n] is
+ * within +-DC_AUDIO_MAX; x holds the file's samples from number first on. */
+void dc_audio_range(const char *name, const float *x, int64_t n, int64_t first);
 
 /* ---------------------------------------------------------------- records */
 

@@ -186,6 +186,18 @@ grow(embedder *e, int64_t T, int64_t F)
 	}
 }
 
+/* net: the network, made on first use for batches of B sequences of T frames
+ * (dc_nn_forward grows it for more) in the precision chosen. */
+static dc_nn *
+net(embedder *e, int B, int T)
+{
+	if (e->nn == NULL) {
+		e->nn = dc_nn_new(&e->m, B, T, e->threads, 0);
+		dc_nn_precision(e->nn, e->prec);
+	}
+	return e->nn;
+}
+
 /*
  * windows: the centre [t0, t1) and the extent [a, a + Tb) of window i of an
  * utterance of T frames: centres of e->win frames (the last one shorter), every
@@ -235,10 +247,7 @@ forward_windows(embedder *e, int64_t T)
 		e->wemb = dc_nn_alloc((size_t)e->wcap * D * sizeof *e->wemb);
 		e->wh = mc->C > 0 ? dc_nn_alloc((size_t)(e->wcap / F) * H2 * sizeof *e->wh) : NULL;
 	}
-	if (e->nn == NULL) {
-		e->nn = dc_nn_new(&e->m, (int)G, (int)Tb, e->threads, 0);
-		dc_nn_precision(e->nn, e->prec);
-	}
+	net(e, (int)G, (int)Tb);
 	for (j = 0; j < B; j += G) {
 		g = B - j < G ? B - j : G;
 		for (i = 0; i < g; i++) {
@@ -356,10 +365,7 @@ embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
 			dc_mi_masks(e->masks, e->z, T, mc->C, mc->F);
 		}
 	} else if (T > 0) {
-		if (e->nn == NULL) {
-			e->nn = dc_nn_new(&e->m, 1, (int)T, e->threads, 0);
-			dc_nn_precision(e->nn, e->prec);
-		}
+		net(e, 1, (int)T);
 		dc_nn_forward(e->nn, e->emb, e->h, e->feat, 1, (int)T);
 		if (mc->C > 0) {
 			dc_mi_head_forward(e->mm, e->z, e->h, e->m.p.mi_w, e->m.p.mi_b, T, 2 * mc->H,
@@ -443,10 +449,7 @@ block_out(embedder *e, dc_writer *w, blocks *bl)
 		    dc_strerror(DC_ELIMIT));
 	grow(e, Tw, F);
 	if (Tw > 0) {
-		if (e->nn == NULL) {
-			e->nn = dc_nn_new(&e->m, 1, (int)Tw, e->threads, 0);
-			dc_nn_precision(e->nn, e->prec);
-		}
+		net(e, 1, (int)Tw);
 		dc_nn_forward(e->nn, e->emb, e->h, bl->feat + (a - bl->fa) * F, 1, (int)Tw);
 		if (mc->C > 0)
 			block_masks(e, bl, pd, c0);

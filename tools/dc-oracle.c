@@ -225,8 +225,7 @@ bs_open(char *const *src, int K, int64_t rate)
 	bs.cap = dc_xcalloc((size_t)K, sizeof *bs.cap);
 	for (k = 0; k < K; k++)
 		if ((err = dc_audio_open(src[k], (int)rate, &bs.a[k], &info)) != DC_OK)
-			dc_errx(1, "%s: %s", src[k], err == DC_EAUDIO || err == DC_ERESAMPLE ?
-			    dc_audio_errstr() : dc_strerror(err));
+			dc_errx(1, "%s: %s", src[k], dc_errmsg(err));
 }
 
 /* bs_fill: source k's samples from lo (those before it dropped) up to hi, or to
@@ -234,7 +233,7 @@ bs_open(char *const *src, int K, int64_t rate)
 static int64_t
 bs_fill(const char *name, int k, int64_t lo, int64_t hi)
 {
-	int64_t got, i, drop = lo - bs.x0[k];
+	int64_t got, drop = lo - bs.x0[k];
 	int err;
 
 	if (drop > 0) {
@@ -252,12 +251,8 @@ bs_fill(const char *name, int k, int64_t lo, int64_t hi)
 			bs.x[k] = dc_xrealloc(bs.x[k], (size_t)bs.cap[k] * sizeof *bs.x[k]);
 		}
 		if ((err = dc_audio_pull(bs.a[k], bs.x[k] + bs.xn[k], want, &got)) != DC_OK)
-			dc_errx(1, "%s: %s", name, err == DC_EAUDIO || err == DC_ERESAMPLE ?
-			    dc_audio_errstr() : dc_strerror(err));
-		for (i = 0; i < got; i++)
-			if (!(fabsf(bs.x[k][bs.xn[k] + i]) <= DC_AUDIO_MAX))
-				dc_errx(1, "%s: sample %lld is %g, beyond +-%g (full scale is +-1)", name,
-				    (long long)(bs.x0[k] + bs.xn[k] + i + 1), bs.x[k][bs.xn[k] + i], DC_AUDIO_MAX);
+			dc_errx(1, "%s: %s", name, dc_errmsg(err));
+		dc_audio_range(name, bs.x[k] + bs.xn[k], got, bs.x0[k] + bs.xn[k]);
 		bs.xn[k] += got;
 		if (got < want)
 			break;

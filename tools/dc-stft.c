@@ -56,29 +56,6 @@ audio_fail(const char *name, int err)
 	dc_errx(1, "%s: %s", name, dc_errmsg(err));
 }
 
-/* notes: what dc_get_audio says of a file's channels and rate */
-static void
-notes(const char *name, const dc_audio_info *info, int64_t rate)
-{
-	if (info->downmixed)
-		dc_warnx("%s: %d channels mixed down to mono", name, info->channels_in);
-	if (info->resampled)
-		dc_warnx("%s: resampled from %d Hz to %lld Hz", name, info->rate_in, (long long)rate);
-}
-
-/* check_range: every sample within +-DC_AUDIO_MAX (x holds samples from number
- * first on), as dc_get_audio checks */
-static void
-check_range(const char *name, const float *x, int64_t n, int64_t first)
-{
-	int64_t i;
-
-	for (i = 0; i < n; i++)
-		if (fabsf(x[i]) > DC_AUDIO_MAX)
-			dc_errx(1, "%s: sample %lld is %g, beyond +-%g (float audio is nominally within "
-			    "+-1)", name, (long long)(first + i + 1), x[i], DC_AUDIO_MAX);
-}
-
 /* long_input: whether an input of frames frames at rate_in (-1: unknown) is
  * longer than opt.over at the analysis rate */
 static int
@@ -173,8 +150,8 @@ put_whole(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *p
 		if (dc_audio_in_frames(a) * info->channels_in > lim || n + got > lim)
 			audio_fail(name, DC_ELIMIT);
 	}
-	notes(name, info, p->rate);
-	check_range(name, x, n, 0);
+	dc_audio_notes(name, info, p->rate);
+	dc_audio_range(name, x, n, 0);
 	if (n == 0)
 		dc_errx(1, "%s: no samples", name);
 	p->samples = n;
@@ -212,8 +189,8 @@ put_blocks(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *
 	x = dc_xmalloc((size_t)cap * sizeof *x);
 	if (n0)
 		memcpy(x, x0, (size_t)n0 * sizeof *x);
-	check_range(name, x, n0, 0);
-	notes(name, info, p->rate);
+	dc_audio_range(name, x, n0, 0);
+	dc_audio_notes(name, info, p->rate);
 	for (;;) {
 		/* the samples up to the block's end, and one more */
 		need = (t0 + bf) * p->hop + 1;
@@ -224,7 +201,7 @@ put_blocks(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *
 			}
 			if ((err = dc_audio_pull(a, x + len, CHUNK, &got)) != DC_OK)
 				audio_fail(name, err);
-			check_range(name, x + len, got, base + len);
+			dc_audio_range(name, x + len, got, base + len);
 			len += got;
 			eof = got < CHUNK;
 		}
