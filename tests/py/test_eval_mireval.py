@@ -20,36 +20,9 @@ import soundfile as sf
 import scipy.signal
 import mir_eval
 
-ROOT = os.environ.get("ROOT", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-DCEVAL = os.path.join(ROOT, "bin", "dc-eval")
-SPEECH = os.path.join(ROOT, "tests", "data", "speech")
-T = os.environ.get("T", os.getcwd())
-RATE = 8000
-TOL = 0.01
-failed = 0
-
-
-def report(ok, what):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + what)
-    if not ok:
-        failed += 1
-
-
-def write(name, x):
-    """x as a float WAV; returns the path and the samples as read back (float32)."""
-    path = os.path.join(T, name + ".wav")
-    sf.write(path, np.asarray(x, dtype=np.float32), RATE, subtype="FLOAT")
-    return path, sf.read(path, dtype="float64")[0]
-
-
-def si_sdr(ref, est):
-    """Le Roux et al. 2019, on zero-mean signals."""
-    ref = ref - ref.mean()
-    est = est - est.mean()
-    target = np.dot(est, ref) / np.dot(ref, ref) * ref
-    noise = est - target
-    return 10 * np.log10(np.dot(target, target) / np.dot(noise, noise))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import evalref  # noqa: E402
+from evalref import DCEVAL, RATE, SPEECH, T, TOL, report, si_sdr, write  # noqa: E402,F401
 
 
 def si_sdr_sources(refs, ests):
@@ -243,7 +216,7 @@ def main():
         report(s.get("summary") is True and s.get("files") == len(withmix) and d <= TOL,
                "list summary: %s %.3f is the mean of the per-file means, diff %.2e dB" %
                (key, s.get(key, np.nan), d))
-    return 1 if failed else 0
+    return 1 if evalref.failed else 0
 
 
 if __name__ == "__main__":
