@@ -84,7 +84,8 @@ help(void)
 	    "  -H units      units per direction (300)\n"
 	    "  -D dim        embedding dimension (40)\n"
 	    "  -M sources    add a mask-inference head of 1 to %d sources (Chimera++); the\n"
-	    "                data then needs ref records (dc-oracle -R)\n"
+	    "                data then needs ref records (dc-oracle -R); with -x, -M 0\n"
+	    "                drops the model's head\n"
 	    "  -A alpha      with a mask-inference head, the deep clustering loss's weight,\n"
 	    "                the head's 1 - alpha; with -r, changes the checkpoint's (0.5)\n"
 	    "  -F            train only the mask-inference head, the rest of the model fixed\n"
@@ -1115,7 +1116,7 @@ typedef struct {
 	const char *out, *vpath, *logpath, *name, *ipath, *xpath, *parg;
 	char *kv[64];
 	int nkv, init, resume, quiet, threads, given, tails, Lgiven, HDgiven, half, fgiven, wmode;
-	int Agiven, freeze;
+	int Agiven, freeze, Mgiven;
 	int64_t epochs, maxsteps, B, T, seed, L, H, D, M;
 	double lr, clip, dropout, ckpt_min, prog_s, decay, alpha;
 	const char *xdir, *ypath;       /* -X corpusdir, -Y speakers.txt */
@@ -1263,8 +1264,10 @@ parse_option(options *o, int c, char *arg)
 		o->HDgiven = 1;
 		break;
 	case 'M':
-		if (dc_parse_int(arg, 1, DC_MI_CMAX, &o->M))
-			dc_errx(2, "-M: sources must be an integer from 1 to %d: %s", DC_MI_CMAX, arg);
+		if (dc_parse_int(arg, 0, DC_MI_CMAX, &o->M))
+			dc_errx(2, "-M: sources must be an integer from 1 to %d (0 with -x): %s",
+			    DC_MI_CMAX, arg);
+		o->Mgiven = 1;
 		break;
 	case 'A':
 		parse_num(c, arg, 0.0, 1.0, 0, &o->alpha, "alpha must be a number from 0 to 1");
@@ -1396,7 +1399,9 @@ parse_options(options *o, int argc, char **argv)
 		dc_errx(2, "-%c: only with -X", o->ypath ? 'Y' : o->mixc);
 	if (o->xpath && (o->init || o->resume || o->ipath || o->given || o->fgiven || o->parg ||
 	    o->M || o->Agiven || o->freeze || o->xdir))
-		dc_errx(2, "-x: only -o, -n, -m, -w and models to average go with it");
+		dc_errx(2, "-x: only -o, -n, -m, -w, -M 0 and models to average go with it");
+	if (o->Mgiven && o->M == 0 && !o->xpath)
+		dc_errx(2, "-M 0: only with -x");
 	if (o->half >= 0 && !o->xpath)
 		dc_errx(2, "-w: only with -x");
 	o->files = argc > optind ? argv + optind : stdin_only;
@@ -1434,6 +1439,11 @@ export_model(const options *o, int navg, char **avg)
 		dc_errx(1, "%s: %s", o->xpath, dc_errmsg(err));
 	if (navg > 0)
 		average(&m, o->xpath, navg, avg);
+	if (o->Mgiven && m.cfg.C > 0) {	/* -M 0: the head's tensors are the last */
+		m.cfg.C = 0;
+		m.nparams = dc_nn_nparams(&m.cfg);
+		dc_nn_point(&m.p, m.params, &m.cfg);
+	}
 	snprintf(step, sizeof step, "%lld", (long long)m.step);
 	ckpt = m.adam_m != NULL;
 	strip_state(&m);

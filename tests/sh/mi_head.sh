@@ -162,6 +162,33 @@ check("-I -M 3: the head drawn as torch draws a linear layer's, U(-1/sqrt(2H), 1
       0 < np.abs(pa[n:]).max() <= 1 / np.sqrt(32), str(np.abs(pa[n:]).max()))
 EOF
 
+# -x -M 0: the head dropped; the rest as the model was, so dc-embed's embeddings too
+check "-x -M 0: the head dropped" 0 '' dc-train -x add.dcm -M 0 -o nohead.dcm
+check "-x -M 0 of a model without a head" 0 '' dc-train -x dc.dcm -M 0 -o nohead2.dcm
+"$PY" - <<'EOF'
+import msgpack
+from oracle_lib import check
+h, d, h2 = [msgpack.unpackb(open(p, "rb").read(), raw=False) for p in ("nohead.dcm", "dc.dcm", "nohead2.dcm")]
+check("-x -M 0: version 1, no mi_sources, no head tensors", h["version"] == 1 and
+      "mi_sources" not in h["config"] and [t[0] for t in h["tensors"]] == [t[0] for t in d["tensors"]])
+check("-x -M 0: the statistics and every other weight bit for bit", h["params"] == d["params"] and
+      h["feat_mean"] == d["feat_mean"] and h["feat_std"] == d["feat_std"])
+check("-x -M 0 without a head: the same weights", h2["params"] == d["params"] and h2["version"] == 1)
+EOF
+check_in "dc-embed -m nohead.dcm" 0 '' r3.dcs dc-embed -m nohead.dcm
+cp out nohead.dcs
+check_in "dc-embed -m add.dcm" 0 '' r3.dcs dc-embed -m add.dcm
+"$PY" - <<'EOF'
+import numpy as np
+import dcstream
+from oracle_lib import check
+_, a = dcstream.read("nohead.dcs")
+_, b = dcstream.read("out")
+check("dc-embed without the head: no masks record, the head model's embeddings bit for bit",
+      len(a) == len(b) > 0 and all("masks" not in u and "masks" in v and
+                                   np.array_equal(u["embed"]["data"], v["embed"]["data"]) for u, v in zip(a, b)))
+EOF
+
 # -F: only the head trains; every other parameter stays as it was
 check "-F: the head alone" 0 '' dc-train -I dc.dcm -M 2 -F -e 2 -q -o f.dcm train.dcs
 "$PY" - <<'EOF'
@@ -176,7 +203,7 @@ check("-F: the head trained (Adam's moments of the head only)",
 EOF
 
 # errors
-check "-M 7" 2 "dc-train: -M: sources must be an integer from 1 to 6: 7" dc-train $A -M 7 -o x.dcm train.dcs
+check "-M 7" 2 "dc-train: -M: sources must be an integer from 1 to 6 (0 with -x): 7" dc-train $A -M 7 -o x.dcm train.dcs
 check "-A 1.5" 2 "dc-train: -A: alpha must be a number from 0 to 1: 1.5" dc-train $A -M 2 -A 1.5 -o x.dcm train.dcs
 check "-r with -M" 2 "dc-train: -r: the checkpoint fixes -M; leave it out" dc-train -r -M 2 -o m.dcm train.dcs
 check "-I with another head" 2 "dc-train: -M 2: add.dcm has a mask-inference head of 3 sources" \
@@ -201,7 +228,8 @@ write_stream("nanref.dcs", recs[:-1] + [tensor_rec("ref", S, **keys)])
 EOF
 check "a NaN in the ref record" 1 "dc-train: nanref.dcs: mix1: ref record: NaN or Inf in the data" \
     dc-train $A -M 2 -o x.dcm nanref.dcs
-check "-x with -M" 2 "dc-train: -x: only -o, -n, -m, -w and models to average go with it" \
+check "-x with -M" 2 "dc-train: -x: only -o, -n, -m, -w, -M 0 and models to average go with it" \
     dc-train -x m.dcm -M 2 -o x.dcm
+check "-M 0 without -x" 2 "dc-train: -M 0: only with -x" dc-train $A -M 0 -o x.dcm train.dcs
 check_in "dc-mask -k 0" 2 "dc-mask: -k: sources must be an integer from 1 to 1000: 0" e3.dcs dc-mask -k 0
 same "no model written by the refused runs" "$(ls x.dcm 2>/dev/null)" ""
