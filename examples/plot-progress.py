@@ -5,7 +5,8 @@ usage: plot-progress.py [-o progress.png] [CAMPAIGN_TSV]
 
 Left: the held-out SDRi (seed 2016, 200 + 200 mixtures of validation speakers,
 the best of the clustering settings measured for each) of every model shipped
-so far, against the training time behind it, with the targets (10.5 and 7.5 dB)
+so far, against the training frames behind it (9.5 hours of 2 CPU threads to stage
+5, 6 hours of mostly 1 for stage 6, 9 minutes of a GPU for stage 7), with the targets (10.5 and 7.5 dB)
 and the oracle binary mask at 2 speakers. The figures are those of models/README.md
 and README.md, measured by examples/tune-kmeans.sh or examples/eval-model.sh when
 each model shipped. Right: the validation SDRi (seed 7) of each round of the
@@ -20,15 +21,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-# model, cumulative hours of training (models/README.md: stages 1-5 on 2 threads, the
-# campaign of stage 6 mostly on 1), held-out SDRi at 2 / 3 speakers
+# model, cumulative millions of training frames (models/README.md: stages 1-5 and the
+# campaign of stage 6 on the CPU, stage 7 on a GPU), held-out SDRi at 2 / 3 speakers
 SHIPPED = [
-    ("2x300, stage 2", 2.7, 7.10, 5.08),
-    ("4x300, stage 3", 5.9, 7.42, 5.06),
-    ("stage 4, epoch 1", 7.1, 8.22, 5.56),
-    ("stage 4, epoch 2", 8.4, 8.36, 5.56),
-    ("stage 5", 10.0, 8.78, 5.78),
-    ("stage 6 (campaign)", 16.2, 9.02, 6.10),
+    ("2x300, stage 2", 32.3, 7.10, 5.08),
+    ("4x300, stage 3", 59.7, 7.42, 5.06),
+    ("stage 4, epoch 1", 70.7, 8.22, 5.56),
+    ("stage 4, epoch 2", 81.8, 8.36, 5.56),
+    ("stage 5", 104.0, 8.78, 5.78),
+    ("stage 6 (campaign)", 131.2, 9.02, 6.10),
+    ("stage 7 (GPU)", 401.2, 9.16, 6.36),
 ]
 ORACLE_IBM_2 = 14.65
 
@@ -45,9 +47,10 @@ def main():
     l.axhline(10.5, color="C0", ls="--", lw=1, label="target, 2 speakers (10.5)")
     l.axhline(7.5, color="C1", ls="--", lw=1, label="target, 3 speakers (7.5)")
     l.axhline(ORACLE_IBM_2, color="gray", ls=":", lw=1, label="oracle binary mask, 2 speakers")
-    for name, x, y2, _ in SHIPPED:
-        l.annotate(name, (x, y2), textcoords="offset points", xytext=(0, 7), fontsize=7, ha="center")
-    l.set_xlabel("hours of training behind the model")
+    for i, (name, x, y2, _) in enumerate(SHIPPED):    # above and below in turn
+        l.annotate(name, (x, y2), textcoords="offset points", xytext=(0, 7 if i % 2 else -14),
+                   fontsize=7, ha="center" if i < len(SHIPPED) - 1 else "right")
+    l.set_xlabel("millions of training frames behind the model")
     l.set_ylabel("held-out SDRi (dB)")
     l.set_title("shipped models, held out (seed 2016)", fontsize=10)
     l.legend(fontsize=7, loc="center left", bbox_to_anchor=(0.0, 0.66))

@@ -18,7 +18,7 @@ import msgpack
 import numpy as np
 
 ROOT = os.environ.get("ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-B = os.environ.get("B") or os.path.join(ROOT, "build")
+BIN = os.path.join(ROOT, os.environ.get("B") or "build", "bin")
 SCRIPT = os.path.join(ROOT, "examples", "gpu-train.py")
 sys.path.insert(0, os.path.join(ROOT, "formats"))
 import dcstream  # noqa: E402
@@ -94,7 +94,7 @@ v /= np.linalg.norm(v, axis=1, keepdims=True)
 z = (mw.astype(np.float64) @ h + mb).reshape(C, F)
 mask = np.exp(z) / np.exp(z).sum(0)
 wav = os.path.join(ROOT, "tests", "data", "speech", "so0036_000360332.flac")
-p = subprocess.run(f'"{B}/dc-stft" "{wav}" | "{B}/dc-embed" -m "{model}" -t 1', shell=True,
+p = subprocess.run(f'"{BIN}/dc-stft" "{wav}" | "{BIN}/dc-embed" -m "{model}" -t 1', shell=True,
                    capture_output=True)
 check("dc-embed reads the model (exit 0, nothing on stderr)", p.returncode == 0 and not p.stderr,
       p.stderr.decode(errors="replace"))
