@@ -20,19 +20,16 @@ import numpy as np
 ROOT = os.environ.get("ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, os.environ.get("B") or "build", "bin")
 SCRIPT = os.path.join(ROOT, "examples", "gpu-train.py")
-sys.path.insert(0, os.path.join(ROOT, "formats"))
+sys.path[:0] = [os.path.join(ROOT, "formats"), os.path.join(ROOT, "tests", "sh")]
 import dcstream  # noqa: E402
+import oracle_lib  # noqa: E402
 
 failed = 0
 
 
 def check(name, ok, why=""):
     global failed
-    if ok:
-        print(f"PASS: {name}")
-    else:
-        print(f"FAIL: {name}: {why}")
-        failed += 1
+    failed += not oracle_lib.check(name, ok, why)
 
 
 spec = importlib.util.spec_from_file_location("gpu_train", SCRIPT)
