@@ -248,6 +248,8 @@ static struct {
 	dc_writer *w;
 	dc_record hdr;
 	dc_utt u;
+	int passed;     /* the reader writes the records it reads (use with a tool) */
+	const char *const *later, *const *over;  /* dc_loop_replace's */
 } lp;
 
 static const char *
@@ -264,6 +266,9 @@ loop_open(const char *path, const char *tool, const char *const *use, const char
 	}
 	if (use)
 		dc_reader_select(lp.rd, use, eat, lp.w);
+	lp.passed = use != NULL && tool != NULL;
+	if (lp.later)
+		dc_reader_replace(lp.rd, lp.later, lp.over);
 	return name;
 }
 
@@ -334,6 +339,31 @@ dc_each_unit(const char *path, const char *tool, const char *const *use,
 		}
 	}
 	loop_close(name, tool, err);
+}
+
+void
+dc_loop_replace(const char *const *later, const char *const *over)
+{
+	lp.later = later;
+	lp.over = over;
+}
+
+void
+dc_emit(dc_utt *u, const char *id, const dc_recb *b)
+{
+	if (!lp.passed) {
+		dc_append(u, id, b);
+		return;
+	}
+	/* a failed write is the writer's sticky error: the loop stops after fn */
+	dc_write_recb(lp.w, b);
+}
+
+void
+dc_release(dc_record *r)
+{
+	if (lp.passed)
+		dc_record_free(r);
 }
 
 void
@@ -439,9 +469,11 @@ dc_spectra_fit(int64_t T, const dc_stft_params *p, const dc_unit *b)
 	return b->last ? T == dc_stft_frames(p) : p->samples == T * p->hop;
 }
 
-int
-dc_check_spectra_unit(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
-    dc_stft_params *p, const char **key, int *err)
+/* check_spectra: dc_check_spectra_unit, the tensor copied into X (bytes NULL) or
+ * left in the record (*bytes, X without data) */
+static int
+check_spectra(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
+    const void **bytes, dc_stft_params *p, const char **key, int *err)
 {
 	static const char *const ikeys[] = { "rate", "nfft", "hop", "samples" };
 	int64_t *ivals[] = { &p->rate, &p->nfft, &p->hop, &p->samples };
@@ -461,7 +493,7 @@ dc_check_spectra_unit(const dc_record *r, int ndim, const dc_unit *b, dc_tensor 
 	}
 	if (dc_stft_check(p) != DC_OK)
 		return DC_SPEC_PARAM;
-	if ((*err = dc_rec_tensor(r, X)) != DC_OK)
+	if ((*err = bytes ? dc_rec_tensor_bytes(r, X, bytes) : dc_rec_tensor(r, X)) != DC_OK)
 		return DC_SPEC_TENSOR;
 	if (X->dtype != DC_C64)
 		return DC_SPEC_DTYPE;
@@ -470,6 +502,20 @@ dc_check_spectra_unit(const dc_record *r, int ndim, const dc_unit *b, dc_tensor 
 	if (!dc_spectra_fit(X->shape[ndim - 2], p, b) || X->shape[ndim - 1] != p->nfft / 2 + 1)
 		return DC_SPEC_SHAPE;
 	return DC_SPEC_OK;
+}
+
+int
+dc_check_spectra_unit(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
+    dc_stft_params *p, const char **key, int *err)
+{
+	return check_spectra(r, ndim, b, X, NULL, p, key, err);
+}
+
+int
+dc_check_spectra_bytes(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
+    const void **bytes, dc_stft_params *p, const char **key, int *err)
+{
+	return check_spectra(r, ndim, b, X, bytes, p, key, err);
 }
 
 void

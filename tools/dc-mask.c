@@ -82,11 +82,14 @@ mask_unit(dc_utt *u, const char *id, const dc_unit *bl, void *arg)
 			mr = &u->recs[i];
 	if (mr == NULL)
 		dc_errx(1, "%s: no labels or masks record", id);
+	/* each record freed once its tensor is taken: the loop passed it on when read */
 	dc_get_stft_unit(id, sr, bl, &X, &p);
+	dc_release(sr);
 	if (strcmp(mr->kind, "labels") == 0)
 		dc_get_labels(id, mr, &X, DC_KMAX, &M, &K);
 	else
 		dc_get_masks(id, mr, &X, DC_KMAX, &M, &K);
+	dc_release(mr);
 	/* the checked labels or masks, then the masking libdcsep's dc_mask does */
 	if ((err = dc_mask(&X, &M, K, &Y)) != DC_OK)
 		dc_errx(1, "%s: masked: %s", id, dc_strerror(err));
@@ -99,7 +102,7 @@ mask_unit(dc_utt *u, const char *id, const dc_unit *bl, void *arg)
 	dc_recb_stft_params(&b, &p);
 	dc_recb_int(&b, "k", K);
 	dc_recb_tensor(&b, &Y);
-	dc_append(u, id, &b);
+	dc_emit(u, id, &b);     /* written from Y, not copied into a record */
 	dc_tensor_free(&X);
 	dc_tensor_free(&M);
 	dc_tensor_free(&Y);
@@ -108,6 +111,7 @@ mask_unit(dc_utt *u, const char *id, const dc_unit *bl, void *arg)
 int
 main(int argc, char **argv)
 {
+	static const char *const lm[] = { "labels", "masks", NULL };
 	int c, keep = 0;
 	int64_t v;
 
@@ -119,7 +123,9 @@ main(int argc, char **argv)
 			keep = (int)v;
 		}
 	}
-	/* the embeddings, the biggest record, go on byte for byte, never held */
+	/* the embeddings, the biggest record, go on byte for byte, never held; of the
+	 * labels and masks, only the latest is held */
+	dc_loop_replace(lm, lm);
 	dc_each_unit(dc_arg_path(argc, argv, usage), "dc-mask",
 	    (const char *const[]){ "stft", "labels", "masks", NULL }, NULL, mask_unit, &keep);
 	return 0;
