@@ -1518,8 +1518,10 @@ dc_recb_tensor(dc_recb *b, const dc_tensor *t)
 	b->f[b->n - 1].t = t;
 }
 
+/* pack_recb: b packed; with body 0, of its last field, a tensor, only the bin
+ * header (dc_write_recb_head) */
 static void
-pack_recb(msgpack_packer *pk, const dc_recb *b)
+pack_recb(msgpack_packer *pk, const dc_recb *b, int body)
 {
 	int i, j, nkeys = 1;
 
@@ -1560,7 +1562,8 @@ pack_recb(msgpack_packer *pk, const dc_recb *b)
 				msgpack_pack_int64(pk, t->shape[j]);
 			pack_str(pk, "data");
 			msgpack_pack_bin(pk, nb);
-			msgpack_pack_bin_body(pk, t->data, nb);
+			if (body || i < b->n - 1)
+				msgpack_pack_bin_body(pk, t->data, nb);
 			break;
 		}
 		}
@@ -1570,7 +1573,21 @@ pack_recb(msgpack_packer *pk, const dc_recb *b)
 int
 dc_write_recb(dc_writer *w, const dc_recb *b)
 {
-	pack_recb(&w->pk, b);
+	pack_recb(&w->pk, b, 1);
+	return w->err;
+}
+
+int
+dc_write_recb_head(dc_writer *w, const dc_recb *b)
+{
+	pack_recb(&w->pk, b, 0);
+	return w->err;
+}
+
+int
+dc_write_bytes(dc_writer *w, const void *buf, size_t len)
+{
+	write_raw(w, buf, len);
 	return w->err;
 }
 
@@ -1583,7 +1600,7 @@ dc_recb_to_record(const dc_recb *b, dc_record *r)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	pack_recb(&pk, b);
+	pack_recb(&pk, b, 1);
 	err = rec_from_sbuffer(r, &sb);
 	msgpack_sbuffer_destroy(&sb);
 	return err;

@@ -205,6 +205,12 @@ void dc_recb_bool(dc_recb *b, const char *key, int v);
 /* dc_recb_tensor: adds "dtype", "shape" and "data". */
 void dc_recb_tensor(dc_recb *b, const dc_tensor *t);
 int dc_write_recb(dc_writer *w, const dc_recb *b);
+/* dc_write_recb_head, dc_write_bytes: a record whose tensor is written a piece at
+ * a time: b's last field must be its tensor (dc_recb_tensor; data unused), of
+ * which dc_write_recb_head writes the bin header; the caller then writes exactly
+ * the tensor's bytes with dc_write_bytes, in order, and nothing else in between. */
+int dc_write_recb_head(dc_writer *w, const dc_recb *b);
+int dc_write_bytes(dc_writer *w, const void *buf, size_t len);
 /* dc_recb_to_record: builds a record in memory (to append to a dc_utt). */
 int dc_recb_to_record(const dc_recb *b, dc_record *r);
 /* dc_utt_append: appends a copy of the built record to the utterance. */

@@ -338,15 +338,10 @@ dc_loop_replace(const char *const *later, const char *const *over)
 	lp.over = over;
 }
 
-void
-dc_emit(dc_utt *u, const char *id, const dc_recb *b)
+dc_writer *
+dc_loop_writer(void)
 {
-	if (!lp.passed) {
-		dc_append(u, id, b);
-		return;
-	}
-	/* a failed write is the writer's sticky error: the loop stops after fn */
-	dc_write_recb(lp.w, b);
+	return lp.passed ? lp.w : NULL;
 }
 
 void

@@ -101,16 +101,16 @@ void dc_each_unit(const char *path, const char *tool, const char *const *use,
  * dc_loop_replace: called before dc_each_utt_use or dc_each_unit, sets
  * dc_reader_replace(later, over) on the loop's reader: a record of a kind in later
  * frees the records of the kinds in over that its unit holds before it is read.
- * dc_emit: in fn, adds the record b to the output: with use and a tool, where the
- * reader has already written the unit's records, b is written to stdout now,
- * never built in memory (records fn appends after it follow it); otherwise it is
- * appended to u (dc_append). dc_release: in fn, r (a record of u) is no longer
- * needed: with use and a tool it was written when read, and its memory is freed
- * now (it stays in u as an empty record of no kind); otherwise it is kept, to be
- * written after fn.
+ * dc_loop_writer: in fn, with use and a tool, the writer on stdout, which has the
+ * unit's records already: what fn writes to it (dc_write_recb_head and
+ * dc_write_bytes: a record written as it is computed) follows them and precedes
+ * the records fn appends to u; NULL otherwise. dc_release: in fn, r (a record of
+ * u) is no longer needed: with use and a tool it was written when read, and its
+ * memory is freed now (it stays in u as an empty record of no kind); otherwise it
+ * is kept, to be written after fn.
  */
 void dc_loop_replace(const char *const *later, const char *const *over);
-void dc_emit(dc_utt *u, const char *id, const dc_recb *b);
+dc_writer *dc_loop_writer(void);
 void dc_release(dc_record *r);
 
 /* the largest sample magnitude a tool takes in (120 dB above full scale), and the
