@@ -780,10 +780,15 @@ static void
 replace_held(dc_reader *rd, dc_utt *u)
 {
 	char kind[32];
-	int i, j;
+	int i, j, k;
 
-	if (rd->later == NULL || rd->err || pass_unused(rd) != DC_OK ||
-	    peek_kind(rd, kind, sizeof kind) != 1 || !listed(kind, rd->later))
+	if (rd->later == NULL || rd->err || pass_unused(rd) != DC_OK)
+		return;
+	/* as pass_unused peeks: more bytes until the kind is there or cannot be */
+	while ((k = peek_kind(rd, kind, sizeof kind)) == 0 && rd->up.used - rd->up.off < 64)
+		if (feed(rd) <= 0)
+			return;
+	if (k != 1 || !listed(kind, rd->later))
 		return;
 	for (i = j = 0; i < u->n; i++) {
 		if (i > 0 && listed(u->recs[i].kind, rd->over))
