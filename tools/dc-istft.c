@@ -416,8 +416,8 @@ put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int nu
 			dc_errx(1, "%s: masked: key 'k' disagrees with the shape's K = %d", id, kk);
 	}
 	/* the spectra are read from the record CH frames at a time, never copied whole */
-	if (CH * F > cur.xcap) {
-		cur.xcap = CH * F;
+	if ((kk * T < CH ? kk * T : CH) * F > cur.xcap) {
+		cur.xcap = (kk * T < CH ? kk * T : CH) * F;
 		cur.x = dc_xrealloc(cur.x, (size_t)(2 * cur.xcap) * sizeof *cur.x);
 	}
 	for (i = 0; i < kk * T; i += n) {
@@ -445,7 +445,7 @@ put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int nu
 	 * samples are those of all T frames at once, in the same order (the sums of a
 	 * sample are kept until its last frame is in) */
 	N = b->last ? b->t0 * p.hop + p.samples : -1;
-	grow(CH * p.hop + 1);
+	grow((T < CH ? T : CH) * p.hop + 1);
 	t = 0;
 	do {
 		n = T - t < CH ? T - t : CH;
