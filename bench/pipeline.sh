@@ -6,8 +6,10 @@
 # (torch_dpcl.py infer1: import, build a 2x300 model, embed 1250 frames, k-means;
 # median of 3) in the same run; dc-embed's start with no utterance (the model load,
 # median of 10); each stage's peak RSS and page faults (GNU time) run alone on its
-# cached input; and a batch figure: 100 copies of the mixture through the pipeline,
-# 2 at a time, in CPU seconds per hour of audio. Environment: B (build), PEER.
+# cached input; dc-mask's and dc-istft's peak RSS beside the records they use (issue
+# 23's target: at most 3x); and a batch figure: 100 copies of the mixture through
+# the pipeline, 2 at a time, in CPU seconds per hour of audio. Environment: B
+# (build), PEER.
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
