@@ -37,12 +37,12 @@ LIBSRC := $(sort $(wildcard libcommon/*.c))
 LIBOBJ := $(LIBSRC:%.c=$(B)/%.o)
 LIB := $(B)/libdcsep.a
 # the installed libraries: the same objects compiled with -fPIC into $(B)/pic/, less
-# tool.c (messages and exits: the tools', not a library's), as the shared library
+# tool.c and toolaudio.c (messages and exits: the tools', not a library's), as the shared library
 # (soname libdcsep.so.MAJOR of config.mk's VERSION) and a static one
 SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
 SONAME := libdcsep.so.$(SOMAJOR)
 SO := $(B)/libdcsep.so.$(VERSION)
-PICOBJ := $(filter-out %/tool.o,$(LIBSRC:%.c=$(B)/pic/%.o))
+PICOBJ := $(filter-out %/tool.o %/toolaudio.o,$(LIBSRC:%.c=$(B)/pic/%.o))
 PICLIB := $(B)/pic/libdcsep.a
 # the public headers: dcsep.h and the parts of libcommon/ it includes (libdcsep(3))
 PUBHDR := include/dcsep/dcsep.h $(addprefix libcommon/,util.h stream.h stft.h audio.h kmeans.h rng.h bsseval.h)

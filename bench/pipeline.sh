@@ -6,8 +6,10 @@
 # (torch_dpcl.py infer1: import, build a 2x300 model, embed 1250 frames, k-means;
 # median of 3) in the same run; dc-embed's start with no utterance (the model load,
 # median of 10); each stage's peak RSS and page faults (GNU time) run alone on its
-# cached input; and a batch figure: 100 copies of the mixture through the pipeline,
-# 2 at a time, in CPU seconds per hour of audio. Environment: B (build), PEER.
+# cached input; dc-mask's and dc-istft's peak RSS beside the records they use (issue
+# 23's target: at most 3x); and a batch figure: 100 copies of the mixture through
+# the pipeline, 2 at a time, in CPU seconds per hour of audio. Environment: B
+# (build), PEER.
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
@@ -67,6 +69,62 @@ for s in "dc-stft $out/mix.wav" "dc-embed -t 1 <$out/1.dcs" "dc-kmeans -k 2 -b 3
 	/usr/bin/time -f '%M %R %F' -o "$out/time" sh -c "$P/$s >/dev/null"
 	read -r rss minor major <"$out/time"
 	printf '%-10s %14d %9.1f MB %12d %14d\n' "$name" "$(wc -c <"$in")" "$(echo "$rss / 1024" | bc -l)" "$minor" "$major"
+done
+
+# dc-mask and dc-istft (issue 23: peak RSS <= 3x the records they use): the peak
+# RSS (median of 3) beside the sizes of the records each uses, read from the
+# stream (dc-dump -j): dc-mask stft, the later of labels and masks, and the masked
+# record it writes; dc-istft the masked record. Beside them, the same tools on an
+# empty stream (a header alone: the C library and the shared libraries mapped at
+# start) and on an utterance of no samples (what a tool touches for any utterance:
+# dc-istft's FFTW planner), and what the 10-s input takes above the latter. MB
+# here are 2^20 bytes, as GNU time's KB are 2^10.
+rss() { # rss FILE COMMAND...: the median peak RSS in KB of 3 runs, stdin FILE
+	f=$1; shift
+	for i in 1 2 3; do
+		/usr/bin/time -f %M -o "$out/rss" "$@" <"$f" >/dev/null 2>&1
+		tail -n 1 "$out/rss"
+	done | med
+}
+PYTHONPATH=formats /usr/bin/python3 - "$out/z3.dcs" <<'EOF2' || exit 1
+import sys, numpy as np, dcstream as D
+with open(sys.argv[1], "wb") as f:
+    f.write(D.pack_header(["bench"]))
+    f.write(D.pack_record("utt", id="z", samples=0, rate=8000))
+    f.write(D.pack_record("stft", np.zeros((0, 129), np.complex64), rate=8000, nfft=256,
+                          hop=64, samples=0, window="sqrt-hann"))
+    f.write(D.pack_record("labels", np.zeros((0, 129), np.int32), k=2, by="bench"))
+EOF2
+"$P/dc-mask" <"$out/z3.dcs" >"$out/z4.dcs" || exit 1
+sizes=$("$P/dc-dump" -j "$out/4.dcs" | /usr/bin/python3 -c '
+import json, sys
+last = {}
+for line in sys.stdin:
+    r = json.loads(line)
+    last[r["kind"]] = (r["record"], r["bytes"])
+lm = max(last[k] for k in ("labels", "masks") if k in last)
+print("stft+%s+masked" % ("labels" if lm == last.get("labels") else "masks"),
+      last["stft"][1] + lm[1] + last["masked"][1], last["masked"][1])')
+set -- $sizes
+printf '\n# peak RSS of dc-mask and dc-istft on %s s beside the records they use (target: <= 3x)\n' "$secs"
+printf '%-9s %-19s %8s %9s %6s %9s %9s %9s %6s\n' tool "records used" MB "peak RSS" ratio \
+    "empty" "0 samples" "above it" ratio
+for t in mask istft; do
+	if [ $t = mask ]; then
+		what=$1 bytes=$2
+		peak=$(rss "$out/3.dcs" "$P/dc-mask")
+		empty=$(rss "$out/hdr.dcs" "$P/dc-mask")
+		zero=$(rss "$out/z3.dcs" "$P/dc-mask")
+	else
+		what=masked bytes=$3
+		peak=$(rss "$out/4.dcs" "$P/dc-istft" -o "$out/r-%k.wav")
+		empty=$(rss "$out/hdr.dcs" "$P/dc-istft" -o "$out/r-%k.wav")
+		zero=$(rss "$out/z4.dcs" "$P/dc-istft" -o "$out/r-%k.wav")
+	fi
+	awk -v t=dc-$t -v w="$what" -v b="$bytes" -v p="$peak" -v e="$empty" -v z="$zero" 'BEGIN {
+		mb = b / 1048576; p /= 1024; e /= 1024; z /= 1024
+		printf "%-9s %-19s %8.2f %6.1f MB %5.2fx %6.1f MB %6.1f MB %6.1f MB %5.2fx\n",
+		    t, w, mb, p, p / mb, e, z, p - z, (p - z) / mb }'
 done
 
 # batch: 100 copies, 2 at a time; CPU seconds (user + system) per hour of audio

@@ -1,8 +1,10 @@
 /*
  * mask.c: dc_mask of include/dcsep/dcsep.h, a spectrum split by labels (binary
- * masks) or by soft masks, one spectrum per source: what dc-mask computes, and
- * dc-mask calls it. A file of its own, so that a tool that masks does not pull in
- * the network (api.c) and the libraries it loads.
+ * masks) or by soft masks, one spectrum per source: what dc-mask computes (the
+ * tool computes and writes it a piece at a time, never holding it whole; the two
+ * agree byte for byte: tests/sh/libdcsep.sh). A file of its own, so that a
+ * program that masks does not pull in the network (api.c) and the libraries it
+ * loads.
  */
 #include <string.h>
 

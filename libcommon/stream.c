@@ -19,7 +19,7 @@
 
 #define CHUNK (1 << 16)
 #define SCAN_DEPTH 32   /* deepest nesting a record may have */
-#define BIG (1 << 20)   /* a record this long is read into a buffer of its own */
+#define BIG CHUNK       /* a record this long is read into a buffer of its own */
 
 struct dc_reader {
 	FILE *f;                /* file source, or NULL */
@@ -38,6 +38,8 @@ struct dc_reader {
 	const char *const *use; /* dc_reader_select: kinds handed out (NULL: all) */
 	const char *const *eat; /* of those, kinds not copied to pass */
 	dc_writer *pass;        /* where the others go, byte for byte (NULL: dropped) */
+	const char *const *later;       /* dc_reader_replace: kinds that replace ... */
+	const char *const *over;        /* ... the records of these held in the unit */
 	int in_utt;             /* an utterance has begun: selection applies */
 	int64_t version;        /* of the last header read */
 	/* dc_read_unit: the utterance in blocks being read */
@@ -171,16 +173,17 @@ dc_rec_has_tensor(const dc_record *r)
 }
 
 int
-dc_rec_tensor(const dc_record *r, dc_tensor *t)
+dc_rec_tensor_bytes(const dc_record *r, dc_tensor *t, const void **data)
 {
 	const msgpack_object *dt = dc_rec_get(r, "dtype");
 	const msgpack_object *sh = dc_rec_get(r, "shape");
 	const msgpack_object *da = dc_rec_get(r, "data");
 	int64_t shape[DC_MAXDIM], count = 1, lim = dc_limit_elems();
-	int dtype, err;
+	int dtype;
 	uint32_t i;
 
 	memset(t, 0, sizeof *t);
+	*data = NULL;
 	if (dt == NULL || sh == NULL || da == NULL || dt->type != MSGPACK_OBJECT_STR ||
 	    sh->type != MSGPACK_OBJECT_ARRAY || da->type != MSGPACK_OBJECT_BIN)
 		return DC_EKEY;
@@ -201,10 +204,27 @@ dc_rec_tensor(const dc_record *r, dc_tensor *t)
 	}
 	if ((uint64_t)count * dc_dtype_size(dtype) != da->via.bin.size)
 		return DC_ESHAPE;
-	if ((err = dc_tensor_alloc(t, dtype, (int)sh->via.array.size, shape)) != DC_OK)
+	t->dtype = dtype;
+	t->ndim = (int)sh->via.array.size;
+	memcpy(t->shape, shape, (size_t)t->ndim * sizeof *shape);
+	*data = da->via.bin.ptr;
+	return DC_OK;
+}
+
+int
+dc_rec_tensor(const dc_record *r, dc_tensor *t)
+{
+	const void *data;
+	dc_tensor h;
+	int err;
+
+	memset(t, 0, sizeof *t);
+	if ((err = dc_rec_tensor_bytes(r, &h, &data)) != DC_OK)
 		return err;
-	if (da->via.bin.size)
-		memcpy(t->data, da->via.bin.ptr, da->via.bin.size);
+	if ((err = dc_tensor_alloc(t, h.dtype, h.ndim, h.shape)) != DC_OK)
+		return err;
+	if (dc_tensor_count(t) > 0)
+		memcpy(t->data, data, (size_t)dc_tensor_count(t) * dc_dtype_size(t->dtype));
 	return DC_OK;
 }
 
@@ -752,6 +772,33 @@ pass_unused(dc_reader *rd)
 	return DC_OK;
 }
 
+/* replace_held: with dc_reader_replace, when the next record's kind (peeked past
+ * the records passed on) is one of rd->later, the records of the kinds in
+ * rd->over that u holds are freed before it is read. Only memory is at stake:
+ * a kind that cannot be peeked replaces nothing, and errors are dc_read's. */
+static void
+replace_held(dc_reader *rd, dc_utt *u)
+{
+	char kind[32];
+	int i, j, k;
+
+	if (rd->later == NULL || rd->err || pass_unused(rd) != DC_OK)
+		return;
+	/* as pass_unused peeks: more bytes until the kind is there or cannot be */
+	while ((k = peek_kind(rd, kind, sizeof kind)) == 0 && rd->up.used - rd->up.off < 64)
+		if (feed(rd) <= 0)
+			return;
+	if (k != 1 || !listed(kind, rd->later))
+		return;
+	for (i = j = 0; i < u->n; i++) {
+		if (i > 0 && listed(u->recs[i].kind, rd->over))
+			dc_record_free(&u->recs[i]);
+		else
+			u->recs[j++] = u->recs[i];
+	}
+	u->n = j;
+}
+
 /* check_header: a header record's version (kept in rd) */
 static int
 check_header(dc_reader *rd, const dc_record *r)
@@ -803,6 +850,7 @@ dc_read(dc_reader *rd, dc_record *r)
 	msgpack_unpacked res;
 	msgpack_unpack_return ret;
 	const msgpack_object *kind;
+	int big = 0;
 
 	memset(r, 0, sizeof *r);
 	if (rd->err || pass_unused(rd) != DC_OK)
@@ -815,6 +863,7 @@ dc_read(dc_reader *rd, dc_record *r)
 		if (sr == 1 && rd->big) {
 			if (unpack_big(rd, &res) != DC_OK)
 				goto fail;
+			big = 1;
 			break;
 		}
 		if (sr == 0) {
@@ -855,6 +904,16 @@ dc_read(dc_reader *rd, dc_record *r)
 	r->map = res.data;
 	r->zone = msgpack_unpacked_release_zone(&res);
 	msgpack_unpacked_destroy(&res);
+	/* a record in the unpacker's buffer keeps that buffer alive: the reader then
+	 * takes a fresh one, above what the tool allocates next, and the holes the
+	 * tool leaves cannot merge. A copy (of a small record, under BIG bytes)
+	 * leaves the buffer free to be reused. */
+	if (!big) {
+		dc_record c;
+		dc_record_copy(&c, r);
+		dc_record_free(r);
+		*r = c;
+	}
 	rd->count++;
 	/* a header, first or later (cat a.dcs b.dcs): its version, wherever it is */
 	if (strcmp(r->kind, "dcsep") == 0 && (rd->err = check_header(rd, r)) != DC_OK) {
@@ -957,6 +1016,17 @@ stray_block(dc_reader *rd, const dc_utt *u)
 	return block_fail(rd, 1, "a block record in utterance '%s', which is not in blocks", id);
 }
 
+/* hold: r becomes the reader's look-ahead, as a copy made now: where it lands in
+ * the heap matters (dc-kmeans on 20 utterances: 109 MB peak with the copy, 158 MB
+ * with the copy dc_read made, 133 MB with neither) */
+static void
+hold(dc_reader *rd, dc_record *r)
+{
+	dc_record_copy(&rd->pending, r);
+	dc_record_free(r);
+	rd->has_pending = 1;
+}
+
 int
 dc_read_utt(dc_reader *rd, dc_utt *u)
 {
@@ -996,6 +1066,7 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 	utt_push(u, &r);
 	rd->in_utt = 1;
 	for (;;) {
+		replace_held(rd, u);
 		err = dc_read(rd, &r);
 		if (err == DC_EEOF)
 			return DC_OK;
@@ -1006,12 +1077,7 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 			continue;
 		}
 		if (strcmp(r.kind, "utt") == 0) {
-			/* a copy: in place, the small record would keep the reader's
-			 * buffer alive while the next utterance fills another (dc-kmeans
-			 * on 20 utterances: 109 MB peak with the copy, 134 MB without) */
-			dc_record_copy(&rd->pending, &r);
-			dc_record_free(&r);
-			rd->has_pending = 1;
+			hold(rd, &r);
 			return DC_OK;
 		}
 		if (strcmp(r.kind, "block") == 0) {
@@ -1022,15 +1088,6 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 			dc_write_record(rd->pass, &r);
 		utt_push(u, &r);
 	}
-}
-
-/* hold: r becomes the reader's look-ahead, as a copy (see dc_read_utt) */
-static void
-hold(dc_reader *rd, dc_record *r)
-{
-	dc_record_copy(&rd->pending, r);
-	dc_record_free(r);
-	rd->has_pending = 1;
 }
 
 /* next_rec: the next record but a header: the look-ahead, or a fresh one */
@@ -1111,6 +1168,7 @@ read_block(dc_reader *rd, dc_utt *u, dc_unit *b)
 	rd->next_t0 = t0 + frames;
 	rd->last_seen = last;
 	for (;;) {
+		replace_held(rd, u);
 		err = dc_read(rd, &r);
 		if (err == DC_EEOF)
 			return DC_OK;   /* without the last block, the next call says so */
@@ -1199,6 +1257,13 @@ dc_reader_select(dc_reader *rd, const char *const *use, const char *const *eat, 
 	rd->use = use;
 	rd->eat = eat;
 	rd->pass = w;
+}
+
+void
+dc_reader_replace(dc_reader *rd, const char *const *later, const char *const *over)
+{
+	rd->later = later;
+	rd->over = over;
 }
 
 dc_record *
@@ -1458,8 +1523,10 @@ dc_recb_tensor(dc_recb *b, const dc_tensor *t)
 	b->f[b->n - 1].t = t;
 }
 
+/* pack_recb: b packed; with body 0, of its last field, a tensor, only the bin
+ * header (dc_write_recb_head) */
 static void
-pack_recb(msgpack_packer *pk, const dc_recb *b)
+pack_recb(msgpack_packer *pk, const dc_recb *b, int body)
 {
 	int i, j, nkeys = 1;
 
@@ -1500,7 +1567,8 @@ pack_recb(msgpack_packer *pk, const dc_recb *b)
 				msgpack_pack_int64(pk, t->shape[j]);
 			pack_str(pk, "data");
 			msgpack_pack_bin(pk, nb);
-			msgpack_pack_bin_body(pk, t->data, nb);
+			if (body || i < b->n - 1)
+				msgpack_pack_bin_body(pk, t->data, nb);
 			break;
 		}
 		}
@@ -1510,7 +1578,21 @@ pack_recb(msgpack_packer *pk, const dc_recb *b)
 int
 dc_write_recb(dc_writer *w, const dc_recb *b)
 {
-	pack_recb(&w->pk, b);
+	pack_recb(&w->pk, b, 1);
+	return w->err;
+}
+
+int
+dc_write_recb_head(dc_writer *w, const dc_recb *b)
+{
+	pack_recb(&w->pk, b, 0);
+	return w->err;
+}
+
+int
+dc_write_bytes(dc_writer *w, const void *buf, size_t len)
+{
+	write_raw(w, buf, len);
 	return w->err;
 }
 
@@ -1523,7 +1605,7 @@ dc_recb_to_record(const dc_recb *b, dc_record *r)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	pack_recb(&pk, b);
+	pack_recb(&pk, b, 1);
 	err = rec_from_sbuffer(r, &sb);
 	msgpack_sbuffer_destroy(&sb);
 	return err;

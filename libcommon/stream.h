@@ -45,6 +45,10 @@ int dc_rec_bool(const dc_record *r, const char *key, int *v);   /* 1 or 0 */
  * checked: known dtype, 1 to DC_MAXDIM non-negative dims, elements within the
  * limit, data length equal to the shape's. */
 int dc_rec_tensor(const dc_record *r, dc_tensor *t);
+/* dc_rec_tensor_bytes: the same checks, without the copy: t gets the dtype and
+ * shape (data NULL), *data the record's bytes of the tensor in place: valid while
+ * r is, and not aligned (read them with memcpy). */
+int dc_rec_tensor_bytes(const dc_record *r, dc_tensor *t, const void **data);
 int dc_rec_has_tensor(const dc_record *r);
 
 /* ---------------------------------------------------------------- reader */
@@ -131,6 +135,16 @@ const char *dc_reader_detail(const dc_reader *rd);
  */
 void dc_reader_select(dc_reader *rd, const char *const *use, const char *const *eat,
     dc_writer *w);
+/*
+ * dc_reader_replace: for a tool that uses only the last of some records: from
+ * then on, a record whose kind is listed in later (NULL-terminated) replaces the
+ * records of the kinds listed in over that its utterance or block holds so far:
+ * dc_read_utt and dc_read_unit free them when they see its kind, before they read
+ * it, so that the two are never held together. The unit's first record (utt or
+ * block) is never replaced. Records passed on by dc_reader_select were written
+ * when read, so the output is the same.
+ */
+void dc_reader_replace(dc_reader *rd, const char *const *later, const char *const *over);
 /* dc_utt_find: the last record of that kind in the utterance, or NULL. */
 dc_record *dc_utt_find(const dc_utt *u, const char *kind);
 /* dc_utt_id: the utterance's id ("utt" key of its first record) into buf. */
@@ -191,6 +205,12 @@ void dc_recb_bool(dc_recb *b, const char *key, int v);
 /* dc_recb_tensor: adds "dtype", "shape" and "data". */
 void dc_recb_tensor(dc_recb *b, const dc_tensor *t);
 int dc_write_recb(dc_writer *w, const dc_recb *b);
+/* dc_write_recb_head, dc_write_bytes: a record whose tensor is written a piece at
+ * a time: b's last field must be its tensor (dc_recb_tensor; data unused), of
+ * which dc_write_recb_head writes the bin header; the caller then writes exactly
+ * the tensor's bytes with dc_write_bytes, in order, and nothing else in between. */
+int dc_write_recb_head(dc_writer *w, const dc_recb *b);
+int dc_write_bytes(dc_writer *w, const void *buf, size_t len);
 /* dc_recb_to_record: builds a record in memory (to append to a dc_utt). */
 int dc_recb_to_record(const dc_recb *b, dc_record *r);
 /* dc_utt_append: appends a copy of the built record to the utterance. */

@@ -133,16 +133,6 @@ dc_getopt(int argc, char **argv, const char *optstring, const char *usage, void 
 	return c;
 }
 
-const char *
-dc_errmsg(int err)
-{
-	if (err == DC_EIO)
-		return strerror(errno);
-	if (err == DC_EAUDIO || err == DC_ERESAMPLE)
-		return dc_audio_errstr();
-	return dc_strerror(err);
-}
-
 /* ---------------------------------------------------------------- streams */
 
 const char *
@@ -248,6 +238,8 @@ static struct {
 	dc_writer *w;
 	dc_record hdr;
 	dc_utt u;
+	int passed;     /* the reader writes the records it reads (use with a tool) */
+	const char *const *later, *const *over;  /* dc_loop_replace's */
 } lp;
 
 static const char *
@@ -264,6 +256,9 @@ loop_open(const char *path, const char *tool, const char *const *use, const char
 	}
 	if (use)
 		dc_reader_select(lp.rd, use, eat, lp.w);
+	lp.passed = use != NULL && tool != NULL;
+	if (lp.later)
+		dc_reader_replace(lp.rd, lp.later, lp.over);
 	return name;
 }
 
@@ -337,47 +332,29 @@ dc_each_unit(const char *path, const char *tool, const char *const *use,
 }
 
 void
+dc_loop_replace(const char *const *later, const char *const *over)
+{
+	lp.later = later;
+	lp.over = over;
+}
+
+dc_writer *
+dc_loop_writer(void)
+{
+	return lp.passed ? lp.w : NULL;
+}
+
+void
+dc_release(dc_record *r)
+{
+	if (lp.passed)
+		dc_record_free(r);
+}
+
+void
 dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg)
 {
 	dc_each_utt_use(path, tool, NULL, NULL, fn, arg);
-}
-
-void
-dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate)
-{
-	if (info->downmixed)
-		dc_warnx("%s: %d channels mixed down to mono", name, info->channels_in);
-	if (info->resampled)
-		dc_warnx("%s: resampled from %d Hz to %lld Hz", name, info->rate_in, (long long)rate);
-}
-
-void
-dc_audio_range(const char *name, const float *x, int64_t n, int64_t first)
-{
-	int64_t i;
-
-	/* float audio is nominally within +-1; far beyond, squares and sums overflow
-	 * on the way (a spectrum of Inf and NaN): refused where it enters */
-	for (i = 0; i < n; i++)
-		if (fabsf(x[i]) > DC_AUDIO_MAX)
-			dc_errx(1, "%s: sample %lld is %g, beyond +-%g (float audio is nominally within "
-			    "+-1)", name, (long long)(first + i + 1), x[i], DC_AUDIO_MAX);
-}
-
-float *
-dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n)
-{
-	dc_audio_info info;
-	float *x;
-	int err;
-
-	if ((err = dc_audio_read(path, (int)rate, &x, n, &info)) != DC_OK)
-		dc_errx(1, "%s: %s", name, dc_errmsg(err));
-	dc_audio_notes(name, &info, rate);
-	if (dc_floats_finite(x, *n) != DC_OK)
-		dc_errx(1, "%s: %s", name, dc_strerror(DC_ENONFINITE));
-	dc_audio_range(name, x, *n, 0);
-	return x;
 }
 
 void
@@ -439,9 +416,11 @@ dc_spectra_fit(int64_t T, const dc_stft_params *p, const dc_unit *b)
 	return b->last ? T == dc_stft_frames(p) : p->samples == T * p->hop;
 }
 
-int
-dc_check_spectra_unit(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
-    dc_stft_params *p, const char **key, int *err)
+/* check_spectra: dc_check_spectra_unit, the tensor copied into X (bytes NULL) or
+ * left in the record (*bytes, X without data) */
+static int
+check_spectra(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
+    const void **bytes, dc_stft_params *p, const char **key, int *err)
 {
 	static const char *const ikeys[] = { "rate", "nfft", "hop", "samples" };
 	int64_t *ivals[] = { &p->rate, &p->nfft, &p->hop, &p->samples };
@@ -461,7 +440,7 @@ dc_check_spectra_unit(const dc_record *r, int ndim, const dc_unit *b, dc_tensor 
 	}
 	if (dc_stft_check(p) != DC_OK)
 		return DC_SPEC_PARAM;
-	if ((*err = dc_rec_tensor(r, X)) != DC_OK)
+	if ((*err = bytes ? dc_rec_tensor_bytes(r, X, bytes) : dc_rec_tensor(r, X)) != DC_OK)
 		return DC_SPEC_TENSOR;
 	if (X->dtype != DC_C64)
 		return DC_SPEC_DTYPE;
@@ -470,6 +449,20 @@ dc_check_spectra_unit(const dc_record *r, int ndim, const dc_unit *b, dc_tensor 
 	if (!dc_spectra_fit(X->shape[ndim - 2], p, b) || X->shape[ndim - 1] != p->nfft / 2 + 1)
 		return DC_SPEC_SHAPE;
 	return DC_SPEC_OK;
+}
+
+int
+dc_check_spectra_unit(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
+    dc_stft_params *p, const char **key, int *err)
+{
+	return check_spectra(r, ndim, b, X, NULL, p, key, err);
+}
+
+int
+dc_check_spectra_bytes(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
+    const void **bytes, dc_stft_params *p, const char **key, int *err)
+{
+	return check_spectra(r, ndim, b, X, bytes, p, key, err);
 }
 
 void

@@ -96,6 +96,22 @@ typedef void dc_unit_fn(dc_utt *u, const char *id, const dc_unit *b, void *arg);
  * blocks; this tool reads whole utterances (dc-stft -B 0)". */
 void dc_each_unit(const char *path, const char *tool, const char *const *use,
     const char *const *eat, dc_unit_fn *fn, void *arg);
+/*
+ * So that a tool's memory holds the records it uses, not more:
+ * dc_loop_replace: called before dc_each_utt_use or dc_each_unit, sets
+ * dc_reader_replace(later, over) on the loop's reader: a record of a kind in later
+ * frees the records of the kinds in over that its unit holds before it is read.
+ * dc_loop_writer: in fn, with use and a tool, the writer on stdout, which has the
+ * unit's records already: what fn writes to it (dc_write_recb_head and
+ * dc_write_bytes: a record written as it is computed) follows them and precedes
+ * the records fn appends to u; NULL otherwise. dc_release: in fn, r (a record of
+ * u) is no longer needed: with use and a tool it was written when read, and its
+ * memory is freed now (it stays in u as an empty record of no kind); otherwise it
+ * is kept, to be written after fn.
+ */
+void dc_loop_replace(const char *const *later, const char *const *over);
+dc_writer *dc_loop_writer(void);
+void dc_release(dc_record *r);
 
 /* the largest sample magnitude a tool takes in (120 dB above full scale), and the
  * largest real or imaginary part of a spectrum (its square stays a float) */
@@ -158,6 +174,12 @@ int dc_check_spectra(const dc_record *r, int ndim, dc_tensor *X, dc_stft_params 
 /* dc_check_spectra_unit: the same in unit b (NULL: whole), its shape by dc_spectra_fit. */
 int dc_check_spectra_unit(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
     dc_stft_params *p, const char **key, int *err);
+/* dc_check_spectra_bytes: the same without the copy: X gets the dtype and shape
+ * but no data (nothing to free), *bytes the tensor's bytes in the record
+ * (dc_rec_tensor_bytes: valid while r is, not aligned), for a tool that reads
+ * them a piece at a time (dc-istft). */
+int dc_check_spectra_bytes(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
+    const void **bytes, dc_stft_params *p, const char **key, int *err);
 /* dc_check_tf: exits 1 with "prog: <id>: <kind> record: shape [..] disagrees with
  * stft record [T, F]" unless t's dimensions at and after at are X's T and F; nothing
  * when X is NULL (no stft record to agree with). */

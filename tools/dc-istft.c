@@ -24,6 +24,8 @@
 #include "dc.h"
 
 static const char usage[] = "[-e encoding] [-o pattern] [file]";
+/* the frames read from a record and overlap-added at a time */
+#define CH 64
 
 static void
 help(void)
@@ -46,13 +48,13 @@ help(void)
  */
 static void
 spectra(const dc_record *r, const char *id, int ndim, const dc_unit *b, dc_tensor *X,
-    dc_stft_params *p)
+    const void **bytes, dc_stft_params *p)
 {
 	const char *key;
 	char shape[96];
 	int err;
 
-	switch (dc_check_spectra_unit(r, ndim, b, X, p, &key, &err)) {
+	switch (dc_check_spectra_bytes(r, ndim, b, X, bytes, p, &key, &err)) {
 	case DC_SPEC_KEY:
 		if (strcmp(key, "window") == 0)
 			dc_errx(1, "%s: %s: key 'window' missing or not a window name", id, r->kind);
@@ -230,8 +232,10 @@ static struct {
 	const char **tmp;       /* their temporary files */
 	dc_outset set;
 	int64_t *clip;          /* K: samples beyond full scale */
-	float *y, *il;          /* a unit's samples, K x cap; interleaved for stdout */
+	float *y, *il;          /* CH frames' samples, K x cap; interleaved for stdout */
 	int64_t cap;
+	float *x;               /* CH frames of a source's spectra (complex64) */
+	int64_t xcap;           /* x's complex values */
 } cur;
 
 /* grow: room for n samples a source in cur.y (and cur.il, for stdout) */
@@ -339,71 +343,18 @@ finish(const char *id)
 	free(cur.clip);
 	free(cur.y);
 	free(cur.il);
+	free(cur.x);
 	memset(&cur, 0, sizeof cur);
 }
 
-/*
- * put_unit: one unit u (b says which) of the utterance id, the nutt-th: its last
- * masked record (or stft record) overlap-added onto the sources' outputs, which
- * the first unit opens and the last completes; want is the utt record's samples
- * (-1: none) for the first block; more says whether another utterance follows.
- */
+/* put_samples: the ny samples of each of the kk sources in cur.y (final, from
+ * dc_istft_push) checked, counted and written */
 static void
-put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int nutt, int more,
-    const char *name)
+put_samples(const char *id, int kk, int64_t ny)
 {
-	dc_record *r = dc_utt_find(u, "masked");
-	int masked = r != NULL, k, kk;
-	int64_t T, F, N, ny, i;
-	dc_stft_params p;
-	dc_tensor X;
+	int64_t i;
+	int k;
 
-	if (b->last && more && nutt == 0 && (opt.pat == NULL || !opt.has_u))
-		dc_errx(2, opt.pat ? "-o: pattern '%s' lacks %%u, and the stream has more than one "
-		    "utterance" : "%s: more than one utterance; stdout takes one: name files "
-		    "with -o and %%u", opt.pat ? opt.pat : name);
-	if (r == NULL && (r = dc_utt_find(u, "stft")) == NULL)
-		dc_errx(1, "%s: no masked or stft record", id);
-	if (b->index > 0 && masked != cur.masked)
-		dc_errx(1, "%s: block at t0 %lld: %s, but the blocks before had %s", id,
-		    (long long)b->t0, masked ? "a masked record" : "no masked record",
-		    cur.masked ? "one" : "none");
-	spectra(r, id, masked ? 3 : 2, b, &X, &p);
-	T = X.shape[masked ? 1 : 0];
-	F = p.nfft / 2 + 1;
-	kk = masked ? (int)X.shape[0] : 1;
-	if (masked && (X.shape[0] < 1 || X.shape[0] > 1024))
-		dc_errx(1, "%s: %s: %lld sources; dc-istft takes 1 to 1024", id, r->kind,
-		    (long long)X.shape[0]);
-	if (masked) {
-		int64_t kkey;
-		if (dc_rec_get(r, "k") && (dc_rec_int(r, "k", &kkey) != DC_OK || kkey != kk))
-			dc_errx(1, "%s: masked: key 'k' disagrees with the shape's K = %d", id, kk);
-	}
-	if (dc_tensor_finite(&X) != DC_OK)
-		dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
-	if (b->index == 0) {
-		if (kk > 1 && opt.pat && !opt.has_k)
-			dc_errx(2, "-o: pattern '%s' lacks %%k, and utterance '%s' has %d sources",
-			    opt.pat, id, kk);
-		begin(id, kk, &p);
-		cur.masked = masked;
-		cur.want = want;
-	} else if (kk != cur.K || p.rate != cur.p.rate || p.nfft != cur.p.nfft ||
-	    p.hop != cur.p.hop || strcmp(p.window, cur.p.window) != 0)
-		dc_errx(1, "%s: %s: block at t0 %lld: %d sources, rate %lld, nfft %lld, hop %lld, "
-		    "window %s; the blocks before: %d, %lld, %lld, %lld, %s", id, r->kind,
-		    (long long)b->t0, kk, (long long)p.rate, (long long)p.nfft, (long long)p.hop,
-		    p.window, cur.K, (long long)cur.p.rate, (long long)cur.p.nfft,
-		    (long long)cur.p.hop, cur.p.window);
-	/* the last unit: every sample up to the utterance's length */
-	N = b->last ? b->t0 * p.hop + p.samples : -1;
-	grow(T * p.hop + 1);
-	for (k = 0; k < kk; k++)
-		if (dc_istft_push(cur.st[k], (const float *)X.data + 2 * k * T * F, T, N,
-		    cur.y + k * cur.cap, &ny) != DC_OK)
-			dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(DC_EPARAM));
-	dc_tensor_free(&X);
 	/* finite spectra can still overflow on the way back (sums of 1e38): no tool
 	 * writes NaN or Inf it was not given */
 	for (k = 0; k < kk; k++)
@@ -423,6 +374,91 @@ put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int nu
 			if (dc_audio_out_put(cur.o[k], cur.y + k * cur.cap, ny) != DC_OK)
 				write_fail(k);
 	cur.n += ny;
+}
+
+/*
+ * put_unit: one unit u (b says which) of the utterance id, the nutt-th: its last
+ * masked record (or stft record) overlap-added onto the sources' outputs, which
+ * the first unit opens and the last completes; want is the utt record's samples
+ * (-1: none) for the first block; more says whether another utterance follows.
+ */
+static void
+put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int nutt, int more,
+    const char *name)
+{
+	dc_record *r = dc_utt_find(u, "masked");
+	int masked = r != NULL, k, kk;
+	int64_t T, F, N, ny, i, n, t;
+	const void *bytes;
+	dc_stft_params p;
+	dc_tensor X;
+
+	if (b->last && more && nutt == 0 && (opt.pat == NULL || !opt.has_u))
+		dc_errx(2, opt.pat ? "-o: pattern '%s' lacks %%u, and the stream has more than one "
+		    "utterance" : "%s: more than one utterance; stdout takes one: name files "
+		    "with -o and %%u", opt.pat ? opt.pat : name);
+	if (r == NULL && (r = dc_utt_find(u, "stft")) == NULL)
+		dc_errx(1, "%s: no masked or stft record", id);
+	if (b->index > 0 && masked != cur.masked)
+		dc_errx(1, "%s: block at t0 %lld: %s, but the blocks before had %s", id,
+		    (long long)b->t0, masked ? "a masked record" : "no masked record",
+		    cur.masked ? "one" : "none");
+	spectra(r, id, masked ? 3 : 2, b, &X, &bytes, &p);
+	T = X.shape[masked ? 1 : 0];
+	F = p.nfft / 2 + 1;
+	kk = masked ? (int)X.shape[0] : 1;
+	if (masked && (X.shape[0] < 1 || X.shape[0] > 1024))
+		dc_errx(1, "%s: %s: %lld sources; dc-istft takes 1 to 1024", id, r->kind,
+		    (long long)X.shape[0]);
+	if (masked) {
+		int64_t kkey;
+		if (dc_rec_get(r, "k") && (dc_rec_int(r, "k", &kkey) != DC_OK || kkey != kk))
+			dc_errx(1, "%s: masked: key 'k' disagrees with the shape's K = %d", id, kk);
+	}
+	/* the spectra are read from the record CH frames at a time, never copied whole */
+	if ((kk * T < CH ? kk * T : CH) * F > cur.xcap) {
+		cur.xcap = (kk * T < CH ? kk * T : CH) * F;
+		cur.x = dc_xrealloc(cur.x, (size_t)(2 * cur.xcap) * sizeof *cur.x);
+	}
+	for (i = 0; i < kk * T; i += n) {
+		n = kk * T - i < CH ? kk * T - i : CH;
+		memcpy(cur.x, (const char *)bytes + 8 * i * F, (size_t)(8 * n * F));
+		if (dc_floats_finite(cur.x, 2 * n * F) != DC_OK)
+			dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
+	}
+	if (b->index == 0) {
+		if (kk > 1 && opt.pat && !opt.has_k)
+			dc_errx(2, "-o: pattern '%s' lacks %%k, and utterance '%s' has %d sources",
+			    opt.pat, id, kk);
+		begin(id, kk, &p);
+		cur.masked = masked;
+		cur.want = want;
+	} else if (kk != cur.K || p.rate != cur.p.rate || p.nfft != cur.p.nfft ||
+	    p.hop != cur.p.hop || strcmp(p.window, cur.p.window) != 0)
+		dc_errx(1, "%s: %s: block at t0 %lld: %d sources, rate %lld, nfft %lld, hop %lld, "
+		    "window %s; the blocks before: %d, %lld, %lld, %lld, %s", id, r->kind,
+		    (long long)b->t0, kk, (long long)p.rate, (long long)p.nfft, (long long)p.hop,
+		    p.window, cur.K, (long long)cur.p.rate, (long long)cur.p.nfft,
+		    (long long)cur.p.hop, cur.p.window);
+	/* the last unit: every sample up to the utterance's length. CH frames at a
+	 * time, each source's in turn, overlap-added and written: the sums and the
+	 * samples are those of all T frames at once, in the same order (the sums of a
+	 * sample are kept until its last frame is in) */
+	N = b->last ? b->t0 * p.hop + p.samples : -1;
+	grow((T < CH ? T : CH) * p.hop + 1);
+	t = 0;
+	do {
+		n = T - t < CH ? T - t : CH;
+		for (k = 0; k < kk; k++) {
+			if (n > 0)
+				memcpy(cur.x, (const char *)bytes + 8 * (k * T + t) * F,
+				    (size_t)(8 * n * F));
+			if (dc_istft_push(cur.st[k], cur.x, n, N, cur.y + k * cur.cap, &ny) != DC_OK)
+				dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(DC_EPARAM));
+		}
+		put_samples(id, kk, ny);
+		t += n;
+	} while (t < T);
 	if (!b->last)
 		return;
 	if (cur.want >= 0 && cur.n != cur.want)
@@ -448,8 +484,11 @@ main(int argc, char **argv)
 	dc_out_input(opt.path);         /* no output may replace the stream */
 	rd = dc_open_stream(opt.path, &hdr, &name);
 	dc_record_free(&hdr);
-	/* the rest (embeddings, labels, masks) is skipped as it arrives, never held */
+	/* the rest (embeddings, labels, masks) is skipped as it arrives, never held;
+	 * a masked record replaces the stft record (and a masked record) before it */
 	dc_reader_select(rd, (const char *const[]){ "stft", "masked", NULL }, NULL, NULL);
+	dc_reader_replace(rd, (const char *const[]){ "masked", NULL },
+	    (const char *const[]){ "stft", "masked", NULL });
 	if ((err = dc_read_unit(rd, &u, &b)) != DC_OK) {
 		if (err != DC_EEOF)
 			dc_stream_fail(name, rd, err);

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <dcsep/dcsep.h>
 #include "dc.h"
 
 static const char usage[] = "[-k sources] [file]";
@@ -33,47 +32,80 @@ help(void)
 	    "file, or stdin if none or '-'. See dc-mask(1).\n", usage);
 }
 
-/* keep_loudest: Y (K x N complex) reduced to its n sources of the most energy
- * (ties to the first), in their order; returns n, or K if n is 0 or not below it. */
-static int
-keep_loudest(dc_tensor *Y, int K, int64_t N, int n)
-{
-	float *y = Y->data;
-	double e[DC_KMAX];
-	int keep[DC_KMAX], k, j, m = 0;
-	int64_t i;
+/* the bins of a source computed and written at a time */
+#define CH 4096
 
+/* source: bins i0 .. i0+n-1 of source c of the masked spectra into y (complex),
+ * as libdcsep's dc_mask computes them: with labels L, X where L == c and 0
+ * elsewhere; with masks M, each part of X times M[c] */
+static void
+source(const dc_tensor *X, const dc_tensor *M, int c, int64_t i0, int64_t n, float *y)
+{
+	const float *x = (const float *)X->data + 2 * i0;
+	int64_t N = X->shape[0] * X->shape[1], i;
+
+	if (M->dtype == DC_I32) {
+		const int32_t *l = (const int32_t *)M->data + i0;
+		for (i = 0; i < n; i++) {
+			y[2 * i] = l[i] == c ? x[2 * i] : 0.0f;
+			y[2 * i + 1] = l[i] == c ? x[2 * i + 1] : 0.0f;
+		}
+	} else {
+		const float *m = (const float *)M->data + (size_t)c * N + i0;
+		for (i = 0; i < n; i++) {
+			y[2 * i] = x[2 * i] * m[i];
+			y[2 * i + 1] = x[2 * i + 1] * m[i];
+		}
+	}
+}
+
+/* loudest: which of the K sources to keep (keep[c]): the n of the most energy
+ * (ties to the first), or all if n is 0 or not below K; returns how many */
+static int
+loudest(const dc_tensor *X, const dc_tensor *M, int K, int n, int *keep)
+{
+	int64_t N = X->shape[0] * X->shape[1], i, j, m;
+	double e[DC_KMAX];
+	float y[2 * CH];
+	int c, k;
+
+	for (c = 0; c < K; c++)
+		keep[c] = 1;
 	if (n <= 0 || n >= K)
 		return K;
-	for (k = 0; k < K; k++)
-		for (e[k] = 0.0, i = 0; i < 2 * N; i++)
-			e[k] += (double)y[(size_t)k * 2 * N + i] * y[(size_t)k * 2 * N + i];
-	for (k = 0; k < K; k++) {
-		int above = 0;  /* sources louder than k, or as loud and before it */
-		for (j = 0; j < K; j++)
-			above += e[j] > e[k] || (e[j] == e[k] && j < k);
-		keep[k] = above < n;
-	}
-	for (k = 0; k < K; k++)
-		if (keep[k]) {
-			if (m != k)
-				memmove(y + (size_t)m * 2 * N, y + (size_t)k * 2 * N, (size_t)(2 * N) * sizeof *y);
-			m++;
+	for (c = 0; c < K; c++)    /* in the order of the spectrum's floats */
+		for (e[c] = 0.0, i = 0; i < N; i += m) {
+			m = N - i < CH ? N - i : CH;
+			source(X, M, c, i, m, y);
+			for (j = 0; j < 2 * m; j++)
+				e[c] += (double)y[j] * y[j];
 		}
-	Y->shape[0] = n;
+	for (c = 0; c < K; c++) {
+		int above = 0;  /* sources louder than c, or as loud and before it */
+		for (k = 0; k < K; k++)
+			above += e[k] > e[c] || (e[k] == e[c] && k < c);
+		keep[c] = above < n;
+	}
 	return n;
 }
 
-/* mask_unit: the masked record of one utterance or block, appended to it. */
+/*
+ * mask_unit: the masked record of one utterance or block, written after it. The
+ * loop passed the unit's records on as it read them: the stft and the labels or
+ * masks record are freed once their tensors are taken, and the masked spectra
+ * are computed and written CH bins at a time, never held whole.
+ */
 static void
 mask_unit(dc_utt *u, const char *id, const dc_unit *bl, void *arg)
 {
 	dc_record *sr, *mr = NULL;
+	dc_writer *w = dc_loop_writer();        /* dc_each_unit with use: never NULL */
 	dc_tensor X, M, Y;
 	dc_stft_params p;
 	dc_recb b;
-	int64_t i;
-	int K, err;
+	int64_t i, n, N;
+	int K, c, keep[DC_KMAX];
+	float y[2 * CH];
 
 	if ((sr = dc_utt_find(u, "stft")) == NULL)
 		dc_errx(1, "%s: no stft record", id);
@@ -83,31 +115,45 @@ mask_unit(dc_utt *u, const char *id, const dc_unit *bl, void *arg)
 	if (mr == NULL)
 		dc_errx(1, "%s: no labels or masks record", id);
 	dc_get_stft_unit(id, sr, bl, &X, &p);
+	dc_release(sr);
 	if (strcmp(mr->kind, "labels") == 0)
 		dc_get_labels(id, mr, &X, DC_KMAX, &M, &K);
 	else
 		dc_get_masks(id, mr, &X, DC_KMAX, &M, &K);
-	/* the checked labels or masks, then the masking libdcsep's dc_mask does */
-	if ((err = dc_mask(&X, &M, K, &Y)) != DC_OK)
-		dc_errx(1, "%s: masked: %s", id, dc_strerror(err));
+	dc_release(mr);
+	N = X.shape[0] * X.shape[1];
+	if (N > 0 && K > dc_limit_elems() / N)
+		dc_errx(1, "%s: masked: %s", id, dc_strerror(DC_ELIMIT));
 	/* the loudest over the whole utterance are not known block by block */
 	if (bl->blocked && *(const int *)arg)
 		dc_errx(1, "%s: -k: an utterance in blocks: the loudest sources of the whole "
 		    "utterance are not known block by block", id);
-	K = keep_loudest(&Y, K, X.shape[0] * X.shape[1], *(const int *)arg);
+	/* the record's keys and the bin header, then its spectra a piece at a time */
+	memset(&Y, 0, sizeof Y);
+	Y.dtype = DC_C64;
+	Y.ndim = 3;
+	Y.shape[0] = loudest(&X, &M, K, *(const int *)arg, keep);
+	Y.shape[1] = X.shape[0];
+	Y.shape[2] = X.shape[1];
 	dc_recb_init(&b, "masked");
 	dc_recb_stft_params(&b, &p);
-	dc_recb_int(&b, "k", K);
+	dc_recb_int(&b, "k", Y.shape[0]);
 	dc_recb_tensor(&b, &Y);
-	dc_append(u, id, &b);
+	dc_write_recb_head(w, &b);
+	for (c = 0; c < K; c++)
+		for (i = 0; keep[c] && i < N; i += n) {
+			n = N - i < CH ? N - i : CH;
+			source(&X, &M, c, i, n, y);
+			dc_write_bytes(w, y, (size_t)(2 * n) * sizeof *y);
+		}
 	dc_tensor_free(&X);
 	dc_tensor_free(&M);
-	dc_tensor_free(&Y);
 }
 
 int
 main(int argc, char **argv)
 {
+	static const char *const lm[] = { "labels", "masks", NULL };
 	int c, keep = 0;
 	int64_t v;
 
@@ -119,7 +165,9 @@ main(int argc, char **argv)
 			keep = (int)v;
 		}
 	}
-	/* the embeddings, the biggest record, go on byte for byte, never held */
+	/* the embeddings, the biggest record, go on byte for byte, never held; of the
+	 * labels and masks, only the latest is held */
+	dc_loop_replace(lm, lm);
 	dc_each_unit(dc_arg_path(argc, argv, usage), "dc-mask",
 	    (const char *const[]){ "stft", "labels", "masks", NULL }, NULL, mask_unit, &keep);
 	return 0;

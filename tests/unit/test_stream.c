@@ -482,6 +482,155 @@ test_select(void)
 	dc_writer_close(w);
 }
 
+/* replace_read: the kinds of each unit of buf (records after the header) read with
+ * dc_reader_replace(later, over) and use selected, space-separated, units split by
+ * '|', into got; a record's tensor sum checks that what is handed out is whole. */
+static int
+replace_read(const void *buf, size_t len, const char *const *use, const char *const *later,
+    const char *const *over, char *got, size_t n)
+{
+	dc_reader *rd = dc_reader_mem(buf, len);
+	dc_record hdr;
+	dc_utt u = { 0 };
+	dc_unit b;
+	int err, i;
+
+	got[0] = '\0';
+	if ((err = dc_read_header(rd, &hdr)) == DC_OK) {
+		dc_record_free(&hdr);
+		dc_reader_select(rd, use, NULL, NULL);
+		dc_reader_replace(rd, later, over);
+		while ((err = dc_read_unit(rd, &u, &b)) == DC_OK) {
+			for (i = 0; i < u.n; i++) {
+				strncat(got, u.recs[i].kind, n - strlen(got) - 1);
+				strncat(got, " ", n - strlen(got) - 1);
+			}
+			strncat(got, "| ", n - strlen(got) - 1);
+		}
+	}
+	dc_utt_free(&u);
+	dc_reader_free(rd);
+	return err == DC_EEOF ? DC_OK : err;
+}
+
+/* test_replace: dc_reader_replace frees the records a later one replaces, in whole
+ * utterances and in blocks, and never the unit's first record; a record it does
+ * not select, or a kind not listed, replaces nothing. */
+static void
+test_replace(void)
+{
+	static const char *const later[] = { "masked", NULL }, *const over[] = { "stft", "masked", NULL };
+	static const char *const lm[] = { "labels", "masks", NULL };
+	dc_writer *w = dc_writer_mem();
+	const char *buf;
+	char got[512];
+	size_t len;
+	dc_recb b;
+
+	dc_write_header_version(w, NULL, "test", 2);
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", "a");
+	dc_write_recb(w, &b);
+	put_rec(w, "stft", 20000, 1.0f);        /* 80 KB: read in a buffer of its own */
+	put_rec(w, "labels", 10, 2.0f);
+	put_rec(w, "masked", 10, 3.0f);
+	put_rec(w, "embed", 10, 4.0f);
+	put_rec(w, "masks", 10, 5.0f);
+	put_rec(w, "masked", 30000, 6.0f);
+	put_rec(w, "stft", 10, 7.0f);
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", "b");
+	dc_recb_bool(&b, "blocks", 1);
+	dc_write_recb(w, &b);
+	dc_recb_init(&b, "block");
+	dc_recb_int(&b, "t0", 0);
+	dc_recb_int(&b, "frames", 1);
+	dc_recb_bool(&b, "last", 0);
+	dc_write_recb(w, &b);
+	put_rec(w, "stft", 10, 1.0f);
+	put_rec(w, "masked", 10, 2.0f);
+	dc_recb_init(&b, "block");
+	dc_recb_int(&b, "t0", 1);
+	dc_recb_int(&b, "frames", 1);
+	dc_recb_bool(&b, "last", 1);
+	dc_write_recb(w, &b);
+	put_rec(w, "masks", 10, 1.0f);
+	put_rec(w, "labels", 10, 2.0f);
+	buf = dc_writer_buf(w, &len);
+
+	T_EQ_INT("replace: read", replace_read(buf, len, NULL, later, over, got, sizeof got), DC_OK);
+	T_OK("a masked record replaces the stft and masked records before it, not after",
+	    strcmp(got, "utt labels embed masks masked stft | block masked | block masks labels | ") == 0);
+	replace_read(buf, len, NULL, lm, lm, got, sizeof got);
+	T_OK("labels and masks: only the later is held, in blocks too", strcmp(got,
+	    "utt stft masked embed masks masked stft | block stft masked | block labels | ") == 0);
+	replace_read(buf, len, (const char *const[]){ "stft", "masked", NULL }, later, over, got,
+	    sizeof got);
+	T_OK("with a selection: what it hands out, less what is replaced",
+	    strcmp(got, "utt masked stft | block masked | block | ") == 0);
+	replace_read(buf, len, NULL, NULL, NULL, got, sizeof got);
+	T_OK("without replace, every record", strcmp(got, "utt stft labels masked embed masks "
+	    "masked stft | block stft masked | block masks labels | ") == 0);
+	dc_writer_close(w);
+}
+
+/* test_write_pieces: a record written as its head (dc_write_recb_head) and its
+ * tensor's bytes in pieces (dc_write_bytes) is the record dc_write_recb writes;
+ * dc_rec_tensor_bytes reads it back in place, checked as dc_rec_tensor checks. */
+static void
+test_write_pieces(void)
+{
+	dc_writer *w1 = dc_writer_mem(), *w2 = dc_writer_mem();
+	const char *b1, *b2;
+	size_t l1, l2;
+	dc_tensor t, h;
+	const void *data;
+	dc_reader *rd;
+	dc_record r;
+	dc_recb b;
+	int64_t i;
+	float x[8];
+
+	dc_tensor_alloc(&t, DC_C64, 2, (int64_t[]){ 3, 40000 });        /* 960 KB */
+	for (i = 0; i < 2 * 3 * 40000; i++)
+		((float *)t.data)[i] = (float)i * 0.25f - 7.0f;
+	dc_recb_init(&b, "masked");
+	dc_recb_int(&b, "rate", 8000);
+	dc_recb_str(&b, "window", "hann");
+	dc_recb_tensor(&b, &t);
+	dc_write_recb(w1, &b);
+	dc_write_recb_head(w2, &b);
+	for (i = 0; i < 3 * 40000; i += 7000) {
+		size_t n = (size_t)(3 * 40000 - i < 7000 ? 3 * 40000 - i : 7000);
+		dc_write_bytes(w2, (const float *)t.data + 2 * i, 8 * n);
+	}
+	b1 = dc_writer_buf(w1, &l1);
+	b2 = dc_writer_buf(w2, &l2);
+	T_OK("a record written in pieces: the bytes of one written whole",
+	    l1 == l2 && memcmp(b1, b2, l1) == 0 && dc_writer_error(w2) == DC_OK);
+	rd = dc_reader_mem(b2, l2);
+	T_EQ_INT("read back", dc_read(rd, &r), DC_OK);
+	T_EQ_INT("dc_rec_tensor_bytes", dc_rec_tensor_bytes(&r, &h, &data), DC_OK);
+	memcpy(x, (const char *)data + 8 * 3 * 40000 - sizeof x, sizeof x);
+	T_OK("its dtype, shape and bytes, in place", h.dtype == DC_C64 && h.ndim == 2 &&
+	    h.shape[0] == 3 && h.shape[1] == 40000 && h.data == NULL &&
+	    memcmp(data, t.data, 8 * 3 * 40000) == 0 && x[7] == (float)(2 * 3 * 40000 - 1) * 0.25f - 7.0f);
+	dc_record_free(&r);
+	dc_reader_free(rd);
+	setenv("DC_MAX_ELEMS", "1000", 1);
+	rd = dc_reader_mem(b1, l1);
+	dc_read(rd, &r);
+	T_EQ_INT("dc_rec_tensor_bytes: the element limit as dc_rec_tensor's",
+	    dc_rec_tensor_bytes(&r, &h, &data), DC_ELIMIT);
+	unsetenv("DC_MAX_ELEMS");
+	T_OK("and nothing handed out", data == NULL && h.ndim == 0);
+	dc_record_free(&r);
+	dc_reader_free(rd);
+	dc_tensor_free(&t);
+	dc_writer_close(w1);
+	dc_writer_close(w2);
+}
+
 /* elems_stream: a header, then a utt record with an array of n nils: 2 + 2 + 1 + n
  * elements in all (kind, "utt", key "x", the array, its items). */
 static int
@@ -820,6 +969,8 @@ main(void)
 	test_roundtrip();
 	test_passthrough();
 	test_select();
+	test_replace();
+	test_write_pieces();
 	test_formats();
 	test_big_path();
 	test_truncation();

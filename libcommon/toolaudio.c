@@ -1,0 +1,63 @@
+/*
+ * toolaudio.c: the tools' audio helpers and error messages (tool.h), apart from
+ * tool.c so that a tool that reads no audio (dc-mask, dc-kmeans) does not link
+ * libsndfile, its codecs and libsoxr, nor map them at start (1.2 MB of dc-mask's
+ * peak RSS, and their loading at each start).
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "util.h"
+#include "stream.h"
+#include "stft.h"
+#include "audio.h"
+#include "tool.h"
+
+const char *
+dc_errmsg(int err)
+{
+	if (err == DC_EIO)
+		return strerror(errno);
+	if (err == DC_EAUDIO || err == DC_ERESAMPLE)
+		return dc_audio_errstr();
+	return dc_strerror(err);
+}
+
+void
+dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate)
+{
+	if (info->downmixed)
+		dc_warnx("%s: %d channels mixed down to mono", name, info->channels_in);
+	if (info->resampled)
+		dc_warnx("%s: resampled from %d Hz to %lld Hz", name, info->rate_in, (long long)rate);
+}
+
+void
+dc_audio_range(const char *name, const float *x, int64_t n, int64_t first)
+{
+	int64_t i;
+
+	/* float audio is nominally within +-1; far beyond, squares and sums overflow
+	 * on the way (a spectrum of Inf and NaN): refused where it enters */
+	for (i = 0; i < n; i++)
+		if (fabsf(x[i]) > DC_AUDIO_MAX)
+			dc_errx(1, "%s: sample %lld is %g, beyond +-%g (float audio is nominally within "
+			    "+-1)", name, (long long)(first + i + 1), x[i], DC_AUDIO_MAX);
+}
+
+float *
+dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n)
+{
+	dc_audio_info info;
+	float *x;
+	int err;
+
+	if ((err = dc_audio_read(path, (int)rate, &x, n, &info)) != DC_OK)
+		dc_errx(1, "%s: %s", name, dc_errmsg(err));
+	dc_audio_notes(name, &info, rate);
+	if (dc_floats_finite(x, *n) != DC_OK)
+		dc_errx(1, "%s: %s", name, dc_strerror(DC_ENONFINITE));
+	dc_audio_range(name, x, *n, 0);
+	return x;
+}
