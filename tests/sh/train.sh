@@ -126,7 +126,7 @@ check "f32: resumed in bf16" 0 \
     echo "dc-train: -P bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32")" \
     dc-train -q -r -P bf16 -e 8 -o fx.dcm train.dcs
 check "-P fp16" 2 "dc-train: -P: precision must be bf16 or f32: fp16" dc-train -P fp16 -o x.dcm train.dcs
-check "-x with -P" 2 "dc-train: -x: only -o, -n, -m, -w and models to average go with it" \
+check "-x with -P" 2 "dc-train: -x: only -o, -n, -m, -w, -M 0 and models to average go with it" \
     dc-train -x m.dcm -P f32 -o x.dcm
 "$PY" - $bf16 <<'EOF'
 import sys, msgpack, numpy as np
@@ -226,7 +226,7 @@ r = msgpack.unpackb(open("re.dcm", "rb").read(), raw=False)
 check("-x of an export: keeps its trained_steps, adds the entry", r["meta"].get("trained_steps") == str(c["train"]["step"])
       and r["meta"].get("note") == "again" and r["params"] == c["params"], str(r["meta"]))
 PYEOF
-check "-x with -r" 2 "dc-train: -x: only -o, -n, -m, -w and models to average go with it" dc-train -x m.dcm -r -o y.dcm
+check "-x with -r" 2 "dc-train: -x: only -o, -n, -m, -w, -M 0 and models to average go with it" dc-train -x m.dcm -r -o y.dcm
 
 # -x with more models: the mean of their weights
 check "-x averages a checkpoint, an export and a checkpoint" 0 '' dc-train -x m.dcm -o avg.dcm exported.dcm t1.dcm

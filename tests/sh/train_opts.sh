@@ -211,7 +211,7 @@ check("-f 0.5: epoch 2's first step is half as long (%d weights, ratio 0.5 withi
 PYEOF
 check "-f 0" 2 "dc-train: -f: factor must be a number above 0, at most 1: 0" dc-train -f 0 -o x.dcm train.dcs
 check "-f 1.5" 2 "dc-train: -f: factor must be a number above 0, at most 1: 1.5" dc-train -f 1.5 -o x.dcm train.dcs
-check "-x with -f" 2 "dc-train: -x: only -o, -n, -m, -w and models to average go with it" dc-train -x f5.dcm -f 0.5 -o x.dcm
+check "-x with -f" 2 "dc-train: -x: only -o, -n, -m, -w, -M 0 and models to average go with it" dc-train -x f5.dcm -f 0.5 -o x.dcm
 
 # -W mag: each bin within 40 dB weighs its magnitude over the loudest's; the logged
 # validation loss against numpy's, from dc-embed's embeddings of the trained model
