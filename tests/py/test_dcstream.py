@@ -20,16 +20,9 @@ import dcstream as ds  # noqa: E402
 
 SPEECH = os.path.join(ROOT, "tests", "data", "speech")
 BIN = os.path.join(ROOT, "bin")
-failed = 0
-
-
-def check(name, ok, why=""):
-    global failed
-    if ok:
-        print(f"PASS: {name}")
-    else:
-        print(f"FAIL: {name}: {why}")
-        failed += 1
+sys.path.insert(0, os.path.join(ROOT, "tests", "sh"))
+import oracle_lib  # noqa: E402
+from oracle_lib import check  # noqa: E402
 
 
 def raises(name, fn, text):
@@ -179,4 +172,4 @@ for cut in [1, ends[0] - 1, ends[0] + 1, ends[1] - 1, ends[1] + 5, 70000, len(ra
     raises(f"truncated at byte {cut}", lambda: ds.read(io.BytesIO(raw[:cut])),
            f"stream truncated inside record {rec} (byte {start})")
 
-sys.exit(1 if failed else 0)
+sys.exit(1 if oracle_lib.failed else 0)

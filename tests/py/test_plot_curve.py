@@ -13,16 +13,9 @@ import tempfile
 
 ROOT = os.environ.get("ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "examples", "plot-curve.py")
-failed = 0
-
-
-def check(name, ok, why=""):
-    global failed
-    if ok:
-        print(f"PASS: {name}")
-    else:
-        print(f"FAIL: {name}: {why}")
-        failed += 1
+sys.path.insert(0, os.path.join(ROOT, "tests", "sh"))
+import oracle_lib  # noqa: E402
+from oracle_lib import check  # noqa: E402
 
 
 def png_size(path):
@@ -71,4 +64,4 @@ check("a TSV log and a stderr log, chained: a PNG of two panels", sz2 is not Non
 r = subprocess.run([sys.executable, SCRIPT, "-o", os.path.join(d, "x.png"), SCRIPT], capture_output=True, text=True)
 check("a file that is no log: exit 1 and a message", r.returncode == 1 and "no rows of a dc-train log" in r.stderr,
       f"{r.returncode} {r.stderr}")
-sys.exit(1 if failed else 0)
+sys.exit(1 if oracle_lib.failed else 0)

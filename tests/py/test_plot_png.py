@@ -24,13 +24,9 @@ import dcstream  # noqa: E402
 
 ML, MR, MT, MB, GAP = 64, 88, 26, 40, 14        # dc-plot's margins (dc-plot(1))
 W, H = 800, 256                                 # its default plot area
-failed = 0
-
-
-def check(name, ok, why=""):
-    global failed
-    print(f"PASS: {name}" if ok else f"FAIL: {name}: {why}")
-    failed += not ok
+sys.path.insert(0, os.path.join(ROOT, "tests", "sh"))
+import oracle_lib  # noqa: E402
+from oracle_lib import check  # noqa: E402
 
 
 def png_read(path):
@@ -156,4 +152,4 @@ with tempfile.TemporaryDirectory() as d:
     col = np.abs(got.mean(0) - ref.mean(0)).max()
     check(f"stft picture: every column's mean colour as numpy's (max diff {col:.3f})", col < 0.02,
           f"{col:.3f}")
-sys.exit(1 if failed else 0)
+sys.exit(1 if oracle_lib.failed else 0)

@@ -17,16 +17,9 @@ ROOT = os.environ.get("ROOT") or os.path.dirname(os.path.dirname(os.path.dirname
 SCRIPT = os.path.join(ROOT, "examples", "plot-segments.py")
 DCEVAL = os.path.join(ROOT, os.environ.get("B", "build"), "bin", "dc-eval")
 SPEECH = os.path.join(ROOT, "tests", "data", "speech")
-failed = 0
-
-
-def check(name, ok, why=""):
-    global failed
-    if ok:
-        print(f"PASS: {name}")
-    else:
-        print(f"FAIL: {name}: {why}")
-        failed += 1
+sys.path.insert(0, os.path.join(ROOT, "tests", "sh"))
+import oracle_lib  # noqa: E402
+from oracle_lib import check  # noqa: E402
 
 
 def png_size(path):
@@ -108,4 +101,4 @@ with open(bad, "w") as f:
     f.write("not json\n")
 r = plot(["-o", os.path.join(d, "z.png"), bad])
 check("not JSON: exit 1 naming the line", r.returncode == 1 and "bad.json:1: not a JSON line" in r.stderr, r.stderr)
-sys.exit(1 if failed else 0)
+sys.exit(1 if oracle_lib.failed else 0)

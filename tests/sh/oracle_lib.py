@@ -125,8 +125,14 @@ def make_mix(a_path, b_path, out_mix, out_a, out_b):
     return a, b, mix
 
 
+failed = 0     # checks that failed so far, for a test's exit status
+
+
 def check(name, ok, why=""):
+    """Prints a PASS or FAIL line (tests/run.sh counts them); returns ok."""
+    global failed
     print(("PASS: %s" % name) if ok else ("FAIL: %s: %s" % (name, why)))
+    failed += not ok
     return ok
 
 
