@@ -794,3 +794,13 @@ dc_audio_out_close(dc_audio_out *o, const char *path)
 	free(o);
 	return file_end(&a, tostdout, err);
 }
+
+const char *
+dc_errmsg(int err)
+{
+	if (err == DC_EIO)
+		return strerror(errno);
+	if (err == DC_EAUDIO || err == DC_ERESAMPLE)
+		return dc_audio_errstr();
+	return dc_strerror(err);
+}

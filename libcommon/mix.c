@@ -44,17 +44,6 @@ say(char *msg, int err, const char *fmt, ...)
 	return err;
 }
 
-/* why: an error code's reason, as the tools word it (tool.c's dc_errmsg). */
-static const char *
-why(int err)
-{
-	if (err == DC_EIO)
-		return strerror(errno);
-	if (err == DC_EAUDIO || err == DC_ERESAMPLE)
-		return dc_audio_errstr();
-	return dc_strerror(err);
-}
-
 /* ---------------------------------------------------------------- draws */
 
 void
@@ -119,10 +108,10 @@ dc_mix_read(const char *path, const dc_mix_opts *o, double speed, dc_mix_input *
 
 	in->x = NULL;
 	if ((err = dc_audio_read(path, o->rate, &in->x, &in->n, info)) != DC_OK)
-		return say(msg, err, "%s: %s", path, why(err));
+		return say(msg, err, "%s: %s", path, dc_errmsg(err));
 	/* read as if recorded at rate*speed and brought back to rate */
 	if (speed != 1 && (err = dc_resample(&in->x, &in->n, o->rate * speed, o->rate)) != DC_OK) {
-		err = say(msg, err, "%s: %s", path, why(err));
+		err = say(msg, err, "%s: %s", path, dc_errmsg(err));
 	} else if (in->n == 0) {
 		err = say(msg, DC_EEMPTY, "%s: no samples", path);
 	} else if (dc_floats_finite(in->x, in->n) != DC_OK) {
@@ -258,7 +247,7 @@ long_enough(const char *path, double minsec, char *msg)
 	int rate, err;
 
 	if ((err = dc_audio_length(path, &frames, &rate)) != DC_OK)
-		return -say(msg, err, "%s: %s", path, why(err));
+		return -say(msg, err, "%s: %s", path, dc_errmsg(err));
 	if (rate <= 0)
 		return -say(msg, DC_EAUDIO, "%s: no sample rate", path);
 	return frames >= (int64_t)ceil(minsec * rate - 1e-9);

@@ -29,10 +29,6 @@ _Noreturn void dc_usage_exit(const char *usage);
  * argument (getopt's own message first) prints the usage line and exits 2. */
 int dc_getopt(int argc, char **argv, const char *optstring, const char *usage,
     void (*help)(void));
-/* dc_errmsg: the message for an error code that a library call just returned:
- * strerror(errno) for DC_EIO, libsndfile's or libsoxr's for DC_EAUDIO and
- * DC_ERESAMPLE (dc_audio_errstr), else dc_strerror(err). */
-const char *dc_errmsg(int err);
 /* dc_shape_str: "[2, 3, 4]" in buf; returns buf. */
 const char *dc_shape_str(const dc_tensor *t, char *buf, size_t n);
 

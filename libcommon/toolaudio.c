@@ -1,28 +1,16 @@
 /*
- * toolaudio.c: the tools' audio helpers and error messages (tool.h), apart from
+ * toolaudio.c: the tools' audio helpers (tool.h), apart from
  * tool.c so that a tool that reads no audio (dc-mask, dc-kmeans) does not link
  * libsndfile, its codecs and libsoxr, nor map them at start (1.2 MB of dc-mask's
  * peak RSS, and their loading at each start).
  */
-#include <errno.h>
 #include <math.h>
-#include <string.h>
 
 #include "util.h"
 #include "stream.h"
 #include "stft.h"
 #include "audio.h"
 #include "tool.h"
-
-const char *
-dc_errmsg(int err)
-{
-	if (err == DC_EIO)
-		return strerror(errno);
-	if (err == DC_EAUDIO || err == DC_ERESAMPLE)
-		return dc_audio_errstr();
-	return dc_strerror(err);
-}
 
 void
 dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate)
