@@ -406,6 +406,18 @@ select_stream(void)
 	return w;
 }
 
+/* add_kinds: the kinds of u's records, each followed by a space, appended to got[n]. */
+static void
+add_kinds(char *got, size_t n, const dc_utt *u)
+{
+	int i;
+
+	for (i = 0; i < u->n; i++) {
+		strncat(got, u->recs[i].kind, n - strlen(got) - 1);
+		strncat(got, " ", n - strlen(got) - 1);
+	}
+}
+
 /* select_read: the stream through dc_reader_select(use, eat, out), its header
  * written to out first as a tool would; the kinds handed out, space-separated,
  * into got. Returns the first error other than DC_EEOF. */
@@ -416,7 +428,7 @@ select_read(const void *buf, size_t len, const char *const *use, const char *con
 	dc_reader *rd = dc_reader_mem(buf, len);
 	dc_record hdr;
 	dc_utt u = { 0 };
-	int err, i;
+	int err;
 
 	got[0] = '\0';
 	if ((err = dc_read_header(rd, &hdr)) == DC_OK) {
@@ -425,10 +437,7 @@ select_read(const void *buf, size_t len, const char *const *use, const char *con
 		dc_record_free(&hdr);
 		dc_reader_select(rd, use, eat, out);
 		while ((err = dc_read_utt(rd, &u)) == DC_OK)
-			for (i = 0; i < u.n; i++) {
-				strncat(got, u.recs[i].kind, n - strlen(got) - 1);
-				strncat(got, " ", n - strlen(got) - 1);
-			}
+			add_kinds(got, n, &u);
 	}
 	dc_utt_free(&u);
 	dc_reader_free(rd);
@@ -493,7 +502,7 @@ replace_read(const void *buf, size_t len, const char *const *use, const char *co
 	dc_record hdr;
 	dc_utt u = { 0 };
 	dc_unit b;
-	int err, i;
+	int err;
 
 	got[0] = '\0';
 	if ((err = dc_read_header(rd, &hdr)) == DC_OK) {
@@ -501,10 +510,7 @@ replace_read(const void *buf, size_t len, const char *const *use, const char *co
 		dc_reader_select(rd, use, NULL, NULL);
 		dc_reader_replace(rd, later, over);
 		while ((err = dc_read_unit(rd, &u, &b)) == DC_OK) {
-			for (i = 0; i < u.n; i++) {
-				strncat(got, u.recs[i].kind, n - strlen(got) - 1);
-				strncat(got, " ", n - strlen(got) - 1);
-			}
+			add_kinds(got, n, &u);
 			strncat(got, "| ", n - strlen(got) - 1);
 		}
 	}
