@@ -1,21 +1,43 @@
 /*
  * mask.c: dc_mask of include/dcsep/dcsep.h, a spectrum split by labels (binary
- * masks) or by soft masks, one spectrum per source: what dc-mask computes (the
- * tool computes and writes it a piece at a time, never holding it whole; the two
- * agree byte for byte: tests/sh/libdcsep.sh). A file of its own, so that a
+ * masks) or by soft masks, one spectrum per source, and dc_mask_part (mask.h),
+ * the same a piece at a time, with which dc-mask writes it without holding it
+ * whole (the two agree byte for byte: tests/sh/libdcsep.sh). A file of its own, so that a
  * program that masks does not pull in the network (api.c) and the libraries it
  * loads.
  */
 #include <string.h>
 
 #include <dcsep/dcsep.h>
+#include "mask.h"
+
+void
+dc_mask_part(const dc_tensor *X, const dc_tensor *M, int c, int64_t i0, int64_t n, float *y)
+{
+	const float *x = (const float *)X->data + 2 * i0;
+	int64_t N = X->shape[0] * X->shape[1], i;
+
+	if (M->dtype == DC_I32) {
+		const int32_t *l = (const int32_t *)M->data + i0;
+
+		for (i = 0; i < n; i++) {
+			y[2 * i] = l[i] == c ? x[2 * i] : 0.0f;
+			y[2 * i + 1] = l[i] == c ? x[2 * i + 1] : 0.0f;
+		}
+	} else {
+		const float *m = (const float *)M->data + (size_t)c * N + i0;
+
+		for (i = 0; i < n; i++) {
+			y[2 * i] = x[2 * i] * m[i];
+			y[2 * i + 1] = x[2 * i + 1] * m[i];
+		}
+	}
+}
 
 int
 dc_mask(const dc_tensor *X, const dc_tensor *M, int k, dc_tensor *Y)
 {
-	const float *x = X->data;
-	float *y;
-	int64_t T, F, N, i, j;
+	int64_t T, F, N, i;
 	int K, err, c;
 
 	memset(Y, 0, sizeof *Y);
@@ -41,23 +63,7 @@ dc_mask(const dc_tensor *X, const dc_tensor *M, int k, dc_tensor *Y)
 	}
 	if ((err = dc_tensor_alloc(Y, DC_C64, 3, (int64_t[]){ K, T, F })) != DC_OK)
 		return err;
-	y = Y->data;    /* zeroed: with labels, each bin goes to its one source */
-	if (M->dtype == DC_I32) {
-		const int32_t *l = M->data;
-
-		for (i = 0; i < N; i++) {
-			y[2 * ((size_t)l[i] * N + i)] = x[2 * i];
-			y[2 * ((size_t)l[i] * N + i) + 1] = x[2 * i + 1];
-		}
-	} else {
-		const float *m = M->data;
-
-		for (c = 0; c < K; c++)
-			for (i = 0; i < N; i++) {
-				j = (int64_t)c * N + i;
-				y[2 * j] = x[2 * i] * m[j];
-				y[2 * j + 1] = x[2 * i + 1] * m[j];
-			}
-	}
+	for (c = 0; c < K; c++)
+		dc_mask_part(X, M, c, 0, N, (float *)Y->data + 2 * (size_t)c * N);
 	return DC_OK;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dc.h"
+#include "mask.h"
 
 static const char usage[] = "[-k sources] [file]";
 
@@ -34,30 +35,6 @@ help(void)
 
 /* the bins of a source computed and written at a time */
 #define CH 4096
-
-/* source: bins i0 .. i0+n-1 of source c of the masked spectra into y (complex),
- * as libdcsep's dc_mask computes them: with labels L, X where L == c and 0
- * elsewhere; with masks M, each part of X times M[c] */
-static void
-source(const dc_tensor *X, const dc_tensor *M, int c, int64_t i0, int64_t n, float *y)
-{
-	const float *x = (const float *)X->data + 2 * i0;
-	int64_t N = X->shape[0] * X->shape[1], i;
-
-	if (M->dtype == DC_I32) {
-		const int32_t *l = (const int32_t *)M->data + i0;
-		for (i = 0; i < n; i++) {
-			y[2 * i] = l[i] == c ? x[2 * i] : 0.0f;
-			y[2 * i + 1] = l[i] == c ? x[2 * i + 1] : 0.0f;
-		}
-	} else {
-		const float *m = (const float *)M->data + (size_t)c * N + i0;
-		for (i = 0; i < n; i++) {
-			y[2 * i] = x[2 * i] * m[i];
-			y[2 * i + 1] = x[2 * i + 1] * m[i];
-		}
-	}
-}
 
 /* loudest: which of the K sources to keep (keep[c]): the n of the most energy
  * (ties to the first), or all if n is 0 or not below K; returns how many */
@@ -76,7 +53,7 @@ loudest(const dc_tensor *X, const dc_tensor *M, int K, int n, int *keep)
 	for (c = 0; c < K; c++)    /* in the order of the spectrum's floats */
 		for (e[c] = 0.0, i = 0; i < N; i += m) {
 			m = N - i < CH ? N - i : CH;
-			source(X, M, c, i, m, y);
+			dc_mask_part(X, M, c, i, m, y);
 			for (j = 0; j < 2 * m; j++)
 				e[c] += (double)y[j] * y[j];
 		}
@@ -143,7 +120,7 @@ mask_unit(dc_utt *u, const char *id, const dc_unit *bl, void *arg)
 	for (c = 0; c < K; c++)
 		for (i = 0; keep[c] && i < N; i += n) {
 			n = N - i < CH ? N - i : CH;
-			source(&X, &M, c, i, n, y);
+			dc_mask_part(&X, &M, c, i, n, y);
 			dc_write_bytes(w, y, (size_t)(2 * n) * sizeof *y);
 		}
 	dc_tensor_free(&X);
