@@ -742,6 +742,27 @@ pass_raw(dc_reader *rd)
 	}
 }
 
+/* peek_fed: peek_kind, fed more bytes until the kind is there: 1 with the kind in
+ * buf; -1 when the record is not such a map or 64 bytes hold no kind of ours (the
+ * full reader's to judge); 0 at the end of the input; -2 on a read error (rd->err). */
+static int
+peek_fed(dc_reader *rd, char *kind, size_t n)
+{
+	int k;
+
+	while ((k = peek_kind(rd, kind, n)) == 0) {
+		if (rd->up.used - rd->up.off >= 64)
+			return -1;
+		switch (feed(rd)) {
+		case -1:
+			return -2;
+		case 0:
+			return 0;
+		}
+	}
+	return k;
+}
+
 /* pass_unused: within an utterance, passes on every record whose kind is not
  * selected, up to the next record that is (or the end). */
 static int
@@ -751,19 +772,10 @@ pass_unused(dc_reader *rd)
 	int k;
 
 	while (rd->use != NULL && rd->in_utt) {
-		k = peek_kind(rd, kind, sizeof kind);
-		if (k == 0 && rd->up.used - rd->up.off >= 64)
-			k = -1;         /* no kind of ours is that far in: the full reader's */
-		if (k == 0) {
-			switch (feed(rd)) {
-			case -1:
-				return rd->err;
-			case 0:
-				return DC_OK;   /* the full reader tells an end from a cut */
-			}
-			continue;
-		}
-		if (k < 0 || listed(kind, rd->use) || strcmp(kind, "utt") == 0 ||
+		/* at the end, the full reader tells an end from a cut */
+		if ((k = peek_fed(rd, kind, sizeof kind)) == -2)
+			return rd->err;
+		if (k != 1 || listed(kind, rd->use) || strcmp(kind, "utt") == 0 ||
 		    strcmp(kind, "block") == 0 || strcmp(kind, "dcsep") == 0)
 			return DC_OK;
 		if (pass_raw(rd) != DC_OK)
@@ -780,15 +792,10 @@ static void
 replace_held(dc_reader *rd, dc_utt *u)
 {
 	char kind[32];
-	int i, j, k;
+	int i, j;
 
-	if (rd->later == NULL || rd->err || pass_unused(rd) != DC_OK)
-		return;
-	/* as pass_unused peeks: more bytes until the kind is there or cannot be */
-	while ((k = peek_kind(rd, kind, sizeof kind)) == 0 && rd->up.used - rd->up.off < 64)
-		if (feed(rd) <= 0)
-			return;
-	if (k != 1 || !listed(kind, rd->later))
+	if (rd->later == NULL || rd->err || pass_unused(rd) != DC_OK ||
+	    peek_fed(rd, kind, sizeof kind) != 1 || !listed(kind, rd->later))
 		return;
 	for (i = j = 0; i < u->n; i++) {
 		if (i > 0 && listed(u->recs[i].kind, rd->over))
