@@ -151,13 +151,16 @@ def active_power(x, frame=256):
 def pack(args):
     lib = sndfile()
     speakers = [s.strip() for s in open(args.speakers) if s.strip()]
-    os.makedirs(args.out, exist_ok=True)
+    for s in speakers:     # a directory of corpus/train, and a field of index.tsv
+        if s in (".", "..") or "/" in s or "\t" in s:
+            sys.exit("gpu-train: %s: speaker '%s': not a directory name" % (args.speakers, s))
     utts = []
     for s in speakers:
         d = os.path.join(args.corpus, "train", s)
         for name in sorted(os.listdir(d)):
             if name.endswith(".flac"):
                 utts.append((s, os.path.join(d, name)))
+    os.makedirs(args.out, exist_ok=True)
     shards = [[] for _ in range(args.shards)]
     for i, u in enumerate(utts):
         shards[i % args.shards].append(u)
@@ -519,12 +522,12 @@ def main():
     a.add_argument("--export-every", type=float, default=120)
     a.add_argument("--cpu", action="store_true")
     args = ap.parse_args()
-    if args.cmd == "pack":
-        pack(args)
-    else:
-        if not args.minutes and not args.steps:
-            ap.error("train needs -m MINUTES or -N STEPS")
-        train(args)
+    if args.cmd == "train" and not args.minutes and not args.steps:
+        ap.error("train needs -m MINUTES or -N STEPS")
+    try:
+        pack(args) if args.cmd == "pack" else train(args)
+    except OSError as e:    # a file or directory missing or unwritable: one line
+        sys.exit("gpu-train: %s: %s" % (e.filename or "", e.strerror or e))
 
 
 if __name__ == "__main__":

@@ -139,4 +139,18 @@ if p.returncode == 0:
         snr = 10 * np.log10(np.sum(w * w) / np.sum((w - y) ** 2))
         check(f"utterance {i}: at -25 dB, within the codec's error ({snr:.1f} dB SNR)", snr > 8, "%.1f dB" % snr)
 
+# 5. errors: one line on stderr, exit 1, nothing written
+for name, spk_line, want in (
+        ("a speaker name with a slash", "a/../b", "gpu-train: %s: speaker 'a/../b': not a directory name"),
+        ("a speaker without a directory", "nosuch",
+         "gpu-train: " + os.path.join(corpus, "train", "nosuch") + ": No such file or directory")):
+    bad = os.path.join(d, "bad.txt")
+    open(bad, "w").write(spk_line + "\n")
+    out = os.path.join(d, "badpack")
+    p = subprocess.run([sys.executable, SCRIPT, "pack", "-c", corpus, "-S", bad, "-o", out],
+                       capture_output=True, text=True)
+    want = want % bad if "%s" in want else want
+    check("pack, %s: exit 1, one line, no pack" % name, p.returncode == 1 and p.stderr == want + "\n"
+          and not os.path.exists(out), "%d %r" % (p.returncode, p.stderr))
+
 sys.exit(1 if oracle_lib.failed else 0)
