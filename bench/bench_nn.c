@@ -4,7 +4,7 @@
  * step) for a batch of B utterances of T frames, and the real-time factor of
  * inference on one utterance of Ti frames (10 s at 8 kHz, hop 64: 1250).
  *
- * usage: bench_nn [-c 2x300|4x600] [-P f32|bf16] [-t threads] [-b B] [-T T] [-i Ti] [-n steps]
+ * usage: bench_nn [-c 2x300|4x600] [-P f32|mixed|bf16] [-t threads] [-b B] [-T T] [-i Ti] [-n steps]
  * -P: the precision of the large products (dc_nn_precision; default f32). Ends
  * with the process's peak resident memory.
  */
@@ -62,7 +62,7 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			if ((prec = dc_mm_parse(optarg)) < 0)
-				dc_errx(2, "-P: bf16 or f32");
+				dc_errx(2, "-P: bf16, mixed or f32");
 			break;
 		case 't': threads = atoi(optarg); break;
 		case 'b': B = atoi(optarg); break;
@@ -70,7 +70,7 @@ main(int argc, char **argv)
 		case 'i': Ti = atoi(optarg); break;
 		case 'n': steps = atoi(optarg); break;
 		default:
-			dc_usage_exit("[-c 2x300|4x600] [-P f32|bf16] [-t threads] [-b B] [-T T] [-i Ti] [-n steps]");
+			dc_usage_exit("[-c 2x300|4x600] [-P f32|mixed|bf16] [-t threads] [-b B] [-T T] [-i Ti] [-n steps]");
 		}
 	}
 	if (steps < 1 || steps > 64)

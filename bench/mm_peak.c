@@ -56,8 +56,8 @@ main(int argc, char **argv)
 		b[i] = (float)(i % 5) * 0.1f;
 		c[i] = 0;
 	}
-	printf("bf16 products: %s, default precision %s\n", dc_mm_bf16_cpu() ? "yes" : "no",
-	    dc_mm_name(dc_mm_default()));
+	printf("bf16 products: %s, default precision %s in training, %s in inference\n",
+	    dc_mm_bf16_cpu() ? "yes" : "no", dc_mm_name(dc_mm_default(0)), dc_mm_name(dc_mm_default(1)));
 	for (prec = DC_MM_F32; prec <= DC_MM_BF16; prec++) {
 		dc_mm *x = dc_mm_new(prec);
 		double best = 0, t0, t, start = now();

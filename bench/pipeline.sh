@@ -57,6 +57,22 @@ awk -v w="$(cat "$out/wall")" -v p="$peer" -v l="$(cat "$out/load")" -v s="$secs
 
 # each stage alone on its cached input: peak RSS and page faults
 "$P/dc-stft" "$out/mix.wav" >"$out/1.dcs"
+
+# dc-embed alone in each precision (-P) the CPU runs, median of 5, beside f32
+printf '\n# dc-embed alone on the cached STFT, 1 thread, median of 5 (default: %s)\n' \
+    "$(env -u DCSEP_PRECISION "$B/bench/mm_peak" -n 64 -s 0.1 | sed -n 's/.* \([a-z0-9]*\) in inference$/\1/p')"
+for p in f32 mixed bf16; do
+	for i in 1 2 3 4 5; do
+		t0=$(now); "$P/dc-embed" -t 1 -P $p "$out/1.dcs" >/dev/null 2>"$out/perr"; t1=$(now)
+		echo "$t1 - $t0" | bc
+	done | med >"$out/p.$p"
+	if [ -s "$out/perr" ]; then
+		printf '%-44s %s\n' "dc-embed -P $p" "$(cat "$out/perr")"
+		continue
+	fi
+	awk -v p=$p -v t="$(cat "$out/p.$p")" -v f="$(cat "$out/p.f32")" 'BEGIN {
+		printf "%-44s %8.3f s; / f32 %.2fx\n", "dc-embed -P " p, t, t / f }'
+done
 "$P/dc-embed" -t 1 <"$out/1.dcs" >"$out/2.dcs"
 "$P/dc-kmeans" -k 2 -b 3 <"$out/2.dcs" >"$out/3.dcs"
 "$P/dc-mask" <"$out/3.dcs" >"$out/4.dcs"

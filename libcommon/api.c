@@ -52,7 +52,7 @@ dc_embedder_open(dc_embedder **ep, const char *path, int threads)
 		return err;
 	}
 	e->threads = threads;
-	e->prec = dc_mm_default();
+	e->prec = dc_mm_default(1);
 	if (e->m.cfg.C > 0)
 		e->mm = dc_mm_new(e->prec);
 	*ep = e;

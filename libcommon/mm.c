@@ -419,7 +419,7 @@ amd(void)
 }
 
 int
-dc_mm_default(void)
+dc_mm_default(int infer)
 {
 	const char *e = getenv("DCSEP_PRECISION");
 	dnnl_cpu_isa_t isa;
@@ -432,7 +432,7 @@ dc_mm_default(void)
 	if (((unsigned)isa & (unsigned)dnnl_cpu_isa_avx512_core_amx) ==
 	    (unsigned)dnnl_cpu_isa_avx512_core_amx || amd())
 		return DC_MM_BF16;
-	return DC_MM_F32;
+	return infer ? DC_MM_MIXED : DC_MM_F32;
 }
 
 int
@@ -440,6 +440,8 @@ dc_mm_parse(const char *s)
 {
 	if (strcmp(s, "bf16") == 0)
 		return DC_MM_BF16;
+	if (strcmp(s, "mixed") == 0)
+		return DC_MM_MIXED;
 	if (strcmp(s, "f32") == 0)
 		return DC_MM_F32;
 	return -1;
@@ -448,16 +450,16 @@ dc_mm_parse(const char *s)
 const char *
 dc_mm_name(int prec)
 {
-	return prec == DC_MM_BF16 ? "bf16" : "f32";
+	return prec == DC_MM_BF16 ? "bf16" : prec == DC_MM_MIXED ? "mixed" : "f32";
 }
 
 int
-dc_mm_choose(const char *arg, int *fallback)
+dc_mm_choose(const char *arg, int infer, int *fallback)
 {
-	int p = arg ? dc_mm_parse(arg) : dc_mm_default();
+	int p = arg ? dc_mm_parse(arg) : dc_mm_default(infer);
 
 	*fallback = 0;
-	if (p == DC_MM_BF16 && !dc_mm_bf16_cpu()) {
+	if ((p == DC_MM_BF16 || p == DC_MM_MIXED) && !dc_mm_bf16_cpu()) {
 		*fallback = 1;
 		p = DC_MM_F32;
 	}

@@ -13,7 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { DC_MM_F32 = 0, DC_MM_BF16 = 1 };
+/* DC_MM_MIXED: the network's products over all frames in fp32 and its recurrent
+ * steps with bf16 operands (recgemm.h); for a dc_mm it is DC_MM_F32. */
+enum { DC_MM_F32 = 0, DC_MM_BF16 = 1, DC_MM_MIXED = 2 };
 
 typedef struct dc_mm dc_mm;
 
@@ -36,17 +38,23 @@ int dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, in
  * AMX-BF16, as oneDNN finds it; the environment variable DCSEP_NO_BF16 set and not
  * empty says no, to test the fallback), else 0. */
 int dc_mm_bf16_cpu(void);
-/* dc_mm_default: the precision when none is asked: that of the environment
- * variable DCSEP_PRECISION (bf16 or f32; the tests set f32) if set, else DC_MM_BF16
+/* dc_mm_default: the precision when none is asked, for inference one utterance at a
+ * time (infer 1) or for training (0): that of the environment variable
+ * DCSEP_PRECISION (bf16, mixed or f32; the tests set f32) if set, else DC_MM_BF16
  * where bf16 products are faster than fp32 ones (AMX-BF16, or AVX512_BF16 on an
- * AMD CPU; oneDNN's AVX512_BF16 products ran at half its fp32 speed on an Intel
- * Xeon without AMX), else DC_MM_F32. Never DC_MM_BF16 without dc_mm_bf16_cpu(). */
-int dc_mm_default(void);
-/* dc_mm_choose: the precision for a tool's -P argument arg ("bf16", "f32", or NULL
- * for dc_mm_default()); -1 if arg is neither. bf16 on a CPU without it gives
- * DC_MM_F32 and sets *fallback (else 0). */
-int dc_mm_choose(const char *arg, int *fallback);
-/* dc_mm_parse: "bf16" or "f32" to DC_MM_*, else -1; dc_mm_name: the reverse. */
+ * AMD CPU), else for inference DC_MM_MIXED where the CPU has AVX512_BF16, else
+ * DC_MM_F32. On an Intel Xeon without AMX, oneDNN's bf16 GEMMs ran at half its
+ * fp32 speed; the recurrent steps of one utterance, bound by the cache's
+ * bandwidth, took a quarter less time with bf16's half the bytes, but training's
+ * batched steps and their gradients were slower in bf16 (bench_nn, 2x300, batch 8:
+ * 2,500 frames/s mixed, 2,940 f32). Never bf16 or mixed without dc_mm_bf16_cpu(). */
+int dc_mm_default(int infer);
+/* dc_mm_choose: the precision for a tool's -P argument arg ("bf16", "mixed", "f32",
+ * or NULL for dc_mm_default(infer)); -1 if arg is none of them. bf16 or mixed on a
+ * CPU without bf16 gives DC_MM_F32 and sets *fallback (else 0). */
+int dc_mm_choose(const char *arg, int infer, int *fallback);
+/* dc_mm_parse: "bf16", "mixed" or "f32" to DC_MM_*, else -1; dc_mm_name: the
+ * reverse. */
 int dc_mm_parse(const char *s);
 const char *dc_mm_name(int prec);
 

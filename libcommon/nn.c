@@ -17,8 +17,8 @@
  * place into the gate buffer, each followed by the fused gate arithmetic; the
  * output layer is one GEMM. The GEMMs go through dc_mm_gemm (mm.h: oneDNN's
  * matmul, in fp32 or with bf16 operands and fp32 accumulation, dc_nn_precision);
- * the recurrent products likewise (recgemm.h; with bf16 operands where the CPU has
- * AVX512_BF16), while the gate arithmetic, the cell state, the loss and every
+ * the recurrent products with bf16 operands in bf16 and mixed precision where the
+ * CPU has AVX512_BF16 (recgemm.h), else in fp32, while the gate arithmetic, the cell state, the loss and every
  * gradient's accumulation stay fp32. A pass is a sequence of phases, each run on
  * every thread of the pool with the pass's arguments (struct pass): the two
  * directions of a layer run on two threads; the output layer and the input
@@ -296,11 +296,11 @@ drop_alloc(dc_nn *n)
 }
 
 /* rec_kernel: the recurrent steps' buffers and kernel for n's precision: bf16
- * operands where bf16 was chosen and the CPU has AVX512_BF16, else fp32. */
+ * operands where bf16 or mixed was chosen and the CPU has AVX512_BF16, else fp32. */
 static void
 rec_kernel(dc_nn *n)
 {
-	int d, bf = n->prec == DC_MM_BF16 && dc_rec_bf16();
+	int d, bf = (n->prec == DC_MM_BF16 || n->prec == DC_MM_MIXED) && dc_rec_bf16();
 
 	for (d = 0; d < 2; d++) {
 		n->rec[d].P = n->pack[d];
@@ -405,7 +405,7 @@ dc_nn_precision(dc_nn *n, int prec)
 {
 	int i;
 
-	prec = prec == DC_MM_BF16 ? DC_MM_BF16 : DC_MM_F32;
+	prec = prec == DC_MM_BF16 || prec == DC_MM_MIXED ? prec : DC_MM_F32;
 	if (prec == n->prec)
 		return;
 	n->prec = prec;
@@ -740,7 +740,8 @@ embed_backward_w(float *dw, float *db, dc_mm *mm, const float *da, const float *
 typedef struct {
 	dc_nn *n;
 	int B, T, k;                    /* batch, frames, the layer in progress */
-	float *V;                       /* forward: (B,T,F,D) out */
+	float *V;                       /* forward: (B,T,F,D) out, of rows [r0, r1) */
+	int64_t r0, r1;                 /* forward: the output layer's rows of B*T */
 	const float *dV;                /* backward: (B,T,F,D) dL/dV */
 	const float *dh;                /* backward: (B,T,2H) added to dL/d(last layer's output), or NULL */
 	float *dfeat;                   /* backward: (B,T,F) dL/dfeat (+=), or NULL */
@@ -841,9 +842,11 @@ ph_embed_forward(void *arg, int tid, int nth)
 	const dc_nn_config *c = &n->c;
 	int64_t lo, hi;
 
-	dc_pool_split((int64_t)a->B * a->T, tid, nth, &lo, &hi);
-	embed_forward(n->train ? n->a : a->V, a->V, n->mm[tid], layer_out(n, c->L - 1), n->m->p.lin_w,
-	    n->m->p.lin_b, lo, hi, 2 * c->H, c->F, c->D);
+	int64_t FD = (int64_t)c->F * c->D, K = 2 * c->H;
+
+	dc_pool_split(a->r1 - a->r0, tid, nth, &lo, &hi);
+	embed_forward(n->train ? n->a + a->r0 * FD : a->V, a->V, n->mm[tid],
+	    layer_out(n, c->L - 1) + a->r0 * K, n->m->p.lin_w, n->m->p.lin_b, lo, hi, (int)K, c->F, c->D);
 }
 
 void
@@ -851,7 +854,7 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 {
 	const dc_nn_config *c = &n->c;
 	const dc_nn_params *p = &n->m->p;
-	pass a = { .n = n, .B = B, .T = T, .V = V };
+	pass a = { .n = n, .B = B, .T = T, .V = V, .r0 = 0, .r1 = (int64_t)B * T };
 	int k, d, j;
 
 	dc_nn_reserve(n, B, T);
@@ -872,7 +875,23 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 	}
 	if (h_out)
 		memcpy(h_out, n->h[HK(n, c->L - 1)], (size_t)B * T * 2 * c->H * sizeof *h_out);
-	dc_pool_run(n->pool, ph_embed_forward, &a);
+	if (V)
+		dc_pool_run(n->pool, ph_embed_forward, &a);
+}
+
+const float *
+dc_nn_hidden(const dc_nn *n)
+{
+	return n->h[HK(n, n->c.L - 1)];
+}
+
+void
+dc_nn_embed_rows(dc_nn *n, float *V, int64_t r0, int64_t r1)
+{
+	pass a = { .n = n, .B = n->B, .T = n->T, .V = V, .r0 = r0, .r1 = r1 };
+
+	if (r1 > r0)
+		dc_pool_run(n->pool, ph_embed_forward, &a);
 }
 
 /* add_rows: rows [lo, hi) of x (rows of w floats) added to those of y. */

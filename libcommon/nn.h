@@ -143,8 +143,15 @@ void dc_nn_free(dc_nn *n);
 void dc_nn_reserve(dc_nn *n, int B, int T);
 
 /* dc_nn_forward: V (B,T,F,D) from feat (B,T,F). h_out, if not NULL, receives the
- * last BLSTM layer's output (B,T,2H). */
+ * last BLSTM layer's output (B,T,2H). V NULL (inference only): the BLSTM layers
+ * alone; dc_nn_embed_rows then computes V a piece at a time. */
 void dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T);
+/* dc_nn_hidden: the last BLSTM layer's output (B,T,2H) of the last dc_nn_forward,
+ * before dropout; valid until the next pass. */
+const float *dc_nn_hidden(const dc_nn *n);
+/* dc_nn_embed_rows: after dc_nn_forward in inference, rows [r0, r1) of its B*T
+ * rows of V into V (r1 - r0, F, D): the same bits as dc_nn_forward's. */
+void dc_nn_embed_rows(dc_nn *n, float *V, int64_t r0, int64_t r1);
 /* dc_nn_backward: after dc_nn_forward with the same feat, B and T, accumulates
  * (+=) dloss/dparams into grads (nparams floats) and, if dfeat is not NULL,
  * dloss/dfeat into dfeat (B,T,F). dV (B,T,F,D) is dloss/dV. Overwrites the stored
@@ -158,10 +165,13 @@ void dc_nn_backward(dc_nn *n, float *grads, float *dfeat, const float *dV, const
 void dc_nn_backward_h(dc_nn *n, float *grads, float *dfeat, const float *dV, const float *dh,
     const float *feat, int B, int T);
 
-/* dc_nn_precision: the large products (input and output layers' GEMMs and their
- * gradients) in the passes that follow: DC_MM_F32 (mm.h; the default of dc_nn_new)
- * or DC_MM_BF16, operands rounded to bfloat16 with fp32 accumulation. Everything
- * else (recurrent steps, gates, cell state, loss, gradient sums) stays fp32. */
+/* dc_nn_precision: the products in the passes that follow (mm.h): DC_MM_F32 (the
+ * default of dc_nn_new) throughout; DC_MM_BF16, operands rounded to bfloat16 with
+ * fp32 accumulation in the GEMMs over all frames (input and output layers and their
+ * gradients) and in the recurrent steps; DC_MM_MIXED, the GEMMs in fp32 and the
+ * recurrent steps with bf16 operands. The recurrent steps are bf16 only where the
+ * CPU has AVX512_BF16 (dc_rec_bf16). Everything else (gates, cell state, loss,
+ * gradient sums) stays fp32. */
 void dc_nn_precision(dc_nn *n, int prec);
 
 /* dc_nn_lengths: sequences shorter than the batch's T, for the passes that follow:

@@ -40,7 +40,7 @@ struct dc_nn {
 	float *pack[2];                 /* per direction: W_hh packed for the recurrent steps */
 	uint32_t *ab[2];                /* per direction: their bf16 scratch (recgemm.h) */
 	dc_rec rec[2];                  /* per direction: pack, ab and the kernel (fp32 or bf16) */
-	int prec;                       /* DC_MM_F32 or DC_MM_BF16: the large products' precision */
+	int prec;                       /* DC_MM_F32, DC_MM_BF16 or DC_MM_MIXED (dc_nn_precision) */
 	dc_mm *mm[DC_NN_MAXTHREADS];    /* per thread (and direction): the large products */
 	/* loss scratch, per thread */
 	int lossC;

@@ -41,10 +41,11 @@
 #endif
 #define MODEL_REL "share/dcsep/models/default.dcm"
 
-static const char usage[] = "[-m model] [-P bf16 | f32] [-t threads] [-w win,ctx] [file]";
+static const char usage[] = "[-m model] [-P bf16 | mixed | f32] [-t threads] [-w win,ctx] [file]";
 
 #define WMAX 3600.0             /* the longest window or context of -w, seconds */
 #define BCTX 2.0                /* a block's context on each side without -w, seconds */
+#define PIECE 32                /* frames of embeddings computed and written at a time */
 
 static void
 help(void)
@@ -52,8 +53,10 @@ help(void)
 	printf("usage: dc-embed %s\n"
 	    "Appends the deep clustering embeddings of each utterance's STFT to the stream.\n"
 	    "  -m model    model file (default: $DCSEP_MODEL, else the installed default.dcm)\n"
-	    "  -P bf16|f32 the precision of the network's large products: bf16 operands\n"
-	    "              with fp32 sums, or fp32 (default: bf16 where it is faster)\n"
+	    "  -P prec     the precision of the network's products: bf16 (bf16 operands,\n"
+	    "              fp32 sums), mixed (fp32, but bf16 in the recurrent steps) or\n"
+	    "              f32 (default: bf16 where it is faster, else mixed where the\n"
+	    "              CPU has bf16 products, else f32)\n"
 	    "  -t threads  threads, 1 to %d (1)\n"
 	    "  -w win,ctx  windows of win seconds with ctx seconds of context on each side,\n"
 	    "              run as one batch (default: the whole utterance at once); for an\n"
@@ -134,11 +137,14 @@ typedef struct {
 	dc_nn *nn;
 	dc_mm *mm;              /* the mask-inference head's products */
 	int threads, prec;
-	float *feat, *emb, *h, *z, *masks;
+	float *feat, *h, *z, *masks;
 	int64_t cap;            /* the bins (T x F) the buffers hold */
+	float *emb;             /* -w: the embeddings (T, F, D) the windows give */
+	int64_t ecap;           /* the bins it holds */
+	float *piece;           /* PIECE frames of embeddings on their way out */
 	int64_t win, ctx;       /* -w in frames; win = 0: the whole utterance */
 	int64_t bctx;           /* the context of a block, frames */
-	float *wfeat, *wemb, *wh;       /* the windows' batch (B, Tb, ...) */
+	float *wfeat, *wh;      /* the windows' batch (B, Tb, ...) */
 	int64_t wcap;           /* the bins (B x Tb x F) they hold */
 } embedder;
 
@@ -171,13 +177,11 @@ grow(embedder *e, int64_t T, int64_t F)
 	if (T * F <= e->cap)
 		return;
 	free(e->feat);
-	free(e->emb);
 	free(e->h);
 	free(e->z);
 	free(e->masks);
 	e->cap = T * F;
 	e->feat = dc_nn_alloc((size_t)e->cap * sizeof *e->feat);
-	e->emb = dc_nn_alloc((size_t)e->cap * mc->D * sizeof *e->emb);
 	e->h = e->z = e->masks = NULL;
 	if (mc->C > 0) {
 		e->h = dc_nn_alloc((size_t)T * 2 * mc->H * sizeof *e->h);
@@ -222,7 +226,7 @@ windows(const embedder *e, int64_t T, int64_t Tb, int64_t i, int64_t *t0, int64_
  * (windows()) of Tb frames through the network as one batch (G, Tb), G = B; or,
  * where that batch would hold more elements than the limit (dc_limit_elems: the
  * embed record's T x F x D fits, so one window does), in batches of as many as
- * fit. Each window's centre frames are copied out.
+ * fit. The output layer runs on each window's centre frames only.
  */
 static void
 forward_windows(embedder *e, int64_t T)
@@ -238,13 +242,16 @@ forward_windows(embedder *e, int64_t T)
 		G = INT_MAX / 2 / Tb;
 	if (G < 1)
 		dc_errx(1, "-w: a window: %s", dc_strerror(DC_ELIMIT));
+	if (T * F > e->ecap) {
+		free(e->emb);
+		e->ecap = T * F;
+		e->emb = dc_nn_alloc((size_t)e->ecap * D * sizeof *e->emb);
+	}
 	if (G * Tb * F > e->wcap) {
 		free(e->wfeat);
-		free(e->wemb);
 		free(e->wh);
 		e->wcap = G * Tb * F;
 		e->wfeat = dc_nn_alloc((size_t)e->wcap * sizeof *e->wfeat);
-		e->wemb = dc_nn_alloc((size_t)e->wcap * D * sizeof *e->wemb);
 		e->wh = mc->C > 0 ? dc_nn_alloc((size_t)(e->wcap / F) * H2 * sizeof *e->wh) : NULL;
 	}
 	net(e, (int)G, (int)Tb);
@@ -254,11 +261,10 @@ forward_windows(embedder *e, int64_t T)
 			windows(e, T, Tb, j + i, &t0, &t1, &a);
 			memcpy(e->wfeat + i * Tb * F, e->feat + a * F, (size_t)(Tb * F) * sizeof *e->feat);
 		}
-		dc_nn_forward(e->nn, e->wemb, e->wh, e->wfeat, (int)g, (int)Tb);
+		dc_nn_forward(e->nn, NULL, e->wh, e->wfeat, (int)g, (int)Tb);
 		for (i = 0; i < g; i++) {
 			windows(e, T, Tb, j + i, &t0, &t1, &a);
-			memcpy(e->emb + t0 * F * D, e->wemb + (i * Tb + t0 - a) * F * D,
-			    (size_t)((t1 - t0) * F * D) * sizeof *e->emb);
+			dc_nn_embed_rows(e->nn, e->emb + t0 * F * D, i * Tb + t0 - a, i * Tb + t1 - a);
 			if (mc->C > 0)
 				memcpy(e->h + t0 * H2, e->wh + (i * Tb + t0 - a) * H2,
 				    (size_t)((t1 - t0) * H2) * sizeof *e->h);
@@ -305,29 +311,66 @@ get_stft(const embedder *e, const dc_utt *u, const dc_unit *b, const char *id, d
 		    mc->F);
 }
 
+/* nonfinite: exits 1 saying that id's record kind holds a NaN or an infinity. */
+static void
+nonfinite(const char *id, const char *kind)
+{
+	dc_errx(1, "%s: %s record: %s", id, kind, dc_strerror(DC_ENONFINITE));
+}
+
 /*
- * put_records: the records of u as they came, then an embed record of the T x F
- * x D embeddings emb and, with a mask-inference head, a masks record of the C x T
- * x F masks (the head's masks of those T frames, C x T x F with their own frame
- * stride; masks is laid out C x T x F), to w. A model whose activations overflow
- * gives NaN: then it says so and exits 1, writing nothing of the unit.
+ * put_records: the records of u as they came, then an embed record of T x F x D
+ * embeddings and, with a mask-inference head, a masks record of the C x T x F
+ * masks (the head's masks of those T frames; masks is laid out C x T x F), to w.
+ * The embeddings are emb's; or, emb NULL, rows r0 .. r0 + T - 1 of the network's
+ * last pass (dc_nn_forward without V), whose output layer runs here PIECE frames
+ * at a time as they are written, so that no T x F x D buffer is needed. A model
+ * whose activations overflow gives NaN: then it says so and exits 1, writing
+ * nothing of the unit (checked on the last BLSTM layer's output, whose finite
+ * values give finite embeddings: only a model with weights near the float's
+ * largest could still overflow in the output layer, and then the record is cut
+ * short before the exit).
  */
 static void
-put_records(embedder *e, dc_writer *w, const dc_utt *u, const char *id, float *emb, float *masks,
-    int64_t T, int64_t F)
+put_records(embedder *e, dc_writer *w, const dc_utt *u, const char *id, const float *emb,
+    int64_t r0, const float *masks, int64_t T, int64_t F)
 {
 	const dc_nn_config *mc = &e->m.cfg;
-	dc_tensor E = tensor(emb, T, F, mc->D), M = tensor(masks, mc->C, T, F);
+	int64_t D = mc->D, t, n;
+	dc_tensor E = tensor((float *)emb, T, F, D), M = tensor((float *)masks, mc->C, T, F);
+	dc_tensor P;
 	dc_recb b;
+	int bad = 0;
 
-	if (dc_tensor_finite(&E) != DC_OK || (mc->C > 0 && dc_tensor_finite(&M) != DC_OK))
-		dc_errx(1, "%s: %s record: %s", id, dc_tensor_finite(&E) != DC_OK ? "embed" : "masks",
-		    dc_strerror(DC_ENONFINITE));
+	if (emb)
+		bad = dc_tensor_finite(&E) != DC_OK;
+	else if (T > 0) {
+		P = tensor((float *)dc_nn_hidden(e->nn) + r0 * 2 * mc->H, T, 2 * mc->H, 1);
+		bad = dc_tensor_finite(&P) != DC_OK;
+	}
+	if (bad)
+		nonfinite(id, "embed");
+	if (mc->C > 0 && dc_tensor_finite(&M) != DC_OK)
+		nonfinite(id, "masks");
 	dc_write_utt(w, u);
 	dc_recb_init(&b, "embed");
 	dc_recb_str(&b, "model", e->name);
 	dc_recb_tensor(&b, &E);
-	dc_write_recb(w, &b);
+	if (emb || T == 0)
+		dc_write_recb(w, &b);
+	else {
+		if (e->piece == NULL)
+			e->piece = dc_nn_alloc((size_t)(PIECE * F * D) * sizeof *e->piece);
+		dc_write_recb_head(w, &b);
+		for (t = 0; t < T; t += n) {
+			n = T - t < PIECE ? T - t : PIECE;
+			dc_nn_embed_rows(e->nn, e->piece, r0 + t, r0 + t + n);
+			P = tensor(e->piece, n, F, D);
+			if (dc_tensor_finite(&P) != DC_OK)
+				nonfinite(id, "embed");
+			dc_write_bytes(w, e->piece, (size_t)(n * F * D) * sizeof *e->piece);
+		}
+	}
 	if (mc->C > 0) {
 		dc_recb_init(&b, "masks");
 		dc_recb_int(&b, "k", mc->C);
@@ -364,9 +407,12 @@ embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
 			    mc->C * mc->F);
 			dc_mi_masks(e->masks, e->z, T, mc->C, mc->F);
 		}
-	} else if (T > 0) {
+		put_records(e, w, u, id, e->emb, 0, e->masks, T, F);
+		return;
+	}
+	if (T > 0) {
 		net(e, 1, (int)T);
-		dc_nn_forward(e->nn, e->emb, e->h, e->feat, 1, (int)T);
+		dc_nn_forward(e->nn, NULL, e->h, e->feat, 1, (int)T);
 		if (mc->C > 0) {
 			dc_mi_head_forward(e->mm, e->z, e->h, e->m.p.mi_w, e->m.p.mi_b, T, 2 * mc->H,
 			    mc->C * mc->F);
@@ -374,7 +420,7 @@ embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
 		}
 	}
 	/* the utterance as it came, then the new records at its end */
-	put_records(e, w, u, id, e->emb, e->masks, T, F);
+	put_records(e, w, u, id, NULL, 0, e->masks, T, F);
 }
 
 /*
@@ -450,7 +496,7 @@ block_out(embedder *e, dc_writer *w, blocks *bl)
 	grow(e, Tw, F);
 	if (Tw > 0) {
 		net(e, 1, (int)Tw);
-		dc_nn_forward(e->nn, e->emb, e->h, bl->feat + (a - bl->fa) * F, 1, (int)Tw);
+		dc_nn_forward(e->nn, NULL, e->h, bl->feat + (a - bl->fa) * F, 1, (int)Tw);
 		if (mc->C > 0)
 			block_masks(e, bl, pd, c0);
 	}
@@ -458,7 +504,7 @@ block_out(embedder *e, dc_writer *w, blocks *bl)
 		dc_writer_want_blocks(w);
 		dc_write_record(w, &bl->utt);
 	}
-	put_records(e, w, &pd->u, bl->id, e->emb + c0 * F * mc->D, mc->C > 0 ? e->z : NULL, pd->n, F);
+	put_records(e, w, &pd->u, bl->id, NULL, c0, mc->C > 0 ? e->z : NULL, pd->n, F);
 	dc_utt_free(&pd->u);
 	bl->nq--;
 	memmove(bl->q, bl->q + 1, (size_t)bl->nq * sizeof *bl->q);
@@ -549,7 +595,7 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			if (dc_mm_parse(optarg) < 0)
-				dc_errx(2, "-P: precision must be bf16 or f32: %s", optarg);
+				dc_errx(2, "-P: precision must be bf16, mixed or f32: %s", optarg);
 			parg = optarg;
 			break;
 		case 't':
@@ -566,9 +612,9 @@ main(int argc, char **argv)
 		}
 	}
 	path = dc_arg_path(argc, argv, usage);
-	e.prec = dc_mm_choose(parg, &fallback);
+	e.prec = dc_mm_choose(parg, 1, &fallback);
 	if (fallback)
-		dc_warnx("-P bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32");
+		dc_warnx("-P %s: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32", parg);
 	if (mpath == NULL && (mpath = default_model(pbuf, sizeof pbuf, tried, sizeof tried)) == NULL)
 		dc_errx(1, "no model: give -m or set DCSEP_MODEL (no file at %s)", tried);
 	if ((err = dc_model_load(&e.m, mpath)) != DC_OK)
@@ -614,8 +660,8 @@ main(int argc, char **argv)
 	free(e.z);
 	free(e.masks);
 	free(e.wfeat);
-	free(e.wemb);
 	free(e.wh);
+	free(e.piece);
 	dc_model_free(&e.m);
 	dc_utt_free(&u);
 	dc_record_free(&bl.utt);

@@ -61,7 +61,8 @@ static const char usage[] =
     "                [-D dim] [-M sources] [-A alpha] [-T frames] [-u tails] [-b batch]\n"
     "                [-e epochs] [-S steps] [-a rate] [-f factor] [-g clip] [-d dropout]\n"
     "                [-W weights]\n"
-    "                [-P bf16 | f32] [-s seed] [-t threads] [-c minutes] [-p seconds]\n"
+    "                [-P bf16 | mixed | f32] [-s seed] [-t threads] [-c minutes]\n"
+    "                [-p seconds]\n"
     "                [-V valid.dcs] [-l log.tsv] [-n name] [-m key=value] -o model.dcm\n"
     "                [train.dcs ... | -X corpusdir [-Y speakers.txt] [-K k,...] [-N count]\n"
     "                [-R lo,hi]]";
@@ -102,9 +103,10 @@ help(void)
 	    "  -d dropout    dropout probability on the BLSTM outputs, 0 to 0.95 (0)\n"
 	    "  -W weights    the bins' weights in the loss: vad (1 within 40 dB of the loudest)\n"
 	    "                or mag (there, the magnitude over the loudest's) (vad)\n"
-	    "  -P bf16|f32   the precision of the network's large products: bf16 operands\n"
-	    "                with fp32 sums, or fp32; weights, Adam and checkpoints stay fp32\n"
-	    "                (default: the checkpoint's with -r, else bf16 where it is faster)\n"
+	    "  -P prec       the precision of the network's products: bf16 (bf16 operands,\n"
+	    "                fp32 sums), mixed (fp32, bf16 in the recurrent steps) or f32;\n"
+	    "                weights, Adam and checkpoints stay fp32 (default: the\n"
+	    "                checkpoint's with -r, else bf16 where it is faster)\n"
 	    "  -s seed       seed of the initial weights, the shuffling and dropout (1)\n"
 	    "  -t threads    threads, 1 to %d (1)\n"
 	    "  -c minutes    also write the checkpoint this often inside an epoch, 0: never (10)\n"
@@ -784,7 +786,7 @@ state_load(const dc_model *m, tstate *s)
 			opt_num(kv, "dropout", 0.0, 0.95, &s->dropout, &bad);
 			opt_num(kv, "decay", DBL_TRUE_MIN, 1.0, &s->decay, &bad);      /* above 0 */
 			opt_int(kv, "weights", WEIGHTS_MAG, &s->weights, &bad);
-			opt_int(kv, "precision", DC_MM_BF16, &s->precision, &bad);
+			opt_int(kv, "precision", DC_MM_MIXED, &s->precision, &bad);
 			opt_num(kv, "alpha", 0.0, 1.0, &s->alpha, &bad);
 			opt_int(kv, "mix_k", MIX_KSET, &s->mix_k, &bad);
 			opt_int(kv, "mix_perturb", 1, &s->mix_perturb, &bad);
@@ -1312,7 +1314,7 @@ parse_option(options *o, int c, char *arg)
 		break;
 	case 'P':
 		if (dc_mm_parse(arg) < 0)
-			dc_errx(2, "-P: precision must be bf16 or f32: %s", arg);
+			dc_errx(2, "-P: precision must be bf16, mixed or f32: %s", arg);
 		o->parg = arg;
 		break;
 	case 's':
@@ -1678,11 +1680,12 @@ setup_model(options *o, dc_model *m, tstate *st, const dataset *d, int argc, cha
 		st->alpha = o->alpha;
 	}
 	/* the precision: -P, else the checkpoint's (-r), else this CPU's default */
-	prec = dc_mm_choose(o->parg ? o->parg : o->resume ? dc_mm_name((int)st->precision) : NULL,
+	prec = dc_mm_choose(o->parg ? o->parg : o->resume ? dc_mm_name((int)st->precision) : NULL, 0,
 	    &fallback);
 	if (fallback)
-		dc_warnx("%s bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32",
-		    o->parg ? "-P" : "the checkpoint was made with");
+		dc_warnx("%s %s: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32",
+		    o->parg ? "-P" : "the checkpoint was made with",
+		    o->parg ? o->parg : dc_mm_name((int)st->precision));
 	else if (o->resume && prec != st->precision)
 		dc_warnx("the checkpoint was made with %s products, this run uses %s: the result differs "
 		    "in rounding from an uninterrupted run", dc_mm_name((int)st->precision), dc_mm_name(prec));

@@ -67,27 +67,29 @@ def bf16(x):
     u = ((u + 0x7fff + ((u >> 16) & 1)) >> 16) << 16
     return u.astype(np.uint32).view(np.float32).astype(np.float64)
 
-def lstm(x, Wih, Whh, bih, bhh, reverse, q=same):
+def lstm(x, Wih, Whh, bih, bhh, reverse, q=same, qr=None):
     T, H = x.shape[0], Whh.shape[1]
+    qr = q if qr is None else qr
     G = q(x) @ q(Wih).T + bih + bhh
-    Whh = q(Whh)
+    Whh = qr(Whh)
     h, c, out = np.zeros(H), np.zeros(H), np.zeros((T, H))
     for t in (range(T - 1, -1, -1) if reverse else range(T)):
-        g = G[t] + Whh @ q(h)
+        g = G[t] + Whh @ qr(h)
         i, f, gg, o = sig(g[:H]), sig(g[H:2 * H]), np.tanh(g[2 * H:3 * H]), sig(g[3 * H:])
         c = f * c + i * gg
         h = o * np.tanh(c)
         out[t] = h
     return out
 
-def embed(path, X, q=same):
+def embed(path, X, q=same, qr=None):
     """The forward pass in float64; with q=bf16 the operands of the input,
-    recurrent and output products rounded as dcsep's -P bf16 rounds them."""
+    recurrent and output products rounded as dcsep's -P bf16 rounds them; with
+    qr=bf16 alone, those of the recurrent products (-P mixed)."""
     c, P, mean, std, _ = load_model(path)
     x = (np.log(np.abs(X.astype(np.complex128)) + 1e-8) - mean) / std
     for k in range(c["L"]):
         x = np.concatenate([lstm(x, *(P[f"blstm.{n}_l{k}{s}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")),
-                                 s == "_reverse", q) for s in ("", "_reverse")], axis=1)
+                                 s == "_reverse", q, qr) for s in ("", "_reverse")], axis=1)
     v = np.tanh(q(x) @ q(P["lin.weight"]).T + P["lin.bias"]).reshape(X.shape[0], X.shape[1], c["D"])
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
 EOF
@@ -146,7 +148,21 @@ same "-P bf16: silent where the CPU has bf16, else the fallback line" "$(cat err
     "$([ $bf16 = 0 ] && echo "dc-embed: -P bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32")"
 check_in "dc-embed -P bf16 -t 2" 0 '*' in.dcs dc-embed -P bf16 -t 2 -m tiny.dcm
 cp out eb2.dcs
-check "-P fp16" 2 "dc-embed: -P: precision must be bf16 or f32: fp16" dc-embed -P fp16 -m tiny.dcm
+# mixed: fp32 products over all frames, bf16 operands in the recurrent steps
+DCSEP_NO_BF16=1 check_in "-P mixed on a CPU without bf16" 0 \
+    "dc-embed: -P mixed: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32" in.dcs \
+    dc-embed -P mixed -m tiny.dcm
+cmp -s out e1.dcs && pass "-P mixed without bf16: the fp32 result" || fail "-P mixed without bf16" "output differs"
+check_in "dc-embed -P mixed" 0 "$([ $bf16 = 0 ] &&
+    echo "dc-embed: -P mixed: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32")" \
+    in.dcs dc-embed -P mixed -m tiny.dcm
+cp out em.dcs
+check_in "dc-embed -P mixed -t 2" 0 '*' in.dcs dc-embed -P mixed -t 2 -m tiny.dcm
+cp out em2.dcs
+DCSEP_PRECISION=mixed check_in "DCSEP_PRECISION=mixed" 0 '*' in.dcs dc-embed -m tiny.dcm
+cmp -s out em.dcs && pass "DCSEP_PRECISION=mixed: the output of -P mixed" ||
+    fail "DCSEP_PRECISION=mixed" "output differs"
+check "-P fp16" 2 "dc-embed: -P: precision must be bf16, mixed or f32: fp16" dc-embed -P fp16 -m tiny.dcm
 DCSEP_MODEL=tiny.dcm check_in "model from \$DCSEP_MODEL" 0 '' in.dcs dc-embed
 cmp -s out e1.dcs && pass "\$DCSEP_MODEL: same output as -m" || fail "\$DCSEP_MODEL" "output differs"
 
@@ -204,6 +220,26 @@ for u, b, b2 in zip(utts, ub, ub2):
         d = np.abs(Vb - R).max()
         check(f"{u.id}: -P bf16 without bf16: fp32 (max diff {d:.3g})", d < 1e-4, "%.3g" % d)
     check(f"{u.id}: -P bf16: -t 2 agrees with -t 1", np.array_equal(b2["embed"]["data"], Vb))
+# mixed: only the recurrent products' operands rounded (u = 2^-8 each), so closer
+# to the exact pass than bf16 but not fp32; the numpy pass with the recurrent
+# roundings alone must again be ten times closer on average than the exact one.
+_, um = dcstream.read("em.dcs")
+_, um2 = dcstream.read("em2.dcs")
+for u, b, m, m2 in zip(utts, ub, um, um2):
+    X, Vm = u["stft"]["data"], m["embed"]["data"]
+    R = ref.embed("tiny.dcm", X)
+    d = np.abs(Vm - R).mean()
+    if bf16:
+        dm = np.abs(Vm - ref.embed("tiny.dcm", X, qr=ref.bf16)).mean()
+        db = np.abs(b["embed"]["data"] - R).mean()
+        check(f"{u.id}: -P mixed: mean |diff| {d:.3g} from the numpy forward pass, not fp32, "
+              f"and below -P bf16's ({db:.3g})", 1e-5 < d < db, "%.3g" % d)
+        check(f"{u.id}: -P mixed: the pass with bf16 recurrent operands is ten times closer "
+              f"(mean {dm:.3g})", dm < d / 10, "%.3g vs %.3g" % (dm, d))
+    else:
+        d = np.abs(Vm - R).max()
+        check(f"{u.id}: -P mixed without bf16: fp32 (max diff {d:.3g})", d < 1e-4, "%.3g" % d)
+    check(f"{u.id}: -P mixed: -t 2 agrees with -t 1", np.array_equal(m2["embed"]["data"], Vm))
 EOF
 
 # float16 weights (formats/model.md, params_dtype): dc-embed widens them exactly
@@ -386,8 +422,8 @@ check_in "utterance without stft" 1 "dc-embed: u1: no stft record" nostft.dcs dc
 check_in "empty input" 1 "dc-embed: stdin: empty stream" /dev/null dc-embed -m tiny.dcm
 check "-t 0" 2 "dc-embed: -t: threads must be an integer from 1 to 64: 0" dc-embed -t 0 -m tiny.dcm
 check "unknown option" 2 "dc-embed: invalid option -- 'x'
-usage: dc-embed [-m model] [-P bf16 | f32] [-t threads] [-w win,ctx] [file]" dc-embed -x
-check "two files" 2 "usage: dc-embed [-m model] [-P bf16 | f32] [-t threads] [-w win,ctx] [file]" dc-embed -m tiny.dcm a b
+usage: dc-embed [-m model] [-P bf16 | mixed | f32] [-t threads] [-w win,ctx] [file]" dc-embed -x
+check "two files" 2 "usage: dc-embed [-m model] [-P bf16 | mixed | f32] [-t threads] [-w win,ctx] [file]" dc-embed -m tiny.dcm a b
 for w in 0,1 4 4,-1 4, ,1 4,1,2 abc,1 nan,1 4,inf 3601,0 4,3601; do
 	check "-w $w" 2 "dc-embed: -w: must be win,ctx in seconds, win in (0, 3600], ctx in [0, 3600]: $w" \
 	    dc-embed -m tiny.dcm -w "$w"

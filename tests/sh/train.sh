@@ -125,7 +125,13 @@ check "f32: resumed in bf16" 0 \
     "$([ $bf16 = 1 ] && echo "dc-train: the checkpoint was made with f32 products, this run uses bf16: the result differs in rounding from an uninterrupted run" ||
     echo "dc-train: -P bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32")" \
     dc-train -q -r -P bf16 -e 8 -o fx.dcm train.dcs
-check "-P fp16" 2 "dc-train: -P: precision must be bf16 or f32: fp16" dc-train -P fp16 -o x.dcm train.dcs
+# mixed (fp32 products over all frames, bf16 recurrent steps): the same checks
+check "-P mixed: 8 epochs" 0 '*' dc-train -P mixed $A -e 8 -l logm.tsv -V u4.dcs -o mx.dcm train.dcs
+same "-P mixed: the summary names the products" "$(grep utterances err | sed 's/.*C = 2; //')" \
+    "$([ $bf16 = 1 ] && echo "mixed products" || echo "f32 products")"
+check "-P mixed: stop at step 10" 0 '*' dc-train -q -P mixed $A -e 8 -S 10 -o ms.dcm train.dcs
+check "-P mixed: resumed without -P: mixed again" 0 '*' dc-train -q -r -e 8 -V u4.dcs -o ms.dcm train.dcs
+check "-P fp16" 2 "dc-train: -P: precision must be bf16, mixed or f32: fp16" dc-train -P fp16 -o x.dcm train.dcs
 check "-x with -P" 2 "dc-train: -x: only -o, -n, -m, -w, -M 0 and models to average go with it" \
     dc-train -x m.dcm -P f32 -o x.dcm
 "$PY" - $bf16 <<'EOF'
@@ -165,6 +171,22 @@ check("fp32 checkpoint: state and meta say f32", state("m.dcm")["precision"] == 
 check("resumed in f32: the checkpoint says f32", state("bx.dcm")["precision"] == 0 and
       raw("bx.dcm")["meta"]["precision"] == "f32")
 check("resumed in bf16: the checkpoint says %s" % name, state("fx.dcm")["precision"] == bf16)
+mname = "mixed" if bf16 else "f32"
+m = [l.split("\t") for l in open("logm.tsv").read().splitlines()][1:]
+check("-P mixed: the log's precision column says %s" % mname, all(r[7] == mname for r in m), str(m))
+tm, vm = [float(r[2]) for r in m], [float(r[3]) for r in m]
+check("-P mixed: training loss falls like fp32's: %.4f -> %.4f" % (tm[0], tm[-1]),
+      tm[-1] < 0.6 * tm[0] and abs(tm[-1] - tf[-1]) <= 0.05 * tf[-1], str(tm))
+check("-P mixed: validation loss within 5%% of fp32's after 8 epochs: %.4f vs %.4f" % (vm[-1], vf[-1]),
+      abs(vm[-1] - vf[-1]) <= 0.05 * vf[-1], str(vm))
+if bf16:
+    check("-P mixed: neither the fp32 nor the bf16 model",
+          ld("mx.dcm")[0] != ld("m.dcm")[0] and ld("mx.dcm")[0] != ld("b.dcm")[0])
+else:
+    check("-P mixed without bf16: the fp32 model, bit for bit", ld("mx.dcm") == ld("m.dcm"))
+check("-P mixed: resumed without -P: the model of an uninterrupted run, bit for bit", ld("ms.dcm") == ld("mx.dcm"))
+check("-P mixed: checkpoint state and meta say %s" % mname, state("mx.dcm")["precision"] == (2 if bf16 else 0) and
+      raw("mx.dcm")["meta"]["precision"] == mname, str(raw("mx.dcm")["meta"]))
 for p in ("bx.dcm", "fx.dcm"):
     d = np.abs(np.frombuffer(ld(p)[0], "<f4") - np.frombuffer(ld("m.dcm")[0], "<f4")).max()
     check("%s: resumed in the other precision, 8 epochs: near the fp32 model (max diff %.2g)" % (p, d),

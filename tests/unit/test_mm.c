@@ -111,11 +111,12 @@ main(void)
 	T_OK("bf16 rounding: NaN stays NaN", isnan(dc_mm_bf16_round(NAN)));
 	T_OK("bf16 rounding: inf stays inf", dc_mm_bf16_round(INFINITY) == INFINITY);
 	T_OK("dc_mm_parse", dc_mm_parse("bf16") == DC_MM_BF16 && dc_mm_parse("f32") == DC_MM_F32 &&
-	    dc_mm_parse("fp16") == -1 && dc_mm_parse("") == -1);
+	    dc_mm_parse("mixed") == DC_MM_MIXED && dc_mm_parse("fp16") == -1 && dc_mm_parse("") == -1 &&
+	    dc_mm_parse("Mixed") == -1);
 	T_OK("dc_mm_name", strcmp(dc_mm_name(DC_MM_BF16), "bf16") == 0 &&
-	    strcmp(dc_mm_name(DC_MM_F32), "f32") == 0);
-	printf("# this CPU: bf16 %s, default %s\n", dc_mm_bf16_cpu() ? "yes" : "no",
-	    dc_mm_name(dc_mm_default()));
+	    strcmp(dc_mm_name(DC_MM_F32), "f32") == 0 && strcmp(dc_mm_name(DC_MM_MIXED), "mixed") == 0);
+	printf("# this CPU: bf16 %s, default %s in inference, %s in training\n",
+	    dc_mm_bf16_cpu() ? "yes" : "no", dc_mm_name(dc_mm_default(1)), dc_mm_name(dc_mm_default(0)));
 	for (prec = 0; prec < 2; prec++) {
 		dc_mm *x = dc_mm_new(prec == 0 ? DC_MM_F32 : DC_MM_BF16);
 		for (s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); s++)
@@ -126,7 +127,29 @@ main(void)
 						    shapes[s][1], shapes[s][2]);
 		dc_mm_free(x);
 	}
+	{       /* mixed: a dc_mm of it computes in fp32 (the fp32 bound, not bf16's) */
+		dc_mm *x = dc_mm_new(DC_MM_MIXED);
+		run(x, DC_MM_MIXED, 0, 1, 0, 70, 1100, 600);
+		run(x, DC_MM_MIXED, 1, 0, 1, 13, 130, 129);
+		dc_mm_free(x);
+	}
+	setenv("DCSEP_PRECISION", "mixed", 1);
+	T_OK("DCSEP_PRECISION=mixed: mixed where the CPU has bf16, else f32",
+	    dc_mm_default(1) == (dc_mm_bf16_cpu() ? DC_MM_MIXED : DC_MM_F32) &&
+	    dc_mm_default(0) == dc_mm_default(1));
+	{
+		int fb = -1, p = dc_mm_choose("mixed", 0, &fb);
+		T_OK("dc_mm_choose(mixed): mixed where the CPU has bf16, else f32 and the fallback",
+		    dc_mm_bf16_cpu() ? p == DC_MM_MIXED && fb == 0 : p == DC_MM_F32 && fb == 1);
+		p = dc_mm_choose("f16", 1, &fb);
+		T_EQ_INT("dc_mm_choose(f16): -1", p, -1);
+	}
 	setenv("DCSEP_NO_BF16", "1", 1);
-	T_OK("DCSEP_NO_BF16: no bf16, default f32", !dc_mm_bf16_cpu() && dc_mm_default() == DC_MM_F32);
+	T_OK("DCSEP_NO_BF16: no bf16, default f32", !dc_mm_bf16_cpu() && dc_mm_default(0) == DC_MM_F32 &&
+	    dc_mm_default(1) == DC_MM_F32);
+	{
+		int fb = -1, p = dc_mm_choose("mixed", 0, &fb);
+		T_OK("DCSEP_NO_BF16: dc_mm_choose(mixed) is f32 with the fallback", p == DC_MM_F32 && fb == 1);
+	}
 	return t_done();
 }

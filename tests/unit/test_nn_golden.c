@@ -13,8 +13,9 @@
  *   V, grad_V (B,T*F,D)     our V, dV (B,T,F,D): the same row-major bytes
  *   blstm_out (B,T,2H) the h_out of dc_nn_forward
  * Each tensor passes if max|ours - golden| / max|golden| <= 1e-4 in fp32 (TOL), or
- * 2^-6 with bf16 products (TOL_BF16, derived below); the test runs with one and
- * with two threads in both precisions, and on a CPU with AVX-512 also without the
+ * 2^-6 with bf16 products (TOL_BF16, derived below; mixed precision rounds a
+ * subset of bf16's operands); the test runs with one and with two threads in all
+ * three precisions, and on a CPU with AVX-512 also without the
  * AVX-512 recurrent kernel (DCSEP_NO_AVX512).
  */
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "dc.h"
 #include "mm.h"
 #include "nn.h"
+#include "recgemm.h"
 #include "t.h"
 
 #define TOL 1e-4
@@ -38,10 +40,10 @@
  * than TOL off on blstm_out). */
 #define TOL_BF16 0x1.0p-6
 
-static double tol = TOL;   /* TOL in fp32, TOL_BF16 in bf16 */
+static double tol = TOL;   /* TOL in fp32, TOL_BF16 in bf16 and mixed */
 
 static msgpack_object root;
-static void *copies[256];
+static void *copies[512];
 static int ncopies;
 
 /* arr: the golden array called name (an aligned copy, freed at exit); its element
@@ -75,7 +77,7 @@ arr(const char *name, int64_t *n, int64_t *shape, int *ndim)
 		if (ndim)
 			*ndim = (int)sh->via.array.size;
 		*n = cnt;
-		if (ncopies == 256)
+		if (ncopies == 512)
 			return NULL;
 		copies[ncopies] = malloc(data->via.bin.size ? data->via.bin.size : 1);
 		memcpy(copies[ncopies], data->via.bin.ptr, data->via.bin.size);
@@ -139,7 +141,7 @@ run(const dc_model *m, int nthreads, int prec)
 	loss_g = arr("loss", &n, NULL, NULL);
 	snprintf(label, sizeof label, "threads=%d %s %s", nthreads, dc_nn_avx512() ? "avx512" : "avx2",
 	    dc_mm_name(prec));
-	tol = prec == DC_MM_BF16 ? TOL_BF16 : TOL;
+	tol = prec != DC_MM_F32 ? TOL_BF16 : TOL;
 
 	V = calloc((size_t)B * T * F * D, sizeof *V);
 	dV = calloc((size_t)B * T * F * D, sizeof *dV);
@@ -163,7 +165,7 @@ run(const dc_model *m, int nthreads, int prec)
 	dc_nn_backward(nn, grads, dfeat, dV, feat, B, T);
 
 	rel = cmp(label, "blstm_out", hout, (int64_t)B * T * 2 * c->H);
-	if (prec == DC_MM_BF16) {
+	if (prec == DC_MM_BF16 || (prec == DC_MM_MIXED && dc_rec_bf16())) {
 		snprintf(name, sizeof name, "%s: bf16 is in use (blstm_out more than %g off)", label, TOL);
 		T_OK(name, rel > TOL);
 	}
@@ -362,6 +364,8 @@ main(void)
 	run(&m, 2, DC_MM_F32);
 	run(&m, 1, DC_MM_BF16);
 	run(&m, 2, DC_MM_BF16);
+	run(&m, 1, DC_MM_MIXED);        /* bf16 in the recurrent steps only (if the CPU has it) */
+	run(&m, 2, DC_MM_MIXED);
 	if (dc_nn_avx512()) {   /* the other recurrent kernel */
 		setenv("DCSEP_NO_AVX512", "1", 1);
 		run(&m, 1, DC_MM_F32);
