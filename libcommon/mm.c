@@ -117,27 +117,16 @@ dc_mm_free(dc_mm *x)
 	free(x);
 }
 
-/* bf16: f rounded to nearest even, its upper 16 bits; a NaN stays a (quiet) NaN. */
-static inline uint16_t
-bf16(float f)
-{
-	uint32_t u, r;
-
-	memcpy(&u, &f, sizeof u);
-	r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-	return (u & 0x7fffffffu) > 0x7f800000u ? (uint16_t)((u >> 16) | 0x40u) : (uint16_t)r;
-}
-
 uint16_t
 dc_mm_bf16_bits(float x)
 {
-	return bf16(x);
+	return dc_mm_bf16_inline(x);
 }
 
 float
 dc_mm_bf16_round(float x)
 {
-	uint32_t u = (uint32_t)bf16(x) << 16;
+	uint32_t u = (uint32_t)dc_mm_bf16_inline(x) << 16;
 	float f;
 
 	memcpy(&f, &u, sizeof f);
@@ -154,7 +143,7 @@ to_bf16(uint16_t *restrict dst, const float *restrict src, int64_t rows, int64_t
 		const float *s = src + i * ld;
 		uint16_t *d = dst + i * cols;
 		for (j = 0; j < cols; j++)
-			d[j] = bf16(s[j]);
+			d[j] = dc_mm_bf16_inline(s[j]);
 	}
 }
 

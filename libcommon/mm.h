@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* DC_MM_MIXED: the network's products over all frames in fp32 and its recurrent
  * steps with bf16 operands (recgemm.h); for a dc_mm it is DC_MM_F32. */
@@ -62,5 +63,16 @@ const char *dc_mm_name(int prec);
  * dc_mm_bf16_bits: the bfloat16's bits (a NaN stays a quiet NaN). */
 float dc_mm_bf16_round(float x);
 uint16_t dc_mm_bf16_bits(float x);
+/* dc_mm_bf16_inline: dc_mm_bf16_bits for loops over many values: f rounded to
+ * nearest even, its upper 16 bits; a NaN stays a (quiet) NaN. */
+static inline uint16_t
+dc_mm_bf16_inline(float f)
+{
+	uint32_t u, r;
+
+	memcpy(&u, &f, sizeof u);
+	r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+	return (u & 0x7fffffffu) > 0x7f800000u ? (uint16_t)((u >> 16) | 0x40u) : (uint16_t)r;
+}
 
 #endif

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -250,16 +251,17 @@ dc_rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const float *P, 
 void
 dc_rec_pack_bf16(uint16_t *P16, const float *src, int K, int N, int64_t sk, int64_t sn)
 {
-	int jb, kp, jj, e, np = (N + 15) / 16, K2 = (K + 1) / 2;
+	int n, k, np = (N + 15) / 16, K2 = (K + 1) / 2;
 
-	for (jb = 0; jb < np; jb++)
-		for (kp = 0; kp < K2; kp++)
-			for (jj = 0; jj < 16; jj++)
-				for (e = 0; e < 2; e++) {
-					int nn = jb * 16 + jj, k = 2 * kp + e;
-					P16[(((int64_t)jb * K2 + kp) * 16 + jj) * 2 + e] =
-					    nn < N && k < K ? dc_mm_bf16_bits(src[nn * sn + k * sk]) : 0;
-				}
+	/* zeros past N and K; then each column n of Bm (a row of w_hh where sk is 1,
+	 * read in order) into its panel, a pair of k to every 16 columns' pairs */
+	memset(P16, 0, (size_t)np * K2 * 32 * sizeof *P16);
+	for (n = 0; n < N; n++) {
+		uint16_t *d = P16 + ((int64_t)(n / 16) * K2 * 16 + n % 16) * 2;
+		const float *s = src + (int64_t)n * sn;
+		for (k = 0; k < K; k++)
+			d[(int64_t)(k >> 1) * 32 + (k & 1)] = dc_mm_bf16_inline(s[(int64_t)k * sk]);
+	}
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
@@ -303,13 +305,22 @@ xbf_rec_gemm(float *C, int64_t ldc, const float *A, int64_t lda, const uint16_t 
 	for (i0 = 0; i0 < M; i0 += 8) {
 		int mr = M - i0 < 8 ? M - i0 : 8, nr = mr <= 2 ? 8 : mr >= 5 ? 2 : 4, jb, i, k;
 		float *c = C + i0 * ldc;
-		/* this block's rows of A in bf16, two to a word (the first in the low half) */
+		/* this block's rows of A in bf16, two to a word (the first in the low half),
+		 * 16 at a time: dc_mm_bf16_bits's rounding (nearest even, NaN quieted) in
+		 * 32-bit lanes, narrowed to 16 bits; a 0 after an odd K */
 		for (i = 0; i < mr; i++) {
 			const float *a = A + (i0 + i) * lda;
-			for (k = 0; k < K2; k++) {
-				uint32_t lo = dc_mm_bf16_bits(a[2 * k]);
-				uint32_t hi = 2 * k + 1 < K ? dc_mm_bf16_bits(a[2 * k + 1]) : 0;
-				ab[i * K2 + k] = lo | hi << 16;
+			for (k = 0; k < 2 * K2; k += 16) {
+				int nl = K - k < 16 ? K - k : 16, ns = 2 * K2 - k < 16 ? 2 * K2 - k : 16;
+				__m512i u = _mm512_maskz_loadu_epi32((__mmask16)((1u << nl) - 1u), a + k);
+				__m512i r = _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)),
+				    _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1)));
+				__mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u,
+				    _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+				r = _mm512_mask_or_epi32(_mm512_srli_epi32(r, 16), nan, _mm512_srli_epi32(u, 16),
+				    _mm512_set1_epi32(0x40));
+				_mm512_mask_cvtepi32_storeu_epi16((uint16_t *)(ab + i * K2) + k,
+				    (__mmask16)((1u << ns) - 1u), r);
 			}
 		}
 		for (jb = 0; jb < np; ) {

@@ -133,6 +133,50 @@ widths(int pw, dc_rng *r)
 	}
 }
 
+/* rounding: the bf16 kernel rounds A's rows as dc_mm_bf16_round does, ties and
+ * carries into the exponent included: with Bm the identity (K = N = 19, odd),
+ * C = A rounded, exactly; rows of 1 and of 3; a NaN in A gives NaN. (No
+ * infinities, which the identity's zeros would turn into NaN, and no subnormals,
+ * which VDPBF16PS reads as zero.) */
+static void
+rounding(void)
+{
+	enum { K = 19, K2 = (K + 1) / 2 };
+	const float v[K] = { 1.0f + 0x1.0p-8f, 1.0f + 3 * 0x1.0p-8f, 1.0f + 0x1.0p-8f + 0x1.0p-20f,
+		-(1.0f + 0x1.0p-8f), 0x1.fefffep127f, -0x1.fefffep127f, 0x1.ffffffp-1f, 0x1.ff8p-3f,
+		-0x1.0p-125f, 0x1.0p-126f, 0.0f, -0.0f, 0x1.fe8p100f, -0x1.fd8p-100f, 65504.0f, 0.1f,
+		-3.0f, 1e-30f, 0x1.00ffp0f };
+	uint16_t P16[2 * K2 * 32];
+	float Bm[K * K], A[3 * K], C[3 * K];
+	uint32_t ab[8 * K2];
+	int i, j, m, bad;
+
+	for (i = 0; i < K * K; i++)
+		Bm[i] = i / K == i % K ? 1.0f : 0.0f;
+	dc_rec_pack_bf16(P16, Bm, K, K, K, 1);
+	for (m = 1; m <= 3; m += 2) {
+		bad = 0;
+		for (i = 0; i < m * K; i++) {
+			A[i] = v[(i + i / K) % K];
+			C[i] = 0.0f;
+		}
+		dc_rec_gemm_bf16(C, K, A, K, P16, m, K, K, ab);
+		for (i = 0; i < m * K; i++) {
+			float want = dc_mm_bf16_round(A[i]);
+			bad += C[i] != want;    /* -0 gives +0: the sum -0 + 0 */
+		}
+		T_EQ_INT(m == 1 ? "bf16 kernel: A's edge values rounded as dc_mm_bf16_round, 1 row" :
+		    "bf16 kernel: A's edge values rounded as dc_mm_bf16_round, 3 rows", bad, 0);
+	}
+	A[5] = NAN;
+	for (i = 0; i < K; i++)
+		C[i] = 0.0f;
+	dc_rec_gemm_bf16(C, K, A, K, P16, 1, K, K, ab);
+	for (i = 0, j = 1; i < K; i++)
+		j &= isnan(C[i]) != 0;
+	T_OK("bf16 kernel: a NaN in A gives NaN", j);
+}
+
 int
 main(void)
 {
@@ -144,9 +188,10 @@ main(void)
 	else
 		printf("note: no AVX-512 on this CPU; panels of 16 not tested\n");
 	widths(8, &r);
-	if (dc_rec_bf16())
+	if (dc_rec_bf16()) {
 		widths(0, &r);
-	else
+		rounding();
+	} else
 		printf("note: no AVX512_BF16 on this CPU; the bf16 kernel not tested\n");
 	return t_done();
 }
