@@ -48,12 +48,16 @@ struct dc_reader {
 	int last_seen;          /* its last block has begun */
 	int64_t next_t0, bindex;        /* the next block's t0 and number */
 	char detail[256];       /* what DC_EBLOCK or DC_EBLOCKED was about */
-	char *big;              /* the big record being read, in a buffer of its own */
+	char *big;              /* the big record being read, in a buffer of its own ... */
+	char *bigbase;          /* ... which begins here: big is placed so that its big
+	                         * payload (a tensor's data) is 64-byte aligned */
 	size_t biglen, bigcap;
+	uint64_t bigpay;        /* where in the record that payload begins */
 	struct scan {           /* how far the next object has been scanned */
 		uint64_t pos;   /* bytes of it accounted for (may run past what is buffered) */
 		uint64_t gone;  /* bytes of it already passed on and dropped from the buffer */
 		uint64_t elems; /* elements of it seen */
+		uint64_t pstart; /* where the last payload scanned begins */
 		int depth;
 		uint64_t left[SCAN_DEPTH];  /* elements still to come in each open container */
 	} sc;
@@ -228,6 +232,21 @@ dc_rec_tensor(const dc_record *r, dc_tensor *t)
 	return DC_OK;
 }
 
+int
+dc_rec_tensor_view(const dc_record *r, dc_tensor *t)
+{
+	const void *data;
+	int err;
+
+	if ((err = dc_rec_tensor_bytes(r, t, &data)) != DC_OK)
+		return err;
+	if (dc_tensor_count(t) == 0 || (uintptr_t)data % 64 != 0)
+		return dc_rec_tensor(r, t);
+	t->data = (void *)data;
+	t->view = 1;
+	return DC_OK;
+}
+
 /* kind_ok: a record's "kind": a string of 1 to n-1 bytes without NUL, which
  * would cut it short in the record's C string ("utt\0x" is no "utt"). */
 static int
@@ -332,7 +351,7 @@ dc_reader_free(dc_reader *rd)
 	dc_record_free(&rd->utt);
 	if (rd->owns_f)
 		fclose(rd->f);
-	free(rd->big);
+	free(rd->bigbase);
 	msgpack_unpacker_destroy(&rd->up);
 	free(rd);
 }
@@ -490,6 +509,8 @@ scan_bytes(dc_reader *rd, const unsigned char *base, uint64_t avail)
 			rd->err = DC_EELEMS;
 			return -1;
 		}
+		if (pl > 0)
+			sc->pstart = sc->pos + hl;
 		sc->pos += hl + pl;
 		if (sc->gone + sc->pos > maxbytes) {
 			rd->err = DC_ELIMIT;
@@ -522,11 +543,20 @@ scan(dc_reader *rd)
 	    rd->up.used - rd->up.off);
 }
 
+/* big_shift: where in rd->bigbase the record begins, so that its big payload is
+ * 64-byte aligned (a tensor read in place: dc_rec_tensor_view). */
+static size_t
+big_shift(const dc_reader *rd)
+{
+	return (size_t)((64 - ((uintptr_t)rd->bigbase + rd->bigpay) % 64) % 64);
+}
+
 /*
  * feed_big: the record being read, once the scan has accounted for BIG bytes of
  * it, moves to a buffer of its own, grown to what the scan says it needs and fed
  * no further than the record goes: the unpacker's buffer stays small, and the
- * record's memory is its size, freed with it. Returns as feed does.
+ * record's memory is its size, freed with it. The payload that made the record
+ * big is placed 64-byte aligned. Returns as feed does.
  */
 static int
 feed_big(dc_reader *rd)
@@ -539,23 +569,28 @@ feed_big(dc_reader *rd)
 		/* the scan has seen the big payload's header: its end is known, and a
 		 * few keys may follow it */
 		rd->bigcap = (rd->sc.pos > rd->biglen ? rd->sc.pos : rd->biglen) + 4096;
-		if ((rd->big = malloc(rd->bigcap)) == NULL) {
+		rd->bigpay = rd->sc.pstart;
+		if ((rd->bigbase = malloc(rd->bigcap + 64)) == NULL) {
 			rd->err = DC_ENOMEM;
 			return -1;
 		}
+		rd->big = rd->bigbase + big_shift(rd);
 		memcpy(rd->big, rd->up.buffer + rd->up.off, rd->biglen);
 		rd->up.off = rd->up.used;
 	}
 	/* the rest of a payload, or one byte of the next element's header */
 	want = rd->sc.pos > rd->biglen ? rd->sc.pos - rd->biglen : 1;
 	if (rd->biglen + want > rd->bigcap) {
-		size_t cap = rd->biglen + want + CHUNK;
-		char *b = realloc(rd->big, cap);
+		size_t cap = rd->biglen + want + CHUNK, old = (size_t)(rd->big - rd->bigbase), sh;
+		char *b = realloc(rd->bigbase, cap + 64);
 		if (b == NULL) {
 			rd->err = DC_ENOMEM;
 			return -1;
 		}
-		rd->big = b;
+		rd->bigbase = b;
+		if ((sh = big_shift(rd)) != old)
+			memmove(b + sh, b + old, rd->biglen);
+		rd->big = b + sh;
 		rd->bigcap = cap;
 	}
 	if (rd->f) {
@@ -584,13 +619,13 @@ unpack_big(dc_reader *rd, msgpack_unpacked *res)
 {
 	msgpack_zone *z = msgpack_zone_new(4096);
 	size_t off = 0;
-	char *b = rd->big;
+	char *b = rd->big, *base = rd->bigbase;
 
-	rd->big = NULL;
-	if (z == NULL || !msgpack_zone_push_finalizer(z, free, b)) {
+	rd->big = rd->bigbase = NULL;
+	if (z == NULL || !msgpack_zone_push_finalizer(z, free, base)) {
 		if (z)
 			msgpack_zone_free(z);
-		free(b);
+		free(base);
 		return rd->err = DC_ENOMEM;
 	}
 	if (msgpack_unpack(b, rd->biglen, &off, z, &res->data) != MSGPACK_UNPACK_SUCCESS ||

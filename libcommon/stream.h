@@ -49,6 +49,11 @@ int dc_rec_tensor(const dc_record *r, dc_tensor *t);
  * shape (data NULL), *data the record's bytes of the tensor in place: valid while
  * r is, and not aligned (read them with memcpy). */
 int dc_rec_tensor_bytes(const dc_record *r, dc_tensor *t, const void **data);
+/* dc_rec_tensor_view: dc_rec_tensor without the copy where the record's bytes of
+ * the tensor are 64-byte aligned (the reader places a big record's tensor so):
+ * then t->view is 1 and t->data lies in r, valid while r is (dc_tensor_free leaves
+ * it); else a fresh copy, as dc_rec_tensor. Either way the tensor is read-only. */
+int dc_rec_tensor_view(const dc_record *r, dc_tensor *t);
 int dc_rec_has_tensor(const dc_record *r);
 
 /* ---------------------------------------------------------------- reader */

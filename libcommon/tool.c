@@ -380,14 +380,16 @@ dc_shape_str(const dc_tensor *t, char *buf, size_t n)
 	return buf;
 }
 
-void
-dc_get_tensor(const char *id, const dc_record *r, int dtype, int ndim, const char *want,
-    dc_tensor *t)
+/* get_tensor: dc_get_tensor, the tensor read in place where view is 1 and it can
+ * be (dc_rec_tensor_view). */
+static void
+get_tensor(const char *id, const dc_record *r, int dtype, int ndim, const char *want,
+    dc_tensor *t, int view)
 {
 	char sb[96];
 	int err;
 
-	if ((err = dc_rec_tensor(r, t)) != DC_OK)
+	if ((err = view ? dc_rec_tensor_view(r, t) : dc_rec_tensor(r, t)) != DC_OK)
 		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(err));
 	if (t->dtype != dtype)
 		dc_errx(1, "%s: %s record: dtype %s, wanted %s", id, r->kind, dc_dtype_name(t->dtype),
@@ -397,6 +399,13 @@ dc_get_tensor(const char *id, const dc_record *r, int dtype, int ndim, const cha
 		    dc_shape_str(t, sb, sizeof sb), want);
 	if (dc_tensor_finite(t) != DC_OK)
 		dc_errx(1, "%s: %s record: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
+}
+
+void
+dc_get_tensor(const char *id, const dc_record *r, int dtype, int ndim, const char *want,
+    dc_tensor *t)
+{
+	get_tensor(id, r, dtype, ndim, want, t, 0);
 }
 
 int
@@ -580,7 +589,7 @@ dc_get_embed(const char *id, const dc_record *r, const dc_tensor *X, dc_tensor *
 {
 	char sb[96];
 
-	dc_get_tensor(id, r, DC_F32, 3, "[T, F, D]", E);
+	get_tensor(id, r, DC_F32, 3, "[T, F, D]", E, 1);
 	if (E->shape[2] < 1)
 		dc_errx(1, "%s: embed record: shape %s, wanted D of 1 or more", id,
 		    dc_shape_str(E, sb, sizeof sb));

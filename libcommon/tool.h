@@ -193,7 +193,8 @@ void dc_get_labels(const char *id, const dc_record *r, const dc_tensor *X, int k
 void dc_get_masks(const char *id, const dc_record *r, const dc_tensor *X, int kmax,
     dc_tensor *M, int *k);
 /* dc_get_embed: an embed record: float32 [T, F, D], D of 1 or more, X's T and F;
- * exits 1 else. */
+ * exits 1 else. E is read in place where it can be (dc_rec_tensor_view): read
+ * it only, and free it (dc_tensor_free) before r. */
 void dc_get_embed(const char *id, const dc_record *r, const dc_tensor *X, dc_tensor *E);
 
 #endif

@@ -219,7 +219,8 @@ dc_tensor_alloc(dc_tensor *t, int dtype, int ndim, const int64_t *shape)
 void
 dc_tensor_free(dc_tensor *t)
 {
-	free(t->data);
+	if (!t->view)
+		free(t->data);
 	memset(t, 0, sizeof *t);
 }
 

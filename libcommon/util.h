@@ -91,6 +91,7 @@ typedef struct {
 	int ndim;
 	int64_t shape[DC_MAXDIM];
 	void *data;     /* owned, 64-byte aligned; NULL when empty */
+	int view;       /* 1: data lies in a record (dc_rec_tensor_view), not owned */
 } dc_tensor;
 
 size_t dc_dtype_size(int dtype);
