@@ -997,13 +997,13 @@ test_view(void)
 		for (i = 0; i < m; i++)
 			((float *)t.data)[i] = (float)(i * 3 + p);
 		dc_recb_init(&b, "big");
-		pad[p] = '\0';
+		pad[p] = '\0';         /* the builder keeps the pointer: cut until written */
 		dc_recb_str(&b, "pad", pad);
-		pad[p] = 'p';
 		dc_recb_tensor(&b, &t);
 		if (p == 35)
 			dc_recb_str(&b, "tail", tail);
 		dc_write_recb(w, &b);
+		pad[p] = 'p';
 		dc_tensor_free(&t);
 		put_rec(w, "small", 5 + p, (float)p);
 	}
