@@ -27,7 +27,10 @@ train  decodes the pack onto the GPU and draws every batch there, on the fly:
        gain (2 speakers: +g/2 and -g/2, g uniform in [0, 5] dB; 3: each uniform
        in [-2.5, 2.5] dB). The network is dc-embed's, warm-started from INIT
        (its feature statistics are kept); a mask-inference head of C sources
-       (Chimera++) is added if INIT has none. The loss is
+       (Chimera++) is added if INIT has none. With --shape LxH[xD] it is a new
+       network of L layers of H units a direction (D of INIT's if not given),
+       PyTorch's initial weights, and INIT gives only the feature statistics:
+       a larger network than INIT's (4x450 in float16 is 43 MB). The loss is
        alpha * deep clustering (dc-train's, 0/1 weights within 40 dB of the
        loudest bin, divided by the sum of the squared weight sums) +
        (1 - alpha) * the head's (permutation-invariant L1 on truncated
@@ -222,6 +225,19 @@ def load_pack(d, libdir):
 
 # ---------------------------------------------------------------- the model file
 
+def shape(s, d):
+    """--shape LxH or LxHxD: layers 1 to 8, units 1 to 2048, D 1 to 512 (else d)."""
+    try:
+        v = [int(x) for x in s.split("x")]
+        if len(v) == 2:
+            v.append(d)
+        if len(v) != 3 or not (1 <= v[0] <= 8 and 1 <= v[1] <= 2048 and 1 <= v[2] <= 512):
+            raise ValueError
+    except ValueError:
+        sys.exit("gpu-train: --shape: LxH or LxHxD, 1 to 8 layers, 1 to 2048 units, D 1 to 512: %s" % s)
+    return v
+
+
 def read_model(path):
     import msgpack
     with open(path, "rb") as f:
@@ -266,6 +282,8 @@ def train(args):
     import torch
     import torch.nn as nn
 
+    if args.shape is not None:
+        shape(args.shape, 1)    # a bad one stops the run before the pack is decoded
     dev = torch.device("cuda" if torch.cuda.is_available() and not args.cpu else "cpu")
     torch.manual_seed(args.seed)
     gen = torch.Generator(device=dev)
@@ -297,9 +315,13 @@ def train(args):
 
     init = read_model(args.init)
     cfg = dict(init["config"])
-    L, H, D = cfg["L"], cfg["H"], cfg["D"]
     if cfg["F"] != F or cfg["nfft"] != NFFT or cfg["hop"] != HOP or cfg["rate"] != RATE:
         sys.exit("gpu-train: %s: not the default STFT" % args.init)
+    fresh = args.shape is not None
+    if fresh:   # a new network of that shape; only the feature statistics are -i's
+        cfg["L"], cfg["H"], cfg["D"] = shape(args.shape, cfg["D"])
+        cfg.pop("mi_sources", None)
+    L, H, D = cfg["L"], cfg["H"], cfg["D"]
     C = cfg.get("mi_sources") or args.sources
     cfg["mi_sources"] = C
 
@@ -325,12 +347,12 @@ def train(args):
     off = 0
     with torch.no_grad():
         for n, t in named:
-            if n.startswith("mi.") and "mi_sources" not in init["config"]:
+            if fresh or (n.startswith("mi.") and "mi_sources" not in init["config"]):
                 continue
             k = t.numel()
             t.copy_(torch.from_numpy(p[off:off + k].reshape(t.shape)))
             off += k
-    if off != len(p):
+    if not fresh and off != len(p):
         sys.exit("gpu-train: %s: %d parameters, the network has %d" % (args.init, len(p), off))
     mean = torch.from_numpy(init["feat_mean"]).to(dev)
     std = torch.from_numpy(init["feat_std"]).to(dev)
@@ -432,8 +454,8 @@ def train(args):
     total = args.steps or 10 ** 9
     step, last_export, tstart = 0, time.time(), time.time()
     run = {"dc": 0.0, "mi": 0.0, "n": 0}
-    log("model %dx%d D %d C %d, batch %d x %d frames, alpha %.3g, rate %.3g, %s" %
-        (L, H, D, C, Bt, T, args.alpha, args.rate,
+    log("model %dx%d D %d C %d (%s), batch %d x %d frames, alpha %.3g, rate %.3g, %s" %
+        (L, H, D, C, "new" if fresh else "from " + os.path.basename(args.init), Bt, T, args.alpha, args.rate,
          "%d steps" % args.steps if args.steps else "%.1f minutes" % args.minutes))
     while step < total:
         if step == 5:
@@ -521,6 +543,8 @@ def main():
     a.add_argument("--log-every", type=int, default=50)
     a.add_argument("--export-every", type=float, default=120)
     a.add_argument("--cpu", action="store_true")
+    a.add_argument("--shape", default=None,
+                   help="LxH or LxHxD: train a new network of this shape (-i gives only the feature statistics)")
     args = ap.parse_args()
     if args.cmd == "train" and not args.minutes and not args.steps:
         ap.error("train needs -m MINUTES or -N STEPS")

@@ -5,8 +5,9 @@ dc-embed, whose embeddings and masks equal numpy's for a network whose BLSTM out
 constant by construction (the output layers' layouts, f*D + d and c*F + f, and the
 softmax over sources); the active level of a tone with silence is the tone's power;
 pack and load_pack give back every utterance of a small corpus at its length, in
-speaker order, close to the level-normalised original. Prints PASS/FAIL lines; exits 1
-if any check failed.
+speaker order, close to the level-normalised original; with torch, train --shape makes
+a new network of that shape on the CPU that dc-embed runs. Prints PASS/FAIL lines
+(SKIP for the last without torch); exits 1 if any check failed.
 """
 import importlib.util
 import os
@@ -152,5 +153,46 @@ for name, spk_line, want in (
     want = want % bad if "%s" in want else want
     check("pack, %s: exit 1, one line, no pack" % name, p.returncode == 1 and p.stderr == want + "\n"
           and not os.path.exists(out), "%d %r" % (p.returncode, p.stderr))
+
+# 5. train --shape: a new 2x8 network with D 5 and a head of 2 sources, three steps
+# on the CPU from that pack (-i gives only the feature statistics), which dc-embed
+# runs; a bad --shape is one line and exit 1 before anything is decoded. Needs torch.
+try:
+    import torch  # noqa: F401
+    has_torch = True
+except ImportError:
+    has_torch = False
+    print("SKIP: train --shape: no torch (apt-get install python3-torch)")
+if has_torch and os.path.isdir(out):
+    tr = os.path.join(d, "train")
+    base = [sys.executable, SCRIPT, "train", "--cpu", "-d", out, "-i", path, "-N", "3", "-b", "2",
+            "-T", "40", "-M", "2", "--three", "0", "--head-steps", "1", "--warmup", "1"]
+    p = subprocess.run(base + ["-o", tr, "--shape", "2x8x5"], capture_output=True, text=True)
+    check("train --shape 2x8x5: exit 0", p.returncode == 0, p.stderr[-500:])
+    parts = sorted(n for n in os.listdir(tr) if n.startswith("raw.dcm.")) if p.returncode == 0 else []
+    if parts:
+        new = os.path.join(d, "new.dcm")
+        with open(new, "wb") as f:
+            for n in parts:
+                f.write(open(os.path.join(tr, n), "rb").read())
+        nm = msgpack.unpackb(open(new, "rb").read(), raw=False)
+        c = nm["config"]
+        check("the new model: L 2, H 8, D 5, 2 sources, float16, the init's feature statistics",
+              (c["L"], c["H"], c["D"], c.get("mi_sources"), nm["params_dtype"]) == (2, 8, 5, 2, "f16")
+              and nm["feat_mean"] == m["feat_mean"] and nm["feat_std"] == m["feat_std"], str(c))
+        p = subprocess.run(f'"{BIN}/dc-stft" "{wav}" | "{BIN}/dc-embed" -m "{new}" -t 1', shell=True,
+                           capture_output=True)
+        ok = p.returncode == 0 and not p.stderr
+        if ok:
+            open(os.path.join(d, "n.dcs"), "wb").write(p.stdout)
+            _, utts = dcstream.read(os.path.join(d, "n.dcs"))
+            ok = utts[0]["embed"]["data"].shape[2] == 5 and utts[0]["masks"]["data"].shape[0] == 2
+        check("dc-embed runs it: embeddings of D 5, masks of 2 sources", ok, p.stderr.decode(errors="replace"))
+    else:
+        check("train --shape 2x8x5: raw.dcm.0 written", False, "no pieces")
+    p = subprocess.run(base + ["-o", os.path.join(d, "bad"), "--shape", "9x8"], capture_output=True, text=True)
+    check("train --shape 9x8: exit 1, one line, nothing written",
+          p.returncode == 1 and p.stderr == "gpu-train: --shape: LxH or LxHxD, 1 to 8 layers, 1 to 2048 units, "
+          "D 1 to 512: 9x8\n" and not os.path.exists(os.path.join(d, "bad")), "%d %r" % (p.returncode, p.stderr))
 
 sys.exit(1 if oracle_lib.failed else 0)
