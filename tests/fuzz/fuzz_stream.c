@@ -129,7 +129,9 @@ fuzz_stream(const uint8_t *data, size_t size)
 			dc_record_free(&hdr);
 			while ((err = dc_read_utt(rd2, &u)) == DC_OK)
 				;
-			FUZZ_CHECK(err == DC_EEOF);
+			/* a record passed on unparsed had its keys unchecked: the next
+			 * reader is the one to refuse a key twice (formats/stream.md) */
+			FUZZ_CHECK(err == DC_EEOF || err == DC_EDUPKEY);
 			dc_reader_free(rd2);
 		}
 	}
