@@ -6,7 +6,7 @@
 # examples/long-mix.sh makes MINUTES (default 10) minutes of two validation
 # speakers (seed SEED, default 1); then, as a user would, one pipeline in blocks of
 # SECONDS (default 10):
-#   dc-stft -B SECONDS | dc-embed -t THREADS | dc-kmeans -k 2 -b 3 | dc-mask | dc-istft
+#   dc-stft -B SECONDS | dc-embed -t THREADS | dc-kmeans -k 2 -b 3 -d | dc-mask | dc-istft
 # each stage under GNU time (its peak RSS and CPU seconds); dc-eval scores the whole
 # file and its segments of -w SECONDS (default 30), and examples/plot-segments.py
 # draws them (out/long/mSEED/segments.png). For comparison COUNT (default 40) short
