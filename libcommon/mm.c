@@ -117,16 +117,10 @@ dc_mm_free(dc_mm *x)
 	free(x);
 }
 
-uint16_t
-dc_mm_bf16_bits(float x)
-{
-	return dc_mm_bf16_inline(x);
-}
-
 float
 dc_mm_bf16_round(float x)
 {
-	uint32_t u = (uint32_t)dc_mm_bf16_inline(x) << 16;
+	uint32_t u = (uint32_t)dc_mm_bf16_bits(x) << 16;
 	float f;
 
 	memcpy(&f, &u, sizeof f);
@@ -143,7 +137,7 @@ to_bf16(uint16_t *restrict dst, const float *restrict src, int64_t rows, int64_t
 		const float *s = src + i * ld;
 		uint16_t *d = dst + i * cols;
 		for (j = 0; j < cols; j++)
-			d[j] = dc_mm_bf16_inline(s[j]);
+			d[j] = dc_mm_bf16_bits(s[j]);
 	}
 }
 

@@ -60,13 +60,11 @@ int dc_mm_parse(const char *s);
 const char *dc_mm_name(int prec);
 
 /* dc_mm_bf16_round: x rounded to bfloat16 (nearest even) and back to float;
- * dc_mm_bf16_bits: the bfloat16's bits (a NaN stays a quiet NaN). */
+ * dc_mm_bf16_bits: the bfloat16's bits (a NaN stays a quiet NaN), inline for
+ * loops over many values. */
 float dc_mm_bf16_round(float x);
-uint16_t dc_mm_bf16_bits(float x);
-/* dc_mm_bf16_inline: dc_mm_bf16_bits for loops over many values: f rounded to
- * nearest even, its upper 16 bits; a NaN stays a (quiet) NaN. */
 static inline uint16_t
-dc_mm_bf16_inline(float f)
+dc_mm_bf16_bits(float f)
 {
 	uint32_t u, r;
 

@@ -18,8 +18,8 @@
  * output layer is one GEMM. The GEMMs go through dc_mm_gemm (mm.h: oneDNN's
  * matmul, in fp32 or with bf16 operands and fp32 accumulation, dc_nn_precision);
  * the recurrent products with bf16 operands in bf16 and mixed precision where the
- * CPU has AVX512_BF16 (recgemm.h), else in fp32, while the gate arithmetic, the cell state, the loss and every
- * gradient's accumulation stay fp32. A pass is a sequence of phases, each run on
+ * CPU has AVX512_BF16 (recgemm.h), else in fp32, while the gate arithmetic, the
+ * cell state, the loss and every gradient's accumulation stay fp32. A pass is a sequence of phases, each run on
  * every thread of the pool with the pass's arguments (struct pass): the two
  * directions of a layer run on two threads; the output layer and the input
  * gradients are split by rows over every thread. Forward and backward kernels
@@ -840,9 +840,7 @@ ph_embed_forward(void *arg, int tid, int nth)
 	const pass *a = arg;
 	dc_nn *n = a->n;
 	const dc_nn_config *c = &n->c;
-	int64_t lo, hi;
-
-	int64_t FD = (int64_t)c->F * c->D, K = 2 * c->H;
+	int64_t lo, hi, FD = (int64_t)c->F * c->D, K = 2 * c->H;
 
 	dc_pool_split(a->r1 - a->r0, tid, nth, &lo, &hi);
 	embed_forward(n->train ? n->a + a->r0 * FD : a->V, a->V, n->mm[tid],

@@ -260,7 +260,7 @@ dc_rec_pack_bf16(uint16_t *P16, const float *src, int K, int N, int64_t sk, int6
 		uint16_t *d = P16 + ((int64_t)(n / 16) * K2 * 16 + n % 16) * 2;
 		const float *s = src + (int64_t)n * sn;
 		for (k = 0; k < K; k++)
-			d[(int64_t)(k >> 1) * 32 + (k & 1)] = dc_mm_bf16_inline(s[(int64_t)k * sk]);
+			d[(int64_t)(k >> 1) * 32 + (k & 1)] = dc_mm_bf16_bits(s[(int64_t)k * sk]);
 	}
 }
 
