@@ -17,7 +17,7 @@ LIBPKGS = fftw3f fftw3 sndfile msgpack openblas soxr
 LIBDEPS = -ldnnl -lm -lpthread
 
 CFLAGS ?= -O2 -march=x86-64-v3 -g
-WARN = -std=c11 -Wall -Wextra -Wshadow -Wno-sign-compare -Wno-unused-parameter
+WARN = -std=c11 -Wall -Wextra -Wshadow -Wpointer-arith -Wno-sign-compare -Wno-unused-parameter
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Ilibcommon $(PKG_CFLAGS)
 # dc-embed's default model: $(PREFIX)/share/dcsep/models/default.dcm, where make install puts it
 CPPFLAGS += -DDC_PREFIX=\"$(PREFIX)\"

@@ -67,9 +67,8 @@ nearest(const float *x, float xx, const float *c, const float *cc, int k, int d,
 
 /* The working state of one k-means run over the M fitted points. */
 typedef struct {
-	const float *x;
 	int d, k;
-	const int64_t *idx;     /* [M] fitted point -> row of x */
+	const float **row;      /* [M] each fitted point's row */
 	int64_t m;
 	const float *xx;        /* [M] |x|^2 */
 	float *c;               /* [K][D] */
@@ -80,7 +79,7 @@ typedef struct {
 	int64_t *cnt;           /* [K] */
 } km;
 
-#define ROW(s, j) ((s)->x + (size_t)(s)->idx[j] * (s)->d)
+#define ROW(s, j) ((s)->row[j])
 
 static void
 set_norms(km *s)
@@ -201,41 +200,52 @@ update(km *s)
 	set_norms(s);
 }
 
+/* point: row i of the points x0[n0][d] followed by x[][d] */
+static inline const float *
+point(const float *x0, int64_t n0, const float *x, int64_t i, int d)
+{
+	return i < n0 ? x0 + (size_t)i * d : x + (size_t)(i - n0) * d;
+}
+
 /*
- * kmeans_run: dc_kmeans, with restart 0 started from the centroids init[K][D]
- * instead of k-means++ when init is not NULL (dc_kmeans_block).
+ * kmeans_run: dc_kmeans of the n0 + n points x0[n0][d] and x[n][d] (dc_kmeans_block
+ * gives the block before's last frames apart, so that nothing copies them
+ * together), with restart 0 started from the centroids init[K][D] instead of
+ * k-means++ when init is not NULL.
  */
 static int
-kmeans_run(const float *x, int64_t n, int d, const unsigned char *fit,
-    const dc_kmeans_opts *o, const float *init, int32_t *labels, float *centroids,
-    dc_kmeans_info *info, double *inertias)
+kmeans_run(const float *x0, int64_t n0, const float *x, int64_t n, int d,
+    const unsigned char *fit, const dc_kmeans_opts *o, const float *init, int32_t *labels,
+    float *centroids, dc_kmeans_info *info, double *inertias)
 {
 	km s;
-	int64_t i, m = 0, *idx;
+	int64_t i, m = 0;
+	const float **row;
 	float *xx, *best, d2;
 	double inertia, best_in = HUGE_VAL;
 	int r, it, converged, k = o->k;
 	dc_kmeans_info bi = { 0 };
 
-	if (k < 1 || o->restarts < 1 || o->maxiter < 0 || d < 1 || n < 0)
+	if (k < 1 || o->restarts < 1 || o->maxiter < 0 || d < 1 || n0 < 0 || n < 0)
 		return DC_EPARAM;
+	n += n0;
 	for (i = 0; i < n; i++)
 		m += fit == NULL || fit[i];
 	if (m < k)
 		return DC_EPARAM;
 
-	idx = dc_xmalloc((size_t)m * sizeof *idx);
+	row = dc_xmalloc((size_t)m * sizeof *row);
 	xx = dc_xmalloc((size_t)m * sizeof *xx);
 	for (i = 0, m = 0; i < n; i++)
 		if (fit == NULL || fit[i]) {
-			xx[m] = dot(x + (size_t)i * d, x + (size_t)i * d, d);
-			idx[m++] = i;
+			row[m] = point(x0, n0, x, i, d);
+			xx[m] = dot(row[m], row[m], d);
+			m++;
 		}
 	memset(&s, 0, sizeof s);
-	s.x = x;
 	s.d = d;
 	s.k = k;
-	s.idx = idx;
+	s.row = row;
 	s.m = m;
 	s.xx = xx;
 	s.c = dc_xmalloc((size_t)k * d * sizeof *s.c);
@@ -284,7 +294,7 @@ kmeans_run(const float *x, int64_t n, int d, const unsigned char *fit,
 	memcpy(s.c, best, (size_t)k * d * sizeof *best);
 	set_norms(&s);
 	for (i = 0; i < n; i++) {
-		const float *xi = x + (size_t)i * d;
+		const float *xi = point(x0, n0, x, i, d);
 		labels[i] = nearest(xi, dot(xi, xi, d), s.c, s.cc, k, d, &d2);
 	}
 	if (centroids)
@@ -292,7 +302,7 @@ kmeans_run(const float *x, int64_t n, int d, const unsigned char *fit,
 	if (info)
 		*info = bi;
 
-	free(idx);
+	free(row);
 	free(xx);
 	free(s.c);
 	free(s.cc);
@@ -309,7 +319,7 @@ dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
     const dc_kmeans_opts *o, int32_t *labels, float *centroids, dc_kmeans_info *info,
     double *inertias)
 {
-	return kmeans_run(x, n, d, fit, o, NULL, labels, centroids, info, inertias);
+	return kmeans_run(NULL, 0, x, n, d, fit, o, NULL, labels, centroids, info, inertias);
 }
 
 void
@@ -513,23 +523,23 @@ nearest_to(const float *x, const float *c, int k, int d)
 }
 
 int
-dc_kmeans_block(dc_stitch *st, const float *x, int64_t n, const unsigned char *fit,
-    const dc_kmeans_opts *o, const int32_t *prev, int64_t nov, int32_t *labels, int *map,
-    dc_kmeans_info *info)
+dc_kmeans_block(dc_stitch *st, const float *xov, int64_t nov, const float *x, int64_t n,
+    const unsigned char *fit, const dc_kmeans_opts *o, const int32_t *prev, int32_t *labels,
+    int *map, dc_kmeans_info *info)
 {
 	int k = st->k, d = st->d, g, j, h, err, *perm, *lab, merged = 0;
 	float *c;
 	double *score, *agree, far = 0, w, sep = HUGE_VAL;
 	int64_t i;
 
-	if (o->k != k || nov < 0 || nov > n || (nov > 0 && prev == NULL))
+	if (o->k != k || nov < 0 || n < 0 || (nov > 0 && (prev == NULL || xov == NULL)))
 		return DC_EPARAM;
 	for (i = 0; i < nov; i++)
 		if (prev[i] < 0 || prev[i] >= k)
 			return DC_EPARAM;
 	c = dc_xmalloc((size_t)k * d * sizeof *c);
-	if ((err = kmeans_run(x, n, d, fit, o, st->started ? st->c : NULL, labels, c, info,
-	    NULL)) != DC_OK) {
+	if ((err = kmeans_run(xov, nov, x, n, d, fit, o, st->started ? st->c : NULL, labels, c,
+	    info, NULL)) != DC_OK) {
 		free(c);
 		return err;
 	}
@@ -590,12 +600,12 @@ dc_kmeans_block(dc_stitch *st, const float *x, int64_t n, const unsigned char *f
 	/* with a label absent, every point to the nearest label's centroid, the absent
 	 * one's kept: the absent speaker's bins left out of the fit find it again */
 	if (merged) {
-		for (i = 0; i < n; i++)
-			labels[i] = nearest_to(x + (size_t)i * d, st->c, k, d);
+		for (i = 0; i < nov + n; i++)
+			labels[i] = nearest_to(point(xov, nov, x, i, d), st->c, k, d);
 		goto out;
 	}
 done:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < nov + n; i++)
 		labels[i] = lab[labels[i]];
 out:
 	if (map)

@@ -88,8 +88,11 @@ int dc_stitch_init(dc_stitch *st, int k, int d);
 void dc_stitch_free(dc_stitch *st);
 
 /*
- * dc_kmeans_block: the next block's points x[N][D] (fit as in dc_kmeans)
- * clustered into K = st->k = o->k clusters and labelled in st's labels.
+ * dc_kmeans_block: the next block's points clustered into K = st->k = o->k
+ * clusters and labelled in st's labels: the nov points xov[nov][D] that the
+ * block before had too (its last frames, labelled prev[nov]), then the block's
+ * own x[N][D]; fit[nov + N] as in dc_kmeans. The two parts are read where
+ * they lie, not copied together.
  *
  * Restart 0 of the k-means starts from the carried centroids, the others from
  * k-means++ (seed + r), and the lowest inertia wins, as in dc_kmeans. The
@@ -99,8 +102,7 @@ void dc_stitch_free(dc_stitch *st);
  * points (fitted ones) that the block before labelled g and this one puts in
  * j, and W is large enough that one point outweighs any distances: the
  * labels of the frames both blocks hold decide, the centroids where there are
- * none (nov 0). The shared points are x's first nov, labelled prev[nov] by the
- * block before (in st's labels; DC_EPARAM if one is outside 0..K-1).
+ * none (nov 0). prev is in st's labels (DC_EPARAM if one is outside 0..K-1).
  *
  * A speaker absent from a block: k-means still makes K clusters, and one
  * speaker comes out in two. A cluster whose centroid is nearest to the carried
@@ -111,11 +113,12 @@ void dc_stitch_free(dc_stitch *st);
  * nearest of the labels' centroids (so that a speaker none of whose bins were
  * fitted still gets its own). The other labels carry their new centroids.
  *
- * Outputs: labels[N]; map[K], the label of each cluster, if not NULL; info.
- * DC_EPARAM as dc_kmeans, or if o->k is not st->k.
+ * Outputs: labels[nov + N], the shared points' first; map[K], the label of
+ * each cluster, if not NULL; info. DC_EPARAM as dc_kmeans, or if o->k is not
+ * st->k.
  */
-int dc_kmeans_block(dc_stitch *st, const float *x, int64_t n, const unsigned char *fit,
-    const dc_kmeans_opts *o, const int32_t *prev, int64_t nov, int32_t *labels, int *map,
-    dc_kmeans_info *info);
+int dc_kmeans_block(dc_stitch *st, const float *xov, int64_t nov, const float *x, int64_t n,
+    const unsigned char *fit, const dc_kmeans_opts *o, const int32_t *prev, int32_t *labels,
+    int *map, dc_kmeans_info *info);
 
 #endif

@@ -377,9 +377,9 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 	dc_kmeans_info info;
 	dc_tensor E, L, M;
 	unsigned char *fit, *xf;
-	float *x;
+	const float *e;
 	int32_t *lab;
-	int64_t T, N, n, off, m = 0, i, keep;
+	int64_t T, N, n, off, m = 0, i, keep, FD;
 	int silent, err;
 
 	if (er == NULL)
@@ -401,23 +401,24 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 		dc_errx(1, "%s: embed record: [%lld, %lld, %lld] in block %lld, but [T, %lld, %lld] "
 		    "before", id, (long long)E.shape[0], (long long)E.shape[1], (long long)E.shape[2],
 		    (long long)bl->index, (long long)c->F, (long long)c->D);
+	e = E.data;
 	T = E.shape[0];
 	N = T * c->F;
 	off = c->tf * c->F;
 	n = off + N;
 	fit = fit_bins(u, id, bl, er, &E, &m, &silent);
-	x = dc_xmalloc((size_t)(n * c->D) * sizeof *x);
 	xf = dc_xmalloc((size_t)n);
 	lab = dc_xmalloc((size_t)n * sizeof *lab);
-	memcpy(x, c->tail, (size_t)(off * c->D) * sizeof *x);
-	memcpy(x + off * c->D, E.data, (size_t)(N * c->D) * sizeof *x);
 	memcpy(xf, c->tfit, (size_t)off);
 	for (i = 0; i < N; i++)
 		xf[off + i] = fit == NULL || fit[i];
 	for (i = 0, m = 0; i < n; i++)
 		m += xf[i];
 	if (m >= o.k) {
-		if ((err = dc_kmeans_block(&c->st, x, n, xf, &o, c->tlab, off, lab, NULL, &info)) != DC_OK)
+		/* the tail and the block where they lie: the block's embeddings are
+		 * its record's (dc_get_embed's view), not a copy */
+		if ((err = dc_kmeans_block(&c->st, c->tail, off, e, N, xf, &o, c->tlab, lab,
+		    NULL, &info)) != DC_OK)
 			dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
 		if (opt.verbose)
 			dc_warnx("%s: block %lld: %lld of %lld bins fitted (%lld frames of the block "
@@ -427,13 +428,14 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 			    info.converged ? "" : " (not converged)");
 	} else {
 		for (i = 0; i < n; i++) {
+			const float *xi = i < off ? c->tail + i * c->D : e + (i - off) * c->D;
 			int j, best = 0;
 			double bd = HUGE_VAL;
 			for (j = 0; c->st.started && j < o.k; j++) {
 				double d2 = 0, t;
 				int l;
 				for (l = 0; l < c->D; l++) {
-					t = (double)x[i * c->D + l] - c->st.c[(size_t)j * c->D + l];
+					t = (double)xi[l] - c->st.c[(size_t)j * c->D + l];
 					d2 += t * t;
 				}
 				if (d2 < bd) {
@@ -464,7 +466,14 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 	}
 	/* the tail: the last TAIL frames of tail and block together */
 	keep = c->tf + T < TAIL ? c->tf + T : TAIL;
-	memmove(c->tail, x + (n - keep * c->F) * c->D, (size_t)(keep * c->F * c->D) * sizeof *x);
+	FD = c->F * c->D;
+	if (T >= keep)
+		memcpy(c->tail, e + (T - keep) * FD, (size_t)(keep * FD) * sizeof *c->tail);
+	else {
+		memmove(c->tail, c->tail + (c->tf - (keep - T)) * FD,
+		    (size_t)((keep - T) * FD) * sizeof *c->tail);
+		memcpy(c->tail + (keep - T) * FD, e, (size_t)(T * FD) * sizeof *c->tail);
+	}
 	memmove(c->tfit, xf + (n - keep * c->F), (size_t)(keep * c->F));
 	memmove(c->tlab, lab + (n - keep * c->F), (size_t)(keep * c->F) * sizeof *lab);
 	c->tf = keep;
@@ -473,7 +482,6 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 	dc_tensor_free(&L);
 	dc_tensor_free(&E);
 	free(fit);
-	free(x);
 	free(xf);
 	free(lab);
 }

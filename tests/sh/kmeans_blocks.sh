@@ -3,9 +3,14 @@
 # (the low half of the bins speaker 0, the high half speaker 1; each speaker's
 # direction turning 60 degrees over the 25 s, noise drawn per frame; the high half
 # is quiet, so that in some blocks few of its bins are loud enough to be fitted).
-# Every bin of every block must have its speaker's label of the first block; -b
+# Every bin of every block must have its speaker's label of the first block, also
+# in blocks shorter than the 100 frames carried from one block to the next; -b
 # masks agree with the labels; -k auto is refused on blocks; dc-mask and dc-istft
-# take the labels block by block.
+# take the labels block by block. Memory (the plain build): on 30 s in blocks of 10
+# s with D = 40 (25.8 MB of embeddings a block), dc-kmeans's peak RSS is within a
+# third of a block's embeddings of its peak on one of those blocks alone (the 100
+# frames carried are 2 MB; it was twice a block's more before 2026-12-04): the
+# frames carried and the block are clustered where they lie, not copied together.
 . "$ROOT/tests/lib.sh"
 export PYTHONPATH="$ROOT/formats"
 
@@ -60,6 +65,24 @@ first = (int(np.bincount(lo[:10].ravel()).argmax()), int(np.bincount(hi[:10].rav
 bad = int((lo != first[0]).sum() + (hi != first[1]).sum())
 print(nb, first[0] != first[1], bad, L.shape[0] == sum(b.frames for b in u.blocks), bool((M.argmax(0) == L).all()))
 ')" "10 True 0 True True"
+# labels: the check above on a stream of blocked labels
+labels_ok() {
+	"$PY" -c '
+import sys, numpy as np, dcstream
+h, us = dcstream.read(sys.argv[1])
+u = us[0]
+L = dcstream.join(u, "labels")
+F = L.shape[1]
+lo, hi = L[:, :F // 2], L[:, F // 2:]
+first = (int(np.bincount(lo[:10].ravel()).argmax()), int(np.bincount(hi[:10].ravel()).argmax()))
+bad = int((lo != first[0]).sum() + (hi != first[1]).sum())
+print(len(u.blocks), u.blocks[0].frames, first[0] != first[1], bad)
+' "$1"
+}
+dc-stft -B 0.5 in.wav | "$PY" embed.py | dc-kmeans -k 2 >bs.dcs || fail "blocks of 0.5 s: dc-kmeans" "failed"
+same "blocks of 63 frames, fewer than the 100 carried: every bin its speaker's label" \
+    "$(labels_ok bs.dcs)" "50 63 True 0"
+
 check_in "blocks: -k auto refused" 1 \
     "dc-kmeans: in: -k auto: an utterance in blocks: K is counted per utterance, and a block is not one (give -k K)" \
     be.dcs dc-kmeans -k auto
@@ -69,3 +92,41 @@ check "blocks: dc-mask and dc-istft take the labels" 0 "" \
     sh -c 'dc-kmeans -k 2 <be.dcs | dc-mask | dc-istft -o "o%k.wav"'
 same "blocks: two sources of the input's length" "$(soxi -s o1.wav o2.wav | tr '\n' ' ')" \
     "$(soxi -s in.wav) $(soxi -s in.wav) "
+
+case "$B" in
+*san*) skip "dc-kmeans: peak RSS in blocks" "a sanitized build ($B)"; exit 0 ;;
+esac
+if [ "${VALGRIND:-0}" = 1 ]; then
+	skip "dc-kmeans: peak RSS in blocks" "under valgrind"
+	exit 0
+fi
+"$PY" - <<'EOF2' || fail "memory fixtures" "python failed"
+import numpy as np, msgpack
+T, F, D = 1250, 129, 40
+r = np.random.default_rng(5)
+c = r.standard_normal((2, D))
+h = {"kind": "dcsep", "version": 2, "history": ["test"]}
+keys = dict(rate=8000, nfft=256, hop=64, window="sqrt-hann")
+def recs(t0, last, blocked):
+    X = (r.standard_normal((T, F)) + 1j * r.standard_normal((T, F))).astype(np.complex64)
+    E = c[(np.arange(F) >= F // 2).astype(int)][None, :, :] + 0.3 * r.standard_normal((T, F, D))
+    E = (E / np.linalg.norm(E, axis=2, keepdims=True)).astype(np.float32)
+    out = []
+    if blocked:
+        out.append({"kind": "block", "t0": t0, "frames": T, "last": last})
+    out.append(dict(kind="stft", dtype="complex64", shape=[T, F], data=X.tobytes(),
+                    samples=T * 64 if blocked and not last else T * 64 - 192, **keys))
+    out.append({"kind": "embed", "dtype": "float32", "shape": [T, F, D], "data": E.tobytes()})
+    return out
+with open("mb.dcs", "wb") as f:
+    for rec in [h, {"kind": "utt", "id": "m", "rate": 8000}] + recs(0, True, False):
+        f.write(msgpack.packb(rec, use_bin_type=True))
+with open("mB.dcs", "wb") as f:
+    recs3 = recs(0, False, True) + recs(T, False, True) + recs(2 * T, True, True)
+    for rec in [h, {"kind": "utt", "id": "m", "rate": 8000, "blocks": True}] + recs3:
+        f.write(msgpack.packb(rec, use_bin_type=True))
+EOF2
+/usr/bin/time -f %M -o r1 dc-kmeans -k 2 -b 3 <mb.dcs >/dev/null || fail "memory: one block alone" "failed"
+/usr/bin/time -f %M -o r3 dc-kmeans -k 2 -b 3 <mB.dcs >/dev/null || fail "memory: three blocks" "failed"
+num "dc-kmeans: peak RSS on 3 blocks of 1250 frames over one such utterance, KB ($(cat r1) KB alone)" \
+    "$(($(cat r3) - $(cat r1)))" "<" $((1250 * 129 * 40 * 4 / 3 / 1024))

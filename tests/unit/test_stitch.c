@@ -139,7 +139,9 @@ consistent(int32_t *const *lab, const int64_t *start, int tb, const int32_t *tru
 }
 
 /* run: the utterance block by block (tb frames from start[b], nov shared points);
- * stitched, or k-means alone with the same options (plain). */
+ * stitched, or k-means alone with the same options (plain 1); plain 2: stitched
+ * with the shared points and the block's own copied into buffers of their own,
+ * as dc-kmeans gives them (its tail, the record's tensor). */
 static void
 run(const float *x, const unsigned char *fit, const int64_t *start, int tb, int64_t nov, int plain,
     int32_t **lab, int *err)
@@ -156,11 +158,22 @@ run(const float *x, const unsigned char *fit, const int64_t *start, int tb, int6
 		const float *xb = x + start[b] * F * D;
 		const unsigned char *fb = fit + start[b] * F;
 		int64_t n = (int64_t)tb * F;
-		if (plain)
+		if (plain == 1)
 			*err |= dc_kmeans(xb, n, D, fb, &o, lab[b], NULL, NULL, NULL) != DC_OK;
-		else
-			*err |= dc_kmeans_block(&st, xb, n, fb, &o, b ? lab[b - 1] + n - nov : NULL,
-			    b ? nov : 0, lab[b], NULL, NULL) != DC_OK;
+		else if (plain == 2) {
+			int64_t s0 = b ? nov : 0;
+			float *x0 = dc_xmalloc((size_t)(s0 * D + 1) * sizeof *x0);
+			float *x1 = dc_xmalloc((size_t)((n - s0) * D + 1) * sizeof *x1);
+			memcpy(x0, xb, (size_t)(s0 * D) * sizeof *x0);
+			memcpy(x1, xb + s0 * D, (size_t)((n - s0) * D) * sizeof *x1);
+			*err |= dc_kmeans_block(&st, x0, s0, x1, n - s0, fb, &o,
+			    b ? lab[b - 1] + n - nov : NULL, lab[b], NULL, NULL) != DC_OK;
+			free(x0);
+			free(x1);
+		} else
+			*err |= dc_kmeans_block(&st, b ? xb : NULL, b ? nov : 0, b ? xb + nov * D : xb,
+			    b ? n - nov : n, fb, &o, b ? lab[b - 1] + n - nov : NULL, lab[b], NULL,
+			    NULL) != DC_OK;
 	}
 	dc_stitch_free(&st);
 }
@@ -259,6 +272,20 @@ main(void)
 	T_OK("stitched over shared frames: fewer than 1 % of the points elsewhere", wrong * 100 < tot);
 	printf("# shared frames: %lld of %lld fitted points off their speaker's label\n", (long long)wrong,
 	    (long long)tot);
+	{
+		int32_t *keep[NB];
+		int same = 1;
+		for (b = 0; b < NB; b++) {
+			keep[b] = dc_xmalloc((size_t)TB * F * sizeof *keep[b]);
+			memcpy(keep[b], lab[b], (size_t)TB * F * sizeof *keep[b]);
+		}
+		run(x, fit, start, TB, (int64_t)OV * F, 2, lab, &err);
+		for (b = 0; b < NB; b++) {
+			same &= memcmp(keep[b], lab[b], (size_t)TB * F * sizeof *keep[b]) == 0;
+			free(keep[b]);
+		}
+		T_OK("shared points and block in buffers of their own: the same labels", !err && same);
+	}
 
 	/* blocks that share nothing: the centroids decide */
 	for (b = 0; b < NB; b++)
@@ -273,7 +300,7 @@ main(void)
 	dc_kmeans_defaults(&o);
 	o.k = K;
 	dc_stitch_init(&st, K, D);
-	dc_kmeans_block(&st, x, (int64_t)TB * F, fit, &o, NULL, 0, lab[0], NULL, NULL);
+	dc_kmeans_block(&st, NULL, 0, x, (int64_t)TB * F, fit, &o, NULL, lab[0], NULL, NULL);
 	{
 		float tmp[D];
 		int map[K];
@@ -281,8 +308,8 @@ main(void)
 		memcpy(tmp, st.c, sizeof tmp);
 		memcpy(st.c, st.c + D, sizeof tmp);
 		memcpy(st.c + D, tmp, sizeof tmp);
-		dc_kmeans_block(&st, x + STEP * F * D, n, fit + STEP * F, &o, lab[0] + n - OV * F,
-		    (int64_t)OV * F, lab[1], map, NULL);
+		dc_kmeans_block(&st, x + STEP * F * D, (int64_t)OV * F, x + (STEP + OV) * F * D,
+		    n - (int64_t)OV * F, fit + STEP * F, &o, lab[0] + n - OV * F, lab[1], map, NULL);
 		for (i = 0; i < (int64_t)OV * F; i++)
 			if (fit[STEP * F + i]) {
 				shared++;
@@ -292,10 +319,10 @@ main(void)
 		T_OK("... and map is a permutation", map[0] != map[1] && map[1] != map[2] && map[0] != map[2]);
 	}
 	T_EQ_INT("a label outside 0..K-1 among prev refused",
-	    dc_kmeans_block(&st, x, 100, fit, &o, truth, 100, lab[2], NULL, NULL), DC_EPARAM);
+	    dc_kmeans_block(&st, x, 100, x + 100 * D, 0, fit, &o, truth, lab[2], NULL, NULL), DC_EPARAM);
 	o.k = 2;
 	T_EQ_INT("o->k other than the state's refused",
-	    dc_kmeans_block(&st, x, 100, fit, &o, NULL, 0, lab[2], NULL, NULL), DC_EPARAM);
+	    dc_kmeans_block(&st, NULL, 0, x, 100, fit, &o, NULL, lab[2], NULL, NULL), DC_EPARAM);
 	dc_stitch_free(&st);
 	T_EQ_INT("stitch_init: K 0 refused", dc_stitch_init(&st, 0, D), DC_EPARAM);
 
