@@ -207,7 +207,7 @@ dc_tensor_alloc(dc_tensor *t, int dtype, int ndim, const int64_t *shape)
 	bytes = (size_t)n * dc_dtype_size(dtype);
 	if (bytes) {
 		size_t rounded = (bytes + 63) & ~(size_t)63;
-		if ((t->data = aligned_alloc(64, rounded)) == NULL) {
+		if ((t->data = dc_aligned64(rounded)) == NULL) {
 			memset(t, 0, sizeof *t);
 			return DC_ENOMEM;
 		}
@@ -220,8 +220,54 @@ void
 dc_tensor_free(dc_tensor *t)
 {
 	if (!t->view)
-		free(t->data);
+		dc_aligned64_free(t->data);
 	memset(t, 0, sizeof *t);
+}
+
+/*
+ * dc_aligned64: n bytes, 64-byte aligned, from malloc with the offset kept in
+ * the byte before them. Not aligned_alloc: glibc (2.36, Debian 12) asks for
+ * the size plus the alignment plus a header for each and gives back the
+ * aligned part, so a freed buffer is never quite big enough for the next of
+ * the same size, and a tool that allocated tensor after tensor of one size
+ * (dc-mask, block after block) grew its heap by a tensor every block. A
+ * malloc'ed chunk of the same request fits the hole the last one left. The
+ * sanitized build keeps aligned_alloc, so that ASan sees a byte read or written
+ * just past the n.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define DC_ALIGNED_ALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DC_ALIGNED_ALLOC 1
+#endif
+#endif
+
+void *
+dc_aligned64(size_t n)
+{
+#ifdef DC_ALIGNED_ALLOC
+	return aligned_alloc(64, (n + 63) / 64 * 64);
+#else
+	unsigned char *p, *a;
+
+	if (n > SIZE_MAX - 64 || (p = malloc(n + 64)) == NULL)
+		return NULL;
+	a = p + 64 - (uintptr_t)p % 64;         /* 1 to 64 bytes on */
+	a[-1] = (unsigned char)(a - p);
+	return a;
+#endif
+}
+
+void
+dc_aligned64_free(void *a)
+{
+#ifdef DC_ALIGNED_ALLOC
+	free(a);
+#else
+	if (a != NULL)
+		free((unsigned char *)a - ((unsigned char *)a)[-1]);
+#endif
 }
 
 int

@@ -103,6 +103,11 @@ int64_t dc_tensor_count(const dc_tensor *t);    /* product of the shape */
 int dc_tensor_alloc(dc_tensor *t, int dtype, int ndim, const int64_t *shape);
 /* dc_tensor_free: frees the data; the tensor is empty afterwards. */
 void dc_tensor_free(dc_tensor *t);
+
+/* dc_aligned64: n bytes, 64-byte aligned (a tensor's data), or NULL; freed by
+ * dc_aligned64_free (NULL: nothing), not free. */
+void *dc_aligned64(size_t n);
+void dc_aligned64_free(void *p);
 /* dc_tensor_finite: DC_OK, or DC_ENONFINITE if any float element is NaN or Inf. */
 int dc_tensor_finite(const dc_tensor *t);
 /* dc_floats_finite: the same for the n floats of x (a signal not in a tensor). */
