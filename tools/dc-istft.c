@@ -380,7 +380,8 @@ put_samples(const char *id, int kk, int64_t ny)
  * put_unit: one unit u (b says which) of the utterance id, the nutt-th: its last
  * masked record (or stft record) overlap-added onto the sources' outputs, which
  * the first unit opens and the last completes; want is the utt record's samples
- * (-1: none) for the first block; more says whether another utterance follows.
+ * (-1: none) for the first block; more says whether another utterance follows
+ * (known, and needed, only where a second one is refused: main reads ahead there).
  */
 static void
 put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int nutt, int more,
@@ -499,8 +500,14 @@ main(int argc, char **argv)
 		dc_finish_stdout();
 		return 0;
 	}
-	/* one unit ahead, to refuse a second utterance before the first is in place */
+	/*
+	 * One unit ahead where a second utterance is refused (stdout, or -o without
+	 * %u), so that it is refused before the first is in place; else each unit is
+	 * put before the next is read, and only one is held.
+	 */
 	for (nutt = 0;;) {
+		int ahead = b.last && (opt.pat == NULL || !opt.has_u);
+
 		if (dc_rec_str(b.utt, "id", id, sizeof id) != DC_OK)
 			dc_errx(1, "%s: utterance %d: key 'id' missing or not a string", name, nutt + 1);
 		/* the utt record's samples, read before the next unit may replace it */
@@ -508,9 +515,15 @@ main(int argc, char **argv)
 		if (b.blocked && b.index == 0 && dc_rec_get(b.utt, "samples") &&
 		    dc_rec_int(b.utt, "samples", &want) != DC_OK)
 			dc_errx(1, "%s: utt record: key 'samples' not an integer", id);
-		nerr = dc_read_unit(rd, &next, &nb);
-		more = nerr == DC_OK && (!nb.blocked || nb.index == 0);
-		put_unit(&u, &b, id, want, nutt, more, name);
+		if (ahead) {
+			nerr = dc_read_unit(rd, &next, &nb);
+			more = nerr == DC_OK && (!nb.blocked || nb.index == 0);
+			put_unit(&u, &b, id, want, nutt, more, name);
+		} else {
+			put_unit(&u, &b, id, want, nutt, 0, name);
+			dc_utt_clear(&u);
+			nerr = dc_read_unit(rd, &next, &nb);
+		}
 		nutt += b.last;
 		if (nerr == DC_EEOF)
 			break;
