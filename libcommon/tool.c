@@ -429,7 +429,7 @@ dc_spectra_fit(int64_t T, const dc_stft_params *p, const dc_unit *b)
  * left in the record (*bytes, X without data) */
 static int
 check_spectra(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
-    const void **bytes, dc_stft_params *p, const char **key, int *err)
+    const void **bytes, int view, dc_stft_params *p, const char **key, int *err)
 {
 	static const char *const ikeys[] = { "rate", "nfft", "hop", "samples" };
 	int64_t *ivals[] = { &p->rate, &p->nfft, &p->hop, &p->samples };
@@ -449,7 +449,8 @@ check_spectra(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
 	}
 	if (dc_stft_check(p) != DC_OK)
 		return DC_SPEC_PARAM;
-	if ((*err = bytes ? dc_rec_tensor_bytes(r, X, bytes) : dc_rec_tensor(r, X)) != DC_OK)
+	if ((*err = bytes ? dc_rec_tensor_bytes(r, X, bytes) : view ? dc_rec_tensor_view(r, X) :
+	    dc_rec_tensor(r, X)) != DC_OK)
 		return DC_SPEC_TENSOR;
 	if (X->dtype != DC_C64)
 		return DC_SPEC_DTYPE;
@@ -464,14 +465,14 @@ int
 dc_check_spectra_unit(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
     dc_stft_params *p, const char **key, int *err)
 {
-	return check_spectra(r, ndim, b, X, NULL, p, key, err);
+	return check_spectra(r, ndim, b, X, NULL, 0, p, key, err);
 }
 
 int
 dc_check_spectra_bytes(const dc_record *r, int ndim, const dc_unit *b, dc_tensor *X,
     const void **bytes, dc_stft_params *p, const char **key, int *err)
 {
-	return check_spectra(r, ndim, b, X, bytes, p, key, err);
+	return check_spectra(r, ndim, b, X, bytes, 0, p, key, err);
 }
 
 void
@@ -480,14 +481,16 @@ dc_get_stft(const char *id, const dc_record *r, dc_tensor *X, dc_stft_params *p)
 	dc_get_stft_unit(id, r, NULL, X, p);
 }
 
-void
-dc_get_stft_unit(const char *id, const dc_record *r, const dc_unit *b, dc_tensor *X,
-    dc_stft_params *p)
+/* get_stft: dc_get_stft_unit, the tensor read in place where view is 1 and it
+ * can be (dc_get_stft_view) */
+static void
+get_stft(const char *id, const dc_record *r, const dc_unit *b, dc_tensor *X,
+    dc_stft_params *p, int view)
 {
 	const char *key;
 	char sb[96];
 	int64_t i;
-	int err, f = dc_check_spectra_unit(r, 2, b, X, p, &key, &err);
+	int err, f = check_spectra(r, 2, b, X, NULL, view, p, &key, &err);
 
 	if (f == DC_SPEC_KEY || f == DC_SPEC_PARAM)
 		dc_errx(1, "%s: stft record: %s", id, dc_strerror(f == DC_SPEC_KEY ? DC_EKEY : DC_EPARAM));
@@ -521,6 +524,20 @@ dc_get_stft_unit(const char *id, const dc_record *r, const dc_unit *b, dc_tensor
 }
 
 void
+dc_get_stft_unit(const char *id, const dc_record *r, const dc_unit *b, dc_tensor *X,
+    dc_stft_params *p)
+{
+	get_stft(id, r, b, X, p, 0);
+}
+
+void
+dc_get_stft_view(const char *id, const dc_record *r, const dc_unit *b, dc_tensor *X,
+    dc_stft_params *p)
+{
+	get_stft(id, r, b, X, p, 1);
+}
+
+void
 dc_check_tf(const char *id, const dc_record *r, const dc_tensor *t, int at, const dc_tensor *X)
 {
 	char s1[96], s2[96];
@@ -550,7 +567,7 @@ dc_get_labels(const char *id, const dc_record *r, const dc_tensor *X, int kmax, 
 	int64_t i, n, F;
 
 	*k = dc_get_k(id, r, kmax);
-	dc_get_tensor(id, r, DC_I32, 2, "[T, F]", L);
+	get_tensor(id, r, DC_I32, 2, "[T, F]", L, 1);
 	dc_check_tf(id, r, L, 0, X);
 	l = L->data;
 	n = L->shape[0] * L->shape[1];
@@ -570,7 +587,7 @@ dc_get_masks(const char *id, const dc_record *r, const dc_tensor *X, int kmax, d
 	int64_t i, n, F;
 
 	*k = dc_get_k(id, r, kmax);
-	dc_get_tensor(id, r, DC_F32, 3, "[K, T, F]", M);
+	get_tensor(id, r, DC_F32, 3, "[K, T, F]", M, 1);
 	dc_check_tf(id, r, M, 1, X);
 	if (M->shape[0] != *k)
 		dc_errx(1, "%s: masks record: k = %d but shape %s", id, *k, dc_shape_str(M, sb, sizeof sb));

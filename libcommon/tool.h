@@ -143,6 +143,10 @@ void dc_get_stft(const char *id, const dc_record *r, dc_tensor *X, dc_stft_param
  * utterance); in a block, the shape must fit the block (dc_spectra_fit). */
 void dc_get_stft_unit(const char *id, const dc_record *r, const dc_unit *b, dc_tensor *X,
     dc_stft_params *p);
+/* dc_get_stft_view: dc_get_stft_unit, X read in place where it can be
+ * (dc_rec_tensor_view): read it only, and free it (dc_tensor_free) before r. */
+void dc_get_stft_view(const char *id, const dc_record *r, const dc_unit *b, dc_tensor *X,
+    dc_stft_params *p);
 /* dc_spectra_fit: whether T frames fit a spectra record's parameters p (its
  * samples, nfft, hop) in unit b: T = dc_stft_frames(p) for a whole utterance (b
  * NULL or not blocked) and for the last block; in a block before the last, T *
@@ -185,11 +189,13 @@ void dc_check_tf(const char *id, const dc_record *r, const dc_tensor *t, int at,
 int dc_get_k(const char *id, const dc_record *r, int kmax);
 /* dc_get_labels: a labels record (formats/stream.md): k from 1 to kmax (*k), int32
  * [T, F] with the stft tensor X's T and F (X NULL: any), every label from 0 to k - 1;
- * else prints "prog: <id>: labels record: <problem>" and exits 1. */
+ * else prints "prog: <id>: labels record: <problem>" and exits 1. L is read in
+ * place where it can be, as dc_get_embed's E. */
 void dc_get_labels(const char *id, const dc_record *r, const dc_tensor *X, int kmax,
     dc_tensor *L, int *k);
 /* dc_get_masks: a masks record: k from 1 to kmax (*k), float32 [K, T, F] with K = k
- * and X's T and F, every value in [0, 1]; exits 1 else. */
+ * and X's T and F, every value in [0, 1]; exits 1 else. M is read in place where
+ * it can be, as dc_get_embed's E. */
 void dc_get_masks(const char *id, const dc_record *r, const dc_tensor *X, int kmax,
     dc_tensor *M, int *k);
 /* dc_get_embed: an embed record: float32 [T, F, D], D of 1 or more, X's T and F;

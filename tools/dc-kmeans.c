@@ -245,7 +245,7 @@ fit_bins(const dc_utt *u, const char *id, const dc_unit *bl, const dc_record *er
 	*silent = 0;
 	if (sr == NULL)
 		return NULL;
-	dc_get_stft_unit(id, sr, bl, &X, &p);
+	dc_get_stft_view(id, sr, bl, &X, &p);
 	dc_check_tf(id, er, E, 0, &X);
 	fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
 	*silent = dc_stft_active(X.data, N, opt.db, fit) == 0.0;

@@ -68,9 +68,10 @@ loudest(const dc_tensor *X, const dc_tensor *M, int K, int n, int *keep)
 
 /*
  * mask_unit: the masked record of one utterance or block, written after it. The
- * loop passed the unit's records on as it read them: the stft and the labels or
- * masks record are freed once their tensors are taken, and the masked spectra
- * are computed and written CH bins at a time, never held whole.
+ * loop passed the unit's records on as it read them: the tensors of the stft and
+ * the labels or masks record are read where they lie in the records (freed once
+ * used), and the masked spectra are computed and written CH bins at a time,
+ * never held whole.
  */
 static void
 mask_unit(dc_utt *u, const char *id, const dc_unit *bl, void *arg)
@@ -91,13 +92,11 @@ mask_unit(dc_utt *u, const char *id, const dc_unit *bl, void *arg)
 			mr = &u->recs[i];
 	if (mr == NULL)
 		dc_errx(1, "%s: no labels or masks record", id);
-	dc_get_stft_unit(id, sr, bl, &X, &p);
-	dc_release(sr);
+	dc_get_stft_view(id, sr, bl, &X, &p);
 	if (strcmp(mr->kind, "labels") == 0)
 		dc_get_labels(id, mr, &X, DC_KMAX, &M, &K);
 	else
 		dc_get_masks(id, mr, &X, DC_KMAX, &M, &K);
-	dc_release(mr);
 	N = X.shape[0] * X.shape[1];
 	if (N > 0 && K > dc_limit_elems() / N)
 		dc_errx(1, "%s: masked: %s", id, dc_strerror(DC_ELIMIT));
@@ -125,6 +124,8 @@ mask_unit(dc_utt *u, const char *id, const dc_unit *bl, void *arg)
 		}
 	dc_tensor_free(&X);
 	dc_tensor_free(&M);
+	dc_release(sr);
+	dc_release(mr);
 }
 
 int
