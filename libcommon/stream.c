@@ -316,10 +316,15 @@ dc_record_copy(dc_record *dst, const dc_record *src)
  * in memory where a new one would fault in page by page. In the heap they
  * fragmented it: the records' small allocations between them kept freed
  * buffers from merging, and dc-mask on 2 minutes in blocks of 10 s grew its
- * heap to 23 MB for at most 4 MB in use. The sanitized build keeps malloc, so
- * that ASan still sees every byte read past a record.
+ * heap to 23 MB for at most 4 MB in use. A buffer over BIGKEEP is unmapped
+ * when freed (as malloc does past the tools' mmap threshold): one long
+ * utterance does not keep its memory through the rest of a stream. The
+ * sanitized build keeps malloc, so that ASan still sees every byte read past
+ * a record, and so does a process with DCSEP_MALLOC_BIG set (tests/run.sh
+ * sets it under valgrind, whose memcheck sees only malloc's bounds).
  */
 #define BIGPOOL 4
+#define BIGKEEP ((size_t)32 << 20)      /* the largest buffer kept */
 #define BIGHDR 64               /* a mapping's first bytes: its length; keeps 64-byte alignment */
 #define BIGROUND (64u << 10)    /* mappings are a multiple of this */
 
@@ -334,6 +339,23 @@ dc_record_copy(dc_record *dst, const dc_record *src)
 #ifndef BIG_MALLOC
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct { char *p; size_t len; } pool[BIGPOOL];
+
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+static int env_malloc;
+
+static void
+read_env(void)
+{
+	env_malloc = getenv("DCSEP_MALLOC_BIG") != NULL;
+}
+
+/* big_malloc: whether big buffers come from malloc (DCSEP_MALLOC_BIG set) */
+static int
+big_malloc(void)
+{
+	pthread_once(&env_once, read_env);
+	return env_malloc;
+}
 #endif
 
 /* big_alloc: a 64-byte aligned buffer of n bytes or more (big_free frees it),
@@ -348,6 +370,8 @@ big_alloc(size_t n)
 	char *p = NULL;
 	int i, b = -1;
 
+	if (big_malloc())
+		return aligned_alloc(64, (n + 63) / 64 * 64);
 	if (n > SIZE_MAX - BIGHDR - BIGROUND)
 		return NULL;
 	len = (n + BIGHDR + BIGROUND - 1) / BIGROUND * BIGROUND;
@@ -397,8 +421,16 @@ big_free(void *b)
 
 	if (b == NULL)
 		return;
+	if (big_malloc()) {
+		free(b);
+		return;
+	}
 	p = (char *)b - BIGHDR;
 	memcpy(&len, p, sizeof len);
+	if (len > BIGKEEP) {
+		munmap(p, len);
+		return;
+	}
 	pthread_mutex_lock(&pool_mu);
 	for (i = 0; i < BIGPOOL; i++) {
 		if (pool[i].p == NULL) {

@@ -467,7 +467,9 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 	/* the tail: the last TAIL frames of tail and block together */
 	keep = c->tf + T < TAIL ? c->tf + T : TAIL;
 	FD = c->F * c->D;
-	if (T >= keep)
+	if (T == 0)
+		;       /* a block of no frames leaves the tail as it is (e may be NULL) */
+	else if (T >= keep)
 		memcpy(c->tail, e + (T - keep) * FD, (size_t)(keep * FD) * sizeof *c->tail);
 	else {
 		memmove(c->tail, c->tail + (c->tf - (keep - T)) * FD,
