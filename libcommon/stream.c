@@ -328,18 +328,10 @@ dc_record_copy(dc_record *dst, const dc_record *src)
 #define BIGHDR 64               /* a mapping's first bytes: its length; keeps 64-byte alignment */
 #define BIGROUND (64u << 10)    /* mappings are a multiple of this */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define BIG_MALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BIG_MALLOC 1
-#endif
-#endif
-
-#ifndef BIG_MALLOC
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct { char *p; size_t len; } pool[BIGPOOL];
 
+#ifndef DC_ASAN
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 static int env_malloc;
 
@@ -348,24 +340,26 @@ read_env(void)
 {
 	env_malloc = getenv("DCSEP_MALLOC_BIG") != NULL;
 }
+#endif
 
-/* big_malloc: whether big buffers come from malloc (DCSEP_MALLOC_BIG set) */
+/* big_malloc: whether big buffers come from malloc (ASan's build, or
+ * DCSEP_MALLOC_BIG set) */
 static int
 big_malloc(void)
 {
+#ifdef DC_ASAN
+	return 1;
+#else
 	pthread_once(&env_once, read_env);
 	return env_malloc;
-}
 #endif
+}
 
 /* big_alloc: a 64-byte aligned buffer of n bytes or more (big_free frees it),
  * or NULL */
 static char *
 big_alloc(size_t n)
 {
-#ifdef BIG_MALLOC
-	return aligned_alloc(64, (n + 63) / 64 * 64);
-#else
 	size_t len, old = 0;
 	char *p = NULL;
 	int i, b = -1;
@@ -405,16 +399,12 @@ big_alloc(size_t n)
 	}
 	memcpy(p, &len, sizeof len);
 	return p + BIGHDR;
-#endif
 }
 
 /* big_free: b back to the pool, in place of a smaller one when it is full */
 static void
 big_free(void *b)
 {
-#ifdef BIG_MALLOC
-	free(b);
-#else
 	char *p;
 	size_t len;
 	int i, lo = 0;
@@ -451,7 +441,6 @@ big_free(void *b)
 	pthread_mutex_unlock(&pool_mu);
 	if (p != NULL)
 		munmap(p, len);
-#endif
 }
 
 /* ---------------------------------------------------------------- reader */

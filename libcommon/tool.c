@@ -25,7 +25,7 @@
 
 /* ---------------------------------------------------------------- messages */
 
-#if !defined(__SANITIZE_ADDRESS__)
+#ifndef DC_ASAN
 /* quick_exit_: the last exit handler (registered first): stdio flushed, then
  * _exit, skipping the libraries' destructors. OpenBLAS's joins its idle thread,
  * which under a memory limit spins for ever trying to map its buffer: the tool
@@ -45,7 +45,7 @@ dc_setprog(const char *argv0)
 {
 	int fd;
 
-#if !defined(__SANITIZE_ADDRESS__)
+#ifndef DC_ASAN
 	on_exit(quick_exit_, NULL);
 #endif
 	dc_prog_set(dc_path_base(argv0));

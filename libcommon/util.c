@@ -235,18 +235,10 @@ dc_tensor_free(dc_tensor *t)
  * sanitized build keeps aligned_alloc, so that ASan sees a byte read or written
  * just past the n.
  */
-#if defined(__SANITIZE_ADDRESS__)
-#define DC_ALIGNED_ALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DC_ALIGNED_ALLOC 1
-#endif
-#endif
-
 void *
 dc_aligned64(size_t n)
 {
-#ifdef DC_ALIGNED_ALLOC
+#ifdef DC_ASAN
 	return aligned_alloc(64, (n + 63) / 64 * 64);
 #else
 	unsigned char *p, *a;
@@ -262,7 +254,7 @@ dc_aligned64(size_t n)
 void
 dc_aligned64_free(void *a)
 {
-#ifdef DC_ALIGNED_ALLOC
+#ifdef DC_ASAN
 	free(a);
 #else
 	if (a != NULL)

@@ -104,6 +104,17 @@ int dc_tensor_alloc(dc_tensor *t, int dtype, int ndim, const int64_t *shape);
 /* dc_tensor_free: frees the data; the tensor is empty afterwards. */
 void dc_tensor_free(dc_tensor *t);
 
+/* DC_ASAN: built with AddressSanitizer (gcc's macro, clang's feature); memory
+ * is then left to malloc where dcsep would manage it, so that ASan sees its
+ * bounds, and no exit handler cuts LeakSanitizer's check short */
+#if defined(__SANITIZE_ADDRESS__)
+#define DC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DC_ASAN 1
+#endif
+#endif
+
 /* dc_aligned64: n bytes, 64-byte aligned (a tensor's data), or NULL; freed by
  * dc_aligned64_free (NULL: nothing), not free. */
 void *dc_aligned64(size_t n);
