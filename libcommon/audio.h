@@ -60,6 +60,11 @@ int dc_audio_in_exact(const dc_audio_in *a);
 void dc_audio_in_close(dc_audio_in *a);
 
 enum { DC_PCM16 = 0, DC_FLOAT = 1 };
+/* the largest sample magnitude a tool takes in (120 dB above full scale: float
+ * audio is nominally within +-1, and 1e38 overflows squares and sums on the way);
+ * dc_audio_beyond: the index of the first sample of x[n] beyond it, or -1 */
+#define DC_AUDIO_MAX 1e6
+int64_t dc_audio_beyond(const float *x, int64_t n);
 /* dc_audio_write: interleaved frames*channels samples to path ("-" is stdout).
  * The container follows the extension (wav if none, or stdout); files are written
  * under a temporary name and renamed, so a failure leaves no partial file. */

@@ -15,6 +15,7 @@
 
 #include "util.h"
 #include "audio.h"
+#include "text.h"
 #include "p56.h"
 #include "rng.h"
 #include "mix.h"
@@ -104,6 +105,7 @@ dc_mix_read(const char *path, const dc_mix_opts *o, double speed, dc_mix_input *
     dc_audio_info *info, char *msg)
 {
 	dc_p56 r;
+	int64_t i;
 	int err;
 
 	in->x = NULL;
@@ -116,6 +118,9 @@ dc_mix_read(const char *path, const dc_mix_opts *o, double speed, dc_mix_input *
 		err = say(msg, DC_EEMPTY, "%s: no samples", path);
 	} else if (dc_floats_finite(in->x, in->n) != DC_OK) {
 		err = say(msg, DC_ENONFINITE, "%s: %s", path, dc_strerror(DC_ENONFINITE));
+	} else if ((i = dc_audio_beyond(in->x, in->n)) >= 0) {
+		err = say(msg, DC_EPARAM, "%s: sample %lld is %g, beyond +-%g (float audio is "
+		    "nominally within +-1)", path, (long long)(i + 1), in->x[i], DC_AUDIO_MAX);
 	} else {
 		dc_p56_level(in->x, in->n, o->rate, &r);
 		in->level = r.level;
@@ -401,8 +406,10 @@ spk_file(const char *file, names *l, char *msg)
 
 	if (f == NULL)
 		return say(msg, DC_EIO, "%s: %s", file, strerror(errno));
-	while (err == DC_OK && (got = getline(&line, &lcap, f)) != -1)
+	while (err == DC_OK && (got = dc_getline(&line, &lcap, f)) >= 0)
 		err = spk_line(line, line + got, file, ++lineno, l, msg);
+	if (err == DC_OK && got == -2)
+		err = say(msg, DC_EPARAM, "%s:%ld: %s", file, lineno + 1, dc_strerror(DC_ELINE));
 	if (err == DC_OK && ferror(f))
 		err = say(msg, DC_EIO, "%s: %s", file, strerror(errno));
 	fclose(f);

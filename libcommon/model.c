@@ -654,11 +654,34 @@ dc_model_load_fp(dc_model *m, FILE *f)
 			return err;
 		}
 	}
+	/*
+	 * A pipe or a device, read into memory: a model is one msgpack map, so the
+	 * reading stops at the first complete object, or at bytes that cannot begin
+	 * one (/dev/zero's first byte is a whole object), and at 1 GiB, past any
+	 * model or checkpoint this project makes (4x600 in f32 with Adam's moments
+	 * is 430 MB); a regular file is mapped above, whatever its size.
+	 */
 	for (;;) {
 		if (len == cap) {
-			if (cap > ((size_t)1 << 34)) {
+			size_t off;
+			char c;
+			int chk = len > 0 ? dc_msgpack_check(buf, len, &off) : DC_ETRUNC;
+			if (len > 0 && ((unsigned char)buf[0] & 0xf0) != 0x80 &&
+			    (unsigned char)buf[0] != 0xde && (unsigned char)buf[0] != 0xdf) {
 				free(buf);
-				return DC_EMODEL;   /* larger than any model we make */
+				return DC_EMODEL;   /* not a map */
+			}
+			if (chk != DC_ETRUNC) {
+				/* complete: it is the whole model only if the input ends here */
+				if (chk != DC_OK || off < len || fread(&c, 1, 1, f) == 1) {
+					free(buf);
+					return DC_EMODEL;
+				}
+				break;
+			}
+			if (cap >= ((size_t)1 << 30)) {
+				free(buf);
+				return DC_EMODEL;
 			}
 			cap = cap ? 2 * cap : (size_t)1 << 20;
 			buf = dc_xrealloc(buf, cap);

@@ -289,7 +289,12 @@ dc_out_input(const char *path)
 {
 	struct stat st;
 
-	if (strcmp(path, "-") == 0 || stat(path, &st) != 0)
+	/* stdin: a regular file redirected (dc-istft -o x.dcs <x.dcs) is an input
+	 * too; a device or a pipe is not a file that an output could replace */
+	if (strcmp(path, "-") == 0) {
+		if (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode))
+			return;
+	} else if (stat(path, &st) != 0)
 		return;
 	inputs.dev = dc_xrealloc(inputs.dev, (inputs.n + 1) * sizeof *inputs.dev);
 	inputs.ino = dc_xrealloc(inputs.ino, (inputs.n + 1) * sizeof *inputs.ino);
@@ -541,4 +546,73 @@ dc_outset_free(dc_outset *s)
 	free(s->path);
 	free(s->tmp);
 	memset(s, 0, sizeof *s);
+}
+
+/* ---------------------------------------------------------------- written */
+
+/*
+ * The names written so far: an open-addressing hash set of strings (FNV-1a),
+ * kept at most half full, so that n outputs cost O(n), not O(n^2) comparisons.
+ */
+static struct {
+	char **slot;
+	size_t cap, n;
+} written;
+
+static uint64_t
+fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* written_slot: where s is in the set, or the empty slot where it would go */
+static char **
+written_slot(const char *s)
+{
+	size_t i = (size_t)fnv1a(s) & (written.cap - 1);
+
+	while (written.slot[i] && strcmp(written.slot[i], s) != 0)
+		i = (i + 1) & (written.cap - 1);
+	return &written.slot[i];
+}
+
+int
+dc_out_written(const char *path)
+{
+	return written.cap && *written_slot(path) != NULL;
+}
+
+void
+dc_out_wrote(const char *path)
+{
+	size_t i, old = written.cap;
+	char **o = written.slot;
+
+	if (dc_out_written(path))
+		return;
+	if (2 * (written.n + 1) > written.cap) {
+		written.cap = old ? 2 * old : 64;
+		written.slot = dc_xcalloc(written.cap, sizeof *written.slot);
+		for (i = 0; i < old; i++)
+			if (o[i])
+				*written_slot(o[i]) = o[i];
+		free(o);
+	}
+	*written_slot(path) = dc_xstrdup(path);
+	written.n++;
+}
+
+void
+dc_out_written_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < written.cap; i++)
+		free(written.slot[i]);
+	free(written.slot);
+	memset(&written, 0, sizeof written);
 }

@@ -58,10 +58,18 @@ int dc_dir_writable(const char *path);
 
 /* ---------------------------------------------------------------- identity */
 
-/* dc_out_input: path (not "-") is an input: no output may be the same file. */
+/* dc_out_input: path is an input ("-": stdin, where it is a regular file): no
+ * output may be the same file. */
 void dc_out_input(const char *path);
 /* dc_out_isinput: whether path is the same file (device and inode) as an input. */
 int dc_out_isinput(const char *path);
+/* dc_out_written: whether this run has written path (dc_out_wrote), to refuse
+ * writing one name twice (two utterances with one id); names are compared as
+ * strings, in O(1) (a hash set). dc_out_wrote adds path (copied);
+ * dc_out_written_free forgets them all. */
+int dc_out_written(const char *path);
+void dc_out_wrote(const char *path);
+void dc_out_written_free(void);
 /* dc_same_file: whether a and b name one file: the same device and inode if both
  * exist, else the same directory (device and inode) and the same last name. */
 int dc_same_file(const char *a, const char *b);

@@ -205,6 +205,28 @@ dc_istft_end(dc_istft_state *s)
 	free(s);
 }
 
+void
+dc_istft_copy(dc_istft_state *dst, const dc_istft_state *src)
+{
+	if (dst->cap < src->cap) {
+		dst->acc = dc_xrealloc(dst->acc, (size_t)src->cap * sizeof *dst->acc);
+		dst->wsum = dc_xrealloc(dst->wsum, (size_t)src->cap * sizeof *dst->wsum);
+	}
+	if (src->cap > 0) {
+		memcpy(dst->acc, src->acc, (size_t)src->cap * sizeof *dst->acc);
+		memcpy(dst->wsum, src->wsum, (size_t)src->cap * sizeof *dst->wsum);
+	}
+	/* past src's sums dst keeps zeros: push grows and clears only past cap */
+	if (dst->cap > src->cap) {
+		memset(dst->acc + src->cap, 0, (size_t)(dst->cap - src->cap) * sizeof *dst->acc);
+		memset(dst->wsum + src->cap, 0, (size_t)(dst->cap - src->cap) * sizeof *dst->wsum);
+	} else
+		dst->cap = src->cap;
+	dst->pos0 = src->pos0;
+	dst->t = src->t;
+	dst->out = src->out;
+}
+
 int
 dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y)
 {

@@ -55,6 +55,9 @@ typedef struct dc_istft_state dc_istft_state;
 dc_istft_state *dc_istft_begin(const dc_stft_params *p);
 int dc_istft_push(dc_istft_state *s, const float *X, int64_t T, int64_t N, float *y, int64_t *ny);
 void dc_istft_end(dc_istft_state *s);
+/* dc_istft_copy: dst, begun with the same parameters, made what src is (its
+ * frames so far and its sums), to go on from there or to go back to */
+void dc_istft_copy(dc_istft_state *dst, const dc_istft_state *src);
 /*
  * Active bins, the one definition (dc-kmeans fits them, dc-plot draws the others
  * dark, training weighs them, dc_nn_weights): a bin is active when its log

@@ -56,6 +56,11 @@ struct dc_reader {
 	                         * payload (a tensor's data) is 64-byte aligned */
 	size_t biglen, bigcap;
 	uint64_t bigpay;        /* where in the record that payload begins */
+	const char *const *sink_kinds;  /* dc_reader_sink */
+	dc_sink_fn sink_fn;
+	void *sink_ctx;
+	dc_utt *unit_u;         /* the unit dc_read_unit is reading, for the sink */
+	dc_unit *unit_b;
 	struct scan {           /* how far the next object has been scanned */
 		uint64_t pos;   /* bytes of it accounted for (may run past what is buffered) */
 		uint64_t gone;  /* bytes of it already passed on and dropped from the buffer */
@@ -155,7 +160,9 @@ dc_rec_str(const dc_record *r, const char *key, char *buf, size_t n)
 {
 	const msgpack_object *o = dc_rec_get(r, key);
 
-	if (o == NULL || o->type != MSGPACK_OBJECT_STR || o->via.str.size >= n)
+	/* a NUL byte would cut the C string short ("a\0/../x" read as "a") */
+	if (o == NULL || o->type != MSGPACK_OBJECT_STR || o->via.str.size >= n ||
+	    (o->via.str.size > 0 && memchr(o->via.str.ptr, '\0', o->via.str.size) != NULL))
 		return DC_EKEY;
 	memcpy(buf, o->via.str.ptr, o->via.str.size);
 	buf[o->via.str.size] = '\0';
@@ -192,7 +199,8 @@ dc_rec_tensor_bytes(const dc_record *r, dc_tensor *t, const void **data)
 	memset(t, 0, sizeof *t);
 	*data = NULL;
 	if (dt == NULL || sh == NULL || da == NULL || dt->type != MSGPACK_OBJECT_STR ||
-	    sh->type != MSGPACK_OBJECT_ARRAY || da->type != MSGPACK_OBJECT_BIN)
+	    sh->type != MSGPACK_OBJECT_ARRAY ||
+	    da->type != (r->sunk ? MSGPACK_OBJECT_NIL : MSGPACK_OBJECT_BIN))
 		return DC_EKEY;
 	if ((dtype = dc_dtype_parse(dt->via.str.ptr, dt->via.str.size)) == DC_NONE)
 		return DC_EDTYPE;
@@ -209,12 +217,12 @@ dc_rec_tensor_bytes(const dc_record *r, dc_tensor *t, const void **data)
 			return DC_ELIMIT;
 		count *= shape[i];
 	}
-	if ((uint64_t)count * dc_dtype_size(dtype) != da->via.bin.size)
+	if ((uint64_t)count * dc_dtype_size(dtype) != (r->sunk ? r->sunklen : da->via.bin.size))
 		return DC_ESHAPE;
 	t->dtype = dtype;
 	t->ndim = (int)sh->via.array.size;
 	memcpy(t->shape, shape, (size_t)t->ndim * sizeof *shape);
-	*data = da->via.bin.ptr;
+	*data = r->sunk ? NULL : da->via.bin.ptr;
 	return DC_OK;
 }
 
@@ -226,6 +234,8 @@ dc_rec_tensor(const dc_record *r, dc_tensor *t)
 	int err;
 
 	memset(t, 0, sizeof *t);
+	if (r->sunk)
+		return DC_EMISSING;     /* its bytes went to the sink */
 	if ((err = dc_rec_tensor_bytes(r, &h, &data)) != DC_OK)
 		return err;
 	if ((err = dc_tensor_alloc(t, h.dtype, h.ndim, h.shape)) != DC_OK)
@@ -241,6 +251,8 @@ dc_rec_tensor_view(const dc_record *r, dc_tensor *t)
 	const void *data;
 	int err;
 
+	if (r->sunk)
+		return DC_EMISSING;
 	if ((err = dc_rec_tensor_bytes(r, t, &data)) != DC_OK)
 		return err;
 	if (dc_tensor_count(t) == 0 || (uintptr_t)data % 64 != 0)
@@ -304,6 +316,8 @@ dc_record_copy(dc_record *dst, const dc_record *src)
 	if (rec_from_sbuffer(dst, &sb) != DC_OK)
 		dc_oom(sb.size);
 	msgpack_sbuffer_destroy(&sb);
+	dst->sunk = src->sunk;
+	dst->sunklen = src->sunklen;
 }
 
 /* ---------------------------------------------------------------- big buffers */
@@ -777,13 +791,15 @@ unpack_big(dc_reader *rd, msgpack_unpacked *res)
 	return DC_OK;
 }
 
-int
-dc_msgpack_check(const void *buf, size_t len, size_t *objlen)
+/* check_obj: dc_msgpack_check, counting the object's elements in *elems */
+static int
+check_obj(const void *buf, size_t len, size_t *objlen, uint64_t *elems)
 {
 	const unsigned char *p = buf;
 	uint64_t pos = 0, left[SCAN_DEPTH], hl, pl, cnt;
 	int depth = 0, h;
 
+	*elems = 0;
 	for (;;) {
 		if (pos >= len)
 			return DC_ETRUNC;
@@ -792,6 +808,7 @@ dc_msgpack_check(const void *buf, size_t len, size_t *objlen)
 		if (h == 0 || pl > len - pos - hl)
 			return DC_ETRUNC;
 		pos += hl + pl;
+		++*elems;
 		if (cnt > 0) {
 			if (depth == SCAN_DEPTH)
 				return DC_EMALFORMED;
@@ -805,6 +822,14 @@ dc_msgpack_check(const void *buf, size_t len, size_t *objlen)
 			return DC_OK;
 		}
 	}
+}
+
+int
+dc_msgpack_check(const void *buf, size_t len, size_t *objlen)
+{
+	uint64_t elems;
+
+	return check_obj(buf, len, objlen, &elems);
 }
 
 static int
@@ -1026,6 +1051,157 @@ dup_key(const msgpack_object *o)
 	return 0;
 }
 
+/*
+ * sink_head: where the data of the record that begins the buffered bytes begins,
+ * for dc_reader_sink: 1 when the buffered bytes hold the record's map header,
+ * every key and value but the last complete, then the key "data" (at *keyend)
+ * and the header of its bin (to *hlen), whose length is *len; 0 when more bytes
+ * are needed; -1 when the record is not one to sink (the full reader reads it,
+ * and judges it: its elements and length are held to the same limits here).
+ */
+static int
+sink_head(const dc_reader *rd, uint64_t *keyend, uint64_t *hlen, uint64_t *len)
+{
+	const unsigned char *p = (const unsigned char *)rd->up.buffer + rd->up.off, *s;
+	uint64_t avail = rd->up.used - rd->up.off, pos, hl, pl, cnt, pairs, i, elems = 1, e;
+	uint64_t maxbytes = (uint64_t)dc_limit_elems() * 8 + (1 << 20);
+	size_t ol;
+	int h, j;
+
+	if (avail == 0 || (h = head(p, avail, &hl, &pl, &cnt)) == 0)
+		return 0;
+	if (h < 0 || cnt == 0 || !((p[0] >= 0x80 && p[0] <= 0x8f) || p[0] == 0xde || p[0] == 0xdf))
+		return -1;
+	pairs = cnt / 2;
+	pos = hl;
+	for (i = 0; i + 1 < pairs; i++)
+		for (j = 0; j < 2; j++) {
+			switch (check_obj(p + pos, (size_t)(avail - pos), &ol, &e)) {
+			case DC_ETRUNC:
+				return 0;
+			case DC_OK:
+				break;
+			default:
+				return -1;
+			}
+			pos += ol;
+			elems += e;
+		}
+	if ((h = peek_str(p, avail, &pos, &s, &pl)) <= 0)
+		return h;
+	if (pl != 4 || memcmp(s, "data", 4) != 0)
+		return -1;
+	*keyend = pos;
+	if (pos >= avail)
+		return 0;
+	if (p[pos] < 0xc4 || p[pos] > 0xc6)
+		return -1;
+	if ((h = head(p + pos, avail - pos, &hl, len, &cnt)) <= 0)
+		return h;
+	*hlen = pos + hl;
+	elems += 2;
+	return elems <= DC_REC_ELEMS && *hlen + *len <= maxbytes ? 1 : -1;
+}
+
+/* sunk_record: the record's keys, bytes p[0..keyend) with nil for the data, into r */
+static int
+sunk_record(dc_record *r, const unsigned char *p, uint64_t keyend, uint64_t len)
+{
+	msgpack_zone *z = msgpack_zone_new(4096);
+	const msgpack_object *kind;
+	char *b = malloc(keyend + 1);
+	size_t off = 0;
+
+	memset(r, 0, sizeof *r);
+	if (z == NULL || b == NULL || !msgpack_zone_push_finalizer(z, free, b)) {
+		free(b);
+		if (z)
+			msgpack_zone_free(z);
+		return DC_ENOMEM;
+	}
+	memcpy(b, p, keyend);
+	b[keyend] = (char)0xc0;
+	r->zone = z;
+	if (msgpack_unpack(b, keyend + 1, &off, z, &r->map) != MSGPACK_UNPACK_SUCCESS ||
+	    off != keyend + 1 || !kind_ok(kind = map_get(&r->map, "kind"), sizeof r->kind) ||
+	    dup_key(&r->map)) {
+		dc_record_free(r);
+		return DC_EMALFORMED;
+	}
+	memcpy(r->kind, kind->via.str.ptr, kind->via.str.size);
+	r->kind[kind->via.str.size] = '\0';
+	r->sunk = 1;
+	r->sunklen = len;
+	return DC_OK;
+}
+
+/*
+ * read_sunk: with dc_reader_sink, inside dc_read_unit: the next record, if it is
+ * one to sink, its keys into r and its data handed to the sink as it arrives.
+ * 1 when it was; 0 when it is not one to sink (nothing consumed: dc_read reads
+ * it); -1 on an error (rd->err).
+ */
+static int
+read_sunk(dc_reader *rd, dc_record *r)
+{
+	dc_unit *b = rd->unit_b;
+	uint64_t keyend, hlen, len, left, n;
+	char kind[32];
+	int k, err;
+
+	if (rd->sink_fn == NULL || b == NULL || rd->unit_u->n == 0)
+		return 0;       /* not in a unit, or before its first record */
+	if ((k = peek_fed(rd, kind, sizeof kind)) == -2)
+		return -1;
+	if (k != 1 || !listed(kind, rd->sink_kinds) || (rd->pass && !listed(kind, rd->eat)))
+		return 0;
+	while ((k = sink_head(rd, &keyend, &hlen, &len)) == 0) {
+		if (rd->up.used - rd->up.off >= CHUNK)
+			return 0;
+		switch (feed(rd)) {
+		case -1:
+			return -1;
+		case 0:
+			return 0;       /* cut short: the full reader says so */
+		}
+	}
+	if (k < 0 || sunk_record(r, (const unsigned char *)rd->up.buffer + rd->up.off, keyend,
+	    len) != DC_OK)
+		return 0;
+	rd->up.off += (size_t)hlen;
+	if (!b->blocked)
+		b->utt = &rd->unit_u->recs[0];
+	if ((err = rd->sink_fn(rd->sink_ctx, b, r, NULL, 0)) != DC_OK)
+		goto fail;
+	for (left = len; left > 0;) {
+		if ((n = rd->up.used - rd->up.off) > 0) {
+			n = n < left ? n : left;
+			err = rd->sink_fn(rd->sink_ctx, b, NULL, rd->up.buffer + rd->up.off, (size_t)n);
+			if (err != DC_OK)
+				goto fail;
+			rd->up.off += (size_t)n;
+			left -= n;
+			continue;
+		}
+		switch (feed(rd)) {
+		case -1:
+			dc_record_free(r);
+			return -1;
+		case 0:
+			err = DC_ETRUNC;
+			goto fail;
+		}
+	}
+	rd->start = rd->done;
+	rd->done = rd->fed - (rd->up.used - rd->up.off);
+	rd->count++;
+	return 1;
+fail:
+	dc_record_free(r);
+	rd->err = err;
+	return -1;
+}
+
 int
 dc_read(dc_reader *rd, dc_record *r)
 {
@@ -1037,6 +1213,12 @@ dc_read(dc_reader *rd, dc_record *r)
 	memset(r, 0, sizeof *r);
 	if (rd->err || pass_unused(rd) != DC_OK)
 		return rd->err;
+	switch (read_sunk(rd, r)) {
+	case 1:
+		return DC_OK;
+	case -1:
+		return rd->err;
+	}
 	msgpack_unpacked_init(&res);
 	for (;;) {
 		int sr = scan(rd);
@@ -1374,15 +1556,14 @@ read_block(dc_reader *rd, dc_utt *u, dc_unit *b)
 	}
 }
 
-int
-dc_read_unit(dc_reader *rd, dc_utt *u, dc_unit *b)
+/* read_unit: dc_read_unit, with the unit being read known to the sink */
+static int
+read_unit(dc_reader *rd, dc_utt *u, dc_unit *b)
 {
 	dc_record r;
 	char id[128];
 	int err, blocks;
 
-	dc_utt_clear(u);
-	memset(b, 0, sizeof *b);
 	if (rd->blocked && !rd->last_seen)
 		return read_block(rd, u, b);
 	rd->blocked = 0;
@@ -1419,12 +1600,35 @@ dc_read_unit(dc_reader *rd, dc_utt *u, dc_unit *b)
 	/* a whole utterance: dc_read_utt's reading, the utt record handed back */
 	rd->pending = r;
 	rd->has_pending = 1;
+	b->frames = -1;
+	b->last = 1;
 	if ((err = dc_read_utt(rd, u)) != DC_OK)
 		return err;
 	b->utt = &u->recs[0];
-	b->frames = -1;
-	b->last = 1;
 	return DC_OK;
+}
+
+int
+dc_read_unit(dc_reader *rd, dc_utt *u, dc_unit *b)
+{
+	int err;
+
+	dc_utt_clear(u);
+	memset(b, 0, sizeof *b);
+	rd->unit_u = u;
+	rd->unit_b = b;
+	err = read_unit(rd, u, b);
+	rd->unit_u = NULL;
+	rd->unit_b = NULL;
+	return err;
+}
+
+void
+dc_reader_sink(dc_reader *rd, const char *const *kinds, dc_sink_fn fn, void *ctx)
+{
+	rd->sink_kinds = kinds;
+	rd->sink_fn = fn;
+	rd->sink_ctx = ctx;
 }
 
 const char *
@@ -1637,6 +1841,11 @@ dc_write_header_version(dc_writer *w, const dc_record *in, const char *tool, int
 int
 dc_write_record(dc_writer *w, const dc_record *r)
 {
+	if (r->sunk) {          /* its data is gone */
+		if (w->err == DC_OK)
+			w->err = DC_EMISSING;
+		return w->err;
+	}
 	msgpack_pack_object(&w->pk, r->map);
 	return w->err;
 }

@@ -29,6 +29,8 @@ typedef struct {
 	char kind[32];
 	msgpack_object map;
 	msgpack_zone *zone;     /* owns map */
+	int sunk;               /* its data went to a sink (dc_reader_sink): "data" is nil */
+	uint64_t sunklen;       /* ... and was this many bytes */
 } dc_record;
 
 void dc_record_free(dc_record *r);
@@ -36,7 +38,8 @@ void dc_record_free(dc_record *r);
 void dc_record_copy(dc_record *dst, const dc_record *src);
 
 const msgpack_object *dc_rec_get(const dc_record *r, const char *key);
-/* Each returns DC_EKEY if the key is missing or of another type. */
+/* Each returns DC_EKEY if the key is missing or of another type; dc_rec_str also
+ * for a string of n bytes or more, or one with a NUL byte in it. */
 int dc_rec_int(const dc_record *r, const char *key, int64_t *v);
 int dc_rec_num(const dc_record *r, const char *key, double *v);  /* int or float */
 int dc_rec_str(const dc_record *r, const char *key, char *buf, size_t n);
@@ -47,7 +50,9 @@ int dc_rec_bool(const dc_record *r, const char *key, int *v);   /* 1 or 0 */
 int dc_rec_tensor(const dc_record *r, dc_tensor *t);
 /* dc_rec_tensor_bytes: the same checks, without the copy: t gets the dtype and
  * shape (data NULL), *data the record's bytes of the tensor in place: valid while
- * r is, and not aligned (read them with memcpy). */
+ * r is, and not aligned (read them with memcpy). A sunk record's shape is checked
+ * against the length its data had, and *data is NULL (dc_rec_tensor and
+ * dc_rec_tensor_view refuse it: DC_EMISSING). */
 int dc_rec_tensor_bytes(const dc_record *r, dc_tensor *t, const void **data);
 /* dc_rec_tensor_view: dc_rec_tensor without the copy where the record's bytes of
  * the tensor are 64-byte aligned (the reader places a big record's tensor so):
@@ -127,6 +132,23 @@ typedef struct {
 	int last;               /* the utterance's last block (1 when whole) */
 } dc_unit;
 int dc_read_unit(dc_reader *rd, dc_utt *u, dc_unit *b);
+/*
+ * dc_reader_sink: for a tool that reads big tensors once, front to back: from
+ * then on, dc_read_unit hands each record of the kinds listed (NULL-terminated)
+ * whose last key is "data", a bin (every dcsep writer puts it last), to fn as it
+ * is read, instead of holding its bytes: first fn(ctx, b, r, NULL, 0), r the
+ * record with its other keys ("data" nil, r->sunk 1, r->sunklen the data's
+ * length) and b the unit so far (b->utt valid during the call); then fn(ctx, b,
+ * NULL, p, n) with the data's bytes in order, n > 0 each time, sunklen in all.
+ * fn returns DC_OK, or an error that the read then returns. The unit then holds
+ * r, keys without data (see dc_rec_tensor_bytes). A record of those kinds whose
+ * data is not its last key, or whose keys before it take more than 64 KB, is
+ * read whole as before; so is one that the reader would pass on to a writer
+ * (dc_reader_select's w; unless its kind is eaten). fn NULL: no sink.
+ */
+typedef int (*dc_sink_fn)(void *ctx, const dc_unit *b, const dc_record *r, const void *p,
+    size_t n);
+void dc_reader_sink(dc_reader *rd, const char *const *kinds, dc_sink_fn fn, void *ctx);
 /* dc_reader_detail: what the last DC_EBLOCK or DC_EBLOCKED was about, one line. */
 const char *dc_reader_detail(const dc_reader *rd);
 /*
@@ -181,7 +203,8 @@ int dc_write_header_version(dc_writer *w, const dc_record *in, const char *tool,
  * last header written was of version 1 (an input of cat v1.dcs v2.dcs), writes a
  * header of version 2 naming the same tool, so that the output stays readable. */
 int dc_writer_want_blocks(dc_writer *w);
-/* dc_write_record: a record as read (pass-through). */
+/* dc_write_record: a record as read (pass-through); a sunk one, whose data is
+ * gone, is refused (DC_EMISSING, the writer's error from then on). */
 int dc_write_record(dc_writer *w, const dc_record *r);
 int dc_write_utt(dc_writer *w, const dc_utt *u);
 

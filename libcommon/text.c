@@ -178,13 +178,38 @@ dc_list_open(const char *path)
 	return l;
 }
 
+ssize_t
+dc_getline(char **line, size_t *cap, FILE *f)
+{
+	size_t n = 0;
+	int c;
+
+	if (*cap < 256) {
+		*line = dc_xrealloc(*line, 256);
+		*cap = 256;
+	}
+	while ((c = getc(f)) != EOF) {
+		if (n + 2 > *cap) {
+			*cap *= 2;
+			*line = dc_xrealloc(*line, *cap);
+		}
+		(*line)[n++] = (char)c;
+		if (c == '\n')
+			break;
+		if (n > DC_LINE_MAX)
+			return -2;
+	}
+	(*line)[n] = '\0';
+	return n == 0 ? -1 : (ssize_t)n;
+}
+
 int
 dc_list_next(dc_list *l, char **col, int max, int *ncol)
 {
 	ssize_t len;
 	char *s;
 
-	while ((len = getline(&l->line, &l->cap, l->f)) != -1) {
+	while ((len = dc_getline(&l->line, &l->cap, l->f)) >= 0) {
 		l->lineno++;
 		if (memchr(l->line, '\0', (size_t)len) != NULL)
 			l->nul = 1;
@@ -196,6 +221,10 @@ dc_list_next(dc_list *l, char **col, int max, int *ncol)
 			continue;
 		*ncol = dc_split(l->line, '\t', col, max);
 		return DC_OK;
+	}
+	if (len == -2) {
+		l->lineno++;
+		return DC_ELINE;
 	}
 	return ferror(l->f) ? DC_EIO : DC_EEOF;
 }

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* ---------------------------------------------------------------- names */
 
@@ -60,6 +61,13 @@ void dc_json_str(FILE *f, const char *s, size_t n);
 
 typedef struct dc_list dc_list;
 
+/* the longest line a list may have (a row of three paths of PATH_MAX is 12 KB):
+ * a longer one is refused before more of it is read (DC_ELINE), so that a file
+ * of no newlines (/dev/zero) costs no memory */
+#define DC_LINE_MAX 65536
+/* dc_getline: getline(3), at most DC_LINE_MAX bytes and the newline: the length,
+ * -1 at the end or on an error (ferror), -2 when the line is longer. */
+ssize_t dc_getline(char **line, size_t *cap, FILE *f);
 /* dc_list_open: the list file at path ("-" is stdin); NULL with errno set. */
 dc_list *dc_list_open(const char *path);
 /* dc_list_next: the next row that is not blank or a comment, cut in place at its

@@ -126,6 +126,7 @@ dc_getopt(int argc, char **argv, const char *optstring, const char *usage, void 
 
 	if (c == 'h') {
 		help();
+		dc_finish_stdout();     /* a help that was not written is an error */
 		exit(0);
 	}
 	if (c == '?' || c == ':')
@@ -212,10 +213,13 @@ dc_writer_finish(dc_writer *w)
 }
 
 void
-dc_stdout_not_tty(void)
+dc_stdout_not_tty(const char *what)
 {
-	if (isatty(STDOUT_FILENO))
+	if (!isatty(STDOUT_FILENO))
+		return;
+	if (what == NULL)
 		dc_errx(2, "stdout is a terminal: redirect it to a file or pipe it (dc-dump shows a stream)");
+	dc_errx(2, "stdout is a terminal: redirect it to a file or pipe it (it would be %s)", what);
 }
 
 void
@@ -248,7 +252,7 @@ loop_open(const char *path, const char *tool, const char *const *use, const char
 	const char *name;
 
 	if (tool)
-		dc_stdout_not_tty();
+		dc_stdout_not_tty(NULL);
 	lp.rd = dc_open_stream(path, &lp.hdr, &name);
 	if (tool) {
 		lp.w = dc_writer_file(stdout);

@@ -12,6 +12,7 @@
 #include "stream.h"
 #include "stft.h"
 #include "kmeans.h"
+#include "audio.h"
 
 /* ---------------------------------------------------------------- messages */
 
@@ -50,8 +51,8 @@ _Noreturn void dc_stream_fail(const char *what, dc_reader *rd, int err);
 /* dc_finish_stdout: checks stdout was fully written; exits 1 with a message if not. */
 void dc_finish_stdout(void);
 /* dc_stdout_not_tty: exits 2 with a message if stdout is a terminal (for tools
- * that write binary streams). */
-void dc_stdout_not_tty(void);
+ * that write binary output): what it would be ("WAV audio"), NULL for a stream. */
+void dc_stdout_not_tty(const char *what);
 /* dc_writer_finish: closes a writer on stdout, then dc_finish_stdout(); on a failed
  * write prints "prog: stdout: <strerror>" and exits 1. */
 void dc_writer_finish(dc_writer *w);
@@ -109,9 +110,8 @@ void dc_loop_replace(const char *const *later, const char *const *over);
 dc_writer *dc_loop_writer(void);
 void dc_release(dc_record *r);
 
-/* the largest sample magnitude a tool takes in (120 dB above full scale), and the
- * largest real or imaginary part of a spectrum (its square stays a float) */
-#define DC_AUDIO_MAX 1e6
+/* the largest real or imaginary part of a spectrum a tool takes in (its square
+ * stays a float); the largest sample, DC_AUDIO_MAX, is audio.h's */
 #define DC_SPEC_MAX 1e18
 /* dc_get_audio: the audio file at path ("-": stdin) as mono float at rate
  * (dc_audio_read), in a fresh buffer of *n samples; says on stderr when its

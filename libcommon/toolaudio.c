@@ -28,10 +28,9 @@ dc_audio_range(const char *name, const float *x, int64_t n, int64_t first)
 
 	/* float audio is nominally within +-1; far beyond, squares and sums overflow
 	 * on the way (a spectrum of Inf and NaN): refused where it enters */
-	for (i = 0; i < n; i++)
-		if (fabsf(x[i]) > DC_AUDIO_MAX)
-			dc_errx(1, "%s: sample %lld is %g, beyond +-%g (float audio is nominally within "
-			    "+-1)", name, (long long)(first + i + 1), x[i], DC_AUDIO_MAX);
+	if ((i = dc_audio_beyond(x, n)) >= 0)
+		dc_errx(1, "%s: sample %lld is %g, beyond +-%g (float audio is nominally within "
+		    "+-1)", name, (long long)(first + i + 1), x[i], DC_AUDIO_MAX);
 }
 
 float *

@@ -41,6 +41,7 @@ static const char *const errtab[DC_NERR] = {
 	[DC_EELEMS] = "a record of more than 4096 msgpack elements",
 	[DC_EBLOCK] = "blocks of an utterance out of order or malformed",
 	[DC_EBLOCKED] = "an utterance in blocks; this tool reads whole utterances (dc-stft -B 0)",
+	[DC_ELINE] = "a line longer than 65536 bytes: not a list",
 };
 
 const char *

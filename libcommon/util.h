@@ -51,6 +51,7 @@ enum {
 	DC_EELEMS,      /* a record of more msgpack elements than DC_REC_ELEMS */
 	DC_EBLOCK,      /* blocks out of order or malformed (dc_reader_detail says how) */
 	DC_EBLOCKED,    /* an utterance in blocks where whole ones are read */
+	DC_ELINE,       /* a text line longer than DC_LINE_MAX (text.h) */
 	DC_NERR
 };
 

@@ -628,7 +628,7 @@ parse_opts(int argc, char **argv)
 	if (opt.xkind && jflag)
 		dc_errx(2, "-j: not with -x");
 	if (opt.out && strcmp(opt.out, "-") == 0)
-		dc_stdout_not_tty();
+		dc_stdout_not_tty("a .npy file");
 	/* the file read is never the one -o replaces (device and inode) */
 	dc_out_input(opt.path);
 	if (opt.out && strcmp(opt.out, "-") != 0 && dc_out_isinput(opt.out))

@@ -635,7 +635,7 @@ main(int argc, char **argv)
 	}
 	if (e.m.cfg.C > 0)
 		e.mm = dc_mm_new(e.prec);
-	dc_stdout_not_tty();
+	dc_stdout_not_tty(NULL);
 	rd = dc_open_stream(path, &hdr, &name);
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-embed");

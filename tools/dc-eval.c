@@ -177,6 +177,7 @@ load(const job *j, const char *path, int64_t *n, int *rate)
 {
 	dc_audio_info info;
 	float *x;
+	int64_t i;
 	int err;
 
 	if ((err = dc_audio_read(path, 0, &x, n, &info)) != DC_OK)
@@ -185,6 +186,9 @@ load(const job *j, const char *path, int64_t *n, int *rate)
 		note("%s%s: %d channels mixed down to mono", j->where, path, info.channels_in);
 	if (dc_floats_finite(x, *n) != DC_OK)
 		fail("%s%s: %s", j->where, path, dc_strerror(DC_ENONFINITE));
+	if ((i = dc_audio_beyond(x, *n)) >= 0)
+		fail("%s%s: sample %lld is %g, beyond +-%g (float audio is nominally within +-1)",
+		    j->where, path, (long long)(i + 1), x[i], DC_AUDIO_MAX);
 	if (*n == 0)
 		fail("%s%s: no samples", j->where, path);
 	*rate = info.rate_in;

@@ -100,73 +100,6 @@ clipped(const float *y, int64_t n)
 	return c;
 }
 
-/*
- * The names written so far, to refuse writing one twice (two utterances with one
- * id): an open-addressing hash set of strings (FNV-1a), kept at most half full, so
- * that n utterances cost O(n), not O(n^2) comparisons.
- */
-static struct {
-	char **slot;
-	size_t cap, n;
-} written;
-
-static uint64_t
-fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
-/* written_slot: where s is in the set, or the empty slot where it would go */
-static char **
-written_slot(const char *s)
-{
-	size_t i = (size_t)fnv1a(s) & (written.cap - 1);
-
-	while (written.slot[i] && strcmp(written.slot[i], s) != 0)
-		i = (i + 1) & (written.cap - 1);
-	return &written.slot[i];
-}
-
-static int
-written_has(const char *s)
-{
-	return written.cap && *written_slot(s) != NULL;
-}
-
-/* written_add: adds s (the set owns it from now on) */
-static void
-written_add(char *s)
-{
-	size_t i, old = written.cap;
-	char **o = written.slot;
-
-	if (2 * (written.n + 1) > written.cap) {
-		written.cap = old ? 2 * old : 64;
-		written.slot = dc_xmalloc(written.cap * sizeof *written.slot);
-		memset(written.slot, 0, written.cap * sizeof *written.slot);
-		for (i = 0; i < old; i++)
-			if (o[i])
-				*written_slot(o[i]) = o[i];
-		free(o);
-	}
-	*written_slot(s) = s;
-	written.n++;
-}
-
-static void
-written_free(void)
-{
-	size_t i;
-
-	for (i = 0; i < written.cap; i++)
-		free(written.slot[i]);
-	free(written.slot);
-}
-
 /* The options. */
 static struct {
 	const char *pat;        /* -o, NULL for stdout */
@@ -202,7 +135,7 @@ parse_opts(int argc, char **argv)
 	if (opt.pat && strcmp(opt.pat, "-") == 0)
 		opt.pat = NULL;     /* "-o -" is stdout */
 	if (opt.pat == NULL) {
-		dc_stdout_not_tty();
+		dc_stdout_not_tty("WAV audio");
 		return;
 	}
 	bad = dc_out_pattern(opt.pat, "uk", &seen);
@@ -219,35 +152,282 @@ parse_opts(int argc, char **argv)
 
 /*
  * The utterance being written: its outputs stay open from its first unit to its
- * last, each source's overlap-add carried from block to block.
+ * last.
  */
 static struct {
 	int K, masked;
 	dc_stft_params p;       /* of the first unit (samples: the unit's) */
 	int64_t n;              /* samples written */
 	int64_t want;           /* the utt record's samples in blocks, -1 if none */
-	dc_istft_state **st;    /* K */
 	dc_audio_out **o;       /* K files, or one K-channel WAV for stdout */
 	char **out;             /* K final names (-o) */
 	const char **tmp;       /* their temporary files */
 	dc_outset set;
 	int64_t *clip;          /* K: samples beyond full scale */
-	float *y, *il;          /* CH frames' samples, K x cap; interleaved for stdout */
-	int64_t cap;
-	float *x;               /* CH frames of a source's spectra (complex64) */
-	int64_t xcap;           /* x's complex values */
+	float *il;              /* CH frames' samples interleaved, for stdout */
 } cur;
 
-/* grow: room for n samples a source in cur.y (and cur.il, for stdout) */
-static void
-grow(int64_t n)
+/* The run: the stream's name, the utterances put so far, and the units read. */
+static struct {
+	const char *name;
+	int nutt;
+	int ahead;              /* the unit being read follows one not yet put */
+	uint64_t serial;        /* the number of the unit being read, from 1 */
+} run;
+
+/* refuse: a second utterance where one is taken (stdout, or -o without %u) */
+static _Noreturn void
+refuse(void)
 {
-	if (n <= cur.cap)
-		return;
-	cur.cap = n;
-	cur.y = dc_xrealloc(cur.y, (size_t)(cur.K * n) * sizeof *cur.y);
-	if (opt.pat == NULL)
-		cur.il = dc_xrealloc(cur.il, (size_t)(cur.K * n) * sizeof *cur.il);
+	dc_errx(2, opt.pat ? "-o: pattern '%s' lacks %%u, and the stream has more than one "
+	    "utterance" : "%s: more than one utterance; stdout takes one: name files with -o "
+	    "and %%u", opt.pat ? opt.pat : run.name);
+}
+
+/*
+ * The spectra of a unit turned into samples, source after source, as their
+ * frames arrive: a masked record's data from the reader's sink
+ * (dc_reader_sink), never held whole, or at put_unit a record held whole (an
+ * stft record, or a masked record whose data is not its last key). sp holds the
+ * unit's samples until the unit is put: a quarter of its spectra's bytes. A
+ * later masked record of the same unit (the reader keeps the last:
+ * dc_reader_replace) starts over from the states the unit began with.
+ */
+static struct {
+	uint64_t unit;          /* the unit these samples are of (0: none) */
+	char kind[32];
+	char id[1024];
+	int K;
+	dc_stft_params p;
+	int64_t T, F, N;        /* frames and bins a source; the samples it ends at (-1) */
+	dc_istft_state **st;    /* K: each source's overlap-add, carried from block to block */
+	dc_istft_state **snap;  /* K: the states as a block after the first began */
+	int nst;                /* states made in st (and room in snap) */
+	float **y;              /* the unit's samples of each source, ny[k] of them */
+	int64_t *ny, *ycap;
+	int ky;                 /* sources y has room for */
+	float *x;               /* CH frames of a source's spectra (complex64) */
+	int64_t xcap;           /* x's complex values */
+	int64_t xf, fb;         /* the frames in x, and the bytes of the next one so far */
+	int k, t;               /* the source, and its frame, that the next frame is */
+	int skip;               /* the record is not one to put (spec_begin, soft) */
+	int nonfinite;          /* it holds NaN or Inf (in a frame not pushed) */
+} sp;
+
+/* states_free: the states of the utterance that was put */
+static void
+states_free(void)
+{
+	int k;
+
+	for (k = 0; k < sp.nst; k++) {
+		dc_istft_end(sp.st[k]);
+		if (sp.snap)
+			dc_istft_end(sp.snap[k]);
+	}
+	free(sp.st);
+	free(sp.snap);
+	sp.st = sp.snap = NULL;
+	sp.nst = 0;
+}
+
+/* unit_states: a block after the first keeps the states it began with at its
+ * first record, and goes back to them at a later one (unit: its number) */
+static void
+unit_states(const dc_unit *b, uint64_t unit)
+{
+	int k;
+
+	for (k = 0; b->index > 0 && k < sp.nst; k++) {
+		if (sp.unit != unit) {
+			if (sp.snap[k] == NULL)
+				sp.snap[k] = dc_istft_begin(&cur.p);
+			dc_istft_copy(sp.snap[k], sp.st[k]);
+		} else
+			dc_istft_copy(sp.st[k], sp.snap[k]);
+	}
+	sp.unit = unit;
+}
+
+/*
+ * spec_begin: the record r (masked or stft) of the unit b, number unit, of the
+ * utterance id checked, its states ready and its samples emptied; *bytes its
+ * data where it is held (NULL for a sunk record; bytes itself is never NULL).
+ * A fault exits, or with soft (a sunk record, which a later one may replace)
+ * leaves sp.skip set: put_unit calls again without soft if r is the one put.
+ */
+static void
+spec_begin(const dc_unit *b, const dc_record *r, const char *id, uint64_t unit,
+    const void **bytes, int soft)
+{
+	int masked = strcmp(r->kind, "masked") == 0, k, kk, err;
+	const char *key;
+	dc_stft_params p;
+	dc_tensor X;
+	int64_t T, F, kkey;
+
+	unit_states(b, unit);
+	snprintf(sp.kind, sizeof sp.kind, "%s", r->kind);
+	snprintf(sp.id, sizeof sp.id, "%s", id);
+	sp.skip = 1;
+	sp.nonfinite = 0;
+	sp.K = 0;
+	if (b->index > 0 && masked != cur.masked) {
+		if (soft)
+			return;
+		dc_errx(1, "%s: block at t0 %lld: %s, but the blocks before had %s", id,
+		    (long long)b->t0, masked ? "a masked record" : "no masked record",
+		    cur.masked ? "one" : "none");
+	}
+	if (soft) {
+		if (dc_check_spectra_bytes(r, masked ? 3 : 2, b, &X, bytes, &p, &key, &err) != DC_SPEC_OK)
+			return;
+	} else
+		spectra(r, id, masked ? 3 : 2, b, &X, bytes, &p);
+	T = X.shape[masked ? 1 : 0];
+	F = p.nfft / 2 + 1;
+	kk = masked ? (int)X.shape[0] : 1;
+	if (masked && (X.shape[0] < 1 || X.shape[0] > 1024)) {
+		if (soft)
+			return;
+		dc_errx(1, "%s: %s: %lld sources; dc-istft takes 1 to 1024", id, r->kind,
+		    (long long)X.shape[0]);
+	}
+	if (masked && dc_rec_get(r, "k") && (dc_rec_int(r, "k", &kkey) != DC_OK || kkey != kk)) {
+		if (soft)
+			return;
+		dc_errx(1, "%s: masked: key 'k' disagrees with the shape's K = %d", id, kk);
+	}
+	if (b->index > 0 && (kk != cur.K || p.rate != cur.p.rate || p.nfft != cur.p.nfft ||
+	    p.hop != cur.p.hop || strcmp(p.window, cur.p.window) != 0)) {
+		if (soft)
+			return;
+		dc_errx(1, "%s: %s: block at t0 %lld: %d sources, rate %lld, nfft %lld, hop %lld, "
+		    "window %s; the blocks before: %d, %lld, %lld, %lld, %s", id, r->kind,
+		    (long long)b->t0, kk, (long long)p.rate, (long long)p.nfft, (long long)p.hop,
+		    p.window, cur.K, (long long)cur.p.rate, (long long)cur.p.nfft,
+		    (long long)cur.p.hop, cur.p.window);
+	}
+	if (b->index == 0) {            /* an utterance begins: fresh states */
+		states_free();
+		sp.st = dc_xcalloc((size_t)kk, sizeof *sp.st);
+		sp.snap = dc_xcalloc((size_t)kk, sizeof *sp.snap);
+		for (k = 0; k < kk; k++)
+			sp.st[k] = dc_istft_begin(&p);
+		sp.nst = kk;
+	}
+	sp.skip = 0;
+	sp.K = kk;
+	sp.p = p;
+	sp.T = T;
+	sp.F = F;
+	sp.N = b->last ? b->t0 * p.hop + p.samples : -1;
+	if (kk > sp.ky) {
+		sp.y = dc_xrealloc(sp.y, (size_t)kk * sizeof *sp.y);
+		sp.ycap = dc_xrealloc(sp.ycap, (size_t)kk * sizeof *sp.ycap);
+		sp.ny = dc_xrealloc(sp.ny, (size_t)kk * sizeof *sp.ny);
+		for (k = sp.ky; k < kk; k++)
+			sp.y[k] = NULL, sp.ycap[k] = 0;
+		sp.ky = kk;
+	}
+	/* a push of n frames hands out at most n hop samples */
+	for (k = 0; k < kk; k++)
+		if (T * p.hop + 1 > sp.ycap[k]) {
+			sp.ycap[k] = T * p.hop + 1;
+			sp.y[k] = dc_xrealloc(sp.y[k], (size_t)sp.ycap[k] * sizeof *sp.y[k]);
+		}
+	if (CH * F > sp.xcap) {
+		sp.xcap = CH * F;
+		sp.x = dc_xrealloc(sp.x, (size_t)(2 * sp.xcap) * sizeof *sp.x);
+	}
+	for (k = 0; k < kk; k++)
+		sp.ny[k] = 0;
+	sp.xf = sp.fb = 0;
+	sp.k = sp.t = 0;
+}
+
+/* spec_push: the xf frames in x overlap-added onto source k's samples */
+static void
+spec_push(int k, int64_t xf)
+{
+	int64_t got;
+
+	if (dc_istft_push(sp.st[k], sp.x, xf, sp.N, sp.y[k] + sp.ny[k], &got) != DC_OK)
+		dc_errx(1, "%s: %s: %s", sp.id, sp.kind, dc_strerror(DC_EPARAM));
+	sp.ny[k] += got;
+}
+
+/* spec_bytes: the next n bytes of the unit's spectra (K x T x F complex64, in
+ * order), each frame checked as it is complete and pushed CH frames at a time */
+static void
+spec_bytes(const void *buf, size_t n)
+{
+	const unsigned char *q = buf;
+	int64_t fbytes = 8 * sp.F;
+	float *f;
+	size_t m;
+
+	while (n > 0 && sp.k < sp.K && !sp.nonfinite) {
+		m = (size_t)(fbytes - sp.fb) < n ? (size_t)(fbytes - sp.fb) : n;
+		memcpy((unsigned char *)(sp.x + 2 * sp.F * sp.xf) + sp.fb, q, m);
+		sp.fb += (int64_t)m;
+		q += m;
+		n -= m;
+		if (sp.fb < fbytes)
+			break;
+		sp.fb = 0;
+		f = sp.x + 2 * sp.F * sp.xf++;
+		if (dc_floats_finite(f, 2 * sp.F) != DC_OK) {
+			sp.nonfinite = 1;       /* an error where it is the record put */
+			return;
+		}
+		if (++sp.t == sp.T || sp.xf == CH) {
+			spec_push(sp.k, sp.xf);
+			sp.xf = 0;
+			if (sp.t == sp.T)
+				sp.k++, sp.t = 0;
+		}
+	}
+}
+
+/* spec_end: the unit's spectra all in: every sample of each source that is
+ * final (all of them at the utterance's last unit) */
+static void
+spec_end(void)
+{
+	int k;
+
+	for (k = 0; k < sp.K; k++)
+		spec_push(k, 0);
+}
+
+/* sink: the reader's sink of stft and masked records (dc_reader_sink): the
+ * record, then its data piece by piece, into samples. A record refused here is
+ * refused at put_unit if it is the one put; an stft record after a masked one
+ * in the same unit is not put (put_unit takes the masked), and is passed over. */
+static int
+sink(void *ctx, const dc_unit *b, const dc_record *r, const void *buf, size_t n)
+{
+	static int over;        /* the record being read is passed over */
+	char id[1024];
+	const void *none;
+
+	(void)ctx;
+	if (r == NULL) {
+		if (!over)
+			spec_bytes(buf, n);
+		return DC_OK;
+	}
+	if (run.ahead)
+		refuse();
+	over = sp.unit == run.serial && strcmp(sp.kind, "masked") == 0 &&
+	    strcmp(r->kind, "masked") != 0;
+	if (over)
+		return DC_OK;
+	if (dc_rec_str(b->utt, "id", id, sizeof id) != DC_OK)
+		dc_errx(1, "%s: utterance %d: key 'id' missing or not a string", run.name, run.nutt + 1);
+	spec_begin(b, r, id, run.serial, &none, 1);
+	return DC_OK;
 }
 
 /* write_fail: a source's file could not be written: nothing goes in place */
@@ -261,26 +441,23 @@ write_fail(int k)
 	exit(1);
 }
 
-/* begin: the outputs of an utterance of K sources with parameters p: its file
- * names expanded and checked, temporary files beside them, a writer each */
+/* begin: the outputs of an utterance of sp.K sources with sp's parameters: its
+ * file names expanded and checked, temporary files beside them, a writer each */
 static void
-begin(const char *id, int K, const dc_stft_params *p)
+begin(const char *id)
 {
 	const char *why;
 	char q[4 * 256 + 8];
-	int k;
+	int k, K = sp.K;
 
 	cur.K = K;
-	cur.p = *p;
+	cur.p = sp.p;
 	cur.n = 0;
-	cur.st = dc_xcalloc((size_t)K, sizeof *cur.st);
 	cur.clip = dc_xcalloc((size_t)K, sizeof *cur.clip);
 	cur.o = dc_xcalloc((size_t)K, sizeof *cur.o);
-	cur.cap = 0;
-	for (k = 0; k < K; k++)
-		cur.st[k] = dc_istft_begin(p);
 	if (opt.pat == NULL) {
-		if (dc_audio_out_open("-", K, (int)p->rate, opt.enc, &cur.o[0]) != DC_OK)
+		cur.il = dc_xmalloc((size_t)(K * CH * sp.p.hop) * sizeof *cur.il);
+		if (dc_audio_out_open("-", K, (int)sp.p.rate, opt.enc, &cur.o[0]) != DC_OK)
 			dc_errx(1, "stdout: %s", dc_audio_errstr());
 		return;
 	}
@@ -291,7 +468,7 @@ begin(const char *id, int K, const dc_stft_params *p)
 		if ((cur.out[k] = dc_out_expand(opt.pat, id, k + 1, NULL, &why)) == NULL)
 			dc_errx(1, "id \"%s\": %s", dc_esc(id, 1, q, sizeof q), why);
 	for (k = 0; k < K; k++) {
-		if (written_has(cur.out[k]))
+		if (dc_out_written(cur.out[k]))
 			dc_errx(1, "%s: %s was already written for an earlier utterance (two "
 			    "utterances with one id?)", id, cur.out[k]);
 		if ((cur.tmp[k] = dc_outset_add(&cur.set, cur.out[k], &why)) == NULL) {
@@ -300,7 +477,7 @@ begin(const char *id, int K, const dc_stft_params *p)
 				dc_errx(1, "%s: %s", cur.out[k], why);
 			dc_errx(1, "%s: %s", cur.out[k], strerror(errno));
 		}
-		if (dc_audio_out_open(cur.tmp[k], 1, (int)p->rate, opt.enc, &cur.o[k]) != DC_OK)
+		if (dc_audio_out_open(cur.tmp[k], 1, (int)sp.p.rate, opt.enc, &cur.o[k]) != DC_OK)
 			write_fail(k);
 	}
 }
@@ -318,8 +495,6 @@ finish(const char *id)
 			if (cur.clip[k])
 				dc_warnx("%s: source %d: %lld samples beyond full scale clipped", id, k + 1,
 				    (long long)cur.clip[k]);
-	for (k = 0; k < cur.K; k++)
-		dc_istft_end(cur.st[k]);
 	if (opt.pat == NULL) {
 		if (dc_audio_out_close(cur.o[0], "-") != DC_OK)
 			dc_errx(1, "stdout: %s", dc_audio_errstr());
@@ -333,133 +508,93 @@ finish(const char *id)
 		if (dc_outset_commit(&cur.set, &why) != DC_OK)
 			dc_errx(1, "%s: %s", why, strerror(errno));
 		dc_outset_free(&cur.set);
-		for (k = 0; k < cur.K; k++)
-			written_add(cur.out[k]);
+		for (k = 0; k < cur.K; k++) {
+			dc_out_wrote(cur.out[k]);
+			free(cur.out[k]);
+		}
 		free(cur.out);
 		free(cur.tmp);
 	}
-	free(cur.st);
 	free(cur.o);
 	free(cur.clip);
-	free(cur.y);
 	free(cur.il);
-	free(cur.x);
 	memset(&cur, 0, sizeof cur);
 }
 
-/* put_samples: the ny samples of each of the kk sources in cur.y (final, from
- * dc_istft_push) checked, counted and written */
+/* put_samples: the ny samples of each source from sample off of sp.y (final,
+ * from dc_istft_push) checked, counted and written */
 static void
-put_samples(const char *id, int kk, int64_t ny)
+put_samples(const char *id, int64_t off, int64_t ny)
 {
 	int64_t i;
-	int k;
+	int k, kk = cur.K;
 
 	/* finite spectra can still overflow on the way back (sums of 1e38): no tool
 	 * writes NaN or Inf it was not given */
 	for (k = 0; k < kk; k++)
-		if (dc_floats_finite(cur.y + k * cur.cap, ny) != DC_OK)
+		if (dc_floats_finite(sp.y[k] + off, ny) != DC_OK)
 			dc_errx(1, "%s: the inverse STFT overflows to Inf or NaN (spectrum values too large)",
 			    id);
 	for (k = 0; k < kk; k++)
-		cur.clip[k] += clipped(cur.y + k * cur.cap, ny);
+		cur.clip[k] += clipped(sp.y[k] + off, ny);
 	if (opt.pat == NULL) {
 		for (i = 0; i < ny; i++)
 			for (k = 0; k < kk; k++)
-				cur.il[i * kk + k] = cur.y[k * cur.cap + i];
+				cur.il[i * kk + k] = sp.y[k][off + i];
 		if (dc_audio_out_put(cur.o[0], cur.il, ny) != DC_OK)
 			write_fail(0);
 	} else
 		for (k = 0; k < kk; k++)
-			if (dc_audio_out_put(cur.o[k], cur.y + k * cur.cap, ny) != DC_OK)
+			if (dc_audio_out_put(cur.o[k], sp.y[k] + off, ny) != DC_OK)
 				write_fail(k);
 	cur.n += ny;
 }
 
 /*
- * put_unit: one unit u (b says which) of the utterance id, the nutt-th: its last
- * masked record (or stft record) overlap-added onto the sources' outputs, which
- * the first unit opens and the last completes; want is the utt record's samples
- * (-1: none) for the first block; more says whether another utterance follows
- * (known, and needed, only where a second one is refused: main reads ahead there).
+ * put_unit: one unit u (b says which, number unit) of the utterance id: the
+ * samples of its last masked record (or stft record), made as it was read (a
+ * sunk record) or now, written onto the sources' outputs, which the first unit
+ * opens and the last completes; want is the utt record's samples (-1: none) for
+ * the first block; more says whether another utterance follows (known, and
+ * needed, only where a second one is refused: main reads ahead there).
  */
 static void
-put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int nutt, int more,
-    const char *name)
+put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int more,
+    uint64_t unit)
 {
 	dc_record *r = dc_utt_find(u, "masked");
-	int masked = r != NULL, k, kk;
-	int64_t T, F, N, ny, i, n, t;
+	int masked = r != NULL;
 	const void *bytes;
-	dc_stft_params p;
-	dc_tensor X;
+	int64_t i, n, step;
 
-	if (b->last && more && nutt == 0 && (opt.pat == NULL || !opt.has_u))
-		dc_errx(2, opt.pat ? "-o: pattern '%s' lacks %%u, and the stream has more than one "
-		    "utterance" : "%s: more than one utterance; stdout takes one: name files "
-		    "with -o and %%u", opt.pat ? opt.pat : name);
+	if (b->last && more && run.nutt == 0 && (opt.pat == NULL || !opt.has_u))
+		refuse();
 	if (r == NULL && (r = dc_utt_find(u, "stft")) == NULL)
 		dc_errx(1, "%s: no masked or stft record", id);
-	if (b->index > 0 && masked != cur.masked)
-		dc_errx(1, "%s: block at t0 %lld: %s, but the blocks before had %s", id,
-		    (long long)b->t0, masked ? "a masked record" : "no masked record",
-		    cur.masked ? "one" : "none");
-	spectra(r, id, masked ? 3 : 2, b, &X, &bytes, &p);
-	T = X.shape[masked ? 1 : 0];
-	F = p.nfft / 2 + 1;
-	kk = masked ? (int)X.shape[0] : 1;
-	if (masked && (X.shape[0] < 1 || X.shape[0] > 1024))
-		dc_errx(1, "%s: %s: %lld sources; dc-istft takes 1 to 1024", id, r->kind,
-		    (long long)X.shape[0]);
-	if (masked) {
-		int64_t kkey;
-		if (dc_rec_get(r, "k") && (dc_rec_int(r, "k", &kkey) != DC_OK || kkey != kk))
-			dc_errx(1, "%s: masked: key 'k' disagrees with the shape's K = %d", id, kk);
+	if (!r->sunk || sp.skip) {
+		spec_begin(b, r, id, unit, &bytes, 0);  /* a sunk one refused: why, and exit */
+		if (r->sunk)    /* spec_begin refuses what it refused as the record was read */
+			abort();
+		spec_bytes(bytes, (size_t)(8 * sp.K * sp.T * sp.F));
 	}
-	/* the spectra are read from the record CH frames at a time, never copied whole */
-	if ((kk * T < CH ? kk * T : CH) * F > cur.xcap) {
-		cur.xcap = (kk * T < CH ? kk * T : CH) * F;
-		cur.x = dc_xrealloc(cur.x, (size_t)(2 * cur.xcap) * sizeof *cur.x);
-	}
-	for (i = 0; i < kk * T; i += n) {
-		n = kk * T - i < CH ? kk * T - i : CH;
-		memcpy(cur.x, (const char *)bytes + 8 * i * F, (size_t)(8 * n * F));
-		if (dc_floats_finite(cur.x, 2 * n * F) != DC_OK)
-			dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
-	}
+	if (sp.nonfinite)
+		dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(DC_ENONFINITE));
+	spec_end();
 	if (b->index == 0) {
-		if (kk > 1 && opt.pat && !opt.has_k)
+		if (sp.K > 1 && opt.pat && !opt.has_k)
 			dc_errx(2, "-o: pattern '%s' lacks %%k, and utterance '%s' has %d sources",
-			    opt.pat, id, kk);
-		begin(id, kk, &p);
+			    opt.pat, id, sp.K);
+		begin(id);
 		cur.masked = masked;
 		cur.want = want;
-	} else if (kk != cur.K || p.rate != cur.p.rate || p.nfft != cur.p.nfft ||
-	    p.hop != cur.p.hop || strcmp(p.window, cur.p.window) != 0)
-		dc_errx(1, "%s: %s: block at t0 %lld: %d sources, rate %lld, nfft %lld, hop %lld, "
-		    "window %s; the blocks before: %d, %lld, %lld, %lld, %s", id, r->kind,
-		    (long long)b->t0, kk, (long long)p.rate, (long long)p.nfft, (long long)p.hop,
-		    p.window, cur.K, (long long)cur.p.rate, (long long)cur.p.nfft,
-		    (long long)cur.p.hop, cur.p.window);
-	/* the last unit: every sample up to the utterance's length. CH frames at a
-	 * time, each source's in turn, overlap-added and written: the sums and the
-	 * samples are those of all T frames at once, in the same order (the sums of a
-	 * sample are kept until its last frame is in) */
-	N = b->last ? b->t0 * p.hop + p.samples : -1;
-	grow((T < CH ? T : CH) * p.hop + 1);
-	t = 0;
-	do {
-		n = T - t < CH ? T - t : CH;
-		for (k = 0; k < kk; k++) {
-			if (n > 0)
-				memcpy(cur.x, (const char *)bytes + 8 * (k * T + t) * F,
-				    (size_t)(8 * n * F));
-			if (dc_istft_push(cur.st[k], cur.x, n, N, cur.y + k * cur.cap, &ny) != DC_OK)
-				dc_errx(1, "%s: %s: %s", id, r->kind, dc_strerror(DC_EPARAM));
-		}
-		put_samples(id, kk, ny);
-		t += n;
-	} while (t < T);
+	}
+	/* every sample up to the utterance's length at its last unit, CH frames'
+	 * worth at a time */
+	step = CH * sp.p.hop;
+	for (i = 0; i < sp.ny[0]; i += n) {
+		n = sp.ny[0] - i < step ? sp.ny[0] - i : step;
+		put_samples(id, i, n);
+	}
 	if (!b->last)
 		return;
 	if (cur.want >= 0 && cur.n != cur.want)
@@ -471,30 +606,33 @@ put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int nu
 int
 main(int argc, char **argv)
 {
-	const char *name;
-	int err, nerr, nutt, more;
+	int err, nerr, more;
 	dc_record hdr;
 	dc_reader *rd;
 	dc_utt u = { 0 }, next = { 0 }, tmp;
 	dc_unit b, nb;
 	char id[1024];   /* past NAME_MAX: a longer id, cut, is still refused as too long */
 	int64_t want;
+	uint64_t unit, nunit;
 
 	dc_setprog(argv[0]);
 	parse_opts(argc, argv);
 	dc_out_input(opt.path);         /* no output may replace the stream */
-	rd = dc_open_stream(opt.path, &hdr, &name);
+	rd = dc_open_stream(opt.path, &hdr, &run.name);
 	dc_record_free(&hdr);
 	/* the rest (embeddings, labels, masks) is skipped as it arrives, never held;
-	 * a masked record replaces the stft record (and a masked record) before it */
+	 * a masked record replaces the stft record (and a masked record) before it,
+	 * and its data goes into samples as it is read */
 	dc_reader_select(rd, (const char *const[]){ "stft", "masked", NULL }, NULL, NULL);
 	dc_reader_replace(rd, (const char *const[]){ "masked", NULL },
 	    (const char *const[]){ "stft", "masked", NULL });
+	dc_reader_sink(rd, (const char *const[]){ "stft", "masked", NULL }, sink, NULL);
+	unit = run.serial = 1;
 	if ((err = dc_read_unit(rd, &u, &b)) != DC_OK) {
 		if (err != DC_EEOF)
-			dc_stream_fail(name, rd, err);
+			dc_stream_fail(run.name, rd, err);
 		if (opt.pat == NULL)
-			dc_errx(1, "%s: no utterance in the stream", name);
+			dc_errx(1, "%s: no utterance in the stream", run.name);
 		dc_utt_free(&u);
 		dc_reader_free(rd);
 		dc_finish_stdout();
@@ -505,39 +643,51 @@ main(int argc, char **argv)
 	 * %u), so that it is refused before the first is in place; else each unit is
 	 * put before the next is read, and only one is held.
 	 */
-	for (nutt = 0;;) {
+	for (;;) {
 		int ahead = b.last && (opt.pat == NULL || !opt.has_u);
 
 		if (dc_rec_str(b.utt, "id", id, sizeof id) != DC_OK)
-			dc_errx(1, "%s: utterance %d: key 'id' missing or not a string", name, nutt + 1);
+			dc_errx(1, "%s: utterance %d: key 'id' missing or not a string", run.name,
+			    run.nutt + 1);
 		/* the utt record's samples, read before the next unit may replace it */
 		want = -1;
 		if (b.blocked && b.index == 0 && dc_rec_get(b.utt, "samples") &&
 		    dc_rec_int(b.utt, "samples", &want) != DC_OK)
 			dc_errx(1, "%s: utt record: key 'samples' not an integer", id);
+		nunit = ++run.serial;
 		if (ahead) {
+			run.ahead = 1;
 			nerr = dc_read_unit(rd, &next, &nb);
+			run.ahead = 0;
 			more = nerr == DC_OK && (!nb.blocked || nb.index == 0);
-			put_unit(&u, &b, id, want, nutt, more, name);
+			put_unit(&u, &b, id, want, more, unit);
 		} else {
-			put_unit(&u, &b, id, want, nutt, 0, name);
+			put_unit(&u, &b, id, want, 0, unit);
 			dc_utt_clear(&u);
 			nerr = dc_read_unit(rd, &next, &nb);
 		}
-		nutt += b.last;
+		run.nutt += b.last;
 		if (nerr == DC_EEOF)
 			break;
 		if (nerr != DC_OK)
-			dc_stream_fail(name, rd, nerr);
+			dc_stream_fail(run.name, rd, nerr);
 		tmp = u;
 		u = next;
 		next = tmp;
 		b = nb;
+		unit = nunit;
 	}
 	dc_utt_free(&u);
 	dc_utt_free(&next);
 	dc_reader_free(rd);
-	written_free();
+	dc_out_written_free();
+	states_free();
+	for (err = 0; err < sp.ky; err++)
+		free(sp.y[err]);
+	free(sp.y);
+	free(sp.ny);
+	free(sp.ycap);
+	free(sp.x);
 	dc_finish_stdout();
 	return 0;
 }

@@ -346,6 +346,8 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 /* What an utterance in blocks carries from one block to the next. */
 typedef struct {
 	dc_stitch st;
+	int k;                  /* K: -k's, or with -k auto counted on the first block */
+	double sp;              /* -k auto: the first block's spread */
 	int64_t F, D, tf;       /* tf: frames in the tail */
 	float *tail;            /* [TAIL][F][D]: the last frames' embeddings */
 	unsigned char *tfit;    /* [TAIL][F]: fitted or not */
@@ -367,7 +369,9 @@ carry_free(carry *c)
  * blocks, appended to it: the tail of the block before and this block's frames
  * clustered by dc_kmeans_block; the tail then becomes this block's last frames.
  * A block (with its tail) of fewer active bins than K takes the labels of the
- * nearest carried centroids (0 before any).
+ * nearest carried centroids (0 before any). With -k auto, K is counted on the
+ * first block and kept for the utterance: the clusters are carried from block
+ * to block, so their number cannot change.
  */
 static void
 cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
@@ -384,15 +388,14 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 
 	if (er == NULL)
 		dc_errx(1, "%s: no embed record", id);
-	if (opt.kmax)
-		dc_errx(1, "%s: -k auto: an utterance in blocks: K is counted per utterance, and "
-		    "a block is not one (give -k K)", id);
 	dc_get_embed(id, er, NULL, &E);
+	fit = fit_bins(u, id, bl, er, &E, &m, &silent);
 	if (bl->index == 0) {
 		carry_free(c);
 		c->F = E.shape[1];
 		c->D = E.shape[2];
-		if ((err = dc_stitch_init(&c->st, o.k, (int)c->D)) != DC_OK)
+		c->k = opt.kmax ? count_k(id, &E, fit, m, silent, &c->sp) : o.k;
+		if ((err = dc_stitch_init(&c->st, c->k, (int)c->D)) != DC_OK)
 			dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
 		c->tail = dc_xmalloc((size_t)(TAIL * c->F * c->D) * sizeof *c->tail);
 		c->tfit = dc_xmalloc((size_t)(TAIL * c->F));
@@ -401,12 +404,12 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 		dc_errx(1, "%s: embed record: [%lld, %lld, %lld] in block %lld, but [T, %lld, %lld] "
 		    "before", id, (long long)E.shape[0], (long long)E.shape[1], (long long)E.shape[2],
 		    (long long)bl->index, (long long)c->F, (long long)c->D);
+	o.k = c->k;
 	e = E.data;
 	T = E.shape[0];
 	N = T * c->F;
 	off = c->tf * c->F;
 	n = off + N;
-	fit = fit_bins(u, id, bl, er, &E, &m, &silent);
 	xf = dc_xmalloc((size_t)n);
 	lab = dc_xmalloc((size_t)n * sizeof *lab);
 	memcpy(xf, c->tfit, (size_t)off);
@@ -452,7 +455,7 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 	if ((err = dc_tensor_alloc(&L, DC_I32, 2, (int64_t[]){ T, c->F })) != DC_OK)
 		dc_errx(1, "%s: labels: %s", id, dc_strerror(err));
 	memcpy(L.data, lab + off, (size_t)N * sizeof *lab);
-	append(u, id, "labels", "kmeans", o.k, 0.0, &L);
+	append(u, id, "labels", "kmeans", o.k, c->sp, &L);
 	if (opt.beta > 0.0) {
 		if ((err = dc_tensor_alloc(&M, DC_F32, 3, (int64_t[]){ o.k, T, c->F })) != DC_OK)
 			dc_errx(1, "%s: masks: %s", id, dc_strerror(err));
@@ -461,7 +464,7 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 		dc_kmeans_soft(E.data, N, (int)c->D, cz, o.k, opt.beta, M.data);
 		if (cz != c->st.c)
 			free(cz);
-		append(u, id, "masks", "kmeans-soft", o.k, 0.0, &M);
+		append(u, id, "masks", "kmeans-soft", o.k, c->sp, &M);
 		dc_tensor_free(&M);
 	}
 	/* the tail: the last TAIL frames of tail and block together */

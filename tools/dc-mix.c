@@ -357,6 +357,34 @@ write_list(const char *path, const char *buf, size_t len)
 	commit();
 }
 
+/* within: whether the directory dir (or, if it is not there yet, the nearest
+ * directory above it that is) is root or lies under it, by their real paths */
+static int
+within(const char *dir, const char *root)
+{
+	char *r = realpath(root, NULL), *p = dc_xstrdup(dir), *d = NULL, *s;
+	size_t n;
+	int in = 0;
+
+	while (r != NULL && (d = realpath(p, NULL)) == NULL && (s = strrchr(p, '/')) != NULL) {
+		if (s == p) {
+			p[1] = '\0';
+			continue;
+		}
+		*s = '\0';
+	}
+	if (r != NULL && d == NULL && strchr(p, '/') == NULL)
+		d = realpath(".", NULL);        /* a relative name with no directory there */
+	if (r != NULL && d != NULL) {
+		n = strlen(r);
+		in = strncmp(d, r, n) == 0 && (d[n] == '\0' || d[n] == '/' || n == 1);
+	}
+	free(r);
+	free(d);
+	free(p);
+	return in;
+}
+
 /* list_mode: -n mixtures drawn from the corpus in dir, under -o with list.tsv. */
 static int
 list_mode(const char *dir)
@@ -370,6 +398,10 @@ list_mode(const char *dir)
 	int64_t m;
 
 	open_corpus(dir, &c);
+	/* a set made inside the corpus would be read as speakers the next time */
+	if (within(opt.out, c.root))
+		dc_errx(1, "%s: the output directory is in the corpus %s (its mixtures would be "
+		    "read as speakers)", opt.out, dir);
 	outdir = make_tree();
 	/* the list is kept in memory and written when the set is complete; the
 	 * whole set (list.tsv too) is renamed into place only then, so a failure on

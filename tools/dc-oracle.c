@@ -490,7 +490,7 @@ main(int argc, char **argv)
 {
 	dc_setprog(argv[0]);
 	parse_opts(argc, argv);
-	dc_stdout_not_tty();
+	dc_stdout_not_tty(NULL);
 	if (opt.lpath == NULL) {
 		oracle_one(argv + optind, argc - optind);
 		return 0;

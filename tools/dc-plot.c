@@ -42,7 +42,8 @@ static struct {
 	int w, h, gray, pass;
 	double range;
 	const char *pattern, *only, *kinds;
-} opt = { 800, 256, 0, 0, 80.0, "%u-%r.png", NULL, "stft,masked,labels,masks,embed" };
+	int found;              /* -u's utterance was in the stream */
+} opt = { 800, 256, 0, 0, 80.0, "%u-%r.png", NULL, "stft,masked,labels,masks,embed", 0 };
 
 /* ---------------------------------------------------------------- colours */
 
@@ -571,6 +572,15 @@ plot_utt(const dc_utt *u, const char *id)
 			embeddings(&p, Y.data, T, F, (int)Y.shape[2], a);
 		axes(&p, T, F, sr ? hop_s : 0.0, sr ? hz : 0.0);
 		path = expand(id, kinds[i]);
+		/* one file a picture: a pattern without %r, or without %u on a second
+		 * utterance, or two utterances with one id, would draw over one */
+		if (dc_out_written(path))
+			dc_errx(1, "%s: %s was drawn already%s", id, path,
+			    strstr(opt.pattern, "%r") == NULL ? ": the pattern lacks %r, and there is "
+			    "more than one kind to draw" : strstr(opt.pattern, "%u") == NULL ?
+			    ": the pattern lacks %u, and the stream has more than one utterance" :
+			    " for an earlier utterance (two utterances with one id?)");
+		dc_out_wrote(path);
 		save(&p, path);
 		free(path);
 		if (i != 0)
@@ -591,6 +601,7 @@ plot_one(dc_utt *u, const char *id, void *arg)
 	(void)arg;
 	if (opt.only && strcmp(opt.only, id) != 0)
 		return;
+	opt.found = 1;
 	if ((why = dc_out_idbad(id)) != NULL && strstr(opt.pattern, "%u"))
 		dc_errx(1, "id \"%s\": %s", dc_esc(id, 1, esc, sizeof esc), why);
 	plot_utt(u, id);
@@ -599,7 +610,8 @@ plot_one(dc_utt *u, const char *id, void *arg)
 int
 main(int argc, char **argv)
 {
-	const char *s;
+	const char *s, *path;
+	char esc[1100];
 	int64_t v;
 	double d;
 	int c, seen_pct;
@@ -632,6 +644,8 @@ main(int argc, char **argv)
 					seen_pct |= s[1] == 'u';
 					s++;
 				}
+			if (*optarg == '\0')
+				dc_errx(2, "-o: empty pattern");
 			opt.pattern = optarg;
 			(void)seen_pct;
 			break;
@@ -659,6 +673,11 @@ main(int argc, char **argv)
 		}
 	}
 	dc_out_input(dc_arg_path(argc, argv, usage) ? argv[optind] : "-");
-	dc_each_utt(dc_arg_path(argc, argv, usage), opt.pass ? "dc-plot" : NULL, plot_one, NULL);
+	path = dc_arg_path(argc, argv, usage);
+	dc_each_utt(path, opt.pass ? "dc-plot" : NULL, plot_one, NULL);
+	if (opt.only && !opt.found)
+		dc_errx(1, "%s: no utterance '%s'", path && strcmp(path, "-") != 0 ? path : "stdin",
+		    dc_esc(opt.only, 0, esc, sizeof esc));
+	dc_out_written_free();
 	return 0;
 }

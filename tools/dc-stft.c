@@ -304,7 +304,7 @@ main(int argc, char **argv)
 	const char *id = NULL;
 	int64_t v;
 	double sec;
-	int c, i, nfiles, blocks;
+	int c, i, nfiles, blocks, hop_given = 0;
 	static char *stdin_only[] = { "-" };
 	char **files;
 
@@ -326,6 +326,7 @@ main(int argc, char **argv)
 			if (dc_parse_int(optarg, 1, 32768, &v))
 				dc_errx(2, "-s: hop must be a positive integer: %s", optarg);
 			p.hop = v;
+			hop_given = 1;
 			break;
 		case 'w':
 			if (strcmp(optarg, "sqrt-hann") && strcmp(optarg, "hann"))
@@ -343,6 +344,9 @@ main(int argc, char **argv)
 			break;
 		}
 	}
+	if (p.hop > p.nfft / 2 && !hop_given)     /* the default hop, 64, with -n below 128 */
+		dc_errx(2, "-n: nfft %lld takes a hop of at most %lld: give -s", (long long)p.nfft,
+		    (long long)(p.nfft / 2));
 	if (p.hop > p.nfft / 2)
 		dc_errx(2, "-s: hop %lld is more than nfft/2 = %lld", (long long)p.hop, (long long)(p.nfft / 2));
 	files = argc > optind ? argv + optind : stdin_only;
@@ -350,7 +354,7 @@ main(int argc, char **argv)
 	if (id && nfiles > 1)
 		dc_errx(2, "-i: an id for one file only, not %d", nfiles);
 
-	dc_stdout_not_tty();
+	dc_stdout_not_tty(NULL);
 	w = dc_writer_file(stdout);
 	/* version 2 only when some utterance will come in blocks */
 	blocks = any_long(files, nfiles, p.rate);

@@ -1342,6 +1342,7 @@ parse_option(options *o, int c, char *arg)
 	case 'X': case 'Y': case 'K': case 'N': case 'R': parse_mixing(o, c, arg); break;
 	case 'h':
 		help();
+		dc_finish_stdout();
 		exit(0);
 	default:
 		dc_usage_exit(usage);

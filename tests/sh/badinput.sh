@@ -86,6 +86,7 @@ big = dict(L.tensor_rec("embed", E[:1, :1], model="m"), shape=[1 << 20, 1 << 20,
 w("huge-embed.dcs", [utt, st, big])
 w("unknown.dcs", [utt, {"kind": "comment", "text": "a kind no tool knows"}, st])
 w("nulkind.dcs", [utt, dict(st, kind="stft\0x")])      # a kind with a NUL byte is no "stft"
+w("nulid.dcs", [dict(utt, id="a\0/../x"), st])          # nor is an id with one an id ("a")
 # formats: a header of a newer version later in the stream (cat a.dcs b.dcs); a
 # record with a key twice; 200,000 one-byte elements (msgpack-c's objects: 24 bytes each)
 import msgpack
@@ -156,6 +157,8 @@ dc-istft: record outside an utt    | 1 | order.dcs      | dc-istft              
 dc-istft: wrong kind               | 1 | labels-only.dcs | dc-istft -o 'x%k.wav'           | dc-istft: mix: no masked or stft record
 dc-istft: stft shape vs its keys   | 1 | tshape.dcs     | dc-istft -o x.wav                | dc-istft: mix: stft: shape 30x129 disagrees with its keys: 2000 samples, nfft 256, hop 64 give T = 35 frames of F = 129 bins
 dc-istft: NaN in masked            | 1 | nan-masked.dcs | dc-istft -o 'x%k.wav'            | dc-istft: mix: masked: NaN or Inf in the data
+dc-istft: a NUL byte in the id     | 1 | nulid.dcs      | dc-istft -o 'n%u.wav'            | dc-istft: stdin: utterance 1: key 'id' missing or not a string
+dc-plot: a NUL byte in the id      | 1 | nulid.dcs      | dc-plot -o 'n%u-%r.png'          | dc-plot: stdin: utt record: required key missing or of the wrong type
 dc-istft: claim of 2^40 elements   | 1 | huge-masked.dcs | dc-istft -o 'x%k.wav'           | dc-istft: mix: masked: more elements than the limit (see DC_MAX_ELEMS)
 dc-istft: over DC_MAX_ELEMS        | 1 | masked.dcs     | DC_MAX_ELEMS=5000 dc-istft -o 'x%k.wav' | dc-istft: mix: masked: more elements than the limit (see DC_MAX_ELEMS)
 dc-istft: missing file             | 1 | -              | dc-istft nofile.dcs              | dc-istft: nofile.dcs: No such file or directory
@@ -180,6 +183,8 @@ dc-oracle: reference a directory   | 1 | stft.dcs       | dc-oracle s1.wav adir 
 dc-oracle: reference not audio     | 1 | stft.dcs       | dc-oracle s1.wav notaudio.txt    | dc-oracle: notaudio.txt: Format not recognised
 dc-oracle: missing list            | 1 | stft.dcs       | dc-oracle -l nofile.tsv          | dc-oracle: nofile.tsv: No such file or directory
 dc-oracle: list a directory        | 1 | stft.dcs       | dc-oracle -l adir                | dc-oracle: adir: Is a directory
+dc-oracle: list of no newline      | 1 | stft.dcs       | dc-oracle -l /dev/zero           | dc-oracle: /dev/zero: a line longer than 65536 bytes: not a list
+dc-eval: list of no newline        | 1 | -              | dc-eval -l /dev/zero             | dc-eval: /dev/zero: a line longer than 65536 bytes: not a list
 dc-oracle: full disk               | 1 | stft.dcs       | dc-oracle s1.wav s2.wav >/dev/full | dc-oracle: stdout: No space left on device
 
 dc-kmeans: empty stdin             | 1 | -              | dc-kmeans                        | dc-kmeans: stdin: empty stream
@@ -225,6 +230,9 @@ dc-dump: full disk, -o             | 1 | ibm.dcs        | dc-dump -x stft -o /de
 
 dc-embed: empty stdin              | 1 | -              | dc-embed -m model.dcm            | dc-embed: stdin: empty stream
 dc-embed: random bytes             | 1 | random.bin     | dc-embed -m model.dcm            | dc-embed: stdin: not a dcsep stream (no header record)
+dc-embed: model from /dev/zero     | 1 | stft.dcs       | dc-embed -m /dev/zero            | dc-embed: /dev/zero: malformed or incompatible model
+dc-embed: model from /dev/urandom  | 1 | stft.dcs       | dc-embed -m /dev/urandom         | dc-embed: /dev/urandom: malformed or incompatible model
+dc-dump: model from /dev/zero      | 1 | -              | dc-dump -M /dev/zero             | dc-dump: /dev/zero: malformed or incompatible model
 dc-embed: record outside an utt    | 1 | order.dcs      | dc-embed -m model.dcm            | dc-embed: stdin: record outside an utterance (record 2, byte 35)
 dc-embed: wrong kind               | 1 | labels-only.dcs | dc-embed -m model.dcm           | dc-embed: mix: no stft record
 dc-embed: hop other than the model's | 1 | hop32.dcs    | dc-embed -m model.dcm            | dc-embed: mix: stft record: rate 8000, nfft 256, hop 32, sqrt-hann window; the model reads rate 8000, nfft 256, hop 64, sqrt-hann window
@@ -300,6 +308,12 @@ dc-mix: full disk, -o              | 1 | -              | dc-mix -o /dev/full s1
 dc-mix: full disk, stdout          | 1 | -              | dc-mix -o x.wav s1.wav s2.wav >/dev/full | dc-mix: stdout: No space left on device
 EOF
 rm -f x.wav x1.wav x2.wav m.dcm
+# a model through a pipe: read to the end of its one object, and no further
+check_in "dc-embed: a model through a pipe" 0 '' stft.dcs \
+    sh -c 'cat model.dcm | dc-embed -m /dev/stdin stft.dcs >/dev/null'
+check_in "dc-embed: a model through a pipe, a byte after it" 1 \
+    'dc-embed: /dev/stdin: malformed or incompatible model' stft.dcs \
+    sh -c '(cat model.dcm; printf x) | dc-embed -m /dev/stdin stft.dcs'
 
 # ---------------------------------------------------------------- SIGPIPE
 # A reader that goes away: the tool is killed by SIGPIPE, quietly (exit status
@@ -436,3 +450,8 @@ truncate_all("dc-dump", "t-ibm.dcs", "dc-dump")
 truncate_all("dc-embed", "t-stft.dcs", "dc-embed -m t-model.dcm")
 truncate_all("dc-train", "t-ibm.dcs", "dc-train -q -L 1 -H 1 -D 2 -T 1 -e 1 -o m.dcm")
 EOF
+
+# -h: the summary is output like any other, so a full disk is an error
+for t in dc-dump dc-embed dc-eval dc-istft dc-kmeans dc-mask dc-mix dc-oracle dc-plot dc-stft dc-train; do
+	check "$t -h to a full disk" 1 "$t: stdout: No space left on device" sh -c "$t -h >/dev/full"
+done

@@ -103,6 +103,14 @@ dc-stft -i u "$A" >u.dcs
 before=$(sum u.dcs)
 check "2: dc-istft -o its own stream" 1 'dc-istft: u.dcs: the output is also an input' dc-istft -o u.dcs u.dcs
 same "2: the stream is intact" "$(sum u.dcs)" "$before"
+# the same stream on stdin (a regular file: an input too)
+check_in "2: dc-istft -o its own stream, on stdin" 1 'dc-istft: u.dcs: the output is also an input' \
+    u.dcs dc-istft -o u.dcs
+check_in "2: dc-dump -o its own stream, on stdin" 1 'dc-dump: u.dcs: the output is also an input' \
+    u.dcs dc-dump -x stft -o u.dcs
+check_in "2: dc-plot -o its own stream, on stdin" 1 'dc-plot: u.dcs: the output is also an input' \
+    u.dcs dc-plot -k stft -o u.dcs
+same "2: stdin: the stream is intact" "$(sum u.dcs)" "$before"
 dc-istft -o u.wav u.dcs
 chmod 640 u.wav
 before=$(sum u.wav)

@@ -5,7 +5,7 @@
 # is quiet, so that in some blocks few of its bins are loud enough to be fitted).
 # Every bin of every block must have its speaker's label of the first block, also
 # in blocks shorter than the 100 frames carried from one block to the next; -b
-# masks agree with the labels; -k auto is refused on blocks; dc-mask and dc-istft
+# masks agree with the labels; -k auto counts K on the first block; dc-mask and dc-istft
 # take the labels block by block. Memory (the plain build): on 30 s in blocks of 10
 # s with D = 40 (25.8 MB of embeddings a block), dc-kmeans's peak RSS is within a
 # third of a block's embeddings of its peak on one of those blocks alone (the 100
@@ -83,9 +83,22 @@ dc-stft -B 0.5 in.wav | "$PY" embed.py | dc-kmeans -k 2 >bs.dcs || fail "blocks 
 same "blocks of 63 frames, fewer than the 100 carried: every bin its speaker's label" \
     "$(labels_ok bs.dcs)" "50 63 True 0"
 
-check_in "blocks: -k auto refused" 1 \
-    "dc-kmeans: in: -k auto: an utterance in blocks: K is counted per utterance, and a block is not one (give -k K)" \
-    be.dcs dc-kmeans -k auto
+# -k auto: K counted on the first block, then kept: the same labels as -k 2, each
+# labels record with k_max and the first block's spread (the quiet speaker's few
+# loud bins make the first block's spread 0.099: -c 0.05 counts two there)
+dc-kmeans -k 2 <be.dcs >b2.dcs || fail "blocks: -k 2" "failed"
+dc-kmeans -v -k auto -c 0.05 <be.dcs >ba.dcs 2>auto.err || fail "blocks: -k auto" "failed"
+same "blocks: -k auto: K = 2 counted on the first block, once" \
+    "$(grep -c '^dc-kmeans: in: K = 2 counted (spread 0\.[0-9]* of [0-9]* bins, at most 4)$' auto.err)" 1
+same "blocks: -k auto: every bin its speaker's label, as with -k 2" "$(labels_ok ba.dcs)" \
+    "$(labels_ok b2.dcs)"
+same "blocks: -k auto: each block's labels say k 2, k_max 4 and the first block's spread" \
+    "$("$PY" -c '
+import dcstream
+h, us = dcstream.read("ba.dcs")
+ls = [r for b in us[0].blocks for r in b.records if r["kind"] == "labels"]
+print(len(ls), {(r["k"], r["k_max"], r["spread"]) for r in ls} == {(2, 4, ls[0]["spread"])})
+')" "10 True"
 same "blocks: -v, a line a block, with the frames of the block before" \
     "$(dc-kmeans -v -k 2 <be.dcs 2>&1 >/dev/null | grep -c '^dc-kmeans: in: block [0-9]*: .* (100 frames of the block before with them)')" 9
 check "blocks: dc-mask and dc-istft take the labels" 0 "" \

@@ -329,6 +329,15 @@ same "list: 3 mixtures are the first 3 of 6" "$(cat out5c/list.tsv)" "$(head -n 
 check "list: other seed" 0 '*' dc-mix -n 6 -s 6 -o out6 corpus
 if cmp -s out5/list.tsv out6/list.tsv; then fail "list: other seed, other list" "same"; else pass "list: other seed, other list"; fi
 check "list: corpus path with a slash" 0 '*' dc-mix -n 6 -s 5 -o out5d "$T/corpus/"
+# the speakers are corpus/train's: a set made there is refused
+skipped="dc-mix: 1 speaker without an utterance of at least 1 s skipped: fsdd-x"
+check "list: the output directory the corpus" 1 \
+    "$(printf '%s\n%s' "$skipped" "dc-mix: corpus/train/: the output directory is in the corpus corpus (its mixtures would be read as speakers)")" \
+    dc-mix -n 2 -o corpus/train/ corpus
+check "list: the output directory in the corpus, not there yet" 1 \
+    "$(printf '%s\n%s' "$skipped" "dc-mix: ./corpus/train/new/set: the output directory is in the corpus $T/corpus/ (its mixtures would be read as speakers)")" \
+    dc-mix -n 2 -o ./corpus/train/new/set "$T/corpus/"
+same "list: nothing made in the corpus" "$(ls -d corpus/train/new corpus/train/mix corpus/train/list.tsv 2>/dev/null)" ""
 if cmp -s out5/list.tsv out5d/list.tsv; then pass "list: list independent of the corpus path"; else fail "list: corpus path" "list differs"; fi
 
 check "list: -p 0.9,1.1" 0 '*' dc-mix -n 6 -s 5 -p 0.9,1.1 -o outP corpus

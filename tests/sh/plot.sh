@@ -89,6 +89,19 @@ dc-stft "$EX/mix.wav" "$EX/s1.wav" >two.dcs
 check_in "-u s1: that utterance only" 0 '' two.dcs dc-plot -u s1 -o 'u-%u-%r.png'
 same "-u s1: its picture" "$(ls u-*.png | tr '\n' ' ')" "u-s1-stft.png "
 check_in "-c gray" 0 '' two.dcs dc-plot -u mix -c gray -W 543 -H 129 -o 'g-%r.png'
+# one file a picture: a name drawn twice in a run is refused, the first picture kept
+check_in "-o without %r, two kinds" 1 \
+    "dc-plot: mix: o1.png was drawn already: the pattern lacks %r, and there is more than one kind to draw" \
+    all.dcs dc-plot -k stft,labels -o o1.png
+check_in "-o without %u, two utterances" 1 \
+    "dc-plot: s1: o2-stft.png was drawn already: the pattern lacks %u, and the stream has more than one utterance" \
+    two.dcs dc-plot -o 'o2-%r.png'
+cat two.dcs two.dcs >twice.dcs
+check_in "-o: two utterances with one id" 1 \
+    "dc-plot: mix: o3-mix-stft.png was drawn already for an earlier utterance (two utterances with one id?)" \
+    twice.dcs dc-plot -o 'o3-%u-%r.png'
+same "-o: the pictures drawn before the refusal stay" "$(ls o1.png o2-stft.png o3-*.png | tr '\n' ' ')" \
+    "o1.png o2-stft.png o3-mix-stft.png o3-s1-stft.png "
 "$PY" - <<'PYEOF'
 import numpy as np, matplotlib.image as mpimg, dcstream
 X = dcstream.read("two.dcs")[1][0]["stft"]["data"]
@@ -103,6 +116,9 @@ PYEOF
 check "-c jet" 2 'dc-plot: -c: colour map must be viridis or gray: jet' dc-plot -c jet
 check "-k foo" 2 'dc-plot: -k: kinds must be of stft, masked, labels, masks, embed: stft,foo' dc-plot -k stft,foo
 check "-o %x" 2 "dc-plot: -o: pattern 'a%x.png': % must be followed by u, r or %" dc-plot -o 'a%x.png'
+check "-o ''" 2 "dc-plot: -o: empty pattern" dc-plot -o ''
+check_in "-u an id not in the stream" 1 "dc-plot: stdin: no utterance 'nope'" two.dcs dc-plot -u nope -o 'n-%u-%r.png'
+same "-u an id not in the stream: nothing drawn" "$(ls n-*.png 2>/dev/null)" ""
 check "-W 8" 2 'dc-plot: -W: width must be an integer from 16 to 8192: 8' dc-plot -W 8
 check "-r 0" 2 'dc-plot: -r: range must be a number of dB from 1 to 300: 0' dc-plot -r 0
 check "missing file" 1 'dc-plot: nofile.dcs: No such file or directory' dc-plot nofile.dcs

@@ -23,6 +23,12 @@ check "dc-oracle: a source with a sample of 1e38" 1 \
 	'dc-oracle: huge.wav: sample 101 is 1e+38, beyond +-1e+06 (float audio is nominally within +-1)' \
 	sh -c 'dc-stft loud.wav | dc-oracle loud.wav huge.wav >x.dcs'
 check "dc-stft: 3e5 is taken" 0 '' sh -c 'dc-stft loud.wav >loud.dcs'
+check "dc-mix: a source with a sample of 1e38" 1 \
+	'dc-mix: huge.wav: sample 101 is 1e+38, beyond +-1e+06 (float audio is nominally within +-1)' \
+	dc-mix -o m.wav huge.wav "$DATA/speech/so0036_000360332.flac"
+check "dc-eval: a reference with a sample of 1e38" 1 \
+	'dc-eval: huge.wav: sample 101 is 1e+38, beyond +-1e+06 (float audio is nominally within +-1)' \
+	dc-eval -r huge.wav loud.wav
 PYTHONPATH="$ROOT/tests/sh" "$PY" - <<'EOF' || fail "fixtures: masked" "python failed"
 import numpy as np, oracle_lib as L
 utt, rest = L.utterances(L.read_records("loud.dcs"))[0]

@@ -304,3 +304,33 @@ check_in "-o /dev/full" 1 "dc-istft: /dev/full: No space left on device" s1.dcs 
 dc-istft <s1.dcs >/dev/full 2>err
 rc=$?
 same "stdout to /dev/full" "$rc $(cat err)" "1 dc-istft: stdout: No space left on device"
+
+# --- dc-stft: a pipe on stdin, copied to $TMPDIR first (libsndfile seeks in FLAC)
+F="$SP/so0036_000360332.flac"
+dc-stft -i p "$F" | dc-istft -e float -o pf.wav || fail "FLAC from the file" "failed"
+check "FLAC through a pipe" 0 '' sh -c "cat '$F' | dc-stft -i p | dc-istft -e float -o pp.wav"
+if cmp -s pf.wav pp.wav; then pass "FLAC through a pipe: the file's samples"; else fail "FLAC through a pipe" "differs from the file"; fi
+if [ "${VALGRIND:-0}" = 1 ]; then
+	skip "a pipe, TMPDIR missing" "valgrind keeps its own files in TMPDIR"
+else
+	check "a pipe, TMPDIR missing" 1 "dc-stft: stdin: copying the pipe to $PWD/nodir: No such file or directory" \
+	    sh -c "cat '$F' | TMPDIR='$PWD/nodir' dc-stft >/dev/null"
+fi
+
+# --- dc-stft: options that cannot work together, said as the user gave them
+check "-n 4, the default hop" 2 "dc-stft: -n: nfft 4 takes a hop of at most 2: give -s" dc-stft -n 4 "$F"
+check "-n 4 -s 8" 2 "dc-stft: -s: hop 8 is more than nfft/2 = 2" dc-stft -n 4 -s 8 "$F"
+
+# --- the lossy extensions: Vorbis, Opus and MP3 written, and read back whole
+dc-stft -i p "$F" >p.dcs
+for e in ogg opus mp3; do
+	dc-istft -o "p.$e" p.dcs || fail "dc-istft -o p.$e" "failed"
+done
+same "lossy: the containers and codecs by their first bytes" "$("$PY" -c '
+b = [open("p." + e, "rb").read(64) for e in ("ogg", "opus", "mp3")]
+print(b[0][:4] == b"OggS" and b"vorbis" in b[0], b[1][:4] == b"OggS" and b"OpusHead" in b[1],
+      b[2][:3] == b"ID3" or (b[2][0] == 0xFF and b[2][1] & 0xE0 == 0xE0))')" "True True True"
+for e in ogg opus mp3; do
+	same "lossy: p.$e read back, every sample" "$(dc-stft "p.$e" | dc-dump | sed -n 's/.* samples=\([0-9]*\).*/\1/p' | head -1)" \
+	    "$(dc-dump p.dcs | sed -n 's/.* samples=\([0-9]*\).*/\1/p' | head -1)"
+done

@@ -1,7 +1,7 @@
 /*
  * test_stream.c: the stream reader and writer on memory buffers: round trips,
  * pass-through identity, every truncation, garbage, bad tensors, the error table,
- * and the STFT's exact inverse.
+ * the STFT's exact inverse, and records handed to a sink as they are read.
  */
 #include <math.h>
 #include <pthread.h>
@@ -1162,6 +1162,205 @@ test_pool(void)
 	dc_writer_close(w);
 }
 
+/*
+ * test_sink: dc_reader_sink. A stream of an utterance (a "big" record of 280 KB
+ * with its data last, a "big" one with a key after its data, a small record)
+ * and an utterance in two blocks (a "big" record each): the first kind of big
+ * record goes to the sink, its keys first and then its bytes in order, in
+ * pieces, with the unit so far; the unit holds its keys, and its tensor's shape
+ * without the bytes; the other is read whole. A sink's error, a cut in the data
+ * and a big record before any utterance are what dc_read_unit says.
+ */
+struct sinkctx {
+	unsigned char *got;
+	size_t n, cap;
+	int begins, pieces, bad, fail_at;
+	char ids[64];
+};
+
+static int
+sink_fn(void *ctx, const dc_unit *b, const dc_record *r, const void *p, size_t n)
+{
+	struct sinkctx *c = ctx;
+	char id[16];
+	int64_t k;
+
+	if (r != NULL) {
+		c->begins++;
+		if (!r->sunk || dc_rec_int(r, "k", &k) != DC_OK || k != 3 ||
+		    dc_rec_str(b->utt, "id", id, sizeof id) != DC_OK)
+			c->bad = 1;
+		else
+			snprintf(c->ids + strlen(c->ids), sizeof c->ids - strlen(c->ids), "%s%lld ", id,
+			    (long long)(b->blocked ? b->t0 : -1));
+		return DC_OK;
+	}
+	if (n == 0 || c->begins == 0)
+		c->bad = 1;
+	if (++c->pieces == c->fail_at)
+		return DC_EIO;
+	if (c->n + n > c->cap) {
+		c->cap = 2 * (c->n + n);
+		c->got = realloc(c->got, c->cap);
+	}
+	memcpy(c->got + c->n, p, n);
+	c->n += n;
+	return DC_OK;
+}
+
+static void
+put_big(dc_writer *w, int64_t n, float base, int after)
+{
+	dc_tensor t;
+	dc_recb b;
+	int64_t i;
+
+	dc_tensor_alloc(&t, DC_F32, 1, (int64_t[]){ n });
+	for (i = 0; i < n; i++)
+		((float *)t.data)[i] = base + (float)i;
+	dc_recb_init(&b, "big");
+	dc_recb_int(&b, "k", 3);
+	dc_recb_tensor(&b, &t);
+	if (after)
+		dc_recb_int(&b, "after", 1);
+	dc_write_recb(w, &b);
+	dc_tensor_free(&t);
+}
+
+/* sink_read: every unit of buf[0..len) read with the sink; the kinds of the
+ * records and whether each was sunk, into got; the last error */
+static int
+sink_read(const void *buf, size_t len, struct sinkctx *c, char *got, size_t gn)
+{
+	dc_reader *rd = dc_reader_mem(buf, len);
+	dc_record hdr;
+	dc_utt u = { 0 };
+	dc_unit b;
+	int err, i;
+
+	memset(c->ids, 0, sizeof c->ids);
+	*got = '\0';
+	if ((err = dc_read_header(rd, &hdr)) == DC_OK) {
+		dc_record_free(&hdr);
+		dc_reader_sink(rd, (const char *const[]){ "big", NULL }, sink_fn, c);
+		while ((err = dc_read_unit(rd, &u, &b)) == DC_OK)
+			for (i = 0; i < u.n; i++)
+				snprintf(got + strlen(got), gn - strlen(got), "%s%s ", u.recs[i].kind,
+				    u.recs[i].sunk ? "*" : "");
+	}
+	dc_utt_free(&u);
+	dc_reader_free(rd);
+	return err;
+}
+
+static void
+test_sink(void)
+{
+	dc_writer *w = dc_writer_mem(), *w2 = dc_writer_mem();
+	struct sinkctx c = { 0 };
+	const void *buf;
+	size_t len, i;
+	char got[256];
+	dc_reader *rd;
+	dc_record hdr, r;
+	dc_tensor t;
+	const void *data;
+	dc_utt u = { 0 };
+	dc_unit b;
+	dc_recb rb;
+	int err, same = 1, j;
+
+	dc_write_header_version(w, NULL, "test", 2);
+	dc_recb_init(&rb, "utt");
+	dc_recb_str(&rb, "id", "a");
+	dc_write_recb(w, &rb);
+	put_big(w, 70000, 0.0f, 0);
+	put_big(w, 1000, 5.0f, 1);
+	dc_recb_init(&rb, "other");
+	dc_write_recb(w, &rb);
+	dc_recb_init(&rb, "utt");
+	dc_recb_str(&rb, "id", "b");
+	dc_recb_bool(&rb, "blocks", 1);
+	dc_write_recb(w, &rb);
+	for (j = 0; j < 2; j++) {
+		dc_recb_init(&rb, "block");
+		dc_recb_int(&rb, "t0", 4 * j);
+		dc_recb_int(&rb, "frames", 4);
+		dc_recb_bool(&rb, "last", j == 1);
+		dc_write_recb(w, &rb);
+		put_big(w, 20000, 1e6f * (float)(j + 1), 0);
+	}
+	buf = dc_writer_buf(w, &len);
+
+	err = sink_read(buf, len, &c, got, sizeof got);
+	T_EQ_INT("sink: the stream read to its end", err, DC_EEOF);
+	T_OK("sink: the records with their data last sunk, the other read whole",
+	    strcmp(got, "utt big* big other block big* block big* ") == 0);
+	T_OK("sink: each record's keys first, with its unit (the utterance's id, the block's t0)",
+	    !c.bad && c.begins == 3 && strcmp(c.ids, "a-1 b0 b4 ") == 0);
+	T_OK("sink: the data in pieces", c.pieces > 3);
+	for (i = 0; i < 70000 && same; i++) {
+		float f;
+		memcpy(&f, c.got + 4 * i, 4);
+		same = f == (float)i;
+	}
+	for (i = 0; i < 40000 && same; i++) {
+		float f;
+		memcpy(&f, c.got + 280000 + 4 * i, 4);
+		same = f == 1e6f * (float)(i / 20000 + 1) + (float)(i % 20000);
+	}
+	T_OK("sink: every byte of the data, in order", c.n == 440000 && same);
+
+	/* the unit's record: keys, the shape against the data's length, no bytes */
+	rd = dc_reader_mem(buf, len);
+	dc_read_header(rd, &hdr);
+	dc_record_free(&hdr);
+	dc_reader_sink(rd, (const char *const[]){ "big", NULL }, sink_fn, &c);
+	err = dc_read_unit(rd, &u, &b);
+	T_OK("sink: the unit read", err == DC_OK && u.n == 4);
+	if (err == DC_OK && u.n == 4) {
+		T_OK("sink: the sunk record's tensor: its shape, no bytes",
+		    dc_rec_tensor_bytes(&u.recs[1], &t, &data) == DC_OK && t.shape[0] == 70000 &&
+		    data == NULL && u.recs[1].sunklen == 280000);
+		T_EQ_INT("sink: dc_rec_tensor of a sunk record", dc_rec_tensor(&u.recs[1], &t),
+		    DC_EMISSING);
+		T_EQ_INT("sink: dc_rec_tensor_view of a sunk record",
+		    dc_rec_tensor_view(&u.recs[1], &t), DC_EMISSING);
+		dc_record_copy(&r, &u.recs[1]);
+		T_OK("sink: a copy is sunk too", r.sunk && r.sunklen == 280000);
+		dc_record_free(&r);
+		T_EQ_INT("sink: a sunk record is not written", dc_write_record(w2, &u.recs[1]),
+		    DC_EMISSING);
+		T_OK("sink: the record with a key after its data, whole",
+		    dc_rec_tensor(&u.recs[2], &t) == DC_OK && t.shape[0] == 1000 &&
+		    ((float *)t.data)[999] == 1004.0f);
+		dc_tensor_free(&t);
+	}
+	dc_utt_free(&u);
+	dc_reader_free(rd);
+
+	c.fail_at = 2;
+	c.n = c.pieces = c.begins = 0;
+	T_EQ_INT("sink: its error is the read's", sink_read(buf, len, &c, got, sizeof got), DC_EIO);
+	c.fail_at = 0;
+	c.n = c.pieces = c.begins = 0;
+	T_EQ_INT("sink: a stream cut inside a sunk record's data",
+	    sink_read(buf, 200000, &c, got, sizeof got), DC_ETRUNC);
+
+	/* a big record before the first utterance: not sunk, refused as before */
+	dc_writer_close(w2);
+	w2 = dc_writer_mem();
+	dc_write_header(w2, NULL, "test");
+	put_big(w2, 70000, 0.0f, 0);
+	buf = dc_writer_buf(w2, &len);
+	c.n = c.pieces = c.begins = 0;
+	T_OK("sink: a big record before any utterance: not sunk, DC_EORDER",
+	    sink_read(buf, len, &c, got, sizeof got) == DC_EORDER && c.begins == 0);
+	free(c.got);
+	dc_writer_close(w);
+	dc_writer_close(w2);
+}
+
 int
 main(void)
 {
@@ -1183,5 +1382,6 @@ main(void)
 	test_stft_inverse();
 	test_units();
 	test_stft_blocks();
+	test_sink();
 	return t_done();
 }
