@@ -13,12 +13,14 @@
 # second run is fp32 too. Everything goes to out/parity/; a run that is there
 # already resumes (dc-train -r), so the script can be stopped and run again.
 set -eu
+caller=$(pwd)
 cd "$(dirname "$0")/.."
+. examples/lib.sh
 L=2 H=300 T=400 b=8 e=1 t=1 n=200 valid=
 while getopts L:H:T:b:e:t:n:V: o; do
 	case $o in
 	L) L=$OPTARG ;; H) H=$OPTARG ;; T) T=$OPTARG ;; b) b=$OPTARG ;; e) e=$OPTARG ;;
-	t) t=$OPTARG ;; n) n=$OPTARG ;; V) valid=$OPTARG ;;
+	t) t=$OPTARG ;; n) n=$OPTARG ;; V) valid=$(caller_path "$OPTARG") ;;
 	*) echo "usage: $0 [-L layers] [-H units] [-T frames] [-b batch] [-e epochs] [-t threads] [-n count] -V valid.dcs train.dcs ..." >&2
 	   exit 2 ;;
 	esac
@@ -28,6 +30,11 @@ if [ -z "$valid" ] || [ $# -eq 0 ]; then
 	echo "$0: -V valid.dcs and training streams are required" >&2
 	exit 2
 fi
+# the training streams as the caller named them
+for f in "$@"; do
+	shift
+	set -- "$@" "$(caller_path "$f")"
+done
 out=out/parity
 mkdir -p "$out"
 for p in f32 bf16; do

@@ -26,7 +26,9 @@
 # each round). STEPS (default 0: the whole draw) ends a round after that many steps
 # of 8 segments, for rounds shorter than an epoch (3,426 steps, 2 hours at 1 thread).
 set -eu
+caller=$(pwd)
 cd "$(dirname "$0")/.."
+. examples/lib.sh
 root=$(pwd)
 dir=/var/tmp/dcsep
 rounds=1000
@@ -37,8 +39,8 @@ init=models/default.dcm
 while getopts a:d:i:n:S:t: o; do
 	case $o in
 	a) rate=$OPTARG ;;
-	d) dir=$OPTARG ;;
-	i) init=$OPTARG ;;
+	d) dir=$(caller_path "$OPTARG") ;;
+	i) init=$(caller_path "$OPTARG") ;;
 	n) rounds=$OPTARG ;;
 	S) steps=$OPTARG ;;
 	t) threads=$OPTARG ;;
@@ -46,7 +48,8 @@ while getopts a:d:i:n:S:t: o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=${1:-../shared/corpus}
+corpus=../shared/corpus
+[ $# -eq 0 ] || corpus=$(caller_path "$1")
 PATH="$root/bin:$PATH"
 mkdir -p "$dir"
 attr="trained on speechocean762 (Zhang et al. 2021; free for commercial and non-commercial use) and LibriSpeech train-clean-100 (Panayotov et al., ICASSP 2015; CC BY 4.0) speakers of examples/speakers-train.txt, via the dcsep corpus (../shared/corpus)"

@@ -17,6 +17,7 @@
 # beyond the true number are dropped, the quietest first. The spreads dc-kmeans
 # counted from go to out/count/spread.tsv (true K, mixture, spread, counted K).
 set -eu
+caller=$(pwd)
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 n=100
@@ -30,7 +31,7 @@ while getopts b:K:m:M:n:s:t: o; do
 	case $o in
 	b) beta=$OPTARG ;;
 	K) counts=$OPTARG ;;
-	m) model=$OPTARG ;;
+	m) model=$(caller_path "$OPTARG") ;;
 	M) max=$OPTARG ;;
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
@@ -39,7 +40,8 @@ while getopts b:K:m:M:n:s:t: o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=${1:-../shared/corpus}
+corpus=../shared/corpus
+[ $# -eq 0 ] || corpus=$(caller_path "$1")
 out=out/count
 mkdir -p "$out"
 printf 'true_k\tmixture\tspread\tcounted_k\n' >"$out/spread.tsv"

@@ -14,6 +14,7 @@
 # of the README, whole. Prints the stages, the whole file's SDRi and SI-SDRi, the
 # short mixtures' means, and the segments where the estimates swap speakers.
 set -eu
+caller=$(pwd)
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 minutes=10
@@ -34,7 +35,8 @@ while getopts m:s:B:w:n:t: o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=${1:-../shared/corpus}
+corpus=../shared/corpus
+[ $# -eq 0 ] || corpus=$(caller_path "$1")
 d=out/long/m$seed-$minutes
 examples/long-mix.sh -m "$minutes" -s "$seed" -o "$d" "$corpus"
 T() {	# T NAME CMD...: CMD under GNU time, its peak RSS (KB), user and system seconds to $d/NAME.time

@@ -14,6 +14,7 @@
 #   dc-stft | dc-embed -m MODEL | dc-mask -k K | dc-istft
 # (-k K: the K of the head's sources with the most energy).
 set -eu
+caller=$(pwd)
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 n=200
@@ -27,16 +28,17 @@ while getopts Mc:m:n:s:S:t: o; do
 	case $o in
 	M) head=1 ;;
 	c) kopt=$OPTARG ;;
-	m) model=$OPTARG ;;
+	m) model=$(caller_path "$OPTARG") ;;
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
-	S) spk=$OPTARG ;;
+	S) spk=$(caller_path "$OPTARG") ;;
 	t) threads=$OPTARG ;;
 	*) echo "usage: $0 [-M] [-m model] [-c kmeans-options] [-n count] [-s seed] [-S speakers] [-t threads] [corpus]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-corpus=${1:-../shared/corpus}
+corpus=../shared/corpus
+[ $# -eq 0 ] || corpus=$(caller_path "$1")
 out=out/model
 mkdir -p "$out"
 printf 'speakers\tmodel\tmixtures\tSDR\tSDRi\tSI-SDR\tSI-SDRi\n' >"$out/summary.tsv"
@@ -45,7 +47,7 @@ name=$(basename "$model" .dcm)
 [ -z "$head" ] || name="$name-mi"
 for k in 2 3; do
 	set=out/sets/k$k-n$n-s$seed
-	[ "$spk" = examples/speakers-valid.txt ] || set=$set-$(basename "$spk" .txt)
+	cmp -s "$spk" examples/speakers-valid.txt || set=$set-$(basename "$spk" .txt)
 	make_set "$set" "$k" "$n" "$seed" "$corpus" "$spk"
 	sep=$set/model-$name
 	rm -rf "$sep"

@@ -11,6 +11,7 @@
 # WIN + 2 CTX (the others are run whole, as without -w), SDR, SDRi, SI-SDR and
 # SI-SDRi in dB; kept in out/windows/summary.tsv.
 set -eu
+caller=$(pwd)
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 n=20
@@ -19,7 +20,7 @@ model=models/default.dcm
 ws="1,0.5 2,0.5 2,1 4,1 8,2"
 while getopts m:n:s:w: o; do
 	case $o in
-	m) model=$OPTARG ;;
+	m) model=$(caller_path "$OPTARG") ;;
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
 	w) ws=$OPTARG ;;
@@ -27,7 +28,8 @@ while getopts m:n:s:w: o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=${1:-../shared/corpus}
+corpus=../shared/corpus
+[ $# -eq 0 ] || corpus=$(caller_path "$1")
 out=out/windows
 mkdir -p "$out"
 set=out/sets/k2-n$n-s$seed

@@ -3,16 +3,41 @@
 #   make_set DIR K COUNT SEED CORPUS [SPEAKERS]
 #                                     COUNT mixtures of K speakers of the list SPEAKERS
 #                                     (default: the held-out validation speakers,
-#                                     examples/speakers-valid.txt), made once, in DIR
+#                                     examples/speakers-valid.txt), made in DIR once
+#                                     for the same arguments and speakers
+#   caller_path PATH                  PATH as the caller meant it: relative to the
+#                                     directory the script was started in ($caller),
+#                                     not to the repository root it runs in
+#   pattern_dir DIR                   DIR for the front of an output template of the
+#                                     tools (dc-istft -o, dc-mix -O, dc-plot -o): '%'
+#                                     written '%%'
 #   score SET SEPDIR NAME             dc-eval of the separations SEPDIR/ID-sK.wav of SET;
 #                                     prints "K NAME COUNT SDR SDRi SI-SDR SI-SDRi"
 PATH="$(pwd)/bin:$PATH"
 
+caller_path() {
+	case $1 in
+	''|/*) printf '%s\n' "$1" ;;
+	*) printf '%s/%s\n' "${caller:?}" "$1" ;;
+	esac
+}
+
+pattern_dir() { printf '%s\n' "$1" | sed 's/%/%%/g'; }
+
 make_set() {
-	[ -f "$1/list.tsv" ] && [ "$(($(wc -l <"$1/list.tsv") - 1))" -eq "$3" ] && return 0
+	# the set is kept while what drew it is the same: its key, with the speakers'
+	# list by content; dc-mix's notes (speakers skipped) are said only if it fails
+	key="k=$2 n=$3 seed=$4 corpus=$5 speakers=$(cksum <"${6:-examples/speakers-valid.txt}")" || return 1
+	[ -f "$1/list.tsv" ] && [ "$(cat "$1/.key" 2>/dev/null)" = "$key" ] && return 0
 	rm -rf "$1"
 	mkdir -p "$(dirname "$1")"
-	dc-mix -n "$3" -k "$2" -s "$4" -S "${6:-examples/speakers-valid.txt}" -o "$1" "$5" 2>/dev/null
+	if ! dc-mix -n "$3" -k "$2" -s "$4" -S "${6:-examples/speakers-valid.txt}" -o "$1" "$5" 2>"$1.log"; then
+		cat "$1.log" >&2
+		rm -f "$1.log"
+		return 1
+	fi
+	rm -f "$1.log"
+	printf '%s\n' "$key" >"$1/.key"
 }
 
 score() {

@@ -12,7 +12,9 @@
 # 5 dB, as the training mixtures are. Writes DIR (default out/long/mSEED) /mix.wav,
 # s1.wav and s2.wav (the sources as mixed) and speakers.txt.
 set -eu
+caller=$(pwd)
 cd "$(dirname "$0")/.."
+. examples/lib.sh
 minutes=10
 seed=1
 spk=examples/speakers-valid.txt
@@ -21,34 +23,43 @@ while getopts m:s:S:o: o; do
 	case $o in
 	m) minutes=$OPTARG ;;
 	s) seed=$OPTARG ;;
-	S) spk=$OPTARG ;;
-	o) out=$OPTARG ;;
+	S) spk=$(caller_path "$OPTARG") ;;
+	o) out=$(caller_path "$OPTARG") ;;
 	*) echo "usage: $0 [-m minutes] [-s seed] [-S speakers] [-o dir] [corpus]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-corpus=${1:-../shared/corpus}
+corpus=../shared/corpus
+[ $# -eq 0 ] || corpus=$(caller_path "$1")
 out=${out:-out/long/m$seed}
-PATH="$(pwd)/bin:$PATH"
+secs=$(awk -v m="$minutes" 'BEGIN { if (m + 0 > 0 && m ~ /^[0-9.]+$/) printf "%d", m * 60; else print 0 }')
+[ "$secs" -gt 0 ] || { echo "$0: -m: minutes must be a number above 0: $minutes" >&2; exit 2; }
 mkdir -p "$out"
-secs=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')
+# the pieces are made in a directory of their own, removed however the script ends;
+# DIR gets only the finished files
+work=$(mktemp -d "$out/.work.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # two speakers with 10 or more utterances, drawn by the seed
 grep -v '^#' "$spk" | while read -r s; do
 	[ "$(ls "$corpus/train/$s" 2>/dev/null | wc -l)" -ge 10 ] && echo "$s"
 done | awk -v seed="$seed" 'BEGIN { srand(seed) } { print rand() "\t" $0 }' | sort -n |
-    cut -f 2 | head -n 2 >"$out/speakers.txt"
-[ "$(wc -l <"$out/speakers.txt")" -eq 2 ] || { echo "$0: fewer than 2 speakers with 10 utterances in $spk" >&2; exit 1; }
+    cut -f 2 | head -n 2 >"$work/speakers.txt"
+[ "$(wc -l <"$work/speakers.txt")" -eq 2 ] || { echo "$0: fewer than 2 speakers with 10 utterances in $spk" >&2; exit 1; }
+tab=$(printf '\t')
 k=0
 while read -r s; do
 	k=$((k + 1))
-	# the utterances, shuffled anew on each pass, each after a pause, to SECS seconds
-	ls "$corpus/train/$s"/*.flac >"$out/files$k"
-	awk -v seed="$((seed * 2 + k))" -v secs="$secs" -v list="$out/files$k" '
-	BEGIN {
+	# the utterances and their lengths
+	for f in "$corpus/train/$s"/*.flac; do
+		printf '%s\t%s\n' "$f" "$(soxi -D "$f")"
+	done >"$work/files$k"
+	# shuffled anew on each pass, each after a pause, to SECS seconds
+	awk -F '\t' -v seed="$((seed * 2 + k))" -v secs="$secs" '
+	{ u[n] = $1; d[n++] = $2 }
+	END {
 		srand(seed)
-		while ((getline f < list) > 0) u[n++] = f
-		cmd = "soxi -D"
-		for (i = 0; i < n; i++) { (cmd " \"" u[i] "\"") | getline d[i]; close(cmd " \"" u[i] "\"") }
 		for (t = 0; t < secs; ) {
 			for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); x = u[i]; u[i] = u[j]; u[j] = x; y = d[i]; d[i] = d[j]; d[j] = y }
 			for (i = 0; i < n && t < secs; i++) {
@@ -57,19 +68,19 @@ while read -r s; do
 				t += p + d[i]
 			}
 		}
-	}' >"$out/plan$k"
+	}' "$work/files$k" >"$work/plan$k"
 	# each utterance with its pause in front, as 8-kHz float WAV pieces, then one file
 	i=0
-	: >"$out/pieces$k"
-	while IFS="$(printf '\t')" read -r f p; do
+	set --
+	while IFS=$tab read -r f p; do
 		i=$((i + 1))
-		sox "$f" -r 8000 -c 1 -e float "$out/p$k-$i.wav" pad "$p" 0
-		echo "$out/p$k-$i.wav" >>"$out/pieces$k"
-	done <"$out/plan$k"
-	# shellcheck disable=SC2046
-	sox $(cat "$out/pieces$k") "$out/t$k.wav" trim 0 "$secs"
-	rm -f "$out"/p"$k"-*.wav "$out/pieces$k" "$out/files$k"
-done <"$out/speakers.txt"
-dc-mix -s "$seed" -o "$out/mix.wav" -O "$out/s%k.wav" "$out/t1.wav" "$out/t2.wav" >/dev/null
-rm -f "$out/t1.wav" "$out/t2.wav"
+		sox "$f" -r 8000 -c 1 -e float "$work/p$k-$i.wav" pad "$p" 0
+		set -- "$@" "$work/p$k-$i.wav"
+	done <"$work/plan$k"
+	sox "$@" "$work/t$k.wav" trim 0 "$secs"
+	rm -f "$@"
+done <"$work/speakers.txt"
+# -O is a template: a '%' of DIR is written '%%'
+dc-mix -s "$seed" -o "$out/mix.wav" -O "$(pattern_dir "$out")/s%k.wav" "$work/t1.wav" "$work/t2.wav" >/dev/null
+mv "$work/speakers.txt" "$out/speakers.txt"
 echo "$out/mix.wav: $minutes min, speakers $(tr '\n' ' ' <"$out/speakers.txt")"

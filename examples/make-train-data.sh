@@ -7,10 +7,12 @@
 # and fifth draw, every source's speed and pitch perturbed by 0.9 to 1.1, for the
 # later stages), cv2 (validation). Each draw's audio can go once its stream is made.
 set -eu
+caller=$(pwd)
 cd "$(dirname "$0")/.."
-out=${1:-/work/train}
-corpus=${2:-../shared/corpus}
-PATH="$(pwd)/bin:$PATH"
+. examples/lib.sh
+out=/work/train corpus=../shared/corpus
+[ $# -lt 1 ] || out=$(caller_path "$1")
+[ $# -lt 2 ] || corpus=$(caller_path "$2")
 mkdir -p "$out"
 make_set() {	# make_set NAME COUNT SPEAKERS SEED SPEAKERLIST [DC-MIX OPTION ...]
 	[ -f "$out/$1.dcs" ] && return 0

@@ -7,6 +7,7 @@
 # mask) and scores them with dc-eval. The mixtures go to out/sets/, the separations
 # to out/oracle/; the summary is printed and kept in out/oracle/summary.tsv.
 set -eu
+caller=$(pwd)
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 n=200
@@ -19,7 +20,8 @@ while getopts n:s: o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=${1:-../shared/corpus}
+corpus=../shared/corpus
+[ $# -eq 0 ] || corpus=$(caller_path "$1")
 out=out/oracle
 rm -rf "$out"
 mkdir -p "$out"

@@ -4,10 +4,14 @@
 # OUTDIR (default examples/pictures): stft.png, embed.png, labels.png, masks.png,
 # masked.png (543 x 129 pixels a panel: one per bin).
 set -eu
+caller=$(pwd)
 cd "$(dirname "$0")/.."
-out=${1:-examples/pictures}
+. examples/lib.sh
+out=examples/pictures
+[ $# -eq 0 ] || out=$(caller_path "$1")
 mkdir -p "$out"
+pat="$(pattern_dir "$out")/%r.png"
 P="bin/dc-plot -W 543 -H 129 -p"
-bin/dc-stft examples/mix.wav | $P -o "$out/%r.png" | bin/dc-embed | bin/dc-kmeans -k 2 -b 3 |
-    $P -k embed,labels,masks -o "$out/%r.png" | bin/dc-mask | $P -k masked -o "$out/%r.png" >/dev/null
+bin/dc-stft examples/mix.wav | $P -o "$pat" | bin/dc-embed | bin/dc-kmeans -k 2 -b 3 |
+    $P -k embed,labels,masks -o "$pat" | bin/dc-mask | $P -k masked -o "$pat" >/dev/null
 ls -l "$out"

@@ -8,7 +8,7 @@
 #   -S sshlogins   parallel's --sshlogin: ':' is this host (the default), or
 #                  '8/host1,4/user@host2' (jobs/host)
 #   -s file        parallel's --sshloginfile: one sshlogin a line
-#   -j jobs        jobs at a time on each host (default: one per core)
+#   -j jobs        jobs at a time on each host, a whole number (default: one per core)
 #   -k K, -b beta  dc-kmeans's: K (default auto: counted per recording) and the soft
 #                  masks' beta (default 3; 0 for binary masks)
 #   -m model       the model (default: dc-embed's, the installed models/default.dcm)
@@ -42,6 +42,12 @@ shift $((OPTIND - 1))
 [ $# -eq 1 ] && [ -n "$out" ] || usage
 command -v parallel >/dev/null || { echo "separate-batch.sh: GNU parallel is not installed (apt-get install parallel)" >&2; exit 1; }
 case $retries in ''|*[!0-9]*) echo "separate-batch.sh: -r: retries must be a whole number: $retries" >&2; exit 2 ;; esac
+case $jobs in *[!0-9]*|0*) echo "separate-batch.sh: -j: jobs must be a whole number above 0: $jobs" >&2; exit 2 ;; esac
+# the list is read before anything is made
+if [ "$1" != - ] && { [ ! -r "$1" ] || [ -d "$1" ]; }; then
+	echo "separate-batch.sh: cannot read the list $1" >&2
+	exit 1
+fi
 mkdir -p "$out" || exit 1
 list="$out/list.txt"
 if [ "$1" = - ]; then cat; else cat -- "$1"; fi >"$list" || exit 1

@@ -6,28 +6,47 @@
 # K defaults to auto (counted per recording), BETA to 3 (soft masks; 0: binary), MODEL
 # to dc-embed's default. The files are written under a temporary directory beside
 # OUTDIR and moved into place when the whole set is there, so OUTDIR is complete or
-# absent (an earlier OUTDIR is replaced). Exit status 0, or 1 with the failing
-# stage's message on standard error. One thread a job: run jobs side by side.
+# absent (an earlier OUTDIR is replaced). OUTDIR names a directory of its own: not
+# '', '.', '..' or '/' (trailing slashes are dropped). Exit status 0, 1 with the
+# failing stage's message on standard error, or 2 for wrong arguments. One thread a
+# job: run jobs side by side.
 set -u
-[ $# -ge 2 ] && [ $# -le 5 ] || { echo "usage: separate-one.sh file outdir [K [beta [model]]]" >&2; exit 2; }
+usage() { echo "usage: separate-one.sh file outdir [K [beta [model]]]" >&2; exit 2; }
+[ $# -ge 2 ] && [ $# -le 5 ] || usage
 file=$1 out=$2 k=${3:-auto} beta=${4:-3} model=${5:-}
+while :; do case $out in */) out=${out%/} ;; *) break ;; esac; done
+case $out in
+''|.|..|*/.|*/..) echo "separate-one.sh: outdir must name a directory of its own: '$2'" >&2; exit 2 ;;
+esac
+# a name that starts with '-' is not an option to the tools
+case $file in -?*) file=./$file ;; esac
+case $out in -*) out=./$out ;; esac
+case $model in -*) model=./$model ;; esac
 tmp="$out.tmp.$$"
+# dc-istft -o takes a pattern: a '%' of the directory's name is written '%%'
+pat=$(printf '%s\n' "$tmp" | sed 's/%/%%/g')/s%k.wav
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 mkdir -p "$tmp" || exit 1
 bopt=
 [ "$beta" = 0 ] || bopt="-b $beta"
-# a pipeline's status is its last stage's: each stage's failure ends the stream,
-# and dc-istft then fails on it, so the status file tells which stage failed first
-st="$tmp/.status"
-{ dc-stft "$file" || echo "dc-stft" >>"$st"; } |
-    { dc-embed -t 1 ${model:+-m "$model"} || echo "dc-embed" >>"$st"; } |
-    { dc-kmeans -k "$k" $bopt || echo "dc-kmeans" >>"$st"; } |
-    { dc-mask || echo "dc-mask" >>"$st"; } |
-    { dc-istft -o "$tmp/s%k.wav" || echo "dc-istft" >>"$st"; }
+# a pipeline's status is its last stage's, so each stage notes its own failure in
+# the status file. The stages' messages are held back, then said once: a failing
+# stage ends the stream and every stage after it fails on an empty one, so those
+# lines go unsaid when another stage says what went wrong
+st="$tmp/.status" err="$tmp/.err"
+{ dc-stft "$file" 2>>"$err" || echo "dc-stft" >>"$st"; } |
+    { dc-embed -t 1 ${model:+-m "$model"} 2>>"$err" || echo "dc-embed" >>"$st"; } |
+    { dc-kmeans -k "$k" $bopt 2>>"$err" || echo "dc-kmeans" >>"$st"; } |
+    { dc-mask 2>>"$err" || echo "dc-mask" >>"$st"; } |
+    { dc-istft -o "$pat" 2>>"$err" || echo "dc-istft" >>"$st"; }
+empty=': stdin: empty stream$'
+if [ -s "$err" ]; then
+	if grep -qv "$empty" "$err"; then grep -v "$empty" "$err" >&2; else cat "$err" >&2; fi
+fi
 if [ -s "$st" ] || ! ls "$tmp"/s1.wav >/dev/null 2>&1; then
 	exit 1
 fi
-rm -f "$st"
+rm -f "$st" "$err"
 rm -rf "$out" && mv "$tmp" "$out"

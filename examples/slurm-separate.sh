@@ -5,17 +5,20 @@
 #SBATCH --output=dcsep-%A_%a.log
 # examples/slurm-separate.sh list outdir [K [beta [model]]]: one task of a Slurm job
 # array that separates the recordings of list (one path a line), each into
-# outdir/NAME/s1.wav, s2.wav, ... by examples/separate-one.sh. Submit it as an array;
-# task i takes the non-empty lines i, i + N, i + 2N, ... of the list (N tasks), so
-# every recording is done once whatever N is:
+# outdir/NAME/s1.wav, s2.wav, ... by examples/separate-one.sh. Submit it as an array
+# of a range, with or without a step; the task of rank r (r = 0 for the range's
+# first id, 1 for the next, ...) takes the non-empty lines r + 1, r + 1 + N, ... of
+# the list (N tasks), so every recording is done once whatever N is:
 #
 #   sbatch --array=0-31 examples/slurm-separate.sh files.txt out
 #
 # (dcsep installed on the nodes, or its bin/ on PATH; list and outdir on a shared file
 # system). A task that fails on a recording goes on with the next, writes the names of
-# the failed ones to outdir/failed-ID.txt and exits 1 at the end; rerun those with
-#   sbatch --array=0-3 examples/slurm-separate.sh out/failed-ID.txt out
+# the failed ones to outdir/failed-JOB-TASK.txt (JOB: the array's job id, TASK: the
+# task's; "local" and 0 outside Slurm) and exits 1 at the end; rerun those with
+#   sbatch --array=0-3 examples/slurm-separate.sh out/failed-JOB-TASK.txt out
 # Run outside Slurm it is the whole list in one task (SLURM_ARRAY_TASK_ID unset).
+# An array of a list of ids (--array=1,5,7) is refused: its ranks are not known.
 set -u
 [ $# -ge 2 ] && [ $# -le 5 ] || { echo "usage: slurm-separate.sh list outdir [K [beta [model]]]" >&2; exit 2; }
 list=$1 out=$2
@@ -24,8 +27,24 @@ here=${SLURM_SUBMIT_DIR:+$SLURM_SUBMIT_DIR/examples}
 [ -n "$here" ] && [ -x "$here/separate-one.sh" ] || here=$(cd "$(dirname "$0")" && pwd)
 id=${SLURM_ARRAY_TASK_ID:-0}
 min=${SLURM_ARRAY_TASK_MIN:-0}
+max=${SLURM_ARRAY_TASK_MAX:-}
+step=${SLURM_ARRAY_TASK_STEP:-1}
 count=${SLURM_ARRAY_TASK_COUNT:-1}
-task=$((id - min))
+for v in "$id" "$min" "$step" "$count" ${max:+"$max"}; do
+	case $v in ''|*[!0-9]*) echo "slurm-separate.sh: the array's task variables are not whole numbers" >&2; exit 2 ;; esac
+done
+# the task's rank in a range min-max:step (Slurm sets the step only for a range)
+task=0
+[ "$step" -gt 0 ] && [ "$id" -ge "$min" ] && task=$(((id - min) / step))
+if [ "$step" -eq 0 ] || [ "$id" -lt "$min" ] || [ $(((id - min) % step)) -ne 0 ] || [ "$task" -ge "$count" ] ||
+    { [ -n "$max" ] && [ $(((max - min) / step + 1)) -ne "$count" ]; }; then
+	echo "slurm-separate.sh: task $id: the array is not a range with a step (--array=A-B or A-B:S)" >&2
+	exit 2
+fi
+if [ ! -r "$list" ] || [ -d "$list" ]; then
+	echo "slurm-separate.sh: cannot read the list $list" >&2
+	exit 1
+fi
 mkdir -p "$out" || exit 1
 failed="$out/failed-${SLURM_ARRAY_JOB_ID:-local}-$id.txt"
 : >"$failed.tmp"

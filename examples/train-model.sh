@@ -44,9 +44,12 @@
 # ROUNDS (default 5; 0 stops before stage 6) and THREADS (default 2) set the epochs
 # of each stage, the campaign's rounds and the threads; GPU=1 runs stage 7.
 set -eu
+caller=$(pwd)
 cd "$(dirname "$0")/.."
-data=${1:-/work/train}
-corpus=${2:-../shared/corpus}
+. examples/lib.sh
+data=/work/train corpus=../shared/corpus
+[ $# -lt 1 ] || data=$(caller_path "$1")
+[ $# -lt 2 ] || corpus=$(caller_path "$2")
 root=$(pwd)
 examples/make-train-data.sh "$data" "$corpus"
 attr="trained on speechocean762 (Zhang et al. 2021; free for commercial and non-commercial use) and LibriSpeech train-clean-100 (Panayotov et al., ICASSP 2015; CC BY 4.0) speakers of examples/speakers-train.txt, via the dcsep corpus (../shared/corpus)"

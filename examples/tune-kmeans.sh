@@ -10,6 +10,7 @@
 # Prints one line per pair and K, SDRi and SI-SDRi in dB, and keeps them in
 # out/tune/summary.tsv. The embeddings are cached in out/tune (about 12 MB a mixture).
 set -eu
+caller=$(pwd)
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 n=100
@@ -20,7 +21,7 @@ betas="0 2 3 4 5 6"
 dbs="15 20 25 30 40"
 while getopts m:n:s:t:b:T: o; do
 	case $o in
-	m) model=$OPTARG ;;
+	m) model=$(caller_path "$OPTARG") ;;
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
 	t) threads=$OPTARG ;;
@@ -30,7 +31,8 @@ while getopts m:n:s:t:b:T: o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=${1:-../shared/corpus}
+corpus=../shared/corpus
+[ $# -eq 0 ] || corpus=$(caller_path "$1")
 out=out/tune
 mkdir -p "$out"
 printf 'speakers\tbeta\tdB\tmixtures\tSDR\tSDRi\tSI-SDR\tSI-SDRi\n' >"$out/summary.tsv"

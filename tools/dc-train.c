@@ -1693,6 +1693,8 @@ setup_model(options *o, dc_model *m, tstate *st, const dataset *d, int argc, cha
 	st->precision = prec;
 	if (o->freeze && m->cfg.C == 0)
 		dc_errx(2, "-F: the model has no mask-inference head to train (-M)");
+	if (o->Agiven && m->cfg.C == 0)
+		dc_errx(2, "-A: the model has no mask-inference head to weigh against (-M)");
 	if (o->freeze) {        /* the fixed parameters' moments 0: Adam does not move them */
 		size_t fixed = (size_t)(m->p.mi_w - m->params);
 		memset(m->adam_m, 0, fixed * sizeof *m->adam_m);

@@ -78,3 +78,53 @@ same "slurm: the same bytes as parallel's" "$n" "$(ls plain | wc -l)"
 check "slurm: a failing recording" 1 '*' env SLURM_ARRAY_TASK_ID=0 SLURM_ARRAY_TASK_COUNT=1 SLURM_ARRAY_JOB_ID=78 "$EX/slurm-separate.sh" bad.txt sl2
 same "slurm: a failing recording: listed" "$(cat sl2/failed-78-0.txt)" "nosuch.wav"
 same "slurm: a failing recording: summary" "$(tail -n 1 out)" "slurm-separate.sh: task 0: 2 separated, 1 failed"
+
+# separate-one.sh: the output directory as written, names that look like options
+mkdir -p one
+cp mix2.wav one/-m.wav
+check "separate-one: outdir with a trailing slash" 0 '' "$EX/separate-one.sh" mix2.wav one/a/
+check "separate-one: again, replacing it" 0 '' "$EX/separate-one.sh" mix2.wav one/a//
+same "separate-one: outdir/ is outdir, no directory left inside" "$(ls one/a | tr '\n' ' ')" "s1.wav s2.wav "
+cmp -s one/a/s1.wav sep/mix2/s1.wav && pass "separate-one: outdir/: the batch's bytes" ||
+    fail "separate-one: outdir/: the batch's bytes" "differ"
+for d in . .. / '' one/.; do
+	check "separate-one: outdir '$d'" 2 "separate-one.sh: outdir must name a directory of its own: '$d'" \
+	    "$EX/separate-one.sh" mix2.wav "$d"
+done
+(cd one && check "separate-one: a file and an outdir named -m, -o" 0 '' "$EX/separate-one.sh" -m.wav -o)
+cmp -s one/-o/s1.wav sep/mix2/s1.wav && pass "separate-one: -m.wav into -o: the batch's bytes" ||
+    fail "separate-one: -m.wav into -o: the batch's bytes" "differ"
+check "separate-one: a '%' in outdir" 0 '' "$EX/separate-one.sh" mix2.wav 'one/%k%u'
+same "separate-one: a '%' in outdir: the files" "$(ls 'one/%k%u' | tr '\n' ' ')" "s1.wav s2.wav "
+# a stage's failure is said once, without the empty streams after it
+check "separate-one: one message for a failure" 1 "dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX]: x" \
+    "$EX/separate-one.sh" mix2.wav one/b x
+check "separate-one: no such file" 1 "dc-stft: nosuch.wav: No such file or directory" \
+    "$EX/separate-one.sh" nosuch.wav one/b
+same "separate-one: failures leave nothing" "$(ls one | tr '\n' ' ')" "%k%u -m.wav -o a "
+
+# separate-batch.sh: arguments checked before anything is made
+check "separate-batch: -j x" 2 "separate-batch.sh: -j: jobs must be a whole number above 0: x" \
+    "$EX/separate-batch.sh" -j x -o out6 list.txt
+check "separate-batch: -j 0" 2 "separate-batch.sh: -j: jobs must be a whole number above 0: 0" \
+    "$EX/separate-batch.sh" -j 0 -o out6 list.txt
+check "separate-batch: no list" 1 "separate-batch.sh: cannot read the list nosuch.txt" \
+    "$EX/separate-batch.sh" -o out6 nosuch.txt
+same "separate-batch: no outdir made on a refusal" "$(ls -d out6 2>/dev/null)" ""
+
+# Slurm: an array with a step (--array=10-14:2) covers the list once; a list of ids
+# is refused; a missing list fails
+for i in 10 12 14; do
+	SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_MIN=10 SLURM_ARRAY_TASK_MAX=14 SLURM_ARRAY_TASK_STEP=2 \
+	    SLURM_ARRAY_TASK_COUNT=3 SLURM_ARRAY_JOB_ID=79 "$EX/slurm-separate.sh" list.txt sl3 >>sl3.out 2>&1
+done
+same "slurm, step 2: each task's line" "$(cat sl3.out)" "slurm-separate.sh: task 10: 2 separated, 0 failed
+slurm-separate.sh: task 12: 1 separated, 0 failed
+slurm-separate.sh: task 14: 1 separated, 0 failed"
+same "slurm, step 2: every recording once" "$(ls sl3 | tr '\n' ' ')" "mix one mix2 mix3 solo "
+check "slurm: an array of a list of ids" 2 \
+    "slurm-separate.sh: task 5: the array is not a range with a step (--array=A-B or A-B:S)" \
+    env SLURM_ARRAY_TASK_ID=5 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_MAX=7 SLURM_ARRAY_TASK_COUNT=3 \
+    "$EX/slurm-separate.sh" list.txt sl4
+check "slurm: no list" 1 "slurm-separate.sh: cannot read the list nosuch.txt" "$EX/slurm-separate.sh" nosuch.txt sl4
+same "slurm: refusals make no outdir" "$(ls -d sl4 2>/dev/null)" ""

@@ -216,6 +216,11 @@ check "ref of more sources than the head" 1 \
     dc-train $A -M 2 -o x.dcm r3.dcs
 check "-F without a head" 2 "dc-train: -F: the model has no mask-inference head to train (-M)" \
     dc-train -I dc.dcm -F -o x.dcm u1.dcs
+check "-A without a head" 2 "dc-train: -A: the model has no mask-inference head to weigh against (-M)" \
+    dc-train $A -A 0.9 -o x.dcm u1.dcs
+check "-A with -I of a model without a head" 2 \
+    "dc-train: -A: the model has no mask-inference head to weigh against (-M)" dc-train -I dc.dcm -A 0.9 -o x.dcm u1.dcs
+same "-A without a head: no model written" "$(ls x.dcm 2>&1)" "ls: cannot access 'x.dcm': No such file or directory"
 "$PY" - <<'EOF'
 import numpy as np
 from oracle_lib import read_records, tensor, tensor_rec, write_stream
