@@ -341,6 +341,7 @@ dc_record_copy(dc_record *dst, const dc_record *src)
 #define BIGKEEP ((size_t)32 << 20)      /* the largest buffer kept */
 #define BIGHDR 64               /* a mapping's first bytes: its length; keeps 64-byte alignment */
 #define BIGROUND (64u << 10)    /* mappings are a multiple of this */
+#define BIGHUGE ((size_t)8 << 20)       /* mappings from this size on ask for huge pages */
 
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct { char *p; size_t len; } pool[BIGPOOL];
@@ -411,6 +412,13 @@ big_alloc(size_t n)
 		if (p == MAP_FAILED)
 			return NULL;
 	}
+#ifdef MADV_HUGEPAGE
+	/* huge pages for a big buffer: a fault per 2 MiB instead of per 4 KiB (a
+	 * fault costs about 10 us in the VMs we run on: 70 ms of dc-kmeans's
+	 * 130 on 10 s); not below BIGHUGE, where rounding up would weigh */
+	if (len >= BIGHUGE)
+		madvise(p, len, MADV_HUGEPAGE);
+#endif
 	memcpy(p, &len, sizeof len);
 	return p + BIGHDR;
 }
