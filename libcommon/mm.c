@@ -411,11 +411,13 @@ dc_mm_default(int infer)
 		return DC_MM_F32;
 	if (e && dc_mm_parse(e) >= 0)
 		return dc_mm_parse(e);
+	if (infer)
+		return DC_MM_MIXED;
 	isa = dnnl_get_effective_cpu_isa();
 	if (((unsigned)isa & (unsigned)dnnl_cpu_isa_avx512_core_amx) ==
 	    (unsigned)dnnl_cpu_isa_avx512_core_amx || amd())
 		return DC_MM_BF16;
-	return infer ? DC_MM_MIXED : DC_MM_F32;
+	return DC_MM_F32;
 }
 
 int

@@ -41,14 +41,17 @@ int dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, in
 int dc_mm_bf16_cpu(void);
 /* dc_mm_default: the precision when none is asked, for inference one utterance at a
  * time (infer 1) or for training (0): that of the environment variable
- * DCSEP_PRECISION (bf16, mixed or f32; the tests set f32) if set, else DC_MM_BF16
- * where bf16 products are faster than fp32 ones (AMX-BF16, or AVX512_BF16 on an
- * AMD CPU), else for inference DC_MM_MIXED where the CPU has AVX512_BF16, else
- * DC_MM_F32. On an Intel Xeon without AMX, oneDNN's bf16 GEMMs ran at half its
- * fp32 speed; the recurrent steps of one utterance, bound by the cache's
- * bandwidth, took a quarter less time with bf16's half the bytes, but training's
- * batched steps and their gradients were slower in bf16 (bench_nn, 2x300, batch 8:
- * 2,500 frames/s mixed, 2,940 f32). Never bf16 or mixed without dc_mm_bf16_cpu(). */
+ * DCSEP_PRECISION (bf16, mixed or f32; the tests set f32) if set; else for
+ * inference DC_MM_MIXED where the CPU has bf16 products, and for training
+ * DC_MM_BF16 where they are faster than fp32 ones (AMX-BF16, or AVX512_BF16 on an
+ * AMD CPU); else DC_MM_F32. Inference: mixed separates as f32 does (the validation
+ * mixtures of examples/tune-kmeans.sh: 8.34 / 6.47 dB SDRi both) where bf16 loses
+ * 0.05 / 0.08 dB, for 0.74x and 0.70x f32's time (AMD Zen 5); on an Intel Xeon
+ * without AMX oneDNN's bf16 GEMMs ran at half its fp32 speed, and mixed's recurrent
+ * steps, bound by the cache's bandwidth, took a quarter less time with bf16's half
+ * the bytes. Training: on that Xeon batched steps and their gradients were slower
+ * in bf16 (bench_nn, 2x300, batch 8: 2,500 frames/s mixed, 2,940 f32); on Zen 5
+ * bf16 trains 1.18x as fast. Never bf16 or mixed without dc_mm_bf16_cpu(). */
 int dc_mm_default(int infer);
 /* dc_mm_choose: the precision for a tool's -P argument arg ("bf16", "mixed", "f32",
  * or NULL for dc_mm_default(infer)); -1 if arg is none of them. bf16 or mixed on a

@@ -52,9 +52,9 @@ typedef struct dc_embedder dc_embedder;
  * dc_embedder_open: loads the model file at path and sets *ep to a handle that
  * runs it on threads threads (1 to 64), as dc-embed -t does: with the same
  * count, the same bits as dc-embed.
- * The products are in the precision dc-embed picks by default (bf16 where it is
- * faster, else mixed where the CPU has bf16 products, else fp32; DCSEP_PRECISION
- * f32, mixed or bf16 in the environment decides).
+ * The products are in the precision dc-embed picks by default (mixed where the
+ * CPU has bf16 products, else fp32; DCSEP_PRECISION f32, mixed or bf16 in the
+ * environment decides).
  * DC_EPARAM (threads), DC_EIO (errno), DC_EMODEL; *ep is NULL on failure.
  */
 int dc_embedder_open(dc_embedder **ep, const char *path, int threads);

@@ -133,6 +133,9 @@ main(void)
 		run(x, DC_MM_MIXED, 1, 0, 1, 13, 130, 129);
 		dc_mm_free(x);
 	}
+	unsetenv("DCSEP_PRECISION");
+	T_OK("inference's default: mixed where the CPU has bf16 (it separates as f32 does), else f32",
+	    dc_mm_default(1) == (dc_mm_bf16_cpu() ? DC_MM_MIXED : DC_MM_F32));
 	setenv("DCSEP_PRECISION", "mixed", 1);
 	T_OK("DCSEP_PRECISION=mixed: mixed where the CPU has bf16, else f32",
 	    dc_mm_default(1) == (dc_mm_bf16_cpu() ? DC_MM_MIXED : DC_MM_F32) &&
