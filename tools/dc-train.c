@@ -2489,9 +2489,11 @@ main(int argc, char **argv)
 	/* dc-train-mpi: rank 0 alone speaks and logs; every rank reads the data */
 	for (rc = 0; dc_dist_size() > 1 && !o.xdir && !o.xpath && !o.init && rc < o.nfiles; rc++)
 		if (strcmp(o.files[rc], "-") == 0) {     /* every rank sees it: no abort */
+			/* the other ranks end quietly with 0: a rank that ended with 2 first
+			 * had mpirun kill rank 0 before its message went out */
 			dc_dist_end();
 			if (dc_dist_rank() > 0)
-				exit(2);
+				exit(0);
 			dc_errx(2, "the training streams must be files: only rank 0 has stdin");
 		}
 	if (dc_dist_rank() > 0) {

@@ -49,15 +49,30 @@ start() {
 
 check "the uninterrupted run" 0 '' dc-train -q $A -e $E -c 0 -o ref.dcm train.dcs
 
+# progress: wait until the run started last has written a checkpoint of its own
+# (a new inode: each write is a rename), so that every round moves the training
+# on however slow the build (sanitizers) or the machine; or until it has ended
+progress() {
+	polls=0
+	while [ "$(stat -c %i ck.dcm 2>/dev/null)" = "$1" ] && [ $polls -lt 6000 ] &&
+	    kill -0 $pid 2>/dev/null; do
+		sleep 0.01
+		polls=$((polls + 1))
+	done
+}
+
 last=0 inwrite=0 midepoch=0 finished=0 round=0
 while [ $round -lt 12 ] && [ $finished -eq 0 ]; do
 	rm -f .dc-tmp-*
+	before=$(stat -c %i ck.dcm 2>/dev/null)
 	if [ $((round % 2)) -eq 0 ]; then
 		start 0
+		progress "$before"
 		sleep "$(rnd $round 0.05 0.6)"
 	else
 		# a pause of 100 ms half-way through each checkpoint; kill inside one
 		start 100
+		progress "$before"
 		sleep "$(rnd $round 0.05 0.3)"
 		polls=0
 		while [ -z "$(ls .dc-tmp-* 2>/dev/null)" ] && [ $polls -lt 300 ] && kill -0 $pid 2>/dev/null; do
