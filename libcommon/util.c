@@ -79,7 +79,7 @@ dc_on_oom(void (*fn)(void))
 	oom_fn = fn;
 }
 
-_Noreturn void
+DC_NORETURN void
 dc_oom(size_t n)
 {
 	fprintf(stderr, "%s: out of memory allocating %zu bytes\n", dc_prog(), n);

@@ -71,8 +71,19 @@ void dc_prog_set(const char *name);
  * after the function dc_on_oom set, if any (outpath.c's removal of temporaries:
  * it must neither allocate nor lock). */
 void dc_on_oom(void (*fn)(void));
+/* DC_NORETURN: a function that does not return, in C99, C11 and C++ alike
+ * (C11's _Noreturn is neither C99 nor C++) */
+#if defined(__GNUC__)
+#define DC_NORETURN __attribute__((noreturn))
+#elif defined(__cplusplus) && __cplusplus >= 201103L
+#define DC_NORETURN [[noreturn]]
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define DC_NORETURN _Noreturn
+#else
+#define DC_NORETURN
+#endif
 /* dc_oom: that line and exit, for memory that did not come from dc_xmalloc. */
-_Noreturn void dc_oom(size_t n);
+DC_NORETURN void dc_oom(size_t n);
 void *dc_xmalloc(size_t n);
 void *dc_xcalloc(size_t n, size_t size);
 void *dc_xrealloc(void *p, size_t n);
