@@ -111,9 +111,11 @@ const char *dc_dtype_name(int dtype);           /* "float32", "complex64", ... *
 int dc_dtype_parse(const char *s, size_t len);  /* DC_NONE if unknown */
 int64_t dc_tensor_count(const dc_tensor *t);    /* product of the shape */
 
-/* dc_tensor_alloc: a zeroed tensor of the given shape. DC_ELIMIT past the limit. */
+/* dc_tensor_alloc: a zeroed tensor of the given shape. DC_EPARAM for t or shape
+ * NULL, ndim outside 1 .. DC_MAXDIM or an unknown dtype, DC_ESHAPE for a negative
+ * dimension, DC_ELIMIT past the limit; t is left empty on failure. */
 int dc_tensor_alloc(dc_tensor *t, int dtype, int ndim, const int64_t *shape);
-/* dc_tensor_free: frees the data; the tensor is empty afterwards. */
+/* dc_tensor_free: frees the data; the tensor is empty afterwards. NULL is fine. */
 void dc_tensor_free(dc_tensor *t);
 
 /* DC_ASAN: built with AddressSanitizer (gcc's macro, clang's feature); memory

@@ -157,6 +157,78 @@ main(void)
 	}
 	dc_embedder_free(NULL);
 	T_OK("dc_embedder_free(NULL) is harmless", 1);
+	dc_tensor_free(NULL);
+	T_OK("dc_tensor_free(NULL) is harmless", 1);
+	T_EQ_INT("dc_tensor_alloc: t NULL: DC_EPARAM", dc_tensor_alloc(NULL, DC_F32, 1, (int64_t[]){ 2 }),
+	    DC_EPARAM);
+	T_EQ_INT("dc_tensor_alloc: shape NULL: DC_EPARAM", dc_tensor_alloc(&M, DC_F32, 1, NULL), DC_EPARAM);
+	T_OK("dc_tensor_alloc: t left empty on failure", empty(&M));
+	T_EQ_INT("dc_embedder_open: ep NULL: DC_EPARAM", dc_embedder_open(NULL, "x.dcm", 1), DC_EPARAM);
+	T_EQ_INT("dc_embedder_open: path NULL: DC_EPARAM", dc_embedder_open(&e, NULL, 1), DC_EPARAM);
+	T_EQ_INT("dc_embed: e NULL: DC_EPARAM", dc_embed(NULL, &X, &V, NULL), DC_EPARAM);
+
+	/* non-finite parameters and data, NULL pointers (the V and X of dc_cluster above) */
+	dc_tensor_alloc(&V, DC_F32, 3, (int64_t[]){ 2, 3, 2 });
+	v = V.data;
+	for (i = 0; i < 6; i++) {
+		v[2 * i] = i % 2 ? 0.1f : 0.9f;
+		v[2 * i + 1] = i % 2 ? 0.9f : 0.1f;
+	}
+	dc_kmeans_defaults(&o);
+	T_EQ_INT("dc_cluster: beta inf: DC_EPARAM", dc_cluster(&V, NULL, 20.0, &o, INFINITY, &L, &M),
+	    DC_EPARAM);
+	T_OK("dc_cluster: L and masks left empty", empty(&L) && empty(&M));
+	T_EQ_INT("dc_cluster: beta NaN: DC_EPARAM", dc_cluster(&V, NULL, 20.0, &o, NAN, &L, &M), DC_EPARAM);
+	T_EQ_INT("dc_cluster: db inf: DC_EPARAM", dc_cluster(&V, &X, INFINITY, &o, 0.0, &L, NULL), DC_EPARAM);
+	T_EQ_INT("dc_cluster: db NaN: DC_EPARAM", dc_cluster(&V, &X, NAN, &o, 0.0, &L, NULL), DC_EPARAM);
+	T_EQ_INT("dc_cluster: V NULL: DC_EPARAM", dc_cluster(NULL, NULL, 20.0, &o, 0.0, &L, NULL), DC_EPARAM);
+	T_EQ_INT("dc_cluster: L NULL: DC_EPARAM", dc_cluster(&V, NULL, 20.0, &o, 0.0, NULL, NULL), DC_EPARAM);
+	T_EQ_INT("dc_cluster: V with data NULL: DC_EPARAM",
+	    dc_cluster(&(dc_tensor){ DC_F32, 3, { 2, 3, 2 }, NULL, 0 }, NULL, 20.0, &o, 0.0, &L, NULL),
+	    DC_EPARAM);
+	/* beta finite but so large that every -beta d overflows (points -4, 0 and 10,
+	 * 14: squared distance 4 to their centroids): the nearest takes 1 */
+	{
+		float w[4] = { -4.0f, 0.0f, 10.0f, 14.0f };
+		dc_tensor W = { DC_F32, 3, { 2, 2, 1 }, w, 0 };
+		T_EQ_INT("dc_cluster: beta 1e308: DC_OK", dc_cluster(&W, NULL, 20.0, &o, 1e308, &L, &M), DC_OK);
+		for (i = 0, ok = M.data != NULL && L.data != NULL; ok && i < 4; i++) {
+			const float *m = M.data;
+			const int32_t *lw = L.data;
+			ok &= lw[i] == lw[i < 2 ? 0 : 3] && lw[0] != lw[3] && m[lw[i] * 4 + i] == 1.0f &&
+			    m[(1 - lw[i]) * 4 + i] == 0.0f;
+		}
+		T_OK("dc_cluster: beta 1e308: masks 1 on the bin's label, 0 elsewhere, no NaN", ok);
+		dc_tensor_free(&L);
+		dc_tensor_free(&M);
+	}
+	v[3] = NAN;
+	T_EQ_INT("dc_cluster: a NaN in V: DC_ENONFINITE", dc_cluster(&V, NULL, 20.0, &o, 3.0, &L, &M),
+	    DC_ENONFINITE);
+	T_OK("dc_cluster: L and masks left empty", empty(&L) && empty(&M));
+	v[3] = 0.1f;
+	x[5] = INFINITY;
+	T_EQ_INT("dc_cluster: an Inf in X: DC_ENONFINITE", dc_cluster(&V, &X, 20.0, &o, 0.0, &L, NULL),
+	    DC_ENONFINITE);
+	dc_tensor_alloc(&L, DC_I32, 2, (int64_t[]){ 2, 3 });
+	T_EQ_INT("dc_mask: an Inf in X: DC_ENONFINITE", dc_mask(&X, &L, 2, &Y), DC_ENONFINITE);
+	T_OK("dc_mask: Y left empty", empty(&Y));
+	x[5] = 6.0f;
+	dc_tensor_alloc(&M, DC_F32, 3, (int64_t[]){ 2, 2, 3 });
+	((float *)M.data)[7] = NAN;
+	T_EQ_INT("dc_mask: a NaN in the masks: DC_ENONFINITE", dc_mask(&X, &M, 0, &Y), DC_ENONFINITE);
+	T_EQ_INT("dc_mask: X NULL: DC_EPARAM", dc_mask(NULL, &L, 2, &Y), DC_EPARAM);
+	T_EQ_INT("dc_mask: M NULL: DC_EPARAM", dc_mask(&X, NULL, 2, &Y), DC_EPARAM);
+	T_EQ_INT("dc_mask: Y NULL: DC_EPARAM", dc_mask(&X, &L, 2, NULL), DC_EPARAM);
+	T_EQ_INT("dc_mask: labels with data NULL: DC_EPARAM",
+	    dc_mask(&X, &(dc_tensor){ DC_I32, 2, { 2, 3 }, NULL, 0 }, 2, &Y), DC_EPARAM);
+	T_EQ_INT("dc_mask: labels of a negative shape: DC_EPARAM",
+	    dc_mask(&(dc_tensor){ DC_C64, 2, { -2, 3 }, x, 0 }, &(dc_tensor){ DC_I32, 2, { -2, 3 }, L.data, 0 },
+	    2, &Y), DC_EPARAM);
+	T_EQ_INT("dc_mask: labels and X finite again: DC_OK", dc_mask(&X, &L, 2, &Y), DC_OK);
+	dc_tensor_free(&Y);
+	dc_tensor_free(&M);
+	dc_tensor_free(&L);
 
 	dc_tensor_free(&V);
 	dc_tensor_free(&X);
