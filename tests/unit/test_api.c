@@ -6,10 +6,13 @@
  * dc_embedder_open's codes. The pipeline itself is checked bit for bit against the
  * tools by tests/sh/libdcsep.sh.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <dcsep/dcsep.h>
 #include "t.h"
@@ -18,6 +21,120 @@ static int
 empty(const dc_tensor *t)
 {
 	return t->dtype == DC_NONE && t->data == NULL;
+}
+
+/* entries: how many files dir holds (its temporaries too). */
+static int
+entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+/*
+ * audio: the bad arguments of audio.h's calls give DC_EPARAM before anything is
+ * read or written (no file, no temporary in the directory), in the test's
+ * working directory (tests/run.sh gives each test a fresh one).
+ */
+static void
+audio(void)
+{
+	static const float x[8] = { 0.5f, -0.25f, 0.125f, 0.0f, 0.5f, -0.25f, 0.125f, 0.0f };
+	const char *d = "audio-api";
+	dc_audio_info info;
+	dc_audio_out *o = (dc_audio_out *)&info;
+	dc_audio_in *a = (dc_audio_in *)&info;
+	float *y = NULL, *buf;
+	int64_t n = 4, got;
+	FILE *f;
+	long len;
+
+	mkdir(d, 0777);
+	T_EQ_INT("dc_audio_write: frames -1: DC_EPARAM", dc_audio_write("audio-api/a.wav", x, -1, 1, 8000,
+	    DC_PCM16), DC_EPARAM);
+	T_EQ_INT("dc_audio_write: encoding 7: DC_EPARAM", dc_audio_write("audio-api/a.wav", x, 4, 1, 8000, 7),
+	    DC_EPARAM);
+	T_EQ_INT("dc_audio_write: channels 0: DC_EPARAM", dc_audio_write("audio-api/a.wav", x, 4, 0, 8000,
+	    DC_PCM16), DC_EPARAM);
+	T_EQ_INT("dc_audio_write: rate 0: DC_EPARAM", dc_audio_write("audio-api/a.wav", x, 4, 1, 0, DC_FLOAT),
+	    DC_EPARAM);
+	T_EQ_INT("dc_audio_write: path NULL: DC_EPARAM", dc_audio_write(NULL, x, 4, 1, 8000, DC_PCM16),
+	    DC_EPARAM);
+	T_EQ_INT("dc_audio_write: x NULL, 4 frames: DC_EPARAM", dc_audio_write("audio-api/a.wav", NULL, 4, 1,
+	    8000, DC_PCM16), DC_EPARAM);
+	T_EQ_INT("dc_audio_write: frames * channels past INT64_MAX: DC_EPARAM",
+	    dc_audio_write("audio-api/a.wav", x, INT64_MAX / 2 + 1, 2, 8000, DC_PCM16), DC_EPARAM);
+	T_EQ_INT("dc_audio_out_open: encoding 7: DC_EPARAM", dc_audio_out_open("audio-api/a.wav", 1, 8000, 7,
+	    &o), DC_EPARAM);
+	T_OK("dc_audio_out_open: *op NULL on failure", o == NULL);
+	T_EQ_INT("dc_audio_out_open: channels 0: DC_EPARAM", dc_audio_out_open("audio-api/a.wav", 0, 8000,
+	    DC_PCM16, &o), DC_EPARAM);
+	T_EQ_INT("dc_audio_out_open: rate -1: DC_EPARAM", dc_audio_out_open("audio-api/a.wav", 1, -1,
+	    DC_PCM16, &o), DC_EPARAM);
+	T_EQ_INT("dc_audio_out_open: path NULL: DC_EPARAM", dc_audio_out_open(NULL, 1, 8000, DC_PCM16, &o),
+	    DC_EPARAM);
+	T_EQ_INT("dc_audio_out_open: op NULL: DC_EPARAM", dc_audio_out_open("audio-api/a.wav", 1, 8000,
+	    DC_PCM16, NULL), DC_EPARAM);
+	T_EQ_INT("nothing written on DC_EPARAM", entries(d), 0);
+
+	T_EQ_INT("dc_audio_out_open: DC_OK", dc_audio_out_open("audio-api/a.wav", 2, 8000, DC_PCM16, &o), DC_OK);
+	T_EQ_INT("dc_audio_out_put: frames -1: DC_EPARAM", dc_audio_out_put(o, x, -1), DC_EPARAM);
+	T_EQ_INT("dc_audio_out_put: x NULL, 4 frames: DC_EPARAM", dc_audio_out_put(o, NULL, 4), DC_EPARAM);
+	T_EQ_INT("dc_audio_out_put: o NULL: DC_EPARAM", dc_audio_out_put(NULL, x, 4), DC_EPARAM);
+	T_EQ_INT("dc_audio_out_put: 4 frames", dc_audio_out_put(o, x, 4), DC_OK);
+	T_EQ_INT("dc_audio_out_close", dc_audio_out_close(o, "audio-api/a.wav"), DC_OK);
+
+	T_EQ_INT("dc_audio_read: rate -8000: DC_EPARAM", dc_audio_read("audio-api/a.wav", -8000, &y, &n,
+	    &info), DC_EPARAM);
+	T_OK("dc_audio_read: nothing read", y == NULL && n == 4);
+	T_EQ_INT("dc_audio_read: path NULL: DC_EPARAM", dc_audio_read(NULL, 0, &y, &n, &info), DC_EPARAM);
+	T_EQ_INT("dc_audio_read: rate 0 (the file's): DC_OK", dc_audio_read("audio-api/a.wav", 0, &y, &n,
+	    &info), DC_OK);
+	T_OK("dc_audio_read: 4 frames of 2 channels at 8000 Hz, averaged",
+	    n == 4 && info.rate_in == 8000 && info.channels_in == 2 && y[0] == (0.5f - 0.25f) / 2);
+	free(y);
+	y = NULL;
+	T_EQ_INT("dc_audio_open: rate -1: DC_EPARAM", dc_audio_open("audio-api/a.wav", -1, &a, &info),
+	    DC_EPARAM);
+	T_OK("dc_audio_open: *ap NULL on failure", a == NULL);
+	T_EQ_INT("dc_audio_open: DC_OK", dc_audio_open("audio-api/a.wav", 0, &a, &info), DC_OK);
+	T_EQ_INT("dc_audio_pull: max -1: DC_EPARAM", dc_audio_pull(a, (float[4]){ 0 }, -1, &got), DC_EPARAM);
+	T_EQ_INT("dc_audio_pull: x NULL: DC_EPARAM", dc_audio_pull(a, NULL, 4, &got), DC_EPARAM);
+	dc_audio_in_close(a);
+
+	f = fopen("audio-api/a.wav", "rb");
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)len);
+	T_OK("read the file's bytes", fread(buf, 1, (size_t)len, f) == (size_t)len);
+	fclose(f);
+	T_EQ_INT("dc_audio_read_mem: rate -1: DC_EPARAM", dc_audio_read_mem(buf, (size_t)len, -1, &y, &n,
+	    &info), DC_EPARAM);
+	T_EQ_INT("dc_audio_read_mem: data NULL, len 10: DC_EPARAM", dc_audio_read_mem(NULL, 10, 0, &y, &n,
+	    &info), DC_EPARAM);
+	T_EQ_INT("dc_audio_read_mem: rate 0: DC_OK", dc_audio_read_mem(buf, (size_t)len, 0, &y, &n, &info),
+	    DC_OK);
+	free(y);
+	free(buf);
+	y = malloc(4 * sizeof *y);
+	memcpy(y, x, 4 * sizeof *y);
+	n = 4;
+	T_EQ_INT("dc_resample: from inf: DC_EPARAM", dc_resample(&y, &n, INFINITY, 8000), DC_EPARAM);
+	T_EQ_INT("dc_resample: to NaN: DC_EPARAM", dc_resample(&y, &n, 8000, NAN), DC_EPARAM);
+	n = -4;
+	T_EQ_INT("dc_resample: n -4: DC_EPARAM", dc_resample(&y, &n, 8000, 16000), DC_EPARAM);
+	free(y);
+	remove("audio-api/a.wav");
+	rmdir(d);
 }
 
 int
@@ -229,6 +346,8 @@ main(void)
 	dc_tensor_free(&Y);
 	dc_tensor_free(&M);
 	dc_tensor_free(&L);
+
+	audio();
 
 	dc_tensor_free(&V);
 	dc_tensor_free(&X);
