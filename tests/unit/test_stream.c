@@ -1502,6 +1502,47 @@ test_writer_refused(void)
 	refused("an empty dc_record: DC_EPARAM", dc_write_record(w, &r), w, DC_EPARAM);
 	w = dc_writer_mem();
 	refused("utterance NULL: DC_EPARAM", dc_write_utt(w, NULL), w, DC_EPARAM);
+	/* a history that would take the header past DC_REC_ELEMS: a header of n names
+	 * has 7 + n elements (the map, two keys and values, "history" and its array),
+	 * the one written one more */
+	for (i = 0; i < 2; i++) {
+		msgpack_sbuffer sb;
+		msgpack_packer pk;
+		int j, nh = DC_REC_ELEMS - 7 - i;
+
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		msgpack_pack_map(&pk, 3);
+		msgpack_pack_str_with_body(&pk, "kind", 4);
+		msgpack_pack_str_with_body(&pk, "dcsep", 5);
+		msgpack_pack_str_with_body(&pk, "version", 7);
+		msgpack_pack_int(&pk, 1);
+		msgpack_pack_str_with_body(&pk, "history", 7);
+		msgpack_pack_array(&pk, (size_t)nh);
+		for (j = 0; j < nh; j++)
+			msgpack_pack_str_with_body(&pk, "t", 1);
+		rd = dc_reader_mem(sb.data, sb.size);
+		T_EQ_INT(i ? "a header of 4095 elements reads" : "a header of 4096 elements reads",
+		    dc_read_header(rd, &hdr), DC_OK);
+		w = dc_writer_mem();
+		if (i == 0) {
+			refused("its history and one more tool: DC_EELEMS", dc_write_header(w, &hdr, "test"), w,
+			    DC_EELEMS);
+		} else {
+			T_EQ_INT("its history and one more tool: 4096 elements", dc_write_header(w, &hdr, "test"),
+			    DC_OK);
+			dc_record_free(&hdr);
+			dc_reader_free(rd);
+			buf = dc_writer_buf(w, &len);
+			rd = dc_reader_mem(buf, len);
+			T_EQ_INT("... which reads", dc_read_header(rd, &hdr), DC_OK);
+			dc_writer_close(w);
+		}
+		dc_record_free(&hdr);
+		dc_reader_free(rd);
+		msgpack_sbuffer_destroy(&sb);
+	}
+
 	T_EQ_INT("writer NULL: DC_EPARAM", dc_write_recb(NULL, &b), DC_EPARAM);
 	T_EQ_INT("dc_writer_close(NULL): DC_OK", dc_writer_close(NULL), DC_OK);
 
