@@ -349,6 +349,40 @@ main(void)
 
 	audio();
 
+	/* the STFT's calls: NULL pointers and unusable parameters */
+	{
+		dc_stft_params p;
+		dc_istft_state *st;
+		float sig[64] = { 0 }, out[64];
+		int64_t ny = 7;
+
+		dc_stft_defaults(&p);
+		p.samples = 64;
+		T_EQ_INT("dc_stft: x NULL with 64 samples: DC_EPARAM", dc_stft(NULL, &p, &Y), DC_EPARAM);
+		T_OK("dc_stft: X left empty", empty(&Y));
+		T_EQ_INT("dc_stft: p NULL: DC_EPARAM", dc_stft(sig, NULL, &Y), DC_EPARAM);
+		T_EQ_INT("dc_stft_range: T -1: DC_EPARAM", dc_stft_range(sig, 0, 64, &p, 0, -1, &Y), DC_EPARAM);
+		T_EQ_INT("dc_stft_range: xn -1: DC_EPARAM", dc_stft_range(sig, 0, -1, &p, 0, 2, &Y), DC_EPARAM);
+		p.nfft = 0;
+		T_EQ_INT("dc_stft_range: nfft 0: DC_EPARAM", dc_stft_range(sig, 0, 64, &p, 0, 2, &Y), DC_EPARAM);
+		T_OK("dc_istft_begin: nfft 0: NULL", dc_istft_begin(&p) == NULL && dc_istft_begin(NULL) == NULL);
+		dc_stft_defaults(&p);
+		p.samples = 64;
+		T_EQ_INT("dc_stft: 64 samples", dc_stft(sig, &p, &Y), DC_OK);
+		T_EQ_INT("dc_istft: y NULL: DC_EPARAM", dc_istft(Y.data, Y.shape[0], &p, NULL), DC_EPARAM);
+		T_EQ_INT("dc_istft: X NULL: DC_EPARAM", dc_istft(NULL, Y.shape[0], &p, out), DC_EPARAM);
+		T_EQ_INT("dc_istft_push: state NULL: DC_EPARAM", dc_istft_push(NULL, Y.data, 1, -1, out, &ny),
+		    DC_EPARAM);
+		T_OK("dc_istft_push: *ny 0 on failure", ny == 0);
+		st = dc_istft_begin(&p);
+		T_EQ_INT("dc_istft_push: T -1: DC_EPARAM", dc_istft_push(st, Y.data, -1, -1, out, &ny), DC_EPARAM);
+		T_EQ_INT("dc_istft_push: X NULL, 1 frame: DC_EPARAM", dc_istft_push(st, NULL, 1, -1, out, &ny),
+		    DC_EPARAM);
+		T_EQ_INT("dc_istft_push: 1 frame", dc_istft_push(st, Y.data, 1, -1, out, &ny), DC_OK);
+		dc_istft_end(st);
+		dc_tensor_free(&Y);
+	}
+
 	dc_tensor_free(&V);
 	dc_tensor_free(&X);
 	return t_done();
