@@ -20,6 +20,7 @@
 #include "mm.h"
 #include "nn.h"
 #include "mi.h"
+#include "mask.h"
 
 
 const char *
@@ -43,8 +44,10 @@ dc_embedder_open(dc_embedder **ep, const char *path, int threads)
 	dc_embedder *e;
 	int err;
 
+	if (ep == NULL)
+		return DC_EPARAM;
 	*ep = NULL;
-	if (threads < 1 || threads > DC_NN_MAXTHREADS)
+	if (path == NULL || threads < 1 || threads > DC_NN_MAXTHREADS)
 		return DC_EPARAM;
 	e = dc_xcalloc(1, sizeof *e);
 	if ((err = dc_model_load(&e->m, path)) != DC_OK) {
@@ -98,14 +101,18 @@ empty(dc_tensor *t)
 int
 dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks)
 {
-	const dc_nn_config *mc = &e->m.cfg;
+	const dc_nn_config *mc;
 	int64_t T, F;
 	float *feat, *h = NULL, *z = NULL;
-	int err, head = masks != NULL && mc->C > 0;
+	int err, head;
 
 	empty(V);
 	empty(masks);
-	if (X->dtype != DC_C64 || X->ndim != 2 || X->shape[1] != mc->F)
+	if (e == NULL || V == NULL || !dc_tensor_is(X, DC_C64, 2))
+		return DC_EPARAM;
+	mc = &e->m.cfg;
+	head = masks != NULL && mc->C > 0;
+	if (X->shape[1] != mc->F)
 		return DC_EPARAM;
 	T = X->shape[0];
 	F = X->shape[1];
@@ -165,8 +172,8 @@ dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_op
 		ko = *o;
 	else
 		dc_kmeans_defaults(&ko);
-	if (V->dtype != DC_F32 || V->ndim != 3 || ko.k < 1 || ko.k > DC_KMAX || !(beta >= 0.0) ||
-	    !(db >= 0.0))
+	if (L == NULL || !dc_tensor_is(V, DC_F32, 3) || ko.k < 1 || ko.k > DC_KMAX ||
+	    !isfinite(beta) || beta < 0.0 || !isfinite(db) || db < 0.0)
 		return DC_EPARAM;
 	T = V->shape[0];
 	F = V->shape[1];
@@ -175,9 +182,11 @@ dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_op
 	if (D < 1 || D > INT_MAX)
 		return DC_EPARAM;
 	m = N;
+	if (X != NULL && (!dc_tensor_is(X, DC_C64, 2) || X->shape[0] != T || X->shape[1] != F))
+		return DC_EPARAM;
+	if (dc_tensor_finite(V) != DC_OK || (X != NULL && dc_tensor_finite(X) != DC_OK))
+		return DC_ENONFINITE;
 	if (X != NULL) {
-		if (X->dtype != DC_C64 || X->ndim != 2 || X->shape[0] != T || X->shape[1] != F)
-			return DC_EPARAM;
 		fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
 		dc_stft_active(X->data, N, db, fit);
 		for (i = 0, m = 0; i < N; i++)

@@ -158,6 +158,16 @@ put_frames(SNDFILE *sf, int fmt, const float *x, int64_t frames, int channels)
 	return put;
 }
 
+/* out_args: DC_EPARAM unless path is given, channels and rate are 1 or more and
+ * encoding is DC_PCM16 or DC_FLOAT */
+static int
+out_args(const char *path, int channels, int rate, int encoding)
+{
+	if (path == NULL || channels < 1 || rate < 1 || (encoding != DC_PCM16 && encoding != DC_FLOAT))
+		return DC_EPARAM;
+	return DC_OK;
+}
+
 /* out_format: si's format for path's extension and encoding; DC_EAUDIO if the
  * container does not take it */
 static int
@@ -203,7 +213,7 @@ file_end(dc_atomic *a, int tostdout, int err)
 int
 dc_audio_write(const char *path, const float *x, int64_t frames, int channels, int rate, int encoding)
 {
-	int tostdout = strcmp(path, "-") == 0;
+	int tostdout;
 	membuf m = { 0 };
 	SF_INFO si;
 	SNDFILE *sf;
@@ -212,6 +222,10 @@ dc_audio_write(const char *path, const float *x, int64_t frames, int channels, i
 	sf_count_t put;
 	int err = DC_OK;
 
+	if (out_args(path, channels, rate, encoding) != DC_OK || frames < 0 ||
+	    frames > INT64_MAX / channels || (x == NULL && frames > 0))
+		return DC_EPARAM;
+	tostdout = strcmp(path, "-") == 0;
 	if ((err = out_format(&si, path, channels, rate, encoding)) != DC_OK)
 		return err;
 	if ((sf = dc_audio_open_mem(&m, SFM_WRITE, &si)) == NULL) {
@@ -266,7 +280,11 @@ dc_audio_out_open(const char *path, int channels, int rate, int encoding, dc_aud
 	SF_INFO si;
 	int fd, err;
 
+	if (op == NULL)
+		return DC_EPARAM;
 	*op = NULL;
+	if (out_args(path, channels, rate, encoding) != DC_OK)
+		return DC_EPARAM;
 	if ((err = out_format(&si, path, channels, rate, encoding)) != DC_OK)
 		return err;
 	snprintf(name, sizeof name, "%s/.dc-audio-XXXXXX", dir && *dir ? dir : "/tmp");
@@ -299,6 +317,8 @@ dc_audio_out_open(const char *path, int channels, int rate, int encoding, dc_aud
 int
 dc_audio_out_put(dc_audio_out *o, const float *x, int64_t frames)
 {
+	if (o == NULL || frames < 0 || frames > INT64_MAX / o->channels || (x == NULL && frames > 0))
+		return DC_EPARAM;
 	if (frames > 0 && put_frames(o->sf, o->fmt, x, frames, o->channels) != frames) {
 		dc_audio_set_err(sf_strerror(o->sf));
 		return DC_EAUDIO;

@@ -20,19 +20,21 @@ typedef struct {
  * rate (0 keeps the file's rate): channels averaged, resampled with libsoxr.
  * *x is malloc'd. On DC_EAUDIO, dc_audio_errstr() says why. DC_ENONFINITE if the
  * file holds NaN or Inf; DC_ELIMIT if the file's samples, or the resampled ones,
- * are more than the element limit (checked before allocating). */
+ * are more than the element limit (checked before allocating); DC_EPARAM for a
+ * negative rate or a NULL pointer, before anything is read. */
 int dc_audio_read(const char *path, int rate, float **x, int64_t *n, dc_audio_info *info);
 /* dc_audio_length: the frames and rate a file's header gives, without reading its
  * samples; DC_EAUDIO (dc_audio_errstr() says why) if libsndfile cannot open it. */
 int dc_audio_length(const char *path, int64_t *frames, int *rate);
-/* dc_audio_read_mem: the same from a file's bytes in memory (not modified). */
+/* dc_audio_read_mem: the same from a file's bytes in memory (not modified; data
+ * may be NULL when len is 0). */
 int dc_audio_read_mem(const void *data, size_t len, int rate, float **x, int64_t *n,
     dc_audio_info *info);
 /* dc_resample: the n mono samples of *x (malloc'd) from rate from to rate to
  * (libsoxr, high quality); on success *x is replaced by a fresh buffer and *n is
  * its length, on failure both are left as they were. Reading samples of rate r as
  * if at r*f and resampling back to r changes speed and pitch by f. DC_EPARAM for a
- * rate not above 0, DC_ELIMIT if the output would pass the element limit,
+ * rate not above 0 or not finite, *n < 0 or a NULL pointer, DC_ELIMIT if the output would pass the element limit,
  * DC_ERESAMPLE if libsoxr fails (dc_audio_errstr() says why), DC_ENONFINITE if the
  * filter overflowed. */
 int dc_resample(float **x, int64_t *n, double from, double to);
@@ -46,7 +48,8 @@ int dc_audio_read_multi(const char *path, float **x, int64_t *frames, int *chann
  * header gives them, -1 when it does not say); dc_audio_pull puts up to max
  * samples in x, *got of them, fewer only at the end (0 when it is passed):
  * DC_ENONFINITE for NaN or Inf in the file or out of the filter, DC_EAUDIO or
- * DC_ERESAMPLE with dc_audio_errstr(); dc_audio_in_frames: the file's frames read
+ * DC_ERESAMPLE with dc_audio_errstr(), DC_EPARAM for max < 0 or a NULL pointer
+ * (dc_audio_open: also a negative rate); dc_audio_in_frames: the file's frames read
  * so far (all channels: one frame); dc_audio_in_exact: whether frames_in is the
  * file's length for certain (a container whose header says it: WAV, W64, RF64,
  * AIFF, AU, CAF, FLAC), not an estimate. No element limit: a caller that keeps
@@ -67,7 +70,9 @@ enum { DC_PCM16 = 0, DC_FLOAT = 1 };
 int64_t dc_audio_beyond(const float *x, int64_t n);
 /* dc_audio_write: interleaved frames*channels samples to path ("-" is stdout).
  * The container follows the extension (wav if none, or stdout); files are written
- * under a temporary name and renamed, so a failure leaves no partial file. */
+ * under a temporary name and renamed, so a failure leaves no partial file.
+ * DC_EPARAM, with nothing written, for path NULL, frames < 0, channels or rate
+ * below 1, an encoding other than DC_PCM16 and DC_FLOAT, or x NULL with frames. */
 int dc_audio_write(const char *path, const float *x, int64_t frames, int channels,
     int rate, int encoding);
 /*
@@ -77,6 +82,8 @@ int dc_audio_write(const char *path, const float *x, int64_t frames, int channel
  * dc_audio_out_close completes it and copies it to path ("-": stdout) as
  * dc_audio_write writes its file (under a temporary name, renamed), or with path
  * NULL discards it. The same bytes as dc_audio_write of all the frames at once.
+ * DC_EPARAM as dc_audio_write's, with no file made; from dc_audio_out_put for
+ * frames < 0 or x NULL with frames.
  */
 typedef struct dc_audio_out dc_audio_out;
 int dc_audio_out_open(const char *path, int channels, int rate, int encoding, dc_audio_out **o);

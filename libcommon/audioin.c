@@ -158,9 +158,11 @@ int
 dc_audio_read_multi(const char *path, float **x, int64_t *frames, int *channels, int *rate)
 {
 	SF_INFO si;
-	SNDFILE *sf = open_read(path, &si);
+	SNDFILE *sf;
 
-	if (sf == NULL)
+	if (path == NULL || x == NULL || frames == NULL || channels == NULL || rate == NULL)
+		return DC_EPARAM;
+	if ((sf = open_read(path, &si)) == NULL)
 		return DC_EAUDIO;
 	return read_all(sf, &si, x, frames, channels, rate);
 }
@@ -168,14 +170,18 @@ dc_audio_read_multi(const char *path, float **x, int64_t *frames, int *channels,
 int
 dc_resample(float **x, int64_t *n, double from, double to)
 {
-	double want = (double)*n * to / from + 1.5;
+	double want;
 	size_t olen, odone = 0;
 	float *out;
 	soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
 	soxr_error_t e;
 	int64_t i;
 
-	if (!(from > 0) || !(to > 0) || !isfinite(want))
+	if (x == NULL || n == NULL || *n < 0 || (*x == NULL && *n > 0) || !(from > 0) ||
+	    !(to > 0) || !isfinite(from) || !isfinite(to))
+		return DC_EPARAM;
+	want = (double)*n * to / from + 1.5;
+	if (!isfinite(want))
 		return DC_EPARAM;
 	if (want > (double)dc_limit_elems() + 1.5)
 		return DC_ELIMIT;
@@ -244,9 +250,11 @@ int
 dc_audio_length(const char *path, int64_t *frames, int *rate)
 {
 	SF_INFO si;
-	SNDFILE *sf = open_read(path, &si);
+	SNDFILE *sf;
 
-	if (sf == NULL)
+	if (path == NULL || frames == NULL || rate == NULL)
+		return DC_EPARAM;
+	if ((sf = open_read(path, &si)) == NULL)
 		return DC_EAUDIO;
 	sf_close(sf);
 	*frames = (int64_t)si.frames;
@@ -261,6 +269,8 @@ dc_audio_read(const char *path, int rate, float **x, int64_t *n, dc_audio_info *
 	int64_t frames;
 	int ch, r, err;
 
+	if (info == NULL || x == NULL || n == NULL || rate < 0)
+		return DC_EPARAM;
 	memset(info, 0, sizeof *info);
 	if ((err = dc_audio_read_multi(path, &buf, &frames, &ch, &r)) != DC_OK)
 		return err;
@@ -278,6 +288,8 @@ dc_audio_read_mem(const void *data, size_t len, int rate, float **x, int64_t *n,
 	int64_t frames;
 	int ch, r, err;
 
+	if (info == NULL || x == NULL || n == NULL || rate < 0 || (data == NULL && len > 0))
+		return DC_EPARAM;
 	memset(info, 0, sizeof *info);
 	memset(&si, 0, sizeof si);
 	if ((sf = dc_audio_open_mem(&m, SFM_READ, &si)) == NULL) {
@@ -315,8 +327,12 @@ dc_audio_open(const char *path, int rate, dc_audio_in **ap, dc_audio_info *info)
 	soxr_error_t e = NULL;
 	soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
 
+	if (info == NULL || ap == NULL)
+		return DC_EPARAM;
 	memset(info, 0, sizeof *info);
 	*ap = NULL;
+	if (path == NULL || rate < 0)
+		return DC_EPARAM;
 	if ((sf = open_read(path, &si)) == NULL)
 		return DC_EAUDIO;
 	if (si.channels < 1 || si.samplerate < 1) {
@@ -453,7 +469,11 @@ dc_audio_pull(dc_audio_in *a, float *x, int64_t max, int64_t *got)
 	size_t k;
 	int err;
 
+	if (got == NULL)
+		return DC_EPARAM;
 	*got = 0;
+	if (a == NULL || max < 0 || (x == NULL && max > 0))
+		return DC_EPARAM;
 	while (*got < max) {
 		if (a->outpos == a->outlen) {
 			if (a->flushed)

@@ -134,6 +134,8 @@ dc_bss_silent(const double *x, int64_t N)
 {
 	int64_t i;
 
+	if (x == NULL)
+		return 0;
 	for (i = 0; i < N; i++)
 		if (x[i] != 0)
 			return 0;
@@ -145,8 +147,22 @@ dc_bss_constant(const double *x, int64_t N)
 {
 	int64_t i;
 
+	if (x == NULL)
+		return 0;
 	for (i = 1; i < N; i++)
 		if (x[i] != x[0])
+			return 0;
+	return 1;
+}
+
+/* all_finite: 1 if the n doubles of x are neither NaN nor infinite. */
+static int
+all_finite(const double *x, int64_t n)
+{
+	int64_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isfinite(x[i]))
 			return 0;
 	return 1;
 }
@@ -240,9 +256,13 @@ dc_bss_new(dc_bss **bp, const double *refs, int K, int64_t N, int flen)
 	int i, j, k, L = flen;
 	double *rl;
 
-	*bp = NULL;
-	if (K < 1 || K > DC_BSS_MAXSRC || N < 1 || flen < 1 || N > (INT64_C(1) << 40))
+	if (bp == NULL)
 		return DC_EPARAM;
+	*bp = NULL;
+	if (refs == NULL || K < 1 || K > DC_BSS_MAXSRC || N < 1 || flen < 1 || N > (INT64_C(1) << 40))
+		return DC_EPARAM;
+	if (!all_finite(refs, (int64_t)K * N))
+		return DC_ENONFINITE;
 	for (i = 0; i < K; i++)
 		if (dc_bss_silent(refs + (size_t)i * N, N))
 			return DC_EPARAM;
@@ -325,7 +345,7 @@ dc_bss_free(dc_bss *b)
 int
 dc_bss_lstsq(const dc_bss *b)
 {
-	return b->lstsq_used;
+	return b ? b->lstsq_used : 0;
 }
 
 /* filter_add: b->acc += spectrum of the filter h[L] times the spectrum S. */
@@ -358,9 +378,16 @@ synth(dc_bss *b, double *out)
 int
 dc_bss_crit(dc_bss *b, const double *est, double *sdr, double *sir, double *sar)
 {
-	int K = b->K, L = b->L, i, j, a;
-	int64_t N = b->N, t;
+	int K, L, i, j, a;
+	int64_t N, t;
 
+	if (b == NULL || est == NULL || sdr == NULL || sir == NULL || sar == NULL)
+		return DC_EPARAM;
+	K = b->K;
+	L = b->L;
+	N = b->N;
+	if (!all_finite(est, N))
+		return DC_ENONFINITE;
 	if (dc_bss_silent(est, N))
 		return DC_EPARAM;
 	spectrum(b, est, N, b->ef);
@@ -477,6 +504,8 @@ best_perm(const double *score, int K, int *perm, int byinf)
 {
 	struct permstate p;
 
+	if (score == NULL || perm == NULL || K < 1 || K > DC_BSS_MAXSRC)
+		return NAN;
 	memset(&p, 0, sizeof p);
 	p.score = score;
 	p.K = K;
@@ -508,6 +537,10 @@ dc_bss_eval_sources(const double *refs, const double *ests, int K, int64_t N,
 	dc_bss *b;
 	int e, r, err;
 
+	if (refs == NULL || ests == NULL || perm == NULL || K < 1 || K > DC_BSS_MAXSRC || N < 1)
+		return DC_EPARAM;
+	if (!all_finite(ests, (int64_t)K * N))
+		return DC_ENONFINITE;
 	if ((err = dc_bss_new(&b, refs, K, N, DC_BSS_FLEN)) != DC_OK)
 		return err;
 	for (e = 0; e < K; e++)
@@ -535,7 +568,7 @@ dc_si_sdr(const double *ref, const double *est, int64_t N)
 	double mr = 0, me = 0, dot = 0, rr = 0, num = 0, den = 0, alpha;
 	int64_t t;
 
-	if (N < 1)
+	if (ref == NULL || est == NULL || N < 1)
 		return NAN;
 	for (t = 0; t < N; t++) {
 		mr += ref[t];
@@ -565,8 +598,11 @@ dc_si_sdr_sources(const double *refs, const double *ests, int K, int64_t N, doub
 	double m[DC_BSS_MAXSRC * DC_BSS_MAXSRC];
 	int e, r;
 
-	if (K < 1 || K > DC_BSS_MAXSRC || N < 1)
+	if (refs == NULL || ests == NULL || si == NULL || perm == NULL || K < 1 ||
+	    K > DC_BSS_MAXSRC || N < 1)
 		return DC_EPARAM;
+	if (!all_finite(refs, (int64_t)K * N) || !all_finite(ests, (int64_t)K * N))
+		return DC_ENONFINITE;
 	for (e = 0; e < K; e++)
 		if (dc_bss_constant(refs + (size_t)e * N, N) || dc_bss_constant(ests + (size_t)e * N, N))
 			return DC_EPARAM;
@@ -656,6 +692,8 @@ dc_bsslong_new(dc_bsslong **bp, int K, int E, int flen, int64_t nfft)
 	dc_bsslong *b;
 	int64_t P = nfft, S = K + E;
 
+	if (bp == NULL)
+		return DC_EPARAM;
 	*bp = NULL;
 	if (K < 1 || K > DC_BSS_MAXSRC || E < 1 || E > DC_BSS_MAXSRC + 1 || flen < 1)
 		return DC_EPARAM;
@@ -871,8 +909,20 @@ feed(dc_bsslong *b, const double *const *x, int64_t n)
 int
 dc_bsslong_feed(dc_bsslong *b, const double *const *x, int64_t n)
 {
-	if (b->pass == 3 || n < 0 || (b->pass == 2 && b->n2 + n > b->n1))
+	int y;
+
+	if (b == NULL || b->pass == 3 || n < 0 || (b->pass == 2 && b->n2 + n > b->n1))
 		return DC_EPARAM;
+	if (n == 0)
+		return DC_OK;
+	if (x == NULL)
+		return DC_EPARAM;
+	for (y = 0; y < b->S; y++)
+		if (x[y] == NULL)
+			return DC_EPARAM;
+	for (y = 0; y < b->S; y++)
+		if (!all_finite(x[y], n))
+			return DC_ENONFINITE;
 	feed(b, x, n);
 	return DC_OK;
 }
@@ -942,6 +992,8 @@ dc_bsslong_end(dc_bsslong *b)
 {
 	int y, err;
 
+	if (b == NULL)
+		return DC_EPARAM;
 	if (b->pass == 1) {
 		if (b->n1 == 0)
 			return DC_EPARAM;
@@ -971,7 +1023,7 @@ dc_bsslong_end(dc_bsslong *b)
 int
 dc_bsslong_lstsq(const dc_bsslong *b)
 {
-	return b->lstsq_used;
+	return b ? b->lstsq_used : 0;
 }
 
 int
@@ -979,7 +1031,8 @@ dc_bsslong_crit(const dc_bsslong *b, int e, double *sdr, double *sir, double *sa
 {
 	int j;
 
-	if (b->pass != 3 || e < 0 || e >= b->E)
+	if (b == NULL || sdr == NULL || sir == NULL || sar == NULL || b->pass != 3 || e < 0 ||
+	    e >= b->E)
 		return DC_EPARAM;
 	for (j = 0; j < b->K; j++) {
 		const double *en = b->en + ((size_t)e * b->K + j) * 5;
@@ -993,10 +1046,11 @@ dc_bsslong_crit(const dc_bsslong *b, int e, double *sdr, double *sir, double *sa
 int
 dc_bsslong_si(const dc_bsslong *b, int e, double *si)
 {
-	int r, y = b->K + e;
+	int r, y;
 
-	if (b->pass != 3 || e < 0 || e >= b->E)
+	if (b == NULL || si == NULL || b->pass != 3 || e < 0 || e >= b->E)
 		return DC_EPARAM;
+	y = b->K + e;
 	for (r = 0; r < b->K; r++) {
 		double rr = b->sq[r], d = b->dot[r * b->S + y], num, den;
 		if (rr == 0) {

@@ -19,6 +19,10 @@
  * _safe_db); a silent (all-zero) reference or estimate makes BSS Eval
  * undefined, and a constant one SI-SDR: the functions return DC_EPARAM for
  * them, and the caller should check first (dc_bss_silent) to say which.
+ *
+ * Errors: DC_EPARAM also for a size out of range or a NULL pointer (but the
+ * outputs said to be optional), DC_ENONFINITE for NaN or Inf in a signal; a
+ * call that returns a double returns NaN where another would say DC_EPARAM.
  */
 #ifndef DC_BSSEVAL_H
 #define DC_BSSEVAL_H
@@ -35,8 +39,8 @@ typedef struct dc_bss dc_bss;
  * number of estimates: their spectra, the Gram matrix of their delayed copies
  * (K*flen square) and its LU factors, and the LU factors of each reference's
  * own flen x flen block. refs is copied. DC_EPARAM for K outside 1 ..
- * DC_BSS_MAXSRC, N < 1, flen < 1, or a silent reference; DC_ENOMEM if FFTW
- * cannot allocate.
+ * DC_BSS_MAXSRC, N < 1, flen < 1, or a silent reference; DC_ENONFINITE for
+ * NaN or Inf in refs; DC_ENOMEM if FFTW cannot allocate.
  */
 int dc_bss_new(dc_bss **bp, const double *refs, int K, int64_t N, int flen);
 void dc_bss_free(dc_bss *b);
@@ -44,7 +48,8 @@ void dc_bss_free(dc_bss *b);
 /*
  * dc_bss_crit: SDR, SIR and SAR of one estimate est[N] against every
  * reference: sdr[K], sir[K], sar[K], index r the reference (mir_eval's
- * _bss_decomp_mtifilt and _bss_source_crit for jtrue = r).
+ * _bss_decomp_mtifilt and _bss_source_crit for jtrue = r). DC_EPARAM for a
+ * silent estimate, DC_ENONFINITE for NaN or Inf in it.
  */
 int dc_bss_crit(dc_bss *b, const double *est, double *sdr, double *sir, double *sar);
 
@@ -56,7 +61,8 @@ int dc_bss_lstsq(const dc_bss *b);
  * dc_best_perm: the permutation with the largest mean of score[perm[r]*K + r]
  * over r, trying the K! permutations in lexicographic order (Python's
  * itertools.permutations) and keeping the first best, as numpy.argmax does
- * (a NaN mean counts as the largest). Returns that mean.
+ * (a NaN mean counts as the largest). Returns that mean; NaN, perm untouched,
+ * for K outside 1 .. DC_BSS_MAXSRC.
  */
 double dc_best_perm(const double *score, int K, int *perm);
 
@@ -67,7 +73,8 @@ double dc_best_perm_inf(const double *score, int K, int *perm);
 /*
  * dc_bss_eval_sources: mir_eval.separation.bss_eval_sources(refs, ests): the
  * scores of every pair, the permutation of the best mean SIR, and sdr[K],
- * sir[K], sar[K] per reference under it. Any of sdr, sir, sar may be NULL.
+ * sir[K], sar[K] per reference under it. Any of sdr, sir, sar may be NULL;
+ * perm may not. Errors as dc_bss_new and dc_bss_crit.
  */
 int dc_bss_eval_sources(const double *refs, const double *ests, int K, int64_t N,
     double *sdr, double *sir, double *sar, int *perm);
@@ -76,7 +83,7 @@ int dc_bss_eval_sources(const double *refs, const double *ests, int K, int64_t N
  * dc_si_sdr: SI-SDR of est[N] against ref[N] in dB. Both are made zero-mean;
  * the target is a s with a = <e, s>/<s, s>, the noise e - a s, and SI-SDR =
  * 10 log10(|a s|^2 / |e - a s|^2): +inf for a zero noise, -inf for an estimate
- * orthogonal to the reference, NaN if the reference is constant.
+ * orthogonal to the reference, NaN if the reference is constant or N < 1.
  */
 double dc_si_sdr(const double *ref, const double *est, int64_t N);
 
@@ -87,7 +94,7 @@ double dc_si_sdr(const double *ref, const double *est, int64_t N);
  * every permutation that matches it), the permutation with the most +inf and
  * then the best sum of the finite values wins; with finite values this is the
  * best mean. DC_EPARAM if a reference or an estimate is constant (all samples
- * equal, silence included).
+ * equal, silence included), DC_ENONFINITE if one holds NaN or Inf.
  */
 int dc_si_sdr_sources(const double *refs, const double *ests, int K, int64_t N,
     double *si, int *perm);
@@ -109,7 +116,8 @@ int dc_si_sdr_sources(const double *refs, const double *ests, int K, int64_t N,
  *
  * dc_bsslong_feed: the next n samples of every signal, x[K+E] (references
  * first, then estimates), pass 1 then pass 2 with the same samples again.
- * DC_EPARAM if pass 2 is fed more samples than pass 1 had, or after the end.
+ * DC_EPARAM if pass 2 is fed more samples than pass 1 had, or after the end;
+ * DC_ENONFINITE for NaN or Inf in x. On failure nothing is fed.
  *
  * dc_bsslong_end: ends a pass. After pass 1, DC_EPARAM if no sample came or a
  * signal was silent (all zeros); it solves the projections. After pass 2,
@@ -130,7 +138,8 @@ int dc_bsslong_si(const dc_bsslong *b, int e, double *si);
 /* dc_bsslong_lstsq: 1 if a Gram matrix was exactly singular (see dc_bss_lstsq). */
 int dc_bsslong_lstsq(const dc_bsslong *b);
 
-/* dc_bss_silent: 1 if all N samples are zero; dc_bss_constant: 1 if all are equal. */
+/* dc_bss_silent: 1 if all N samples are zero; dc_bss_constant: 1 if all are
+ * equal; either 0 for x NULL. */
 int dc_bss_silent(const double *x, int64_t N);
 int dc_bss_constant(const double *x, int64_t N);
 

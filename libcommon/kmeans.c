@@ -325,21 +325,34 @@ dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
 void
 dc_kmeans_soft(const float *x, int64_t n, int d, const float *c, int k, double beta, float *m)
 {
-	double *e = dc_xmalloc((size_t)k * sizeof *e), mx, sum, dist, t;
+	double *e = dc_xmalloc((size_t)k * sizeof *e), mx, sum, dist, t, dmin;
 	int64_t i;
-	int j, l;
+	int j, l, near;
 
 	for (i = 0; i < n; i++) {
 		const float *xi = x + (size_t)i * d;
 
 		mx = -HUGE_VAL;
+		dmin = HUGE_VAL;
+		near = 0;
 		for (j = 0; j < k; j++) {
 			for (l = 0, dist = 0.0; l < d; l++) {
 				t = (double)xi[l] - c[(size_t)j * d + l];
 				dist += t * t;
 			}
+			if (dist < dmin) {
+				dmin = dist;
+				near = j;
+			}
 			e[j] = -beta * dist;
 			mx = e[j] > mx ? e[j] : mx;
+		}
+		/* beta so large that every -beta d overflowed: the limit, 1 for the
+		 * nearest centroid (the lowest k on a tie), not inf - inf */
+		if (mx == -HUGE_VAL) {
+			for (j = 0; j < k; j++)
+				m[(size_t)j * n + i] = j == near ? 1.0f : 0.0f;
+			continue;
 		}
 		for (j = 0, sum = 0.0; j < k; j++)
 			sum += e[j] = exp(e[j] - mx);

@@ -57,6 +57,8 @@ int dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
  * dc_kmeans_soft: soft masks m[K][N] of the points x[N][D]: for each point the
  * softmax over clusters of -beta times its squared distance to the centroids
  * c[K][D] (in double; the nearest gets the most). dc-kmeans -b and dc_cluster.
+ * Where beta is so large that -beta d overflows for every cluster, the nearest
+ * gets 1 and the others 0 (the limit). beta > 0, finite.
  */
 void dc_kmeans_soft(const float *x, int64_t n, int d, const float *c, int k, double beta,
     float *m);

@@ -35,18 +35,36 @@ dc_mask_part(const dc_tensor *X, const dc_tensor *M, int c, int64_t i0, int64_t 
 }
 
 int
+dc_tensor_is(const dc_tensor *t, int dtype, int ndim)
+{
+	int64_t n = 1, lim = dc_limit_elems();
+	int i;
+
+	if (t == NULL || t->dtype != dtype || t->ndim != ndim)
+		return 0;
+	for (i = 0; i < ndim; i++) {
+		if (t->shape[i] < 0 || (t->shape[i] && n > lim / t->shape[i]))
+			return 0;
+		n *= t->shape[i];
+	}
+	return n == 0 || t->data != NULL;
+}
+
+int
 dc_mask(const dc_tensor *X, const dc_tensor *M, int k, dc_tensor *Y)
 {
 	int64_t T, F, N, i;
 	int K, err, c;
 
+	if (Y == NULL)
+		return DC_EPARAM;
 	memset(Y, 0, sizeof *Y);
-	if (X->dtype != DC_C64 || X->ndim != 2)
+	if (!dc_tensor_is(X, DC_C64, 2) || M == NULL)
 		return DC_EPARAM;
 	T = X->shape[0];
 	F = X->shape[1];
 	N = T * F;
-	if (M->dtype == DC_I32 && M->ndim == 2 && M->shape[0] == T && M->shape[1] == F) {
+	if (dc_tensor_is(M, DC_I32, 2) && M->shape[0] == T && M->shape[1] == F) {
 		const int32_t *l = M->data;
 
 		if (k < 1 || k > DC_KMAX)
@@ -55,12 +73,14 @@ dc_mask(const dc_tensor *X, const dc_tensor *M, int k, dc_tensor *Y)
 			if (l[i] < 0 || l[i] >= k)
 				return DC_EPARAM;
 		K = k;
-	} else if (M->dtype == DC_F32 && M->ndim == 3 && M->shape[0] >= 1 &&
+	} else if (dc_tensor_is(M, DC_F32, 3) && M->shape[0] >= 1 &&
 	    M->shape[0] <= DC_KMAX && M->shape[1] == T && M->shape[2] == F) {
 		K = (int)M->shape[0];
 	} else {
 		return DC_EPARAM;
 	}
+	if (dc_tensor_finite(X) != DC_OK || dc_tensor_finite(M) != DC_OK)
+		return DC_ENONFINITE;
 	if ((err = dc_tensor_alloc(Y, DC_C64, 3, (int64_t[]){ K, T, F })) != DC_OK)
 		return err;
 	for (c = 0; c < K; c++)

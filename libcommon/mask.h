@@ -13,4 +13,9 @@
  * as dc_mask checks them. */
 void dc_mask_part(const dc_tensor *X, const dc_tensor *M, int c, int64_t i0, int64_t n, float *y);
 
+/* dc_tensor_is: 1 if t is not NULL, of that dtype and ndim, with dimensions of 0
+ * or more whose product is within the element limit, and data unless that is 0
+ * (a caller's tensor, before dc_mask or dc_cluster reads it); else 0. */
+int dc_tensor_is(const dc_tensor *t, int dtype, int ndim);
+
 #endif

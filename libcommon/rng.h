@@ -26,11 +26,12 @@ dc_mix64(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-/* dc_unit53: the top 53 bits of x as a double in [0, 1). */
+/* dc_unit53: the top 53 bits of x as a double in [0, 1); 2^-53 written as a
+ * quotient, exact, since a hexadecimal float constant is not C++ before C++17 */
 static inline double
 dc_unit53(uint64_t x)
 {
-	return (double)(x >> 11) * 0x1.0p-53;
+	return (double)(x >> 11) * (1.0 / 9007199254740992.0);
 }
 
 typedef struct {

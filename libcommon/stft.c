@@ -63,6 +63,8 @@ dc_stft(const float *x, const dc_stft_params *p, dc_tensor *X)
 {
 	int err;
 
+	if (p == NULL || X == NULL)
+		return DC_EPARAM;
 	if ((err = dc_stft_check(p)) != DC_OK)
 		return err;
 	return dc_stft_range(x, 0, p->samples, p, 0, dc_stft_frames(p), X);
@@ -72,12 +74,24 @@ int
 dc_stft_range(const float *x, int64_t x0, int64_t xn, const dc_stft_params *p, int64_t t0,
     int64_t T, dc_tensor *X)
 {
-	int64_t F = p->nfft / 2 + 1, P = p->nfft - p->hop, t, n, shape[2];
+	int64_t F, P, t, n, shape[2];
 	float *w, *buf;
 	fftwf_complex *out;
 	fftwf_plan plan;
+	dc_stft_params q;
 	int err;
 
+	if (X == NULL)
+		return DC_EPARAM;
+	memset(X, 0, sizeof *X);
+	if (p == NULL || T < 0 || xn < 0 || (x == NULL && xn > 0))
+		return DC_EPARAM;
+	q = *p;
+	q.samples = 0;          /* not used */
+	if ((err = dc_stft_check(&q)) != DC_OK)
+		return err;
+	F = p->nfft / 2 + 1;
+	P = p->nfft - p->hop;
 	shape[0] = T;
 	shape[1] = F;
 	if ((err = dc_tensor_alloc(X, DC_C64, 2, shape)) != DC_OK)
@@ -121,10 +135,16 @@ dc_istft_state *
 dc_istft_begin(const dc_stft_params *p)
 {
 	dc_istft_state *s;
-	int64_t F = p->nfft / 2 + 1;
+	dc_stft_params q;
+	int64_t F;
 
-	if (dc_stft_check(p) != DC_OK)
+	if (p == NULL)
 		return NULL;
+	q = *p;
+	q.samples = 0;          /* not used */
+	if (dc_stft_check(&q) != DC_OK)
+		return NULL;
+	F = p->nfft / 2 + 1;
 	s = dc_xcalloc(1, sizeof *s);
 	s->p = *p;
 	s->w = dc_xmalloc((size_t)p->nfft * sizeof *s->w);
@@ -140,10 +160,17 @@ dc_istft_begin(const dc_stft_params *p)
 int
 dc_istft_push(dc_istft_state *s, const float *X, int64_t T, int64_t N, float *y, int64_t *ny)
 {
-	const dc_stft_params *p = &s->p;
-	int64_t F = p->nfft / 2 + 1, P = p->nfft - p->hop, need, t, n, e, keep;
+	const dc_stft_params *p;
+	int64_t F, P, need, t, n, e, keep;
 
+	if (ny == NULL)
+		return DC_EPARAM;
 	*ny = 0;
+	if (s == NULL || T < 0 || (X == NULL && T > 0) || y == NULL)
+		return DC_EPARAM;
+	p = &s->p;
+	F = p->nfft / 2 + 1;
+	P = p->nfft - p->hop;
 	/* the sums reach padded position (t + T - 1) hop + nfft - 1 */
 	need = (s->t + T - 1) * p->hop + p->nfft - s->pos0;
 	if (T > 0 && need > s->cap) {
@@ -234,10 +261,14 @@ dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y)
 	int64_t ny;
 	int err;
 
+	if (p == NULL)
+		return DC_EPARAM;
 	if ((err = dc_stft_check(p)) != DC_OK)
 		return err;
 	if (T != dc_stft_frames(p))
 		return DC_ESHAPE;
+	if (p->samples > 0 && (X == NULL || y == NULL))
+		return DC_EPARAM;
 	if (p->samples == 0)
 		return DC_OK;
 	s = dc_istft_begin(p);

@@ -1770,7 +1770,7 @@ dc_writer_buf(const dc_writer *w, size_t *len)
 int
 dc_writer_error(const dc_writer *w)
 {
-	return w->err;
+	return w ? w->err : DC_EPARAM;
 }
 
 int
@@ -1778,6 +1778,8 @@ dc_writer_close(dc_writer *w)
 {
 	int err;
 
+	if (w == NULL)
+		return DC_OK;
 	if (w->f && !w->err && fflush(w->f) != 0) {
 		w->err = DC_EIO;
 		w->errnum = errno;
@@ -1800,6 +1802,16 @@ pack_str(msgpack_packer *pk, const char *s)
 	msgpack_pack_str_body(pk, s, n);
 }
 
+/* refuse: a call refused for its arguments (err), nothing written: err is the
+ * writer's error from then on, unless it had one already, which it returns */
+static int
+refuse(dc_writer *w, int err)
+{
+	if (w->err == DC_OK)
+		w->err = err;
+	return w->err;
+}
+
 int
 dc_write_header(dc_writer *w, const dc_record *in, const char *tool)
 {
@@ -1813,6 +1825,8 @@ dc_write_header(dc_writer *w, const dc_record *in, const char *tool)
 int
 dc_writer_want_blocks(dc_writer *w)
 {
+	if (w == NULL)
+		return DC_EPARAM;
 	if (w->version == 1)
 		dc_write_header_version(w, NULL, w->tool, 2);
 	return w->err;
@@ -1824,13 +1838,19 @@ dc_write_header_version(dc_writer *w, const dc_record *in, const char *tool, int
 	const msgpack_object *h = in ? dc_rec_get(in, "history") : NULL;
 	uint32_t i, nh = 0;
 
-	w->version = version;
-	if (tool != w->tool)
-		snprintf(w->tool, sizeof w->tool, "%s", tool);
-
+	if (w == NULL)
+		return DC_EPARAM;
+	if (tool == NULL || version < 1 || version > DC_STREAM_VERSION)
+		return refuse(w, DC_EPARAM);
 	if (h && h->type == MSGPACK_OBJECT_ARRAY)
 		for (i = 0; i < h->via.array.size; i++)
 			nh += h->via.array.ptr[i].type == MSGPACK_OBJECT_STR;
+	/* the map, 2 keys and values, "history", its array, nh + 1 names */
+	if ((uint64_t)nh + 8 > DC_REC_ELEMS)
+		return refuse(w, DC_EELEMS);
+	w->version = version;
+	if (tool != w->tool)
+		snprintf(w->tool, sizeof w->tool, "%s", tool);
 	msgpack_pack_map(&w->pk, 3);
 	pack_str(&w->pk, "kind");
 	pack_str(&w->pk, "dcsep");
@@ -1849,11 +1869,12 @@ dc_write_header_version(dc_writer *w, const dc_record *in, const char *tool, int
 int
 dc_write_record(dc_writer *w, const dc_record *r)
 {
-	if (r->sunk) {          /* its data is gone */
-		if (w->err == DC_OK)
-			w->err = DC_EMISSING;
-		return w->err;
-	}
+	if (w == NULL)
+		return DC_EPARAM;
+	if (r == NULL || !kind_ok(map_get(&r->map, "kind"), sizeof r->kind))
+		return refuse(w, DC_EPARAM);
+	if (r->sunk)            /* its data is gone */
+		return refuse(w, DC_EMISSING);
 	msgpack_pack_object(&w->pk, r->map);
 	return w->err;
 }
@@ -1863,6 +1884,10 @@ dc_write_utt(dc_writer *w, const dc_utt *u)
 {
 	int i;
 
+	if (w == NULL)
+		return DC_EPARAM;
+	if (u == NULL)
+		return refuse(w, DC_EPARAM);
 	for (i = 0; i < u->n; i++)
 		dc_write_record(w, &u->recs[i]);
 	return w->err;
@@ -1871,55 +1896,139 @@ dc_write_utt(dc_writer *w, const dc_utt *u)
 void
 dc_recb_init(dc_recb *b, const char *kind)
 {
+	if (b == NULL)
+		return;
 	memset(b, 0, sizeof *b);
 	b->kind = kind;
 }
 
-static void *
+/* recb_add: the index of b's next field, or -1 past DC_MAXFIELDS: b->n then
+ * stays at DC_MAXFIELDS + 1, which recb_check refuses */
+static int
 recb_add(dc_recb *b, const char *key, int type)
 {
-	if (b->n == DC_MAXFIELDS) {
-		fprintf(stderr, "dcsep: record '%s' has more than %d fields\n", b->kind, DC_MAXFIELDS);
-		abort();
+	if (b == NULL)
+		return -1;
+	if (b->n < 0 || b->n >= DC_MAXFIELDS) {
+		b->n = DC_MAXFIELDS + 1;
+		return -1;
 	}
+	memset(&b->f[b->n], 0, sizeof b->f[b->n]);
 	b->f[b->n].key = key;
 	b->f[b->n].type = type;
-	return &b->f[b->n++];
+	return b->n++;
 }
 
 void
 dc_recb_int(dc_recb *b, const char *key, int64_t v)
 {
-	recb_add(b, key, DC_FINT);
-	b->f[b->n - 1].i = v;
+	int i = recb_add(b, key, DC_FINT);
+
+	if (i >= 0)
+		b->f[i].i = v;
 }
 
 void
 dc_recb_num(dc_recb *b, const char *key, double v)
 {
-	recb_add(b, key, DC_FNUM);
-	b->f[b->n - 1].f = v;
+	int i = recb_add(b, key, DC_FNUM);
+
+	if (i >= 0)
+		b->f[i].f = v;
 }
 
 void
 dc_recb_str(dc_recb *b, const char *key, const char *v)
 {
-	recb_add(b, key, DC_FSTR);
-	b->f[b->n - 1].s = v;
+	int i = recb_add(b, key, DC_FSTR);
+
+	if (i >= 0)
+		b->f[i].s = v;
 }
 
 void
 dc_recb_bool(dc_recb *b, const char *key, int v)
 {
-	recb_add(b, key, DC_FBOOL);
-	b->f[b->n - 1].i = v != 0;
+	int i = recb_add(b, key, DC_FBOOL);
+
+	if (i >= 0)
+		b->f[i].i = v != 0;
 }
 
 void
 dc_recb_tensor(dc_recb *b, const dc_tensor *t)
 {
-	recb_add(b, "data", DC_FTENSOR);
-	b->f[b->n - 1].t = t;
+	int i = recb_add(b, "data", DC_FTENSOR);
+
+	if (i >= 0)
+		b->f[i].t = t;
+}
+
+/*
+ * recb_check: whether b makes a record of formats/stream.md, before a byte of it
+ * is written: a kind of 1 to 31 bytes, at most DC_MAXFIELDS fields of a known
+ * type, every key and string given, each tensor of a known dtype, 1 to DC_MAXDIM
+ * dimensions of 0 or more and data unless it is empty (or it is the last field
+ * and body is 0: dc_write_recb_head, which also wants it there). DC_EPARAM,
+ * DC_ELIMIT for a tensor past the element limit, DC_EDUPKEY for a key twice
+ * ("kind", and a tensor's "dtype", "shape" and "data", count too).
+ */
+static int
+recb_check(const dc_recb *b, int body)
+{
+	const char *keys[1 + 3 * DC_MAXFIELDS];
+	size_t len;
+	int i, j, nk = 0;
+
+	if (b == NULL || b->kind == NULL || b->n < 0 || b->n > DC_MAXFIELDS)
+		return DC_EPARAM;
+	len = strlen(b->kind);
+	if (len == 0 || len >= sizeof ((dc_record *)0)->kind)
+		return DC_EPARAM;
+	if (!body && (b->n == 0 || b->f[b->n - 1].type != DC_FTENSOR))
+		return DC_EPARAM;
+	keys[nk++] = "kind";
+	for (i = 0; i < b->n; i++) {
+		const dc_tensor *t = b->f[i].t;
+		int64_t n = 1, lim = dc_limit_elems();
+
+		switch (b->f[i].type) {
+		case DC_FSTR:
+			if (b->f[i].s == NULL)
+				return DC_EPARAM;
+			/* FALLTHROUGH */
+		case DC_FINT:
+		case DC_FNUM:
+		case DC_FBOOL:
+			if (b->f[i].key == NULL)
+				return DC_EPARAM;
+			keys[nk++] = b->f[i].key;
+			break;
+		case DC_FTENSOR:
+			if (t == NULL || dc_dtype_size(t->dtype) == 0 || t->ndim < 1 || t->ndim > DC_MAXDIM)
+				return DC_EPARAM;
+			for (j = 0; j < t->ndim; j++) {
+				if (t->shape[j] < 0)
+					return DC_EPARAM;
+				if (t->shape[j] && n > lim / t->shape[j])
+					return DC_ELIMIT;
+				n *= t->shape[j];
+			}
+			if (n > 0 && t->data == NULL && (body || i < b->n - 1))
+				return DC_EPARAM;
+			keys[nk++] = "dtype";
+			keys[nk++] = "shape";
+			keys[nk++] = "data";
+			break;
+		default:
+			return DC_EPARAM;
+		}
+	}
+	for (i = 0; i < nk; i++)
+		for (j = i + 1; j < nk; j++)
+			if (strcmp(keys[i], keys[j]) == 0)
+				return DC_EDUPKEY;
+	return DC_OK;
 }
 
 /* pack_recb: b packed; with body 0, of its last field, a tensor, only the bin
@@ -1977,6 +2086,12 @@ pack_recb(msgpack_packer *pk, const dc_recb *b, int body)
 int
 dc_write_recb(dc_writer *w, const dc_recb *b)
 {
+	int err;
+
+	if (w == NULL)
+		return DC_EPARAM;
+	if ((err = recb_check(b, 1)) != DC_OK)
+		return refuse(w, err);
 	pack_recb(&w->pk, b, 1);
 	return w->err;
 }
@@ -1984,6 +2099,12 @@ dc_write_recb(dc_writer *w, const dc_recb *b)
 int
 dc_write_recb_head(dc_writer *w, const dc_recb *b)
 {
+	int err;
+
+	if (w == NULL)
+		return DC_EPARAM;
+	if ((err = recb_check(b, 0)) != DC_OK)
+		return refuse(w, err);
 	pack_recb(&w->pk, b, 0);
 	return w->err;
 }
@@ -1991,6 +2112,10 @@ dc_write_recb_head(dc_writer *w, const dc_recb *b)
 int
 dc_write_bytes(dc_writer *w, const void *buf, size_t len)
 {
+	if (w == NULL)
+		return DC_EPARAM;
+	if (buf == NULL && len > 0)
+		return refuse(w, DC_EPARAM);
 	write_raw(w, buf, len);
 	return w->err;
 }
@@ -2002,6 +2127,11 @@ dc_recb_to_record(const dc_recb *b, dc_record *r)
 	msgpack_packer pk;
 	int err;
 
+	if (r == NULL)
+		return DC_EPARAM;
+	memset(r, 0, sizeof *r);
+	if ((err = recb_check(b, 1)) != DC_OK)
+		return err;
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	pack_recb(&pk, b, 1);
@@ -2016,6 +2146,8 @@ dc_utt_append(dc_utt *u, const dc_recb *b)
 	dc_record r;
 	int err;
 
+	if (u == NULL)
+		return DC_EPARAM;
 	if ((err = dc_recb_to_record(b, &r)) != DC_OK)
 		return err;
 	utt_push(u, &r);

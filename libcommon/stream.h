@@ -187,29 +187,42 @@ dc_writer *dc_writer_file(FILE *f);
 dc_writer *dc_writer_mem(void);
 /* dc_writer_buf: for a memory writer, the bytes written so far. */
 const void *dc_writer_buf(const dc_writer *w, size_t *len);
-/* dc_writer_error: the first error (sticky), DC_OK if none. */
+/* dc_writer_error: the first error (sticky), DC_OK if none.
+ * A call of the writer refused for its arguments writes nothing and makes its
+ * code (DC_EPARAM, or the one said) the writer's error, as a failed write does;
+ * with w NULL, each returns DC_EPARAM. */
 int dc_writer_error(const dc_writer *w);
 /* dc_writer_close: flushes, returns the sticky error (errno set for DC_EIO), frees
- * the writer (not the file). */
+ * the writer (not the file); NULL is fine (DC_OK). */
 int dc_writer_close(dc_writer *w);
 
 /* dc_write_header: a header naming this tool; in (may be NULL) is the header
  * read upstream, whose history is kept and extended, and whose version (1 or 2)
  * it keeps: a tool that reads version 2 writes version 2; with in NULL, 1. */
 int dc_write_header(dc_writer *w, const dc_record *in, const char *tool);
-/* dc_write_header_version: the same with the version given (1 or 2). */
+/* dc_write_header_version: the same with the version given (1 or 2). DC_EPARAM
+ * for another version or tool NULL; DC_EELEMS if the history would take the
+ * header past DC_REC_ELEMS elements. */
 int dc_write_header_version(dc_writer *w, const dc_record *in, const char *tool, int version);
 /* dc_writer_want_blocks: before the records of an utterance in blocks: if the
  * last header written was of version 1 (an input of cat v1.dcs v2.dcs), writes a
  * header of version 2 naming the same tool, so that the output stays readable. */
 int dc_writer_want_blocks(dc_writer *w);
 /* dc_write_record: a record as read (pass-through); a sunk one, whose data is
- * gone, is refused (DC_EMISSING, the writer's error from then on). */
+ * gone, is refused (DC_EMISSING, the writer's error from then on), and so is
+ * one that is not a record (DC_EPARAM: r NULL, no map, no valid "kind"). */
 int dc_write_record(dc_writer *w, const dc_record *r);
 int dc_write_utt(dc_writer *w, const dc_utt *u);
 
 /* A record to write: the kind, then up to DC_MAXFIELDS fields in order. The
- * builder keeps pointers: strings and tensors must live until it is written. */
+ * builder keeps pointers: strings and tensors must live until it is written.
+ * Writing it (dc_write_recb, dc_write_recb_head, dc_recb_to_record) refuses, with
+ * nothing written: DC_EPARAM for a kind not of 1 to 31 bytes, more than
+ * DC_MAXFIELDS fields (a field past them is not kept), a NULL key or string, a
+ * tensor NULL, of an unknown dtype, 0 or more than DC_MAXDIM dimensions, a
+ * negative one, or no data for its elements; DC_ELIMIT for a tensor past the
+ * element limit; DC_EDUPKEY for a key twice (a tensor's keys are "dtype",
+ * "shape" and "data", so one tensor a record). */
 #define DC_MAXFIELDS 24
 enum { DC_FINT = 1, DC_FNUM, DC_FSTR, DC_FTENSOR, DC_FBOOL };
 typedef struct {
@@ -235,8 +248,9 @@ void dc_recb_tensor(dc_recb *b, const dc_tensor *t);
 int dc_write_recb(dc_writer *w, const dc_recb *b);
 /* dc_write_recb_head, dc_write_bytes: a record whose tensor is written a piece at
  * a time: b's last field must be its tensor (dc_recb_tensor; data unused), of
- * which dc_write_recb_head writes the bin header; the caller then writes exactly
- * the tensor's bytes with dc_write_bytes, in order, and nothing else in between. */
+ * which dc_write_recb_head writes the bin header (DC_EPARAM if the last field is
+ * not a tensor); the caller then writes exactly the tensor's bytes with
+ * dc_write_bytes, in order, and nothing else in between. */
 int dc_write_recb_head(dc_writer *w, const dc_recb *b);
 int dc_write_bytes(dc_writer *w, const void *buf, size_t len);
 /* dc_recb_to_record: builds a record in memory (to append to a dc_utt). */

@@ -22,9 +22,9 @@
 void dc_setprog(const char *argv0);
 /* dc_warnx, dc_errx: "prog: " and the message on stderr; dc_errx then exits. */
 void dc_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void dc_errx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+DC_NORETURN void dc_errx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* dc_usage_exit: prints the usage line and exits 2. */
-_Noreturn void dc_usage_exit(const char *usage);
+DC_NORETURN void dc_usage_exit(const char *usage);
 /* dc_getopt: getopt(3) on the tool's options, with the two every tool shares
  * handled here: -h calls help and exits 0, and an unknown option or a missing
  * argument (getopt's own message first) prints the usage line and exits 2. */
@@ -47,7 +47,7 @@ const char *dc_path_name(const char *path);
 dc_reader *dc_open_stream(const char *path, dc_record *hdr, const char **name);
 /* dc_stream_fail: prints "prog: <what>: <message>", with the record and its byte
  * offset where the reader knows them, and exits 1. */
-_Noreturn void dc_stream_fail(const char *what, dc_reader *rd, int err);
+DC_NORETURN void dc_stream_fail(const char *what, dc_reader *rd, int err);
 /* dc_finish_stdout: checks stdout was fully written; exits 1 with a message if not. */
 void dc_finish_stdout(void);
 /* dc_stdout_not_tty: exits 2 with a message if stdout is a terminal (for tools

@@ -79,7 +79,7 @@ dc_on_oom(void (*fn)(void))
 	oom_fn = fn;
 }
 
-_Noreturn void
+DC_NORETURN void
 dc_oom(size_t n)
 {
 	fprintf(stderr, "%s: out of memory allocating %zu bytes\n", dc_prog(), n);
@@ -192,8 +192,10 @@ dc_tensor_alloc(dc_tensor *t, int dtype, int ndim, const int64_t *shape)
 	size_t bytes;
 	int i;
 
+	if (t == NULL)
+		return DC_EPARAM;
 	memset(t, 0, sizeof *t);
-	if (ndim < 1 || ndim > DC_MAXDIM || dc_dtype_size(dtype) == 0)
+	if (ndim < 1 || ndim > DC_MAXDIM || dc_dtype_size(dtype) == 0 || shape == NULL)
 		return DC_EPARAM;
 	for (i = 0; i < ndim; i++) {
 		if (shape[i] < 0)
@@ -220,6 +222,8 @@ dc_tensor_alloc(dc_tensor *t, int dtype, int ndim, const int64_t *shape)
 void
 dc_tensor_free(dc_tensor *t)
 {
+	if (t == NULL)
+		return;
 	if (!t->view)
 		dc_aligned64_free(t->data);
 	memset(t, 0, sizeof *t);

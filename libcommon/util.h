@@ -71,8 +71,19 @@ void dc_prog_set(const char *name);
  * after the function dc_on_oom set, if any (outpath.c's removal of temporaries:
  * it must neither allocate nor lock). */
 void dc_on_oom(void (*fn)(void));
+/* DC_NORETURN: a function that does not return, in C99, C11 and C++ alike
+ * (C11's _Noreturn is neither C99 nor C++) */
+#if defined(__GNUC__)
+#define DC_NORETURN __attribute__((noreturn))
+#elif defined(__cplusplus) && __cplusplus >= 201103L
+#define DC_NORETURN [[noreturn]]
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define DC_NORETURN _Noreturn
+#else
+#define DC_NORETURN
+#endif
 /* dc_oom: that line and exit, for memory that did not come from dc_xmalloc. */
-_Noreturn void dc_oom(size_t n);
+DC_NORETURN void dc_oom(size_t n);
 void *dc_xmalloc(size_t n);
 void *dc_xcalloc(size_t n, size_t size);
 void *dc_xrealloc(void *p, size_t n);
@@ -100,9 +111,11 @@ const char *dc_dtype_name(int dtype);           /* "float32", "complex64", ... *
 int dc_dtype_parse(const char *s, size_t len);  /* DC_NONE if unknown */
 int64_t dc_tensor_count(const dc_tensor *t);    /* product of the shape */
 
-/* dc_tensor_alloc: a zeroed tensor of the given shape. DC_ELIMIT past the limit. */
+/* dc_tensor_alloc: a zeroed tensor of the given shape. DC_EPARAM for t or shape
+ * NULL, ndim outside 1 .. DC_MAXDIM or an unknown dtype, DC_ESHAPE for a negative
+ * dimension, DC_ELIMIT past the limit; t is left empty on failure. */
 int dc_tensor_alloc(dc_tensor *t, int dtype, int ndim, const int64_t *shape);
-/* dc_tensor_free: frees the data; the tensor is empty afterwards. */
+/* dc_tensor_free: frees the data; the tensor is empty afterwards. NULL is fine. */
 void dc_tensor_free(dc_tensor *t);
 
 /* DC_ASAN: built with AddressSanitizer (gcc's macro, clang's feature); memory

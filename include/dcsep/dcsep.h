@@ -55,7 +55,8 @@ typedef struct dc_embedder dc_embedder;
  * The products are in the precision dc-embed picks by default (mixed where the
  * CPU has bf16 products, else fp32; DCSEP_PRECISION f32, mixed or bf16 in the
  * environment decides).
- * DC_EPARAM (threads), DC_EIO (errno), DC_EMODEL; *ep is NULL on failure.
+ * DC_EPARAM (threads, a NULL pointer), DC_EIO (errno), DC_EMODEL; *ep is NULL
+ * on failure.
  */
 int dc_embedder_open(dc_embedder **ep, const char *path, int threads);
 /* dc_embedder_free: releases the handle and its model; NULL is fine. */
@@ -72,8 +73,8 @@ void dc_embedder_info(const dc_embedder *e, dc_stft_params *p, int *d, int *c);
  * vectors, as dc-embed's "embed" record. If masks is not NULL and the model has a
  * mask-inference head, *masks becomes a fresh float32 tensor C x T x F, its soft
  * masks (dc-embed's "masks" record); without a head, *masks is left empty
- * (dtype DC_NONE, data NULL). DC_EPARAM if X is not complex64 T x F with the
- * model's F, DC_ELIMIT past the element limit, DC_ENONFINITE if the network's
+ * (dtype DC_NONE, data NULL). DC_EPARAM for e, X or V NULL or X not complex64
+ * T x F with the model's F, DC_ELIMIT past the element limit, DC_ENONFINITE if the network's
  * output is not finite. On failure V and masks are left empty.
  */
 int dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks);
@@ -88,8 +89,9 @@ int dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks)
  * T x F of labels 0 to K-1. If beta > 0 and masks is not NULL, *masks becomes a
  * fresh float32 tensor K x T x F of soft masks, exp(-beta d_k) / sum_j
  * exp(-beta d_j) for a bin's squared distances d_j to the centroids (dc-kmeans -b).
- * DC_EPARAM for shapes that disagree, K outside 1 to 1000 or more than the
- * fitted bins, or beta < 0. On failure L and masks are left empty.
+ * DC_EPARAM for V or L NULL, shapes that disagree, K outside 1 to 1000 or more
+ * than the fitted bins, or beta or db negative or not finite; DC_ENONFINITE for
+ * NaN or Inf in V or X. On failure L and masks are left empty.
  */
 int dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_opts *o,
     double beta, dc_tensor *L, dc_tensor *masks);
@@ -101,8 +103,9 @@ int dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmean
  * (complex64, T x F) masked by M, either int32 labels T x F with values 0 to k-1
  * (Y[l] = X where the label is l, 0 elsewhere) or float32 masks K x T x F
  * (Y[j] = X M[j]; k is then ignored). Each Y[j] is a spectrum for dc_istft.
- * DC_EPARAM for shapes or dtypes that disagree, k outside 1 to 1000 or a label
- * outside 0 to k-1. On failure Y is left empty.
+ * DC_EPARAM for a NULL pointer, shapes or dtypes that disagree, k outside 1 to
+ * 1000 or a label outside 0 to k-1; DC_ENONFINITE for NaN or Inf in X or M. On
+ * failure Y is left empty.
  */
 int dc_mask(const dc_tensor *X, const dc_tensor *M, int k, dc_tensor *Y);
 

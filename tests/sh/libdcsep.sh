@@ -1,6 +1,7 @@
 #!/bin/sh
 # libdcsep.sh: the installed library. make install into a DESTDIR puts the shared
 # library (its soname), the static one, the headers, dcsep.pc and libdcsep(3);
+# programs in C99 and in C++11 build against that copy's headers, pedantic;
 # examples/separate.c builds against that copy through pkg-config, shared and static,
 # and separates examples/mix.wav into the very bytes of the pipeline
 #   dc-stft | dc-embed | dc-kmeans -k 2 -b 3 | dc-mask | dc-istft -o
@@ -37,6 +38,36 @@ same "exports: dc_embed and dc_stft, not dc_nn_new, dc_mm_gemm or dc_mix_make" \
     grep -xE 'dc_embed|dc_stft|dc_nn_new|dc_mm_gemm|dc_mix_make' | sort | tr '\n' ' ')" "dc_embed dc_stft "
 export PKG_CONFIG_PATH="$P/lib/pkgconfig"
 same "pkg-config --modversion dcsep" "$(pkg-config --modversion dcsep 2>&1)" "$VERSION"
+
+# the installed headers in C99 and in C++11, pedantic (no C11 _Noreturn, no hexadecimal
+# float constant): a program of each, linked to libdcsep.so, runs; 1 - 2^-53 from
+# dc_unit53 tells its constant is exact. g++ comes with build-essential (tools/setup.sh)
+cat >hdr.c <<'END'
+#include <stdio.h>
+#include <dcsep/dcsep.h>
+
+int
+main(void)
+{
+	dc_kmeans_opts o;
+
+	dc_kmeans_defaults(&o);
+	printf("%s %d %.17g %s\n", dc_version(), o.k, dc_unit53(~UINT64_C(0)), dc_strerror(DC_EPARAM));
+	return 0;
+}
+END
+cp hdr.c hdr.cc
+hdr_out="$VERSION 2 0.99999999999999989 parameter out of range"
+check "cc -std=c99 -pedantic: dcsep.h" 0 '' sh -c "cc -std=c99 -Wall -Wextra -pedantic -Werror \
+    -o hdr-c99 hdr.c \$(pkg-config --cflags --libs dcsep)"
+same "the C99 program runs" "$(LD_LIBRARY_PATH="$P/lib" ./hdr-c99 2>&1)" "$hdr_out"
+if command -v g++ >/dev/null 2>&1; then
+	check "g++ -std=c++11 -pedantic: dcsep.h" 0 '' sh -c "g++ -std=c++11 -Wall -Wextra -pedantic \
+	    -Werror -o hdr-cxx hdr.cc \$(pkg-config --cflags --libs dcsep)"
+	same "the C++ program runs" "$(LD_LIBRARY_PATH="$P/lib" ./hdr-cxx 2>&1)" "$hdr_out"
+else
+	fail "g++ -std=c++11 -pedantic: dcsep.h" "no g++ (sh tools/setup.sh installs build-essential)"
+fi
 
 # the pipeline's sources, then the example's, shared and static
 "$TB/dc-stft" "$EX/mix.wav" | "$TB/dc-embed" -m "$ROOT/models/default.dcm" -t 1 |

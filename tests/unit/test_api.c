@@ -6,10 +6,13 @@
  * dc_embedder_open's codes. The pipeline itself is checked bit for bit against the
  * tools by tests/sh/libdcsep.sh.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <dcsep/dcsep.h>
 #include "t.h"
@@ -18,6 +21,120 @@ static int
 empty(const dc_tensor *t)
 {
 	return t->dtype == DC_NONE && t->data == NULL;
+}
+
+/* entries: how many files dir holds (its temporaries too). */
+static int
+entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+/*
+ * audio: the bad arguments of audio.h's calls give DC_EPARAM before anything is
+ * read or written (no file, no temporary in the directory), in the test's
+ * working directory (tests/run.sh gives each test a fresh one).
+ */
+static void
+audio(void)
+{
+	static const float x[8] = { 0.5f, -0.25f, 0.125f, 0.0f, 0.5f, -0.25f, 0.125f, 0.0f };
+	const char *d = "audio-api";
+	dc_audio_info info;
+	dc_audio_out *o = (dc_audio_out *)&info;
+	dc_audio_in *a = (dc_audio_in *)&info;
+	float *y = NULL, *buf;
+	int64_t n = 4, got;
+	FILE *f;
+	long len;
+
+	mkdir(d, 0777);
+	T_EQ_INT("dc_audio_write: frames -1: DC_EPARAM", dc_audio_write("audio-api/a.wav", x, -1, 1, 8000,
+	    DC_PCM16), DC_EPARAM);
+	T_EQ_INT("dc_audio_write: encoding 7: DC_EPARAM", dc_audio_write("audio-api/a.wav", x, 4, 1, 8000, 7),
+	    DC_EPARAM);
+	T_EQ_INT("dc_audio_write: channels 0: DC_EPARAM", dc_audio_write("audio-api/a.wav", x, 4, 0, 8000,
+	    DC_PCM16), DC_EPARAM);
+	T_EQ_INT("dc_audio_write: rate 0: DC_EPARAM", dc_audio_write("audio-api/a.wav", x, 4, 1, 0, DC_FLOAT),
+	    DC_EPARAM);
+	T_EQ_INT("dc_audio_write: path NULL: DC_EPARAM", dc_audio_write(NULL, x, 4, 1, 8000, DC_PCM16),
+	    DC_EPARAM);
+	T_EQ_INT("dc_audio_write: x NULL, 4 frames: DC_EPARAM", dc_audio_write("audio-api/a.wav", NULL, 4, 1,
+	    8000, DC_PCM16), DC_EPARAM);
+	T_EQ_INT("dc_audio_write: frames * channels past INT64_MAX: DC_EPARAM",
+	    dc_audio_write("audio-api/a.wav", x, INT64_MAX / 2 + 1, 2, 8000, DC_PCM16), DC_EPARAM);
+	T_EQ_INT("dc_audio_out_open: encoding 7: DC_EPARAM", dc_audio_out_open("audio-api/a.wav", 1, 8000, 7,
+	    &o), DC_EPARAM);
+	T_OK("dc_audio_out_open: *op NULL on failure", o == NULL);
+	T_EQ_INT("dc_audio_out_open: channels 0: DC_EPARAM", dc_audio_out_open("audio-api/a.wav", 0, 8000,
+	    DC_PCM16, &o), DC_EPARAM);
+	T_EQ_INT("dc_audio_out_open: rate -1: DC_EPARAM", dc_audio_out_open("audio-api/a.wav", 1, -1,
+	    DC_PCM16, &o), DC_EPARAM);
+	T_EQ_INT("dc_audio_out_open: path NULL: DC_EPARAM", dc_audio_out_open(NULL, 1, 8000, DC_PCM16, &o),
+	    DC_EPARAM);
+	T_EQ_INT("dc_audio_out_open: op NULL: DC_EPARAM", dc_audio_out_open("audio-api/a.wav", 1, 8000,
+	    DC_PCM16, NULL), DC_EPARAM);
+	T_EQ_INT("nothing written on DC_EPARAM", entries(d), 0);
+
+	T_EQ_INT("dc_audio_out_open: DC_OK", dc_audio_out_open("audio-api/a.wav", 2, 8000, DC_PCM16, &o), DC_OK);
+	T_EQ_INT("dc_audio_out_put: frames -1: DC_EPARAM", dc_audio_out_put(o, x, -1), DC_EPARAM);
+	T_EQ_INT("dc_audio_out_put: x NULL, 4 frames: DC_EPARAM", dc_audio_out_put(o, NULL, 4), DC_EPARAM);
+	T_EQ_INT("dc_audio_out_put: o NULL: DC_EPARAM", dc_audio_out_put(NULL, x, 4), DC_EPARAM);
+	T_EQ_INT("dc_audio_out_put: 4 frames", dc_audio_out_put(o, x, 4), DC_OK);
+	T_EQ_INT("dc_audio_out_close", dc_audio_out_close(o, "audio-api/a.wav"), DC_OK);
+
+	T_EQ_INT("dc_audio_read: rate -8000: DC_EPARAM", dc_audio_read("audio-api/a.wav", -8000, &y, &n,
+	    &info), DC_EPARAM);
+	T_OK("dc_audio_read: nothing read", y == NULL && n == 4);
+	T_EQ_INT("dc_audio_read: path NULL: DC_EPARAM", dc_audio_read(NULL, 0, &y, &n, &info), DC_EPARAM);
+	T_EQ_INT("dc_audio_read: rate 0 (the file's): DC_OK", dc_audio_read("audio-api/a.wav", 0, &y, &n,
+	    &info), DC_OK);
+	T_OK("dc_audio_read: 4 frames of 2 channels at 8000 Hz, averaged",
+	    n == 4 && info.rate_in == 8000 && info.channels_in == 2 && y[0] == (0.5f - 0.25f) / 2);
+	free(y);
+	y = NULL;
+	T_EQ_INT("dc_audio_open: rate -1: DC_EPARAM", dc_audio_open("audio-api/a.wav", -1, &a, &info),
+	    DC_EPARAM);
+	T_OK("dc_audio_open: *ap NULL on failure", a == NULL);
+	T_EQ_INT("dc_audio_open: DC_OK", dc_audio_open("audio-api/a.wav", 0, &a, &info), DC_OK);
+	T_EQ_INT("dc_audio_pull: max -1: DC_EPARAM", dc_audio_pull(a, (float[4]){ 0 }, -1, &got), DC_EPARAM);
+	T_EQ_INT("dc_audio_pull: x NULL: DC_EPARAM", dc_audio_pull(a, NULL, 4, &got), DC_EPARAM);
+	dc_audio_in_close(a);
+
+	f = fopen("audio-api/a.wav", "rb");
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)len);
+	T_OK("read the file's bytes", fread(buf, 1, (size_t)len, f) == (size_t)len);
+	fclose(f);
+	T_EQ_INT("dc_audio_read_mem: rate -1: DC_EPARAM", dc_audio_read_mem(buf, (size_t)len, -1, &y, &n,
+	    &info), DC_EPARAM);
+	T_EQ_INT("dc_audio_read_mem: data NULL, len 10: DC_EPARAM", dc_audio_read_mem(NULL, 10, 0, &y, &n,
+	    &info), DC_EPARAM);
+	T_EQ_INT("dc_audio_read_mem: rate 0: DC_OK", dc_audio_read_mem(buf, (size_t)len, 0, &y, &n, &info),
+	    DC_OK);
+	free(y);
+	free(buf);
+	y = malloc(4 * sizeof *y);
+	memcpy(y, x, 4 * sizeof *y);
+	n = 4;
+	T_EQ_INT("dc_resample: from inf: DC_EPARAM", dc_resample(&y, &n, INFINITY, 8000), DC_EPARAM);
+	T_EQ_INT("dc_resample: to NaN: DC_EPARAM", dc_resample(&y, &n, 8000, NAN), DC_EPARAM);
+	n = -4;
+	T_EQ_INT("dc_resample: n -4: DC_EPARAM", dc_resample(&y, &n, 8000, 16000), DC_EPARAM);
+	free(y);
+	remove("audio-api/a.wav");
+	rmdir(d);
 }
 
 int
@@ -157,6 +274,114 @@ main(void)
 	}
 	dc_embedder_free(NULL);
 	T_OK("dc_embedder_free(NULL) is harmless", 1);
+	dc_tensor_free(NULL);
+	T_OK("dc_tensor_free(NULL) is harmless", 1);
+	T_EQ_INT("dc_tensor_alloc: t NULL: DC_EPARAM", dc_tensor_alloc(NULL, DC_F32, 1, (int64_t[]){ 2 }),
+	    DC_EPARAM);
+	T_EQ_INT("dc_tensor_alloc: shape NULL: DC_EPARAM", dc_tensor_alloc(&M, DC_F32, 1, NULL), DC_EPARAM);
+	T_OK("dc_tensor_alloc: t left empty on failure", empty(&M));
+	T_EQ_INT("dc_embedder_open: ep NULL: DC_EPARAM", dc_embedder_open(NULL, "x.dcm", 1), DC_EPARAM);
+	T_EQ_INT("dc_embedder_open: path NULL: DC_EPARAM", dc_embedder_open(&e, NULL, 1), DC_EPARAM);
+	T_EQ_INT("dc_embed: e NULL: DC_EPARAM", dc_embed(NULL, &X, &V, NULL), DC_EPARAM);
+
+	/* non-finite parameters and data, NULL pointers (the V and X of dc_cluster above) */
+	dc_tensor_alloc(&V, DC_F32, 3, (int64_t[]){ 2, 3, 2 });
+	v = V.data;
+	for (i = 0; i < 6; i++) {
+		v[2 * i] = i % 2 ? 0.1f : 0.9f;
+		v[2 * i + 1] = i % 2 ? 0.9f : 0.1f;
+	}
+	dc_kmeans_defaults(&o);
+	T_EQ_INT("dc_cluster: beta inf: DC_EPARAM", dc_cluster(&V, NULL, 20.0, &o, INFINITY, &L, &M),
+	    DC_EPARAM);
+	T_OK("dc_cluster: L and masks left empty", empty(&L) && empty(&M));
+	T_EQ_INT("dc_cluster: beta NaN: DC_EPARAM", dc_cluster(&V, NULL, 20.0, &o, NAN, &L, &M), DC_EPARAM);
+	T_EQ_INT("dc_cluster: db inf: DC_EPARAM", dc_cluster(&V, &X, INFINITY, &o, 0.0, &L, NULL), DC_EPARAM);
+	T_EQ_INT("dc_cluster: db NaN: DC_EPARAM", dc_cluster(&V, &X, NAN, &o, 0.0, &L, NULL), DC_EPARAM);
+	T_EQ_INT("dc_cluster: V NULL: DC_EPARAM", dc_cluster(NULL, NULL, 20.0, &o, 0.0, &L, NULL), DC_EPARAM);
+	T_EQ_INT("dc_cluster: L NULL: DC_EPARAM", dc_cluster(&V, NULL, 20.0, &o, 0.0, NULL, NULL), DC_EPARAM);
+	T_EQ_INT("dc_cluster: V with data NULL: DC_EPARAM",
+	    dc_cluster(&(dc_tensor){ DC_F32, 3, { 2, 3, 2 }, NULL, 0 }, NULL, 20.0, &o, 0.0, &L, NULL),
+	    DC_EPARAM);
+	/* beta finite but so large that every -beta d overflows (points -4, 0 and 10,
+	 * 14: squared distance 4 to their centroids): the nearest takes 1 */
+	{
+		float w[4] = { -4.0f, 0.0f, 10.0f, 14.0f };
+		dc_tensor W = { DC_F32, 3, { 2, 2, 1 }, w, 0 };
+		T_EQ_INT("dc_cluster: beta 1e308: DC_OK", dc_cluster(&W, NULL, 20.0, &o, 1e308, &L, &M), DC_OK);
+		for (i = 0, ok = M.data != NULL && L.data != NULL; ok && i < 4; i++) {
+			const float *m = M.data;
+			const int32_t *lw = L.data;
+			ok &= lw[i] == lw[i < 2 ? 0 : 3] && lw[0] != lw[3] && m[lw[i] * 4 + i] == 1.0f &&
+			    m[(1 - lw[i]) * 4 + i] == 0.0f;
+		}
+		T_OK("dc_cluster: beta 1e308: masks 1 on the bin's label, 0 elsewhere, no NaN", ok);
+		dc_tensor_free(&L);
+		dc_tensor_free(&M);
+	}
+	v[3] = NAN;
+	T_EQ_INT("dc_cluster: a NaN in V: DC_ENONFINITE", dc_cluster(&V, NULL, 20.0, &o, 3.0, &L, &M),
+	    DC_ENONFINITE);
+	T_OK("dc_cluster: L and masks left empty", empty(&L) && empty(&M));
+	v[3] = 0.1f;
+	x[5] = INFINITY;
+	T_EQ_INT("dc_cluster: an Inf in X: DC_ENONFINITE", dc_cluster(&V, &X, 20.0, &o, 0.0, &L, NULL),
+	    DC_ENONFINITE);
+	dc_tensor_alloc(&L, DC_I32, 2, (int64_t[]){ 2, 3 });
+	T_EQ_INT("dc_mask: an Inf in X: DC_ENONFINITE", dc_mask(&X, &L, 2, &Y), DC_ENONFINITE);
+	T_OK("dc_mask: Y left empty", empty(&Y));
+	x[5] = 6.0f;
+	dc_tensor_alloc(&M, DC_F32, 3, (int64_t[]){ 2, 2, 3 });
+	((float *)M.data)[7] = NAN;
+	T_EQ_INT("dc_mask: a NaN in the masks: DC_ENONFINITE", dc_mask(&X, &M, 0, &Y), DC_ENONFINITE);
+	T_EQ_INT("dc_mask: X NULL: DC_EPARAM", dc_mask(NULL, &L, 2, &Y), DC_EPARAM);
+	T_EQ_INT("dc_mask: M NULL: DC_EPARAM", dc_mask(&X, NULL, 2, &Y), DC_EPARAM);
+	T_EQ_INT("dc_mask: Y NULL: DC_EPARAM", dc_mask(&X, &L, 2, NULL), DC_EPARAM);
+	T_EQ_INT("dc_mask: labels with data NULL: DC_EPARAM",
+	    dc_mask(&X, &(dc_tensor){ DC_I32, 2, { 2, 3 }, NULL, 0 }, 2, &Y), DC_EPARAM);
+	T_EQ_INT("dc_mask: labels of a negative shape: DC_EPARAM",
+	    dc_mask(&(dc_tensor){ DC_C64, 2, { -2, 3 }, x, 0 }, &(dc_tensor){ DC_I32, 2, { -2, 3 }, L.data, 0 },
+	    2, &Y), DC_EPARAM);
+	T_EQ_INT("dc_mask: labels and X finite again: DC_OK", dc_mask(&X, &L, 2, &Y), DC_OK);
+	dc_tensor_free(&Y);
+	dc_tensor_free(&M);
+	dc_tensor_free(&L);
+
+	audio();
+
+	/* the STFT's calls: NULL pointers and unusable parameters */
+	{
+		dc_stft_params p;
+		dc_istft_state *st;
+		float sig[64] = { 0 }, out[64];
+		int64_t ny = 7;
+
+		dc_stft_defaults(&p);
+		p.samples = 64;
+		T_EQ_INT("dc_stft: x NULL with 64 samples: DC_EPARAM", dc_stft(NULL, &p, &Y), DC_EPARAM);
+		T_OK("dc_stft: X left empty", empty(&Y));
+		T_EQ_INT("dc_stft: p NULL: DC_EPARAM", dc_stft(sig, NULL, &Y), DC_EPARAM);
+		T_EQ_INT("dc_stft_range: T -1: DC_EPARAM", dc_stft_range(sig, 0, 64, &p, 0, -1, &Y), DC_EPARAM);
+		T_EQ_INT("dc_stft_range: xn -1: DC_EPARAM", dc_stft_range(sig, 0, -1, &p, 0, 2, &Y), DC_EPARAM);
+		p.nfft = 0;
+		T_EQ_INT("dc_stft_range: nfft 0: DC_EPARAM", dc_stft_range(sig, 0, 64, &p, 0, 2, &Y), DC_EPARAM);
+		T_OK("dc_istft_begin: nfft 0: NULL", dc_istft_begin(&p) == NULL && dc_istft_begin(NULL) == NULL);
+		dc_stft_defaults(&p);
+		p.samples = 64;
+		T_EQ_INT("dc_stft: 64 samples", dc_stft(sig, &p, &Y), DC_OK);
+		T_EQ_INT("dc_istft: y NULL: DC_EPARAM", dc_istft(Y.data, Y.shape[0], &p, NULL), DC_EPARAM);
+		T_EQ_INT("dc_istft: X NULL: DC_EPARAM", dc_istft(NULL, Y.shape[0], &p, out), DC_EPARAM);
+		T_EQ_INT("dc_istft_push: state NULL: DC_EPARAM", dc_istft_push(NULL, Y.data, 1, -1, out, &ny),
+		    DC_EPARAM);
+		T_OK("dc_istft_push: *ny 0 on failure", ny == 0);
+		st = dc_istft_begin(&p);
+		T_EQ_INT("dc_istft_push: T -1: DC_EPARAM", dc_istft_push(st, Y.data, -1, -1, out, &ny), DC_EPARAM);
+		T_EQ_INT("dc_istft_push: X NULL, 1 frame: DC_EPARAM", dc_istft_push(st, NULL, 1, -1, out, &ny),
+		    DC_EPARAM);
+		T_EQ_INT("dc_istft_push: 1 frame", dc_istft_push(st, Y.data, 1, -1, out, &ny), DC_OK);
+		dc_istft_end(st);
+		dc_tensor_free(&Y);
+	}
 
 	dc_tensor_free(&V);
 	dc_tensor_free(&X);

@@ -203,5 +203,90 @@ main(void)
 		T_EQ_INT("long: no figures before the end", dc_bsslong_crit(l, 0, sdr, sir, sar), DC_EPARAM);
 		dc_bsslong_free(l);
 	}
+	/* the library's contract (libdcsep(3)): NULL pointers and NaN or Inf in a signal
+	 * give a code, never a crash or a score */
+	{
+		const double *z[2] = { ref, est };
+		double keep[9] = { 1, 5, 0, 2, 1, 7, 9, 0, 1 };
+		int p9[9] = { 7, 7, 7, 7, 7, 7, 7, 7, 7 };
+		dc_bsslong *l;
+
+		for (t = 0; t < N; t++) {
+			ref[t] = noise(&s);
+			ref[N + t] = noise(&s);
+			est[t] = ref[N + t] + 0.1 * ref[t];
+			est[N + t] = ref[t] + 0.1 * ref[N + t];
+		}
+		T_EQ_INT("bss_eval_sources: perm NULL: DC_EPARAM",
+		    dc_bss_eval_sources(ref, est, 2, N, sdr, sir, sar, NULL), DC_EPARAM);
+		T_EQ_INT("bss_eval_sources: refs NULL: DC_EPARAM",
+		    dc_bss_eval_sources(NULL, est, 2, N, sdr, sir, sar, perm), DC_EPARAM);
+		T_EQ_INT("bss_eval_sources: ests NULL: DC_EPARAM",
+		    dc_bss_eval_sources(ref, NULL, 2, N, sdr, sir, sar, perm), DC_EPARAM);
+		T_EQ_INT("SI-SDR sources: refs NULL: DC_EPARAM", dc_si_sdr_sources(NULL, est, 2, N, si, perm),
+		    DC_EPARAM);
+		T_EQ_INT("SI-SDR sources: ests NULL: DC_EPARAM", dc_si_sdr_sources(ref, NULL, 2, N, si, perm),
+		    DC_EPARAM);
+		T_EQ_INT("SI-SDR sources: si NULL: DC_EPARAM", dc_si_sdr_sources(ref, est, 2, N, NULL, perm),
+		    DC_EPARAM);
+		T_EQ_INT("SI-SDR sources: perm NULL: DC_EPARAM", dc_si_sdr_sources(ref, est, 2, N, si, NULL),
+		    DC_EPARAM);
+		T_OK("SI-SDR of NULL: NaN", isnan(dc_si_sdr(NULL, est, N)) && isnan(dc_si_sdr(ref, NULL, N)));
+		T_OK("silent, constant: 0 for NULL", !dc_bss_silent(NULL, N) && !dc_bss_constant(NULL, N));
+		m = dc_best_perm(keep, 9, p9);
+		T_OK("best permutation of K 9: NaN, perm untouched", isnan(m) && p9[0] == 7 && p9[8] == 7);
+		T_OK("best permutation, score or perm NULL: NaN", isnan(dc_best_perm(NULL, 2, perm)) &&
+		    isnan(dc_best_perm_inf(keep, 2, NULL)) && isnan(dc_best_perm_inf(keep, 0, perm)));
+		T_EQ_INT("bss_new: bp NULL: DC_EPARAM", dc_bss_new(NULL, ref, 2, N, DC_BSS_FLEN), DC_EPARAM);
+		T_EQ_INT("bss_new: refs NULL: DC_EPARAM", dc_bss_new(&b, NULL, 2, N, DC_BSS_FLEN), DC_EPARAM);
+		T_EQ_INT("bss_crit: b NULL: DC_EPARAM", dc_bss_crit(NULL, est, sdr, sir, sar), DC_EPARAM);
+		T_EQ_INT("bss_lstsq: b NULL: 0", dc_bss_lstsq(NULL), 0);
+		T_EQ_INT("bss_new", dc_bss_new(&b, ref, 2, N, DC_BSS_FLEN), DC_OK);
+		T_EQ_INT("bss_crit: est NULL: DC_EPARAM", dc_bss_crit(b, NULL, sdr, sir, sar), DC_EPARAM);
+		T_EQ_INT("bss_crit: sar NULL: DC_EPARAM", dc_bss_crit(b, est, sdr, sir, NULL), DC_EPARAM);
+		est[5] = NAN;
+		T_EQ_INT("bss_crit: a NaN in the estimate: DC_ENONFINITE", dc_bss_crit(b, est, sdr, sir, sar),
+		    DC_ENONFINITE);
+		dc_bss_free(b);
+		T_EQ_INT("bss_eval_sources: a NaN in an estimate: DC_ENONFINITE",
+		    dc_bss_eval_sources(ref, est, 2, N, sdr, sir, sar, perm), DC_ENONFINITE);
+		T_EQ_INT("SI-SDR sources: a NaN in an estimate: DC_ENONFINITE",
+		    dc_si_sdr_sources(ref, est, 2, N, si, perm), DC_ENONFINITE);
+		est[5] = 0.5;
+		ref[N + 7] = INFINITY;
+		T_EQ_INT("bss_new: an Inf in a reference: DC_ENONFINITE", dc_bss_new(&b, ref, 2, N, DC_BSS_FLEN),
+		    DC_ENONFINITE);
+		T_OK("... and no object", b == NULL);
+		T_EQ_INT("bss_eval_sources: an Inf in a reference: DC_ENONFINITE",
+		    dc_bss_eval_sources(ref, est, 2, N, sdr, sir, sar, perm), DC_ENONFINITE);
+		T_EQ_INT("SI-SDR sources: an Inf in a reference: DC_ENONFINITE",
+		    dc_si_sdr_sources(ref, est, 2, N, si, perm), DC_ENONFINITE);
+		ref[N + 7] = 0.5;
+
+		T_EQ_INT("long: bp NULL: DC_EPARAM", dc_bsslong_new(NULL, 1, 1, DC_BSS_FLEN, 0), DC_EPARAM);
+		T_EQ_INT("long: feed NULL: DC_EPARAM", dc_bsslong_feed(NULL, z, 1), DC_EPARAM);
+		T_EQ_INT("long: end NULL: DC_EPARAM", dc_bsslong_end(NULL), DC_EPARAM);
+		T_EQ_INT("long: crit NULL: DC_EPARAM", dc_bsslong_crit(NULL, 0, sdr, sir, sar), DC_EPARAM);
+		T_EQ_INT("long: si NULL: DC_EPARAM", dc_bsslong_si(NULL, 0, si), DC_EPARAM);
+		T_EQ_INT("long: lstsq NULL: 0", dc_bsslong_lstsq(NULL), 0);
+		T_EQ_INT("long: new, 1 + 1 signals", dc_bsslong_new(&l, 1, 1, DC_BSS_FLEN, 2048), DC_OK);
+		T_EQ_INT("long: x NULL: DC_EPARAM", dc_bsslong_feed(l, NULL, N), DC_EPARAM);
+		z[1] = NULL;
+		T_EQ_INT("long: a signal NULL: DC_EPARAM", dc_bsslong_feed(l, z, N), DC_EPARAM);
+		z[1] = est;
+		est[9] = -INFINITY;
+		T_EQ_INT("long: an Inf in an estimate: DC_ENONFINITE", dc_bsslong_feed(l, z, N), DC_ENONFINITE);
+		est[9] = 0.5;
+		/* nothing of the refused calls was fed: pass 2 of the N samples fed after
+		 * them ends where pass 1 did */
+		T_EQ_INT("long: feed after the refusals", dc_bsslong_feed(l, z, N), DC_OK);
+		T_EQ_INT("long: end of pass 1", dc_bsslong_end(l), DC_OK);
+		T_EQ_INT("long: pass 2", dc_bsslong_feed(l, z, N), DC_OK);
+		T_EQ_INT("long: pass 2 as long as pass 1", dc_bsslong_end(l), DC_OK);
+		T_EQ_INT("long: crit, sdr NULL: DC_EPARAM", dc_bsslong_crit(l, 0, NULL, sir, sar), DC_EPARAM);
+		T_EQ_INT("long: si, si NULL: DC_EPARAM", dc_bsslong_si(l, 0, NULL), DC_EPARAM);
+		T_EQ_INT("long: crit", dc_bsslong_crit(l, 0, sdr, sir, sar), DC_OK);
+		dc_bsslong_free(l);
+	}
 	return t_done();
 }

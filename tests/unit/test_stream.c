@@ -1361,6 +1361,214 @@ test_sink(void)
 	dc_writer_close(w2);
 }
 
+/*
+ * refused: a call the writer refused for its arguments (formats/stream.md's
+ * rules), on a fresh memory writer w: got is want, nothing was written, and
+ * want stays the writer's error (dc_writer_close, which frees w, returns it).
+ */
+static void
+refused(const char *name, int got, dc_writer *w, int want)
+{
+	char n2[160];
+	size_t len;
+
+	T_EQ_INT(name, got, want);
+	dc_writer_buf(w, &len);
+	snprintf(n2, sizeof n2, "%s: nothing written", name);
+	T_EQ_INT(n2, (long long)len, 0);
+	snprintf(n2, sizeof n2, "%s: the writer's error", name);
+	T_EQ_INT(n2, dc_writer_close(w), want);
+}
+
+static void
+test_writer_refused(void)
+{
+	static const char *const keys[] = { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k",
+	    "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y" };
+	int64_t shape[2] = { 2, 3 };
+	dc_tensor t, t2;
+	dc_record hdr, r;
+	dc_writer *w;
+	dc_recb b;
+	size_t len;
+	const void *buf;
+	dc_reader *rd;
+	int i;
+
+	dc_tensor_alloc(&t, DC_F32, 2, shape);
+	dc_tensor_alloc(&t2, DC_I32, 1, shape);
+	w = dc_writer_mem();
+	refused("header version 3: DC_EPARAM", dc_write_header_version(w, NULL, "test", 3), w, DC_EPARAM);
+	w = dc_writer_mem();
+	refused("header version 0: DC_EPARAM", dc_write_header_version(w, NULL, "test", 0), w, DC_EPARAM);
+	w = dc_writer_mem();
+	refused("header, tool NULL: DC_EPARAM", dc_write_header(w, NULL, NULL), w, DC_EPARAM);
+
+	w = dc_writer_mem();
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", "a");
+	dc_recb_int(&b, "id", 3);
+	refused("a key twice: DC_EDUPKEY", dc_write_recb(w, &b), w, DC_EDUPKEY);
+	w = dc_writer_mem();
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "kind", "x");
+	refused("a field named kind: DC_EDUPKEY", dc_write_recb(w, &b), w, DC_EDUPKEY);
+	w = dc_writer_mem();
+	dc_recb_init(&b, "stft");
+	dc_recb_str(&b, "dtype", "float32");
+	dc_recb_tensor(&b, &t);
+	refused("a field named dtype beside a tensor: DC_EDUPKEY", dc_write_recb(w, &b), w, DC_EDUPKEY);
+	w = dc_writer_mem();
+	dc_recb_init(&b, "stft");
+	dc_recb_tensor(&b, &t);
+	dc_recb_tensor(&b, &t2);
+	refused("two tensors: DC_EDUPKEY", dc_write_recb(w, &b), w, DC_EDUPKEY);
+	w = dc_writer_mem();
+	dc_recb_init(&b, "");
+	refused("kind empty: DC_EPARAM", dc_write_recb(w, &b), w, DC_EPARAM);
+	w = dc_writer_mem();
+	dc_recb_init(&b, "a-kind-of-thirty-two-bytes-long!");
+	refused("kind of 32 bytes: DC_EPARAM", dc_write_recb(w, &b), w, DC_EPARAM);
+	w = dc_writer_mem();
+	dc_recb_init(&b, NULL);
+	refused("kind NULL: DC_EPARAM", dc_write_recb(w, &b), w, DC_EPARAM);
+	w = dc_writer_mem();
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, NULL, "a");
+	refused("key NULL: DC_EPARAM", dc_write_recb(w, &b), w, DC_EPARAM);
+	w = dc_writer_mem();
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", NULL);
+	refused("string NULL: DC_EPARAM", dc_write_recb(w, &b), w, DC_EPARAM);
+	w = dc_writer_mem();
+	dc_recb_init(&b, "utt");
+	dc_recb_int(&b, "rate", 8000);
+	b.f[0].type = 9;
+	refused("field type 9: DC_EPARAM", dc_write_recb(w, &b), w, DC_EPARAM);
+	w = dc_writer_mem();
+	dc_recb_init(&b, "utt");
+	for (i = 0; i < DC_MAXFIELDS + 1; i++)
+		dc_recb_int(&b, keys[i], i);
+	T_EQ_INT("25 fields: the 25th not kept", b.n, DC_MAXFIELDS + 1);
+	refused("25 fields: DC_EPARAM", dc_write_recb(w, &b), w, DC_EPARAM);
+	{
+		dc_utt u = { 0 };
+		T_EQ_INT("25 fields to an utterance: DC_EPARAM", dc_utt_append(&u, &b), DC_EPARAM);
+		T_EQ_INT("... nothing appended", u.n, 0);
+		dc_utt_free(&u);
+	}
+	w = dc_writer_mem();
+	dc_recb_init(&b, "utt");
+	for (i = 0; i < DC_MAXFIELDS; i++)
+		dc_recb_int(&b, keys[i], i);
+	T_EQ_INT("24 fields: written", dc_write_recb(w, &b), DC_OK);
+	T_EQ_INT("24 fields: close", dc_writer_close(w), DC_OK);
+
+	w = dc_writer_mem();
+	dc_recb_init(&b, "stft");
+	dc_recb_tensor(&b, NULL);
+	refused("tensor NULL: DC_EPARAM", dc_write_recb(w, &b), w, DC_EPARAM);
+	w = dc_writer_mem();
+	t.dtype = 99;
+	dc_recb_init(&b, "stft");
+	dc_recb_tensor(&b, &t);
+	refused("dtype 99: DC_EPARAM", dc_write_recb(w, &b), w, DC_EPARAM);
+	t.dtype = DC_F32;
+	w = dc_writer_mem();
+	t.shape[0] = -2;
+	refused("a negative dimension: DC_EPARAM", dc_write_recb(w, &b), w, DC_EPARAM);
+	t.shape[0] = 2;
+	w = dc_writer_mem();
+	t.ndim = 5;
+	refused("5 dimensions: DC_EPARAM", dc_write_recb(w, &b), w, DC_EPARAM);
+	t.ndim = 2;
+	w = dc_writer_mem();
+	t.shape[0] = INT64_C(1) << 40;
+	refused("2^41 elements: DC_ELIMIT", dc_write_recb(w, &b), w, DC_ELIMIT);
+	t.shape[0] = 2;
+	w = dc_writer_mem();
+	refused("a tensor without data: DC_EPARAM",
+	    dc_write_recb(w, &(dc_recb){ "stft", 1, { { "data", DC_FTENSOR, 0, 0, NULL,
+	    &(dc_tensor){ DC_F32, 1, { 4 }, NULL, 0 } } } }), w, DC_EPARAM);
+	w = dc_writer_mem();
+	dc_recb_init(&b, "stft");
+	dc_recb_tensor(&b, &t);
+	dc_recb_int(&b, "k", 2);
+	refused("head: the last field not a tensor: DC_EPARAM", dc_write_recb_head(w, &b), w, DC_EPARAM);
+	w = dc_writer_mem();
+	refused("bytes NULL: DC_EPARAM", dc_write_bytes(w, NULL, 4), w, DC_EPARAM);
+	w = dc_writer_mem();
+	memset(&r, 0, sizeof r);
+	refused("an empty dc_record: DC_EPARAM", dc_write_record(w, &r), w, DC_EPARAM);
+	w = dc_writer_mem();
+	refused("utterance NULL: DC_EPARAM", dc_write_utt(w, NULL), w, DC_EPARAM);
+	/* a history that would take the header past DC_REC_ELEMS: a header of n names
+	 * has 7 + n elements (the map, two keys and values, "history" and its array),
+	 * the one written one more */
+	for (i = 0; i < 2; i++) {
+		msgpack_sbuffer sb;
+		msgpack_packer pk;
+		int j, nh = DC_REC_ELEMS - 7 - i;
+
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		msgpack_pack_map(&pk, 3);
+		msgpack_pack_str_with_body(&pk, "kind", 4);
+		msgpack_pack_str_with_body(&pk, "dcsep", 5);
+		msgpack_pack_str_with_body(&pk, "version", 7);
+		msgpack_pack_int(&pk, 1);
+		msgpack_pack_str_with_body(&pk, "history", 7);
+		msgpack_pack_array(&pk, (size_t)nh);
+		for (j = 0; j < nh; j++)
+			msgpack_pack_str_with_body(&pk, "t", 1);
+		rd = dc_reader_mem(sb.data, sb.size);
+		T_EQ_INT(i ? "a header of 4095 elements reads" : "a header of 4096 elements reads",
+		    dc_read_header(rd, &hdr), DC_OK);
+		w = dc_writer_mem();
+		if (i == 0) {
+			refused("its history and one more tool: DC_EELEMS", dc_write_header(w, &hdr, "test"), w,
+			    DC_EELEMS);
+		} else {
+			T_EQ_INT("its history and one more tool: 4096 elements", dc_write_header(w, &hdr, "test"),
+			    DC_OK);
+			dc_record_free(&hdr);
+			dc_reader_free(rd);
+			buf = dc_writer_buf(w, &len);
+			rd = dc_reader_mem(buf, len);
+			T_EQ_INT("... which reads", dc_read_header(rd, &hdr), DC_OK);
+			dc_writer_close(w);
+		}
+		dc_record_free(&hdr);
+		dc_reader_free(rd);
+		msgpack_sbuffer_destroy(&sb);
+	}
+
+	T_EQ_INT("writer NULL: DC_EPARAM", dc_write_recb(NULL, &b), DC_EPARAM);
+	T_EQ_INT("dc_writer_close(NULL): DC_OK", dc_writer_close(NULL), DC_OK);
+
+	/* the first error stays: a refused record, then a good one is not written */
+	w = dc_writer_mem();
+	T_EQ_INT("header", dc_write_header_version(w, NULL, "test", 2), DC_OK);
+	dc_writer_buf(w, &len);
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", "a");
+	dc_recb_str(&b, "id", "b");
+	T_EQ_INT("after a header: a key twice", dc_write_recb(w, &b), DC_EDUPKEY);
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", "a");
+	T_EQ_INT("a good record after it: the first error", dc_write_recb(w, &b), DC_EDUPKEY);
+	buf = dc_writer_buf(w, &len);
+	rd = dc_reader_mem(buf, len);
+	T_EQ_INT("the header alone was written", dc_read_header(rd, &hdr), DC_OK);
+	T_EQ_INT("... and reads as version 2", dc_reader_version(rd), 2);
+	T_EQ_INT("... then the end", dc_read(rd, &r), DC_EEOF);
+	dc_record_free(&hdr);
+	dc_reader_free(rd);
+	dc_writer_close(w);
+	dc_tensor_free(&t);
+	dc_tensor_free(&t2);
+}
+
 int
 main(void)
 {
@@ -1383,5 +1591,6 @@ main(void)
 	test_units();
 	test_stft_blocks();
 	test_sink();
+	test_writer_refused();
 	return t_done();
 }
