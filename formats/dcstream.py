@@ -16,6 +16,7 @@ back together along T:
     X = dcstream.join(u, "stft")               # complex64 [T, F] of the whole utterance
 """
 import os
+import re
 import sys
 
 import msgpack
@@ -48,6 +49,36 @@ class _Counter:
         return b
 
 
+def _limit():
+    """The most elements a record may hold: DC_MAX_ELEMS (1 to 2^40) or 2^28, as the C reader."""
+    s = os.environ.get("DC_MAX_ELEMS", "")
+    if re.fullmatch(r"\s*[+-]?[0-9]+", s) and 1 <= int(s) <= 1 << 40:
+        return int(s)
+    return 1 << 28
+
+
+def _tensor(i, rec):
+    """The numpy array of record i's tensor, checked as the C reader checks it
+    (dc_rec_tensor_bytes): the keys and their types, a known dtype, 1 to 4
+    non-negative integer dimensions, the element limit, then the data's length."""
+    dtype, shape, data = rec.get("dtype"), rec.get("shape"), rec["data"]
+    if not isinstance(dtype, str) or not isinstance(shape, list) or not isinstance(data, bytes):
+        raise ValueError(f"record {i}: a tensor's dtype, shape or data missing or of the wrong type")
+    if dtype not in DTYPES:
+        raise ValueError(f"record {i}: unknown dtype {dtype!r}")
+    if not 1 <= len(shape) <= 4 or any(type(d) is not int or d < 0 for d in shape):
+        raise ValueError(f"record {i}: shape {shape!r} is not 1 to 4 non-negative integers")
+    n, lim = 1, _limit()
+    for d in shape:                     # each dimension and each product so far
+        n *= d
+        if d > lim or n > lim:
+            raise ValueError(f"record {i}: more elements than the limit (see DC_MAX_ELEMS)")
+    dt = np.dtype(DTYPES[dtype])
+    if len(data) != dt.itemsize * n:
+        raise ValueError(f"record {i}: shape {shape} does not match the data")
+    return np.frombuffer(data, dt).reshape(shape)
+
+
 def records(src):
     """Yields each record of a stream; checks the header and every tensor."""
     f = sys.stdin.buffer if src == "-" else open(src, "rb") if isinstance(src, (str, os.PathLike)) else src
@@ -73,10 +104,7 @@ def records(src):
             if rec["kind"] == "dcsep" and rec.get("version") not in (1, 2):
                 raise ValueError(f"record {i}: unsupported stream version {rec.get('version')!r}")
             if "data" in rec:
-                dt = np.dtype(DTYPES[rec["dtype"]])
-                if len(rec["data"]) != dt.itemsize * int(np.prod(rec["shape"])):
-                    raise ValueError(f"record {i}: shape {rec['shape']} does not match the data")
-                rec["data"] = np.frombuffer(rec["data"], dt).reshape(rec["shape"])
+                rec["data"] = _tensor(i, rec)
             yield rec
     finally:
         if f is not src and f is not sys.stdin.buffer:

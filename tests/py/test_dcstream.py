@@ -160,6 +160,50 @@ raises("record before the first utt", lambda: ds.read(io.BytesIO(ds.pack_header(
 bad = ds.pack_header([]) + msgpack.packb({"kind": "x", "dtype": "float32", "shape": [3], "data": b"\0" * 8},
                                          use_bin_type=True)
 raises("shape that disagrees with the data", lambda: ds.read(io.BytesIO(bad)), "record 2: shape [3] does not match the data")
+# tensors the C reader refuses, refused here too: the Python message, and dc-dump's
+# (its category: dc_rec_tensor_bytes) for the same bytes
+WRONG = "record 3: a tensor's dtype, shape or data missing or of the wrong type"
+LIMIT = "record 3: more elements than the limit (see DC_MAX_ELEMS)"
+for name, rec, text, ctext in [
+        ("unknown dtype", {"dtype": "float16", "shape": [1], "data": b"\0\0"},
+         "record 3: unknown dtype 'float16'", "unknown or unexpected dtype"),
+        ("no dimension", {"dtype": "float32", "shape": [], "data": b""},
+         "record 3: shape [] is not 1 to 4 non-negative integers", "shape does not match the data"),
+        ("five dimensions", {"dtype": "float32", "shape": [1] * 5, "data": b"\0" * 4},
+         "record 3: shape [1, 1, 1, 1, 1] is not 1 to 4 non-negative integers", "shape does not match the data"),
+        ("a negative dimension", {"dtype": "float32", "shape": [-1], "data": b""},
+         "record 3: shape [-1] is not 1 to 4 non-negative integers", "shape does not match the data"),
+        ("a dimension true", {"dtype": "float32", "shape": [True], "data": b"\0" * 4},
+         "record 3: shape [True] is not 1 to 4 non-negative integers", "shape does not match the data"),
+        ("a dimension over the limit", {"dtype": "float32", "shape": [2 ** 28 + 1], "data": b""},
+         LIMIT, "more elements than the limit (see DC_MAX_ELEMS)"),
+        ("a product over the limit before a 0", {"dtype": "float32", "shape": [2 ** 20, 2 ** 20, 0], "data": b""},
+         LIMIT, "more elements than the limit (see DC_MAX_ELEMS)"),
+        ("a dimension of 2^64 - 1", {"dtype": "float32", "shape": [2 ** 64 - 1], "data": b""},
+         LIMIT, "more elements than the limit (see DC_MAX_ELEMS)"),
+        ("shape a string", {"dtype": "float32", "shape": "3", "data": b""},
+         WRONG, "required key missing or of the wrong type"),
+        ("data a string", {"dtype": "float32", "shape": [3], "data": "abc"},
+         WRONG, "required key missing or of the wrong type"),
+        ("no dtype", {"shape": [1], "data": b"\0" * 4},
+         WRONG, "required key missing or of the wrong type")]:
+    traw = ds.pack_header([]) + ds.pack_record("utt", id="a") + \
+        msgpack.packb({"kind": "stft", **rec}, use_bin_type=True)
+    raises(f"tensor: {name}", lambda: ds.read(io.BytesIO(traw)), text)
+    p = subprocess.run([os.path.join(BIN, "dc-dump")], input=traw, capture_output=True)
+    check(f"tensor: {name}: dc-dump refuses it too", p.returncode == 1 and
+          p.stderr.decode().startswith(f"dc-dump: stdin: record 3 (stft): {ctext}\n"), p.stderr.decode())
+# DC_MAX_ELEMS lowers the limit for both readers
+traw = ds.pack_header([]) + ds.pack_record("utt", id="a") + ds.pack_record("stft", np.zeros(3, np.float32))
+os.environ["DC_MAX_ELEMS"] = "2"
+raises("DC_MAX_ELEMS=2: 3 elements", lambda: ds.read(io.BytesIO(traw)), LIMIT)
+p = subprocess.run([os.path.join(BIN, "dc-dump")], input=traw, capture_output=True)
+check("DC_MAX_ELEMS=2: dc-dump refuses it too", p.returncode == 1, p.stderr.decode())
+os.environ["DC_MAX_ELEMS"] = "3"
+check("DC_MAX_ELEMS=3: 3 elements read", ds.read(io.BytesIO(traw))[1][0]["stft"]["data"].shape == (3,))
+os.environ["DC_MAX_ELEMS"] = "0"
+check("DC_MAX_ELEMS=0: ignored, as the C reader does", ds.read(io.BytesIO(traw))[1][0]["stft"]["data"].shape == (3,))
+del os.environ["DC_MAX_ELEMS"]
 raises("not msgpack", lambda: ds.read(io.BytesIO(ds.pack_header([]) + b"\xc1")),
        f"record 2: malformed stream (not msgpack) (byte {len(ds.pack_header([]))})")
 ends, up = [], msgpack.Unpacker()
