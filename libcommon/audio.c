@@ -22,27 +22,6 @@
 #include "audio.h"
 #include "audio_impl.h"
 
-static char audio_err[256];
-
-const char *
-dc_audio_errstr(void)
-{
-	return audio_err;
-}
-
-void
-dc_audio_set_err(const char *s)
-{
-	size_t n;
-
-	if (strncmp(s, "System error : ", 15) == 0)
-		s += 15;
-	snprintf(audio_err, sizeof audio_err, "%s", s);
-	n = strlen(audio_err);
-	while (n > 0 && (audio_err[n - 1] == '.' || audio_err[n - 1] == '\n'))
-		audio_err[--n] = '\0';
-}
-
 /* the membuf's (audio_impl.h) SF_VIRTUAL_IO */
 static sf_count_t
 mb_len(void *u)
@@ -192,19 +171,19 @@ out_format(SF_INFO *si, const char *path, int channels, int rate, int encoding)
 }
 
 /* file_end: the end of writing a file through a (stdout if tostdout) after err:
- * committed in place, or on a fault aborted with the fault said in audio_err. */
+ * committed in place, or on a fault aborted with the fault said in dc_audio_errstr(). */
 static int
 file_end(dc_atomic *a, int tostdout, int err)
 {
 	if (tostdout || err != DC_OK) {
 		if (err != DC_OK)
-			snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
+			dc_audio_set_err(strerror(errno));
 		if (!tostdout)
 			dc_atomic_abort(a);
 		return err;
 	}
 	if (dc_atomic_commit(a) != DC_OK) {
-		snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
+		dc_audio_set_err(strerror(errno));
 		return DC_EAUDIO;
 	}
 	return DC_OK;
@@ -254,7 +233,7 @@ dc_audio_write(const char *path, const float *x, int64_t frames, int channels, i
 	if (tostdout)
 		f = stdout;
 	else if ((f = dc_atomic_open(&a, path)) == NULL) {
-		snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
+		dc_audio_set_err(strerror(errno));
 		free(m.p);
 		return DC_EAUDIO;
 	}
@@ -352,7 +331,7 @@ dc_audio_out_close(dc_audio_out *o, const char *path)
 	if (tostdout)
 		f = stdout;
 	else if ((f = dc_atomic_open(&a, path)) == NULL) {
-		snprintf(audio_err, sizeof audio_err, "%s", strerror(errno));
+		dc_audio_set_err(strerror(errno));
 		fclose(o->tmp);
 		free(o);
 		return DC_EAUDIO;
@@ -368,14 +347,4 @@ dc_audio_out_close(dc_audio_out *o, const char *path)
 	fclose(o->tmp);
 	free(o);
 	return file_end(&a, tostdout, err);
-}
-
-const char *
-dc_errmsg(int err)
-{
-	if (err == DC_EIO)
-		return strerror(errno);
-	if (err == DC_EAUDIO || err == DC_ERESAMPLE)
-		return dc_audio_errstr();
-	return dc_strerror(err);
 }

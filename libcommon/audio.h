@@ -90,6 +90,9 @@ int dc_audio_out_open(const char *path, int channels, int rate, int encoding, dc
 int dc_audio_out_put(dc_audio_out *o, const float *x, int64_t frames);
 int dc_audio_out_close(dc_audio_out *o, const char *path);
 const char *dc_audio_errstr(void);
+/* dc_audio_set_err: dc_audio_errstr's message from libsndfile's, without its
+ * "System error : " prefix and final period, so that it reads like strerror(3). */
+void dc_audio_set_err(const char *s);
 /* dc_errmsg: the message for an error code that a library call just returned, as
  * the tools and dc-mix's draws word it: strerror(errno) for DC_EIO, libsndfile's or
  * libsoxr's for DC_EAUDIO and DC_ERESAMPLE (dc_audio_errstr), else dc_strerror(err). */

@@ -18,9 +18,6 @@ typedef struct {
 	sf_count_t len, cap, pos;
 } membuf;
 
-/* dc_audio_set_err: dc_audio_errstr's message from libsndfile's, without its
- * "System error : " prefix and final period, so that it reads like strerror(3). */
-void dc_audio_set_err(const char *s);
 /* dc_audio_open_mem: libsndfile on m (SF_VIRTUAL_IO), mode SFM_READ or SFM_WRITE */
 SNDFILE *dc_audio_open_mem(membuf *m, int mode, SF_INFO *si);
 

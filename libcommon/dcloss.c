@@ -116,9 +116,17 @@ double
 dc_nn_loss(dc_nn *n, float *dV, const float *V, const int32_t *lab, const float *w,
     int B, int T, int C)
 {
+	static int blas_one;
 	loss_arg a = { .n = n, .dV = dV, .V = V, .w = w, .lab = lab, .B = B, .T = T, .C = C };
 	double loss = 0.0;
 	int i, b, D = n->c.D;
+
+	/* the pool's threads each call OpenBLAS: it must not start threads of its own
+	 * (here, not in dc_nn_new: the tools that never train do not load OpenBLAS) */
+	if (!blas_one) {
+		openblas_set_num_threads(1);
+		blas_one = 1;
+	}
 
 	if (B > n->lossBmax) {
 		free(n->lossb);

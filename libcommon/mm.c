@@ -22,7 +22,6 @@
 #include <string.h>
 #include <pthread.h>
 
-#include <cblas.h>
 #include <dnnl.h>
 
 #include "util.h"
@@ -83,6 +82,11 @@ dc_mm_new(int prec)
 	pthread_once(&engine_once, engine_init);
 	if (engine_ok && dnnl_stream_create(&x->st, engine, dnnl_stream_default_flags) != dnnl_success)
 		x->st = NULL;
+	/* test only (test_mm): every product of this context as if oneDNN refused it */
+	if (x->st != NULL && getenv("DCSEP_TEST_MM_REFUSE") != NULL) {
+		dnnl_stream_destroy(x->st);
+		x->st = NULL;
+	}
 	return x;
 }
 
@@ -255,18 +259,24 @@ find(dc_mm *x, const entry *k)
 	return old;
 }
 
-/* sgemm_part: rows [i0, i1) and columns [j0, j1) of C = op(A) op(B) (+ C) by
- * cblas_sgemm (nothing if empty). */
+/* gemm_part: rows [i0, i1) and columns [j0, j1) of C = op(A) op(B) (+ C), in fp32
+ * by plain loops (nothing if empty): the way out if oneDNN ever refuses a product.
+ * Not OpenBLAS: a tool that links it pays for its start (its threads and buffers,
+ * about 10 ms on these machines) though this path never runs. */
 static void
-sgemm_part(int ta, int tb, int i0, int i1, int j0, int j1, int K, const float *A, int64_t lda,
+gemm_part(int ta, int tb, int i0, int i1, int j0, int j1, int K, const float *A, int64_t lda,
     const float *B, int64_t ldb, int beta, float *C, int64_t ldc)
 {
-	if (i1 <= i0 || j1 <= j0)
-		return;
-	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-	    i1 - i0, j1 - j0, K, 1.0f, ta ? A + i0 : A + (int64_t)i0 * lda, (int)lda,
-	    tb ? B + (int64_t)j0 * ldb : B + j0, (int)ldb, beta ? 1.0f : 0.0f,
-	    C + (int64_t)i0 * ldc + j0, (int)ldc);
+	int i, j, k;
+
+	for (i = i0; i < i1; i++)
+		for (j = j0; j < j1; j++) {
+			double s = beta ? C[(int64_t)i * ldc + j] : 0.0;
+			for (k = 0; k < K; k++)
+				s += (double)(ta ? A[(int64_t)k * lda + i] : A[(int64_t)i * lda + k]) *
+				    (tb ? B[(int64_t)j * ldb + k] : B[(int64_t)k * ldb + j]);
+			C[(int64_t)i * ldc + j] = (float)s;
+		}
 }
 
 /* exec: e's primitive on operands pa, pb into C; 0 or -1. */
@@ -366,13 +376,13 @@ dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_
 		}
 	}
 	return 0;
-blas:   /* oneDNN refused (it has not for any valid size): fp32 from OpenBLAS for the
+blas:   /* oneDNN refused (it has not for any valid size): fp32 by gemm_part for the
 	 * blocks not done, rows i0.. of columns j0 .. j0+NB-1, then all rows of the
 	 * columns after them (in fp32, j0 = i0 = 0 and NB = N: all of C) */
 	if (x->prec != DC_MM_BF16)
 		NB = N;
-	sgemm_part(ta, tb, i0, M, j0, j0 + NB < N ? j0 + NB : N, K, A, lda, B, ldb, beta, C, ldc);
-	sgemm_part(ta, tb, 0, M, j0 + NB, N, K, A, lda, B, ldb, beta, C, ldc);
+	gemm_part(ta, tb, i0, M, j0, j0 + NB < N ? j0 + NB : N, K, A, lda, B, ldb, beta, C, ldc);
+	gemm_part(ta, tb, 0, M, j0 + NB, N, K, A, lda, B, ldb, beta, C, ldc);
 	return -1;
 }
 

@@ -30,8 +30,9 @@ void dc_mm_free(dc_mm *x);
  * op(B) is B (K,N) or, if tb, B^T for B (N,K); lda, ldb, ldc the row strides.
  * The primitive for a shape is made on its first use and kept (at most 64 shapes;
  * the least recently used goes). Runs on the calling thread only. Returns 0, or -1
- * if oneDNN refused (it has not for any valid size): C is then computed by
- * cblas_sgemm, in fp32. */
+ * if oneDNN refused (it has not for any valid size): C is then computed by plain
+ * loops, in fp32 (DCSEP_TEST_MM_REFUSE in the environment at dc_mm_new makes every
+ * product of that context take this path, for the tests). */
 int dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
     const float *B, int64_t ldb, int beta, float *C, int64_t ldc);
 

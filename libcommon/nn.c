@@ -39,7 +39,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <cblas.h>
 
 #include "util.h"
 #include "rng.h"
@@ -366,7 +365,6 @@ dc_nn_new(const dc_model *m, int Bmax, int Tmax, int nthreads, int train)
 	n->nth = nthreads < 1 ? 1 : nthreads;
 	if (n->nth > DC_NN_MAXTHREADS)
 		n->nth = DC_NN_MAXTHREADS;
-	openblas_set_num_threads(1);
 	(void)dc_nn_avx512();   /* the CPU check, once, before any thread runs */
 	for (i = 0; i < (n->nth > 2 ? n->nth : 2); i++)
 		n->mm[i] = dc_mm_new(DC_MM_F32);

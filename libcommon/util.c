@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "util.h"
+#include "audio.h"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -399,4 +400,40 @@ dc_path_join(const char *a, const char *b)
 
 	snprintf(s, n, "%s/%s", a, b);
 	return s;
+}
+
+/* ---------------------------------------------------------------- audio errors */
+
+/* dc_audio_errstr's message lives here, not in audio.c: dc_errmsg is called by
+ * tools that never touch audio (dc-embed), and audio.c would load libsndfile
+ * (and its seven codec libraries) at their start. */
+static char audio_err[256];
+
+const char *
+dc_audio_errstr(void)
+{
+	return audio_err;
+}
+
+void
+dc_audio_set_err(const char *s)
+{
+	size_t n;
+
+	if (strncmp(s, "System error : ", 15) == 0)
+		s += 15;
+	snprintf(audio_err, sizeof audio_err, "%s", s);
+	n = strlen(audio_err);
+	while (n > 0 && (audio_err[n - 1] == '.' || audio_err[n - 1] == '\n'))
+		audio_err[--n] = '\0';
+}
+
+const char *
+dc_errmsg(int err)
+{
+	if (err == DC_EIO)
+		return strerror(errno);
+	if (err == DC_EAUDIO || err == DC_ERESAMPLE)
+		return dc_audio_errstr();
+	return dc_strerror(err);
 }

@@ -127,6 +127,25 @@ main(void)
 						    shapes[s][1], shapes[s][2]);
 		dc_mm_free(x);
 	}
+	/* oneDNN refusing a product: C from the fp32 loops (the fp32 bound in either
+	 * precision), -1 returned */
+	setenv("DCSEP_TEST_MM_REFUSE", "1", 1);
+	for (prec = 0; prec < 2; prec++) {
+		dc_mm *x = dc_mm_new(prec == 0 ? DC_MM_F32 : DC_MM_BF16);
+		float a = 2.0f, b = 3.0f, c = 1.0f;
+		char name[100];
+		for (s = 0; s < 6; s++)
+			for (ta = 0; ta < 2; ta++)
+				for (tb = 0; tb < 2; tb++)
+					for (beta = 0; beta < 2; beta++)
+						run(x, DC_MM_F32, ta, tb, beta, shapes[s][0],
+						    shapes[s][1], shapes[s][2]);
+		snprintf(name, sizeof name, "%s, oneDNN refusing: -1 and C = 1 + 2 * 3",
+		    dc_mm_name(prec == 0 ? DC_MM_F32 : DC_MM_BF16));
+		T_OK(name, dc_mm_gemm(x, 0, 0, 1, 1, 1, &a, 1, &b, 1, 1, &c, 1) == -1 && c == 7.0f);
+		dc_mm_free(x);
+	}
+	unsetenv("DCSEP_TEST_MM_REFUSE");
 	{       /* mixed: a dc_mm of it computes in fp32 (the fp32 bound, not bf16's) */
 		dc_mm *x = dc_mm_new(DC_MM_MIXED);
 		run(x, DC_MM_MIXED, 0, 1, 0, 70, 1100, 600);
