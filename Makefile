@@ -24,6 +24,10 @@ CPPFLAGS += -DDC_PREFIX=\"$(PREFIX)\"
 # the one version number, config.mk's (util.h's DC_VERSION)
 CPPFLAGS += -DDC_VERSION=\"$(VERSION)\"
 LDLIBS += $(PKG_LIBS) -ldnnl -lm -lpthread
+# each tool loads only the shared libraries it calls (Debian's gcc does so by
+# default, but not with -fsanitize): a library loaded costs every start its
+# relocations and constructors (OpenBLAS starts threads); tests/sh/links.sh
+LDFLAGS += -Wl,--as-needed
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
