@@ -661,12 +661,14 @@ main(int argc, char **argv)
 			run.ahead = 0;
 			more = nerr == DC_OK && (!nb.blocked || nb.index == 0);
 			put_unit(&u, &b, id, want, more, unit);
+			run.nutt += b.last;
 		} else {
 			put_unit(&u, &b, id, want, 0, unit);
 			dc_utt_clear(&u);
+			/* counted before the next unit is read: the sink names its utterance */
+			run.nutt += b.last;
 			nerr = dc_read_unit(rd, &next, &nb);
 		}
-		run.nutt += b.last;
 		if (nerr == DC_EEOF)
 			break;
 		if (nerr != DC_OK)

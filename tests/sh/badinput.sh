@@ -87,6 +87,11 @@ w("huge-embed.dcs", [utt, st, big])
 w("unknown.dcs", [utt, {"kind": "comment", "text": "a kind no tool knows"}, st])
 w("nulkind.dcs", [utt, dict(st, kind="stft\0x")])      # a kind with a NUL byte is no "stft"
 w("nulid.dcs", [dict(utt, id="a\0/../x"), st])          # nor is an id with one an id ("a")
+# a second utterance whose id is no string, after a whole one and after one in blocks
+w("badid2.dcs", [utt, st, dict(utt, id=7), st])
+import msgpack as M
+open("badid2-blocks.dcs", "wb").write(open("t-bmasked.dcs", "rb").read() +
+    M.packb(dict(utt, id=7), use_bin_type=True) + M.packb(st, use_bin_type=True))
 # formats: a header of a newer version later in the stream (cat a.dcs b.dcs); a
 # record with a key twice; 200,000 one-byte elements (msgpack-c's objects: 24 bytes each)
 import msgpack
@@ -158,6 +163,8 @@ dc-istft: wrong kind               | 1 | labels-only.dcs | dc-istft -o 'x%k.wav'
 dc-istft: stft shape vs its keys   | 1 | tshape.dcs     | dc-istft -o x.wav                | dc-istft: mix: stft: shape 30x129 disagrees with its keys: 2000 samples, nfft 256, hop 64 give T = 35 frames of F = 129 bins
 dc-istft: NaN in masked            | 1 | nan-masked.dcs | dc-istft -o 'x%k.wav'            | dc-istft: mix: masked: NaN or Inf in the data
 dc-istft: a NUL byte in the id     | 1 | nulid.dcs      | dc-istft -o 'n%u.wav'            | dc-istft: stdin: utterance 1: key 'id' missing or not a string
+dc-istft: 2nd utterance's id       | 1 | badid2.dcs     | dc-istft -o 'i2%u.wav'           | dc-istft: stdin: utterance 2: key 'id' missing or not a string
+dc-istft: 2nd id, after blocks     | 1 | badid2-blocks.dcs | dc-istft -o 'i3%u-%k.wav'     | dc-istft: stdin: utterance 2: key 'id' missing or not a string
 dc-plot: a NUL byte in the id      | 1 | nulid.dcs      | dc-plot -o 'n%u-%r.png'          | dc-plot: stdin: utt record: required key missing or of the wrong type
 dc-istft: claim of 2^40 elements   | 1 | huge-masked.dcs | dc-istft -o 'x%k.wav'           | dc-istft: mix: masked: more elements than the limit (see DC_MAX_ELEMS)
 dc-istft: over DC_MAX_ELEMS        | 1 | masked.dcs     | DC_MAX_ELEMS=5000 dc-istft -o 'x%k.wav' | dc-istft: mix: masked: more elements than the limit (see DC_MAX_ELEMS)
