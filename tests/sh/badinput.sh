@@ -89,12 +89,11 @@ w("nulkind.dcs", [utt, dict(st, kind="stft\0x")])      # a kind with a NUL byte 
 w("nulid.dcs", [dict(utt, id="a\0/../x"), st])          # nor is an id with one an id ("a")
 # a second utterance whose id is no string, after a whole one and after one in blocks
 w("badid2.dcs", [utt, st, dict(utt, id=7), st])
-import msgpack as M
+import msgpack
 open("badid2-blocks.dcs", "wb").write(open("t-bmasked.dcs", "rb").read() +
-    M.packb(dict(utt, id=7), use_bin_type=True) + M.packb(st, use_bin_type=True))
+    msgpack.packb(dict(utt, id=7), use_bin_type=True) + msgpack.packb(st, use_bin_type=True))
 # formats: a header of a newer version later in the stream (cat a.dcs b.dcs); a
 # record with a key twice; 200,000 one-byte elements (msgpack-c's objects: 24 bytes each)
-import msgpack
 hdr3 = msgpack.packb({"kind": "dcsep", "version": 3, "history": ["x"]})
 open("v3mid.dcs", "wb").write(open("stft.dcs", "rb").read() + hdr3 + open("stft.dcs", "rb").read())
 key = lambda k, v: msgpack.packb(k) + msgpack.packb(v)
