@@ -1671,12 +1671,29 @@ dc_utt_find(const dc_utt *u, const char *kind)
 	return NULL;
 }
 
-int
-dc_utt_id(const dc_utt *u, char *buf, size_t n)
+const char *
+dc_rec_id(const dc_record *r, char *buf)
 {
-	if (u->n == 0)
-		return DC_EMISSING;
-	return dc_rec_str(&u->recs[0], "id", buf, n);
+	const msgpack_object *o = dc_rec_get(r, "id");
+
+	buf[0] = '\0';
+	if (o == NULL || o->type != MSGPACK_OBJECT_STR)
+		return "key 'id' missing or not a string";
+	if (o->via.str.size >= DC_ID_MAX)
+		return "id longer than 1023 bytes";    /* DC_ID_MAX - 1 */
+	if (dc_rec_str(r, "id", buf, DC_ID_MAX) != DC_OK)
+		return "id holds a NUL byte";
+	return NULL;
+}
+
+const char *
+dc_utt_id(const dc_utt *u, char *buf)
+{
+	if (u->n == 0) {
+		buf[0] = '\0';
+		return "no utt record";
+	}
+	return dc_rec_id(&u->recs[0], buf);
 }
 
 void

@@ -174,8 +174,14 @@ void dc_reader_select(dc_reader *rd, const char *const *use, const char *const *
 void dc_reader_replace(dc_reader *rd, const char *const *later, const char *const *over);
 /* dc_utt_find: the last record of that kind in the utterance, or NULL. */
 dc_record *dc_utt_find(const dc_utt *u, const char *kind);
-/* dc_utt_id: the utterance's id ("utt" key of its first record) into buf. */
-int dc_utt_id(const dc_utt *u, char *buf, size_t n);
+/* DC_ID_MAX: the room for an utterance's id, its NUL byte included (formats/stream.md) */
+#define DC_ID_MAX 1024
+/* dc_rec_id: the id of utt record r into buf (DC_ID_MAX bytes). NULL, or why there is
+ * none, for a message: "key 'id' missing or not a string", "id longer than 1023
+ * bytes", "id holds a NUL byte" (C would cut it there: "a\0/../x" read as "a"). */
+const char *dc_rec_id(const dc_record *r, char *buf);
+/* dc_utt_id: dc_rec_id of the utterance's first record (its utt record). */
+const char *dc_utt_id(const dc_utt *u, char *buf);
 /* dc_utt_drop: removes every record of that kind from the utterance. */
 void dc_utt_drop(dc_utt *u, const char *kind);
 void dc_utt_clear(dc_utt *u);   /* frees the records, keeps the array */

@@ -295,12 +295,13 @@ dc_each_utt_use(const char *path, const char *tool, const char *const *use,
     const char *const *eat, dc_utt_fn *fn, void *arg)
 {
 	const char *name = loop_open(path, tool, use, eat);
-	char id[1024];   /* past NAME_MAX, so that dc-plot sees an id too long */
+	char id[DC_ID_MAX];
+	const char *why;
 	int err, n0;
 
 	while ((err = dc_read_utt(lp.rd, &lp.u)) == DC_OK) {
-		if (dc_utt_id(&lp.u, id, sizeof id) != DC_OK)
-			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
+		if ((why = dc_utt_id(&lp.u, id)) != NULL)
+			dc_errx(1, "%s: utt record: %s", name, why);
 		n0 = use ? lp.u.n : 0;  /* with use, the reader wrote what it read */
 		fn(&lp.u, id, arg);
 		if (tool && loop_put(&lp.u, n0))
@@ -314,13 +315,14 @@ dc_each_unit(const char *path, const char *tool, const char *const *use,
     const char *const *eat, dc_unit_fn *fn, void *arg)
 {
 	const char *name = loop_open(path, tool, use, eat);
-	char id[1024];
+	char id[DC_ID_MAX];
+	const char *why;
 	dc_unit b;
 	int err, n0;
 
 	while ((err = dc_read_unit(lp.rd, &lp.u, &b)) == DC_OK) {
-		if (dc_rec_str(b.utt, "id", id, sizeof id) != DC_OK)
-			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
+		if ((why = dc_rec_id(b.utt, id)) != NULL)
+			dc_errx(1, "%s: utt record: %s", name, why);
 		n0 = use ? lp.u.n : 0;  /* with use, the reader wrote what it read */
 		fn(&lp.u, id, &b, arg);
 		if (tool) {

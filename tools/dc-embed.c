@@ -158,7 +158,7 @@ typedef struct {
  * [fa, fa + nf) (the context of the blocks waiting, and theirs), and the blocks. */
 typedef struct {
 	dc_record utt;
-	char id[1024];
+	char id[DC_ID_MAX];
 	float *feat;
 	int64_t fa, nf, fcap;   /* frames held, from fa; room for fcap */
 	pending *q;
@@ -640,9 +640,11 @@ main(int argc, char **argv)
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-embed");
 	while ((err = dc_read_unit(rd, &u, &b)) == DC_OK) {
-		char id[1024];
-		if (dc_rec_str(b.utt, "id", id, sizeof id) != DC_OK)
-			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
+		char id[DC_ID_MAX];
+		const char *why = dc_rec_id(b.utt, id);
+
+		if (why != NULL)
+			dc_errx(1, "%s: utt record: %s", name, why);
 		if (b.blocked)
 			embed_block(&e, w, &bl, &u, &b, id);
 		else

@@ -196,7 +196,7 @@ refuse(void)
 static struct {
 	uint64_t unit;          /* the unit these samples are of (0: none) */
 	char kind[32];
-	char id[1024];
+	char id[DC_ID_MAX];
 	int K;
 	dc_stft_params p;
 	int64_t T, F, N;        /* frames and bins a source; the samples it ends at (-1) */
@@ -409,7 +409,8 @@ static int
 sink(void *ctx, const dc_unit *b, const dc_record *r, const void *buf, size_t n)
 {
 	static int over;        /* the record being read is passed over */
-	char id[1024];
+	char id[DC_ID_MAX];
+	const char *why;
 	const void *none;
 
 	(void)ctx;
@@ -424,8 +425,8 @@ sink(void *ctx, const dc_unit *b, const dc_record *r, const void *buf, size_t n)
 	    strcmp(r->kind, "masked") != 0;
 	if (over)
 		return DC_OK;
-	if (dc_rec_str(b->utt, "id", id, sizeof id) != DC_OK)
-		dc_errx(1, "%s: utterance %d: key 'id' missing or not a string", run.name, run.nutt + 1);
+	if ((why = dc_rec_id(b->utt, id)) != NULL)
+		dc_errx(1, "%s: utterance %d: %s", run.name, run.nutt + 1, why);
 	spec_begin(b, r, id, run.serial, &none, 1);
 	return DC_OK;
 }
@@ -611,7 +612,8 @@ main(int argc, char **argv)
 	dc_reader *rd;
 	dc_utt u = { 0 }, next = { 0 }, tmp;
 	dc_unit b, nb;
-	char id[1024];   /* past NAME_MAX: a longer id, cut, is still refused as too long */
+	char id[DC_ID_MAX];
+	const char *why;
 	int64_t want;
 	uint64_t unit, nunit;
 
@@ -646,9 +648,8 @@ main(int argc, char **argv)
 	for (;;) {
 		int ahead = b.last && (opt.pat == NULL || !opt.has_u);
 
-		if (dc_rec_str(b.utt, "id", id, sizeof id) != DC_OK)
-			dc_errx(1, "%s: utterance %d: key 'id' missing or not a string", run.name,
-			    run.nutt + 1);
+		if ((why = dc_rec_id(b.utt, id)) != NULL)
+			dc_errx(1, "%s: utterance %d: %s", run.name, run.nutt + 1, why);
 		/* the utt record's samples, read before the next unit may replace it */
 		want = -1;
 		if (b.blocked && b.index == 0 && dc_rec_get(b.utt, "samples") &&

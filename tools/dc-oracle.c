@@ -446,7 +446,8 @@ oracle_one(char *const *src, int k)
 	static dc_record hdr;
 	static dc_utt u, next;
 	dc_unit b, nb;
-	char id[256];
+	char id[DC_ID_MAX];
+	const char *why;
 	int err;
 
 	rd = dc_reader_file(stdin);
@@ -459,8 +460,8 @@ oracle_one(char *const *src, int k)
 	for (;;) {
 		if (err != DC_OK)
 			dc_stream_fail("stdin", rd, err);
-		if (dc_rec_str(b.utt, "id", id, sizeof id) != DC_OK)
-			dc_errx(1, "stdin: utt record: %s", dc_strerror(DC_EKEY));
+		if ((why = dc_rec_id(b.utt, id)) != NULL)
+			dc_errx(1, "stdin: utt record: %s", why);
 		if (!b.blocked || b.last) {
 			/* the utterance's last unit: make sure no other follows */
 			if ((err = dc_read_unit(rd, &next, &nb)) == DC_OK)

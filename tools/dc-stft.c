@@ -334,6 +334,9 @@ main(int argc, char **argv)
 			snprintf(p.window, sizeof p.window, "%s", optarg);
 			break;
 		case 'i':
+			/* what the other tools take (dc_rec_id); the shell gives no NUL byte */
+			if (strlen(optarg) >= DC_ID_MAX)
+				dc_errx(2, "-i: id longer than %d bytes", DC_ID_MAX - 1);
 			id = optarg;
 			break;
 		case 'B':

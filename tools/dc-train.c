@@ -215,12 +215,13 @@ load(dataset *d, const char *path)
 		dc_tensor X, Lt;
 		int64_t T, F, i;
 		const int32_t *l;
-		char id[256], where[512];
+		char id[DC_ID_MAX], where[DC_ID_MAX + 512];
+		const char *why;
 		int k;
 		utt *u;
 
-		if (dc_utt_id(&uu, id, sizeof id) != DC_OK)
-			dc_errx(1, "%s: utt record: %s", name, dc_strerror(DC_EKEY));
+		if ((why = dc_utt_id(&uu, id)) != NULL)
+			dc_errx(1, "%s: utt record: %s", name, why);
 		if ((sr = dc_utt_find(&uu, "stft")) == NULL)
 			dc_errx(1, "%s: %s: no stft record", name, id);
 		if ((lr = dc_utt_find(&uu, "labels")) == NULL)

@@ -87,6 +87,9 @@ w("huge-embed.dcs", [utt, st, big])
 w("unknown.dcs", [utt, {"kind": "comment", "text": "a kind no tool knows"}, st])
 w("nulkind.dcs", [utt, dict(st, kind="stft\0x")])      # a kind with a NUL byte is no "stft"
 w("nulid.dcs", [dict(utt, id="a\0/../x"), st])          # nor is an id with one an id ("a")
+w("id1023.dcs", [dict(utt, id="a" * 1023), st])        # the longest id (DC_ID_MAX - 1)
+w("id1024.dcs", [dict(utt, id="a" * 1024), st])
+w("id70k.dcs", [dict(utt, id="a" * 70000), st])
 # a second utterance whose id is no string, after a whole one and after one in blocks
 w("badid2.dcs", [utt, st, dict(utt, id=7), st])
 import msgpack
@@ -161,10 +164,19 @@ dc-istft: record outside an utt    | 1 | order.dcs      | dc-istft              
 dc-istft: wrong kind               | 1 | labels-only.dcs | dc-istft -o 'x%k.wav'           | dc-istft: mix: no masked or stft record
 dc-istft: stft shape vs its keys   | 1 | tshape.dcs     | dc-istft -o x.wav                | dc-istft: mix: stft: shape 30x129 disagrees with its keys: 2000 samples, nfft 256, hop 64 give T = 35 frames of F = 129 bins
 dc-istft: NaN in masked            | 1 | nan-masked.dcs | dc-istft -o 'x%k.wav'            | dc-istft: mix: masked: NaN or Inf in the data
-dc-istft: a NUL byte in the id     | 1 | nulid.dcs      | dc-istft -o 'n%u.wav'            | dc-istft: stdin: utterance 1: key 'id' missing or not a string
+dc-istft: a NUL byte in the id     | 1 | nulid.dcs      | dc-istft -o 'n%u.wav'            | dc-istft: stdin: utterance 1: id holds a NUL byte
+dc-istft: an id of 1023 bytes      | 0 | id1023.dcs     | dc-istft -o 'n.wav'              |
+dc-istft: an id of 1024 bytes      | 1 | id1024.dcs     | dc-istft -o 'n.wav'              | dc-istft: stdin: utterance 1: id longer than 1023 bytes
+dc-istft: an id of 70000 bytes     | 1 | id70k.dcs      | dc-istft -o 'n%u.wav'            | dc-istft: stdin: utterance 1: id longer than 1023 bytes
 dc-istft: 2nd utterance's id       | 1 | badid2.dcs     | dc-istft -o 'i2%u.wav'           | dc-istft: stdin: utterance 2: key 'id' missing or not a string
 dc-istft: 2nd id, after blocks     | 1 | badid2-blocks.dcs | dc-istft -o 'i3%u-%k.wav'     | dc-istft: stdin: utterance 2: key 'id' missing or not a string
-dc-plot: a NUL byte in the id      | 1 | nulid.dcs      | dc-plot -o 'n%u-%r.png'          | dc-plot: stdin: utt record: required key missing or of the wrong type
+dc-plot: a NUL byte in the id      | 1 | nulid.dcs      | dc-plot -o 'n%u-%r.png'          | dc-plot: stdin: utt record: id holds a NUL byte
+dc-plot: an id of 1024 bytes       | 1 | id1024.dcs     | dc-plot -o 'n-%r.png'            | dc-plot: stdin: utt record: id longer than 1023 bytes
+dc-embed: an id of 1023 bytes      | 0 | id1023.dcs     | dc-embed -m model.dcm >/dev/null |
+dc-embed: an id of 1024 bytes      | 1 | id1024.dcs     | dc-embed -m model.dcm >/dev/null | dc-embed: stdin: utt record: id longer than 1023 bytes
+dc-embed: a NUL byte in the id     | 1 | nulid.dcs      | dc-embed -m model.dcm >/dev/null | dc-embed: stdin: utt record: id holds a NUL byte
+dc-oracle: an id of 1024 bytes     | 1 | id1024.dcs     | dc-oracle s1.wav s2.wav >/dev/null | dc-oracle: stdin: utt record: id longer than 1023 bytes
+dc-stft: -i of 1024 bytes          | 2 | -              | dc-stft -i "$(printf '%01024d' 0)" s1.wav >/dev/null | dc-stft: -i: id longer than 1023 bytes
 dc-istft: claim of 2^40 elements   | 1 | huge-masked.dcs | dc-istft -o 'x%k.wav'           | dc-istft: mix: masked: more elements than the limit (see DC_MAX_ELEMS)
 dc-istft: over DC_MAX_ELEMS        | 1 | masked.dcs     | DC_MAX_ELEMS=5000 dc-istft -o 'x%k.wav' | dc-istft: mix: masked: more elements than the limit (see DC_MAX_ELEMS)
 dc-istft: missing file             | 1 | -              | dc-istft nofile.dcs              | dc-istft: nofile.dcs: No such file or directory
