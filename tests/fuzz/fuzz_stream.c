@@ -74,9 +74,12 @@ fuzz_stream(const uint8_t *data, size_t size)
 		dc_write_header(w, &hdr, "fuzz");
 		dc_record_free(&hdr);
 		while ((err = dc_read_utt(rd, &u)) == DC_OK) {
-			char id[256];
+			char id[DC_ID_MAX];
+			const char *why;
+
 			FUZZ_CHECK(u.n >= 1 && strcmp(u.recs[0].kind, "utt") == 0);
-			dc_utt_id(&u, id, sizeof id);
+			why = dc_utt_id(&u, id);
+			FUZZ_CHECK(why != NULL || strlen(id) < DC_ID_MAX);
 			dc_utt_find(&u, "stft");
 			for (i = 0; i < (size_t)u.n; i++) {
 				check_record(&u.recs[i]);

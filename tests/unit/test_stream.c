@@ -53,7 +53,7 @@ test_roundtrip(void)
 	dc_utt u = { 0 };
 	dc_tensor t;
 	double x;
-	char id[16];
+	char id[DC_ID_MAX];
 	int n = 0, ok = 1, err;
 
 	T_EQ_INT("header reads", dc_read_header(rd, &hdr), DC_OK);
@@ -66,7 +66,7 @@ test_roundtrip(void)
 		dc_record *r = dc_utt_find(&u, "thing");
 		char want[16];
 		snprintf(want, sizeof want, "u%d", n);
-		ok &= u.n == 2 && r != NULL && dc_utt_id(&u, id, sizeof id) == DC_OK && strcmp(id, want) == 0;
+		ok &= u.n == 2 && r != NULL && dc_utt_id(&u, id) == NULL && strcmp(id, want) == 0;
 		ok &= dc_rec_num(r, "x", &x) == DC_OK && x == 1.25;
 		ok &= dc_rec_tensor(r, &t) == DC_OK && t.shape[0] == 3 && t.shape[1] == 5 &&
 		    ((float *)t.data)[14] == (float)(n * 100 + 14) * 0.5f;
@@ -638,6 +638,23 @@ test_write_pieces(void)
 	dc_writer_close(w2);
 }
 
+/* raw_begin: sb holds a stream's header, pk packs what follows into sb (raw
+ * msgpack, for records the record builder would not write) */
+static void
+raw_begin(msgpack_sbuffer *sb, msgpack_packer *pk)
+{
+	dc_writer *w = dc_writer_mem();
+	const void *buf;
+	size_t len;
+
+	dc_write_header(w, NULL, "test");
+	buf = dc_writer_buf(w, &len);
+	msgpack_sbuffer_init(sb);
+	msgpack_sbuffer_write(sb, buf, len);
+	msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
+	dc_writer_close(w);
+}
+
 /* elems_stream: a header, then a utt record with an array of n nils: 2 + 2 + 1 + n
  * elements in all (kind, "utt", key "x", the array, its items). */
 static int
@@ -645,19 +662,12 @@ read_elems(uint32_t n)
 {
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
-	dc_writer *w = dc_writer_mem();
 	dc_reader *rd;
 	dc_record hdr, r;
-	size_t len;
-	const void *buf;
 	uint32_t i;
 	int err;
 
-	dc_write_header(w, NULL, "test");
-	buf = dc_writer_buf(w, &len);
-	msgpack_sbuffer_init(&sb);
-	msgpack_sbuffer_write(&sb, buf, len);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	raw_begin(&sb, &pk);
 	msgpack_pack_map(&pk, 2);
 	msgpack_pack_str(&pk, 4);
 	msgpack_pack_str_body(&pk, "kind", 4);
@@ -677,7 +687,6 @@ read_elems(uint32_t n)
 	}
 	dc_reader_free(rd);
 	msgpack_sbuffer_destroy(&sb);
-	dc_writer_close(w);
 	return err;
 }
 
@@ -717,12 +726,7 @@ test_formats(void)
 	dc_writer_close(w);
 
 	/* a key twice */
-	w = dc_writer_mem();
-	dc_write_header(w, NULL, "test");
-	buf = dc_writer_buf(w, &len);
-	msgpack_sbuffer_init(&sb);
-	msgpack_sbuffer_write(&sb, buf, len);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	raw_begin(&sb, &pk);
 	msgpack_pack_map(&pk, 3);
 	msgpack_pack_str(&pk, 4);
 	msgpack_pack_str_body(&pk, "kind", 4);
@@ -736,7 +740,57 @@ test_formats(void)
 	msgpack_pack_int(&pk, 2);
 	T_EQ_INT("a key twice", read_all(sb.data, sb.size), DC_EDUPKEY);
 	msgpack_sbuffer_destroy(&sb);
-	dc_writer_close(w);
+}
+
+/* id_why: dc_rec_id of a utt record whose id is the n bytes at s (s NULL: no id) */
+static const char *
+id_why(const char *s, size_t n, char *id)
+{
+	dc_reader *rd;
+	dc_record r;
+	const char *why = "unread";
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	raw_begin(&sb, &pk);
+	msgpack_pack_map(&pk, s ? 2 : 1);
+	msgpack_pack_str_with_body(&pk, "kind", 4);
+	msgpack_pack_str_with_body(&pk, "utt", 3);
+	if (s) {
+		msgpack_pack_str_with_body(&pk, "id", 2);
+		msgpack_pack_str_with_body(&pk, s, n);
+	}
+	rd = dc_reader_mem(sb.data, sb.size);
+	if (dc_read(rd, &r) == DC_OK) {
+		dc_record_free(&r);
+		if (dc_read(rd, &r) == DC_OK) {
+			why = dc_rec_id(&r, id);
+			dc_record_free(&r);
+		}
+	}
+	dc_reader_free(rd);
+	msgpack_sbuffer_destroy(&sb);
+	return why;
+}
+
+/* test_ids: an id of up to DC_ID_MAX - 1 bytes without a NUL byte, or why not */
+static void
+test_ids(void)
+{
+	static char big[DC_ID_MAX + 1];
+	char id[DC_ID_MAX];
+	const char *why;
+
+	memset(big, 'a', sizeof big);
+	T_OK("an id of 3 bytes", id_why("u01", 3, id) == NULL && strcmp(id, "u01") == 0);
+	T_OK("an empty id", id_why("", 0, id) == NULL && id[0] == '\0');
+	T_OK("an id of 1023 bytes", id_why(big, DC_ID_MAX - 1, id) == NULL && strlen(id) == DC_ID_MAX - 1);
+	why = id_why(big, DC_ID_MAX, id);
+	T_OK("an id of 1024 bytes", why && strcmp(why, "id longer than 1023 bytes") == 0 && id[0] == '\0');
+	why = id_why("a\0/../x", 7, id);
+	T_OK("an id with a NUL byte", why && strcmp(why, "id holds a NUL byte") == 0 && id[0] == '\0');
+	why = id_why(NULL, 0, id);
+	T_OK("no id", why && strcmp(why, "key 'id' missing or not a string") == 0);
 }
 
 /* test_big_path: records over 1 MB are read into buffers of their own; from
@@ -1581,6 +1635,7 @@ main(void)
 	test_replace();
 	test_write_pieces();
 	test_formats();
+	test_ids();
 	test_big_path();
 	test_truncation();
 	test_garbage();
