@@ -152,6 +152,18 @@ class Utterance(_Records):
 T_AXIS = {"stft": 0, "labels": 0, "embed": 0, "masks": 1, "masked": 1, "ref": 1}
 
 
+def _id_why(head):
+    """Why a utt record's id is no id, as the C tools say it (dc_rec_id), or None."""
+    i = head.get("id")
+    if not isinstance(i, str):
+        return "key 'id' missing or not a string"
+    if len(i.encode()) > 1023:
+        return "id longer than 1023 bytes"
+    if "\0" in i:
+        return "id holds a NUL byte"
+    return None
+
+
 def _end_blocks(u):
     """Checks that an utterance in blocks got its last block (as the C reader)."""
     if u is not None and u.head.get("blocks") is True and (not u.blocks or not u.blocks[-1].last):
@@ -160,9 +172,10 @@ def _end_blocks(u):
 
 
 def read(src):
-    """The header and the list of utterances of a stream; checks the blocks of an
-    utterance in blocks as the C reader does (in order from t0 0, contiguous, a
-    last one, version 2 only)."""
+    """The header and the list of utterances of a stream; checks each utt record's
+    id (a string of at most 1023 bytes without a NUL byte) as the tools do, and the
+    blocks of an utterance in blocks as the C reader does (in order from t0 0,
+    contiguous, a last one, version 2 only)."""
     it = records(src)
     hdr, utts = next(it), []
     version = hdr.get("version")
@@ -173,6 +186,9 @@ def read(src):
             continue
         if k == "utt":
             _end_blocks(utts[-1] if utts else None)
+            why = _id_why(r)
+            if why:
+                raise ValueError(f"utt record: {why}")
             b = r.get("blocks", False)
             if not isinstance(b, bool):
                 raise ValueError(f"utterance '{r.get('id')}': utt record: key 'blocks' is not true or false")

@@ -9,6 +9,7 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 
 import msgpack
 import numpy as np
@@ -193,6 +194,28 @@ for name, rec, text, ctext in [
     p = subprocess.run([os.path.join(BIN, "dc-dump")], input=traw, capture_output=True)
     check(f"tensor: {name}: dc-dump refuses it too", p.returncode == 1 and
           p.stderr.decode().startswith(f"dc-dump: stdin: record 3 (stft): {ctext}\n"), p.stderr.decode())
+# ids the tools refuse (dc_rec_id), refused here with the same words; dc-istft's for the same bytes
+with tempfile.TemporaryDirectory() as tmp:
+    for name, idv, why in [("an id of 1024 bytes", "a" * 1024, "id longer than 1023 bytes"),
+                           ("an id of 512 two-byte characters", "\u00e9" * 512, "id longer than 1023 bytes"),
+                           ("an id with a NUL byte", "a\0/../x", "id holds a NUL byte"),
+                           ("an id that is a number", 7, "key 'id' missing or not a string"),
+                           ("no id", None, "key 'id' missing or not a string")]:
+        keys = {} if idv is None else {"id": idv}
+        traw = ds.pack_header([]) + ds.pack_record("utt", rate=8000, samples=256, **keys) + \
+            ds.pack_record("stft", np.zeros((7, 129), np.complex64), rate=8000, nfft=256, hop=64,
+                           samples=256, window="sqrt-hann")
+        raises(f"id: {name}", lambda: ds.read(io.BytesIO(traw)), f"utt record: {why}")
+        p = subprocess.run([os.path.join(BIN, "dc-istft"), "-o", "x.wav"], input=traw, capture_output=True,
+                           cwd=tmp)
+        check(f"id: {name}: dc-istft refuses it too", p.returncode == 1 and
+              p.stderr.decode() == f"dc-istft: stdin: utterance 1: {why}\n", p.stderr.decode())
+    traw = ds.pack_header([]) + ds.pack_record("utt", id="\u00e9" * 511 + "a", rate=8000, samples=256) + \
+        ds.pack_record("stft", np.zeros((7, 129), np.complex64), rate=8000, nfft=256, hop=64,
+                       samples=256, window="sqrt-hann")
+    check("id: 1023 bytes are an id", ds.read(io.BytesIO(traw))[1][0].id == "\u00e9" * 511 + "a")
+    p = subprocess.run([os.path.join(BIN, "dc-istft"), "-o", "x.wav"], input=traw, capture_output=True, cwd=tmp)
+    check("id: 1023 bytes: dc-istft takes them too", p.returncode == 0 and p.stderr == b"", p.stderr.decode())
 # DC_MAX_ELEMS lowers the limit for both readers
 traw = ds.pack_header([]) + ds.pack_record("utt", id="a") + ds.pack_record("stft", np.zeros(3, np.float32))
 os.environ["DC_MAX_ELEMS"] = "2"
