@@ -122,15 +122,28 @@ dc_usage_exit(const char *usage)
 int
 dc_getopt(int argc, char **argv, const char *optstring, const char *usage, void (*help)(void))
 {
-	int c = getopt(argc, argv, optstring);
+	int c;
 
+	/* getopt's own message names the tool by argv[0] as typed ("./build/bin/dc-mask")
+	 * and writes the option's byte raw: this one names it as every other message does */
+	opterr = 0;
+	c = getopt(argc, argv, optstring);
 	if (c == 'h') {
 		help();
 		dc_finish_stdout();     /* a help that was not written is an error */
 		exit(0);
 	}
-	if (c == '?' || c == ':')
+	if (c == '?' || c == ':') {
+		int o = (unsigned char)optopt;
+		const char *what = o != ':' && o != 0 && strchr(optstring, o) ?
+		    "option requires an argument" : "invalid option";
+
+		if (o > ' ' && o < 0x7f)
+			fprintf(stderr, "%s: %s -- '%c'\n", dc_prog(), what, o);
+		else
+			fprintf(stderr, "%s: %s -- '\\x%02x'\n", dc_prog(), what, o);
 		dc_usage_exit(usage);
+	}
 	return c;
 }
 

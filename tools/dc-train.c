@@ -1341,11 +1341,7 @@ parse_option(options *o, int c, char *arg)
 		break;
 	case 'o': o->out = arg; break;
 	case 'X': case 'Y': case 'K': case 'N': case 'R': parse_mixing(o, c, arg); break;
-	case 'h':
-		help();
-		dc_finish_stdout();
-		exit(0);
-	default:
+	default:                /* dc_getopt handles -h and unknown options */
 		dc_usage_exit(usage);
 	}
 }
@@ -1379,8 +1375,8 @@ parse_options(options *o, int argc, char **argv)
 	o->kset = INT64_C(1) << 2;
 	o->N = 1000;
 	o->rlo = o->rhi = 1.0;
-	while ((c = getopt(argc, argv, "iqrFx:w:I:L:H:D:M:A:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:X:Y:K:N:R:h"))
-	    != -1)
+	while ((c = dc_getopt(argc, argv,
+	    "iqrFx:w:I:L:H:D:M:A:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:X:Y:K:N:R:h", usage, help)) != -1)
 		parse_option(o, c, optarg);
 	if (o->out == NULL)
 		dc_errx(2, "-o: the model file is required");

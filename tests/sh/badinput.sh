@@ -206,6 +206,9 @@ dc-eval: list of no newline        | 1 | -              | dc-eval -l /dev/zero  
 dc-oracle: full disk               | 1 | stft.dcs       | dc-oracle s1.wav s2.wav >/dev/full | dc-oracle: stdout: No space left on device
 
 dc-kmeans: empty stdin             | 1 | -              | dc-kmeans                        | dc-kmeans: stdin: empty stream
+dc-mask: unknown option, by its path | 2 | -             | "$(command -v dc-mask)" -q       | dc-mask: invalid option -- 'q'\nusage: dc-mask [-k sources] [file]
+dc-mask: an option's argument missing | 2 | -            | dc-mask -k                       | dc-mask: option requires an argument -- 'k'\nusage: dc-mask [-k sources] [file]
+dc-mask: an option byte not printable | 2 | -            | dc-mask "$(printf '%b' '-\033')" | dc-mask: invalid option -- '\\x1b'\nusage: dc-mask [-k sources] [file]
 dc-kmeans: random bytes            | 1 | random.bin     | dc-kmeans                        | dc-kmeans: stdin: not a dcsep stream (no header record)
 dc-kmeans: record outside an utt   | 1 | order.dcs      | dc-kmeans                        | dc-kmeans: stdin: record outside an utterance (record 2, byte 35)
 dc-kmeans: wrong kind              | 1 | stft.dcs       | dc-kmeans                        | dc-kmeans: mix: no embed record

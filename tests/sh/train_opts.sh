@@ -54,6 +54,8 @@ EOF
 	done
 done
 check "-u with a bad mode" 2 "dc-train: -u: tails must be drop, end or pad: all" dc-train -u all -o x.dcm train.dcs
+check "unknown option, by its path: the tool's name, then the usage" 2 '*' sh -c '"$(command -v dc-train)" -j -o x.dcm 2>err; [ "$(head -1 err)" = "dc-train: invalid option -- '"'j'"'" ] && sed -n 2p err | grep -q "^usage: dc-train " && exit 2'
+check "an option's argument missing" 2 '*' sh -c 'dc-train -q -o 2>err; [ "$(head -1 err)" = "dc-train: option requires an argument -- '"'o'"'" ] && exit 2'
 check "-r with -u" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d, -W and -s; leave them out" \
     dc-train -r -u drop -o seg.dcm train.dcs
 # padded segments train; a batch of padded segments only runs at its longest
