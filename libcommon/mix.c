@@ -377,6 +377,9 @@ spk_line(char *s, char *t, const char *file, long lineno, names *l, char *msg)
 	char buf[64];
 	int i;
 
+	/* a NUL byte would cut the name short ("a\0b" read as "a") */
+	if (memchr(s, '\0', (size_t)(t - s)) != NULL)
+		return say(msg, DC_EPARAM, "%s:%ld: a NUL byte: not a text file", file, lineno);
 	while (*s == ' ' || *s == '\t')
 		s++;
 	while (t > s && (t[-1] == '\n' || t[-1] == '\r' || t[-1] == ' ' || t[-1] == '\t'))
