@@ -38,7 +38,8 @@ typedef struct {
 	char *mix;              /* NULL if none */
 	int k;
 	char *refs[MAXK], *ests[MAXK];
-	char where[300];        /* "list.tsv:3: " or "" for messages */
+	char *where;            /* "list.tsv:3: " or "" for messages (malloc'd: a list's
+	                         * path may be as long as PATH_MAX) */
 } job;
 
 /* Scores of a file or a segment, per reference r (0..k-1); a perm[0] of -1
@@ -131,10 +132,14 @@ read_list(const char *path, int *njobs)
 		job *j;
 		int nr, ne;
 		lineno = dc_list_line(l);
+		/* a NUL byte would end a field early and the message name a cut path */
+		if (dc_list_nul(l))
+			fail("%s: not a text file", name);
 		jobs = dc_xrealloc(jobs, (size_t)(n + 1) * sizeof *jobs);
 		j = &jobs[n];
 		memset(j, 0, sizeof *j);
-		snprintf(j->where, sizeof j->where, "%s:%d: ", name, lineno);
+		j->where = dc_xmalloc(strlen(name) + 16);
+		sprintf(j->where, "%s:%d: ", name, lineno);
 		if (nf > 4)
 			fail("%smore than 4 columns, wanted 4: id, mix, refs, ests (tab-separated)", j->where);
 		if (nf < 4)
@@ -162,6 +167,8 @@ read_list(const char *path, int *njobs)
 	}
 	if (err != DC_EEOF)
 		fail("%s: %s", name, dc_errmsg(err));
+	if (dc_list_nul(l))
+		fail("%s: not a text file", name);
 	dc_list_close(l);
 	l = NULL;
 	if (n == 0)
@@ -914,6 +921,7 @@ one_job(job *one, char **est, int nest)
 		dc_errx(2, "%d reference%s but %d estimate%s: give as many of each", opt.nref,
 		    opt.nref == 1 ? "" : "s", nest, nest == 1 ? "" : "s");
 	memset(one, 0, sizeof *one);
+	one->where = dc_xstrdup("");
 	one->k = opt.nref;
 	for (i = 0; i < opt.nref; i++) {
 		one->refs[i] = opt.refs[i];
@@ -952,7 +960,8 @@ run_jobs(int njobs)
 		const char *why = dc_field_bad(jobs[i].id, 0, 1);
 		char q[1024];
 		if (why)
-			dc_errx(1, "id \"%s\": %s; -j writes any id", dc_esc(jobs[i].id, 1, q, sizeof q), why);
+			dc_errx(1, "%sid \"%s\": %s; -j writes any id", jobs[i].where,
+			    dc_esc(jobs[i].id, 1, q, sizeof q), why);
 	}
 	put_header(&p);
 	for (i = 0; i < njobs; i++) {
@@ -1003,6 +1012,7 @@ main(int argc, char **argv)
 	for (i = 0; i < njobs; i++) {
 		free(jobs[i].id);
 		free(jobs[i].mix);
+		free(jobs[i].where);
 		for (r = 0; opt.list && r < jobs[i].k; r++) {
 			free(jobs[i].refs[r]);
 			free(jobs[i].ests[r]);

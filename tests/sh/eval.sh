@@ -196,6 +196,12 @@ import json
 o = [json.loads(l) for l in open("out")]
 print("%.9f" % abs(o[2]["sdr"] - (o[0]["mean"]["sdr"] + o[1]["mean"]["sdr"]) / 2))')
 num "list: the summary is the mean of the rows" "$m" "<" 1e-9
+# a list in a directory of a long path: its line still named in full
+d=$(printf '%0200d' 0)/$(printf '%0200d' 1)
+mkdir -p "$d"
+printf 'm\t-\ta.wav\tea.wav\n' >"$d/l.tsv"
+check "list of a long path: the message names its line" 1 \
+    "dc-eval: $d/l.tsv:1: $d/a.wav: No such file or directory" dc-eval -l "$d/l.tsv"
 printf 'm1\t-\ta.wav,b.wav\tea.wav,eb.wav\nm2\t\tb.wav,c.wav\teb.wav,ea.wav\n' >nomix.tsv
 check "list without mixtures" 0 "" dc-eval -l nomix.tsv
 same "list without mixtures: 5 columns" "$(awk '{ print NF }' out | sort -u)" 5
