@@ -446,10 +446,11 @@ evaluate_mem(const job *j, result *res)
 }
 
 /* open_all: the job's nf files a[] opened to be read in chunks, in the order of
- * path[]; on the first pass (first), the notes and checks of load and signals. */
+ * path[], hdr[] their lengths by their headers; on the first pass (first), the
+ * notes and checks of load and signals. */
 static void
-open_all(const job *j, const char *const *path, int nf, dc_audio_in **a, int64_t *n, int *rate,
-    int first)
+open_all(const job *j, const char *const *path, int nf, dc_audio_in **a, int64_t *hdr, int64_t *n,
+    int *rate, int first)
 {
 	dc_audio_info info;
 	int64_t nmax = 0;
@@ -458,6 +459,7 @@ open_all(const job *j, const char *const *path, int nf, dc_audio_in **a, int64_t
 	for (i = 0; i < nf; i++) {
 		if ((err = dc_audio_open(path[i], 0, &a[i], &info)) != DC_OK)
 			fail("%s%s: %s", j->where, path[i], dc_errmsg(err));
+		hdr[i] = info.frames_in;
 		if (!first)
 			continue;
 		if (info.downmixed)
@@ -494,7 +496,7 @@ evaluate_long(const job *j, result *res)
 	double *x[2 * MAXK + 1], m[3][MAXK * MAXK], msi[MAXK * MAXK], t[3][MAXK];
 	int nonzero[2 * MAXK + 1] = { 0 }, varies[2 * MAXK + 1] = { 0 };
 	double first[2 * MAXK + 1] = { 0 };
-	int64_t n = 0, most = CHUNK, done, len, s;
+	int64_t n = 0, most = CHUNK, done, len, s, hdr[2 * MAXK + 1];
 	float *fb;
 	scores *sc = &res->all;
 	dc_bsslong *bl;
@@ -506,7 +508,7 @@ evaluate_long(const job *j, result *res)
 	if (j->mix)
 		path[2 * k] = j->mix;
 	res->hasmix = j->mix != NULL;
-	open_all(j, path, nf, a, &n, &res->rate, 1);
+	open_all(j, path, nf, a, hdr, &n, &res->rate, 1);
 	res->n = sc->n = n;
 	set_win(res);
 	if (res->win) {
@@ -522,7 +524,7 @@ evaluate_long(const job *j, result *res)
 	x[nf] = NULL;
 	for (p = 0; p < 2; p++) {
 		if (p == 1)
-			open_all(j, path, nf, a, &n, &res->rate, 0);
+			open_all(j, path, nf, a, hdr, &n, &res->rate, 0);
 		for (done = 0, e = 0; done < n; done += len, e++) {
 			len = res->win ? seg_len(n, res->win, e, nseg) : n - done < CHUNK ? n - done : CHUNK;
 			for (i = 0; i < nf; i++) {
@@ -531,7 +533,7 @@ evaluate_long(const job *j, result *res)
 					fail("%s%s: %s", j->where, path[i], dc_errmsg(err));
 				if (got < len)
 					fail("%s%s: ended after %lld samples, fewer than its header says (%lld)",
-					    j->where, path[i], (long long)(done + got), (long long)n);
+					    j->where, path[i], (long long)(done + got), (long long)hdr[i]);
 				for (s = 0; s < len; s++)
 					x[i][s] = fb[s];
 				if (p == 1)
