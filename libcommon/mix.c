@@ -369,14 +369,17 @@ names_free(names *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* spk_line: one line of a speakers file (trimmed in place) into l, unless blank
- * or a comment. */
+/* spk_line: one line of a speakers file, s to t (trimmed in place), into l,
+ * unless blank or a comment. */
 static int
 spk_line(char *s, char *t, const char *file, long lineno, names *l, char *msg)
 {
-	char buf[64];
+	char *buf;
 	int i;
 
+	/* a NUL byte would cut the name short: the file is not text */
+	if (memchr(s, '\0', (size_t)(t - s)) != NULL)
+		return say(msg, DC_EPARAM, "%s: not a text file", file);
 	while (*s == ' ' || *s == '\t')
 		s++;
 	while (t > s && (t[-1] == '\n' || t[-1] == '\r' || t[-1] == ' ' || t[-1] == '\t'))
@@ -388,8 +391,11 @@ spk_line(char *s, char *t, const char *file, long lineno, names *l, char *msg)
 	for (i = 0; i < l->n; i++)
 		if (strcmp(l->name[i], s) == 0)
 			return say(msg, DC_EPARAM, "%s:%ld: %s listed twice", file, lineno, s);
-	snprintf(buf, sizeof buf, "%s:%ld: ", file, lineno);
+	/* the file's whole name, however long, in the messages about this line */
+	buf = dc_xmalloc(strlen(file) + 32);
+	sprintf(buf, "%s:%ld: ", file, lineno);
 	names_add(l, s, buf);
+	free(buf);
 	return DC_OK;
 }
 

@@ -373,6 +373,19 @@ check "list: -S duplicate" 1 "dc-mix: dup.txt:3: so0036 listed twice" dc-mix -n 
 printf 'so0036\n../x\n' >path.txt
 check "list: -S a path" 1 "dc-mix: path.txt:2: not a speaker name: ../x" dc-mix -n 2 -S path.txt -o outB corpus
 check "list: -S missing file" 1 "dc-mix: nolist.txt: No such file or directory" dc-mix -n 2 -S nolist.txt -o outB corpus
+printf 'so0036\nls\000x\n' >nul.txt
+check "list: -S a NUL byte" 1 "dc-mix: nul.txt: not a text file" dc-mix -n 2 -S nul.txt -o outB corpus
+# long names: the file's name and line in full, and the reason after a long path
+long=$(printf '%080d' 0).txt
+cp bad.txt "$long"
+check "list: -S of a long name: its line named" 1 \
+    "dc-mix: $long:2: corpus/train/nobody: No such file or directory" dc-mix -n 2 -S "$long" -o outB corpus
+deep=$(printf '%0250d' 0)
+deep=deep/$deep/$deep/$deep/$deep/$deep
+mkdir -p "$deep"
+printf 'nobody\n' >nobody.txt
+check "list: -S, a corpus of a long path: the reason" 1 \
+    "dc-mix: nobody.txt:1: $deep/nobody: No such file or directory" dc-mix -n 2 -S nobody.txt -o outB "$deep"
 
 # speakers right under the corpus directory, no train/
 mkdir -p flat
