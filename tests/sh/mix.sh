@@ -294,6 +294,14 @@ mkdir -p wd
 check "second source unwritable" 1 "dc-mix: wd/s2/w.wav: No such file or directory" \
     sh -c "mkdir -p wd/s1 && dc-mix -o wd/mix.wav -O 'wd/s%k/w.wav' '$A' '$B'"
 same "second source unwritable: nothing left" "$(find wd -type f)" ""
+# a source name too long for rename(2): refused before anything is written, so
+# the mixture the user had is not replaced (the temporaries' names are short)
+echo keep >wd/keep.wav
+ylong=$(printf '%0260d' 0)
+check "a source's name too long" 1 "dc-mix: wd/${ylong}1.wav: File name too long" \
+    dc-mix -o wd/keep.wav -O "wd/$ylong%k.wav" "$A" "$B"
+same "a source's name too long: the mixture kept, no summary" "$(cat wd/keep.wav out)" "keep"
+rm wd/keep.wav
 : >wd/file
 check "under a regular file" 1 "dc-mix: wd/file/mix.wav: Not a directory" dc-mix -o wd/file/mix.wav "$A" "$B"
 check "stdout full" 1 "dc-mix: stdout: No space left on device" \
