@@ -104,32 +104,33 @@ int
 dc_mix_read(const char *path, const dc_mix_opts *o, double speed, dc_mix_input *in,
     dc_audio_info *info, char *msg)
 {
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;  /* as messages name it */
 	dc_p56 r;
 	int64_t i;
 	int err;
 
 	in->x = NULL;
 	if ((err = dc_audio_read(path, o->rate, &in->x, &in->n, info)) != DC_OK)
-		return say(msg, err, "%s: %s", path, dc_errmsg(err));
+		return say(msg, err, "%s: %s", name, dc_errmsg(err));
 	/* read as if recorded at rate*speed and brought back to rate */
 	if (speed != 1 && (err = dc_resample(&in->x, &in->n, o->rate * speed, o->rate)) != DC_OK) {
-		err = say(msg, err, "%s: %s", path, dc_errmsg(err));
+		err = say(msg, err, "%s: %s", name, dc_errmsg(err));
 	} else if (in->n == 0) {
-		err = say(msg, DC_EEMPTY, "%s: no samples", path);
+		err = say(msg, DC_EEMPTY, "%s: no samples", name);
 	} else if (dc_floats_finite(in->x, in->n) != DC_OK) {
-		err = say(msg, DC_ENONFINITE, "%s: %s", path, dc_strerror(DC_ENONFINITE));
+		err = say(msg, DC_ENONFINITE, "%s: %s", name, dc_strerror(DC_ENONFINITE));
 	} else if ((i = dc_audio_beyond(in->x, in->n)) >= 0) {
 		err = say(msg, DC_EPARAM, "%s: sample %lld is %g, beyond +-%g (float audio is "
-		    "nominally within +-1)", path, (long long)(i + 1), in->x[i], DC_AUDIO_MAX);
+		    "nominally within +-1)", name, (long long)(i + 1), in->x[i], DC_AUDIO_MAX);
 	} else {
 		dc_p56_level(in->x, in->n, o->rate, &r);
 		in->level = r.level;
 		if (!isfinite(r.level))
-			err = say(msg, DC_EPARAM, "%s: no active speech (the signal is silent)", path);
+			err = say(msg, DC_EPARAM, "%s: no active speech (the signal is silent)", name);
 		/* 16-bit dither alone measures about -95 dB: not speech */
 		else if (r.level < DC_MIX_MINLEVEL)
 			err = say(msg, DC_EPARAM, "%s: no active speech (active level %.1f dB, below %g dB)",
-			    path, r.level, (double)DC_MIX_MINLEVEL);
+			    name, r.level, (double)DC_MIX_MINLEVEL);
 	}
 	if (err != DC_OK) {
 		free(in->x);

@@ -184,20 +184,21 @@ load(const job *j, const char *path, int64_t *n, int *rate)
 {
 	dc_audio_info info;
 	float *x;
+	const char *name = dc_path_name(path);     /* "stdin" for "-" */
 	int64_t i;
 	int err;
 
 	if ((err = dc_audio_read(path, 0, &x, n, &info)) != DC_OK)
-		fail("%s%s: %s", j->where, path, dc_errmsg(err));
+		fail("%s%s: %s", j->where, name, dc_errmsg(err));
 	if (info.downmixed)
-		note("%s%s: %d channels mixed down to mono", j->where, path, info.channels_in);
+		note("%s%s: %d channels mixed down to mono", j->where, name, info.channels_in);
 	if (dc_floats_finite(x, *n) != DC_OK)
-		fail("%s%s: %s", j->where, path, dc_strerror(DC_ENONFINITE));
+		fail("%s%s: %s", j->where, name, dc_strerror(DC_ENONFINITE));
 	if ((i = dc_audio_beyond(x, *n)) >= 0)
 		fail("%s%s: sample %lld is %g, beyond +-%g (float audio is nominally within +-1)",
-		    j->where, path, (long long)(i + 1), x[i], DC_AUDIO_MAX);
+		    j->where, name, (long long)(i + 1), x[i], DC_AUDIO_MAX);
 	if (*n == 0)
-		fail("%s%s: no samples", j->where, path);
+		fail("%s%s: no samples", j->where, name);
 	*rate = info.rate_in;
 	return x;
 }
@@ -236,8 +237,8 @@ signals(const job *j, double **refs, double **ests, double **mix, int64_t *n, in
 	for (i = 0; i < nf; i++) {
 		x[i] = load(j, path[i], &len[i], &r[i]);
 		if (r[i] != r[0])
-			fail("%s%s: sample rate %d Hz, but %s has %d Hz", j->where, path[i], r[i],
-			    path[0], r[0]);
+			fail("%s%s: sample rate %d Hz, but %s has %d Hz", j->where, dc_path_name(path[i]),
+			    r[i], dc_path_name(path[0]), r[0]);
 	}
 	*n = nmax = len[0];
 	for (i = 1; i < nf; i++) {
@@ -259,7 +260,8 @@ signals(const job *j, double **refs, double **ests, double **mix, int64_t *n, in
 		for (s = 0; s < *n; s++)
 			d[s] = x[i][s];
 		free(x[i]);
-		check_signal(j, path[i], i < k ? "reference" : i < 2 * k ? "estimate" : "mixture", d, *n);
+		check_signal(j, dc_path_name(path[i]),
+		    i < k ? "reference" : i < 2 * k ? "estimate" : "mixture", d, *n);
 	}
 }
 

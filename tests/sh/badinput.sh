@@ -320,6 +320,7 @@ dc-eval: over DC_MAX_ELEMS         | 1 | -              | DC_MAX_ELEMS=1000 dc-e
 dc-eval: missing list              | 1 | -              | dc-eval -l nofile.tsv            | dc-eval: nofile.tsv: No such file or directory
 dc-eval: list a directory          | 1 | -              | dc-eval -l adir                  | dc-eval: adir: Is a directory
 dc-eval: full disk                 | 1 | -              | dc-eval -r s1.wav s2.wav >/dev/full | dc-eval: stdout: No space left on device
+dc-eval: stdin not audio           | 1 | notaudio.txt   | dc-eval -r s1.wav -              | dc-eval: stdin: Format not recognised
 dc-eval: a NUL byte in a list      | 1 | -              | dc-eval -l nul.tsv               | dc-eval: nul.tsv: not a text file
 dc-eval: a NUL byte after the rows | 1 | -              | dc-eval -l nul-end.tsv           | dc-eval: nul-end.tsv: not a text file
 dc-eval: a list's bad id names its line | 1 | -         | dc-eval -l blankid.tsv           | dc-eval: blankid.tsv:2: id " x": begins with '#' or a blank (a list reader skips the row); -j writes any id
@@ -328,6 +329,7 @@ dc-mix: random bytes as audio      | 1 | -              | dc-mix -o x.wav s1.wav
 dc-mix: missing input              | 1 | -              | dc-mix -o x.wav s1.wav nofile.wav | dc-mix: nofile.wav: No such file or directory
 dc-mix: input a directory          | 1 | -              | dc-mix -o x.wav s1.wav adir      | dc-mix: adir: Is a directory
 dc-mix: input not audio            | 1 | -              | dc-mix -o x.wav s1.wav notaudio.txt | dc-mix: notaudio.txt: Format not recognised
+dc-mix: stdin not audio            | 1 | notaudio.txt   | dc-mix -o x.wav s1.wav -         | dc-mix: stdin: Format not recognised
 dc-mix: NaN in an input            | 1 | -              | dc-mix -o x.wav s1.wav nan.wav   | dc-mix: nan.wav: NaN or Inf in the data
 dc-mix: silent input               | 1 | -              | dc-mix -o x.wav s1.wav silent.wav | dc-mix: silent.wav: no active speech (the signal is silent)
 dc-mix: over DC_MAX_ELEMS          | 1 | -              | DC_MAX_ELEMS=1000 dc-mix -o x.wav s1.wav s2.wav | dc-mix: s1.wav: more elements than the limit (see DC_MAX_ELEMS)
