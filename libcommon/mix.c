@@ -104,32 +104,33 @@ int
 dc_mix_read(const char *path, const dc_mix_opts *o, double speed, dc_mix_input *in,
     dc_audio_info *info, char *msg)
 {
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;  /* as messages name it */
 	dc_p56 r;
 	int64_t i;
 	int err;
 
 	in->x = NULL;
 	if ((err = dc_audio_read(path, o->rate, &in->x, &in->n, info)) != DC_OK)
-		return say(msg, err, "%s: %s", path, dc_errmsg(err));
+		return say(msg, err, "%s: %s", name, dc_errmsg(err));
 	/* read as if recorded at rate*speed and brought back to rate */
 	if (speed != 1 && (err = dc_resample(&in->x, &in->n, o->rate * speed, o->rate)) != DC_OK) {
-		err = say(msg, err, "%s: %s", path, dc_errmsg(err));
+		err = say(msg, err, "%s: %s", name, dc_errmsg(err));
 	} else if (in->n == 0) {
-		err = say(msg, DC_EEMPTY, "%s: no samples", path);
+		err = say(msg, DC_EEMPTY, "%s: no samples", name);
 	} else if (dc_floats_finite(in->x, in->n) != DC_OK) {
-		err = say(msg, DC_ENONFINITE, "%s: %s", path, dc_strerror(DC_ENONFINITE));
+		err = say(msg, DC_ENONFINITE, "%s: %s", name, dc_strerror(DC_ENONFINITE));
 	} else if ((i = dc_audio_beyond(in->x, in->n)) >= 0) {
 		err = say(msg, DC_EPARAM, "%s: sample %lld is %g, beyond +-%g (float audio is "
-		    "nominally within +-1)", path, (long long)(i + 1), in->x[i], DC_AUDIO_MAX);
+		    "nominally within +-1)", name, (long long)(i + 1), in->x[i], DC_AUDIO_MAX);
 	} else {
 		dc_p56_level(in->x, in->n, o->rate, &r);
 		in->level = r.level;
 		if (!isfinite(r.level))
-			err = say(msg, DC_EPARAM, "%s: no active speech (the signal is silent)", path);
+			err = say(msg, DC_EPARAM, "%s: no active speech (the signal is silent)", name);
 		/* 16-bit dither alone measures about -95 dB: not speech */
 		else if (r.level < DC_MIX_MINLEVEL)
 			err = say(msg, DC_EPARAM, "%s: no active speech (active level %.1f dB, below %g dB)",
-			    path, r.level, (double)DC_MIX_MINLEVEL);
+			    name, r.level, (double)DC_MIX_MINLEVEL);
 	}
 	if (err != DC_OK) {
 		free(in->x);
@@ -369,17 +370,17 @@ names_free(names *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* spk_line: one line of a speakers file (trimmed in place) into l, unless blank
- * or a comment. */
+/* spk_line: one line of a speakers file, s to t (trimmed in place), into l,
+ * unless blank or a comment. */
 static int
 spk_line(char *s, char *t, const char *file, long lineno, names *l, char *msg)
 {
-	char buf[64];
+	char *buf;
 	int i;
 
-	/* a NUL byte would cut the name short ("a\0b" read as "a") */
+	/* a NUL byte would cut the name short: the file is not text */
 	if (memchr(s, '\0', (size_t)(t - s)) != NULL)
-		return say(msg, DC_EPARAM, "%s:%ld: a NUL byte: not a text file", file, lineno);
+		return say(msg, DC_EPARAM, "%s: not a text file", file);
 	while (*s == ' ' || *s == '\t')
 		s++;
 	while (t > s && (t[-1] == '\n' || t[-1] == '\r' || t[-1] == ' ' || t[-1] == '\t'))
@@ -391,8 +392,11 @@ spk_line(char *s, char *t, const char *file, long lineno, names *l, char *msg)
 	for (i = 0; i < l->n; i++)
 		if (strcmp(l->name[i], s) == 0)
 			return say(msg, DC_EPARAM, "%s:%ld: %s listed twice", file, lineno, s);
-	snprintf(buf, sizeof buf, "%s:%ld: ", file, lineno);
+	/* the file's whole name, however long, in the messages about this line */
+	buf = dc_xmalloc(strlen(file) + 32);
+	sprintf(buf, "%s:%ld: ", file, lineno);
 	names_add(l, s, buf);
+	free(buf);
 	return DC_OK;
 }
 

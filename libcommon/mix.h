@@ -41,7 +41,9 @@
 #define DC_MIX_MAXK 8           /* most sources in one mixture */
 #define DC_MIX_PEAK 0.9         /* the largest magnitude a sample may have */
 #define DC_MIX_MINLEVEL -70     /* dB: an input with a lower active level is taken as silent */
-#define DC_MIX_MSG 1024         /* the size of a message buffer */
+#define DC_MIX_MSG 4096         /* the size of a message buffer: as long as the
+                                 * tools print (tool.c), so that a long path does
+                                 * not cut off the reason */
 
 /* The settings of the draws and of the mixing (dc-mix's options). */
 typedef struct {

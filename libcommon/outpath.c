@@ -451,6 +451,7 @@ const char *
 dc_outset_add(dc_outset *s, const char *path, const char **why)
 {
 	struct stat st;
+	const char *base;
 	char *tmp;
 	size_t i;
 
@@ -464,6 +465,14 @@ dc_outset_add(dc_outset *s, const char *path, const char **why)
 			*why = "two outputs are the same file";
 			return NULL;
 		}
+	/* a name too long for rename(2): say so now, not when the set's earlier
+	 * files have already replaced what the user had (the temporary's own
+	 * name is short, so it would be made and written) */
+	base = strrchr(path, '/');
+	if (strlen(base ? base + 1 : path) > NAME_MAX || strlen(path) >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
 	/* a directory cannot be replaced by a file: say so now, not at the rename */
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		errno = EISDIR;

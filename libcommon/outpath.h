@@ -105,8 +105,9 @@ typedef struct {
 /* dc_outset_add: a temporary file for path in s; returns its name (owned by s),
  * to write the output to. NULL with *why set if path is an input ("the output is
  * also an input") or the same file as an earlier path of s ("two outputs are the
- * same file"), or with errno (why NULL) if the temporary cannot be made or
- * path is a directory (EISDIR). A
+ * same file"), or with errno (why NULL) if the temporary cannot be made,
+ * path is a directory (EISDIR) or its name is too long to rename to
+ * (ENAMETOOLONG: a last part over NAME_MAX, or PATH_MAX in all). A
  * path that exists and is not a regular file (/dev/full, a FIFO) is its own
  * "temporary": written in place, never replaced. */
 const char *dc_outset_add(dc_outset *s, const char *path, const char **why);

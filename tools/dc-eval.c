@@ -38,7 +38,8 @@ typedef struct {
 	char *mix;              /* NULL if none */
 	int k;
 	char *refs[MAXK], *ests[MAXK];
-	char where[300];        /* "list.tsv:3: " or "" for messages */
+	char *where;            /* "list.tsv:3: " or "" for messages (malloc'd: a list's
+	                         * path may be as long as PATH_MAX) */
 } job;
 
 /* Scores of a file or a segment, per reference r (0..k-1); a perm[0] of -1
@@ -131,10 +132,14 @@ read_list(const char *path, int *njobs)
 		job *j;
 		int nr, ne;
 		lineno = dc_list_line(l);
+		/* a NUL byte would end a field early and the message name a cut path */
+		if (dc_list_nul(l))
+			fail("%s: not a text file", name);
 		jobs = dc_xrealloc(jobs, (size_t)(n + 1) * sizeof *jobs);
 		j = &jobs[n];
 		memset(j, 0, sizeof *j);
-		snprintf(j->where, sizeof j->where, "%s:%d: ", name, lineno);
+		j->where = dc_xmalloc(strlen(name) + 16);
+		sprintf(j->where, "%s:%d: ", name, lineno);
 		if (nf > 4)
 			fail("%smore than 4 columns, wanted 4: id, mix, refs, ests (tab-separated)", j->where);
 		if (nf < 4)
@@ -162,6 +167,8 @@ read_list(const char *path, int *njobs)
 	}
 	if (err != DC_EEOF)
 		fail("%s: %s", name, dc_errmsg(err));
+	if (dc_list_nul(l))
+		fail("%s: not a text file", name);
 	dc_list_close(l);
 	l = NULL;
 	if (n == 0)
@@ -177,20 +184,21 @@ load(const job *j, const char *path, int64_t *n, int *rate)
 {
 	dc_audio_info info;
 	float *x;
+	const char *name = dc_path_name(path);     /* "stdin" for "-" */
 	int64_t i;
 	int err;
 
 	if ((err = dc_audio_read(path, 0, &x, n, &info)) != DC_OK)
-		fail("%s%s: %s", j->where, path, dc_errmsg(err));
+		fail("%s%s: %s", j->where, name, dc_errmsg(err));
 	if (info.downmixed)
-		note("%s%s: %d channels mixed down to mono", j->where, path, info.channels_in);
+		note("%s%s: %d channels mixed down to mono", j->where, name, info.channels_in);
 	if (dc_floats_finite(x, *n) != DC_OK)
-		fail("%s%s: %s", j->where, path, dc_strerror(DC_ENONFINITE));
+		fail("%s%s: %s", j->where, name, dc_strerror(DC_ENONFINITE));
 	if ((i = dc_audio_beyond(x, *n)) >= 0)
 		fail("%s%s: sample %lld is %g, beyond +-%g (float audio is nominally within +-1)",
-		    j->where, path, (long long)(i + 1), x[i], DC_AUDIO_MAX);
+		    j->where, name, (long long)(i + 1), x[i], DC_AUDIO_MAX);
 	if (*n == 0)
-		fail("%s%s: no samples", j->where, path);
+		fail("%s%s: no samples", j->where, name);
 	*rate = info.rate_in;
 	return x;
 }
@@ -229,8 +237,8 @@ signals(const job *j, double **refs, double **ests, double **mix, int64_t *n, in
 	for (i = 0; i < nf; i++) {
 		x[i] = load(j, path[i], &len[i], &r[i]);
 		if (r[i] != r[0])
-			fail("%s%s: sample rate %d Hz, but %s has %d Hz", j->where, path[i], r[i],
-			    path[0], r[0]);
+			fail("%s%s: sample rate %d Hz, but %s has %d Hz", j->where, dc_path_name(path[i]),
+			    r[i], dc_path_name(path[0]), r[0]);
 	}
 	*n = nmax = len[0];
 	for (i = 1; i < nf; i++) {
@@ -252,7 +260,8 @@ signals(const job *j, double **refs, double **ests, double **mix, int64_t *n, in
 		for (s = 0; s < *n; s++)
 			d[s] = x[i][s];
 		free(x[i]);
-		check_signal(j, path[i], i < k ? "reference" : i < 2 * k ? "estimate" : "mixture", d, *n);
+		check_signal(j, dc_path_name(path[i]),
+		    i < k ? "reference" : i < 2 * k ? "estimate" : "mixture", d, *n);
 	}
 }
 
@@ -439,10 +448,11 @@ evaluate_mem(const job *j, result *res)
 }
 
 /* open_all: the job's nf files a[] opened to be read in chunks, in the order of
- * path[]; on the first pass (first), the notes and checks of load and signals. */
+ * path[], hdr[] their lengths by their headers; on the first pass (first), the
+ * notes and checks of load and signals. */
 static void
-open_all(const job *j, const char *const *path, int nf, dc_audio_in **a, int64_t *n, int *rate,
-    int first)
+open_all(const job *j, const char *const *path, int nf, dc_audio_in **a, int64_t *hdr, int64_t *n,
+    int *rate, int first)
 {
 	dc_audio_info info;
 	int64_t nmax = 0;
@@ -451,6 +461,7 @@ open_all(const job *j, const char *const *path, int nf, dc_audio_in **a, int64_t
 	for (i = 0; i < nf; i++) {
 		if ((err = dc_audio_open(path[i], 0, &a[i], &info)) != DC_OK)
 			fail("%s%s: %s", j->where, path[i], dc_errmsg(err));
+		hdr[i] = info.frames_in;
 		if (!first)
 			continue;
 		if (info.downmixed)
@@ -487,7 +498,7 @@ evaluate_long(const job *j, result *res)
 	double *x[2 * MAXK + 1], m[3][MAXK * MAXK], msi[MAXK * MAXK], t[3][MAXK];
 	int nonzero[2 * MAXK + 1] = { 0 }, varies[2 * MAXK + 1] = { 0 };
 	double first[2 * MAXK + 1] = { 0 };
-	int64_t n = 0, most = CHUNK, done, len, s;
+	int64_t n = 0, most = CHUNK, done, len, s, hdr[2 * MAXK + 1];
 	float *fb;
 	scores *sc = &res->all;
 	dc_bsslong *bl;
@@ -499,7 +510,7 @@ evaluate_long(const job *j, result *res)
 	if (j->mix)
 		path[2 * k] = j->mix;
 	res->hasmix = j->mix != NULL;
-	open_all(j, path, nf, a, &n, &res->rate, 1);
+	open_all(j, path, nf, a, hdr, &n, &res->rate, 1);
 	res->n = sc->n = n;
 	set_win(res);
 	if (res->win) {
@@ -515,7 +526,7 @@ evaluate_long(const job *j, result *res)
 	x[nf] = NULL;
 	for (p = 0; p < 2; p++) {
 		if (p == 1)
-			open_all(j, path, nf, a, &n, &res->rate, 0);
+			open_all(j, path, nf, a, hdr, &n, &res->rate, 0);
 		for (done = 0, e = 0; done < n; done += len, e++) {
 			len = res->win ? seg_len(n, res->win, e, nseg) : n - done < CHUNK ? n - done : CHUNK;
 			for (i = 0; i < nf; i++) {
@@ -524,7 +535,7 @@ evaluate_long(const job *j, result *res)
 					fail("%s%s: %s", j->where, path[i], dc_errmsg(err));
 				if (got < len)
 					fail("%s%s: ended after %lld samples, fewer than its header says (%lld)",
-					    j->where, path[i], (long long)(done + got), (long long)n);
+					    j->where, path[i], (long long)(done + got), (long long)hdr[i]);
 				for (s = 0; s < len; s++)
 					x[i][s] = fb[s];
 				if (p == 1)
@@ -914,6 +925,7 @@ one_job(job *one, char **est, int nest)
 		dc_errx(2, "%d reference%s but %d estimate%s: give as many of each", opt.nref,
 		    opt.nref == 1 ? "" : "s", nest, nest == 1 ? "" : "s");
 	memset(one, 0, sizeof *one);
+	one->where = dc_xstrdup("");
 	one->k = opt.nref;
 	for (i = 0; i < opt.nref; i++) {
 		one->refs[i] = opt.refs[i];
@@ -952,7 +964,8 @@ run_jobs(int njobs)
 		const char *why = dc_field_bad(jobs[i].id, 0, 1);
 		char q[1024];
 		if (why)
-			dc_errx(1, "id \"%s\": %s; -j writes any id", dc_esc(jobs[i].id, 1, q, sizeof q), why);
+			dc_errx(1, "%sid \"%s\": %s; -j writes any id", jobs[i].where,
+			    dc_esc(jobs[i].id, 1, q, sizeof q), why);
 	}
 	put_header(&p);
 	for (i = 0; i < njobs; i++) {
@@ -1003,6 +1016,7 @@ main(int argc, char **argv)
 	for (i = 0; i < njobs; i++) {
 		free(jobs[i].id);
 		free(jobs[i].mix);
+		free(jobs[i].where);
 		for (r = 0; opt.list && r < jobs[i].k; r++) {
 			free(jobs[i].refs[r]);
 			free(jobs[i].ests[r]);

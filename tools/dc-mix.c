@@ -82,9 +82,10 @@ read_input(const char *path, double speed, dc_mix_input *in, int verbose)
 	int err = dc_mix_read(path, &opt.mo, speed, in, &info, msg);
 
 	if (verbose && info.downmixed)
-		dc_warnx("%s: %d channels mixed down to mono", path, info.channels_in);
+		dc_warnx("%s: %d channels mixed down to mono", dc_path_name(path), info.channels_in);
 	if (verbose && info.resampled)
-		dc_warnx("%s: resampled from %d Hz to %d Hz", path, info.rate_in, opt.mo.rate);
+		dc_warnx("%s: resampled from %d Hz to %d Hz", dc_path_name(path), info.rate_in,
+		    opt.mo.rate);
 	if (err != DC_OK)
 		dc_errx(1, "%s", msg);
 }

@@ -113,6 +113,11 @@ w("many.dcs", many)
 ue, se = L.utterances(L.read_records("t-embed.dcs"))[0]
 w("many-embed.dcs", [r for j in range(3000) for r in [dict(ue, id="u%04d" % j)] + se])
 open("many.tsv", "w").write("".join("u%04d\tx\tt1.wav,t2.wav\n" % j for j in range(3000)))
+# lists with a NUL byte (in a row, in a comment after the last row), and an id
+# that a list cannot hold, on the list's second line
+open("nul.tsv", "wb").write(b"a\x00b\tmix.wav\ts1.wav\ts2.wav\n")
+open("nul-end.tsv", "wb").write(b"a\tmix.wav\ts1.wav\ts2.wav\n# \x00\n")
+open("blankid.tsv", "w").write("# a comment\n x\tmix.wav\ts1.wav\ts2.wav\n")
 EOF
 cp "$DATA/fuzz-regress/model/nan-in-forward" overflow.dcm
 cp "$DATA/fuzz-regress/model/huge-config-small-file" huge.dcm
@@ -301,7 +306,8 @@ dc-train: full disk, -o            | 1 | -              | $TRAIN -o /dev/full ib
 dc-train: full disk, -l | 1 | - | $TRAIN -o m.dcm -l /dev/full ibm.dcs | dc-train: /dev/full: No space left on device
 
 dc-eval: empty list on stdin       | 1 | -              | dc-eval -l -                     | dc-eval: stdin: no mixtures in the list
-dc-eval: random bytes as a list    | 1 | random.bin     | dc-eval -l -                     | dc-eval: stdin:1: 1 column, wanted 4: id, mix, refs, ests (tab-separated)
+dc-eval: random bytes as a list    | 1 | random.bin     | dc-eval -l -                     | dc-eval: stdin: not a text file
+dc-eval: text, not a list          | 1 | notaudio.txt   | dc-eval -l -                     | dc-eval: stdin:1: 1 column, wanted 4: id, mix, refs, ests (tab-separated)
 dc-eval: random bytes as audio     | 1 | -              | dc-eval -r s1.wav random.bin     | dc-eval: random.bin: Format not recognised
 dc-eval: missing estimate          | 1 | -              | dc-eval -r s1.wav nofile.wav     | dc-eval: nofile.wav: No such file or directory
 dc-eval: missing mixture           | 1 | -              | dc-eval -r s1.wav -m nofile.wav s2.wav | dc-eval: nofile.wav: No such file or directory
@@ -314,11 +320,16 @@ dc-eval: over DC_MAX_ELEMS         | 1 | -              | DC_MAX_ELEMS=1000 dc-e
 dc-eval: missing list              | 1 | -              | dc-eval -l nofile.tsv            | dc-eval: nofile.tsv: No such file or directory
 dc-eval: list a directory          | 1 | -              | dc-eval -l adir                  | dc-eval: adir: Is a directory
 dc-eval: full disk                 | 1 | -              | dc-eval -r s1.wav s2.wav >/dev/full | dc-eval: stdout: No space left on device
+dc-eval: stdin not audio           | 1 | notaudio.txt   | dc-eval -r s1.wav -              | dc-eval: stdin: Format not recognised
+dc-eval: a NUL byte in a list      | 1 | -              | dc-eval -l nul.tsv               | dc-eval: nul.tsv: not a text file
+dc-eval: a NUL byte after the rows | 1 | -              | dc-eval -l nul-end.tsv           | dc-eval: nul-end.tsv: not a text file
+dc-eval: a list's bad id names its line | 1 | -         | dc-eval -l blankid.tsv           | dc-eval: blankid.tsv:2: id " x": begins with '#' or a blank (a list reader skips the row); -j writes any id
 
 dc-mix: random bytes as audio      | 1 | -              | dc-mix -o x.wav s1.wav random.bin | dc-mix: random.bin: Format not recognised
 dc-mix: missing input              | 1 | -              | dc-mix -o x.wav s1.wav nofile.wav | dc-mix: nofile.wav: No such file or directory
 dc-mix: input a directory          | 1 | -              | dc-mix -o x.wav s1.wav adir      | dc-mix: adir: Is a directory
 dc-mix: input not audio            | 1 | -              | dc-mix -o x.wav s1.wav notaudio.txt | dc-mix: notaudio.txt: Format not recognised
+dc-mix: stdin not audio            | 1 | notaudio.txt   | dc-mix -o x.wav s1.wav -         | dc-mix: stdin: Format not recognised
 dc-mix: NaN in an input            | 1 | -              | dc-mix -o x.wav s1.wav nan.wav   | dc-mix: nan.wav: NaN or Inf in the data
 dc-mix: silent input               | 1 | -              | dc-mix -o x.wav s1.wav silent.wav | dc-mix: silent.wav: no active speech (the signal is silent)
 dc-mix: over DC_MAX_ELEMS          | 1 | -              | DC_MAX_ELEMS=1000 dc-mix -o x.wav s1.wav s2.wav | dc-mix: s1.wav: more elements than the limit (see DC_MAX_ELEMS)

@@ -172,6 +172,19 @@ check "long: stereo estimate mixed down, said" 0 "dc-eval: Lst.wav: 2 channels m
     dc-eval -r L1.wav Lst.wav
 check "long: a list names its line" 1 "dc-eval: ll.tsv:1: Lzero.wav: estimate is silent (all zeros)" \
     sh -c 'printf "m\tLmix.wav\tL1.wav,L2.wav\tLe1.wav,Lzero.wav\n" >ll.tsv; dc-eval -l ll.tsv'
+# a file shorter than its header says (a FLAC of 35 s whose STREAMINFO claims 70 s):
+# the message gives the length of its own header, not that of the shortest file
+sox L1.wav -b 16 Lcut.flac trim 0 35
+"$PY" -c '
+b = bytearray(open("Lcut.flac", "rb").read())
+v = int.from_bytes(b[18:26], "big") >> 36 << 36 | 560000   # total samples: 36 bits
+b[18:26] = v.to_bytes(8, "big")
+open("Lcut.flac", "wb").write(b)'
+sox Le2.wav Le2short.wav trim 0 69
+check "long: a file shorter than its header" 1 \
+    "dc-eval: lengths differ by 8000 samples (552000 to 560000): all truncated to 552000
+dc-eval: Lcut.flac: ended after 280000 samples, fewer than its header says (560000)" \
+    dc-eval -r Lcut.flac -r L2.wav Le1.wav Le2short.wav
 
 # ---------------------------------------------------------------- properties
 dc-eval -t -r a.wav -r b.wav ea.wav eb.wav >full.tsv
@@ -196,6 +209,12 @@ import json
 o = [json.loads(l) for l in open("out")]
 print("%.9f" % abs(o[2]["sdr"] - (o[0]["mean"]["sdr"] + o[1]["mean"]["sdr"]) / 2))')
 num "list: the summary is the mean of the rows" "$m" "<" 1e-9
+# a list in a directory of a long path: its line still named in full
+d=$(printf '%0200d' 0)/$(printf '%0200d' 1)
+mkdir -p "$d"
+printf 'm\t-\ta.wav\tea.wav\n' >"$d/l.tsv"
+check "list of a long path: the message names its line" 1 \
+    "dc-eval: $d/l.tsv:1: $d/a.wav: No such file or directory" dc-eval -l "$d/l.tsv"
 printf 'm1\t-\ta.wav,b.wav\tea.wav,eb.wav\nm2\t\tb.wav,c.wav\teb.wav,ea.wav\n' >nomix.tsv
 check "list without mixtures" 0 "" dc-eval -l nomix.tsv
 same "list without mixtures: 5 columns" "$(awk '{ print NF }' out | sort -u)" 5

@@ -294,6 +294,14 @@ mkdir -p wd
 check "second source unwritable" 1 "dc-mix: wd/s2/w.wav: No such file or directory" \
     sh -c "mkdir -p wd/s1 && dc-mix -o wd/mix.wav -O 'wd/s%k/w.wav' '$A' '$B'"
 same "second source unwritable: nothing left" "$(find wd -type f)" ""
+# a source name too long for rename(2): refused before anything is written, so
+# the mixture the user had is not replaced (the temporaries' names are short)
+echo keep >wd/keep.wav
+ylong=$(printf '%0260d' 0)
+check "a source's name too long" 1 "dc-mix: wd/${ylong}1.wav: File name too long" \
+    dc-mix -o wd/keep.wav -O "wd/$ylong%k.wav" "$A" "$B"
+same "a source's name too long: the mixture kept, no summary" "$(cat wd/keep.wav out)" "keep"
+rm wd/keep.wav
 : >wd/file
 check "under a regular file" 1 "dc-mix: wd/file/mix.wav: Not a directory" dc-mix -o wd/file/mix.wav "$A" "$B"
 check "stdout full" 1 "dc-mix: stdout: No space left on device" \
@@ -373,6 +381,19 @@ check "list: -S duplicate" 1 "dc-mix: dup.txt:3: so0036 listed twice" dc-mix -n 
 printf 'so0036\n../x\n' >path.txt
 check "list: -S a path" 1 "dc-mix: path.txt:2: not a speaker name: ../x" dc-mix -n 2 -S path.txt -o outB corpus
 check "list: -S missing file" 1 "dc-mix: nolist.txt: No such file or directory" dc-mix -n 2 -S nolist.txt -o outB corpus
+printf 'so0036\nls\000x\n' >nul.txt
+check "list: -S a NUL byte" 1 "dc-mix: nul.txt: not a text file" dc-mix -n 2 -S nul.txt -o outB corpus
+# long names: the file's name and line in full, and the reason after a long path
+long=$(printf '%080d' 0).txt
+cp bad.txt "$long"
+check "list: -S of a long name: its line named" 1 \
+    "dc-mix: $long:2: corpus/train/nobody: No such file or directory" dc-mix -n 2 -S "$long" -o outB corpus
+deep=$(printf '%0250d' 0)
+deep=deep/$deep/$deep/$deep/$deep/$deep
+mkdir -p "$deep"
+printf 'nobody\n' >nobody.txt
+check "list: -S, a corpus of a long path: the reason" 1 \
+    "dc-mix: nobody.txt:1: $deep/nobody: No such file or directory" dc-mix -n 2 -S nobody.txt -o outB "$deep"
 
 # speakers right under the corpus directory, no train/
 mkdir -p flat

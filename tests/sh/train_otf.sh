@@ -119,7 +119,7 @@ check "-X: a silent utterance (the statistics' mixtures)" 1 \
     'dc-train: bad/quiet/silent.wav: no active speech (the signal is silent)' dc-train -q -X bad -o e.dcm
 printf '# two of them\nso0036\n\n  so0048  \n' >spk2.txt
 printf 'so0036\nso0048\0/../x\n' >spknul.txt
-check "-Y: a NUL byte in a name" 1 'dc-train: spknul.txt:2: a NUL byte: not a text file' \
+check "-Y: a NUL byte in a name" 1 'dc-train: spknul.txt: not a text file' \
     dc-train -X corpus -Y spknul.txt -o e.dcm
 check "-Y: two speakers listed, -K 3" 1 'dc-train: -K 3: only 2 speakers with an utterance of at least 1 s' \
     dc-train -X corpus -Y spk2.txt -K 3 -o e.dcm
