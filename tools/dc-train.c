@@ -2439,26 +2439,28 @@ end_epoch(trainer *tr)
 static int
 train(trainer *tr)
 {
-	int stopped = 0;
+	int stopped = 0, sig;
 
 	while (tr->st->epoch < tr->o->epochs && !stopped)
 		if ((stopped = run_epoch(tr)) == 0)
 			end_epoch(tr);
+	sig = got_signal ? (int)got_signal : SIGTERM;  /* or another rank's */
 	/* stopped inside an epoch by -S or a signal, or nothing to do: write where we are */
 	state_save(tr->m, tr->st);
 	save(tr->m, tr->o->out);
-	dc_dist_barrier();      /* dc-train-mpi: no rank ends the job before rank 0 has written */
 	if (!tr->o->quiet && tr->tty && stopped)
 		fputc('\n', stderr);
 	if (stopped == 1 && tr->rank == 0)
 		dc_warnx("stopped after step %lld (-S); -r resumes", (long long)tr->m->step);
+	if (stopped == 2 && tr->rank == 0)
+		dc_warnx("%s after step %lld; the checkpoint is written; -r resumes",
+		    sig == SIGINT ? "interrupted" : "terminated", (long long)tr->m->step);
+	/* dc-train-mpi: no rank ends the job before rank 0 has written and said so (a
+	 * rank that dies of the signal has mpirun kill the others, rank 0 too) */
+	dc_dist_barrier();
 	if (tr->log && dc_fclose_checked(tr->log) != DC_OK)
 		dc_errx(1, "%s: %s", tr->o->logpath, strerror(errno));
 	if (stopped == 2) {
-		int sig = got_signal ? (int)got_signal : SIGTERM;      /* another rank's */
-		if (tr->rank == 0)
-			dc_warnx("%s after step %lld; the checkpoint is written; -r resumes",
-		    sig == SIGINT ? "interrupted" : "terminated", (long long)tr->m->step);
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return 128 + sig;
