@@ -104,7 +104,7 @@ int
 dc_mix_read(const char *path, const dc_mix_opts *o, double speed, dc_mix_input *in,
     dc_audio_info *info, char *msg)
 {
-	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;  /* as messages name it */
+	const char *name = dc_path_name(path);
 	dc_p56 r;
 	int64_t i;
 	int err;
@@ -393,8 +393,7 @@ spk_line(char *s, char *t, const char *file, long lineno, names *l, char *msg)
 		if (strcmp(l->name[i], s) == 0)
 			return say(msg, DC_EPARAM, "%s:%ld: %s listed twice", file, lineno, s);
 	/* the file's whole name, however long, in the messages about this line */
-	buf = dc_xmalloc(strlen(file) + 32);
-	sprintf(buf, "%s:%ld: ", file, lineno);
+	buf = dc_xasprintf("%s:%ld: ", file, lineno);
 	names_add(l, s, buf);
 	free(buf);
 	return DC_OK;

@@ -12,6 +12,12 @@
 /* ---------------------------------------------------------------- names */
 
 const char *
+dc_path_name(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0 ? "stdin" : path;
+}
+
+const char *
 dc_path_base(const char *path)
 {
 	const char *s = strrchr(path, '/');

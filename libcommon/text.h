@@ -20,6 +20,8 @@
 
 /* ---------------------------------------------------------------- names */
 
+/* dc_path_name: path as messages name it: "stdin" for "-" or NULL. */
+const char *dc_path_name(const char *path);
 /* dc_path_base: the part of path after its last '/' (a pointer into path). */
 const char *dc_path_base(const char *path);
 /* dc_path_stem: the file name of path without its directory and without the

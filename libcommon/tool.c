@@ -150,12 +150,6 @@ dc_getopt(int argc, char **argv, const char *optstring, const char *usage, void 
 /* ---------------------------------------------------------------- streams */
 
 const char *
-dc_path_name(const char *path)
-{
-	return path == NULL || strcmp(path, "-") == 0 ? "stdin" : path;
-}
-
-const char *
 dc_arg_path(int argc, char **argv, const char *usage)
 {
 	if (argc - optind > 1)

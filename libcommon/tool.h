@@ -13,6 +13,7 @@
 #include "stft.h"
 #include "kmeans.h"
 #include "audio.h"
+#include "text.h"
 
 /* ---------------------------------------------------------------- messages */
 
@@ -40,8 +41,6 @@ const char *dc_shape_str(const dc_tensor *t, char *buf, size_t n);
  * (stdin) when there is none; more than one prints the usage and exits 2. */
 const char *dc_arg_path(int argc, char **argv, const char *usage);
 
-/* dc_path_name: path as messages name it: "stdin" for "-" or NULL. */
-const char *dc_path_name(const char *path);
 /* dc_open_stream: the stream in path (stdin for NULL or "-") with its header read
  * into hdr; *name becomes "stdin" or path, for messages. The reader owns the file.
  * Exits 1 with "prog: name: problem" if it cannot be opened or has no header. */

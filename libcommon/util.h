@@ -88,6 +88,8 @@ void *dc_xmalloc(size_t n);
 void *dc_xcalloc(size_t n, size_t size);
 void *dc_xrealloc(void *p, size_t n);
 char *dc_xstrdup(const char *s);
+/* dc_xasprintf: a string printed as printf would, in memory of its own size. */
+char *dc_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* dc_limit_elems: most elements one record may hold; DC_MAX_ELEMS in the
  * environment overrides the default of 2^28. */

@@ -138,8 +138,7 @@ read_list(const char *path, int *njobs)
 		jobs = dc_xrealloc(jobs, (size_t)(n + 1) * sizeof *jobs);
 		j = &jobs[n];
 		memset(j, 0, sizeof *j);
-		j->where = dc_xmalloc(strlen(name) + 16);
-		sprintf(j->where, "%s:%d: ", name, lineno);
+		j->where = dc_xasprintf("%s:%d: ", name, lineno);
 		if (nf > 4)
 			fail("%smore than 4 columns, wanted 4: id, mix, refs, ests (tab-separated)", j->where);
 		if (nf < 4)
