@@ -72,6 +72,8 @@ typedef struct {
 	dc_nn_config cfg;
 	size_t nparams;
 	float *params;          /* nparams, 64-byte aligned */
+	size_t maplen;          /* params start a mapping of maplen bytes (an f16 model
+	                         * read from a file, in place), else 0 (malloc's) */
 	dc_nn_params p;         /* points into params */
 	float *feat_mean;       /* F */
 	float *feat_std;        /* F, > 0 */
@@ -118,8 +120,8 @@ int dc_model_save(const dc_model *m, const char *path);
 /* dc_model_load: reads and validates a model file; DC_EIO (errno set) if it cannot
  * be read, DC_EMODEL on any problem with its contents. m is zeroed on failure. */
 int dc_model_load(dc_model *m, const char *path);
-/* dc_model_load_fp: the same from an open file (mapped if it is a regular file,
- * else read to its end); f is left open. */
+/* dc_model_load_fp: the same from an open file (a regular file whole from its
+ * start, whatever f's position; else read to the model's end); f is left open. */
 int dc_model_load_fp(dc_model *m, FILE *f);
 /* dc_model_load_mem: the same from memory. */
 int dc_model_load_mem(dc_model *m, const void *buf, size_t len);

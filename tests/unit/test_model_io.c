@@ -4,6 +4,8 @@
  * rule of the loader, on files packed here independently of model.c.
  */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -207,6 +209,66 @@ main(void)
 		    memcmp(head + 8, "dcsep-model", 11) == 0);
 		if (f)
 			fclose(f);
+	}
+
+	/* an f16 model read from a file: its parameters converted in place, at the
+	 * start of the mapping the file was read into (model.c), equal bit for bit to
+	 * the copying path's and to the values saved (k / 64, exact in f16) */
+	{
+		float *keep = malloc(m.nparams * sizeof *keep);
+		dc_model r2;
+		FILE *f;
+		long at;
+		unsigned char *b = NULL;
+		size_t n = 0;
+
+		memcpy(keep, m.params, m.nparams * sizeof *keep);
+		for (i = 0; i < m.nparams; i++)
+			m.params[i] = (float)((int)(i % 201) - 100) / 64.0f;
+		m.f16 = 1;
+		T_EQ_INT("save f16", dc_model_save(&m, path), DC_OK);
+		T_EQ_INT("load f16 from a file", dc_model_load(&r, path), DC_OK);
+		T_OK("f16 from a file: parameters in place (maplen set, 64-byte aligned)",
+		    r.maplen >= 2 * r.nparams * sizeof(float) && ((uintptr_t)r.params & 63) == 0);
+		T_OK("f16 from a file: equal to the saved model bit for bit", same_model(&m, &r) && r.f16 == 1);
+		if ((f = fopen(path, "rb")) != NULL) {
+			b = malloc(1 << 20);
+			n = fread(b, 1, 1 << 20, f);
+			fclose(f);
+		}
+		T_EQ_INT("load f16 from memory (copied)", dc_model_load_mem(&r2, b, n), DC_OK);
+		T_OK("... not in place, and equal to the in-place one", r2.maplen == 0 && same_model(&r, &r2));
+		dc_model_free(&r2);
+		dc_model_free(&r);
+		f = fopen(path, "rb");
+		at = f && fseek(f, 100, SEEK_SET) == 0 ? ftell(f) : -1;
+		T_EQ_INT("load_fp of a file read from position 100: the whole file", f && at == 100 ?
+		    dc_model_load_fp(&r, f) : -1, DC_OK);
+		T_OK("... equal to the saved model", same_model(&m, &r));
+		if (f)
+			fclose(f);
+		dc_model_free(&r);
+		/* the last parameter made +Inf (0x7c00) in the file: refused, m zeroed */
+		if (b && n > 8) {
+			size_t j, last = 0;
+			for (j = 0; j + 8 < n; j++)     /* "params", then bin 8, 16 or 32 */
+				if (memcmp(b + j, "\xa6params", 7) == 0 && b[j + 7] >= 0xc4 && b[j + 7] <= 0xc6)
+					last = j + 8 + (1u << (b[j + 7] - 0xc4)) + 2 * (m.nparams - 1);
+			T_OK("the f16 params found in the file", last > 0 && last + 2 <= n);
+			if (last > 0 && last + 2 <= n && (f = fopen(path, "wb")) != NULL) {
+				b[last] = 0x00;
+				b[last + 1] = 0x7c;
+				fwrite(b, 1, n, f);
+				fclose(f);
+			}
+			T_EQ_INT("load f16 with an infinite parameter from a file: DC_EMODEL",
+			    dc_model_load(&r, path), DC_EMODEL);
+			T_OK("... model zeroed", r.params == NULL && r.maplen == 0 && r.nmeta == 0);
+		}
+		free(b);
+		memcpy(m.params, keep, m.nparams * sizeof *keep);
+		free(keep);
+		m.f16 = 0;
 	}
 
 	/* checkpoint: training state round trip */
