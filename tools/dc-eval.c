@@ -40,6 +40,7 @@ typedef struct {
 	char *refs[MAXK], *ests[MAXK];
 	char *where;            /* "list.tsv:3: " or "" for messages (malloc'd: a list's
 	                         * path may be as long as PATH_MAX) */
+	int line;               /* the list's line, 0 for the command line's */
 } job;
 
 /* Scores of a file or a segment, per reference r (0..k-1); a perm[0] of -1
@@ -117,6 +118,38 @@ paths(const char *list, char *col, char **p, const char *what, const char *where
 	return n;
 }
 
+/* by_id: jobs (pointers to them) by id, then by line */
+static int
+by_id(const void *a, const void *b)
+{
+	const job *x = *(const job *const *)a, *y = *(const job *const *)b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* repeated_id: exits if two of jobs[n] have one id (a row and the mean would
+ * count that mixture twice, and its rows could not be told apart), naming both
+ * lines as dc-oracle does. */
+static void
+repeated_id(const char *name, int n)
+{
+	const job **s = dc_xmalloc((size_t)n * sizeof *s);
+	int i;
+
+	for (i = 0; i < n; i++)
+		s[i] = &jobs[i];
+	qsort(s, (size_t)n, sizeof *s, by_id);
+	for (i = 1; i < n; i++)
+		if (strcmp(s[i - 1]->id, s[i]->id) == 0) {
+			const job *j = s[i];
+			int first = s[i - 1]->line;
+			free(s);
+			fail("%s:%d: id %s again (first on line %d)", name, j->line, j->id, first);
+		}
+	free(s);
+}
+
 /* read_list: every mixture of the list file into jobs; exits on the first bad line. */
 static void
 read_list(const char *path, int *njobs)
@@ -139,6 +172,7 @@ read_list(const char *path, int *njobs)
 		j = &jobs[n];
 		memset(j, 0, sizeof *j);
 		j->where = dc_xasprintf("%s:%d: ", name, lineno);
+		j->line = lineno;
 		if (nf > 4)
 			fail("%smore than 4 columns, wanted 4: id, mix, refs, ests (tab-separated)", j->where);
 		if (nf < 4)
@@ -172,6 +206,7 @@ read_list(const char *path, int *njobs)
 	l = NULL;
 	if (n == 0)
 		fail("%s: no mixtures in the list", name);
+	repeated_id(name, n);
 	*njobs = n;
 }
 
@@ -916,13 +951,18 @@ static void
 one_job(job *one, char **est, int nest)
 {
 	char idbuf[256];
-	int i;
+	int i, stdins;
 
 	if (opt.nref == 0 && nest == 0)
 		dc_usage_exit(usage);
 	if (opt.nref != nest)
 		dc_errx(2, "%d reference%s but %d estimate%s: give as many of each", opt.nref,
 		    opt.nref == 1 ? "" : "s", nest, nest == 1 ? "" : "s");
+	/* stdin can be read once */
+	for (i = 0, stdins = opt.mix && strcmp(opt.mix, "-") == 0; i < opt.nref; i++)
+		stdins += (strcmp(opt.refs[i], "-") == 0) + (strcmp(est[i], "-") == 0);
+	if (stdins > 1)
+		dc_errx(2, "stdin ('-') named %d times: it can be read once", stdins);
 	memset(one, 0, sizeof *one);
 	one->where = dc_xstrdup("");
 	one->k = opt.nref;
