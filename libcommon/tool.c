@@ -79,16 +79,62 @@ dc_setprog(const char *argv0)
 	dc_tmp_signals();
 }
 
-/* vwarn: "prog: " and the message, its control bytes escaped (dc_esc): a name
+/* esc_width: the bytes dc_esc makes of byte c: 1, or 2 to 4 for an escape */
+static size_t
+esc_width(unsigned char c)
+{
+	char b[2] = { (char)c, '\0' }, e[8];
+
+	return strlen(dc_esc(b, 0, e, sizeof e));
+}
+
+/*
+ * vwarn: "prog: " and the message, its control bytes escaped (dc_esc): a name
  * from the input never puts a raw escape sequence or a second line on the
- * terminal */
+ * terminal. A message over MSGMAX bytes, escaped (a path near PATH_MAX and its
+ * error), keeps MSGMAX / 2 bytes of each end with "..." between, so that the
+ * reason at its end is still read; the cuts split no escape and no UTF-8
+ * character. Without the memory to format it whole, its first 4095 bytes.
+ */
+#define MSGMAX 4096
 static void
 vwarn(const char *fmt, va_list ap)
 {
-	char msg[4096], esc[4096];
+	char small[MSGMAX], out[MSGMAX + 4], *msg = small, *a, *b;
+	size_t n, h, t, w, len;
+	va_list aq;
+	int r;
 
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	fprintf(stderr, "%s: %s\n", dc_prog(), dc_esc(msg, 0, esc, sizeof esc));
+	va_copy(aq, ap);
+	r = vsnprintf(small, sizeof small, fmt, ap);
+	if (r >= (int)sizeof small && (msg = malloc((size_t)r + 1)) != NULL)
+		vsnprintf(msg, (size_t)r + 1, fmt, aq);
+	va_end(aq);
+	if (msg == NULL)
+		msg = small;
+	len = strlen(msg);
+	for (n = h = 0; h < len && n <= MSGMAX; h++)
+		n += esc_width((unsigned char)msg[h]);
+	if (n <= MSGMAX || (a = malloc(4 * len + 2)) == NULL) {
+		fprintf(stderr, "%s: %s\n", dc_prog(), dc_esc(msg, 0, out, sizeof out));
+	} else {
+		b = a + 2 * len + 1;
+		for (n = h = 0; (w = esc_width((unsigned char)msg[h])) + n <= MSGMAX / 2; h++)
+			n += w;
+		while (h > 0 && ((unsigned char)msg[h] & 0xc0) == 0x80)
+			h--;
+		for (n = 0, t = len; (w = esc_width((unsigned char)msg[t - 1])) + n <= MSGMAX / 2; t--)
+			n += w;
+		while (t < len && ((unsigned char)msg[t] & 0xc0) == 0x80)
+			t++;
+		msg[h] = '\0';         /* the head escaped into a, the tail into b */
+		dc_esc(msg, 0, a, 2 * len + 1);
+		dc_esc(msg + t, 0, b, 2 * len + 1);
+		fprintf(stderr, "%s: %s...%s\n", dc_prog(), a, b);
+		free(a);
+	}
+	if (msg != small)
+		free(msg);
 }
 
 void

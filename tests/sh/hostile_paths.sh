@@ -280,3 +280,10 @@ check "3: a file name in a message: escaped, one line" 1 \
     'dc-istft: no\nfile\x1b[2J: No such file or directory' dc-istft "$(printf 'no\nfile\033[2J')"
 check "3: a corpus name in a message: escaped" 1 '*' dc-mix -n 1 -o set3 "$(printf 'c\rx')"
 same "3: ... as \\r" "$(grep -c 'c\\rx' err)" 1
+# a message over 4096 bytes (a 4095-byte path and its error) loses its middle, not
+# its end; one of the escapes the cut would split is kept whole or left out
+lp=$(/usr/bin/python3 -c 's = "/" + "/".join(["\x01" + "d" * 249] * 17); print(s[:4095].rstrip("/"))')
+check "3: a 4095-byte path in a message" 1 '*' dc-embed -m "$lp" /dev/null
+same "3: ... on one line of 4109 bytes: prefix, 2048, '...', 2048" "$(wc -l <err) $(awk '{ print length($0) }' err)" "1 4109"
+same "3: ... that ends with the reason" "$(tail -c 28 err)" ": No such file or directory"
+same "3: ... and begins as the path does" "$(head -c 20 err)" 'dc-embed: /\x01ddddd'
