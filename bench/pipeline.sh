@@ -8,7 +8,8 @@
 # median of 10); each stage's peak RSS and page faults (GNU time) run alone on its
 # cached input; dc-mask's and dc-istft's peak RSS beside the records they use (issue
 # 23's target: at most 3x); and a batch figure: 100 copies of the mixture through
-# the pipeline, 2 at a time, in CPU seconds per hour of audio. Environment: B
+# the pipeline, 2 at a time, in CPU seconds per hour of audio, a pipeline per file
+# and then two pipelines of 50 files each. Environment: B
 # (build), PEER.
 set -u
 cd "$(dirname "$0")/.."
@@ -158,3 +159,18 @@ awk -v e="$e" -v u="$u" -v sy="$sy" -v s="$secs" 'BEGIN {
 	h = 100 * s / 3600
 	printf "\n# batch: 100 x %.1f s, 2 at a time: %.1f s wall, %.1f s CPU: %.1f s of CPU per hour of audio (%.1f s wall)\n",
 	    s, e, u + sy, (u + sy) / h, e / h }'
+# the same 100 files as two streams of 50 utterances (dc-stft f1 ... f50 | ... |
+# dc-istft -o '%u-%k.wav'), 2 at a time: each tool starts once per stream, and
+# the model is loaded and the buffers are made once for 50 files
+cat >"$out/many.sh" <<EOF2
+#!/bin/sh
+"$P/dc-stft" "\$@" | "$P/dc-embed" -t 1 | "$P/dc-kmeans" -k 2 -b 3 | "$P/dc-mask" | "$P/dc-istft" -o "$out/batch/%u-s%k.wav"
+EOF2
+chmod +x "$out/many.sh"
+/usr/bin/time -f '%e %U %S' -o "$out/btime" sh -c "seq 1 100 | sed 's|.*|$out/batch/m&.wav|' | xargs -P 2 -n 50 $out/many.sh"
+read -r e u sy <"$out/btime"
+n=$(ls "$out/batch" | grep -c -- '-s2\.wav$')
+awk -v e="$e" -v u="$u" -v sy="$sy" -v s="$secs" -v n="$n" 'BEGIN {
+	h = 100 * s / 3600
+	printf "# batch as 2 streams of 50 files, 2 at a time: %.1f s wall, %.1f s CPU: %.1f s of CPU per hour of audio (%.1f s wall; %d of 100 separated)\n",
+	    e, u + sy, (u + sy) / h, e / h, n }'
