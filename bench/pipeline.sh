@@ -144,33 +144,27 @@ for t in mask istft; do
 		    t, w, mb, p, p / mb, e, z, p - z, (p - z) / mb }'
 done
 
-# batch: 100 copies, 2 at a time; CPU seconds (user + system) per hour of audio
+# batch: 100 copies, 2 at a time, a pipeline per file and then the same files as
+# two streams of 50 utterances (dc-stft f1 ... f50 | ... | dc-istft -o '%u-s%k.wav':
+# each tool starts, and the model loads, once a stream); CPU seconds (user +
+# system) per hour of audio
 mkdir -p "$out/batch"
 i=0
 while [ $i -lt 100 ]; do i=$((i + 1)); ln -s "$out/mix.wav" "$out/batch/m$i.wav"; done
-cat >"$out/one.sh" <<EOF2
-#!/bin/sh
-"$P/dc-stft" "\$1" | "$P/dc-embed" -t 1 | "$P/dc-kmeans" -k 2 -b 3 | "$P/dc-mask" | "$P/dc-istft" -o "\$1-%k.wav"
-EOF2
-chmod +x "$out/one.sh"
-/usr/bin/time -f '%e %U %S' -o "$out/btime" sh -c "ls $out/batch/*.wav | xargs -P 2 -n 1 $out/one.sh"
-read -r e u sy <"$out/btime"
-awk -v e="$e" -v u="$u" -v sy="$sy" -v s="$secs" 'BEGIN {
-	h = 100 * s / 3600
-	printf "\n# batch: 100 x %.1f s, 2 at a time: %.1f s wall, %.1f s CPU: %.1f s of CPU per hour of audio (%.1f s wall)\n",
-	    s, e, u + sy, (u + sy) / h, e / h }'
-# the same 100 files as two streams of 50 utterances (dc-stft f1 ... f50 | ... |
-# dc-istft -o '%u-%k.wav'), 2 at a time: each tool starts once per stream, and
-# the model is loaded and the buffers are made once for 50 files
-cat >"$out/many.sh" <<EOF2
+cat >"$out/sep.sh" <<EOF2
 #!/bin/sh
 "$P/dc-stft" "\$@" | "$P/dc-embed" -t 1 | "$P/dc-kmeans" -k 2 -b 3 | "$P/dc-mask" | "$P/dc-istft" -o "$out/batch/%u-s%k.wav"
 EOF2
-chmod +x "$out/many.sh"
-/usr/bin/time -f '%e %U %S' -o "$out/btime" sh -c "seq 1 100 | sed 's|.*|$out/batch/m&.wav|' | xargs -P 2 -n 50 $out/many.sh"
-read -r e u sy <"$out/btime"
-n=$(ls "$out/batch" | grep -c -- '-s2\.wav$')
-awk -v e="$e" -v u="$u" -v sy="$sy" -v s="$secs" -v n="$n" 'BEGIN {
-	h = 100 * s / 3600
-	printf "# batch as 2 streams of 50 files, 2 at a time: %.1f s wall, %.1f s CPU: %.1f s of CPU per hour of audio (%.1f s wall; %d of 100 separated)\n",
-	    e, u + sy, (u + sy) / h, e / h, n }'
+chmod +x "$out/sep.sh"
+batch() { # batch N WHAT: the 100 files N to a pipeline, 2 pipelines at a time
+	rm -f "$out"/batch/*-s*.wav
+	/usr/bin/time -f '%e %U %S' -o "$out/btime" sh -c "seq 1 100 | sed 's|.*|$out/batch/m&.wav|' | xargs -P 2 -n $1 $out/sep.sh"
+	read -r e u sy <"$out/btime"
+	awk -v e="$e" -v u="$u" -v sy="$sy" -v s="$secs" -v w="$2" -v n="$(ls "$out/batch" | grep -c -- '-s2\.wav$')" 'BEGIN {
+		h = 100 * s / 3600
+		printf "# batch: 100 x %.1f s, %s, 2 at a time: %.1f s wall, %.1f s CPU: %.1f s of CPU per hour of audio (%.1f s wall; %d of 100 separated)\n",
+		    s, w, e, u + sy, (u + sy) / h, e / h, n }'
+}
+echo
+batch 1 "a pipeline per file"
+batch 50 "2 streams of 50 files"
