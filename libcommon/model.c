@@ -30,6 +30,8 @@
 
 #define MAGIC "dcsep-model"
 #define HUGE ((size_t)2 << 20)   /* a transparent huge page */
+#define READMAX ((size_t)1 << 30) /* a regular file read whole, at most; past any
+                                   * model or checkpoint this project makes */
 
 /* ---------------------------------------------------------------- memory */
 
@@ -688,16 +690,26 @@ dc_model_load_fp(dc_model *m, FILE *f)
 	 * parameters are converted in place (load_obj): in the VMs we run on, the
 	 * first pass over a mapped file's 4 KiB pages took 13-18 ms for the 21 MB
 	 * model (MAP_POPULATE or not), reading it into huge pages 8-9 ms and a pass
-	 * over them 1 ms.
+	 * over them 1 ms. A file over READMAX is mapped instead: only the bytes
+	 * looked at are read, so that a large (or sparse) file that is no model
+	 * costs neither the time nor the memory of its size.
 	 */
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uint64_t)st.st_size < ((uint64_t)1 << 34)) {
 		size_t n = (size_t)st.st_size, room = (2 * n + 128 + HUGE - 1) / HUGE * HUGE;
-		char *p = mmap(NULL, room, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		char *at = p + room - n;
+		char *p, *at;
 		ssize_t r;
 		int placed;
-		if (p != MAP_FAILED) {
+		if (n > READMAX) {
+			void *map = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+			if (map != MAP_FAILED) {
+				err = dc_model_load_mem(m, map, n);
+				munmap(map, n);
+				return err;
+			}
+		} else if ((p = mmap(NULL, room, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0)) != MAP_FAILED) {
+			at = p + room - n;
 #ifdef MADV_HUGEPAGE
 			madvise(p, room, MADV_HUGEPAGE);
 #endif
@@ -724,7 +736,7 @@ dc_model_load_fp(dc_model *m, FILE *f)
 	 * reading stops at the first complete object, or at bytes that cannot begin
 	 * one (/dev/zero's first byte is a whole object), and at 1 GiB, past any
 	 * model or checkpoint this project makes (4x600 in f32 with Adam's moments
-	 * is 430 MB); a regular file is read above, whatever its size.
+	 * is 430 MB); a regular file is read or mapped above, whatever its size.
 	 */
 	for (;;) {
 		if (len == cap) {

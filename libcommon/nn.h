@@ -121,7 +121,8 @@ int dc_model_save(const dc_model *m, const char *path);
  * be read, DC_EMODEL on any problem with its contents. m is zeroed on failure. */
 int dc_model_load(dc_model *m, const char *path);
 /* dc_model_load_fp: the same from an open file (a regular file whole from its
- * start, whatever f's position; else read to the model's end); f is left open. */
+ * start, whatever f's position, mapped if over 1 GiB; else read to the model's
+ * end); f is left open. */
 int dc_model_load_fp(dc_model *m, FILE *f);
 /* dc_model_load_mem: the same from memory. */
 int dc_model_load_mem(dc_model *m, const void *buf, size_t len);

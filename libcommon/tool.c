@@ -121,11 +121,13 @@ vwarn(const char *fmt, va_list ap)
 		b = a + 2 * len + 1;
 		for (n = h = 0; (w = esc_width((unsigned char)msg[h])) + n <= MSGMAX / 2; h++)
 			n += w;
-		while (h > 0 && ((unsigned char)msg[h] & 0xc0) == 0x80)
+		/* a UTF-8 character is 4 bytes at most: bytes that are no UTF-8 (a run
+		 * of continuation bytes) move a cut no further */
+		for (w = 0; w < 3 && h > 0 && ((unsigned char)msg[h] & 0xc0) == 0x80; w++)
 			h--;
 		for (n = 0, t = len; (w = esc_width((unsigned char)msg[t - 1])) + n <= MSGMAX / 2; t--)
 			n += w;
-		while (t < len && ((unsigned char)msg[t] & 0xc0) == 0x80)
+		for (w = 0; w < 3 && t < len && ((unsigned char)msg[t] & 0xc0) == 0x80; w++)
 			t++;
 		msg[h] = '\0';         /* the head escaped into a, the tail into b */
 		dc_esc(msg, 0, a, 2 * len + 1);

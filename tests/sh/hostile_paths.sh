@@ -287,3 +287,9 @@ check "3: a 4095-byte path in a message" 1 '*' dc-embed -m "$lp" /dev/null
 same "3: ... on one line of 4109 bytes: prefix, 2048, '...', 2048" "$(wc -l <err) $(awk '{ print length($0) }' err)" "1 4109"
 same "3: ... that ends with the reason" "$(tail -c 28 err)" ": No such file or directory"
 same "3: ... and begins as the path does" "$(head -c 20 err)" 'dc-embed: /\x01ddddd'
+# ... and a path of bytes that are no UTF-8 (0x80, a continuation byte, 250 to a
+# name) keeps as much: a cut moves at most 3 bytes to leave a character whole
+lp=$(/usr/bin/python3 -c 'import sys; s = b"/" + b"/".join([b"\x80" * 250] * 17); sys.stdout.buffer.write(s[:4095])')
+check "3: a 4095-byte path of 0x80 bytes in a message" 1 '*' dc-embed -m "$lp" /dev/null
+same "3: ... on one line of 4103 bytes: prefix, 2045, '...', 2045" "$(wc -l <err) $(awk '{ print length($0) }' err)" "1 4103"
+same "3: ... that ends with the reason" "$(tail -c 28 err)" ": No such file or directory"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "dc.h"
@@ -269,6 +270,28 @@ main(void)
 		memcpy(m.params, keep, m.nparams * sizeof *keep);
 		free(keep);
 		m.f16 = 0;
+	}
+
+	/* a file over 1 GiB, sparse (one msgpack map of a 1 GiB bin, no model), is
+	 * refused without being read into memory: a large file costs what is looked
+	 * at, as a mapped file did (model.c reads a regular file up to 1 GiB whole) */
+	{
+		static const unsigned char head[] = { 0x81, 0xa1, 'x', 0xc6, 0x40, 0x00, 0x00, 0x00 };
+		struct rusage u0, u1;
+		FILE *f = fopen(path, "wb");
+		int ok = f && fwrite(head, 1, sizeof head, f) == sizeof head && fflush(f) == 0 &&
+		    ftruncate(fileno(f), (off_t)sizeof head + ((off_t)1 << 30)) == 0;
+
+		if (f)
+			fclose(f);
+		T_OK("a sparse file of 1 GiB and 8 bytes", ok);
+		getrusage(RUSAGE_SELF, &u0);
+		T_EQ_INT("load a sparse 1 GiB file that is no model: DC_EMODEL", ok ?
+		    dc_model_load(&r, path) : -1, DC_EMODEL);
+		getrusage(RUSAGE_SELF, &u1);
+		T_OK("... without reading it into memory (peak RSS up by less than 64 MB)",
+		    u1.ru_maxrss - u0.ru_maxrss < 64 * 1024);
+		unlink(path);
 	}
 
 	/* checkpoint: training state round trip */
