@@ -106,7 +106,8 @@ vwarn(const char *fmt, va_list ap)
 	int r;
 
 	va_copy(aq, ap);
-	r = vsnprintf(small, sizeof small, fmt, ap);
+	if ((r = vsnprintf(small, sizeof small, fmt, ap)) < 0)
+		snprintf(small, sizeof small, "(a message that could not be formatted: %s)", fmt);
 	if (r >= (int)sizeof small && (msg = malloc((size_t)r + 1)) != NULL)
 		vsnprintf(msg, (size_t)r + 1, fmt, aq);
 	va_end(aq);

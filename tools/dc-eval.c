@@ -113,6 +113,8 @@ paths(const char *list, char *col, char **p, const char *what, const char *where
 	for (i = 0; i < n; i++)
 		if (p[i][0] == '\0')
 			fail("%san empty path among the %s", where, what);
+		else if (strcmp(p[i], "-") == 0)  /* stdin: read once, if at all */
+			fail("%s'-' among the %s: a list names files, not stdin", where, what);
 	for (i = 0; i < n; i++)
 		p[i] = dc_path_rel(list, p[i]);
 	return n;

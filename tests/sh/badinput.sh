@@ -118,6 +118,7 @@ open("many.tsv", "w").write("".join("u%04d\tx\tt1.wav,t2.wav\n" % j for j in ran
 open("nul.tsv", "wb").write(b"a\x00b\tmix.wav\ts1.wav\ts2.wav\n")
 open("nul-end.tsv", "wb").write(b"a\tmix.wav\ts1.wav\ts2.wav\n# \x00\n")
 open("blankid.tsv", "w").write("# a comment\n x\tmix.wav\ts1.wav\ts2.wav\n")
+open("stdinref.tsv", "w").write("a\tmix.wav\ts1.wav,-\ts1.wav,s2.wav\n")
 open("dupid.tsv", "w").write("a\tmix.wav\ts1.wav\ts2.wav\nb\tmix.wav\ts1.wav\ts2.wav\n# c\na\tm.wav\tx.wav\ty.wav\n")
 EOF
 cp "$DATA/fuzz-regress/model/nan-in-forward" overflow.dcm
@@ -326,6 +327,7 @@ dc-eval: a NUL byte in a list      | 1 | -              | dc-eval -l nul.tsv    
 dc-eval: a NUL byte after the rows | 1 | -              | dc-eval -l nul-end.tsv           | dc-eval: nul-end.tsv: not a text file
 dc-eval: a list's bad id names its line | 1 | -         | dc-eval -l blankid.tsv           | dc-eval: blankid.tsv:2: id " x": begins with '#' or a blank (a list reader skips the row); -j writes any id
 dc-eval: an id twice in a list     | 1 | -              | dc-eval -l dupid.tsv             | dc-eval: dupid.tsv:4: id a again (first on line 1)
+dc-eval: '-' among a list's files  | 1 | -              | dc-eval -l stdinref.tsv          | dc-eval: stdinref.tsv:1: '-' among the references: a list names files, not stdin
 dc-eval: stdin as two references   | 2 | s1.wav         | dc-eval -r - -r - s1.wav s2.wav  | dc-eval: stdin ('-') named 2 times: it can be read once
 dc-eval: stdin as mixture and estimate | 2 | s1.wav     | dc-eval -m - -r s1.wav -         | dc-eval: stdin ('-') named 2 times: it can be read once
 
