@@ -246,9 +246,11 @@ nn_release(dc_nn *n)
 	free(n->x0);
 	free(n->a);
 	free(n->zero);
-	for (d = 0; d < 2; d++) {
-		free(n->pack[d]);
-		free(n->ab[d]);
+	for (d = 1; d >= 0; d--) {      /* direction 1's may be direction 0's */
+		if (d == 0 || n->pack[1] != n->pack[0])
+			free(n->pack[d]);
+		if (d == 0 || n->ab[1] != n->ab[0])
+			free(n->ab[d]);
 		n->pack[d] = NULL;
 		n->ab[d] = NULL;
 	}
@@ -262,8 +264,9 @@ nn_release(dc_nn *n)
 		free(n->dmask[k]);
 		n->hd[k] = NULL;
 		n->dmask[k] = NULL;
-		for (d = 0; d < 2; d++) {
-			free(n->gates[k][d]);
+		for (d = 1; d >= 0; d--) {
+			if (d == 0 || n->gates[k][1] != n->gates[k][0])
+				free(n->gates[k][d]);
 			free(n->cell[k][d]);
 			free(n->tcell[k][d]);
 			free(n->bias[k][d]);
@@ -317,6 +320,10 @@ nn_alloc(dc_nn *n, int B, int T)
 	/* layers with gates and cells kept, layer outputs: all in training; inference
 	 * reuses one, and two outputs in turn */
 	int k, d, nl = n->train ? c->L : 1, nh = n->train || c->L < 2 ? c->L : 2;
+	/* inference on one thread runs the directions one after the other
+	 * (dir_mine): they share the gates and the packed W_hh, 7.5 MB of fresh
+	 * memory less for 10 s and 4x300 */
+	int share = !n->train && n->nth == 1;
 
 	nn_release(n);
 	n->Bmax = B;
@@ -327,15 +334,15 @@ nn_alloc(dc_nn *n, int B, int T)
 		/* W_hh packed for the steps forward (K = H, N = 4H) and backward
 		 * (K = 4H, N = H), fp32 panels at most 4H (H + 16) floats, bf16 ones
 		 * half that; the bf16 scratch for 8 rows of 4H */
-		n->pack[d] = big(G * (H + 16));
-		n->ab[d] = dc_nn_alloc(8 * ((G + 1) / 2) * sizeof(uint32_t));
+		n->pack[d] = share && d ? n->pack[0] : big(G * (H + 16));
+		n->ab[d] = share && d ? n->ab[0] : dc_nn_alloc(8 * ((G + 1) / 2) * sizeof(uint32_t));
 	}
 	rec_kernel(n);
 	for (k = 0; k < nh; k++)
 		n->h[k] = big(BT * 2 * H);
 	for (k = 0; k < nl; k++)
 		for (d = 0; d < 2; d++) {
-			n->gates[k][d] = big(BT * G);
+			n->gates[k][d] = share && d ? n->gates[k][0] : big(BT * G);
 			n->cell[k][d] = big(n->train ? BT * H : (size_t)B * H);
 			n->tcell[k][d] = big(n->train ? BT * H : (size_t)B * H);
 		}

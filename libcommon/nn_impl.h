@@ -23,7 +23,9 @@ struct dc_nn {
 	/* activations: layer index k of the per-layer arrays is k (train) or 0/k&1 (inference) */
 	float *x0;                      /* (B,T,F) normalised features; (B,T,F) dx0 in backward */
 	float *h[DC_NN_MAXL];           /* (B,T,2H) layer outputs */
-	float *gates[DC_NN_MAXL][2];    /* (B,T,4H) gate activations; their gradients in backward */
+	float *gates[DC_NN_MAXL][2];    /* (B,T,4H) gate activations; their gradients in backward
+	                                 * (direction 1's is direction 0's in inference on one
+	                                 * thread, as pack and ab are: nn_alloc) */
 	float *cell[DC_NN_MAXL][2];     /* (B,T,H) c, train only; inference: (B,H) carry */
 	float *tcell[DC_NN_MAXL][2];    /* (B,T,H) tanh(c), train only; inference: (B,H) scratch */
 	float *a;                       /* (B,T,FD) tanh of the output layer (train only) */
