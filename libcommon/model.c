@@ -697,7 +697,7 @@ dc_model_load_fp(dc_model *m, FILE *f)
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uint64_t)st.st_size < ((uint64_t)1 << 34)) {
 		size_t n = (size_t)st.st_size, room = (2 * n + 128 + HUGE - 1) / HUGE * HUGE;
-		char *p, *at;
+		char *p, *at;   /* the mapping, and the file in its end */
 		ssize_t r;
 		int placed;
 		if (n > READMAX) {

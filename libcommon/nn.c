@@ -246,14 +246,15 @@ nn_release(dc_nn *n)
 	free(n->x0);
 	free(n->a);
 	free(n->zero);
-	for (d = 1; d >= 0; d--) {      /* direction 1's may be direction 0's */
-		if (d == 0 || n->pack[1] != n->pack[0])
-			free(n->pack[d]);
-		if (d == 0 || n->ab[1] != n->ab[0])
-			free(n->ab[d]);
-		n->pack[d] = NULL;
-		n->ab[d] = NULL;
-	}
+	/* direction 1's buffers may be direction 0's (nn_alloc) */
+	if (n->pack[1] != n->pack[0])
+		free(n->pack[1]);
+	if (n->ab[1] != n->ab[0])
+		free(n->ab[1]);
+	free(n->pack[0]);
+	free(n->ab[0]);
+	memset(n->pack, 0, sizeof n->pack);
+	memset(n->ab, 0, sizeof n->ab);
 	for (d = 0; d < 2; d++) {
 		free(n->dh[d]);
 		free(n->dcarry[d]);
@@ -264,9 +265,10 @@ nn_release(dc_nn *n)
 		free(n->dmask[k]);
 		n->hd[k] = NULL;
 		n->dmask[k] = NULL;
-		for (d = 1; d >= 0; d--) {
-			if (d == 0 || n->gates[k][1] != n->gates[k][0])
-				free(n->gates[k][d]);
+		if (n->gates[k][1] != n->gates[k][0])
+			free(n->gates[k][1]);
+		free(n->gates[k][0]);
+		for (d = 0; d < 2; d++) {
 			free(n->cell[k][d]);
 			free(n->tcell[k][d]);
 			free(n->bias[k][d]);
