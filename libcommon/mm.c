@@ -28,6 +28,8 @@
 #include "mm.h"
 
 #define NCACHE 64
+#define MBK (1 << 17)          /* bf16: elements of op(A) rounded at a time (below) */
+#define NBK (1 << 23)          /* and of op(B) */
 
 typedef struct {
 	int used, ta, tb, M, N, K, beta;
@@ -47,6 +49,7 @@ struct dc_mm {
 	size_t na, nb;                  /* their capacity in elements */
 	void *scr;                      /* scratchpad */
 	size_t nscr;
+	int64_t nbk;                    /* NBK, or the test's DCSEP_TEST_MM_NBK */
 };
 
 static dnnl_engine_t engine;
@@ -77,11 +80,17 @@ dc_mm *
 dc_mm_new(int prec)
 {
 	dc_mm *x = dc_xcalloc(1, sizeof *x);
+	const char *e;
 
 	x->prec = prec == DC_MM_BF16 ? DC_MM_BF16 : DC_MM_F32;
 	pthread_once(&engine_once, engine_init);
 	if (engine_ok && dnnl_stream_create(&x->st, engine, dnnl_stream_default_flags) != dnnl_success)
 		x->st = NULL;
+	/* test only (test_mm): op(B) in column blocks of the given elements (64 to NBK:
+	 * blocks as small as before, so that the tests' small shapes take several) */
+	x->nbk = NBK;
+	if ((e = getenv("DCSEP_TEST_MM_NBK")) != NULL && atoll(e) >= 64 && atoll(e) <= NBK)
+		x->nbk = atoll(e);
 	/* test only (test_mm): every product of this context as if oneDNN refused it */
 	if (x->st != NULL && getenv("DCSEP_TEST_MM_REFUSE") != NULL) {
 		dnnl_stream_destroy(x->st);
@@ -305,14 +314,16 @@ exec(dc_mm *x, entry *e, const void *pa, const void *pb, float *C)
  * In bf16 the product is cut into blocks of about MBK / K rows of op(A) (32 to 256)
  * and NBK / K columns of op(B) (whole panels of 64), each block one product of its
  * rounded pieces (C's entries of a block depend on its rows of op(A) and columns
- * of op(B) alone, and oneDNN sums over the whole of K either way): the copies, and
- * oneDNN's packed copy of op(B) in the scratchpad, stay within a few MiB beside
- * the fp32 buffers they come from, so training in bf16 needs no more memory than
- * in fp32. op(A) is rounded again for each column block and op(B) packed again
- * for each row block: K (mb + nb) beside 2 K mb nb multiply-adds.
+ * of op(B) alone, and oneDNN sums over the whole of K either way). op(A) is rounded
+ * again for each column block and op(B) packed again for each row block: K (mb +
+ * nb) beside 2 K mb nb multiply-adds. op(B) is the smaller operand in the
+ * network's products (a weight matrix, or a weight gradient's narrower factor),
+ * so its copy holds all its columns up to 8 Mi elements (16 MiB: every product of a
+ * 4x600 network on batches of up to 6,990 frames). With 512 Ki, as before 2026-12-05, op(A) was rounded again for
+ * each of up to 16 column blocks: training in bf16 (bench_nn, B 8, T 400, 1 thread,
+ * Zen 5) ran at 4,538 frames/s (2x300) and 996 (4x600), against 5,468 and 1,187
+ * now, for 8 and 19 MiB more peak memory (1.5 %).
  */
-#define MBK (1 << 17)
-#define NBK (1 << 19)
 
 int
 dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
@@ -350,7 +361,7 @@ dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_
 			goto blas;
 		return 0;
 	}
-	NB = (int64_t)K * N <= NBK ? N : NBK / K / 64 * 64;
+	NB = (int64_t)K * N <= x->nbk ? N : (int)(x->nbk / K / 64 * 64);
 	NB = NB < 64 ? 64 : NB;
 	MB = MBK / K < 32 ? 32 : MBK / K > 256 ? 256 : MBK / K;
 	grow((void **)&x->abf, &x->na, (size_t)(M < MB ? M : MB) * K, sizeof *x->abf);

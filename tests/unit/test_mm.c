@@ -1,7 +1,8 @@
 /*
  * test_mm.c: dc_mm_gemm, C = op(A) op(B) (+ C), against a product in double for
  * the four transpose cases and beta 0 and 1, strided rows, K of 1 and K in the
- * thousands, M and N past one and two of bf16's blocks, in both precisions;
+ * thousands, M and N past one and two of bf16's blocks, in both precisions (and
+ * bf16 again with op(B) in blocks of 8 Ki elements, DCSEP_TEST_MM_NBK);
  * more shapes than the cache holds, so primitives are evicted and made again. Columns of C past N must stay untouched.
  *
  * fp32: |C - exact| <= 2e-6 max(|exact|, 1) max(K/16, 1), the bound the network's
@@ -27,9 +28,11 @@ frand(void)
 	return (float)((double)(rng >> 11) * 0x1.0p-53 * 2.0 - 1.0);
 }
 
+/* run: one product; small says x cuts op(B) into 8 Ki-element blocks */
 static void
-run(dc_mm *x, int prec, int ta, int tb, int beta, int M, int N, int K)
+run(dc_mm *x, int prec, int small, int ta, int tb, int beta, int M, int N, int K)
 {
+	const char *pn = small ? "bf16 in small blocks" : dc_mm_name(prec);
 	/* A is (M,K), or (K,M) if ta; B is (K,N), or (N,K) if tb; rows padded */
 	int64_t ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
 	int64_t lda = ac + 3, ldb = bc + 5, ldc = N + 7, i, j, k;
@@ -70,19 +73,19 @@ run(dc_mm *x, int prec, int ta, int tb, int beta, int M, int N, int K)
 			untouched &= C[i * ldc + j] == 1234.5f;
 	}
 	snprintf(name, sizeof name, "%s %c%c beta=%d M=%d N=%d K=%d: max|C - exact| %.3g of max %.3g, "
-	    "columns past N untouched", dc_mm_name(prec), ta ? 'T' : 'N', tb ? 'T' : 'N', beta, M, N, K,
+	    "columns past N untouched", pn, ta ? 'T' : 'N', tb ? 'T' : 'N', beta, M, N, K,
 	    md, mx);
 	T_OK(name, untouched && md <= 2e-6 * (mx > 1.0 ? mx : 1.0) * (K > 16 ? K / 16.0 : 1.0));
 	if (bf) {
-		snprintf(name, sizeof name, "bf16 %c%c beta=%d M=%d N=%d K=%d: |C - A B| within "
-		    "(2u + u^2) sum |a b| + the fp32 bound (excess %.3g)", ta ? 'T' : 'N', tb ? 'T' : 'N',
+		snprintf(name, sizeof name, "%s %c%c beta=%d M=%d N=%d K=%d: |C - A B| within "
+		    "(2u + u^2) sum |a b| + the fp32 bound (excess %.3g)", pn, ta ? 'T' : 'N', tb ? 'T' : 'N',
 		    beta, M, N, K, over);
 		T_OK(name, over <= 2e-6 * (mx > 1.0 ? mx : 1.0) * (K > 16 ? K / 16.0 : 1.0));
 	}
 	/* the same product again, from the cache: the same bits */
 	dc_mm_gemm(x, ta, tb, M, N, K, A, lda, Bm, ldb, beta, C2, ldc);
 	if (ta == 1 && tb == 0 && beta == 1) {
-		snprintf(name, sizeof name, "%s M=%d N=%d K=%d twice: the same bits", dc_mm_name(prec),
+		snprintf(name, sizeof name, "%s M=%d N=%d K=%d twice: the same bits", pn,
 		    M, N, K);
 		T_OK(name, memcmp(C, C2, sizeof(float) * (size_t)(M * ldc)) == 0);
 	}
@@ -117,14 +120,20 @@ main(void)
 	    strcmp(dc_mm_name(DC_MM_F32), "f32") == 0 && strcmp(dc_mm_name(DC_MM_MIXED), "mixed") == 0);
 	printf("# this CPU: bf16 %s, default %s in inference, %s in training\n",
 	    dc_mm_bf16_cpu() ? "yes" : "no", dc_mm_name(dc_mm_default(1)), dc_mm_name(dc_mm_default(0)));
-	for (prec = 0; prec < 2; prec++) {
-		dc_mm *x = dc_mm_new(prec == 0 ? DC_MM_F32 : DC_MM_BF16);
+	/* prec 2: bf16 with op(B) in column blocks of 8 Ki elements, as small as
+	 * DCSEP_TEST_MM_NBK makes them (by default these shapes take one), beta 1 */
+	for (prec = 0; prec < 3; prec++) {
+		dc_mm *x;
+		if (prec == 2)
+			setenv("DCSEP_TEST_MM_NBK", "8192", 1);
+		x = dc_mm_new(prec == 0 ? DC_MM_F32 : DC_MM_BF16);
+		unsetenv("DCSEP_TEST_MM_NBK");
 		for (s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); s++)
 			for (ta = 0; ta < 2; ta++)
 				for (tb = 0; tb < 2; tb++)
-					for (beta = 0; beta < 2; beta++)
-						run(x, prec == 0 ? DC_MM_F32 : DC_MM_BF16, ta, tb, beta, shapes[s][0],
-						    shapes[s][1], shapes[s][2]);
+					for (beta = prec == 2; beta < 2; beta++)
+						run(x, prec == 0 ? DC_MM_F32 : DC_MM_BF16, prec == 2, ta, tb, beta,
+						    shapes[s][0], shapes[s][1], shapes[s][2]);
 		dc_mm_free(x);
 	}
 	/* oneDNN refusing a product: C from the fp32 loops (the fp32 bound in either
@@ -138,7 +147,7 @@ main(void)
 			for (ta = 0; ta < 2; ta++)
 				for (tb = 0; tb < 2; tb++)
 					for (beta = 0; beta < 2; beta++)
-						run(x, DC_MM_F32, ta, tb, beta, shapes[s][0],
+						run(x, DC_MM_F32, 0, ta, tb, beta, shapes[s][0],
 						    shapes[s][1], shapes[s][2]);
 		snprintf(name, sizeof name, "%s, oneDNN refusing: -1 and C = 1 + 2 * 3",
 		    dc_mm_name(prec == 0 ? DC_MM_F32 : DC_MM_BF16));
@@ -148,8 +157,8 @@ main(void)
 	unsetenv("DCSEP_TEST_MM_REFUSE");
 	{       /* mixed: a dc_mm of it computes in fp32 (the fp32 bound, not bf16's) */
 		dc_mm *x = dc_mm_new(DC_MM_MIXED);
-		run(x, DC_MM_MIXED, 0, 1, 0, 70, 1100, 600);
-		run(x, DC_MM_MIXED, 1, 0, 1, 13, 130, 129);
+		run(x, DC_MM_MIXED, 0, 0, 1, 0, 70, 1100, 600);
+		run(x, DC_MM_MIXED, 0, 1, 0, 1, 13, 130, 129);
 		dc_mm_free(x);
 	}
 	unsetenv("DCSEP_PRECISION");
