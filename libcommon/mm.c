@@ -29,7 +29,7 @@
 
 #define NCACHE 64
 #define MBK (1 << 17)          /* bf16: elements of op(A) rounded at a time (below) */
-#define NBK (1 << 23)          /* and of op(B) */
+#define NBK (1 << 21)          /* and of op(B) */
 
 typedef struct {
 	int used, ta, tb, M, N, K, beta;
@@ -316,13 +316,12 @@ exec(dc_mm *x, entry *e, const void *pa, const void *pb, float *C)
  * rounded pieces (C's entries of a block depend on its rows of op(A) and columns
  * of op(B) alone, and oneDNN sums over the whole of K either way). op(A) is rounded
  * again for each column block and op(B) packed again for each row block: K (mb +
- * nb) beside 2 K mb nb multiply-adds. op(B) is the smaller operand in the
- * network's products (a weight matrix, or a weight gradient's narrower factor),
- * so its copy holds all its columns up to 8 Mi elements (16 MiB: every product of a
- * 4x600 network on batches of up to 6,990 frames). With 512 Ki, as before 2026-12-05, op(A) was rounded again for
- * each of up to 16 column blocks: training in bf16 (bench_nn, B 8, T 400, 1 thread,
- * Zen 5) ran at 4,538 frames/s (2x300) and 996 (4x600), against 5,468 and 1,187
- * now, for 8 and 19 MiB more peak memory (1.5 %).
+ * nb) beside 2 K mb nb multiply-adds. A column block of op(B) holds up to 2 Mi
+ * elements (4 MiB in bf16). With 512 Ki, as before
+ * 2026-12-05, op(A) was rounded again for each of up to 16 column blocks, and
+ * training in bf16 (bench_nn, B 8, T 400, 1 thread, Zen 5) ran at 4,683 frames/s
+ * (2x300) and 881 (4x600), against 5,705 and 1,285 now for 10 and 7 MiB more peak
+ * memory (below f32's with 2 threads); 4 and 8 Mi gained no more.
  */
 
 int
