@@ -32,7 +32,9 @@ void dc_mm_free(dc_mm *x);
  * the least recently used goes). Runs on the calling thread only. Returns 0, or -1
  * if oneDNN refused (it has not for any valid size): C is then computed by plain
  * loops, in fp32 (DCSEP_TEST_MM_REFUSE in the environment at dc_mm_new makes every
- * product of that context take this path, for the tests). */
+ * product of that context take this path, for the tests; DCSEP_TEST_MM_NBK, a
+ * number of elements from 64 to 2 Mi, cuts its bf16 products' op(B) in blocks
+ * that small). */
 int dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
     const float *B, int64_t ldb, int beta, float *C, int64_t ldc);
 
