@@ -86,11 +86,10 @@ dc_mm_new(int prec)
 	pthread_once(&engine_once, engine_init);
 	if (engine_ok && dnnl_stream_create(&x->st, engine, dnnl_stream_default_flags) != dnnl_success)
 		x->st = NULL;
-	/* test only (test_mm): op(B) in column blocks of the given elements (64 to NBK:
-	 * blocks as small as before, so that the tests' small shapes take several) */
-	x->nbk = NBK;
-	if ((e = getenv("DCSEP_TEST_MM_NBK")) != NULL && atoll(e) >= 64 && atoll(e) <= NBK)
-		x->nbk = atoll(e);
+	/* test only (test_mm): op(B) in column blocks of the given elements (64 to NBK),
+	 * so that the tests' small shapes take several; anything else is ignored */
+	if ((e = getenv("DCSEP_TEST_MM_NBK")) == NULL || dc_parse_int(e, 64, NBK, &x->nbk) != 0)
+		x->nbk = NBK;
 	/* test only (test_mm): every product of this context as if oneDNN refused it */
 	if (x->st != NULL && getenv("DCSEP_TEST_MM_REFUSE") != NULL) {
 		dnnl_stream_destroy(x->st);
@@ -317,11 +316,11 @@ exec(dc_mm *x, entry *e, const void *pa, const void *pb, float *C)
  * of op(B) alone, and oneDNN sums over the whole of K either way). op(A) is rounded
  * again for each column block and op(B) packed again for each row block: K (mb +
  * nb) beside 2 K mb nb multiply-adds. A column block of op(B) holds up to 2 Mi
- * elements (4 MiB in bf16). With 512 Ki, as before
- * 2026-12-05, op(A) was rounded again for each of up to 16 column blocks, and
- * training in bf16 (bench_nn, B 8, T 400, 1 thread, Zen 5) ran at 4,683 frames/s
- * (2x300) and 881 (4x600), against 5,705 and 1,285 now for 10 and 7 MiB more peak
- * memory (below f32's with 2 threads); 4 and 8 Mi gained no more.
+ * elements (4 MiB in bf16). With 512 Ki, as before 2026-12-05, op(A) was rounded
+ * again for each of up to 16 column blocks, and training in bf16 (bench_nn, B 8,
+ * T 400, 1 thread, Zen 5) ran at 4,683 frames/s (2x300) and 881 (4x600), against
+ * 5,705 and 1,285 now for 10 and 7 MiB more peak memory (below f32's with 2
+ * threads); 4 and 8 Mi gained no more.
  */
 
 int
