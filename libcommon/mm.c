@@ -129,15 +129,6 @@ dc_mm_free(dc_mm *x)
 	free(x);
 }
 
-float
-dc_mm_bf16_round(float x)
-{
-	uint32_t u = (uint32_t)dc_mm_bf16_bits(x) << 16;
-	float f;
-
-	memcpy(&f, &u, sizeof f);
-	return f;
-}
 
 /* to_bf16: dst (rows,cols) dense = src (rows,cols) with row stride ld, rounded. */
 static void
@@ -309,6 +300,28 @@ exec(dc_mm *x, entry *e, const void *pa, const void *pb, float *C)
 	return 0;
 }
 
+/* begin: what every product does first: 0 if nothing more is to be done (C empty,
+ * or K 0 and C zeroed unless beta), else 1 with this thread's OpenMP teams at one
+ * thread. x->st is NULL where oneDNN is not there (dc_mm_new). */
+static int
+begin(dc_mm *x, int M, int N, int K, int beta, float *C, int64_t ldc)
+{
+	if (M <= 0 || N <= 0)
+		return 0;
+	if (K <= 0) {
+		int64_t i;
+		if (!beta)
+			for (i = 0; i < M; i++)
+				memset(C + i * ldc, 0, (size_t)N * sizeof *C);
+		return 0;
+	}
+	if (!one_thread) {
+		one_openmp_thread();
+		one_thread = 1;
+	}
+	return 1;
+}
+
 /*
  * In bf16 the product is cut into blocks of about MBK / K rows of op(A) (32 to 256)
  * and NBK / K columns of op(B) (whole panels of 64), each block one product of its
@@ -330,20 +343,9 @@ dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_
 	entry k = { 0 }, *e;
 	int i0 = 0, j0 = 0, NB = N, MB;
 
-	if (M <= 0 || N <= 0)
+	if (!begin(x, M, N, K, beta, C, ldc))
 		return 0;
-	if (K <= 0) {
-		int64_t i;
-		if (!beta)
-			for (i = 0; i < M; i++)
-				memset(C + i * ldc, 0, (size_t)N * sizeof *C);
-		return 0;
-	}
-	if (!one_thread) {
-		one_openmp_thread();
-		one_thread = 1;
-	}
-	if (!engine_ok || x->st == NULL)
+	if (x->st == NULL)
 		goto blas;
 	k.ta = ta;
 	k.tb = tb;
@@ -393,6 +395,73 @@ blas:   /* oneDNN refused (it has not for any valid size): fp32 by gemm_part for
 	gemm_part(ta, tb, i0, M, j0, j0 + NB < N ? j0 + NB : N, K, A, lda, B, ldb, beta, C, ldc);
 	gemm_part(ta, tb, 0, M, j0 + NB, N, K, A, lda, B, ldb, beta, C, ldc);
 	return -1;
+}
+
+/* bf16f: the float of bfloat16 bits b. */
+static inline float
+bf16f(uint16_t b)
+{
+	uint32_t u = (uint32_t)b << 16;
+	float f;
+
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+int
+dc_mm_gemm_b16(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
+    const uint16_t *B, int beta, float *C, int64_t ldc)
+{
+	entry k = { 0 }, *e;
+	int i0 = 0, MB, i, j, q;
+
+	if (!begin(x, M, N, K, beta, C, ldc))
+		return 0;
+	if (x->st == NULL || x->prec != DC_MM_BF16)
+		goto loops;
+	k.ta = ta;
+	k.tb = tb;
+	k.N = N;
+	k.K = K;
+	k.beta = beta != 0;
+	k.ldc = ldc;
+	MB = MBK / K < 32 ? 32 : MBK / K > 256 ? 256 : MBK / K;
+	grow((void **)&x->abf, &x->na, (size_t)(M < MB ? M : MB) * K, sizeof *x->abf);
+	for (i0 = 0; i0 < M; i0 += MB) {
+		int mb = M - i0 < MB ? M - i0 : MB;
+		k.M = mb;
+		if ((e = find(x, &k)) == NULL)
+			goto loops;
+		if (ta)
+			to_bf16(x->abf, A + i0, K, mb, lda);
+		else
+			to_bf16(x->abf, A + (int64_t)i0 * lda, mb, K, lda);
+		if (exec(x, e, x->abf, B, C + (int64_t)i0 * ldc) != 0)
+			goto loops;
+	}
+	return 0;
+loops:  /* rows i0.. by plain loops, op(A) rounded as oneDNN's operands are */
+	for (i = i0; i < M; i++)
+		for (j = 0; j < N; j++) {
+			double s = beta ? C[(int64_t)i * ldc + j] : 0.0;
+			for (q = 0; q < K; q++)
+				s += (double)dc_mm_bf16_round(ta ? A[(int64_t)q * lda + i] : A[(int64_t)i * lda + q]) *
+				    bf16f(tb ? B[(int64_t)j * K + q] : B[(int64_t)q * N + j]);
+			C[(int64_t)i * ldc + j] = (float)s;
+		}
+	return -1;
+}
+
+void
+dc_mm_to_bf16(uint16_t *dst, const float *src, int64_t rows, int64_t cols, int64_t ld)
+{
+	to_bf16(dst, src, rows, cols, ld);
+}
+
+float
+dc_mm_bf16_round(float x)
+{
+	return bf16f(dc_mm_bf16_bits(x));
 }
 
 int

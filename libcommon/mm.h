@@ -38,6 +38,18 @@ void dc_mm_free(dc_mm *x);
 int dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
     const float *B, int64_t ldb, int beta, float *C, int64_t ldc);
 
+/* dc_mm_gemm_b16: dc_mm_gemm with op(B) already rounded: B holds bfloat16 bits
+ * (dc_mm_to_bf16), dense, (K,N) or, if tb, (N,K); for a matrix used in many
+ * products, such as inference's weights, rounded once instead of at each product.
+ * The same bits as dc_mm_gemm with B's floats where that takes op(B) in one
+ * block (K N at most 2 Mi) and oneDNN runs both. x must be a DC_MM_BF16 context; in another, or if
+ * oneDNN refused, C is computed by plain loops (op(A) rounded too) and -1 returned. */
+int dc_mm_gemm_b16(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
+    const uint16_t *B, int beta, float *C, int64_t ldc);
+/* dc_mm_to_bf16: dst (rows,cols) dense = the bfloat16 bits of src (rows,cols) with
+ * row stride ld, rounded to nearest even as the products round their operands. */
+void dc_mm_to_bf16(uint16_t *dst, const float *src, int64_t rows, int64_t cols, int64_t ld);
+
 /* dc_mm_bf16_cpu: 1 if the CPU runs bf16 products natively (AVX512_BF16 or
  * AMX-BF16, as oneDNN finds it; the environment variable DCSEP_NO_BF16 set and not
  * empty says no, to test the fallback), else 0. */

@@ -397,6 +397,7 @@ dc_nn_free(dc_nn *n)
 		free(n->lossB[i]);
 	}
 	free(n->lossb);
+	free(n->linbf);
 	free(n);
 }
 
@@ -662,18 +663,21 @@ dotD(const float *a, const float *b, int D)
 /*
  * embed_forward: rows [lo, hi) of BT. a (BT,FD) = tanh(inp w^T + b) (train; may be
  * V in inference), V (BT,F,D) = a / max(|a|, eps) per D-vector; mm the GEMM's
- * context; inp (BT,2H); w (FD,2H); b (FD).
+ * context; inp (BT,2H); w (FD,2H), or wbf if not NULL: w in bf16; b (FD).
  */
 static void
-embed_forward(float *a, float *V, dc_mm *mm, const float *inp, const float *w, const float *bias,
-    int64_t lo, int64_t hi, int K, int F, int D)
+embed_forward(float *a, float *V, dc_mm *mm, const float *inp, const float *w, const uint16_t *wbf,
+    const float *bias, int64_t lo, int64_t hi, int K, int F, int D)
 {
 	int64_t FD = (int64_t)F * D, r;
 	int f, d;
 
 	if (hi <= lo)
 		return;
-	dc_mm_gemm(mm, 0, 1, (int)(hi - lo), (int)FD, K, inp + lo * K, K, w, K, 0, a + lo * FD, FD);
+	if (wbf)
+		dc_mm_gemm_b16(mm, 0, 1, (int)(hi - lo), (int)FD, K, inp + lo * K, K, wbf, 0, a + lo * FD, FD);
+	else
+		dc_mm_gemm(mm, 0, 1, (int)(hi - lo), (int)FD, K, inp + lo * K, K, w, K, 0, a + lo * FD, FD);
 	for (r = lo; r < hi; r++) {
 		float *ar = a + r * FD, *vr = V + r * FD;
 		for (f = 0; f < FD; f++)
@@ -851,7 +855,27 @@ ph_embed_forward(void *arg, int tid, int nth)
 
 	dc_pool_split(a->r1 - a->r0, tid, nth, &lo, &hi);
 	embed_forward(n->train ? n->a + a->r0 * FD : a->V, a->V, n->mm[tid],
-	    layer_out(n, c->L - 1) + a->r0 * K, n->m->p.lin_w, n->m->p.lin_b, lo, hi, (int)K, c->F, c->D);
+	    layer_out(n, c->L - 1) + a->r0 * K, n->m->p.lin_w, n->linbf_ok ? n->linbf : NULL,
+	    n->m->p.lin_b, lo, hi, (int)K, c->F, c->D);
+}
+
+/* embed_pass: the output layer's rows [a->r0, a->r1) on the pool; in inference in
+ * bf16 its weights are rounded first, once per forward pass (dc-embed computes V
+ * in pieces of 32 frames, and rounding the 3.1 M weights of 4x300's output layer
+ * for each piece took 15 % of its time, more than the piece's product). */
+static void
+embed_pass(dc_nn *n, pass *a)
+{
+	const dc_nn_config *c = &n->c;
+	size_t FD = (size_t)c->F * c->D, K = 2 * (size_t)c->H;
+
+	if (!n->train && n->prec == DC_MM_BF16 && !n->linbf_ok) {
+		if (n->linbf == NULL)
+			n->linbf = dc_nn_alloc(FD * K * sizeof *n->linbf);
+		dc_mm_to_bf16(n->linbf, n->m->p.lin_w, (int64_t)FD, (int64_t)K, (int64_t)K);
+		n->linbf_ok = 1;
+	}
+	dc_pool_run(n->pool, ph_embed_forward, a);
 }
 
 void
@@ -880,8 +904,9 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 	}
 	if (h_out)
 		memcpy(h_out, n->h[HK(n, c->L - 1)], (size_t)B * T * 2 * c->H * sizeof *h_out);
+	n->linbf_ok = 0;
 	if (V)
-		dc_pool_run(n->pool, ph_embed_forward, &a);
+		embed_pass(n, &a);
 }
 
 const float *
@@ -896,7 +921,7 @@ dc_nn_embed_rows(dc_nn *n, float *V, int64_t r0, int64_t r1)
 	pass a = { .n = n, .B = n->B, .T = n->T, .V = V, .r0 = r0, .r1 = r1 };
 
 	if (r1 > r0)
-		dc_pool_run(n->pool, ph_embed_forward, &a);
+		embed_pass(n, &a);
 }
 
 /* add_rows: rows [lo, hi) of x (rows of w floats) added to those of y. */

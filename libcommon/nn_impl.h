@@ -29,6 +29,10 @@ struct dc_nn {
 	float *cell[DC_NN_MAXL][2];     /* (B,T,H) c, train only; inference: (B,H) carry */
 	float *tcell[DC_NN_MAXL][2];    /* (B,T,H) tanh(c), train only; inference: (B,H) scratch */
 	float *a;                       /* (B,T,FD) tanh of the output layer (train only) */
+	uint16_t *linbf;                /* (FD,2H) the output layer's weights in bf16 (inference
+	                                 * in bf16: rounded once per forward pass, not per
+	                                 * piece of dc_nn_embed_rows), or NULL */
+	int linbf_ok;                   /* linbf holds this pass's rounding */
 	/* padding and dropout (dc_nn_lengths, dc_nn_dropout) */
 	const int *len;                 /* (B) frames of each sequence, or NULL: all T */
 	float dp, dscale;               /* dropout probability, 1/(1-dp) */

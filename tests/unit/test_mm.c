@@ -28,19 +28,21 @@ frand(void)
 	return (float)((double)(rng >> 11) * 0x1.0p-53 * 2.0 - 1.0);
 }
 
-/* run: one product; small says x cuts op(B) into 8 Ki-element blocks */
+/* run: one product; small says x cuts op(B) into 8 Ki-element blocks, b16 that
+ * B goes in rounded already (dc_mm_gemm_b16) */
 static void
-run(dc_mm *x, int prec, int small, int ta, int tb, int beta, int M, int N, int K)
+run(dc_mm *x, int prec, int small, int b16, int ta, int tb, int beta, int M, int N, int K)
 {
-	const char *pn = small ? "bf16 in small blocks" : dc_mm_name(prec);
+	const char *pn = small ? "bf16 in small blocks" : b16 ? "bf16, B rounded before" : dc_mm_name(prec);
 	/* A is (M,K), or (K,M) if ta; B is (K,N), or (N,K) if tb; rows padded */
 	int64_t ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
 	int64_t lda = ac + 3, ldb = bc + 5, ldc = N + 7, i, j, k;
 	float *A = malloc(sizeof(float) * (size_t)(ar * lda + 1)), *Bm = malloc(sizeof(float) * (size_t)(br * ldb + 1));
 	float *C = malloc(sizeof(float) * (size_t)(M * ldc + 1)), *C0 = malloc(sizeof(float) * (size_t)(M * ldc + 1));
 	float *C2 = malloc(sizeof(float) * (size_t)(M * ldc + 1));
+	uint16_t *Bb = malloc(sizeof(uint16_t) * (size_t)(br * bc + 1));
 	double md = 0.0, mx = 0.0, over = 0.0, u = 0x1.0p-8;
-	int untouched = 1, bf = prec == DC_MM_BF16;
+	int untouched = 1, bf = prec == DC_MM_BF16, rb = 0;
 	char name[200];
 
 	for (i = 0; i < ar * lda; i++)
@@ -49,7 +51,11 @@ run(dc_mm *x, int prec, int small, int ta, int tb, int beta, int M, int N, int K
 		Bm[i] = frand();
 	for (i = 0; i < M * ldc; i++)
 		C[i] = C0[i] = C2[i] = (i % ldc) < N ? frand() : 1234.5f;
-	dc_mm_gemm(x, ta, tb, M, N, K, A, lda, Bm, ldb, beta, C, ldc);
+	dc_mm_to_bf16(Bb, Bm, br, bc, ldb);
+	if (b16)
+		rb = dc_mm_gemm_b16(x, ta, tb, M, N, K, A, lda, Bb, beta, C, ldc);
+	else
+		dc_mm_gemm(x, ta, tb, M, N, K, A, lda, Bm, ldb, beta, C, ldc);
 	for (i = 0; i < M; i++) {
 		for (j = 0; j < N; j++) {
 			double s = beta ? C0[i * ldc + j] : 0.0, e = s, sa = 0.0, c = C[i * ldc + j];
@@ -82,9 +88,14 @@ run(dc_mm *x, int prec, int small, int ta, int tb, int beta, int M, int N, int K
 		    beta, M, N, K, over);
 		T_OK(name, over <= 2e-6 * (mx > 1.0 ? mx : 1.0) * (K > 16 ? K / 16.0 : 1.0));
 	}
-	/* the same product again, from the cache: the same bits */
+	/* the same product again, from the cache (b16: by dc_mm_gemm, which takes
+	 * these shapes' op(B) in one block): the same bits, unless oneDNN refused */
 	dc_mm_gemm(x, ta, tb, M, N, K, A, lda, Bm, ldb, beta, C2, ldc);
-	if (ta == 1 && tb == 0 && beta == 1) {
+	if (b16 && rb == 0) {
+		snprintf(name, sizeof name, "%s %c%c beta=%d M=%d N=%d K=%d: the same bits as "
+		    "dc_mm_gemm", pn, ta ? 'T' : 'N', tb ? 'T' : 'N', beta, M, N, K);
+		T_OK(name, memcmp(C, C2, sizeof(float) * (size_t)(M * ldc)) == 0);
+	} else if (!b16 && ta == 1 && tb == 0 && beta == 1) {
 		snprintf(name, sizeof name, "%s M=%d N=%d K=%d twice: the same bits", pn,
 		    M, N, K);
 		T_OK(name, memcmp(C, C2, sizeof(float) * (size_t)(M * ldc)) == 0);
@@ -94,6 +105,7 @@ run(dc_mm *x, int prec, int small, int ta, int tb, int beta, int M, int N, int K
 	free(C);
 	free(C0);
 	free(C2);
+	free(Bb);
 }
 
 int
@@ -121,8 +133,9 @@ main(void)
 	printf("# this CPU: bf16 %s, default %s in inference, %s in training\n",
 	    dc_mm_bf16_cpu() ? "yes" : "no", dc_mm_name(dc_mm_default(1)), dc_mm_name(dc_mm_default(0)));
 	/* prec 2: bf16 with op(B) in column blocks of 8 Ki elements, as small as
-	 * DCSEP_TEST_MM_NBK makes them (by default these shapes take one), beta 1 */
-	for (prec = 0; prec < 3; prec++) {
+	 * DCSEP_TEST_MM_NBK makes them (by default these shapes take one), beta 1;
+	 * prec 3: bf16 with B rounded before (dc_mm_gemm_b16), beta 0 */
+	for (prec = 0; prec < 4; prec++) {
 		dc_mm *x;
 		if (prec == 2)
 			setenv("DCSEP_TEST_MM_NBK", "8192", 1);
@@ -131,34 +144,46 @@ main(void)
 		for (s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); s++)
 			for (ta = 0; ta < 2; ta++)
 				for (tb = 0; tb < 2; tb++)
-					for (beta = prec == 2; beta < 2; beta++)
-						run(x, prec == 0 ? DC_MM_F32 : DC_MM_BF16, prec == 2, ta, tb, beta,
-						    shapes[s][0], shapes[s][1], shapes[s][2]);
+					for (beta = prec == 2; beta < (prec == 3 ? 1 : 2); beta++)
+						run(x, prec == 0 ? DC_MM_F32 : DC_MM_BF16, prec == 2, prec == 3, ta,
+						    tb, beta, shapes[s][0], shapes[s][1], shapes[s][2]);
 		dc_mm_free(x);
 	}
 	/* oneDNN refusing a product: C from the fp32 loops (the fp32 bound in either
-	 * precision), -1 returned */
+	 * precision; with B rounded before, op(A) is rounded too: bf16's bounds), -1
+	 * returned; so for dc_mm_gemm_b16 in an fp32 context */
 	setenv("DCSEP_TEST_MM_REFUSE", "1", 1);
-	for (prec = 0; prec < 2; prec++) {
+	for (prec = 0; prec < 3; prec++) {
 		dc_mm *x = dc_mm_new(prec == 0 ? DC_MM_F32 : DC_MM_BF16);
-		float a = 2.0f, b = 3.0f, c = 1.0f;
+		float a = 2.0f, b = 3.0f, c = 1.0f, c16 = 1.0f;
+		uint16_t b3 = dc_mm_bf16_bits(3.0f);
 		char name[100];
 		for (s = 0; s < 6; s++)
 			for (ta = 0; ta < 2; ta++)
 				for (tb = 0; tb < 2; tb++)
 					for (beta = 0; beta < 2; beta++)
-						run(x, DC_MM_F32, 0, ta, tb, beta, shapes[s][0],
-						    shapes[s][1], shapes[s][2]);
-		snprintf(name, sizeof name, "%s, oneDNN refusing: -1 and C = 1 + 2 * 3",
+						run(x, prec == 2 ? DC_MM_BF16 : DC_MM_F32, 0, prec == 2, ta,
+						    tb, beta, shapes[s][0], shapes[s][1], shapes[s][2]);
+		snprintf(name, sizeof name, "%s, oneDNN refusing: -1 and C = 1 + 2 * 3, B rounded before too",
 		    dc_mm_name(prec == 0 ? DC_MM_F32 : DC_MM_BF16));
-		T_OK(name, dc_mm_gemm(x, 0, 0, 1, 1, 1, &a, 1, &b, 1, 1, &c, 1) == -1 && c == 7.0f);
+		T_OK(name, dc_mm_gemm(x, 0, 0, 1, 1, 1, &a, 1, &b, 1, 1, &c, 1) == -1 && c == 7.0f &&
+		    dc_mm_gemm_b16(x, 0, 0, 1, 1, 1, &a, 1, &b3, 1, &c16, 1) == -1 && c16 == 7.0f);
 		dc_mm_free(x);
 	}
 	unsetenv("DCSEP_TEST_MM_REFUSE");
+	{       /* dc_mm_gemm_b16 in an fp32 context: the loops, in bf16 */
+		dc_mm *x = dc_mm_new(DC_MM_F32);
+		float a = 1.0f + 0x1.0p-7f + 0x1.0p-9f, c = 0.0f;
+		uint16_t one = dc_mm_bf16_bits(1.0f);
+		T_OK("dc_mm_gemm_b16 in an fp32 context: -1, and A rounded as bf16 rounds it",
+		    dc_mm_gemm_b16(x, 0, 1, 1, 1, 1, &a, 1, &one, 0, &c, 1) == -1 &&
+		    c == 1.0f + 0x1.0p-7f);
+		dc_mm_free(x);
+	}
 	{       /* mixed: a dc_mm of it computes in fp32 (the fp32 bound, not bf16's) */
 		dc_mm *x = dc_mm_new(DC_MM_MIXED);
-		run(x, DC_MM_MIXED, 0, 0, 1, 0, 70, 1100, 600);
-		run(x, DC_MM_MIXED, 0, 1, 0, 1, 13, 130, 129);
+		run(x, DC_MM_MIXED, 0, 0, 0, 1, 0, 70, 1100, 600);
+		run(x, DC_MM_MIXED, 0, 0, 1, 0, 1, 13, 130, 129);
 		dc_mm_free(x);
 	}
 	unsetenv("DCSEP_PRECISION");
