@@ -490,10 +490,21 @@ amd(void)
 }
 
 int
+dc_mm_bf16_fast(void)
+{
+	dnnl_cpu_isa_t isa;
+
+	if (!dc_mm_bf16_cpu())
+		return 0;
+	isa = dnnl_get_effective_cpu_isa();
+	return ((unsigned)isa & (unsigned)dnnl_cpu_isa_avx512_core_amx) ==
+	    (unsigned)dnnl_cpu_isa_avx512_core_amx || amd();
+}
+
+int
 dc_mm_default(int infer)
 {
 	const char *e = getenv("DCSEP_PRECISION");
-	dnnl_cpu_isa_t isa;
 
 	if (!dc_mm_bf16_cpu())
 		return DC_MM_F32;
@@ -501,11 +512,7 @@ dc_mm_default(int infer)
 		return dc_mm_parse(e);
 	if (infer)
 		return DC_MM_MIXED;
-	isa = dnnl_get_effective_cpu_isa();
-	if (((unsigned)isa & (unsigned)dnnl_cpu_isa_avx512_core_amx) ==
-	    (unsigned)dnnl_cpu_isa_avx512_core_amx || amd())
-		return DC_MM_BF16;
-	return DC_MM_F32;
+	return dc_mm_bf16_fast() ? DC_MM_BF16 : DC_MM_F32;
 }
 
 int

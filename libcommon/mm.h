@@ -14,8 +14,10 @@
 #include <stdint.h>
 #include <string.h>
 
-/* DC_MM_MIXED: the network's products over all frames in fp32 and its recurrent
- * steps with bf16 operands (recgemm.h); for a dc_mm it is DC_MM_F32. */
+/* DC_MM_MIXED: the network's recurrent steps with bf16 operands (recgemm.h), its
+ * output layer's forward product too where dc_mm_bf16_fast(), its other products
+ * (the input projections, the gradients') in fp32 (dc_nn_precision); for a dc_mm
+ * it is DC_MM_F32. */
 enum { DC_MM_F32 = 0, DC_MM_BF16 = 1, DC_MM_MIXED = 2 };
 
 typedef struct dc_mm dc_mm;
@@ -54,6 +56,10 @@ void dc_mm_to_bf16(uint16_t *dst, const float *src, int64_t rows, int64_t cols, 
  * AMX-BF16, as oneDNN finds it; the environment variable DCSEP_NO_BF16 set and not
  * empty says no, to test the fallback), else 0. */
 int dc_mm_bf16_cpu(void);
+/* dc_mm_bf16_fast: 1 if bf16 products run faster than fp32 ones on this CPU:
+ * dc_mm_bf16_cpu() and AMX-BF16, or AVX512_BF16 on an AMD CPU (Zen 4 and 5); on
+ * an Intel Xeon without AMX oneDNN's bf16 GEMMs ran at half its fp32 speed. */
+int dc_mm_bf16_fast(void);
 /* dc_mm_default: the precision when none is asked, for inference one utterance at a
  * time (infer 1) or for training (0): that of the environment variable
  * DCSEP_PRECISION (bf16, mixed or f32; the tests set f32) if set; else for

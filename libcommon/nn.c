@@ -18,8 +18,9 @@
  * output layer is one GEMM. The GEMMs go through dc_mm_gemm (mm.h: oneDNN's
  * matmul, in fp32 or with bf16 operands and fp32 accumulation, dc_nn_precision);
  * the recurrent products with bf16 operands in bf16 and mixed precision where the
- * CPU has AVX512_BF16 (recgemm.h), else in fp32, while the gate arithmetic, the
- * cell state, the loss and every gradient's accumulation stay fp32. A pass is a sequence of phases, each run on
+ * CPU has AVX512_BF16 (recgemm.h), else in fp32, and in mixed the output layer's
+ * forward GEMM in bf16 too where bf16 products are the faster; the gate arithmetic, the cell state, the loss and
+ * every gradient's accumulation stay fp32. A pass is a sequence of phases, each run on
  * every thread of the pool with the pass's arguments (struct pass): the two
  * directions of a layer run on two threads; the output layer and the input
  * gradients are split by rows over every thread. Forward and backward kernels
@@ -393,6 +394,7 @@ dc_nn_free(dc_nn *n)
 	nn_release(n);
 	for (i = 0; i < DC_NN_MAXTHREADS; i++) {
 		dc_mm_free(n->mm[i]);
+		dc_mm_free(n->mmo[i]);
 		free(n->lossA[i]);
 		free(n->lossB[i]);
 	}
@@ -418,11 +420,21 @@ dc_nn_precision(dc_nn *n, int prec)
 		return;
 	n->prec = prec;
 	rec_kernel(n);
-	for (i = 0; i < DC_NN_MAXTHREADS; i++)
+	for (i = 0; i < DC_NN_MAXTHREADS; i++) {
+		dc_mm_free(n->mmo[i]);
+		n->mmo[i] = NULL;
 		if (n->mm[i]) {
 			dc_mm_free(n->mm[i]);
 			n->mm[i] = dc_mm_new(prec);
+			/* mixed: the output layer's product in bf16 as well, where that
+			 * is faster (on the 100 + 100 validation mixtures of
+			 * examples/tune-kmeans.sh -b 3 -T 20 no source's SDRi moved by
+			 * more than 0.08 dB, the means by 0.0002: it is the input
+			 * projections in bf16 that cost -P bf16 its 0.05 dB) */
+			if (prec == DC_MM_MIXED && dc_mm_bf16_fast())
+				n->mmo[i] = dc_mm_new(DC_MM_BF16);
 		}
+	}
 }
 
 void
@@ -854,22 +866,23 @@ ph_embed_forward(void *arg, int tid, int nth)
 	int64_t lo, hi, FD = (int64_t)c->F * c->D, K = 2 * c->H;
 
 	dc_pool_split(a->r1 - a->r0, tid, nth, &lo, &hi);
-	embed_forward(n->train ? n->a + a->r0 * FD : a->V, a->V, n->mm[tid],
+	embed_forward(n->train ? n->a + a->r0 * FD : a->V, a->V, n->mmo[tid] ? n->mmo[tid] : n->mm[tid],
 	    layer_out(n, c->L - 1) + a->r0 * K, n->m->p.lin_w, n->linbf_ok ? n->linbf : NULL,
 	    n->m->p.lin_b, lo, hi, (int)K, c->F, c->D);
 }
 
-/* embed_pass: the output layer's rows [a->r0, a->r1) on the pool; in inference in
- * bf16 its weights are rounded first, once per forward pass (dc-embed computes V
- * in pieces of 32 frames, and rounding the 3.1 M weights of 4x300's output layer
- * for each piece took 15 % of its time, more than the piece's product). */
+/* embed_pass: the output layer's rows [a->r0, a->r1) on the pool; in inference with
+ * its product in bf16 its weights are rounded first, once per forward pass (dc-embed
+ * computes V in pieces of 32 frames, and rounding the 3.1 M weights of 4x300's
+ * output layer for each piece took 15 % of its time in bf16, more than the piece's
+ * product). */
 static void
 embed_pass(dc_nn *n, pass *a)
 {
 	const dc_nn_config *c = &n->c;
 	size_t FD = (size_t)c->F * c->D, K = 2 * (size_t)c->H;
 
-	if (!n->train && n->prec == DC_MM_BF16 && !n->linbf_ok) {
+	if (!n->train && (n->prec == DC_MM_BF16 || n->mmo[0] != NULL) && !n->linbf_ok) {
 		if (n->linbf == NULL)
 			n->linbf = dc_nn_alloc(FD * K * sizeof *n->linbf);
 		dc_mm_to_bf16(n->linbf, n->m->p.lin_w, (int64_t)FD, (int64_t)K, (int64_t)K);

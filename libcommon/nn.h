@@ -171,9 +171,11 @@ void dc_nn_backward_h(dc_nn *n, float *grads, float *dfeat, const float *dV, con
 /* dc_nn_precision: the products in the passes that follow (mm.h): DC_MM_F32 (the
  * default of dc_nn_new) throughout; DC_MM_BF16, operands rounded to bfloat16 with
  * fp32 accumulation in the GEMMs over all frames (input and output layers and their
- * gradients) and in the recurrent steps; DC_MM_MIXED, the GEMMs in fp32 and the
- * recurrent steps with bf16 operands. The recurrent steps are bf16 only where the
- * CPU has AVX512_BF16 (dc_rec_bf16). Everything else (gates, cell state, loss,
+ * gradients) and in the recurrent steps; DC_MM_MIXED, the recurrent steps and the
+ * output layer's forward product with bf16 operands, the other GEMMs (the input
+ * projections, the gradients') in fp32. The recurrent steps are bf16 only where
+ * the CPU has AVX512_BF16 (dc_rec_bf16), the output layer only where bf16 products
+ * are the faster (dc_mm_bf16_fast). Everything else (gates, cell state, loss,
  * gradient sums) stays fp32. */
 void dc_nn_precision(dc_nn *n, int prec);
 

@@ -30,8 +30,8 @@ struct dc_nn {
 	float *tcell[DC_NN_MAXL][2];    /* (B,T,H) tanh(c), train only; inference: (B,H) scratch */
 	float *a;                       /* (B,T,FD) tanh of the output layer (train only) */
 	uint16_t *linbf;                /* (FD,2H) the output layer's weights in bf16 (inference
-	                                 * in bf16: rounded once per forward pass, not per
-	                                 * piece of dc_nn_embed_rows), or NULL */
+	                                 * in bf16 or mixed: rounded once per forward pass, not
+	                                 * per piece of dc_nn_embed_rows), or NULL */
 	int linbf_ok;                   /* linbf holds this pass's rounding */
 	/* padding and dropout (dc_nn_lengths, dc_nn_dropout) */
 	const int *len;                 /* (B) frames of each sequence, or NULL: all T */
@@ -48,6 +48,8 @@ struct dc_nn {
 	dc_rec rec[2];                  /* per direction: pack, ab and the kernel (fp32 or bf16) */
 	int prec;                       /* DC_MM_F32, DC_MM_BF16 or DC_MM_MIXED (dc_nn_precision) */
 	dc_mm *mm[DC_NN_MAXTHREADS];    /* per thread (and direction): the large products */
+	dc_mm *mmo[DC_NN_MAXTHREADS];   /* in mixed precision where the CPU has bf16: per
+	                                 * thread, bf16 contexts for the output layer */
 	/* loss scratch, per thread */
 	int lossC;
 	float *lossA[DC_NN_MAXTHREADS]; /* (D,D) + (C,D) */
