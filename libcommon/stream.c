@@ -11,7 +11,9 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "util.h"
 #include "stream.h"
@@ -478,11 +480,39 @@ reader_new(void)
 	return rd;
 }
 
+/*
+ * grow_pipe: a pipe the stream goes through is grown to PIPE_BYTES (from Linux's
+ * 64 KiB), so that a stage moves a big record in 4 times fewer wake-ups of the
+ * stages beside it: the README's pipeline on a 10-s mixture, whose embeddings
+ * cross three pipes (27 MB), took 15 to 70 ms less (3 to 12 %) in six
+ * interleaved rounds of perf stat -r 8 or 10 (Zen 5, 2 cores), and with 4 KiB
+ * pipes 0.8 s, twice as long. Never shrunk; any error (another system, or an
+ * unprivileged user past fs.pipe-user-pages-soft) leaves the pipe as it is.
+ * 1 MiB (fs.pipe-max-size) gained no more, for 4 times the pages counted
+ * against that limit.
+ */
+#define PIPE_BYTES (256 << 10)
+static void
+grow_pipe(FILE *f)
+{
+#ifdef F_SETPIPE_SZ
+	struct stat st;
+	int fd = fileno(f), n;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
+	    (n = fcntl(fd, F_GETPIPE_SZ)) >= 0 && n < PIPE_BYTES)
+		(void)fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES);
+#else
+	(void)f;
+#endif
+}
+
 dc_reader *
 dc_reader_file(FILE *f)
 {
 	dc_reader *rd = reader_new();
 
+	grow_pipe(f);
 	rd->f = f;
 	return rd;
 }
@@ -1762,6 +1792,7 @@ dc_writer_file(FILE *f)
 {
 	dc_writer *w = dc_xcalloc(1, sizeof *w);
 
+	grow_pipe(f);
 	w->f = f;
 	msgpack_packer_init(&w->pk, w, writer_cb);
 	return w;

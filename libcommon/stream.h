@@ -67,7 +67,8 @@ typedef struct dc_reader dc_reader;
 typedef struct dc_writer dc_writer;
 
 /* dc_reader_file, dc_reader_mem: a reader on an open file or on memory (which
- * must outlive the reader). */
+ * must outlive the reader). dc_reader_file and dc_writer_file grow a pipe to
+ * 256 KiB where the system lets them (F_SETPIPE_SZ). */
 dc_reader *dc_reader_file(FILE *f);
 dc_reader *dc_reader_mem(const void *buf, size_t len);
 void dc_reader_free(dc_reader *rd);
