@@ -129,7 +129,6 @@ dc_mm_free(dc_mm *x)
 	free(x);
 }
 
-
 /* to_bf16: dst (rows,cols) dense = src (rows,cols) with row stride ld, rounded. */
 static void
 to_bf16(uint16_t *restrict dst, const float *restrict src, int64_t rows, int64_t cols, int64_t ld)
@@ -336,23 +335,59 @@ begin(dc_mm *x, int M, int N, int K, int beta, float *C, int64_t ldc)
  * threads); 4 and 8 Mi gained no more.
  */
 
-int
-dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
-    const float *B, int64_t ldb, int beta, float *C, int64_t ldc)
+/* key: the cache key of a product, but for its rows M (and, in fp32, lda and ldb) */
+static entry
+key(int ta, int tb, int N, int K, int beta, int64_t ldc)
 {
-	entry k = { 0 }, *e;
-	int i0 = 0, j0 = 0, NB = N, MB;
+	entry k = { 0 };
 
-	if (!begin(x, M, N, K, beta, C, ldc))
-		return 0;
-	if (x->st == NULL)
-		goto blas;
 	k.ta = ta;
 	k.tb = tb;
 	k.N = N;
 	k.K = K;
 	k.beta = beta != 0;
 	k.ldc = ldc;
+	return k;
+}
+
+/* bf16_rows: in bf16, C (M, k->N) = op(A) op(B) (+ C) for op(B) rounded already
+ * (bbf, dense), MB rows of op(A) at a time, each block rounded into x->abf; 0, or
+ * -1 if oneDNN refused, *i0 then the first row not done. */
+static int
+bf16_rows(dc_mm *x, entry *k, int M, const float *A, int64_t lda, const uint16_t *bbf, float *C,
+    int64_t ldc, int *i0)
+{
+	int K = k->K, MB = MBK / K < 32 ? 32 : MBK / K > 256 ? 256 : MBK / K;
+	entry *e;
+
+	grow((void **)&x->abf, &x->na, (size_t)(M < MB ? M : MB) * K, sizeof *x->abf);
+	for (*i0 = 0; *i0 < M; *i0 += MB) {
+		int mb = M - *i0 < MB ? M - *i0 : MB;
+		k->M = mb;
+		if ((e = find(x, k)) == NULL)
+			return -1;
+		if (k->ta)      /* columns i0 .. i0+mb-1 of the (K,M) matrix */
+			to_bf16(x->abf, A + *i0, K, mb, lda);
+		else
+			to_bf16(x->abf, A + (int64_t)*i0 * lda, mb, K, lda);
+		if (exec(x, e, x->abf, bbf, C + (int64_t)*i0 * ldc) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
+    const float *B, int64_t ldb, int beta, float *C, int64_t ldc)
+{
+	entry k, *e;
+	int i0 = 0, j0 = 0, NB = N;
+
+	if (!begin(x, M, N, K, beta, C, ldc))
+		return 0;
+	if (x->st == NULL)
+		goto blas;
+	k = key(ta, tb, N, K, beta, ldc);
 	if (x->prec != DC_MM_BF16) {
 		k.M = M;
 		k.lda = lda;
@@ -363,8 +398,6 @@ dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_
 	}
 	NB = (int64_t)K * N <= x->nbk ? N : (int)(x->nbk / K / 64 * 64);
 	NB = NB < 64 ? 64 : NB;
-	MB = MBK / K < 32 ? 32 : MBK / K > 256 ? 256 : MBK / K;
-	grow((void **)&x->abf, &x->na, (size_t)(M < MB ? M : MB) * K, sizeof *x->abf);
 	grow((void **)&x->bbf, &x->nb, (size_t)K * (N < NB ? N : NB), sizeof *x->bbf);
 	for (j0 = 0; j0 < N; j0 += NB) {
 		int nb = N - j0 < NB ? N - j0 : NB;
@@ -373,18 +406,8 @@ dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_
 		else
 			to_bf16(x->bbf, B + j0, K, nb, ldb);
 		k.N = nb;
-		for (i0 = 0; i0 < M; i0 += MB) {
-			int mb = M - i0 < MB ? M - i0 : MB;
-			k.M = mb;
-			if ((e = find(x, &k)) == NULL)
-				goto blas;
-			if (ta)         /* columns i0 .. i0+mb-1 of the (K,M) matrix */
-				to_bf16(x->abf, A + i0, K, mb, lda);
-			else
-				to_bf16(x->abf, A + (int64_t)i0 * lda, mb, K, lda);
-			if (exec(x, e, x->abf, x->bbf, C + (int64_t)i0 * ldc + j0) != 0)
-				goto blas;
-		}
+		if (bf16_rows(x, &k, M, A, lda, x->bbf, C + j0, ldc, &i0) != 0)
+			goto blas;
 	}
 	return 0;
 blas:   /* oneDNN refused (it has not for any valid size): fp32 by gemm_part for the
@@ -412,34 +435,16 @@ int
 dc_mm_gemm_b16(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
     const uint16_t *B, int beta, float *C, int64_t ldc)
 {
-	entry k = { 0 }, *e;
-	int i0 = 0, MB, i, j, q;
+	entry k;
+	int i0 = 0, i, j, q;
 
 	if (!begin(x, M, N, K, beta, C, ldc))
 		return 0;
 	if (x->st == NULL || x->prec != DC_MM_BF16)
 		goto loops;
-	k.ta = ta;
-	k.tb = tb;
-	k.N = N;
-	k.K = K;
-	k.beta = beta != 0;
-	k.ldc = ldc;
-	MB = MBK / K < 32 ? 32 : MBK / K > 256 ? 256 : MBK / K;
-	grow((void **)&x->abf, &x->na, (size_t)(M < MB ? M : MB) * K, sizeof *x->abf);
-	for (i0 = 0; i0 < M; i0 += MB) {
-		int mb = M - i0 < MB ? M - i0 : MB;
-		k.M = mb;
-		if ((e = find(x, &k)) == NULL)
-			goto loops;
-		if (ta)
-			to_bf16(x->abf, A + i0, K, mb, lda);
-		else
-			to_bf16(x->abf, A + (int64_t)i0 * lda, mb, K, lda);
-		if (exec(x, e, x->abf, B, C + (int64_t)i0 * ldc) != 0)
-			goto loops;
-	}
-	return 0;
+	k = key(ta, tb, N, K, beta, ldc);
+	if (bf16_rows(x, &k, M, A, lda, B, C, ldc, &i0) == 0)
+		return 0;
 loops:  /* rows i0.. by plain loops, op(A) rounded as oneDNN's operands are */
 	for (i = i0; i < M; i++)
 		for (j = 0; j < N; j++) {

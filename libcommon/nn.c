@@ -19,8 +19,9 @@
  * matmul, in fp32 or with bf16 operands and fp32 accumulation, dc_nn_precision);
  * the recurrent products with bf16 operands in bf16 and mixed precision where the
  * CPU has AVX512_BF16 (recgemm.h), else in fp32, and in mixed the output layer's
- * forward GEMM in bf16 too where bf16 products are the faster; the gate arithmetic, the cell state, the loss and
- * every gradient's accumulation stay fp32. A pass is a sequence of phases, each run on
+ * forward GEMM in bf16 too where bf16 products are the faster; the gate
+ * arithmetic, the cell state, the loss and every gradient's accumulation stay
+ * fp32. A pass is a sequence of phases, each run on
  * every thread of the pool with the pass's arguments (struct pass): the two
  * directions of a layer run on two threads; the output layer and the input
  * gradients are split by rows over every thread. Forward and backward kernels

@@ -2,7 +2,8 @@
  * test_mm.c: dc_mm_gemm, C = op(A) op(B) (+ C), against a product in double for
  * the four transpose cases and beta 0 and 1, strided rows, K of 1 and K in the
  * thousands, M and N past one and two of bf16's blocks, in both precisions (and
- * bf16 again with op(B) in blocks of 8 Ki elements, DCSEP_TEST_MM_NBK);
+ * bf16 again with op(B) in blocks of 8 Ki elements, DCSEP_TEST_MM_NBK, and with
+ * op(B) rounded before, dc_mm_gemm_b16: also the same bits as dc_mm_gemm);
  * more shapes than the cache holds, so primitives are evicted and made again. Columns of C past N must stay untouched.
  *
  * fp32: |C - exact| <= 2e-6 max(|exact|, 1) max(K/16, 1), the bound the network's
@@ -33,7 +34,8 @@ frand(void)
 static void
 run(dc_mm *x, int prec, int small, int b16, int ta, int tb, int beta, int M, int N, int K)
 {
-	const char *pn = small ? "bf16 in small blocks" : b16 ? "bf16, B rounded before" : dc_mm_name(prec);
+	const char *pn = small ? "bf16 in small blocks" : b16 ? "bf16, B rounded before" :
+	    dc_mm_name(prec);
 	/* A is (M,K), or (K,M) if ta; B is (K,N), or (N,K) if tb; rows padded */
 	int64_t ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
 	int64_t lda = ac + 3, ldb = bc + 5, ldc = N + 7, i, j, k;
