@@ -450,7 +450,8 @@ loops:  /* rows i0.. by plain loops, op(A) rounded as oneDNN's operands are */
 		for (j = 0; j < N; j++) {
 			double s = beta ? C[(int64_t)i * ldc + j] : 0.0;
 			for (q = 0; q < K; q++)
-				s += (double)dc_mm_bf16_round(ta ? A[(int64_t)q * lda + i] : A[(int64_t)i * lda + q]) *
+				s += (double)dc_mm_bf16_round(ta ? A[(int64_t)q * lda + i] :
+				    A[(int64_t)i * lda + q]) *
 				    bf16f(tb ? B[(int64_t)j * K + q] : B[(int64_t)q * N + j]);
 			C[(int64_t)i * ldc + j] = (float)s;
 		}
@@ -497,10 +498,13 @@ amd(void)
 int
 dc_mm_bf16_fast(void)
 {
+	const char *e = getenv("DCSEP_BF16_FAST");
 	dnnl_cpu_isa_t isa;
 
 	if (!dc_mm_bf16_cpu())
 		return 0;
+	if (e && (strcmp(e, "0") == 0 || strcmp(e, "1") == 0))
+		return *e == '1';
 	isa = dnnl_get_effective_cpu_isa();
 	return ((unsigned)isa & (unsigned)dnnl_cpu_isa_avx512_core_amx) ==
 	    (unsigned)dnnl_cpu_isa_avx512_core_amx || amd();

@@ -14,10 +14,10 @@
 #include <stdint.h>
 #include <string.h>
 
-/* DC_MM_MIXED: the network's recurrent steps with bf16 operands (recgemm.h), its
- * output layer's forward product too where dc_mm_bf16_fast(), its other products
- * (the input projections, the gradients') in fp32 (dc_nn_precision); for a dc_mm
- * it is DC_MM_F32. */
+/* DC_MM_MIXED: the network's recurrent steps with bf16 operands (recgemm.h), in
+ * inference its output layer's product too where dc_mm_bf16_fast(), its other
+ * products (the input projections, the gradients') in fp32 (dc_nn_precision); for
+ * a dc_mm it is DC_MM_F32. */
 enum { DC_MM_F32 = 0, DC_MM_BF16 = 1, DC_MM_MIXED = 2 };
 
 typedef struct dc_mm dc_mm;
@@ -44,8 +44,9 @@ int dc_mm_gemm(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, in
  * (dc_mm_to_bf16), dense, (K,N) or, if tb, (N,K); for a matrix used in many
  * products, such as inference's weights, rounded once instead of at each product.
  * The same bits as dc_mm_gemm with B's floats where that takes op(B) in one
- * block (K N at most 2 Mi) and oneDNN runs both. x must be a DC_MM_BF16 context; in another, or if
- * oneDNN refused, C is computed by plain loops (op(A) rounded too) and -1 returned. */
+ * block (K N at most 2 Mi) and oneDNN runs both. x must be a DC_MM_BF16 context;
+ * in another, or if oneDNN refused, C is computed by plain loops (op(A) rounded
+ * too) and -1 returned. */
 int dc_mm_gemm_b16(dc_mm *x, int ta, int tb, int M, int N, int K, const float *A, int64_t lda,
     const uint16_t *B, int beta, float *C, int64_t ldc);
 /* dc_mm_to_bf16: dst (rows,cols) dense = the bfloat16 bits of src (rows,cols) with
@@ -58,7 +59,9 @@ void dc_mm_to_bf16(uint16_t *dst, const float *src, int64_t rows, int64_t cols, 
 int dc_mm_bf16_cpu(void);
 /* dc_mm_bf16_fast: 1 if bf16 products run faster than fp32 ones on this CPU:
  * dc_mm_bf16_cpu() and AMX-BF16, or AVX512_BF16 on an AMD CPU (Zen 4 and 5); on
- * an Intel Xeon without AMX oneDNN's bf16 GEMMs ran at half its fp32 speed. */
+ * an Intel Xeon without AMX oneDNN's bf16 GEMMs ran at half its fp32 speed. The
+ * environment variable DCSEP_BF16_FAST, 0 or 1, says so instead where the CPU has
+ * bf16 products (for the tests: both kinds of mixed precision on one CPU). */
 int dc_mm_bf16_fast(void);
 /* dc_mm_default: the precision when none is asked, for inference one utterance at a
  * time (infer 1) or for training (0): that of the environment variable

@@ -18,17 +18,18 @@
  * output layer is one GEMM. The GEMMs go through dc_mm_gemm (mm.h: oneDNN's
  * matmul, in fp32 or with bf16 operands and fp32 accumulation, dc_nn_precision);
  * the recurrent products with bf16 operands in bf16 and mixed precision where the
- * CPU has AVX512_BF16 (recgemm.h), else in fp32, and in mixed the output layer's
- * forward GEMM in bf16 too where bf16 products are the faster; the gate
+ * CPU has AVX512_BF16 (recgemm.h), else in fp32, and in mixed inference the
+ * output layer's GEMM in bf16 too where bf16 products are the faster; the gate
  * arithmetic, the cell state, the loss and every gradient's accumulation stay
- * fp32. A pass is a sequence of phases, each run on
- * every thread of the pool with the pass's arguments (struct pass): the two
- * directions of a layer run on two threads; the output layer and the input
- * gradients are split by rows over every thread. Forward and backward kernels
- * come in pairs with the same argument order; backward accumulates (+=) into the
- * parameter gradients and overwrites the activations it no longer needs.
+ * fp32. A pass is a sequence of phases, each run on every thread of the pool
+ * with the pass's arguments (struct pass): the two directions of a layer run on
+ * two threads; the output layer and the input gradients are split by rows over
+ * every thread. Forward and backward kernels come in pairs with the same argument
+ * order; backward accumulates (+=) into the parameter gradients and overwrites
+ * the activations it no longer needs.
  *
- * Results are deterministic for a given CPU kind (AVX-512 or not), thread count,
+ * Results are deterministic for a given CPU kind (AVX-512 or not; in mixed
+ * precision, bf16 products the faster or not: dc_mm_bf16_fast), thread count,
  * precision and input; they differ between those in rounding only.
  */
 /* The gate and output loops must vectorise: the select in the branch-free math
@@ -420,6 +421,7 @@ dc_nn_precision(dc_nn *n, int prec)
 	if (prec == n->prec)
 		return;
 	n->prec = prec;
+	n->linbf_ok = 0;
 	rec_kernel(n);
 	for (i = 0; i < DC_NN_MAXTHREADS; i++) {
 		dc_mm_free(n->mmo[i]);
@@ -427,12 +429,13 @@ dc_nn_precision(dc_nn *n, int prec)
 		if (n->mm[i]) {
 			dc_mm_free(n->mm[i]);
 			n->mm[i] = dc_mm_new(prec);
-			/* mixed: the output layer's product in bf16 as well, where that
-			 * is faster (on the 100 + 100 validation mixtures of
+			/* mixed inference: the output layer's product in bf16 as well,
+			 * where that is faster (on the 100 + 100 validation mixtures of
 			 * examples/tune-kmeans.sh -b 3 -T 20 no source's SDRi moved by
 			 * more than 0.08 dB, the means by 0.0002: it is the input
-			 * projections in bf16 that cost -P bf16 its 0.05 dB) */
-			if (prec == DC_MM_MIXED && dc_mm_bf16_fast())
+			 * projections in bf16 that cost -P bf16 its 0.05 dB); training
+			 * in mixed stays as it was, untried with it */
+			if (prec == DC_MM_MIXED && !n->train && dc_mm_bf16_fast())
 				n->mmo[i] = dc_mm_new(DC_MM_BF16);
 		}
 	}
@@ -688,7 +691,8 @@ embed_forward(float *a, float *V, dc_mm *mm, const float *inp, const float *w, c
 	if (hi <= lo)
 		return;
 	if (wbf)
-		dc_mm_gemm_b16(mm, 0, 1, (int)(hi - lo), (int)FD, K, inp + lo * K, K, wbf, 0, a + lo * FD, FD);
+		dc_mm_gemm_b16(mm, 0, 1, (int)(hi - lo), (int)FD, K, inp + lo * K, K, wbf, 0,
+		    a + lo * FD, FD);
 	else
 		dc_mm_gemm(mm, 0, 1, (int)(hi - lo), (int)FD, K, inp + lo * K, K, w, K, 0, a + lo * FD, FD);
 	for (r = lo; r < hi; r++) {
@@ -867,7 +871,8 @@ ph_embed_forward(void *arg, int tid, int nth)
 	int64_t lo, hi, FD = (int64_t)c->F * c->D, K = 2 * c->H;
 
 	dc_pool_split(a->r1 - a->r0, tid, nth, &lo, &hi);
-	embed_forward(n->train ? n->a + a->r0 * FD : a->V, a->V, n->mmo[tid] ? n->mmo[tid] : n->mm[tid],
+	embed_forward(n->train ? n->a + a->r0 * FD : a->V, a->V,
+	    n->mmo[tid] ? n->mmo[tid] : n->mm[tid],
 	    layer_out(n, c->L - 1) + a->r0 * K, n->m->p.lin_w, n->linbf_ok ? n->linbf : NULL,
 	    n->m->p.lin_b, lo, hi, (int)K, c->F, c->D);
 }
@@ -903,6 +908,7 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 	dc_nn_reserve(n, B, T);
 	n->B = B;
 	n->T = T;
+	n->linbf_ok = 0;        /* the weights may have changed since the last pass */
 	if ((int64_t)B * T == 0)
 		return;
 	for (k = 0; k < c->L; k++)
@@ -918,7 +924,6 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 	}
 	if (h_out)
 		memcpy(h_out, n->h[HK(n, c->L - 1)], (size_t)B * T * 2 * c->H * sizeof *h_out);
-	n->linbf_ok = 0;
 	if (V)
 		embed_pass(n, &a);
 }

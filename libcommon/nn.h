@@ -153,7 +153,9 @@ void dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, i
  * before dropout; valid until the next pass. */
 const float *dc_nn_hidden(const dc_nn *n);
 /* dc_nn_embed_rows: after dc_nn_forward in inference, rows [r0, r1) of its B*T
- * rows of V into V (r1 - r0, F, D): the same bits as dc_nn_forward's. */
+ * rows of V into V (r1 - r0, F, D): the same bits as dc_nn_forward's. The
+ * weights must not change in between (in bf16 the output layer's are rounded
+ * once per pass). */
 void dc_nn_embed_rows(dc_nn *n, float *V, int64_t r0, int64_t r1);
 /* dc_nn_backward: after dc_nn_forward with the same feat, B and T, accumulates
  * (+=) dloss/dparams into grads (nparams floats) and, if dfeat is not NULL,
@@ -171,12 +173,12 @@ void dc_nn_backward_h(dc_nn *n, float *grads, float *dfeat, const float *dV, con
 /* dc_nn_precision: the products in the passes that follow (mm.h): DC_MM_F32 (the
  * default of dc_nn_new) throughout; DC_MM_BF16, operands rounded to bfloat16 with
  * fp32 accumulation in the GEMMs over all frames (input and output layers and their
- * gradients) and in the recurrent steps; DC_MM_MIXED, the recurrent steps and the
- * output layer's forward product with bf16 operands, the other GEMMs (the input
- * projections, the gradients') in fp32. The recurrent steps are bf16 only where
- * the CPU has AVX512_BF16 (dc_rec_bf16), the output layer only where bf16 products
- * are the faster (dc_mm_bf16_fast). Everything else (gates, cell state, loss,
- * gradient sums) stays fp32. */
+ * gradients) and in the recurrent steps; DC_MM_MIXED, the recurrent steps and, in
+ * inference (train = 0), the output layer's product with bf16 operands, the other
+ * GEMMs (the input projections, the gradients') in fp32. The recurrent steps are
+ * bf16 only where the CPU has AVX512_BF16 (dc_rec_bf16), the output layer only
+ * where bf16 products are the faster (dc_mm_bf16_fast). Everything else (gates,
+ * cell state, loss, gradient sums) stays fp32. */
 void dc_nn_precision(dc_nn *n, int prec);
 
 /* dc_nn_lengths: sequences shorter than the batch's T, for the passes that follow:

@@ -6,12 +6,12 @@
  * records so that a stream ending inside one is told apart from a clean end, and
  * it refuses a record that grows past the size limit before buffering more.
  */
-#define _GNU_SOURCE             /* mremap: a kept big buffer grown in place */
+#define _GNU_SOURCE             /* mremap: a kept big buffer grown in place; F_SETPIPE_SZ */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 

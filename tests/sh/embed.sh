@@ -150,27 +150,36 @@ same "-P bf16: silent where the CPU has bf16, else the fallback line" "$(cat err
     "$([ $bf16 = 0 ] && echo "dc-embed: -P bf16: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32")"
 check_in "dc-embed -P bf16 -t 2" 0 '*' in.dcs dc-embed -P bf16 -t 2 -m tiny.dcm
 cp out eb2.dcs
-# mixed: fp32 products over all frames, bf16 operands in the recurrent steps
+# mixed: bf16 operands in the recurrent steps and, where bf16 products are the
+# faster (DCSEP_BF16_FAST=1 says so on any CPU with them), in the output layer;
+# the input projections in fp32
 DCSEP_NO_BF16=1 check_in "-P mixed on a CPU without bf16" 0 \
     "dc-embed: -P mixed: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32" in.dcs \
     dc-embed -P mixed -m tiny.dcm
 cmp -s out e1.dcs && pass "-P mixed without bf16: the fp32 result" || fail "-P mixed without bf16" "output differs"
-check_in "dc-embed -P mixed" 0 "$([ $bf16 = 0 ] &&
+DCSEP_BF16_FAST=1 check_in "dc-embed -P mixed" 0 "$([ $bf16 = 0 ] &&
     echo "dc-embed: -P mixed: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32")" \
     in.dcs dc-embed -P mixed -m tiny.dcm
 cp out em.dcs
-check_in "dc-embed -P mixed -t 2" 0 '*' in.dcs dc-embed -P mixed -t 2 -m tiny.dcm
+DCSEP_BF16_FAST=1 check_in "dc-embed -P mixed -t 2" 0 '*' in.dcs dc-embed -P mixed -t 2 -m tiny.dcm
 cp out em2.dcs
-DCSEP_PRECISION=mixed check_in "DCSEP_PRECISION=mixed" 0 '*' in.dcs dc-embed -m tiny.dcm
+DCSEP_BF16_FAST=1 DCSEP_PRECISION=mixed check_in "DCSEP_PRECISION=mixed" 0 '*' in.dcs \
+    dc-embed -m tiny.dcm
 cmp -s out em.dcs && pass "DCSEP_PRECISION=mixed: the output of -P mixed" ||
     fail "DCSEP_PRECISION=mixed" "output differs"
+DCSEP_BF16_FAST=0 check_in "dc-embed -P mixed, bf16 products not the faster" 0 '*' in.dcs \
+    dc-embed -P mixed -m tiny.dcm
+cp out emn.dcs
+check_in "dc-embed -P mixed, by the CPU" 0 '*' in.dcs dc-embed -P mixed -m tiny.dcm
+{ cmp -s out em.dcs || cmp -s out emn.dcs; } && pass "-P mixed by the CPU: one of the two" ||
+    fail "-P mixed by the CPU" "the output of neither DCSEP_BF16_FAST=1 nor 0"
 check "-P fp16" 2 "dc-embed: -P: precision must be bf16, mixed or f32: fp16" dc-embed -P fp16 -m tiny.dcm
 DCSEP_MODEL=tiny.dcm check_in "model from \$DCSEP_MODEL" 0 '' in.dcs dc-embed
 cmp -s out e1.dcs && pass "\$DCSEP_MODEL: same output as -m" || fail "\$DCSEP_MODEL" "output differs"
 
 "$PY" - $bf16 <<'EOF'
 import sys; sys.path.insert(0, ".")
-import msgpack, re, numpy as np, dcstream, ref
+import msgpack, numpy as np, dcstream, ref
 
 def check(name, ok, why=""):
     print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
@@ -222,30 +231,32 @@ for u, b, b2 in zip(utts, ub, ub2):
         d = np.abs(Vb - R).max()
         check(f"{u.id}: -P bf16 without bf16: fp32 (max diff {d:.3g})", d < 1e-4, "%.3g" % d)
     check(f"{u.id}: -P bf16: -t 2 agrees with -t 1", np.array_equal(b2["embed"]["data"], Vb))
-# mixed: only the recurrent products' operands rounded (u = 2^-8 each), and the
-# output layer's where bf16 products are faster than fp32 ones (AMX, or an AMD
-# CPU: mm.h, dc_mm_bf16_fast), so closer to the exact pass than bf16 but not fp32;
-# the numpy pass with those roundings alone must again be ten times closer on
-# average than the exact one.
-cpu = open("/proc/cpuinfo").read()
-fast = bf16 and ("AuthenticAMD" in cpu or re.search(r"\bamx_bf16\b", cpu) is not None)
+# mixed: only the recurrent products' operands rounded (u = 2^-8 each), and with
+# DCSEP_BF16_FAST=1 the output layer's (em.dcs; emn.dcs without), so closer to
+# the exact pass than bf16 but not fp32; the numpy pass with those roundings alone
+# must again be ten times closer on average than the exact one.
 _, um = dcstream.read("em.dcs")
 _, um2 = dcstream.read("em2.dcs")
-for u, b, m, m2 in zip(utts, ub, um, um2):
-    X, Vm = u["stft"]["data"], m["embed"]["data"]
-    R = ref.embed("tiny.dcm", X)
-    d = np.abs(Vm - R).mean()
+_, umn = dcstream.read("emn.dcs")
+for u, b, m, m2, mn in zip(utts, ub, um, um2, umn):
+    R = ref.embed("tiny.dcm", u["stft"]["data"])
+    for V, out, name in ((m["embed"]["data"], ref.bf16, "recurrent and output"),
+                         (mn["embed"]["data"], ref.same, "recurrent")):
+        d = np.abs(V - R).mean()
+        if bf16:
+            dm = np.abs(V - ref.embed("tiny.dcm", u["stft"]["data"], qr=ref.bf16, qo=out)).mean()
+            db = np.abs(b["embed"]["data"] - R).mean()
+            check(f"{u.id}: -P mixed ({name}): mean |diff| {d:.3g} from the numpy forward pass, "
+                  f"not fp32, and below -P bf16's ({db:.3g})", 1e-5 < d < db, "%.3g" % d)
+            check(f"{u.id}: -P mixed: the pass with bf16 {name} operands is ten times closer "
+                  f"(mean {dm:.3g})", dm < d / 10, "%.3g vs %.3g" % (dm, d))
+        else:
+            d = np.abs(V - R).max()
+            check(f"{u.id}: -P mixed ({name}) without bf16: fp32 (max diff {d:.3g})", d < 1e-4, "%.3g" % d)
     if bf16:
-        dm = np.abs(Vm - ref.embed("tiny.dcm", X, qr=ref.bf16, qo=ref.bf16 if fast else ref.same)).mean()
-        db = np.abs(b["embed"]["data"] - R).mean()
-        check(f"{u.id}: -P mixed: mean |diff| {d:.3g} from the numpy forward pass, not fp32, "
-              f"and below -P bf16's ({db:.3g})", 1e-5 < d < db, "%.3g" % d)
-        check(f"{u.id}: -P mixed: the pass with bf16 recurrent{' and output' if fast else ''} operands is ten times closer "
-              f"(mean {dm:.3g})", dm < d / 10, "%.3g vs %.3g" % (dm, d))
-    else:
-        d = np.abs(Vm - R).max()
-        check(f"{u.id}: -P mixed without bf16: fp32 (max diff {d:.3g})", d < 1e-4, "%.3g" % d)
-    check(f"{u.id}: -P mixed: -t 2 agrees with -t 1", np.array_equal(m2["embed"]["data"], Vm))
+        check(f"{u.id}: -P mixed: the output layer in bf16 or not, not the same",
+              not np.array_equal(m["embed"]["data"], mn["embed"]["data"]))
+    check(f"{u.id}: -P mixed: -t 2 agrees with -t 1", np.array_equal(m2["embed"]["data"], m["embed"]["data"]))
 EOF
 
 # float16 weights (formats/model.md, params_dtype): dc-embed widens them exactly

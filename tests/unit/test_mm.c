@@ -136,7 +136,7 @@ main(void)
 	    dc_mm_bf16_cpu() ? "yes" : "no", dc_mm_name(dc_mm_default(1)), dc_mm_name(dc_mm_default(0)));
 	/* prec 2: bf16 with op(B) in column blocks of 8 Ki elements, as small as
 	 * DCSEP_TEST_MM_NBK makes them (by default these shapes take one), beta 1;
-	 * prec 3: bf16 with B rounded before (dc_mm_gemm_b16), beta 0 */
+	 * prec 3: bf16 with B rounded before (dc_mm_gemm_b16) */
 	for (prec = 0; prec < 4; prec++) {
 		dc_mm *x;
 		if (prec == 2)
@@ -146,7 +146,7 @@ main(void)
 		for (s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); s++)
 			for (ta = 0; ta < 2; ta++)
 				for (tb = 0; tb < 2; tb++)
-					for (beta = prec == 2; beta < (prec == 3 ? 1 : 2); beta++)
+					for (beta = prec == 2; beta < 2; beta++)
 						run(x, prec == 0 ? DC_MM_F32 : DC_MM_BF16, prec == 2, prec == 3, ta,
 						    tb, beta, shapes[s][0], shapes[s][1], shapes[s][2]);
 		dc_mm_free(x);

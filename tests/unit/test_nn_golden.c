@@ -222,6 +222,44 @@ run(const dc_model *m, int nthreads, int prec)
 		free(Vb);
 		free(Vc);
 	}
+	/* inference: V a few rows at a time (dc_nn_embed_rows, as dc-embed computes it)
+	 * has the bits of dc_nn_forward's; and when the output layer's weights change
+	 * between two passes (dc-train's validation network shares the model it
+	 * trains), the second pass uses the new ones, as a new network would (in bf16
+	 * they are rounded once per pass) */
+	{
+		int64_t per = (int64_t)T * F * D, r, BT = (int64_t)B * T;
+		size_t nw = (size_t)F * D * 2 * c->H;
+		float *Vf = calloc((size_t)B * per, sizeof *Vf), *Vp = calloc((size_t)B * per, sizeof *Vp);
+		float *Vn = calloc((size_t)B * per, sizeof *Vn), *lw = malloc(nw * sizeof *lw);
+		dc_nn *ni = dc_nn_new(m, B, T, nthreads, 0), *nf;
+		dc_nn_precision(ni, prec);
+		dc_nn_forward(ni, NULL, NULL, feat, B, T);
+		for (r = 0; r < BT; r += 3)
+			dc_nn_embed_rows(ni, Vp + r * F * D, r, r + 3 < BT ? r + 3 : BT);
+		dc_nn_forward(ni, Vf, NULL, feat, B, T);
+		snprintf(name, sizeof name, "%s dc_nn_embed_rows, 3 rows at a time: the bits of "
+		    "dc_nn_forward's V", label);
+		T_OK(name, memcmp(Vp, Vf, (size_t)B * per * sizeof *Vp) == 0);
+		memcpy(lw, m->p.lin_w, nw * sizeof *lw);
+		for (i = 0; i < (int64_t)nw; i++)
+			m->p.lin_w[i] = -0.75f * lw[i];
+		dc_nn_forward(ni, Vp, NULL, feat, B, T);
+		nf = dc_nn_new(m, B, T, nthreads, 0);
+		dc_nn_precision(nf, prec);
+		dc_nn_forward(nf, Vn, NULL, feat, B, T);
+		snprintf(name, sizeof name, "%s lin_w changed between passes: a new network's V",
+		    label);
+		T_OK(name, memcmp(Vp, Vn, (size_t)B * per * sizeof *Vp) == 0 &&
+		    memcmp(Vp, Vf, (size_t)B * per * sizeof *Vp) != 0);
+		memcpy(m->p.lin_w, lw, nw * sizeof *lw);
+		dc_nn_free(ni);
+		dc_nn_free(nf);
+		free(Vf);
+		free(Vp);
+		free(Vn);
+		free(lw);
+	}
 	/* five copies of the batch (tiles of 8 and 2 in the recurrent kernel, forward
 	 * and backward): five times the loss and every gradient */
 	{
