@@ -321,20 +321,6 @@ begin(dc_mm *x, int M, int N, int K, int beta, float *C, int64_t ldc)
 	return 1;
 }
 
-/*
- * In bf16 the product is cut into blocks of about MBK / K rows of op(A) (32 to 256)
- * and NBK / K columns of op(B) (whole panels of 64), each block one product of its
- * rounded pieces (C's entries of a block depend on its rows of op(A) and columns
- * of op(B) alone, and oneDNN sums over the whole of K either way). op(A) is rounded
- * again for each column block and op(B) packed again for each row block: K (mb +
- * nb) beside 2 K mb nb multiply-adds. A column block of op(B) holds up to 2 Mi
- * elements (4 MiB in bf16). With 512 Ki, as before 2026-12-05, op(A) was rounded
- * again for each of up to 16 column blocks, and training in bf16 (bench_nn, B 8,
- * T 400, 1 thread, Zen 5) ran at 4,683 frames/s (2x300) and 881 (4x600), against
- * 5,705 and 1,285 now for 10 and 7 MiB more peak memory (below f32's with 2
- * threads); 4 and 8 Mi gained no more.
- */
-
 /* key: the cache key of a product, but for its rows M (and, in fp32, lda and ldb) */
 static entry
 key(int ta, int tb, int N, int K, int beta, int64_t ldc)
@@ -349,6 +335,20 @@ key(int ta, int tb, int N, int K, int beta, int64_t ldc)
 	k.ldc = ldc;
 	return k;
 }
+
+/*
+ * In bf16 the product is cut into blocks of about MBK / K rows of op(A) (32 to 256)
+ * and NBK / K columns of op(B) (whole panels of 64), each block one product of its
+ * rounded pieces (C's entries of a block depend on its rows of op(A) and columns
+ * of op(B) alone, and oneDNN sums over the whole of K either way). op(A) is rounded
+ * again for each column block and op(B) packed again for each row block: K (mb +
+ * nb) beside 2 K mb nb multiply-adds. A column block of op(B) holds up to 2 Mi
+ * elements (4 MiB in bf16). With 512 Ki, as before 2026-12-05, op(A) was rounded
+ * again for each of up to 16 column blocks, and training in bf16 (bench_nn, B 8,
+ * T 400, 1 thread, Zen 5) ran at 4,683 frames/s (2x300) and 881 (4x600), against
+ * 5,705 and 1,285 now for 10 and 7 MiB more peak memory (below f32's with 2
+ * threads); 4 and 8 Mi gained no more.
+ */
 
 /* bf16_rows: in bf16, C (M, k->N) = op(A) op(B) (+ C) for op(B) rounded already
  * (bbf, dense), MB rows of op(A) at a time, each block rounded into x->abf; 0, or

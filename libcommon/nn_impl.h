@@ -48,8 +48,9 @@ struct dc_nn {
 	dc_rec rec[2];                  /* per direction: pack, ab and the kernel (fp32 or bf16) */
 	int prec;                       /* DC_MM_F32, DC_MM_BF16 or DC_MM_MIXED (dc_nn_precision) */
 	dc_mm *mm[DC_NN_MAXTHREADS];    /* per thread (and direction): the large products */
-	dc_mm *mmo[DC_NN_MAXTHREADS];   /* in mixed precision where the CPU has bf16: per
-	                                 * thread, bf16 contexts for the output layer */
+	dc_mm *mmo[DC_NN_MAXTHREADS];   /* in mixed inference where bf16 products are the
+	                                 * faster (dc_mm_bf16_fast): per thread, bf16
+	                                 * contexts for the output layer; else NULL */
 	/* loss scratch, per thread */
 	int lossC;
 	float *lossA[DC_NN_MAXTHREADS]; /* (D,D) + (C,D) */

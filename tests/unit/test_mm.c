@@ -53,10 +53,10 @@ run(dc_mm *x, int prec, int small, int b16, int ta, int tb, int beta, int M, int
 		Bm[i] = frand();
 	for (i = 0; i < M * ldc; i++)
 		C[i] = C0[i] = C2[i] = (i % ldc) < N ? frand() : 1234.5f;
-	dc_mm_to_bf16(Bb, Bm, br, bc, ldb);
-	if (b16)
+	if (b16) {
+		dc_mm_to_bf16(Bb, Bm, br, bc, ldb);
 		rb = dc_mm_gemm_b16(x, ta, tb, M, N, K, A, lda, Bb, beta, C, ldc);
-	else
+	} else
 		dc_mm_gemm(x, ta, tb, M, N, K, A, lda, Bm, ldb, beta, C, ldc);
 	for (i = 0; i < M; i++) {
 		for (j = 0; j < N; j++) {
@@ -176,9 +176,9 @@ main(void)
 	{       /* dc_mm_gemm_b16 in an fp32 context: the loops, in bf16 */
 		dc_mm *x = dc_mm_new(DC_MM_F32);
 		float a = 1.0f + 0x1.0p-7f + 0x1.0p-9f, c = 0.0f;
-		uint16_t one = dc_mm_bf16_bits(1.0f);
+		uint16_t b1 = dc_mm_bf16_bits(1.0f);
 		T_OK("dc_mm_gemm_b16 in an fp32 context: -1, and A rounded as bf16 rounds it",
-		    dc_mm_gemm_b16(x, 0, 1, 1, 1, 1, &a, 1, &one, 0, &c, 1) == -1 &&
+		    dc_mm_gemm_b16(x, 0, 1, 1, 1, 1, &a, 1, &b1, 0, &c, 1) == -1 &&
 		    c == 1.0f + 0x1.0p-7f);
 		dc_mm_free(x);
 	}
