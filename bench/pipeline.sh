@@ -147,7 +147,9 @@ done
 # batch: 100 copies, 2 at a time, a pipeline per file and then the same files as
 # two streams of 50 utterances (dc-stft f1 ... f50 | ... | dc-istft -o '%u-s%k.wav':
 # each tool starts, and the model loads, once a stream); CPU seconds (user +
-# system) per hour of audio
+# system) per hour of audio; then the two streams as a batch job would run them:
+# dc-embed -b 4 (four utterances through the network at once) and dc-kmeans -d (the
+# embeddings dropped once clustered)
 mkdir -p "$out/batch"
 i=0
 while [ $i -lt 100 ]; do i=$((i + 1)); ln -s "$out/mix.wav" "$out/batch/m$i.wav"; done
@@ -155,10 +157,14 @@ cat >"$out/sep.sh" <<EOF2
 #!/bin/sh
 "$P/dc-stft" "\$@" | "$P/dc-embed" -t 1 | "$P/dc-kmeans" -k 2 -b 3 | "$P/dc-mask" | "$P/dc-istft" -o "$out/batch/%u-s%k.wav"
 EOF2
-chmod +x "$out/sep.sh"
-batch() { # batch N WHAT: the 100 files N to a pipeline, 2 pipelines at a time
+cat >"$out/sepb.sh" <<EOF2
+#!/bin/sh
+"$P/dc-stft" "\$@" | "$P/dc-embed" -t 1 -b 4 | "$P/dc-kmeans" -d -k 2 -b 3 | "$P/dc-mask" | "$P/dc-istft" -o "$out/batch/%u-s%k.wav"
+EOF2
+chmod +x "$out/sep.sh" "$out/sepb.sh"
+batch() { # batch N WHAT [SCRIPT]: the 100 files N to a pipeline, 2 pipelines at a time
 	rm -f "$out"/batch/*-s*.wav
-	/usr/bin/time -f '%e %U %S' -o "$out/btime" sh -c "seq 1 100 | sed 's|.*|$out/batch/m&.wav|' | xargs -P 2 -n $1 $out/sep.sh"
+	/usr/bin/time -f '%e %U %S' -o "$out/btime" sh -c "seq 1 100 | sed 's|.*|$out/batch/m&.wav|' | xargs -P 2 -n $1 $out/${3:-sep.sh}"
 	read -r e u sy <"$out/btime"
 	awk -v e="$e" -v u="$u" -v sy="$sy" -v s="$secs" -v w="$2" -v n="$(ls "$out/batch" | grep -c -- '-s2\.wav$')" 'BEGIN {
 		h = 100 * s / 3600
@@ -168,3 +174,4 @@ batch() { # batch N WHAT: the 100 files N to a pipeline, 2 pipelines at a time
 echo
 batch 1 "a pipeline per file"
 batch 50 "2 streams of 50 files"
+batch 50 "2 streams of 50, dc-embed -b 4, dc-kmeans -d" sepb.sh

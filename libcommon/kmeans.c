@@ -293,10 +293,8 @@ kmeans_run(const float *x0, int64_t n0, const float *x, int64_t n, int d,
 	/* every point, fitted or not, to the winner's nearest centroid */
 	memcpy(s.c, best, (size_t)k * d * sizeof *best);
 	set_norms(&s);
-	for (i = 0; i < n; i++) {
-		const float *xi = point(x0, n0, x, i, d);
-		labels[i] = nearest(xi, dot(xi, xi, d), s.c, s.cc, k, d, &d2);
-	}
+	for (i = 0; i < n; i++)        /* |x|^2 does not change which centroid is nearest */
+		labels[i] = nearest(point(x0, n0, x, i, d), 0.0f, s.c, s.cc, k, d, &d2);
 	if (centroids)
 		memcpy(centroids, best, (size_t)k * d * sizeof *best);
 	if (info)
@@ -322,44 +320,91 @@ dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
 	return kmeans_run(NULL, 0, x, n, d, fit, o, NULL, labels, centroids, info, inertias);
 }
 
+#define SOFTB 16        /* points whose distances dc_kmeans_soft computes together */
+
+/* four doubles, as the compiler's vector extension (GCC, clang) computes them:
+ * lane by lane, each lane rounded as a double alone would be */
+typedef double v4d __attribute__((vector_size(32)));
+
+/* soft_point: the soft masks of point i (m[k][n]) from its squared distances to the
+ * K centroids, dd[j * SOFTB]; e[K] scratch. */
+static void
+soft_point(const double *dd, int k, double beta, double *e, float *m, int64_t n, int64_t i)
+{
+	double mx = -HUGE_VAL, dmin = HUGE_VAL, sum;
+	int j, near = 0;
+
+	for (j = 0; j < k; j++) {
+		double dist = dd[j * SOFTB];
+		if (dist < dmin) {
+			dmin = dist;
+			near = j;
+		}
+		e[j] = -beta * dist;
+		mx = e[j] > mx ? e[j] : mx;
+	}
+	/* beta so large that every -beta d overflowed: the limit, 1 for the nearest
+	 * centroid (the lowest k on a tie), not inf - inf */
+	if (mx == -HUGE_VAL) {
+		for (j = 0; j < k; j++)
+			m[(size_t)j * n + i] = j == near ? 1.0f : 0.0f;
+		return;
+	}
+	for (j = 0, sum = 0.0; j < k; j++)
+		sum += e[j] = exp(e[j] - mx);
+	for (j = 0; j < k; j++)
+		m[(size_t)j * n + i] = (float)(e[j] / sum);
+}
+
 void
 dc_kmeans_soft(const float *x, int64_t n, int d, const float *c, int k, double beta, float *m)
 {
-	double *e = dc_xmalloc((size_t)k * sizeof *e), mx, sum, dist, t, dmin;
-	int64_t i;
-	int j, l, near;
+	double *e = dc_xmalloc((size_t)k * sizeof *e);
+	double *xt = dc_xmalloc((size_t)d * SOFTB * sizeof *xt);
+	double *dd = dc_xmalloc((size_t)k * SOFTB * sizeof *dd);
+	int64_t i0;
+	int j, l, b, nb;
 
-	for (i = 0; i < n; i++) {
-		const float *xi = x + (size_t)i * d;
-
-		mx = -HUGE_VAL;
-		dmin = HUGE_VAL;
-		near = 0;
+	/* the squared distances of SOFTB points at a time, each one's summed over l in
+	 * order, in double, as a point alone would be (the same bits), but the points
+	 * side by side in vector lanes: the block's coordinates transposed first */
+	for (i0 = 0; i0 < n; i0 += SOFTB) {
+		nb = n - i0 < SOFTB ? (int)(n - i0) : SOFTB;
+		for (b = 0; b < SOFTB; b++) {
+			const float *xb = x + (size_t)(i0 + (b < nb ? b : 0)) * d;
+			for (l = 0; l < d; l++)
+				xt[l * SOFTB + b] = xb[l];
+		}
 		for (j = 0; j < k; j++) {
-			for (l = 0, dist = 0.0; l < d; l++) {
-				t = (double)xi[l] - c[(size_t)j * d + l];
-				dist += t * t;
+			const float *cj = c + (size_t)j * d;
+			v4d a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 }, t0, t1, t2, t3;
+
+			for (l = 0; l < d; l++) {
+				double cl = cj[l];
+				memcpy(&t0, xt + l * SOFTB, sizeof t0);
+				memcpy(&t1, xt + l * SOFTB + 4, sizeof t1);
+				memcpy(&t2, xt + l * SOFTB + 8, sizeof t2);
+				memcpy(&t3, xt + l * SOFTB + 12, sizeof t3);
+				t0 -= cl;
+				t1 -= cl;
+				t2 -= cl;
+				t3 -= cl;
+				a0 += t0 * t0;
+				a1 += t1 * t1;
+				a2 += t2 * t2;
+				a3 += t3 * t3;
 			}
-			if (dist < dmin) {
-				dmin = dist;
-				near = j;
-			}
-			e[j] = -beta * dist;
-			mx = e[j] > mx ? e[j] : mx;
+			memcpy(dd + j * SOFTB, &a0, sizeof a0);
+			memcpy(dd + j * SOFTB + 4, &a1, sizeof a1);
+			memcpy(dd + j * SOFTB + 8, &a2, sizeof a2);
+			memcpy(dd + j * SOFTB + 12, &a3, sizeof a3);
 		}
-		/* beta so large that every -beta d overflowed: the limit, 1 for the
-		 * nearest centroid (the lowest k on a tie), not inf - inf */
-		if (mx == -HUGE_VAL) {
-			for (j = 0; j < k; j++)
-				m[(size_t)j * n + i] = j == near ? 1.0f : 0.0f;
-			continue;
-		}
-		for (j = 0, sum = 0.0; j < k; j++)
-			sum += e[j] = exp(e[j] - mx);
-		for (j = 0; j < k; j++)
-			m[(size_t)j * n + i] = (float)(e[j] / sum);
+		for (b = 0; b < nb; b++)
+			soft_point(dd + b, k, beta, e, m, n, i0 + b);
 	}
 	free(e);
+	free(xt);
+	free(dd);
 }
 
 /* ---------------------------------------------------------------- assignment */

@@ -161,6 +161,19 @@ dc_nn_point(dc_nn_params *p, float *buf, const dc_nn_config *c)
 
 /* ---------------------------------------------------------------- math */
 
+/* DC_NN_CLONES: the element-wise loops of the gates and the output layer in
+ * 512-bit vectors where the CPU has AVX-512 (a clone chosen once, at load), else
+ * as built. Each lane does the same operations, fmaf included, so the results are
+ * the same bits either way. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define DC_NN_CLONES __attribute__((target_clones("arch=x86-64-v4", "default")))
+#endif
+#endif
+#ifndef DC_NN_CLONES
+#define DC_NN_CLONES
+#endif
+
 /*
  * Branch-free exp, sigmoid and tanh that gcc vectorises (Cephes expf and tanhf
  * polynomials, a few ulp): the gate and output loops spend most of their time here.
@@ -505,7 +518,7 @@ features_backward(float *dfeat, const float *dx0, const float *std, int64_t BT, 
  * g (4H) pre-activations without bias in, activations i,f,g,o out; bias (4H);
  * cp (H) the previous cell; c (H), tc (H) = tanh(c), h (H) out. c may equal cp.
  */
-static void
+DC_NN_CLONES static void
 cell_forward(float *restrict g, float *c, float *restrict tc, float *restrict h,
     const float *cp, const float *restrict bias, int H)
 {
@@ -676,6 +689,24 @@ dotD(const float *a, const float *b, int D)
 	return s;
 }
 
+/* embed_act: one row of the output layer: a (F*D) = tanh(a + b) in place, V (F, D)
+ * = a / max(|a|, eps) per D-vector. */
+DC_NN_CLONES static void
+embed_act(float *restrict a, float *restrict V, const float *restrict bias, int F, int D)
+{
+	int64_t FD = (int64_t)F * D, f;
+	int d;
+
+	for (f = 0; f < FD; f++)
+		a[f] = ftanh(a[f] + bias[f]);
+	for (f = 0; f < F; f++) {
+		float nrm = sqrtf(dotD(a + f * D, a + f * D, D));
+		nrm = 1.0f / (nrm > DC_NN_EPS ? nrm : DC_NN_EPS);
+		for (d = 0; d < D; d++)
+			V[f * D + d] = a[f * D + d] * nrm;
+	}
+}
+
 /*
  * embed_forward: rows [lo, hi) of BT. a (BT,FD) = tanh(inp w^T + b) (train; may be
  * V in inference), V (BT,F,D) = a / max(|a|, eps) per D-vector; mm the GEMM's
@@ -686,7 +717,6 @@ embed_forward(float *a, float *V, dc_mm *mm, const float *inp, const float *w, c
     const float *bias, int64_t lo, int64_t hi, int K, int F, int D)
 {
 	int64_t FD = (int64_t)F * D, r;
-	int f, d;
 
 	if (hi <= lo)
 		return;
@@ -695,17 +725,8 @@ embed_forward(float *a, float *V, dc_mm *mm, const float *inp, const float *w, c
 		    a + lo * FD, FD);
 	else
 		dc_mm_gemm(mm, 0, 1, (int)(hi - lo), (int)FD, K, inp + lo * K, K, w, K, 0, a + lo * FD, FD);
-	for (r = lo; r < hi; r++) {
-		float *ar = a + r * FD, *vr = V + r * FD;
-		for (f = 0; f < FD; f++)
-			ar[f] = ftanh(ar[f] + bias[f]);
-		for (f = 0; f < F; f++) {
-			float nrm = sqrtf(dotD(ar + f * D, ar + f * D, D));
-			nrm = 1.0f / (nrm > DC_NN_EPS ? nrm : DC_NN_EPS);
-			for (d = 0; d < D; d++)
-				vr[f * D + d] = ar[f * D + d] * nrm;
-		}
-	}
+	for (r = lo; r < hi; r++)
+		embed_act(a + r * FD, V + r * FD, bias, F, D);
 }
 
 /*

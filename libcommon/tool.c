@@ -150,14 +150,26 @@ dc_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void (*errx_hook)(void);
+
+void
+dc_errx_hook(void (*fn)(void))
+{
+	errx_hook = fn;
+}
+
 void
 dc_errx(int code, const char *fmt, ...)
 {
+	void (*fn)(void) = errx_hook;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
+	errx_hook = NULL;
+	if (fn)
+		fn();
 	exit(code);
 }
 

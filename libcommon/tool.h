@@ -24,6 +24,10 @@ void dc_setprog(const char *argv0);
 /* dc_warnx, dc_errx: "prog: " and the message on stderr; dc_errx then exits. */
 void dc_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 DC_NORETURN void dc_errx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* dc_errx_hook: fn runs once, after the message of the next dc_errx (or
+ * dc_stream_fail) and before its exit, for a tool that holds finished work back
+ * (dc-embed -b) to write it; NULL: none. A dc_errx inside fn exits at once. */
+void dc_errx_hook(void (*fn)(void));
 /* dc_usage_exit: prints the usage line and exits 2. */
 DC_NORETURN void dc_usage_exit(const char *usage);
 /* dc_getopt: getopt(3) on the tool's options, with the two every tool shares

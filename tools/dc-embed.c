@@ -41,17 +41,21 @@
 #endif
 #define MODEL_REL "share/dcsep/models/default.dcm"
 
-static const char usage[] = "[-m model] [-P bf16 | mixed | f32] [-t threads] [-w win,ctx] [file]";
+static const char usage[] = "[-b utts] [-m model] [-P bf16 | mixed | f32] [-t threads] [-w win,ctx] [file]";
 
 #define WMAX 3600.0             /* the longest window or context of -w, seconds */
 #define BCTX 2.0                /* a block's context on each side without -w, seconds */
 #define PIECE 32                /* frames of embeddings computed and written at a time */
+#define BMAX 64                 /* the most utterances of -b */
 
 static void
 help(void)
 {
 	printf("usage: dc-embed %s\n"
 	    "Appends the deep clustering embeddings of each utterance's STFT to the stream.\n"
+	    "  -b utts     up to utts whole utterances through the network as one batch,\n"
+	    "              1 to %d (1): less CPU per hour of audio for batch jobs, each\n"
+	    "              utterance out when its batch is done\n"
 	    "  -m model    model file (default: $DCSEP_MODEL, else the installed default.dcm)\n"
 	    "  -P prec     the precision of the network's products: bf16 (bf16 operands,\n"
 	    "              fp32 sums), mixed (fp32, but bf16 in the recurrent steps) or\n"
@@ -63,7 +67,7 @@ help(void)
 	    "              utterance in blocks, each block's context (default 2 s)\n"
 	    "  -h          this help\n"
 	    "Reads the stream from file, or stdin if none or '-'. See dc-embed(1).\n", usage,
-	    DC_NN_MAXTHREADS);
+	    BMAX, DC_NN_MAXTHREADS);
 }
 
 static int
@@ -130,6 +134,14 @@ parse_w(const char *arg, double *win, double *ctx)
 	return dc_parse_pair(arg, 0, WMAX, win, ctx) || *win <= 0 ? DC_EPARAM : DC_OK;
 }
 
+/* An utterance waiting for its batch (-b): its records as they came, its features. */
+typedef struct {
+	dc_utt u;
+	char id[DC_ID_MAX];
+	float *feat;            /* (T, F) */
+	int64_t T, fcap;
+} queued;
+
 /* The model, its network and the buffers, grown to the longest utterance and reused. */
 typedef struct {
 	dc_model m;
@@ -146,6 +158,11 @@ typedef struct {
 	int64_t bctx;           /* the context of a block, frames */
 	float *wfeat, *wh;      /* the windows' batch (B, Tb, ...) */
 	int64_t wcap;           /* the bins (B x Tb x F) they hold */
+	int bmax;               /* -b */
+	queued q[BMAX];         /* the batch so far, in the order read */
+	int nq;
+	int64_t qT;             /* its longest utterance, frames */
+	int qlen[BMAX];         /* each one's frames, for dc_nn_lengths */
 } embedder;
 
 /* A block read, waiting for the frames after it: its records as they came. */
@@ -424,6 +441,110 @@ embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
 }
 
 /*
+ * run_batch: the utterances waiting (-b) through the network as one batch (B, qT)
+ * of features padded with zeros, each sequence its own length (dc_nn_lengths),
+ * then out in the order read, each as embed_utt would write it; the queue is
+ * emptied first, so that an exit on the way (a non-finite output) cannot run it
+ * again from the exit hook.
+ */
+static void
+run_batch(embedder *e, dc_writer *w)
+{
+	const dc_nn_config *mc = &e->m.cfg;
+	int64_t F = mc->F, Tm = e->qT, H2 = 2 * mc->H, i;
+	int B = e->nq, same = 1;
+
+	if (B == 0)
+		return;
+	e->nq = 0;
+	grow(e, B * Tm, F);
+	for (i = 0; i < B; i++) {
+		queued *q = &e->q[i];
+		memcpy(e->feat + i * Tm * F, q->feat, (size_t)(q->T * F) * sizeof *e->feat);
+		memset(e->feat + (i * Tm + q->T) * F, 0, (size_t)((Tm - q->T) * F) * sizeof *e->feat);
+		e->qlen[i] = (int)q->T;
+		same &= q->T == Tm;
+	}
+	net(e, B, (int)Tm);
+	dc_nn_lengths(e->nn, same ? NULL : e->qlen);
+	dc_nn_forward(e->nn, NULL, e->h, e->feat, B, (int)Tm);
+	dc_nn_lengths(e->nn, NULL);
+	for (i = 0; i < B; i++) {
+		queued *q = &e->q[i];
+		if (mc->C > 0) {
+			dc_mi_head_forward(e->mm, e->z, e->h + i * Tm * H2, e->m.p.mi_w, e->m.p.mi_b, q->T,
+			    H2, mc->C * mc->F);
+			dc_mi_masks(e->masks, e->z, q->T, mc->C, mc->F);
+		}
+		if (!dc_writer_error(w))
+			put_records(e, w, &q->u, q->id, NULL, i * Tm, e->masks, q->T, F);
+		dc_utt_free(&q->u);
+	}
+}
+
+/* The embedder and writer of the exit hook (-b). */
+static embedder *hook_e;
+static dc_writer *hook_w;
+
+/* flush_hook: on an error exit, the utterances read before the faulty one still
+ * go out. */
+static void
+flush_hook(void)
+{
+	if (hook_e->nq > 0) {
+		run_batch(hook_e, hook_w);
+		dc_writer_close(hook_w);
+	}
+}
+
+/*
+ * embed_queue: the whole utterance u (its records taken over) into the batch of
+ * -b, after the batch runs where u would make it hold more bins x D than one
+ * embed record may (dc_limit_elems); the batch runs once it holds e->bmax. An
+ * utterance of no frames, or one that -w cuts into windows, goes alone
+ * (embed_utt), after the batch.
+ */
+static void
+embed_queue(embedder *e, dc_writer *w, dc_utt *u, const char *id)
+{
+	const dc_nn_config *mc = &e->m.cfg;
+	int64_t T, F, Tm;
+	dc_tensor X;
+	queued *q;
+
+	get_stft(e, u, NULL, id, &X);
+	T = X.shape[0];
+	F = X.shape[1];
+	if (T == 0 || T > INT_MAX / 2 / BMAX || T * F * mc->D > dc_limit_elems() ||
+	    (e->win > 0 && e->win + 2 * e->ctx < T)) {
+		dc_tensor_free(&X);
+		run_batch(e, w);
+		embed_utt(e, w, u, id);
+		return;
+	}
+	Tm = e->nq > 0 && e->qT > T ? e->qT : T;
+	if (e->nq > 0 && (e->nq + 1) * Tm * F * mc->D > dc_limit_elems()) {
+		run_batch(e, w);
+		Tm = T;
+	}
+	q = &e->q[e->nq];
+	if (T * F > q->fcap) {
+		free(q->feat);
+		q->fcap = T * F;
+		q->feat = dc_nn_alloc((size_t)q->fcap * sizeof *q->feat);
+	}
+	dc_nn_features(q->feat, X.data, T, F);
+	dc_tensor_free(&X);
+	q->u = *u;
+	memset(u, 0, sizeof *u);
+	snprintf(q->id, sizeof q->id, "%s", id);
+	q->T = T;
+	e->qT = Tm;
+	if (++e->nq == e->bmax)
+		run_batch(e, w);
+}
+
+/*
  * block_masks: the mask-inference head's masks of block pd into e->z (C, n, F),
  * from e->h of its window, whose frame c0 is the block's first. The head orders
  * its sources anew in every window, so the block's sources are put in the order of
@@ -588,8 +709,14 @@ main(int argc, char **argv)
 	memset(&e, 0, sizeof e);
 	memset(&bl, 0, sizeof bl);
 	e.threads = 1;
-	while ((c = dc_getopt(argc, argv, "m:P:t:w:h", usage, help)) != -1) {
+	e.bmax = 1;
+	while ((c = dc_getopt(argc, argv, "b:m:P:t:w:h", usage, help)) != -1) {
 		switch (c) {
+		case 'b':
+			if (dc_parse_int(optarg, 1, BMAX, &v))
+				dc_errx(2, "-b: utterances must be an integer from 1 to %d: %s", BMAX, optarg);
+			e.bmax = (int)v;
+			break;
 		case 'm':
 			mpath = optarg;
 			break;
@@ -639,14 +766,22 @@ main(int argc, char **argv)
 	rd = dc_open_stream(path, &hdr, &name);
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-embed");
+	if (e.bmax > 1) {
+		hook_e = &e;
+		hook_w = w;
+		dc_errx_hook(flush_hook);
+	}
 	while ((err = dc_read_unit(rd, &u, &b)) == DC_OK) {
 		char id[DC_ID_MAX];
 		const char *why = dc_rec_id(b.utt, id);
 
 		if (why != NULL)
 			dc_errx(1, "%s: utt record: %s", name, why);
-		if (b.blocked)
+		if (b.blocked) {
+			run_batch(&e, w);
 			embed_block(&e, w, &bl, &u, &b, id);
+		} else if (e.bmax > 1)
+			embed_queue(&e, w, &u, id);
 		else
 			embed_utt(&e, w, &u, id);
 		if (dc_writer_error(w))
@@ -654,6 +789,8 @@ main(int argc, char **argv)
 	}
 	if (err != DC_OK && err != DC_EEOF)
 		dc_stream_fail(name, rd, err);
+	run_batch(&e, w);
+	dc_errx_hook(NULL);
 	dc_nn_free(e.nn);
 	dc_mm_free(e.mm);
 	free(e.feat);
@@ -664,6 +801,10 @@ main(int argc, char **argv)
 	free(e.wfeat);
 	free(e.wh);
 	free(e.piece);
+	for (c = 0; c < BMAX; c++) {
+		free(e.q[c].feat);
+		dc_utt_free(&e.q[c].u);
+	}
 	dc_model_free(&e.m);
 	dc_utt_free(&u);
 	dc_record_free(&bl.utt);

@@ -97,6 +97,13 @@ cp out w3.dcs
 check_in "dc-embed -w 60,1 with a head" 0 '' r3.dcs dc-embed -m m.dcm -w 60,1
 [ -s out ] && cmp -s out e3.dcs && pass "-w 60,1: the bytes of the whole utterance, masks included" ||
     fail "-w 60,1 with a head" "output differs"
+# -b: the three mixtures through the network as one batch, masks included
+cat r1.dcs r2.dcs r3.dcs >r123.dcs
+check_in "dc-embed with a head, one at a time" 0 '' r123.dcs dc-embed -m m.dcm
+cp out b1.dcs
+check_in "dc-embed -b 3 with a head" 0 '' r123.dcs dc-embed -m m.dcm -b 3
+[ -s out ] && cmp -s out b1.dcs && pass "-b 3 with a head: the same bytes, masks included" ||
+    fail "-b 3 with a head" "output differs"
 "$PY" - <<'EOF'
 import numpy as np
 from oracle_lib import read_records, tensor, tensor_rec, write_stream
