@@ -690,21 +690,25 @@ dotD(const float *a, const float *b, int D)
 }
 
 /* embed_act: one row of the output layer: a (F*D) = tanh(a + b) in place, V (F, D)
- * = a / max(|a|, eps) per D-vector. */
-DC_NN_CLONES static void
+ * = a / max(|a|, eps) per D-vector. Returns 1 if V holds a NaN or an infinity, else
+ * 0: ftanh gives values in [-1, 1] or NaN, so a D-vector is finite exactly when its
+ * squared norm is, and only the F norms need checking. */
+DC_NN_CLONES static int
 embed_act(float *restrict a, float *restrict V, const float *restrict bias, int F, int D)
 {
 	int64_t FD = (int64_t)F * D, f;
-	int d;
+	int d, bad = 0;
 
 	for (f = 0; f < FD; f++)
 		a[f] = ftanh(a[f] + bias[f]);
 	for (f = 0; f < F; f++) {
-		float nrm = sqrtf(dotD(a + f * D, a + f * D, D));
+		float s = dotD(a + f * D, a + f * D, D), nrm = sqrtf(s);
+		bad |= !isfinite(s);
 		nrm = 1.0f / (nrm > DC_NN_EPS ? nrm : DC_NN_EPS);
 		for (d = 0; d < D; d++)
 			V[f * D + d] = a[f * D + d] * nrm;
 	}
+	return bad;
 }
 
 /*
@@ -712,21 +716,23 @@ embed_act(float *restrict a, float *restrict V, const float *restrict bias, int 
  * V in inference), V (BT,F,D) = a / max(|a|, eps) per D-vector; mm the GEMM's
  * context; inp (BT,2H); w (FD,2H), or wbf if not NULL: w in bf16; b (FD).
  */
-static void
+static int
 embed_forward(float *a, float *V, dc_mm *mm, const float *inp, const float *w, const uint16_t *wbf,
     const float *bias, int64_t lo, int64_t hi, int K, int F, int D)
 {
 	int64_t FD = (int64_t)F * D, r;
+	int bad = 0;
 
 	if (hi <= lo)
-		return;
+		return 0;
 	if (wbf)
 		dc_mm_gemm_b16(mm, 0, 1, (int)(hi - lo), (int)FD, K, inp + lo * K, K, wbf, 0,
 		    a + lo * FD, FD);
 	else
 		dc_mm_gemm(mm, 0, 1, (int)(hi - lo), (int)FD, K, inp + lo * K, K, w, K, 0, a + lo * FD, FD);
 	for (r = lo; r < hi; r++)
-		embed_act(a + r * FD, V + r * FD, bias, F, D);
+		bad |= embed_act(a + r * FD, V + r * FD, bias, F, D);
+	return bad;
 }
 
 /*
@@ -795,6 +801,7 @@ typedef struct {
 	const float *dh;                /* backward: (B,T,2H) added to dL/d(last layer's output), or NULL */
 	float *dfeat;                   /* backward: (B,T,F) dL/dfeat (+=), or NULL */
 	dc_nn_params g;                 /* backward: named pointers into the gradients */
+	int *bad;                       /* forward: [thread] the output layer's rows held NaN or Inf */
 } pass;
 
 #define LK(n, k) ((n)->train ? (k) : 0)                    /* index of per-layer buffers */
@@ -892,7 +899,7 @@ ph_embed_forward(void *arg, int tid, int nth)
 	int64_t lo, hi, FD = (int64_t)c->F * c->D, K = 2 * c->H;
 
 	dc_pool_split(a->r1 - a->r0, tid, nth, &lo, &hi);
-	embed_forward(n->train ? n->a + a->r0 * FD : a->V, a->V,
+	a->bad[tid] = embed_forward(n->train ? n->a + a->r0 * FD : a->V, a->V,
 	    n->mmo[tid] ? n->mmo[tid] : n->mm[tid],
 	    layer_out(n, c->L - 1) + a->r0 * K, n->m->p.lin_w, n->linbf_ok ? n->linbf : NULL,
 	    n->m->p.lin_b, lo, hi, (int)K, c->F, c->D);
@@ -903,11 +910,12 @@ ph_embed_forward(void *arg, int tid, int nth)
  * computes V in pieces of 32 frames, and rounding the 3.1 M weights of 4x300's
  * output layer for each piece took 15 % of its time in bf16, more than the piece's
  * product). */
-static void
+static int
 embed_pass(dc_nn *n, pass *a)
 {
 	const dc_nn_config *c = &n->c;
 	size_t FD = (size_t)c->F * c->D, K = 2 * (size_t)c->H;
+	int bad[DC_NN_MAXTHREADS] = { 0 }, t, any = 0;
 
 	if (!n->train && (n->prec == DC_MM_BF16 || n->mmo[0] != NULL) && !n->linbf_ok) {
 		if (n->linbf == NULL)
@@ -915,7 +923,11 @@ embed_pass(dc_nn *n, pass *a)
 		dc_mm_to_bf16(n->linbf, n->m->p.lin_w, (int64_t)FD, (int64_t)K, (int64_t)K);
 		n->linbf_ok = 1;
 	}
+	a->bad = bad;
 	dc_pool_run(n->pool, ph_embed_forward, a);
+	for (t = 0; t < DC_NN_MAXTHREADS; t++)
+		any |= bad[t];
+	return any ? DC_ENONFINITE : DC_OK;
 }
 
 void
@@ -955,13 +967,12 @@ dc_nn_hidden(const dc_nn *n)
 	return n->h[HK(n, n->c.L - 1)];
 }
 
-void
+int
 dc_nn_embed_rows(dc_nn *n, float *V, int64_t r0, int64_t r1)
 {
 	pass a = { .n = n, .B = n->B, .T = n->T, .V = V, .r0 = r0, .r1 = r1 };
 
-	if (r1 > r0)
-		embed_pass(n, &a);
+	return r1 > r0 ? embed_pass(n, &a) : DC_OK;
 }
 
 /* add_rows: rows [lo, hi) of x (rows of w floats) added to those of y. */

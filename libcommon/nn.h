@@ -155,8 +155,9 @@ const float *dc_nn_hidden(const dc_nn *n);
 /* dc_nn_embed_rows: after dc_nn_forward in inference, rows [r0, r1) of its B*T
  * rows of V into V (r1 - r0, F, D): the same bits as dc_nn_forward's. The
  * weights must not change in between (in bf16 the output layer's are rounded
- * once per pass). */
-void dc_nn_embed_rows(dc_nn *n, float *V, int64_t r0, int64_t r1);
+ * once per pass). Returns DC_ENONFINITE if those rows of V hold a NaN or an
+ * infinity, else DC_OK. */
+int dc_nn_embed_rows(dc_nn *n, float *V, int64_t r0, int64_t r1);
 /* dc_nn_backward: after dc_nn_forward with the same feat, B and T, accumulates
  * (+=) dloss/dparams into grads (nparams floats) and, if dfeat is not NULL,
  * dloss/dfeat into dfeat (B,T,F). dV (B,T,F,D) is dloss/dV. Overwrites the stored

@@ -381,9 +381,7 @@ put_records(embedder *e, dc_writer *w, const dc_utt *u, const char *id, const fl
 		dc_write_recb_head(w, &b);
 		for (t = 0; t < T; t += n) {
 			n = T - t < PIECE ? T - t : PIECE;
-			dc_nn_embed_rows(e->nn, e->piece, r0 + t, r0 + t + n);
-			P = tensor(e->piece, n, F, D);
-			if (dc_tensor_finite(&P) != DC_OK)
+			if (dc_nn_embed_rows(e->nn, e->piece, r0 + t, r0 + t + n) != DC_OK)
 				nonfinite(id, "embed");
 			dc_write_bytes(w, e->piece, (size_t)(n * F * D) * sizeof *e->piece);
 		}
