@@ -164,7 +164,7 @@ dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_op
 	unsigned char *fit = NULL;
 	float *cent;
 	int64_t T, F, D, N, i, m;
-	int err;
+	int err, soft;
 
 	empty(L);
 	empty(masks);
@@ -201,10 +201,12 @@ dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_op
 		return err;
 	}
 	cent = dc_xmalloc((size_t)ko.k * (size_t)D * sizeof *cent);
-	err = dc_kmeans(V->data, N, (int)D, fit, &ko, L->data, cent, NULL, NULL);
-	if (err == DC_OK && beta > 0.0 && masks != NULL) {
+	/* with soft masks, the labels come in their pass over V */
+	soft = beta > 0.0 && masks != NULL;
+	err = dc_kmeans(V->data, N, (int)D, fit, &ko, soft ? NULL : L->data, cent, NULL, NULL);
+	if (err == DC_OK && soft) {
 		if ((err = dc_tensor_alloc(masks, DC_F32, 3, (int64_t[]){ ko.k, T, F })) == DC_OK)
-			dc_kmeans_soft(V->data, N, (int)D, cent, ko.k, beta, masks->data);
+			dc_kmeans_soft(V->data, N, (int)D, cent, ko.k, beta, masks->data, L->data);
 	}
 	if (err != DC_OK)
 		dc_tensor_free(L);

@@ -293,7 +293,7 @@ kmeans_run(const float *x0, int64_t n0, const float *x, int64_t n, int d,
 	/* every point, fitted or not, to the winner's nearest centroid */
 	memcpy(s.c, best, (size_t)k * d * sizeof *best);
 	set_norms(&s);
-	for (i = 0; i < n; i++)        /* |x|^2 does not change which centroid is nearest */
+	for (i = 0; labels && i < n; i++)      /* |x|^2 does not change which is nearest */
 		labels[i] = nearest(point(x0, n0, x, i, d), 0.0f, s.c, s.cc, k, d, &d2);
 	if (centroids)
 		memcpy(centroids, best, (size_t)k * d * sizeof *best);
@@ -357,14 +357,18 @@ soft_point(const double *dd, int k, double beta, double *e, float *m, int64_t n,
 }
 
 void
-dc_kmeans_soft(const float *x, int64_t n, int d, const float *c, int k, double beta, float *m)
+dc_kmeans_soft(const float *x, int64_t n, int d, const float *c, int k, double beta, float *m,
+    int32_t *labels)
 {
+	float *cc = dc_xmalloc((size_t)k * sizeof *cc), d2;
 	double *e = dc_xmalloc((size_t)k * sizeof *e);
 	double *xt = dc_xmalloc((size_t)d * SOFTB * sizeof *xt);
 	double *dd = dc_xmalloc((size_t)k * SOFTB * sizeof *dd);
 	int64_t i0;
 	int j, l, b, nb;
 
+	for (j = 0; j < k; j++)         /* as set_norms */
+		cc[j] = dot(c + (size_t)j * d, c + (size_t)j * d, d);
 	/* the squared distances of SOFTB points at a time, each one's summed over l in
 	 * order, in double, as a point alone would be (the same bits), but the points
 	 * side by side in vector lanes: the block's coordinates transposed first */
@@ -401,7 +405,10 @@ dc_kmeans_soft(const float *x, int64_t n, int d, const float *c, int k, double b
 		}
 		for (b = 0; b < nb; b++)
 			soft_point(dd + b, k, beta, e, m, n, i0 + b);
+		for (b = 0; labels && b < nb; b++)
+			labels[i0 + b] = nearest(x + (size_t)(i0 + b) * d, 0.0f, c, cc, k, d, &d2);
 	}
+	free(cc);
 	free(e);
 	free(xt);
 	free(dd);

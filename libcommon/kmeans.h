@@ -44,7 +44,8 @@ typedef struct {
  * o->maxiter updates. A cluster left empty by an update takes the fitted point
  * farthest from its centroid. Squared distances are |x|^2 - 2 x.c + |c|^2.
  *
- * Outputs: labels[N]; centroids[K][D] if not NULL; info if not NULL;
+ * Outputs: labels[N] if not NULL (NULL: the fit alone, for dc_kmeans_soft's
+ * labels); centroids[K][D] if not NULL; info if not NULL;
  * inertias[o->restarts], each restart's final inertia, if not NULL.
  * Returns DC_EPARAM for K < 1, restarts < 1, maxiter < 0, D < 1, or fewer fitted
  * points than K. Results depend only on the inputs and the seed.
@@ -58,10 +59,12 @@ int dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
  * softmax over clusters of -beta times its squared distance to the centroids
  * c[K][D] (in double; the nearest gets the most). dc-kmeans -b and dc_cluster.
  * Where beta is so large that -beta d overflows for every cluster, the nearest
- * gets 1 and the others 0 (the limit). beta > 0, finite.
+ * gets 1 and the others 0 (the limit). beta > 0, finite. labels[N], if not
+ * NULL, receives in the same pass over x each point's nearest centroid as
+ * dc_kmeans labels it from the same centroids (the same bits).
  */
 void dc_kmeans_soft(const float *x, int64_t n, int d, const float *c, int k, double beta,
-    float *m);
+    float *m, int32_t *labels);
 
 /*
  * dc_assign: the permutation perm[K] (row g to column perm[g]) with the largest

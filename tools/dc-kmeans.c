@@ -323,17 +323,21 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 	if ((err = dc_tensor_alloc(&L, DC_I32, 2, (int64_t[]){ T, F })) != DC_OK)
 		dc_errx(1, "%s: labels: %s", id, dc_strerror(err));
 	cent = dc_xmalloc((size_t)o.k * (size_t)D * sizeof *cent);
-	if ((err = dc_kmeans(E.data, N, (int)D, fit, &o, L.data, cent, &info, NULL)) != DC_OK)
+	/* with -b, the labels come in the soft masks' pass over the embeddings */
+	if ((err = dc_kmeans(E.data, N, (int)D, fit, &o, opt.beta > 0.0 ? NULL : L.data, cent, &info,
+	    NULL)) != DC_OK)
 		dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
 	if (opt.verbose)
 		dc_warnx("%s: %lld of %lld bins fitted; restart %d of %d won with inertia %.6g "
 		    "after %d iterations%s", id, (long long)info.nfit, (long long)N, info.restart + 1,
 		    o.restarts, info.inertia, info.iters, info.converged ? "" : " (not converged)");
-	append(u, id, "labels", "kmeans", o.k, sp, &L);
 	if (opt.beta > 0.0) {
 		if ((err = dc_tensor_alloc(&M, DC_F32, 3, (int64_t[]){ o.k, T, F })) != DC_OK)
 			dc_errx(1, "%s: masks: %s", id, dc_strerror(err));
-		dc_kmeans_soft(E.data, N, (int)D, cent, o.k, opt.beta, M.data);
+		dc_kmeans_soft(E.data, N, (int)D, cent, o.k, opt.beta, M.data, L.data);
+	}
+	append(u, id, "labels", "kmeans", o.k, sp, &L);
+	if (opt.beta > 0.0) {
 		append(u, id, "masks", "kmeans-soft", o.k, sp, &M);
 		dc_tensor_free(&M);
 	}
@@ -461,7 +465,7 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 			dc_errx(1, "%s: masks: %s", id, dc_strerror(err));
 		/* before any centroid (a silent first block), the same mask for every cluster */
 		float *cz = c->st.started ? c->st.c : dc_xcalloc((size_t)(o.k * c->D), sizeof *cz);
-		dc_kmeans_soft(E.data, N, (int)c->D, cz, o.k, opt.beta, M.data);
+		dc_kmeans_soft(E.data, N, (int)c->D, cz, o.k, opt.beta, M.data, NULL);
 		if (cz != c->st.c)
 			free(cz);
 		append(u, id, "masks", "kmeans-soft", o.k, c->sp, &M);

@@ -330,10 +330,66 @@ test_edges(void)
 	T_OK("maxiter 0: labels from the k-means++ seeds", info.iters == 0 && lab[0] != lab[5]);
 }
 
+/*
+ * test_soft: dc_kmeans_soft against the plain statement of its masks, one point at
+ * a time (each squared distance summed over the dimensions in order, in double; a
+ * softmax in double, rounded to float): the same bits, for a count of points that
+ * is no multiple of the 16 it computes together; and the labels it gives in the
+ * same pass, those of dc_kmeans. A beta whose -beta d overflows gives the nearest 1.
+ */
+static void
+test_soft(void)
+{
+	enum { N = 1003, D = 7, K = 3 };
+	float *x = malloc(N * D * sizeof *x), *m = malloc(K * N * sizeof *m), c[K * D];
+	int32_t *lab = malloc(N * sizeof *lab), *lab2 = malloc(N * sizeof *lab2);
+	dc_kmeans_opts o;
+	dc_rng r;
+	int64_t i, bad = 0, badlab = 0, badhot = 0;
+	int j, l;
+
+	dc_rng_seed(&r, 11);
+	for (i = 0; i < N * D; i++)
+		x[i] = (float)gauss(&r);
+	dc_kmeans_defaults(&o);
+	o.k = K;
+	T_EQ_INT("soft: k-means of 1003 points", dc_kmeans(x, N, D, NULL, &o, lab, c, NULL, NULL), DC_OK);
+	dc_kmeans_soft(x, N, D, c, K, 3.0, m, lab2);
+	for (i = 0; i < N; i++) {
+		double dist[K], e[K], mx = -HUGE_VAL, sum = 0.0;
+		for (j = 0; j < K; j++) {
+			dist[j] = 0.0;
+			for (l = 0; l < D; l++) {
+				double t = (double)x[i * D + l] - c[j * D + l];
+				dist[j] += t * t;
+			}
+			e[j] = -3.0 * dist[j];
+			mx = e[j] > mx ? e[j] : mx;
+		}
+		for (j = 0; j < K; j++)
+			sum += e[j] = exp(e[j] - mx);
+		for (j = 0; j < K; j++)
+			bad += m[j * N + i] != (float)(e[j] / sum);
+		badlab += lab[i] != lab2[i];
+	}
+	T_OK("soft: 1003 points' masks, the bits of one point at a time", bad == 0);
+	T_OK("soft: the labels of its pass, dc_kmeans's", badlab == 0);
+	dc_kmeans_soft(x, N, D, c, K, 1e308, m, NULL);
+	for (i = 0; i < N; i++)
+		for (j = 0; j < K; j++)
+			badhot += m[j * N + i] != (j == lab[i] ? 1.0f : 0.0f);
+	T_OK("soft: beta 1e308, the nearest 1 and the others 0", badhot == 0);
+	free(x);
+	free(m);
+	free(lab);
+	free(lab2);
+}
+
 int
 main(void)
 {
 	test_rng();
+	test_soft();
 	test_recovery();
 	test_restarts();
 	test_unfitted();
