@@ -15,9 +15,10 @@
 #include <string.h>
 
 /* DC_MM_MIXED: the network's recurrent steps with bf16 operands (recgemm.h), in
- * inference its output layer's product too where dc_mm_bf16_fast(), its other
- * products (the input projections, the gradients') in fp32 (dc_nn_precision); for
- * a dc_mm it is DC_MM_F32. */
+ * inference its output layer's product and the input projections of its third
+ * layer on too where dc_mm_bf16_fast(), its other products (the first two layers'
+ * input projections, the gradients') in fp32 (dc_nn_precision); for a dc_mm it is
+ * DC_MM_F32. */
 enum { DC_MM_F32 = 0, DC_MM_BF16 = 1, DC_MM_MIXED = 2 };
 
 typedef struct dc_mm dc_mm;

@@ -19,7 +19,8 @@
  * matmul, in fp32 or with bf16 operands and fp32 accumulation, dc_nn_precision);
  * the recurrent products with bf16 operands in bf16 and mixed precision where the
  * CPU has AVX512_BF16 (recgemm.h), else in fp32, and in mixed inference the
- * output layer's GEMM in bf16 too where bf16 products are the faster; the gate
+ * output layer's GEMM and the input GEMMs from the third layer on (MIXED_IN_BF16)
+ * in bf16 too where bf16 products are the faster; the gate
  * arithmetic, the cell state, the loss and every gradient's accumulation stay
  * fp32. A pass is a sequence of phases, each run on every thread of the pool
  * with the pass's arguments (struct pass): the two directions of a layer run on
@@ -445,9 +446,9 @@ dc_nn_precision(dc_nn *n, int prec)
 			/* mixed inference: the output layer's product in bf16 as well,
 			 * where that is faster (on the 100 + 100 validation mixtures of
 			 * examples/tune-kmeans.sh -b 3 -T 20 no source's SDRi moved by
-			 * more than 0.08 dB, the means by 0.0002: it is the input
-			 * projections in bf16 that cost -P bf16 its 0.05 dB); training
-			 * in mixed stays as it was, untried with it */
+			 * more than 0.08 dB, the means by 0.0002), and the later
+			 * layers' input projections (MIXED_IN_BF16); training in
+			 * mixed stays as it was, untried with them */
 			if (prec == DC_MM_MIXED && !n->train && dc_mm_bf16_fast())
 				n->mmo[i] = dc_mm_new(DC_MM_BF16);
 		}
@@ -871,6 +872,16 @@ drop_backward(const dc_nn *n, float *dh, int k, int64_t lo, int64_t hi)
 		dh[i] = mk[i] ? dh[i] * s : 0.0f;
 }
 
+/* MIXED_IN_BF16: in mixed inference where bf16 products are the faster (n->mmo),
+ * the input projections of this layer (from 0) and those after it take bf16
+ * operands too. Chosen on the 100 + 100 validation mixtures of
+ * examples/tune-kmeans.sh -n 100 -s 7 -b 3 -T 20 (the shipped 4x300 model): from
+ * layer 2 on, no source's SDRi moved by more than 0.04 dB and the means by 0.0002
+ * (8.3404 -> 8.3406, 6.4720 -> 6.4722), for 13-15 % less CPU in dc-embed; from layer
+ * 1 on, one 3-speaker mixture's clusters came out differently and lost 12.8 dB
+ * (mean 6.39), from layer 0 (-P bf16) one 2-speaker mixture's 5.6 dB (8.29). */
+#define MIXED_IN_BF16 2
+
 static void
 ph_lstm_forward(void *arg, int tid, int nth)
 {
@@ -885,7 +896,8 @@ ph_lstm_forward(void *arg, int tid, int nth)
 		if (!dir_mine(d, tid, nth))
 			continue;
 		lstm_forward(n->h[HK(n, k)], n->gates[LK(n, k)][d], n->cell[LK(n, k)][d],
-		    n->tcell[LK(n, k)][d], &n->rec[d], n->mm[d], inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
+		    n->tcell[LK(n, k)][d], &n->rec[d], k >= MIXED_IN_BF16 && n->mmo[d] ? n->mmo[d] : n->mm[d],
+		    inp, p->w_ih[k][d], p->w_hh[k][d], n->bias[k][d], n->zero,
 		    n->len, a->B, a->T, in, c->H, d, n->train);
 	}
 }

@@ -175,11 +175,13 @@ void dc_nn_backward_h(dc_nn *n, float *grads, float *dfeat, const float *dV, con
  * default of dc_nn_new) throughout; DC_MM_BF16, operands rounded to bfloat16 with
  * fp32 accumulation in the GEMMs over all frames (input and output layers and their
  * gradients) and in the recurrent steps; DC_MM_MIXED, the recurrent steps and, in
- * inference (train = 0), the output layer's product with bf16 operands, the other
- * GEMMs (the input projections, the gradients') in fp32. The recurrent steps are
- * bf16 only where the CPU has AVX512_BF16 (dc_rec_bf16), the output layer only
- * where bf16 products are the faster (dc_mm_bf16_fast). Everything else (gates,
- * cell state, loss, gradient sums) stays fp32. */
+ * inference (train = 0), the output layer's product and the input projections of
+ * the third BLSTM layer on (nn.c, MIXED_IN_BF16) with bf16 operands, the other GEMMs
+ * (the first two layers' input projections, the gradients') in fp32. The recurrent
+ * steps are bf16 only where the CPU has AVX512_BF16 (dc_rec_bf16), the output layer
+ * and the input projections only where bf16 products are the faster
+ * (dc_mm_bf16_fast). Everything else (gates, cell state, loss, gradient sums) stays
+ * fp32. */
 void dc_nn_precision(dc_nn *n, int prec);
 
 /* dc_nn_lengths: sequences shorter than the batch's T, for the passes that follow:

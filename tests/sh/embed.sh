@@ -81,17 +81,20 @@ def lstm(x, Wih, Whh, bih, bhh, reverse, q=same, qr=None):
         out[t] = h
     return out
 
-def embed(path, X, q=same, qr=None, qo=None):
+def embed(path, X, q=same, qr=None, qo=None, qfrom=None):
     """The forward pass in float64; with q=bf16 the operands of the input,
     recurrent and output products rounded as dcsep's -P bf16 rounds them; with
-    qr=bf16 alone, those of the recurrent products, and qo=bf16 those of the output
-    layer (-P mixed: qr, and qo where bf16 products are the faster)."""
+    qr=bf16 alone, those of the recurrent products, qo=bf16 those of the output
+    layer, and qfrom=k those of the input projections of layer k on (-P mixed: qr,
+    and qo and qfrom=2 where bf16 products are the faster)."""
     qo = q if qo is None else qo
+    qr = q if qr is None else qr
     c, P, mean, std, _ = load_model(path)
     x = (np.log(np.abs(X.astype(np.complex128)) + 1e-8) - mean) / std
     for k in range(c["L"]):
+        qk = bf16 if qfrom is not None and k >= qfrom else q
         x = np.concatenate([lstm(x, *(P[f"blstm.{n}_l{k}{s}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")),
-                                 s == "_reverse", q, qr) for s in ("", "_reverse")], axis=1)
+                                 s == "_reverse", qk, qr) for s in ("", "_reverse")], axis=1)
     v = np.tanh(qo(x) @ qo(P["lin.weight"]).T + P["lin.bias"]).reshape(X.shape[0], X.shape[1], c["D"])
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
 EOF
@@ -104,6 +107,7 @@ ref.write_model("r16k.dcm", rate=16000)
 ref.write_model("nan.dcm", params=b"\0\0\xc0\x7f" * 10)
 ref.write_model("v3.dcm", version=3)
 ref.write_model("tiny16.dcm", f16=True, seed=4, name="tiny16")
+ref.write_model("tiny3.dcm", L=3, seed=6, name="tiny3")
 ref.write_model("f16short.dcm", params_dtype="f16")           # float32 bytes: twice too long
 ref.write_model("bf16.dcm", f16=True, params_dtype="bf16")
 ref.write_model("f16nan.dcm", f16=True, params=b"\x00\x7e" * 3000)
@@ -257,6 +261,46 @@ for u, b, m, m2, mn in zip(utts, ub, um, um2, umn):
         check(f"{u.id}: -P mixed: the output layer in bf16 or not, not the same",
               not np.array_equal(m["embed"]["data"], mn["embed"]["data"]))
     check(f"{u.id}: -P mixed: -t 2 agrees with -t 1", np.array_equal(m2["embed"]["data"], m["embed"]["data"]))
+EOF
+
+# -P mixed with three layers: where bf16 products are the faster, the third layer's
+# input projections take bf16 operands too (nn.c, MIXED_IN_BF16), not the first
+# two's; where they are not, only the recurrent steps'. The numpy pass with those
+# roundings must be ten times closer on average than the exact one, and than the
+# pass that leaves the third layer's inputs exact.
+DCSEP_BF16_FAST=1 check_in "-P mixed, 3 layers" 0 '*' in.dcs dc-embed -P mixed -m tiny3.dcm
+cp out m3f.dcs
+DCSEP_BF16_FAST=0 check_in "-P mixed, 3 layers, bf16 products not the faster" 0 '*' in.dcs \
+    dc-embed -P mixed -m tiny3.dcm
+cp out m3n.dcs
+"$PY" - $bf16 <<'EOF'
+import sys; sys.path.insert(0, ".")
+import numpy as np, dcstream, ref
+
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+
+bf16 = int(sys.argv[1])
+_, uf = dcstream.read("m3f.dcs")
+_, un = dcstream.read("m3n.dcs")
+for f, n in zip(uf, un):
+    X = f["stft"]["data"]
+    R = ref.embed("tiny3.dcm", X)
+    Vf, Vn = f["embed"]["data"], n["embed"]["data"]
+    if not bf16:
+        d = max(np.abs(Vf - R).max(), np.abs(Vn - R).max())
+        check(f"{f.id}: -P mixed, 3 layers, without bf16: fp32 (max diff {d:.3g})", d < 1e-4, "%.3g" % d)
+        continue
+    d = np.abs(Vf - R).mean()
+    dw = np.abs(Vf - ref.embed("tiny3.dcm", X, qr=ref.bf16, qo=ref.bf16, qfrom=2)).mean()
+    dn = np.abs(Vf - ref.embed("tiny3.dcm", X, qr=ref.bf16, qo=ref.bf16)).mean()
+    check(f"{f.id}: -P mixed, 3 layers: the pass with the third layer's inputs in bf16 is ten "
+          f"times closer ({dw:.3g}) than the exact one ({d:.3g}) and than the pass without "
+          f"them ({dn:.3g})", dw < d / 10 and dw < dn / 10, "%.3g, %.3g, %.3g" % (dw, d, dn))
+    d = np.abs(Vn - R).mean()
+    dm = np.abs(Vn - ref.embed("tiny3.dcm", X, qr=ref.bf16)).mean()
+    check(f"{f.id}: -P mixed, 3 layers, bf16 products not the faster: only the recurrent "
+          f"steps in bf16 (mean {dm:.3g} against {d:.3g})", dm < d / 10, "%.3g vs %.3g" % (dm, d))
 EOF
 
 # float16 weights (formats/model.md, params_dtype): dc-embed widens them exactly
