@@ -10,6 +10,7 @@
 #                                   '*', stderr is exactly ERR
 #   check_in NAME RC ERR INFILE CMD...   the same with stdin from INFILE
 #   same NAME GOT WANT              string equality
+#   same_out NAME FILE              the last check's output is FILE's bytes
 #   num NAME GOT OP VALUE           numeric comparison with awk (OP: < <= > >= ==)
 set -u
 DATA="$ROOT/tests/data"
@@ -34,6 +35,12 @@ _check() {
 }
 check() { n=$1 r=$2 e=$3; shift 3; _check "$n" "$r" "$e" /dev/null "$@"; }
 check_in() { n=$1 r=$2 e=$3 i=$4; shift 4; _check "$n" "$r" "$e" "$i" "$@"; }
+
+# same_out NAME FILE: passes if the last check's output ($T/out) is not empty and
+# holds FILE's bytes
+same_out() {
+	if [ -s "$T/out" ] && cmp -s "$T/out" "$2"; then pass "$1"; else fail "$1" "output differs from $2"; fi
+}
 
 same() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', wanted '$3'"; fi

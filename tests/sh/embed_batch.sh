@@ -18,31 +18,28 @@ check "a random model" 0 '' dc-train -i -L 2 -H 21 -D 4 -s 5 -o m.dcm
 check_in "-b 1" 0 '' in.dcs dc-embed -m m.dcm -b 1
 cp out e1.dcs
 check_in "no -b" 0 '' in.dcs dc-embed -m m.dcm
-[ -s e1.dcs ] && cmp -s out e1.dcs && pass "-b 1 is the default" || fail "-b 1" "output differs"
+same_out "-b 1 is the default" e1.dcs
 for b in 2 3 7 64; do
 	check_in "-b $b" 0 '' in.dcs dc-embed -m m.dcm -b $b
-	[ -s out ] && cmp -s out e1.dcs && pass "-b $b: the bytes of one utterance at a time" ||
-	    fail "-b $b" "output differs"
+	same_out "-b $b: the bytes of one utterance at a time" e1.dcs
 done
 check_in "-b 4 -t 2" 0 '' in.dcs dc-embed -m m.dcm -b 4 -t 2
-cmp -s out e1.dcs && pass "-b 4 -t 2: the same bytes" || fail "-b 4 -t 2" "output differs"
+same_out "-b 4 -t 2: the same bytes" e1.dcs
 for p in bf16 mixed; do
 	DCSEP_BF16_FAST=1 check_in "-P $p" 0 '*' in.dcs dc-embed -m m.dcm -P $p
 	cp out p1.dcs
 	DCSEP_BF16_FAST=1 check_in "-P $p -b 5" 0 '*' in.dcs dc-embed -m m.dcm -P $p -b 5
-	[ -s out ] && cmp -s out p1.dcs && pass "-P $p -b 5: the bytes of -P $p alone" ||
-	    fail "-P $p -b 5" "output differs"
+	same_out "-P $p -b 5: the bytes of -P $p alone" p1.dcs
 done
 # the element limit: the longest utterance (997 frames x 129 bins x 4 = 514,452)
 # fits, it and any other do not, three of about 400 frames do, four do not
 DC_MAX_ELEMS=800000 check_in "-b 7 under DC_MAX_ELEMS" 0 '' in.dcs dc-embed -m m.dcm -b 7
-[ -s out ] && cmp -s out e1.dcs && pass "-b 7 in batches the limit allows: the same bytes" ||
-    fail "-b 7 under DC_MAX_ELEMS" "output differs"
+same_out "-b 7 in batches the limit allows: the same bytes" e1.dcs
 # -w: an utterance longer than its window and context goes through alone, in windows
 check_in "-w 2,0.5" 0 '' in.dcs dc-embed -m m.dcm -w 2,0.5
 cp out w1.dcs
 check_in "-w 2,0.5 -b 4" 0 '' in.dcs dc-embed -m m.dcm -w 2,0.5 -b 4
-[ -s out ] && cmp -s out w1.dcs && pass "-w 2,0.5 -b 4: the bytes of -w alone" || fail "-w -b" "output differs"
+same_out "-w 2,0.5 -b 4: the bytes of -w alone" w1.dcs
 
 # an utterance of no frames between two others
 "$PY" - <<'EOF' || fail "zero-frame stream" "python failed"
@@ -57,8 +54,7 @@ cat a.dcs z.dcs b.dcs >z3.dcs
 check_in "an utterance of no frames, -b 1" 0 '' z3.dcs dc-embed -m m.dcm
 cp out z1.dcs
 check_in "an utterance of no frames, -b 8" 0 '' z3.dcs dc-embed -m m.dcm -b 8
-[ -s out ] && cmp -s out z1.dcs && pass "-b 8 around an utterance of no frames: the same bytes" ||
-    fail "-b 8, no frames" "output differs"
+same_out "-b 8 around an utterance of no frames: the same bytes" z1.dcs
 
 # faults part way: the fourth utterance's STFT is not the model's; the stream cut
 # inside the fourth. The utterances before go out, as one at a time, then the error.
@@ -69,16 +65,14 @@ msg="dc-embed: wide: stft record: rate 8000, nfft 512, hop 128, sqrt-hann window
 check_in "a wrong STFT, -b 1" 1 "$msg" bad.dcs dc-embed -m m.dcm
 cp out f1.dcs
 check_in "a wrong STFT, -b 8" 1 "$msg" bad.dcs dc-embed -m m.dcm -b 8
-[ -s f1.dcs ] && cmp -s out f1.dcs && pass "-b 8, a wrong STFT: the three before it out, as with -b 1" ||
-    fail "-b 8, a wrong STFT" "output differs"
+same_out "-b 8, a wrong STFT: the three before it out, as with -b 1" f1.dcs
 n=$(($(wc -c <three.dcs) + $(wc -c <b.dcs) / 2))
 head -c $n in.dcs >cut.dcs
 check_in "a cut stream, -b 1" 1 '*' cut.dcs dc-embed -m m.dcm
 cp out c1.dcs
 cp err c1.err
 check_in "a cut stream, -b 8" 1 "$(cat c1.err)" cut.dcs dc-embed -m m.dcm -b 8
-[ -s c1.dcs ] && cmp -s out c1.dcs && pass "-b 8, a cut stream: the utterances before out, as with -b 1" ||
-    fail "-b 8, a cut stream" "output differs"
+same_out "-b 8, a cut stream: the utterances before out, as with -b 1" c1.dcs
 case $(cat c1.err) in
 "dc-embed: stdin: stream truncated inside a record"*) pass "a cut stream: truncated" ;;
 *) fail "a cut stream" "$(cat c1.err)" ;;
@@ -94,8 +88,7 @@ if [ -r "$ROOT/models/default.dcm" ]; then
 	DCSEP_BF16_FAST=1 check_in "default model, -P mixed" 0 '*' three.dcs dc-embed -m "$D" -P mixed
 	cp out d1.dcs
 	DCSEP_BF16_FAST=1 check_in "default model, -P mixed -b 3" 0 '*' three.dcs dc-embed -m "$D" -P mixed -b 3
-	[ -s d1.dcs ] && cmp -s out d1.dcs && pass "default model -b 3: the same bytes" ||
-	    fail "default model -b 3" "output differs"
+	same_out "default model -b 3: the same bytes" d1.dcs
 else
 	skip "default model" "models/default.dcm is not here"
 fi
