@@ -8,8 +8,9 @@
 # median of 10); each stage's peak RSS and page faults (GNU time) run alone on its
 # cached input; dc-mask's and dc-istft's peak RSS beside the records they use (issue
 # 23's target: at most 3x); and a batch figure: 100 copies of the mixture through
-# the pipeline, 2 at a time, in CPU seconds per hour of audio, a pipeline per file
-# and then two pipelines of 50 files each. Environment: B
+# the pipeline, 2 at a time, in CPU seconds per hour of audio, a pipeline per file,
+# two pipelines of 50 files each, and the two with dc-embed -b 4 and dc-kmeans -d.
+# Environment: B
 # (build), PEER.
 set -u
 cd "$(dirname "$0")/.."
