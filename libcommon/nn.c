@@ -166,7 +166,9 @@ dc_nn_point(dc_nn_params *p, float *buf, const dc_nn_config *c)
  * 512-bit vectors where the CPU has AVX-512 (a clone chosen once, at load), else
  * as built. Each lane does the same operations, fmaf included, so the results are
  * the same bits either way. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__has_attribute)
+/* (target_clones needs the C library's ifunc: glibc has it, musl not) */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__GLIBC__) && \
+    defined(__has_attribute)
 #if __has_attribute(target_clones)
 #define DC_NN_CLONES __attribute__((target_clones("arch=x86-64-v4", "default")))
 #endif
@@ -301,11 +303,11 @@ nn_release(dc_nn *n)
 	memset(n->bias, 0, sizeof n->bias);
 }
 
-/* drop_alloc: the dropout buffers for Bmax x Tmax. */
+/* drop_alloc: the dropout buffers for n->rows frames. */
 static void
 drop_alloc(dc_nn *n)
 {
-	size_t BT2H = (size_t)n->Bmax * n->Tmax * 2 * n->c.H;
+	size_t BT2H = (size_t)n->rows * 2 * n->c.H;
 	int k;
 
 	for (k = 0; k < n->c.L; k++) {
@@ -330,11 +332,16 @@ rec_kernel(dc_nn *n)
 	}
 }
 
+/* nn_alloc: the workspace for batches of at most B sequences and rows frames in
+ * all (B x T <= rows): a (B,T,...) buffer is laid out by the pass's own T, so its
+ * size is a matter of rows alone, and only the per-sequence state of inference,
+ * (B,H), of B. Sized by rows, not by the longest T times the largest B that ever
+ * came (dc-embed -b: one long utterance and a batch of short ones). */
 static void
-nn_alloc(dc_nn *n, int B, int T)
+nn_alloc(dc_nn *n, int B, int64_t rows)
 {
 	const dc_nn_config *c = &n->c;
-	size_t BT = (size_t)B * T, H = c->H, G = 4 * H, F = c->F, FD = (size_t)c->F * c->D;
+	size_t BT = (size_t)rows, H = c->H, G = 4 * H, F = c->F, FD = (size_t)c->F * c->D;
 	size_t wide = 2 * H > F ? 2 * H : F;
 	/* layers with gates and cells kept, layer outputs: all in training; inference
 	 * reuses one, and two outputs in turn */
@@ -346,7 +353,7 @@ nn_alloc(dc_nn *n, int B, int T)
 
 	nn_release(n);
 	n->Bmax = B;
-	n->Tmax = T;
+	n->rows = rows;
 	n->x0 = big(BT * F);
 	n->zero = big(H);
 	for (d = 0; d < 2; d++) {
@@ -394,7 +401,8 @@ dc_nn_new(const dc_model *m, int Bmax, int Tmax, int nthreads, int train)
 	(void)dc_nn_avx512();   /* the CPU check, once, before any thread runs */
 	for (i = 0; i < (n->nth > 2 ? n->nth : 2); i++)
 		n->mm[i] = dc_mm_new(DC_MM_F32);
-	nn_alloc(n, Bmax < 1 ? 1 : Bmax, Tmax < 1 ? 1 : Tmax);
+	Bmax = Bmax < 1 ? 1 : Bmax;
+	nn_alloc(n, Bmax, (int64_t)Bmax * (Tmax < 1 ? 1 : Tmax));
 	n->pool = dc_pool_new(n->nth);
 	return n;
 }
@@ -422,8 +430,10 @@ dc_nn_free(dc_nn *n)
 void
 dc_nn_reserve(dc_nn *n, int B, int T)
 {
-	if (B > n->Bmax || T > n->Tmax)
-		nn_alloc(n, B > n->Bmax ? B : n->Bmax, T > n->Tmax ? T : n->Tmax);
+	int64_t rows = (int64_t)B * T;
+
+	if (B > n->Bmax || rows > n->rows)
+		nn_alloc(n, B > n->Bmax ? B : n->Bmax, rows > n->rows ? rows : n->rows);
 }
 
 void

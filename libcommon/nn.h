@@ -142,7 +142,9 @@ typedef struct dc_nn dc_nn;
  * the parallelism is the pool's (directions, row blocks, utterances). */
 dc_nn *dc_nn_new(const dc_model *m, int Bmax, int Tmax, int nthreads, int train);
 void dc_nn_free(dc_nn *n);
-/* dc_nn_reserve: grows the workspace to at least B x T (never shrinks). */
+/* dc_nn_reserve: grows the workspace to hold B sequences of T frames (never
+ * shrinks; sized by B and by B x T, so that long sequences one time and many short
+ * ones another do not take their product). */
 void dc_nn_reserve(dc_nn *n, int B, int T);
 
 /* dc_nn_forward: V (B,T,F,D) from feat (B,T,F). h_out, if not NULL, receives the

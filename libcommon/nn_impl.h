@@ -19,7 +19,8 @@ struct dc_nn {
 	const dc_model *m;
 	dc_nn_config c;
 	int train, nth;
-	int Bmax, Tmax;
+	int Bmax;                       /* the (B,T,...) buffers hold any B <= Bmax */
+	int64_t rows;                   /* sequences of B x T <= rows frames */
 	/* activations: layer index k of the per-layer arrays is k (train) or 0/k&1 (inference) */
 	float *x0;                      /* (B,T,F) normalised features; (B,T,F) dx0 in backward */
 	float *h[DC_NN_MAXL];           /* (B,T,2H) layer outputs */

@@ -161,7 +161,7 @@ typedef struct {
 	int bmax;               /* -b */
 	queued q[BMAX];         /* the batch so far, in the order read */
 	int nq;
-	int64_t qT;             /* its longest utterance, frames */
+	int64_t qT, qsum;       /* its longest utterance and all of them, frames */
 	int qlen[BMAX];         /* each one's frames, for dc_nn_lengths */
 } embedder;
 
@@ -497,10 +497,11 @@ flush_hook(void)
 
 /*
  * embed_queue: the whole utterance u (its records taken over) into the batch of
- * -b, after the batch runs where u would make it hold more bins x D than one
- * embed record may (dc_limit_elems); the batch runs once it holds e->bmax. An
- * utterance of no frames, or one that -w cuts into windows, goes alone
- * (embed_utt), after the batch.
+ * -b; the batch runs first where u would make it hold more bins x D than one embed
+ * record may (dc_limit_elems), or more than twice its frames once padded to the
+ * longest (a long utterance among short ones: the padding is computed, and
+ * held, as frames are), and once it holds e->bmax. An utterance of no frames, or
+ * one that -w cuts into windows, goes alone (embed_utt), after the batch.
  */
 static void
 embed_queue(embedder *e, dc_writer *w, dc_utt *u, const char *id)
@@ -521,7 +522,8 @@ embed_queue(embedder *e, dc_writer *w, dc_utt *u, const char *id)
 		return;
 	}
 	Tm = e->nq > 0 && e->qT > T ? e->qT : T;
-	if (e->nq > 0 && (e->nq + 1) * Tm * F * mc->D > dc_limit_elems()) {
+	if (e->nq > 0 && ((e->nq + 1) * Tm * F * mc->D > dc_limit_elems() ||
+	    (e->nq + 1) * Tm > 2 * (e->qsum + T))) {
 		run_batch(e, w);
 		Tm = T;
 	}
@@ -538,6 +540,7 @@ embed_queue(embedder *e, dc_writer *w, dc_utt *u, const char *id)
 	snprintf(q->id, sizeof q->id, "%s", id);
 	q->T = T;
 	e->qT = Tm;
+	e->qsum = e->nq > 0 ? e->qsum + T : T;
 	if (++e->nq == e->bmax)
 		run_batch(e, w);
 }
@@ -787,7 +790,8 @@ main(int argc, char **argv)
 	}
 	if (err != DC_OK && err != DC_EEOF)
 		dc_stream_fail(name, rd, err);
-	run_batch(&e, w);
+	if (!dc_writer_error(w))
+		run_batch(&e, w);
 	dc_errx_hook(NULL);
 	dc_nn_free(e.nn);
 	dc_mm_free(e.mm);

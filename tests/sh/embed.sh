@@ -273,7 +273,7 @@ cp out m3f.dcs
 DCSEP_BF16_FAST=0 check_in "-P mixed, 3 layers, bf16 products not the faster" 0 '*' in.dcs \
     dc-embed -P mixed -m tiny3.dcm
 cp out m3n.dcs
-"$PY" - $bf16 <<'EOF'
+"$PY" - $bf16 <<'EOF' || fail "-P mixed, 3 layers: the numpy passes" "python failed"
 import sys; sys.path.insert(0, ".")
 import numpy as np, dcstream, ref
 

@@ -56,6 +56,21 @@ cp out z1.dcs
 check_in "an utterance of no frames, -b 8" 0 '' z3.dcs dc-embed -m m.dcm -b 8
 same_out "-b 8 around an utterance of no frames: the same bytes" z1.dcs
 
+# a long utterance among many short ones: the batch runs before its padding would
+# pass its frames twice over, and the network's buffers grow by frames, not by the
+# longest utterance times the largest batch: the peak of -b 64 stays within three
+# times that of -b 1 (a batch may be half padding; before, 359 MB against 18 here,
+# 600 against 80 with the shipped model)
+sox "$S/ls1034_1034-121119-0000.flac" "$S/so0036_000360332.flac" "$S/so0053_000530115.flac" \
+    "$S/ls1034_1034-121119-0000.flac" "$S/so0054_000540031.flac" -r 8000 long.wav &&
+    sox "$S/so0048_000480014.flac" -r 8000 short.wav trim 0 0.05 || fail "long and short audio" "sox failed"
+{ dc-stft -B 0 long.wav; i=0; while [ $i -lt 64 ]; do dc-stft -i s$i short.wav; i=$((i + 1)); done; } >ls.dcs
+/usr/bin/time -f %M -o rss1 dc-embed -m m.dcm <ls.dcs >ls1.dcs
+/usr/bin/time -f %M -o rss64 dc-embed -m m.dcm -b 64 <ls.dcs >out
+same_out "-b 64, a long utterance and 64 short ones: the same bytes" ls1.dcs
+num "-b 64, a long utterance and 64 short ones: peak RSS (KB) within 3x -b 1's ($(tail -n 1 rss1))" \
+    "$(tail -n 1 rss64)" "<=" "$((3 * $(tail -n 1 rss1)))"
+
 # faults part way: the fourth utterance's STFT is not the model's; the stream cut
 # inside the fourth. The utterances before go out, as one at a time, then the error.
 dc-stft -n 512 -s 128 -i wide "$S/so0053_000530115.flac" >w.dcs
