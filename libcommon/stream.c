@@ -1767,6 +1767,8 @@ writer_cb(void *data, const char *buf, size_t len)
 
 	if (w->err)
 		return -1;
+	if (len == 0)   /* an empty bin's data: buf may be NULL, which fwrite may not take */
+		return 0;
 	if (w->sb) {
 		/* out of memory: kept, so that later writes do not hide it */
 		if (msgpack_sbuffer_write(w->sb, buf, len) != 0)
