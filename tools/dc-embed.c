@@ -161,7 +161,6 @@ typedef struct {
 	int bmax;               /* -b */
 	queued q[BMAX];         /* the batch so far, in the order read */
 	int nq;
-	int64_t qT, qsum;       /* its longest utterance and all of them, frames */
 	int qlen[BMAX];         /* each one's frames, for dc_nn_lengths */
 } embedder;
 
@@ -449,12 +448,14 @@ static void
 run_batch(embedder *e, dc_writer *w)
 {
 	const dc_nn_config *mc = &e->m.cfg;
-	int64_t F = mc->F, Tm = e->qT, H2 = 2 * mc->H, i;
+	int64_t F = mc->F, Tm = 0, H2 = 2 * mc->H, i;
 	int B = e->nq, same = 1;
 
 	if (B == 0)
 		return;
 	e->nq = 0;
+	for (i = 0; i < B; i++)
+		Tm = e->q[i].T > Tm ? e->q[i].T : Tm;
 	grow(e, B * Tm, F);
 	for (i = 0; i < B; i++) {
 		queued *q = &e->q[i];
@@ -507,9 +508,10 @@ static void
 embed_queue(embedder *e, dc_writer *w, dc_utt *u, const char *id)
 {
 	const dc_nn_config *mc = &e->m.cfg;
-	int64_t T, F, Tm;
+	int64_t T, F, Tm, sum;
 	dc_tensor X;
 	queued *q;
+	int i;
 
 	get_stft(e, u, NULL, id, &X);
 	T = X.shape[0];
@@ -521,12 +523,12 @@ embed_queue(embedder *e, dc_writer *w, dc_utt *u, const char *id)
 		embed_utt(e, w, u, id);
 		return;
 	}
-	Tm = e->nq > 0 && e->qT > T ? e->qT : T;
-	if (e->nq > 0 && ((e->nq + 1) * Tm * F * mc->D > dc_limit_elems() ||
-	    (e->nq + 1) * Tm > 2 * (e->qsum + T))) {
-		run_batch(e, w);
-		Tm = T;
+	for (i = 0, Tm = sum = T; i < e->nq; i++) {
+		Tm = e->q[i].T > Tm ? e->q[i].T : Tm;
+		sum += e->q[i].T;
 	}
+	if (e->nq > 0 && ((e->nq + 1) * Tm * F * mc->D > dc_limit_elems() || (e->nq + 1) * Tm > 2 * sum))
+		run_batch(e, w);
 	q = &e->q[e->nq];
 	if (T * F > q->fcap) {
 		free(q->feat);
@@ -539,8 +541,6 @@ embed_queue(embedder *e, dc_writer *w, dc_utt *u, const char *id)
 	memset(u, 0, sizeof *u);
 	snprintf(q->id, sizeof q->id, "%s", id);
 	q->T = T;
-	e->qT = Tm;
-	e->qsum = e->nq > 0 ? e->qsum + T : T;
 	if (++e->nq == e->bmax)
 		run_batch(e, w);
 }
