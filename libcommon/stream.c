@@ -25,6 +25,8 @@
 #define CHUNK (1 << 16)
 #define SCAN_DEPTH 32   /* deepest nesting a record may have */
 #define BIG CHUNK       /* a record this long is read into a buffer of its own */
+#define TEE (256u << 10)        /* a teed record's bytes are passed on this many at a time
+	                         * (the pipes' size: dc_reader_file) */
 
 struct dc_reader {
 	FILE *f;                /* file source, or NULL */
@@ -58,6 +60,8 @@ struct dc_reader {
 	                         * payload (a tensor's data) is 64-byte aligned */
 	size_t biglen, bigcap;
 	uint64_t bigpay;        /* where in the record that payload begins */
+	int tee;                /* the big record being read goes to pass as it arrives */
+	int teed;               /* the record dc_read returned last went so: not again */
 	const char *const *sink_kinds;  /* dc_reader_sink */
 	dc_sink_fn sink_fn;
 	void *sink_ctx;
@@ -743,12 +747,33 @@ big_shift(const dc_reader *rd)
 	return (size_t)((64 - ((uintptr_t)rd->bigbase + rd->bigpay) % 64) % 64);
 }
 
+static int peek_kind(const dc_reader *rd, char *buf, size_t n);
+static int listed(const char *kind, const char *const *list);
+static void write_raw(dc_writer *w, const void *buf, size_t len);
+
+/* tee_kind: whether the big record beginning the buffered bytes is one that the
+ * tool uses and that also goes on to pass (dc_reader_select), so that its bytes
+ * can go out as they arrive: downstream tools then take them in while this one
+ * still waits for the rest (dc-kmeans passes the 27 MB of embeddings of 10 s on
+ * while dc-embed computes them, not after). Its kind must come first, as every
+ * writer here puts it; otherwise it goes out whole once read, as small ones do. */
+static int
+tee_kind(const dc_reader *rd)
+{
+	char kind[32];
+
+	return rd->use && rd->pass && rd->in_utt && peek_kind(rd, kind, sizeof kind) == 1 &&
+	    listed(kind, rd->use) && !listed(kind, rd->eat) && strcmp(kind, "utt") != 0 &&
+	    strcmp(kind, "block") != 0 && strcmp(kind, "dcsep") != 0;
+}
+
 /*
  * feed_big: the record being read, once the scan has accounted for BIG bytes of
  * it, moves to a buffer of its own, grown to what the scan says it needs and fed
  * no further than the record goes: the unpacker's buffer stays small, and the
  * record's memory is its size, freed with it. The payload that made the record
- * big is placed 64-byte aligned. Returns as feed does.
+ * big is placed 64-byte aligned. A record to tee (tee_kind) is read TEE bytes at
+ * a time and each piece written to pass at once. Returns as feed does.
  */
 static int
 feed_big(dc_reader *rd)
@@ -757,6 +782,7 @@ feed_big(dc_reader *rd)
 	size_t got;
 
 	if (rd->big == NULL) {  /* every buffered byte is this record's: it is not complete */
+		rd->tee = tee_kind(rd);
 		rd->biglen = rd->up.used - rd->up.off;
 		/* the scan has seen the big payload's header: its end is known, and a
 		 * few keys may follow it */
@@ -769,9 +795,13 @@ feed_big(dc_reader *rd)
 		rd->big = rd->bigbase + big_shift(rd);
 		memcpy(rd->big, rd->up.buffer + rd->up.off, rd->biglen);
 		rd->up.off = rd->up.used;
+		if (rd->tee)
+			write_raw(rd->pass, rd->big, rd->biglen);
 	}
 	/* the rest of a payload, or one byte of the next element's header */
 	want = rd->sc.pos > rd->biglen ? rd->sc.pos - rd->biglen : 1;
+	if (rd->tee && want > TEE)
+		want = TEE;
 	if (rd->biglen + want > rd->bigcap) {
 		size_t cap = rd->biglen + want + CHUNK;
 		char *b = big_alloc(cap + 64), *was = rd->bigbase, *from = rd->big;
@@ -799,6 +829,8 @@ feed_big(dc_reader *rd)
 	}
 	if (got == 0)
 		return 0;
+	if (rd->tee)
+		write_raw(rd->pass, rd->big + rd->biglen, got);
 	rd->biglen += got;
 	rd->fed += got;
 	return 1;
@@ -942,7 +974,6 @@ listed(const char *kind, const char *const *list)
 	return 0;
 }
 
-static void write_raw(dc_writer *w, const void *buf, size_t len);
 
 /*
  * pass_raw: the record that begins the buffered bytes, checked by the scan as a
@@ -1249,6 +1280,7 @@ dc_read(dc_reader *rd, dc_record *r)
 	int big = 0;
 
 	memset(r, 0, sizeof *r);
+	rd->teed = rd->tee = 0;
 	if (rd->err || pass_unused(rd) != DC_OK)
 		return rd->err;
 	switch (read_sunk(rd, r)) {
@@ -1317,6 +1349,8 @@ dc_read(dc_reader *rd, dc_record *r)
 		*r = c;
 	}
 	rd->count++;
+	rd->teed = rd->tee;
+	rd->tee = 0;
 	/* a header, first or later (cat a.dcs b.dcs): its version, wherever it is */
 	if (strcmp(r->kind, "dcsep") == 0 && (rd->err = check_header(rd, r)) != DC_OK) {
 		dc_record_free(r);
@@ -1324,6 +1358,7 @@ dc_read(dc_reader *rd, dc_record *r)
 	}
 	return DC_OK;
 fail:
+	rd->tee = 0;
 	msgpack_unpacked_destroy(&res);
 	return rd->err;
 }
@@ -1486,7 +1521,7 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 			dc_record_free(&r);
 			return stray_block(rd, u);
 		}
-		if (rd->use && rd->pass && !listed(r.kind, rd->eat))
+		if (rd->use && rd->pass && !listed(r.kind, rd->eat) && !rd->teed)
 			dc_write_record(rd->pass, &r);
 		utt_push(u, &r);
 	}
@@ -1588,7 +1623,7 @@ read_block(dc_reader *rd, dc_utt *u, dc_unit *b)
 			hold(rd, &r);
 			return DC_OK;
 		}
-		if (rd->use && rd->pass && !listed(r.kind, rd->eat))
+		if (rd->use && rd->pass && !listed(r.kind, rd->eat) && !rd->teed)
 			dc_write_record(rd->pass, &r);
 		utt_push(u, &r);
 	}

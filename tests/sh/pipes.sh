@@ -32,3 +32,46 @@ os.write(w, msgpack.packb({"kind": "dcsep", "version": 1, "history": ["pipes"]})
 os.close(w)
 print(p.wait(), fcntl.fcntl(r, fcntl.F_GETPIPE_SZ))' >size 2>err
 same "a 1 MiB pipe into dc-dump: exit 0, not shrunk" "$(cat size)" "0 1048576"
+# a record the tool uses and also passes on goes out as it arrives, not once it
+# is whole (stream.c, tee_kind): dc-kmeans, fed all of a 5 MB embed record but
+# its last 1 MB, has passed at least half of what it was given on before the rest
+# comes (20 s at most); then, given the rest, it writes the bytes it writes from a
+# file
+PYTHONPATH="$ROOT/formats" "$PY" - f.dcs >tee.out 2>tee.err <<'EOF2'
+import os, subprocess, sys, threading, time
+import numpy as np, dcstream as D
+head = open(sys.argv[1], "rb").read()
+T = next(r for r in D.records(open(sys.argv[1], "rb")) if r["kind"] == "stft")["data"].shape[0]
+rng = np.random.default_rng(1)
+E = rng.standard_normal((T, 129, 40)).astype(np.float32)
+E /= np.linalg.norm(E, axis=2, keepdims=True)
+s = head + D.pack_record("embed", E, model="pipes")
+open("e.dcs", "wb").write(s)
+cut = len(s) - (1 << 20)
+p = subprocess.Popen(["dc-kmeans", "-k", "2"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+out = bytearray()
+def get():
+    while True:
+        b = os.read(p.stdout.fileno(), 1 << 20)
+        if not b:
+            return
+        out.extend(b)
+r = threading.Thread(target=get)
+r.start()
+p.stdin.write(s[:cut])
+p.stdin.flush()
+end = time.monotonic() + 20
+while len(out) - len(head) < (cut - len(head)) // 2 and time.monotonic() < end:
+    time.sleep(0.05)
+before = len(out)
+p.stdin.write(s[cut:])
+p.stdin.close()
+r.join()
+print(p.wait(), len(s) - cut, before - len(head) >= (cut - len(head)) // 2)
+open("tee.dcs", "wb").write(out)
+EOF2
+same "dc-kmeans passes a used record on as it arrives: half of it out before its last 1 MB is in" \
+    "$(cat tee.out)" "0 1048576 True"
+dc-kmeans -k 2 e.dcs >tee.ref || fail "dc-kmeans -k 2 e.dcs" "exit $?"
+cmp -s tee.ref tee.dcs && pass "dc-kmeans fed in two parts: the bytes it writes from a file" ||
+    fail "dc-kmeans fed in two parts" "the stream differs from the file's"
