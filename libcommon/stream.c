@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "util.h"
+#include "util_impl.h"
 #include "stream.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -326,151 +327,6 @@ dc_record_copy(dc_record *dst, const dc_record *src)
 	dst->sunklen = src->sunklen;
 }
 
-/* ---------------------------------------------------------------- big buffers */
-
-/*
- * A big record's buffer is mapped apart from the heap and, once the record is
- * freed, kept for the next big record (up to BIGPOOL buffers, shared by every
- * reader and thread): a tool reads record after record of much the same sizes,
- * block after block or utterance after utterance, and a kept buffer is already
- * in memory where a new one would fault in page by page. In the heap they
- * fragmented it: the records' small allocations between them kept freed
- * buffers from merging, and dc-mask on 2 minutes in blocks of 10 s grew its
- * heap to 23 MB for at most 4 MB in use. A buffer over BIGKEEP is unmapped
- * when freed (as malloc does past the tools' mmap threshold): one long
- * utterance does not keep its memory through the rest of a stream. The
- * sanitized build keeps malloc, so that ASan still sees every byte read past
- * a record, and so does a process with DCSEP_MALLOC_BIG set (tests/run.sh
- * sets it under valgrind, whose memcheck sees only malloc's bounds).
- */
-#define BIGPOOL 4
-#define BIGKEEP ((size_t)32 << 20)      /* the largest buffer kept */
-#define BIGHDR 64               /* a mapping's first bytes: its length; keeps 64-byte alignment */
-#define BIGROUND (64u << 10)    /* mappings are a multiple of this */
-#define BIGHUGE ((size_t)8 << 20)       /* mappings from this size on ask for huge pages */
-
-static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct { char *p; size_t len; } pool[BIGPOOL];
-
-#ifndef DC_ASAN
-static pthread_once_t env_once = PTHREAD_ONCE_INIT;
-static int env_malloc;
-
-static void
-read_env(void)
-{
-	env_malloc = getenv("DCSEP_MALLOC_BIG") != NULL;
-}
-#endif
-
-/* big_malloc: whether big buffers come from malloc (ASan's build, or
- * DCSEP_MALLOC_BIG set) */
-static int
-big_malloc(void)
-{
-#ifdef DC_ASAN
-	return 1;
-#else
-	pthread_once(&env_once, read_env);
-	return env_malloc;
-#endif
-}
-
-/* big_alloc: a 64-byte aligned buffer of n bytes or more (big_free frees it),
- * or NULL */
-static char *
-big_alloc(size_t n)
-{
-	size_t len, old = 0;
-	char *p = NULL;
-	int i, b = -1;
-
-	if (big_malloc())
-		return aligned_alloc(64, (n + 63) / 64 * 64);
-	if (n > SIZE_MAX - BIGHDR - BIGROUND)
-		return NULL;
-	len = (n + BIGHDR + BIGROUND - 1) / BIGROUND * BIGROUND;
-	pthread_mutex_lock(&pool_mu);
-	/* the smallest kept buffer that holds n, else the largest, grown */
-	for (i = 0; i < BIGPOOL; i++)
-		if (pool[i].p && pool[i].len >= len && (b < 0 || pool[i].len < pool[b].len))
-			b = i;
-	for (i = 0; b < 0 && i < BIGPOOL; i++)
-		if (pool[i].p && (b < 0 || pool[i].len > pool[b].len))
-			b = i;
-	if (b >= 0) {
-		p = pool[b].p;
-		old = pool[b].len;
-		pool[b].p = NULL;
-	}
-	pthread_mutex_unlock(&pool_mu);
-	if (p != NULL && old < len) {
-		void *q = mremap(p, old, len, MREMAP_MAYMOVE);
-		if (q == MAP_FAILED) {
-			munmap(p, old);
-			p = NULL;
-		} else
-			p = q;
-	} else if (p != NULL)
-		len = old;
-	if (p == NULL) {
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			return NULL;
-	}
-#ifdef MADV_HUGEPAGE
-	/* huge pages for a big buffer: a fault per 2 MiB instead of per 4 KiB (a
-	 * fault costs about 10 us in the VMs we run on: 70 ms of dc-kmeans's
-	 * 130 on 10 s); not below BIGHUGE, where rounding up would weigh */
-	if (len >= BIGHUGE)
-		madvise(p, len, MADV_HUGEPAGE);
-#endif
-	memcpy(p, &len, sizeof len);
-	return p + BIGHDR;
-}
-
-/* big_free: b back to the pool, in place of a smaller one when it is full */
-static void
-big_free(void *b)
-{
-	char *p;
-	size_t len;
-	int i, lo = 0;
-
-	if (b == NULL)
-		return;
-	if (big_malloc()) {
-		free(b);
-		return;
-	}
-	p = (char *)b - BIGHDR;
-	memcpy(&len, p, sizeof len);
-	if (len > BIGKEEP) {
-		munmap(p, len);
-		return;
-	}
-	pthread_mutex_lock(&pool_mu);
-	for (i = 0; i < BIGPOOL; i++) {
-		if (pool[i].p == NULL) {
-			lo = i;
-			break;
-		}
-		if (pool[i].len < pool[lo].len)
-			lo = i;
-	}
-	if (pool[lo].p == NULL || pool[lo].len < len) {
-		char *q = pool[lo].p;
-		size_t ql = pool[lo].len;
-		pool[lo].p = p;
-		pool[lo].len = len;
-		p = q;
-		len = ql;
-	}
-	pthread_mutex_unlock(&pool_mu);
-	if (p != NULL)
-		munmap(p, len);
-}
-
 /* ---------------------------------------------------------------- reader */
 
 static dc_reader *
@@ -547,7 +403,7 @@ dc_reader_free(dc_reader *rd)
 	dc_record_free(&rd->utt);
 	if (rd->owns_f)
 		fclose(rd->f);
-	big_free(rd->bigbase);
+	dc_big_free(rd->bigbase);
 	msgpack_unpacker_destroy(&rd->up);
 	free(rd);
 }
@@ -788,7 +644,7 @@ feed_big(dc_reader *rd)
 		 * few keys may follow it */
 		rd->bigcap = (rd->sc.pos > rd->biglen ? rd->sc.pos : rd->biglen) + 4096;
 		rd->bigpay = rd->sc.pstart;
-		if ((rd->bigbase = big_alloc(rd->bigcap + 64)) == NULL) {
+		if ((rd->bigbase = dc_big_alloc(rd->bigcap + 64)) == NULL) {
 			rd->err = DC_ENOMEM;
 			return -1;
 		}
@@ -804,7 +660,7 @@ feed_big(dc_reader *rd)
 		want = TEE;
 	if (rd->biglen + want > rd->bigcap) {
 		size_t cap = rd->biglen + want + CHUNK;
-		char *b = big_alloc(cap + 64), *was = rd->bigbase, *from = rd->big;
+		char *b = dc_big_alloc(cap + 64), *was = rd->bigbase, *from = rd->big;
 		if (b == NULL) {
 			rd->err = DC_ENOMEM;
 			return -1;
@@ -812,7 +668,7 @@ feed_big(dc_reader *rd)
 		rd->bigbase = b;
 		rd->big = b + big_shift(rd);
 		memcpy(rd->big, from, rd->biglen);
-		big_free(was);
+		dc_big_free(was);
 		rd->bigcap = cap;
 	}
 	if (rd->f) {
@@ -846,10 +702,10 @@ unpack_big(dc_reader *rd, msgpack_unpacked *res)
 	char *b = rd->big, *base = rd->bigbase;
 
 	rd->big = rd->bigbase = NULL;
-	if (z == NULL || !msgpack_zone_push_finalizer(z, big_free, base)) {
+	if (z == NULL || !msgpack_zone_push_finalizer(z, dc_big_free, base)) {
 		if (z)
 			msgpack_zone_free(z);
-		big_free(base);
+		dc_big_free(base);
 		return rd->err = DC_ENOMEM;
 	}
 	if (msgpack_unpack(b, rd->biglen, &off, z, &res->data) != MSGPACK_UNPACK_SUCCESS ||

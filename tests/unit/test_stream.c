@@ -1170,6 +1170,87 @@ pool_reader(void *arg)
 	return NULL;
 }
 
+/*
+ * big_tensors: dc_aligned64 from 1 MiB on takes its buffers from the big pool
+ * (util.c), below it from malloc: sizes about the boundary, in and out of order,
+ * each aligned, its own (written whole and read back), freed by the one free;
+ * six at once, more than the pool keeps; and a buffer freed then asked for again
+ * of a size it holds.
+ */
+static void
+big_tensors(void)
+{
+	static const size_t sz[] = { (1u << 20) - 64, (1u << 20) - 1, 1u << 20, (1u << 20) + 1,
+	    (3u << 20) + 7, 5u << 20 };
+	unsigned char *p[6];
+	int i, ok = 1;
+	size_t j;
+
+	for (i = 0; i < 6; i++) {
+		p[i] = dc_aligned64(sz[i]);
+		ok &= p[i] != NULL && (uintptr_t)p[i] % 64 == 0;
+		if (p[i] != NULL)
+			memset(p[i], 'A' + i, sz[i]);
+	}
+	for (i = 0; i < 6; i++)
+		for (j = 0; p[i] != NULL && j < sz[i]; j += 4093)
+			ok &= p[i][j] == 'A' + i && p[i][sz[i] - 1] == 'A' + i;
+	for (i = 0; i < 6; i += 2)
+		dc_aligned64_free(p[i]);
+	for (i = 0; i < 6; i += 2) {
+		p[i] = dc_aligned64(sz[5 - i]);
+		ok &= p[i] != NULL && (uintptr_t)p[i] % 64 == 0;
+		if (p[i] != NULL)
+			memset(p[i], 'a' + i, sz[5 - i]);
+	}
+	for (i = 1; i < 6; i += 2)
+		for (j = 0; p[i] != NULL && j < sz[i]; j += 4093)
+			ok &= p[i][j] == 'A' + i;
+	for (i = 5; i >= 0; i--)
+		dc_aligned64_free(p[i]);
+	T_OK("dc_aligned64: 1 MiB - 64 to 5 MiB, six at once, freed and taken again: aligned, "
+	    "each its own", ok);
+}
+
+/* test_finite: dc_floats_finite and dc_tensor_finite against isfinite, a NaN,
+ * an Inf or a -Inf at each place about the 1024-float blocks, and the largest
+ * finite floats and subnormals, which are finite */
+static void
+test_finite(void)
+{
+	static const int64_t ns[] = { 0, 1, 1023, 1024, 1025, 3000, 4096 };
+	static const int64_t at[] = { 0, 1, 511, 1022, 1023, 1024, 1025, 2047, 2048, 2999, 4095 };
+	float bad[3] = { NAN, INFINITY, -INFINITY }, *x = malloc(4096 * sizeof *x);
+	dc_tensor t = { 0 };
+	int a, b, k, ok = 1, cases = 0;
+	int64_t i;
+
+	for (k = 0; k < 7; k++) {
+		int64_t n = ns[k];
+		for (i = 0; i < n; i++)
+			x[i] = i % 3 == 0 ? 3.4028235e38f : i % 3 == 1 ? -1e-45f : (float)i;
+		ok &= dc_floats_finite(x, n) == DC_OK;
+		for (a = 0; a < 11; a++)
+			for (b = 0; b < 3 && at[a] < n; b++) {
+				float keep = x[at[a]];
+				x[at[a]] = bad[b];
+				ok &= dc_floats_finite(x, n) == DC_ENONFINITE;
+				x[at[a]] = keep;
+				cases++;
+			}
+	}
+	T_OK("dc_floats_finite: 0 to 4096 floats, NaN, Inf and -Inf at 11 places about the "
+	    "blocks (111 cases), the largest and subnormal floats finite", ok && cases == 111);
+	dc_tensor_alloc(&t, DC_C64, 2, (int64_t[]){ 3, 700 });
+	((float *)t.data)[4199] = NAN;
+	a = dc_tensor_finite(&t) == DC_ENONFINITE;
+	((float *)t.data)[4199] = 0.0f;
+	a &= dc_tensor_finite(&t) == DC_OK;
+	T_OK("dc_tensor_finite: complex64, NaN in the last imaginary part", a);
+	dc_tensor_free(&t);
+	free(x);
+}
+
 static void
 test_pool(void)
 {
@@ -1214,6 +1295,7 @@ test_pool(void)
 	dc_aligned64_free(NULL);
 	T_OK("dc_aligned64: 0 to 4221 bytes, 64-byte aligned", aligned);
 	dc_writer_close(w);
+	big_tensors();
 }
 
 /*
@@ -1629,6 +1711,7 @@ main(void)
 	test_big_record();
 	test_view();
 	test_pool();
+	test_finite();
 	test_roundtrip();
 	test_passthrough();
 	test_select();

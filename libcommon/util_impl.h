@@ -1,0 +1,17 @@
+/*
+ * util_impl.h: util.c's big buffers, for the files of libcommon (not installed,
+ * not exported): a buffer of n bytes or more, 64-byte aligned, mapped apart from
+ * the heap on huge pages from 1 MiB on, and kept when freed for the next (a pool
+ * of four): a record's buffer (stream.c) or a big tensor's data (dc_aligned64).
+ */
+#ifndef DC_UTIL_IMPL_H
+#define DC_UTIL_IMPL_H
+
+#include <stddef.h>
+
+/* dc_big_alloc: the buffer, or NULL; its 64 bytes before are the pool's (the
+ * last of them free for the caller's use). Freed by dc_big_free (NULL: nothing). */
+void *dc_big_alloc(size_t n);
+void dc_big_free(void *b);
+
+#endif
