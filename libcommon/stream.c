@@ -61,6 +61,8 @@ struct dc_reader {
 	                         * payload (a tensor's data) is 64-byte aligned */
 	size_t biglen, bigcap;
 	uint64_t bigpay;        /* where in the record that payload begins */
+	int tee_ok;             /* dc_read is called by an utterance's loop, which writes
+	                         * what it hands out to pass: a big record may be teed */
 	int tee;                /* the big record being read goes to pass as it arrives */
 	int teed;               /* the record dc_read returned last went so: not again */
 	const char *const *sink_kinds;  /* dc_reader_sink */
@@ -612,13 +614,18 @@ static void write_raw(dc_writer *w, const void *buf, size_t len);
  * can go out as they arrive: downstream tools then take them in while this one
  * still waits for the rest (dc-kmeans passes the 27 MB of embeddings of 10 s on
  * while dc-embed computes them, not after). Its kind must come first, as every
- * writer here puts it; otherwise it goes out whole once read, as small ones do. */
+ * writer here puts it; otherwise it goes out whole once read, as small ones do.
+ * Only inside dc_read_utt's and dc_read_unit's loops (tee_ok), which would write
+ * it anyway: dc_read called on its own writes nothing. The record's checks come
+ * once it is whole, so one that is then refused (a key twice after its data, too
+ * many elements) has gone on, whole or in part, before the tool says so; the next
+ * reader refuses it too. */
 static int
 tee_kind(const dc_reader *rd)
 {
 	char kind[32];
 
-	return rd->use && rd->pass && rd->in_utt && peek_kind(rd, kind, sizeof kind) == 1 &&
+	return rd->use && rd->pass && rd->tee_ok && peek_kind(rd, kind, sizeof kind) == 1 &&
 	    listed(kind, rd->use) && !listed(kind, rd->eat) && strcmp(kind, "utt") != 0 &&
 	    strcmp(kind, "block") != 0 && strcmp(kind, "dcsep") != 0;
 }
@@ -1360,7 +1367,9 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 	rd->in_utt = 1;
 	for (;;) {
 		replace_held(rd, u);
+		rd->tee_ok = 1;
 		err = dc_read(rd, &r);
+		rd->tee_ok = 0;
 		if (err == DC_EEOF)
 			return DC_OK;
 		if (err != DC_OK)
@@ -1462,7 +1471,9 @@ read_block(dc_reader *rd, dc_utt *u, dc_unit *b)
 	rd->last_seen = last;
 	for (;;) {
 		replace_held(rd, u);
+		rd->tee_ok = 1;
 		err = dc_read(rd, &r);
+		rd->tee_ok = 0;
 		if (err == DC_EEOF)
 			return DC_OK;   /* without the last block, the next call says so */
 		if (err != DC_OK)

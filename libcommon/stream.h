@@ -159,7 +159,10 @@ const char *dc_reader_detail(const dc_reader *rd);
  * and never held whole, so a tool's memory does not grow with records it does
  * not read. With w, dc_read_utt also writes to w each record it hands out, except
  * those whose kind is listed in eat, so that w gets every utterance in its order:
- * the caller then writes only the records it adds. use NULL: no selection.
+ * the caller then writes only the records it adds. A record of 64 KB or more it
+ * writes a piece at a time as it arrives, as it came, and checks once whole (one
+ * then refused has gone to w, whole or in part); dc_read called on its own writes
+ * nothing. use NULL: no selection.
  */
 void dc_reader_select(dc_reader *rd, const char *const *use, const char *const *eat,
     dc_writer *w);

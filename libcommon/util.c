@@ -308,6 +308,30 @@ big_malloc(void)
 #endif
 }
 
+/* map_aligned: a fresh mapping of len bytes, on a 2 MiB boundary from BIGHUGE on
+ * (Linux aligns anonymous mappings of whole huge pages itself only from 6.7 on;
+ * Debian 12's 6.1 may not, and then only the 2 MiB within get huge pages), or
+ * NULL. A buffer grown by mremap may move off the boundary: it keeps what huge
+ * pages fit. */
+static char *
+map_aligned(size_t len)
+{
+	size_t extra = len >= BIGHUGE ? HUGEPAGE : 0, head;
+	char *p = mmap(NULL, len + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (extra) {
+		head = (HUGEPAGE - (uintptr_t)p % HUGEPAGE) % HUGEPAGE;
+		if (head)
+			munmap(p, head);
+		if (extra - head)
+			munmap(p + head + len, extra - head);
+		p += head;
+	}
+	return p;
+}
+
 void *
 dc_big_alloc(size_t n)
 {
@@ -315,12 +339,12 @@ dc_big_alloc(size_t n)
 	char *p = NULL;
 	int i, b = -1;
 
-	if (big_malloc())
-		return aligned_alloc(64, (n + 63) / 64 * 64);
 	if (n > SIZE_MAX - BIGHDR - HUGEPAGE)
 		return NULL;
+	if (big_malloc())
+		return aligned_alloc(64, (n + 63) / 64 * 64);
 	len = (n + BIGHDR + BIGROUND - 1) / BIGROUND * BIGROUND;
-	if (len >= BIGHUGE)     /* whole huge pages, which the kernel then aligns */
+	if (len >= BIGHUGE)     /* whole huge pages */
 		len = (len + HUGEPAGE - 1) / HUGEPAGE * HUGEPAGE;
 	pthread_mutex_lock(&pool_mu);
 	/* the smallest kept buffer that holds n, else the largest, grown */
@@ -345,11 +369,8 @@ dc_big_alloc(size_t n)
 			p = q;
 	} else if (p != NULL)
 		len = old;
-	if (p == NULL) {
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			return NULL;
-	}
+	if (p == NULL && (p = map_aligned(len)) == NULL)
+		return NULL;
 #ifdef MADV_HUGEPAGE
 	/* huge pages for a big buffer: a fault per 2 MiB instead of per 4 KiB (a
 	 * fault costs about 10 us in the VMs we run on, where clearing a huge

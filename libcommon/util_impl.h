@@ -9,8 +9,10 @@
 
 #include <stddef.h>
 
-/* dc_big_alloc: the buffer, or NULL; its 64 bytes before are the pool's (the
- * last of them free for the caller's use). Freed by dc_big_free (NULL: nothing). */
+/* dc_big_alloc: the buffer, or NULL. Freed by dc_big_free (NULL: nothing). When
+ * it is mapped (not in the sanitized build nor with DCSEP_MALLOC_BIG set, where
+ * it comes from aligned_alloc), the 64 bytes before it are the pool's, the last
+ * of them free for the caller's use (dc_aligned64's mark). */
 void *dc_big_alloc(size_t n);
 void dc_big_free(void *b);
 

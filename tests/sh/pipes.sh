@@ -72,6 +72,22 @@ open("tee.dcs", "wb").write(out)
 EOF2
 same "dc-kmeans passes a used record on as it arrives: half of it out before its last 1 MB is in" \
     "$(cat tee.out)" "0 1048576 True"
+# independently of the reader: after its own header, the output holds the input's
+# records byte for byte (utt, stft, embed) and then one labels record
+"$PY" - e.dcs tee.dcs >tee.chk 2>&1 <<'EOF2'
+import io, sys, msgpack
+def split(b):
+    u = msgpack.Unpacker(io.BytesIO(b), raw=False, max_bin_len=1 << 30)
+    u.unpack()
+    return u.tell()
+i, o = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+body = i[split(i):]
+rest = o[split(o):]
+tail = list(msgpack.Unpacker(io.BytesIO(rest[len(body):]), raw=False, max_bin_len=1 << 30))
+print(rest[:len(body)] == body, [r["kind"] for r in tail])
+EOF2
+same "dc-kmeans fed in two parts: the input's records as they came, then labels" \
+    "$(cat tee.chk)" "True ['labels']"
 dc-kmeans -k 2 e.dcs >tee.ref || fail "dc-kmeans -k 2 e.dcs" "exit $?"
 cmp -s tee.ref tee.dcs && pass "dc-kmeans fed in two parts: the bytes it writes from a file" ||
     fail "dc-kmeans fed in two parts" "the stream differs from the file's"

@@ -449,6 +449,7 @@ static void
 test_select(void)
 {
 	static const char *const use[] = { "stft", "labels", NULL }, *const eat[] = { "labels", NULL };
+	static const char *const use2[] = { "stft", "embed", NULL };
 	dc_writer *w = select_stream(), *out = dc_writer_mem();
 	size_t len, olen, cut;
 	const char *buf = dc_writer_buf(w, &len), *obuf;
@@ -471,6 +472,29 @@ test_select(void)
 	    strcmp(got, "utt stft labels late utt labels ") == 0 &&
 	    strcmp(kinds, "utt stft embed xyz late utt embed ") == 0);
 	dc_writer_close(out);
+
+	/* a big record handed out and passed on (embed, 1.2 MB) goes on a piece at a
+	 * time as it arrives, as it came: the stream byte for byte; cut inside it, a
+	 * prefix of the stream, at most a piece (256 KiB) and a chunk short of the cut */
+	out = dc_writer_mem();
+	T_EQ_INT("selected read, embed handed out and passed on", select_read(buf, len, use2, NULL,
+	    out, got, sizeof got), DC_OK);
+	obuf = dc_writer_buf(out, &olen);
+	T_OK("the big record handed out and passed on: the stream byte for byte",
+	    strcmp(got, "utt stft embed late utt embed ") == 0 && olen == len &&
+	    memcmp(obuf, buf, len) == 0);
+	dc_writer_close(out);
+	for (cut = len / 10; cut < len * 9 / 10; cut += 50021) {
+		out = dc_writer_mem();
+		err = select_read(buf, cut, use2, NULL, out, got, sizeof got);
+		obuf = dc_writer_buf(out, &olen);
+		if (err != DC_ETRUNC || olen > cut || memcmp(obuf, buf, olen) != 0 ||
+		    olen + (256 << 10) + (64 << 10) < cut)
+			bad++;
+		dc_writer_close(out);
+	}
+	T_EQ_INT("cuts inside it: a truncation, and what went on a prefix of the stream up to "
+	    "the last piece read", bad, 0);
 
 	T_EQ_INT("with no writer the rest is dropped", select_read(buf, len, use, NULL, NULL, got,
 	    sizeof got), DC_OK);
@@ -1182,8 +1206,8 @@ big_tensors(void)
 {
 	static const size_t sz[] = { (1u << 20) - 64, (1u << 20) - 1, 1u << 20, (1u << 20) + 1,
 	    (3u << 20) + 7, 5u << 20 };
-	unsigned char *p[6];
-	int i, ok = 1;
+	unsigned char *p[6], *q[6];
+	int i, ok = 1, marks = 1;
 	size_t j;
 
 	for (i = 0; i < 6; i++) {
@@ -1210,6 +1234,41 @@ big_tensors(void)
 		dc_aligned64_free(p[i]);
 	T_OK("dc_aligned64: 1 MiB - 64 to 5 MiB, six at once, freed and taken again: aligned, "
 	    "each its own", ok);
+	/* from 1 MiB on from the pool (the 0 before the buffer), below from malloc (its
+	 * offset, 1 to 64): where the pool maps, not in the sanitized build nor with
+	 * DCSEP_MALLOC_BIG (valgrind's runs), where it leaves all to malloc; six of 1
+	 * MiB and more at once, more than the pool's four, freed in and out of order */
+#ifndef DC_ASAN
+	if (getenv("DCSEP_MALLOC_BIG") == NULL) {
+		for (i = 0; i < 6; i++) {
+			p[i] = dc_aligned64(sz[i]);
+			q[i] = dc_aligned64((1u << 20) + (size_t)i * 77777);
+			marks &= p[i] != NULL && q[i] != NULL && (p[i][-1] == 0) == (sz[i] >= (1u << 20)) &&
+			    q[i][-1] == 0;
+			if (p[i] != NULL && q[i] != NULL) {
+				memset(p[i], 'P', sz[i]);
+				memset(q[i], 'Q', (1u << 20) + (size_t)i * 77777);
+			}
+		}
+		for (i = 0; i < 6; i++) {
+			dc_aligned64_free(q[(i * 5) % 6]);
+			dc_aligned64_free(p[i]);
+		}
+		T_OK("dc_aligned64: from 1 MiB on from the big pool, below from malloc; twelve at "
+		    "once", marks);
+	} else {
+		for (i = 0; i < 6; i++) {
+			p[i] = dc_aligned64(sz[i]);
+			marks &= p[i] != NULL && p[i][-1] >= 1 && p[i][-1] <= 64;
+		}
+		for (i = 0; i < 6; i++)
+			dc_aligned64_free(p[i]);
+		T_OK("dc_aligned64 with DCSEP_MALLOC_BIG: all from malloc, big ones too", marks);
+	}
+#else
+	(void)q;
+	(void)marks;
+#endif
 }
 
 /* test_finite: dc_floats_finite and dc_tensor_finite against isfinite, a NaN,
