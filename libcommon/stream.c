@@ -6,13 +6,11 @@
  * records so that a stream ending inside one is told apart from a clean end, and
  * it refuses a record that grows past the size limit before buffering more.
  */
-#define _GNU_SOURCE             /* mremap: a kept big buffer grown in place; F_SETPIPE_SZ */
+#define _GNU_SOURCE             /* F_SETPIPE_SZ */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "util.h"
@@ -1213,7 +1211,6 @@ dc_read(dc_reader *rd, dc_record *r)
 	}
 	rd->count++;
 	rd->teed = rd->tee;
-	rd->tee = 0;
 	/* a header, first or later (cat a.dcs b.dcs): its version, wherever it is */
 	if (strcmp(r->kind, "dcsep") == 0 && (rd->err = check_header(rd, r)) != DC_OK) {
 		dc_record_free(r);
@@ -1221,7 +1218,6 @@ dc_read(dc_reader *rd, dc_record *r)
 	}
 	return DC_OK;
 fail:
-	rd->tee = 0;
 	msgpack_unpacked_destroy(&res);
 	return rd->err;
 }
