@@ -6,12 +6,14 @@
  * records so that a stream ending inside one is told apart from a clean end, and
  * it refuses a record that grows past the size limit before buffering more.
  */
-#define _GNU_SOURCE             /* F_SETPIPE_SZ */
+#define _GNU_SOURCE             /* F_SETPIPE_SZ, splice, tee */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "util_impl.h"
@@ -63,6 +65,10 @@ struct dc_reader {
 	                         * what it hands out to pass: a big record may be teed */
 	int tee;                /* the big record being read goes to pass as it arrives */
 	int teed;               /* the record dc_read returned last went so: not again */
+	int fd;                 /* f's descriptor (-1: none), read unbuffered ... */
+	int can_splice, can_tee;        /* ... by splice and tee where they work (zc_move) */
+	int nullfd;             /* /dev/null, where dropped bytes are spliced (-1: not open) */
+	uint64_t moved;         /* bytes spliced or teed (dc_reader_moved) */
 	const char *const *sink_kinds;  /* dc_reader_sink */
 	dc_sink_fn sink_fn;
 	void *sink_ctx;
@@ -335,6 +341,7 @@ reader_new(void)
 	dc_reader *rd = dc_xcalloc(1, sizeof *rd);
 
 	rd->version = -1;
+	rd->fd = rd->nullfd = -1;
 	if (!msgpack_unpacker_init(&rd->up, CHUNK))
 		dc_oom(CHUNK);
 	return rd;
@@ -374,6 +381,10 @@ dc_reader_file(FILE *f)
 
 	grow_pipe(f);
 	rd->f = f;
+	/* unbuffered, so that the bytes not yet read are all the descriptor's:
+	 * fread of a whole chunk reads it into place as before */
+	if ((rd->fd = fileno(f)) >= 0 && setvbuf(f, NULL, _IONBF, 0) == 0)
+		rd->can_splice = rd->can_tee = 1;
 	return rd;
 }
 
@@ -403,6 +414,8 @@ dc_reader_free(dc_reader *rd)
 	dc_record_free(&rd->utt);
 	if (rd->owns_f)
 		fclose(rd->f);
+	if (rd->nullfd >= 0)
+		close(rd->nullfd);
 	dc_big_free(rd->bigbase);
 	msgpack_unpacker_destroy(&rd->up);
 	free(rd);
@@ -424,6 +437,12 @@ uint64_t
 dc_reader_count(const dc_reader *rd)
 {
 	return rd->count;
+}
+
+uint64_t
+dc_reader_moved(const dc_reader *rd)
+{
+	return rd->moved;
 }
 
 /* feed: more bytes into the unpacker; 0 at end of input, -1 on error. */
@@ -455,6 +474,94 @@ feed(dc_reader *rd)
 	msgpack_unpacker_buffer_consumed(&rd->up, got);
 	rd->fed += got;
 	return 1;
+}
+
+/*
+ * Zero-copy passing on. Where the input is a descriptor, the bytes of a big
+ * record that go on unread (pass_raw: dc-mask's embeddings) are moved to the
+ * writer's descriptor, or to /dev/null where they are dropped (dc-istft's), by
+ * splice(2); those of a record read and passed on (a tee, feed_big: dc-kmeans's
+ * embeddings) are duplicated to the writer by tee(2) before they are read. The
+ * kernel then hands the pipes' pages on instead of copying each byte out to the
+ * tool and back in. Any refusal (EINVAL: neither end a pipe, for tee both; a
+ * file opened to append; or anything else) turns the call off for the reader,
+ * and the bytes are copied as before, which also meets any error the call met and
+ * reports it as a copy would. The stream is the same byte for byte.
+ */
+#define ZC_MIN (64u << 10)      /* a payload's rest of fewer bytes is copied */
+
+/* zc_out: the descriptor for the bytes pass_raw and a tee pass on, flushed, or
+ * -1 where they are copied: a writer in memory or with an error (which drops
+ * them, as a copy would), and for dropped ones, /dev/null that cannot be opened */
+static int
+zc_out(dc_reader *rd)
+{
+	dc_writer *w = rd->pass;
+
+	if (w == NULL || w->err) {
+		if (rd->nullfd < 0 && (rd->nullfd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+			rd->can_splice = 0;
+		return rd->nullfd;
+	}
+	if (w->f == NULL || fileno(w->f) < 0)
+		return -1;
+	if (fflush(w->f) != 0) {
+		w->err = DC_EIO;
+		w->errnum = errno;
+		return -1;
+	}
+	return fileno(w->f);
+}
+
+/* zc_move: up to n bytes of the input moved by splice to where pass_raw would
+ * write them; the bytes moved (fewer at the end of the input, or none once
+ * splice is refused: then the caller copies) */
+static uint64_t
+zc_move(dc_reader *rd, uint64_t n)
+{
+	uint64_t moved = 0;
+	ssize_t r;
+	int out;
+
+	while (moved < n && rd->can_splice && (out = zc_out(rd)) >= 0) {
+		size_t want = n - moved < (1u << 30) ? (size_t)(n - moved) : (1u << 30);
+		if ((r = splice(rd->fd, NULL, out, NULL, want, SPLICE_F_MOVE)) > 0)
+			moved += (uint64_t)r;
+		else if (r == 0)
+			break;
+		else if (errno != EINTR)
+			rd->can_splice = 0;
+	}
+	return moved;
+}
+
+/* zc_tee: up to want bytes of the input duplicated to pass by tee, then read into
+ * buf: the bytes read, 0 at the end of the input, -1 where tee is refused (the
+ * caller copies), -2 on a read error (rd->err) */
+static ssize_t
+zc_tee(dc_reader *rd, char *buf, size_t want)
+{
+	ssize_t r, got;
+	size_t n = 0;
+	int out;
+
+	if (rd->pass == NULL || rd->pass->err || (out = zc_out(rd)) < 0)
+		return -1;
+	while ((r = tee(rd->fd, out, want, 0)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		rd->can_tee = 0;
+		return -1;
+	}
+	while (n < (size_t)r) {         /* the bytes just duplicated are there */
+		if ((got = read(rd->fd, buf + n, (size_t)r - n)) > 0)
+			n += (size_t)got;
+		else if (got == 0 || errno != EINTR) {
+			rd->err = DC_EIO;
+			return -2;
+		}
+	}
+	return r;
 }
 
 static uint64_t
@@ -641,6 +748,8 @@ feed_big(dc_reader *rd)
 {
 	uint64_t want;
 	size_t got;
+	ssize_t zt;
+	int teed = 0;
 
 	if (rd->big == NULL) {  /* every buffered byte is this record's: it is not complete */
 		rd->tee = tee_kind(rd);
@@ -676,7 +785,14 @@ feed_big(dc_reader *rd)
 		dc_big_free(was);
 		rd->bigcap = cap;
 	}
-	if (rd->f) {
+	if (rd->tee && rd->can_tee && want >= ZC_MIN &&
+	    (zt = zc_tee(rd, rd->big + rd->biglen, (size_t)want)) != -1) {
+		if (zt == -2)
+			return -1;
+		got = (size_t)zt;
+		rd->moved += got;
+		teed = 1;
+	} else if (rd->f) {
 		got = fread(rd->big + rd->biglen, 1, want, rd->f);
 		if (got == 0 && ferror(rd->f)) {
 			rd->err = DC_EIO;
@@ -690,7 +806,7 @@ feed_big(dc_reader *rd)
 	}
 	if (got == 0)
 		return 0;
-	if (rd->tee)
+	if (rd->tee && !teed)
 		write_raw(rd->pass, rd->big + rd->biglen, got);
 	rd->biglen += got;
 	rd->fed += got;
@@ -856,6 +972,18 @@ pass_raw(dc_reader *rd)
 		rd->up.off += (size_t)n;
 		rd->sc.pos -= n;
 		rd->sc.gone += n;
+		/* the buffer is empty and a payload's rest is still to come: moved on
+		 * by the kernel where it can (zc_move), what it moved is accounted for
+		 * as if copied, and a payload that ends the record ends it */
+		if (sr == 0 && rd->sc.pos >= ZC_MIN && rd->can_splice) {
+			uint64_t m = zc_move(rd, rd->sc.pos);
+			rd->sc.pos -= m;
+			rd->sc.gone += m;
+			rd->fed += m;
+			rd->moved += m;
+			if (m > 0 && rd->sc.pos == 0 && rd->sc.depth == 0)
+				sr = 1;
+		}
 		if (sr == 1) {
 			memset(&rd->sc, 0, sizeof rd->sc);
 			rd->start = rd->done;

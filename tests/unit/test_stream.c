@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dc.h"
 #include "t.h"
@@ -1764,6 +1765,281 @@ test_writer_refused(void)
 	dc_tensor_free(&t2);
 }
 
+/*
+ * Zero-copy passing on (stream.c, zc_move and zc_tee): the reader on a pipe or a
+ * file, its writer on a pipe or a file (or none), the bytes moved by splice or
+ * duplicated by tee where the kernel takes them, copied where it does not.
+ */
+struct feed {
+	int fd;
+	const char *buf;
+	size_t len;
+};
+
+static void *
+feeder(void *arg)
+{
+	struct feed *f = arg;
+	size_t off = 0;
+	ssize_t r;
+
+	while (off < f->len && (r = write(f->fd, f->buf + off, f->len - off)) > 0)
+		off += (size_t)r;
+	close(f->fd);
+	return NULL;
+}
+
+struct drain {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+static void *
+drainer(void *arg)
+{
+	struct drain *d = arg;
+	ssize_t r;
+
+	for (;;) {
+		if (d->len + 65536 > d->cap) {
+			d->cap = 2 * d->cap + 65536;
+			d->buf = realloc(d->buf, d->cap);
+		}
+		if ((r = read(d->fd, d->buf + d->len, 65536)) <= 0)
+			break;
+		d->len += (size_t)r;
+	}
+	close(d->fd);
+	return NULL;
+}
+
+/* zc_stream: an utterance with a big record whose tensor ends it (embed, 1.2 MB),
+ * one with keys after its tensor (big, 1.6 MB), small ones about them; a second
+ * utterance with a record of 200 kB */
+static dc_writer *
+zc_stream(void)
+{
+	dc_writer *w = dc_writer_mem();
+	dc_tensor t;
+	dc_recb b;
+	int64_t i;
+
+	dc_write_header(w, NULL, "test");
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", "u0");
+	dc_write_recb(w, &b);
+	put_rec(w, "stft", 10, 1.0f);
+	put_rec(w, "embed", 300000, 2.0f);
+	dc_tensor_alloc(&t, DC_F32, 1, (int64_t[]){ 400000 });
+	for (i = 0; i < 400000; i++)
+		((float *)t.data)[i] = 3.0f + (float)i;
+	dc_recb_init(&b, "big");
+	dc_recb_tensor(&b, &t);
+	dc_recb_str(&b, "note", "after the data");
+	dc_recb_int(&b, "n", 7);
+	dc_write_recb(w, &b);
+	dc_tensor_free(&t);
+	put_rec(w, "labels", 10, 4.0f);
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", "u1");
+	dc_write_recb(w, &b);
+	put_rec(w, "embed", 50000, 5.0f);
+	put_rec(w, "labels", 10, 6.0f);
+	return w;
+}
+
+/* sum_of: the sum of the values of u's records' tensors, to check what is handed
+ * out is whole */
+static double
+sum_of(const dc_utt *u)
+{
+	double s = 0.0;
+	int i;
+	int64_t j;
+
+	for (i = 0; i < u->n; i++) {
+		dc_tensor t;
+		if (!dc_rec_has_tensor(&u->recs[i]) || dc_rec_tensor_view(&u->recs[i], &t) != DC_OK)
+			continue;
+		for (j = 0; j < t.shape[0]; j++)
+			s += ((float *)t.data)[j];
+		dc_tensor_free(&t);
+	}
+	return s;
+}
+
+/* zc_read: buf[0..len) through dc_reader_select(use, NULL, writer) as select_read
+ * does, read from a pipe (in 0) or a file (1), the writer on a pipe (out 0), a
+ * file (1) or none (2): what went out into *ob (malloc'd, *olen), the kinds handed
+ * out into got, the sum of their tensors' values into *sum, the bytes moved into
+ * *moved. Returns the first error other than DC_EEOF. */
+static int
+zc_read(const char *buf, size_t len, int in, int out, const char *const *use, char **ob,
+    size_t *olen, char *got, size_t n, double *sum, uint64_t *moved)
+{
+	char path[] = "/tmp/dcsep-test-zc-XXXXXX";
+	int ip[2] = { -1, -1 }, op[2] = { -1, -1 }, fd, err;
+	pthread_t ft, dt;
+	struct feed fe = { 0 };
+	struct drain dr = { 0 };
+	FILE *fin, *fout = NULL;
+	dc_writer *w = NULL;
+	dc_reader *rd;
+	dc_record hdr;
+	dc_utt u = { 0 };
+
+	*ob = NULL;
+	*olen = 0;
+	got[0] = '\0';
+	*sum = 0.0;
+	if (in == 0) {
+		if (pipe(ip) != 0)
+			return DC_EIO;
+		fe.fd = ip[1];
+		fe.buf = buf;
+		fe.len = len;
+		pthread_create(&ft, NULL, feeder, &fe);
+		fin = fdopen(ip[0], "r");
+	} else {
+		if ((fd = mkstemp(path)) < 0 || write(fd, buf, len) != (ssize_t)len)
+			return DC_EIO;
+		close(fd);
+		fin = fopen(path, "r");
+		unlink(path);
+	}
+	if (out == 0) {
+		if (pipe(op) != 0)
+			return DC_EIO;
+		dr.fd = op[0];
+		pthread_create(&dt, NULL, drainer, &dr);
+		fout = fdopen(op[1], "w");
+	} else if (out == 1) {
+		fout = tmpfile();
+	}
+	if (fout)
+		w = dc_writer_file(fout);
+	rd = dc_reader_file(fin);
+	if ((err = dc_read_header(rd, &hdr)) == DC_OK) {
+		if (w)
+			dc_write_header(w, NULL, "test");
+		dc_record_free(&hdr);
+		dc_reader_select(rd, use, NULL, w);
+		while ((err = dc_read_utt(rd, &u)) == DC_OK) {
+			add_kinds(got, n, &u);
+			*sum += sum_of(&u);
+		}
+	}
+	*moved = dc_reader_moved(rd);
+	dc_utt_free(&u);
+	dc_reader_free(rd);
+	fclose(fin);
+	if (w && dc_writer_close(w) != DC_OK)
+		err = DC_EIO;
+	if (out == 1) {
+		long sz = ftell(fout);
+		*ob = malloc(sz > 0 ? (size_t)sz : 1);
+		rewind(fout);
+		*olen = fread(*ob, 1, (size_t)sz, fout);
+	}
+	if (fout)
+		fclose(fout);
+	if (out == 0) {
+		pthread_join(dt, NULL);
+		*ob = dr.buf;
+		*olen = dr.len;
+	}
+	if (in == 0)
+		pthread_join(ft, NULL);
+	return err == DC_EEOF ? DC_OK : err;
+}
+
+static void
+test_zero_copy(void)
+{
+	static const char *const pass[] = { "stft", "labels", NULL };
+	static const char *const tee[] = { "stft", "embed", "big", "labels", NULL };
+	static const char *const inn[] = { "a pipe", "a file" }, *const outn[] = { "a pipe",
+	    "a file", "none" };
+	dc_writer *w = zc_stream();
+	size_t len, olen, cut;
+	const char *buf = dc_writer_buf(w, &len);
+	char *ob, got[256], want[256], name[200];
+	double sum, wsum, wtee;
+	uint64_t moved;
+	int in, out, bad, err;
+
+	/* the reference: from memory, with the copying reader */
+	{
+		dc_reader *rd = dc_reader_mem(buf, len);
+		dc_record hdr;
+		dc_utt u = { 0 };
+		dc_read_header(rd, &hdr);
+		dc_record_free(&hdr);
+		dc_reader_select(rd, tee, NULL, NULL);
+		wtee = 0.0;
+		while (dc_read_utt(rd, &u) == DC_OK)
+			wtee += sum_of(&u);
+		dc_utt_free(&u);
+		dc_reader_free(rd);
+		select_read(buf, len, pass, NULL, NULL, want, sizeof want);
+		rd = dc_reader_mem(buf, len);
+		dc_read_header(rd, &hdr);
+		dc_record_free(&hdr);
+		dc_reader_select(rd, pass, NULL, NULL);
+		wsum = 0.0;
+		while (dc_read_utt(rd, &u) == DC_OK)
+			wsum += sum_of(&u);
+		dc_utt_free(&u);
+		dc_reader_free(rd);
+	}
+	for (in = 0; in < 2; in++)
+		for (out = 0; out < 3; out++) {
+			/* records not handed out: spliced on (or to /dev/null) */
+			err = zc_read(buf, len, in, out, pass, &ob, &olen, got, sizeof got, &sum,
+			    &moved);
+			snprintf(name, sizeof name, "from %s to %s, big records passed on unread: the "
+			    "stream byte for byte, the same records handed out", inn[in], outn[out]);
+			T_OK(name, err == DC_OK && strcmp(got, want) == 0 && sum == wsum &&
+			    (out == 2 ? olen == 0 : olen == len && memcmp(ob, buf, len) == 0));
+			/* the kernel moves them where one end is a pipe (a file into
+			 * /dev/null is copied): all but the chunk (64 KiB) of each of the
+			 * three big records that the reader holds when it knows them */
+			snprintf(name, sizeof name, "from %s to %s: %s", inn[in], outn[out],
+			    in == 1 && out != 0 ? "copied" : "moved by splice, but a chunk of each");
+			T_OK(name, in == 1 && out != 0 ? moved == 0 : moved > len - 4 * 65536 &&
+			    moved < len - 3 * 60000);
+			free(ob);
+			/* records handed out and passed on: teed between pipes */
+			err = zc_read(buf, len, in, out, tee, &ob, &olen, got, sizeof got, &sum, &moved);
+			snprintf(name, sizeof name, "from %s to %s, big records handed out and passed "
+			    "on: the stream byte for byte, the records whole", inn[in], outn[out]);
+			T_OK(name, err == DC_OK && sum == wtee &&
+			    strcmp(got, "utt stft embed big labels utt embed labels ") == 0 &&
+			    (out == 2 ? olen == 0 : olen == len && memcmp(ob, buf, len) == 0));
+			snprintf(name, sizeof name, "from %s to %s: %s", inn[in], outn[out],
+			    in == 0 && out == 0 ? "duplicated by tee, but a chunk of each" :
+			    "copied (tee takes two pipes)");
+			T_OK(name, in == 0 && out == 0 ? moved > len - 4 * 65536 &&
+			    moved < len - 3 * 60000 : moved == 0);
+			free(ob);
+		}
+	/* cut inside each big record, from a pipe into a pipe: a truncation, and what
+	 * went on a prefix of the stream */
+	bad = 0;
+	for (cut = 100000; cut < len; cut += 397731) {
+		err = zc_read(buf, cut, 0, 0, pass, &ob, &olen, got, sizeof got, &sum, &moved);
+		bad += err != DC_ETRUNC || olen > cut || memcmp(ob, buf, olen) != 0;
+		free(ob);
+		err = zc_read(buf, cut, 0, 0, tee, &ob, &olen, got, sizeof got, &sum, &moved);
+		bad += err != DC_ETRUNC || olen > cut || memcmp(ob, buf, olen) != 0;
+		free(ob);
+	}
+	T_EQ_INT("cut inside the big records between pipes: a truncation, a prefix passed on", bad,
+	    0);
+	dc_writer_close(w);
+}
+
 int
 main(void)
 {
@@ -1774,6 +2050,7 @@ main(void)
 	test_roundtrip();
 	test_passthrough();
 	test_select();
+	test_zero_copy();
 	test_replace();
 	test_write_pieces();
 	test_formats();
