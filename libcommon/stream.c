@@ -9,7 +9,6 @@
 #define _GNU_SOURCE             /* F_SETPIPE_SZ, splice, tee */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -481,14 +480,15 @@ feed(dc_reader *rd)
  * record that go on unread (pass_raw: dc-mask's embeddings) are moved to the
  * writer's descriptor, or to /dev/null where they are dropped (dc-istft's), by
  * splice(2); those of a record read and passed on (a tee, feed_big: dc-kmeans's
- * embeddings) are duplicated to the writer by tee(2) before they are read. The
+ * embeddings) are duplicated to the writer by tee(2) before they are read (its
+ * payload's bytes: the few of the headers after it are copied). The
  * kernel then hands the pipes' pages on instead of copying each byte out to the
  * tool and back in. Any refusal (EINVAL: neither end a pipe, for tee both; a
  * file opened to append; or anything else) turns the call off for the reader,
  * and the bytes are copied as before, which also meets any error the call met and
  * reports it as a copy would. The stream is the same byte for byte.
  */
-#define ZC_MIN (64u << 10)      /* a payload's rest of fewer bytes is copied */
+#define ZC_MIN (64u << 10)      /* a payload's rest of fewer bytes is copied, not spliced */
 
 /* zc_out: the descriptor for the bytes pass_raw and a tee pass on, flushed, or
  * -1 where they are copied: a writer in memory or with an error (which drops
@@ -785,7 +785,7 @@ feed_big(dc_reader *rd)
 		dc_big_free(was);
 		rd->bigcap = cap;
 	}
-	if (rd->tee && rd->can_tee && want >= ZC_MIN &&
+	if (rd->tee && rd->can_tee && rd->sc.pos > rd->biglen &&
 	    (zt = zc_tee(rd, rd->big + rd->biglen, (size_t)want)) != -1) {
 		if (zt == -2)
 			return -1;
