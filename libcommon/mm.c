@@ -25,6 +25,7 @@
 #include <dnnl.h>
 
 #include "util.h"
+#include "util_impl.h"
 #include "mm.h"
 
 #define NCACHE 64
@@ -143,14 +144,16 @@ to_bf16(uint16_t *restrict dst, const float *restrict src, int64_t rows, int64_t
 	}
 }
 
-/* grow: *p holds at least n elements of size sz (contents not kept). */
+/* grow: *p holds at least n elements of size sz (contents not kept), on huge
+ * pages from DC_HUGE_FROM bytes on (dc_huge_alloc). */
 static void
 grow(void **p, size_t *cap, size_t n, size_t sz)
 {
 	if (n <= *cap)
 		return;
 	free(*p);
-	*p = dc_xmalloc(n * sz);
+	if ((*p = dc_huge_alloc(n * sz)) == NULL)
+		dc_oom(n * sz);
 	*cap = n;
 }
 

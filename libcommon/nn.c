@@ -41,10 +41,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 
 #include "util.h"
+#include "util_impl.h"
 #include "rng.h"
 #include "mm.h"
 #include "nn.h"
@@ -233,19 +233,10 @@ ftanh(float x)
 void *
 dc_nn_alloc(size_t bytes)
 {
-	size_t align;
-	void *p;
+	void *p = dc_huge_alloc(bytes);
 
-	bytes = bytes ? bytes : 1;
-	align = bytes >= (1u << 21) ? (1u << 21) : 64;
-
-	bytes = (bytes + align - 1) & ~(align - 1);
-	if ((p = aligned_alloc(align, bytes)) == NULL)
-		p = dc_xmalloc(bytes);  /* prints the size and aborts if this fails too */
-#ifdef MADV_HUGEPAGE
-	else if (align > 64)
-		madvise(p, bytes, MADV_HUGEPAGE);
-#endif
+	if (p == NULL)
+		dc_oom(bytes);
 	memset(p, 0, bytes);
 	return p;
 }

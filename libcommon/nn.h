@@ -230,9 +230,9 @@ double dc_nn_sumsq(dc_nn *n, const float *x, size_t np);
  * (the AVX2 one). */
 int dc_nn_avx512(void);
 
-/* dc_nn_alloc: a zeroed buffer of bytes, 64-byte aligned; large ones on transparent
- * huge pages (a first touch of each 4 KiB page is slow on the machines we run on).
- * Release with free(). Prints the size and aborts if memory runs out. */
+/* dc_nn_alloc: a zeroed buffer of bytes, 64-byte aligned; from 256 KiB on, on
+ * transparent huge pages (a first touch of each 4 KiB page is slow on the machines
+ * we run on). Release with free(). Prints the size and aborts if memory runs out. */
 void *dc_nn_alloc(size_t bytes);
 
 /* ---------------------------------------------------------------- features */

@@ -16,4 +16,12 @@
 void *dc_big_alloc(size_t n);
 void dc_big_free(void *b);
 
+/* dc_huge_alloc: n bytes (not zeroed) from malloc's aligned_alloc, freed by free():
+ * 64-byte aligned, and from DC_HUGE_FROM on whole transparent huge pages on a
+ * 2 MiB boundary (MADV_HUGEPAGE), so that a fresh buffer faults in a page per
+ * 2 MiB rather than per 4 KiB; NULL if memory runs out. The network's work
+ * buffers (dc_nn_alloc) and the products' scratch (mm.c). */
+#define DC_HUGE_FROM ((size_t)256 << 10)
+void *dc_huge_alloc(size_t n);
+
 #endif
