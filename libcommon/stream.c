@@ -377,12 +377,16 @@ dc_reader *
 dc_reader_file(FILE *f)
 {
 	dc_reader *rd = reader_new();
+	struct stat st;
 
 	grow_pipe(f);
 	rd->f = f;
 	/* unbuffered, so that the bytes not yet read are all the descriptor's:
-	 * fread of a whole chunk reads it into place as before */
-	if ((rd->fd = fileno(f)) >= 0 && setvbuf(f, NULL, _IONBF, 0) == 0)
+	 * fread of a whole chunk reads it into place as before. Only a pipe is
+	 * spliced from: a file's bytes would go on as pages of its cache, which
+	 * show what a writer puts in place later until the reader takes them */
+	if ((rd->fd = fileno(f)) >= 0 && setvbuf(f, NULL, _IONBF, 0) == 0 &&
+	    fstat(rd->fd, &st) == 0 && S_ISFIFO(st.st_mode))
 		rd->can_splice = rd->can_tee = 1;
 	return rd;
 }
@@ -483,8 +487,9 @@ feed(dc_reader *rd)
  * embeddings) are duplicated to the writer by tee(2) before they are read (its
  * payload's bytes: the few of the headers after it are copied). The
  * kernel then hands the pipes' pages on instead of copying each byte out to the
- * tool and back in. Any refusal (EINVAL: neither end a pipe, for tee both; a
- * file opened to append; or anything else) turns the call off for the reader,
+ * tool and back in. The input must be a pipe (dc_reader_file). Any refusal
+ * (EINVAL: for tee the output no pipe; a file opened to append; or anything
+ * else) turns the call off for the reader,
  * and the bytes are copied as before, which also meets any error the call met and
  * reports it as a copy would. The stream is the same byte for byte.
  */

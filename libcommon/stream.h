@@ -69,8 +69,8 @@ typedef struct dc_writer dc_writer;
 /* dc_reader_file, dc_reader_mem: a reader on an open file or on memory (which
  * must outlive the reader). dc_reader_file and dc_writer_file grow a pipe to
  * 256 KiB where the system lets them (F_SETPIPE_SZ). dc_reader_file makes f
- * unbuffered (setvbuf), so nothing may have been read from f before, and reads
- * its descriptor with splice and tee where it can (dc_reader_moved). */
+ * unbuffered (setvbuf), so nothing may have been read from f before, and where
+ * f is a pipe reads it with splice and tee where it can (dc_reader_moved). */
 dc_reader *dc_reader_file(FILE *f);
 dc_reader *dc_reader_mem(const void *buf, size_t len);
 void dc_reader_free(dc_reader *rd);
@@ -90,7 +90,7 @@ uint64_t dc_reader_count(const dc_reader *rd);
 /* dc_reader_moved: bytes of the records passed on or dropped unread, and of those
  * read and passed on (dc_reader_select), that the kernel moved (splice) or
  * duplicated (tee) from the input's descriptor rather than the reader copying
- * them: 0 from memory, and where the system refuses those calls. */
+ * them: 0 from memory or a file, and where the system refuses those calls. */
 uint64_t dc_reader_moved(const dc_reader *rd);
 /* dc_msgpack_check: whether buf[0..len) begins with one complete msgpack object,
  * nested at most 32 deep; *objlen its length. DC_OK, DC_ETRUNC or DC_EMALFORMED.
