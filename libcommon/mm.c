@@ -152,8 +152,7 @@ grow(void **p, size_t *cap, size_t n, size_t sz)
 	if (n <= *cap)
 		return;
 	free(*p);
-	if ((*p = dc_huge_alloc(n * sz)) == NULL)
-		dc_oom(n * sz);
+	*p = dc_huge_alloc(n * sz);
 	*cap = n;
 }
 

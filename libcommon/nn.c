@@ -235,8 +235,6 @@ dc_nn_alloc(size_t bytes)
 {
 	void *p = dc_huge_alloc(bytes);
 
-	if (p == NULL)
-		dc_oom(bytes);
 	memset(p, 0, bytes);
 	return p;
 }

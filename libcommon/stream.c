@@ -480,18 +480,17 @@ feed(dc_reader *rd)
 }
 
 /*
- * Zero-copy passing on. Where the input is a descriptor, the bytes of a big
- * record that go on unread (pass_raw: dc-mask's embeddings) are moved to the
- * writer's descriptor, or to /dev/null where they are dropped (dc-istft's), by
- * splice(2); those of a record read and passed on (a tee, feed_big: dc-kmeans's
- * embeddings) are duplicated to the writer by tee(2) before they are read (its
- * payload's bytes: the few of the headers after it are copied). The
+ * Zero-copy passing on. Where the input is a pipe (dc_reader_file), the bytes of
+ * a big record that go on unread (pass_raw: dc-mask's embeddings) are moved to
+ * the writer's descriptor, or to /dev/null where they are dropped (dc-istft's),
+ * by splice(2); those of a record read and passed on (a tee, feed_big:
+ * dc-kmeans's embeddings) are duplicated to the writer by tee(2) before they are
+ * read (its payload's bytes: the few of the headers after it are copied). The
  * kernel then hands the pipes' pages on instead of copying each byte out to the
- * tool and back in. The input must be a pipe (dc_reader_file). Any refusal
- * (EINVAL: for tee the output no pipe; a file opened to append; or anything
- * else) turns the call off for the reader,
- * and the bytes are copied as before, which also meets any error the call met and
- * reports it as a copy would. The stream is the same byte for byte.
+ * tool and back in. Any refusal (EINVAL: for tee an output that is no pipe; an
+ * output opened to append; or anything else) turns the call off for the reader,
+ * and the bytes are copied as before, which also meets any error the call met
+ * and reports it as a copy would. The stream is the same byte for byte.
  */
 #define ZC_MIN (64u << 10)      /* a payload's rest of fewer bytes is copied, not spliced */
 
@@ -754,7 +753,7 @@ feed_big(dc_reader *rd)
 	uint64_t want;
 	size_t got;
 	ssize_t zt;
-	int teed = 0;
+	int dup = 0;            /* the piece went on by tee already */
 
 	if (rd->big == NULL) {  /* every buffered byte is this record's: it is not complete */
 		rd->tee = tee_kind(rd);
@@ -796,7 +795,7 @@ feed_big(dc_reader *rd)
 			return -1;
 		got = (size_t)zt;
 		rd->moved += got;
-		teed = 1;
+		dup = 1;
 	} else if (rd->f) {
 		got = fread(rd->big + rd->biglen, 1, want, rd->f);
 		if (got == 0 && ferror(rd->f)) {
@@ -811,7 +810,7 @@ feed_big(dc_reader *rd)
 	}
 	if (got == 0)
 		return 0;
-	if (rd->tee && !teed)
+	if (rd->tee && !dup)
 		write_raw(rd->pass, rd->big + rd->biglen, got);
 	rd->biglen += got;
 	rd->fed += got;

@@ -440,10 +440,10 @@ dc_huge_alloc(size_t n)
 	void *p;
 
 	if (n > SIZE_MAX - HUGEPAGE)
-		return NULL;
+		dc_oom(n);
 	n = n ? (n + align - 1) / align * align : align;
 	if ((p = aligned_alloc(align, n)) == NULL)
-		return NULL;
+		dc_oom(n);
 #ifdef MADV_HUGEPAGE
 	if (align == HUGEPAGE)
 		madvise(p, n, MADV_HUGEPAGE);

@@ -2,7 +2,8 @@
  * util_impl.h: util.c's big buffers, for the files of libcommon (not installed,
  * not exported): a buffer of n bytes or more, 64-byte aligned, mapped apart from
  * the heap on huge pages from 1 MiB on, and kept when freed for the next (a pool
- * of four): a record's buffer (stream.c) or a big tensor's data (dc_aligned64).
+ * of four): a record's buffer (stream.c) or a big tensor's data (dc_aligned64);
+ * and buffers from malloc on huge pages (dc_huge_alloc).
  */
 #ifndef DC_UTIL_IMPL_H
 #define DC_UTIL_IMPL_H
@@ -19,8 +20,9 @@ void dc_big_free(void *b);
 /* dc_huge_alloc: n bytes (not zeroed) from malloc's aligned_alloc, freed by free():
  * 64-byte aligned, and from DC_HUGE_FROM on whole transparent huge pages on a
  * 2 MiB boundary (MADV_HUGEPAGE), so that a fresh buffer faults in a page per
- * 2 MiB rather than per 4 KiB; NULL if memory runs out. The network's work
- * buffers (dc_nn_alloc) and the products' scratch (mm.c). */
+ * 2 MiB rather than per 4 KiB; prints the size and exits if memory runs out,
+ * as dc_xmalloc does. The network's work buffers (dc_nn_alloc) and the
+ * products' scratch (mm.c). */
 #define DC_HUGE_FROM ((size_t)256 << 10)
 void *dc_huge_alloc(size_t n);
 
