@@ -1,30 +1,35 @@
 #!/bin/sh
-# examples/campaign.sh [-d DIR] [-i MODEL] [-n ROUNDS] [-S STEPS] [-t THREADS] [-a RATE] [CORPUS]: a training
-# campaign that survives interruptions, round after round, in the background:
+# examples/campaign.sh [-c] [-d DIR] [-i MODEL] [-n ROUNDS] [-S STEPS] [-t THREADS] [-a RATE] [CORPUS]:
+# a training campaign that survives interruptions, round after round, in the background:
 #
 #   nohup examples/campaign.sh -t 1 >/var/tmp/dcsep/campaign.out 2>&1 &
 #
-# Each round draws fresh speed-perturbed mixtures of the training speakers (10,000 of
-# 2 and 5,000 of 3, seeds 109 + 2n and 110 + 2n for round n, as make-train-data.sh
-# draws them), trains one epoch of 400-frame segments on them from the best model so
-# far (DIR/best.dcm; at the first round, MODEL, default models/default.dcm), checkpointing every 5
-# minutes, and then chooses by validation SDRi, not loss: the round's model, the mean
-# of its weights with the best's, or the best as it was, whichever scores the highest
-# mean of the 2- and 3-speaker SDRi on the 100 + 100 seed-7 mixtures of the
-# validation speakers (examples/tune-kmeans.sh, dc-kmeans -b 3 -t 20). The figures of
-# the README are on other mixtures (seed 2016, examples/eval-model.sh) and are never
-# used here.
+# Each round trains STEPS steps (default 1,700) of 8 segments of 400 frames from the
+# best model so far (DIR/best.dcm; at the first round, MODEL, default
+# models/default.dcm), checkpointing every 5 minutes, on mixtures of 2 or 3 (1:1) of
+# the training speakers drawn on the fly (dc-train -X, speed-perturbed by 0.9-1.1,
+# seed n for round n: one segment a mixture, none written to the disk). Then it
+# chooses by validation SDRi, not loss: the round's model, the mean of its weights
+# with the best's, or the best as it was, whichever scores the highest mean of the
+# 2- and 3-speaker SDRi on the 100 + 100 seed-7 mixtures of the validation speakers
+# (examples/tune-kmeans.sh, dc-kmeans -b 3 -t 20). The figures of the README are on
+# other mixtures (seed 2016, examples/eval-model.sh) and are never used here.
 #
-# Everything lives in DIR (default /var/tmp/dcsep, outside the work tree): the draws
-# (deleted after their round; about 14 GB while they exist), roundN.dcm (checkpoint),
-# roundN.tsv (dc-train's log), best.dcm (float16) and campaign.tsv, one row a round:
-# round, start, hours, steps, validation loss, then SDRi at 2 and 3 speakers of the
-# round's model, the mean and the choice. Stopped (SIGTERM, SIGINT) it lets dc-train
-# write its checkpoint; started again it resumes the round where it was. ROUNDS
-# (default 1000) bounds the rounds of one invocation; THREADS (default 1) can differ
-# from one invocation to the next. RATE is Adam's (default 0.00015; fresh moments
-# each round). STEPS (default 0: the whole draw) ends a round after that many steps
-# of 8 segments, for rounds shorter than an epoch (3,426 steps, 2 hours at 1 thread).
+# With -c, as rounds 1-28 of models/README.md were made, each round first draws
+# cached streams instead (10,000 mixtures of 2 and 5,000 of 3, seeds 109 + 2n and
+# 110 + 2n for round n, as make-train-data.sh draws them; about 14 GB, and most of
+# the round's time at 1 thread), deleted after the round; STEPS 0 then trains the
+# whole draw (3,426 steps).
+#
+# Everything lives in DIR (default /var/tmp/dcsep, outside the work tree):
+# roundN.dcm (checkpoint), roundN.tsv (dc-train's log), best.dcm (float16),
+# cv2.dcs (300 validation mixtures for dc-train's loss) and campaign.tsv, one row a
+# round: round, start, hours, steps, validation loss, then SDRi at 2 and 3 speakers
+# of the round's model, the mean and the choice. Stopped (SIGTERM, SIGINT) it lets
+# dc-train write its checkpoint; started again it resumes the round where it was,
+# in the way (-c or not) the round began. ROUNDS (default 1000) bounds the rounds of
+# one invocation; THREADS (default 1) can differ from one invocation to the next.
+# RATE is Adam's (default 0.00015; fresh moments each round).
 set -eu
 caller=$(pwd)
 cd "$(dirname "$0")/.."
@@ -34,20 +39,26 @@ dir=/var/tmp/dcsep
 rounds=1000
 threads=1
 rate=0.00015
-steps=0
+steps=1700
+cached=0
 init=models/default.dcm
-while getopts a:d:i:n:S:t: o; do
+while getopts a:cd:i:n:S:t: o; do
 	case $o in
 	a) rate=$OPTARG ;;
+	c) cached=1 ;;
 	d) dir=$(caller_path "$OPTARG") ;;
 	i) init=$(caller_path "$OPTARG") ;;
 	n) rounds=$OPTARG ;;
 	S) steps=$OPTARG ;;
 	t) threads=$OPTARG ;;
-	*) echo "usage: $0 [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate] [corpus]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-c] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate] [corpus]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
+if [ "$cached" = 0 ] && [ "$steps" -lt 1 ]; then
+	echo "$0: -S $steps: a round on the fly needs at least 1 step" >&2
+	exit 2
+fi
 corpus=../shared/corpus
 [ $# -eq 0 ] || corpus=$(caller_path "$1")
 PATH="$root/bin:$PATH"
@@ -82,19 +93,28 @@ i=0
 while [ "$i" -lt "$rounds" ]; do
 	i=$((i + 1))
 	t0=$(date +%s)     # the hours column counts this invocation's part of the round
-	log "round $n: drawing"
-	draw "tr2-r$n" 10000 2 $((109 + 2 * n))
-	draw "tr3-r$n" 5000 3 $((110 + 2 * n))
 	ck=$dir/round$n.dcm
-	if [ -f "$ck" ]; then
-		set -- -r
+	# a round keeps the way it began: cached draws while they (or -c) are there
+	if [ -f "$dir/tr2-r$n.dcs" ] || { [ "$cached" = 1 ] && ! [ -f "$ck" ]; }; then
+		log "round $n: drawing"
+		draw "tr2-r$n" 10000 2 $((109 + 2 * n))
+		draw "tr3-r$n" 5000 3 $((110 + 2 * n))
+		set -- "$dir/tr2-r$n.dcs" "$dir/tr3-r$n.dcs"
+		what=cached
 	else
-		set -- -I "$dir/best.dcm" -L 4 -T 400 -b 8 -a "$rate" -d 0.1 -g 5 -s "$n"
+		rm -rf "${dir:?}/tr2-r$n" "${dir:?}/tr3-r$n"	# a draw cut short
+		set -- -X "$corpus" -Y examples/speakers-train.txt
+		what="on the fly"
 	fi
-	log "round $n: training ($*), $threads threads"
-	env -u OPENBLAS_CORETYPE dc-train "$@" -e 1 -S "$steps" -c 5 -t "$threads" -V "$dir/cv2.dcs" \
-	    -l "$dir/round$n.tsv" -n dcsep-4x300 -m "attribution=$attr" -o "$ck" \
-	    "$dir/tr2-r$n.dcs" "$dir/tr3-r$n.dcs" &
+	if [ -f "$ck" ]; then
+		set -- -r "$@"
+	else
+		[ "$what" = cached ] || set -- "$@" -K 2,3 -N $((steps * 8)) -R 0.9,1.1
+		set -- -I "$dir/best.dcm" -L 4 -T 400 -b 8 -a "$rate" -d 0.1 -g 5 -s "$n" "$@"
+	fi
+	log "round $n: training $what ($*), threads: $threads"
+	env -u OPENBLAS_CORETYPE dc-train -e 1 -S "$steps" -c 5 -t "$threads" -V "$dir/cv2.dcs" \
+	    -l "$dir/round$n.tsv" -n dcsep-4x300 -m "attribution=$attr" -o "$ck" "$@" &
 	pid=$!
 	wait "$pid"
 	pid=

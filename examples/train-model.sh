@@ -27,7 +27,8 @@
 #    of the two models' weights (dc-train -x), exported with float16 weights to
 #    DATADIR/stage5-f16.dcm (the model shipped until 2026-12-04).
 # 7. Stage 6: five rounds of examples/campaign.sh from that model in DATADIR/campaign
-#    (1,700 steps each on a fresh speed-perturbed draw, the round's model, its mean
+#    (1,700 steps each on a fresh speed-perturbed draw cached on the disk, -c, as
+#    those rounds were made; the round's model, its mean
 #    with the best or the best kept by validation SDRi); DATADIR/campaign/best.dcm
 #    was shipped next (models/README.md: rounds 1-5, chosen after round 5).
 # 8. Stage 7, with GPU=1, on a machine with a CUDA GPU and PyTorch's python3 (the
@@ -87,7 +88,7 @@ run stage5m dcsep-4x300 "${EPOCHS5:-1}" "$data/tr2e.dcs $data/tr3e.dcs" -I "$dat
 "$root/bin/dc-train" -x "$data/stage5m.dcm" -w f16 -o "$data/stage5-f16.dcm" "$data/stage5.dcm"
 echo "model: $data/stage5-f16.dcm (the model shipped until 2026-12-04)"
 [ "${ROUNDS:-5}" -gt 0 ] || exit 0
-examples/campaign.sh -d "$data/campaign" -i "$data/stage5-f16.dcm" -n "${ROUNDS:-5}" -S 1700 \
+examples/campaign.sh -c -d "$data/campaign" -i "$data/stage5-f16.dcm" -n "${ROUNDS:-5}" -S 1700 \
     -t "${THREADS:-2}" "$corpus"
 echo "model: $data/campaign/best.dcm (the model shipped on 2026-12-04 before stage 7)"
 [ "${GPU:-0}" = 1 ] || exit 0

@@ -1614,8 +1614,9 @@ load_start(options *o, dc_model *m, tstate *st)
 		o->rhi = st->mix_phi;
 	}
 	if (st->threads != o->threads)
-		dc_warnx("the checkpoint was made with %lld threads, this run uses %d: the result "
-		    "differs in rounding from an uninterrupted run", (long long)st->threads, o->threads);
+		dc_warnx("the checkpoint was made with %lld thread%s, this run uses %d: the result "
+		    "differs in rounding from an uninterrupted run", (long long)st->threads,
+		    st->threads == 1 ? "" : "s", o->threads);
 }
 
 /* from_init: -I's model as the start of a new run: its weights and feature
