@@ -1,19 +1,22 @@
 #!/bin/sh
-# examples/campaign.sh [-c] [-d DIR] [-i MODEL] [-n ROUNDS] [-S STEPS] [-t THREADS] [-a RATE] [CORPUS]:
+# examples/campaign.sh [-c] [-d DIR] [-i MODEL] [-n ROUNDS] [-S STEPS] [-t THREADS] [-a RATE]
+#                      [-v COUNT] [-Y TRAIN] [-V VALID] [CORPUS]:
 # a training campaign that survives interruptions, round after round, in the background:
 #
 #   nohup examples/campaign.sh -t 1 >/var/tmp/dcsep/campaign.out 2>&1 &
 #
 # Each round trains STEPS steps (default 1,700) of 8 segments of 400 frames from the
 # best model so far (DIR/best.dcm; at the first round, MODEL, default
-# models/default.dcm), checkpointing every 5 minutes, on mixtures of 2 or 3 (1:1) of
-# the training speakers drawn on the fly (dc-train -X, speed-perturbed by 0.9-1.1,
-# seed n for round n: one segment a mixture, none written to the disk). Then it
-# chooses by validation SDRi, not loss: the round's model, the mean of its weights
-# with the best's, or the best as it was, whichever scores the highest mean of the
-# 2- and 3-speaker SDRi on the 100 + 100 seed-7 mixtures of the validation speakers
-# (examples/tune-kmeans.sh, dc-kmeans -b 3 -t 20). The figures of the README are on
-# other mixtures (seed 2016, examples/eval-model.sh) and are never used here.
+# models/default.dcm), checkpointing every 5 minutes, on mixtures of 2 or 3 (1:1)
+# of the training speakers (the list TRAIN, default examples/speakers-train.txt)
+# drawn on the fly (dc-train -X, speed-perturbed by 0.9-1.1, seed n for round n:
+# one segment a mixture, none written to the disk). Then it chooses by validation
+# SDRi, not loss: the round's model, the mean of its weights with the best's, or
+# the best as it was, whichever scores the highest mean of the 2- and 3-speaker
+# SDRi on COUNT + COUNT (default 100) seed-7 mixtures of the validation speakers
+# (the list VALID, default examples/speakers-valid.txt; examples/tune-kmeans.sh,
+# dc-kmeans -b 3 -t 20). The figures of the README are on other mixtures (seed
+# 2016, examples/eval-model.sh) and are never used here.
 #
 # With -c, as rounds 1-28 of models/README.md were made, each round first draws
 # cached streams instead (10,000 mixtures of 2 and 5,000 of 3, seeds 109 + 2n and
@@ -23,13 +26,15 @@
 #
 # Everything lives in DIR (default /var/tmp/dcsep, outside the work tree):
 # roundN.dcm (checkpoint), roundN.tsv (dc-train's log), best.dcm (float16),
-# cv2.dcs (300 validation mixtures for dc-train's loss) and campaign.tsv, one row a
-# round: round, start, hours, steps, validation loss, then SDRi at 2 and 3 speakers
-# of the round's model, the mean and the choice. Stopped (SIGTERM, SIGINT) it lets
-# dc-train write its checkpoint; started again it resumes the round where it was,
-# in the way (-c or not) the round began. ROUNDS (default 1000) bounds the rounds of
-# one invocation; THREADS (default 1) can differ from one invocation to the next.
-# RATE is Adam's (default 0.00015; fresh moments each round).
+# best.sdri (its validation SDRi), valid/ (the validation mixtures), cv2.dcs (3 x
+# COUNT mixtures of validation speakers for dc-train's validation loss) and
+# campaign.tsv, one row a round: round, start, hours, steps, validation loss, then
+# SDRi at 2 and 3 speakers of the round's model, the mean and the choice. Stopped
+# (SIGTERM, SIGINT) it lets dc-train write its checkpoint and exits 143; started
+# again it resumes the round where it was, in the way (-c or not) the round began.
+# ROUNDS (default 1000) bounds the rounds of one invocation; THREADS (default 1) can
+# differ from one invocation to the next. RATE is Adam's (default 0.00015; fresh
+# moments each round).
 set -eu
 caller=$(pwd)
 cd "$(dirname "$0")/.."
@@ -41,8 +46,11 @@ threads=1
 rate=0.00015
 steps=1700
 cached=0
+count=100
+train=examples/speakers-train.txt
+valid=examples/speakers-valid.txt
 init=models/default.dcm
-while getopts a:cd:i:n:S:t: o; do
+while getopts a:cd:i:n:S:t:v:Y:V: o; do
 	case $o in
 	a) rate=$OPTARG ;;
 	c) cached=1 ;;
@@ -51,7 +59,11 @@ while getopts a:cd:i:n:S:t: o; do
 	n) rounds=$OPTARG ;;
 	S) steps=$OPTARG ;;
 	t) threads=$OPTARG ;;
-	*) echo "usage: $0 [-c] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate] [corpus]" >&2; exit 2 ;;
+	v) count=$OPTARG ;;
+	Y) train=$(caller_path "$OPTARG") ;;
+	V) valid=$(caller_path "$OPTARG") ;;
+	*) echo "usage: $0 [-c] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate]" \
+	    "[-v count] [-Y train] [-V valid] [corpus]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -69,7 +81,7 @@ log() { echo "campaign: $(date -u '+%F %T') $*"; }
 draw() {	# draw NAME COUNT SPEAKERS SEED [SPEAKERLIST]: a cached stream with oracle labels
 	[ -f "$dir/$1.dcs" ] && return 0
 	rm -rf "${dir:?}/$1"
-	dc-mix -p 0.9,1.1 -n "$2" -k "$3" -s "$4" -S "${5:-examples/speakers-train.txt}" \
+	dc-mix -p 0.9,1.1 -n "$2" -k "$3" -s "$4" -S "${5:-$train}" \
 	    -o "$dir/$1" "$corpus" 2>/dev/null
 	tail -n +2 "$dir/$1/list.tsv" | cut -f 2 | sed "s|^|$dir/$1/|" |
 	    xargs dc-stft | dc-oracle -l "$dir/$1/list.tsv" >"$dir/$1.dcs.tmp"
@@ -78,13 +90,14 @@ draw() {	# draw NAME COUNT SPEAKERS SEED [SPEAKERLIST]: a cached stream with ora
 }
 
 vsdri() {	# vsdri MODEL: "SDRi2 SDRi3" on the seed-7 validation mixtures
-	examples/tune-kmeans.sh -m "$1" -n 100 -s 7 -t "$threads" -b 3 -T 20 "$corpus" >/dev/null
-	awk -F '\t' 'NR > 1 { s[$1] = $6 } END { printf "%s %s\n", s[2], s[3] }' out/tune/summary.tsv
+	examples/tune-kmeans.sh -m "$1" -n "$count" -s 7 -t "$threads" -b 3 -T 20 -S "$valid" \
+	    -o "$dir/valid" "$corpus" >/dev/null
+	awk -F '\t' 'NR > 1 { s[$1] = $6 } END { printf "%s %s\n", s[2], s[3] }' "$dir/valid/tune/summary.tsv"
 }
 
 pid=
-trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid"; fi; log stopped; exit 143' TERM INT
-[ -f "$dir/cv2.dcs" ] || draw cv2 300 2 201 examples/speakers-valid.txt
+trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" || :; fi; log stopped; exit 143' TERM INT
+[ -f "$dir/cv2.dcs" ] || draw cv2 $((3 * count)) 2 201 "$valid"
 [ -f "$dir/best.dcm" ] || cp "$init" "$dir/best.dcm"
 [ -f "$dir/best.sdri" ] || vsdri "$dir/best.dcm" >"$dir/best.sdri"
 [ -f "$dir/campaign.tsv" ] || printf 'round\tstart\thours\tsteps\tvalid_loss\tround_2\tround_3\tmean_2\tmean_3\tchosen\tbest_2\tbest_3\n' >"$dir/campaign.tsv"
@@ -103,7 +116,7 @@ while [ "$i" -lt "$rounds" ]; do
 		what=cached
 	else
 		rm -rf "${dir:?}/tr2-r$n" "${dir:?}/tr3-r$n"	# a draw cut short
-		set -- -X "$corpus" -Y examples/speakers-train.txt
+		set -- -X "$corpus" -Y "$train"
 		what="on the fly"
 	fi
 	if [ -f "$ck" ]; then

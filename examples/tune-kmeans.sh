@@ -1,14 +1,17 @@
 #!/bin/sh
-# examples/tune-kmeans.sh [-m MODEL] [-n COUNT] [-s SEED] [-t THREADS] [-b BETAS] [-T DBS] [CORPUS]:
+# examples/tune-kmeans.sh [-m MODEL] [-n COUNT] [-s SEED] [-t THREADS] [-b BETAS] [-T DBS]
+#                         [-S SPEAKERS] [-o DIR] [CORPUS]:
 # the clustering settings of a model, chosen on mixtures that are not the figures'.
 #
-# Makes COUNT mixtures (default 100) of 2 and of 3 held-out speakers with seed SEED
+# Makes COUNT mixtures (default 100) of 2 and of 3 held-out speakers (those of the
+# list SPEAKERS, default examples/speakers-valid.txt) with seed SEED
 # (default 7: other mixtures than examples/eval-model.sh's seed 2016), embeds them
 # once with MODEL, and separates them with every pair of
 #   dc-kmeans -b BETA (soft masks; 0: binary masks, the paper's) and -t DB (the bins fitted)
 # from the lists BETAS (default "0 2 3 4 5 6") and DBS (default "15 20 25 30 40").
 # Prints one line per pair and K, SDRi and SI-SDRi in dB, and keeps them in
-# out/tune/summary.tsv. The embeddings are cached in out/tune (about 12 MB a mixture).
+# DIR/tune/summary.tsv (DIR default out); the mixtures are kept in DIR/sets for the
+# next run, and the embeddings in DIR/tune while they are used (about 12 MB a mixture).
 set -eu
 caller=$(pwd)
 cd "$(dirname "$0")/.."
@@ -19,7 +22,9 @@ model=models/default.dcm
 threads=1
 betas="0 2 3 4 5 6"
 dbs="15 20 25 30 40"
-while getopts m:n:s:t:b:T: o; do
+speakers=examples/speakers-valid.txt
+top=out
+while getopts m:n:s:t:b:T:S:o: o; do
 	case $o in
 	m) model=$(caller_path "$OPTARG") ;;
 	n) n=$OPTARG ;;
@@ -27,18 +32,20 @@ while getopts m:n:s:t:b:T: o; do
 	t) threads=$OPTARG ;;
 	b) betas=$OPTARG ;;
 	T) dbs=$OPTARG ;;
-	*) echo "usage: $0 [-m model] [-n count] [-s seed] [-t threads] [-b betas] [-T dbs] [corpus]" >&2; exit 2 ;;
+	S) speakers=$(caller_path "$OPTARG") ;;
+	o) top=$(caller_path "$OPTARG") ;;
+	*) echo "usage: $0 [-m model] [-n count] [-s seed] [-t threads] [-b betas] [-T dbs] [-S speakers] [-o dir] [corpus]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 corpus=../shared/corpus
 [ $# -eq 0 ] || corpus=$(caller_path "$1")
-out=out/tune
+out=$top/tune
 mkdir -p "$out"
 printf 'speakers\tbeta\tdB\tmixtures\tSDR\tSDRi\tSI-SDR\tSI-SDRi\n' >"$out/summary.tsv"
 for k in 2 3; do
-	set=out/sets/k$k-n$n-s$seed
-	make_set "$set" "$k" "$n" "$seed" "$corpus"
+	set=$top/sets/k$k-n$n-s$seed
+	make_set "$set" "$k" "$n" "$seed" "$corpus" "$speakers"
 	emb=$out/k$k-$(basename "$model" .dcm).dcs
 	dc-stft "$set"/mix/*.wav | dc-embed -m "$model" -t "$threads" >"$emb"
 	for b in $betas; do
@@ -49,7 +56,8 @@ for k in 2 3; do
 			opt=
 			[ "$b" = 0 ] || opt="-b $b"
 			# shellcheck disable=SC2086
-			dc-kmeans -k "$k" -t "$t" $opt "$emb" | dc-mask | dc-istft -e float -o "$sep/%u-s%k.wav"
+			dc-kmeans -k "$k" -t "$t" $opt "$emb" | dc-mask |
+			    dc-istft -e float -o "$(pattern_dir "$sep")/%u-s%k.wav"
 			score "$set" "$sep" "$b" | awk -F '\t' -v t="$t" 'BEGIN { OFS = "\t" }
 			    { print $1, $2, t, $3, $4, $5, $6, $7 }' | tee -a "$out/summary.tsv"
 			rm -rf "$sep"

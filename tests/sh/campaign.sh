@@ -1,0 +1,87 @@
+#!/bin/sh
+# campaign.sh: examples/campaign.sh, the training campaign, on a corpus of the five
+# speakers of tests/data/speech and a 4x8 model: two rounds on mixtures drawn on the
+# fly, each row of campaign.tsv against the validation SDRi that
+# examples/tune-kmeans.sh gives the round's models afresh, the choice by the rule,
+# best.dcm the chosen model byte for byte; a round stopped by SIGTERM exits 143 with
+# its checkpoint written, and resumes from it (dc-train -r) when started again;
+# usage errors.
+. "$ROOT/tests/lib.sh"
+S=$DATA/speech
+for f in "$S"/*.flac; do
+	b=${f##*/}
+	mkdir -p "corpus/${b%%_*}"
+	cp "$f" "corpus/${b%%_*}/"
+done
+ls corpus >all.txt
+C="$ROOT/examples/campaign.sh -d camp -i init.dcm -v 2 -Y all.txt -V all.txt -a 0.01"
+check "a 4x8 model to start from" 0 '' dc-train -i -L 4 -H 8 -D 4 -s 3 -o init.dcm
+
+# shellcheck disable=SC2086
+check "two rounds of 2 steps on the fly" 0 '*' $C -n 2 -S 2 -t 1 corpus
+cp "$T/out" two.out
+same "the rounds' log lines" "$(sed -n 's/^campaign: [0-9-]* [0-9:]* //p' two.out | sed 's/ (validation SDRi .*//')" \
+"round 1: training on the fly (-I $T/camp/best.dcm -L 4 -T 400 -b 8 -a 0.01 -d 0.1 -g 5 -s 1 -X $T/corpus -Y $T/all.txt -K 2,3 -N 16 -R 0.9,1.1), threads: 1
+round 1: $(awk -F '\t' 'NR == 2 { print $10 }' camp/campaign.tsv)
+round 2: training on the fly (-I $T/camp/best.dcm -L 4 -T 400 -b 8 -a 0.01 -d 0.1 -g 5 -s 2 -X $T/corpus -Y $T/all.txt -K 2,3 -N 16 -R 0.9,1.1), threads: 1
+round 2: $(awk -F '\t' 'NR == 3 { print $10 }' camp/campaign.tsv)"
+same "campaign.tsv: its header and two rows" "$(cut -f 1,4 camp/campaign.tsv | tr '\t\n' ' |')" \
+    "round steps|1 2|2 2|"
+
+# vsdri MODEL: "SDRi2 SDRi3" of MODEL by tune-kmeans.sh, as the campaign asks for them
+vsdri() {
+	"$ROOT/examples/tune-kmeans.sh" -m "$1" -n 2 -s 7 -t 1 -b 3 -T 20 -S all.txt -o v corpus >/dev/null &&
+	    awk -F '\t' 'NR > 1 { s[$1] = $6 } END { printf "%s %s\n", s[2], s[3] }' v/tune/summary.tsv
+}
+best=init.dcm
+bsdri=$(vsdri init.dcm)
+for r in 1 2; do
+	row=$(awk -F '\t' -v r=$r '$1 == r' camp/campaign.tsv)
+	set -- $row
+	same "round $r: its model's validation SDRi" "$6 $7" "$(vsdri camp/round$r-f16.dcm)"
+	same "round $r: the mean's validation SDRi" "$8 $9" "$(vsdri camp/round$r-mean.dcm)"
+	want=$(echo "$6 $7 $8 $9 $bsdri" | awk '{ r = $1 + $2; m = $3 + $4; b = $5 + $6
+	    print (r >= m && r > b) ? "round" : (m > r && m > b) ? "mean" : "best" }')
+	same "round $r: the choice among round ($6 $7), mean ($8 $9), best ($bsdri)" "${10}" "$want"
+	case ${10} in
+	round) best=camp/round$r-f16.dcm bsdri="$6 $7" ;;
+	mean) best=camp/round$r-mean.dcm bsdri="$8 $9" ;;
+	esac
+	same "round $r: the best's figures in its row" "${11} ${12}" "$bsdri"
+done
+if cmp -s camp/best.dcm "$best"; then pass "best.dcm is $best"; else fail "best.dcm" "not $best"; fi
+same "best.sdri" "$(cat camp/best.sdri)" "$bsdri"
+
+# a round stopped inside its training, then resumed from its checkpoint
+# shellcheck disable=SC2086
+$C -n 1 -S 100000 -t 1 corpus >stop.out 2>stop.err &
+pid=$!
+i=0
+until grep -q 'an epoch, drawn on the fly' stop.err || [ $i -ge 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 3
+kill -TERM $pid
+wait $pid
+same "SIGTERM: the campaign's exit status" "$?" 143
+same "SIGTERM: its last line" "$(tail -n 1 stop.out | sed 's/^campaign: [0-9-]* [0-9:]* //')" "stopped"
+k=$("$PY" -c '
+import msgpack
+m = msgpack.unpackb(open("camp/round3.dcm", "rb").read(), raw=False)
+print(m["train"]["step"])' 2>&1)
+num "SIGTERM: the checkpoint's steps" "$k" ">=" 1
+# shellcheck disable=SC2086
+check "started again: round 3 resumes" 0 '*' $C -n 1 -S $((k + 2)) -t 1 corpus
+same "started again: its log line" "$(sed -n 's/^campaign: [0-9-]* [0-9:]* //p' "$T/out" | head -n 1)" \
+    "round 3: training on the fly (-r -X $T/corpus -Y $T/all.txt), threads: 1"
+same "started again: the row's steps" "$(awk -F '\t' '$1 == 3 { print $4 }' camp/campaign.tsv)" $((k + 2))
+same "started again: the model's trained_steps" \
+    "$(dc-dump -M camp/round3-f16.dcm | sed -n 's/^meta trained_steps=//p')" $((k + 2))
+
+# usage errors
+check "-S 0 on the fly" 2 "$ROOT/examples/campaign.sh: -S 0: a round on the fly needs at least 1 step" \
+    "$ROOT/examples/campaign.sh" -d camp -S 0
+check "an unknown option" 2 '*' "$ROOT/examples/campaign.sh" -z
+same "an unknown option: the usage line" "$(tail -n 1 "$T/err")" \
+    "usage: $ROOT/examples/campaign.sh [-c] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate] [-v count] [-Y train] [-V valid] [corpus]"
