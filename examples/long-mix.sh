@@ -57,8 +57,9 @@ while read -r s; do
 	done >"$work/files$k"
 	# shuffled anew on each pass, each after a pause, to SECS seconds
 	awk -F '\t' -v seed="$((seed * 2 + k))" -v secs="$secs" '
-	{ u[n] = $1; d[n++] = $2 }
+	{ u[NR - 1] = $1; d[NR - 1] = $2 }
 	END {
+		n = NR
 		srand(seed)
 		for (t = 0; t < secs; ) {
 			for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); x = u[i]; u[i] = u[j]; u[j] = x; y = d[i]; d[i] = d[j]; d[j] = y }
