@@ -12,6 +12,9 @@
 #   same NAME GOT WANT              string equality
 #   same_out NAME FILE              the last check's output is FILE's bytes
 #   num NAME GOT OP VALUE           numeric comparison with awk (OP: < <= > >= ==)
+#   speech_corpus DIR               a corpus as dc-mix -n reads one: the five
+#                                   speakers of tests/data/speech, a directory each
+#                                   (DIR/speaker/file), one utterance each
 set -u
 DATA="$ROOT/tests/data"
 
@@ -52,4 +55,12 @@ num() {
 	else
 		fail "$1" "$2 is not $3 $4"
 	fi
+}
+
+speech_corpus() {
+	for f in "$DATA"/speech/*.flac; do
+		b=${f##*/}
+		mkdir -p "$1/${b%%_*}"
+		cp "$f" "$1/${b%%_*}/"
+	done
 }

@@ -7,12 +7,7 @@
 # its checkpoint written, and resumes from it (dc-train -r) when started again;
 # usage errors.
 . "$ROOT/tests/lib.sh"
-S=$DATA/speech
-for f in "$S"/*.flac; do
-	b=${f##*/}
-	mkdir -p "corpus/${b%%_*}"
-	cp "$f" "corpus/${b%%_*}/"
-done
+speech_corpus corpus
 ls corpus >all.txt
 C="$ROOT/examples/campaign.sh -d camp -i init.dcm -v 2 -Y all.txt -V all.txt -a 0.01"
 check "a 4x8 model to start from" 0 '' dc-train -i -L 4 -H 8 -D 4 -s 3 -o init.dcm

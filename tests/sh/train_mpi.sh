@@ -46,11 +46,7 @@ for pair in "so0036_000360332 so0048_000480014" "so0053_000530115 so0054_0005400
 done
 cat u1.dcs u2.dcs u3.dcs >train.dcs
 cat r1.dcs r2.dcs r3.dcs >head.dcs
-for f in "$S"/*.flac; do
-	b=${f##*/}
-	mkdir -p "corpus/${b%%_*}"
-	cp "$f" "corpus/${b%%_*}/"
-done
+speech_corpus corpus
 
 # close A B NAME: the weights of checkpoints A and B agree within 1e-6 relative
 # (L2 norm of the difference over the norm of A), at the same step

@@ -10,11 +10,7 @@ export PYTHONPATH="$ROOT/formats:$ROOT/tests/sh"
 S=$DATA/speech
 
 # the corpus: the five speakers of tests/data/speech, one utterance each
-for f in "$S"/*.flac; do
-	b=${f##*/}
-	mkdir -p "corpus/${b%%_*}"
-	cp "$f" "corpus/${b%%_*}/"
-done
+speech_corpus corpus
 mkdir -p two/so0036 two/so0048
 cp "$S"/so0036_*.flac two/so0036/
 cp "$S"/so0048_*.flac two/so0048/
