@@ -22,7 +22,7 @@ done
 cat u1.dcs u2.dcs u3.dcs >train.dcs
 
 A="-L 1 -H 64 -D 8 -T 50 -b 4 -a 0.01 -s 7"
-E=60
+E=150
 seed=${TRAIN_KILL_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 echo "# seed $seed (TRAIN_KILL_SEED=$seed repeats the moments of the kills)"
 # (lib.sh's check uses n, r, e, i and rc: the loops here use other names)
