@@ -76,7 +76,8 @@ help(void)
 	    "  -i            only write a randomly initialised model (no training data)\n"
 	    "  -r            resume from the checkpoint at -o\n"
 	    "  -I init.dcm   start from this model's weights and feature statistics; with -L\n"
-	    "                above its layers, those layers and fresh ones above them\n"
+	    "                above its layers, those layers and fresh ones above them; with\n"
+	    "                -H above its units, the model widened, computing what it did\n"
 	    "  -x ckpt.dcm   only write the model of a checkpoint, without its training state;\n"
 	    "                with models after the options, the mean of all their weights\n"
 	    "  -w f16 | f32  with -x, store the weights as float16 (half the size) or float32\n"
@@ -1054,6 +1055,72 @@ grow(dc_model *m, int L, uint64_t seed)
 	dc_model_meta_set(m, "init_layers", v);
 }
 
+/* widen_rows: n rows of the old matrix a (columns ca) into the new b (columns cb):
+ * the old columns j < h to j, those from h on (the reverse direction's units of
+ * the layer below) to j - h + h2, every other column of b 0 */
+static void
+widen_rows(float *b, int64_t cb, const float *a, int64_t ca, int64_t n, int64_t h, int64_t h2)
+{
+	int64_t r, j;
+
+	for (r = 0; r < n; r++) {
+		float *br = b + r * cb;
+		const float *ar = a + r * ca;
+		memset(br, 0, (size_t)cb * sizeof *br);
+		for (j = 0; j < ca; j++)
+			br[j < h ? j : j - h + h2] = ar[j];
+	}
+}
+
+/*
+ * widen: m with H2 > m->cfg.H units per direction, computing what m computes. Each
+ * old unit keeps its weights (in each of the four gates' blocks of 4 * H2 rows, its
+ * own row) and weighs every new unit's output 0, in its recurrence and in the layer
+ * above, as do the output layers; the new units' own rows are drawn from seed as -i
+ * draws them. Training then moves the zero weights first (their gradients are the
+ * new units' outputs), the rest as it goes.
+ */
+static void
+widen(dc_model *m, int H2, uint64_t seed)
+{
+	dc_nn_config c = m->cfg;
+	dc_model g;
+	int64_t H = m->cfg.H, F = m->cfg.F, k, d, q;
+	char v[32];
+	int i;
+
+	c.H = H2;
+	if (dc_model_new(&g, &c, seed) != DC_OK)
+		dc_errx(2, "-H: the model would be too large");
+	for (k = 0; k < c.L; k++) {
+		int64_t in = k == 0 ? F : 2 * H, in2 = k == 0 ? F : 2 * H2;
+		for (d = 0; d < 2; d++) {
+			for (q = 0; q < 4; q++) {	/* the gates' blocks: i, f, g, o */
+				widen_rows(g.p.w_ih[k][d] + q * H2 * in2, in2, m->p.w_ih[k][d] + q * H * in, in,
+				    H, k == 0 ? F : H, k == 0 ? F : H2);
+				widen_rows(g.p.w_hh[k][d] + q * H2 * H2, H2, m->p.w_hh[k][d] + q * H * H, H,
+				    H, H, H2);
+				memcpy(g.p.b_ih[k][d] + q * H2, m->p.b_ih[k][d] + q * H, (size_t)H * sizeof(float));
+				memcpy(g.p.b_hh[k][d] + q * H2, m->p.b_hh[k][d] + q * H, (size_t)H * sizeof(float));
+			}
+		}
+	}
+	widen_rows(g.p.lin_w, 2 * H2, m->p.lin_w, 2 * H, F * c.D, H, H2);
+	memcpy(g.p.lin_b, m->p.lin_b, (size_t)(F * c.D) * sizeof(float));
+	if (c.C > 0) {
+		widen_rows(g.p.mi_w, 2 * H2, m->p.mi_w, 2 * H, F * c.C, H, H2);
+		memcpy(g.p.mi_b, m->p.mi_b, (size_t)(F * c.C) * sizeof(float));
+	}
+	memcpy(g.feat_mean, m->feat_mean, (size_t)F * sizeof *g.feat_mean);
+	memcpy(g.feat_std, m->feat_std, (size_t)F * sizeof *g.feat_std);
+	for (i = 0; i < m->nmeta; i++)
+		dc_model_meta_set(&g, m->meta[i].key, m->meta[i].val);
+	snprintf(v, sizeof v, "%d", m->cfg.H);
+	dc_model_meta_set(&g, "init_units", v);
+	dc_model_free(m);
+	*m = g;
+}
+
 /* add_head: m with a mask-inference head of C sources drawn from seed; every
  * parameter of m kept (the head's come last). */
 static void
@@ -1118,7 +1185,7 @@ average(dc_model *m, const char *first, int n, char **paths)
 typedef struct {
 	const char *out, *vpath, *logpath, *name, *ipath, *xpath, *parg;
 	char *kv[64];
-	int nkv, init, resume, quiet, threads, given, tails, Lgiven, HDgiven, half, fgiven, wmode;
+	int nkv, init, resume, quiet, threads, given, tails, Lgiven, Hgiven, Dgiven, half, fgiven, wmode;
 	int Agiven, freeze, Mgiven;
 	int64_t epochs, maxsteps, B, T, seed, L, H, D, M;
 	double lr, clip, dropout, ckpt_min, prog_s, decay, alpha;
@@ -1259,12 +1326,12 @@ parse_option(options *o, int c, char *arg)
 	case 'H':
 		parse_int(c, arg, 1, 8192, &o->H, "units must be an integer from 1 to 8192");
 		o->given |= 1;
-		o->HDgiven = 1;
+		o->Hgiven = 1;
 		break;
 	case 'D':
 		parse_int(c, arg, 1, 1024, &o->D, "dim must be an integer from 1 to 1024");
 		o->given |= 1;
-		o->HDgiven = 1;
+		o->Dgiven = 1;
 		break;
 	case 'M':
 		if (dc_parse_int(arg, 0, DC_MI_CMAX, &o->M))
@@ -1387,8 +1454,8 @@ parse_options(options *o, int argc, char **argv)
 	if (o->resume && o->given)
 		dc_errx(2, "-r: the checkpoint fixes %s; leave them out", o->given & 1 ? "-L, -H and -D" :
 		    o->given & 2 ? "-T, -u, -b, -a, -g, -d, -W and -s" : "-K, -N and -R");
-	if (o->ipath && o->HDgiven)
-		dc_errx(2, "-I: the model fixes -H and -D; leave them out");
+	if (o->ipath && o->Dgiven)
+		dc_errx(2, "-I: the model fixes -D; leave it out");
 	if (o->resume && o->M)
 		dc_errx(2, "-r: the checkpoint fixes -M; leave it out");
 	if (o->init && (argc > optind || o->xdir))
@@ -1635,6 +1702,10 @@ from_init(const options *o, dc_model *m)
 	}
 	if (o->Lgiven && o->L < m->cfg.L)
 		dc_errx(2, "-L %lld: fewer layers than the %d of %s", (long long)o->L, m->cfg.L, o->ipath);
+	if (o->Hgiven && o->H < m->cfg.H)
+		dc_errx(2, "-H %lld: fewer units than the %d of %s", (long long)o->H, m->cfg.H, o->ipath);
+	if (o->Hgiven && o->H > m->cfg.H)
+		widen(m, (int)o->H, (uint64_t)o->seed);
 	if (o->Lgiven && o->L > m->cfg.L)
 		grow(m, (int)o->L, (uint64_t)o->seed);
 	if (o->M && m->cfg.C == 0)

@@ -112,9 +112,7 @@ check("stage 2 stopped and resumed: the same model, bit for bit",
 EOF
 check "-I with -r" 2 "dc-train: -I and -r exclude each other" dc-train -r -I s1.dcm -o s2.dcm train.dcs
 check "-I with -i" 2 "dc-train: -I and -i exclude each other" dc-train -i -I s1.dcm -o x.dcm
-check "-I with -H" 2 "dc-train: -I: the model fixes -H and -D; leave them out" \
-    dc-train -I s1.dcm -H 8 -o x.dcm train.dcs
-check "-I with -D" 2 "dc-train: -I: the model fixes -H and -D; leave them out" \
+check "-I with -D" 2 "dc-train: -I: the model fixes -D; leave it out" \
     dc-train -I s1.dcm -L 2 -D 8 -o x.dcm train.dcs
 
 # -I with -L: growing a 1-layer model to 3 layers, the first layer kept
@@ -154,6 +152,82 @@ check("grown model trains: finite validation losses", len(rows) == 3 and all(0 <
 check("grown model trains: the weights moved", gt["params"] != g["params"])
 EOF
 check "-I without the model" 1 "dc-train: nope.dcm: No such file or directory" dc-train -I nope.dcm -o x.dcm train.dcs
+
+# -I with -H: the 3-layer model of 16 units widened to 24, computing what it did
+check "-I -H 24 from 16 units, no epochs" 0 '' dc-train -q -I g3t.dcm -H 24 -s 5 -e 0 -o w.dcm train.dcs
+check "-i -L 3 -H 24 -D 8 -s 5" 0 '' dc-train -i -L 3 -H 24 -D 8 -s 5 -o r24.dcm
+check "-I -H 24 -L 4 from 3 layers of 16" 0 '' dc-train -q -I g3t.dcm -H 24 -L 4 -s 5 -e 0 -o wl.dcm train.dcs
+check "-I -H 16 of a 16-unit model: as without -H" 0 '' dc-train -q -I g3t.dcm -H 16 -e 0 -o w16.dcm train.dcs
+check "-I -H 8 of a 16-unit model" 2 "dc-train: -H 8: fewer units than the 16 of g3t.dcm" \
+    dc-train -I g3t.dcm -H 8 -o x.dcm train.dcs
+check_in "dc-embed -P f32, the model" 0 '' u4.dcs dc-embed -P f32 -m g3t.dcm
+cp "$T/out" e16.dcs
+check_in "dc-embed -P f32, the model widened" 0 '' u4.dcs dc-embed -P f32 -m w.dcm
+cp "$T/out" e24.dcs
+check_in "dc-embed -P f32, widened and grown" 0 '' u4.dcs dc-embed -P f32 -m wl.dcm
+cp "$T/out" e24l.dcs
+check "-I -H 24, 2 epochs" 0 '' dc-train -q -I g3t.dcm -H 24 -s 5 -e 2 -V u4.dcs -l w.tsv -o wt.dcm train.dcs
+PYTHONPATH="$ROOT/tests/sh:$ROOT/formats" "$PY" - <<'EOF'
+import msgpack, numpy as np
+import dcstream
+from oracle_lib import check
+ld = lambda p: msgpack.unpackb(open(p, "rb").read(), raw=False)
+def tensors(m):
+    p, out, off = np.frombuffer(m["params"], "<f4"), {}, 0
+    for name, shape in m["tensors"]:
+        n = int(np.prod(shape))
+        out[name] = p[off:off + n].reshape(shape)
+        off += n
+    return out
+emb = lambda p: [u["embed"]["data"] for u in dcstream.read(p)[1]]
+g, w, r, wl, w16, wt = (ld(p) for p in ("g3t.dcm", "w.dcm", "r24.dcm", "wl.dcm", "w16.dcm", "wt.dcm"))
+check("widened: H 24, the rest of the model's shape", w["config"] == dict(g["config"], H=24), str(w["config"]))
+a, b, c = tensors(g), tensors(w), tensors(r)
+H, H2 = 16, 24
+old, new = np.r_[0:H], np.r_[H:H2]
+both_old, both_new = np.r_[old, H2 + old], np.r_[new, H2 + new]  # the two directions' units
+ok_old = ok_zero = ok_new = True
+for k in a:
+    A, B, C = a[k], b[k], c[k]
+    if k.startswith("blstm."):
+        # rows: the four gates' blocks of H2, the old units first in each
+        rows = np.concatenate([q * H2 + old for q in range(4)])
+        nrows = np.concatenate([q * H2 + new for q in range(4)])
+        ok_new &= np.array_equal(B[nrows], C[nrows])
+        if "bias" in k:
+            ok_old &= np.array_equal(B[rows], A)
+            continue
+        if "weight_hh" in k:
+            cols, zcols = old, new
+        elif "_l0" in k:
+            cols, zcols = np.r_[0:A.shape[1]], np.r_[0:0]
+        else:
+            cols, zcols = both_old, both_new
+        ok_old &= np.array_equal(B[np.ix_(rows, cols)], A)
+        ok_zero &= not B[np.ix_(rows, zcols)].any()
+    elif A.ndim == 2:
+        ok_old &= np.array_equal(B[:, both_old], A)
+        ok_zero &= not B[:, both_new].any()
+    else:
+        ok_old &= np.array_equal(B, A)
+check("widened: the old units' weights, in their new places", ok_old)
+check("widened: the old units and the output layer weigh the new units' outputs 0", ok_zero)
+check("widened: the new units' rows as -i -H 24 -s 5 draws them", ok_new)
+check("widened: the feature statistics of the model", w["feat_mean"] == g["feat_mean"] and w["feat_std"] == g["feat_std"])
+check("widened: meta init_units 16", w["meta"].get("init_units") == "16", str(w["meta"]))
+e16, e24, e24l = emb("e16.dcs"), emb("e24.dcs"), emb("e24l.dcs")
+d = max(abs(x - y).max() for x, y in zip(e16, e24))
+check("widened: the embeddings of the model (max diff %.2g)" % d, len(e16) == len(e24) > 0 and d < 1e-5)
+check("widened and grown: 4 layers of 24", wl["config"] == dict(g["config"], H=24, L=4), str(wl["config"]))
+d = max(abs(x - y).max() for x, y in zip(e16, e24l))
+check("widened and grown: other embeddings (a new top layer; max diff %.2g)" % d, d > 1e-3)
+check("-H equal to the model's units: the model's weights", w16["params"] == g["params"] and w16["config"] == g["config"])
+rows = [l.split("\t") for l in open("w.tsv").read().splitlines()]
+check("widened model trains: finite validation losses", len(rows) == 3 and all(0 < float(x[3]) < 1 for x in rows[1:]), str(rows))
+t = tensors(wt)
+check("widened model trains: the new units' outgoing weights moved from 0",
+      t["lin.weight"][:, both_new].any() and t["blstm.weight_ih_l1"][:, both_new].any())
+EOF
 
 # -d: dropout, deterministic, resumed bit for bit, off in validation
 check "dropout 0.3" 0 '' dc-train -q $A -d 0.3 -e 3 -V u4.dcs -l d.tsv -o d1.dcm train.dcs
