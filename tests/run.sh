@@ -7,7 +7,9 @@
 # Unit tests are the binaries built from tests/unit/test_*.c; shell tests are
 # tests/sh/*.sh; Python tests (numpy/scipy/mir_eval references) are tests/py/*.py,
 # run with Debian's /usr/bin/python3. A file that exits non-zero without a FAIL
-# line counts as one failure. Exit status: 0 if all passed, 1 otherwise.
+# line counts as one failure, and so does a file whose output holds a Python
+# traceback (a Python block of a shell test that died, its checks unrun).
+# Exit status: 0 if all passed, 1 otherwise.
 #
 # The tools tested are those of the build $B (build, or build-san for the
 # sanitized build): $B/bin comes first on PATH, whatever bin/ points at.
@@ -93,6 +95,13 @@ run_one() {	# run_one NAME CMD...
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")
 	s=$(grep -c '^SKIP: ' "$log")
+	# a Python block of a shell test that dies leaves its checks unrun, and the
+	# shell goes on: its traceback fails the test
+	tb=$(grep -c '^Traceback (most recent call last):' "$log")
+	if [ "$tb" -gt 0 ]; then
+		echo "FAIL: $name: $tb Python traceback(s): $(grep -m 1 -A 20 '^Traceback' "$log" | grep -m 1 -E '^[A-Za-z_.]*(Error|Exception)')" >>"$log"
+		f=$((f + 1))
+	fi
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL: $name: exited $rc" >>"$log"
 		f=1
