@@ -67,12 +67,15 @@ while getopts a:cd:i:n:S:t:v:Y:V: o; do
 	esac
 done
 shift $((OPTIND - 1))
+case $steps in ''|*[!0-9]*) echo "$0: -S: steps must be a whole number: $steps" >&2; exit 2 ;; esac
+case $count in ''|*[!0-9]*|0) echo "$0: -v: count must be a whole number above 0: $count" >&2; exit 2 ;; esac
 if [ "$cached" = 0 ] && [ "$steps" -lt 1 ]; then
 	echo "$0: -S $steps: a round on the fly needs at least 1 step" >&2
 	exit 2
 fi
 corpus=../shared/corpus
 [ $# -eq 0 ] || corpus=$(caller_path "$1")
+[ -d "$corpus" ] || { echo "$0: $corpus: not a directory (the corpus)" >&2; exit 1; }
 PATH="$root/bin:$PATH"
 mkdir -p "$dir"
 attr="trained on speechocean762 (Zhang et al. 2021; free for commercial and non-commercial use) and LibriSpeech train-clean-100 (Panayotov et al., ICASSP 2015; CC BY 4.0) speakers of examples/speakers-train.txt, via the dcsep corpus (../shared/corpus)"
@@ -81,10 +84,15 @@ log() { echo "campaign: $(date -u '+%F %T') $*"; }
 draw() {	# draw NAME COUNT SPEAKERS SEED [SPEAKERLIST]: a cached stream with oracle labels
 	[ -f "$dir/$1.dcs" ] && return 0
 	rm -rf "${dir:?}/$1"
-	dc-mix -p 0.9,1.1 -n "$2" -k "$3" -s "$4" -S "${5:-$train}" \
-	    -o "$dir/$1" "$corpus" 2>/dev/null
-	tail -n +2 "$dir/$1/list.tsv" | cut -f 2 | sed "s|^|$dir/$1/|" |
-	    xargs dc-stft | dc-oracle -l "$dir/$1/list.tsv" >"$dir/$1.dcs.tmp"
+	# dc-mix's notes (speakers skipped) said only if it fails
+	if ! dc-mix -p 0.9,1.1 -n "$2" -k "$3" -s "$4" -S "${5:-$train}" -o "$dir/$1" "$corpus" 2>"$dir/$1.log"; then
+		cat "$dir/$1.log" >&2
+		exit 1
+	fi
+	rm -f "$dir/$1.log"
+	# the mixtures' names are dc-mix's (000001.wav, ...), DIR's whatever they are
+	(cd "$dir/$1" && tail -n +2 list.tsv | cut -f 2 | xargs dc-stft) |
+	    dc-oracle -l "$dir/$1/list.tsv" >"$dir/$1.dcs.tmp"
 	mv "$dir/$1.dcs.tmp" "$dir/$1.dcs"
 	rm -rf "${dir:?}/$1"
 }
@@ -92,14 +100,16 @@ draw() {	# draw NAME COUNT SPEAKERS SEED [SPEAKERLIST]: a cached stream with ora
 vsdri() {	# vsdri MODEL: "SDRi2 SDRi3" on the seed-7 validation mixtures
 	examples/tune-kmeans.sh -m "$1" -n "$count" -s 7 -t "$threads" -b 3 -T 20 -S "$valid" \
 	    -o "$dir/valid" "$corpus" >/dev/null
-	awk -F '\t' 'NR > 1 { s[$1] = $6 } END { printf "%s %s\n", s[2], s[3] }' "$dir/valid/tune/summary.tsv"
+	awk -F '\t' 'NR > 1 { s[$1] = $6 } END { if (s[2] == "" || s[3] == "") exit 1; printf "%s %s\n", s[2], s[3] }' \
+	    "$dir/valid/tune/summary.tsv"
 }
 
 pid=
 trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" || :; fi; log stopped; exit 143' TERM INT
 [ -f "$dir/cv2.dcs" ] || draw cv2 $((3 * count)) 2 201 "$valid"
 [ -f "$dir/best.dcm" ] || cp "$init" "$dir/best.dcm"
-[ -f "$dir/best.sdri" ] || vsdri "$dir/best.dcm" >"$dir/best.sdri"
+# (written whole or not at all: a restart trusts it)
+[ -f "$dir/best.sdri" ] || { vsdri "$dir/best.dcm" >"$dir/best.sdri.tmp" && mv "$dir/best.sdri.tmp" "$dir/best.sdri"; }
 [ -f "$dir/campaign.tsv" ] || printf 'round\tstart\thours\tsteps\tvalid_loss\tround_2\tround_3\tmean_2\tmean_3\tchosen\tbest_2\tbest_3\n' >"$dir/campaign.tsv"
 n=$(($(wc -l <"$dir/campaign.tsv")))
 i=0
@@ -133,14 +143,16 @@ while [ "$i" -lt "$rounds" ]; do
 	pid=
 	dc-train -x "$ck" -w f16 -o "$dir/round$n-f16.dcm"
 	dc-train -x "$ck" -w f16 -o "$dir/round$n-mean.dcm" "$dir/best.dcm"
-	set -- $(vsdri "$dir/round$n-f16.dcm") $(vsdri "$dir/round$n-mean.dcm") $(cat "$dir/best.sdri")
+	r=$(vsdri "$dir/round$n-f16.dcm")	# (an assignment: set -e ends the script if it fails)
+	m=$(vsdri "$dir/round$n-mean.dcm")
+	set -- $r $m $(cat "$dir/best.sdri")
 	chosen=$(echo "$@" | awk '{ r = $1 + $2; m = $3 + $4; b = $5 + $6
 	    print (r >= m && r > b) ? "round" : (m > r && m > b) ? "mean" : "best" }')
 	case $chosen in
-	round) cp "$dir/round$n-f16.dcm" "$dir/best.dcm.tmp"; echo "$1 $2" >"$dir/best.sdri" ;;
-	mean) cp "$dir/round$n-mean.dcm" "$dir/best.dcm.tmp"; echo "$3 $4" >"$dir/best.sdri" ;;
+	round) cp "$dir/round$n-f16.dcm" "$dir/best.dcm.tmp"; echo "$1 $2" >"$dir/best.sdri.tmp" ;;
+	mean) cp "$dir/round$n-mean.dcm" "$dir/best.dcm.tmp"; echo "$3 $4" >"$dir/best.sdri.tmp" ;;
 	esac
-	[ "$chosen" = best ] || mv "$dir/best.dcm.tmp" "$dir/best.dcm"
+	[ "$chosen" = best ] || { mv "$dir/best.dcm.tmp" "$dir/best.dcm" && mv "$dir/best.sdri.tmp" "$dir/best.sdri"; }
 	nsteps=$(dc-dump -M "$dir/round$n-f16.dcm" | sed -n 's/^meta trained_steps=//p')
 	# the validation loss of the round's last epoch; none when -S ended it inside one
 	loss=$(awk -F '\t' 'NR > 1 { v = $4 } END { print v }' "$dir/round$n.tsv" 2>/dev/null)

@@ -55,10 +55,10 @@ for k in 2 3; do
 	# shellcheck disable=SC2086
 	if [ -n "$head" ]; then
 		dc-stft "$set"/mix/*.wav | dc-embed -m "$model" -t "$threads" | dc-mask -k "$k" |
-		    dc-istft -e float -o "$sep/%u-s%k.wav"
+		    dc-istft -e float -o "$(pattern_dir "$sep")/%u-s%k.wav"
 	else
 		dc-stft "$set"/mix/*.wav | dc-embed -m "$model" -t "$threads" | dc-kmeans -k "$k" $kopt |
-		    dc-mask | dc-istft -e float -o "$sep/%u-s%k.wav"
+		    dc-mask | dc-istft -e float -o "$(pattern_dir "$sep")/%u-s%k.wav"
 	fi
 	score "$set" "$sep" "$name" >>"$out/summary.tsv"
 done

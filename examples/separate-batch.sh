@@ -3,7 +3,8 @@
 #     [-m model] [-r retries] -o outdir list: separates every recording named in list
 # (one path a line; '-' reads the list from stdin) with GNU parallel, on this host or
 # over ssh on many, each recording into outdir/NAME/s1.wav, s2.wav, ... (NAME: its file
-# name without directory and extension), by examples/separate-one.sh.
+# name without directory and extension; a list with an empty NAME, as .wav, or two
+# recordings of one NAME is refused), by examples/separate-one.sh.
 #
 #   -S sshlogins   parallel's --sshlogin: ':' is this host (the default), or
 #                  '8/host1,4/user@host2' (jobs/host)
@@ -22,6 +23,7 @@
 # parallel's job log; the last line says how many recordings were separated and lists
 # those that failed after every try, and the exit status is 0 only if none did.
 set -u
+export LC_ALL=C         # every list line is a name, whatever its bytes
 here=$(cd "$(dirname "$0")" && pwd)
 logins=: loginfile= jobs= k=auto beta=3 model= retries=2 out=
 usage() { echo "usage: separate-batch.sh [-S sshlogins | -s sshloginfile] [-j jobs] [-k K] [-b beta] [-m model] [-r retries] -o outdir list" >&2; exit 2; }
@@ -40,6 +42,7 @@ while getopts S:s:j:k:b:m:r:o: o; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 1 ] && [ -n "$out" ] || usage
+case $out in -*) out=./$out ;; esac
 command -v parallel >/dev/null || { echo "separate-batch.sh: GNU parallel is not installed (apt-get install parallel)" >&2; exit 1; }
 case $retries in ''|*[!0-9]*) echo "separate-batch.sh: -r: retries must be a whole number: $retries" >&2; exit 2 ;; esac
 case $jobs in *[!0-9]*|0*) echo "separate-batch.sh: -j: jobs must be a whole number above 0: $jobs" >&2; exit 2 ;; esac
@@ -50,23 +53,30 @@ if [ "$1" != - ] && { [ ! -r "$1" ] || [ -d "$1" ]; }; then
 fi
 mkdir -p "$out" || exit 1
 list="$out/list.txt"
-if [ "$1" = - ]; then cat; else cat -- "$1"; fi >"$list" || exit 1
-# names must be unique, as each becomes a directory
-dup=$(sed 's|.*/||; s|\.[^.]*$||' "$list" | sort | uniq -d | head -n 1)
-[ -z "$dup" ] || { echo "separate-batch.sh: two recordings would both go to $out/$dup" >&2; exit 1; }
+# (copied, then renamed: the list may be outdir/list.txt itself)
+if [ "$1" = - ]; then cat; else cat -- "$1"; fi >"$list.tmp" && mv "$list.tmp" "$list" || exit 1
 n=$(grep -c . "$list")
+[ "$n" -gt 0 ] || { echo "separate-batch.sh: the list names no recording" >&2; exit 1; }
+# names must be unique, as each becomes a directory, and not empty
+if grep . "$list" | sed 's|.*/||; s|\.[^.]*$||' | grep -q -x ''; then
+	echo "separate-batch.sh: a recording without a name for its directory (as .wav or dir/)" >&2
+	exit 1
+fi
+dup=$(grep . "$list" | sed 's|.*/||; s|\.[^.]*$||' | sort | uniq -d | head -n 1)
+[ -z "$dup" ] || { echo "separate-batch.sh: two recordings would both go to $out/$dup" >&2; exit 1; }
 set -- --joblog "$out/joblog.tsv" --retries "$((retries + 1))" --halt never ${jobs:+-j "$jobs"}
 if [ -n "$loginfile" ] || [ "$logins" != : ]; then
 	# remote hosts: copy in, bring back, clean up
 	if [ -n "$loginfile" ]; then set -- "$@" --sshloginfile "$loginfile"; else set -- "$@" -S "$logins"; fi
 	cp "$here/separate-one.sh" "$out/.separate-one.sh"
 	set -- "$@" --basefile "$out/.separate-one.sh" --transferfile {} --return "$out/{/.}" --cleanup
-	one="sh $out/.separate-one.sh"
 	[ -z "$model" ] || set -- "$@" --basefile "$model"
+	set -- "$@" sh "$out/.separate-one.sh"
 else
-	one="$here/separate-one.sh"
+	set -- "$@" "$here/separate-one.sh"
 fi
-grep . "$list" | parallel "$@" "$one" {} "$out/{/.}" "$k" "$beta" "$model" 2>"$out/errors.log"
+# -q: each word of the command goes as one argument, whatever its characters
+grep . "$list" | parallel -q "$@" {} "$out/{/.}" "$k" "$beta" "$model" 2>"$out/errors.log"
 # the job log: a row per try, the sequence number first (the recording's line among
 # the list's non-empty lines), the exit status in column 7; the last try counts
 grep . "$list" >"$out/.inputs"

@@ -7,7 +7,9 @@
 # to dc-embed's default. The files are written under a temporary directory beside
 # OUTDIR and moved into place when the whole set is there, so OUTDIR is complete or
 # absent (an earlier OUTDIR is replaced). OUTDIR names a directory of its own: not
-# '', '.', '..' or '/' (trailing slashes are dropped). Exit status 0, 1 with the
+# '', '.', '..' or '/' (trailing slashes are dropped), and an OUTDIR that exists must
+# be an earlier one, a directory of nothing but s1.wav, s2.wav, ... (or a symbolic
+# link, which is replaced, not what it points to). Exit status 0, 1 with the
 # failing stage's message on standard error, or 2 for wrong arguments. One thread a
 # job: run jobs side by side.
 set -u
@@ -22,13 +24,23 @@ esac
 case $file in -?*) file=./$file ;; esac
 case $out in -*) out=./$out ;; esac
 case $model in -*) model=./$model ;; esac
-tmp="$out.tmp.$$"
-# dc-istft -o takes a pattern: a '%' of the directory's name is written '%%'
-pat=$(printf '%s\n' "$tmp" | sed 's/%/%%/g')/s%k.wav
+# an existing OUTDIR is replaced only if it is an earlier separation's
+if [ -d "$out" ] && [ ! -L "$out" ]; then
+	if [ -n "$(ls -A "$out" | grep -v -x 's[0-9]*\.wav')" ]; then
+		echo "separate-one.sh: $out holds other files than s1.wav, s2.wav, ...: not replaced" >&2
+		exit 2
+	fi
+elif [ -e "$out" ] && [ ! -L "$out" ]; then
+	echo "separate-one.sh: $out exists and is not a directory" >&2
+	exit 2
+fi
+tmp=
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-mkdir -p "$tmp" || exit 1
+mkdir -p "$(dirname "$out")" && tmp=$(mktemp -d "$out.tmp.XXXXXX") || exit 1
+# dc-istft -o takes a pattern: a '%' of the directory's name is written '%%'
+pat=$(printf '%s\n' "$tmp" | sed 's/%/%%/g')/s%k.wav
 bopt=
 [ "$beta" = 0 ] || bopt="-b $beta"
 # a pipeline's status is its last stage's, so each stage notes its own failure in

@@ -17,11 +17,16 @@
 # the failed ones to outdir/failed-JOB-TASK.txt (JOB: the array's job id, TASK: the
 # task's; "local" and 0 outside Slurm) and exits 1 at the end; rerun those with
 #   sbatch --array=0-3 examples/slurm-separate.sh out/failed-JOB-TASK.txt out
+# A task with no failure removes an earlier list of its name. SIGTERM (scancel, the
+# time limit) and SIGINT keep the failures so far in the list, then exit 143 and 130.
 # Run outside Slurm it is the whole list in one task (SLURM_ARRAY_TASK_ID unset).
 # An array of a list of ids (--array=1,5,7) is refused: its ranks are not known.
 set -u
+export LC_ALL=C         # every list line is a name, whatever its bytes
 [ $# -ge 2 ] && [ $# -le 5 ] || { echo "usage: slurm-separate.sh list outdir [K [beta [model]]]" >&2; exit 2; }
 list=$1 out=$2
+case $list in -*) list=./$list ;; esac
+case $out in -*) out=./$out ;; esac
 shift 2
 here=${SLURM_SUBMIT_DIR:+$SLURM_SUBMIT_DIR/examples}
 [ -n "$here" ] && [ -x "$here/separate-one.sh" ] || here=$(cd "$(dirname "$0")" && pwd)
@@ -48,12 +53,15 @@ fi
 mkdir -p "$out" || exit 1
 failed="$out/failed-${SLURM_ARRAY_JOB_ID:-local}-$id.txt"
 : >"$failed.tmp"
+# stopped (scancel, the time limit), it keeps the failures so far
+trap 'if [ -s "$failed.tmp" ]; then mv "$failed.tmp" "$failed"; else rm -f "$failed.tmp"; fi; exit 143' TERM
+trap 'if [ -s "$failed.tmp" ]; then mv "$failed.tmp" "$failed"; else rm -f "$failed.tmp"; fi; exit 130' INT
 ok=0 bad=0
 grep . "$list" | awk -v n="$count" -v i="$task" '(NR - 1) % n == i' | {
 	while IFS= read -r f; do
 		name=${f##*/}
 		name=${name%.*}
-		if "$here/separate-one.sh" "$f" "$out/$name" "$@"; then
+		if "$here/separate-one.sh" "$f" "$out/$name" "$@" </dev/null; then
 			ok=$((ok + 1))
 		else
 			bad=$((bad + 1))
@@ -64,5 +72,6 @@ grep . "$list" | awk -v n="$count" -v i="$task" '(NR - 1) % n == i' | {
 	[ "$bad" -eq 0 ]
 }
 rc=$?
-if [ -s "$failed.tmp" ]; then mv "$failed.tmp" "$failed"; else rm -f "$failed.tmp"; fi
+# the list of this run's failures; none: no list, not an earlier run's
+if [ -s "$failed.tmp" ]; then mv "$failed.tmp" "$failed"; else rm -f "$failed.tmp" "$failed"; fi
 exit $rc

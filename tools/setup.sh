@@ -51,6 +51,8 @@ echo "setup: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+trap 'exit 130' INT     # (a signal runs the EXIT trap only through exit)
+trap 'exit 143' TERM
 # apt-get update exits 0 when it cannot fetch: the install then fails, and says why
 if ! apt-get update -qq >"$log" 2>&1; then
 	echo "setup: apt-get update failed ($(grep -m 1 '^[EW]:' "$log" || tail -n 1 "$log")); run as root: apt-get update && apt-get install$missing" >&2

@@ -128,3 +128,57 @@ check "slurm: an array of a list of ids" 2 \
     "$EX/slurm-separate.sh" list.txt sl4
 check "slurm: no list" 1 "slurm-separate.sh: cannot read the list nosuch.txt" "$EX/slurm-separate.sh" nosuch.txt sl4
 same "slurm: refusals make no outdir" "$(ls -d sl4 2>/dev/null)" ""
+
+# hostile names: the command's words each one argument, whatever their characters
+check "separate-batch: outdir 'o;touch INJECTED;'" 1 \
+    "separate-batch.sh: 2 of 3 recordings separated into o;touch INJECTED;; failed: nosuch.wav (see o;touch INJECTED;/errors.log)" \
+    "$EX/separate-batch.sh" -r 0 -j 1 -o 'o;touch INJECTED;' bad.txt
+same "outdir 'o;touch INJECTED;': no command run" "$(ls -d INJECTED o 2>/dev/null)" ""
+same "outdir 'o;touch INJECTED;': the outputs in it" "$(ls 'o;touch INJECTED;' | grep -v '\.' | tr '\n' ' ')" "mix2 mix3 "
+printf '%s\n' mix2.wav >one.txt
+check "separate-batch: outdir and model with spaces" 0 '' \
+    sh -c 'cp "$1" "my model.dcm" && "$2" -j 1 -m "my model.dcm" -o "my out" one.txt' sh "$ROOT/models/default.dcm" "$EX/separate-batch.sh"
+same "outdir with a space: the outputs" "$(ls 'my out/mix2' | tr '\n' ' ')" "s1.wav s2.wav "
+# a name that would be no directory, or outdir itself
+mkdir -p keep/earlier d2
+: >keep/earlier/s1.wav
+cp mix2.wav d2/.wav
+printf '%s\n' mix2.wav d2/.wav >noname.txt
+check "separate-batch: a recording without a name" 1 \
+    "separate-batch.sh: a recording without a name for its directory (as .wav or dir/)" \
+    "$EX/separate-batch.sh" -j 1 -o keep noname.txt
+same "a recording without a name: outdir kept" "$(ls keep | tr '\n' ' ')" "earlier list.txt "
+printf '\n%s\n\n%s\n' mix2.wav d/mix2.wav >dup2.txt
+check "separate-batch: two of one name among blank lines" 1 'separate-batch.sh: two recordings would both go to out8/mix2' \
+    "$EX/separate-batch.sh" -o out8 dup2.txt
+# the list inside outdir
+mkdir -p in
+printf '%s\n' mix3.wav >in/list.txt
+check "separate-batch: the list in outdir" 0 '' "$EX/separate-batch.sh" -j 1 -o in in/list.txt
+same "the list in outdir: kept" "$(cat in/list.txt)" "mix3.wav"
+: >empty.txt
+check "separate-batch: an empty list" 1 "separate-batch.sh: the list names no recording" \
+    "$EX/separate-batch.sh" -o out9 empty.txt
+# separate-one.sh replaces only an earlier separation
+echo precious >notes.txt
+check "separate-one: outdir a file" 2 "separate-one.sh: notes.txt exists and is not a directory" \
+    "$EX/separate-one.sh" mix2.wav notes.txt
+same "outdir a file: kept" "$(cat notes.txt)" "precious"
+mkdir -p rec
+cp mix2.wav rec/talk.wav
+check "separate-one: outdir with other files" 2 \
+    "separate-one.sh: rec holds other files than s1.wav, s2.wav, ...: not replaced" "$EX/separate-one.sh" rec/talk.wav rec
+same "outdir with other files: kept" "$(ls rec)" "talk.wav"
+check "separate-one: the current directory" 2 \
+    "separate-one.sh: $T holds other files than s1.wav, s2.wav, ...: not replaced" "$EX/separate-one.sh" mix2.wav "$T"
+# slurm: a line '-' does not read the rest of the list; no failures, no failed list
+printf '%s\n' mix2.wav - mix3.wav >dash.txt
+check "slurm: a line '-'" 1 '*' env SLURM_ARRAY_JOB_ID=5 "$EX/slurm-separate.sh" dash.txt sl5
+same "slurm: a line '-': summary" "$(tail -n 1 out)" "slurm-separate.sh: task 0: 2 separated, 1 failed"
+same "slurm: a line '-': listed" "$(cat sl5/failed-5-0.txt)" "-"
+check "slurm: its failed list run again" 1 '*' env SLURM_ARRAY_JOB_ID=5 "$EX/slurm-separate.sh" sl5/failed-5-0.txt sl5
+printf '%s\n' mix2.wav >ok.txt
+cp ok.txt sl5/failed-5-0.txt
+check "slurm: all separated" 0 '' env SLURM_ARRAY_JOB_ID=5 "$EX/slurm-separate.sh" sl5/failed-5-0.txt sl5
+same "slurm: all separated: summary" "$(cat out)" "slurm-separate.sh: task 0: 1 separated, 0 failed"
+same "slurm: all separated: no failed list left" "$(ls sl5 | grep failed)" ""

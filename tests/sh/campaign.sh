@@ -80,3 +80,16 @@ check "-S 0 on the fly" 2 "$ROOT/examples/campaign.sh: -S 0: a round on the fly 
 check "an unknown option" 2 '*' "$ROOT/examples/campaign.sh" -z
 same "an unknown option: the usage line" "$(tail -n 1 "$T/err")" \
     "usage: $ROOT/examples/campaign.sh [-c] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate] [-v count] [-Y train] [-V valid] [corpus]"
+check "-S abc" 2 "$ROOT/examples/campaign.sh: -S: steps must be a whole number: abc" \
+    "$ROOT/examples/campaign.sh" -d camp -S abc
+check "-v 0" 2 "$ROOT/examples/campaign.sh: -v: count must be a whole number above 0: 0" \
+    "$ROOT/examples/campaign.sh" -d camp -v 0
+check "no corpus" 1 "$ROOT/examples/campaign.sh: $T/nocorpus: not a directory (the corpus)" \
+    "$ROOT/examples/campaign.sh" -d camp2 nocorpus
+same "no corpus: nothing made" "$(ls -d camp2 2>/dev/null)" ""
+# a DIR of characters that mean something to sed, xargs and the shell
+check "-d with a space, '|' and a quote: a round" 0 '*' \
+    "$ROOT/examples/campaign.sh" -d "c d|'q" -i init.dcm -v 2 -Y all.txt -V all.txt -n 1 -S 1 corpus
+same "-d with a space, '|' and a quote: cv2.dcs holds 6 mixtures" \
+    "$(dc-dump "c d|'q/cv2.dcs" | grep -c ' utt ')" 6
+same "-d with a space, '|' and a quote: one round" "$(cut -f 1 "c d|'q/campaign.tsv" | tr '\n' ' ')" "round 1 "
