@@ -41,7 +41,12 @@ corpus=../shared/corpus
 [ $# -eq 0 ] || corpus=$(caller_path "$1")
 out=out/model
 mkdir -p "$out"
-printf 'speakers\tmodel\tmixtures\tSDR\tSDRi\tSI-SDR\tSI-SDRi\n' >"$out/summary.tsv"
+# the summary replaces the last one only when complete
+tmp=$out/summary.tsv.tmp
+trap 'rm -f "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+printf 'speakers\tmodel\tmixtures\tSDR\tSDRi\tSI-SDR\tSI-SDRi\n' >"$tmp"
 name=$(basename "$model" .dcm)
 [ -z "$kopt" ] || name="$name$(echo "$kopt" | tr -d ' ')"
 [ -z "$head" ] || name="$name-mi"
@@ -60,6 +65,7 @@ for k in 2 3; do
 		dc-stft "$set"/mix/*.wav | dc-embed -m "$model" -t "$threads" | dc-kmeans -k "$k" $kopt |
 		    dc-mask | dc-istft -e float -o "$(pattern_dir "$sep")/%u-s%k.wav"
 	fi
-	score "$set" "$sep" "$name" >>"$out/summary.tsv"
+	score "$set" "$sep" "$name" >>"$tmp"
 done
+mv "$tmp" "$out/summary.tsv"
 column -t -s "$(printf '\t')" "$out/summary.tsv"

@@ -42,7 +42,13 @@ corpus=../shared/corpus
 [ $# -eq 0 ] || corpus=$(caller_path "$1")
 out=$top/tune
 mkdir -p "$out"
-printf 'speakers\tbeta\tdB\tmixtures\tSDR\tSDRi\tSI-SDR\tSI-SDRi\n' >"$out/summary.tsv"
+# the summary replaces the last one only when complete; the embeddings go however
+# the script ends
+tmp=$out/summary.tsv.tmp emb=
+trap 'rm -f "$tmp" ${emb:+"$emb"}' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+printf 'speakers\tbeta\tdB\tmixtures\tSDR\tSDRi\tSI-SDR\tSI-SDRi\n' >"$tmp"
 for k in 2 3; do
 	set=$top/sets/k$k-n$n-s$seed
 	make_set "$set" "$k" "$n" "$seed" "$corpus" "$speakers"
@@ -59,10 +65,11 @@ for k in 2 3; do
 			dc-kmeans -k "$k" -t "$t" $opt "$emb" | dc-mask |
 			    dc-istft -e float -o "$(pattern_dir "$sep")/%u-s%k.wav"
 			score "$set" "$sep" "$b" | awk -F '\t' -v t="$t" 'BEGIN { OFS = "\t" }
-			    { print $1, $2, t, $3, $4, $5, $6, $7 }' | tee -a "$out/summary.tsv"
+			    { print $1, $2, t, $3, $4, $5, $6, $7 }' | tee -a "$tmp"
 			rm -rf "$sep"
 		done
 	done
 	rm -f "$emb"
 done
+mv "$tmp" "$out/summary.tsv"
 column -t -s "$(printf '\t')" "$out/summary.tsv"
