@@ -21,7 +21,7 @@
 # are copied there (rsync, by parallel's --transferfile and --basefile), the outputs
 # come back (--return) and the copies are removed (--cleanup). outdir/joblog.tsv is
 # parallel's job log; the last line says how many recordings were separated and lists
-# those that failed after every try, and the exit status is 0 only if none did.
+# those that failed after every try (control characters shown as '?'), and the exit status is 0 only if none did.
 set -u
 export LC_ALL=C         # every list line is a name, whatever its bytes
 here=$(cd "$(dirname "$0")" && pwd)
@@ -84,7 +84,7 @@ awk -F '\t' 'NR == FNR { if (FNR > 1) st[$1] = $7; next }
 	{ if (FNR in st && st[FNR] == 0) ok++; else bad = bad (bad ? ", " : "") $0 }
 	END { printf "%d\t%s\n", ok, bad }' "$out/joblog.tsv" "$out/.inputs" >"$out/.sum"
 ok=$(cut -f 1 "$out/.sum")
-failed=$(cut -f 2- "$out/.sum")
+failed=$(cut -f 2- "$out/.sum" | sed 's/[[:cntrl:]]/?/g')	# no terminal control from a name
 rm -f "$out/.sum" "$out/.inputs" "$out/.separate-one.sh"
 if [ "$ok" -eq "$n" ]; then
 	echo "separate-batch.sh: $n of $n recordings separated into $out"

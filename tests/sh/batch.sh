@@ -182,3 +182,7 @@ cp ok.txt sl5/failed-5-0.txt
 check "slurm: all separated" 0 '' env SLURM_ARRAY_JOB_ID=5 "$EX/slurm-separate.sh" sl5/failed-5-0.txt sl5
 same "slurm: all separated: summary" "$(cat out)" "slurm-separate.sh: task 0: 1 separated, 0 failed"
 same "slurm: all separated: no failed list left" "$(ls sl5 | grep failed)" ""
+printf 'x\033]0;t\007.wav\n' >esc.txt
+check "separate-batch: a failed name's control characters shown as '?'" 1 \
+    "separate-batch.sh: 0 of 1 recordings separated into out10; failed: x?]0;t?.wav (see out10/errors.log)" \
+    "$EX/separate-batch.sh" -r 0 -j 1 -o out10 esc.txt
