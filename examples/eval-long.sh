@@ -52,7 +52,7 @@ printf '%s: %s min, blocks of %s s, %s thread(s)\n' "$d/mix.wav" "$minutes" "$bl
 printf '%-10s %12s %12s\n' stage "peak RSS" "CPU s"
 for s in stft embed kmeans mask istft; do
 	read -r rss u sy <"$d/$s.time"
-	printf '%-10s %9.1f MB %12.2f\n' "dc-$s" "$(echo "$rss / 1024" | bc -l)" "$(echo "$u + $sy" | bc -l)"
+	awk -v s="dc-$s" -v r="$rss" -v u="$u" -v y="$sy" 'BEGIN { printf "%-10s %9.1f MB %12.2f\n", s, r / 1024, u + y }'
 done
 awk -v a="$t0" -v b="$t1" -v m="$minutes" 'BEGIN { printf "wall %.1f s: %.4f x real time\n", b - a, (b - a) / (m * 60) }'
 dc-eval -j -w "$win" -m "$d/mix.wav" -r "$d/s1.wav" -r "$d/s2.wav" "$d/est-s1.wav" "$d/est-s2.wav" >"$d/eval.json"

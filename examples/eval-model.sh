@@ -68,4 +68,4 @@ for k in 2 3; do
 	score "$set" "$sep" "$name" >>"$tmp"
 done
 mv "$tmp" "$out/summary.tsv"
-column -t -s "$(printf '\t')" "$out/summary.tsv"
+table "$out/summary.tsv"

@@ -52,4 +52,4 @@ for w in whole $ws; do
 	    dc-mask | dc-istft -e float -o "$sep/%u-s%k.wav"
 	printf '%s\t%s\n' "$(score "$set" "$sep" "$w")" "$long" >>"$out/summary.tsv"
 done
-column -t -s "$(printf '\t')" "$out/summary.tsv"
+table "$out/summary.tsv"

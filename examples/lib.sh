@@ -11,6 +11,8 @@
 #   pattern_dir DIR                   DIR for the front of an output template of the
 #                                     tools (dc-istft -o, dc-mix -O, dc-plot -o): '%'
 #                                     written '%%'
+#   table FILE                        FILE's tab-separated columns aligned, two spaces
+#                                     apart (as column -t, which a bare Debian lacks)
 #   score SET SEPDIR NAME             dc-eval of the separations SEPDIR/ID-sK.wav of SET;
 #                                     prints "K NAME COUNT SDR SDRi SI-SDR SI-SDRi"
 PATH="$(pwd)/bin:$PATH"
@@ -55,4 +57,9 @@ import json, sys
 s = json.loads(sys.stdin.read())
 print("%s\t%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f" % (sys.argv[1], sys.argv[2], s["files"], s["sdr"], s["sdri"], s["si_sdr"], s["si_sdri"]))
 ' "$k" "$3"
+}
+
+table() {
+	awk -F '\t' 'NR == FNR { for (i = 1; i <= NF; i++) if (length($i) > w[i]) w[i] = length($i); next }
+	    { s = ""; for (i = 1; i < NF; i++) s = s sprintf("%-*s  ", w[i], $i); print s $NF }' "$1" "$1"
 }

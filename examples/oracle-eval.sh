@@ -38,4 +38,4 @@ for k in 2 3; do
 		score "$set" "$sep" "$m" >>"$out/summary.tsv"
 	done
 done
-column -t -s "$(printf '\t')" "$out/summary.tsv"
+table "$out/summary.tsv"

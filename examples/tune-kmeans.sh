@@ -72,4 +72,4 @@ for k in 2 3; do
 	rm -f "$emb"
 done
 mv "$tmp" "$out/summary.tsv"
-column -t -s "$(printf '\t')" "$out/summary.tsv"
+table "$out/summary.tsv"
