@@ -57,13 +57,14 @@ list="$out/list.txt"
 if [ "$1" = - ]; then cat; else cat -- "$1"; fi >"$list.tmp" && mv "$list.tmp" "$list" || exit 1
 n=$(grep -c . "$list")
 [ "$n" -gt 0 ] || { echo "separate-batch.sh: the list names no recording" >&2; exit 1; }
-# names must be unique, as each becomes a directory, and not empty
-if grep . "$list" | sed 's|.*/||; s|\.[^.]*$||' | grep -q -x ''; then
-	echo "separate-batch.sh: a recording without a name for its directory (as .wav or dir/)" >&2
-	exit 1
-fi
-dup=$(grep . "$list" | sed 's|.*/||; s|\.[^.]*$||' | sort | uniq -d | head -n 1)
-[ -z "$dup" ] || { echo "separate-batch.sh: two recordings would both go to $out/$dup" >&2; exit 1; }
+# names must be unique, as each becomes a directory, and not empty (sorted, an
+# empty one comes first)
+why=$(grep . "$list" | sed 's|.*/||; s|\.[^.]*$||' | sort |
+    awk 'NR == 1 && $0 == "" { print "empty"; exit } NR > 1 && $0 == last { print "dup " $0; exit } { last = $0 }')
+case $why in
+empty) echo "separate-batch.sh: a recording without a name for its directory (as .wav or dir/)" >&2; exit 1 ;;
+dup*) echo "separate-batch.sh: two recordings would both go to $out/${why#dup }" >&2; exit 1 ;;
+esac
 set -- --joblog "$out/joblog.tsv" --retries "$((retries + 1))" --halt never ${jobs:+-j "$jobs"}
 if [ -n "$loginfile" ] || [ "$logins" != : ]; then
 	# remote hosts: copy in, bring back, clean up

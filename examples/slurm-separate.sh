@@ -54,8 +54,9 @@ mkdir -p "$out" || exit 1
 failed="$out/failed-${SLURM_ARRAY_JOB_ID:-local}-$id.txt"
 : >"$failed.tmp"
 # stopped (scancel, the time limit), it keeps the failures so far
-trap 'if [ -s "$failed.tmp" ]; then mv "$failed.tmp" "$failed"; else rm -f "$failed.tmp"; fi; exit 143' TERM
-trap 'if [ -s "$failed.tmp" ]; then mv "$failed.tmp" "$failed"; else rm -f "$failed.tmp"; fi; exit 130' INT
+keep() { if [ -s "$failed.tmp" ]; then mv "$failed.tmp" "$failed"; else rm -f "$failed.tmp"; fi; }
+trap 'keep; exit 143' TERM
+trap 'keep; exit 130' INT
 ok=0 bad=0
 grep . "$list" | awk -v n="$count" -v i="$task" '(NR - 1) % n == i' | {
 	while IFS= read -r f; do

@@ -1018,6 +1018,22 @@ hms(char *buf, size_t n, double sec)
 	return buf;
 }
 
+/* replace: m becomes g, a model of m's grown or widened, with m's feature
+ * statistics and metadata; m's buffers freed. */
+static void
+replace(dc_model *m, dc_model *g)
+{
+	int i;
+
+	memcpy(g->feat_mean, m->feat_mean, (size_t)m->cfg.F * sizeof *g->feat_mean);
+	memcpy(g->feat_std, m->feat_std, (size_t)m->cfg.F * sizeof *g->feat_std);
+	for (i = 0; i < m->nmeta; i++)
+		dc_model_meta_set(g, m->meta[i].key, m->meta[i].val);
+	dc_model_free(m);
+	*m = *g;
+	dc_nn_point(&m->p, m->params, &m->cfg);
+}
+
 /* refit: m becomes a model of configuration c whose parameters are drawn from
  * seed as -i draws them, but for the first keep, which are m's (the parameters of
  * the first layers, and all but the mask-inference head's, are a prefix of the
@@ -1028,18 +1044,11 @@ static void
 refit(dc_model *m, const dc_nn_config *c, size_t keep, uint64_t seed, const char *opt)
 {
 	dc_model g;
-	int i;
 
 	if (dc_model_new(&g, c, seed) != DC_OK)
 		dc_errx(2, "%s: the model would be too large", opt);
 	memcpy(g.params, m->params, keep * sizeof *g.params);
-	memcpy(g.feat_mean, m->feat_mean, (size_t)c->F * sizeof *g.feat_mean);
-	memcpy(g.feat_std, m->feat_std, (size_t)c->F * sizeof *g.feat_std);
-	for (i = 0; i < m->nmeta; i++)
-		dc_model_meta_set(&g, m->meta[i].key, m->meta[i].val);
-	dc_model_free(m);
-	*m = g;
-	dc_nn_point(&m->p, m->params, &m->cfg);
+	replace(m, &g);
 }
 
 /* grow: m with L > m->cfg.L layers (refit keeps its first layers). */
@@ -1087,7 +1096,6 @@ widen(dc_model *m, int H2, uint64_t seed)
 	dc_model g;
 	int64_t H = m->cfg.H, F = m->cfg.F, k, d, q;
 	char v[32];
-	int i;
 
 	c.H = H2;
 	if (dc_model_new(&g, &c, seed) != DC_OK)
@@ -1111,14 +1119,9 @@ widen(dc_model *m, int H2, uint64_t seed)
 		widen_rows(g.p.mi_w, 2 * H2, m->p.mi_w, 2 * H, F * c.C, H, H2);
 		memcpy(g.p.mi_b, m->p.mi_b, (size_t)(F * c.C) * sizeof(float));
 	}
-	memcpy(g.feat_mean, m->feat_mean, (size_t)F * sizeof *g.feat_mean);
-	memcpy(g.feat_std, m->feat_std, (size_t)F * sizeof *g.feat_std);
-	for (i = 0; i < m->nmeta; i++)
-		dc_model_meta_set(&g, m->meta[i].key, m->meta[i].val);
 	snprintf(v, sizeof v, "%d", m->cfg.H);
-	dc_model_meta_set(&g, "init_units", v);
-	dc_model_free(m);
-	*m = g;
+	replace(m, &g);
+	dc_model_meta_set(m, "init_units", v);
 }
 
 /* add_head: m with a mask-inference head of C sources drawn from seed; every
