@@ -1,5 +1,5 @@
 #!/bin/sh
-# examples/campaign.sh [-c] [-d DIR] [-i MODEL] [-n ROUNDS] [-S STEPS] [-t THREADS] [-a RATE]
+# examples/campaign.sh [-cC] [-d DIR] [-i MODEL] [-n ROUNDS] [-S STEPS] [-t THREADS] [-a RATE]
 #                      [-v COUNT] [-Y TRAIN] [-V VALID] [CORPUS]:
 # a training campaign that survives interruptions, round after round, in the background:
 #
@@ -17,6 +17,12 @@
 # (the list VALID, default examples/speakers-valid.txt; examples/tune-kmeans.sh,
 # dc-kmeans -b 3 -t 20). The figures of the README are on other mixtures (seed
 # 2016, examples/eval-model.sh) and are never used here.
+#
+# With -C each round continues from the last round's weights (its checkpoint,
+# roundN.dcm, with fresh Adam moments), whatever was chosen, so that the rounds add
+# up to one long training run; best.dcm is still the best by validation SDRi. The
+# model keeps MODEL's units (dc-train -I; the name dcsep-4xH), and a model of fewer
+# layers grows to 4.
 #
 # With -c, as rounds 1-28 of models/README.md were made, each round first draws
 # cached streams instead (10,000 mixtures of 2 and 5,000 of 3, seeds 109 + 2n and
@@ -46,14 +52,16 @@ threads=1
 rate=0.00015
 steps=1700
 cached=0
+cont=0
 count=100
 train=examples/speakers-train.txt
 valid=examples/speakers-valid.txt
 init=models/default.dcm
-while getopts a:cd:i:n:S:t:v:Y:V: o; do
+while getopts a:cCd:i:n:S:t:v:Y:V: o; do
 	case $o in
 	a) rate=$OPTARG ;;
 	c) cached=1 ;;
+	C) cont=1 ;;
 	d) dir=$(caller_path "$OPTARG") ;;
 	i) init=$(caller_path "$OPTARG") ;;
 	n) rounds=$OPTARG ;;
@@ -62,7 +70,7 @@ while getopts a:cd:i:n:S:t:v:Y:V: o; do
 	v) count=$OPTARG ;;
 	Y) train=$(caller_path "$OPTARG") ;;
 	V) valid=$(caller_path "$OPTARG") ;;
-	*) echo "usage: $0 [-c] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate]" \
+	*) echo "usage: $0 [-cC] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate]" \
 	    "[-v count] [-Y train] [-V valid] [corpus]" >&2; exit 2 ;;
 	esac
 done
@@ -133,11 +141,14 @@ while [ "$i" -lt "$rounds" ]; do
 		set -- -r "$@"
 	else
 		[ "$what" = cached ] || set -- "$@" -K 2,3 -N $((steps * 8)) -R 0.9,1.1
-		set -- -I "$dir/best.dcm" -L 4 -T 400 -b 8 -a "$rate" -d 0.1 -g 5 -s "$n" "$@"
+		from=$dir/best.dcm
+		if [ "$cont" = 1 ] && [ -f "$dir/round$((n - 1)).dcm" ]; then from=$dir/round$((n - 1)).dcm; fi
+		set -- -I "$from" -L 4 -T 400 -b 8 -a "$rate" -d 0.1 -g 5 -s "$n" "$@"
 	fi
 	log "round $n: training $what ($*), threads: $threads"
+	units=$(dc-dump -M "$dir/best.dcm" | sed -n 's/^model L=[0-9]* H=\([0-9]*\) .*/\1/p')
 	env -u OPENBLAS_CORETYPE dc-train -e 1 -S "$steps" -c 5 -t "$threads" -V "$dir/cv2.dcs" \
-	    -l "$dir/round$n.tsv" -n dcsep-4x300 -m "attribution=$attr" -o "$ck" "$@" &
+	    -l "$dir/round$n.tsv" -n "dcsep-4x$units" -m "attribution=$attr" -o "$ck" "$@" &
 	pid=$!
 	wait "$pid"
 	pid=

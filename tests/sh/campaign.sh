@@ -5,7 +5,7 @@
 # examples/tune-kmeans.sh gives the round's models afresh, the choice by the rule,
 # best.dcm the chosen model byte for byte; a round stopped by SIGTERM exits 143 with
 # its checkpoint written, and resumes from it (dc-train -r) when started again;
-# usage errors.
+# with -C a round starts from the last round's weights; usage errors.
 . "$ROOT/tests/lib.sh"
 speech_corpus corpus
 ls corpus >all.txt
@@ -74,12 +74,31 @@ same "started again: the row's steps" "$(awk -F '\t' '$1 == 3 { print $4 }' camp
 same "started again: the model's trained_steps" \
     "$(dc-dump -M camp/round3-f16.dcm | sed -n 's/^meta trained_steps=//p')" $((k + 2))
 
+same "the rounds' model name" "$(dc-dump -M camp/round1-f16.dcm | sed -n 's/^meta name=//p')" dcsep-4x8
+
+# -C: a round continues from the last round's weights (its fp32 checkpoint), not
+# from the best (float16); a rate of 1e-12 leaves them as they were to 9 digits
+D="$ROOT/examples/campaign.sh -C -d cont -i init.dcm -v 2 -Y all.txt -V all.txt -n 1 -S 2 -t 1"
+# shellcheck disable=SC2086
+check "-C: round 1" 0 '*' $D -a 0.01 corpus
+# shellcheck disable=SC2086
+check "-C: round 2, at a rate of 1e-12" 0 '*' $D -a 1e-12 corpus
+same "-C: round 2's log line" "$(sed -n 's/^campaign: [0-9-]* [0-9:]* //p' "$T/out" | head -n 1)" \
+"round 2: training on the fly (-I $T/cont/round1.dcm -L 4 -T 400 -b 8 -a 1e-12 -d 0.1 -g 5 -s 2 -X $T/corpus -Y $T/all.txt -K 2,3 -N 16 -R 0.9,1.1), threads: 1"
+minmax() { dc-dump -M "$1" | awk '$1 == "tensor" { print $2, $5, $6 }'; }
+minmax cont/round1.dcm >r1.mm
+minmax cont/best.dcm >best.mm
+minmax cont/round2.dcm >r2.mm
+num "-C: tensors of round 1's checkpoint" "$(wc -l <r1.mm)" ">=" 20
+if cmp -s r1.mm best.mm; then fail "-C: the best's weights" "the same as round 1's checkpoint's"; else pass "-C: the best's weights (float16) differ from round 1's"; fi
+same "-C: round 2's weights are round 1's" "$(cat r2.mm)" "$(cat r1.mm)"
+
 # usage errors
 check "-S 0 on the fly" 2 "$ROOT/examples/campaign.sh: -S 0: a round on the fly needs at least 1 step" \
     "$ROOT/examples/campaign.sh" -d camp -S 0
 check "an unknown option" 2 '*' "$ROOT/examples/campaign.sh" -z
 same "an unknown option: the usage line" "$(tail -n 1 "$T/err")" \
-    "usage: $ROOT/examples/campaign.sh [-c] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate] [-v count] [-Y train] [-V valid] [corpus]"
+    "usage: $ROOT/examples/campaign.sh [-cC] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate] [-v count] [-Y train] [-V valid] [corpus]"
 check "-S abc" 2 "$ROOT/examples/campaign.sh: -S: steps must be a whole number: abc" \
     "$ROOT/examples/campaign.sh" -d camp -S abc
 check "-v 0" 2 "$ROOT/examples/campaign.sh: -v: count must be a whole number above 0: 0" \
