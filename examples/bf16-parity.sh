@@ -20,7 +20,7 @@ L=2 H=300 T=400 b=8 e=1 t=1 n=200 valid=
 while getopts L:H:T:b:e:t:n:V: o; do
 	case $o in
 	L) L=$OPTARG ;; H) H=$OPTARG ;; T) T=$OPTARG ;; b) b=$OPTARG ;; e) e=$OPTARG ;;
-	t) t=$OPTARG ;; n) n=$OPTARG ;; V) valid=$(caller_path "$OPTARG") ;;
+	t) t=$OPTARG ;; n) n=$OPTARG ;; V) caller_path valid "$OPTARG" ;;
 	*) echo "usage: $0 [-L layers] [-H units] [-T frames] [-b batch] [-e epochs] [-t threads] [-n count] -V valid.dcs train.dcs ..." >&2
 	   exit 2 ;;
 	esac
@@ -33,7 +33,8 @@ fi
 # the training streams as the caller named them
 for f in "$@"; do
 	shift
-	set -- "$@" "$(caller_path "$f")"
+	caller_path f "$f"
+	set -- "$@" "$f"
 done
 out=out/parity
 mkdir -p "$out"

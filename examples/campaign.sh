@@ -62,14 +62,14 @@ while getopts a:cCd:i:n:S:t:v:Y:V: o; do
 	a) rate=$OPTARG ;;
 	c) cached=1 ;;
 	C) cont=1 ;;
-	d) dir=$(caller_path "$OPTARG") ;;
-	i) init=$(caller_path "$OPTARG") ;;
+	d) caller_path dir "$OPTARG" ;;
+	i) caller_path init "$OPTARG" ;;
 	n) rounds=$OPTARG ;;
 	S) steps=$OPTARG ;;
 	t) threads=$OPTARG ;;
 	v) count=$OPTARG ;;
-	Y) train=$(caller_path "$OPTARG") ;;
-	V) valid=$(caller_path "$OPTARG") ;;
+	Y) caller_path train "$OPTARG" ;;
+	V) caller_path valid "$OPTARG" ;;
 	*) echo "usage: $0 [-cC] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate]" \
 	    "[-v count] [-Y train] [-V valid] [corpus]" >&2; exit 2 ;;
 	esac
@@ -82,7 +82,7 @@ if [ "$cached" = 0 ] && [ "$steps" -lt 1 ]; then
 	exit 2
 fi
 corpus=../shared/corpus
-[ $# -eq 0 ] || corpus=$(caller_path "$1")
+[ $# -eq 0 ] || caller_path corpus "$1"
 [ -d "$corpus" ] || { echo "$0: $corpus: not a directory (the corpus)" >&2; exit 1; }
 PATH="$root/bin:$PATH"
 mkdir -p "$dir"

@@ -31,7 +31,7 @@ while getopts b:K:m:M:n:s:t: o; do
 	case $o in
 	b) beta=$OPTARG ;;
 	K) counts=$OPTARG ;;
-	m) model=$(caller_path "$OPTARG") ;;
+	m) caller_path model "$OPTARG" ;;
 	M) max=$OPTARG ;;
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
@@ -41,7 +41,7 @@ while getopts b:K:m:M:n:s:t: o; do
 done
 shift $((OPTIND - 1))
 corpus=../shared/corpus
-[ $# -eq 0 ] || corpus=$(caller_path "$1")
+[ $# -eq 0 ] || caller_path corpus "$1"
 out=out/count
 mkdir -p "$out"
 printf 'true_k\tmixture\tspread\tcounted_k\n' >"$out/spread.tsv"

@@ -36,7 +36,7 @@ while getopts m:s:B:w:n:t: o; do
 done
 shift $((OPTIND - 1))
 corpus=../shared/corpus
-[ $# -eq 0 ] || corpus=$(caller_path "$1")
+[ $# -eq 0 ] || caller_path corpus "$1"
 d=out/long/m$seed-$minutes
 examples/long-mix.sh -m "$minutes" -s "$seed" -o "$d" "$corpus"
 T() {	# T NAME CMD...: CMD under GNU time, its peak RSS (KB), user and system seconds to $d/NAME.time

@@ -28,17 +28,17 @@ while getopts Mc:m:n:s:S:t: o; do
 	case $o in
 	M) head=1 ;;
 	c) kopt=$OPTARG ;;
-	m) model=$(caller_path "$OPTARG") ;;
+	m) caller_path model "$OPTARG" ;;
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
-	S) spk=$(caller_path "$OPTARG") ;;
+	S) caller_path spk "$OPTARG" ;;
 	t) threads=$OPTARG ;;
 	*) echo "usage: $0 [-M] [-m model] [-c kmeans-options] [-n count] [-s seed] [-S speakers] [-t threads] [corpus]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 corpus=../shared/corpus
-[ $# -eq 0 ] || corpus=$(caller_path "$1")
+[ $# -eq 0 ] || caller_path corpus "$1"
 out=out/model
 mkdir -p "$out"
 # the summary replaces the last one only when complete

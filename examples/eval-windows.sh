@@ -20,7 +20,7 @@ model=models/default.dcm
 ws="1,0.5 2,0.5 2,1 4,1 8,2"
 while getopts m:n:s:w: o; do
 	case $o in
-	m) model=$(caller_path "$OPTARG") ;;
+	m) caller_path model "$OPTARG" ;;
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
 	w) ws=$OPTARG ;;
@@ -29,7 +29,7 @@ while getopts m:n:s:w: o; do
 done
 shift $((OPTIND - 1))
 corpus=../shared/corpus
-[ $# -eq 0 ] || corpus=$(caller_path "$1")
+[ $# -eq 0 ] || caller_path corpus "$1"
 out=out/windows
 mkdir -p "$out"
 set=out/sets/k2-n$n-s$seed

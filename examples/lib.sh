@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # examples/lib.sh: what the figure scripts share; sourced from the repository root.
 #
 #   make_set DIR K COUNT SEED CORPUS [SPEAKERS]
@@ -5,9 +6,11 @@
 #                                     (default: the held-out validation speakers,
 #                                     examples/speakers-valid.txt), made in DIR once
 #                                     for the same arguments and speakers
-#   caller_path PATH                  PATH as the caller meant it: relative to the
-#                                     directory the script was started in ($caller),
-#                                     not to the repository root it runs in
+#   caller_path NAME PATH             sets the variable NAME to PATH as the caller
+#                                     meant it: relative to the directory the script
+#                                     was started in ($caller), not to the repository
+#                                     root it runs in; a variable, not printed, so a
+#                                     path's trailing newlines stay
 #   pattern_dir DIR                   DIR for the front of an output template of the
 #                                     tools (dc-istft -o, dc-mix -O, dc-plot -o): '%'
 #                                     written '%%'
@@ -18,10 +21,12 @@
 PATH="$(pwd)/bin:$PATH"
 
 caller_path() {
-	case $1 in
-	''|/*) printf '%s\n' "$1" ;;
-	*) printf '%s/%s\n' "${caller:?}" "$1" ;;
+	# shellcheck disable=SC2034 # read by the eval
+	case $2 in
+	''|/*) caller_path_p=$2 ;;
+	*) caller_path_p=${caller:?}/$2 ;;
 	esac
+	eval "$1=\$caller_path_p"
 }
 
 pattern_dir() { printf '%s\n' "$1" | sed 's/%/%%/g'; }

@@ -23,14 +23,14 @@ while getopts m:s:S:o: o; do
 	case $o in
 	m) minutes=$OPTARG ;;
 	s) seed=$OPTARG ;;
-	S) spk=$(caller_path "$OPTARG") ;;
-	o) out=$(caller_path "$OPTARG") ;;
+	S) caller_path spk "$OPTARG" ;;
+	o) caller_path out "$OPTARG" ;;
 	*) echo "usage: $0 [-m minutes] [-s seed] [-S speakers] [-o dir] [corpus]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 corpus=../shared/corpus
-[ $# -eq 0 ] || corpus=$(caller_path "$1")
+[ $# -eq 0 ] || caller_path corpus "$1"
 out=${out:-out/long/m$seed}
 secs=$(awk -v m="$minutes" 'BEGIN { if (m + 0 > 0 && m ~ /^[0-9.]+$/) printf "%d", m * 60; else print 0 }')
 [ "$secs" -gt 0 ] || { echo "$0: -m: minutes must be a number above 0: $minutes" >&2; exit 2; }
@@ -41,45 +41,44 @@ work=$(mktemp -d "$out/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-# two speakers with 10 or more utterances, drawn by the seed
-grep -v '^#' "$spk" | while read -r s; do
-	[ "$(ls "$corpus/train/$s" 2>/dev/null | wc -l)" -ge 10 ] && echo "$s"
+# two speakers with 10 or more utterances, drawn by the seed (any bytes in the
+# speakers' names but a newline, and in the files' names)
+grep -v '^#' "$spk" | while IFS= read -r s; do
+	set -- "$corpus/train/$s"/*.flac
+	[ $# -ge 10 ] && printf '%s\n' "$s"
 done | awk -v seed="$seed" 'BEGIN { srand(seed) } { print rand() "\t" $0 }' | sort -n |
-    cut -f 2 | head -n 2 >"$work/speakers.txt"
+    cut -f 2- | head -n 2 >"$work/speakers.txt"
 [ "$(wc -l <"$work/speakers.txt")" -eq 2 ] || { echo "$0: fewer than 2 speakers with 10 utterances in $spk" >&2; exit 1; }
-tab=$(printf '\t')
 k=0
-while read -r s; do
+while IFS= read -r s; do
 	k=$((k + 1))
-	# the utterances and their lengths
-	for f in "$corpus/train/$s"/*.flac; do
-		printf '%s\t%s\n' "$f" "$(soxi -D "$f")"
-	done >"$work/files$k"
-	# shuffled anew on each pass, each after a pause, to SECS seconds
-	awk -F '\t' -v seed="$((seed * 2 + k))" -v secs="$secs" '
-	{ u[NR - 1] = $1; d[NR - 1] = $2 }
+	# the utterances, "$@", and their lengths, one a line
+	set -- "$corpus/train/$s"/*.flac
+	for f; do soxi -D "$f"; done >"$work/secs$k"
+	# shuffled anew on each pass, each after a pause, to SECS seconds: "index pause"
+	awk -v seed="$((seed * 2 + k))" -v secs="$secs" '
+	{ u[NR - 1] = NR; d[NR] = $1 }
 	END {
 		n = NR
 		srand(seed)
 		for (t = 0; t < secs; ) {
-			for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); x = u[i]; u[i] = u[j]; u[j] = x; y = d[i]; d[i] = d[j]; d[j] = y }
+			for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); x = u[i]; u[i] = u[j]; u[j] = x }
 			for (i = 0; i < n && t < secs; i++) {
 				p = 0.3 + 3.7 * rand()
-				printf "%s\t%.3f\n", u[i], p
-				t += p + d[i]
+				printf "%d %.3f\n", u[i], p
+				t += p + d[u[i]]
 			}
 		}
-	}' "$work/files$k" >"$work/plan$k"
+	}' "$work/secs$k" >"$work/plan$k"
 	# each utterance with its pause in front, as 8-kHz float WAV pieces, then one file
 	i=0
-	set --
-	while IFS=$tab read -r f p; do
+	while read -r u p; do
 		i=$((i + 1))
-		sox "$f" -r 8000 -c 1 -e float "$work/p$k-$i.wav" pad "$p" 0
-		set -- "$@" "$work/p$k-$i.wav"
+		eval "f=\${$u}"
+		sox "$f" -r 8000 -c 1 -e float "$work/p$k-$(printf '%06d' "$i").wav" pad "$p" 0
 	done <"$work/plan$k"
-	sox "$@" "$work/t$k.wav" trim 0 "$secs"
-	rm -f "$@"
+	sox "$work/p$k-"*.wav "$work/t$k.wav" trim 0 "$secs"
+	rm -f "$work/p$k-"*.wav
 done <"$work/speakers.txt"
 # -O is a template: a '%' of DIR is written '%%'
 dc-mix -s "$seed" -o "$out/mix.wav" -O "$(pattern_dir "$out")/s%k.wav" "$work/t1.wav" "$work/t2.wav" >/dev/null

@@ -11,8 +11,8 @@ caller=$(pwd)
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 out=/work/train corpus=../shared/corpus
-[ $# -lt 1 ] || out=$(caller_path "$1")
-[ $# -lt 2 ] || corpus=$(caller_path "$2")
+[ $# -lt 1 ] || caller_path out "$1"
+[ $# -lt 2 ] || caller_path corpus "$2"
 mkdir -p "$out"
 make_set() {	# make_set NAME COUNT SPEAKERS SEED SPEAKERLIST [DC-MIX OPTION ...]
 	[ -f "$out/$1.dcs" ] && return 0

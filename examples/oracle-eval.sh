@@ -21,7 +21,7 @@ while getopts n:s: o; do
 done
 shift $((OPTIND - 1))
 corpus=../shared/corpus
-[ $# -eq 0 ] || corpus=$(caller_path "$1")
+[ $# -eq 0 ] || caller_path corpus "$1"
 out=out/oracle
 rm -rf "$out"
 mkdir -p "$out"

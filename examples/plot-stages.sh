@@ -8,7 +8,7 @@ caller=$(pwd)
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 out=examples/pictures
-[ $# -eq 0 ] || out=$(caller_path "$1")
+[ $# -eq 0 ] || caller_path out "$1"
 mkdir -p "$out"
 pat="$(pattern_dir "$out")/%r.png"
 P="bin/dc-plot -W 543 -H 129 -p"

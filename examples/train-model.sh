@@ -49,8 +49,8 @@ caller=$(pwd)
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 data=/work/train corpus=../shared/corpus
-[ $# -lt 1 ] || data=$(caller_path "$1")
-[ $# -lt 2 ] || corpus=$(caller_path "$2")
+[ $# -lt 1 ] || caller_path data "$1"
+[ $# -lt 2 ] || caller_path corpus "$2"
 root=$(pwd)
 examples/make-train-data.sh "$data" "$corpus"
 attr="trained on speechocean762 (Zhang et al. 2021; free for commercial and non-commercial use) and LibriSpeech train-clean-100 (Panayotov et al., ICASSP 2015; CC BY 4.0) speakers of examples/speakers-train.txt, via the dcsep corpus (../shared/corpus)"

@@ -26,20 +26,20 @@ speakers=examples/speakers-valid.txt
 top=out
 while getopts m:n:s:t:b:T:S:o: o; do
 	case $o in
-	m) model=$(caller_path "$OPTARG") ;;
+	m) caller_path model "$OPTARG" ;;
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
 	t) threads=$OPTARG ;;
 	b) betas=$OPTARG ;;
 	T) dbs=$OPTARG ;;
-	S) speakers=$(caller_path "$OPTARG") ;;
-	o) top=$(caller_path "$OPTARG") ;;
+	S) caller_path speakers "$OPTARG" ;;
+	o) caller_path top "$OPTARG" ;;
 	*) echo "usage: $0 [-m model] [-n count] [-s seed] [-t threads] [-b betas] [-T dbs] [-S speakers] [-o dir] [corpus]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 corpus=../shared/corpus
-[ $# -eq 0 ] || corpus=$(caller_path "$1")
+[ $# -eq 0 ] || caller_path corpus "$1"
 out=$top/tune
 mkdir -p "$out"
 # the summary replaces the last one only when complete; the embeddings go however

@@ -41,3 +41,23 @@ if cmp -s lm/mix.wav lm2/mix.wav; then pass "the same seed: the same mixture"; e
 check "-m 0" 2 "$L: -m: minutes must be a number above 0: 0" "$L" -m 0 -S spk.txt -o lm3 corpus
 check "one speaker with 10 utterances" 1 "$L: fewer than 2 speakers with 10 utterances in $T/one.txt" \
     sh -c 'echo so0036 >one.txt && "$0" -m 0.5 -S one.txt -o lm4 corpus' "$L"
+
+# hostile names: speakers' directories with a leading space, a tab and quotes, files
+# with a tab, a newline, '$(...)' and '*' in their names (the same order as before),
+# in a corpus whose name ends in a newline: the same mixture as the plain corpus's
+nl='
+'
+for s in so0036 so0048; do
+	h=" $s	'\"\$(x)"
+	mkdir -p "hostile$nl/train/$h"
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		cp "corpus/train/$s/${s}_$i.flac" "hostile$nl/train/$h/${s}_$i	a${nl}b\$(touch pwned)*.flac"
+	done
+	printf '%s\n' "$h" >>hspk.txt
+done
+check "hostile names" 0 '*' "$L" -m 0.5 -s 3 -S hspk.txt -o lm5 "hostile$nl"
+if cmp -s lm/mix.wav lm5/mix.wav; then pass "hostile names: the same mixture"; else fail "hostile names" "not the same mixture"; fi
+same "hostile names: the speakers, as drawn from the plain corpus" "$(cat lm5/speakers.txt)" \
+    "$(while read -r s; do printf ' %s\t%s\n' "$s" "'\"\$(x)"; done <lm/speakers.txt)"
+same "hostile names: nothing made elsewhere" "$(ls -d hostile pwned 2>&1 | sed 's/.*: //')" \
+    "No such file or directory${nl}No such file or directory"
