@@ -44,7 +44,8 @@ train  decodes the pack onto the GPU and draws every batch there, on the fly:
        Every --export-every seconds and at the end it writes OUTDIR/raw.dcm.N
        and OUTDIR/ema.dcm.N: the model and the average as float16 dcsep models,
        cut into pieces of at most 15 MiB (join with cat raw.dcm.* > raw.dcm), and
-       OUTDIR/train.log. With -m the number of steps is fixed after the first 40
+       OUTDIR/train.log; --export raw or ema writes only that one (a machine may
+       send back at most 64 MiB: a 4x450's two models are 86 MB). With -m the number of steps is fixed after the first 40
        (from their speed) so that the run lasts MINUTES; the log says how many,
        and -N with that number repeats the schedule (the draws depend on the
        seed, the GPU's kernels on the machine).
@@ -436,6 +437,8 @@ def train(args):
     def export(step, note):
         with torch.no_grad():
             for name, ws in (("raw", [t for _, t in named]), ("ema", ema)):
+                if args.export not in ("both", name):
+                    continue
                 tensors = [(n, t.detach().float().cpu().numpy()) for (n, _), t in zip(named, ws)]
                 meta = {"name": "dcsep-%dx%d" % (L, H),
                         "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -539,6 +542,8 @@ def main():
     a.add_argument("--warmup", type=int, default=150)
     a.add_argument("--head-steps", type=int, default=300)
     a.add_argument("--ema", type=float, default=0.998)
+    a.add_argument("--export", choices=("both", "raw", "ema"), default="both",
+                   help="the models written: both, or only one (a 4x450's pair, 86 MB, is more than 64 MiB)")
     a.add_argument("--seed", type=int, default=17)
     a.add_argument("--log-every", type=int, default=50)
     a.add_argument("--export-every", type=float, default=120)

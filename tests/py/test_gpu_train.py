@@ -156,7 +156,7 @@ for name, spk_line, want in (
 
 # 5. train --shape: a new 2x8 network with D 5 and a head of 2 sources, three steps
 # on the CPU from that pack (-i gives only the feature statistics), which dc-embed
-# runs; a bad --shape is one line and exit 1 before anything is decoded. Needs torch.
+# runs (--export raw: the moving average's model not written); a bad --shape is one line and exit 1 before anything is decoded. Needs torch.
 try:
     import torch  # noqa: F401
     has_torch = True
@@ -167,9 +167,11 @@ if has_torch and os.path.isdir(out):
     tr = os.path.join(d, "train")
     base = [sys.executable, SCRIPT, "train", "--cpu", "-d", out, "-i", path, "-N", "3", "-b", "2",
             "-T", "40", "-M", "2", "--three", "0", "--head-steps", "1", "--warmup", "1"]
-    p = subprocess.run(base + ["-o", tr, "--shape", "2x8x5"], capture_output=True, text=True)
-    check("train --shape 2x8x5: exit 0", p.returncode == 0, p.stderr[-500:])
+    p = subprocess.run(base + ["-o", tr, "--shape", "2x8x5", "--export", "raw"], capture_output=True, text=True)
+    check("train --shape 2x8x5 --export raw: exit 0", p.returncode == 0, p.stderr[-500:])
     parts = sorted(n for n in os.listdir(tr) if n.startswith("raw.dcm.")) if p.returncode == 0 else []
+    check("--export raw: no ema.dcm pieces", p.returncode == 0 and
+          not [n for n in os.listdir(tr) if n.startswith("ema.")], " ".join(os.listdir(tr)))
     if parts:
         new = os.path.join(d, "new.dcm")
         with open(new, "wb") as f:
