@@ -13,7 +13,7 @@
 # second run is fp32 too. Everything goes to out/parity/; a run that is there
 # already resumes (dc-train -r), so the script can be stopped and run again.
 set -eu
-caller=$(pwd)
+caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 L=2 H=300 T=400 b=8 e=1 t=1 n=200 valid=

@@ -1,5 +1,5 @@
 #!/bin/sh
-# examples/campaign.sh [-cC] [-d DIR] [-i MODEL] [-n ROUNDS] [-S STEPS] [-t THREADS] [-a RATE]
+# examples/campaign.sh [-cCf] [-d DIR] [-i MODEL] [-n ROUNDS] [-S STEPS] [-t THREADS] [-a RATE]
 #                      [-v COUNT] [-Y TRAIN] [-V VALID] [CORPUS]:
 # a training campaign that survives interruptions, round after round, in the background:
 #
@@ -17,6 +17,10 @@
 # (the list VALID, default examples/speakers-valid.txt; examples/tune-kmeans.sh,
 # dc-kmeans -b 3 -t 20). The figures of the README are on other mixtures (seed
 # 2016, examples/eval-model.sh) and are never used here.
+#
+# With -f each round draws validation mixtures of its own (seed 1000 + n, deleted
+# after the round) and scores the best again on them beside the round's models, so
+# that the choice does not favour a best that won on the same mixtures by their luck.
 #
 # With -C each round continues from the last round's weights (its checkpoint,
 # roundN.dcm, with fresh Adam moments), whatever was chosen, so that the rounds add
@@ -42,7 +46,7 @@
 # differ from one invocation to the next. RATE is Adam's (default 0.00015; fresh
 # moments each round).
 set -eu
-caller=$(pwd)
+caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 root=$(pwd)
@@ -53,15 +57,17 @@ rate=0.00015
 steps=1700
 cached=0
 cont=0
+fresh=0
 count=100
 train=examples/speakers-train.txt
 valid=examples/speakers-valid.txt
 init=models/default.dcm
-while getopts a:cCd:i:n:S:t:v:Y:V: o; do
+while getopts a:cCd:fi:n:S:t:v:Y:V: o; do
 	case $o in
 	a) rate=$OPTARG ;;
 	c) cached=1 ;;
 	C) cont=1 ;;
+	f) fresh=1 ;;
 	d) caller_path dir "$OPTARG" ;;
 	i) caller_path init "$OPTARG" ;;
 	n) rounds=$OPTARG ;;
@@ -70,7 +76,7 @@ while getopts a:cCd:i:n:S:t:v:Y:V: o; do
 	v) count=$OPTARG ;;
 	Y) caller_path train "$OPTARG" ;;
 	V) caller_path valid "$OPTARG" ;;
-	*) echo "usage: $0 [-cC] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate]" \
+	*) echo "usage: $0 [-cCf] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate]" \
 	    "[-v count] [-Y train] [-V valid] [corpus]" >&2; exit 2 ;;
 	esac
 done
@@ -105,8 +111,8 @@ draw() {	# draw NAME COUNT SPEAKERS SEED [SPEAKERLIST]: a cached stream with ora
 	rm -rf "${dir:?}/$1"
 }
 
-vsdri() {	# vsdri MODEL: "SDRi2 SDRi3" on the seed-7 validation mixtures
-	examples/tune-kmeans.sh -m "$1" -n "$count" -s 7 -t "$threads" -b 3 -T 20 -S "$valid" \
+vsdri() {	# vsdri MODEL SEED: "SDRi2 SDRi3" on the validation mixtures of SEED
+	examples/tune-kmeans.sh -m "$1" -n "$count" -s "$2" -t "$threads" -b 3 -T 20 -S "$valid" \
 	    -o "$dir/valid" "$corpus" >/dev/null
 	awk -F '\t' 'NR > 1 { s[$1] = $6 } END { if (s[2] == "" || s[3] == "") exit 1; printf "%s %s\n", s[2], s[3] }' \
 	    "$dir/valid/tune/summary.tsv"
@@ -117,7 +123,7 @@ trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" || :; fi
 [ -f "$dir/cv2.dcs" ] || draw cv2 $((3 * count)) 2 201 "$valid"
 [ -f "$dir/best.dcm" ] || cp "$init" "$dir/best.dcm"
 # (written whole or not at all: a restart trusts it)
-[ -f "$dir/best.sdri" ] || { vsdri "$dir/best.dcm" >"$dir/best.sdri.tmp" && mv "$dir/best.sdri.tmp" "$dir/best.sdri"; }
+[ -f "$dir/best.sdri" ] || { vsdri "$dir/best.dcm" 7 >"$dir/best.sdri.tmp" && mv "$dir/best.sdri.tmp" "$dir/best.sdri"; }
 [ -f "$dir/campaign.tsv" ] || printf 'round\tstart\thours\tsteps\tvalid_loss\tround_2\tround_3\tmean_2\tmean_3\tchosen\tbest_2\tbest_3\n' >"$dir/campaign.tsv"
 n=$(($(wc -l <"$dir/campaign.tsv")))
 i=0
@@ -142,11 +148,15 @@ while [ "$i" -lt "$rounds" ]; do
 	else
 		[ "$what" = cached ] || set -- "$@" -K 2,3 -N $((steps * 8)) -R 0.9,1.1
 		from=$dir/best.dcm
-		if [ "$cont" = 1 ] && [ -f "$dir/round$((n - 1)).dcm" ]; then from=$dir/round$((n - 1)).dcm; fi
+		if [ "$cont" = 1 ] && [ "$n" -gt 1 ]; then
+			from=$dir/round$((n - 1)).dcm
+			[ -f "$from" ] || { echo "$0: -C: $from, the last round's checkpoint, is missing" >&2; exit 1; }
+		fi
 		set -- -I "$from" -L 4 -T 400 -b 8 -a "$rate" -d 0.1 -g 5 -s "$n" "$@"
 	fi
 	log "round $n: training $what ($*), threads: $threads"
 	units=$(dc-dump -M "$dir/best.dcm" | sed -n 's/^model L=[0-9]* H=\([0-9]*\) .*/\1/p')
+	[ -n "$units" ] || { echo "$0: $dir/best.dcm: not a model dc-dump reads" >&2; exit 1; }
 	env -u OPENBLAS_CORETYPE dc-train -e 1 -S "$steps" -c 5 -t "$threads" -V "$dir/cv2.dcs" \
 	    -l "$dir/round$n.tsv" -n "dcsep-4x$units" -m "attribution=$attr" -o "$ck" "$@" &
 	pid=$!
@@ -154,16 +164,24 @@ while [ "$i" -lt "$rounds" ]; do
 	pid=
 	dc-train -x "$ck" -w f16 -o "$dir/round$n-f16.dcm"
 	dc-train -x "$ck" -w f16 -o "$dir/round$n-mean.dcm" "$dir/best.dcm"
-	r=$(vsdri "$dir/round$n-f16.dcm")	# (an assignment: set -e ends the script if it fails)
-	m=$(vsdri "$dir/round$n-mean.dcm")
-	set -- $r $m $(cat "$dir/best.sdri")
+	vs=7
+	[ "$fresh" = 0 ] || vs=$((1000 + n))
+	r=$(vsdri "$dir/round$n-f16.dcm" "$vs")	# (an assignment: set -e ends the script if it fails)
+	m=$(vsdri "$dir/round$n-mean.dcm" "$vs")
+	b=$(cat "$dir/best.sdri")
+	[ "$fresh" = 0 ] || b=$(vsdri "$dir/best.dcm" "$vs")
+	[ "$fresh" = 0 ] || rm -rf "$dir/valid/sets/k2-n$count-s$vs" "$dir/valid/sets/k3-n$count-s$vs"
+	# shellcheck disable=SC2086
+	set -- $r $m $b
 	chosen=$(echo "$@" | awk '{ r = $1 + $2; m = $3 + $4; b = $5 + $6
 	    print (r >= m && r > b) ? "round" : (m > r && m > b) ? "mean" : "best" }')
 	case $chosen in
 	round) cp "$dir/round$n-f16.dcm" "$dir/best.dcm.tmp"; echo "$1 $2" >"$dir/best.sdri.tmp" ;;
 	mean) cp "$dir/round$n-mean.dcm" "$dir/best.dcm.tmp"; echo "$3 $4" >"$dir/best.sdri.tmp" ;;
+	*) echo "$5 $6" >"$dir/best.sdri.tmp" ;;	# (with -f, the best's figures afresh)
 	esac
-	[ "$chosen" = best ] || { mv "$dir/best.dcm.tmp" "$dir/best.dcm" && mv "$dir/best.sdri.tmp" "$dir/best.sdri"; }
+	[ "$chosen" = best ] || mv "$dir/best.dcm.tmp" "$dir/best.dcm"
+	mv "$dir/best.sdri.tmp" "$dir/best.sdri"
 	nsteps=$(dc-dump -M "$dir/round$n-f16.dcm" | sed -n 's/^meta trained_steps=//p')
 	# the validation loss of the round's last epoch; none when -S ended it inside one
 	loss=$(awk -F '\t' 'NR > 1 { v = $4 } END { print v }' "$dir/round$n.tsv" 2>/dev/null)

@@ -17,7 +17,7 @@
 # beyond the true number are dropped, the quietest first. The spreads dc-kmeans
 # counted from go to out/count/spread.tsv (true K, mixture, spread, counted K).
 set -eu
-caller=$(pwd)
+caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 n=100

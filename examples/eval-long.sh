@@ -14,7 +14,7 @@
 # of the README, whole. Prints the stages, the whole file's SDRi and SI-SDRi, the
 # short mixtures' means, and the segments where the estimates swap speakers.
 set -eu
-caller=$(pwd)
+caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 minutes=10

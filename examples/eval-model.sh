@@ -14,7 +14,7 @@
 #   dc-stft | dc-embed -m MODEL | dc-mask -k K | dc-istft
 # (-k K: the K of the head's sources with the most energy).
 set -eu
-caller=$(pwd)
+caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 n=200

@@ -11,7 +11,7 @@
 # WIN + 2 CTX (the others are run whole, as without -w), SDR, SDRi, SI-SDR and
 # SI-SDRi in dB; kept in out/windows/summary.tsv.
 set -eu
-caller=$(pwd)
+caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 n=20

@@ -12,7 +12,7 @@
 # 5 dB, as the training mixtures are. Writes DIR (default out/long/mSEED) /mix.wav,
 # s1.wav and s2.wav (the sources as mixed) and speakers.txt.
 set -eu
-caller=$(pwd)
+caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 minutes=10

@@ -7,7 +7,7 @@
 # and fifth draw, every source's speed and pitch perturbed by 0.9 to 1.1, for the
 # later stages), cv2 (validation). Each draw's audio can go once its stream is made.
 set -eu
-caller=$(pwd)
+caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 out=/work/train corpus=../shared/corpus

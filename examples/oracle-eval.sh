@@ -7,7 +7,7 @@
 # mask) and scores them with dc-eval. The mixtures go to out/sets/, the separations
 # to out/oracle/; the summary is printed and kept in out/oracle/summary.tsv.
 set -eu
-caller=$(pwd)
+caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 n=200

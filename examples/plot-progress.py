@@ -25,6 +25,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 # model, cumulative millions of training frames (models/README.md: stages 1-5 and the
 # campaign of stage 6 on the CPU, stage 7 on a GPU), held-out SDRi at 2 / 3 speakers
@@ -76,9 +77,8 @@ def main():
             r.axvline(bf[0] - 0.5, color="gray", ls=":", lw=1)
             r.annotate("figures in bf16 from here \u2192", (bf[0] - 0.6, r.get_ylim()[0]), fontsize=7,
                        ha="right", textcoords="offset points", xytext=(0, 4))
-        # every round's tick, labelled 1 and every fifth once they would crowd
-        r.set_xticks(n)
-        r.set_xticklabels([str(x) if len(n) <= 20 or x == 1 or x % 5 == 0 else "" for x in n])
+        # whole rounds, as many labelled as fit however many rounds there are
+        r.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=16))
     r.set_xlabel("campaign round")
     r.set_ylabel("validation SDRi (dB)")
     r.set_title("training campaign, validation (seed 7)", fontsize=10)

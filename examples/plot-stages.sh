@@ -4,7 +4,7 @@
 # OUTDIR (default examples/pictures): stft.png, embed.png, labels.png, masks.png,
 # masked.png (543 x 129 pixels a panel: one per bin).
 set -eu
-caller=$(pwd)
+caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 out=examples/pictures

@@ -45,7 +45,7 @@
 # ROUNDS (default 5; 0 stops before stage 6) and THREADS (default 2) set the epochs
 # of each stage, the campaign's rounds and the threads; GPU=1 runs stage 7.
 set -eu
-caller=$(pwd)
+caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 data=/work/train corpus=../shared/corpus

@@ -13,7 +13,7 @@
 # DIR/tune/summary.tsv (DIR default out); the mixtures are kept in DIR/sets for the
 # next run, and the embeddings in DIR/tune while they are used (about 12 MB a mixture).
 set -eu
-caller=$(pwd)
+caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 n=100

@@ -5,7 +5,8 @@
 # examples/tune-kmeans.sh gives the round's models afresh, the choice by the rule,
 # best.dcm the chosen model byte for byte; a round stopped by SIGTERM exits 143 with
 # its checkpoint written, and resumes from it (dc-train -r) when started again;
-# with -C a round starts from the last round's weights; usage errors.
+# with -C a round starts from the last round's weights; with -f it is chosen on
+# mixtures of its own; usage errors.
 . "$ROOT/tests/lib.sh"
 speech_corpus corpus
 ls corpus >all.txt
@@ -23,9 +24,9 @@ round 2: $(awk -F '\t' 'NR == 3 { print $10 }' camp/campaign.tsv)"
 same "campaign.tsv: its header and two rows" "$(cut -f 1,4 camp/campaign.tsv | tr '\t\n' ' |')" \
     "round steps|1 2|2 2|"
 
-# vsdri MODEL: "SDRi2 SDRi3" of MODEL by tune-kmeans.sh, as the campaign asks for them
+# vsdri MODEL [SEED]: "SDRi2 SDRi3" of MODEL by tune-kmeans.sh, as the campaign asks for them
 vsdri() {
-	"$ROOT/examples/tune-kmeans.sh" -m "$1" -n 2 -s 7 -t 1 -b 3 -T 20 -S all.txt -o v corpus >/dev/null &&
+	"$ROOT/examples/tune-kmeans.sh" -m "$1" -n 2 -s "${2:-7}" -t 1 -b 3 -T 20 -S all.txt -o v corpus >/dev/null &&
 	    awk -F '\t' 'NR > 1 { s[$1] = $6 } END { printf "%s %s\n", s[2], s[3] }' v/tune/summary.tsv
 }
 best=init.dcm
@@ -92,13 +93,33 @@ minmax cont/round2.dcm >r2.mm
 num "-C: tensors of round 1's checkpoint" "$(wc -l <r1.mm)" ">=" 20
 if cmp -s r1.mm best.mm; then fail "-C: the best's weights" "the same as round 1's checkpoint's"; else pass "-C: the best's weights (float16) differ from round 1's"; fi
 same "-C: round 2's weights are round 1's" "$(cat r2.mm)" "$(cat r1.mm)"
+mv cont/round2.dcm cont/round2.bak
+# shellcheck disable=SC2086
+check "-C: the last round's checkpoint missing" 1 \
+    "$ROOT/examples/campaign.sh: -C: $T/cont/round2.dcm, the last round's checkpoint, is missing" $D corpus
+same "-C: no row for round 3" "$(wc -l <cont/campaign.tsv)" 3
+
+# -f: a round's own validation mixtures (seed 1000 + n), the best scored again on them
+cp init.dcm fresh-init.dcm
+check "-f: a round" 0 '*' "$ROOT/examples/campaign.sh" -f -d fr -i fresh-init.dcm -v 2 -Y all.txt -V all.txt \
+    -a 0.01 -n 1 -S 2 -t 1 corpus
+set -- $(awk -F '\t' '$1 == 1' fr/campaign.tsv)
+same "-f: the round's model on the seed-1001 mixtures" "$6 $7" "$(vsdri fr/round1-f16.dcm 1001)"
+same "-f: the mean on them" "$8 $9" "$(vsdri fr/round1-mean.dcm 1001)"
+b=$(vsdri init.dcm 1001)
+want=$(echo "$6 $7 $8 $9 $b" | awk '{ r = $1 + $2; m = $3 + $4; b = $5 + $6
+    print (r >= m && r > b) ? "round" : (m > r && m > b) ? "mean" : "best" }')
+same "-f: the choice among round ($6 $7), mean ($8 $9), best on the same mixtures ($b)" "${10}" "$want"
+case $want in round) b="$6 $7" ;; mean) b="$8 $9" ;; esac
+same "-f: the kept model's figures in the row and best.sdri" "${11} ${12} $(cat fr/best.sdri)" "$b $b"
+same "-f: the round's mixtures deleted, seed 7's kept" "$(ls fr/valid/sets | tr '\n' ' ')" "k2-n2-s7 k3-n2-s7 "
 
 # usage errors
 check "-S 0 on the fly" 2 "$ROOT/examples/campaign.sh: -S 0: a round on the fly needs at least 1 step" \
     "$ROOT/examples/campaign.sh" -d camp -S 0
 check "an unknown option" 2 '*' "$ROOT/examples/campaign.sh" -z
 same "an unknown option: the usage line" "$(tail -n 1 "$T/err")" \
-    "usage: $ROOT/examples/campaign.sh [-cC] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate] [-v count] [-Y train] [-V valid] [corpus]"
+    "usage: $ROOT/examples/campaign.sh [-cCf] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate] [-v count] [-Y train] [-V valid] [corpus]"
 check "-S abc" 2 "$ROOT/examples/campaign.sh: -S: steps must be a whole number: abc" \
     "$ROOT/examples/campaign.sh" -d camp -S abc
 check "-v 0" 2 "$ROOT/examples/campaign.sh: -v: count must be a whole number above 0: 0" \

@@ -59,5 +59,5 @@ check "hostile names" 0 '*' "$L" -m 0.5 -s 3 -S hspk.txt -o lm5 "hostile$nl"
 if cmp -s lm/mix.wav lm5/mix.wav; then pass "hostile names: the same mixture"; else fail "hostile names" "not the same mixture"; fi
 same "hostile names: the speakers, as drawn from the plain corpus" "$(cat lm5/speakers.txt)" \
     "$(while read -r s; do printf ' %s\t%s\n' "$s" "'\"\$(x)"; done <lm/speakers.txt)"
-same "hostile names: nothing made elsewhere" "$(ls -d hostile pwned 2>&1 | sed 's/.*: //')" \
+same "hostile names: no command run from a name" "$(ls -d "$T/pwned" "$ROOT/pwned" 2>&1 | sed 's/.*: //')" \
     "No such file or directory${nl}No such file or directory"
