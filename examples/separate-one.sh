@@ -26,7 +26,17 @@ case $out in -*) out=./$out ;; esac
 case $model in -*) model=./$model ;; esac
 # an existing OUTDIR is replaced only if it is an earlier separation's
 if [ -d "$out" ] && [ ! -L "$out" ]; then
-	if [ -n "$(ls -A "$out" | grep -v -x 's[0-9]*\.wav')" ]; then
+	# (by glob, not ls: a name holding a newline is one name)
+	other=
+	for f in "$out"/* "$out"/.[!.]* "$out"/..?*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		n=${f##*/}
+		case $n in
+		s*.wav) d=${n#s}; case ${d%.wav} in *[!0-9]*) other=1 ;; esac ;;
+		*) other=1 ;;
+		esac
+	done
+	if [ -n "$other" ]; then
 		echo "separate-one.sh: $out holds other files than s1.wav, s2.wav, ...: not replaced" >&2
 		exit 2
 	fi

@@ -169,6 +169,16 @@ cp mix2.wav rec/talk.wav
 check "separate-one: outdir with other files" 2 \
     "separate-one.sh: rec holds other files than s1.wav, s2.wav, ...: not replaced" "$EX/separate-one.sh" rec/talk.wav rec
 same "outdir with other files: kept" "$(ls rec)" "talk.wav"
+mkdir -p nl
+nlname='s1.wav
+s2.wav'
+echo precious >"nl/$nlname"
+check "separate-one: outdir with a file 's1.wav<newline>s2.wav'" 2 \
+    "separate-one.sh: nl holds other files than s1.wav, s2.wav, ...: not replaced" "$EX/separate-one.sh" mix2.wav nl
+same "that file: kept" "$(cat "nl/$nlname")" "precious"
+mkdir -p dot && echo precious >dot/.hidden && echo precious >dot/s.wav
+check "separate-one: outdir with a hidden file" 2 \
+    "separate-one.sh: dot holds other files than s1.wav, s2.wav, ...: not replaced" "$EX/separate-one.sh" mix2.wav dot
 check "separate-one: the current directory" 2 \
     "separate-one.sh: $T holds other files than s1.wav, s2.wav, ...: not replaced" "$EX/separate-one.sh" mix2.wav "$T"
 # slurm: a line '-' does not read the rest of the list; no failures, no failed list
