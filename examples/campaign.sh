@@ -39,7 +39,8 @@
 # best.sdri (its validation SDRi), valid/ (the validation mixtures), cv2.dcs (3 x
 # COUNT mixtures of validation speakers for dc-train's validation loss) and
 # campaign.tsv, one row a round: round, start, hours, steps, validation loss, then
-# SDRi at 2 and 3 speakers of the round's model, the mean and the choice. Stopped
+# SDRi at 2 and 3 speakers of the round's model, the mean, the choice, the model
+# kept, and the best before the choice (with -f, on the round's mixtures). Stopped
 # (SIGTERM, SIGINT) it lets dc-train write its checkpoint and exits 143; started
 # again it resumes the round where it was, in the way (-c or not) the round began.
 # ROUNDS (default 1000) bounds the rounds of one invocation; THREADS (default 1) can
@@ -124,7 +125,9 @@ trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" || :; fi
 [ -f "$dir/best.dcm" ] || cp "$init" "$dir/best.dcm"
 # (written whole or not at all: a restart trusts it)
 [ -f "$dir/best.sdri" ] || { vsdri "$dir/best.dcm" 7 >"$dir/best.sdri.tmp" && mv "$dir/best.sdri.tmp" "$dir/best.sdri"; }
-[ -f "$dir/campaign.tsv" ] || printf 'round\tstart\thours\tsteps\tvalid_loss\tround_2\tround_3\tmean_2\tmean_3\tchosen\tbest_2\tbest_3\n' >"$dir/campaign.tsv"
+[ -f "$dir/campaign.tsv" ] || printf 'round\tstart\thours\tsteps\tvalid_loss\tround_2\tround_3\tmean_2\tmean_3\tchosen\tbest_2\tbest_3\twas_2\twas_3\n' >"$dir/campaign.tsv"
+# (a campaign.tsv of an earlier version, without the last two columns, gets them)
+head -n 1 "$dir/campaign.tsv" | grep -q 'was_3$' || sed -i '1s/$/\twas_2\twas_3/' "$dir/campaign.tsv"
 n=$(($(wc -l <"$dir/campaign.tsv")))
 i=0
 while [ "$i" -lt "$rounds" ]; do
@@ -186,8 +189,8 @@ while [ "$i" -lt "$rounds" ]; do
 	# the validation loss of the round's last epoch; none when -S ended it inside one
 	loss=$(awk -F '\t' 'NR > 1 { v = $4 } END { print v }' "$dir/round$n.tsv" 2>/dev/null)
 	hours=$(awk -v a="$t0" -v b="$(date +%s)" 'BEGIN { printf "%.2f", (b - a) / 3600 }')
-	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$(date -u -d "@$t0" '+%FT%TZ')" \
-	    "$hours" "${nsteps:-?}" "${loss:-?}" "$1" "$2" "$3" "$4" "$chosen" "$(cat "$dir/best.sdri")" |
+	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$(date -u -d "@$t0" '+%FT%TZ')" \
+	    "$hours" "${nsteps:-?}" "${loss:-?}" "$1" "$2" "$3" "$4" "$chosen" "$(cat "$dir/best.sdri")" "$5" "$6" |
 	    tr ' ' '\t' >>"$dir/campaign.tsv"
 	log "round $n: $chosen (validation SDRi $(cat "$dir/best.sdri"))"
 	rm -f "$dir/tr2-r$n.dcs" "$dir/tr3-r$n.dcs"

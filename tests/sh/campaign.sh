@@ -23,6 +23,8 @@ round 2: training on the fly (-I $T/camp/best.dcm -L 4 -T 400 -b 8 -a 0.01 -d 0.
 round 2: $(awk -F '\t' 'NR == 3 { print $10 }' camp/campaign.tsv)"
 same "campaign.tsv: its header and two rows" "$(cut -f 1,4 camp/campaign.tsv | tr '\t\n' ' |')" \
     "round steps|1 2|2 2|"
+same "campaign.tsv: its header's last columns" "$(head -n 1 camp/campaign.tsv | cut -f 10-)" \
+    "chosen	best_2	best_3	was_2	was_3"
 
 # vsdri MODEL [SEED]: "SDRi2 SDRi3" of MODEL by tune-kmeans.sh, as the campaign asks for them
 vsdri() {
@@ -39,6 +41,7 @@ for r in 1 2; do
 	want=$(echo "$6 $7 $8 $9 $bsdri" | awk '{ r = $1 + $2; m = $3 + $4; b = $5 + $6
 	    print (r >= m && r > b) ? "round" : (m > r && m > b) ? "mean" : "best" }')
 	same "round $r: the choice among round ($6 $7), mean ($8 $9), best ($bsdri)" "${10}" "$want"
+	same "round $r: the best's figures before the choice" "${13} ${14}" "$bsdri"
 	case ${10} in
 	round) best=camp/round$r-f16.dcm bsdri="$6 $7" ;;
 	mean) best=camp/round$r-mean.dcm bsdri="$8 $9" ;;
@@ -110,6 +113,7 @@ b=$(vsdri init.dcm 1001)
 want=$(echo "$6 $7 $8 $9 $b" | awk '{ r = $1 + $2; m = $3 + $4; b = $5 + $6
     print (r >= m && r > b) ? "round" : (m > r && m > b) ? "mean" : "best" }')
 same "-f: the choice among round ($6 $7), mean ($8 $9), best on the same mixtures ($b)" "${10}" "$want"
+same "-f: the best's figures on them in the row" "${13} ${14}" "$b"
 case $want in round) b="$6 $7" ;; mean) b="$8 $9" ;; esac
 same "-f: the kept model's figures in the row and best.sdri" "${11} ${12} $(cat fr/best.sdri)" "$b $b"
 same "-f: the round's mixtures deleted, seed 7's kept" "$(ls fr/valid/sets | tr '\n' ' ')" "k2-n2-s7 k3-n2-s7 "
