@@ -123,6 +123,9 @@ pid=
 trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" || :; fi; log stopped; exit 143' TERM INT
 [ -f "$dir/cv2.dcs" ] || draw cv2 $((3 * count)) 2 201 "$valid"
 [ -f "$dir/best.dcm" ] || cp "$init" "$dir/best.dcm"
+# every round's model has the best's units (the name dcsep-4xH)
+units=$(dc-dump -M "$dir/best.dcm" | sed -n 's/^model L=[0-9]* H=\([0-9]*\) .*/\1/p')
+[ -n "$units" ] || { echo "$0: $dir/best.dcm: not a model dc-dump reads" >&2; exit 1; }
 # (written whole or not at all: a restart trusts it)
 [ -f "$dir/best.sdri" ] || { vsdri "$dir/best.dcm" 7 >"$dir/best.sdri.tmp" && mv "$dir/best.sdri.tmp" "$dir/best.sdri"; }
 [ -f "$dir/campaign.tsv" ] || printf 'round\tstart\thours\tsteps\tvalid_loss\tround_2\tround_3\tmean_2\tmean_3\tchosen\tbest_2\tbest_3\twas_2\twas_3\n' >"$dir/campaign.tsv"
@@ -158,8 +161,6 @@ while [ "$i" -lt "$rounds" ]; do
 		set -- -I "$from" -L 4 -T 400 -b 8 -a "$rate" -d 0.1 -g 5 -s "$n" "$@"
 	fi
 	log "round $n: training $what ($*), threads: $threads"
-	units=$(dc-dump -M "$dir/best.dcm" | sed -n 's/^model L=[0-9]* H=\([0-9]*\) .*/\1/p')
-	[ -n "$units" ] || { echo "$0: $dir/best.dcm: not a model dc-dump reads" >&2; exit 1; }
 	env -u OPENBLAS_CORETYPE dc-train -e 1 -S "$steps" -c 5 -t "$threads" -V "$dir/cv2.dcs" \
 	    -l "$dir/round$n.tsv" -n "dcsep-4x$units" -m "attribution=$attr" -o "$ck" "$@" &
 	pid=$!
@@ -171,9 +172,12 @@ while [ "$i" -lt "$rounds" ]; do
 	[ "$fresh" = 0 ] || vs=$((1000 + n))
 	r=$(vsdri "$dir/round$n-f16.dcm" "$vs")	# (an assignment: set -e ends the script if it fails)
 	m=$(vsdri "$dir/round$n-mean.dcm" "$vs")
-	b=$(cat "$dir/best.sdri")
-	[ "$fresh" = 0 ] || b=$(vsdri "$dir/best.dcm" "$vs")
-	[ "$fresh" = 0 ] || rm -rf "$dir/valid/sets/k2-n$count-s$vs" "$dir/valid/sets/k3-n$count-s$vs"
+	if [ "$fresh" = 1 ]; then
+		b=$(vsdri "$dir/best.dcm" "$vs")
+		rm -rf "$dir/valid/sets/k2-n$count-s$vs" "$dir/valid/sets/k3-n$count-s$vs"
+	else
+		b=$(cat "$dir/best.sdri")
+	fi
 	# shellcheck disable=SC2086
 	set -- $r $m $b
 	chosen=$(echo "$@" | awk '{ r = $1 + $2; m = $3 + $4; b = $5 + $6

@@ -30,10 +30,10 @@ if [ -d "$out" ] && [ ! -L "$out" ]; then
 	other=
 	for f in "$out"/* "$out"/.[!.]* "$out"/..?*; do
 		[ -e "$f" ] || [ -L "$f" ] || continue
-		n=${f##*/}
-		case $n in
-		s*.wav) d=${n#s}; case ${d%.wav} in *[!0-9]*) other=1 ;; esac ;;
-		*) other=1 ;;
+		case ${f##*/} in
+		s*[!0-9]*.wav) other=1; break ;;
+		s*.wav) ;;
+		*) other=1; break ;;
 		esac
 	done
 	if [ -n "$other" ]; then

@@ -103,8 +103,7 @@ check "-C: the last round's checkpoint missing" 1 \
 same "-C: no row for round 3" "$(wc -l <cont/campaign.tsv)" 3
 
 # -f: a round's own validation mixtures (seed 1000 + n), the best scored again on them
-cp init.dcm fresh-init.dcm
-check "-f: a round" 0 '*' "$ROOT/examples/campaign.sh" -f -d fr -i fresh-init.dcm -v 2 -Y all.txt -V all.txt \
+check "-f: a round" 0 '*' "$ROOT/examples/campaign.sh" -f -d fr -i init.dcm -v 2 -Y all.txt -V all.txt \
     -a 0.01 -n 1 -S 2 -t 1 corpus
 set -- $(awk -F '\t' '$1 == 1' fr/campaign.tsv)
 same "-f: the round's model on the seed-1001 mixtures" "$6 $7" "$(vsdri fr/round1-f16.dcm 1001)"
