@@ -17,10 +17,11 @@ caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 L=2 H=300 T=400 b=8 e=1 t=1 n=200 valid=
-while getopts L:H:T:b:e:t:n:V: o; do
+while getopts L:H:T:b:e:t:n:V:h o; do
 	case $o in
 	L) L=$OPTARG ;; H) H=$OPTARG ;; T) T=$OPTARG ;; b) b=$OPTARG ;; e) e=$OPTARG ;;
 	t) t=$OPTARG ;; n) n=$OPTARG ;; V) caller_path valid "$OPTARG" ;;
+	h) help_text examples/bf16-parity.sh ;;
 	*) echo "usage: $0 [-L layers] [-H units] [-T frames] [-b batch] [-e epochs] [-t threads] [-n count] -V valid.dcs train.dcs ..." >&2
 	   exit 2 ;;
 	esac

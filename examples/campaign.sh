@@ -63,7 +63,7 @@ count=100
 train=examples/speakers-train.txt
 valid=examples/speakers-valid.txt
 init=models/default.dcm
-while getopts a:cCd:fi:n:S:t:v:Y:V: o; do
+while getopts a:cCd:fi:n:S:t:v:Y:V:h o; do
 	case $o in
 	a) rate=$OPTARG ;;
 	c) cached=1 ;;
@@ -77,6 +77,7 @@ while getopts a:cCd:fi:n:S:t:v:Y:V: o; do
 	v) count=$OPTARG ;;
 	Y) caller_path train "$OPTARG" ;;
 	V) caller_path valid "$OPTARG" ;;
+	h) help_text examples/campaign.sh ;;
 	*) echo "usage: $0 [-cCf] [-d dir] [-i model] [-n rounds] [-S steps] [-t threads] [-a rate]" \
 	    "[-v count] [-Y train] [-V valid] [corpus]" >&2; exit 2 ;;
 	esac

@@ -27,7 +27,7 @@ threads=1
 counts="1 2 3"
 max=4
 beta=3
-while getopts b:K:m:M:n:s:t: o; do
+while getopts b:K:m:M:n:s:t:h o; do
 	case $o in
 	b) beta=$OPTARG ;;
 	K) counts=$OPTARG ;;
@@ -36,6 +36,7 @@ while getopts b:K:m:M:n:s:t: o; do
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
 	t) threads=$OPTARG ;;
+	h) help_text examples/count-speakers.sh ;;
 	*) echo "usage: $0 [-m model] [-n count] [-s seed] [-K counts] [-M max] [-b beta] [-t threads] [corpus]" >&2; exit 2 ;;
 	esac
 done

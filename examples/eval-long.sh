@@ -23,7 +23,7 @@ block=10
 win=30
 count=40
 threads=1
-while getopts m:s:B:w:n:t: o; do
+while getopts m:s:B:w:n:t:h o; do
 	case $o in
 	m) minutes=$OPTARG ;;
 	s) seed=$OPTARG ;;
@@ -31,6 +31,7 @@ while getopts m:s:B:w:n:t: o; do
 	w) win=$OPTARG ;;
 	n) count=$OPTARG ;;
 	t) threads=$OPTARG ;;
+	h) help_text examples/eval-long.sh ;;
 	*) echo "usage: $0 [-m minutes] [-s seed] [-B seconds] [-w seconds] [-n count] [-t threads] [corpus]" >&2; exit 2 ;;
 	esac
 done

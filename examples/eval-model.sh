@@ -24,7 +24,7 @@ threads=1
 spk=examples/speakers-valid.txt
 kopt=
 head=
-while getopts Mc:m:n:s:S:t: o; do
+while getopts Mc:m:n:s:S:t:h o; do
 	case $o in
 	M) head=1 ;;
 	c) kopt=$OPTARG ;;
@@ -33,6 +33,7 @@ while getopts Mc:m:n:s:S:t: o; do
 	s) seed=$OPTARG ;;
 	S) caller_path spk "$OPTARG" ;;
 	t) threads=$OPTARG ;;
+	h) help_text examples/eval-model.sh ;;
 	*) echo "usage: $0 [-M] [-m model] [-c kmeans-options] [-n count] [-s seed] [-S speakers] [-t threads] [corpus]" >&2; exit 2 ;;
 	esac
 done

@@ -18,12 +18,13 @@ n=20
 seed=7
 model=models/default.dcm
 ws="1,0.5 2,0.5 2,1 4,1 8,2"
-while getopts m:n:s:w: o; do
+while getopts m:n:s:w:h o; do
 	case $o in
 	m) caller_path model "$OPTARG" ;;
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
 	w) ws=$OPTARG ;;
+	h) help_text examples/eval-windows.sh ;;
 	*) echo "usage: $0 [-m model] [-n count] [-s seed] [-w 'win,ctx ...'] [corpus]" >&2; exit 2 ;;
 	esac
 done

@@ -16,6 +16,9 @@
 #                                     written '%%'
 #   table FILE                        FILE's tab-separated columns aligned, two spaces
 #                                     apart (as column -t, which a bare Debian lacks)
+#   help_text FILE                    FILE's leading comment, its usage and what it
+#                                     does, on stdout without the marks, then exit 0
+#                                     (-h of the scripts)
 #   score SET SEPDIR NAME             dc-eval of the separations SEPDIR/ID-sK.wav of SET;
 #                                     prints "K NAME COUNT SDR SDRi SI-SDR SI-SDRi"
 PATH="$(pwd)/bin:$PATH"
@@ -27,6 +30,11 @@ caller_path() {
 	*) caller_path_p=${caller:?}/$2 ;;
 	esac
 	eval "$1=\$caller_path_p"
+}
+
+help_text() {
+	awk 'NR == 1 || /^#SBATCH/ { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"
+	exit 0
 }
 
 pattern_dir() { printf '%s\n' "$1" | sed 's/%/%%/g'; }

@@ -19,12 +19,13 @@ minutes=10
 seed=1
 spk=examples/speakers-valid.txt
 out=
-while getopts m:s:S:o: o; do
+while getopts m:s:S:o:h o; do
 	case $o in
 	m) minutes=$OPTARG ;;
 	s) seed=$OPTARG ;;
 	S) caller_path spk "$OPTARG" ;;
 	o) caller_path out "$OPTARG" ;;
+	h) help_text examples/long-mix.sh ;;
 	*) echo "usage: $0 [-m minutes] [-s seed] [-S speakers] [-o dir] [corpus]" >&2; exit 2 ;;
 	esac
 done

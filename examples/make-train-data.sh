@@ -10,6 +10,7 @@ set -eu
 caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
+[ "${1-}" != -h ] || help_text examples/make-train-data.sh
 out=/work/train corpus=../shared/corpus
 [ $# -lt 1 ] || caller_path out "$1"
 [ $# -lt 2 ] || caller_path corpus "$2"

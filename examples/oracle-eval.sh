@@ -12,10 +12,11 @@ cd "$(dirname "$0")/.."
 . examples/lib.sh
 n=200
 seed=2016
-while getopts n:s: o; do
+while getopts n:s:h o; do
 	case $o in
 	n) n=$OPTARG ;;
 	s) seed=$OPTARG ;;
+	h) help_text examples/oracle-eval.sh ;;
 	*) echo "usage: $0 [-n count] [-s seed] [corpus]" >&2; exit 2 ;;
 	esac
 done

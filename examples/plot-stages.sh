@@ -7,6 +7,7 @@ set -eu
 caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
+[ "${1-}" != -h ] || help_text examples/plot-stages.sh
 out=examples/pictures
 [ $# -eq 0 ] || caller_path out "$1"
 mkdir -p "$out"

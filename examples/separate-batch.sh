@@ -27,7 +27,7 @@ export LC_ALL=C         # every list line is a name, whatever its bytes
 here=$(cd "$(dirname "$0")" && pwd)
 logins=: loginfile= jobs= k=auto beta=3 model= retries=2 out=
 usage() { echo "usage: separate-batch.sh [-S sshlogins | -s sshloginfile] [-j jobs] [-k K] [-b beta] [-m model] [-r retries] -o outdir list" >&2; exit 2; }
-while getopts S:s:j:k:b:m:r:o: o; do
+while getopts S:s:j:k:b:m:r:o:h o; do
 	case $o in
 	S) logins=$OPTARG ;;
 	s) loginfile=$OPTARG ;;
@@ -37,6 +37,7 @@ while getopts S:s:j:k:b:m:r:o: o; do
 	m) model=$OPTARG ;;
 	r) retries=$OPTARG ;;
 	o) out=$OPTARG ;;
+	h) awk 'NR == 1 || /^#SBATCH/ { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0 ;;
 	*) usage ;;
 	esac
 done

@@ -13,6 +13,8 @@
 # failing stage's message on standard error, or 2 for wrong arguments. One thread a
 # job: run jobs side by side.
 set -u
+# -h: this text
+[ "$*" != -h ] || { awk 'NR == 1 || /^#SBATCH/ { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0; }
 usage() { echo "usage: separate-one.sh file outdir [K [beta [model]]]" >&2; exit 2; }
 [ $# -ge 2 ] && [ $# -le 5 ] || usage
 file=$1 out=$2 k=${3:-auto} beta=${4:-3} model=${5:-}

@@ -23,6 +23,8 @@
 # An array of a list of ids (--array=1,5,7) is refused: its ranks are not known.
 set -u
 export LC_ALL=C         # every list line is a name, whatever its bytes
+# -h: this text
+[ "$*" != -h ] || { awk 'NR == 1 || /^#SBATCH/ { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0; }
 [ $# -ge 2 ] && [ $# -le 5 ] || { echo "usage: slurm-separate.sh list outdir [K [beta [model]]]" >&2; exit 2; }
 list=$1 out=$2
 case $list in -*) list=./$list ;; esac

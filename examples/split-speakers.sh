@@ -18,9 +18,10 @@ LC_ALL=C
 export LC_ALL
 here=$(cd "$(dirname "$0")" && pwd)
 seed=dcsep
-while getopts s: c; do
+while getopts s:h c; do
 	case $c in
 	s) seed=$OPTARG ;;
+	h) awk 'NR == 1 || /^#SBATCH/ { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0 ;;
 	*) echo "usage: split-speakers.sh [-s seed] [corpusdir]" >&2; exit 2 ;;
 	esac
 done

@@ -48,6 +48,7 @@ set -eu
 caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
+[ "${1-}" != -h ] || help_text examples/train-model.sh
 data=/work/train corpus=../shared/corpus
 [ $# -lt 1 ] || caller_path data "$1"
 [ $# -lt 2 ] || caller_path corpus "$2"

@@ -24,7 +24,7 @@ betas="0 2 3 4 5 6"
 dbs="15 20 25 30 40"
 speakers=examples/speakers-valid.txt
 top=out
-while getopts m:n:s:t:b:T:S:o: o; do
+while getopts m:n:s:t:b:T:S:o:h o; do
 	case $o in
 	m) caller_path model "$OPTARG" ;;
 	n) n=$OPTARG ;;
@@ -34,6 +34,7 @@ while getopts m:n:s:t:b:T:S:o: o; do
 	T) dbs=$OPTARG ;;
 	S) caller_path speakers "$OPTARG" ;;
 	o) caller_path top "$OPTARG" ;;
+	h) help_text examples/tune-kmeans.sh ;;
 	*) echo "usage: $0 [-m model] [-n count] [-s seed] [-t threads] [-b betas] [-T dbs] [-S speakers] [-o dir] [corpus]" >&2; exit 2 ;;
 	esac
 done
