@@ -9,10 +9,11 @@
 #   dc-stft -B SECONDS | dc-embed -t THREADS | dc-kmeans -k 2 -b 3 -d | dc-mask | dc-istft
 # each stage under GNU time (its peak RSS and CPU seconds); dc-eval scores the whole
 # file and its segments of -w SECONDS (default 30), and examples/plot-segments.py
-# draws them (out/long/mSEED/segments.png). For comparison COUNT (default 40) short
-# mixtures of the same two speakers (dc-mix -n, seed SEED) go through the pipeline
-# of the README, whole. Prints the stages, the whole file's SDRi and SI-SDRi, the
-# short mixtures' means, and the segments where the estimates swap speakers.
+# draws them (out/long/mSEED-MINUTES/segments.png, where everything of the run
+# goes). For comparison COUNT (default 40) short mixtures of the same two speakers
+# (dc-mix -n, seed SEED) go through the pipeline of the README, whole. Prints the
+# stages, the whole file's SDRi and SI-SDRi, the short mixtures' means, and the
+# segments where the estimates swap speakers.
 set -eu
 caller=$PWD
 cd "$(dirname "$0")/.."
