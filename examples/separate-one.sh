@@ -9,9 +9,10 @@
 # absent (an earlier OUTDIR is replaced). OUTDIR names a directory of its own: not
 # '', '.', '..' or '/' (trailing slashes are dropped), and an OUTDIR that exists must
 # be an earlier one, a directory of nothing but s1.wav, s2.wav, ... (or a symbolic
-# link, which is replaced, not what it points to). Exit status 0, 1 with the
-# failing stage's message on standard error, or 2 for wrong arguments. One thread a
-# job: run jobs side by side.
+# link, which is replaced, not what it points to); it gets the mode mkdir would give
+# it. Exit status 0, 1 with the failing stage's message on standard error, or 2
+# for wrong arguments (a K or BETA a stage refuses included). One thread a job:
+# run jobs side by side.
 set -u
 # -h: this text
 [ "$*" != -h ] || { awk 'NR == 1 || /^#SBATCH/ { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0; }
@@ -60,17 +61,23 @@ bopt=
 # stage ends the stream and every stage after it fails on an empty one, so those
 # lines go unsaid when another stage says what went wrong
 st="$tmp/.status" err="$tmp/.err"
-{ dc-stft "$file" 2>>"$err" || echo "dc-stft" >>"$st"; } |
-    { dc-embed -t 1 ${model:+-m "$model"} 2>>"$err" || echo "dc-embed" >>"$st"; } |
-    { dc-kmeans -k "$k" $bopt 2>>"$err" || echo "dc-kmeans" >>"$st"; } |
-    { dc-mask 2>>"$err" || echo "dc-mask" >>"$st"; } |
-    { dc-istft -o "$pat" 2>>"$err" || echo "dc-istft" >>"$st"; }
+{ dc-stft "$file" 2>>"$err" || echo "dc-stft $?" >>"$st"; } |
+    { dc-embed -t 1 ${model:+-m "$model"} 2>>"$err" || echo "dc-embed $?" >>"$st"; } |
+    { dc-kmeans -k "$k" $bopt 2>>"$err" || echo "dc-kmeans $?" >>"$st"; } |
+    { dc-mask 2>>"$err" || echo "dc-mask $?" >>"$st"; } |
+    { dc-istft -o "$pat" 2>>"$err" || echo "dc-istft $?" >>"$st"; }
 empty=': stdin: empty stream$'
 if [ -s "$err" ]; then
 	if grep -qv "$empty" "$err"; then grep -v "$empty" "$err" >&2; else cat "$err" >&2; fi
+fi
+# a stage's usage error (K or BETA out of range: dc-kmeans exits 2) is ours
+if [ -s "$st" ] && grep -q ' 2$' "$st"; then
+	exit 2
 fi
 if [ -s "$st" ] || ! ls "$tmp"/s1.wav >/dev/null 2>&1; then
 	exit 1
 fi
 rm -f "$st" "$err"
+# mktemp -d made it 0700: as mkdir would have made it, 0777 less the umask
+chmod "$(umask -S)" "$tmp" &&
 rm -rf "$out" && mv "$tmp" "$out"

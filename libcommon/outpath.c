@@ -266,6 +266,10 @@ dc_dir_writable(const char *path)
 	struct stat st;
 	char *tmp;
 
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;         /* rename(2) would refuse it at the end */
+		return DC_EIO;
+	}
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return DC_OK;   /* a device or a pipe, written in place */
 	if ((tmp = dc_tmp_create(path)) == NULL)
@@ -302,6 +306,24 @@ dc_out_input(const char *path)
 	inputs.ino[inputs.n++] = st.st_ino;
 }
 
+static struct {
+	dev_t dev;
+	ino_t ino;
+	int set;
+} current;
+
+void
+dc_out_current(const char *path)
+{
+	struct stat st;
+
+	current.set = path && stat(path, &st) == 0;
+	if (current.set) {
+		current.dev = st.st_dev;
+		current.ino = st.st_ino;
+	}
+}
+
 int
 dc_out_isinput(const char *path)
 {
@@ -310,10 +332,25 @@ dc_out_isinput(const char *path)
 
 	if (stat(path, &st) != 0)
 		return 0;
+	if (current.set && current.dev == st.st_dev && current.ino == st.st_ino)
+		return 2;
 	for (i = 0; i < inputs.n; i++)
 		if (inputs.dev[i] == st.st_dev && inputs.ino[i] == st.st_ino)
 			return 1;
 	return 0;
+}
+
+const char *
+dc_out_inwhy(const char *path)
+{
+	switch (dc_out_isinput(path)) {
+	case 1:
+		return "the output is also an input";
+	case 2:
+		return "the output would replace the recording the utterance was read from "
+		    "(its utt record's source)";
+	}
+	return NULL;
 }
 
 /* dir_stat: the directory of path, stat'ed */
@@ -456,10 +493,8 @@ dc_outset_add(dc_outset *s, const char *path, const char **why)
 	size_t i;
 
 	*why = NULL;
-	if (dc_out_isinput(path)) {
-		*why = "the output is also an input";
+	if ((*why = dc_out_inwhy(path)) != NULL)
 		return NULL;
-	}
 	for (i = 0; i < s->n; i++)
 		if (dc_same_file(s->path[i], path)) {
 			*why = "two outputs are the same file";

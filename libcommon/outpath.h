@@ -53,7 +53,8 @@ void dc_tmp_die(int sig);
 char *dc_tmp_create(const char *path);
 /* dc_dir_writable: whether a file can be created in path's directory (tried by
  * creating and removing one; root passes access(2) checks); DC_OK, or DC_EIO
- * with errno. DC_OK for a path that is a device or a pipe (written in place). */
+ * with errno. DC_OK for a path that is a device or a pipe (written in place);
+ * DC_EIO with EISDIR for a directory. */
 int dc_dir_writable(const char *path);
 
 /* ---------------------------------------------------------------- identity */
@@ -61,8 +62,17 @@ int dc_dir_writable(const char *path);
 /* dc_out_input: path is an input ("-": stdin, where it is a regular file): no
  * output may be the same file. */
 void dc_out_input(const char *path);
-/* dc_out_isinput: whether path is the same file (device and inode) as an input. */
+/* dc_out_current: path (NULL: none) is the input of the utterance at hand, in
+ * place of the last one so named: a tool that writes many utterances' files
+ * refuses to replace each one's own recording in O(1), where dc_out_input's list
+ * would grow with the stream. */
+void dc_out_current(const char *path);
+/* dc_out_isinput: whether path is the same file (device and inode) as an input:
+ * 1 for one of dc_out_input's, 2 for the current one (dc_out_current), else 0. */
 int dc_out_isinput(const char *path);
+/* dc_out_inwhy: why path may not be written, as messages word it, if it is an
+ * input (dc_out_isinput); else NULL. */
+const char *dc_out_inwhy(const char *path);
 /* dc_out_written: whether this run has written path (dc_out_wrote), to refuse
  * writing one name twice (two utterances with one id); names are compared as
  * strings, in O(1) (a hash set). dc_out_wrote adds path (copied);

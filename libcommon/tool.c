@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #ifdef __GLIBC__
@@ -429,6 +430,17 @@ void
 dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg)
 {
 	dc_each_utt_use(path, tool, NULL, NULL, fn, arg);
+}
+
+void
+dc_out_source(const dc_record *utt)
+{
+	char src[PATH_MAX];
+
+	if (utt && dc_rec_str(utt, "source", src, sizeof src) == DC_OK && src[0] && strcmp(src, "-") != 0)
+		dc_out_current(src);
+	else
+		dc_out_current(NULL);
 }
 
 void

@@ -494,8 +494,8 @@ finish(const char *id)
 	if (opt.enc == DC_PCM16)
 		for (k = 0; k < cur.K; k++)
 			if (cur.clip[k])
-				dc_warnx("%s: source %d: %lld samples beyond full scale clipped", id, k + 1,
-				    (long long)cur.clip[k]);
+				dc_warnx("%s: source %d: %lld sample%s beyond full scale clipped", id, k + 1,
+				    (long long)cur.clip[k], cur.clip[k] == 1 ? "" : "s");
 	if (opt.pat == NULL) {
 		if (dc_audio_out_close(cur.o[0], "-") != DC_OK)
 			dc_errx(1, "stdout: %s", dc_audio_errstr());
@@ -585,6 +585,8 @@ put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int mo
 		if (sp.K > 1 && opt.pat && !opt.has_k)
 			dc_errx(2, "-o: pattern '%s' lacks %%k, and utterance '%s' has %d sources",
 			    opt.pat, id, sp.K);
+		if (opt.pat)
+			dc_out_source(b->utt);  /* the recording it came from stays */
 		begin(id);
 		cur.masked = masked;
 		cur.want = want;
@@ -633,12 +635,9 @@ main(int argc, char **argv)
 	if ((err = dc_read_unit(rd, &u, &b)) != DC_OK) {
 		if (err != DC_EEOF)
 			dc_stream_fail(run.name, rd, err);
-		if (opt.pat == NULL)
-			dc_errx(1, "%s: no utterance in the stream", run.name);
-		dc_utt_free(&u);
-		dc_reader_free(rd);
-		dc_finish_stdout();
-		return 0;
+		/* with -o too: a stage before that failed after the header (dc-stft on
+		 * a file it cannot read) would otherwise end the pipeline in success */
+		dc_errx(1, "%s: no utterance in the stream", run.name);
 	}
 	/*
 	 * One unit ahead where a second utterance is refused (stdout, or -o without

@@ -115,7 +115,8 @@ parse_cuts(const char *arg)
 		cut[n++] = last = v;
 	}
 	q = strchr(arg, '\0');
-	if (n == 0 || q[-1] == ',' || arg[0] == ',')
+	/* strtok_r skips empty fields: ",0.5", "0.5," and "0.3,,0.5" are refused */
+	if (n == 0 || q[-1] == ',' || arg[0] == ',' || strstr(arg, ",,"))
 		return -1;
 	/* thresholds not given stay above the last one given */
 	for (; n < AUTOMAX - 1; n++)

@@ -263,10 +263,11 @@ save(picture *p, const char *path)
 {
 	dc_atomic a;
 	FILE *f;
+	const char *why;
 
 	cairo_surface_flush(p->s);
-	if (dc_out_isinput(path))
-		dc_errx(1, "%s: the output is also an input", path);
+	if ((why = dc_out_inwhy(path)) != NULL)
+		dc_errx(1, "%s: %s", path, why);
 	if ((f = dc_atomic_open(&a, path)) == NULL)
 		dc_errx(1, "%s: %s", path, strerror(errno));
 	errno = 0;
@@ -520,6 +521,7 @@ plot_utt(const dc_utt *u, const char *id)
 	int64_t T, F;
 	picture p;
 
+	dc_out_source(u->n > 0 ? &u->recs[0] : NULL);
 	if (sr) {
 		dc_get_stft(id, sr, &X, &sp);
 		hop_s = (double)sp.hop / (double)sp.rate;

@@ -70,7 +70,7 @@ static const char usage[] =
 static void
 help(void)
 {
-	printf("usage: dc-train %s\n"
+	printf("usage: %s %s\n"
 	    "Trains a deep clustering model on streams with stft and labels records.\n"
 	    "  -o model.dcm  the model and checkpoint, written after each epoch (required)\n"
 	    "  -i            only write a randomly initialised model (no training data)\n"
@@ -125,7 +125,7 @@ help(void)
 	    "  -q            no progress on stderr\n"
 	    "  -h            this help\n"
 	    "Reads the training streams from the files, or stdin if none or '-'. See dc-train(1).\n",
-	    usage, DC_NN_MAXL, DC_MI_CMAX, DC_NN_MAXTHREADS);
+	    dc_prog(), usage, DC_NN_MAXL, DC_MI_CMAX, DC_NN_MAXTHREADS);
 }
 
 /* ---------------------------------------------------------------- data */

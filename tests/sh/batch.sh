@@ -85,6 +85,11 @@ cp mix2.wav one/-m.wav
 check "separate-one: outdir with a trailing slash" 0 '' "$EX/separate-one.sh" mix2.wav one/a/
 check "separate-one: again, replacing it" 0 '' "$EX/separate-one.sh" mix2.wav one/a//
 same "separate-one: outdir/ is outdir, no directory left inside" "$(ls one/a | tr '\n' ' ')" "s1.wav s2.wav "
+mkdir probe
+same "separate-one: outdir's mode as mkdir makes it (not mktemp's 0700)" "$(stat -c %a one/a)" "$(stat -c %a probe)"
+(umask 027 && "$EX/separate-one.sh" mix2.wav one/u27)
+same "separate-one: outdir's mode under umask 027" "$(stat -c %a one/u27)" 750
+rm -r probe one/u27
 cmp -s one/a/s1.wav sep/mix2/s1.wav && pass "separate-one: outdir/: the batch's bytes" ||
     fail "separate-one: outdir/: the batch's bytes" "differ"
 for d in . .. / '' one/.; do
@@ -97,7 +102,7 @@ cmp -s one/-o/s1.wav sep/mix2/s1.wav && pass "separate-one: -m.wav into -o: the 
 check "separate-one: a '%' in outdir" 0 '' "$EX/separate-one.sh" mix2.wav 'one/%k%u'
 same "separate-one: a '%' in outdir: the files" "$(ls 'one/%k%u' | tr '\n' ' ')" "s1.wav s2.wav "
 # a stage's failure is said once, without the empty streams after it
-check "separate-one: one message for a failure" 1 "dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX]: x" \
+check "separate-one: a stage's usage error: one message, exit 2" 2 "dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX]: x" \
     "$EX/separate-one.sh" mix2.wav one/b x
 check "separate-one: no such file" 1 "dc-stft: nosuch.wav: No such file or directory" \
     "$EX/separate-one.sh" nosuch.wav one/b

@@ -122,6 +122,25 @@ check "2: dc-istft rerun with -e float" 0 '' dc-istft -e float -o u.wav u.dcs
 same "2: dc-istft rerun: replaced, still 0640" "$(stat -c %a u.wav) $([ "$(sum u.wav)" != "$before" ] && echo new)" "640 new"
 notmp "2: dc-istft" .
 
+# the recording a stream was read from (its utt record's source) is never an
+# output either: by its name or a hard link; dc-stft's stdin ("-") names none
+mkdir -p rec
+cp "$A" rec/m.flac
+ln rec/m.flac rec/hard.flac
+before=$(sum rec/m.flac)
+W="the output would replace the recording the utterance was read from (its utt record's source)"
+check "2: dc-istft -o the recording read" 1 "dc-istft: rec/m.flac: $W" \
+    sh -c 'dc-stft rec/m.flac | dc-istft -o "rec/%u.flac"'
+check "2: dc-istft -o a hard link of it" 1 "dc-istft: rec/hard.flac: $W" \
+    sh -c 'dc-stft rec/m.flac | dc-istft -o rec/hard.flac'
+check "2: dc-plot -o the recording read" 1 "dc-plot: rec/m.flac: $W" \
+    sh -c 'dc-stft rec/m.flac | dc-plot -k stft -o "rec/%u.flac"'
+same "2: the recording is intact" "$(sum rec/m.flac)" "$before"
+check "2: dc-istft, dc-stft from stdin: no source, m.flac replaced" 0 '' \
+    sh -c 'dc-stft -i m - <rec/m.flac | dc-istft -o "rec/%u.flac"'
+same "2: from stdin: the file written (another name, -i)" "$([ "$(sum rec/m.flac)" != "$before" ] && echo new)" new
+notmp "2: the recording read" .
+
 # dc-train: its data is never its output, and where it writes is checked first
 dc-stft "$A" "$B" >train.dcs
 before=$(sum train.dcs)
@@ -139,6 +158,12 @@ check "2: dc-train: no directory for the log: at once" 1 \
     'dc-train: nodir/log.tsv: No such file or directory' dc-train -q -e 1 -o m.dcm -l nodir/log.tsv train.dcs
 check "2: dc-train: the model's directory a file: at once" 1 \
     'dc-train: keep.wav/m.dcm: Not a directory' dc-train -q -e 1 -o keep.wav/m.dcm train.dcs
+mkdir -p adir
+check "2: dc-train -o a directory: at once, not at the first save" 1 'dc-train: adir: Is a directory' \
+    dc-train -q -e 1 -o adir train.dcs
+check "2: dc-train -l a directory: at once" 1 'dc-train: adir: Is a directory' \
+    dc-train -q -e 1 -o m.dcm -l adir train.dcs
+same "2: dc-train -o a directory: it is left empty" "$(ls -A adir)" ""
 same "2: dc-train refusals: the data byte-identical" "$(sum train.dcs)" "$before"
 same "2: dc-train refusals: no model, no log" "$(ls m.dcm log.tsv 2>/dev/null)" ""
 notmp "2: dc-train" .

@@ -92,5 +92,6 @@ check "-k auto:9" 2 "dc-kmeans: -k: auto's MAX must be an integer from 1 to 8: a
 check "-k autox" 2 'dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX]: autox' dc-kmeans -k autox
 check "-c decreasing" 2 'dc-kmeans: -c: thresholds must be 1 to 7 increasing numbers from 0 to 1, comma-separated: 0.5,0.4' dc-kmeans -c 0.5,0.4
 check "-c trailing comma" 2 'dc-kmeans: -c: thresholds must be 1 to 7 increasing numbers from 0 to 1, comma-separated: 0.5,' dc-kmeans -c 0.5,
+check "-c an empty field" 2 'dc-kmeans: -c: thresholds must be 1 to 7 increasing numbers from 0 to 1, comma-separated: 0.2,,0.4' dc-kmeans -c 0.2,,0.4
 check "-c above 1" 2 'dc-kmeans: -c: thresholds must be 1 to 7 increasing numbers from 0 to 1, comma-separated: 1.5' dc-kmeans -c 1.5
 check "-c eight" 2 'dc-kmeans: -c: thresholds must be 1 to 7 increasing numbers from 0 to 1, comma-separated: .1,.2,.3,.4,.5,.6,.7,.8' dc-kmeans -c .1,.2,.3,.4,.5,.6,.7,.8

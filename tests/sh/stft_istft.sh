@@ -247,7 +247,8 @@ check_in "odd nfft" 1 "dc-istft: u1: stft: STFT parameters out of range: rate 80
     nfft.dcs dc-istft -o 'z.wav'
 check_in "no hop key" 1 "dc-istft: u1: stft: key 'hop' missing or not an integer" nohop.dcs dc-istft -o 'z.wav'
 check_in "header only, to stdout" 1 "dc-istft: stdin: no utterance in the stream" hdr.dcs dc-istft
-check_in "header only, with -o: nothing to do" 0 "" hdr.dcs dc-istft -o 'z.wav'
+check_in "header only, with -o: an error too (a stage before it failed)" 1 "dc-istft: stdin: no utterance in the stream" \
+    hdr.dcs dc-istft -o 'z.wav'
 check_in "record before the first utt" 1 "dc-istft: stdin: record outside an utterance (record 2, byte 35)" noutt.dcs dc-istft
 same "bad data: no file written" "$(ls z.wav n1.wav s1.wav 2>/dev/null)" ""
 

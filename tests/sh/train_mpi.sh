@@ -24,6 +24,8 @@ if ! command -v dc-train-mpi >/dev/null 2>&1; then
 	fi
 	exit 0
 fi
+check "-h: exit 0" 0 '' dc-train-mpi -h
+same "-h: the usage names dc-train-mpi, as a usage error's does" "$(head -c 26 out)" "usage: dc-train-mpi [-iqrF"
 # root (CI, this machine) needs Open MPI's consent; loopback only
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
 export OMPI_MCA_orte_base_help_aggregate=0

@@ -132,6 +132,22 @@ main(void)
 	T_OK("same: a file and a new name", !dc_same_file("a", "n"));
 	dc_out_input("a");
 	T_OK("input: by another name", dc_out_isinput("h") && !dc_out_isinput("n"));
+	put("r1", "R1\n");
+	put("r2", "R2\n");
+	dc_out_current("r1");
+	T_OK("current: r1 (2), a still an input (1)", dc_out_isinput("./r1") == 2 && dc_out_isinput("a") == 1);
+	dc_out_current("r2");
+	T_OK("current: r2 in r1's place", dc_out_isinput("r2") == 2 && dc_out_isinput("r1") == 0);
+	T_OK("current: its message", dc_out_inwhy("r2") && strcmp(dc_out_inwhy("r2"),
+	    "the output would replace the recording the utterance was read from (its utt record's source)") == 0);
+	dc_out_current("nosuch");
+	T_OK("current: a name that is no file: none", dc_out_isinput("r2") == 0 && dc_out_inwhy("r2") == NULL);
+	dc_out_current(NULL);
+	T_OK("current: none", dc_out_isinput("r1") == 0 && dc_out_isinput("r2") == 0);
+	T_OK("writable: a new name in a directory", dc_dir_writable("new") == DC_OK);
+	T_OK("writable: a directory refused, EISDIR", mkdir("dir", 0755) == 0 &&
+	    dc_dir_writable("dir") == DC_EIO && errno == EISDIR);
+	T_OK("writable: a device, written in place", dc_dir_writable("/dev/null") == DC_OK);
 
 	/* an output set: refused, aborted, committed */
 	T_OK("set: an input refused", dc_outset_add(&s, "h", &why) == NULL && why &&
