@@ -77,6 +77,11 @@ open_read(const char *path, SF_INFO *si)
 		dc_audio_set_err(strerror(EISDIR));
 		return NULL;
 	}
+	/* and an empty file "Format not recognised" */
+	if (S_ISREG(st.st_mode) && st.st_size == 0) {
+		dc_audio_set_err("empty file");
+		return NULL;
+	}
 	if (in && S_ISREG(st.st_mode))
 		sf = sf_open_fd(STDIN_FILENO, SFM_READ, si, 0);
 	else if (in) {
@@ -85,6 +90,11 @@ open_read(const char *path, SF_INFO *si)
 		int fd = spool_stdin();
 		if (fd < 0)
 			return NULL;
+		if (fstat(fd, &st) == 0 && st.st_size == 0) {
+			close(fd);
+			dc_audio_set_err("empty file");
+			return NULL;
+		}
 		if ((sf = sf_open_fd(fd, SFM_READ, si, 1)) == NULL)
 			close(fd);
 	} else

@@ -252,6 +252,24 @@ dc_stream_fail(const char *what, dc_reader *rd, int err)
 	dc_errx(1, "%s: %s", what, dc_strerror(err));
 }
 
+/* is_model: whether the file at path begins as a model file does
+ * (formats/model.md: a map of 8 or 9 keys, "magic" first, "dcsep-model") */
+static int
+is_model(const char *path)
+{
+	static const unsigned char head[] = "\xa5magic\xab" "dcsep-model";
+	unsigned char b[sizeof head];
+	FILE *f;
+	size_t n;
+
+	if (path == NULL || strcmp(path, "-") == 0 || (f = fopen(path, "rb")) == NULL)
+		return 0;
+	n = fread(b, 1, sizeof head, f);
+	fclose(f);
+	return n == sizeof head && (b[0] == 0x88 || b[0] == 0x89) &&
+	    memcmp(b + 1, head, sizeof head - 1) == 0;
+}
+
 dc_reader *
 dc_open_stream(const char *path, dc_record *hdr, const char **name)
 {
@@ -264,8 +282,12 @@ dc_open_stream(const char *path, dc_record *hdr, const char **name)
 		dc_errx(1, "%s: %s", *name, strerror(errno));
 	rd = dc_reader_file(in);
 	dc_reader_own_file(rd);
-	if ((err = dc_read_header(rd, hdr)) != DC_OK)
+	if ((err = dc_read_header(rd, hdr)) != DC_OK) {
+		if (err == DC_ENOHEADER && is_model(path))
+			dc_errx(1, "%s: a model file, not a stream (dc-dump -M shows it, dc-embed -m "
+			    "uses it)", *name);
 		dc_stream_fail(*name, rd, err);
+	}
 	return rd;
 }
 

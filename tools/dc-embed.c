@@ -745,8 +745,14 @@ main(int argc, char **argv)
 		dc_warnx("-P %s: this CPU has no bf16 products (AVX512_BF16 or AMX-BF16): f32", parg);
 	if (mpath == NULL && (mpath = default_model(pbuf, sizeof pbuf, tried, sizeof tried)) == NULL)
 		dc_errx(1, "no model: give -m or set DCSEP_MODEL (no file at %s)", tried);
-	if ((err = dc_model_load(&e.m, mpath)) != DC_OK)
+	if ((err = dc_model_load(&e.m, mpath)) != DC_OK) {
+		const char *env = getenv("DCSEP_MODEL");
+
+		/* a model the user did not name here: say where it came from */
+		if (env && mpath == env)
+			dc_errx(1, "DCSEP_MODEL=%s: %s", mpath, dc_errmsg(err));
 		dc_errx(1, "%s: %s", mpath, dc_errmsg(err));
+	}
 	model_name(&e.m, mpath, e.name, sizeof e.name);
 	{
 		/* seconds to frames of the model's STFT, to the nearest */

@@ -138,6 +138,7 @@ help(void)
 	    "  -i maxiter   most centroid updates per restart (100)\n"
 	    "  -t dB        leave out of the fit the bins more than dB below the loudest (20)\n"
 	    "  -b beta      also append soft masks, softmax of -beta x squared distance\n"
+	    "               (none: dc-mask makes binary masks of the labels; 3: the README's)\n"
 	    "  -d           drop the embed record once clustered (a smaller stream downstream)\n"
 	    "  -v           report each utterance's fit on stderr\n"
 	    "  -h           this help\n"

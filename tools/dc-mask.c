@@ -91,7 +91,7 @@ mask_unit(dc_utt *u, const char *id, const dc_unit *bl, void *arg)
 		if (strcmp(u->recs[i].kind, "labels") == 0 || strcmp(u->recs[i].kind, "masks") == 0)
 			mr = &u->recs[i];
 	if (mr == NULL)
-		dc_errx(1, "%s: no labels or masks record", id);
+		dc_errx(1, "%s: no labels or masks record (dc-kmeans or dc-oracle makes them)", id);
 	dc_get_stft_view(id, sr, bl, &X, &p);
 	if (strcmp(mr->kind, "labels") == 0)
 		dc_get_labels(id, mr, &X, DC_KMAX, &M, &K);

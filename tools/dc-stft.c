@@ -150,6 +150,11 @@ put_whole(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *p
 		if (dc_audio_in_frames(a) * info->channels_in > lim || n + got > lim)
 			audio_fail(name, DC_ELIMIT);
 	}
+	/* a file cut short (a header that gives more samples than there are), as
+	 * put_blocks refuses it */
+	if (dc_audio_in_exact(a) && dc_audio_in_frames(a) != info->frames_in)
+		dc_errx(1, "%s: %lld samples read, but the file's header gave %lld", name,
+		    (long long)dc_audio_in_frames(a), (long long)info->frames_in);
 	dc_audio_notes(name, info, p->rate);
 	dc_audio_range(name, x, n, 0);
 	if (n == 0)

@@ -33,6 +33,9 @@ w("long.wav", (0.1 * r.standard_normal(8000 * 40)).astype(np.float32), sub="PCM_
 data = bytes(r.integers(0, 256, 3000, dtype=np.uint8))
 open("random.bin", "wb").write(b"\x17" + data[1:])   # not a msgpack map: no header
 open("notaudio.txt", "w").write("this is not audio\n")
+open("empty.wav", "wb").close()
+sf.write("whole.flac", np.tile(a, 8), 8000)     # 16,000 samples, then cut in half
+f = open("whole.flac", "rb").read(); open("cut.flac", "wb").write(f[:len(f) // 2])
 EOF
 mkdir adir
 dc-stft mix.wav >stft.dcs
@@ -150,7 +153,9 @@ table() {
 	done
 }
 table <<'EOF'
-dc-stft: empty stdin               | 1 | -              | dc-stft                          | dc-stft: stdin: Format not recognised
+dc-stft: empty stdin               | 1 | -              | dc-stft                          | dc-stft: stdin: empty file
+dc-stft: an empty file             | 1 | -              | dc-stft empty.wav                | dc-stft: empty.wav: empty file
+dc-mix: an empty file              | 1 | -              | dc-mix -o x.wav s1.wav empty.wav | dc-mix: empty.wav: empty file
 dc-stft: random bytes              | 1 | random.bin     | dc-stft                          | dc-stft: stdin: Format not recognised
 dc-stft: a stream, not audio       | 1 | -              | dc-stft stft.dcs                 | dc-stft: stft.dcs: Format not recognised
 dc-stft: not audio                 | 1 | -              | dc-stft notaudio.txt             | dc-stft: notaudio.txt: Format not recognised
@@ -232,7 +237,7 @@ dc-kmeans: full disk               | 1 | embed.dcs      | dc-kmeans >/dev/full  
 dc-mask: empty stdin               | 1 | -              | dc-mask                          | dc-mask: stdin: empty stream
 dc-mask: random bytes              | 1 | random.bin     | dc-mask                          | dc-mask: stdin: not a dcsep stream (no header record)
 dc-mask: record outside an utt     | 1 | order.dcs      | dc-mask                          | dc-mask: stdin: record outside an utterance (record 2, byte 35)
-dc-mask: wrong kind (no labels)    | 1 | stft.dcs       | dc-mask                          | dc-mask: mix: no labels or masks record
+dc-mask: wrong kind (no labels)    | 1 | stft.dcs       | dc-mask                          | dc-mask: mix: no labels or masks record (dc-kmeans or dc-oracle makes them)
 dc-mask: wrong kind (no stft)      | 1 | labels-only.dcs | dc-mask                         | dc-mask: mix: no stft record
 dc-mask: labels shape vs stft      | 1 | lshape.dcs     | dc-mask                          | dc-mask: mix: labels record: shape [30, 129] disagrees with stft record [35, 129]
 dc-mask: stft shape vs its keys    | 1 | tshape.dcs     | dc-mask                          | dc-mask: mix: stft record: shape [30, 129] disagrees with its samples, nfft and hop ([35, 129])
@@ -246,6 +251,9 @@ dc-mask: full disk                 | 1 | ibm.dcs        | dc-mask >/dev/full    
 
 dc-dump: empty stdin               | 1 | -              | dc-dump                          | dc-dump: stdin: empty stream
 dc-dump: random bytes              | 1 | random.bin     | dc-dump                          | dc-dump: stdin: not a dcsep stream (no header record)
+dc-dump: a model file, not a stream | 1 | -            | dc-dump model.dcm                | dc-dump: model.dcm: a model file, not a stream (dc-dump -M shows it, dc-embed -m uses it)
+dc-embed: a model as its stream    | 1 | -              | dc-embed -m model.dcm model.dcm  | dc-embed: model.dcm: a model file, not a stream (dc-dump -M shows it, dc-embed -m uses it)
+dc-dump: a model on stdin          | 1 | model.dcm      | dc-dump                          | dc-dump: stdin: not a dcsep stream (no header record)
 dc-dump: shows a record outside an utt | 0 | order.dcs  | dc-dump >/dev/null               |
 dc-dump: shows unknown kinds       | 0 | unknown.dcs    | dc-dump >/dev/null               |
 dc-dump: shows NaN                 | 0 | nan-stft.dcs   | dc-dump >/dev/null               |
@@ -346,6 +354,19 @@ dc-mix: full disk, -o              | 1 | -              | dc-mix -o /dev/full s1
 dc-mix: full disk, stdout          | 1 | -              | dc-mix -o x.wav s1.wav s2.wav >/dev/full | dc-mix: stdout: No space left on device
 EOF
 rm -f x.wav x1.wav x2.wav m.dcm
+# a FLAC cut in half: fewer samples than its header gives, refused (whole, and in
+# blocks of 0.5 s), where dc-stft took what was there before
+check "dc-stft: a FLAC cut short" 1 '*' dc-stft cut.flac
+case $(cat "$T/err") in
+"dc-stft: cut.flac: "*" samples read, but the file's header gave 16000") pass "dc-stft: a FLAC cut short: its message" ;;
+*) fail "dc-stft: a FLAC cut short: its message" "$(cat "$T/err")" ;;
+esac
+check "dc-stft -B: a FLAC cut short" 1 '*' dc-stft -B 0.5 cut.flac
+case $(cat "$T/err") in
+"dc-stft: cut.flac: "*" samples read, but the file's header gave 16000") pass "dc-stft -B: a FLAC cut short: its message" ;;
+*) fail "dc-stft -B: a FLAC cut short: its message" "$(cat "$T/err")" ;;
+esac
+check "dc-stft: the FLAC whole" 0 "" sh -c "dc-stft whole.flac >/dev/null"
 # a model through a pipe: read to the end of its one object, and no further
 check_in "dc-embed: a model through a pipe" 0 '' stft.dcs \
     sh -c 'cat model.dcm | dc-embed -m /dev/stdin stft.dcs >/dev/null'

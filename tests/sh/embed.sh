@@ -180,6 +180,10 @@ check_in "dc-embed -P mixed, by the CPU" 0 '*' in.dcs dc-embed -P mixed -m tiny.
 check "-P fp16" 2 "dc-embed: -P: precision must be bf16, mixed or f32: fp16" dc-embed -P fp16 -m tiny.dcm
 DCSEP_MODEL=tiny.dcm check_in "model from \$DCSEP_MODEL" 0 '' in.dcs dc-embed
 cmp -s out e1.dcs && pass "\$DCSEP_MODEL: same output as -m" || fail "\$DCSEP_MODEL" "output differs"
+DCSEP_MODEL=nosuch.dcm check_in "\$DCSEP_MODEL stale: the message names it" 1 \
+    'dc-embed: DCSEP_MODEL=nosuch.dcm: No such file or directory' in.dcs dc-embed
+DCSEP_MODEL=nosuch.dcm check_in "-m over a stale \$DCSEP_MODEL: -m's file named" 1 \
+    'dc-embed: nosuch2.dcm: No such file or directory' in.dcs dc-embed -m nosuch2.dcm
 
 "$PY" - $bf16 <<'EOF'
 import sys; sys.path.insert(0, ".")

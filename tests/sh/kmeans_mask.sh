@@ -268,7 +268,7 @@ L.check("dc-mask: tiny labels: masked record", m["kind"] == "masked" and m["k"] 
 EOF
 check_in "dc-mask: tiny masks" 0 '' okm.dcs dc-mask
 check_in "dc-mask: no stft record" 1 'dc-mask: u: no stft record' nostft.dcs dc-mask
-check_in "dc-mask: no labels or masks" 1 'dc-mask: u: no labels or masks record' nolabels.dcs dc-mask
+check_in "dc-mask: no labels or masks" 1 'dc-mask: u: no labels or masks record (dc-kmeans or dc-oracle makes them)' nolabels.dcs dc-mask
 check_in "dc-mask: labels shape" 1 'dc-mask: u: labels record: shape [3, 2] disagrees with stft record [2, 3]' \
 	lshape.dcs dc-mask
 check_in "dc-mask: label out of range" 1 \
