@@ -72,6 +72,11 @@ open_read(const char *path, SF_INFO *si)
 
 	memset(si, 0, sizeof *si);
 	memset(&st, 0, sizeof st);
+	/* audio is never typed: a terminal would be waited on without a word */
+	if (in && isatty(STDIN_FILENO)) {
+		dc_audio_set_err("a terminal, not audio: give a file, or pipe one in");
+		return NULL;
+	}
 	/* libsndfile opens a directory and calls it "Format not recognised" */
 	if ((in ? fstat(STDIN_FILENO, &st) : stat(path, &st)) == 0 && S_ISDIR(st.st_mode)) {
 		dc_audio_set_err(strerror(EISDIR));

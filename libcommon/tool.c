@@ -219,12 +219,16 @@ dc_arg_path(int argc, char **argv, const char *usage)
 	return argc > optind ? argv[optind] : NULL;
 }
 
-/* open_in: stdin for "-" or NULL, else fopen(path, "rb"); NULL + errno on failure. */
+/* open_in: stdin for "-" or NULL (exits 2 if it is a terminal: a stream is
+ * never typed, and the tool would wait without a word), else fopen(path, "rb");
+ * NULL + errno on failure. */
 static FILE *
 open_in(const char *path)
 {
-	if (path == NULL || strcmp(path, "-") == 0)
+	if (path == NULL || strcmp(path, "-") == 0) {
+		dc_stdin_not_tty();
 		return stdin;
+	}
 	return fopen(path, "rb");
 }
 
@@ -301,6 +305,13 @@ dc_writer_finish(dc_writer *w)
 	if (err != DC_OK)
 		dc_errx(1, "stdout: %s", dc_strerror(err));
 	dc_finish_stdout();
+}
+
+void
+dc_stdin_not_tty(void)
+{
+	if (isatty(STDIN_FILENO))
+		dc_errx(2, "stdin is a terminal: give a stream file, or pipe one in (dc-stft mix.wav | ...)");
 }
 
 void

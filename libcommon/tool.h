@@ -54,6 +54,9 @@ dc_reader *dc_open_stream(const char *path, dc_record *hdr, const char **name);
 DC_NORETURN void dc_stream_fail(const char *what, dc_reader *rd, int err);
 /* dc_finish_stdout: checks stdout was fully written; exits 1 with a message if not. */
 void dc_finish_stdout(void);
+/* dc_stdin_not_tty: exits 2 with a message if stdin, where a stream is read, is
+ * a terminal (a stream is never typed: the tool would wait without a word). */
+void dc_stdin_not_tty(void);
 /* dc_stdout_not_tty: exits 2 with a message if stdout is a terminal (for tools
  * that write binary output): what it would be ("WAV audio"), NULL for a stream. */
 void dc_stdout_not_tty(const char *what);

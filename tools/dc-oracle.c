@@ -450,6 +450,7 @@ oracle_one(char *const *src, int k)
 	const char *why;
 	int err;
 
+	dc_stdin_not_tty();
 	rd = dc_reader_file(stdin);
 	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
 		dc_stream_fail("stdin", rd, err);

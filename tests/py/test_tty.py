@@ -1,0 +1,89 @@
+"""tests/py/test_tty.py: a terminal where a stream or audio would be read or
+written. A tool whose stdin is a terminal, where it reads a stream, exits 2 at once
+with one line (a stream is never typed, and it would wait without a word); where it
+reads audio from stdin, it exits 1 with the audio message; a tool whose stdout is a
+terminal, where it writes a stream, WAV or .npy, exits 2. Each run has a pseudo
+terminal (pty) on one side and a file or pipe on the other, and 30 s to end: a tool
+that waits fails. Prints PASS/FAIL lines; exits 1 if any check failed.
+"""
+import os
+import pty
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.environ.get("ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, os.environ.get("B", "build"), "bin")
+MIX = os.path.join(ROOT, "examples", "mix.wav")
+S1 = os.path.join(ROOT, "examples", "s1.wav")
+S2 = os.path.join(ROOT, "examples", "s2.wav")
+failed = 0
+
+
+def check(name, ok, why=""):
+    global failed
+    print("PASS: %s" % name if ok else "FAIL: %s: %s" % (name, why))
+    failed += not ok
+
+
+def run(args, tty_in, stdin_path=None):
+    """args with a pty as stdin (tty_in) or stdout; the other side stdin_path or
+    /dev/null, and a pipe for what is not the pty. (exit status, stderr), or
+    (None, 'timed out')."""
+    m, s = pty.openpty()
+    fin = open(stdin_path or os.devnull, "rb")
+    try:
+        p = subprocess.run([os.path.join(BIN, args[0])] + args[1:], stdin=s if tty_in else fin,
+                           stdout=subprocess.PIPE if tty_in else s, stderr=subprocess.PIPE, timeout=30)
+        return p.returncode, p.stderr.decode(errors="replace"), p.stdout if tty_in else b""
+    except subprocess.TimeoutExpired:
+        return None, "timed out: it waited on the terminal", b""
+    finally:
+        fin.close()
+        os.close(m)
+        os.close(s)
+
+
+IN = "stdin is a terminal: give a stream file, or pipe one in (dc-stft mix.wav | ...)"
+STREAM = "stdout is a terminal: redirect it to a file or pipe it (dc-dump shows a stream)"
+
+with tempfile.TemporaryDirectory() as d:
+    os.chdir(d)
+    stft = os.path.join(d, "mix.dcs")
+    with open(stft, "wb") as f:
+        subprocess.run([os.path.join(BIN, "dc-stft"), MIX], stdout=f, check=True)
+
+    # stdin a terminal, where a stream is read
+    for args in (["dc-embed"], ["dc-kmeans"], ["dc-mask"], ["dc-istft", "-o", "x.wav"],
+                 ["dc-dump"], ["dc-plot", "-o", "x.png"], ["dc-oracle", S1, S2],
+                 ["dc-train", "-o", "x.dcm"]):
+        rc, err, out = run(args, True)
+        name = " ".join(a if not a.startswith("/") else os.path.basename(a) for a in args)
+        want = "%s: %s\n" % (args[0], IN)
+        check("%s, stdin a terminal: exit 2, one line" % name, rc == 2 and err == want,
+              "exit %s, stderr %r" % (rc, err))
+        check("%s, stdin a terminal: nothing on stdout" % name, out == b"", repr(out[:40]))
+    check("nothing made", sorted(os.listdir(d)) == ["mix.dcs"], str(os.listdir(d)))
+
+    # stdin a terminal, where audio is read
+    for args in (["dc-stft"], ["dc-stft", "-"], ["dc-eval", "-r", S1, "-r", S2, "-", S2]):
+        rc, err, _ = run(args, True)
+        name = " ".join(a if not a.startswith("/") else os.path.basename(a) for a in args)
+        want = "%s: stdin: a terminal, not audio: give a file, or pipe one in\n" % args[0]
+        check("%s, stdin a terminal: exit 1, one line" % name, rc == 1 and err == want,
+              "exit %s, stderr %r" % (rc, err))
+
+    # stdout a terminal, where a stream, WAV or .npy would go
+    for args, src, what in ((["dc-stft", MIX], None, STREAM),
+                            (["dc-embed"], stft, STREAM),
+                            (["dc-oracle", S1, S2], stft, STREAM),
+                            (["dc-istft"], stft, "stdout is a terminal: redirect it to a file or pipe it "
+                             "(it would be WAV audio)"),
+                            (["dc-dump", "-x", "stft", "-o", "-"], stft, "stdout is a terminal: redirect "
+                             "it to a file or pipe it (it would be a .npy file)")):
+        rc, err, _ = run(args, False, src)
+        name = " ".join(a if not a.startswith("/") else os.path.basename(a) for a in args)
+        check("%s, stdout a terminal: exit 2, one line" % name, rc == 2 and err == "%s: %s\n" % (args[0], what),
+              "exit %s, stderr %r" % (rc, err))
+    os.chdir(ROOT)
+sys.exit(1 if failed else 0)
