@@ -45,7 +45,8 @@ def run(args, tty_in, stdin_path=None):
 
 
 try:
-    os.close(os.openpty()[0])
+    for fd in os.openpty():
+        os.close(fd)
 except OSError as e:        # no /dev/pts here: nothing can be checked
     print("SKIP: terminals: no pseudo terminal (%s)" % e)
     sys.exit(0)
