@@ -214,8 +214,11 @@ dc_getopt(int argc, char **argv, const char *optstring, const char *usage, void 
 const char *
 dc_arg_path(int argc, char **argv, const char *usage)
 {
-	if (argc - optind > 1)
+	if (argc - optind > 1) {
+		fprintf(stderr, "%s: one stream file at most, not %d (streams join end to end: "
+		    "cat a.dcs b.dcs | %s)\n", dc_prog(), argc - optind, dc_prog());
 		dc_usage_exit(usage);
+	}
 	return argc > optind ? argv[optind] : NULL;
 }
 

@@ -42,7 +42,7 @@ const char *dc_shape_str(const dc_tensor *t, char *buf, size_t n);
 /* ---------------------------------------------------------------- streams */
 
 /* dc_arg_path: the one operand left after the options (argv[optind]), or NULL
- * (stdin) when there is none; more than one prints the usage and exits 2. */
+ * (stdin) when there is none; more than one says so, prints the usage and exits 2. */
 const char *dc_arg_path(int argc, char **argv, const char *usage);
 
 /* dc_open_stream: the stream in path (stdin for NULL or "-") with its header read

@@ -308,7 +308,8 @@ check "-H with -x" 2 "dc-dump: -H: not with -x or -u" dc-dump -H -x stft -o a.np
 check "-j with -x" 2 "dc-dump: -j: not with -x" dc-dump -j -x stft -o a.npy s1.dcs
 check "-x stft:0" 2 "dc-dump: -x: n must be a positive integer: stft:0" dc-dump -x stft:0 -o a.npy s1.dcs
 check "-x :2" 2 "dc-dump: -x: a record kind of 1 to 31 characters: :2" dc-dump -x :2 -o a.npy s1.dcs
-check "two files" 2 "$U" dc-dump a b
+check "two files: what, then the usage" 2 "dc-dump: one stream file at most, not 2 (streams join end to end: cat a.dcs b.dcs | dc-dump)
+$U" dc-dump a b
 check "-h" 0 "" dc-dump -h
 same "-h: usage on stdout" "$(head -n 2 out)" "$U"
 

@@ -488,7 +488,8 @@ check_in "empty input" 1 "dc-embed: stdin: empty stream" /dev/null dc-embed -m t
 check "-t 0" 2 "dc-embed: -t: threads must be an integer from 1 to 64: 0" dc-embed -t 0 -m tiny.dcm
 check "unknown option" 2 "dc-embed: invalid option -- 'x'
 usage: dc-embed [-b utts] [-m model] [-P bf16 | mixed | f32] [-t threads] [-w win,ctx] [file]" dc-embed -x
-check "two files" 2 "usage: dc-embed [-b utts] [-m model] [-P bf16 | mixed | f32] [-t threads] [-w win,ctx] [file]" dc-embed -m tiny.dcm a b
+check "two files: what, then the usage" 2 "dc-embed: one stream file at most, not 2 (streams join end to end: cat a.dcs b.dcs | dc-embed)
+usage: dc-embed [-b utts] [-m model] [-P bf16 | mixed | f32] [-t threads] [-w win,ctx] [file]" dc-embed -m tiny.dcm a b
 for w in 0,1 4 4,-1 4, ,1 4,1,2 abc,1 nan,1 4,inf 3601,0 4,3601; do
 	check "-w $w" 2 "dc-embed: -w: must be win,ctx in seconds, win in (0, 3600], ctx in [0, 3600]: $w" \
 	    dc-embed -m tiny.dcm -w "$w"

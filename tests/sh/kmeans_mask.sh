@@ -252,7 +252,8 @@ check "-k 0" 2 'dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX
 check "-t -3" 2 'dc-kmeans: -t: threshold must be a number of dB from 0 to 1000: -3' dc-kmeans -t -3
 check "-r x" 2 'dc-kmeans: -r: restarts must be an integer from 1 to 1000: x' dc-kmeans -r x
 check "-b 0" 2 'dc-kmeans: -b: beta must be a number from 1e-6 to 1e6: 0' dc-kmeans -b 0
-check "two files" 2 'usage: dc-kmeans [-dv] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]
+check "two files: what, then the usage" 2 'dc-kmeans: one stream file at most, not 2 (streams join end to end: cat a.dcs b.dcs | dc-kmeans)
+usage: dc-kmeans [-dv] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]
                  [-i maxiter] [-t dB] [file]' dc-kmeans a b
 check "dc-kmeans -h" 0 '' dc-kmeans -h
 
@@ -288,5 +289,6 @@ check_in "dc-mask: stft shape disagrees with its keys" 1 \
 check "dc-mask: empty stdin" 1 'dc-mask: stdin: empty stream' dc-mask
 check_in "dc-mask: garbage" 1 'dc-mask: stdin: not a dcsep stream (no header record)' garbage dc-mask
 check_in "dc-mask: full disk" 1 'dc-mask: stdout: No space left on device' ok.dcs sh -c 'dc-mask >/dev/full'
-check "dc-mask: two files" 2 'usage: dc-mask [-k sources] [file]' dc-mask a b
+check "dc-mask: two files: what, then the usage" 2 'dc-mask: one stream file at most, not 2 (streams join end to end: cat a.dcs b.dcs | dc-mask)
+usage: dc-mask [-k sources] [file]' dc-mask a b
 check "dc-mask -h" 0 '' dc-mask -h

@@ -118,6 +118,9 @@ check "-c jet" 2 'dc-plot: -c: colour map must be viridis or gray: jet' dc-plot 
 check "-k foo" 2 'dc-plot: -k: kinds must be of stft, masked, labels, masks, embed: stft,foo' dc-plot -k stft,foo
 check "-o %x" 2 "dc-plot: -o: pattern 'a%x.png': % must be followed by u, r or %" dc-plot -o 'a%x.png'
 check "-o ''" 2 "dc-plot: -o: empty pattern" dc-plot -o ''
+check "two files: what, then the usage" 2 "dc-plot: one stream file at most, not 2 (streams join end to end: cat a.dcs b.dcs | dc-plot)
+usage: dc-plot [-p] [-c viridis | gray] [-k kinds] [-o pattern] [-r dB] [-u id]
+               [-W width] [-H height] [file]" dc-plot -o x.png a b
 check_in "-u an id not in the stream" 1 "dc-plot: stdin: no utterance 'nope'" two.dcs dc-plot -u nope -o 'n-%u-%r.png'
 same "-u an id not in the stream: nothing drawn" "$(ls n-*.png 2>/dev/null)" ""
 check "-W 8" 2 'dc-plot: -W: width must be an integer from 16 to 8192: 8' dc-plot -W 8

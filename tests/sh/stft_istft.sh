@@ -208,7 +208,8 @@ check "bad pattern: unknown conversion" 2 "dc-istft: -o: unknown conversion %x i
 check "bad pattern: final %" 2 "dc-istft: -o: pattern 'a%' ends in a lone %; write %% for a %" dc-istft -o 'a%'
 check "bad pattern: empty" 2 "dc-istft: -o: empty pattern" dc-istft -o ''
 check "bad encoding" 2 "dc-istft: -e: encoding must be pcm16 or float: pcm24" dc-istft -e pcm24
-check "two files" 2 "usage: dc-istft [-e encoding] [-o pattern] [file]" dc-istft a b
+check "two files: what, then the usage" 2 "dc-istft: one stream file at most, not 2 (streams join end to end: cat a.dcs b.dcs | dc-istft)
+usage: dc-istft [-e encoding] [-o pattern] [file]" dc-istft a b
 check "unknown option" 2 "dc-istft: invalid option -- 'q'
 usage: dc-istft [-e encoding] [-o pattern] [file]" dc-istft -q
 check "-h" 0 "" dc-istft -h
