@@ -43,7 +43,8 @@ static struct {
 	double range;
 	const char *pattern, *only, *kinds;
 	int found;              /* -u's utterance was in the stream */
-} opt = { 800, 256, 0, 0, 80.0, "%u-%r.png", NULL, "stft,masked,labels,masks,embed", 0 };
+	int64_t drawn;          /* pictures written */
+} opt = { 800, 256, 0, 0, 80.0, "%u-%r.png", NULL, "stft,masked,labels,masks,embed", 0, 0 };
 
 /* ---------------------------------------------------------------- colours */
 
@@ -584,6 +585,7 @@ plot_utt(const dc_utt *u, const char *id)
 			    " for an earlier utterance (two utterances with one id?)");
 		dc_out_wrote(path);
 		save(&p, path);
+		opt.drawn++;
 		free(path);
 		if (i != 0)
 			dc_tensor_free(&Y);
@@ -680,6 +682,15 @@ main(int argc, char **argv)
 	if (opt.only && !opt.found)
 		dc_errx(1, "%s: no utterance '%s'", path && strcmp(path, "-") != 0 ? path : "stdin",
 		    dc_esc(opt.only, 0, esc, sizeof esc));
+	/* -k labels on a stream without labels: said, not a silent success (with -p,
+	 * where the stream goes on, a note) */
+	if (opt.drawn == 0) {
+		if (!opt.pass)
+			dc_errx(1, "%s: nothing drawn: no record of the kinds %s with frames and bins",
+			    path && strcmp(path, "-") != 0 ? path : "stdin", opt.kinds);
+		dc_warnx("%s: nothing drawn: no record of the kinds %s with frames and bins",
+		    path && strcmp(path, "-") != 0 ? path : "stdin", opt.kinds);
+	}
 	dc_out_written_free();
 	return 0;
 }

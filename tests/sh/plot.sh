@@ -118,6 +118,15 @@ check "-c jet" 2 'dc-plot: -c: colour map must be viridis or gray: jet' dc-plot 
 check "-k foo" 2 'dc-plot: -k: kinds must be of stft, masked, labels, masks, embed: stft,foo' dc-plot -k stft,foo
 check "-o %x" 2 "dc-plot: -o: pattern 'a%x.png': % must be followed by u, r or %" dc-plot -o 'a%x.png'
 check "-o ''" 2 "dc-plot: -o: empty pattern" dc-plot -o ''
+check_in "-k labels on spectra alone: nothing drawn, exit 1" 1 \
+    'dc-plot: stdin: nothing drawn: no record of the kinds labels with frames and bins' two.dcs \
+    dc-plot -k labels -o 'nl-%u-%r.png'
+check_in "-p -k labels on spectra alone: a note, exit 0, the stream passed on" 0 \
+    'dc-plot: stdin: nothing drawn: no record of the kinds labels with frames and bins' two.dcs \
+    dc-plot -p -k labels -o 'nl-%u-%r.png'
+same "-p -k labels: the stream passed on, its records as they came" \
+    "$(dc-dump <"$T/out" | tail -n +2 | cksum)" "$(dc-dump two.dcs | tail -n +2 | cksum)"
+same "-k labels: no picture" "$(ls nl-* 2>/dev/null)" ""
 check "two files: what, then the usage" 2 "dc-plot: one stream file at most, not 2 (streams join end to end: cat a.dcs b.dcs | dc-plot)
 usage: dc-plot [-p] [-c viridis | gray] [-k kinds] [-o pattern] [-r dB] [-u id]
                [-W width] [-H height] [file]" dc-plot -o x.png a b
