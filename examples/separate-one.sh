@@ -12,10 +12,14 @@
 # link, which is replaced, not what it points to); it gets the mode mkdir would give
 # it. Exit status 0, 1 with the failing stage's message on standard error, or 2
 # for wrong arguments (a K or BETA a stage refuses included). One thread a job:
-# run jobs side by side.
+# run jobs side by side. The tools are those on PATH; where PATH has none, those
+# of the built clone this script is in (its bin/ beside examples/).
 set -u
 # -h: this text
 [ "$*" != -h ] || { awk 'NR == 1 || /^#SBATCH/ { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0; }
+# no tools on PATH: those of the clone this script is in, where it was built
+d=$(dirname "$0")/../bin
+command -v dc-stft >/dev/null || { [ -x "$d/dc-stft" ] && PATH=$PATH:$(cd "$d" && pwd); }
 usage() { echo "usage: separate-one.sh file outdir [K [beta [model]]]" >&2; exit 2; }
 [ $# -ge 2 ] && [ $# -le 5 ] || usage
 file=$1 out=$2 k=${3:-auto} beta=${4:-3} model=${5:-}
@@ -66,9 +70,9 @@ st="$tmp/.status" err="$tmp/.err"
     { dc-kmeans -k "$k" $bopt 2>>"$err" || echo "dc-kmeans $?" >>"$st"; } |
     { dc-mask 2>>"$err" || echo "dc-mask $?" >>"$st"; } |
     { dc-istft -o "$pat" 2>>"$err" || echo "dc-istft $?" >>"$st"; }
-empty=': stdin: empty stream$'
+empty=': stdin: (empty stream|no utterance in the stream)$'
 if [ -s "$err" ]; then
-	if grep -qv "$empty" "$err"; then grep -v "$empty" "$err" >&2; else cat "$err" >&2; fi
+	if grep -Eqv "$empty" "$err"; then grep -Ev "$empty" "$err" >&2; else cat "$err" >&2; fi
 fi
 # a stage's usage error (K or BETA out of range: dc-kmeans exits 2) is ours
 if [ -s "$st" ] && grep -q ' 2$' "$st"; then

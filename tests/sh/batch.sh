@@ -104,6 +104,14 @@ same "separate-one: a '%' in outdir: the files" "$(ls 'one/%k%u' | tr '\n' ' ')"
 # a stage's failure is said once, without the empty streams after it
 check "separate-one: a stage's usage error: one message, exit 2" 2 "dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX]: x" \
     "$EX/separate-one.sh" mix2.wav one/b x
+# no tools on PATH: those of the clone the script is in (bin/, which make links)
+if [ -x "$ROOT/bin/dc-stft" ]; then
+	check "separate-one: no tools on PATH: the clone's bin/" 0 '' env PATH=/usr/bin:/bin "$EX/separate-one.sh" mix2.wav one/np
+	same "separate-one: the clone's bin/: two sources" "$(ls one/np | tr '\n' ' ')" "s1.wav s2.wav "
+	rm -r one/np
+else
+	skip "separate-one: no tools on PATH" "no $ROOT/bin (make links it)"
+fi
 check "separate-one: no such file" 1 "dc-stft: nosuch.wav: No such file or directory" \
     "$EX/separate-one.sh" nosuch.wav one/b
 same "separate-one: failures leave nothing" "$(ls one | tr '\n' ' ')" "%k%u -m.wav -o a "

@@ -36,7 +36,7 @@ check "slurm-separate.sh -h" 0 '' sh "$E/slurm-separate.sh" -h
 same "slurm-separate.sh -h: no #SBATCH line" "$(head -n 1 out)" \
     "examples/slurm-separate.sh list outdir [K [beta [model]]]: one task of a Slurm job"
 check "separate-one.sh -h" 0 '' sh "$E/separate-one.sh" -h
-same "separate-one.sh -h: its last line" "$(tail -n 1 out)" "run jobs side by side."
+same "separate-one.sh -h: its last line" "$(tail -n 1 out)" "of the built clone this script is in (its bin/ beside examples/)."
 check "campaign.sh -d new -h: exit 0" 0 '' sh "$E/campaign.sh" -d new -h
 same "campaign.sh -d new -h: no directory made" "$(ls -A)" "err
 out
