@@ -251,9 +251,10 @@ check_signal(const job *j, const char *path, const char *what, const double *x, 
 
 /*
  * signals: the job's references, estimates and (if it names one) mixture as
- * doubles, each cut to the shortest, *n samples at *rate (refs[k][n], ests[k][n],
- * *mix NULL without one); exits on a file that cannot be read, a rate that differs,
- * or a silent or constant signal.
+ * doubles, each cut to the shortest, *n samples at *rate, the estimates' (refs[k][n],
+ * ests[k][n], *mix NULL without one): a reference or mixture at another rate is
+ * resampled to it, with a note; exits on a file that cannot be read, estimates of
+ * two rates, or a silent or constant signal.
  */
 static void
 signals(const job *j, double **refs, double **ests, double **mix, int64_t *n, int *rate)
@@ -270,11 +271,22 @@ signals(const job *j, double **refs, double **ests, double **mix, int64_t *n, in
 	}
 	if (j->mix)
 		path[2 * k] = j->mix;
-	for (i = 0; i < nf; i++) {
+	for (i = 0; i < nf; i++)
 		x[i] = load(j, path[i], &len[i], &r[i]);
-		if (r[i] != r[0])
+	for (i = k + 1; i < 2 * k; i++)
+		if (r[i] != r[k])
 			fail("%s%s: sample rate %d Hz, but %s has %d Hz", j->where, dc_path_name(path[i]),
-			    r[i], dc_path_name(path[0]), r[0]);
+			    r[i], dc_path_name(path[k]), r[k]);
+	/* a reference or the mixture at another rate: brought to the estimates' */
+	for (i = 0; i < nf; i++) {
+		int err;
+
+		if (r[i] == r[k])
+			continue;
+		if ((err = dc_resample(&x[i], &len[i], r[i], r[k])) != DC_OK)
+			fail("%s%s: %s", j->where, dc_path_name(path[i]), dc_errmsg(err));
+		note("%s%s: resampled from %d Hz to %d Hz", j->where, dc_path_name(path[i]), r[i], r[k]);
+		r[i] = r[k];
 	}
 	*n = nmax = len[0];
 	for (i = 1; i < nf; i++) {
@@ -634,12 +646,13 @@ evaluate_long(const job *j, result *res)
 }
 
 /* is_long: every file of the job a regular file (it can be read twice) of more
- * than LONG_SAMPLES frames by its header. */
+ * than LONG_SAMPLES frames by its header, all at one rate (a file to resample is
+ * read whole). */
 static int
 is_long(const job *j)
 {
 	const char *path[2 * MAXK + 1];
-	int k = j->k, nf = 2 * k + (j->mix != NULL), i, rate;
+	int k = j->k, nf = 2 * k + (j->mix != NULL), i, rate, rate0 = 0;
 	int64_t len;
 	struct stat st;
 
@@ -649,10 +662,15 @@ is_long(const job *j)
 	}
 	if (j->mix)
 		path[2 * k] = j->mix;
-	for (i = 0; i < nf; i++)
+	for (i = 0; i < nf; i++) {
 		if (strcmp(path[i], "-") == 0 || stat(path[i], &st) != 0 || !S_ISREG(st.st_mode) ||
 		    dc_audio_length(path[i], &len, &rate) != DC_OK || len <= LONG_SAMPLES)
 			return 0;
+		if (i == 0)
+			rate0 = rate;
+		else if (rate != rate0)
+			return 0;
+	}
 	return 1;
 }
 

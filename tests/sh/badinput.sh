@@ -323,7 +323,7 @@ dc-eval: missing estimate          | 1 | -              | dc-eval -r s1.wav nofi
 dc-eval: missing mixture           | 1 | -              | dc-eval -r s1.wav -m nofile.wav s2.wav | dc-eval: nofile.wav: No such file or directory
 dc-eval: estimate a directory      | 1 | -              | dc-eval -r s1.wav adir           | dc-eval: adir: Is a directory
 dc-eval: estimate not audio        | 1 | -              | dc-eval -r s1.wav notaudio.txt   | dc-eval: notaudio.txt: Format not recognised
-dc-eval: rate differs              | 1 | -              | dc-eval -r s1.wav s1-16k.wav     | dc-eval: s1-16k.wav: sample rate 16000 Hz, but s1.wav has 8000 Hz
+dc-eval: estimates' rates differ   | 1 | -              | dc-eval -r s1.wav -r s2.wav s1.wav s1-16k.wav | dc-eval: s1-16k.wav: sample rate 16000 Hz, but s1.wav has 8000 Hz
 dc-eval: NaN in an estimate        | 1 | -              | dc-eval -r s1.wav nan.wav        | dc-eval: nan.wav: NaN or Inf in the data
 dc-eval: silent estimate           | 1 | -              | dc-eval -r s1.wav silent.wav     | dc-eval: silent.wav: estimate is silent (all zeros)
 dc-eval: over DC_MAX_ELEMS         | 1 | -              | DC_MAX_ELEMS=1000 dc-eval -r s1.wav s2.wav | dc-eval: s1.wav: more elements than the limit (see DC_MAX_ELEMS)
