@@ -254,7 +254,7 @@ check "dither only" 1 "*" dc-mix -o emix.wav -O 'es%k.wav' "$A" dither.wav
 same "dither only: message" "$(sed 's/level -[0-9.]* dB/level X dB/' err)" \
     "dc-mix: dither.wav: no active speech (active level X dB, below -70 dB)"
 : >blank.wav
-check "empty file" 1 "dc-mix: blank.wav: Format not recognised" dc-mix -o emix.wav "$A" blank.wav
+check "empty file" 1 "dc-mix: blank.wav: empty file" dc-mix -o emix.wav "$A" blank.wav
 check "one input" 2 "dc-mix: at least 2 input files are needed, not 1" dc-mix -o emix.wav "$A"
 check "no input" 2 "dc-mix: at least 2 input files are needed, not 0" dc-mix -o emix.wav
 check "nine inputs" 2 "dc-mix: at most 8 input files, not 9" \
