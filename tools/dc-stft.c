@@ -152,20 +152,25 @@ put_whole(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *p
 	}
 	/* a file cut short (a header that gives more samples than there are), as
 	 * put_blocks refuses it */
-	if (dc_audio_in_exact(a) && dc_audio_in_frames(a) != info->frames_in)
+	if (dc_audio_in_exact(a) && dc_audio_in_frames(a) != info->frames_in) {
+		free(x);
 		dc_errx(1, "%s: %lld samples read, but the file's header gave %lld", name,
 		    (long long)dc_audio_in_frames(a), (long long)info->frames_in);
+	}
 	dc_audio_notes(name, info, p->rate);
 	dc_audio_range(name, x, n, 0);
-	if (n == 0)
+	if (n == 0) {
+		free(x);
 		dc_errx(1, "%s: no samples", name);
+	}
 	p->samples = n;
-	if ((err = dc_stft(x, p, &X)) != DC_OK)
+	err = dc_stft(x, p, &X);
+	free(x);        /* the buffer is no longer needed, on success or failure */
+	if (err != DC_OK)
 		dc_errx(1, "%s: %s", name, dc_strerror(err));
 	put_utt(w, path, id, p->rate, n, 0);
 	put_stft(w, p, &X, 0, 1, 0);
 	dc_tensor_free(&X);
-	free(x);
 }
 
 /*
