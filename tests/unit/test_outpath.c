@@ -185,7 +185,10 @@ main(void)
 	unlink("h");
 	unlink("b");
 	unlink("c");
+	unlink("r1");
+	unlink("r2");
 	rmdir("d");
+	rmdir("dir");
 	if (chdir("/") != 0 || rmdir(dir) != 0)
 		T_OK("the test's directory removed", 0);
 	return t_done();
