@@ -24,8 +24,6 @@ if ! command -v dc-train-mpi >/dev/null 2>&1; then
 	fi
 	exit 0
 fi
-check "-h: exit 0" 0 '' dc-train-mpi -h
-same "-h: the usage names dc-train-mpi, as a usage error's does" "$(head -c 26 out)" "usage: dc-train-mpi [-iqrF"
 # root (CI, this machine) needs Open MPI's consent; loopback only
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
 export OMPI_MCA_orte_base_help_aggregate=0
@@ -35,6 +33,8 @@ export OMPI_MCA_orte_base_help_aggregate=0
 # of dc-train (the same source); ASan's and UBSan's other checks stay on
 NOLEAK="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 mpi() { n=$1; shift; ASAN_OPTIONS=$NOLEAK mpirun -np "$n" --oversubscribe --bind-to none dc-train-mpi "$@"; }
+check "-h: exit 0" 0 '' env ASAN_OPTIONS="$NOLEAK" dc-train-mpi -h
+same "-h: the usage names dc-train-mpi, as a usage error's does" "$(head -c 26 out)" "usage: dc-train-mpi [-iqrF"
 
 i=1
 for pair in "so0036_000360332 so0048_000480014" "so0053_000530115 so0054_000540031" \
