@@ -265,12 +265,13 @@ dc_dir_writable(const char *path)
 {
 	struct stat st;
 	char *tmp;
+	int exists = stat(path, &st) == 0;
 
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (exists && S_ISDIR(st.st_mode)) {
 		errno = EISDIR;         /* rename(2) would refuse it at the end */
 		return DC_EIO;
 	}
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+	if (exists && !S_ISREG(st.st_mode))
 		return DC_OK;   /* a device or a pipe, written in place */
 	if ((tmp = dc_tmp_create(path)) == NULL)
 		return DC_EIO;

@@ -685,11 +685,10 @@ main(int argc, char **argv)
 	/* -k labels on a stream without labels: said, not a silent success (with -p,
 	 * where the stream goes on, a note) */
 	if (opt.drawn == 0) {
-		if (!opt.pass)
-			dc_errx(1, "%s: nothing drawn: no record of the kinds %s with frames and bins",
-			    path && strcmp(path, "-") != 0 ? path : "stdin", opt.kinds);
 		dc_warnx("%s: nothing drawn: no record of the kinds %s with frames and bins",
 		    path && strcmp(path, "-") != 0 ? path : "stdin", opt.kinds);
+		if (!opt.pass)
+			exit(1);
 	}
 	dc_out_written_free();
 	return 0;
