@@ -306,6 +306,49 @@ any_long(char **files, int nfiles, int64_t rate)
 	return any;
 }
 
+/* One file's utterance id, for same_ids. */
+typedef struct {
+	char id[256];
+	int i;                  /* its place among the files */
+} file_id;
+
+static int
+cmp_file_id(const void *a, const void *b)
+{
+	const file_id *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* same_ids: two files whose names give one utterance id are refused before
+ * anything is read: downstream the id names the utterance's files (dc-istft -o
+ * '%u-s%k.wav', dc-plot) and its line in a list (dc-oracle -l, dc-eval -l), so
+ * the second would replace the first's outputs or take its sources. */
+static void
+same_ids(char **files, int nfiles)
+{
+	file_id *f;
+	int i;
+
+	if (nfiles < 2)
+		return;
+	f = dc_xmalloc((size_t)nfiles * sizeof *f);
+	for (i = 0; i < nfiles; i++) {
+		dc_path_stem(dc_path_name(files[i]), NULL, f[i].id, sizeof f[i].id);
+		f[i].i = i;
+	}
+	qsort(f, (size_t)nfiles, sizeof *f, cmp_file_id);
+	for (i = 1; i < nfiles; i++)
+		if (strcmp(f[i - 1].id, f[i].id) == 0) {
+			if (strcmp(files[f[i - 1].i], files[f[i].i]) == 0)
+				dc_errx(2, "%s: named twice", files[f[i].i]);
+			dc_errx(2, "%s and %s would both be utterance '%s': rename one, or give each "
+			    "its own dc-stft -i", files[f[i - 1].i], files[f[i].i], f[i].id);
+		}
+	free(f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -366,6 +409,7 @@ main(int argc, char **argv)
 	nfiles = argc > optind ? argc - optind : 1;
 	if (id && nfiles > 1)
 		dc_errx(2, "-i: an id for one file only, not %d", nfiles);
+	same_ids(files, nfiles);
 
 	dc_stdout_not_tty(NULL);
 	w = dc_writer_file(stdout);

@@ -37,7 +37,7 @@ open("empty.wav", "wb").close()
 sf.write("whole.flac", np.tile(a, 8), 8000)     # 16,000 samples, then cut in half
 f = open("whole.flac", "rb").read(); open("cut.flac", "wb").write(f[:len(f) // 2])
 EOF
-mkdir adir
+mkdir adir bdir && cp s1.wav adir/s.wav && cp s2.wav bdir/s.flac
 dc-stft mix.wav >stft.dcs
 dc-oracle s1.wav s2.wav <stft.dcs >ibm.dcs
 dc-mask <ibm.dcs >masked.dcs
@@ -168,6 +168,8 @@ dc-stft: samples over the limit    | 1 | -              | DC_MAX_ELEMS=1000 dc-s
 dc-stft: STFT over the limit       | 1 | -              | DC_MAX_ELEMS=3000 dc-stft mix.wav | dc-stft: mix.wav: more elements than the limit (see DC_MAX_ELEMS)
 dc-stft: another rate is resampled | 0 | -              | dc-stft s1-16k.wav >/dev/null    | dc-stft: s1-16k.wav: resampled from 16000 Hz to 8000 Hz
 dc-stft: full disk                 | 1 | -              | dc-stft mix.wav >/dev/full       | dc-stft: stdout: No space left on device
+dc-stft: two files, one id         | 2 | -              | dc-stft mix.wav adir/s.wav bdir/s.flac | dc-stft: adir/s.wav and bdir/s.flac would both be utterance 's': rename one, or give each its own dc-stft -i
+dc-stft: a file named twice        | 2 | -              | dc-stft s1.wav mix.wav s1.wav     | dc-stft: s1.wav: named twice
 
 dc-istft: empty stdin              | 1 | -              | dc-istft                         | dc-istft: stdin: empty stream
 dc-istft: random bytes             | 1 | random.bin     | dc-istft                         | dc-istft: stdin: not a dcsep stream (no header record)
