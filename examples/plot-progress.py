@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """examples/plot-progress.py: how far the shipped models are from issue 17's targets.
 
-usage: plot-progress.py [-o progress.png] [CAMPAIGN_TSV]
+usage: plot-progress.py [-o progress.png] [-w WIDENED_TSV] [CAMPAIGN_TSV]
 
 Left: the held-out SDRi (seed 2016, 200 + 200 mixtures of validation speakers,
 the best of the clustering settings measured for each) of every model shipped
@@ -15,7 +15,12 @@ training campaign: the round's model and the one kept, from models/campaign.tsv
 them) or from examples/campaign.sh's own campaign.tsv (/var/tmp/dcsep/campaign.tsv,
 this machine's rounds only). Rounds whose figures came from dc-embed -P bf16 (a
 column "precision", bf16) are marked: they read a little lower than the fp32 ones
-(stage 7: 8.29 / 6.39 against 8.34 / 6.47).
+(stage 7: 8.29 / 6.39 against 8.34 / 6.47). Third: the one long run of the
+widened 4x450 network (examples/campaign.sh -C, models/README.md), from
+models/widened.tsv: after each round, the best model so far on the same fixed
+validation mixtures (seed 7, 100 + 100, and seed 8, 200 + 200, weighed by their
+mixtures: 300 of each speaker count), against stage 7 (the shipped model) on
+them, and the run's validation loss.
 """
 import os
 import argparse
@@ -39,15 +44,48 @@ SHIPPED = [
     ("stage 7 (GPU)", 401.2, 9.16, 6.36),
 ]
 ORACLE_IBM_2 = 14.65
+# stage 7 on the fixed validation mixtures: seed 7 (100 + 100), seed 8 (200 + 200)
+STAGE7_FIXED = {"s7_2": 8.34, "s7_3": 6.47, "s8_2": 9.25, "s8_3": 6.27}
+
+
+def fixed(row, k):
+    """SDRi at k speakers over both fixed sets, weighed by their mixtures"""
+    return (100 * float(row["s7_" + k]) + 200 * float(row["s8_" + k])) / 300
+
+
+def widened_panel(w, path):
+    try:
+        rows = list(csv.DictReader(open(path), delimiter="\t"))
+    except OSError:
+        rows = []
+    if rows:
+        x = [int(r["steps"]) / 1000 for r in rows]
+        for k, c, m in (("2", "C0", "o-"), ("3", "C1", "s-")):
+            w.plot(x, [fixed(r, k) for r in rows], m, color=c, label="best so far, %s speakers" % k)
+            w.axhline(fixed(STAGE7_FIXED, k), color=c, ls="--", lw=1,
+                      label="stage 7 (shipped), %s speakers" % k)
+        v = w.twinx()
+        v.plot(x, [float(r["valid_loss"]) for r in rows], "^:", color="gray", label="validation loss (right)")
+        v.set_ylabel("validation loss", fontsize=8, color="gray")
+        v.tick_params(labelsize=7, colors="gray")
+        h1, l1 = w.get_legend_handles_labels()
+        h2, l2 = v.get_legend_handles_labels()
+        w.legend(h1 + h2, l1 + l2, fontsize=6.5, loc="center right")
+    w.set_xlabel("thousands of steps of 8 segments of 400 frames")
+    w.set_ylabel("validation SDRi, seeds 7 and 8 (dB)")
+    w.set_title("4\u00d7450, one long run (CPU), fixed mixtures", fontsize=10)
+    w.grid(alpha=0.3)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-o", default="progress.png")
+    ap.add_argument("-w", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                               "..", "models", "widened.tsv"))
     ap.add_argument("campaign", nargs="?", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                                  "..", "models", "campaign.tsv"))
     a = ap.parse_args()
-    fig, (l, r) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [3, 2]})
+    fig, (l, r, w) = plt.subplots(1, 3, figsize=(16, 4), gridspec_kw={"width_ratios": [3, 2, 2]})
     h = [m[1] for m in SHIPPED]
     l.plot(h, [m[2] for m in SHIPPED], "o-", color="C0", label="2 speakers")
     l.plot(h, [m[3] for m in SHIPPED], "s-", color="C1", label="3 speakers")
@@ -84,6 +122,7 @@ def main():
     r.set_title("training campaign, validation (seed 7)", fontsize=10)
     r.legend(fontsize=7)
     r.grid(alpha=0.3)
+    widened_panel(w, a.w)
     fig.tight_layout()
     fig.savefig(a.o, dpi=100)
     print("plot-progress.py: wrote %s" % a.o)
