@@ -71,15 +71,18 @@ typedef struct {
 	const float **row;      /* [M] each fitted point's row */
 	int64_t m;
 	const float *xx;        /* [M] |x|^2 */
+	const float *w;         /* [M] weights; NULL: 1 each */
 	float *c;               /* [K][D] */
 	float *cc;              /* [K] |c|^2 */
 	int32_t *lab;           /* [M] */
 	float *dist;            /* [M] squared distance to the own centroid */
-	double *sum;            /* [K][D] */
+	double *sum;            /* [K][D] weighted sums */
+	double *wt;             /* [K] summed weights */
 	int64_t *cnt;           /* [K] */
 } km;
 
 #define ROW(s, j) ((s)->row[j])
+#define W(s, i) ((s)->w ? (double)(s)->w[i] : 1.0)
 
 static void
 set_norms(km *s)
@@ -98,9 +101,22 @@ seed_pp(km *s, dc_rng *r)
 	int j;
 	double total, u, cum;
 
-	pick = (int64_t)(dc_rng_uniform(r) * (double)s->m);
+	u = dc_rng_uniform(r);
+	pick = (int64_t)(u * (double)s->m);
 	if (pick >= s->m)
 		pick = s->m - 1;
+	if (s->w) {
+		/* in proportion to the weights: the first point whose cumulative weight
+		 * passes u * total, the last one if rounding leaves none */
+		for (i = 0, total = 0.0; i < s->m; i++)
+			total += s->w[i];
+		for (i = 0, cum = 0.0; i < s->m; i++) {
+			cum += s->w[i];
+			pick = i;
+			if (cum > u * total)
+				break;
+		}
+	}
 	memcpy(s->c, ROW(s, pick), (size_t)s->d * sizeof *s->c);
 	set_norms(s);
 	for (i = 0; i < s->m; i++) {
@@ -112,7 +128,7 @@ seed_pp(km *s, dc_rng *r)
 
 		total = 0.0;
 		for (i = 0; i < s->m; i++)
-			total += s->dist[i];
+			total += W(s, i) * s->dist[i];
 		u = dc_rng_uniform(r);
 		if (total > 0.0) {
 			/* the first point whose cumulative weight passes u * total; rounding
@@ -123,7 +139,7 @@ seed_pp(km *s, dc_rng *r)
 			for (i = 0; i < s->m; i++) {
 				if (s->dist[i] <= 0.0f)
 					continue;
-				cum += s->dist[i];
+				cum += W(s, i) * s->dist[i];
 				pick = i;
 				if (cum > u * total)
 					break;
@@ -158,7 +174,7 @@ assign(km *s, double *inertia)
 		l = nearest(ROW(s, i), s->xx[i], s->c, s->cc, s->k, s->d, &s->dist[i]);
 		changed += l != s->lab[i];
 		s->lab[i] = l;
-		in += s->dist[i];
+		in += W(s, i) * s->dist[i];
 	}
 	*inertia = in;
 	return changed;
@@ -173,13 +189,15 @@ update(km *s)
 	int j, l, d = s->d;
 
 	memset(s->sum, 0, (size_t)s->k * d * sizeof *s->sum);
+	memset(s->wt, 0, (size_t)s->k * sizeof *s->wt);
 	memset(s->cnt, 0, (size_t)s->k * sizeof *s->cnt);
 	for (i = 0; i < s->m; i++) {
 		const float *xi = ROW(s, i);
-		double *sj = s->sum + (size_t)s->lab[i] * d;
+		double *sj = s->sum + (size_t)s->lab[i] * d, wi = W(s, i);
 
 		for (l = 0; l < d; l++)
-			sj[l] += xi[l];
+			sj[l] += wi * xi[l];
+		s->wt[s->lab[i]] += wi;
 		s->cnt[s->lab[i]]++;
 	}
 	for (j = 0; j < s->k; j++) {
@@ -187,7 +205,7 @@ update(km *s)
 
 		if (s->cnt[j] > 0) {
 			for (l = 0; l < d; l++)
-				cj[l] = (float)(s->sum[(size_t)j * d + l] / (double)s->cnt[j]);
+				cj[l] = (float)(s->sum[(size_t)j * d + l] / s->wt[j]);
 			continue;
 		}
 		far = 0;
@@ -211,17 +229,17 @@ point(const float *x0, int64_t n0, const float *x, int64_t i, int d)
  * kmeans_run: dc_kmeans of the n0 + n points x0[n0][d] and x[n][d] (dc_kmeans_block
  * gives the block before's last frames apart, so that nothing copies them
  * together), with restart 0 started from the centroids init[K][D] instead of
- * k-means++ when init is not NULL.
+ * k-means++ when init is not NULL; w the weights of the n0 + n points (NULL: 1).
  */
 static int
 kmeans_run(const float *x0, int64_t n0, const float *x, int64_t n, int d,
-    const unsigned char *fit, const dc_kmeans_opts *o, const float *init, int32_t *labels,
-    float *centroids, dc_kmeans_info *info, double *inertias)
+    const unsigned char *fit, const float *w, const dc_kmeans_opts *o, const float *init,
+    int32_t *labels, float *centroids, dc_kmeans_info *info, double *inertias)
 {
 	km s;
 	int64_t i, m = 0;
 	const float **row;
-	float *xx, *best, d2;
+	float *xx, *ww, *best, d2;
 	double inertia, best_in = HUGE_VAL;
 	int r, it, converged, k = o->k;
 	dc_kmeans_info bi = { 0 };
@@ -234,15 +252,23 @@ kmeans_run(const float *x0, int64_t n0, const float *x, int64_t n, int d,
 	if (m < k)
 		return DC_EPARAM;
 
+	for (i = 0; w && i < n; i++)
+		if ((fit == NULL || fit[i]) && !(isfinite(w[i]) && w[i] > 0.0f))
+			return DC_EPARAM;
+
 	row = dc_xmalloc((size_t)m * sizeof *row);
 	xx = dc_xmalloc((size_t)m * sizeof *xx);
+	ww = w ? dc_xmalloc((size_t)m * sizeof *ww) : NULL;
 	for (i = 0, m = 0; i < n; i++)
 		if (fit == NULL || fit[i]) {
 			row[m] = point(x0, n0, x, i, d);
 			xx[m] = dot(row[m], row[m], d);
+			if (ww)
+				ww[m] = w[i];
 			m++;
 		}
 	memset(&s, 0, sizeof s);
+	s.w = ww;
 	s.d = d;
 	s.k = k;
 	s.row = row;
@@ -253,6 +279,7 @@ kmeans_run(const float *x0, int64_t n0, const float *x, int64_t n, int d,
 	s.lab = dc_xmalloc((size_t)m * sizeof *s.lab);
 	s.dist = dc_xmalloc((size_t)m * sizeof *s.dist);
 	s.sum = dc_xmalloc((size_t)k * d * sizeof *s.sum);
+	s.wt = dc_xmalloc((size_t)k * sizeof *s.wt);
 	s.cnt = dc_xmalloc((size_t)k * sizeof *s.cnt);
 	best = dc_xmalloc((size_t)k * d * sizeof *best);
 
@@ -307,7 +334,9 @@ kmeans_run(const float *x0, int64_t n0, const float *x, int64_t n, int d,
 	free(s.lab);
 	free(s.dist);
 	free(s.sum);
+	free(s.wt);
 	free(s.cnt);
+	free(ww);
 	free(best);
 	return DC_OK;
 }
@@ -317,7 +346,15 @@ dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
     const dc_kmeans_opts *o, int32_t *labels, float *centroids, dc_kmeans_info *info,
     double *inertias)
 {
-	return kmeans_run(NULL, 0, x, n, d, fit, o, NULL, labels, centroids, info, inertias);
+	return kmeans_run(NULL, 0, x, n, d, fit, NULL, o, NULL, labels, centroids, info, inertias);
+}
+
+int
+dc_kmeans_w(const float *x, int64_t n, int d, const unsigned char *fit, const float *w,
+    const dc_kmeans_opts *o, int32_t *labels, float *centroids, dc_kmeans_info *info,
+    double *inertias)
+{
+	return kmeans_run(NULL, 0, x, n, d, fit, w, o, NULL, labels, centroids, info, inertias);
 }
 
 #define SOFTB 16        /* points whose distances dc_kmeans_soft computes together */
@@ -592,6 +629,14 @@ dc_kmeans_block(dc_stitch *st, const float *xov, int64_t nov, const float *x, in
     const unsigned char *fit, const dc_kmeans_opts *o, const int32_t *prev, int32_t *labels,
     int *map, dc_kmeans_info *info)
 {
+	return dc_kmeans_block_w(st, xov, nov, x, n, fit, NULL, o, prev, labels, map, info);
+}
+
+int
+dc_kmeans_block_w(dc_stitch *st, const float *xov, int64_t nov, const float *x, int64_t n,
+    const unsigned char *fit, const float *wt, const dc_kmeans_opts *o, const int32_t *prev,
+    int32_t *labels, int *map, dc_kmeans_info *info)
+{
 	int k = st->k, d = st->d, g, j, h, err, *perm, *lab, merged = 0;
 	float *c;
 	double *score, *agree, far = 0, w, sep = HUGE_VAL;
@@ -603,7 +648,7 @@ dc_kmeans_block(dc_stitch *st, const float *xov, int64_t nov, const float *x, in
 		if (prev[i] < 0 || prev[i] >= k)
 			return DC_EPARAM;
 	c = dc_xmalloc((size_t)k * d * sizeof *c);
-	if ((err = kmeans_run(xov, nov, x, n, d, fit, o, st->started ? st->c : NULL, labels, c,
+	if ((err = kmeans_run(xov, nov, x, n, d, fit, wt, o, st->started ? st->c : NULL, labels, c,
 	    info, NULL)) != DC_OK) {
 		free(c);
 		return err;

@@ -44,6 +44,14 @@ typedef struct {
  * o->maxiter updates. A cluster left empty by an update takes the fitted point
  * farthest from its centroid. Squared distances are |x|^2 - 2 x.c + |c|^2.
  *
+ * dc_kmeans_w: the same with weights w[N] (NULL: dc_kmeans): the objective is
+ * the weighted inertia, sum of w_i |x_i - c|^2; the first centroid is drawn in
+ * proportion to w, the next ones to w times the squared distance, and each
+ * centroid is its points' weighted mean (a point of weight 2 counts as two
+ * points of weight 1 would; weights of 1 give dc_kmeans's result, bit for bit).
+ * dc-kmeans -w mag weighs the bins by dc_stft_weights (stft.h). DC_EPARAM for
+ * a fitted point's weight that is not finite and positive.
+ *
  * Outputs: labels[N] if not NULL (NULL: the fit alone, for dc_kmeans_soft's
  * labels); centroids[K][D] if not NULL; info if not NULL;
  * inertias[o->restarts], each restart's final inertia, if not NULL.
@@ -51,6 +59,9 @@ typedef struct {
  * points than K. Results depend only on the inputs and the seed.
  */
 int dc_kmeans(const float *x, int64_t n, int d, const unsigned char *fit,
+    const dc_kmeans_opts *o, int32_t *labels, float *centroids, dc_kmeans_info *info,
+    double *inertias);
+int dc_kmeans_w(const float *x, int64_t n, int d, const unsigned char *fit, const float *w,
     const dc_kmeans_opts *o, int32_t *labels, float *centroids, dc_kmeans_info *info,
     double *inertias);
 
@@ -120,10 +131,14 @@ void dc_stitch_free(dc_stitch *st);
  *
  * Outputs: labels[nov + N], the shared points' first; map[K], the label of
  * each cluster, if not NULL; info. DC_EPARAM as dc_kmeans, or if o->k is not
- * st->k.
+ * st->k. dc_kmeans_block_w: the same with weights w[nov + N] (NULL:
+ * dc_kmeans_block), as dc_kmeans_w.
  */
 int dc_kmeans_block(dc_stitch *st, const float *xov, int64_t nov, const float *x, int64_t n,
     const unsigned char *fit, const dc_kmeans_opts *o, const int32_t *prev, int32_t *labels,
     int *map, dc_kmeans_info *info);
+int dc_kmeans_block_w(dc_stitch *st, const float *xov, int64_t nov, const float *x, int64_t n,
+    const unsigned char *fit, const float *w, const dc_kmeans_opts *o, const int32_t *prev,
+    int32_t *labels, int *map, dc_kmeans_info *info);
 
 #endif

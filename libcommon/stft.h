@@ -86,6 +86,14 @@ dc_active_floor(double loudest, double db)
  * power; 0 (digital silence) sets every bin.
  */
 double dc_stft_active(const float *X, int64_t n, double db, unsigned char *a);
+/*
+ * dc_stft_weights: k-means' weights of the bins of X[n] that a marks (the
+ * others 0): each bin's magnitude over the loudest's, exp(dc_logmag -
+ * loudest's), as training's -W mag weighs them, so that the loud bins, which
+ * make most of a separated signal, place the centroids; never below 1e-30, so a
+ * marked bin always counts.
+ */
+void dc_stft_weights(const float *X, int64_t n, const unsigned char *a, float *w);
 /* Record helpers: the STFT parameters as keys of a record. */
 int dc_rec_stft_params(const dc_record *r, dc_stft_params *p);
 void dc_recb_stft_params(dc_recb *b, const dc_stft_params *p);

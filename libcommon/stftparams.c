@@ -61,6 +61,22 @@ dc_stft_active(const float *X, int64_t n, double db, unsigned char *a)
 	return mx;
 }
 
+void
+dc_stft_weights(const float *X, int64_t n, const unsigned char *a, float *w)
+{
+	float lmax = -INFINITY, v;
+	int64_t i;
+
+	for (i = 0; i < n; i++) {
+		float l = dc_logmag(X[2 * i], X[2 * i + 1]);
+		lmax = l > lmax ? l : lmax;
+	}
+	for (i = 0; i < n; i++) {
+		v = a[i] ? expf(dc_logmag(X[2 * i], X[2 * i + 1]) - lmax) : 0.0f;
+		w[i] = a[i] && !(v >= 1e-30f) ? 1e-30f : v;
+	}
+}
+
 int
 dc_rec_stft_params(const dc_record *r, dc_stft_params *p)
 {

@@ -6,7 +6,10 @@
  * (int32, T x F, by "kmeans") is appended. Bins whose mixture magnitude, from the
  * "stft" record, lies more than -t dB below the utterance's loudest bin are left
  * out of the fit (they carry little energy and noisy embeddings), then labelled
- * with their nearest centroid like the others.
+ * with their nearest centroid like the others. Every fitted bin weighs 1; with
+ * -w mag, its magnitude over the loudest's (dc_stft_weights), so that the
+ * centroids are weighted means, placed by the loud bins that make most of each
+ * separated signal.
  *
  * With -b beta, a "masks" record (float32, K x T x F, by "kmeans-soft") follows the
  * labels: bin i's mask for cluster k is exp(-beta d_ik) / sum_j exp(-beta d_ij),
@@ -40,7 +43,7 @@
 #define TAIL 100        /* frames of the block before clustered again with a block */
 
 static const char usage[] = "[-dv] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]\n"
-    "                 [-i maxiter] [-t dB] [file]";
+    "                 [-i maxiter] [-t dB] [-w mag | none] [file]";
 
 /*
  * The spread thresholds of -k auto: K > k where the spread reaches cut[k - 1].
@@ -137,6 +140,8 @@ help(void)
 	    "  -s seed      seed of the splitmix64 generator (1)\n"
 	    "  -i maxiter   most centroid updates per restart (100)\n"
 	    "  -t dB        leave out of the fit the bins more than dB below the loudest (20)\n"
+	    "  -w mag|none  weigh each fitted bin by its magnitude over the loudest's, or\n"
+	    "               every one by 1 (none)\n"
 	    "  -b beta      also append soft masks, softmax of -beta x squared distance\n"
 	    "               (none: dc-mask makes binary masks of the labels; 3: the README's)\n"
 	    "  -d           drop the embed record once clustered (a smaller stream downstream)\n"
@@ -151,6 +156,7 @@ static struct {
 	double db, beta;        /* -t, -b (0: no soft masks) */
 	int verbose, kmax;      /* -v; -k auto's MAX (0: K fixed) */
 	int drop;               /* -d */
+	int mag;                /* -w mag */
 } opt = { .db = 20.0 };
 
 /* parse_k: -k's argument, K or auto[:MAX]. */
@@ -183,7 +189,7 @@ parse_opts(int argc, char **argv)
 	int c;
 
 	dc_kmeans_defaults(&opt.km);
-	while ((c = dc_getopt(argc, argv, "b:c:dk:r:s:i:t:vh", usage, help)) != -1) {
+	while ((c = dc_getopt(argc, argv, "b:c:dk:r:s:i:t:vw:h", usage, help)) != -1) {
 		switch (c) {
 		case 'c':
 			if (parse_cuts(optarg))
@@ -216,6 +222,14 @@ parse_opts(int argc, char **argv)
 			if (dc_parse_num(optarg, 0.0, 1000.0, &opt.db))
 				dc_errx(2, "-t: threshold must be a number of dB from 0 to 1000: %s", optarg);
 			break;
+		case 'w':
+			if (strcmp(optarg, "mag") == 0)
+				opt.mag = 1;
+			else if (strcmp(optarg, "none") == 0)
+				opt.mag = 0;
+			else
+				dc_errx(2, "-w: weights must be mag or none: %s", optarg);
+			break;
 		case 'd':
 			opt.drop = 1;
 			break;
@@ -231,11 +245,12 @@ parse_opts(int argc, char **argv)
  * fit_bins: the bins to fit, from the utterance's (or block bl's) stft record
  * (checked against the embeddings E of record er): those within -t dB of the
  * loudest; NULL (all N) when the utterance has no stft record. Sets *m to their
- * number and *silent when the mixture is digital silence.
+ * number and *silent when the mixture is digital silence; with -w mag, *w to
+ * their weights ([N], malloc'd; NULL without an stft record or with -w none).
  */
 static unsigned char *
 fit_bins(const dc_utt *u, const char *id, const dc_unit *bl, const dc_record *er,
-    const dc_tensor *E, int64_t *m, int *silent)
+    const dc_tensor *E, int64_t *m, int *silent, float **w)
 {
 	const dc_record *sr = dc_utt_find(u, "stft");
 	int64_t i, N = E->shape[0] * E->shape[1];
@@ -245,6 +260,7 @@ fit_bins(const dc_utt *u, const char *id, const dc_unit *bl, const dc_record *er
 
 	*m = N;
 	*silent = 0;
+	*w = NULL;
 	if (sr == NULL)
 		return NULL;
 	dc_get_stft_view(id, sr, bl, &X, &p);
@@ -253,6 +269,10 @@ fit_bins(const dc_utt *u, const char *id, const dc_unit *bl, const dc_record *er
 	*silent = dc_stft_active(X.data, N, opt.db, fit) == 0.0;
 	for (i = 0, *m = 0; i < N; i++)
 		*m += fit[i];
+	if (opt.mag) {
+		*w = dc_xmalloc((size_t)N ? (size_t)N * sizeof **w : 1);
+		dc_stft_weights(X.data, N, fit, *w);
+	}
 	dc_tensor_free(&X);
 	return fit;
 }
@@ -313,7 +333,7 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 	dc_kmeans_info info;
 	dc_tensor E, L, M;
 	unsigned char *fit;
-	float *cent;
+	float *cent, *w;
 	double sp = 0.0;
 	int64_t T, F, D, N, m;
 	int silent, err;
@@ -326,7 +346,7 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 	F = E.shape[1];
 	D = E.shape[2];
 	N = T * F;
-	fit = fit_bins(u, id, NULL, er, &E, &m, &silent);
+	fit = fit_bins(u, id, NULL, er, &E, &m, &silent, &w);
 	if (opt.kmax)
 		o.k = count_k(id, &E, fit, m, silent, &sp);
 	if (m < o.k)
@@ -335,8 +355,8 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 		dc_errx(1, "%s: labels: %s", id, dc_strerror(err));
 	cent = dc_xmalloc((size_t)o.k * (size_t)D * sizeof *cent);
 	/* with -b, the labels come in the soft masks' pass over the embeddings */
-	if ((err = dc_kmeans(E.data, N, (int)D, fit, &o, opt.beta > 0.0 ? NULL : L.data, cent, &info,
-	    NULL)) != DC_OK)
+	if ((err = dc_kmeans_w(E.data, N, (int)D, fit, w, &o, opt.beta > 0.0 ? NULL : L.data, cent,
+	    &info, NULL)) != DC_OK)
 		dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
 	if (opt.verbose)
 		dc_warnx("%s: %lld of %lld bins fitted; restart %d of %d won with inertia %.6g "
@@ -356,6 +376,7 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 	dc_tensor_free(&L);
 	dc_tensor_free(&E);
 	free(fit);
+	free(w);
 }
 
 /* What an utterance in blocks carries from one block to the next. */
@@ -366,6 +387,7 @@ typedef struct {
 	int64_t F, D, tf;       /* tf: frames in the tail */
 	float *tail;            /* [TAIL][F][D]: the last frames' embeddings */
 	unsigned char *tfit;    /* [TAIL][F]: fitted or not */
+	float *tw;              /* [TAIL][F]: their weights (-w mag) */
 	int32_t *tlab;          /* [TAIL][F]: their labels */
 } carry;
 
@@ -375,6 +397,7 @@ carry_free(carry *c)
 	dc_stitch_free(&c->st);
 	free(c->tail);
 	free(c->tfit);
+	free(c->tw);
 	free(c->tlab);
 	memset(c, 0, sizeof *c);
 }
@@ -396,6 +419,7 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 	dc_kmeans_info info;
 	dc_tensor E, L, M;
 	unsigned char *fit, *xf;
+	float *w, *xw = NULL;
 	const float *e;
 	int32_t *lab;
 	int64_t T, N, n, off, m = 0, i, keep, FD;
@@ -404,7 +428,7 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 	if (er == NULL)
 		dc_errx(1, "%s: no embed record", id);
 	dc_get_embed(id, er, NULL, &E);
-	fit = fit_bins(u, id, bl, er, &E, &m, &silent);
+	fit = fit_bins(u, id, bl, er, &E, &m, &silent, &w);
 	if (bl->index == 0) {
 		carry_free(c);
 		c->F = E.shape[1];
@@ -414,6 +438,7 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 			dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
 		c->tail = dc_xmalloc((size_t)(TAIL * c->F * c->D) * sizeof *c->tail);
 		c->tfit = dc_xmalloc((size_t)(TAIL * c->F));
+		c->tw = dc_xmalloc((size_t)(TAIL * c->F) * sizeof *c->tw);
 		c->tlab = dc_xmalloc((size_t)(TAIL * c->F) * sizeof *c->tlab);
 	} else if (E.shape[1] != c->F || E.shape[2] != c->D)
 		dc_errx(1, "%s: embed record: [%lld, %lld, %lld] in block %lld, but [T, %lld, %lld] "
@@ -432,11 +457,17 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 		xf[off + i] = fit == NULL || fit[i];
 	for (i = 0, m = 0; i < n; i++)
 		m += xf[i];
+	/* -w mag's weights: the tail's as they were, the block's against its own
+	 * loudest bin (1 each where the block has no stft record) */
+	xw = dc_xmalloc((size_t)n * sizeof *xw);
+	memcpy(xw, c->tw, (size_t)off * sizeof *xw);
+	for (i = 0; i < N; i++)
+		xw[off + i] = w ? w[i] : 1.0f;
 	if (m >= o.k) {
 		/* the tail and the block where they lie: the block's embeddings are
 		 * its record's (dc_get_embed's view), not a copy */
-		if ((err = dc_kmeans_block(&c->st, c->tail, off, e, N, xf, &o, c->tlab, lab,
-		    NULL, &info)) != DC_OK)
+		if ((err = dc_kmeans_block_w(&c->st, c->tail, off, e, N, xf, opt.mag ? xw : NULL, &o,
+		    c->tlab, lab, NULL, &info)) != DC_OK)
 			dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
 		if (opt.verbose)
 			dc_warnx("%s: block %lld: %lld of %lld bins fitted (%lld frames of the block "
@@ -495,6 +526,7 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 		memcpy(c->tail + (keep - T) * FD, e, (size_t)(T * FD) * sizeof *c->tail);
 	}
 	memmove(c->tfit, xf + (n - keep * c->F), (size_t)(keep * c->F));
+	memmove(c->tw, xw + (n - keep * c->F), (size_t)(keep * c->F) * sizeof *xw);
 	memmove(c->tlab, lab + (n - keep * c->F), (size_t)(keep * c->F) * sizeof *lab);
 	c->tf = keep;
 	if (bl->last)
@@ -502,7 +534,9 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 	dc_tensor_free(&L);
 	dc_tensor_free(&E);
 	free(fit);
+	free(w);
 	free(xf);
+	free(xw);
 	free(lab);
 }
 

@@ -65,6 +65,21 @@ first = (int(np.bincount(lo[:10].ravel()).argmax()), int(np.bincount(hi[:10].rav
 bad = int((lo != first[0]).sum() + (hi != first[1]).sum())
 print(nb, first[0] != first[1], bad, L.shape[0] == sum(b.frames for b in u.blocks), bool((M.argmax(0) == L).all()))
 ')" "10 True 0 True True"
+# -w mag: the same answer with the bins weighed, the tail's weights carried (the
+# high half quiet: its bins weigh little, yet keep their speaker)
+check_in "blocks: dc-kmeans -k 2 -b 4 -w mag" 0 "" be.dcs sh -c 'dc-kmeans -k 2 -b 4 -w mag >blw.dcs'
+same "blocks, -w mag: every bin its speaker's label of the first block; masks agree" "$("$PY" -c '
+import numpy as np, dcstream
+h, us = dcstream.read("blw.dcs")
+u = us[0]
+L = dcstream.join(u, "labels")
+M = dcstream.join(u, "masks")
+F = L.shape[1]
+lo, hi = L[:, :F // 2], L[:, F // 2:]
+first = (int(np.bincount(lo[:10].ravel()).argmax()), int(np.bincount(hi[:10].ravel()).argmax()))
+bad = int((lo != first[0]).sum() + (hi != first[1]).sum())
+print(len(u.blocks), first[0] != first[1], bad, bool((M.argmax(0) == L).all()))
+')" "10 True 0 True"
 # labels: the check above on a stream of blocked labels
 labels_ok() {
 	"$PY" -c '

@@ -81,6 +81,41 @@ b = L.tensor(L.last(L.read_records("km99.dcs"), "labels"))
 L.check("another seed: the same partition", np.array_equal(a, b) or np.array_equal(a, 1 - b), "differ")
 EOF
 
+# -w mag: each fitted bin weighs |X| over the loudest's; the centroids are weighted
+# means, the inertia the weighted sum (numpy, from the labels dc-kmeans gave)
+check_in "-w none: the default's bytes" 0 '' embed.dcs dc-kmeans -w none
+same_out "-w none: the default's bytes: equal" km.dcs
+check_in "-w mag -k 3 -v" 0 '*' embed.dcs dc-kmeans -w mag -k 3 -v
+cp out kmw.dcs
+cp err kmw.err
+check_in "-w none -k 3 -v" 0 '*' embed.dcs dc-kmeans -k 3 -v
+cp out kmn.dcs
+cp err kmn.err
+"$PY" - <<'EOF'
+import re, numpy as np, oracle_lib as L
+def fitted(path, err):
+    recs = L.read_records(path)
+    X = L.tensor(L.last(recs, "stft")).astype(np.complex128)
+    E = L.tensor(L.last(recs, "embed")).astype(np.float64)
+    lab = L.tensor(L.last(recs, "labels"))
+    a = np.abs(X)
+    fit = np.log(a + 1e-8) >= np.log(a + 1e-8).max() - 20 * np.log(10) / 20
+    m = re.search(r"inertia ([0-9.e+]+) ", open(err).read())
+    return E, lab, a / a.max(), fit, float(m.group(1))
+for name, path, err, weigh in (("-w mag", "kmw.dcs", "kmw.err", True), ("-w none", "kmn.dcs", "kmn.err", False)):
+    E, lab, w, fit, inertia = fitted(path, err)
+    w = w if weigh else np.ones_like(w)
+    c = np.stack([np.average(E[fit & (lab == k)], axis=0, weights=w[fit & (lab == k)]) for k in range(3)])
+    d = ((E[..., None, :] - c) ** 2).sum(-1)
+    got = (w[fit] * d[fit, lab[fit]]).sum()
+    L.check("%s: the inertia -v gives is the %s sum over the fitted bins (%.6g, numpy %.6g)" %
+            (name, "weighted" if weigh else "plain", inertia, got), abs(inertia - got) <= 2e-5 * got, "differ")
+    near, srt = np.argmin(d, axis=-1), np.sort(d, axis=-1)
+    tie = srt[..., 1] - srt[..., 0] < 1e-5
+    L.check("%s: every bin has the label of the nearest %s mean" % (name, "weighted" if weigh else "plain"),
+            np.all((near == lab) | tie), "%d differ" % np.sum((near != lab) & ~tie))
+EOF
+
 # -b: soft masks after the labels, the softmax of -beta times the squared distances
 # to the centroids (the means of each cluster's fitted bins), against numpy
 check_in "-b 4: soft masks" 0 '' embed.dcs dc-kmeans -b 4
@@ -252,9 +287,10 @@ check "-k 0" 2 'dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX
 check "-t -3" 2 'dc-kmeans: -t: threshold must be a number of dB from 0 to 1000: -3' dc-kmeans -t -3
 check "-r x" 2 'dc-kmeans: -r: restarts must be an integer from 1 to 1000: x' dc-kmeans -r x
 check "-b 0" 2 'dc-kmeans: -b: beta must be a number from 1e-6 to 1e6: 0' dc-kmeans -b 0
+check "-w power" 2 'dc-kmeans: -w: weights must be mag or none: power' dc-kmeans -w power
 check "two files: what, then the usage" 2 'dc-kmeans: one stream file at most, not 2 (streams join end to end: cat a.dcs b.dcs | dc-kmeans)
 usage: dc-kmeans [-dv] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]
-                 [-i maxiter] [-t dB] [file]' dc-kmeans a b
+                 [-i maxiter] [-t dB] [-w mag | none] [file]' dc-kmeans a b
 check "dc-kmeans -h" 0 '' dc-kmeans -h
 
 check_in "dc-mask: tiny labels" 0 '' ok.dcs dc-mask

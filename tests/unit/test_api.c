@@ -3,6 +3,7 @@
  * each bad argument gives its code and leaves the outputs empty, and the results
  * on small tensors worked out by hand: dc_mask's binary and soft masking,
  * dc_cluster's labels and soft masks (which sum to 1) on two separated clusters,
+ * k-means with the bins weighed by magnitude (dc-kmeans -w mag's calls),
  * dc_embedder_open's codes. The pipeline itself is checked bit for bit against the
  * tools by tests/sh/libdcsep.sh.
  */
@@ -228,6 +229,64 @@ main(void)
 	T_EQ_INT("dc_cluster: X of another shape: DC_EPARAM", dc_cluster(&V, &V, 20.0, &o, 0.0, &L, NULL),
 	    DC_EPARAM);
 	T_EQ_INT("dc_cluster: beta -1: DC_EPARAM", dc_cluster(&V, NULL, 20.0, &o, -1.0, &L, NULL), DC_EPARAM);
+
+	/* dc-kmeans -w mag from the public calls (dc_stft_active, dc_stft_weights,
+	 * dc_kmeans_w, dc_kmeans_soft), by hand: points 0, 1, 10, 11 and a quiet 5.6
+	 * (D = 1) of magnitudes 1, 3, 1, 1 and 0.001 (below 20 dB: labelled, not
+	 * fitted). Weighed by magnitude, the first centroid is (0 + 3 x 1) / 4 = 0.75,
+	 * not 0.5, and 5.6 goes to it (4.85 from it, 4.9 from 10.5); its soft mask with
+	 * beta 1 is 1 / (1 + e^-(4.9^2 - 4.85^2)) = 0.6195, against 1 / (1 + e^2) =
+	 * 0.1192 with every bin weighing 1 (dc_cluster). */
+	{
+		float pv[5] = { 0, 1, 10, 11, 5.6f }, xv[10] = { 1, 0, 3, 0, 1, 0, 1, 0, 0.001f, 0 };
+		float wv[5], cv[2], mv[10];
+		unsigned char act[5];
+		int32_t lv[5];
+		int mag;
+
+		dc_stft_active(xv, 5, 20.0, act);
+		T_OK("weights: the quiet bin alone inactive", act[0] && act[1] && act[2] && act[3] && !act[4]);
+		dc_stft_weights(xv, 5, act, wv);
+		T_OK("dc_stft_weights: magnitude over the loudest's, 0 where inactive",
+		    fabsf(wv[0] - 1.0f / 3) < 1e-6f && wv[1] == 1.0f && fabsf(wv[3] - 1.0f / 3) < 1e-6f &&
+		    wv[4] == 0.0f);
+		for (mag = 0; mag <= 1; mag++) {
+			const char *name = mag ? "dc_kmeans_w, magnitudes" : "dc_kmeans_w, NULL";
+			char what[160];
+			double want = mag ? 1 / (1 + exp(-(4.9 * 4.9 - 4.85 * 4.85))) : 1 / (1 + exp(2.0));
+
+			dc_kmeans_defaults(&o);
+			snprintf(what, sizeof what, "%s: DC_OK", name);
+			T_EQ_INT(what, dc_kmeans_w(pv, 5, 1, act, mag ? wv : NULL, &o, lv, cv, NULL, NULL), DC_OK);
+			snprintf(what, sizeof what, "%s: 0 and 1 together, 10 and 11, and 5.6 with %s", name,
+			    mag ? "0 and 1" : "10 and 11");
+			T_OK(what, lv[0] == lv[1] && lv[2] == lv[3] && lv[0] != lv[2] &&
+			    lv[4] == (mag ? lv[0] : lv[2]));
+			snprintf(what, sizeof what, "%s: the centroid of 0 and 1", name);
+			T_CLOSE(what, cv[lv[0]], mag ? 0.75 : 0.5, 1e-6);
+			dc_kmeans_soft(pv, 5, 1, cv, 2, 1.0, mv, NULL);
+			snprintf(what, sizeof what, "%s: 5.6's soft mask for 0 and 1's cluster", name);
+			T_CLOSE(what, mv[lv[0] * 5 + 4], want, 2e-5);
+		}
+		/* dc_cluster is the unweighted fit */
+		{
+			dc_tensor V1 = { 0 }, X1 = { 0 }, L1 = { 0 }, M1 = { 0 };
+
+			dc_tensor_alloc(&V1, DC_F32, 3, (int64_t[]){ 1, 5, 1 });
+			dc_tensor_alloc(&X1, DC_C64, 2, (int64_t[]){ 1, 5 });
+			memcpy(V1.data, pv, sizeof pv);
+			memcpy(X1.data, xv, sizeof xv);
+			dc_kmeans_defaults(&o);
+			T_EQ_INT("dc_cluster on them: DC_OK", dc_cluster(&V1, &X1, 20.0, &o, 1.0, &L1, &M1), DC_OK);
+			T_CLOSE("dc_cluster: 5.6's soft mask as dc_kmeans_w's with NULL",
+			    ((const float *)M1.data)[((const int32_t *)L1.data)[0] * 5 + 4], 1 / (1 + exp(2.0)),
+			    2e-5);
+			dc_tensor_free(&L1);
+			dc_tensor_free(&M1);
+			dc_tensor_free(&V1);
+			dc_tensor_free(&X1);
+		}
+	}
 
 	T_EQ_INT("dc_embedder_open: threads 0: DC_EPARAM", dc_embedder_open(&e, "x.dcm", 0), DC_EPARAM);
 	T_OK("dc_embedder_open: *ep NULL on failure", e == NULL);

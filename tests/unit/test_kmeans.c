@@ -2,7 +2,7 @@
  * test_kmeans.c: the PRNG against splitmix64's published outputs, and k-means on
  * synthetic embeddings whose true partition is known: exact recovery up to a
  * permutation, determinism, restarts keeping the lowest inertia, points left out
- * of the fit, and the degenerate cases.
+ * of the fit, weights (against the points repeated), and the degenerate cases.
  *
  * Shapes: N points, D dimensions, K clusters.
  */
@@ -385,6 +385,109 @@ test_soft(void)
 	free(lab2);
 }
 
+static void
+test_weights(void)
+{
+	/* weights: all 1 give the unweighted run's bits; whole-number weights give
+	 * what repeating each point that many times gives (points on a grid of
+	 * 1/64, so that every sum is exact either way); the centroids are the
+	 * weighted means of their points and the inertia the weighted sum; a fitted
+	 * point's weight must be finite and positive */
+	int64_t n = 900, m = 0, i, r, bad = 0;
+	int d = 6, k = 3, j, l;
+	int32_t *truth = dc_xmalloc((size_t)n * sizeof *truth);
+	int32_t *lab = dc_xmalloc((size_t)n * sizeof *lab), *lab1 = dc_xmalloc((size_t)n * sizeof *lab1);
+	int32_t *labr = dc_xmalloc((size_t)n * 3 * sizeof *labr);
+	float *x = make_clusters(n, d, k, 0.1, 21, truth);
+	float *xr = dc_xmalloc((size_t)n * 3 * d * sizeof *xr);
+	float *w = dc_xmalloc((size_t)n * sizeof *w), c[3 * 6], c1[3 * 6], cr[3 * 6];
+	double sum[3 * 6] = { 0 }, wt[3] = { 0 }, in = 0.0, t;
+	unsigned char *fit = dc_xmalloc((size_t)n);
+	dc_kmeans_opts o;
+	dc_kmeans_info info, info1, infor;
+
+	for (i = 0; i < n * d; i++)
+		x[i] = roundf(x[i] * 64.0f) / 64.0f;
+	dc_kmeans_defaults(&o);
+	o.k = k;
+	o.seed = 11;
+	dc_kmeans(x, n, d, NULL, &o, lab, c, &info, NULL);
+	for (i = 0; i < n; i++)
+		w[i] = 1.0f;
+	T_EQ_INT("weights of 1: runs", dc_kmeans_w(x, n, d, NULL, w, &o, lab1, c1, &info1, NULL), DC_OK);
+	T_OK("weights of 1: the unweighted labels, centroids and inertia, bit for bit",
+	    memcmp(lab, lab1, (size_t)n * sizeof *lab) == 0 && memcmp(c, c1, sizeof c) == 0 &&
+	    info.inertia == info1.inertia);
+
+	/* weights 1, 2 and 3 against the points repeated, each copy next to the others */
+	for (i = 0; i < n; i++) {
+		w[i] = (float)(1 + (i * 7) % 3);
+		for (r = 0; r < (int64_t)w[i]; r++)
+			memcpy(xr + m++ * d, x + i * d, (size_t)d * sizeof *xr);
+	}
+	T_EQ_INT("weights 1-3: runs", dc_kmeans_w(x, n, d, NULL, w, &o, lab, c, &info, NULL), DC_OK);
+	dc_kmeans(xr, m, d, NULL, &o, labr, cr, &infor, NULL);
+	T_OK("weights 1-3: the centroids of the points repeated, bit for bit", memcmp(c, cr, sizeof c) == 0);
+	T_CLOSE("weights 1-3: the inertia of the points repeated", info.inertia, infor.inertia,
+	    1e-9 * infor.inertia);
+	for (i = 0, m = 0; i < n; i++)
+		for (r = 0; r < (int64_t)w[i]; r++)
+			bad += labr[m++] != lab[i];
+	T_EQ_INT("weights 1-3: each point labelled as its copies", bad, 0);
+	T_OK("weights 1-3: the 3 clusters found", same_partition(lab, truth, n, k, NULL));
+	for (i = 0; i < n; i++) {
+		wt[lab[i]] += w[i];
+		for (l = 0; l < d; l++)
+			sum[lab[i] * d + l] += (double)w[i] * x[i * d + l];
+	}
+	for (bad = 0, j = 0; j < k; j++)
+		for (l = 0; l < d; l++)
+			bad += fabs(sum[j * d + l] / wt[j] - c[j * d + l]) > 1e-6;
+	T_EQ_INT("weights 1-3: each centroid the weighted mean of its points", bad, 0);
+	for (i = 0; i < n; i++)
+		for (l = 0; l < d; l++) {
+			t = (double)x[i * d + l] - c[lab[i] * d + l];
+			in += w[i] * t * t;
+		}
+	T_CLOSE("weights 1-3: the inertia the weighted sum of squared distances", info.inertia, in,
+	    1e-5 * in);
+
+	/* a fitted point's weight 0, negative or NaN: refused; an unfitted one's 0: taken */
+	w[5] = 0.0f;
+	T_EQ_INT("weight 0 on a fitted point: DC_EPARAM", dc_kmeans_w(x, n, d, NULL, w, &o, lab, c, NULL, NULL), DC_EPARAM);
+	w[5] = -1.0f;
+	T_EQ_INT("weight -1: DC_EPARAM", dc_kmeans_w(x, n, d, NULL, w, &o, lab, c, NULL, NULL), DC_EPARAM);
+	w[5] = NAN;
+	T_EQ_INT("weight NaN: DC_EPARAM", dc_kmeans_w(x, n, d, NULL, w, &o, lab, c, NULL, NULL), DC_EPARAM);
+	w[5] = INFINITY;
+	T_EQ_INT("weight Inf: DC_EPARAM", dc_kmeans_w(x, n, d, NULL, w, &o, lab, c, NULL, NULL), DC_EPARAM);
+	for (i = 0; i < n; i++)
+		fit[i] = i != 5;
+	w[5] = 0.0f;
+	T_EQ_INT("weight 0 on an unfitted point: runs", dc_kmeans_w(x, n, d, fit, w, &o, lab, c, NULL, NULL),
+	    DC_OK);
+
+	/* a heavy point pulls its centroid: two points of one cluster, weights 1 and 3 */
+	{
+		float p[4 * 1] = { 0.0f, 1.0f, 10.0f, 11.0f }, pw[4] = { 1, 3, 1, 1 }, pc[2];
+		int32_t pl[4];
+
+		dc_kmeans_defaults(&o);
+		o.k = 2;
+		dc_kmeans_w(p, 4, 1, NULL, pw, &o, pl, pc, NULL, NULL);
+		T_OK("a point of weight 3 pulls its centroid to 0.75",
+		    (pc[0] == 0.75f && pc[1] == 10.5f) || (pc[1] == 0.75f && pc[0] == 10.5f));
+	}
+	free(truth);
+	free(lab);
+	free(lab1);
+	free(labr);
+	free(x);
+	free(xr);
+	free(w);
+	free(fit);
+}
+
 int
 main(void)
 {
@@ -394,5 +497,6 @@ main(void)
 	test_restarts();
 	test_unfitted();
 	test_edges();
+	test_weights();
 	return t_done();
 }
