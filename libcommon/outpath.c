@@ -307,22 +307,44 @@ dc_out_input(const char *path)
 	inputs.ino[inputs.n++] = st.st_ino;
 }
 
+/* the current utterance's own files: its recording (what = 2) and the
+ * references the oracle read (what = 3) */
 static struct {
-	dev_t dev;
-	ino_t ino;
-	int set;
+	dev_t *dev;
+	ino_t *ino;
+	int *what;
+	size_t n, cap;
 } current;
+
+static void
+current_add(const char *path, int what)
+{
+	struct stat st;
+
+	if (path == NULL || stat(path, &st) != 0)
+		return;
+	if (current.n == current.cap) {
+		current.cap = current.cap ? 2 * current.cap : 4;
+		current.dev = dc_xrealloc(current.dev, current.cap * sizeof *current.dev);
+		current.ino = dc_xrealloc(current.ino, current.cap * sizeof *current.ino);
+		current.what = dc_xrealloc(current.what, current.cap * sizeof *current.what);
+	}
+	current.dev[current.n] = st.st_dev;
+	current.ino[current.n] = st.st_ino;
+	current.what[current.n++] = what;
+}
 
 void
 dc_out_current(const char *path)
 {
-	struct stat st;
+	current.n = 0;
+	current_add(path, 2);
+}
 
-	current.set = path && stat(path, &st) == 0;
-	if (current.set) {
-		current.dev = st.st_dev;
-		current.ino = st.st_ino;
-	}
+void
+dc_out_current_ref(const char *path)
+{
+	current_add(path, 3);
 }
 
 int
@@ -333,8 +355,9 @@ dc_out_isinput(const char *path)
 
 	if (stat(path, &st) != 0)
 		return 0;
-	if (current.set && current.dev == st.st_dev && current.ino == st.st_ino)
-		return 2;
+	for (i = 0; i < current.n; i++)
+		if (current.dev[i] == st.st_dev && current.ino[i] == st.st_ino)
+			return current.what[i];
 	for (i = 0; i < inputs.n; i++)
 		if (inputs.dev[i] == st.st_dev && inputs.ino[i] == st.st_ino)
 			return 1;
@@ -350,6 +373,9 @@ dc_out_inwhy(const char *path)
 	case 2:
 		return "the output would replace the recording the utterance was read from "
 		    "(its utt record's source)";
+	case 3:
+		return "the output would replace a reference the oracle read for the utterance "
+		    "(its utt record's refs)";
 	}
 	return NULL;
 }

@@ -67,8 +67,12 @@ void dc_out_input(const char *path);
  * refuses to replace each one's own recording in O(1), where dc_out_input's list
  * would grow with the stream. */
 void dc_out_current(const char *path);
+/* dc_out_current_ref: path is also one of the current utterance's references
+ * (dc-oracle's, its utt record's "refs"), until the next dc_out_current. */
+void dc_out_current_ref(const char *path);
 /* dc_out_isinput: whether path is the same file (device and inode) as an input:
- * 1 for one of dc_out_input's, 2 for the current one (dc_out_current), else 0. */
+ * 1 for one of dc_out_input's, 2 for the current one (dc_out_current), 3 for one
+ * of its references (dc_out_current_ref), else 0. */
 int dc_out_isinput(const char *path);
 /* dc_out_inwhy: why path may not be written, as messages word it, if it is an
  * input (dc_out_isinput); else NULL. */

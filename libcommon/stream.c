@@ -332,6 +332,63 @@ dc_record_copy(dc_record *dst, const dc_record *src)
 	dst->sunklen = src->sunklen;
 }
 
+void
+dc_record_set_strs(dc_record *r, const char *key, const char *const *v, int n)
+{
+	const msgpack_object_map *mp = &r->map.via.map;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	dc_record nr;
+	uint32_t i, m = 0;
+	size_t l;
+	int j;
+
+	for (i = 0; i < mp->size; i++)
+		m += !key_is(&mp->ptr[i].key, key);
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, m + 1);
+	for (i = 0; i < mp->size; i++)
+		if (!key_is(&mp->ptr[i].key, key)) {
+			msgpack_pack_object(&pk, mp->ptr[i].key);
+			msgpack_pack_object(&pk, mp->ptr[i].val);
+		}
+	l = strlen(key);
+	msgpack_pack_str(&pk, l);
+	msgpack_pack_str_body(&pk, key, l);
+	msgpack_pack_array(&pk, (size_t)n);
+	for (j = 0; j < n; j++) {
+		l = strlen(v[j]);
+		msgpack_pack_str(&pk, l);
+		msgpack_pack_str_body(&pk, v[j], l);
+	}
+	if (rec_from_sbuffer(&nr, &sb) != DC_OK)
+		dc_oom(sb.size);
+	msgpack_sbuffer_destroy(&sb);
+	nr.sunk = r->sunk;
+	nr.sunklen = r->sunklen;
+	dc_record_free(r);
+	*r = nr;
+}
+
+int
+dc_rec_strs(const dc_record *r, const char *key, const char **v, size_t *lens, int max)
+{
+	const msgpack_object *o = dc_rec_get(r, key);
+	uint32_t i;
+
+	if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY)
+		return -1;
+	for (i = 0; i < o->via.array.size; i++)
+		if (o->via.array.ptr[i].type != MSGPACK_OBJECT_STR)
+			return -1;
+	for (i = 0; i < o->via.array.size && (int)i < max; i++) {
+		v[i] = o->via.array.ptr[i].via.str.ptr;
+		lens[i] = o->via.array.ptr[i].via.str.size;
+	}
+	return (int)o->via.array.size;
+}
+
 /* ---------------------------------------------------------------- reader */
 
 static dc_reader *

@@ -36,6 +36,13 @@ typedef struct {
 void dc_record_free(dc_record *r);
 /* dc_record_copy: deep copy of src into dst (dst is overwritten, not freed). */
 void dc_record_copy(dc_record *dst, const dc_record *src);
+/* dc_record_set_strs: r made again with key an array of the n strings v, after
+ * its other keys (where r had key, it goes). */
+void dc_record_set_strs(dc_record *r, const char *key, const char *const *v, int n);
+/* dc_rec_strs: the strings of key, an array of strings: the first max of them in
+ * v[], not NUL-terminated, their lengths in lens[]; returns how many there are,
+ * or -1 where key is absent or not an array of strings. */
+int dc_rec_strs(const dc_record *r, const char *key, const char **v, size_t *lens, int max);
 
 const msgpack_object *dc_rec_get(const dc_record *r, const char *key);
 /* Each returns DC_EKEY if the key is missing or of another type; dc_rec_str also

@@ -472,11 +472,28 @@ void
 dc_out_source(const dc_record *utt)
 {
 	char src[PATH_MAX];
+	const char **v;
+	size_t *len;
+	int i, n;
 
 	if (utt && dc_rec_str(utt, "source", src, sizeof src) == DC_OK && src[0] && strcmp(src, "-") != 0)
 		dc_out_current(src);
 	else
 		dc_out_current(NULL);
+	/* dc-oracle's references (a path with a NUL byte names no file) */
+	if (utt == NULL || (n = dc_rec_strs(utt, "refs", NULL, NULL, 0)) <= 0)
+		return;
+	v = dc_xmalloc((size_t)n * sizeof *v);
+	len = dc_xmalloc((size_t)n * sizeof *len);
+	dc_rec_strs(utt, "refs", v, len, n);
+	for (i = 0; i < n; i++)
+		if (len[i] > 0 && len[i] < sizeof src && memchr(v[i], '\0', len[i]) == NULL) {
+			memcpy(src, v[i], len[i]);
+			src[len[i]] = '\0';
+			dc_out_current_ref(src);
+		}
+	free(v);
+	free(len);
 }
 
 void

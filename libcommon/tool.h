@@ -135,8 +135,10 @@ void dc_audio_range(const char *name, const float *x, int64_t n, int64_t first);
 /* ---------------------------------------------------------------- records */
 
 /* dc_out_source: the recording an utt record (NULL: none) names as its "source"
- * (dc-stft's file, as it was named) is the current input (dc_out_current), so
- * that no output a tool writes for that utterance replaces it. */
+ * (dc-stft's file, as it was named) is the current input (dc_out_current), and
+ * the files its "refs" name (dc-oracle's references) are too
+ * (dc_out_current_ref), so that no output a tool writes for that utterance
+ * replaces them. */
 void dc_out_source(const dc_record *utt);
 
 /* dc_append: appends the built record b to u (id names it in messages); exits 1

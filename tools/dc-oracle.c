@@ -421,34 +421,28 @@ parse_opts(int argc, char **argv)
 			dc_errx(2, "a reference cannot be '-': the stream comes on stdin");
 }
 
-/* oracle_listed: the oracle record of an utterance from the sources its list row
- * names. */
+/*
+ * oracle_stream: the stream on stdin with each unit's oracle record appended, to
+ * stdout; each utt record gains "refs", the sources' paths, so that dc-istft and
+ * dc-plot do not write over them. With -l the sources of each utterance are its
+ * list row's; without, src[k] (the operands), and the stream must hold one
+ * utterance: a whole one is known to be the only one before anything is
+ * written; one in blocks goes out block by block, and an utterance after it is
+ * refused when it comes.
+ */
 static void
-oracle_listed(dc_utt *u, const char *id, const dc_unit *b, void *arg)
-{
-	const row *rw;
-
-	(void)arg;
-	if ((rw = find_row(&opt.L, id)) == NULL)
-		dc_errx(1, "%s: no line with this id in %s", id, opt.lpath);
-	oracle(u, id, b, rw->src, rw->k, opt.mode, opt.keep_ref);
-}
-
-/* oracle_one: the stream on stdin, which must hold one utterance, with the
- * oracle record from the sources src[k] appended, to stdout. A whole utterance is
- * known to be the only one before anything is written; an utterance in blocks
- * goes out block by block, and an utterance after it is refused when it comes. */
-static void
-oracle_one(char *const *src, int k)
+oracle_stream(char *const *args, int nargs)
 {
 	static dc_reader *rd;   /* static: reachable at an exit midway */
 	static dc_writer *w;
-	static dc_record hdr;
+	static dc_record hdr, utt;
 	static dc_utt u, next;
+	char *const *src = args;
+	const row *rw;
 	dc_unit b, nb;
 	char id[DC_ID_MAX];
 	const char *why;
-	int err;
+	int err, k = nargs;
 
 	dc_stdin_not_tty();
 	rd = dc_reader_file(stdin);
@@ -456,14 +450,19 @@ oracle_one(char *const *src, int k)
 		dc_stream_fail("stdin", rd, err);
 	w = dc_writer_file(stdout);
 	dc_write_header(w, &hdr, "dc-oracle");
-	if ((err = dc_read_unit(rd, &u, &b)) == DC_EEOF)
+	if ((err = dc_read_unit(rd, &u, &b)) == DC_EEOF && opt.lpath == NULL)
 		dc_errx(1, "stdin: no utterance");
-	for (;;) {
+	while (err != DC_EEOF) {
 		if (err != DC_OK)
 			dc_stream_fail("stdin", rd, err);
 		if ((why = dc_rec_id(b.utt, id)) != NULL)
 			dc_errx(1, "stdin: utt record: %s", why);
-		if (!b.blocked || b.last) {
+		if (opt.lpath) {
+			if ((rw = find_row(&opt.L, id)) == NULL)
+				dc_errx(1, "%s: no line with this id in %s", id, opt.lpath);
+			src = rw->src;
+			k = rw->k;
+		} else if (!b.blocked || b.last) {
 			/* the utterance's last unit: make sure no other follows */
 			if ((err = dc_read_unit(rd, &next, &nb)) == DC_OK)
 				dc_errx(1, "stdin: more than one utterance; give the sources of each with -l list.tsv");
@@ -473,10 +472,16 @@ oracle_one(char *const *src, int k)
 		oracle(&u, id, &b, src, k, opt.mode, opt.keep_ref);
 		if (b.blocked && b.index == 0) {
 			dc_writer_want_blocks(w);
-			dc_write_record(w, b.utt);
-		}
+			dc_record_copy(&utt, b.utt);
+			dc_record_set_strs(&utt, "refs", (const char *const *)src, k);
+			dc_write_record(w, &utt);
+			dc_record_free(&utt);
+		} else if (!b.blocked)
+			dc_record_set_strs(&u.recs[0], "refs", (const char *const *)src, k);
 		dc_write_utt(w, &u);
-		if (b.last)
+		if (dc_writer_error(w))
+			break;
+		if (opt.lpath == NULL && b.last)
 			break;
 		err = dc_read_unit(rd, &u, &b);
 	}
@@ -493,12 +498,9 @@ main(int argc, char **argv)
 	dc_setprog(argv[0]);
 	parse_opts(argc, argv);
 	dc_stdout_not_tty(NULL);
-	if (opt.lpath == NULL) {
-		oracle_one(argv + optind, argc - optind);
-		return 0;
-	}
-	read_list(opt.lpath, &opt.L);
-	dc_each_unit(NULL, "dc-oracle", NULL, NULL, oracle_listed, NULL);
+	if (opt.lpath)
+		read_list(opt.lpath, &opt.L);
+	oracle_stream(argv + optind, argc - optind);
 	free_list(&opt.L);
 	return 0;
 }

@@ -141,6 +141,32 @@ check "2: dc-istft, dc-stft from stdin: no source, m.flac replaced" 0 '' \
 same "2: from stdin: the file written (another name, -i)" "$([ "$(sum rec/m.flac)" != "$before" ] && echo new)" new
 notmp "2: the recording read" .
 
+# nor are the references dc-oracle read (its utt record's refs): by their names, a
+# hard link, from a list, in blocks, for dc-plot; a later utterance's own outputs
+# may take an earlier one's reference names
+cp "$A" rec/s1.wav
+cp "$A" rec/s2.wav
+ln rec/s2.wav rec/hard2.wav
+dc-stft -i m "$A" >rec/m.dcs
+printf 'm\t-\ts1.wav,s2.wav\n' >rec/list.tsv
+b1=$(sum rec/s1.wav) b2=$(sum rec/s2.wav)
+W="the output would replace a reference the oracle read for the utterance (its utt record's refs)"
+check "2: dc-istft -o the oracle's references" 1 "dc-istft: rec/s1.wav: $W" \
+    sh -c 'dc-oracle rec/s1.wav rec/s2.wav <rec/m.dcs | dc-mask | dc-istft -o "rec/s%k.wav"'
+check "2: dc-istft -o a hard link of a reference" 1 "dc-istft: rec/hard2.wav: $W" \
+    sh -c 'dc-oracle rec/s1.wav rec/s2.wav <rec/m.dcs | dc-mask | dc-istft -o "rec/hard%k.wav"'
+check "2: dc-istft -o the references of a list's row" 1 "dc-istft: rec/s1.wav: $W" \
+    sh -c 'dc-oracle -l rec/list.tsv <rec/m.dcs | dc-mask | dc-istft -o "rec/s%k.wav"'
+check "2: dc-istft -o the references, in blocks" 1 "dc-istft: rec/s1.wav: $W" \
+    sh -c 'dc-stft -B 0.2 -i m rec/m.flac | dc-oracle rec/s1.wav rec/s2.wav | dc-mask | dc-istft -o "rec/s%k.wav"'
+check "2: dc-plot -o a reference" 1 "dc-plot: rec/s2.wav: $W" \
+    sh -c 'dc-oracle rec/s1.wav rec/s2.wav <rec/m.dcs | dc-plot -k labels -o rec/s2.wav'
+same "2: the references are intact" "$(sum rec/s1.wav) $(sum rec/s2.wav)" "$b1 $b2"
+check "2: the oracle's separation, written beside its references" 0 '' \
+    sh -c 'dc-oracle rec/s1.wav rec/s2.wav <rec/m.dcs | dc-mask | dc-istft -o "rec/est%k.wav"'
+same "2: the estimates written" "$(ls rec/est1.wav rec/est2.wav | tr '\n' ' ')" "rec/est1.wav rec/est2.wav "
+notmp "2: the references" .
+
 # dc-train: its data is never its output, and where it writes is checked first
 dc-stft "$A" "$B" >train.dcs
 before=$(sum train.dcs)

@@ -69,7 +69,8 @@ sep irm
 sep wiener
 
 # -R: a ref record whose sum is the mixture's STFT (the mixture is their sum);
-# records before it pass through byte for byte
+# the utt record gains the references' paths (refs) after its keys, the stft record
+# passes through byte for byte
 check_in "-R: runs" 0 '' mixA.dcs dc-oracle -R a1.wav a2.wav
 cp out ref.dcs
 "$PY" - <<'EOF'
@@ -78,8 +79,11 @@ raw_in, raw_out = L.read_raw("mixA.dcs"), L.read_raw("ref.dcs")
 kinds = [r["kind"] for r, _ in raw_out]
 L.check("-R: records in order", kinds == ["dcsep", "utt", "stft", "labels", "ref"], str(kinds))
 L.check("-R: history extended", raw_out[0][0]["history"] == ["dc-stft", "dc-oracle"], str(raw_out[0][0]))
-L.check("-R: utt and stft pass through byte for byte",
-        [b for _, b in raw_in[1:]] == [b for _, b in raw_out[1:3]], "bytes differ")
+L.check("-R: stft passes through byte for byte", raw_in[2][1] == raw_out[2][1], "bytes differ")
+uin, uout = raw_in[1][0], raw_out[1][0]
+L.check("-R: utt: its keys in order, then refs, the references as named",
+        list(uout) == list(uin) + ["refs"] and all(uout[k] == uin[k] for k in uin) and
+        uout["refs"] == ["a1.wav", "a2.wav"], str(uout))
 ref, X = raw_out[4][0], L.tensor(raw_out[2][0])
 R = L.tensor(ref)
 L.check("-R: ref keys", all(ref[k] == raw_out[2][0][k] for k in ("rate", "nfft", "hop", "samples", "window"))
@@ -110,8 +114,16 @@ mkdir -p set/src
 cp b1.wav b2.wav set/src/
 printf 'mixB\tmix/mixB.wav\tsrc/b1.wav,src/b2.wav\n' >set/list.tsv
 check_in "-l: paths relative to the list's directory" 0 '' mixB.dcs dc-oracle -m irm -l set/list.tsv
-cmp -s out irmB.dcs && pass "-l: paths relative to the list's directory: same output" ||
-	fail "-l: paths relative to the list's directory: same output" "differ"
+"$PY" - <<'EOF'
+import oracle_lib as L
+got, want = L.read_raw("out"), L.read_raw("irmB.dcs")
+L.check("-l: paths relative to the list's directory: the same records but refs",
+        [b for _, b in got[2:]] == [b for _, b in want[2:]] and
+        {k: v for k, v in got[1][0].items() if k != "refs"} == {k: v for k, v in want[1][0].items() if k != "refs"},
+        "differ")
+L.check("-l: refs as the list's directory gives them", got[1][0]["refs"] == ["set/src/b1.wav", "set/src/b2.wav"],
+        str(got[1][0].get("refs")))
+EOF
 
 # dc-mix's own list.tsv: a data set of two 0 dB mixtures from a corpus of four
 # speakers, separated with the oracle through the whole pipeline

@@ -144,6 +144,16 @@ main(void)
 	T_OK("current: a name that is no file: none", dc_out_isinput("r2") == 0 && dc_out_inwhy("r2") == NULL);
 	dc_out_current(NULL);
 	T_OK("current: none", dc_out_isinput("r1") == 0 && dc_out_isinput("r2") == 0);
+	dc_out_current("r1");
+	dc_out_current_ref("r2");
+	dc_out_current_ref("nosuch");
+	T_OK("current: r1's reference r2 (3), r1 (2)", dc_out_isinput("./r2") == 3 && dc_out_isinput("r1") == 2);
+	T_OK("current: a reference's message", dc_out_inwhy("r2") && strcmp(dc_out_inwhy("r2"),
+	    "the output would replace a reference the oracle read for the utterance (its utt record's refs)") == 0);
+	dc_out_current("a");
+	T_OK("current: the next utterance's source forgets the references", dc_out_isinput("r2") == 0 &&
+	    dc_out_isinput("r1") == 0);
+	dc_out_current(NULL);
 	T_OK("writable: a new name in a directory", dc_dir_writable("new") == DC_OK);
 	T_OK("writable: a directory refused, EISDIR", mkdir("dir", 0755) == 0 &&
 	    dc_dir_writable("dir") == DC_EIO && errno == EISDIR);
