@@ -244,7 +244,7 @@ dc-mask: wrong kind (no stft)      | 1 | labels-only.dcs | dc-mask              
 dc-mask: labels shape vs stft      | 1 | lshape.dcs     | dc-mask                          | dc-mask: mix: labels record: shape [30, 129] disagrees with stft record [35, 129]
 dc-mask: stft shape vs its keys    | 1 | tshape.dcs     | dc-mask                          | dc-mask: mix: stft record: shape [30, 129] disagrees with its samples, nfft and hop ([35, 129])
 dc-mask: NaN in stft               | 1 | nan-stft.dcs   | dc-mask                          | dc-mask: mix: stft record: NaN or Inf in the data
-dc-mask: a kind with a NUL byte    | 1 | nulkind.dcs    | dc-mask                          | dc-mask: stdin: not a dcsep record (a map with a "kind") (record 3, byte 86)
+dc-mask: a kind with a NUL byte    | 1 | nulkind.dcs    | dc-mask                          | dc-mask: stdin: not a dcsep record (a map with a "kind") (record 3, byte 106)
 dc-mask: claim of 2^40 elements    | 1 | huge.dcs       | dc-mask                          | dc-mask: mix: stft record: more elements than the limit (see DC_MAX_ELEMS)
 dc-mask: masked over DC_MAX_ELEMS  | 1 | ibm.dcs        | DC_MAX_ELEMS=5000 dc-mask        | dc-mask: mix: masked: more elements than the limit (see DC_MAX_ELEMS)
 dc-mask: missing file              | 1 | -              | dc-mask nofile.dcs               | dc-mask: nofile.dcs: No such file or directory
