@@ -38,6 +38,19 @@ int dc_audio_read_mem(const void *data, size_t len, int rate, float **x, int64_t
  * DC_ERESAMPLE if libsoxr fails (dc_audio_errstr() says why), DC_ENONFINITE if the
  * filter overflowed. */
 int dc_resample(float **x, int64_t *n, double from, double to);
+/*
+ * A resampler fed a chunk at a time, with dc_resample's filter, so that its
+ * output for the chunks of a signal is dc_resample's output for the whole:
+ * dc_resampler_new (DC_EPARAM for a rate not above 0 or not finite,
+ * DC_ERESAMPLE as dc_resample); dc_resampler_put takes n samples of x (n 0:
+ * the signal's end, after which the filter's last samples come) and sets *y to
+ * the samples ready, *ny of them, in a buffer of the resampler's, valid until its
+ * next call (DC_ERESAMPLE, DC_ENONFINITE as dc_resample); dc_resampler_free.
+ */
+typedef struct dc_resampler dc_resampler;
+int dc_resampler_new(double from, double to, dc_resampler **r);
+int dc_resampler_put(dc_resampler *r, const float *x, int64_t n, const float **y, int64_t *ny);
+void dc_resampler_free(dc_resampler *r);
 /* dc_audio_read_multi: all channels, interleaved, no resampling; the same checks. */
 int dc_audio_read_multi(const char *path, float **x, int64_t *frames, int *channels, int *rate);
 

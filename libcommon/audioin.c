@@ -220,6 +220,88 @@ dc_resample(float **x, int64_t *n, double from, double to)
 	return DC_OK;
 }
 
+struct dc_resampler {
+	soxr_t soxr;
+	double ratio;           /* to / from */
+	float *out;
+	size_t cap;
+	int done;               /* the end was given */
+};
+
+int
+dc_resampler_new(double from, double to, dc_resampler **rp)
+{
+	soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+	soxr_error_t e = NULL;
+	dc_resampler *r;
+
+	if (rp == NULL)
+		return DC_EPARAM;
+	*rp = NULL;
+	if (!(from > 0) || !(to > 0) || !isfinite(from) || !isfinite(to))
+		return DC_EPARAM;
+	r = dc_xcalloc(1, sizeof *r);
+	r->soxr = soxr_create(from, to, 1, &e, NULL, &q, NULL);
+	if (e) {
+		dc_audio_set_err(e);
+		free(r);
+		return DC_ERESAMPLE;
+	}
+	r->ratio = to / from;
+	*rp = r;
+	return DC_OK;
+}
+
+int
+dc_resampler_put(dc_resampler *r, const float *x, int64_t n, const float **y, int64_t *ny)
+{
+	size_t idone, odone, len = 0;
+	soxr_error_t e;
+	int64_t i;
+
+	*y = NULL;
+	*ny = 0;
+	if (n < 0 || (n > 0 && x == NULL) || (n > 0 && r->done))
+		return DC_EPARAM;
+	/* the output of n samples, and room for what the filter holds back */
+	if (r->cap < (size_t)((double)n * r->ratio) + 4096) {
+		r->cap = (size_t)((double)n * r->ratio) + 4096;
+		r->out = dc_xrealloc(r->out, r->cap * sizeof *r->out);
+	}
+	for (i = 0; i < n || (n == 0 && !r->done); ) {
+		e = soxr_process(r->soxr, n ? x + i : NULL, (size_t)(n - i), &idone, r->out + len,
+		    r->cap - len, &odone);
+		if (e) {
+			dc_audio_set_err(e);
+			return DC_ERESAMPLE;
+		}
+		len += odone;
+		i += (int64_t)idone;
+		if (n == 0 && odone == 0)
+			r->done = 1;        /* flushed: nothing more comes */
+		if (len == r->cap) {
+			r->cap *= 2;
+			r->out = dc_xrealloc(r->out, r->cap * sizeof *r->out);
+		}
+	}
+	for (i = 0; i < (int64_t)len; i++)
+		if (!isfinite(r->out[i]))
+			return DC_ENONFINITE;
+	*y = r->out;
+	*ny = (int64_t)len;
+	return DC_OK;
+}
+
+void
+dc_resampler_free(dc_resampler *r)
+{
+	if (r == NULL)
+		return;
+	soxr_delete(r->soxr);
+	free(r->out);
+	free(r);
+}
+
 /*
  * to_mono: the frames of buf (ch channels at rate r, owned) averaged to mono and
  * resampled to rate (0: kept), into *x; the output may not exceed the element

@@ -14,6 +14,8 @@
  * utterance in blocks is overlap-added block by block (dc_istft_push): its
  * samples are written as they become final, to temporary files that are copied
  * into place when the last block is done; memory holds a block, not the utterance.
+ * With -r, each source's samples go through a resampler (libsoxr, dc-stft's
+ * filter) on their way to the file, a chunk at a time.
  */
 #include <errno.h>
 #include <math.h>
@@ -23,7 +25,7 @@
 
 #include "dc.h"
 
-static const char usage[] = "[-e encoding] [-o pattern] [file]";
+static const char usage[] = "[-e encoding] [-o pattern] [-r rate] [file]";
 /* the frames read from a record and overlap-added at a time */
 #define CH 64
 
@@ -36,6 +38,7 @@ help(void)
 	    "  -e encoding  pcm16 or float (pcm16)\n"
 	    "  -o pattern   one file per source: %%u utterance id, %%k source 1..K, %%%% a %%;\n"
 	    "               the extension picks the format (wav, flac, ...)\n"
+	    "  -r rate      write at rate Hz, resampled (the spectra's rate)\n"
 	    "  -h           this help\n"
 	    "Without -o, writes one K-channel WAV to stdout (one utterance only).\n"
 	    "With no file, or '-', reads stdin. See dc-istft(1).\n", usage);
@@ -106,16 +109,18 @@ static struct {
 	const char *path;       /* the stream */
 	int enc;                /* -e */
 	int has_u, has_k;       /* whether pat holds %u, %k */
-} opt = { NULL, "-", DC_PCM16, 0, 0 };
+	int rate;               /* -r, 0: the spectra's */
+} opt = { NULL, "-", DC_PCM16, 0, 0, 0 };
 
 /* parse_opts: the options and the file operand into opt; exits 2 on a bad one. */
 static void
 parse_opts(int argc, char **argv)
 {
 	const char *path;
+	int64_t v;
 	int c, bad, seen;
 
-	while ((c = dc_getopt(argc, argv, "e:o:h", usage, help)) != -1) {
+	while ((c = dc_getopt(argc, argv, "e:o:r:h", usage, help)) != -1) {
 		switch (c) {
 		case 'e':
 			if (strcmp(optarg, "pcm16") == 0)
@@ -127,6 +132,11 @@ parse_opts(int argc, char **argv)
 			break;
 		case 'o':
 			opt.pat = optarg;
+			break;
+		case 'r':
+			if (dc_parse_int(optarg, 1, 1000000, &v))
+				dc_errx(2, "-r: sample rate must be an integer from 1 to 1000000: %s", optarg);
+			opt.rate = (int)v;
 			break;
 		}
 	}
@@ -165,6 +175,9 @@ static struct {
 	dc_outset set;
 	int64_t *clip;          /* K: samples beyond full scale */
 	float *il;              /* CH frames' samples interleaved, for stdout */
+	int rate;               /* the files' rate */
+	dc_resampler **rs;      /* K resamplers to it, or NULL */
+	size_t ilcap;           /* il's room, in samples */
 } cur;
 
 /* The run: the stream's name, the utterances put so far, and the units read. */
@@ -456,9 +469,17 @@ begin(const char *id)
 	cur.n = 0;
 	cur.clip = dc_xcalloc((size_t)K, sizeof *cur.clip);
 	cur.o = dc_xcalloc((size_t)K, sizeof *cur.o);
+	cur.rate = opt.rate ? opt.rate : (int)sp.p.rate;
+	if (cur.rate != sp.p.rate) {
+		cur.rs = dc_xcalloc((size_t)K, sizeof *cur.rs);
+		for (k = 0; k < K; k++)
+			if (dc_resampler_new((double)sp.p.rate, cur.rate, &cur.rs[k]) != DC_OK)
+				dc_errx(1, "%s: -r %d: %s", id, cur.rate, dc_audio_errstr());
+	}
 	if (opt.pat == NULL) {
-		cur.il = dc_xmalloc((size_t)(K * CH * sp.p.hop) * sizeof *cur.il);
-		if (dc_audio_out_open("-", K, (int)sp.p.rate, opt.enc, &cur.o[0]) != DC_OK)
+		cur.ilcap = (size_t)(K * CH * sp.p.hop);
+		cur.il = dc_xmalloc(cur.ilcap * sizeof *cur.il);
+		if (dc_audio_out_open("-", K, cur.rate, opt.enc, &cur.o[0]) != DC_OK)
 			dc_errx(1, "stdout: %s", dc_audio_errstr());
 		return;
 	}
@@ -478,9 +499,55 @@ begin(const char *id)
 				dc_errx(1, "%s: %s", cur.out[k], why);
 			dc_errx(1, "%s: %s", cur.out[k], strerror(errno));
 		}
-		if (dc_audio_out_open(cur.tmp[k], 1, (int)sp.p.rate, opt.enc, &cur.o[k]) != DC_OK)
+		if (dc_audio_out_open(cur.tmp[k], 1, cur.rate, opt.enc, &cur.o[k]) != DC_OK)
 			write_fail(k);
 	}
+}
+
+/* put_out: ny samples of each source, y[k] (at the files' rate), counted and
+ * written */
+static void
+put_out(const float *const *y, int64_t ny)
+{
+	int64_t i;
+	int k, kk = cur.K;
+
+	for (k = 0; k < kk; k++)
+		cur.clip[k] += clipped(y[k], ny);
+	if (opt.pat == NULL) {
+		if ((size_t)(ny * kk) > cur.ilcap) {
+			cur.ilcap = (size_t)(ny * kk);
+			cur.il = dc_xrealloc(cur.il, cur.ilcap * sizeof *cur.il);
+		}
+		for (i = 0; i < ny; i++)
+			for (k = 0; k < kk; k++)
+				cur.il[i * kk + k] = y[k][i];
+		if (dc_audio_out_put(cur.o[0], cur.il, ny) != DC_OK)
+			write_fail(0);
+	} else
+		for (k = 0; k < kk; k++)
+			if (dc_audio_out_put(cur.o[k], y[k], ny) != DC_OK)
+				write_fail(k);
+}
+
+/* resampled: the next samples of each source from its resampler, given x[k][n]
+ * (n 0: the end), into y[k]; returns how many (the same for every source: their
+ * resamplers are alike and fed alike) */
+static int64_t
+resampled(const char *id, const float *const *x, int64_t n, const float **y)
+{
+	int64_t m = 0, mk;
+	int k, err;
+
+	for (k = 0; k < cur.K; k++) {
+		if ((err = dc_resampler_put(cur.rs[k], n ? x[k] : NULL, n, &y[k], &mk)) != DC_OK)
+			dc_errx(1, "%s: -r %d: %s", id, cur.rate, err == DC_ERESAMPLE ?
+			    dc_audio_errstr() : dc_strerror(err));
+		if (k > 0 && mk != m)
+			abort();
+		m = mk;
+	}
+	return m;
 }
 
 /* finish: the utterance's clipping notes, then its files complete and in place
@@ -491,6 +558,18 @@ finish(const char *id)
 	const char *why;
 	int k;
 
+	if (cur.rs) {
+		/* the resamplers' last samples */
+		const float **y = dc_xmalloc((size_t)cur.K * sizeof *y);
+		int64_t m;
+
+		while ((m = resampled(id, y, 0, y)) > 0)
+			put_out(y, m);
+		for (k = 0; k < cur.K; k++)
+			dc_resampler_free(cur.rs[k]);
+		free(cur.rs);
+		free(y);
+	}
 	if (opt.enc == DC_PCM16)
 		for (k = 0; k < cur.K; k++)
 			if (cur.clip[k])
@@ -523,32 +602,27 @@ finish(const char *id)
 }
 
 /* put_samples: the ny samples of each source from sample off of sp.y (final,
- * from dc_istft_push) checked, counted and written */
+ * from dc_istft_push) checked, resampled with -r, and written */
 static void
 put_samples(const char *id, int64_t off, int64_t ny)
 {
-	int64_t i;
-	int k, kk = cur.K;
+	const float **y = dc_xmalloc((size_t)cur.K * sizeof *y);
+	int k;
 
 	/* finite spectra can still overflow on the way back (sums of 1e38): no tool
 	 * writes NaN or Inf it was not given */
-	for (k = 0; k < kk; k++)
+	for (k = 0; k < cur.K; k++)
 		if (dc_floats_finite(sp.y[k] + off, ny) != DC_OK)
 			dc_errx(1, "%s: the inverse STFT overflows to Inf or NaN (spectrum values too large)",
 			    id);
-	for (k = 0; k < kk; k++)
-		cur.clip[k] += clipped(sp.y[k] + off, ny);
-	if (opt.pat == NULL) {
-		for (i = 0; i < ny; i++)
-			for (k = 0; k < kk; k++)
-				cur.il[i * kk + k] = sp.y[k][off + i];
-		if (dc_audio_out_put(cur.o[0], cur.il, ny) != DC_OK)
-			write_fail(0);
-	} else
-		for (k = 0; k < kk; k++)
-			if (dc_audio_out_put(cur.o[k], sp.y[k] + off, ny) != DC_OK)
-				write_fail(k);
+	for (k = 0; k < cur.K; k++)
+		y[k] = sp.y[k] + off;
+	if (cur.rs)
+		put_out(y, resampled(id, y, ny, y));
+	else
+		put_out(y, ny);
 	cur.n += ny;
+	free(y);
 }
 
 /*

@@ -209,11 +209,11 @@ check "bad pattern: final %" 2 "dc-istft: -o: pattern 'a%' ends in a lone %; wri
 check "bad pattern: empty" 2 "dc-istft: -o: empty pattern" dc-istft -o ''
 check "bad encoding" 2 "dc-istft: -e: encoding must be pcm16 or float: pcm24" dc-istft -e pcm24
 check "two files: what, then the usage" 2 "dc-istft: one stream file at most, not 2 (streams join end to end: cat a.dcs b.dcs | dc-istft)
-usage: dc-istft [-e encoding] [-o pattern] [file]" dc-istft a b
+usage: dc-istft [-e encoding] [-o pattern] [-r rate] [file]" dc-istft a b
 check "unknown option" 2 "dc-istft: invalid option -- 'q'
-usage: dc-istft [-e encoding] [-o pattern] [file]" dc-istft -q
+usage: dc-istft [-e encoding] [-o pattern] [-r rate] [file]" dc-istft -q
 check "-h" 0 "" dc-istft -h
-same "-h: usage on stdout" "$(head -n 1 out)" "usage: dc-istft [-e encoding] [-o pattern] [file]"
+same "-h: usage on stdout" "$(head -n 1 out)" "usage: dc-istft [-e encoding] [-o pattern] [-r rate] [file]"
 cat s1.dcs s1.dcs >dup.dcs
 check_in "two utterances with one id" 1 "dc-istft: so0048_000480014: d-so0048_000480014.wav was already written for an earlier utterance (two utterances with one id?)" \
     dup.dcs dc-istft -o 'd-%u.wav'
@@ -336,3 +336,32 @@ for e in ogg opus mp3; do
 	same "lossy: p.$e read back, every sample" "$(dc-stft "p.$e" | dc-dump | sed -n 's/.* samples=\([0-9]*\).*/\1/p' | head -1)" \
 	    "$(dc-dump p.dcs | sed -n 's/.* samples=\([0-9]*\).*/\1/p' | head -1)"
 done
+
+# --- dc-istft -r: the sources written at another rate through dc-stft's filter (libsoxr,
+# fed a chunk at a time): a whole utterance and one in blocks give the same samples,
+# the rate and length asked for, within float rounding of dc-stft -r's resampling of
+# the 8 kHz output, and below 3.6 kHz within 50 dB of scipy's polyphase resampling
+# (an independent filter)
+dc-stft -i r "$F" >r.dcs
+dc-istft -e float -o r8.wav r.dcs || fail "dc-istft at the stream's rate" "failed"
+check "-r 16000" 0 '' dc-istft -e float -r 16000 -o r16.wav r.dcs
+check "-r 16000, blocks of 0.5 s" 0 '' sh -c 'dc-stft -i r -B 0.5 "$1" | dc-istft -e float -r 16000 -o r16b.wav' sh "$F"
+check "-r 16000 to stdout" 0 '' sh -c 'dc-istft -e float -r 16000 r.dcs >r16s.wav'
+check "-r 11025, pcm16" 0 '' dc-istft -r 11025 -o r11.wav r.dcs
+dc-stft -r 16000 -i r r8.wav 2>/dev/null | dc-istft -e float -o via.wav
+same "-r: rates, lengths, blocks, stdout, dc-stft's filter, scipy" "$("$PY" -c '
+import numpy as np, soundfile as sf
+from scipy.signal import resample_poly
+x8, r8 = sf.read("r8.wav"); x, r = sf.read("r16.wav"); xb, _ = sf.read("r16b.wav"); xs, rs = sf.read("r16s.wav")
+x11, r11 = sf.read("r11.wav"); via, _ = sf.read("via.wav")
+p = resample_poly(x8, 2, 1)
+X, P, f = np.fft.rfft(x), np.fft.rfft(p), np.fft.rfftfreq(len(x), 1 / 16000)
+m = f < 3600        # the filters differ in their transition bands, below 4 kHz
+snr = 10 * np.log10((np.abs(P[m]) ** 2).sum() / (np.abs(X[m] - P[m]) ** 2).sum())
+print(r8, r, rs, r11, len(x) == 2 * len(x8), len(x11) == round(len(x8) * 11025 / 8000),
+      np.array_equal(x, xb), np.array_equal(x, xs), np.abs(x - via).max() < 1e-6, snr > 50)
+')" "8000 16000 16000 11025 True True True True True True"
+check "-r 0" 2 'dc-istft: -r: sample rate must be an integer from 1 to 1000000: 0' dc-istft -r 0 r.dcs
+check "-r x" 2 'dc-istft: -r: sample rate must be an integer from 1 to 1000000: x' dc-istft -r x r.dcs
+check "-r 8000, the stream's rate: the same bytes" 0 '' dc-istft -e float -r 8000 -o r8b.wav r.dcs
+if cmp -s r8.wav r8b.wav; then pass "-r 8000: byte for byte"; else fail "-r 8000" "differs"; fi
