@@ -308,7 +308,7 @@ any_long(char **files, int nfiles, int64_t rate)
 
 /* One file's utterance id, for same_ids. */
 typedef struct {
-	char id[256];
+	char *id;
 	int i;                  /* its place among the files */
 } file_id;
 
@@ -328,6 +328,7 @@ cmp_file_id(const void *a, const void *b)
 static void
 same_ids(char **files, int nfiles)
 {
+	char stem[256];
 	file_id *f;
 	int i;
 
@@ -335,7 +336,7 @@ same_ids(char **files, int nfiles)
 		return;
 	f = dc_xmalloc((size_t)nfiles * sizeof *f);
 	for (i = 0; i < nfiles; i++) {
-		dc_path_stem(dc_path_name(files[i]), NULL, f[i].id, sizeof f[i].id);
+		f[i].id = dc_xstrdup(dc_path_stem(dc_path_name(files[i]), NULL, stem, sizeof stem));
 		f[i].i = i;
 	}
 	qsort(f, (size_t)nfiles, sizeof *f, cmp_file_id);
@@ -346,6 +347,8 @@ same_ids(char **files, int nfiles)
 			dc_errx(2, "%s and %s would both be utterance '%s': rename one, or give each "
 			    "its own dc-stft -i", files[f[i - 1].i], files[f[i].i], f[i].id);
 		}
+	for (i = 0; i < nfiles; i++)
+		free(f[i].id);
 	free(f);
 }
 
