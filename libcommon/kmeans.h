@@ -131,14 +131,14 @@ void dc_stitch_free(dc_stitch *st);
  *
  * Outputs: labels[nov + N], the shared points' first; map[K], the label of
  * each cluster, if not NULL; info. DC_EPARAM as dc_kmeans, or if o->k is not
- * st->k. dc_kmeans_block_w: the same with weights w[nov + N] (NULL:
+ * st->k. dc_kmeans_block_w: the same with weights wt[nov + N] (NULL:
  * dc_kmeans_block), as dc_kmeans_w.
  */
 int dc_kmeans_block(dc_stitch *st, const float *xov, int64_t nov, const float *x, int64_t n,
     const unsigned char *fit, const dc_kmeans_opts *o, const int32_t *prev, int32_t *labels,
     int *map, dc_kmeans_info *info);
 int dc_kmeans_block_w(dc_stitch *st, const float *xov, int64_t nov, const float *x, int64_t n,
-    const unsigned char *fit, const float *w, const dc_kmeans_opts *o, const int32_t *prev,
+    const unsigned char *fit, const float *wt, const dc_kmeans_opts *o, const int32_t *prev,
     int32_t *labels, int *map, dc_kmeans_info *info);
 
 #endif

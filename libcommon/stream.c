@@ -379,12 +379,11 @@ dc_rec_strs(const dc_record *r, const char *key, const char **v, size_t *lens, i
 
 	if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY)
 		return -1;
-	for (i = 0; i < o->via.array.size; i++)
-		if (o->via.array.ptr[i].type != MSGPACK_OBJECT_STR)
-			return -1;
 	for (i = 0; i < o->via.array.size && (int)i < max; i++) {
-		v[i] = o->via.array.ptr[i].via.str.ptr;
-		lens[i] = o->via.array.ptr[i].via.str.size;
+		const msgpack_object *e = &o->via.array.ptr[i];
+
+		v[i] = e->type == MSGPACK_OBJECT_STR ? e->via.str.ptr : NULL;
+		lens[i] = e->type == MSGPACK_OBJECT_STR ? e->via.str.size : 0;
 	}
 	return (int)o->via.array.size;
 }

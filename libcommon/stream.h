@@ -39,9 +39,10 @@ void dc_record_copy(dc_record *dst, const dc_record *src);
 /* dc_record_set_strs: r made again with key an array of the n strings v, after
  * its other keys (where r had key, it goes). */
 void dc_record_set_strs(dc_record *r, const char *key, const char *const *v, int n);
-/* dc_rec_strs: the strings of key, an array of strings: the first max of them in
- * v[], not NUL-terminated, their lengths in lens[]; returns how many there are,
- * or -1 where key is absent or not an array of strings. */
+/* dc_rec_strs: the strings of key, an array: the first max of its elements in
+ * v[], not NUL-terminated, their lengths in lens[] (an element that is not a
+ * string: NULL and 0); returns how many elements there are, or -1 where key is
+ * absent or not an array. */
 int dc_rec_strs(const dc_record *r, const char *key, const char **v, size_t *lens, int max);
 
 const msgpack_object *dc_rec_get(const dc_record *r, const char *key);

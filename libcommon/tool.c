@@ -480,7 +480,8 @@ dc_out_source(const dc_record *utt)
 		dc_out_current(src);
 	else
 		dc_out_current(NULL);
-	/* dc-oracle's references (a path with a NUL byte names no file) */
+	/* dc-oracle's references (an element that is no string, or a path with a NUL
+	 * byte, names no file) */
 	if (utt == NULL || (n = dc_rec_strs(utt, "refs", NULL, NULL, 0)) <= 0)
 		return;
 	v = dc_xmalloc((size_t)n * sizeof *v);

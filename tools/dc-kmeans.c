@@ -246,7 +246,8 @@ parse_opts(int argc, char **argv)
  * (checked against the embeddings E of record er): those within -t dB of the
  * loudest; NULL (all N) when the utterance has no stft record. Sets *m to their
  * number and *silent when the mixture is digital silence; with -w mag, *w to
- * their weights ([N], malloc'd; NULL without an stft record or with -w none).
+ * their weights ([N], malloc'd; NULL with -w none), and no stft record is an
+ * error.
  */
 static unsigned char *
 fit_bins(const dc_utt *u, const char *id, const dc_unit *bl, const dc_record *er,
@@ -261,6 +262,8 @@ fit_bins(const dc_utt *u, const char *id, const dc_unit *bl, const dc_record *er
 	*m = N;
 	*silent = 0;
 	*w = NULL;
+	if (sr == NULL && opt.mag)
+		dc_errx(1, "%s: -w mag: no stft record to weigh the bins by", id);
 	if (sr == NULL)
 		return NULL;
 	dc_get_stft_view(id, sr, bl, &X, &p);
@@ -419,7 +422,7 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 	dc_kmeans_info info;
 	dc_tensor E, L, M;
 	unsigned char *fit, *xf;
-	float *w, *xw = NULL;
+	float *w, *xw = NULL;   /* -w mag: the block's weights, the tail's and the block's */
 	const float *e;
 	int32_t *lab;
 	int64_t T, N, n, off, m = 0, i, keep, FD;
@@ -458,16 +461,17 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 	for (i = 0, m = 0; i < n; i++)
 		m += xf[i];
 	/* -w mag's weights: the tail's as they were, the block's against its own
-	 * loudest bin (1 each where the block has no stft record) */
-	xw = dc_xmalloc((size_t)n * sizeof *xw);
-	memcpy(xw, c->tw, (size_t)off * sizeof *xw);
-	for (i = 0; i < N; i++)
-		xw[off + i] = w ? w[i] : 1.0f;
+	 * loudest bin */
+	if (w) {
+		xw = dc_xmalloc((size_t)n * sizeof *xw);
+		memcpy(xw, c->tw, (size_t)off * sizeof *xw);
+		memcpy(xw + off, w, (size_t)N * sizeof *xw);
+	}
 	if (m >= o.k) {
 		/* the tail and the block where they lie: the block's embeddings are
 		 * its record's (dc_get_embed's view), not a copy */
-		if ((err = dc_kmeans_block_w(&c->st, c->tail, off, e, N, xf, opt.mag ? xw : NULL, &o,
-		    c->tlab, lab, NULL, &info)) != DC_OK)
+		if ((err = dc_kmeans_block_w(&c->st, c->tail, off, e, N, xf, xw, &o, c->tlab, lab,
+		    NULL, &info)) != DC_OK)
 			dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
 		if (opt.verbose)
 			dc_warnx("%s: block %lld: %lld of %lld bins fitted (%lld frames of the block "
@@ -526,7 +530,8 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 		memcpy(c->tail + (keep - T) * FD, e, (size_t)(T * FD) * sizeof *c->tail);
 	}
 	memmove(c->tfit, xf + (n - keep * c->F), (size_t)(keep * c->F));
-	memmove(c->tw, xw + (n - keep * c->F), (size_t)(keep * c->F) * sizeof *xw);
+	if (xw)
+		memmove(c->tw, xw + (n - keep * c->F), (size_t)(keep * c->F) * sizeof *xw);
 	memmove(c->tlab, lab + (n - keep * c->F), (size_t)(keep * c->F) * sizeof *lab);
 	c->tf = keep;
 	if (bl->last)

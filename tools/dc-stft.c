@@ -323,8 +323,9 @@ cmp_file_id(const void *a, const void *b)
 
 /* same_ids: two files whose names give one utterance id are refused before
  * anything is read: downstream the id names the utterance's files (dc-istft -o
- * '%u-s%k.wav', dc-plot) and its line in a list (dc-oracle -l, dc-eval -l), so
- * the second would replace the first's outputs or take its sources. */
+ * '%u-s%k.wav', dc-plot), which refuse the second utterance's only after the
+ * first one's are written, and its line in a list (dc-oracle -l), where the
+ * second would take the first's sources unsaid. */
 static void
 same_ids(char **files, int nfiles)
 {

@@ -142,8 +142,7 @@ same "2: from stdin: the file written (another name, -i)" "$([ "$(sum rec/m.flac
 notmp "2: the recording read" .
 
 # nor are the references dc-oracle read (its utt record's refs): by their names, a
-# hard link, from a list, in blocks, for dc-plot; a later utterance's own outputs
-# may take an earlier one's reference names
+# hard link, from a list, in blocks, for dc-plot
 cp "$A" rec/s1.wav
 cp "$A" rec/s2.wav
 ln rec/s2.wav rec/hard2.wav

@@ -83,6 +83,31 @@ bad = int((lo != first[0]).sum() + (hi != first[1]).sum())
 print(len(u.blocks), u.blocks[0].frames, first[0] != first[1], bad)
 ' "$1"
 }
+# -w mag in blocks weighs as a whole utterance does: the whole stream written again
+# as one block gives its labels and masks, bit for bit (and differs from -w none)
+dc-stft -B 0 in.wav | "$PY" embed.py >whole.dcs || fail "whole embeddings" "failed"
+"$PY" - <<'EOF2' || fail "one block" "python failed"
+import msgpack
+recs = list(msgpack.Unpacker(open("whole.dcs", "rb"), raw=False, max_buffer_size=0, strict_map_key=False))
+hdr, utt, rest = recs[0], recs[1], recs[2:]
+T = rest[0]["shape"][0]
+out = [dict(hdr, version=2), dict(utt, blocks=True), {"kind": "block", "t0": 0, "frames": T, "last": True}] + rest
+open("oneblock.dcs", "wb").write(b"".join(msgpack.packb(r, use_bin_type=True) for r in out))
+EOF2
+for w in mag none; do
+	dc-kmeans -k 2 -b 4 -w $w whole.dcs >kw-$w.dcs || fail "whole, -w $w" "failed"
+	dc-kmeans -k 2 -b 4 -w $w oneblock.dcs >kb-$w.dcs || fail "one block, -w $w" "failed"
+done
+same "-w mag: one block's labels and masks are the whole utterance's; -w none's differ" "$("$PY" -c '
+import numpy as np, dcstream
+def lm(p):
+    u = dcstream.read(p)[1][0]
+    return dcstream.join(u, "labels"), dcstream.join(u, "masks")
+(wl, wm), (bl, bm), (nl, nm) = lm("kw-mag.dcs"), lm("kb-mag.dcs"), lm("kw-none.dcs")
+(nbl, nbm) = lm("kb-none.dcs")
+print(np.array_equal(wl, bl) and np.array_equal(wm, bm), np.array_equal(nl, nbl) and np.array_equal(nm, nbm),
+      not np.array_equal(wm, nm))
+')" "True True True"
 dc-stft -B 0.5 in.wav | "$PY" embed.py | dc-kmeans -k 2 >bs.dcs || fail "blocks of 0.5 s: dc-kmeans" "failed"
 same "blocks of 63 frames, fewer than the 100 carried: every bin its speaker's label" \
     "$(labels_ok bs.dcs)" "50 63 True 0"

@@ -91,6 +91,8 @@ cp err kmw.err
 check_in "-w none -k 3 -v" 0 '*' embed.dcs dc-kmeans -k 3 -v
 cp out kmn.dcs
 cp err kmn.err
+check_in "-w mag, no stft record to weigh by" 1 'dc-kmeans: mix: -w mag: no stft record to weigh the bins by' \
+    nostft.dcs dc-kmeans -w mag
 "$PY" - <<'EOF'
 import re, numpy as np, oracle_lib as L
 def fitted(path, err):

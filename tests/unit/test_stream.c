@@ -2028,6 +2028,71 @@ test_zero_copy(void)
 	dc_writer_close(w);
 }
 
+/* test_strs: dc_record_set_strs adds an array of strings after a record's keys,
+ * or puts it where the key was; dc_rec_strs reads it back, an element that is no
+ * string as NULL, no more than max, and -1 for a key absent or not an array */
+static void
+test_strs(void)
+{
+	dc_recb b;
+	dc_record r;
+	const char *v[4];
+	const char *in[3] = { "s1.wav", "", "dir/s 3.wav" };
+	size_t len[4];
+	const msgpack_object_map *mp;
+	int64_t x;
+	char s[32];
+
+	dc_recb_init(&b, "utt");
+	dc_recb_str(&b, "id", "u");
+	dc_recb_int(&b, "rate", 8000);
+	dc_recb_to_record(&b, &r);
+	T_EQ_INT("strs: absent: -1", dc_rec_strs(&r, "refs", v, len, 4), -1);
+	T_EQ_INT("strs: a string is no array: -1", dc_rec_strs(&r, "id", v, len, 4), -1);
+	dc_record_set_strs(&r, "refs", in, 3);
+	mp = &r.map.via.map;
+	T_OK("strs: added after the keys, which keep their values", mp->size == 4 &&
+	    strcmp(r.kind, "utt") == 0 && dc_rec_str(&r, "id", s, sizeof s) == DC_OK && strcmp(s, "u") == 0 &&
+	    dc_rec_int(&r, "rate", &x) == DC_OK && x == 8000 && mp->ptr[3].key.via.str.size == 4 &&
+	    memcmp(mp->ptr[3].key.via.str.ptr, "refs", 4) == 0);
+	T_EQ_INT("strs: 3 read back", dc_rec_strs(&r, "refs", v, len, 4), 3);
+	T_OK("strs: each string and its length", len[0] == 6 && memcmp(v[0], "s1.wav", 6) == 0 &&
+	    len[1] == 0 && len[2] == 11 && memcmp(v[2], "dir/s 3.wav", 11) == 0);
+	T_EQ_INT("strs: max 1: the count, one read", dc_rec_strs(&r, "refs", v, len, 1), 3);
+	T_EQ_INT("strs: max 0, no arrays: the count", dc_rec_strs(&r, "refs", NULL, NULL, 0), 3);
+	dc_record_set_strs(&r, "refs", in + 2, 1);
+	T_OK("strs: set again: the key once, its new value", r.map.via.map.size == 4 &&
+	    dc_rec_strs(&r, "refs", v, len, 4) == 1 && len[0] == 11);
+	dc_record_set_strs(&r, "id", in, 2);
+	T_OK("strs: a key of another type replaced", r.map.via.map.size == 4 &&
+	    dc_rec_str(&r, "id", s, sizeof s) != DC_OK && dc_rec_strs(&r, "id", v, len, 4) == 2);
+	dc_record_free(&r);
+
+	/* an array with a number among its strings: that element NULL */
+	{
+		msgpack_sbuffer sb;
+		msgpack_packer pk;
+		dc_reader *rd;
+
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		msgpack_pack_map(&pk, 2);
+		msgpack_pack_str_with_body(&pk, "kind", 4);
+		msgpack_pack_str_with_body(&pk, "utt", 3);
+		msgpack_pack_str_with_body(&pk, "refs", 4);
+		msgpack_pack_array(&pk, 2);
+		msgpack_pack_int(&pk, 1);
+		msgpack_pack_str_with_body(&pk, "s1.wav", 6);
+		rd = dc_reader_mem(sb.data, sb.size);
+		T_EQ_INT("strs: a record with [1, \"s1.wav\"] read", dc_read(rd, &r), DC_OK);
+		T_OK("strs: the number NULL, the string kept", dc_rec_strs(&r, "refs", v, len, 4) == 2 &&
+		    v[0] == NULL && len[0] == 0 && len[1] == 6 && memcmp(v[1], "s1.wav", 6) == 0);
+		dc_record_free(&r);
+		dc_reader_free(rd);
+		msgpack_sbuffer_destroy(&sb);
+	}
+}
+
 int
 main(void)
 {
@@ -2054,5 +2119,6 @@ main(void)
 	test_stft_blocks();
 	test_sink();
 	test_writer_refused();
+	test_strs();
 	return t_done();
 }
