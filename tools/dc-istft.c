@@ -177,6 +177,7 @@ static struct {
 	float *il;              /* CH frames' samples interleaved, for stdout */
 	int rate;               /* the files' rate */
 	dc_resampler **rs;      /* K resamplers to it, or NULL */
+	const float **y;        /* K: each source's samples on their way out */
 	size_t ilcap;           /* il's room, in samples */
 } cur;
 
@@ -469,6 +470,7 @@ begin(const char *id)
 	cur.n = 0;
 	cur.clip = dc_xcalloc((size_t)K, sizeof *cur.clip);
 	cur.o = dc_xcalloc((size_t)K, sizeof *cur.o);
+	cur.y = dc_xcalloc((size_t)K, sizeof *cur.y);
 	cur.rate = opt.rate ? opt.rate : (int)sp.p.rate;
 	if (cur.rate != sp.p.rate) {
 		cur.rs = dc_xcalloc((size_t)K, sizeof *cur.rs);
@@ -560,15 +562,13 @@ finish(const char *id)
 
 	if (cur.rs) {
 		/* the resamplers' last samples */
-		const float **y = dc_xmalloc((size_t)cur.K * sizeof *y);
 		int64_t m;
 
-		while ((m = resampled(id, y, 0, y)) > 0)
-			put_out(y, m);
+		while ((m = resampled(id, cur.y, 0, cur.y)) > 0)
+			put_out(cur.y, m);
 		for (k = 0; k < cur.K; k++)
 			dc_resampler_free(cur.rs[k]);
 		free(cur.rs);
-		free(y);
 	}
 	if (opt.enc == DC_PCM16)
 		for (k = 0; k < cur.K; k++)
@@ -596,6 +596,7 @@ finish(const char *id)
 		free(cur.tmp);
 	}
 	free(cur.o);
+	free(cur.y);
 	free(cur.clip);
 	free(cur.il);
 	memset(&cur, 0, sizeof cur);
@@ -606,7 +607,7 @@ finish(const char *id)
 static void
 put_samples(const char *id, int64_t off, int64_t ny)
 {
-	const float **y = dc_xmalloc((size_t)cur.K * sizeof *y);
+	const float **y = cur.y;
 	int k;
 
 	/* finite spectra can still overflow on the way back (sums of 1e38): no tool
@@ -622,7 +623,6 @@ put_samples(const char *id, int64_t off, int64_t ny)
 	else
 		put_out(y, ny);
 	cur.n += ny;
-	free(y);
 }
 
 /*

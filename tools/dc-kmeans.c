@@ -441,7 +441,8 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 			dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
 		c->tail = dc_xmalloc((size_t)(TAIL * c->F * c->D) * sizeof *c->tail);
 		c->tfit = dc_xmalloc((size_t)(TAIL * c->F));
-		c->tw = dc_xmalloc((size_t)(TAIL * c->F) * sizeof *c->tw);
+		if (opt.mag)
+			c->tw = dc_xmalloc((size_t)(TAIL * c->F) * sizeof *c->tw);
 		c->tlab = dc_xmalloc((size_t)(TAIL * c->F) * sizeof *c->tlab);
 	} else if (E.shape[1] != c->F || E.shape[2] != c->D)
 		dc_errx(1, "%s: embed record: [%lld, %lld, %lld] in block %lld, but [T, %lld, %lld] "
