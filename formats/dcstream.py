@@ -84,7 +84,7 @@ def records(src):
     f = sys.stdin.buffer if src == "-" else open(src, "rb") if isinstance(src, (str, os.PathLike)) else src
     cf = _Counter(f)
     up = msgpack.Unpacker(cf, raw=False, max_buffer_size=0, strict_map_key=False,
-                          object_pairs_hook=_pairs)
+                          object_pairs_hook=_pairs, unicode_errors="surrogateescape")
     i = end = 0
     try:
         while True:
@@ -157,7 +157,7 @@ def _id_why(head):
     i = head.get("id")
     if not isinstance(i, str):
         return "key 'id' missing or not a string"
-    if len(i.encode()) > 1023:
+    if len(i.encode("utf-8", "surrogateescape")) > 1023:
         return "id longer than 1023 bytes"
     if "\0" in i:
         return "id holds a NUL byte"
@@ -239,7 +239,8 @@ def utterances(src):
 
 def pack_header(history, version=1):
     """A header; version 2 for a stream with utterances in blocks."""
-    return msgpack.packb({"kind": "dcsep", "version": version, "history": list(history)})
+    return msgpack.packb({"kind": "dcsep", "version": version, "history": list(history)},
+                        unicode_errors="surrogateescape")
 
 
 def pack_record(kind, array=None, **keys):
@@ -251,4 +252,4 @@ def pack_record(kind, array=None, **keys):
         if name is None:
             raise ValueError(f"dtype {a.dtype} has no dcsep name")
         rec.update(dtype=name, shape=list(a.shape), data=a.astype(DTYPES[name]).tobytes())
-    return msgpack.packb(rec, use_bin_type=True)
+    return msgpack.packb(rec, use_bin_type=True, unicode_errors="surrogateescape")

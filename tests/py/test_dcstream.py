@@ -216,6 +216,20 @@ with tempfile.TemporaryDirectory() as tmp:
     check("id: 1023 bytes are an id", ds.read(io.BytesIO(traw))[1][0].id == "\u00e9" * 511 + "a")
     p = subprocess.run([os.path.join(BIN, "dc-istft"), "-o", "x.wav"], input=traw, capture_output=True, cwd=tmp)
     check("id: 1023 bytes: dc-istft takes them too", p.returncode == 0 and p.stderr == b"", p.stderr.decode())
+    # an id that is not UTF-8 is an id to both readers (a file name is bytes): the
+    # Python one gives its bytes as surrogate escapes, and packs them back as they were
+    utt = ds.pack_record("utt", id="m", rate=8000, samples=256)
+    traw = ds.pack_header([]) + utt.replace(b"\xa2id\xa1m", b"\xa2id\xa2\xff\xfe") + \
+        ds.pack_record("stft", np.zeros((7, 129), np.complex64), rate=8000, nfft=256, hop=64,
+                       samples=256, window="sqrt-hann")
+    uid = ds.read(io.BytesIO(traw))[1][0].id
+    check("id: not UTF-8: read, its bytes as surrogate escapes", os.fsencode(uid) == b"\xff\xfe", repr(uid))
+    check("id: not UTF-8: packed back byte for byte",
+          ds.pack_record("utt", id=uid, rate=8000, samples=256) in traw)
+    p = subprocess.run([os.path.join(BIN, "dc-istft"), "-o", "%u.wav"], input=traw, capture_output=True, cwd=tmp)
+    check("id: not UTF-8: dc-istft takes it too, as the file name's bytes",
+          p.returncode == 0 and p.stderr == b"" and os.path.isfile(os.path.join(os.fsencode(tmp), b"\xff\xfe.wav")),
+          p.stderr.decode())
 # DC_MAX_ELEMS lowers the limit for both readers
 traw = ds.pack_header([]) + ds.pack_record("utt", id="a") + ds.pack_record("stft", np.zeros(3, np.float32))
 os.environ["DC_MAX_ELEMS"] = "2"
