@@ -96,7 +96,34 @@ clear_progress(void)
 	}
 }
 
-#define note(...) do { clear_progress(); dc_warnx(__VA_ARGS__); } while (0)
+/* A mixture's notes (a file resampled or mixed down, lengths that differ, a
+ * singular Gram matrix) are held until its scores are done: a mixture refused
+ * gets its one line, not the notes before it. */
+static char **held;
+static int nheld;
+
+static void
+hold(char *line)
+{
+	held = dc_xrealloc(held, (size_t)(nheld + 1) * sizeof *held);
+	held[nheld++] = line;
+}
+
+/* flush_notes: the held notes on stderr, in order */
+static void
+flush_notes(void)
+{
+	int i;
+
+	clear_progress();
+	for (i = 0; i < nheld; i++) {
+		dc_warnx("%s", held[i]);
+		free(held[i]);
+	}
+	nheld = 0;
+}
+
+#define note(...) hold(dc_xasprintf(__VA_ARGS__))
 #define fail(...) do { clear_progress(); dc_errx(1, __VA_ARGS__); } while (0)
 
 /* ---------------------------------------------------------------- the list */
@@ -1036,7 +1063,7 @@ run_jobs(int njobs)
 			progress = 1;
 		}
 		evaluate(&jobs[i], opt.win, &res);
-		clear_progress();
+		flush_notes();
 		put_result(&p, &jobs[i], &res);
 		free(res.seg);
 		if (tty)

@@ -72,22 +72,32 @@ static struct {
 	const char *spkfile;    /* -S */
 } opt = { 0, { 0 }, NULL, NULL, 0, 2, 1.0, NULL };
 
-/* read_input: the file for mixing (mix.h), with a warning for a mix-down or a
- * resampling in single mode (verbose); exits 1 with "dc-mix: path: why". */
+/* read_input: the file for mixing (mix.h) and, in *info, whether it was mixed
+ * down or resampled; exits 1 with "dc-mix: path: why". */
 static void
-read_input(const char *path, double speed, dc_mix_input *in, int verbose)
+read_input(const char *path, double speed, dc_mix_input *in, dc_audio_info *info)
 {
-	dc_audio_info info;
 	char msg[DC_MIX_MSG];
-	int err = dc_mix_read(path, &opt.mo, speed, in, &info, msg);
 
-	if (verbose && info.downmixed)
-		dc_warnx("%s: %d channels mixed down to mono", dc_path_name(path), info.channels_in);
-	if (verbose && info.resampled)
-		dc_warnx("%s: resampled from %d Hz to %d Hz", dc_path_name(path), info.rate_in,
-		    opt.mo.rate);
-	if (err != DC_OK)
+	if (dc_mix_read(path, &opt.mo, speed, in, info, msg) != DC_OK)
 		dc_errx(1, "%s", msg);
+}
+
+/* input_notes: a line for each input mixed down or resampled, once all are read
+ * (an input refused gets one line, not the notes of those before it) */
+static void
+input_notes(char *const *files, const dc_audio_info *info, int nin)
+{
+	int j;
+
+	for (j = 0; j < nin; j++) {
+		if (info[j].downmixed)
+			dc_warnx("%s: %d channels mixed down to mono", dc_path_name(files[j]),
+			    info[j].channels_in);
+		if (info[j].resampled)
+			dc_warnx("%s: resampled from %d Hz to %d Hz", dc_path_name(files[j]),
+			    info[j].rate_in, opt.mo.rate);
+	}
 }
 
 /* ---------------------------------------------------------------- output */
@@ -192,6 +202,7 @@ static int
 single(int nin, char **files)
 {
 	dc_mix_input in[MAXK];
+	dc_audio_info info[MAXK];
 	dc_mixture mx;
 	double gain[MAXK], speed[MAXK];
 	char *src[MAXK], id[256];
@@ -221,7 +232,8 @@ single(int nin, char **files)
 	dc_mix_gains(&r, &opt.mo, nin, gain);
 	dc_mix_speeds(&r, &opt.mo, nin, speed);
 	for (j = 0; j < nin; j++)
-		read_input(files[j], speed[j], &in[j], 1);
+		read_input(files[j], speed[j], &in[j], &info[j]);
+	input_notes(files, info, nin);
 	dc_mix_make(in, nin, gain, opt.mo.level, &mx);
 
 	put_audio(tmix, opt.out, mx.mix, mx.n);

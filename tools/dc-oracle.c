@@ -160,6 +160,7 @@ ref_spectra(const char *id, char *const *src, int K, const dc_stft_params *p, in
     int64_t F, dc_tensor *R)
 {
 	dc_tensor S;
+	dc_audio_info *info = dc_xcalloc((size_t)K, sizeof *info);
 	float *x;
 	int64_t n;
 	int k, err;
@@ -167,7 +168,7 @@ ref_spectra(const char *id, char *const *src, int K, const dc_stft_params *p, in
 	if ((err = dc_tensor_alloc(R, DC_C64, 3, (int64_t[]){ K, T, F })) != DC_OK)
 		dc_errx(1, "%s: ref: %s", id, dc_strerror(err));
 	for (k = 0; k < K; k++) {
-		x = dc_get_audio(src[k], src[k], p->rate, &n);
+		x = dc_get_audio(src[k], src[k], p->rate, &n, &info[k]);
 		if (n != p->samples) {
 			free(x);
 			dc_errx(1, "%s: %lld samples at %lld Hz, but utterance %s has %lld", src[k],
@@ -180,6 +181,10 @@ ref_spectra(const char *id, char *const *src, int K, const dc_stft_params *p, in
 		memcpy((float *)R->data + 2 * (size_t)k * T * F, S.data, (size_t)(T * F) * 8);
 		dc_tensor_free(&S);
 	}
+	/* resampled or mixed down: said once every reference is taken */
+	for (k = 0; k < K; k++)
+		dc_audio_notes(src[k], &info[k], p->rate);
+	free(info);
 }
 
 /*
@@ -190,6 +195,7 @@ static struct {
 	dc_audio_in **a;
 	float **x;
 	int64_t *x0, *xn, *cap;
+	dc_audio_info *info;     /* each source's, for the notes at the end */
 	int K;
 } bs;
 
@@ -207,13 +213,13 @@ bs_close(void)
 	free(bs.x0);
 	free(bs.xn);
 	free(bs.cap);
+	free(bs.info);
 	memset(&bs, 0, sizeof bs);
 }
 
 static void
 bs_open(char *const *src, int K, int64_t rate)
 {
-	dc_audio_info info;
 	int k, err;
 
 	bs_close();
@@ -223,8 +229,9 @@ bs_open(char *const *src, int K, int64_t rate)
 	bs.x0 = dc_xcalloc((size_t)K, sizeof *bs.x0);
 	bs.xn = dc_xcalloc((size_t)K, sizeof *bs.xn);
 	bs.cap = dc_xcalloc((size_t)K, sizeof *bs.cap);
+	bs.info = dc_xcalloc((size_t)K, sizeof *bs.info);
 	for (k = 0; k < K; k++)
-		if ((err = dc_audio_open(src[k], (int)rate, &bs.a[k], &info)) != DC_OK)
+		if ((err = dc_audio_open(src[k], (int)rate, &bs.a[k], &bs.info[k])) != DC_OK)
 			dc_errx(1, "%s: %s", src[k], dc_errmsg(err));
 }
 
@@ -291,8 +298,13 @@ ref_block(const char *id, char *const *src, int K, const dc_stft_params *p, cons
 		memcpy((float *)R->data + 2 * (size_t)k * T * F, S.data, (size_t)(T * F) * 8);
 		dc_tensor_free(&S);
 	}
-	if (b->last)
+	if (b->last) {
+		/* resampled or mixed down: said once every source has ended where the
+		 * utterance does */
+		for (k = 0; k < K; k++)
+			dc_audio_notes(src[k], &bs.info[k], p->rate);
 		bs_close();
+	}
 }
 
 /* ideal: the mode's labels (int32, T x F: the loudest source of each bin, the

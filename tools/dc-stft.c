@@ -157,12 +157,13 @@ put_whole(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *p
 		dc_errx(1, "%s: %lld samples read, but the file's header gave %lld", name,
 		    (long long)dc_audio_in_frames(a), (long long)info->frames_in);
 	}
-	dc_audio_notes(name, info, p->rate);
 	dc_audio_range(name, x, n, 0);
 	if (n == 0) {
 		free(x);
 		dc_errx(1, "%s: no samples", name);
 	}
+	/* after the checks above: a file refused gets one line */
+	dc_audio_notes(name, info, p->rate);
 	p->samples = n;
 	err = dc_stft(x, p, &X);
 	free(x);        /* the buffer is no longer needed, on success or failure */
@@ -200,7 +201,6 @@ put_blocks(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *
 	if (n0)
 		memcpy(x, x0, (size_t)n0 * sizeof *x);
 	dc_audio_range(name, x, n0, 0);
-	dc_audio_notes(name, info, p->rate);
 	for (;;) {
 		/* the samples up to the block's end, and one more */
 		need = (t0 + bf) * p->hop + 1;
@@ -218,6 +218,9 @@ put_blocks(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *
 		if (base + len == 0)
 			dc_errx(1, "%s: no samples", name);
 		if (!started) {
+			/* after the first block's samples are checked; a fault further on
+			 * comes after the note, as after the blocks written */
+			dc_audio_notes(name, info, p->rate);
 			put_utt(w, path, id, p->rate, known, 1);
 			started = 1;
 		}

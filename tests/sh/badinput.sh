@@ -25,6 +25,7 @@ w("s1.wav", a); w("s2.wav", b); w("mix.wav", a + b)
 w("short.wav", a[:1999])                        # a sample short of the mixture
 w("s1-16k.wav", np.repeat(a, 2), 16000)         # another rate
 w("silent.wav", np.zeros(2000, np.float32))
+w("tiny-192k.wav", a[:2], 192000)               # no samples once resampled to 8 kHz
 n = a.copy(); n[100] = np.nan; w("nan.wav", n)  # NaN in a float WAV
 i = a.copy(); i[7] = np.inf; w("inf.wav", i)
 w("t1.wav", a[1000:1002]); w("t2.wav", b[1000:1002]); w("tmix.wav", a[1000:1002] + b[1000:1002])
@@ -39,6 +40,7 @@ f = open("whole.flac", "rb").read(); open("cut.flac", "wb").write(f[:len(f) // 2
 EOF
 mkdir adir bdir && cp s1.wav adir/s.wav && cp s2.wav bdir/s.flac
 dc-stft mix.wav >stft.dcs
+dc-stft -B 0.1 mix.wav >mix-blocks.dcs
 dc-oracle s1.wav s2.wav <stft.dcs >ibm.dcs
 dc-mask <ibm.dcs >masked.dcs
 dc-stft -s 32 mix.wav >hop32.dcs
@@ -167,6 +169,8 @@ dc-stft: Inf in the audio          | 1 | -              | dc-stft inf.wav       
 dc-stft: samples over the limit    | 1 | -              | DC_MAX_ELEMS=1000 dc-stft mix.wav | dc-stft: mix.wav: more elements than the limit (see DC_MAX_ELEMS)
 dc-stft: STFT over the limit       | 1 | -              | DC_MAX_ELEMS=3000 dc-stft mix.wav | dc-stft: mix.wav: more elements than the limit (see DC_MAX_ELEMS)
 dc-stft: another rate is resampled | 0 | -              | dc-stft s1-16k.wav >/dev/null    | dc-stft: s1-16k.wav: resampled from 16000 Hz to 8000 Hz
+dc-stft: resampled to no samples   | 1 | -              | dc-stft tiny-192k.wav >/dev/null | dc-stft: tiny-192k.wav: no samples
+dc-stft -B: resampled to no samples | 1 | -             | dc-stft -B 1 tiny-192k.wav >/dev/null | dc-stft: tiny-192k.wav: no samples
 dc-stft: full disk                 | 1 | -              | dc-stft mix.wav >/dev/full       | dc-stft: stdout: No space left on device
 dc-stft: two files, one id         | 2 | -              | dc-stft mix.wav adir/s.wav bdir/s.flac | dc-stft: adir/s.wav and bdir/s.flac would both be utterance 's': rename one, or give each its own dc-stft -i
 dc-stft: a file named twice        | 2 | -              | dc-stft s1.wav mix.wav s1.wav     | dc-stft: s1.wav: named twice
@@ -210,6 +214,9 @@ dc-oracle: claim of 2^40 elements  | 1 | huge.dcs       | dc-oracle s1.wav s2.wa
 dc-oracle: ref over DC_MAX_ELEMS   | 1 | stft.dcs       | DC_MAX_ELEMS=5000 dc-oracle s1.wav s2.wav | dc-oracle: mix: ref: more elements than the limit (see DC_MAX_ELEMS)
 dc-oracle: reference of other length | 1 | stft.dcs     | dc-oracle s1.wav short.wav       | dc-oracle: short.wav: 1999 samples at 8000 Hz, but utterance mix has 2000
 dc-oracle: reference at another rate | 0 | stft.dcs     | dc-oracle s1-16k.wav s2.wav >/dev/null | dc-oracle: s1-16k.wav: resampled from 16000 Hz to 8000 Hz
+dc-oracle: resampled, then short    | 1 | stft.dcs     | dc-oracle s1-16k.wav short.wav >/dev/null | dc-oracle: short.wav: 1999 samples at 8000 Hz, but utterance mix has 2000
+dc-oracle: blocks, another rate     | 0 | mix-blocks.dcs | dc-oracle s1-16k.wav s2.wav >/dev/null | dc-oracle: s1-16k.wav: resampled from 16000 Hz to 8000 Hz
+dc-oracle: blocks, resampled, short | 1 | mix-blocks.dcs | dc-oracle s1-16k.wav short.wav >/dev/null | dc-oracle: short.wav: 1999 samples at 8000 Hz, but utterance mix has 2000
 dc-oracle: missing reference       | 1 | stft.dcs       | dc-oracle s1.wav nofile.wav      | dc-oracle: nofile.wav: No such file or directory
 dc-oracle: reference a directory   | 1 | stft.dcs       | dc-oracle s1.wav adir            | dc-oracle: adir: Is a directory
 dc-oracle: reference not audio     | 1 | stft.dcs       | dc-oracle s1.wav notaudio.txt    | dc-oracle: notaudio.txt: Format not recognised
@@ -324,6 +331,8 @@ dc-eval: random bytes as audio     | 1 | -              | dc-eval -r s1.wav rand
 dc-eval: missing estimate          | 1 | -              | dc-eval -r s1.wav nofile.wav     | dc-eval: nofile.wav: No such file or directory
 dc-eval: missing mixture           | 1 | -              | dc-eval -r s1.wav -m nofile.wav s2.wav | dc-eval: nofile.wav: No such file or directory
 dc-eval: estimate a directory      | 1 | -              | dc-eval -r s1.wav adir           | dc-eval: adir: Is a directory
+dc-eval: resampled, then silent    | 1 | -              | dc-eval -r s1-16k.wav -r s2.wav s1.wav silent.wav >/dev/null | dc-eval: silent.wav: estimate is silent (all zeros)
+dc-eval: resampled, scored         | 0 | -              | dc-eval -r s1-16k.wav -r s2.wav s1.wav s2.wav >/dev/null | dc-eval: s1-16k.wav: resampled from 16000 Hz to 8000 Hz
 dc-eval: estimate not audio        | 1 | -              | dc-eval -r s1.wav notaudio.txt   | dc-eval: notaudio.txt: Format not recognised
 dc-eval: estimates' rates differ   | 1 | -              | dc-eval -r s1.wav -r s2.wav s1.wav s1-16k.wav | dc-eval: s1-16k.wav: sample rate 16000 Hz, but s1.wav has 8000 Hz
 dc-eval: NaN in an estimate        | 1 | -              | dc-eval -r s1.wav nan.wav        | dc-eval: nan.wav: NaN or Inf in the data
@@ -350,6 +359,7 @@ dc-mix: NaN in an input            | 1 | -              | dc-mix -o x.wav s1.wav
 dc-mix: silent input               | 1 | -              | dc-mix -o x.wav s1.wav silent.wav | dc-mix: silent.wav: no active speech (the signal is silent)
 dc-mix: over DC_MAX_ELEMS          | 1 | -              | DC_MAX_ELEMS=1000 dc-mix -o x.wav s1.wav s2.wav | dc-mix: s1.wav: more elements than the limit (see DC_MAX_ELEMS)
 dc-mix: another rate is resampled  | 0 | -              | dc-mix -o x.wav s1-16k.wav s2.wav >/dev/null | dc-mix: s1-16k.wav: resampled from 16000 Hz to 8000 Hz
+dc-mix: resampled, then missing    | 1 | -              | dc-mix -o x.wav s1-16k.wav nofile.wav >/dev/null | dc-mix: nofile.wav: No such file or directory
 dc-mix: missing corpus             | 1 | -              | dc-mix -n 2 -o outd nodir        | dc-mix: nodir: No such file or directory
 dc-mix: output dir missing         | 1 | -              | dc-mix -o nodir/x.wav s1.wav s2.wav | dc-mix: nodir/x.wav: No such file or directory
 dc-mix: full disk, -o              | 1 | -              | dc-mix -o /dev/full s1.wav s2.wav | dc-mix: /dev/full: No space left on device
