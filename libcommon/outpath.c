@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -317,21 +319,26 @@ static struct {
 } current;
 
 static void
-current_add(const char *path, int what)
+current_add_id(dev_t dev, ino_t ino, int what)
 {
-	struct stat st;
-
-	if (path == NULL || stat(path, &st) != 0)
-		return;
 	if (current.n == current.cap) {
 		current.cap = current.cap ? 2 * current.cap : 4;
 		current.dev = dc_xrealloc(current.dev, current.cap * sizeof *current.dev);
 		current.ino = dc_xrealloc(current.ino, current.cap * sizeof *current.ino);
 		current.what = dc_xrealloc(current.what, current.cap * sizeof *current.what);
 	}
-	current.dev[current.n] = st.st_dev;
-	current.ino[current.n] = st.st_ino;
+	current.dev[current.n] = dev;
+	current.ino[current.n] = ino;
 	current.what[current.n++] = what;
+}
+
+static void
+current_add(const char *path, int what)
+{
+	struct stat st;
+
+	if (path != NULL && stat(path, &st) == 0)
+		current_add_id(st.st_dev, st.st_ino, what);
 }
 
 void
@@ -345,6 +352,33 @@ void
 dc_out_current_ref(const char *path)
 {
 	current_add(path, 3);
+}
+
+int
+dc_file_inode(const char *path, char *buf, size_t n)
+{
+	struct stat st;
+	int r;
+
+	if (n > 0)
+		buf[0] = '\0';
+	if (strcmp(path, "-") == 0 ? fstat(STDIN_FILENO, &st) != 0 : stat(path, &st) != 0)
+		return 0;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	r = snprintf(buf, n, "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+	return r > 0 && (size_t)r < n;
+}
+
+void
+dc_out_current_inode(const char *s, int what)
+{
+	uintmax_t dev, ino;
+	char end;
+
+	/* "DEV:INO" in decimal, nothing after: anything else names no file */
+	if (s != NULL && sscanf(s, "%ju:%ju%c", &dev, &ino, &end) == 2 && s[0] >= '0' && s[0] <= '9')
+		current_add_id((dev_t)dev, (ino_t)ino, what);
 }
 
 int

@@ -70,6 +70,16 @@ void dc_out_current(const char *path);
 /* dc_out_current_ref: path is also one of the current utterance's references
  * (dc-oracle's, its utt record's "refs"), until the next dc_out_current. */
 void dc_out_current_ref(const char *path);
+/* dc_file_inode: "DEV:INO", the device and inode numbers in decimal of the
+ * regular file at path ("-": standard input), in buf; 1, or 0 (buf "") for no
+ * regular file or a buf too small. dc-stft writes its utt record's
+ * "source_inode" so, dc-oracle its "refs_inodes", so that a tool downstream
+ * knows those files from any directory (a relative path names another file there). */
+int dc_file_inode(const char *path, char *buf, size_t n);
+/* dc_out_current_inode: the file s ("DEV:INO", as dc_file_inode writes it) is
+ * the current utterance's recording (what 2) or one of its references (3), as
+ * dc_out_current and dc_out_current_ref; anything else in s is ignored. */
+void dc_out_current_inode(const char *s, int what);
 /* dc_out_isinput: whether path is the same file (device and inode) as an input:
  * 1 for one of dc_out_input's, 2 for the current one (dc_out_current), 3 for one
  * of its references (dc_out_current_ref), else 0. */

@@ -206,6 +206,21 @@ dc_getopt(int argc, char **argv, const char *optstring, const char *usage, void 
 			fprintf(stderr, "%s: %s -- '\\x%02x'\n", dc_prog(), what, o);
 		dc_usage_exit(usage);
 	}
+	/* options come first (POSIX getopt stops at the first operand): an option
+	 * after a file name would be taken for a file, the run half done without it */
+	if (c == -1 && !(optind > 1 && strcmp(argv[optind - 1], "--") == 0)) {
+		int i;
+
+		for (i = optind; i < argc; i++)
+			if (argv[i][0] == '-' && argv[i][1] != '\0') {
+				char q[256];
+
+				fprintf(stderr, "%s: %s: an option after the operands: options come "
+				    "first (-- before a file whose name starts with -)\n", dc_prog(),
+				    dc_esc(argv[i], 0, q, sizeof q));
+				dc_usage_exit(usage);
+			}
+	}
 	return c;
 }
 
@@ -468,33 +483,54 @@ dc_each_utt(const char *path, const char *tool, dc_utt_fn *fn, void *arg)
 	dc_each_utt_use(path, tool, NULL, NULL, fn, arg);
 }
 
+/* refs_of: fn on each string of the utt record's array key that names a file
+ * (an element that is no string, empty, or with a NUL byte names none) */
+static void
+refs_of(const dc_record *utt, const char *key, void (*fn)(const char *))
+{
+	char s[PATH_MAX];
+	const char **v;
+	size_t *len;
+	int i, n;
+
+	if (utt == NULL || (n = dc_rec_strs(utt, key, NULL, NULL, 0)) <= 0)
+		return;
+	v = dc_xmalloc((size_t)n * sizeof *v);
+	len = dc_xmalloc((size_t)n * sizeof *len);
+	dc_rec_strs(utt, key, v, len, n);
+	for (i = 0; i < n; i++)
+		if (len[i] > 0 && len[i] < sizeof s && memchr(v[i], '\0', len[i]) == NULL) {
+			memcpy(s, v[i], len[i]);
+			s[len[i]] = '\0';
+			fn(s);
+		}
+	free(v);
+	free(len);
+}
+
+static void
+refs_inode(const char *s)
+{
+	dc_out_current_inode(s, 3);
+}
+
 void
 dc_out_source(const dc_record *utt)
 {
 	char src[PATH_MAX];
-	const char **v;
-	size_t *len;
-	int i, n;
 
 	if (utt && dc_rec_str(utt, "source", src, sizeof src) == DC_OK && src[0] && strcmp(src, "-") != 0)
 		dc_out_current(src);
 	else
 		dc_out_current(NULL);
+	/* the same files by device and inode, as dc-stft and dc-oracle found them:
+	 * from another directory, their relative paths name other files */
+	if (utt && dc_rec_str(utt, "source_inode", src, sizeof src) == DC_OK)
+		dc_out_current_inode(src, 2);
 	/* dc-oracle's references (an element that is no string, or a path with a NUL
 	 * byte, names no file) */
-	if (utt == NULL || (n = dc_rec_strs(utt, "refs", NULL, NULL, 0)) <= 0)
-		return;
-	v = dc_xmalloc((size_t)n * sizeof *v);
-	len = dc_xmalloc((size_t)n * sizeof *len);
-	dc_rec_strs(utt, "refs", v, len, n);
-	for (i = 0; i < n; i++)
-		if (len[i] > 0 && len[i] < sizeof src && memchr(v[i], '\0', len[i]) == NULL) {
-			memcpy(src, v[i], len[i]);
-			src[len[i]] = '\0';
-			dc_out_current_ref(src);
-		}
-	free(v);
-	free(len);
+	refs_of(utt, "refs", dc_out_current_ref);
+	refs_of(utt, "refs_inodes", refs_inode);
 }
 
 void

@@ -33,7 +33,9 @@ DC_NORETURN void dc_usage_exit(const char *usage);
 /* dc_getopt: getopt(3) on the tool's options, with the two every tool shares
  * handled here: -h calls help and exits 0, and an unknown option or a missing
  * argument prints "TOOL: invalid option -- 'x'" (or "option requires an argument",
- * a byte that is not printable as '\xNN'), then the usage line, and exits 2. */
+ * a byte that is not printable as '\xNN'), then the usage line, and exits 2; so
+ * does an operand that starts with '-' (not "-" alone) after the options, unless
+ * "--" ended them: "TOOL: -B: an option after the operands: ...". */
 int dc_getopt(int argc, char **argv, const char *optstring, const char *usage,
     void (*help)(void));
 /* dc_shape_str: "[2, 3, 4]" in buf; returns buf. */

@@ -442,6 +442,25 @@ parse_opts(int argc, char **argv)
  * written; one in blocks goes out block by block, and an utterance after it is
  * refused when it comes.
  */
+/* set_refs: the utt record's "refs", the references' paths, and "refs_inodes",
+ * the same files by device and inode (dc_file_inode), after its other keys */
+static void
+set_refs(dc_record *utt, char *const *src, int k)
+{
+	char (*ino)[64] = dc_xmalloc((size_t)k * sizeof *ino);
+	const char **v = dc_xmalloc((size_t)k * sizeof *v);
+	int i;
+
+	for (i = 0; i < k; i++) {
+		dc_file_inode(src[i], ino[i], sizeof ino[i]);
+		v[i] = ino[i];
+	}
+	dc_record_set_strs(utt, "refs", (const char *const *)src, k);
+	dc_record_set_strs(utt, "refs_inodes", v, k);
+	free(v);
+	free(ino);
+}
+
 static void
 oracle_stream(char *const *args, int nargs)
 {
@@ -485,11 +504,11 @@ oracle_stream(char *const *args, int nargs)
 		if (b.blocked && b.index == 0) {
 			dc_writer_want_blocks(w);
 			dc_record_copy(&utt, b.utt);
-			dc_record_set_strs(&utt, "refs", (const char *const *)src, k);
+			set_refs(&utt, src, k);
 			dc_write_record(w, &utt);
 			dc_record_free(&utt);
 		} else if (!b.blocked)
-			dc_record_set_strs(&u.recs[0], "refs", (const char *const *)src, k);
+			set_refs(&u.recs[0], src, k);
 		dc_write_utt(w, &u);
 		if (dc_writer_error(w))
 			break;

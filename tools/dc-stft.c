@@ -88,7 +88,7 @@ open_ahead(int64_t rate)
 static void
 put_utt(dc_writer *w, const char *path, const char *id, int64_t rate, int64_t n, int blocked)
 {
-	char uid[256];
+	char uid[256], ino[64];
 	dc_recb b;
 
 	/* "dir/mix01.wav" -> "mix01"; "-" -> "stdin"; -i's id as given, never cut */
@@ -96,6 +96,9 @@ put_utt(dc_writer *w, const char *path, const char *id, int64_t rate, int64_t n,
 	dc_recb_init(&b, "utt");
 	dc_recb_str(&b, "id", id ? id : uid);
 	dc_recb_str(&b, "source", path);
+	/* the file itself, which dc-istft and dc-plot refuse to replace from any directory */
+	if (dc_file_inode(path, ino, sizeof ino))
+		dc_recb_str(&b, "source_inode", ino);
 	dc_recb_int(&b, "rate", rate);
 	if (n >= 0)
 		dc_recb_int(&b, "samples", n);

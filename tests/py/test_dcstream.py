@@ -65,7 +65,8 @@ hdr, utts = ds.read(io.BytesIO(raw))
 check("header: kind, version, history", hdr == {"kind": "dcsep", "version": 1, "history": ["dc-stft"]}, repr(hdr))
 check("one utterance", len(utts) == 1, f"{len(utts)} utterances")
 u = utts[0]
-want = {"kind": "utt", "id": "so0048_000480014", "source": path, "rate": 8000, "samples": len(x)}
+want = {"kind": "utt", "id": "so0048_000480014", "source": path,
+        "source_inode": "%d:%d" % (os.stat(path).st_dev, os.stat(path).st_ino), "rate": 8000, "samples": len(x)}
 check("utt keys", u.head == want, f"{u.head!r}, wanted {want!r}")
 check("utt records: one stft", [r["kind"] for r in u.records] == ["stft"], repr([r["kind"] for r in u.records]))
 st = u["stft"]

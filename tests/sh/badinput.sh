@@ -174,6 +174,12 @@ dc-stft -B: resampled to no samples | 1 | -             | dc-stft -B 1 tiny-192k
 dc-stft: full disk                 | 1 | -              | dc-stft mix.wav >/dev/full       | dc-stft: stdout: No space left on device
 dc-stft: two files, one id         | 2 | -              | dc-stft mix.wav adir/s.wav bdir/s.flac | dc-stft: adir/s.wav and bdir/s.flac would both be utterance 's': rename one, or give each its own dc-stft -i
 dc-stft: a file named twice        | 2 | -              | dc-stft s1.wav mix.wav s1.wav     | dc-stft: s1.wav: named twice
+dc-stft: an option after a file    | 2 | -              | dc-stft mix.wav -B 0 >/dev/null 2>e; r=$?; head -1 e >&2; exit $r | dc-stft: -B: an option after the operands: options come first (-- before a file whose name starts with -)
+dc-stft: -- before a file named -x | 0 | -              | cp mix.wav ./-x.wav; dc-stft -- -x.wav >/dev/null |
+dc-stft: no -- before it           | 2 | -              | dc-stft ./mix.wav -x.wav >/dev/null 2>e; r=$?; head -1 e >&2; exit $r | dc-stft: -x.wav: an option after the operands: options come first (-- before a file whose name starts with -)
+dc-oracle: an option after refs    | 2 | stft.dcs       | dc-oracle s1.wav s2.wav -m irm >/dev/null 2>e; r=$?; head -1 e >&2; exit $r | dc-oracle: -m: an option after the operands: options come first (-- before a file whose name starts with -)
+dc-eval: an option after estimates | 2 | -              | dc-eval s1.wav s2.wav -r s1.wav -r s2.wav 2>e; r=$?; head -1 e >&2; exit $r | dc-eval: -r: an option after the operands: options come first (-- before a file whose name starts with -)
+dc-kmeans: an option after a file  | 2 | -              | dc-kmeans embed.dcs -k 3 >/dev/null 2>e; r=$?; head -1 e >&2; exit $r | dc-kmeans: -k: an option after the operands: options come first (-- before a file whose name starts with -)
 
 dc-istft: empty stdin              | 1 | -              | dc-istft                         | dc-istft: stdin: empty stream
 dc-istft: random bytes             | 1 | random.bin     | dc-istft                         | dc-istft: stdin: not a dcsep stream (no header record)

@@ -13,7 +13,7 @@ rc=$?
 same "text: exit status" "$rc" 0
 same "text: three lines" "$(wc -l <lines)" 3
 same "text: header line" "$(sed -n 1p lines)" "1 dcsep - version=1 history=[dc-stft]"
-same "text: utt line" "$(sed -n 2p lines)" "2 utt so0048_000480014 id=so0048_000480014 source=$F1 rate=8000 samples=15951"
+same "text: utt line" "$(sed -n 2p lines)" "2 utt so0048_000480014 id=so0048_000480014 source=$F1 source_inode=$(stat -L -c %d:%i "$F1") rate=8000 samples=15951"
 same "text: stft line without the statistics" "$(sed -n 3p lines | sed 's/ min=[^ ]* max=[^ ]* mean=[^ ]*//')" \
     "3 stft so0048_000480014 253x129 complex64 nan=0 inf=0 rate=8000 nfft=256 hop=64 samples=15951 window=sqrt-hann"
 got=$("$PY" - <<'EOF'

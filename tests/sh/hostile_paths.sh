@@ -123,7 +123,9 @@ same "2: dc-istft rerun: replaced, still 0640" "$(stat -c %a u.wav) $([ "$(sum u
 notmp "2: dc-istft" .
 
 # the recording a stream was read from (its utt record's source) is never an
-# output either: by its name or a hard link; dc-stft's stdin ("-") names none
+# output either: by its name, a hard link, or its device and inode (source_inode:
+# from another directory, where its relative name names another file, and from
+# dc-stft's stdin, which has no name)
 mkdir -p rec
 cp "$A" rec/m.flac
 ln rec/m.flac rec/hard.flac
@@ -136,9 +138,24 @@ check "2: dc-istft -o a hard link of it" 1 "dc-istft: rec/hard.flac: $W" \
 check "2: dc-plot -o the recording read" 1 "dc-plot: rec/m.flac: $W" \
     sh -c 'dc-stft rec/m.flac | dc-plot -k stft -o "rec/%u.flac"'
 same "2: the recording is intact" "$(sum rec/m.flac)" "$before"
-check "2: dc-istft, dc-stft from stdin: no source, m.flac replaced" 0 '' \
+check "2: dc-istft, dc-stft from stdin: refused by its inode" 1 "dc-istft: rec/m.flac: $W" \
     sh -c 'dc-stft -i m - <rec/m.flac | dc-istft -o "rec/%u.flac"'
-same "2: from stdin: the file written (another name, -i)" "$([ "$(sum rec/m.flac)" != "$before" ] && echo new)" new
+dc-stft rec/m.flac >rec/m-here.dcs
+mkdir -p rec/sub
+check "2: dc-istft from another directory: refused by its inode" 1 "dc-istft: ../m.flac: $W" \
+    sh -c 'cd rec/sub && dc-istft -o "../%u.flac" ../m-here.dcs'
+check "2: dc-plot from another directory: refused by its inode" 1 "dc-plot: ../m.flac: $W" \
+    sh -c 'cd rec/sub && dc-plot -k stft -o "../%u.flac" ../m-here.dcs'
+same "2: the recording is intact, still" "$(sum rec/m.flac)" "$before"
+check "2: another file of the same name there is no recording: written" 0 '' \
+    sh -c 'cd rec/sub && cp ../../u.wav m.flac && dc-istft -o "%u.flac" ../m-here.dcs'
+PYTHONPATH="$ROOT/formats" "$PY" - rec/m-here.dcs <<'EOF2' || fail "2: source_inode" "python failed"
+import os, sys, dcstream as ds
+u = ds.read(sys.argv[1])[1][0]
+st = os.stat("rec/m.flac")
+print("PASS: 2: source_inode is the file's device and inode" if u.head["source_inode"] == "%d:%d" % (st.st_dev, st.st_ino)
+      else "FAIL: 2: source_inode: %r" % u.head.get("source_inode"))
+EOF2
 notmp "2: the recording read" .
 
 # nor are the references dc-oracle read (its utt record's refs): by their names, a
@@ -160,6 +177,8 @@ check "2: dc-istft -o the references, in blocks" 1 "dc-istft: rec/s1.wav: $W" \
     sh -c 'dc-stft -B 0.2 -i m rec/m.flac | dc-oracle rec/s1.wav rec/s2.wav | dc-mask | dc-istft -o "rec/s%k.wav"'
 check "2: dc-plot -o a reference" 1 "dc-plot: rec/s2.wav: $W" \
     sh -c 'dc-oracle rec/s1.wav rec/s2.wav <rec/m.dcs | dc-plot -k labels -o rec/s2.wav'
+check "2: dc-istft -o a reference, from another directory" 1 "dc-istft: ../s1.wav: $W" \
+    sh -c 'dc-oracle rec/s1.wav rec/s2.wav <rec/m.dcs | dc-mask >rec/m-ibm.dcs && cd rec/sub && dc-istft -o "../s%k.wav" ../m-ibm.dcs'
 same "2: the references are intact" "$(sum rec/s1.wav) $(sum rec/s2.wav)" "$b1 $b2"
 check "2: the oracle's separation, written beside its references" 0 '' \
     sh -c 'dc-oracle rec/s1.wav rec/s2.wav <rec/m.dcs | dc-mask | dc-istft -o "rec/est%k.wav"'

@@ -74,16 +74,18 @@ sep wiener
 check_in "-R: runs" 0 '' mixA.dcs dc-oracle -R a1.wav a2.wav
 cp out ref.dcs
 "$PY" - <<'EOF'
-import numpy as np, oracle_lib as L
+import os, numpy as np, oracle_lib as L
 raw_in, raw_out = L.read_raw("mixA.dcs"), L.read_raw("ref.dcs")
 kinds = [r["kind"] for r, _ in raw_out]
 L.check("-R: records in order", kinds == ["dcsep", "utt", "stft", "labels", "ref"], str(kinds))
 L.check("-R: history extended", raw_out[0][0]["history"] == ["dc-stft", "dc-oracle"], str(raw_out[0][0]))
 L.check("-R: stft passes through byte for byte", raw_in[2][1] == raw_out[2][1], "bytes differ")
 uin, uout = raw_in[1][0], raw_out[1][0]
-L.check("-R: utt: its keys in order, then refs, the references as named",
-        list(uout) == list(uin) + ["refs"] and all(uout[k] == uin[k] for k in uin) and
-        uout["refs"] == ["a1.wav", "a2.wav"], str(uout))
+ino = lambda f: "%d:%d" % (os.stat(f).st_dev, os.stat(f).st_ino)
+L.check("-R: utt: its keys in order, then refs, the references as named, and their inodes",
+        list(uout) == list(uin) + ["refs", "refs_inodes"] and all(uout[k] == uin[k] for k in uin) and
+        uout["refs"] == ["a1.wav", "a2.wav"] and uout["refs_inodes"] == [ino("a1.wav"), ino("a2.wav")],
+        str(uout))
 ref, X = raw_out[4][0], L.tensor(raw_out[2][0])
 R = L.tensor(ref)
 L.check("-R: ref keys", all(ref[k] == raw_out[2][0][k] for k in ("rate", "nfft", "hop", "samples", "window"))
@@ -115,12 +117,16 @@ cp b1.wav b2.wav set/src/
 printf 'mixB\tmix/mixB.wav\tsrc/b1.wav,src/b2.wav\n' >set/list.tsv
 check_in "-l: paths relative to the list's directory" 0 '' mixB.dcs dc-oracle -m irm -l set/list.tsv
 "$PY" - <<'EOF'
-import oracle_lib as L
+import os, oracle_lib as L
 got, want = L.read_raw("out"), L.read_raw("irmB.dcs")
+ino = lambda f: "%d:%d" % (os.stat(f).st_dev, os.stat(f).st_ino)
 L.check("-l: paths relative to the list's directory: the same records but refs",
         [b for _, b in got[2:]] == [b for _, b in want[2:]] and
-        {k: v for k, v in got[1][0].items() if k != "refs"} == {k: v for k, v in want[1][0].items() if k != "refs"},
+        {k: v for k, v in got[1][0].items() if k not in ("refs", "refs_inodes")} ==
+        {k: v for k, v in want[1][0].items() if k not in ("refs", "refs_inodes")},
         "differ")
+L.check("-l: refs_inodes: the files in the list's directory",
+        got[1][0]["refs_inodes"] == [ino("set/src/b1.wav"), ino("set/src/b2.wav")], str(got[1][0]))
 L.check("-l: refs as the list's directory gives them", got[1][0]["refs"] == ["set/src/b1.wav", "set/src/b2.wav"],
         str(got[1][0].get("refs")))
 EOF
