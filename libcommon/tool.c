@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -323,6 +324,29 @@ dc_writer_finish(dc_writer *w)
 	if (err != DC_OK)
 		dc_errx(1, "stdout: %s", dc_strerror(err));
 	dc_finish_stdout();
+}
+
+void
+dc_pattern_dir(const char *pat)
+{
+	const char *sl = strrchr(pat, '/');
+	struct stat st;
+	char *dir;
+
+	/* a directory named by %u or %k is known only per utterance */
+	if (sl == NULL || memchr(pat, '%', (size_t)(sl - pat)) != NULL)
+		return;
+	dir = dc_xmalloc((size_t)(sl - pat) + 2);
+	memcpy(dir, pat, (size_t)(sl - pat) + 1);
+	dir[sl - pat + 1] = '\0';
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		char q[256];
+		int e = errno;
+
+		dc_errx(1, "%s: %s (a tool makes no directories)", dc_esc(dir, 0, q, sizeof q),
+		    strerror(stat(dir, &st) == 0 ? ENOTDIR : e));
+	}
+	free(dir);
 }
 
 void

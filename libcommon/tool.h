@@ -30,6 +30,10 @@ DC_NORETURN void dc_errx(int code, const char *fmt, ...) __attribute__((format(p
 void dc_errx_hook(void (*fn)(void));
 /* dc_usage_exit: prints the usage line and exits 2. */
 DC_NORETURN void dc_usage_exit(const char *usage);
+/* dc_pattern_dir: exits 1 with "TOOL: dir/: why (a tool makes no directories)"
+ * where an output pattern's directory part, when it holds no % conversion, is
+ * not a directory: said at once, before the work whose files it would hold. */
+void dc_pattern_dir(const char *pat);
 /* dc_getopt: getopt(3) on the tool's options, with the two every tool shares
  * handled here: -h calls help and exits 0, and an unknown option or a missing
  * argument prints "TOOL: invalid option -- 'x'" (or "option requires an argument",

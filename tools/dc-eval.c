@@ -266,6 +266,31 @@ load(const job *j, const char *path, int64_t *n, int *rate)
 	return x;
 }
 
+/* files_there: exits, as load would, where one of the job's files is missing, a
+ * directory, or cannot be looked up; stdin ("-") is read when its turn comes. */
+static void
+files_there(const job *j)
+{
+	const char *p[2 * MAXK + 1];
+	struct stat st;
+	int i, n = 0;
+
+	for (i = 0; i < j->k; i++)      /* in load's order: the same file named first */
+		p[n++] = j->refs[i];
+	for (i = 0; i < j->k; i++)
+		p[n++] = j->ests[i];
+	if (j->mix)
+		p[n++] = j->mix;
+	for (i = 0; i < n; i++) {
+		if (strcmp(p[i], "-") == 0)
+			continue;
+		if (stat(p[i], &st) != 0)
+			fail("%s%s: %s", j->where, p[i], strerror(errno));
+		if (S_ISDIR(st.st_mode))
+			fail("%s%s: %s", j->where, p[i], strerror(EISDIR));
+	}
+}
+
 /* check_signal: a silent or constant signal has no defined score. */
 static void
 check_signal(const job *j, const char *path, const char *what, const double *x, int64_t n)
@@ -1053,7 +1078,10 @@ run_jobs(int njobs)
 			dc_errx(1, "%sid \"%s\": %s; -j writes any id", jobs[i].where,
 			    dc_esc(jobs[i].id, 1, q, sizeof q), why);
 	}
-	put_header(&p);
+	/* every file there before any is measured: a name mistyped on a list's last
+	 * line costs no run (what a file holds is found as its mixture is measured) */
+	for (i = 0; i < njobs; i++)
+		files_there(&jobs[i]);
 	for (i = 0; i < njobs; i++) {
 		result res;
 		if (tty) {
@@ -1064,6 +1092,8 @@ run_jobs(int njobs)
 		}
 		evaluate(&jobs[i], opt.win, &res);
 		flush_notes();
+		if (i == 0)     /* after the first scores: a run refused writes no table */
+			put_header(&p);
 		put_result(&p, &jobs[i], &res);
 		free(res.seg);
 		if (tty)

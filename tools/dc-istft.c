@@ -158,6 +158,7 @@ parse_opts(int argc, char **argv)
 	if (bad > 0)
 		dc_errx(2, "-o: unknown conversion %%%c in pattern '%s' (use %%u, %%k or %%%%)", bad,
 		    opt.pat);
+	dc_pattern_dir(opt.pat);
 }
 
 /*
@@ -187,7 +188,37 @@ static struct {
 	int nutt;
 	int ahead;              /* the unit being read follows one not yet put */
 	uint64_t serial;        /* the number of the unit being read, from 1 */
+	const char *unmasked;   /* the stage after dc-stft whose output no dc-mask
+				 * turned into sources (history), or NULL */
 } run;
+
+/* unmasked_by: the last tool of the header's history that makes what dc-mask
+ * takes (labels, masks, embeddings) when no dc-mask came after it, else NULL: a
+ * stream without masked records then holds the mixture only, by a forgotten stage */
+static const char *
+unmasked_by(const dc_record *hdr)
+{
+	static const char *const makers[] = { "dc-kmeans", "dc-oracle", "dc-embed" };
+	const char **v, *last = NULL;
+	size_t *len;
+	int n = dc_rec_strs(hdr, "history", NULL, NULL, 0), i, j;
+
+	if (n <= 0)
+		return NULL;
+	v = dc_xmalloc((size_t)n * sizeof *v);
+	len = dc_xmalloc((size_t)n * sizeof *len);
+	dc_rec_strs(hdr, "history", v, len, n);
+	for (i = 0; i < n; i++) {
+		if (len[i] == 7 && memcmp(v[i], "dc-mask", 7) == 0)
+			last = NULL;
+		for (j = 0; j < 3; j++)
+			if (len[i] == strlen(makers[j]) && memcmp(v[i], makers[j], len[i]) == 0)
+				last = makers[j];
+	}
+	free(v);
+	free(len);
+	return last;
+}
 
 /* refuse: a second utterance where one is taken (stdout, or -o without %u) */
 static _Noreturn void
@@ -646,6 +677,12 @@ put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int mo
 		refuse();
 	if (r == NULL && (r = dc_utt_find(u, "stft")) == NULL)
 		dc_errx(1, "%s: no masked or stft record", id);
+	if (!masked && run.unmasked && b->index == 0) {
+		/* once a run: the mixture written as it is, where a stage was forgotten */
+		dc_warnx("%s: no masked record: the mixture is written as it is (the stream "
+		    "passed %s, but no dc-mask after it: dc-mask makes the sources)", id, run.unmasked);
+		run.unmasked = NULL;
+	}
 	if (!r->sunk || sp.skip) {
 		spec_begin(b, r, id, unit, &bytes, 0);  /* a sunk one refused: why, and exit */
 		if (r->sunk)    /* spec_begin refuses what it refused as the record was read */
@@ -697,6 +734,7 @@ main(int argc, char **argv)
 	parse_opts(argc, argv);
 	dc_out_input(opt.path);         /* no output may replace the stream */
 	rd = dc_open_stream(opt.path, &hdr, &run.name);
+	run.unmasked = unmasked_by(&hdr);
 	dc_record_free(&hdr);
 	/* the rest (embeddings, labels, masks) is skipped as it arrives, never held;
 	 * a masked record replaces the stft record (and a masked record) before it,

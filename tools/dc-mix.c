@@ -398,6 +398,123 @@ within(const char *dir, const char *root)
 	return in;
 }
 
+/*
+ * The previous set in the output directory: the files its list.tsv names in the
+ * mix and sources columns, those of the names dc-mix writes only
+ * (mix/NNNNNN.wav, sK/NNNNNN.wav: a list may come from anyone, and nothing else
+ * is ever removed). Once the new set is in place, those it did not write are
+ * removed, and sK/ directories the new set has no use for if they are empty, so
+ * that the directory holds one set, as its list says.
+ */
+static struct {
+	char **rel;
+	int n;
+} old;
+
+/* own_name: whether rel is a name dc-mix writes in a set: mix/ or sK/ (K 1 to
+ * MAXK), then 6 to 12 digits and ".wav" */
+static int
+own_name(const char *rel)
+{
+	const char *p = rel;
+	int k = 0, d = 0;
+
+	if (strncmp(p, "mix/", 4) == 0)
+		p += 4;
+	else if (*p == 's' && p[1] >= '1' && p[1] <= '9') {
+		for (p++; *p >= '0' && *p <= '9' && k <= MAXK; p++)
+			k = 10 * k + (*p - '0');
+		if (k < 1 || k > MAXK || *p++ != '/')
+			return 0;
+	} else
+		return 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+		d++;
+	return d >= 6 && d <= 12 && strcmp(p, ".wav") == 0;
+}
+
+static void
+old_add(const char *rel, size_t n)
+{
+	char buf[64];
+
+	if (n >= sizeof buf)
+		return;
+	memcpy(buf, rel, n);
+	buf[n] = '\0';
+	if (!own_name(buf))
+		return;
+	old.rel = dc_xrealloc(old.rel, (size_t)(old.n + 1) * sizeof *old.rel);
+	old.rel[old.n++] = dc_xstrdup(buf);
+}
+
+/* old_read: the previous set's own files, from outdir/list.tsv if there is one
+ * (a line that is not a row of the mix and sources columns adds nothing) */
+static void
+old_read(const char *outdir)
+{
+	char *path = dc_path_join(outdir, "list.tsv"), *line = NULL, *c, *e;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *f = fopen(path, "r");
+
+	free(path);
+	if (f == NULL)
+		return;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		/* id TAB mix TAB sources TAB ... */
+		if ((c = strchr(line, '\t')) == NULL || (e = strchr(++c, '\t')) == NULL)
+			continue;
+		old_add(c, (size_t)(e - c));
+		for (c = e + 1; *c && *c != '\t' && *c != '\n'; c = e + (*e == ',')) {
+			e = c + strcspn(c, ",\t\n");
+			old_add(c, (size_t)(e - c));
+		}
+	}
+	free(line);
+	fclose(f);
+}
+
+/* old_remove: the previous set's files the new one (count mixtures of K
+ * sources, ids of width digits) did not write, and sK/ beyond K where empty */
+static void
+old_remove(const char *outdir, int64_t count, int width)
+{
+	char want[64], sub[16], *path;
+	int i, removed = 0;
+	long long m;
+	unsigned k;
+
+	for (i = 0; i < old.n; i++) {
+		const char *id = strchr(old.rel[i], '/') + 1;
+		int keep = 0;
+
+		m = atoll(id);
+		k = old.rel[i][0] == 's' ? (unsigned)atoi(old.rel[i] + 1) : 0;
+		if (m >= 1 && m <= count && (int)k <= opt.k) {
+			snprintf(want, sizeof want, "%0*lld.wav", width > 12 ? 12 : width, m);
+			keep = strcmp(id, want) == 0;
+		}
+		path = dc_path_join(outdir, old.rel[i]);
+		if (!keep && unlink(path) == 0)
+			removed++;
+		free(path);
+		free(old.rel[i]);
+	}
+	free(old.rel);
+	old.rel = NULL;
+	old.n = 0;
+	for (k = (unsigned)opt.k + 1; k <= MAXK; k++) {
+		snprintf(sub, sizeof sub, "s%u", k);
+		path = dc_path_join(outdir, sub);
+		rmdir(path);    /* only if empty: a file of the user's keeps it */
+		free(path);
+	}
+	if (removed)
+		dc_warnx("%s: %d file%s of the previous set removed (its list.tsv named them; "
+		    "this set does not)", outdir, removed, removed == 1 ? "" : "s");
+}
+
 /* list_mode: -n mixtures drawn from the corpus in dir, under -o with list.tsv. */
 static int
 list_mode(const char *dir)
@@ -416,6 +533,7 @@ list_mode(const char *dir)
 		dc_errx(1, "%s: the output directory is in the corpus %s (its mixtures would be "
 		    "read as speakers)", opt.out, dir);
 	outdir = make_tree();
+	old_read(outdir);
 	/* the list is kept in memory and written when the set is complete; the
 	 * whole set (list.tsv too) is renamed into place only then, so a failure on
 	 * the way leaves the previous set and its list as they were */
@@ -441,6 +559,7 @@ list_mode(const char *dir)
 	if (fclose(lf) != 0)
 		dc_errx(1, "%s: %s", listpath, strerror(errno));
 	write_list(listpath, listbuf, listlen);
+	old_remove(outdir, opt.count, width);
 	free(listbuf);
 	dc_corpus_free(&c);
 	free(perm);

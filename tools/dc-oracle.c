@@ -475,7 +475,9 @@ oracle_stream(char *const *args, int nargs)
 	const char *why;
 	int err, k = nargs;
 
-	dc_stdin_not_tty();
+	/* its operands are references, not a stream: the stream comes on stdin only */
+	if (isatty(STDIN_FILENO))
+		dc_errx(2, "stdin is a terminal: pipe a stream in (dc-stft mix.wav | dc-oracle s1.wav s2.wav)");
 	rd = dc_reader_file(stdin);
 	if ((err = dc_read_header(rd, &hdr)) != DC_OK)
 		dc_stream_fail("stdin", rd, err);

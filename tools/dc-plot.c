@@ -676,6 +676,7 @@ main(int argc, char **argv)
 			break;
 		}
 	}
+	dc_pattern_dir(opt.pattern);
 	dc_out_input(dc_arg_path(argc, argv, usage) ? argv[optind] : "-");
 	path = dc_arg_path(argc, argv, usage);
 	dc_each_utt(path, opt.pass ? "dc-plot" : NULL, plot_one, NULL);

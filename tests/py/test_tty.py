@@ -52,6 +52,8 @@ except OSError as e:        # no /dev/pts here: nothing can be checked
     sys.exit(0)
 
 IN = "stdin is a terminal: give a stream file, or pipe one in (dc-stft mix.wav | ...)"
+# dc-oracle reads a stream from stdin only: its operands are the references
+IN_ORACLE = "stdin is a terminal: pipe a stream in (dc-stft mix.wav | dc-oracle s1.wav s2.wav)"
 STREAM = "stdout is a terminal: redirect it to a file or pipe it (dc-dump shows a stream)"
 
 with tempfile.TemporaryDirectory() as d:
@@ -66,7 +68,7 @@ with tempfile.TemporaryDirectory() as d:
                  ["dc-train", "-o", "x.dcm"]):
         rc, err, out = run(args, True)
         name = " ".join(a if not a.startswith("/") else os.path.basename(a) for a in args)
-        want = "%s: %s\n" % (args[0], IN)
+        want = "%s: %s\n" % (args[0], IN if args[0] != "dc-oracle" else IN_ORACLE)
         check("%s, stdin a terminal: exit 2, one line" % name, rc == 2 and err == want,
               "exit %s, stderr %r" % (rc, err))
         check("%s, stdin a terminal: nothing on stdout" % name, out == b"", repr(out[:40]))

@@ -63,6 +63,9 @@ dc-mask <t-blocks.dcs >t-bmasked.dcs
 import numpy as np, oracle_lib as L
 recs = L.read_records("ibm.dcs")
 (utt, rest), = L.utterances(recs)
+# the files' device and inode numbers vary in length from one machine to the next:
+# without them the byte offsets in messages below are the same everywhere
+utt = {k: v for k, v in utt.items() if k not in ("source_inode", "refs_inodes")}
 st, lab = L.last(rest, "stft"), L.last(rest, "labels")
 X = L.tensor(st)
 keys = {k: st[k] for k in ("rate", "nfft", "hop", "samples", "window")}
@@ -103,7 +106,10 @@ open("badid2-blocks.dcs", "wb").write(open("t-bmasked.dcs", "rb").read() +
 # formats: a header of a newer version later in the stream (cat a.dcs b.dcs); a
 # record with a key twice; 200,000 one-byte elements (msgpack-c's objects: 24 bytes each)
 hdr3 = msgpack.packb({"kind": "dcsep", "version": 3, "history": ["x"]})
-open("v3mid.dcs", "wb").write(open("stft.dcs", "rb").read() + hdr3 + open("stft.dcs", "rb").read())
+plain = b"".join(msgpack.packb(r, use_bin_type=True) for r in
+                 [L.read_records("stft.dcs")[0], {k: v for k, v in L.read_records("stft.dcs")[1].items()
+                  if k != "source_inode"}] + L.read_records("stft.dcs")[2:])
+open("v3mid.dcs", "wb").write(plain + hdr3 + plain)
 key = lambda k, v: msgpack.packb(k) + msgpack.packb(v)
 hdr1 = msgpack.packb({"kind": "dcsep", "version": 1, "history": ["x"]})
 open("dupkey.dcs", "wb").write(hdr1 + b"\x83" + key("kind", "utt") + key("id", "a") + key("id", "b"))
@@ -205,9 +211,17 @@ dc-istft: claim of 2^40 elements   | 1 | huge-masked.dcs | dc-istft -o 'x%k.wav'
 dc-istft: over DC_MAX_ELEMS        | 1 | masked.dcs     | DC_MAX_ELEMS=5000 dc-istft -o 'x%k.wav' | dc-istft: mix: masked: more elements than the limit (see DC_MAX_ELEMS)
 dc-istft: missing file             | 1 | -              | dc-istft nofile.dcs              | dc-istft: nofile.dcs: No such file or directory
 dc-istft: a directory              | 1 | -              | dc-istft adir                    | dc-istft: adir: Is a directory
-dc-istft: output dir missing       | 1 | masked.dcs     | dc-istft -o 'nodir/x%k.wav'      | dc-istft: nodir/x1.wav: No such file or directory
+dc-istft: output dir missing       | 1 | masked.dcs     | dc-istft -o 'nodir/x%k.wav'      | dc-istft: nodir/: No such file or directory (a tool makes no directories)
+dc-istft: output dir missing, at once | 1 | -           | dc-istft -o 'nodir/x%k.wav'      | dc-istft: nodir/: No such file or directory (a tool makes no directories)
+dc-istft: output dir a file        | 1 | masked.dcs     | dc-istft -o 'mix.wav/x%k.wav'    | dc-istft: mix.wav/: Not a directory (a tool makes no directories)
+dc-istft: a dir by %u: per utterance | 1 | masked.dcs   | dc-istft -o '%u-dir/x%k.wav'     | dc-istft: mix-dir/x1.wav: No such file or directory
+dc-plot: output dir missing        | 1 | stft.dcs       | dc-plot -o 'nodir/%u-%r.png'     | dc-plot: nodir/: No such file or directory (a tool makes no directories)
 dc-istft: full disk, stdout        | 1 | stft.dcs       | dc-istft >/dev/full              | dc-istft: stdout: No space left on device
 dc-istft: full disk, -o            | 1 | stft.dcs       | dc-istft -o /dev/full            | dc-istft: /dev/full: No space left on device
+dc-istft: labels, no dc-mask: a note | 0 | ibm.dcs     | dc-istft -o 'nm%k.wav'           | dc-istft: mix: no masked record: the mixture is written as it is (the stream passed dc-oracle, but no dc-mask after it: dc-mask makes the sources)
+dc-istft: embeddings, no dc-mask     | 0 | embed.dcs   | dc-istft -o 'ne%k.wav'           | dc-istft: mix: no masked record: the mixture is written as it is (the stream passed dc-embed, but no dc-mask after it: dc-mask makes the sources)
+dc-istft: masked: no note            | 0 | masked.dcs  | dc-istft -o 'nk%k.wav'           |
+dc-istft: an stft alone: no note     | 0 | stft.dcs    | dc-istft -o 'ns.wav'             |
 
 dc-oracle: empty stdin             | 1 | -              | dc-oracle s1.wav s2.wav          | dc-oracle: stdin: empty stream
 dc-oracle: random bytes            | 1 | random.bin     | dc-oracle s1.wav s2.wav          | dc-oracle: stdin: not a dcsep stream (no header record)

@@ -260,8 +260,12 @@ check "list: missing" 1 "dc-eval: nolist.tsv: No such file or directory" dc-eval
 printf 'm1\tmix.wav\ta.wav,b.wav\tea.wav,eb.wav\nm2\tmix.wav\ta.wav,b.wav\tea.wav,nope.wav\n' >lf.tsv
 check "list: a missing file names its line" 1 "dc-eval: lf.tsv:2: nope.wav: No such file or directory" \
     dc-eval -l lf.tsv
-check "list: rows before the error were written" 1 '*' dc-eval -t -l lf.tsv
-same "list: ... and no mean row" "$(cut -f 1 out | tr '\n' ' ')" "id m1 "
+check "list: a missing file is found before any mixture is measured" 1 '*' dc-eval -t -l lf.tsv
+same "list: ... nothing written, not even the header" "$(cat out)" ""
+printf 'm1\tmix.wav\ta.wav,b.wav\tea.wav,eb.wav\nm2\tmix.wav\ta.wav,b.wav\tea.wav,zero.wav\n' >ls.tsv
+check "list: a file refused as its mixture is measured: its line" 1 "dc-eval: ls.tsv:2: zero.wav: estimate is silent (all zeros)" \
+    dc-eval -t -l ls.tsv
+same "list: ... the rows before it were written, and no mean row" "$(cut -f 1 out | tr '\n' ' ')" "id m1 "
 
 # list paths are relative to the list's directory, so a data set can be moved
 mkdir -p set/sub

@@ -230,7 +230,10 @@ same "2: dc-mix -n failed: list and mixtures byte-identical, modes kept" \
     "$(sum set/list.tsv set/mix/000001.wav set/s1/000003.wav)" "$before"
 notmp "2: dc-mix -n failed" set
 rmdir set/mix/000002.wav
-check "2: dc-mix -n rerun" 0 '' dc-mix -n 2 -s 4 -o set corpus
+check "2: dc-mix -n rerun" 0 'dc-mix: set: 3 files of the previous set removed (its list.tsv named them; this set does not)' \
+    dc-mix -n 2 -s 4 -o set corpus
+same "2: dc-mix -n rerun: the third mixture's files gone with its row" \
+    "$(ls set/mix/000003.wav set/s1/000003.wav set/s2/000003.wav 2>/dev/null)" ""
 same "2: dc-mix -n rerun: list.tsv new (no stale list), still 0600" \
     "$(wc -l <set/list.tsv) $(stat -c %a set/list.tsv)" "3 600"
 

@@ -334,6 +334,27 @@ check "list: same seed again" 0 '*' dc-mix -n 6 -s 5 -o out5b corpus
 if diff -r out5 out5b >/dev/null; then pass "list: same seed, same bytes"; else fail "list: same seed" "differs"; fi
 check "list: prefix" 0 '*' dc-mix -n 3 -s 5 -o out5c corpus
 same "list: 3 mixtures are the first 3 of 6" "$(cat out5c/list.tsv)" "$(head -n 4 out5/list.tsv)"
+# a rerun into a set's directory replaces the set: the files of the old list the
+# new set does not write go, and nothing else (a file of the user's, a name the
+# old list gives that dc-mix never writes, a path out of the directory)
+cp -r out5 outR
+echo mine >outR/mix/notes.txt
+echo keep >outR/mix/000007.flac
+echo keep >victim.wav
+printf 'x\t../victim.wav\tmix/notes.txt,s1/../../victim.wav\n' >>outR/list.tsv
+check "list: a rerun with fewer: the previous set's other files removed, said" 0 \
+    "dc-mix: 1 speaker without an utterance of at least 1 s skipped: fsdd-x
+dc-mix: outR: 9 files of the previous set removed (its list.tsv named them; this set does not)" \
+    dc-mix -n 3 -s 5 -o outR corpus
+same "list: a rerun with fewer: one set, as its list says, the user's files kept" \
+    "$(cd outR && find . -type f | sort | tr '\n' ' ')" \
+    "./list.tsv ./mix/000001.wav ./mix/000002.wav ./mix/000003.wav ./mix/000007.flac ./mix/notes.txt ./s1/000001.wav ./s1/000002.wav ./s1/000003.wav ./s2/000001.wav ./s2/000002.wav ./s2/000003.wav "
+same "list: a rerun: nothing out of the directory removed" "$(cat victim.wav)" keep
+same "list: a rerun: the same files as a fresh set" "$(cd outR && cat list.tsv mix/000003.wav s2/000003.wav | cksum)" \
+    "$(cd out5c && cat list.tsv mix/000003.wav s2/000003.wav | cksum)"
+check "list: a rerun with fewer sources" 0 '*' dc-mix -n 2 -k 3 -s 5 -o outK corpus
+check "list: ... then 2 sources: s3/ goes with its files" 0 '*' dc-mix -n 2 -k 2 -s 5 -o outK corpus
+same "list: ... s3/ gone" "$(ls outK | tr '\n' ' ')" "list.tsv mix s1 s2 "
 check "list: other seed" 0 '*' dc-mix -n 6 -s 6 -o out6 corpus
 if cmp -s out5/list.tsv out6/list.tsv; then fail "list: other seed, other list" "same"; else pass "list: other seed, other list"; fi
 check "list: corpus path with a slash" 0 '*' dc-mix -n 6 -s 5 -o out5d "$T/corpus/"

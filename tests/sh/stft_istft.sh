@@ -217,7 +217,7 @@ same "-h: usage on stdout" "$(head -n 1 out)" "usage: dc-istft [-e encoding] [-o
 cat s1.dcs s1.dcs >dup.dcs
 check_in "two utterances with one id" 1 "dc-istft: so0048_000480014: d-so0048_000480014.wav was already written for an earlier utterance (two utterances with one id?)" \
     dup.dcs dc-istft -o 'd-%u.wav'
-check_in "missing directory" 1 "dc-istft: nodir/so0048_000480014.wav: No such file or directory" \
+check_in "missing directory" 1 "dc-istft: nodir/: No such file or directory (a tool makes no directories)" \
     s1.dcs dc-istft -o 'nodir/%u.wav'
 check "missing input" 1 "dc-istft: nope.dcs: No such file or directory" dc-istft nope.dcs
 
