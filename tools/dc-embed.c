@@ -102,10 +102,11 @@ default_model(char *buf, size_t n, char *tried, size_t tn)
 		snprintf(buf, n, "%s/../%s", exe, MODEL_REL);
 		if (exists(buf))
 			return buf;
+		snprintf(tried, tn, "%s, ", buf);
 		snprintf(buf, n, "%s/../../models/default.dcm", exe);
 		if (exists(buf))
 			return buf;
-		snprintf(tried, tn, "%s, ", buf);
+		snprintf(tried + strlen(tried), tn - strlen(tried), "%s, ", buf);
 	}
 	snprintf(buf, n, "%s/%s", DC_PREFIX, MODEL_REL);
 	snprintf(tried + strlen(tried), tn - strlen(tried), "%s", buf);
@@ -693,7 +694,7 @@ int
 main(int argc, char **argv)
 {
 	const char *mpath = NULL, *name = "stdin", *path;
-	char pbuf[PATH_MAX + 64], tried[2 * PATH_MAX + 128];
+	char pbuf[PATH_MAX + 64], tried[3 * PATH_MAX + 128];
 	embedder e;
 	dc_reader *rd;
 	dc_writer *w;

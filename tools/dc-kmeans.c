@@ -343,7 +343,7 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 
 	(void)arg;
 	if (er == NULL)
-		dc_errx(1, "%s: no embed record", id);
+		dc_errx(1, "%s: no embed record (dc-embed makes it)", id);
 	dc_get_embed(id, er, NULL, &E);
 	T = E.shape[0];
 	F = E.shape[1];
@@ -429,7 +429,7 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 	int silent, err;
 
 	if (er == NULL)
-		dc_errx(1, "%s: no embed record", id);
+		dc_errx(1, "%s: no embed record (dc-embed makes it)", id);
 	dc_get_embed(id, er, NULL, &E);
 	fit = fit_bins(u, id, bl, er, &E, &m, &silent, &w);
 	if (bl->index == 0) {

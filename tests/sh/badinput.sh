@@ -252,7 +252,7 @@ dc-mask: an option's argument missing | 2 | -            | dc-mask -k           
 dc-mask: an option byte not printable | 2 | -            | dc-mask "$(printf '%b' '-\033')" | dc-mask: invalid option -- '\\x1b'\nusage: dc-mask [-k sources] [file]
 dc-kmeans: random bytes            | 1 | random.bin     | dc-kmeans                        | dc-kmeans: stdin: not a dcsep stream (no header record)
 dc-kmeans: record outside an utt   | 1 | order.dcs      | dc-kmeans                        | dc-kmeans: stdin: record outside an utterance (record 2, byte 35)
-dc-kmeans: wrong kind              | 1 | stft.dcs       | dc-kmeans                        | dc-kmeans: mix: no embed record
+dc-kmeans: wrong kind              | 1 | stft.dcs       | dc-kmeans                        | dc-kmeans: mix: no embed record (dc-embed makes it)
 dc-kmeans: embed shape vs stft     | 1 | eshape.dcs     | dc-kmeans                        | dc-kmeans: mix: embed record: shape [30, 129, 2] disagrees with stft record [35, 129]
 dc-kmeans: Inf in embed            | 1 | inf-embed.dcs  | dc-kmeans                        | dc-kmeans: mix: embed record: NaN or Inf in the data
 dc-kmeans: claim of 2^40 elements  | 1 | huge-embed.dcs | dc-kmeans                        | dc-kmeans: mix: embed record: more elements than the limit (see DC_MAX_ELEMS)

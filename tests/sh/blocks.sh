@@ -145,7 +145,7 @@ check "cat v1 v2: two utterances with one id: refused by dc-istft's %u pattern" 
 
 # ---------------------------------------------------------------- refusals
 W1="an utterance in blocks; this tool reads whole utterances (dc-stft -B 0)"
-check_in "dc-kmeans reads blocks: without embeddings, said" 1 "dc-kmeans: in: no embed record" b.dcs \
+check_in "dc-kmeans reads blocks: without embeddings, said" 1 "dc-kmeans: in: no embed record (dc-embed makes it)" b.dcs \
     dc-kmeans -k 2
 check_in "dc-oracle takes blocks (tests/sh/oracle_blocks.sh)" 0 '' b.dcs dc-oracle in.wav in.wav
 check_in "dc-plot refuses blocks" 1 "dc-plot: stdin: in: $W1" b.dcs dc-plot -o 'x-%u.png'

@@ -381,7 +381,7 @@ if [ -e /usr/local/share/dcsep/models/default.dcm ]; then
 	(unset DCSEP_MODEL; check_in "no model beside: PREFIX's" 0 '' in.dcs tree/build/bin/dc-embed)
 else
 	(unset DCSEP_MODEL; check_in "no default model" 1 \
-	    "dc-embed: no model: give -m or set DCSEP_MODEL (no file at $T/tree/build/bin/../../models/default.dcm, /usr/local/share/dcsep/models/default.dcm)" \
+	    "dc-embed: no model: give -m or set DCSEP_MODEL (no file at $T/tree/build/bin/../share/dcsep/models/default.dcm, $T/tree/build/bin/../../models/default.dcm, /usr/local/share/dcsep/models/default.dcm)" \
 	    in.dcs tree/build/bin/dc-embed)
 fi
 

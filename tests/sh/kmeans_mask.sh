@@ -275,7 +275,7 @@ check_in "embed shape disagrees with stft" 1 \
 check_in "embed of rank 2" 1 'dc-kmeans: u: embed record: shape [6, 2], wanted [T, F, D]' e2d.dcs dc-kmeans
 check_in "NaN in embed" 1 'dc-kmeans: u: embed record: NaN or Inf in the data' enan.dcs dc-kmeans
 check_in "embed of float64" 1 'dc-kmeans: u: embed record: dtype float64, wanted float32' edtype.dcs dc-kmeans
-check_in "no embed record" 1 'dc-kmeans: u: no embed record' noembed.dcs dc-kmeans
+check_in "no embed record" 1 'dc-kmeans: u: no embed record (dc-embed makes it)' noembed.dcs dc-kmeans
 check "stream as a file argument" 0 '' dc-kmeans -k 3 k5.dcs
 check "missing stream file" 1 'dc-kmeans: nofile.dcs: No such file or directory' dc-kmeans nofile.dcs
 check "dc-kmeans: empty stdin" 1 'dc-kmeans: stdin: empty stream' dc-kmeans
