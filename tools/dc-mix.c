@@ -453,15 +453,20 @@ old_add(const char *rel, size_t n)
 static void
 old_read(const char *outdir)
 {
-	char *path = dc_path_join(outdir, "list.tsv"), *line = NULL, *c, *e;
-	size_t cap = 0;
-	ssize_t len;
+	char *path = dc_path_join(outdir, "list.tsv"), line[4096], *c, *e;
+	int whole = 1, start;
 	FILE *f = fopen(path, "r");
 
 	free(path);
 	if (f == NULL)
 		return;
-	while ((len = getline(&line, &cap, f)) > 0) {
+	/* a row of dc-mix's is far shorter than line; a longer line (not dc-mix's) is
+	 * skipped whole, its pieces never read as rows */
+	while (fgets(line, sizeof line, f) != NULL) {
+		start = whole;
+		whole = strchr(line, '\n') != NULL;
+		if (!start || !whole)
+			continue;
 		/* id TAB mix TAB sources TAB ... */
 		if ((c = strchr(line, '\t')) == NULL || (e = strchr(++c, '\t')) == NULL)
 			continue;
@@ -471,7 +476,6 @@ old_read(const char *outdir)
 			old_add(c, (size_t)(e - c));
 		}
 	}
-	free(line);
 	fclose(f);
 }
 
