@@ -293,6 +293,26 @@ is_model(const char *path)
 	    memcmp(b + 1, head, sizeof head - 1) == 0;
 }
 
+const char *
+dc_model_errmsg(const char *path, int err)
+{
+	static const unsigned char head[] = "\xa4kind\xa5" "dcsep";
+	unsigned char b[sizeof head];
+	FILE *f;
+	size_t n;
+
+	/* a stream's header: a map, "kind" first, "dcsep" (formats/stream.md) */
+	if (err == DC_EMODEL && path != NULL && strcmp(path, "-") != 0 &&
+	    (f = fopen(path, "rb")) != NULL) {
+		n = fread(b, 1, sizeof head, f);
+		fclose(f);
+		if (n == sizeof head && (b[0] & 0xf0) == 0x80 && memcmp(b + 1, head, sizeof head - 1) == 0)
+			return "a stream, not a model (dc-dump shows it; dc-embed -m takes a model, "
+			    "models/default.dcm)";
+	}
+	return dc_errmsg(err);
+}
+
 dc_reader *
 dc_open_stream(const char *path, dc_record *hdr, const char **name)
 {

@@ -30,6 +30,9 @@ DC_NORETURN void dc_errx(int code, const char *fmt, ...) __attribute__((format(p
 void dc_errx_hook(void (*fn)(void));
 /* dc_usage_exit: prints the usage line and exits 2. */
 DC_NORETURN void dc_usage_exit(const char *usage);
+/* dc_model_errmsg: dc_errmsg(err) for a model at path that failed to load, or,
+ * where the file is a stream (its header first), words that say so. */
+const char *dc_model_errmsg(const char *path, int err);
 /* dc_pattern_dir: exits 1 with "TOOL: dir/: why (a tool makes no directories)"
  * where an output pattern's directory part, when it holds no % conversion, is
  * not a directory: said at once, before the work whose files it would hold. */

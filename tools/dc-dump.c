@@ -385,7 +385,7 @@ dump_model(const char *path, const char *xname, const char *out)
 	else
 		err = dc_model_load(&m, path);
 	if (err != DC_OK)
-		dc_errx(1, "%s: %s", name, dc_errmsg(err));
+		dc_errx(1, "%s: %s", name, dc_model_errmsg(path, err));
 	c = &m.cfg;
 	nt = dc_nn_ntensors(c);
 	if (xname) {

@@ -751,8 +751,8 @@ main(int argc, char **argv)
 
 		/* a model the user did not name here: say where it came from */
 		if (env && mpath == env)
-			dc_errx(1, "DCSEP_MODEL=%s: %s", mpath, dc_errmsg(err));
-		dc_errx(1, "%s: %s", mpath, dc_errmsg(err));
+			dc_errx(1, "DCSEP_MODEL=%s: %s", mpath, dc_model_errmsg(mpath, err));
+		dc_errx(1, "%s: %s", mpath, dc_model_errmsg(mpath, err));
 	}
 	model_name(&e.m, mpath, e.name, sizeof e.name);
 	{

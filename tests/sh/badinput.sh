@@ -310,6 +310,7 @@ dc-embed: model that overflows to NaN | 1 | stft.dcs | dc-embed -m overflow.dcm 
 dc-embed: missing model            | 1 | stft.dcs       | dc-embed -m nofile.dcm           | dc-embed: nofile.dcm: No such file or directory
 dc-embed: model a directory        | 1 | stft.dcs       | dc-embed -m adir                 | dc-embed: adir: Is a directory
 dc-embed: model not a model        | 1 | stft.dcs       | dc-embed -m mix.wav              | dc-embed: mix.wav: malformed or incompatible model
+dc-embed: a stream for the model   | 1 | stft.dcs       | dc-embed -m stft.dcs             | dc-embed: stft.dcs: a stream, not a model (dc-dump shows it; dc-embed -m takes a model, models/default.dcm)
 dc-embed: 177 bytes that claim a 1.2 TB model | 1 | stft.dcs | dc-embed -m huge.dcm          | dc-embed: huge.dcm: malformed or incompatible model
 dc-embed: missing file             | 1 | -              | dc-embed -m model.dcm nofile.dcs | dc-embed: nofile.dcs: No such file or directory
 dc-embed: a directory              | 1 | -              | dc-embed -m model.dcm adir       | dc-embed: adir: Is a directory

@@ -286,7 +286,7 @@ EOF
 )
 same "-M: lines, JSON lines and -x against numpy" "$got" ok
 check "-M: missing file" 1 "dc-dump: nope.dcm: No such file or directory" dc-dump -M nope.dcm
-check "-M: a stream is no model" 1 "dc-dump: s1.dcs: malformed or incompatible model" dc-dump -M s1.dcs
+check "-M: a stream is no model, said" 1 "dc-dump: s1.dcs: a stream, not a model (dc-dump shows it; dc-embed -m takes a model, models/default.dcm)" dc-dump -M s1.dcs
 check_in "-M: empty stdin" 1 "dc-dump: stdin: malformed or incompatible model" /dev/null dc-dump -M
 check "-M -x: no such tensor" 1 \
     "dc-dump: m.dcm: no tensor 'lin.w' (feat_mean, feat_std, blstm.*, lin.weight, lin.bias)" \
