@@ -20,7 +20,8 @@ widened 4x450 network (examples/campaign.sh -C, models/README.md), from
 models/widened.tsv: after each round, the best model so far on the same fixed
 validation mixtures (seed 7, 100 + 100, and seed 8, 200 + 200, weighed by their
 mixtures: 300 of each speaker count), against stage 7 (the shipped model) on
-them, and the run's validation loss.
+them, and the run's validation loss; its column "run" (1 where empty) tells the
+run on the first machine from the one begun again on the next (hollow markers).
 """
 import os
 import argparse
@@ -59,13 +60,23 @@ def widened_panel(w, path):
     except OSError:
         rows = []
     if rows:
-        x = [int(r["steps"]) / 1000 for r in rows]
-        for k, c, m in (("2", "C0", "o-"), ("3", "C1", "s-")):
-            w.plot(x, [fixed(r, k) for r in rows], m, color=c, label="best so far, %s speakers" % k)
+        # run 1: the run on the first machine; run 2: begun again on the next one
+        # (a machine's /var/tmp goes with it), hollow markers
+        runs = sorted({r.get("run") or "1" for r in rows})
+        v = w.twinx()
+        for run in runs:
+            rr = [r for r in rows if (r.get("run") or "1") == run]
+            x = [int(r["steps"]) / 1000 for r in rr]
+            face = {} if run == "1" else {"markerfacecolor": "none"}
+            what = "" if run == "1" else ", begun again"
+            for k, c, m in (("2", "C0", "o-"), ("3", "C1", "s-")):
+                w.plot(x, [fixed(r, k) for r in rr], m, color=c, label="best so far, %s speakers%s" % (k, what),
+                       **face)
+            v.plot(x, [float(r["valid_loss"]) if r["valid_loss"] else float("nan") for r in rr], "^:",
+                   color="gray", label="validation loss (right)%s" % what, **face)
+        for k, c in (("2", "C0"), ("3", "C1")):
             w.axhline(fixed(STAGE7_FIXED, k), color=c, ls="--", lw=1,
                       label="stage 7 (shipped), %s speakers" % k)
-        v = w.twinx()
-        v.plot(x, [float(r["valid_loss"]) for r in rows], "^:", color="gray", label="validation loss (right)")
         v.set_ylabel("validation loss", fontsize=8, color="gray")
         v.tick_params(labelsize=7, colors="gray")
         h1, l1 = w.get_legend_handles_labels()
