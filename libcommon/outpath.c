@@ -373,12 +373,22 @@ dc_file_inode(const char *path, char *buf, size_t n)
 void
 dc_out_current_inode(const char *s, int what)
 {
-	uintmax_t dev, ino;
-	char end;
+	uintmax_t v[2] = { 0, 0 };
+	int i;
 
-	/* "DEV:INO" in decimal, nothing after: anything else names no file */
-	if (s != NULL && sscanf(s, "%ju:%ju%c", &dev, &ino, &end) == 2 && s[0] >= '0' && s[0] <= '9')
-		current_add_id((dev_t)dev, (ino_t)ino, what);
+	/* "DEV:INO", each 1 to 19 decimal digits (no sign, no blank), nothing after:
+	 * anything else names no file */
+	if (s == NULL)
+		return;
+	for (i = 0; i < 2; i++) {
+		const char *d = s;
+
+		for (; *s >= '0' && *s <= '9' && s - d < 19; s++)
+			v[i] = 10 * v[i] + (uintmax_t)(*s - '0');
+		if (s == d || (*s >= '0' && *s <= '9') || *s++ != (i == 0 ? ':' : '\0'))
+			return;
+	}
+	current_add_id((dev_t)v[0], (ino_t)v[1], what);
 }
 
 int

@@ -185,6 +185,7 @@ dc_usage_exit(const char *usage)
 int
 dc_getopt(int argc, char **argv, const char *optstring, const char *usage, void (*help)(void))
 {
+	static const char *last_arg;    /* the last option's argument */
 	int c;
 
 	/* getopt's own message names the tool by argv[0] as typed ("./build/bin/dc-mask")
@@ -208,8 +209,12 @@ dc_getopt(int argc, char **argv, const char *optstring, const char *usage, void 
 		dc_usage_exit(usage);
 	}
 	/* options come first (POSIX getopt stops at the first operand): an option
-	 * after a file name would be taken for a file, the run half done without it */
-	if (c == -1 && !(optind > 1 && strcmp(argv[optind - 1], "--") == 0)) {
+	 * after a file name would be taken for a file, the run half done without it.
+	 * A "--" that ended the options is no option's argument (-u --) */
+	if (c != -1 && c != '?' && c != ':')
+		last_arg = optarg;
+	if (c == -1 && !(optind > 1 && strcmp(argv[optind - 1], "--") == 0 &&
+	    argv[optind - 1] != last_arg)) {
 		int i;
 
 		for (i = optind; i < argc; i++)

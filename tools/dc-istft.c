@@ -677,12 +677,6 @@ put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int mo
 		refuse();
 	if (r == NULL && (r = dc_utt_find(u, "stft")) == NULL)
 		dc_errx(1, "%s: no masked or stft record", id);
-	if (!masked && run.unmasked && b->index == 0) {
-		/* once a run: the mixture written as it is, where a stage was forgotten */
-		dc_warnx("%s: no masked record: the mixture is written as it is (the stream "
-		    "passed %s, but no dc-mask after it: dc-mask makes the sources)", id, run.unmasked);
-		run.unmasked = NULL;
-	}
 	if (!r->sunk || sp.skip) {
 		spec_begin(b, r, id, unit, &bytes, 0);  /* a sunk one refused: why, and exit */
 		if (r->sunk)    /* spec_begin refuses what it refused as the record was read */
@@ -715,6 +709,12 @@ put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int mo
 		dc_errx(1, "%s: the blocks end at sample %lld, but the utt record says %lld samples",
 		    id, (long long)cur.n, (long long)cur.want);
 	finish(id);
+	if (!masked && run.unmasked) {
+		/* once a run, once written: the mixture as it was, a stage forgotten */
+		dc_warnx("%s: no masked record: the mixture was written as it is (the stream "
+		    "passed %s, but no dc-mask after it: dc-mask makes the sources)", id, run.unmasked);
+		run.unmasked = NULL;
+	}
 }
 
 int

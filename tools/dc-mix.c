@@ -19,6 +19,7 @@
  * splitmix64 (libcommon/rng.h), so a seed gives the same data on every libc.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -402,29 +403,29 @@ within(const char *dir, const char *root)
  * The previous set in the output directory: the files its list.tsv names in the
  * mix and sources columns, those of the names dc-mix writes only
  * (mix/NNNNNN.wav, sK/NNNNNN.wav: a list may come from anyone, and nothing else
- * is ever removed). Once the new set is in place, those it did not write are
- * removed, and sK/ directories the new set has no use for if they are empty, so
- * that the directory holds one set, as its list says.
+ * is ever removed). The old list is opened before the new set is made and read
+ * only once the new set is in place (its descriptor still reads the old file
+ * after the rename), a line at a time: the files the new set did not write are
+ * removed, in mix/ and sK/ as they are in the set's directory (a symbolic link
+ * there is not followed), and sK/ directories the new set has no use for go if
+ * they are empty; so the directory holds one set, as its list says.
  */
-static struct {
-	char **rel;
-	int n;
-} old;
 
 /* own_name: whether rel is a name dc-mix writes in a set: mix/ or sK/ (K 1 to
- * MAXK), then 6 to 12 digits and ".wav" */
+ * MAXK), then 6 to 12 digits and ".wav"; *k is K, 0 for mix/ */
 static int
-own_name(const char *rel)
+own_name(const char *rel, int *k)
 {
 	const char *p = rel;
-	int k = 0, d = 0;
+	int d = 0;
 
+	*k = 0;
 	if (strncmp(p, "mix/", 4) == 0)
 		p += 4;
 	else if (*p == 's' && p[1] >= '1' && p[1] <= '9') {
-		for (p++; *p >= '0' && *p <= '9' && k <= MAXK; p++)
-			k = 10 * k + (*p - '0');
-		if (k < 1 || k > MAXK || *p++ != '/')
+		for (p++; *p >= '0' && *p <= '9' && *k <= MAXK; p++)
+			*k = 10 * *k + (*p - '0');
+		if (*k < 1 || *k > MAXK || *p++ != '/')
 			return 0;
 	} else
 		return 0;
@@ -433,31 +434,61 @@ own_name(const char *rel)
 	return d >= 6 && d <= 12 && strcmp(p, ".wav") == 0;
 }
 
-static void
-old_add(const char *rel, size_t n)
+/* old_open: the previous set's list.tsv, a regular file opened without following
+ * a link or waiting on a FIFO, or NULL */
+static FILE *
+old_open(const char *outdir)
 {
-	char buf[64];
-
-	if (n >= sizeof buf)
-		return;
-	memcpy(buf, rel, n);
-	buf[n] = '\0';
-	if (!own_name(buf))
-		return;
-	old.rel = dc_xrealloc(old.rel, (size_t)(old.n + 1) * sizeof *old.rel);
-	old.rel[old.n++] = dc_xstrdup(buf);
-}
-
-/* old_read: the previous set's own files, from outdir/list.tsv if there is one
- * (a line that is not a row of the mix and sources columns adds nothing) */
-static void
-old_read(const char *outdir)
-{
-	char *path = dc_path_join(outdir, "list.tsv"), line[4096], *c, *e;
-	int whole = 1, start;
-	FILE *f = fopen(path, "r");
+	char *path = dc_path_join(outdir, "list.tsv");
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *f;
 
 	free(path);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/* old_one: removes the old set's file rel (own_name's) unless the new set of
+ * count mixtures of opt.k sources, ids of width digits, wrote it; 1 if removed */
+static int
+old_one(const char *outdir, const char *rel, int64_t count, int width)
+{
+	char want[32], sub[16], *dir;
+	const char *name = strchr(rel, '/') + 1;
+	long long m = atoll(name);
+	int k, fd, gone;
+
+	own_name(rel, &k);
+	if (m >= 1 && m <= count && k <= opt.k) {
+		snprintf(want, sizeof want, "%0*lld.wav", width > 12 ? 12 : width, m);
+		if (strcmp(name, want) == 0)
+			return 0;
+	}
+	snprintf(sub, sizeof sub, "%.*s", (int)(name - 1 - rel), rel);
+	dir = dc_path_join(outdir, sub);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return 0;
+	gone = unlinkat(fd, name, 0) == 0;
+	close(fd);
+	return gone;
+}
+
+/* old_remove: the pass over the old list f (closed) once the new set is in place */
+static void
+old_remove(FILE *f, const char *outdir, int64_t count, int width)
+{
+	char line[4096], rel[64], sub[16], *c, *e, *path;
+	int whole = 1, start, removed = 0, k, col;
+	struct stat st;
+
 	if (f == NULL)
 		return;
 	/* a row of dc-mix's is far shorter than line; a longer line (not dc-mix's) is
@@ -467,51 +498,29 @@ old_read(const char *outdir)
 		whole = strchr(line, '\n') != NULL;
 		if (!start || !whole)
 			continue;
-		/* id TAB mix TAB sources TAB ... */
-		if ((c = strchr(line, '\t')) == NULL || (e = strchr(++c, '\t')) == NULL)
+		/* id TAB mix TAB sources TAB ...: the mix, then each source */
+		if ((c = strchr(line, '\t')) == NULL)
 			continue;
-		old_add(c, (size_t)(e - c));
-		for (c = e + 1; *c && *c != '\t' && *c != '\n'; c = e + (*e == ',')) {
-			e = c + strcspn(c, ",\t\n");
-			old_add(c, (size_t)(e - c));
+		for (c++, col = 0; col < 2; c = e + 1) {
+			e = c + strcspn(c, col == 0 ? "\t\n" : ",\t\n");
+			if ((size_t)(e - c) < sizeof rel) {
+				memcpy(rel, c, (size_t)(e - c));
+				rel[e - c] = '\0';
+				if (own_name(rel, &k))
+					removed += old_one(outdir, rel, count, width);
+			}
+			if (*e == '\t')
+				col++;
+			else if (*e != ',')
+				break;
 		}
 	}
 	fclose(f);
-}
-
-/* old_remove: the previous set's files the new one (count mixtures of K
- * sources, ids of width digits) did not write, and sK/ beyond K where empty */
-static void
-old_remove(const char *outdir, int64_t count, int width)
-{
-	char want[64], sub[16], *path;
-	int i, removed = 0;
-	long long m;
-	unsigned k;
-
-	for (i = 0; i < old.n; i++) {
-		const char *id = strchr(old.rel[i], '/') + 1;
-		int keep = 0;
-
-		m = atoll(id);
-		k = old.rel[i][0] == 's' ? (unsigned)atoi(old.rel[i] + 1) : 0;
-		if (m >= 1 && m <= count && (int)k <= opt.k) {
-			snprintf(want, sizeof want, "%0*lld.wav", width > 12 ? 12 : width, m);
-			keep = strcmp(id, want) == 0;
-		}
-		path = dc_path_join(outdir, old.rel[i]);
-		if (!keep && unlink(path) == 0)
-			removed++;
-		free(path);
-		free(old.rel[i]);
-	}
-	free(old.rel);
-	old.rel = NULL;
-	old.n = 0;
-	for (k = (unsigned)opt.k + 1; k <= MAXK; k++) {
-		snprintf(sub, sizeof sub, "s%u", k);
+	for (k = opt.k + 1; k <= MAXK; k++) {
+		snprintf(sub, sizeof sub, "s%d", k);
 		path = dc_path_join(outdir, sub);
-		rmdir(path);    /* only if empty: a file of the user's keeps it */
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			rmdir(path);    /* only if empty: a file of the user's keeps it */
 		free(path);
 	}
 	if (removed)
@@ -525,6 +534,7 @@ list_mode(const char *dir)
 {
 	char *outdir, *listpath, *listbuf = NULL;
 	size_t listlen = 0;
+	FILE *oldlist;
 	dc_corpus c;
 	int i, width, tty, *perm;
 	FILE *lf;
@@ -537,7 +547,7 @@ list_mode(const char *dir)
 		dc_errx(1, "%s: the output directory is in the corpus %s (its mixtures would be "
 		    "read as speakers)", opt.out, dir);
 	outdir = make_tree();
-	old_read(outdir);
+	oldlist = old_open(outdir);
 	/* the list is kept in memory and written when the set is complete; the
 	 * whole set (list.tsv too) is renamed into place only then, so a failure on
 	 * the way leaves the previous set and its list as they were */
@@ -563,7 +573,7 @@ list_mode(const char *dir)
 	if (fclose(lf) != 0)
 		dc_errx(1, "%s: %s", listpath, strerror(errno));
 	write_list(listpath, listbuf, listlen);
-	old_remove(outdir, opt.count, width);
+	old_remove(oldlist, outdir, opt.count, width);
 	free(listbuf);
 	dc_corpus_free(&c);
 	free(perm);

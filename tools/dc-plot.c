@@ -676,9 +676,9 @@ main(int argc, char **argv)
 			break;
 		}
 	}
-	dc_pattern_dir(opt.pattern);
 	dc_out_input(dc_arg_path(argc, argv, usage) ? argv[optind] : "-");
 	path = dc_arg_path(argc, argv, usage);
+	dc_pattern_dir(opt.pattern);
 	dc_each_utt(path, opt.pass ? "dc-plot" : NULL, plot_one, NULL);
 	if (opt.only && !opt.found)
 		dc_errx(1, "%s: no utterance '%s'", path && strcmp(path, "-") != 0 ? path : "stdin",

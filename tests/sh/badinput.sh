@@ -186,6 +186,7 @@ dc-stft: no -- before it           | 2 | -              | dc-stft ./mix.wav -x.w
 dc-oracle: an option after refs    | 2 | stft.dcs       | dc-oracle s1.wav s2.wav -m irm >/dev/null 2>e; r=$?; head -1 e >&2; exit $r | dc-oracle: -m: an option after the operands: options come first (-- before a file whose name starts with -)
 dc-eval: an option after estimates | 2 | -              | dc-eval s1.wav s2.wav -r s1.wav -r s2.wav 2>e; r=$?; head -1 e >&2; exit $r | dc-eval: -r: an option after the operands: options come first (-- before a file whose name starts with -)
 dc-kmeans: an option after a file  | 2 | -              | dc-kmeans embed.dcs -k 3 >/dev/null 2>e; r=$?; head -1 e >&2; exit $r | dc-kmeans: -k: an option after the operands: options come first (-- before a file whose name starts with -)
+dc-dump: -- an option's argument   | 2 | -              | dc-dump -u -- stft.dcs -j >/dev/null 2>e; r=$?; head -1 e >&2; exit $r | dc-dump: -j: an option after the operands: options come first (-- before a file whose name starts with -)
 
 dc-istft: empty stdin              | 1 | -              | dc-istft                         | dc-istft: stdin: empty stream
 dc-istft: random bytes             | 1 | random.bin     | dc-istft                         | dc-istft: stdin: not a dcsep stream (no header record)
@@ -218,10 +219,11 @@ dc-istft: a dir by %u: per utterance | 1 | masked.dcs   | dc-istft -o '%u-dir/x%
 dc-plot: output dir missing        | 1 | stft.dcs       | dc-plot -o 'nodir/%u-%r.png'     | dc-plot: nodir/: No such file or directory (a tool makes no directories)
 dc-istft: full disk, stdout        | 1 | stft.dcs       | dc-istft >/dev/full              | dc-istft: stdout: No space left on device
 dc-istft: full disk, -o            | 1 | stft.dcs       | dc-istft -o /dev/full            | dc-istft: /dev/full: No space left on device
-dc-istft: labels, no dc-mask: a note | 0 | ibm.dcs     | dc-istft -o 'nm%k.wav'           | dc-istft: mix: no masked record: the mixture is written as it is (the stream passed dc-oracle, but no dc-mask after it: dc-mask makes the sources)
-dc-istft: embeddings, no dc-mask     | 0 | embed.dcs   | dc-istft -o 'ne%k.wav'           | dc-istft: mix: no masked record: the mixture is written as it is (the stream passed dc-embed, but no dc-mask after it: dc-mask makes the sources)
+dc-istft: labels, no dc-mask: a note | 0 | ibm.dcs     | dc-istft -o 'nm%k.wav'           | dc-istft: mix: no masked record: the mixture was written as it is (the stream passed dc-oracle, but no dc-mask after it: dc-mask makes the sources)
+dc-istft: embeddings, no dc-mask     | 0 | embed.dcs   | dc-istft -o 'ne%k.wav'           | dc-istft: mix: no masked record: the mixture was written as it is (the stream passed dc-embed, but no dc-mask after it: dc-mask makes the sources)
 dc-istft: masked: no note            | 0 | masked.dcs  | dc-istft -o 'nk%k.wav'           |
 dc-istft: an stft alone: no note     | 0 | stft.dcs    | dc-istft -o 'ns.wav'             |
+dc-istft: labels, no dc-mask, refused | 1 | ibm.dcs    | dc-istft -o '%u.wav'             | dc-istft: mix.wav: the output would replace the recording the utterance was read from (its utt record's source)
 
 dc-oracle: empty stdin             | 1 | -              | dc-oracle s1.wav s2.wav          | dc-oracle: stdin: empty stream
 dc-oracle: random bytes            | 1 | random.bin     | dc-oracle s1.wav s2.wav          | dc-oracle: stdin: not a dcsep stream (no header record)

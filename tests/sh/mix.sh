@@ -355,6 +355,19 @@ same "list: a rerun: the same files as a fresh set" "$(cd outR && cat list.tsv m
 check "list: a rerun with fewer sources" 0 '*' dc-mix -n 2 -k 3 -s 5 -o outK corpus
 check "list: ... then 2 sources: s3/ goes with its files" 0 '*' dc-mix -n 2 -k 2 -s 5 -o outK corpus
 same "list: ... s3/ gone" "$(ls outK | tr '\n' ' ')" "list.tsv mix s1 s2 "
+# ... never through a link: a set's sK/ that is a link to elsewhere keeps that
+# directory's files; a list.tsv that is a FIFO, or a link to /dev/zero, is no list
+check "list: a set of 3 sources, again" 0 '*' dc-mix -n 2 -k 3 -s 5 -o outL corpus
+mkdir elsewhere && echo precious >elsewhere/000001.wav
+rm -r outL/s3 && ln -s ../elsewhere outL/s3
+check "list: ... then 2: s3/ a link: not followed" 0 '*' dc-mix -n 2 -k 2 -s 5 -o outL corpus
+same "list: ... the file it leads to kept" "$(cat elsewhere/000001.wav)" precious
+mkdir outFifo && mkfifo outFifo/list.tsv
+check "list: list.tsv a FIFO: not read as an old list; the new one written to it" 0 '*' \
+    sh -c 'cat outFifo/list.tsv >fifo.out & timeout 20 dc-mix -n 2 -s 5 -o outFifo corpus; r=$?; wait; exit $r'
+same "list: ... the FIFO's reader got the list" "$(wc -l <fifo.out)" 3
+mkdir outZero && ln -s /dev/zero outZero/list.tsv
+check "list: the old list a link to /dev/zero: not read" 0 '*' timeout 20 dc-mix -n 2 -s 5 -o outZero corpus
 check "list: other seed" 0 '*' dc-mix -n 6 -s 6 -o out6 corpus
 if cmp -s out5/list.tsv out6/list.tsv; then fail "list: other seed, other list" "same"; else pass "list: other seed, other list"; fi
 check "list: corpus path with a slash" 0 '*' dc-mix -n 6 -s 5 -o out5d "$T/corpus/"

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,43 @@ main(void)
 	T_OK("current: the next utterance's source forgets the references", dc_out_isinput("r2") == 0 &&
 	    dc_out_isinput("r1") == 0);
 	dc_out_current(NULL);
+	/* the same files by device and inode (source_inode, refs_inodes) */
+	{
+		char ino[64], bad[96];
+		struct stat sti;
+
+		T_OK("inode: r1's, DEV:INO", dc_file_inode("r1", ino, sizeof ino) == 1 && stat("r1", &sti) == 0);
+		snprintf(bad, sizeof bad, "%ju:%ju", (uintmax_t)sti.st_dev, (uintmax_t)sti.st_ino);
+		T_OK("inode: as stat gives them", strcmp(ino, bad) == 0);
+		T_OK("inode: no file, none", dc_file_inode("nosuch", bad, sizeof bad) == 0 && bad[0] == '\0');
+		T_OK("inode: a directory, none", dc_file_inode(".", bad, sizeof bad) == 0 && bad[0] == '\0');
+		T_OK("inode: too small a buffer, none", dc_file_inode("r1", bad, 3) == 0);
+		dc_out_current(NULL);
+		dc_out_current_inode(ino, 2);
+		T_OK("inode: r1 known by its numbers alone (2)", dc_out_isinput("r1") == 2 &&
+		    dc_out_isinput("r2") == 0);
+		dc_out_current(NULL);
+		dc_out_current_inode(ino, 3);
+		T_OK("inode: as a reference (3)", dc_out_isinput("r1") == 3);
+		dc_out_current(NULL);
+		snprintf(bad, sizeof bad, " %s", ino);
+		dc_out_current_inode(bad, 2);
+		snprintf(bad, sizeof bad, "+%s", ino);
+		dc_out_current_inode(bad, 2);
+		snprintf(bad, sizeof bad, "%s ", ino);
+		dc_out_current_inode(bad, 2);
+		snprintf(bad, sizeof bad, "%s:1", ino);
+		dc_out_current_inode(bad, 2);
+		snprintf(bad, sizeof bad, "%ju:-%ju", (uintmax_t)sti.st_dev, (uintmax_t)sti.st_ino);
+		dc_out_current_inode(bad, 2);
+		snprintf(bad, sizeof bad, "%ju:00000000000000000000%ju", (uintmax_t)sti.st_dev, (uintmax_t)sti.st_ino);
+		dc_out_current_inode(bad, 2);
+		dc_out_current_inode("", 2);
+		dc_out_current_inode(":", 2);
+		dc_out_current_inode(NULL, 2);
+		T_OK("inode: a blank, a sign, more after, 20 digits: no file", dc_out_isinput("r1") == 0);
+		dc_out_current(NULL);
+	}
 	T_OK("writable: a new name in a directory", dc_dir_writable("new") == DC_OK);
 	T_OK("writable: a directory refused, EISDIR", mkdir("dir", 0755) == 0 &&
 	    dc_dir_writable("dir") == DC_EIO && errno == EISDIR);
