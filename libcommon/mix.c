@@ -319,7 +319,8 @@ scan_speaker(const char *root, const char *name, const char *where, double minse
 		speaker_free(sp);
 		return err;
 	}
-	qsort(sp->files, (size_t)sp->n, sizeof *sp->files, cmpstr);
+	if (sp->n > 1)  /* qsort(NULL, 0) is undefined */
+		qsort(sp->files, (size_t)sp->n, sizeof *sp->files, cmpstr);
 	for (i = keep = 0; i < sp->n; i++) {
 		char *p = dc_path_join(root, sp->files[i]);
 		if (!bad && (ok = long_enough(p, minsec, msg)) < 0)

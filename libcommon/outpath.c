@@ -731,3 +731,29 @@ dc_out_written_free(void)
 	free(written.slot);
 	memset(&written, 0, sizeof written);
 }
+
+int
+dc_path_within(const char *dir, const char *root)
+{
+	char *r = realpath(root, NULL), *p = dc_xstrdup(dir), *d = NULL, *s;
+	size_t n;
+	int in = 0;
+
+	while (r != NULL && (d = realpath(p, NULL)) == NULL && (s = strrchr(p, '/')) != NULL) {
+		if (s == p) {
+			p[1] = '\0';
+			continue;
+		}
+		*s = '\0';
+	}
+	if (r != NULL && d == NULL && strchr(p, '/') == NULL)
+		d = realpath(".", NULL);        /* a relative name with no directory there */
+	if (r != NULL && d != NULL) {
+		n = strlen(r);
+		in = strncmp(d, r, n) == 0 && (d[n] == '\0' || d[n] == '/' || n == 1);
+	}
+	free(r);
+	free(d);
+	free(p);
+	return in;
+}

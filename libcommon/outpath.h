@@ -80,6 +80,10 @@ int dc_file_inode(const char *path, char *buf, size_t n);
  * the current utterance's recording (what 2) or one of its references (3), as
  * dc_out_current and dc_out_current_ref; anything else in s is ignored. */
 void dc_out_current_inode(const char *s, int what);
+/* dc_path_within: whether the file or directory dir (or, if it is not there yet,
+ * the nearest directory above it that is) is root or lies under it, by their
+ * real paths (links resolved): an output in a corpus that is read from. */
+int dc_path_within(const char *dir, const char *root);
 /* dc_out_isinput: whether path is the same file (device and inode) as an input:
  * 1 for one of dc_out_input's, 2 for the current one (dc_out_current), 3 for one
  * of its references (dc_out_current_ref), else 0. */

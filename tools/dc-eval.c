@@ -1010,8 +1010,10 @@ parse_opts(int argc, char **argv)
 			opt.per_source = 1;
 			break;
 		case 'w':
-			if (dc_parse_num(optarg, 0.001, 1e6, &opt.win))
-				dc_errx(2, "-w: the segment must be a number of seconds from 0.001 to 1e6: %s",
+			/* a segment's fit costs as much as a file's, whatever its
+			 * length: below 0.1 s, the count of segments and no figure grows */
+			if (dc_parse_num(optarg, 0.1, 1e6, &opt.win))
+				dc_errx(2, "-w: the segment must be a number of seconds from 0.1 to 1e6: %s",
 				    optarg);
 			break;
 		}

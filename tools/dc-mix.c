@@ -19,6 +19,7 @@
  * splitmix64 (libcommon/rng.h), so a seed gives the same data on every libc.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,9 +280,9 @@ open_corpus(const char *dir, dc_corpus *c)
 
 	if (dc_corpus_open(c, dir, opt.spkfile, opt.minsec, msg) != DC_OK)
 		dc_errx(1, "%s", msg);
-	if (c->nskipped)
-		dc_warnx("%d speaker%s without an utterance of at least %g s skipped:%s", c->nskipped,
-		    c->nskipped == 1 ? "" : "s", opt.minsec, c->skipped);
+	if (c->n < opt.k && c->nskipped)
+		dc_errx(1, "-k %d: only %d speaker%s with an utterance of at least %g s (%d skipped:%s)",
+		    opt.k, c->n, c->n == 1 ? "" : "s", opt.minsec, c->nskipped, c->skipped);
 	if (c->n < opt.k)
 		dc_errx(1, "-k %d: only %d speaker%s with an utterance of at least %g s", opt.k, c->n,
 		    c->n == 1 ? "" : "s", opt.minsec);
@@ -371,34 +372,6 @@ write_list(const char *path, const char *buf, size_t len)
 	commit();
 }
 
-/* within: whether the directory dir (or, if it is not there yet, the nearest
- * directory above it that is) is root or lies under it, by their real paths */
-static int
-within(const char *dir, const char *root)
-{
-	char *r = realpath(root, NULL), *p = dc_xstrdup(dir), *d = NULL, *s;
-	size_t n;
-	int in = 0;
-
-	while (r != NULL && (d = realpath(p, NULL)) == NULL && (s = strrchr(p, '/')) != NULL) {
-		if (s == p) {
-			p[1] = '\0';
-			continue;
-		}
-		*s = '\0';
-	}
-	if (r != NULL && d == NULL && strchr(p, '/') == NULL)
-		d = realpath(".", NULL);        /* a relative name with no directory there */
-	if (r != NULL && d != NULL) {
-		n = strlen(r);
-		in = strncmp(d, r, n) == 0 && (d[n] == '\0' || d[n] == '/' || n == 1);
-	}
-	free(r);
-	free(d);
-	free(p);
-	return in;
-}
-
 /*
  * The previous set in the output directory: the files its list.tsv names in the
  * mix and sources columns, those of the names dc-mix writes only
@@ -481,19 +454,23 @@ old_one(const char *outdir, const char *rel, int64_t count, int width)
 	return gone;
 }
 
+#define OLD_LINE ((2 * MAXK + 1) * (PATH_MAX + 1) + 4096)
+
 /* old_remove: the pass over the old list f (closed) once the new set is in place */
 static void
 old_remove(FILE *f, const char *outdir, int64_t count, int width)
 {
-	char line[4096], rel[64], sub[16], *c, *e, *path;
+	char *line, rel[64], sub[16], *c, *e, *path;
 	int whole = 1, start, removed = 0, k, col;
 	struct stat st;
 
 	if (f == NULL)
 		return;
-	/* a row of dc-mix's is far shorter than line; a longer line (not dc-mix's) is
-	 * skipped whole, its pieces never read as rows */
-	while (fgets(line, sizeof line, f) != NULL) {
+	/* a row of dc-mix's holds at most 2 MAXK + 1 paths of PATH_MAX and a little
+	 * more, within LINE; a longer line (not dc-mix's) is skipped whole, its pieces
+	 * never read as rows */
+	line = dc_xmalloc(OLD_LINE);
+	while (fgets(line, OLD_LINE, f) != NULL) {
 		start = whole;
 		whole = strchr(line, '\n') != NULL;
 		if (!start || !whole)
@@ -516,6 +493,7 @@ old_remove(FILE *f, const char *outdir, int64_t count, int width)
 		}
 	}
 	fclose(f);
+	free(line);
 	for (k = opt.k + 1; k <= MAXK; k++) {
 		snprintf(sub, sizeof sub, "s%d", k);
 		path = dc_path_join(outdir, sub);
@@ -526,6 +504,36 @@ old_remove(FILE *f, const char *outdir, int64_t count, int width)
 	if (removed)
 		dc_warnx("%s: %d file%s of the previous set removed (its list.tsv named them; "
 		    "this set does not)", outdir, removed, removed == 1 ? "" : "s");
+}
+
+/* tree_checks: the set's directories, as they are (mix/ or sK/ may be links the
+ * user made), are not in the corpus at root (dir as given): a link there would
+ * have the set written over the utterances it reads; and list.tsv, if there,
+ * is a regular file (a FIFO would hold the run at its end, a device take the
+ * list) */
+static void
+tree_checks(const char *outdir, const char *root, const char *dir)
+{
+	char sub[16], *d;
+	struct stat st;
+	int k;
+
+	for (k = 0; k <= opt.k; k++) {
+		if (k == 0)
+			snprintf(sub, sizeof sub, "mix");
+		else
+			snprintf(sub, sizeof sub, "s%d", k);
+		d = dc_path_join(outdir, sub);
+		if (dc_path_within(d, root))
+			dc_errx(1, "%s: leads into the corpus %s (a link?): the set would be written "
+			    "over what it reads", d, dir);
+		free(d);
+	}
+	d = dc_path_join(outdir, "list.tsv");
+	if (lstat(d, &st) == 0 && !S_ISREG(st.st_mode) && !(S_ISLNK(st.st_mode) &&
+	    stat(d, &st) == 0 && S_ISREG(st.st_mode)))
+		dc_errx(1, "%s: not a regular file (a set's list is one)", d);
+	free(d);
 }
 
 /* list_mode: -n mixtures drawn from the corpus in dir, under -o with list.tsv. */
@@ -543,10 +551,15 @@ list_mode(const char *dir)
 
 	open_corpus(dir, &c);
 	/* a set made inside the corpus would be read as speakers the next time */
-	if (within(opt.out, c.root))
+	if (dc_path_within(opt.out, c.root))
 		dc_errx(1, "%s: the output directory is in the corpus %s (its mixtures would be "
 		    "read as speakers)", opt.out, dir);
 	outdir = make_tree();
+	tree_checks(outdir, c.root, dir);
+	/* said once the run goes ahead: a run refused gets its one line */
+	if (c.nskipped)
+		dc_warnx("%d speaker%s without an utterance of at least %g s skipped:%s", c.nskipped,
+		    c.nskipped == 1 ? "" : "s", opt.minsec, c.skipped);
 	oldlist = old_open(outdir);
 	/* the list is kept in memory and written when the set is complete; the
 	 * whole set (list.tsv too) is renamed into place only then, so a failure on

@@ -1204,7 +1204,8 @@ typedef struct {
 
 /* check_outputs: before anything is read, the model file and the log are
  * refused if one is an input (a training stream, -v, -I, -Y, -x and the models
- * to average; not -r's checkpoint, which is read to be replaced) or both are one
+ * to average, or a file under -X's corpus directory; not -r's checkpoint, which
+ * is read to be replaced) or both are one
  * file, and their directories must take a new file: a run never learns after
  * training that it cannot write. */
 static void
@@ -1224,6 +1225,9 @@ check_outputs(const options *o, int nop, char **op)
 			continue;
 		if (dc_out_isinput(out[i]))
 			dc_errx(1, "%s: the output is also an input", out[i]);
+		/* -X's utterances are inputs too, and any file under its directory may be one */
+		if (o->xdir && dc_path_within(out[i], o->xdir))
+			dc_errx(1, "%s: the output is in the corpus %s (-X reads it)", out[i], o->xdir);
 		if (dc_dir_writable(out[i]) != DC_OK)
 			dc_errx(1, "%s: %s", out[i], strerror(errno));
 	}

@@ -128,9 +128,9 @@ same "table: inf" "$(awk 'NR == 2 { print $3 }' out)" inf
 
 # ---------------------------------------------------------------- segments (-w)
 # values per segment are checked against mir_eval in tests/py/test_eval_segments.py
-check "-w 0" 2 "dc-eval: -w: the segment must be a number of seconds from 0.001 to 1e6: 0" \
+check "-w 0" 2 "dc-eval: -w: the segment must be a number of seconds from 0.1 to 1e6: 0" \
     dc-eval -w 0 -r a.wav ea.wav
-check "-w not a number" 2 "dc-eval: -w: the segment must be a number of seconds from 0.001 to 1e6: x" \
+check "-w not a number" 2 "dc-eval: -w: the segment must be a number of seconds from 0.1 to 1e6: x" \
     dc-eval -w x -r a.wav ea.wav
 check "-w: table" 0 "" dc-eval -w 0.5 -m mix.wav -r a.wav -r b.wav eb.wav ea.wav
 same "-w: table header" "$(sed -n 1p out)" \

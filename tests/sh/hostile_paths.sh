@@ -196,6 +196,15 @@ check "2: dc-train -o its validation data" 1 'dc-train: train.dcs: the output is
     dc-train -q -e 1 -o train.dcs -V train.dcs u.dcs
 check "2: dc-train -l the same file as -o" 1 'dc-train: ./m.dcm: two outputs are the same file' \
     dc-train -q -e 1 -o m.dcm -l ./m.dcm train.dcs
+mkdir -p xc/a xc/b && cp "$A" xc/a/a.flac && cp "$B" xc/b/b.flac
+xbefore=$(cksum xc/a/a.flac)
+check "2: dc-train -X: -o a corpus utterance" 1 'dc-train: xc/a/a.flac: the output is in the corpus xc (-X reads it)' \
+    dc-train -q -L 1 -H 2 -D 2 -e 1 -T 10 -b 1 -N 2 -X xc -o xc/a/a.flac
+check "2: dc-train -X: -l a corpus utterance" 1 'dc-train: xc/a/a.flac: the output is in the corpus xc (-X reads it)' \
+    dc-train -q -L 1 -H 2 -D 2 -e 1 -T 10 -b 1 -N 2 -X xc -l xc/a/a.flac -o xm.dcm
+check "2: dc-train -X: -o a new file in the corpus" 1 'dc-train: xc/m.dcm: the output is in the corpus xc (-X reads it)' \
+    dc-train -q -L 1 -H 2 -D 2 -e 1 -T 10 -b 1 -N 2 -X xc -o xc/m.dcm
+same "2: dc-train -X: the corpus as it was" "$(cksum xc/a/a.flac) $(ls xc | tr '\n' ' ')" "$xbefore a b "
 check "2: dc-train: no directory for the model: at once, before reading" 1 \
     'dc-train: nodir/m.dcm: No such file or directory' dc-train -q -e 1 -o nodir/m.dcm train.dcs
 check "2: dc-train: no directory for the log: at once" 1 \

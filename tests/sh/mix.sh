@@ -363,21 +363,31 @@ rm -r outL/s3 && ln -s ../elsewhere outL/s3
 check "list: ... then 2: s3/ a link: not followed" 0 '*' dc-mix -n 2 -k 2 -s 5 -o outL corpus
 same "list: ... the file it leads to kept" "$(cat elsewhere/000001.wav)" precious
 mkdir outFifo && mkfifo outFifo/list.tsv
-check "list: list.tsv a FIFO: not read as an old list; the new one written to it" 0 '*' \
-    sh -c 'cat outFifo/list.tsv >fifo.out & timeout 20 dc-mix -n 2 -s 5 -o outFifo corpus; r=$?; wait; exit $r'
-same "list: ... the FIFO's reader got the list" "$(wc -l <fifo.out)" 3
+check "list: list.tsv a FIFO: refused at once, one line" 1 "dc-mix: outFifo/list.tsv: not a regular file (a set's list is one)" \
+    timeout 20 dc-mix -n 2 -s 5 -o outFifo corpus
 mkdir outZero && ln -s /dev/zero outZero/list.tsv
-check "list: the old list a link to /dev/zero: not read" 0 '*' timeout 20 dc-mix -n 2 -s 5 -o outZero corpus
+check "list: list.tsv a link to /dev/zero: refused" 1 "dc-mix: outZero/list.tsv: not a regular file (a set's list is one)" \
+    timeout 20 dc-mix -n 2 -s 5 -o outZero corpus
+same "list: ... nothing written" "$(ls outFifo/mix outZero/mix)" "outFifo/mix:
+
+outZero/mix:"
+# a set's directory that is a link into the corpus: its utterances are not written over
+mkdir -p linkC && ln -s ../corpus/train/so0036 linkC/mix
+before=$(cksum corpus/train/so0036/* | sort)
+check "list: mix/ a link into the corpus: refused, one line" 1 \
+    "dc-mix: linkC/mix: leads into the corpus corpus (a link?): the set would be written over what it reads" \
+    dc-mix -n 1 -s 5 -o linkC corpus
+same "list: ... the corpus as it was" "$(cksum corpus/train/so0036/* | sort)" "$before"
 check "list: other seed" 0 '*' dc-mix -n 6 -s 6 -o out6 corpus
 if cmp -s out5/list.tsv out6/list.tsv; then fail "list: other seed, other list" "same"; else pass "list: other seed, other list"; fi
 check "list: corpus path with a slash" 0 '*' dc-mix -n 6 -s 5 -o out5d "$T/corpus/"
 # the speakers are corpus/train's: a set made there is refused
 skipped="dc-mix: 1 speaker without an utterance of at least 1 s skipped: fsdd-x"
 check "list: the output directory the corpus" 1 \
-    "$(printf '%s\n%s' "$skipped" "dc-mix: corpus/train/: the output directory is in the corpus corpus (its mixtures would be read as speakers)")" \
+    "dc-mix: corpus/train/: the output directory is in the corpus corpus (its mixtures would be read as speakers)" \
     dc-mix -n 2 -o corpus/train/ corpus
 check "list: the output directory in the corpus, not there yet" 1 \
-    "$(printf '%s\n%s' "$skipped" "dc-mix: ./corpus/train/new/set: the output directory is in the corpus $T/corpus/ (its mixtures would be read as speakers)")" \
+    "dc-mix: ./corpus/train/new/set: the output directory is in the corpus $T/corpus/ (its mixtures would be read as speakers)" \
     dc-mix -n 2 -o ./corpus/train/new/set "$T/corpus/"
 same "list: nothing made in the corpus" "$(ls -d corpus/train/new corpus/train/mix corpus/train/list.tsv 2>/dev/null)" ""
 if cmp -s out5/list.tsv out5d/list.tsv; then pass "list: list independent of the corpus path"; else fail "list: corpus path" "list differs"; fi
@@ -393,13 +403,14 @@ check "list: -k 3" 0 '*' dc-mix -n 5 -k 3 -s 2 -o out3 corpus
 check "list: -k 4" 0 '*' dc-mix -n 3 -k 4 -s 2 -o out4 corpus
 "$PY" "$T/ref.py" list out4 corpus 4
 check "list: -k 5, every speaker" 0 '*' dc-mix -n 2 -k 5 -s 2 -o outk5 corpus
-check "list: -k 6 too many" 1 "dc-mix: 1 speaker without an utterance of at least 1 s skipped: fsdd-x
-dc-mix: -k 6: only 5 speakers with an utterance of at least 1 s" dc-mix -n 2 -k 6 -o outk6 corpus
+check "list: -k 6 too many: one line, with who was skipped" 1 \
+    "dc-mix: -k 6: only 5 speakers with an utterance of at least 1 s (1 skipped: fsdd-x)" dc-mix -n 2 -k 6 -o outk6 corpus
 same "list: -k 6: no list" "$(ls outk6/list.tsv 2>/dev/null)" ""
 check "list: -m 0 keeps the short one" 0 '' dc-mix -n 2 -k 6 -m 0 -o outm0 corpus
 same "list: -m 0: the short speaker is in" "$(cut -f 4 outm0/list.tsv | grep -c fsdd-x)" 2
-check "list: -m 3.1 leaves 3 speakers" 1 "dc-mix: 3 speakers without an utterance of at least 3.1 s skipped: fsdd-x so0048 so0053
-dc-mix: -k 4: only 3 speakers with an utterance of at least 3.1 s" dc-mix -n 2 -k 4 -m 3.1 -o outm corpus
+check "list: -m 3.1 leaves 3 speakers" 1 \
+    "dc-mix: -k 4: only 3 speakers with an utterance of at least 3.1 s (3 skipped: fsdd-x so0048 so0053)" \
+    dc-mix -n 2 -k 4 -m 3.1 -o outm corpus
 
 printf 'so0036\n\n# a comment\nls1034  \nso0053\n' >three.txt
 check "list: -S three speakers" 0 '' dc-mix -n 8 -k 2 -S three.txt -o outS corpus
