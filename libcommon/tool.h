@@ -130,15 +130,14 @@ void dc_release(dc_record *r);
  * stays a float); the largest sample, DC_AUDIO_MAX, is audio.h's */
 #define DC_SPEC_MAX 1e18
 /* dc_get_audio: the audio file at path ("-": stdin) as mono float at rate
- * (dc_audio_read), in a fresh buffer of *n samples; exits 1 with "prog: <name>:
- * <why>" when it cannot be read, holds NaN or Inf, or a sample beyond
- * +-DC_AUDIO_MAX. Then, when its channels were mixed down or its rate changed, it
- * says so on stderr, or, where later is not NULL, leaves that to the caller
- * (dc_audio_notes with *later, once the caller has checked what it needs: a tool
- * that refuses its input says one line). */
+ * (dc_audio_read), in a fresh buffer of *n samples, and in *info whether it was
+ * mixed down or resampled (dc_audio_notes says so, once the caller has checked
+ * what it needs: a tool that refuses its input says one line); exits 1 with
+ * "prog: <name>: <why>" when it cannot be read, holds NaN or Inf, or a sample
+ * beyond +-DC_AUDIO_MAX. */
 float *dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n,
-    dc_audio_info *later);
-/* dc_audio_notes: dc_get_audio's lines on stderr for a file (name) read at rate
+    dc_audio_info *info);
+/* dc_audio_notes: the lines on stderr for a file (name) read at rate
  * whose channels were mixed down or rate changed (info: dc_audio_read's). */
 void dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate);
 /* dc_audio_range: exits 1 as dc_get_audio does unless every sample of x[n] is

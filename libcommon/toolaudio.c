@@ -35,20 +35,15 @@ dc_audio_range(const char *name, const float *x, int64_t n, int64_t first)
 
 float *
 dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n,
-    dc_audio_info *later)
+    dc_audio_info *info)
 {
-	dc_audio_info info;
 	float *x;
 	int err;
 
-	if ((err = dc_audio_read(path, (int)rate, &x, n, &info)) != DC_OK)
+	if ((err = dc_audio_read(path, (int)rate, &x, n, info)) != DC_OK)
 		dc_errx(1, "%s: %s", name, dc_errmsg(err));
 	if (dc_floats_finite(x, *n) != DC_OK)
 		dc_errx(1, "%s: %s", name, dc_strerror(DC_ENONFINITE));
 	dc_audio_range(name, x, *n, 0);
-	if (later != NULL)
-		*later = info;
-	else
-		dc_audio_notes(name, &info, rate);
 	return x;
 }

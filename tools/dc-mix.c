@@ -85,23 +85,6 @@ read_input(const char *path, double speed, dc_mix_input *in, dc_audio_info *info
 		dc_errx(1, "%s", msg);
 }
 
-/* input_notes: a line for each input mixed down or resampled, once all are read
- * (an input refused gets one line, not the notes of those before it) */
-static void
-input_notes(char *const *files, const dc_audio_info *info, int nin)
-{
-	int j;
-
-	for (j = 0; j < nin; j++) {
-		if (info[j].downmixed)
-			dc_warnx("%s: %d channels mixed down to mono", dc_path_name(files[j]),
-			    info[j].channels_in);
-		if (info[j].resampled)
-			dc_warnx("%s: resampled from %d Hz to %d Hz", dc_path_name(files[j]),
-			    info[j].rate_in, opt.mo.rate);
-	}
-}
-
 /* ---------------------------------------------------------------- output */
 
 /* The run's output files: written under temporary names (outpath.h) and renamed
@@ -235,7 +218,9 @@ single(int nin, char **files)
 	dc_mix_speeds(&r, &opt.mo, nin, speed);
 	for (j = 0; j < nin; j++)
 		read_input(files[j], speed[j], &in[j], &info[j]);
-	input_notes(files, info, nin);
+	/* once all are read: an input refused gets one line, not the notes before it */
+	for (j = 0; j < nin; j++)
+		dc_audio_notes(dc_path_name(files[j]), &info[j], opt.mo.rate);
 	dc_mix_make(in, nin, gain, opt.mo.level, &mx);
 
 	put_audio(tmix, opt.out, mx.mix, mx.n);
@@ -276,16 +261,16 @@ make_dir(const char *path)
 static void
 open_corpus(const char *dir, dc_corpus *c)
 {
+	static const char *skipped;     /* static: reachable at the exit */
 	char msg[DC_MIX_MSG];
 
 	if (dc_corpus_open(c, dir, opt.spkfile, opt.minsec, msg) != DC_OK)
 		dc_errx(1, "%s", msg);
-	if (c->n < opt.k && c->nskipped)
-		dc_errx(1, "-k %d: only %d speaker%s with an utterance of at least %g s (%d skipped:%s)",
-		    opt.k, c->n, c->n == 1 ? "" : "s", opt.minsec, c->nskipped, c->skipped);
-	if (c->n < opt.k)
-		dc_errx(1, "-k %d: only %d speaker%s with an utterance of at least %g s", opt.k, c->n,
-		    c->n == 1 ? "" : "s", opt.minsec);
+	if (c->n < opt.k) {
+		skipped = c->nskipped ? dc_xasprintf(" (%d skipped:%s)", c->nskipped, c->skipped) : "";
+		dc_errx(1, "-k %d: only %d speaker%s with an utterance of at least %g s%s", opt.k, c->n,
+		    c->n == 1 ? "" : "s", opt.minsec, skipped);
+	}
 }
 
 /* make_tree: the output directory (-o, returned without trailing '/') with mix/
@@ -427,17 +412,17 @@ old_open(const char *outdir)
 	return f;
 }
 
-/* old_one: removes the old set's file rel (own_name's) unless the new set of
- * count mixtures of opt.k sources, ids of width digits, wrote it; 1 if removed */
+/* old_one: removes the old set's file rel (own_name's, in mix/ for k 0, else
+ * sK/) unless the new set of count mixtures of opt.k sources, ids of width
+ * digits, wrote it; 1 if removed */
 static int
-old_one(const char *outdir, const char *rel, int64_t count, int width)
+old_one(const char *outdir, const char *rel, int k, int64_t count, int width)
 {
 	char want[32], sub[16], *dir;
 	const char *name = strchr(rel, '/') + 1;
 	long long m = atoll(name);
-	int k, fd, gone;
+	int fd, gone;
 
-	own_name(rel, &k);
 	if (m >= 1 && m <= count && k <= opt.k) {
 		snprintf(want, sizeof want, "%0*lld.wav", width > 12 ? 12 : width, m);
 		if (strcmp(name, want) == 0)
@@ -484,7 +469,7 @@ old_remove(FILE *f, const char *outdir, int64_t count, int width)
 				memcpy(rel, c, (size_t)(e - c));
 				rel[e - c] = '\0';
 				if (own_name(rel, &k))
-					removed += old_one(outdir, rel, count, width);
+					removed += old_one(outdir, rel, k, count, width);
 			}
 			if (*e == '\t')
 				col++;
