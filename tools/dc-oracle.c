@@ -431,6 +431,8 @@ parse_opts(int argc, char **argv)
 	for (i = optind; i < argc; i++)
 		if (strcmp(argv[i], "-") == 0)
 			dc_errx(2, "a reference cannot be '-': the stream comes on stdin");
+	if (opt.lpath && strcmp(opt.lpath, "-") == 0)
+		dc_errx(2, "-l: the list cannot be '-': the stream comes on stdin");
 }
 
 /*

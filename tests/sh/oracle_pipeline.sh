@@ -181,6 +181,8 @@ check_in "no reference" 2 'usage: dc-oracle [-R] [-m ibm | irm | wiener] ref ...
 check_in "bad mode" 2 'dc-oracle: -m: mode must be ibm, irm or wiener: ibn' mixA.dcs dc-oracle -m ibn a1.wav a2.wav
 check_in "reference on stdin" 2 "dc-oracle: a reference cannot be '-': the stream comes on stdin" \
 	mixA.dcs dc-oracle a1.wav -
+check_in "list on stdin" 2 "dc-oracle: -l: the list cannot be '-': the stream comes on stdin" \
+	mixA.dcs dc-oracle -l -
 check_in "-l and references" 2 'dc-oracle: -l: the sources come from list.tsv: no reference arguments with it' \
 	mixA.dcs dc-oracle -l list.tsv a1.wav a2.wav
 check_in "two utterances without -l" 1 \
