@@ -14,6 +14,8 @@ typedef struct {
 	int64_t frames_in;
 	int resampled;      /* 1 if converted to the requested rate */
 	int downmixed;      /* 1 if channels were averaged to mono */
+	int64_t frames_claimed; /* the frames the header claims, where the file ends
+	                         * before them (cut short); 0 otherwise */
 } dc_audio_info;
 
 /* dc_audio_read: any file libsndfile reads ("-" is stdin) as mono float at

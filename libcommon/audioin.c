@@ -109,6 +109,19 @@ open_read(const char *path, SF_INFO *si)
 	return sf;
 }
 
+/* exact_length: whether the format's header gives its frames exactly (others,
+ * Ogg among them, estimate them) */
+static int
+exact_length(const SF_INFO *si)
+{
+	switch (si->format & SF_FORMAT_TYPEMASK) {
+	case SF_FORMAT_WAV: case SF_FORMAT_WAVEX: case SF_FORMAT_RF64: case SF_FORMAT_W64:
+	case SF_FORMAT_AIFF: case SF_FORMAT_AU: case SF_FORMAT_CAF: case SF_FORMAT_FLAC:
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * read_all: every frame of an open file, interleaved, as float; frames are
  * counted as read, since a pipe does not know its length in advance and a header
@@ -152,6 +165,15 @@ read_all(SNDFILE *sf, const SF_INFO *si, float **x, int64_t *frames, int *channe
 		err = DC_ELIMIT;
 	if (err == DC_OK && sf_error(sf) != SF_ERR_NO_ERROR) {
 		dc_audio_set_err(sf_strerror(sf));
+		err = DC_EAUDIO;
+	}
+	/* a FLAC file cut short: its header gave more than its frames decode to */
+	if (err == DC_OK && exact_length(si) && si->frames > 0 && si->frames < SF_COUNT_MAX &&
+	    n != si->frames) {
+		char m[128];
+		snprintf(m, sizeof m, "%lld samples read, but the file's header gave %lld",
+		    (long long)n, (long long)si->frames);
+		dc_audio_set_err(m);
 		err = DC_EAUDIO;
 	}
 	for (i = 0; err == DC_OK && i < n * ch; i++)
@@ -277,19 +299,75 @@ dc_audio_length(const char *path, int64_t *frames, int *rate)
 	return DC_OK;
 }
 
+/*
+ * claimed_frames: the frames a file's header claims where the file ends before
+ * them (a WAV, AIFF or AU file cut short), 0 otherwise or where the encoding's
+ * bytes a frame are not fixed. libsndfile reads what is there and only says so
+ * in its log, as "data : 138140 (should be 19920)" for the sound data's chunk
+ * (AIFF's SSND, AU's "Data Size"): bytes claimed, then bytes there.
+ */
+static int64_t
+claimed_frames(SNDFILE *sf, const SF_INFO *si)
+{
+	char log[8192], name[16], *l, *next;
+	long long claim, there;
+	int64_t bps;
+	size_t n;
+
+	switch (si->format & SF_FORMAT_SUBMASK) {
+	case SF_FORMAT_PCM_S8: case SF_FORMAT_PCM_U8: case SF_FORMAT_ULAW:
+	case SF_FORMAT_ALAW: bps = 1; break;
+	case SF_FORMAT_PCM_16: bps = 2; break;
+	case SF_FORMAT_PCM_24: bps = 3; break;
+	case SF_FORMAT_PCM_32: case SF_FORMAT_FLOAT: bps = 4; break;
+	case SF_FORMAT_DOUBLE: bps = 8; break;
+	default: return 0;
+	}
+	if (si->frames < 0 || si->frames >= SF_COUNT_MAX || si->channels < 1)
+		return 0;
+	log[0] = '\0';
+	sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log);
+	log[sizeof log - 1] = '\0';
+	for (l = log; *l; l = next) {
+		if ((next = strchr(l, '\n')) == NULL)
+			next = l + strlen(l);
+		else
+			*next++ = '\0';
+		if (sscanf(l, " %15[^:]: %lld (should be %lld)", name, &claim, &there) != 3)
+			continue;
+		for (n = strlen(name); n > 0 && name[n - 1] == ' '; n--)
+			name[n - 1] = '\0';
+		if ((strcmp(name, "data") == 0 || strcmp(name, "SSND") == 0 ||
+		    strcmp(name, "Data Size") == 0) && there >= 0 && claim > there &&
+		    claim - there < INT64_MAX / 2)
+			return si->frames + (claim - there + bps * si->channels - 1) /
+			    (bps * si->channels);
+	}
+	return 0;
+}
+
 int
 dc_audio_read(const char *path, int rate, float **x, int64_t *n, dc_audio_info *info)
 {
+	SF_INFO si;
+	SNDFILE *sf;
 	float *buf;
-	int64_t frames;
+	int64_t frames, claim;
 	int ch, r, err;
 
 	if (info == NULL || x == NULL || n == NULL || rate < 0)
 		return DC_EPARAM;
 	memset(info, 0, sizeof *info);
-	if ((err = dc_audio_read_multi(path, &buf, &frames, &ch, &r)) != DC_OK)
+	if (path == NULL)
+		return DC_EPARAM;
+	if ((sf = open_read(path, &si)) == NULL)
+		return DC_EAUDIO;
+	claim = claimed_frames(sf, &si);
+	if ((err = read_all(sf, &si, &buf, &frames, &ch, &r)) != DC_OK)
 		return err;
-	return to_mono(buf, frames, ch, r, rate, x, n, info);
+	err = to_mono(buf, frames, ch, r, rate, x, n, info);
+	info->frames_claimed = claim > frames ? claim : 0;
+	return err;
 }
 
 int
@@ -366,12 +444,8 @@ dc_audio_open(const char *path, int rate, dc_audio_in **ap, dc_audio_info *info)
 	info->channels_in = si.channels;
 	info->frames_in = si.frames > 0 && si.frames < SF_COUNT_MAX ? (int64_t)si.frames : si.frames == 0 ? 0 : -1;
 	info->downmixed = si.channels > 1;
-	switch (si.format & SF_FORMAT_TYPEMASK) {
-	case SF_FORMAT_WAV: case SF_FORMAT_WAVEX: case SF_FORMAT_RF64: case SF_FORMAT_W64:
-	case SF_FORMAT_AIFF: case SF_FORMAT_AU: case SF_FORMAT_CAF: case SF_FORMAT_FLAC:
-		a->exact = info->frames_in >= 0;
-		break;
-	}
+	info->frames_claimed = claimed_frames(sf, &si);
+	a->exact = exact_length(&si) && info->frames_in >= 0;
 	if (a->rate != a->rate_in) {
 		/* the same filter as dc_resample's soxr_oneshot, fed a chunk at a time:
 		 * the same samples */

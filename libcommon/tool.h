@@ -137,6 +137,9 @@ void dc_release(dc_record *r);
  * beyond +-DC_AUDIO_MAX. */
 float *dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n,
     dc_audio_info *info);
+/* the note for a file cut short (dc_audio_info's frames_claimed), after "name: " */
+#define DC_CUT_SHORT "cut short: its header claims %lld frames, the file holds %lld " \
+	"(read as they are)"
 /* dc_audio_notes: the lines on stderr for a file (name) read at rate
  * whose channels were mixed down or rate changed (info: dc_audio_read's). */
 void dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate);

@@ -15,6 +15,9 @@
 void
 dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate)
 {
+	if (info->frames_claimed > 0)
+		dc_warnx("%s: " DC_CUT_SHORT, name, (long long)info->frames_claimed,
+		    (long long)info->frames_in);
 	if (info->downmixed)
 		dc_warnx("%s: %d channels mixed down to mono", name, info->channels_in);
 	if (info->resampled)

@@ -253,6 +253,9 @@ load(const job *j, const char *path, int64_t *n, int *rate)
 
 	if ((err = dc_audio_read(path, 0, &x, n, &info)) != DC_OK)
 		fail("%s%s: %s", j->where, name, dc_errmsg(err));
+	if (info.frames_claimed > 0)
+		note("%s%s: " DC_CUT_SHORT, j->where, name, (long long)info.frames_claimed,
+		    (long long)info.frames_in);
 	if (info.downmixed)
 		note("%s%s: %d channels mixed down to mono", j->where, name, info.channels_in);
 	if (dc_floats_finite(x, *n) != DC_OK)
@@ -564,6 +567,9 @@ open_all(const job *j, const char *const *path, int nf, dc_audio_in **a, int64_t
 		hdr[i] = info.frames_in;
 		if (!first)
 			continue;
+		if (info.frames_claimed > 0)
+			note("%s%s: " DC_CUT_SHORT, j->where, path[i],
+			    (long long)info.frames_claimed, (long long)info.frames_in);
 		if (info.downmixed)
 			note("%s%s: %d channels mixed down to mono", j->where, path[i], info.channels_in);
 		if (i == 0) {

@@ -37,6 +37,9 @@ open("notaudio.txt", "w").write("this is not audio\n")
 open("empty.wav", "wb").close()
 sf.write("whole.flac", np.tile(a, 8), 8000)     # 16,000 samples, then cut in half
 f = open("whole.flac", "rb").read(); open("cut.flac", "wb").write(f[:len(f) // 2])
+for ext in ("wav", "aiff", "au"):               # headers of 16,000 frames, 8,000 there
+    sf.write("whole16." + ext, np.tile(a, 8), 8000, subtype="PCM_16")
+    f = open("whole16." + ext, "rb").read(); open("cut." + ext, "wb").write(f[:-16000])
 EOF
 mkdir adir bdir && cp s1.wav adir/s.wav && cp s2.wav bdir/s.flac
 dc-stft mix.wav >stft.dcs
@@ -175,6 +178,14 @@ dc-stft: Inf in the audio          | 1 | -              | dc-stft inf.wav       
 dc-stft: samples over the limit    | 1 | -              | DC_MAX_ELEMS=1000 dc-stft mix.wav | dc-stft: mix.wav: more elements than the limit (see DC_MAX_ELEMS)
 dc-stft: STFT over the limit       | 1 | -              | DC_MAX_ELEMS=3000 dc-stft mix.wav | dc-stft: mix.wav: more elements than the limit (see DC_MAX_ELEMS)
 dc-stft: another rate is resampled | 0 | -              | dc-stft s1-16k.wav >/dev/null    | dc-stft: s1-16k.wav: resampled from 16000 Hz to 8000 Hz
+dc-stft: a WAV cut short: a note   | 0 | -              | dc-stft cut.wav >/dev/null       | dc-stft: cut.wav: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
+dc-stft -B: a WAV cut short        | 0 | -              | dc-stft -B 0.5 cut.wav >/dev/null | dc-stft: cut.wav: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
+dc-stft: an AIFF cut short         | 0 | -              | dc-stft cut.aiff >/dev/null      | dc-stft: cut.aiff: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
+dc-stft: an AU file cut short      | 0 | -              | dc-stft cut.au >/dev/null        | dc-stft: cut.au: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
+dc-stft: a WAV cut short, on stdin | 0 | cut.wav        | dc-stft >/dev/null               | dc-stft: stdin: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
+dc-stft: the WAV whole: no note    | 0 | -              | dc-stft whole16.wav >/dev/null   |
+dc-eval: a reference cut short     | 0 | -              | dc-eval -r cut.wav -r whole16.wav whole16.wav cut.wav >/dev/null 2>e; r=$?; head -1 e >&2; exit $r | dc-eval: cut.wav: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
+dc-mix: an input cut short         | 0 | -              | dc-mix -o x.wav whole16.wav cut.wav >/dev/null | dc-mix: cut.wav: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
 dc-stft: resampled to no samples   | 1 | -              | dc-stft tiny-192k.wav >/dev/null | dc-stft: tiny-192k.wav: no samples
 dc-stft -B: resampled to no samples | 1 | -             | dc-stft -B 1 tiny-192k.wav >/dev/null | dc-stft: tiny-192k.wav: no samples
 dc-stft: full disk                 | 1 | -              | dc-stft mix.wav >/dev/full       | dc-stft: stdout: No space left on device
@@ -402,6 +413,17 @@ case $(cat "$T/err") in
 *) fail "dc-stft -B: a FLAC cut short: its message" "$(cat "$T/err")" ;;
 esac
 check "dc-stft: the FLAC whole" 0 "" sh -c "dc-stft whole.flac >/dev/null"
+# and where the other tools read a file whole (they took what was there)
+dc-stft whole.flac >whole.dcs
+for c in "dc-eval -r whole.flac -r cut.flac whole.flac whole.flac" \
+    "dc-mix -o x.wav whole.flac cut.flac" "dc-oracle whole.flac cut.flac <whole.dcs"; do
+	check "${c%% *}: a FLAC cut short" 1 '*' sh -c "$c >/dev/null"
+	case $(cat "$T/err") in
+	"${c%% *}: cut.flac: "*" samples read, but the file's header gave 16000") pass "${c%% *}: a FLAC cut short: its message" ;;
+	*) fail "${c%% *}: a FLAC cut short: its message" "$(cat "$T/err")" ;;
+	esac
+done
+check "dc-mix: the FLAC whole" 0 "" sh -c "dc-mix -o x.wav whole.flac whole.flac >/dev/null"
 # a model through a pipe: read to the end of its one object, and no further
 check_in "dc-embed: a model through a pipe" 0 '' stft.dcs \
     sh -c 'cat model.dcm | dc-embed -m /dev/stdin stft.dcs >/dev/null'
