@@ -52,8 +52,8 @@ help(void)
 	    "               [lo, hi], 0.5 to 2 (none); list.tsv gains a speeds column\n"
 	    "  -r rate      sample rate in Hz; inputs are resampled to it (8000)\n"
 	    "  -o path      the mixture file; with -n, the output directory\n"
-	    "  -O template  where the sources go, %%k is the source number (src%%k.wav);\n"
-	    "               without -O only the mixture is written\n"
+	    "  -O template  where the sources go, %%k the source number, as src%%k.wav\n"
+	    "               (none: only the mixture is written)\n"
 	    "  -n count     make a data set of count mixtures from corpusdir\n"
 	    "  -k speakers  speakers per mixture with -n, 1 to %d (2)\n"
 	    "  -m minsec    with -n, skip utterances shorter than minsec seconds (1.0)\n"
@@ -492,12 +492,11 @@ old_remove(FILE *f, const char *outdir, int64_t count, int width)
 }
 
 /* tree_checks: the set's directories, as they are (mix/ or sK/ may be links the
- * user made), are not in the corpus at root (dir as given): a link there would
- * have the set written over the utterances it reads; and list.tsv, if there,
- * is a regular file (a FIFO would hold the run at its end, a device take the
- * list) */
+ * user made), are not in the corpus dir: a link there would have the set
+ * written over the utterances it reads; and list.tsv, if there, is a regular
+ * file (a FIFO would hold the run at its end, a device take the list) */
 static void
-tree_checks(const char *outdir, const char *root, const char *dir)
+tree_checks(const char *outdir, const char *dir)
 {
 	char sub[16], *d;
 	struct stat st;
@@ -509,7 +508,7 @@ tree_checks(const char *outdir, const char *root, const char *dir)
 		else
 			snprintf(sub, sizeof sub, "s%d", k);
 		d = dc_path_join(outdir, sub);
-		if (dc_path_within(d, root))
+		if (dc_path_within(d, dir))
 			dc_errx(1, "%s: leads into the corpus %s (a link?): the set would be written "
 			    "over what it reads", d, dir);
 		free(d);
@@ -535,12 +534,13 @@ list_mode(const char *dir)
 	int64_t m;
 
 	open_corpus(dir, &c);
-	/* a set made inside the corpus would be read as speakers the next time */
-	if (dc_path_within(opt.out, c.root))
-		dc_errx(1, "%s: the output directory is in the corpus %s (its mixtures would be "
-		    "read as speakers)", opt.out, dir);
+	/* a set made inside the corpus (train/ or not) would be read as speakers
+	 * the next time, or change a directory others read */
+	if (dc_path_within(opt.out, dir))
+		dc_errx(1, "%s: the output directory is in the corpus %s: a set is made "
+		    "outside what it is drawn from", opt.out, dir);
 	outdir = make_tree();
-	tree_checks(outdir, c.root, dir);
+	tree_checks(outdir, dir);
 	/* said once the run goes ahead: a run refused gets its one line */
 	if (c.nskipped)
 		dc_warnx("%d speaker%s without an utterance of at least %g s skipped:%s", c.nskipped,

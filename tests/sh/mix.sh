@@ -381,15 +381,23 @@ same "list: ... the corpus as it was" "$(cksum corpus/train/so0036/* | sort)" "$
 check "list: other seed" 0 '*' dc-mix -n 6 -s 6 -o out6 corpus
 if cmp -s out5/list.tsv out6/list.tsv; then fail "list: other seed, other list" "same"; else pass "list: other seed, other list"; fi
 check "list: corpus path with a slash" 0 '*' dc-mix -n 6 -s 5 -o out5d "$T/corpus/"
-# the speakers are corpus/train's: a set made there is refused
+# the speakers are corpus/train's: a set made there is refused, and one
+# beside train/ in the corpus too (a shared corpus is not written into)
 skipped="dc-mix: 1 speaker without an utterance of at least 1 s skipped: fsdd-x"
 check "list: the output directory the corpus" 1 \
-    "dc-mix: corpus/train/: the output directory is in the corpus corpus (its mixtures would be read as speakers)" \
+    "dc-mix: corpus/train/: the output directory is in the corpus corpus: a set is made outside what it is drawn from" \
     dc-mix -n 2 -o corpus/train/ corpus
 check "list: the output directory in the corpus, not there yet" 1 \
-    "dc-mix: ./corpus/train/new/set: the output directory is in the corpus $T/corpus/ (its mixtures would be read as speakers)" \
+    "dc-mix: ./corpus/train/new/set: the output directory is in the corpus $T/corpus/: a set is made outside what it is drawn from" \
     dc-mix -n 2 -o ./corpus/train/new/set "$T/corpus/"
-same "list: nothing made in the corpus" "$(ls -d corpus/train/new corpus/train/mix corpus/train/list.tsv 2>/dev/null)" ""
+check "list: the output directory beside train/ in the corpus" 1 \
+    "dc-mix: corpus/x: the output directory is in the corpus corpus: a set is made outside what it is drawn from" \
+    dc-mix -n 2 -o corpus/x corpus
+mkdir -p linkX && ln -s ../corpus linkX/mix
+check "list: mix/ a link into the corpus beside train/" 1 \
+    "dc-mix: linkX/mix: leads into the corpus corpus (a link?): the set would be written over what it reads" \
+    dc-mix -n 1 -s 5 -o linkX corpus
+same "list: nothing made in the corpus" "$(ls -d corpus/x corpus/mix corpus/train/new corpus/train/mix corpus/train/list.tsv 2>/dev/null)" ""
 if cmp -s out5/list.tsv out5d/list.tsv; then pass "list: list independent of the corpus path"; else fail "list: corpus path" "list differs"; fi
 
 check "list: -p 0.9,1.1" 0 '*' dc-mix -n 6 -s 5 -p 0.9,1.1 -o outP corpus
