@@ -376,6 +376,12 @@ synth(dc_bss *b, double *out)
 }
 
 int
+dc_bss_spans(int K, int64_t N, int flen)
+{
+	return (int64_t)K * flen > N + flen - 1;
+}
+
+int
 dc_bss_crit(dc_bss *b, const double *est, double *sdr, double *sir, double *sar)
 {
 	int K, L, i, j, a;
@@ -431,7 +437,7 @@ dc_bss_crit(dc_bss *b, const double *est, double *sdr, double *sir, double *sar)
 		}
 		sdr[j] = safe_db(ss, nd);
 		sir[j] = safe_db(ss, ni);
-		sar[j] = safe_db(sa, na);
+		sar[j] = dc_bss_spans(K, N, L) ? NAN : safe_db(sa, na);
 	}
 	return DC_OK;
 }

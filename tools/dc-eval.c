@@ -736,6 +736,9 @@ is_long(const job *j)
 static void
 evaluate(const job *j, double win, result *res)
 {
+	int i, few = 0;
+	int64_t least = (int64_t)(j->k - 1) * DC_BSS_FLEN + 1;
+
 	memset(res, 0, sizeof *res);
 	res->k = j->k;
 	res->wsec = win;
@@ -743,6 +746,18 @@ evaluate(const job *j, double win, result *res)
 		evaluate_long(j, res);
 	else
 		evaluate_mem(j, res);
+	/* BSS Eval's fit of 512 taps a reference leaves no artifacts to measure
+	 * in fewer samples than this (bsseval.h, dc_bss_spans) */
+	if (dc_bss_spans(j->k, res->n, DC_BSS_FLEN))
+		note("%s%lld samples: SAR undefined (nan): %d sources' 512-tap fit leaves no "
+		    "artifacts in fewer than %lld", j->where, (long long)res->n, j->k,
+		    (long long)least);
+	for (i = 0; i < res->nseg; i++)
+		few += dc_bss_spans(j->k, res->seg[i].n, DC_BSS_FLEN);
+	if (few && !dc_bss_spans(j->k, res->n, DC_BSS_FLEN))
+		note("%s%d segment%s of fewer than %lld samples: SAR undefined (nan) there: %d "
+		    "sources' 512-tap fit leaves no artifacts that short", j->where, few,
+		    few == 1 ? "" : "s", (long long)least, j->k);
 }
 
 /* ---------------------------------------------------------------- output */

@@ -156,6 +156,18 @@ s = o[0]["segments"]
 print(o[0]["window"], len(s), s[0]["start"], s[0]["samples"], sorted(s[0]), s[0]["perm"], s[0]["sdr"] == o[0]["sdr"])
 ')" "16000 1 0 12000 ['mean', 'perm', 'samples', 'sar', 'sdr', 'sdr_mix', 'sdri', 'si_perm', 'si_sdr', 'si_sdr_mix', 'si_sdri', 'sir', 'start'] [2, 1] True"
 
+# 3 sources in segments of fewer than 2 x 512 + 1 samples: their delayed
+# references span the segment, no artifacts are left, SAR is undefined (nan)
+check "-w: 3 sources in 0.1-s segments" 0 \
+    "dc-eval: 15 segments of fewer than 1025 samples: SAR undefined (nan) there: 3 sources' 512-tap fit leaves no artifacts that short" \
+    dc-eval -t -w 0.1 -r a.wav -r b.wav -r c.wav ea.wav eb.wav c.wav
+same "-w: 3 sources in 0.1-s segments: SAR nan in each, not in the file's row" \
+    "$(awk -F '\t' 'NR > 1 { print ($2 == "-" ? "file" : "segment"), ($7 == "nan" ? "nan" : "x") }' out |
+    sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 2 file x; 15 segment nan;"
+check "-w: 3 sources in 0.13-s segments: the last is short" 0 \
+    "dc-eval: 1 segment of fewer than 1025 samples: SAR undefined (nan) there: 3 sources' 512-tap fit leaves no artifacts that short" \
+    dc-eval -t -w 0.13 -r a.wav -r b.wav -r c.wav ea.wav eb.wav c.wav
+
 # ---------------------------------------------------------------- long files
 # more than 2^19 samples: read twice in chunks (dc_bsslong); the same figures as the
 # whole-signal path, which a file on stdin takes (it cannot be read twice), and the

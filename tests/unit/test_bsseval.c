@@ -108,6 +108,16 @@ main(void)
 	T_OK("SI-SDR of the reference itself is +inf", isinf(dc_si_sdr(ref, ref, N)));
 	T_OK("SI-SDR against a constant reference is NaN", isnan(dc_si_sdr(est + N, est, N)));
 
+	/* the delays of K references span every signal of N samples filtered by
+	 * 512 taps (N + 511 samples) where K 512 > N + 511 */
+	T_OK("3 sources span 1024 samples", dc_bss_spans(3, 1024, DC_BSS_FLEN));
+	T_OK("3 sources do not span 1025 samples", !dc_bss_spans(3, 1025, DC_BSS_FLEN));
+	T_OK("2 sources span 512 samples, not 513",
+	    dc_bss_spans(2, 512, DC_BSS_FLEN) && !dc_bss_spans(2, 513, DC_BSS_FLEN));
+	T_OK("1 source spans nothing", !dc_bss_spans(1, 1, DC_BSS_FLEN));
+	T_OK("8 sources span 3584 samples, not 3585",
+	    dc_bss_spans(8, 3584, DC_BSS_FLEN) && !dc_bss_spans(8, 3585, DC_BSS_FLEN));
+
 	/* permutations: the best mean, the first of equals */
 	m = dc_best_perm(score, 3, perm);
 	T_OK("best permutation (2, 0, 1)", perm[0] == 2 && perm[1] == 0 && perm[2] == 1);
