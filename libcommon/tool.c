@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -99,6 +100,8 @@ esc_width(unsigned char c)
  * character. Without the memory to format it whole, its first 4095 bytes.
  */
 #define MSGMAX 4096
+static int progress_shown;      /* a dc_progress line is on the terminal */
+
 static void
 vwarn(const char *fmt, va_list ap)
 {
@@ -115,6 +118,7 @@ vwarn(const char *fmt, va_list ap)
 	va_end(aq);
 	if (msg == NULL)
 		msg = small;
+	dc_progress_end();
 	len = strlen(msg);
 	for (n = h = 0; h < len && n <= MSGMAX; h++)
 		n += esc_width((unsigned char)msg[h]);
@@ -150,6 +154,53 @@ dc_warnx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
+}
+
+/* a monotonic clock in seconds */
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void
+dc_progress(const char *fmt, ...)
+{
+	static int tty = -1;
+	static double first, last;
+	char msg[512], out[1024];
+	double t;
+	va_list ap;
+
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO);
+	if (!tty)
+		return;
+	t = now();
+	if (first == 0)
+		first = t;
+	if (t - first < DC_PROGRESS_AFTER || (progress_shown && t - last < 0.25))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\r%s: %s\033[K", dc_prog(), dc_esc(msg, 0, out, sizeof out));
+	fflush(stderr);
+	progress_shown = 1;
+	last = t;
+}
+
+void
+dc_progress_end(void)
+{
+	if (progress_shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		progress_shown = 0;
+	}
 }
 
 static void (*errx_hook)(void);

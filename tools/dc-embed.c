@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -163,6 +164,9 @@ typedef struct {
 	queued q[BMAX];         /* the batch so far, in the order read */
 	int nq;
 	int qlen[BMAX];         /* each one's frames, for dc_nn_lengths */
+	int64_t done;           /* the frames embedded so far, for the progress line */
+	int nutt;               /* the utterances begun */
+	struct timespec t0;     /* when the first was read */
 } embedder;
 
 /* A block read, waiting for the frames after it: its records as they came. */
@@ -369,6 +373,7 @@ put_records(embedder *e, dc_writer *w, const dc_utt *u, const char *id, const fl
 		nonfinite(id, "embed");
 	if (mc->C > 0 && dc_tensor_finite(&M) != DC_OK)
 		nonfinite(id, "masks");
+	e->done += T;
 	dc_write_utt(w, u);
 	dc_recb_init(&b, "embed");
 	dc_recb_str(&b, "model", e->name);
@@ -394,6 +399,27 @@ put_records(embedder *e, dc_writer *w, const dc_utt *u, const char *id, const fl
 		dc_recb_tensor(&b, &M);
 		dc_write_recb(w, &b);
 	}
+}
+
+/* progress: on a terminal, the utterances begun, the audio embedded and how
+ * fast, once the work has taken a second (dc_progress) */
+static void
+progress(embedder *e)
+{
+	struct timespec t;
+	double dt;
+	long long s = (long long)((double)e->done * e->m.cfg.hop / e->m.cfg.rate);
+	char hms[64];
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	dt = (double)(t.tv_sec - e->t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - e->t0.tv_nsec);
+	if (s < 3600)
+		snprintf(hms, sizeof hms, "%lld:%02lld", s / 60, s % 60);
+	else
+		snprintf(hms, sizeof hms, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+	if (dt > 0)
+		dc_progress("%d utterance%s, %s of audio embedded (%.0fx real time)", e->nutt,
+		    e->nutt == 1 ? "" : "s", hms, (double)s / dt);
 }
 
 /* embed_utt: the utterance u as it came, then its embed record and, with a
@@ -785,6 +811,10 @@ main(int argc, char **argv)
 
 		if (why != NULL)
 			dc_errx(1, "%s: utt record: %s", name, why);
+		if (e.nutt == 0)
+			clock_gettime(CLOCK_MONOTONIC, &e.t0);
+		if (!b.blocked || b.index == 0)
+			e.nutt++;
 		if (b.blocked) {
 			run_batch(&e, w);
 			embed_block(&e, w, &bl, &u, &b, id);
@@ -794,11 +824,13 @@ main(int argc, char **argv)
 			embed_utt(&e, w, &u, id);
 		if (dc_writer_error(w))
 			break;
+		progress(&e);
 	}
 	if (err != DC_OK && err != DC_EEOF)
 		dc_stream_fail(name, rd, err);
 	if (!dc_writer_error(w))
 		run_batch(&e, w);
+	dc_progress_end();
 	dc_errx_hook(NULL);
 	dc_nn_free(e.nn);
 	dc_mm_free(e.mm);

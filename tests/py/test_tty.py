@@ -4,7 +4,9 @@ with one line (a stream is never typed, and it would wait without a word); where
 reads audio from stdin, it exits 1 with the audio message; a tool whose stdout is a
 terminal, where it writes a stream, WAV or .npy, exits 2. Each run has a pseudo
 terminal (pty) on one side and a file or pipe on the other, and 30 s to end: a tool
-that waits fails. Prints PASS/FAIL lines; exits 1 if any check failed.
+that waits fails. Then dc-embed's progress line: on a terminal (stderr) only,
+rewritten in place, wiped at the end and before an error's line. Prints PASS/FAIL
+lines; exits 1 if any check failed.
 """
 import os
 import pty
@@ -24,6 +26,27 @@ def check(name, ok, why=""):
     global failed
     print("PASS: %s" % name if ok else "FAIL: %s: %s" % (name, why))
     failed += not ok
+
+
+def run_err_tty(args, stdin_path):
+    """args with stdin_path as stdin, stdout to /dev/null and a pty as stderr:
+    (exit status, all the bytes written to the terminal)."""
+    m, s = pty.openpty()
+    with open(stdin_path, "rb") as fin:
+        p = subprocess.Popen([os.path.join(BIN, args[0])] + args[1:], stdin=fin,
+                             stdout=subprocess.DEVNULL, stderr=s)
+    os.close(s)
+    out = b""
+    while True:
+        try:
+            d = os.read(m, 65536)
+        except OSError:     # EIO: the last writer has gone
+            break
+        if not d:
+            break
+        out += d
+    os.close(m)
+    return p.wait(timeout=60), out
 
 
 def run(args, tty_in, stdin_path=None):
@@ -94,5 +117,37 @@ with tempfile.TemporaryDirectory() as d:
         name = " ".join(a if not a.startswith("/") else os.path.basename(a) for a in args)
         check("%s, stdout a terminal: exit 2, one line" % name, rc == 2 and err == "%s: %s\n" % (args[0], what),
               "exit %s, stderr %r" % (rc, err))
+
+    # dc-embed's progress: 80 s of audio in blocks of 10 s take more than the
+    # second before the line shows (at 0.02 to 0.06 of real time)
+    import numpy as np, soundfile as sf
+    x, r = sf.read(MIX, dtype="float32")
+    sf.write("long.wav", np.tile(x, int(80 * r / len(x)) + 1), r, subtype="FLOAT")
+    with open("long.dcs", "wb") as f:
+        subprocess.run([os.path.join(BIN, "dc-stft"), "long.wav"], stdout=f, check=True)
+    rc, out = run_err_tty(["dc-embed"], "long.dcs")
+    lines = out.split(b"\r")
+    prog = [l for l in lines if l.startswith(b"dc-embed: 1 utterance, ")]
+    check("dc-embed, stderr a terminal: exit 0", rc == 0, "exit %s" % rc)
+    check("dc-embed: progress lines, rewritten in place",
+          len(prog) >= 2 and all(l.endswith(b" real time)\x1b[K") and b" of audio embedded (" in l for l in prog),
+          repr(out[:300]))
+    check("dc-embed: the progress counts the audio up",
+          prog and prog[-1].split(b", ")[1] > prog[0].split(b", ")[1], repr(prog[:1] + prog[-1:]))
+    check("dc-embed: the line wiped at the end, nothing else", out.endswith(b"\r\x1b[K") and
+          b"\n" not in out, repr(out[-80:]))
+    p = subprocess.run([os.path.join(BIN, "dc-embed"), "long.dcs"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    check("dc-embed, stderr no terminal: no progress", p.returncode == 0 and p.stderr == b"", repr(p.stderr[:80]))
+    with open("long.dcs", "rb") as f:
+        data = f.read()
+    with open("cut.dcs", "wb") as f:
+        f.write(data[:len(data) - 1000])
+    rc, out = run_err_tty(["dc-embed"], "cut.dcs")
+    msg = out.split(b"\r\x1b[K")[-1]
+    check("dc-embed: an error after the progress: exit 1, its line on a clean line",
+          rc == 1 and msg.startswith(b"dc-embed: stdin: stream truncated inside a record") and
+          msg.count(b"\n") == 1 and msg.endswith(b"\n") and len(out.split(b"\r\x1b[K")) >= 2,
+          "exit %s, %r" % (rc, out[-200:]))
     os.chdir(ROOT)
 sys.exit(1 if failed else 0)
