@@ -63,7 +63,6 @@ typedef struct {
 	int nseg;
 } result;
 
-static int progress;    /* a progress line is on the terminal */
 static job *jobs;       /* file scope, so that an exit midway leaks nothing unreachable */
 
 static void
@@ -86,16 +85,6 @@ help(void)
 	    "SI-SDR). See dc-eval(1).\n", usage);
 }
 
-/* clear_progress: wipes the progress line before anything else goes to the terminal. */
-static void
-clear_progress(void)
-{
-	if (progress) {
-		fputs("\r\033[K", stderr);
-		progress = 0;
-	}
-}
-
 /* A mixture's notes (a file resampled or mixed down, lengths that differ, a
  * singular Gram matrix) are held until its scores are done: a mixture refused
  * gets its one line, not the notes before it. */
@@ -115,7 +104,6 @@ flush_notes(void)
 {
 	int i;
 
-	clear_progress();
 	for (i = 0; i < nheld; i++) {
 		dc_warnx("%s", held[i]);
 		free(held[i]);
@@ -124,7 +112,7 @@ flush_notes(void)
 }
 
 #define note(...) hold(dc_xasprintf(__VA_ARGS__))
-#define fail(...) do { clear_progress(); dc_errx(1, __VA_ARGS__); } while (0)
+#define fail(...) dc_errx(1, __VA_ARGS__)
 
 /* ---------------------------------------------------------------- the list */
 
@@ -1077,7 +1065,7 @@ run_jobs(int njobs)
 {
 	double total[NMET] = { 0 };
 	printer p;
-	int i, m, tty;
+	int i, m, tty, outtty = isatty(STDOUT_FILENO);
 
 	p.fmt = opt.fmt;
 	p.per_source = opt.per_source;
@@ -1107,14 +1095,12 @@ run_jobs(int njobs)
 		files_there(&jobs[i]);
 	for (i = 0; i < njobs; i++) {
 		result res;
-		if (tty) {
-			char q[1024];
-			fprintf(stderr, "\r%s: %d/%d %s\033[K", dc_prog(), i + 1, njobs,
-			    dc_esc(jobs[i].id, 0, q, sizeof q));
-			progress = 1;
-		}
+		if (tty)
+			dc_progress("%d/%d %s", i + 1, njobs, jobs[i].id);
 		evaluate(&jobs[i], opt.win, &res);
 		flush_notes();
+		if (outtty)     /* the row goes on a clean line */
+			dc_progress_end();
 		if (i == 0)     /* after the first scores: a run refused writes no table */
 			put_header(&p);
 		put_result(&p, &jobs[i], &res);
@@ -1126,6 +1112,7 @@ run_jobs(int njobs)
 		if (ferror(stdout))
 			break;
 	}
+	dc_progress_end();
 	for (i = 0; i < NMET; i++)
 		total[i] /= njobs;
 	put_summary(&p, njobs, total);

@@ -528,7 +528,7 @@ list_mode(const char *dir)
 	size_t listlen = 0;
 	FILE *oldlist;
 	dc_corpus c;
-	int i, width, tty, *perm;
+	int i, width, *perm;
 	FILE *lf;
 	dc_xoshiro r;
 	int64_t m;
@@ -556,18 +556,15 @@ list_mode(const char *dir)
 
 	for (width = 6, m = 1000000; m <= opt.count; m *= 10)
 		width++;
-	tty = isatty(STDERR_FILENO);
 	perm = dc_xmalloc((size_t)c.n * sizeof *perm);
 	for (i = 0; i < c.n; i++)
 		perm[i] = i;
 	dc_xoshiro_seed(&r, opt.seed);
 	for (m = 1; m <= opt.count; m++) {
 		mix_one(&c, &r, perm, m, width, outdir, lf);
-		if (tty)
-			fprintf(stderr, "\r%s: %lld/%lld", dc_prog(), (long long)m, (long long)opt.count);
+		dc_progress("%lld/%lld mixtures", (long long)m, (long long)opt.count);
 	}
-	if (tty)
-		fputc('\n', stderr);
+	dc_progress_end();
 	if (fclose(lf) != 0)
 		dc_errx(1, "%s: %s", listpath, strerror(errno));
 	write_list(listpath, listbuf, listlen);

@@ -139,6 +139,16 @@ with tempfile.TemporaryDirectory() as d:
     p = subprocess.run([os.path.join(BIN, "dc-embed"), "long.dcs"], stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE)
     check("dc-embed, stderr no terminal: no progress", p.returncode == 0 and p.stderr == b"", repr(p.stderr[:80]))
+    # dc-eval -l: the same line, the rows counted
+    with open("list.tsv", "w") as f:
+        for i in range(40):
+            f.write("m%02d\t%s\t%s,%s\t%s,%s\n" % (i, MIX, S1, S2, S2, S1))
+    rc, out = run_err_tty(["dc-eval", "-t", "-l", "list.tsv"], os.devnull)
+    prog = [l for l in out.split(b"\r") if l not in (b"", b"\x1b[K")]
+    check("dc-eval -l, stderr a terminal: rows counted in place, wiped at the end",
+          rc == 0 and len(prog) >= 2 and all(l.startswith(b"dc-eval: ") and b"/40 m" in l and
+                                             l.endswith(b"\x1b[K") for l in prog) and
+          out.endswith(b"\r\x1b[K") and b"\n" not in out, "exit %s, %r" % (rc, out[-120:]))
     with open("long.dcs", "rb") as f:
         data = f.read()
     with open("cut.dcs", "wb") as f:
