@@ -8,8 +8,11 @@
 # tests/sh/*.sh; Python tests (numpy/scipy/mir_eval references) are tests/py/*.py,
 # run with Debian's /usr/bin/python3. A file that exits non-zero without a FAIL
 # line counts as one failure, and so does a file whose output holds a Python
-# traceback (a Python block of a shell test that died, its checks unrun).
-# Exit status: 0 if all passed, 1 otherwise.
+# traceback, or whose Python blocks ("$PY" in a shell test) exited non-zero (a
+# block that died, its checks unrun: killed by a signal, or ended by
+# sys.exit("why"), it leaves no traceback). A file still running after
+# TEST_TIMEOUT seconds (1800; 3600 with VALGRIND=1) is killed, with all it
+# started, and fails. Exit status: 0 if all passed, 1 otherwise.
 #
 # The tools tested are those of the build $B (build, or build-san for the
 # sanitized build): $B/bin comes first on PATH, whatever bin/ points at.
@@ -25,8 +28,10 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 B=${B:-build}
 PY=${PY:-/usr/bin/python3}
+PYREAL=$PY
 pat=${1:-}
 [ $# -gt 1 ] && pat="$*"
+limit=${TEST_TIMEOUT:-$([ "${VALGRIND:-0}" = 1 ] && echo 3600 || echo 1800)}
 export ROOT B PY
 export LC_ALL=C
 # the network's products in fp32 unless a test asks for bf16 (-P bf16): the same
@@ -38,6 +43,16 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/dcsep-tests.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# "$PY" of the shell tests: Python, and a line in the test's $PYFAILS where it
+# exits non-zero
+cat >"$work/py" <<EOF
+#!/bin/sh
+"$PYREAL" "\$@"
+rc=\$?
+[ \$rc -eq 0 ] || echo "exit \$rc: python \$*" | cut -c 1-120 >>"\${PYFAILS:-/dev/null}"
+exit \$rc
+EOF
+chmod +x "$work/py"
 if [ ! -d "$B/bin" ]; then
 	echo "run.sh: no $B/bin: build first (make, or make SANITIZE=address,undefined)" >&2
 	exit 1
@@ -84,8 +99,13 @@ run_one() {	# run_one NAME CMD...
 	start=$(date +%s)
 	# stdin /dev/null: a tool left reading it ends, whatever the runner's was
 	# (a terminal would be refused: tests/py/test_tty.py)
-	(cd "$dir" && TMPDIR="$dir" T="$dir" "$@") </dev/null >"$log" 2>&1
+	case $name in sh/*) py="$work/py" ;; *) py=$PYREAL ;; esac
+	(cd "$dir" && TMPDIR="$dir" T="$dir" PY="$py" PYFAILS="$dir.pyfail" \
+	    timeout -k 10 "$limit" "$@") </dev/null >"$log" 2>&1
 	rc=$?
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "FAIL: $name: still running after $limit s (TEST_TIMEOUT): killed" >>"$log"
+	fi
 	if [ "${VALGRIND:-0}" = 1 ]; then
 		for v in "$work"/vglog/*; do
 			[ -s "$v" ] || continue
@@ -102,8 +122,15 @@ run_one() {	# run_one NAME CMD...
 	tb=$(grep -c '^Traceback (most recent call last):' "$log")
 	if [ "$tb" -gt 0 ]; then
 		echo "FAIL: $name: $tb Python traceback(s): $(grep -m 1 -A 20 '^Traceback' "$log" | grep -m 1 -E '^[A-Za-z_.]*(Error|Exception)')" >>"$log"
-		f=$((f + 1))
 	fi
+	# a block that died shows a traceback, or (killed, sys.exit) none: each is
+	# one failure, the larger count of the two
+	np=0
+	[ -s "$dir.pyfail" ] && np=$(wc -l <"$dir.pyfail")
+	if [ "$np" -gt 0 ]; then
+		echo "FAIL: $name: $np Python block(s) exited non-zero, the first: $(head -n 1 "$dir.pyfail")" >>"$log"
+	fi
+	f=$((f + (tb > np ? tb : np)))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL: $name: exited $rc" >>"$log"
 		f=1
@@ -131,7 +158,7 @@ for t in tests/sh/*.sh; do
 	[ -f "$t" ] && run_one "sh/$(basename "$t" .sh)" sh "$ROOT/$t"
 done
 for t in tests/py/*.py; do
-	[ -f "$t" ] && run_one "py/$(basename "$t" .py)" "$PY" "$ROOT/$t"
+	[ -f "$t" ] && run_one "py/$(basename "$t" .py)" "$PYREAL" "$ROOT/$t"
 done
 
 echo "$passed passed, $failed failed$([ "$skipped" -gt 0 ] && echo ", $skipped skipped")"

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(ROOT, "formats"))
 import dcstream as ds  # noqa: E402
 
 SPEECH = os.path.join(ROOT, "tests", "data", "speech")
-BIN = os.path.join(ROOT, "bin")
+BIN = os.path.join(ROOT, os.environ.get("B") or "build", "bin")   # the build tested, as run.sh sets it
 sys.path.insert(0, os.path.join(ROOT, "tests", "sh"))
 import oracle_lib  # noqa: E402
 from oracle_lib import check  # noqa: E402

@@ -147,12 +147,12 @@ for name, spk_line, want in (
          "gpu-train: " + os.path.join(corpus, "train", "nosuch") + ": No such file or directory")):
     bad = os.path.join(d, "bad.txt")
     open(bad, "w").write(spk_line + "\n")
-    out = os.path.join(d, "badpack")
-    p = subprocess.run([sys.executable, SCRIPT, "pack", "-c", corpus, "-S", bad, "-o", out],
+    badout = os.path.join(d, "badpack")
+    p = subprocess.run([sys.executable, SCRIPT, "pack", "-c", corpus, "-S", bad, "-o", badout],
                        capture_output=True, text=True)
     want = want % bad if "%s" in want else want
     check("pack, %s: exit 1, one line, no pack" % name, p.returncode == 1 and p.stderr == want + "\n"
-          and not os.path.exists(out), "%d %r" % (p.returncode, p.stderr))
+          and not os.path.exists(badout), "%d %r" % (p.returncode, p.stderr))
 
 # 5. train --shape: a new 2x8 network with D 5 and a head of 2 sources, three steps
 # on the CPU from that pack (-i gives only the feature statistics), which dc-embed
@@ -163,6 +163,8 @@ try:
 except ImportError:
     has_torch = False
     print("SKIP: train --shape: no torch (apt-get install python3-torch)")
+if has_torch:
+    check("train --shape: the pack of part 4 is there", os.path.isdir(out), out)
 if has_torch and os.path.isdir(out):
     tr = os.path.join(d, "train")
     base = [sys.executable, SCRIPT, "train", "--cpu", "-d", out, "-i", path, "-N", "3", "-b", "2",

@@ -19,7 +19,7 @@ ROOT = os.environ.get("ROOT") or os.path.dirname(os.path.dirname(os.path.dirname
 sys.path.insert(0, os.path.join(ROOT, "tests", "sh"))
 import oracle_lib as L  # noqa: E402
 
-BIN = os.path.join(ROOT, "bin")
+BIN = os.path.join(ROOT, os.environ.get("B") or "build", "bin")   # the build tested, as run.sh sets it
 SP = os.path.join(ROOT, "tests", "data", "speech")
 check = L.check
 

@@ -62,6 +62,17 @@ until grep -q 'an epoch, drawn on the fly' stop.err || [ $i -ge 600 ]; do
 done
 sleep 3
 kill -TERM $pid
+# a dc-train that let the signal pass would hold the campaign: after 120 s
+# both are killed (exit 137, not 143)
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 1200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if kill -0 $pid 2>/dev/null; then
+	pkill -KILL -P $pid
+	kill -KILL $pid
+fi
 wait $pid
 same "SIGTERM: the campaign's exit status" "$?" 143
 same "SIGTERM: its last line" "$(tail -n 1 stop.out | sed 's/^campaign: [0-9-]* [0-9:]* //')" "stopped"

@@ -26,7 +26,8 @@ same "-h prints the usage on stdout" "$(head -n 1 out)" \
 USAGE="usage: dc-eval [-jst] [-i id] [-m mix] [-w seconds] -r ref [-r ref ...] est ...
        dc-eval [-jst] [-w seconds] -l list"
 check "no arguments: usage" 2 "$USAGE" dc-eval
-check "unknown option" 2 '*' dc-eval -x a.wav
+check "unknown option" 2 "dc-eval: invalid option -- 'x'
+$USAGE" dc-eval -x a.wav
 check "more references than estimates" 2 \
     "dc-eval: 2 references but 1 estimate: give as many of each" dc-eval -r a.wav -r b.wav ea.wav
 check "estimates without references" 2 \
@@ -42,7 +43,8 @@ check "missing file" 1 "dc-eval: nope.wav: No such file or directory" dc-eval -r
 check "missing mixture" 1 "dc-eval: nomix.wav: No such file or directory" \
     dc-eval -m nomix.wav -r a.wav ea.wav
 check "unreadable file" 1 "dc-eval: bad.wav: Format not recognised" dc-eval -r a.wav bad.wav
-check "directory as a file" 1 '*' dc-eval -r a.wav .
+check "directory as an estimate" 1 "dc-eval: .: Is a directory" dc-eval -r a.wav .
+check "directory as a reference" 1 "dc-eval: .: Is a directory" dc-eval -r . a.wav
 # a reference or mixture at another rate is brought to the estimates' (sox made
 # a16.wav from a.wav: back at 8 kHz it is a.wav within its band, less two
 # resamplings' ripple, so the figures agree to 0.1 dB); estimates of two rates

@@ -158,6 +158,15 @@ num "two files: SNR <= 5" "$g1" '<=' 2.5
 same "two files: gains +snr/2, -snr/2" "$(awk -v a="$g1" -v b="$g2" 'BEGIN { print a + b == 0 }')" 1
 "$PY" "$T/ref.py" single line11 -25 "2 speakers"
 mkdir -p keep11 && cp mix.wav src1.wav src2.wav keep11/
+# the SNR is uniform in [0, 5] dB: source 1's gain, +SNR/2, over 60 seeds spans
+# [0, 2.5] (a range drawn too narrow or too wide shows)
+for s in $(seq 1 60); do
+	dc-mix -s $s -o snr.wav "$A" "$B" | cut -f 5 | cut -d, -f 1
+done >gains60
+same "60 seeds: SNR/2 in [0, 2.5], the lowest below 0.25, the highest above 2.25, mean 1.25 +- 0.3" \
+    "$(awk '{ n++; s += $1; if (n == 1 || $1 < lo) lo = $1; if (n == 1 || $1 > hi) hi = $1 }
+    END { print n, (lo >= 0 && lo < 0.25), (hi <= 2.5 && hi > 2.25), (s / n > 0.95 && s / n < 1.55) }' gains60)" \
+    "60 1 1 1"
 
 check "same seed: exit 0" 0 '' dc-mix -s 11 -o mix.wav -O 'src%k.wav' "$A" "$B"
 same "same seed: same line" "$(cat out)" "$(cat line11)"

@@ -146,3 +146,32 @@ for k in ("params", "feat_mean", "feat_std"):
 for k in ("adam_m", "adam_v"):
     check("killed and resumed: Adam's %s of the uninterrupted run, bit for bit" % k, a["train"][k] == b["train"][k])
 EOF
+
+# SIGTERM on a run that cannot end before it (100,000 epochs): the step ends,
+# the checkpoint is written, dc-train dies of the signal; a dc-train that let the
+# signal pass would run on, and is killed after 60 s (exit 137, not 143)
+: >term.err
+dc-train -q $A -e 100000 -c 0.000001 -o term.dcm train.dcs 2>term.err &
+tpid=$!
+polls=0
+while [ ! -f term.dcm ] && [ $polls -lt 3000 ] && kill -0 $tpid 2>/dev/null; do
+	sleep 0.01
+	polls=$((polls + 1))
+done
+sleep 0.3
+kill -TERM $tpid 2>/dev/null
+polls=0
+while kill -0 $tpid 2>/dev/null && [ $polls -lt 600 ]; do
+	sleep 0.1
+	polls=$((polls + 1))
+done
+kill -KILL $tpid 2>/dev/null
+wait $tpid
+rc=$?
+same "SIGTERM on a long run: exit status 143" "$rc" 143
+tstep=$("$PY" -c '
+import msgpack
+print(msgpack.unpackb(open("term.dcm", "rb").read(), raw=False)["train"]["step"])')
+same "SIGTERM on a long run: the message names the checkpoint's step" "$(cat term.err)" \
+    "dc-train: terminated after step $tstep; the checkpoint is written; -r resumes"
+same "SIGTERM on a long run: no temporary file left" "$(ls -A | grep dc-tmp)" ""

@@ -331,10 +331,10 @@ main(void)
 	} else {
 		printf("SKIP: dc_embed on the shipped model: no ROOT in the environment\n");
 	}
+	/* NULL is harmless to the frees: a crash here fails the binary (no check of
+	 * its own could) */
 	dc_embedder_free(NULL);
-	T_OK("dc_embedder_free(NULL) is harmless", 1);
 	dc_tensor_free(NULL);
-	T_OK("dc_tensor_free(NULL) is harmless", 1);
 	T_EQ_INT("dc_tensor_alloc: t NULL: DC_EPARAM", dc_tensor_alloc(NULL, DC_F32, 1, (int64_t[]){ 2 }),
 	    DC_EPARAM);
 	T_EQ_INT("dc_tensor_alloc: shape NULL: DC_EPARAM", dc_tensor_alloc(&M, DC_F32, 1, NULL), DC_EPARAM);
