@@ -301,10 +301,13 @@ dc_audio_length(const char *path, int64_t *frames, int *rate)
 
 /*
  * claimed_frames: the frames a file's header claims where the file ends before
- * them (a WAV, AIFF or AU file cut short), 0 otherwise or where the encoding's
- * bytes a frame are not fixed. libsndfile reads what is there and only says so
- * in its log, as "data : 138140 (should be 19920)" for the sound data's chunk
- * (AIFF's SSND, AU's "Data Size"): bytes claimed, then bytes there.
+ * them (a WAV, AIFF or AU file cut short), 0 otherwise, for other containers
+ * (CAF's log counts other bytes), where the encoding's bytes a frame are not
+ * fixed, and where the claim is a writer's "length unknown" (a WAV or AIFF
+ * written to a pipe: sox puts 0x7ffff000, ffmpeg 0xffffffff, 0x7f000000 and up
+ * are taken as such). libsndfile reads what is there and only says so in its
+ * log, as "data : 138140 (should be 19920)" for the sound data's chunk (AIFF's
+ * SSND, AU's "Data Size"): bytes claimed, then bytes there.
  */
 static int64_t
 claimed_frames(SNDFILE *sf, const SF_INFO *si)
@@ -314,6 +317,12 @@ claimed_frames(SNDFILE *sf, const SF_INFO *si)
 	int64_t bps;
 	size_t n;
 
+	switch (si->format & SF_FORMAT_TYPEMASK) {
+	case SF_FORMAT_WAV: case SF_FORMAT_WAVEX: case SF_FORMAT_AIFF: case SF_FORMAT_AU:
+		break;
+	default:
+		return 0;
+	}
 	switch (si->format & SF_FORMAT_SUBMASK) {
 	case SF_FORMAT_PCM_S8: case SF_FORMAT_PCM_U8: case SF_FORMAT_ULAW:
 	case SF_FORMAT_ALAW: bps = 1; break;
@@ -339,7 +348,7 @@ claimed_frames(SNDFILE *sf, const SF_INFO *si)
 			name[n - 1] = '\0';
 		if ((strcmp(name, "data") == 0 || strcmp(name, "SSND") == 0 ||
 		    strcmp(name, "Data Size") == 0) && there >= 0 && claim > there &&
-		    claim - there < INT64_MAX / 2)
+		    claim < 0x7f000000)
 			return si->frames + (claim - there + bps * si->channels - 1) /
 			    (bps * si->channels);
 	}

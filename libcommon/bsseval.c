@@ -378,7 +378,7 @@ synth(dc_bss *b, double *out)
 int
 dc_bss_spans(int K, int64_t N, int flen)
 {
-	return (int64_t)K * flen > N + flen - 1;
+	return (int64_t)K * flen >= N + flen - 1;
 }
 
 int

@@ -55,10 +55,10 @@ void dc_bss_free(dc_bss *b);
  */
 int dc_bss_crit(dc_bss *b, const double *est, double *sdr, double *sir, double *sar);
 
-/* dc_bss_spans: 1 where K references delayed by 0 to flen-1 samples are more
- * vectors (K flen) than a filtered signal of N samples has samples (N + flen -
- * 1): they span every such signal, so that nothing is left as artifacts
- * (K = 3 and 512 taps: below 1025 samples). */
+/* dc_bss_spans: 1 where K references delayed by 0 to flen-1 samples are as
+ * many vectors (K flen) as a filtered signal of N samples has samples (N + flen
+ * - 1), or more: they span every such signal, so that nothing is left as
+ * artifacts but rounding (K = 3 and 512 taps: 1025 samples or fewer). */
 int dc_bss_spans(int K, int64_t N, int flen);
 
 /* dc_bss_lstsq: 1 if a Gram matrix was exactly singular, so that least squares

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -166,14 +167,16 @@ now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void
-dc_progress(const char *fmt, ...)
+/* vprogress: dc_progress's line, throttled (at most 4 a second) or not */
+static void
+vprogress(int throttle, const char *fmt, va_list ap)
 {
 	static int tty = -1;
 	static double first, last;
 	char msg[512], out[1024];
+	struct winsize ws;
+	size_t i, w, cols;
 	double t;
-	va_list ap;
 
 	if (tty < 0)
 		tty = isatty(STDERR_FILENO);
@@ -182,15 +185,41 @@ dc_progress(const char *fmt, ...)
 	t = now();
 	if (first == 0)
 		first = t;
-	if (t - first < DC_PROGRESS_AFTER || (progress_shown && t - last < 0.25))
+	if (t - first < DC_PROGRESS_AFTER || (throttle && progress_shown && t - last < 0.25))
 		return;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\r%s: %s\033[K", dc_prog(), dc_esc(msg, 0, out, sizeof out));
+	dc_esc(msg, 0, out, sizeof out);
+	/* within the terminal's width: a line that wraps cannot be rewritten */
+	cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+	cols = cols > strlen(dc_prog()) + 3 ? cols - strlen(dc_prog()) - 3 : 1;
+	for (i = w = 0; out[i]; i++)
+		if (((unsigned char)out[i] & 0xc0) != 0x80 && ++w > cols)
+			break;
+	out[i] = '\0';
+	fprintf(stderr, "\r%s: %s\033[K", dc_prog(), out);
 	fflush(stderr);
 	progress_shown = 1;
 	last = t;
+}
+
+void
+dc_progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprogress(1, fmt, ap);
+	va_end(ap);
+}
+
+void
+dc_progress_now(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprogress(0, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -28,13 +28,16 @@ DC_NORETURN void dc_errx(int code, const char *fmt, ...) __attribute__((format(p
  * dc_stream_fail) and before its exit, for a tool that holds finished work back
  * (dc-embed -b) to write it; NULL: none. A dc_errx inside fn exits at once. */
 void dc_errx_hook(void (*fn)(void));
-/* dc_progress: on a terminal, "prog: " and the message (escaped as dc_warnx's)
- * rewritten in place, at most 4 times a second, and only once the first call
- * is DC_PROGRESS_AFTER seconds old (work that short shows none); nothing where
- * stderr is no terminal. dc_warnx and dc_errx wipe the line before theirs;
- * dc_progress_end wipes it at the end of the work. */
+/* dc_progress: on a terminal, "prog: " and the message (escaped as dc_warnx's,
+ * cut to the terminal's width) rewritten in place, at most 4 times a second,
+ * and only once the first call is DC_PROGRESS_AFTER seconds old (work that
+ * short shows none); nothing where stderr is no terminal. dc_progress_now: the
+ * same, at once, for a line that must not wait (what runs next may be long).
+ * dc_warnx and dc_errx wipe the line before theirs; dc_progress_end wipes it at
+ * the end of the work. */
 #define DC_PROGRESS_AFTER 1.0
 void dc_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void dc_progress_now(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void dc_progress_end(void);
 /* dc_usage_exit: prints the usage line and exits 2. */
 DC_NORETURN void dc_usage_exit(const char *usage);

@@ -32,7 +32,7 @@ PYREAL=$PY
 pat=${1:-}
 [ $# -gt 1 ] && pat="$*"
 limit=${TEST_TIMEOUT:-$([ "${VALGRIND:-0}" = 1 ] && echo 3600 || echo 1800)}
-export ROOT B PY
+export ROOT B PY PYREAL
 export LC_ALL=C
 # the network's products in fp32 unless a test asks for bf16 (-P bf16): the same
 # figures on every CPU (dc_mm_default would pick bf16 on some)
@@ -40,19 +40,12 @@ export DCSEP_PRECISION=f32
 # sanitized builds: leaks inside third-party libraries are not ours (tests/lsan.supp)
 export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dcsep-tests.XXXXXX") || exit 1
+# a test file runs in a process group of its own (timeout's): an interrupt
+# or a TERM of the runner ends it, and all it started, too
+tpid=
 trap 'rm -rf "$work"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-# "$PY" of the shell tests: Python, and a line in the test's $PYFAILS where it
-# exits non-zero
-cat >"$work/py" <<EOF
-#!/bin/sh
-"$PYREAL" "\$@"
-rc=\$?
-[ \$rc -eq 0 ] || echo "exit \$rc: python \$*" | cut -c 1-120 >>"\${PYFAILS:-/dev/null}"
-exit \$rc
-EOF
-chmod +x "$work/py"
+trap '[ -n "$tpid" ] && kill -KILL -"$tpid" 2>/dev/null; exit 130' INT
+trap '[ -n "$tpid" ] && kill -KILL -"$tpid" 2>/dev/null; exit 143' TERM
 if [ ! -d "$B/bin" ]; then
 	echo "run.sh: no $B/bin: build first (make, or make SANITIZE=address,undefined)" >&2
 	exit 1
@@ -99,10 +92,17 @@ run_one() {	# run_one NAME CMD...
 	start=$(date +%s)
 	# stdin /dev/null: a tool left reading it ends, whatever the runner's was
 	# (a terminal would be refused: tests/py/test_tty.py)
-	case $name in sh/*) py="$work/py" ;; *) py=$PYREAL ;; esac
+	case $name in sh/*) py="$ROOT/tests/pywrap.sh" ;; *) py=$PYREAL ;; esac
+	# timeout leads a process group of its own: waited for here, so that the
+	# traps above run at once; after it, whatever the test left running (a
+	# child that ignored the TERM of the timeout) is killed
 	(cd "$dir" && TMPDIR="$dir" T="$dir" PY="$py" PYFAILS="$dir.pyfail" \
-	    timeout -k 10 "$limit" "$@") </dev/null >"$log" 2>&1
+	    exec timeout -k 10 "$limit" "$@") </dev/null >"$log" 2>&1 &
+	tpid=$!
+	wait "$tpid"
 	rc=$?
+	kill -KILL -"$tpid" 2>/dev/null
+	tpid=
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		echo "FAIL: $name: still running after $limit s (TEST_TIMEOUT): killed" >>"$log"
 	fi

@@ -710,7 +710,8 @@ is_long(const job *j)
 		path[2 * k] = j->mix;
 	for (i = 0; i < nf; i++) {
 		if (strcmp(path[i], "-") == 0 || stat(path[i], &st) != 0 || !S_ISREG(st.st_mode) ||
-		    dc_audio_length(path[i], &len, &rate) != DC_OK || len <= LONG_SAMPLES)
+		    dc_audio_length(path[i], &len, &rate) != DC_OK || len <= LONG_SAMPLES ||
+		    len == INT64_MAX)   /* a length the header does not give: read whole */
 			return 0;
 		if (i == 0)
 			rate0 = rate;
@@ -725,7 +726,7 @@ static void
 evaluate(const job *j, double win, result *res)
 {
 	int i, few = 0;
-	int64_t least = (int64_t)(j->k - 1) * DC_BSS_FLEN + 1;
+	int64_t most = (int64_t)(j->k - 1) * DC_BSS_FLEN + 1;
 
 	memset(res, 0, sizeof *res);
 	res->k = j->k;
@@ -738,14 +739,14 @@ evaluate(const job *j, double win, result *res)
 	 * in fewer samples than this (bsseval.h, dc_bss_spans) */
 	if (dc_bss_spans(j->k, res->n, DC_BSS_FLEN))
 		note("%s%lld samples: SAR undefined (nan): %d sources' 512-tap fit leaves no "
-		    "artifacts in fewer than %lld", j->where, (long long)res->n, j->k,
-		    (long long)least);
+		    "artifacts in %lld or fewer", j->where, (long long)res->n, j->k,
+		    (long long)most);
 	for (i = 0; i < res->nseg; i++)
 		few += dc_bss_spans(j->k, res->seg[i].n, DC_BSS_FLEN);
 	if (few && !dc_bss_spans(j->k, res->n, DC_BSS_FLEN))
-		note("%s%d segment%s of fewer than %lld samples: SAR undefined (nan) there: %d "
+		note("%s%d segment%s of %lld samples or fewer: SAR undefined (nan) there: %d "
 		    "sources' 512-tap fit leaves no artifacts that short", j->where, few,
-		    few == 1 ? "" : "s", (long long)least, j->k);
+		    few == 1 ? "" : "s", (long long)most, j->k);
 }
 
 /* ---------------------------------------------------------------- output */
@@ -1096,7 +1097,7 @@ run_jobs(int njobs)
 	for (i = 0; i < njobs; i++) {
 		result res;
 		if (tty)
-			dc_progress("%d/%d %s", i + 1, njobs, jobs[i].id);
+			dc_progress_now("%d/%d %s", i + 1, njobs, jobs[i].id);
 		evaluate(&jobs[i], opt.win, &res);
 		flush_notes();
 		if (outtty)     /* the row goes on a clean line */

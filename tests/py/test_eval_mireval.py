@@ -175,7 +175,7 @@ def main():
         objs = [json.loads(l) for l in pr.stdout.splitlines()]
         report(pr.returncode == 0 and len(objs) == 2 and objs[1].get("summary") is True,
                "%s: dc-eval -j exits 0 with 2 JSON lines (%.2f s)" % (c["id"], dt))
-        short = "800 samples: SAR undefined (nan): 3 sources' 512-tap fit leaves no artifacts in fewer than 1025"
+        short = "800 samples: SAR undefined (nan): 3 sources' 512-tap fit leaves no artifacts in 1025 or fewer"
         report((short in pr.stderr) == bool(c.get("short")),
                "%s: SAR note %s" % (c["id"], "given" if c.get("short") else "absent"))
         warned = "lengths differ by" in pr.stderr

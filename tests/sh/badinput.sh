@@ -40,7 +40,13 @@ f = open("whole.flac", "rb").read(); open("cut.flac", "wb").write(f[:len(f) // 2
 for ext in ("wav", "aiff", "au"):               # headers of 16,000 frames, 8,000 there
     sf.write("whole16." + ext, np.tile(a, 8), 8000, subtype="PCM_16")
     f = open("whole16." + ext, "rb").read(); open("cut." + ext, "wb").write(f[:-16000])
+sf.write("whole16.caf", np.tile(a, 8), 8000, subtype="PCM_16")  # CAF: no note (its log
+f = open("whole16.caf", "rb").read(); open("cut.caf", "wb").write(f[:-1000])  # counts other bytes)
 EOF
+# WAV and AIFF written to a pipe keep a "length unknown" in their headers (sox
+# puts 0x7ffff000): not a file cut short
+sox -n -r 8000 -b 16 -c 1 -t wav - synth 0.5 sine 440 2>/dev/null | cat >piped.wav
+sox -n -r 8000 -b 16 -c 1 -t aiff - synth 0.5 sine 440 2>/dev/null | cat >piped.aiff
 mkdir adir bdir && cp s1.wav adir/s.wav && cp s2.wav bdir/s.flac
 dc-stft mix.wav >stft.dcs
 dc-stft -B 0.1 mix.wav >mix-blocks.dcs
@@ -184,6 +190,9 @@ dc-stft: an AIFF cut short         | 0 | -              | dc-stft cut.aiff >/dev
 dc-stft: an AU file cut short      | 0 | -              | dc-stft cut.au >/dev/null        | dc-stft: cut.au: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
 dc-stft: a WAV cut short, on stdin | 0 | cut.wav        | dc-stft >/dev/null               | dc-stft: stdin: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
 dc-stft: the WAV whole: no note    | 0 | -              | dc-stft whole16.wav >/dev/null   |
+dc-stft: a CAF cut short: no note  | 0 | -              | dc-stft cut.caf >/dev/null       |
+dc-stft: a WAV from a pipe: no note | 0 | -             | dc-stft piped.wav >/dev/null     |
+dc-stft: an AIFF from a pipe: no note | 0 | -           | dc-stft piped.aiff >/dev/null    |
 dc-eval: a reference cut short     | 0 | -              | dc-eval -r cut.wav -r whole16.wav whole16.wav cut.wav >/dev/null 2>e; r=$?; head -1 e >&2; exit $r | dc-eval: cut.wav: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
 dc-mix: an input cut short         | 0 | -              | dc-mix -o x.wav whole16.wav cut.wav >/dev/null | dc-mix: cut.wav: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
 dc-stft: resampled to no samples   | 1 | -              | dc-stft tiny-192k.wav >/dev/null | dc-stft: tiny-192k.wav: no samples

@@ -161,13 +161,13 @@ print(o[0]["window"], len(s), s[0]["start"], s[0]["samples"], sorted(s[0]), s[0]
 # 3 sources in segments of fewer than 2 x 512 + 1 samples: their delayed
 # references span the segment, no artifacts are left, SAR is undefined (nan)
 check "-w: 3 sources in 0.1-s segments" 0 \
-    "dc-eval: 15 segments of fewer than 1025 samples: SAR undefined (nan) there: 3 sources' 512-tap fit leaves no artifacts that short" \
+    "dc-eval: 15 segments of 1025 samples or fewer: SAR undefined (nan) there: 3 sources' 512-tap fit leaves no artifacts that short" \
     dc-eval -t -w 0.1 -r a.wav -r b.wav -r c.wav ea.wav eb.wav c.wav
 same "-w: 3 sources in 0.1-s segments: SAR nan in each, not in the file's row" \
     "$(awk -F '\t' 'NR > 1 { print ($2 == "-" ? "file" : "segment"), ($7 == "nan" ? "nan" : "x") }' out |
     sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 2 file x; 15 segment nan;"
 check "-w: 3 sources in 0.13-s segments: the last is short" 0 \
-    "dc-eval: 1 segment of fewer than 1025 samples: SAR undefined (nan) there: 3 sources' 512-tap fit leaves no artifacts that short" \
+    "dc-eval: 1 segment of 1025 samples or fewer: SAR undefined (nan) there: 3 sources' 512-tap fit leaves no artifacts that short" \
     dc-eval -t -w 0.13 -r a.wav -r b.wav -r c.wav ea.wav eb.wav c.wav
 
 # ---------------------------------------------------------------- long files

@@ -109,14 +109,16 @@ main(void)
 	T_OK("SI-SDR against a constant reference is NaN", isnan(dc_si_sdr(est + N, est, N)));
 
 	/* the delays of K references span every signal of N samples filtered by
-	 * 512 taps (N + 511 samples) where K 512 > N + 511 */
-	T_OK("3 sources span 1024 samples", dc_bss_spans(3, 1024, DC_BSS_FLEN));
-	T_OK("3 sources do not span 1025 samples", !dc_bss_spans(3, 1025, DC_BSS_FLEN));
-	T_OK("2 sources span 512 samples, not 513",
-	    dc_bss_spans(2, 512, DC_BSS_FLEN) && !dc_bss_spans(2, 513, DC_BSS_FLEN));
-	T_OK("1 source spans nothing", !dc_bss_spans(1, 1, DC_BSS_FLEN));
-	T_OK("8 sources span 3584 samples, not 3585",
-	    dc_bss_spans(8, 3584, DC_BSS_FLEN) && !dc_bss_spans(8, 3585, DC_BSS_FLEN));
+	 * 512 taps (N + 511 samples) where K 512 >= N + 511 (a square system at
+	 * equality) */
+	T_OK("3 sources span 1025 samples", dc_bss_spans(3, 1025, DC_BSS_FLEN));
+	T_OK("3 sources do not span 1026 samples", !dc_bss_spans(3, 1026, DC_BSS_FLEN));
+	T_OK("2 sources span 513 samples, not 514",
+	    dc_bss_spans(2, 513, DC_BSS_FLEN) && !dc_bss_spans(2, 514, DC_BSS_FLEN));
+	T_OK("1 source spans 1 sample, not 2",
+	    dc_bss_spans(1, 1, DC_BSS_FLEN) && !dc_bss_spans(1, 2, DC_BSS_FLEN));
+	T_OK("8 sources span 3585 samples, not 3586",
+	    dc_bss_spans(8, 3585, DC_BSS_FLEN) && !dc_bss_spans(8, 3586, DC_BSS_FLEN));
 
 	/* permutations: the best mean, the first of equals */
 	m = dc_best_perm(score, 3, perm);
