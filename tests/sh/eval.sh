@@ -170,6 +170,19 @@ check "-w: 3 sources in 0.13-s segments: the last is short" 0 \
     "dc-eval: 1 segment of 1025 samples or fewer: SAR undefined (nan) there: 3 sources' 512-tap fit leaves no artifacts that short" \
     dc-eval -t -w 0.13 -r a.wav -r b.wav -r c.wav ea.wav eb.wav c.wav
 
+# FLAC written to a pipe from a stream of unknown length: its header gives no
+# length (libsndfile: the largest count, taken for a long file); read whole, the
+# same samples as the WAV (16 bits, or 8 for the estimates, both)
+for f in a b ea eb; do
+	sox $f.wav -e signed -b 16 -t raw - | sox -t raw -r 8000 -e signed -b 16 -c 1 - -t flac - 2>/dev/null |
+	    cat >${f}stream.flac
+done
+check "files with no length in their headers" 0 "" \
+    dc-eval -t -i x -r astream.flac -r bstream.flac eastream.flac ebstream.flac
+cp out stream.tsv
+check "... the same figures as their WAV files" 0 "" dc-eval -t -i x -r a.wav -r b.wav ea.wav eb.wav
+same_out "... the same figures as their WAV files: the table" stream.tsv
+
 # ---------------------------------------------------------------- long files
 # more than 2^19 samples: read twice in chunks (dc_bsslong); the same figures as the
 # whole-signal path, which a file on stdin takes (it cannot be read twice), and the
