@@ -157,9 +157,8 @@ dc_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* a monotonic clock in seconds */
-static double
-now(void)
+double
+dc_now(void)
 {
 	struct timespec ts;
 
@@ -182,7 +181,7 @@ vprogress(int throttle, const char *fmt, va_list ap)
 		tty = isatty(STDERR_FILENO);
 	if (!tty)
 		return;
-	t = now();
+	t = dc_now();
 	if (first == 0)
 		first = t;
 	if (t - first < DC_PROGRESS_AFTER || (throttle && progress_shown && t - last < 0.25))

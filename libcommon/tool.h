@@ -28,6 +28,8 @@ DC_NORETURN void dc_errx(int code, const char *fmt, ...) __attribute__((format(p
  * dc_stream_fail) and before its exit, for a tool that holds finished work back
  * (dc-embed -b) to write it; NULL: none. A dc_errx inside fn exits at once. */
 void dc_errx_hook(void (*fn)(void));
+/* dc_now: a monotonic clock, in seconds */
+double dc_now(void);
 /* dc_progress: on a terminal, "prog: " and the message (escaped as dc_warnx's,
  * cut to the terminal's width) rewritten in place, at most 4 times a second,
  * and only once the first call is DC_PROGRESS_AFTER seconds old (work that

@@ -27,7 +27,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -166,7 +165,7 @@ typedef struct {
 	int qlen[BMAX];         /* each one's frames, for dc_nn_lengths */
 	int64_t done;           /* the frames embedded so far, for the progress line */
 	int nutt;               /* the utterances begun */
-	struct timespec t0;     /* when the first was read */
+	double t0;              /* when the first was read (dc_now) */
 } embedder;
 
 /* A block read, waiting for the frames after it: its records as they came. */
@@ -406,13 +405,10 @@ put_records(embedder *e, dc_writer *w, const dc_utt *u, const char *id, const fl
 static void
 progress(embedder *e)
 {
-	struct timespec t;
-	double dt;
+	double dt = dc_now() - e->t0;
 	long long s = (long long)((double)e->done * e->m.cfg.hop / e->m.cfg.rate);
 	char hms[64];
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	dt = (double)(t.tv_sec - e->t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - e->t0.tv_nsec);
 	if (s < 3600)
 		snprintf(hms, sizeof hms, "%lld:%02lld", s / 60, s % 60);
 	else
@@ -812,7 +808,7 @@ main(int argc, char **argv)
 		if (why != NULL)
 			dc_errx(1, "%s: utt record: %s", name, why);
 		if (e.nutt == 0)
-			clock_gettime(CLOCK_MONOTONIC, &e.t0);
+			e.t0 = dc_now();
 		if (!b.blocked || b.index == 0)
 			e.nutt++;
 		if (b.blocked) {

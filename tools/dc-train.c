@@ -163,15 +163,6 @@ typedef struct {
 	int mi;                 /* the head's sources: keep ref records' targets; 0: none */
 } dataset;
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* load_targets: u's mixture magnitudes and the tPSA targets of the d->mi sources
  * from the ref record of uu (fewer sources: the others' targets are 0). */
 static void
@@ -2107,7 +2098,7 @@ trainer_open(trainer *tr, const options *o, dc_model *m, tstate *st, const datas
 	dc_nn_precision(tr->nn, prec);
 	if (tr->vn)
 		dc_nn_precision(tr->vn, prec);
-	tr->t_start = tr->t_epoch = tr->t_prog = tr->t_ckpt = tr->t_run0 = now();
+	tr->t_start = tr->t_epoch = tr->t_prog = tr->t_ckpt = tr->t_run0 = dc_now();
 	tr->tty = isatty(2);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -2347,7 +2338,7 @@ static void
 progress(trainer *tr)
 {
 	const tstate *st = tr->st;
-	double tn = now(), el = tn - tr->t_run0;
+	double tn = dc_now(), el = tn - tr->t_run0;
 	char eta[32];
 
 	if (tr->o->quiet || (tr->tty && tn - tr->t_prog <= 0.5) ||
@@ -2376,7 +2367,7 @@ checkpoint(trainer *tr)
 {
 	state_save(tr->m, tr->st);
 	save(tr->m, tr->o->out);
-	tr->t_ckpt = now();
+	tr->t_ckpt = dc_now();
 }
 
 /* run_epoch: the batches left of the current epoch. Returns 0 at its end, 1 when
@@ -2408,7 +2399,7 @@ run_epoch(trainer *tr)
 		tr->frames_ep += fr;
 		tr->batches_ep++;
 		progress(tr);
-		if (o->ckpt_min > 0.0 && st->batch < tr->nbatch && now() - tr->t_ckpt >= 60.0 * o->ckpt_min)
+		if (o->ckpt_min > 0.0 && st->batch < tr->nbatch && dc_now() - tr->t_ckpt >= 60.0 * o->ckpt_min)
 			checkpoint(tr);
 	}
 	return 0;
@@ -2473,7 +2464,7 @@ end_epoch(trainer *tr)
 {
 	const options *o = tr->o;
 	tstate *st = tr->st;
-	double vloss = NAN, vdc = NAN, vmi = NAN, tl, sec = now() - tr->t_epoch, fps;
+	double vloss = NAN, vdc = NAN, vmi = NAN, tl, sec = dc_now() - tr->t_epoch, fps;
 	char lbuf[64], parts[160] = "";
 
 	if (tr->vn)
@@ -2482,7 +2473,7 @@ end_epoch(trainer *tr)
 		snprintf(parts, sizeof parts, " (dc %.5f, mi %.5f; valid dc %.5f, mi %.5f)",
 		    tr->dc_sum / (double)tr->mi_n, tr->mi_sum / (double)tr->mi_n, vdc, vmi);
 	tl = st->loss_n ? st->loss_sum / (double)st->loss_n : NAN;
-	fps = (double)tr->frames_run / (now() - tr->t_start);
+	fps = (double)tr->frames_run / (dc_now() - tr->t_start);
 	if (tr->log) {
 		fprintf(tr->log, "%lld\t%lld\t%.6f\t%.6f\t%.6g\t%.2f\t%.0f%s%s\n", (long long)st->epoch + 1,
 		    (long long)tr->m->step, tl, vloss, tr->gnorm, sec, fps, tr->logprec ? "\t" : "",
@@ -2496,7 +2487,7 @@ end_epoch(trainer *tr)
 		    (long long)tr->m->step, tl, vloss, parts, sec, fps);
 	snprintf(lbuf, sizeof lbuf, "%.6f", isnan(vloss) ? tl : vloss);
 	dc_model_meta_set(tr->m, "loss", lbuf);
-	tr->t_epoch = tr->t_run0 = tr->t_prog = now();
+	tr->t_epoch = tr->t_run0 = tr->t_prog = dc_now();
 	tr->frames_ep = tr->batches_ep = 0;
 	tr->rloss = 0.0;
 	tr->rloss_n = 0;

@@ -1,5 +1,4 @@
-#!/bin/sh
-# runner.sh: tests/run.sh itself, on a tree of its own with four test files that
+# tests/sh/runner.sh: tests/run.sh itself, on a tree of its own with four test files that
 # each lose checks a different way: Python blocks of a shell test that die
 # without a traceback (killed; sys.exit("why")), one that raises, a file that
 # outlives TEST_TIMEOUT with a child that ignores the TERM, a file that exits
