@@ -229,6 +229,17 @@ read_list(const char *path, int *njobs)
 
 /* ---------------------------------------------------------------- evaluation */
 
+/* input_notes: the notes held for a file as read (cut short, mixed down) */
+static void
+input_notes(const job *j, const char *name, const dc_audio_info *info)
+{
+	if (info->frames_claimed > 0)
+		note("%s%s: " DC_CUT_SHORT, j->where, name, (long long)info->frames_claimed,
+		    (long long)info->frames_in);
+	if (info->downmixed)
+		note("%s%s: %d channels mixed down to mono", j->where, name, info->channels_in);
+}
+
 /* load: one file as mono float at its own rate; exits on failure. */
 static float *
 load(const job *j, const char *path, int64_t *n, int *rate)
@@ -241,11 +252,7 @@ load(const job *j, const char *path, int64_t *n, int *rate)
 
 	if ((err = dc_audio_read(path, 0, &x, n, &info)) != DC_OK)
 		fail("%s%s: %s", j->where, name, dc_errmsg(err));
-	if (info.frames_claimed > 0)
-		note("%s%s: " DC_CUT_SHORT, j->where, name, (long long)info.frames_claimed,
-		    (long long)info.frames_in);
-	if (info.downmixed)
-		note("%s%s: %d channels mixed down to mono", j->where, name, info.channels_in);
+	input_notes(j, name, &info);
 	if (dc_floats_finite(x, *n) != DC_OK)
 		fail("%s%s: %s", j->where, name, dc_strerror(DC_ENONFINITE));
 	if ((i = dc_audio_beyond(x, *n)) >= 0)
@@ -555,11 +562,7 @@ open_all(const job *j, const char *const *path, int nf, dc_audio_in **a, int64_t
 		hdr[i] = info.frames_in;
 		if (!first)
 			continue;
-		if (info.frames_claimed > 0)
-			note("%s%s: " DC_CUT_SHORT, j->where, path[i],
-			    (long long)info.frames_claimed, (long long)info.frames_in);
-		if (info.downmixed)
-			note("%s%s: %d channels mixed down to mono", j->where, path[i], info.channels_in);
+		input_notes(j, path[i], &info);
 		if (i == 0) {
 			*rate = info.rate_in;
 			*n = nmax = info.frames_in;
@@ -725,7 +728,7 @@ is_long(const job *j)
 static void
 evaluate(const job *j, double win, result *res)
 {
-	int i, few = 0;
+	int i, few = 0, whole;
 	int64_t most = (int64_t)(j->k - 1) * DC_BSS_FLEN + 1;
 
 	memset(res, 0, sizeof *res);
@@ -737,13 +740,13 @@ evaluate(const job *j, double win, result *res)
 		evaluate_mem(j, res);
 	/* BSS Eval's fit of 512 taps a reference leaves no artifacts to measure
 	 * in fewer samples than this (bsseval.h, dc_bss_spans) */
-	if (dc_bss_spans(j->k, res->n, DC_BSS_FLEN))
+	if ((whole = dc_bss_spans(j->k, res->n, DC_BSS_FLEN)))
 		note("%s%lld samples: SAR undefined (nan): %d sources' 512-tap fit leaves no "
 		    "artifacts in %lld or fewer", j->where, (long long)res->n, j->k,
 		    (long long)most);
 	for (i = 0; i < res->nseg; i++)
 		few += dc_bss_spans(j->k, res->seg[i].n, DC_BSS_FLEN);
-	if (few && !dc_bss_spans(j->k, res->n, DC_BSS_FLEN))
+	if (few && !whole)
 		note("%s%d segment%s of %lld samples or fewer: SAR undefined (nan) there: %d "
 		    "sources' 512-tap fit leaves no artifacts that short", j->where, few,
 		    few == 1 ? "" : "s", (long long)most, j->k);
