@@ -261,21 +261,44 @@ dc_usage_exit(const char *usage)
 	exit(2);
 }
 
+/* long_option: --help and --version, as most tools take them; any other word of
+ * two dashes is refused by its name (getopt would call it "invalid option -- '-'") */
+static void
+long_option(const char *arg, const char *usage, void (*help)(void))
+{
+	char q[256];
+
+	if (strcmp(arg, "--help") == 0)
+		help();
+	else if (strcmp(arg, "--version") == 0)
+		printf("%s (dcsep) %s\n", dc_prog(), DC_VERSION);
+	else {
+		fprintf(stderr, "%s: %s: unknown option (options are single letters: -h lists "
+		    "them)\n", dc_prog(), dc_esc(arg, 0, q, sizeof q));
+		dc_usage_exit(usage);
+	}
+	dc_finish_stdout();     /* output that was not written is an error */
+	exit(0);
+}
+
 int
 dc_getopt(int argc, char **argv, const char *optstring, const char *usage, void (*help)(void))
 {
 	static const char *last_arg;    /* the last option's argument */
 	int c;
 
+	/* where getopt would begin a word of two dashes and more: an option's argument
+	 * (-i --help) was taken with its option, and a word in the middle of a cluster
+	 * (-ab) begins with one dash and a letter, so this is where an option stands */
+	if (optind >= 1 && optind < argc && argv[optind][0] == '-' && argv[optind][1] == '-' &&
+	    argv[optind][2] != '\0')
+		long_option(argv[optind], usage, help);
 	/* getopt's own message names the tool by argv[0] as typed ("./build/bin/dc-mask")
 	 * and writes the option's byte raw: this one names it as every other message does */
 	opterr = 0;
 	c = getopt(argc, argv, optstring);
-	if (c == 'h') {
-		help();
-		dc_finish_stdout();     /* a help that was not written is an error */
-		exit(0);
-	}
+	if (c == 'h')
+		long_option("--help", usage, help);
 	if (c == '?' || c == ':') {
 		int o = (unsigned char)optopt;
 		const char *what = o != ':' && o != 0 && strchr(optstring, o) ?

@@ -35,7 +35,7 @@ help(void)
 	    "  -o file.npy    ... to this NumPy file ('-' is stdout)\n"
 	    "  -M             read a model file: its configuration, each tensor's shape\n"
 	    "                 and statistics, its metadata; -x names a tensor to export\n"
-	    "  -h             this help\n"
+	    "  -h             this help (--help too; --version: the version)\n"
 	    "With no file, or '-', reads stdin. See dc-dump(1).\n", usage);
 }
 

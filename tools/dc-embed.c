@@ -65,7 +65,7 @@ help(void)
 	    "  -w win,ctx  windows of win seconds with ctx seconds of context on each side,\n"
 	    "              run as one batch (default: the whole utterance at once); for an\n"
 	    "              utterance in blocks, each block's context (default 2 s)\n"
-	    "  -h          this help\n"
+	    "  -h          this help (--help too; --version: the version)\n"
 	    "Reads the stream from file, or stdin if none or '-'. See dc-embed(1).\n", usage,
 	    BMAX, DC_NN_MAXTHREADS);
 }

@@ -80,7 +80,7 @@ help(void)
 	    "  -w sec   also the figures of consecutive segments of sec seconds\n"
 	    "  -t       tab-separated values instead of the table\n"
 	    "  -j       JSON lines: one object per mixture, then a summary\n"
-	    "  -h       this help\n"
+	    "  -h       this help (--help too; --version: the version)\n"
 	    "Estimates are matched to references by the best mean SIR (SI-SDR: best mean\n"
 	    "SI-SDR). See dc-eval(1).\n", usage);
 }

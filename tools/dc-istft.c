@@ -39,7 +39,7 @@ help(void)
 	    "  -o pattern   one file per source: %%u utterance id, %%k source 1..K, %%%% a %%;\n"
 	    "               the extension picks the format (wav, flac, ...)\n"
 	    "  -r rate      write at rate Hz, resampled (the spectra's rate)\n"
-	    "  -h           this help\n"
+	    "  -h           this help (--help too; --version: the version)\n"
 	    "Without -o, writes one K-channel WAV to stdout (one utterance only).\n"
 	    "With no file, or '-', reads stdin. See dc-istft(1).\n", usage);
 }

@@ -146,7 +146,7 @@ help(void)
 	    "               (none: dc-mask makes binary masks of the labels; 3: the README's)\n"
 	    "  -d           drop the embed record once clustered (a smaller stream downstream)\n"
 	    "  -v           report each utterance's fit on stderr\n"
-	    "  -h           this help\n"
+	    "  -h           this help (--help too; --version: the version)\n"
 	    "Reads the stream from file, or stdin if none or '-'. See dc-kmeans(1).\n", usage);
 }
 

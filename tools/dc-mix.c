@@ -58,7 +58,7 @@ help(void)
 	    "  -k speakers  speakers per mixture with -n, 1 to %d (2)\n"
 	    "  -m minsec    with -n, skip utterances shorter than minsec seconds (1.0)\n"
 	    "  -S file      with -n, the speakers to draw from, one per line (all)\n"
-	    "  -h           this help\n", usage, MAXK);
+	    "  -h           this help (--help too; --version: the version)\n", usage, MAXK);
 }
 
 /* ---------------------------------------------------------------- options */

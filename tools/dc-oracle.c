@@ -42,7 +42,7 @@ help(void)
 	    "  -R          also append a ref record with the sources' spectra\n"
 	    "  -l list     a list.tsv of id, mixture and comma-separated sources per line;\n"
 	    "              each utterance takes the sources of its id\n"
-	    "  -h          this help\n"
+	    "  -h          this help (--help too; --version: the version)\n"
 	    "Without -l the stream on stdin holds one utterance and its sources are the\n"
 	    "arguments, two or more. See dc-oracle(1).\n", usage);
 }

@@ -504,7 +504,7 @@ help(void)
 	    "  -r dB       range of the spectra below their loudest bin, 1 to 300 (80)\n"
 	    "  -c map      colour map: viridis or gray (viridis)\n"
 	    "  -p          also copy the stream to stdout, unchanged\n"
-	    "  -h          this help\n"
+	    "  -h          this help (--help too; --version: the version)\n"
 	    "Reads the stream from file, or stdin if none or '-'. See dc-plot(1).\n", usage);
 }
 

@@ -26,7 +26,7 @@ help(void)
 	    "  -B seconds  input longer than this comes in blocks of this length; 0: never\n"
 	    "              (without -B: input longer than 60 s, in blocks of 10 s)\n"
 	    "  -i id       utterance id (default: the file name without directory and extension)\n"
-	    "  -h          this help\n"
+	    "  -h          this help (--help too; --version: the version)\n"
 	    "With no file, or '-', reads stdin. See dc-stft(1).\n", usage);
 }
 

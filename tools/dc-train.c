@@ -123,7 +123,7 @@ help(void)
 	    "  -N count      with -X, mixtures per epoch, one segment of -T frames each (1000)\n"
 	    "  -R lo,hi      with -X, perturb each source's speed by a factor in [lo, hi] (none)\n"
 	    "  -q            no progress on stderr\n"
-	    "  -h            this help\n"
+	    "  -h            this help (--help too; --version: the version)\n"
 	    "Reads the training streams from the files, or stdin if none or '-'. See dc-train(1).\n",
 	    dc_prog(), usage, DC_NN_MAXL, DC_MI_CMAX, DC_NN_MAXTHREADS);
 }

@@ -580,3 +580,32 @@ EOF
 for t in dc-dump dc-embed dc-eval dc-istft dc-kmeans dc-mask dc-mix dc-oracle dc-plot dc-stft dc-train; do
 	check "$t -h to a full disk" 1 "$t: stdout: No space left on device" sh -c "$t -h >/dev/full"
 done
+
+# --help and --version where an option stands; any other word of two dashes refused
+# by its name; one that is an option's argument, or after --, is not an option
+v=$(sed -n 's/^VERSION *= *//p' "$ROOT/config.mk")
+for t in dc-dump dc-embed dc-eval dc-istft dc-kmeans dc-mask dc-mix dc-oracle dc-plot dc-stft dc-train; do
+	check "$t --version" 0 "" "$t" --version
+	same "$t --version: its output" "$(cat "$T/out")" "$t (dcsep) $v"
+	"$t" -h >"$T/h.out" 2>&1
+	check "$t --help" 0 "" "$t" --help
+	same_out "$t --help: the -h summary" "$T/h.out"
+	check "$t --version to a full disk" 1 "$t: stdout: No space left on device" sh -c "$t --version >/dev/full"
+	check "$t: a long option not its" 2 '*' "$t" --rate 8000
+	# the usage as any usage error gives it (-Z is no tool's option)
+	u=$("$t" -Z 2>&1 | tail -n +2)
+	same "$t: a long option not its: the message, then the usage" "$(cat "$T/err")" \
+	    "$t: --rate: unknown option (options are single letters: -h lists them)
+$u"
+	case $u in "usage: $t "*) pass "$t: -Z: a usage" ;; *) fail "$t: -Z: a usage" "$u" ;; esac
+done
+check "--help as an option's argument" 2 "dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX]: --help" dc-kmeans -dk --help
+check "--version after a cluster of options" 0 "" dc-kmeans -d --version
+same "--version after a cluster of options: its output" "$(cat "$T/out")" "dc-kmeans (dcsep) $v"
+check "--help after --: a file" 1 "dc-mask: --help: No such file or directory" dc-mask -- --help
+check "--help after an operand: options come first" 2 "dc-mask: --help: an option after the operands: options come first (-- before a file whose name starts with -)
+usage: dc-mask [-k sources] [file]" dc-mask x.dcs --help
+check "a long option's bytes escaped" 2 "dc-mask: --a\\x1bb: unknown option (options are single letters: -h lists them)
+usage: dc-mask [-k sources] [file]" dc-mask "$(printf '%b' '--a\033b')"
+check "--help=x is no --help" 2 "dc-mask: --help=x: unknown option (options are single letters: -h lists them)
+usage: dc-mask [-k sources] [file]" dc-mask --help=x
