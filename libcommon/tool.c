@@ -101,7 +101,18 @@ esc_width(unsigned char c)
  * character. Without the memory to format it whole, its first 4095 bytes.
  */
 #define MSGMAX 4096
-static int progress_shown;      /* a dc_progress line is on the terminal */
+static volatile sig_atomic_t progress_shown;   /* a dc_progress line is on the terminal */
+
+/* err_tty: whether stderr is a terminal, asked once */
+static int
+err_tty(void)
+{
+	static int tty = -1;
+
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO);
+	return tty;
+}
 
 static void
 vwarn(const char *fmt, va_list ap)
@@ -119,7 +130,13 @@ vwarn(const char *fmt, va_list ap)
 	va_end(aq);
 	if (msg == NULL)
 		msg = small;
-	dc_progress_end();
+	/* on a terminal the line starts clean: this tool's progress line is wiped, and
+	 * so is another's, that of a stage before it in the pipeline, which the
+	 * message would otherwise follow on the same line */
+	if (err_tty()) {
+		fputs("\r\033[K", stderr);
+		progress_shown = 0;
+	}
 	len = strlen(msg);
 	for (n = h = 0; h < len && n <= MSGMAX; h++)
 		n += esc_width((unsigned char)msg[h]);
@@ -166,20 +183,51 @@ dc_now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* progress_wipe: the progress line wiped where no stdio may be used: before the
+ * out-of-memory line, and on SIGPIPE (dc_setprog made it fatal and quiet: a
+ * reader gone away would leave the line for the shell's prompt to follow) */
+static void
+progress_wipe(void)
+{
+	if (progress_shown && write(STDERR_FILENO, "\r\033[K", 4) == 4)
+		progress_shown = 0;
+}
+
+static void
+progress_pipe(int sig)
+{
+	progress_wipe();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* progress_guard: before the first line, where SIGPIPE is still the default
+ * (not where a program using the library chose otherwise) */
+static void
+progress_guard(void)
+{
+	struct sigaction sa, old;
+
+	dc_before_oom(progress_wipe);
+	if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = progress_pipe;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGPIPE, &sa, NULL);
+	}
+}
+
 /* vprogress: dc_progress's line, throttled (at most 4 a second) or not */
 static void
 vprogress(int throttle, const char *fmt, va_list ap)
 {
-	static int tty = -1;
 	static double first, last;
 	char msg[512], out[1024];
 	struct winsize ws;
 	size_t i, w, cols;
 	double t;
 
-	if (tty < 0)
-		tty = isatty(STDERR_FILENO);
-	if (!tty)
+	if (!err_tty())
 		return;
 	t = dc_now();
 	if (first == 0)
@@ -195,6 +243,8 @@ vprogress(int throttle, const char *fmt, va_list ap)
 		if (((unsigned char)out[i] & 0xc0) != 0x80 && ++w > cols)
 			break;
 	out[i] = '\0';
+	if (!progress_shown)
+		progress_guard();
 	fprintf(stderr, "\r%s: %s\033[K", dc_prog(), out);
 	fflush(stderr);
 	progress_shown = 1;

@@ -79,7 +79,7 @@ dc_prog_set(const char *name)
 /* oom: one line and exit 1 (documented: out of memory is a data error), at once:
  * exit handlers (the BLAS libraries' thread pools among them) may need memory
  * or threads that are not there, and would hang or abort */
-static void (*oom_fn)(void);
+static void (*oom_fn)(void), (*oom_before)(void);
 
 void
 dc_on_oom(void (*fn)(void))
@@ -87,9 +87,17 @@ dc_on_oom(void (*fn)(void))
 	oom_fn = fn;
 }
 
+void
+dc_before_oom(void (*fn)(void))
+{
+	oom_before = fn;
+}
+
 DC_NORETURN void
 dc_oom(size_t n)
 {
+	if (oom_before)
+		oom_before();
 	fprintf(stderr, "%s: out of memory allocating %zu bytes\n", dc_prog(), n);
 	if (oom_fn)
 		oom_fn();

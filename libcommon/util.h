@@ -69,8 +69,11 @@ void dc_prog_set(const char *name);
 /* dc_xmalloc, dc_xcalloc: allocate, or print the size asked for and exit 1 at
  * once (_exit: exit handlers may need memory or threads that are not there),
  * after the function dc_on_oom set, if any (outpath.c's removal of temporaries:
- * it must neither allocate nor lock). */
+ * it must neither allocate nor lock). The function dc_before_oom set, if any,
+ * runs before the line (tool.c's wiping of a progress line, that the line does
+ * not land on it). */
 void dc_on_oom(void (*fn)(void));
+void dc_before_oom(void (*fn)(void));
 /* DC_NORETURN: a function that does not return, in C99, C11 and C++ alike
  * (C11's _Noreturn is neither C99 nor C++) */
 #if defined(__GNUC__)

@@ -5,7 +5,9 @@ reads audio from stdin, it exits 1 with the audio message; a tool whose stdout i
 terminal, where it writes a stream, WAV or .npy, exits 2. Each run has a pseudo
 terminal (pty) on one side and a file or pipe on the other, and 30 s to end: a tool
 that waits fails. Then dc-embed's progress line: on a terminal (stderr) only,
-rewritten in place, wiped at the end and before an error's line. Prints PASS/FAIL
+rewritten in place, wiped at the end, before an error's line and on SIGPIPE; and
+any message on a terminal starts by wiping the line (another stage's progress line
+may be on it). Prints PASS/FAIL
 lines; exits 1 if any check failed.
 """
 import os
@@ -159,5 +161,52 @@ with tempfile.TemporaryDirectory() as d:
           rc == 1 and msg.startswith(b"dc-embed: stdin: stream truncated inside a record") and
           msg.count(b"\n") == 1 and msg.endswith(b"\n") and len(out.split(b"\r\x1b[K")) >= 2,
           "exit %s, %r" % (rc, out[-200:]))
+    # a reader gone away (SIGPIPE, quiet) after the line showed: the line wiped
+    m, sl = pty.openpty()
+    with open("long.dcs", "rb") as fin:
+        p = subprocess.Popen([os.path.join(BIN, "dc-embed")], stdin=fin, stdout=subprocess.PIPE, stderr=sl)
+    os.close(sl)
+    # the reader: reads (a full pipe would hold dc-embed before its line) until
+    # the line has shown, then goes away
+    import threading
+    shown = threading.Event()
+
+    def reader():
+        while not shown.is_set() and p.stdout.read1(65536):
+            pass
+        p.stdout.close()
+    th = threading.Thread(target=reader)
+    th.start()
+    out = b""
+    while b"dc-embed: 1 utterance, " not in out:
+        try:
+            d = os.read(m, 65536)
+        except OSError:
+            d = b""
+        if not d:
+            break
+        out += d
+    shown.set()
+    th.join()
+    while True:
+        try:
+            d = os.read(m, 65536)
+        except OSError:
+            break
+        if not d:
+            break
+        out += d
+    os.close(m)
+    rc = p.wait(timeout=60)
+    check("dc-embed: its reader gone after the progress showed: killed by SIGPIPE, the line wiped, "
+          "nothing else", rc == -13 and b"dc-embed: 1 utterance, " in out and out.endswith(b"\r\x1b[K") and
+          b"\n" not in out, "exit %s, %r" % (rc, out[-120:]))
+    # any message on a terminal starts on a clean line: a stage before it in the
+    # pipeline may have left its progress line there
+    with open("empty.dcs", "wb"):
+        pass
+    rc, out = run_err_tty(["dc-mask"], "empty.dcs")
+    check("dc-mask: a message on a terminal wipes the line first", rc == 1 and
+          out == b"\r\x1b[Kdc-mask: stdin: empty stream\r\n", "exit %s, %r" % (rc, out))
     os.chdir(ROOT)
 sys.exit(1 if failed else 0)
