@@ -55,6 +55,7 @@ struct dc_reader {
 	int last_seen;          /* its last block has begun */
 	int64_t next_t0, bindex;        /* the next block's t0 and number */
 	char detail[256];       /* what DC_EBLOCK or DC_EBLOCKED was about */
+	unsigned char head[12]; /* the input's first bytes, for what it is if no stream */
 	char *big;              /* the big record being read, in a buffer of its own ... */
 	char *bigbase;          /* ... which begins here: big is placed so that its big
 	                         * payload (a tensor's data) is 64-byte aligned */
@@ -530,6 +531,9 @@ feed(dc_reader *rd)
 	}
 	if (got == 0)
 		return 0;
+	if (rd->fed < sizeof rd->head)
+		memcpy(rd->head + rd->fed, msgpack_unpacker_buffer(&rd->up),
+		    got < sizeof rd->head - rd->fed ? got : sizeof rd->head - (size_t)rd->fed);
 	msgpack_unpacker_buffer_consumed(&rd->up, got);
 	rd->fed += got;
 	return 1;
@@ -1417,6 +1421,34 @@ dc_reader_version(const dc_reader *rd)
 	return rd->version;
 }
 
+/* audio_kind: the audio format that bytes b (n of them) begin as, by the marks
+ * libsndfile and MP3 decoders look for, or NULL */
+static const char *
+audio_kind(const unsigned char *b, size_t n)
+{
+	if (n >= 12 && (memcmp(b, "RIFF", 4) == 0 || memcmp(b, "RIFX", 4) == 0 ||
+	    memcmp(b, "RF64", 4) == 0) && memcmp(b + 8, "WAVE", 4) == 0)
+		return "WAV";
+	if (n >= 12 && memcmp(b, "FORM", 4) == 0 && (memcmp(b + 8, "AIFF", 4) == 0 ||
+	    memcmp(b + 8, "AIFC", 4) == 0))
+		return "AIFF";
+	if (n >= 4 && memcmp(b, "fLaC", 4) == 0)
+		return "FLAC";
+	if (n >= 4 && memcmp(b, "OggS", 4) == 0)
+		return "Ogg";
+	if (n >= 4 && memcmp(b, ".snd", 4) == 0)
+		return "AU";
+	if (n >= 4 && memcmp(b, "caff", 4) == 0)
+		return "CAF";
+	/* an ID3 tag, or an MPEG audio frame header: sync, a version, a layer, a
+	 * bit rate and a sample rate that are not the reserved ones */
+	if (n >= 3 && (memcmp(b, "ID3", 3) == 0 || (b[0] == 0xff && (b[1] & 0xe0) == 0xe0 &&
+	    (b[1] & 0x18) != 0x08 && (b[1] & 0x06) != 0 && (b[2] & 0xf0) != 0xf0 &&
+	    (b[2] & 0x0c) != 0x0c)))
+		return "MP3";
+	return NULL;
+}
+
 int
 dc_read_header(dc_reader *rd, dc_record *hdr)
 {
@@ -1427,6 +1459,13 @@ dc_read_header(dc_reader *rd, dc_record *hdr)
 	else if (err == DC_OK && strcmp(hdr->kind, "dcsep") != 0) {
 		dc_record_free(hdr);    /* dc_read checked a header's version */
 		err = DC_ENOHEADER;
+	}
+	if (err == DC_ENOHEADER) {
+		const char *a = audio_kind(rd->head, rd->fed < sizeof rd->head ? (size_t)rd->fed :
+		    sizeof rd->head);
+		rd->detail[0] = '\0';
+		if (a)
+			snprintf(rd->detail, sizeof rd->detail, "%s", a);
 	}
 	if (err != DC_OK)
 		rd->err = err;

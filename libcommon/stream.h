@@ -165,7 +165,9 @@ int dc_read_unit(dc_reader *rd, dc_utt *u, dc_unit *b);
 typedef int (*dc_sink_fn)(void *ctx, const dc_unit *b, const dc_record *r, const void *p,
     size_t n);
 void dc_reader_sink(dc_reader *rd, const char *const *kinds, dc_sink_fn fn, void *ctx);
-/* dc_reader_detail: what the last DC_EBLOCK or DC_EBLOCKED was about, one line. */
+/* dc_reader_detail: what the last DC_EBLOCK or DC_EBLOCKED was about, one line;
+ * after DC_ENOHEADER, the audio format the input begins as ("WAV", "FLAC", "Ogg",
+ * "AIFF", "AU", "CAF", "MP3"), or "" if none. */
 const char *dc_reader_detail(const dc_reader *rd);
 /*
  * dc_reader_select: from the first utterance on, dc_read_utt hands out only the

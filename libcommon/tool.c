@@ -429,6 +429,9 @@ dc_stream_fail(const char *what, dc_reader *rd, int err)
 		    (unsigned long long)dc_reader_offset(rd));
 	if (rd && (err == DC_EBLOCK || err == DC_EBLOCKED))
 		dc_errx(1, "%s: %s", what, dc_reader_detail(rd));
+	if (rd && err == DC_ENOHEADER && *dc_reader_detail(rd))
+		dc_errx(1, "%s: %s audio, not a stream (dc-stft makes one of it: dc-stft FILE | %s)",
+		    what, dc_reader_detail(rd), dc_prog());
 	dc_errx(1, "%s: %s", what, dc_strerror(err));
 }
 

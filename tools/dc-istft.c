@@ -190,27 +190,32 @@ static struct {
 	uint64_t serial;        /* the number of the unit being read, from 1 */
 	const char *unmasked;   /* the stage after dc-stft whose output no dc-mask
 				 * turned into sources (history), or NULL */
+	int mask_ran;           /* the history names dc-mask: every unit has a masked record */
 } run;
 
 /* unmasked_by: the last tool of the header's history that makes what dc-mask
  * takes (labels, masks, embeddings) when no dc-mask came after it, else NULL: a
- * stream without masked records then holds the mixture only, by a forgotten stage */
+ * stream without masked records then holds the mixture only, by a forgotten stage;
+ * *mask_ran: whether dc-mask is in the history at all */
 static const char *
-unmasked_by(const dc_record *hdr)
+unmasked_by(const dc_record *hdr, int *mask_ran)
 {
 	static const char *const makers[] = { "dc-kmeans", "dc-oracle", "dc-embed" };
 	const char **v, *last = NULL;
 	size_t *len;
 	int n = dc_rec_strs(hdr, "history", NULL, NULL, 0), i, j;
 
+	*mask_ran = 0;
 	if (n <= 0)
 		return NULL;
 	v = dc_xmalloc((size_t)n * sizeof *v);
 	len = dc_xmalloc((size_t)n * sizeof *len);
 	dc_rec_strs(hdr, "history", v, len, n);
 	for (i = 0; i < n; i++) {
-		if (len[i] == 7 && memcmp(v[i], "dc-mask", 7) == 0)
+		if (len[i] == 7 && memcmp(v[i], "dc-mask", 7) == 0) {
 			last = NULL;
+			*mask_ran = 1;
+		}
 		for (j = 0; j < 3; j++)
 			if (len[i] == strlen(makers[j]) && memcmp(v[i], makers[j], len[i]) == 0)
 				last = makers[j];
@@ -677,6 +682,12 @@ put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int mo
 		refuse();
 	if (r == NULL && (r = dc_utt_find(u, "stft")) == NULL)
 		dc_errx(1, "%s: no masked or stft record", id);
+	/* dc-mask appends a masked record to every unit it writes: a unit without
+	 * one is where it, or a stage before it, failed (a pipeline's exit status is
+	 * its last stage's), and the mixture written as a source would pass for one */
+	if (!masked && run.mask_ran)
+		dc_errx(1, "%s: no masked record, though the stream passed dc-mask: a stage before "
+		    "dc-istft failed on this utterance (its message is above); nothing written", id);
 	if (!r->sunk || sp.skip) {
 		spec_begin(b, r, id, unit, &bytes, 0);  /* a sunk one refused: why, and exit */
 		if (r->sunk)    /* spec_begin refuses what it refused as the record was read */
@@ -734,7 +745,7 @@ main(int argc, char **argv)
 	parse_opts(argc, argv);
 	dc_out_input(opt.path);         /* no output may replace the stream */
 	rd = dc_open_stream(opt.path, &hdr, &run.name);
-	run.unmasked = unmasked_by(&hdr);
+	run.unmasked = unmasked_by(&hdr, &run.mask_ran);
 	dc_record_free(&hdr);
 	/* the rest (embeddings, labels, masks) is skipped as it arrives, never held;
 	 * a masked record replaces the stft record (and a masked record) before it,

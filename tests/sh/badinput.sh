@@ -34,6 +34,14 @@ w("long.wav", (0.1 * r.standard_normal(8000 * 40)).astype(np.float32), sub="PCM_
 data = bytes(r.integers(0, 256, 3000, dtype=np.uint8))
 open("random.bin", "wb").write(b"\x17" + data[1:])   # not a msgpack map: no header
 open("notaudio.txt", "w").write("this is not audio\n")
+# the first bytes of audio files, given where a stream is read, and near misses
+for name, head in (("aiff.bin", b"FORM\0\0\0\x20AIFC"), ("ogg.bin", b"OggS\0\2"),
+                   ("au.bin", b".snd\0\0\0\x18"), ("caf.bin", b"caff\0\1"),
+                   ("id3.bin", b"ID3\4\0"), ("mpeg.bin", b"\xff\xfb\x90\x64"),
+                   ("rf64.bin", b"RF64\xff\xff\xff\xffWAVEds64"),
+                   ("riffavi.bin", b"RIFF\0\0\0\0AVI LIST"), ("mpegbad.bin", b"\xff\xfb\xf0\x64")):
+    open(name, "wb").write(head + bytes(40))
+open("riff3.bin", "wb").write(b"RIF")
 open("empty.wav", "wb").close()
 sf.write("whole.flac", np.tile(a, 8), 8000)     # 16,000 samples, then cut in half
 f = open("whole.flac", "rb").read(); open("cut.flac", "wb").write(f[:len(f) // 2])
@@ -210,7 +218,19 @@ dc-dump: -- an option's argument   | 2 | -              | dc-dump -u -- stft.dcs
 
 dc-istft: empty stdin              | 1 | -              | dc-istft                         | dc-istft: stdin: empty stream
 dc-istft: random bytes             | 1 | random.bin     | dc-istft                         | dc-istft: stdin: not a dcsep stream (no header record)
-dc-istft: audio, not a stream      | 1 | mix.wav        | dc-istft                         | dc-istft: stdin: not a dcsep stream (no header record)
+dc-istft: audio, not a stream      | 1 | mix.wav        | dc-istft                         | dc-istft: stdin: WAV audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-istft)
+dc-embed: a FLAC file named        | 1 | -              | dc-embed whole.flac              | dc-embed: whole.flac: FLAC audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-embed)
+dc-oracle: audio on stdin          | 1 | mix.wav        | dc-oracle s1.wav s2.wav          | dc-oracle: stdin: WAV audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-oracle)
+dc-mask: AIFF bytes                | 1 | aiff.bin       | dc-mask                          | dc-mask: stdin: AIFF audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
+dc-mask: Ogg bytes                 | 1 | ogg.bin        | dc-mask                          | dc-mask: stdin: Ogg audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
+dc-mask: AU bytes                  | 1 | au.bin         | dc-mask                          | dc-mask: stdin: AU audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
+dc-mask: CAF bytes                 | 1 | caf.bin        | dc-mask                          | dc-mask: stdin: CAF audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
+dc-mask: an ID3 tag                | 1 | id3.bin        | dc-mask                          | dc-mask: stdin: MP3 audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
+dc-mask: an MPEG frame header      | 1 | mpeg.bin       | dc-mask                          | dc-mask: stdin: MP3 audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
+dc-mask: RF64 bytes                | 1 | rf64.bin       | dc-mask                          | dc-mask: stdin: WAV audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
+dc-mask: RIFF, not WAVE            | 1 | riffavi.bin    | dc-mask                          | dc-mask: stdin: not a dcsep stream (no header record)
+dc-mask: MPEG sync, reserved rate  | 1 | mpegbad.bin    | dc-mask                          | dc-mask: stdin: not a dcsep stream (no header record)
+dc-mask: 3 bytes of a WAV          | 1 | riff3.bin      | dc-mask                          | dc-mask: stdin: not a dcsep stream (no header record)
 dc-istft: record outside an utt    | 1 | order.dcs      | dc-istft                         | dc-istft: stdin: record outside an utterance (record 2, byte 35)
 dc-istft: wrong kind               | 1 | labels-only.dcs | dc-istft -o 'x%k.wav'           | dc-istft: mix: no masked or stft record
 dc-istft: stft shape vs its keys   | 1 | tshape.dcs     | dc-istft -o x.wav                | dc-istft: mix: stft: shape 30x129 disagrees with its keys: 2000 samples, nfft 256, hop 64 give T = 35 frames of F = 129 bins
@@ -609,3 +629,14 @@ check "a long option's bytes escaped" 2 "dc-mask: --a\\x1bb: unknown option (opt
 usage: dc-mask [-k sources] [file]" dc-mask "$(printf '%b' '--a\033b')"
 check "--help=x is no --help" 2 "dc-mask: --help=x: unknown option (options are single letters: -h lists them)
 usage: dc-mask [-k sources] [file]" dc-mask --help=x
+
+# a stage before dc-istft failed (dc-mask, with nothing to mask): the stream ends
+# cleanly after the mixture's records, which dc-istft would have written as a source
+check "dc-istft: the stream passed dc-mask, which failed: refused" 1 "dc-mask: mix: no labels or masks record (dc-kmeans or dc-oracle makes them)
+dc-istft: mix: no masked record, though the stream passed dc-mask: a stage before dc-istft failed on this utterance (its message is above); nothing written" \
+    sh -c "dc-mask <stft.dcs | dc-istft -o 'fm%k.wav'"
+same "dc-istft: the stream passed dc-mask, which failed: nothing written" "$(ls fm* 2>/dev/null)" ""
+check "dc-istft: the same in blocks: refused" 1 "dc-mask: long: no labels or masks record (dc-kmeans or dc-oracle makes them)
+dc-istft: long: no masked record, though the stream passed dc-mask: a stage before dc-istft failed on this utterance (its message is above); nothing written" \
+    sh -c "dc-stft -B 10 long.wav | dc-mask | dc-istft -o 'fb%k.wav'"
+same "dc-istft: the same in blocks: nothing written" "$(ls fb* 2>/dev/null)" ""
