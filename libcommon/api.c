@@ -21,6 +21,7 @@
 #include "nn.h"
 #include "mi.h"
 #include "mask.h"
+#include "p56.h"
 
 
 const char *
@@ -36,6 +37,7 @@ struct dc_embedder {
 	dc_nn *nn;              /* made on the first non-empty utterance, as dc-embed does */
 	dc_mm *mm;              /* the mask-inference head's products (C > 0) */
 	int threads, prec;
+	double level;           /* the level utterances are brought to, dB; NAN: none */
 };
 
 int
@@ -55,6 +57,7 @@ dc_embedder_open(dc_embedder **ep, const char *path, int threads)
 		return err;
 	}
 	e->threads = threads;
+	e->level = DC_FEAT_LEVEL;
 	e->prec = dc_mm_default(1);
 	if (e->m.cfg.C > 0)
 		e->mm = dc_mm_new(e->prec);
@@ -128,6 +131,16 @@ dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks)
 		return DC_OK;
 	feat = dc_nn_alloc((size_t)(T * F) * sizeof *feat);
 	dc_nn_features(feat, X->data, T, F);
+	{
+		/* the utterance at the training mixtures' level, as dc-embed brings it */
+		dc_stft_params p;
+		dc_p56f s;
+
+		dc_nn_stft(mc, &p);
+		dc_p56f_init(&s, &p);
+		dc_p56f_push(&s, X->data, T, F);
+		dc_nn_features_gain(feat, T * F, dc_nn_level_gain(e->level, dc_p56f_level(&s)));
+	}
 	if (head) {     /* the last layer's output, for the head */
 		h = dc_nn_alloc((size_t)T * 2 * mc->H * sizeof *h);
 		z = dc_nn_alloc((size_t)(T * F) * mc->C * sizeof *z);
@@ -151,6 +164,15 @@ dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks)
 			dc_tensor_free(masks);
 		return DC_ENONFINITE;
 	}
+	return DC_OK;
+}
+
+int
+dc_embedder_set_level(dc_embedder *e, double level)
+{
+	if (e == NULL || (!isnan(level) && !(level >= -100 && level <= 0)))
+		return DC_EPARAM;
+	e->level = level;
 	return DC_OK;
 }
 

@@ -484,6 +484,43 @@ dc_nn_features(float *feat, const float *X, int64_t T, int64_t F)
 	}
 }
 
+void
+dc_nn_features_gain(float *feat, int64_t n, double db)
+{
+	const float lo = logf(DC_FEAT_EPS), g = (float)(db * M_LN10 / 20);
+	int64_t i;
+
+	if (db == 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (feat[i] > lo) {
+			float v = feat[i] + g;
+			feat[i] = v > lo ? v : lo;
+		}
+}
+
+void
+dc_nn_stft(const dc_nn_config *c, dc_stft_params *p)
+{
+	dc_stft_defaults(p);
+	p->rate = c->rate;
+	p->nfft = c->nfft;
+	p->hop = c->hop;
+	snprintf(p->window, sizeof p->window, "%s", c->window);
+	p->samples = 0;
+}
+
+double
+dc_nn_level_gain(double to, double level)
+{
+	double g;
+
+	if (isnan(to) || !isfinite(level))
+		return 0.0;
+	g = to - level;
+	return g > DC_LEVEL_GAINMAX ? DC_LEVEL_GAINMAX : g < -DC_LEVEL_GAINMAX ? -DC_LEVEL_GAINMAX : g;
+}
+
 /*
  * features_forward: x0 (BT,F) = (feat - mean) / std.
  * features_backward: dfeat (BT,F) += dx0 / std.

@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "stft.h"
+
 #define DC_NN_MAXL 8            /* most BLSTM layers */
 #define DC_NN_MAXTHREADS 64
 #define DC_MODEL_VERSION 2      /* 2: an optional mask-inference head (C > 0) */
@@ -239,6 +241,20 @@ void *dc_nn_alloc(size_t bytes);
 
 /* dc_nn_features: feat (T,F) = log(|X| + 1e-8) of a complex64 STFT X (T,F). */
 void dc_nn_features(float *feat, const float *X, int64_t T, int64_t F);
+/* dc_nn_features_gain: the features of X scaled by db decibels, from those of X:
+ * ln 10^(db/20) added to every feature above ln 1e-8 (a bin of 0 stays one),
+ * none below it (up to the rounding of ln(|X| + 1e-8), as scaling X would give them).
+ * DC_FEAT_LEVEL: the active level (p56.h, dc_p56f) of the training mixtures of the
+ * shipped models, dB, which dc-embed brings each utterance to by default. */
+void dc_nn_features_gain(float *feat, int64_t n, double db);
+#define DC_FEAT_LEVEL -21.0
+/* dc_nn_stft: the STFT the model of config c reads (samples 0). dc_nn_level_gain:
+ * the gain, dB, that brings an active level (dB, p56.h dc_p56f: -INFINITY if
+ * silent) to the level to: 0 if silent or to is NAN (none), else within
+ * DC_LEVEL_GAINMAX either way. */
+#define DC_LEVEL_GAINMAX 60.0
+void dc_nn_stft(const dc_nn_config *c, dc_stft_params *p);
+double dc_nn_level_gain(double to, double level);
 /* dc_nn_weights: w (T*F) = 1 for the active bins (stft.h: 20 log10(|X| + 1e-8)
  * within db decibels of its maximum over the utterance), else 0, from feat. */
 void dc_nn_weights(float *w, const float *feat, int64_t n, double db);

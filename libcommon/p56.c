@@ -7,6 +7,7 @@
  * counts active samples at every threshold. Nothing is allocated.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -70,13 +71,43 @@ activity(const float *x, int64_t n, double g, int64_t hang, const double *c, int
 		a[j] = sum += hist[j];
 }
 
+/*
+ * answer: the level where A - C = M, from the active levels A[j], the thresholds
+ * C[j] (dB) and d[j] = A[j] - C[j] of thresholds top .. DC_P56_NTHR-1 (highest
+ * first), into r->level and r->threshold
+ */
+static void
+answer(const double *A, const double *d, const double *C, int top, dc_p56 *r)
+{
+	int j, lo = DC_P56_NTHR - 1;
+
+	/* from the lowest threshold up: the first where A - C <= M */
+	if (d[lo] <= DC_P56_MARGIN) {
+		r->level = A[lo];
+		r->threshold = C[lo];
+	} else {
+		for (j = lo - 1; j >= top && d[j] > DC_P56_MARGIN; j--)
+			;
+		if (j < top) {
+			/* never reached the margin: the highest threshold any sample reached */
+			r->level = A[top];
+			r->threshold = C[top];
+		} else {
+			/* d[j] <= M < d[j+1]: interpolate in dB between thresholds j+1 and j */
+			double t = (d[j + 1] - DC_P56_MARGIN) / (d[j + 1] - d[j]);
+			r->level = A[j + 1] + t * (A[j] - A[j + 1]);
+			r->threshold = r->level - DC_P56_MARGIN;
+		}
+	}
+}
+
 int
 dc_p56_level(const float *x, int64_t n, double rate, dc_p56 *r)
 {
-	double c[DC_P56_NTHR], A[DC_P56_NTHR], d[DC_P56_NTHR];
+	double c[DC_P56_NTHR], A[DC_P56_NTHR], C[DC_P56_NTHR], d[DC_P56_NTHR];
 	int64_t a[DC_P56_NTHR], hang, i;
 	double g, p, q, qmax, sq;
-	int j, lo, top;
+	int j, top;
 
 	r->level = r->longterm = -INFINITY;
 	r->activity = 0;
@@ -115,30 +146,83 @@ dc_p56_level(const float *x, int64_t n, double rate, dc_p56 *r)
 		return DC_OK;
 	for (j = top; j < DC_P56_NTHR; j++) {
 		A[j] = 10 * log10(sq / (double)a[j]);
-		d[j] = A[j] - 20 * log10(c[j]);
+		C[j] = 20 * log10(c[j]);
+		d[j] = A[j] - C[j];
 	}
 
-	/* from the lowest threshold up: the first where A - C <= M */
-	lo = DC_P56_NTHR - 1;
-	if (d[lo] <= DC_P56_MARGIN) {
-		r->level = A[lo];
-		r->threshold = 20 * log10(c[lo]);
-	} else {
-		for (j = lo - 1; j >= top && d[j] > DC_P56_MARGIN; j--)
-			;
-		if (j < top) {
-			/* never reached the margin: the highest threshold any sample reached */
-			r->level = A[top];
-			r->threshold = 20 * log10(c[top]);
-		} else {
-			/* d[j] <= M < d[j+1]: interpolate in dB between thresholds j+1 and j */
-			double t = (d[j + 1] - DC_P56_MARGIN) / (d[j + 1] - d[j]);
-			r->level = A[j + 1] + t * (A[j] - A[j + 1]);
-			r->threshold = r->level - DC_P56_MARGIN;
-		}
-	}
+	answer(A, d, C, top, r);
 	r->activity = (sq / (double)n) / pow(10.0, r->level / 10);
 	if (r->activity > 1)
 		r->activity = 1;
 	return DC_OK;
+}
+
+/* ---------------------------------------------------------------- from frames */
+
+void
+dc_p56f_init(dc_p56f *s, const dc_stft_params *p)
+{
+	float *w = dc_xmalloc((size_t)p->nfft * sizeof *w);
+	int64_t j;
+
+	memset(s, 0, sizeof *s);
+	s->hang = (int64_t)ceil(DC_P56_HANG * (double)p->rate / (double)p->hop - 1e-9);
+	s->nfft = p->nfft;
+	dc_stft_window(p, w);
+	for (j = 0; j < p->nfft; j++)
+		s->wsq += (double)w[j] * w[j];
+	free(w);
+	for (j = 0; j < DC_P56_NTHR; j++)
+		s->last[j] = INT64_MIN / 2;
+}
+
+void
+dc_p56f_push(dc_p56f *s, const float *X, int64_t T, int64_t F)
+{
+	int64_t t, f;
+	int j, m;
+
+	for (t = 0; t < T; t++, s->t++) {
+		const float *x = X + 2 * t * F;
+		double e = 0, pw;
+
+		for (f = 0; f < F; f++) {
+			double b = (double)x[2 * f] * x[2 * f] + (double)x[2 * f + 1] * x[2 * f + 1];
+			e += f == 0 || 2 * f == s->nfft ? b : 2 * b;
+		}
+		pw = e / (double)s->nfft / s->wsq;      /* Parseval: the window's mean square */
+		if (!isfinite(pw))
+			continue;
+		s->sum += pw;
+		/* the first threshold reached: power at or above 10^(-STEP j / 10) */
+		m = pw > 0 ? (int)ceil(-10 * log10(pw) / DC_P56_STEP - 1e-9) : DC_P56_NTHR;
+		if (m < 0)
+			m = 0;
+		for (j = m; j < DC_P56_NTHR; j++)
+			s->last[j] = s->t;
+		for (j = 0; j < DC_P56_NTHR; j++)
+			s->a[j] += s->t - s->last[j] <= s->hang;
+	}
+}
+
+double
+dc_p56f_level(const dc_p56f *s)
+{
+	double A[DC_P56_NTHR], C[DC_P56_NTHR], d[DC_P56_NTHR];
+	dc_p56 r;
+	int j, top;
+
+	if (!(s->sum > 0))
+		return -INFINITY;
+	for (top = 0; top < DC_P56_NTHR && s->a[top] == 0; top++)
+		;
+	if (top == DC_P56_NTHR)
+		return -INFINITY;
+	for (j = top; j < DC_P56_NTHR; j++) {
+		A[j] = 10 * log10(s->sum / (double)s->a[j]);
+		C[j] = -DC_P56_STEP * j;
+		d[j] = A[j] - C[j];
+	}
+	answer(A, d, C, top, &r);
+	return r.level;
 }

@@ -44,6 +44,8 @@
 
 #include <stdint.h>
 
+#include "stft.h"
+
 #define DC_P56_TIME 0.03        /* envelope time constant, s */
 #define DC_P56_HANG 0.2         /* hangover, s */
 #define DC_P56_MARGIN 15.9      /* margin, dB */
@@ -64,5 +66,28 @@ typedef struct {
  * whether silence is an error. Needs no memory beyond the stack.
  */
 int dc_p56_level(const float *x, int64_t n, double rate, dc_p56 *r);
+
+/*
+ * dc_p56f: the same method on the frames of an STFT, for a signal known only by
+ * its spectrum (dc-embed), a block at a time. Each frame's power is the mean
+ * square of its windowed samples (Parseval), and stands for its hop: a frame is
+ * active at a threshold if its power reaches it, or one did within the hangover
+ * (DC_P56_HANG in frames); the thresholds are fixed, DC_P56_STEP dB apart from
+ * full scale (0 dB) down, so that blocks add up: pushing an utterance's frames in
+ * any cut gives the level of them all. Frame powers are not P.56's envelope (an
+ * RMS, not a smoothed magnitude), so the level is close to dc_p56_level's, not
+ * equal; it moves by 20 log10 g when the signal is scaled by g (to the 2-dB
+ * steps' interpolation). dc_p56f_level: dB re full scale, -INFINITY if silent.
+ */
+typedef struct {
+	int64_t last[DC_P56_NTHR];      /* the last frame at or above threshold j */
+	int64_t a[DC_P56_NTHR];         /* frames active at threshold j */
+	int64_t t, hang, nfft;          /* frames so far; hangover, frames; window */
+	double sum, wsq;                /* sum of the frame powers; of the squared window */
+} dc_p56f;
+
+void dc_p56f_init(dc_p56f *s, const dc_stft_params *p);
+void dc_p56f_push(dc_p56f *s, const float *X, int64_t T, int64_t F);
+double dc_p56f_level(const dc_p56f *s);
 
 #endif

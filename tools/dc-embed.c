@@ -35,13 +35,15 @@
 #include "nn.h"
 #include "mi.h"
 #include "kmeans.h"
+#include "p56.h"
 
 #ifndef DC_PREFIX
 #define DC_PREFIX "/usr/local"
 #endif
 #define MODEL_REL "share/dcsep/models/default.dcm"
 
-static const char usage[] = "[-b utts] [-m model] [-P bf16 | mixed | f32] [-t threads] [-w win,ctx] [file]";
+static const char usage[] = "[-b utts] [-l level | none] [-m model] [-P bf16 | mixed | f32] [-t threads]\n"
+    "                [-w win,ctx] [file]";
 
 #define WMAX 3600.0             /* the longest window or context of -w, seconds */
 #define BCTX 2.0                /* a block's context on each side without -w, seconds */
@@ -56,6 +58,9 @@ help(void)
 	    "  -b utts     up to utts whole utterances through the network as one batch,\n"
 	    "              1 to %d (1): less CPU per hour of audio for batch jobs, each\n"
 	    "              utterance out when its batch is done\n"
+	    "  -l level    the active speech level, dBov, each utterance is brought to\n"
+	    "              before the network (%g: that of the training mixtures), or\n"
+	    "              none: as it is\n"
 	    "  -m model    model file (default: $DCSEP_MODEL, else the installed default.dcm)\n"
 	    "  -P prec     the precision of the network's products: bf16 (bf16 operands,\n"
 	    "              fp32 sums), mixed (bf16 in the recurrent steps and, where\n"
@@ -67,7 +72,7 @@ help(void)
 	    "              utterance in blocks, each block's context (default 2 s)\n"
 	    "  -h          this help (--help too; --version: the version)\n"
 	    "Reads the stream from file, or stdin if none or '-'. See dc-embed(1).\n", usage,
-	    BMAX, DC_NN_MAXTHREADS);
+	    BMAX, DC_FEAT_LEVEL, DC_NN_MAXTHREADS);
 }
 
 static int
@@ -141,6 +146,7 @@ typedef struct {
 	char id[DC_ID_MAX];
 	float *feat;            /* (T, F) */
 	int64_t T, fcap;
+	double level, gain;     /* its active level and the gain its features had, dB */
 } queued;
 
 /* The model, its network and the buffers, grown to the longest utterance and reused. */
@@ -166,6 +172,8 @@ typedef struct {
 	int64_t done;           /* the frames embedded so far, for the progress line */
 	int nutt;               /* the utterances begun */
 	double t0;              /* when the first was read (dc_now) */
+	double ref;             /* -l: the level features are brought to, dB; NAN: none */
+	double level, gain;     /* those of the unit going out, for its embed record */
 } embedder;
 
 /* A block read, waiting for the frames after it: its records as they came. */
@@ -186,6 +194,7 @@ typedef struct {
 	int ended;              /* its last block has been read */
 	float *mprev;           /* the head's masks (C, mn, F) of the last mn frames out */
 	int64_t mn, mcap;
+	dc_p56f lv;             /* the level of the blocks read so far */
 } blocks;
 
 /* grow: buffers for T x F bins. */
@@ -208,6 +217,20 @@ grow(embedder *e, int64_t T, int64_t F)
 		e->z = dc_nn_alloc((size_t)e->cap * mc->C * sizeof *e->z);
 		e->masks = dc_nn_alloc((size_t)e->cap * mc->C * sizeof *e->masks);
 	}
+}
+
+/* utt_level: the active level of an utterance's STFT X (T, F), dB */
+static double
+utt_level(const embedder *e, const dc_tensor *X)
+{
+	dc_stft_params p;
+	dc_p56f s;
+
+	dc_nn_stft(&e->m.cfg, &p);
+
+	dc_p56f_init(&s, &p);
+	dc_p56f_push(&s, X->data, X->shape[0], X->shape[1]);
+	return dc_p56f_level(&s);
 }
 
 /* net: the network, made on first use for batches of B sequences of T frames
@@ -376,6 +399,9 @@ put_records(embedder *e, dc_writer *w, const dc_utt *u, const char *id, const fl
 	dc_write_utt(w, u);
 	dc_recb_init(&b, "embed");
 	dc_recb_str(&b, "model", e->name);
+	if (isfinite(e->level))
+		dc_recb_num(&b, "level", e->level);
+	dc_recb_num(&b, "gain", e->gain);
 	dc_recb_tensor(&b, &E);
 	if (emb || T == 0)
 		dc_write_recb(w, &b);
@@ -436,6 +462,9 @@ embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
 		dc_errx(1, "%s: embed record: %s", id, dc_strerror(DC_ELIMIT));
 	grow(e, T, F);
 	dc_nn_features(e->feat, X.data, T, F);
+	e->level = utt_level(e, &X);
+	e->gain = dc_nn_level_gain(e->ref, e->level);
+	dc_nn_features_gain(e->feat, T * F, e->gain);
 	dc_tensor_free(&X);
 	if (e->win > 0 && e->win + 2 * e->ctx < T) {
 		forward_windows(e, T);
@@ -498,6 +527,8 @@ run_batch(embedder *e, dc_writer *w)
 			    H2, mc->C * mc->F);
 			dc_mi_masks(e->masks, e->z, q->T, mc->C, mc->F);
 		}
+		e->level = q->level;
+		e->gain = q->gain;
 		if (!dc_writer_error(w))
 			put_records(e, w, &q->u, q->id, NULL, i * Tm, e->masks, q->T, F);
 		dc_utt_free(&q->u);
@@ -559,6 +590,9 @@ embed_queue(embedder *e, dc_writer *w, dc_utt *u, const char *id)
 		q->feat = dc_nn_alloc((size_t)q->fcap * sizeof *q->feat);
 	}
 	dc_nn_features(q->feat, X.data, T, F);
+	q->level = utt_level(e, &X);
+	q->gain = dc_nn_level_gain(e->ref, q->level);
+	dc_nn_features_gain(q->feat, T * F, q->gain);
 	dc_tensor_free(&X);
 	q->u = *u;
 	memset(u, 0, sizeof *u);
@@ -639,9 +673,15 @@ block_out(embedder *e, dc_writer *w, blocks *bl)
 		dc_errx(1, "%s: block %lld with its context: %s", bl->id, (long long)pd->index,
 		    dc_strerror(DC_ELIMIT));
 	grow(e, Tw, F);
+	/* the gain of all the blocks read so far: with a context over the whole
+	 * utterance, the whole utterance's, as without blocks */
+	e->level = dc_p56f_level(&bl->lv);
+	e->gain = dc_nn_level_gain(e->ref, e->level);
 	if (Tw > 0) {
+		memcpy(e->feat, bl->feat + (a - bl->fa) * F, (size_t)(Tw * F) * sizeof *e->feat);
+		dc_nn_features_gain(e->feat, Tw * F, e->gain);
 		net(e, 1, (int)Tw);
-		dc_nn_forward(e->nn, NULL, e->h, bl->feat + (a - bl->fa) * F, 1, (int)Tw);
+		dc_nn_forward(e->nn, NULL, e->h, e->feat, 1, (int)Tw);
 		if (mc->C > 0)
 			block_masks(e, bl, pd, c0);
 	}
@@ -673,6 +713,12 @@ embed_block(embedder *e, dc_writer *w, blocks *bl, dc_utt *u, const dc_unit *b, 
 		snprintf(bl->id, sizeof bl->id, "%s", id);
 		bl->fa = bl->nf = 0;
 		bl->ended = 0;
+		{
+			dc_stft_params p;
+
+			dc_nn_stft(mc, &p);
+			dc_p56f_init(&bl->lv, &p);
+		}
 	}
 	get_stft(e, u, b, id, &X);
 	n = X.shape[0];
@@ -687,6 +733,7 @@ embed_block(embedder *e, dc_writer *w, blocks *bl, dc_utt *u, const dc_unit *b, 
 		bl->fcap = bl->nf + n;
 	}
 	dc_nn_features(bl->feat + bl->nf * F, X.data, n, F);
+	dc_p56f_push(&bl->lv, X.data, n, F);
 	bl->nf += n;
 	dc_tensor_free(&X);
 	if (bl->nq == bl->qcap) {
@@ -734,12 +781,19 @@ main(int argc, char **argv)
 	memset(&bl, 0, sizeof bl);
 	e.threads = 1;
 	e.bmax = 1;
-	while ((c = dc_getopt(argc, argv, "b:m:P:t:w:h", usage, help)) != -1) {
+	e.ref = DC_FEAT_LEVEL;
+	while ((c = dc_getopt(argc, argv, "b:l:m:P:t:w:h", usage, help)) != -1) {
 		switch (c) {
 		case 'b':
 			if (dc_parse_int(optarg, 1, BMAX, &v))
 				dc_errx(2, "-b: utterances must be an integer from 1 to %d: %s", BMAX, optarg);
 			e.bmax = (int)v;
+			break;
+		case 'l':
+			if (strcmp(optarg, "none") == 0)
+				e.ref = NAN;
+			else if (dc_parse_num(optarg, -100, 0, &e.ref))
+				dc_errx(2, "-l: level must be a number of dB from -100 to 0, or none: %s", optarg);
 			break;
 		case 'm':
 			mpath = optarg;

@@ -78,6 +78,13 @@ void dc_embedder_info(const dc_embedder *e, dc_stft_params *p, int *d, int *c);
  * output is not finite. On failure V and masks are left empty.
  */
 int dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks);
+/*
+ * dc_embedder_set_level: the active speech level, dB re full scale (-100 to 0),
+ * that dc_embed brings each spectrum to before the network, as dc-embed -l does;
+ * NAN: none, the features as they are. The default is dc-embed's, -21, the level
+ * of the training mixtures. DC_EPARAM for e NULL or a level out of range.
+ */
+int dc_embedder_set_level(dc_embedder *e, double level);
 
 /* ---------------------------------------------------------------- clustering */
 

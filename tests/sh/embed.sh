@@ -81,7 +81,51 @@ def lstm(x, Wih, Whh, bih, bhh, reverse, q=same, qr=None):
         out[t] = h
     return out
 
-def embed(path, X, q=same, qr=None, qo=None, qfrom=None):
+def level(X, nfft=256, hop=64, rate=8000):
+    """The active speech level of dc-embed(1), written again from its words: ITU-T
+    P.56 method B on the frames, each frame's power the mean square of its
+    sqrt-Hann-windowed samples (Parseval), a 0.2-s hangover, thresholds 2 dB apart
+    from 0 dB down over 100 dB, the level where the active power is 15.9 dB above
+    the threshold (linear in dB between thresholds). dB, or -inf."""
+    b = np.abs(X.astype(np.complex128)) ** 2
+    e = b[:, 0] + b[:, -1] + 2 * b[:, 1:-1].sum(axis=1)
+    w2 = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(nfft) / nfft)
+    p = e / nfft / w2.sum()
+    hang = int(np.ceil(0.2 * rate / hop - 1e-9))
+    S = p.sum()
+    if not S > 0:
+        return -np.inf
+    A, C = [], []
+    for j in range(51):
+        above = p >= 10 ** (-2 * j / 10)
+        # active: a frame at or above, or one within the hangover before it
+        last = np.where(above, np.arange(len(p)), -10 ** 9)
+        last = np.maximum.accumulate(last)
+        a = np.count_nonzero(np.arange(len(p)) - last <= hang)
+        A.append(10 * np.log10(S / a) if a else np.nan)
+        C.append(-2.0 * j)
+    A, C = np.array(A), np.array(C)
+    top = int(np.argmax(~np.isnan(A)))
+    d = A - C
+    if d[50] <= 15.9:
+        return A[50]
+    j = 49
+    while j >= top and d[j] > 15.9:
+        j -= 1
+    if j < top:
+        return A[top]
+    t = (d[j + 1] - 15.9) / (d[j + 1] - d[j])
+    return A[j + 1] + t * (A[j] - A[j + 1])
+
+def gain(X, to=-21.0):
+    """dc-embed -l to's gain in dB: to - level, within 60 either way; 0 if silent
+    or to is None (-l none)"""
+    lv = level(X)
+    if to is None or not np.isfinite(lv):
+        return 0.0
+    return float(np.clip(to - lv, -60, 60))
+
+def embed(path, X, q=same, qr=None, qo=None, qfrom=None, to=-21.0, g=None):
     """The forward pass in float64; with q=bf16 the operands of the input,
     recurrent and output products rounded as dcsep's -P bf16 rounds them; with
     qr=bf16 alone, those of the recurrent products, qo=bf16 those of the output
@@ -90,7 +134,12 @@ def embed(path, X, q=same, qr=None, qo=None, qfrom=None):
     qo = q if qo is None else qo
     qr = q if qr is None else qr
     c, P, mean, std, _ = load_model(path)
-    x = (np.log(np.abs(X.astype(np.complex128)) + 1e-8) - mean) / std
+    f = np.log(np.abs(X.astype(np.complex128)) + 1e-8)
+    # the gain on the features, a bin of 0 (ln 1e-8) staying one
+    lo = np.log(np.float32(1e-8))
+    g = gain(X, to) if g is None else g     # g: a gain given (a window: its utterance's)
+    f = np.where(f > lo + 1e-6, np.maximum(f + g * np.log(10) / 20, lo), f)
+    x = (f - mean) / std
     for k in range(c["L"]):
         qk = bf16 if qfrom is not None and k >= qfrom else q
         x = np.concatenate([lstm(x, *(P[f"blstm.{n}_l{k}{s}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")),
@@ -213,6 +262,11 @@ for u, u2 in zip(utts, utts2):
     R = ref.embed("tiny.dcm", X)
     d = np.abs(V - R).max()
     check(f"{u.id}: equals the numpy forward pass (max diff {d:.3g})", d < 1e-4, "%.3g" % d)
+    lv = ref.level(X)
+    check(f"{u.id}: the level measured, as numpy measures it ({e['level']:.4f} dB against {lv:.4f})",
+          abs(e["level"] - lv) < 1e-6, "%r vs %r" % (e["level"], lv))
+    check(f"{u.id}: the gain, to -21 dB ({e['gain']:.4f})", abs(e["gain"] - (-21 - lv)) < 1e-6,
+          "%r" % e["gain"])
     d2 = np.abs(u2["embed"]["data"] - V).max()
     check(f"{u.id}: -t 2 agrees with -t 1 (max diff {d2:.3g})", d2 < 1e-5, "%.3g" % d2)
 # bf16: the products of this model's forward pass (two input GEMMs, the recurrent
@@ -419,7 +473,7 @@ for u, w in zip(u1, uw):
     R = np.zeros(V.shape)
     for t0 in range(0, T, win):
         t1, a = min(t0 + win, T), min(max(t0 - ctx, 0), T - Tb)
-        R[t0:t1] = ref.embed("tiny.dcm", X[a:a + Tb])[t0 - a:t1 - a]
+        R[t0:t1] = ref.embed("tiny.dcm", X[a:a + Tb], g=ref.gain(X))[t0 - a:t1 - a]
     d = np.abs(V - R).max()
     check(f"{w.id}: -w 0.5,0.2: {-(-T // win)} windows, each the numpy pass of its frames "
           f"(max diff {d:.3g})", V.shape == u["embed"]["data"].shape and d < 1e-4, "%.3g" % d)
@@ -487,9 +541,11 @@ check_in "utterance without stft" 1 "dc-embed: u1: no stft record" nostft.dcs dc
 check_in "empty input" 1 "dc-embed: stdin: empty stream" /dev/null dc-embed -m tiny.dcm
 check "-t 0" 2 "dc-embed: -t: threads must be an integer from 1 to 64: 0" dc-embed -t 0 -m tiny.dcm
 check "unknown option" 2 "dc-embed: invalid option -- 'x'
-usage: dc-embed [-b utts] [-m model] [-P bf16 | mixed | f32] [-t threads] [-w win,ctx] [file]" dc-embed -x
+usage: dc-embed [-b utts] [-l level | none] [-m model] [-P bf16 | mixed | f32] [-t threads]
+                [-w win,ctx] [file]" dc-embed -x
 check "two files: what, then the usage" 2 "dc-embed: one stream file at most, not 2 (streams join end to end: cat a.dcs b.dcs | dc-embed)
-usage: dc-embed [-b utts] [-m model] [-P bf16 | mixed | f32] [-t threads] [-w win,ctx] [file]" dc-embed -m tiny.dcm a b
+usage: dc-embed [-b utts] [-l level | none] [-m model] [-P bf16 | mixed | f32] [-t threads]
+                [-w win,ctx] [file]" dc-embed -m tiny.dcm a b
 for w in 0,1 4 4,-1 4, ,1 4,1,2 abc,1 nan,1 4,inf 3601,0 4,3601; do
 	check "-w $w" 2 "dc-embed: -w: must be win,ctx in seconds, win in (0, 3600], ctx in [0, 3600]: $w" \
 	    dc-embed -m tiny.dcm -w "$w"
@@ -501,3 +557,63 @@ check "-h" 0 '' dc-embed -h
 dc-embed -m tiny.dcm <in.dcs >/dev/full 2>err
 rc=$?
 same "stdout /dev/full: exit 1 with a message" "$rc $(cat err)" "1 dc-embed: stdout: No space left on device"
+
+# -l: the level the features are brought to. The same speech 30 dB quieter and
+# 12 dB louder (float WAV: no rounding, no clipping) gives the embeddings of the
+# original; with -l none it does not; -l none is the numpy pass without a gain; a
+# silent utterance gets no gain and no level key
+"$PY" - "$S/so0048_000480014.flac" <<'EOF2' || fail "-l fixtures" "python failed"
+import sys, numpy as np, soundfile as sf
+x, r = sf.read(sys.argv[1], dtype="float32")
+for name, g in (("q.wav", 10 ** (-30 / 20)), ("l.wav", 10 ** (12 / 20)), ("o.wav", 1.0)):
+    sf.write(name, (x * g).astype(np.float32), r, subtype="FLOAT")
+sf.write("z.wav", np.zeros(4000, np.float32), r, subtype="FLOAT")
+EOF2
+dc-stft o.wav q.wav l.wav z.wav >lv.dcs || fail "dc-stft -l fixtures" "exit $?"
+check_in "-l: the default" 0 '' lv.dcs dc-embed -m tiny.dcm
+mv out lvd.dcs
+check_in "-l none" 0 '' lv.dcs dc-embed -m tiny.dcm -l none
+mv out lvn.dcs
+check_in "-l -30" 0 '' lv.dcs dc-embed -m tiny.dcm -l -30
+mv out lv30.dcs
+"$PY" - <<'EOF2'
+import sys; sys.path.insert(0, ".")
+import numpy as np, dcstream, ref
+
+def check(name, ok, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+
+_, d = dcstream.read("lvd.dcs")
+_, n = dcstream.read("lvn.dcs")
+_, m = dcstream.read("lv30.dcs")
+o, q, l = (u["embed"] for u in d[:3])
+lo = o["level"]
+check("-l: 30 dB quieter: the level 30 dB lower (%.3f, %.3f)" % (lo, q["level"]),
+      abs(q["level"] - (lo - 30)) < 0.05, "%r" % q["level"])
+check("-l: 12 dB louder: the level 12 dB higher", abs(l["level"] - (lo + 12)) < 0.05, "%r" % l["level"])
+# the same up to the features' 1e-8, which weighs more in quieter bins (this random
+# model's recurrences amplify such differences in a few bins: the mean, not the most)
+for u, un, what in ((q, n[1]["embed"], "30 dB quieter"), (l, n[2]["embed"], "12 dB louder")):
+    dd = np.abs(u["data"] - o["data"]).mean()
+    dn = np.abs(un["data"] - n[0]["embed"]["data"]).mean()
+    check(f"-l: {what}: the original's embeddings (mean |diff| {dd:.2g}; -l none: {dn:.2g})",
+          dd < 1e-3 and dn > 100 * dd, "%.3g, %.3g" % (dd, dn))
+for u in n[:3]:
+    R = ref.embed("tiny.dcm", u["stft"]["data"], to=None)
+    dd = np.abs(u["embed"]["data"] - R).max()
+    check(f"-l none: {u.id}: the numpy pass without a gain (max diff {dd:.2g}), gain 0",
+          dd < 1e-4 and u["embed"]["gain"] == 0, "%.3g, %r" % (dd, u["embed"]["gain"]))
+for u in m[:3]:
+    e = u["embed"]
+    R = ref.embed("tiny.dcm", u["stft"]["data"], to=-30.0)
+    dd = np.abs(e["data"] - R).max()
+    check(f"-l -30: {u.id}: gain -30 - level ({e['gain']:.3f}), the numpy pass (max diff {dd:.2g})",
+          abs(e["gain"] - (-30 - e["level"])) < 1e-9 and dd < 1e-4, "%r, %.3g" % (e["gain"], dd))
+z = d[3]["embed"]
+check("-l: a silent utterance: no level key, gain 0", "level" not in z and z["gain"] == 0,
+      str({k: z[k] for k in z if k in ("level", "gain")}))
+EOF2
+for l in 5 -101 x nan '' -21dB; do
+	check "-l '$l'" 2 "dc-embed: -l: level must be a number of dB from -100 to 0, or none: $l" \
+	    dc-embed -m tiny.dcm -l "$l"
+done

@@ -4,7 +4,8 @@
 # record of the block's frames; with a context that reaches over the whole
 # utterance (-w 1000,1000) each block's embeddings are the whole utterance's, bit
 # for bit; with the default context (2 s each side) they stay close to them (mean
-# cosine above 0.99); utterances in blocks and whole ones mix in one stream; a
+# cosine above 0.95); the level dc-embed measures is that of the blocks read so
+# far; utterances in blocks and whole ones mix in one stream; a
 # block's stft record that disagrees with its block is refused with its message.
 . "$ROOT/tests/lib.sh"
 export PYTHONPATH="$ROOT/tests/sh:$ROOT/formats"
@@ -77,6 +78,17 @@ mixed = embeds("bse.dcs")
 check("a whole utterance after blocks: its embed record as alone",
       len(mixed) == 5 and np.array_equal(arr(mixed[4]), arr(embeds("se.dcs")[0])), str(len(mixed)))
 check("... and the blocks' as alone", all(np.array_equal(arr(a), arr(b)) for a, b in zip(mixed[:4], eb)))
+# the level (dc-embed -l): each block's that of the blocks read when it went
+# through the network: the last block's, and every block's with a context over the
+# whole utterance, the whole utterance's, bit for bit; the first block's its own
+# and its context's
+wl, bl = embeds("we.dcs")[0], embeds("be.dcs")
+check("the level: the last block's is the whole utterance's (%.4f dB)" % wl["level"],
+      bl[-1]["level"] == wl["level"] and bl[-1]["gain"] == wl["gain"], str(bl[-1]["level"]))
+check("the level: -w 1000,1000: every block's is the whole utterance's",
+      all(e["level"] == wl["level"] and e["gain"] == wl["gain"] for e in embeds("bf.dcs")))
+check("the level: the first block's, in the default context, another (%.4f dB)" % bl[0]["level"],
+      bl[0]["level"] != wl["level"] and abs(bl[0]["level"] - wl["level"]) < 3, str(bl[0]["level"]))
 
 EOF
 

@@ -326,6 +326,37 @@ main(void)
 		    c > 0 ? M.shape[0] == c && M.shape[1] == 4 : empty(&M));
 		dc_tensor_free(&V);
 		dc_tensor_free(&M);
+		/* the level: a spectrum 30 dB quieter gives the same embeddings (to the
+		 * features' 1e-8, nothing at these magnitudes), unless the level is none */
+		{
+			dc_tensor Q, V0, V1;
+			double most = 0.0;
+
+			dc_tensor_alloc(&Q, DC_C64, 2, (int64_t[]){ 4, p.nfft / 2 + 1 });
+			for (i = 0; i < 2 * 4 * (p.nfft / 2 + 1); i++)
+				((float *)Q.data)[i] = ((float *)S.data)[i] * 0.0316227766f;
+			T_EQ_INT("dc_embedder_set_level: 5 dB: DC_EPARAM", dc_embedder_set_level(e, 5),
+			    DC_EPARAM);
+			T_EQ_INT("dc_embedder_set_level: -101 dB: DC_EPARAM",
+			    dc_embedder_set_level(e, -101), DC_EPARAM);
+			T_EQ_INT("dc_embedder_set_level: e NULL: DC_EPARAM",
+			    dc_embedder_set_level(NULL, -21), DC_EPARAM);
+			dc_embed(e, &S, &V0, NULL);
+			dc_embed(e, &Q, &V1, NULL);
+			for (i = 0; i < 4 * (p.nfft / 2 + 1) * d; i++)
+				most = fmax(most, fabs(((float *)V0.data)[i] - ((float *)V1.data)[i]));
+			T_OK("dc_embed: 30 dB quieter: the same embeddings (within 1e-3)", most < 1e-3);
+			dc_tensor_free(&V1);
+			T_EQ_INT("dc_embedder_set_level: NAN (none): DC_OK", dc_embedder_set_level(e, NAN),
+			    DC_OK);
+			dc_embed(e, &Q, &V1, NULL);
+			for (i = 0, most = 0.0; i < 4 * (p.nfft / 2 + 1) * d; i++)
+				most = fmax(most, fabs(((float *)V0.data)[i] - ((float *)V1.data)[i]));
+			T_OK("dc_embed: level none: 30 dB quieter, other embeddings", most > 0.05);
+			dc_tensor_free(&V0);
+			dc_tensor_free(&V1);
+			dc_tensor_free(&Q);
+		}
 		dc_tensor_free(&S);
 		dc_embedder_free(e);
 	} else {

@@ -1,7 +1,8 @@
 /*
  * test_p56.c: the P.56 active speech level on signals whose answer is known:
  * sines of known amplitude with silences of known length, uniform noise, scaled
- * copies, silence and bad parameters.
+ * copies, silence and bad parameters; the same level from an STFT's frames
+ * (dc_p56f, dc-embed's) against it; dc_nn_features_gain against scaled spectra.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 
 #include "dc.h"
 #include "p56.h"
+#include "nn.h"
+#include "rng.h"
 #include "t.h"
 
 #define RATE 8000
@@ -186,9 +189,116 @@ test_edges(void)
 	}
 }
 
+/* frames_level: dc_p56f over the STFT of x (the default STFT), pushed in pieces
+ * of `piece` frames (all at once if 0) */
+static double
+frames_level(const float *x, int64_t n, int64_t piece)
+{
+	dc_stft_params p;
+	dc_tensor X;
+	dc_p56f s;
+	int64_t t, T, F, m;
+	double l;
+
+	dc_stft_defaults(&p);
+	p.samples = n;
+	if (dc_stft(x, &p, &X) != DC_OK)
+		return NAN;
+	T = X.shape[0];
+	F = X.shape[1];
+	dc_p56f_init(&s, &p);
+	for (t = 0; t < T; t += m) {
+		m = piece > 0 && T - t > piece ? piece : T - t;
+		dc_p56f_push(&s, (const float *)X.data + 2 * t * F, m, F);
+	}
+	l = dc_p56f_level(&s);
+	dc_tensor_free(&X);
+	return l;
+}
+
+/* dc_p56f: the level from an STFT's frames, against the samples' (dc_p56_level,
+ * itself checked above) on the same signals, scaled, cut into blocks, silent */
+static void
+test_frames(void)
+{
+	dc_p56 r;
+	int64_t n, i;
+	float *x = burst(0, 10, 0, 0.5, 437, &n), *y;
+	double l, l2;
+	dc_rng g;
+
+	T_CLOSE("frames: continuous sine: its power", frames_level(x, n, 0), db(0.125), 0.1);
+	free(x);
+	x = burst(4, 8, 4, 0.5, 437, &n);
+	dc_p56_level(x, n, RATE, &r);
+	T_CLOSE("frames: 50% active sine: the samples' level", frames_level(x, n, 0), r.level, 0.3);
+	free(x);
+	x = burst(6, 5, 9, 0.1, 300, &n);
+	dc_p56_level(x, n, RATE, &r);
+	T_CLOSE("frames: 25% active sine, amplitude 0.1: the samples' level", frames_level(x, n, 0),
+	    r.level, 0.3);
+	/* speech-like: noise bursts of random lengths and levels with pauses */
+	free(x);
+	n = 20 * RATE;
+	x = dc_xcalloc((size_t)n, sizeof *x);
+	y = dc_xcalloc((size_t)n, sizeof *y);
+	dc_rng_seed(&g, 56);
+	for (i = 0; i < n;) {
+		int64_t on = (int64_t)((0.1 + 0.4 * dc_rng_uniform(&g)) * RATE), off, k;
+		double a = 0.05 + 0.3 * dc_rng_uniform(&g);
+		for (k = 0; k < on && i < n; k++, i++)
+			x[i] = (float)(a * (2 * dc_rng_uniform(&g) - 1));
+		off = (int64_t)((0.05 + 0.5 * dc_rng_uniform(&g)) * RATE);
+		i += off;
+	}
+	dc_p56_level(x, n, RATE, &r);
+	l = frames_level(x, n, 0);
+	T_CLOSE("frames: noise bursts with pauses: the samples' level", l, r.level, 0.5);
+	T_OK("frames: the frames' pieces (7, 100, 1) add up to the whole, bit for bit",
+	    frames_level(x, n, 7) == l && frames_level(x, n, 100) == l && frames_level(x, n, 1) == l);
+	for (i = 0; i < n; i++)
+		y[i] = x[i] * 0.01f;
+	l2 = frames_level(y, n, 0);
+	T_CLOSE("frames: scaled by -40 dB: the level 40 dB lower", l2, l - 40, 0.1);
+	for (i = 0; i < n; i++)
+		y[i] = x[i] * 2.5f;
+	T_CLOSE("frames: scaled by +7.96 dB: the level 7.96 dB higher", frames_level(y, n, 0),
+	    l + 20 * log10(2.5), 0.1);
+	memset(y, 0, (size_t)n * sizeof *y);
+	T_OK("frames: silence: -inf", isinf(frames_level(y, n, 0)) && frames_level(y, n, 0) < 0);
+	T_OK("frames: no frames: -inf", isinf(frames_level(y, 0, 0)));
+	free(x);
+	free(y);
+}
+
+/* dc_nn_features_gain: as if X had been scaled, a bin of 0 still one */
+static void
+test_features_gain(void)
+{
+	float X[8] = { 0, 0, 1e-3f, 0, 0.3f, -0.4f, 1e-12f, 0 }, Y[8], f[4], h[4];
+	double db = 17.0, g = pow(10, db / 20);
+	int i, ok = 1;
+
+	for (i = 0; i < 8; i++)
+		Y[i] = (float)(X[i] * g);
+	dc_nn_features(f, X, 1, 4);
+	dc_nn_features(h, Y, 1, 4);
+	dc_nn_features_gain(f, 4, db);
+	for (i = 0; i < 3; i++)
+		ok &= fabsf(f[i] - h[i]) < 1e-5f;
+	T_OK("features gain: the features of X scaled, within 1e-5", ok);
+	T_OK("features gain: a bin of 0 stays ln 1e-8", f[0] == logf(DC_FEAT_EPS));
+	dc_nn_features(f, X, 1, 4);
+	dc_nn_features_gain(f, 4, -300);
+	T_OK("features gain: -300 dB: every bin at ln 1e-8, none below", f[1] == logf(DC_FEAT_EPS) &&
+	    f[2] == logf(DC_FEAT_EPS));
+}
+
 int
 main(void)
 {
+	test_frames();
+	test_features_gain();
 	test_sine();
 	test_half_active();
 	test_gap();
