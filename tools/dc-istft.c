@@ -499,7 +499,7 @@ begin(const char *id)
 {
 	const char *why;
 	char q[4 * 256 + 8];
-	int k, K = sp.K;
+	int k, e, K = sp.K;
 
 	cur.K = K;
 	cur.p = sp.p;
@@ -535,7 +535,9 @@ begin(const char *id)
 			dc_outset_abort(&cur.set);
 			if (why)
 				dc_errx(1, "%s: %s", cur.out[k], why);
-			dc_errx(1, "%s: %s", cur.out[k], strerror(errno));
+			e = errno;      /* a directory named by %u or %k, not there */
+			dc_errx(1, "%s: %s%s", cur.out[k], strerror(e), e == ENOENT ?
+			    " (a tool makes no directories)" : "");
 		}
 		if (dc_audio_out_open(cur.tmp[k], 1, cur.rate, opt.enc, &cur.o[k]) != DC_OK)
 			write_fail(k);

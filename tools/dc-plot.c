@@ -269,8 +269,12 @@ save(picture *p, const char *path)
 	cairo_surface_flush(p->s);
 	if ((why = dc_out_inwhy(path)) != NULL)
 		dc_errx(1, "%s: %s", path, why);
-	if ((f = dc_atomic_open(&a, path)) == NULL)
-		dc_errx(1, "%s: %s", path, strerror(errno));
+	if ((f = dc_atomic_open(&a, path)) == NULL) {
+		int e = errno;  /* a directory named by %u or %r, not there */
+
+		dc_errx(1, "%s: %s%s", path, strerror(e), e == ENOENT ?
+		    " (a tool makes no directories)" : "");
+	}
 	errno = 0;
 	if (cairo_surface_write_to_png_stream(p->s, write_cb, f) != CAIRO_STATUS_SUCCESS || fflush(f) != 0 ||
 	    ferror(f)) {

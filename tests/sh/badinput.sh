@@ -191,7 +191,7 @@ dc-stft: NaN in the audio          | 1 | -              | dc-stft nan.wav       
 dc-stft: Inf in the audio          | 1 | -              | dc-stft inf.wav                  | dc-stft: inf.wav: NaN or Inf in the data
 dc-stft: samples over the limit    | 1 | -              | DC_MAX_ELEMS=1000 dc-stft mix.wav | dc-stft: mix.wav: more elements than the limit (see DC_MAX_ELEMS)
 dc-stft: STFT over the limit       | 1 | -              | DC_MAX_ELEMS=3000 dc-stft mix.wav | dc-stft: mix.wav: more elements than the limit (see DC_MAX_ELEMS)
-dc-stft: another rate is resampled | 0 | -              | dc-stft s1-16k.wav >/dev/null    | dc-stft: s1-16k.wav: resampled from 16000 Hz to 8000 Hz
+dc-stft: another rate is resampled | 0 | -              | dc-stft s1-16k.wav >/dev/null    | dc-stft: s1-16k.wav: resampled from 16000 Hz to 8000 Hz (dc-istft -r 16000 writes the sources at 16000 Hz)
 dc-stft: a WAV cut short: a note   | 0 | -              | dc-stft cut.wav >/dev/null       | dc-stft: cut.wav: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
 dc-stft -B: a WAV cut short        | 0 | -              | dc-stft -B 0.5 cut.wav >/dev/null | dc-stft: cut.wav: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
 dc-stft: an AIFF cut short         | 0 | -              | dc-stft cut.aiff >/dev/null      | dc-stft: cut.aiff: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
@@ -255,7 +255,7 @@ dc-istft: a directory              | 1 | -              | dc-istft adir         
 dc-istft: output dir missing       | 1 | masked.dcs     | dc-istft -o 'nodir/x%k.wav'      | dc-istft: nodir/: No such file or directory (a tool makes no directories)
 dc-istft: output dir missing, at once | 1 | -           | dc-istft -o 'nodir/x%k.wav'      | dc-istft: nodir/: No such file or directory (a tool makes no directories)
 dc-istft: output dir a file        | 1 | masked.dcs     | dc-istft -o 'mix.wav/x%k.wav'    | dc-istft: mix.wav/: Not a directory (a tool makes no directories)
-dc-istft: a dir by %u: per utterance | 1 | masked.dcs   | dc-istft -o '%u-dir/x%k.wav'     | dc-istft: mix-dir/x1.wav: No such file or directory
+dc-istft: a dir by %u: per utterance | 1 | masked.dcs   | dc-istft -o '%u-dir/x%k.wav'     | dc-istft: mix-dir/x1.wav: No such file or directory (a tool makes no directories)
 dc-plot: output dir missing        | 1 | stft.dcs       | dc-plot -o 'nodir/%u-%r.png'     | dc-plot: nodir/: No such file or directory (a tool makes no directories)
 dc-istft: full disk, stdout        | 1 | stft.dcs       | dc-istft >/dev/full              | dc-istft: stdout: No space left on device
 dc-istft: full disk, -o            | 1 | stft.dcs       | dc-istft -o /dev/full            | dc-istft: /dev/full: No space left on device
@@ -528,7 +528,7 @@ partial "dc-train -i -o: no partial file" /dev/null "dc-train -i -L 1 -H 8 -D 2 
 partial "dc-train -o: no partial file" /dev/null "$TRAIN -o m.dcm ../ibm.dcs"
 # dc-istft: a source that cannot be written takes the utterance's others with it
 rm -rf pf && mkdir -p pf/1
-check_in "dc-istft: second source fails" 1 'dc-istft: pf/2/x.wav: No such file or directory' masked.dcs \
+check_in "dc-istft: second source fails" 1 'dc-istft: pf/2/x.wav: No such file or directory (a tool makes no directories)' masked.dcs \
     dc-istft -o 'pf/%k/x.wav'
 same "dc-istft: second source fails: the first removed" "$(ls -A pf/1)" ""
 rm -rf pf

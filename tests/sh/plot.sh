@@ -136,7 +136,7 @@ check "-W 8" 2 'dc-plot: -W: width must be an integer from 16 to 8192: 8' dc-plo
 check "-r 0" 2 'dc-plot: -r: range must be a number of dB from 1 to 300: 0' dc-plot -r 0
 check "missing file" 1 'dc-plot: nofile.dcs: No such file or directory' dc-plot nofile.dcs
 check_in "no output directory: said at once" 1 'dc-plot: nodir/: No such file or directory (a tool makes no directories)' two.dcs dc-plot -o 'nodir/%u-%r.png'
-check_in "no output directory named by %u: said for the utterance" 1 'dc-plot: mix-d/mix-stft.png: No such file or directory' two.dcs dc-plot -o '%u-d/%u-%r.png'
+check_in "no output directory named by %u: said for the utterance" 1 'dc-plot: mix-d/mix-stft.png: No such file or directory (a tool makes no directories)' two.dcs dc-plot -o '%u-d/%u-%r.png'
 check_in "-p: a full disk" 1 'dc-plot: stdout: No space left on device' two.dcs sh -c 'dc-plot -p -o "f-%u-%r.png" >/dev/full'
 "$PY" - "$ROOT/tests/sh" <<'PYEOF'
 import sys
