@@ -236,6 +236,55 @@ colour_bar(picture *p, double lo, double hi, const char *unit)
 	text_at(cr, x0, top - 8, unit, -1);
 }
 
+/* legend: for a labels picture, the colour of each of the K sources (the first
+ * 8: the palette repeats after them) and, if quiet, of the quiet bins, in the
+ * margin on the right, as many as the panel's height holds */
+static void
+legend(picture *p, int K, int quiet)
+{
+	cairo_t *cr = p->cr;
+	int x0 = ML + opt.w + 14, y = MT, n = K < 8 ? K : 8, i;
+	char buf[32];
+
+	cairo_surface_mark_dirty(p->s);
+	cairo_set_font_size(cr, 11);
+	for (i = 0; i < n + quiet + (K > 8) && y + 12 <= MT + opt.h; i++, y += 17) {
+		const unsigned char *c = i < n ? palette[i] : dark;
+
+		if (i == n && K > 8) {
+			cairo_set_source_rgb(cr, 0, 0, 0);
+			text_at(cr, x0, y + 10, "(and again)", -1);
+			continue;
+		}
+		cairo_set_source_rgb(cr, c[0] / 255.0, c[1] / 255.0, c[2] / 255.0);
+		cairo_rectangle(cr, x0, y, 12, 12);
+		cairo_fill(cr);
+		cairo_set_source_rgb(cr, 0, 0, 0);
+		if (i < n)
+			snprintf(buf, sizeof buf, "source %d", i + 1);
+		else
+			snprintf(buf, sizeof buf, "quiet");
+		text_at(cr, x0 + 17, y + 10, buf, -1);
+	}
+}
+
+/* panel_names: "source k" over the right end of each of K panels (the files
+ * dc-istft writes are numbered so) */
+static void
+panel_names(picture *p, int K)
+{
+	char buf[32];
+	int k;
+
+	cairo_surface_mark_dirty(p->s);
+	cairo_set_source_rgb(p->cr, 0, 0, 0);
+	cairo_set_font_size(p->cr, 11);
+	for (k = 0; k < K; k++) {
+		snprintf(buf, sizeof buf, "source %d", k + 1);
+		text_at(p->cr, ML + opt.w, MT + k * (opt.h + GAP) - 3, buf, 1);
+	}
+}
+
 /* ---------------------------------------------------------------- output */
 
 /* expand: the pattern with %u the id, %r the kind, %% a % (dc_out_expand);
@@ -522,7 +571,7 @@ plot_utt(const dc_utt *u, const char *id)
 	unsigned char *a = NULL;
 	double hop_s = 0.0, hz = 0.0;
 	char title[400], esc[300], s1[96], *path;
-	int i, K;
+	int i, K, nl = 0;
 	int64_t T, F;
 	picture p;
 
@@ -544,7 +593,7 @@ plot_utt(const dc_utt *u, const char *id)
 			dc_get_tensor(id, r, DC_C64, 3, "[K, T, F]", &Y);
 			break;
 		case 2:
-			dc_get_labels(id, r, sr ? &X : NULL, DC_KMAX, &Y, &K);
+			dc_get_labels(id, r, sr ? &X : NULL, DC_KMAX, &Y, &nl);
 			break;
 		case 3:
 			dc_get_masks(id, r, sr ? &X : NULL, DC_KMAX, &Y, &K);
@@ -566,17 +615,21 @@ plot_utt(const dc_utt *u, const char *id)
 				dc_tensor_free(&Y);
 			continue;       /* nothing to draw */
 		}
-		snprintf(title, sizeof title, "%s: %s, %lld frames x %lld bins%s", dc_esc(id, 1, esc, sizeof esc),
-		    kinds[i], (long long)T, (long long)F, K > 1 ? ", one panel per source" : "");
+		snprintf(title, sizeof title, "%s: %s, %lld frames x %lld bins", dc_esc(id, 1, esc, sizeof esc),
+		    kinds[i], (long long)T, (long long)F);
 		pic_new(&p, K, title);
 		if (i == 0 || i == 1)
 			spectra(&p, Y.data, K, T, F);
-		else if (i == 2)
+		else if (i == 2) {
 			labels(&p, Y.data, T, F, a);
+			legend(&p, nl, a != NULL);
+		}
 		else if (i == 3)
 			masks(&p, Y.data, K, T, F);
 		else
 			embeddings(&p, Y.data, T, F, (int)Y.shape[2], a);
+		if (K > 1)
+			panel_names(&p, K);
 		axes(&p, T, F, sr ? hop_s : 0.0, sr ? hz : 0.0);
 		path = expand(id, kinds[i]);
 		/* one file a picture: a pattern without %r, or without %u on a second

@@ -63,6 +63,18 @@ want = np.where(act[..., None], pal[L], 0x20)
 got = area(mpimg.imread("mix-labels.png"), 0, 1)
 check("labels: each label's colour, silent bins (40 dB down) dark (%d of %d bins silent)" % ((~act).sum(), act.size),
       np.array_equal(got, want), "%d differ" % np.any(got != want, axis=-1).sum())
+# the legend right of the labels: a 12-pixel swatch a source, 17 pixels apart,
+# then the quiet bins' colour
+img = np.rint(mpimg.imread("mix-labels.png")[..., :3] * 255)
+sw = [img[MT + 17 * i + 6, ML + T + 14 + 6] for i in range(3)]
+check("labels: the legend's swatches: source 1, source 2, quiet",
+      np.array_equal(sw[0], pal[0]) and np.array_equal(sw[1], pal[1]) and np.all(sw[2] == 0x20), str(sw))
+for kind in ("masks", "masked"):
+    img = np.rint(mpimg.imread("mix-%s.png" % kind)[..., :3] * 255)
+    # "source k" right-aligned over each panel: dark text pixels in the 10 rows above it
+    ink = [np.count_nonzero(img[MT + k * (F + GAP) - 12:MT + k * (F + GAP) - 1, ML + T - 60:ML + T].sum(-1) < 200)
+           for k in range(2)]
+    check("%s: a name over each panel (%d, %d dark pixels)" % (kind, ink[0], ink[1]), min(ink) > 20, str(ink))
 E = u["embed"]["data"].astype(np.float64)[act]
 Ec = E - E.mean(0)
 w, v = np.linalg.eigh(Ec.T @ Ec)
