@@ -21,7 +21,6 @@
 #include "nn.h"
 #include "mi.h"
 #include "mask.h"
-#include "p56.h"
 
 
 const char *
@@ -131,16 +130,8 @@ dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks)
 		return DC_OK;
 	feat = dc_nn_alloc((size_t)(T * F) * sizeof *feat);
 	dc_nn_features(feat, X->data, T, F);
-	{
-		/* the utterance at the training mixtures' level, as dc-embed brings it */
-		dc_stft_params p;
-		dc_p56f s;
-
-		dc_nn_stft(mc, &p);
-		dc_p56f_init(&s, &p);
-		dc_p56f_push(&s, X->data, T, F);
-		dc_nn_features_gain(feat, T * F, dc_nn_level_gain(e->level, dc_p56f_level(&s)));
-	}
+	/* the utterance at the training mixtures' level, as dc-embed brings it */
+	dc_nn_features_gain(feat, T * F, dc_nn_level_gain(e->level, dc_nn_level(mc, X->data, T, F)));
 	if (head) {     /* the last layer's output, for the head */
 		h = dc_nn_alloc((size_t)T * 2 * mc->H * sizeof *h);
 		z = dc_nn_alloc((size_t)(T * F) * mc->C * sizeof *z);

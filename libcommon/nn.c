@@ -48,6 +48,7 @@
 #include "rng.h"
 #include "mm.h"
 #include "nn.h"
+#include "p56.h"
 #include "mi.h"
 #include "stft.h"
 #include "pool.h"
@@ -508,6 +509,18 @@ dc_nn_stft(const dc_nn_config *c, dc_stft_params *p)
 	p->hop = c->hop;
 	snprintf(p->window, sizeof p->window, "%s", c->window);
 	p->samples = 0;
+}
+
+double
+dc_nn_level(const dc_nn_config *c, const float *X, int64_t T, int64_t F)
+{
+	dc_stft_params p;
+	dc_p56f s;
+
+	dc_nn_stft(c, &p);
+	dc_p56f_init(&s, &p);
+	dc_p56f_push(&s, X, T, F);
+	return dc_p56f_level(&s);
 }
 
 double

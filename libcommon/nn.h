@@ -243,7 +243,8 @@ void *dc_nn_alloc(size_t bytes);
 void dc_nn_features(float *feat, const float *X, int64_t T, int64_t F);
 /* dc_nn_features_gain: the features of X scaled by db decibels, from those of X:
  * ln 10^(db/20) added to every feature above ln 1e-8 (a bin of 0 stays one),
- * none below it (up to the rounding of ln(|X| + 1e-8), as scaling X would give them).
+ * none below it: as scaling X would give them where |X| is well above 1e-8 (to
+ * their rounding), not within a few orders of it.
  * DC_FEAT_LEVEL: the active level (p56.h, dc_p56f) of the training mixtures of the
  * shipped models, dB, which dc-embed brings each utterance to by default. */
 void dc_nn_features_gain(float *feat, int64_t n, double db);
@@ -255,6 +256,9 @@ void dc_nn_features_gain(float *feat, int64_t n, double db);
 #define DC_LEVEL_GAINMAX 60.0
 void dc_nn_stft(const dc_nn_config *c, dc_stft_params *p);
 double dc_nn_level_gain(double to, double level);
+/* dc_nn_level: the active level (p56.h dc_p56f) of the T x F STFT X made as the
+ * model of config c reads, dB; -INFINITY if silent */
+double dc_nn_level(const dc_nn_config *c, const float *X, int64_t T, int64_t F);
 /* dc_nn_weights: w (T*F) = 1 for the active bins (stft.h: 20 log10(|X| + 1e-8)
  * within db decibels of its maximum over the utterance), else 0, from feat. */
 void dc_nn_weights(float *w, const float *feat, int64_t n, double db);

@@ -73,13 +73,13 @@ activity(const float *x, int64_t n, double g, int64_t hang, const double *c, int
 
 /*
  * answer: the level where A - C = M, from the active levels A[j], the thresholds
- * C[j] (dB) and d[j] = A[j] - C[j] of thresholds top .. DC_P56_NTHR-1 (highest
- * first), into r->level and r->threshold
+ * C[j] (dB) and d[j] = A[j] - C[j] of thresholds top .. n-1 (highest first),
+ * into r->level and r->threshold
  */
 static void
-answer(const double *A, const double *d, const double *C, int top, dc_p56 *r)
+answer(const double *A, const double *d, const double *C, int top, int n, dc_p56 *r)
 {
-	int j, lo = DC_P56_NTHR - 1;
+	int j, lo = n - 1;
 
 	/* from the lowest threshold up: the first where A - C <= M */
 	if (d[lo] <= DC_P56_MARGIN) {
@@ -150,7 +150,7 @@ dc_p56_level(const float *x, int64_t n, double rate, dc_p56 *r)
 		d[j] = A[j] - C[j];
 	}
 
-	answer(A, d, C, top, r);
+	answer(A, d, C, top, DC_P56_NTHR, r);
 	r->activity = (sq / (double)n) / pow(10.0, r->level / 10);
 	if (r->activity > 1)
 		r->activity = 1;
@@ -172,7 +172,7 @@ dc_p56f_init(dc_p56f *s, const dc_stft_params *p)
 	for (j = 0; j < p->nfft; j++)
 		s->wsq += (double)w[j] * w[j];
 	free(w);
-	for (j = 0; j < DC_P56_NTHR; j++)
+	for (j = 0; j < DC_P56F_NTHR; j++)
 		s->last[j] = INT64_MIN / 2;
 }
 
@@ -194,13 +194,15 @@ dc_p56f_push(dc_p56f *s, const float *X, int64_t T, int64_t F)
 		if (!isfinite(pw))
 			continue;
 		s->sum += pw;
-		/* the first threshold reached: power at or above 10^(-STEP j / 10) */
-		m = pw > 0 ? (int)ceil(-10 * log10(pw) / DC_P56_STEP - 1e-9) : DC_P56_NTHR;
-		if (m < 0)
-			m = 0;
-		for (j = m; j < DC_P56_NTHR; j++)
+		/* the first threshold reached: power at or above 10^((TOP - STEP j) / 10) */
+		if (pw > 0) {
+			double u = ceil((DC_P56F_TOP - 10 * log10(pw)) / DC_P56_STEP - 1e-9);
+			m = u < 0 ? 0 : u > DC_P56F_NTHR ? DC_P56F_NTHR : (int)u;
+		} else
+			m = DC_P56F_NTHR;
+		for (j = m; j < DC_P56F_NTHR; j++)
 			s->last[j] = s->t;
-		for (j = 0; j < DC_P56_NTHR; j++)
+		for (j = 0; j < DC_P56F_NTHR; j++)
 			s->a[j] += s->t - s->last[j] <= s->hang;
 	}
 }
@@ -208,21 +210,21 @@ dc_p56f_push(dc_p56f *s, const float *X, int64_t T, int64_t F)
 double
 dc_p56f_level(const dc_p56f *s)
 {
-	double A[DC_P56_NTHR], C[DC_P56_NTHR], d[DC_P56_NTHR];
+	double A[DC_P56F_NTHR], C[DC_P56F_NTHR], d[DC_P56F_NTHR];
 	dc_p56 r;
 	int j, top;
 
 	if (!(s->sum > 0))
 		return -INFINITY;
-	for (top = 0; top < DC_P56_NTHR && s->a[top] == 0; top++)
+	for (top = 0; top < DC_P56F_NTHR && s->a[top] == 0; top++)
 		;
-	if (top == DC_P56_NTHR)
+	if (top == DC_P56F_NTHR)
 		return -INFINITY;
-	for (j = top; j < DC_P56_NTHR; j++) {
+	for (j = top; j < DC_P56F_NTHR; j++) {
 		A[j] = 10 * log10(s->sum / (double)s->a[j]);
-		C[j] = -DC_P56_STEP * j;
+		C[j] = DC_P56F_TOP - DC_P56_STEP * j;
 		d[j] = A[j] - C[j];
 	}
-	answer(A, d, C, top, &r);
+	answer(A, d, C, top, DC_P56F_NTHR, &r);
 	return r.level;
 }

@@ -69,19 +69,25 @@ int dc_p56_level(const float *x, int64_t n, double rate, dc_p56 *r);
 
 /*
  * dc_p56f: the same method on the frames of an STFT, for a signal known only by
- * its spectrum (dc-embed), a block at a time. Each frame's power is the mean
- * square of its windowed samples (Parseval), and stands for its hop: a frame is
- * active at a threshold if its power reaches it, or one did within the hangover
- * (DC_P56_HANG in frames); the thresholds are fixed, DC_P56_STEP dB apart from
- * full scale (0 dB) down, so that blocks add up: pushing an utterance's frames in
- * any cut gives the level of them all. Frame powers are not P.56's envelope (an
- * RMS, not a smoothed magnitude), so the level is close to dc_p56_level's, not
- * equal; it moves by 20 log10 g when the signal is scaled by g (to the 2-dB
- * steps' interpolation). dc_p56f_level: dB re full scale, -INFINITY if silent.
+ * its spectrum (dc-embed), a block at a time. Each frame's power is that of its
+ * windowed samples over the window's, sum (w x)^2 / sum w^2 (Parseval on the
+ * frame's spectrum), and stands for its hop: a frame is active at a threshold if
+ * its power reaches it, or one did within the hangover (DC_P56_HANG in frames).
+ * The thresholds are fixed, DC_P56_STEP dB apart from DC_P56F_TOP down over 240
+ * dB, so that blocks add up: pushing an utterance's frames in any cut gives the
+ * level of them all. Frame powers are not P.56's envelope (a windowed RMS, not a
+ * smoothed magnitude), so the level is close to dc_p56_level's, not equal (on
+ * the test recordings' speech within 0.9 dB; a DC offset can move it more:
+ * test_p56.c); it moves by 20 log10 g when the signal is
+ * scaled by g, to the interpolation between 2-dB steps, from +40 dB down to -180
+ * dB. dc_p56f_level: dB re full scale, -INFINITY if silent (no frame above -200
+ * dB, or no frame at all).
  */
+#define DC_P56F_TOP 40.0        /* the highest threshold, dB */
+#define DC_P56F_NTHR 121        /* thresholds: 240 dB at DC_P56_STEP */
 typedef struct {
-	int64_t last[DC_P56_NTHR];      /* the last frame at or above threshold j */
-	int64_t a[DC_P56_NTHR];         /* frames active at threshold j */
+	int64_t last[DC_P56F_NTHR];     /* the last frame at or above threshold j */
+	int64_t a[DC_P56F_NTHR];        /* frames active at threshold j */
 	int64_t t, hang, nfft;          /* frames so far; hangover, frames; window */
 	double sum, wsq;                /* sum of the frame powers; of the squared window */
 } dc_p56f;

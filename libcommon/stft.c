@@ -18,18 +18,6 @@
 #include "stft.h"
 
 int
-dc_stft_window(const dc_stft_params *p, float *w)
-{
-	int64_t n;
-
-	for (n = 0; n < p->nfft; n++) {
-		double h = 0.5 - 0.5 * cos(2.0 * M_PI * (double)n / (double)p->nfft);
-		w[n] = (float)(strcmp(p->window, "hann") == 0 ? h : sqrt(h));
-	}
-	return DC_OK;
-}
-
-int
 dc_stft(const float *x, const dc_stft_params *p, dc_tensor *X)
 {
 	int err;

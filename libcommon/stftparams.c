@@ -1,6 +1,7 @@
 /*
  * stftparams.c: the STFT's parameters (stft.h) checked, counted, read from and
- * written to records, and the active bins of a spectrum: apart from stft.c, so
+ * written to records, its window, and the active bins of a spectrum (dc-embed's
+ * level reads the window's energy): apart from stft.c, so
  * that a tool that only reads spectra (dc-embed, dc-kmeans, dc-mask) does not
  * load FFTW at its start.
  */
@@ -19,6 +20,18 @@ dc_stft_defaults(dc_stft_params *p)
 	p->nfft = 256;
 	p->hop = 64;
 	strcpy(p->window, "sqrt-hann");
+}
+
+int
+dc_stft_window(const dc_stft_params *p, float *w)
+{
+	int64_t n;
+
+	for (n = 0; n < p->nfft; n++) {
+		double h = 0.5 - 0.5 * cos(2.0 * M_PI * (double)n / (double)p->nfft);
+		w[n] = (float)(strcmp(p->window, "hann") == 0 ? h : sqrt(h));
+	}
+	return DC_OK;
 }
 
 int

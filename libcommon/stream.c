@@ -56,6 +56,7 @@ struct dc_reader {
 	int64_t next_t0, bindex;        /* the next block's t0 and number */
 	char detail[256];       /* what DC_EBLOCK or DC_EBLOCKED was about */
 	unsigned char head[12]; /* the input's first bytes, for what it is if no stream */
+	uint64_t headers;       /* header records read: the first, and later ones (cat) */
 	char *big;              /* the big record being read, in a buffer of its own ... */
 	char *bigbase;          /* ... which begins here: big is placed so that its big
 	                         * payload (a tensor's data) is 64-byte aligned */
@@ -1440,6 +1441,8 @@ audio_kind(const unsigned char *b, size_t n)
 		return "AU";
 	if (n >= 4 && memcmp(b, "caff", 4) == 0)
 		return "CAF";
+	if (n >= 8 && memcmp(b, "NIST_1A\n", 8) == 0)
+		return "NIST SPHERE";
 	/* an ID3 tag, or an MPEG audio frame header: sync, a version, a layer, a
 	 * bit rate and a sample rate that are not the reserved ones */
 	if (n >= 3 && (memcmp(b, "ID3", 3) == 0 || (b[0] == 0xff && (b[1] & 0xe0) == 0xe0 &&
@@ -1469,7 +1472,15 @@ dc_read_header(dc_reader *rd, dc_record *hdr)
 	}
 	if (err != DC_OK)
 		rd->err = err;
+	else
+		rd->headers++;
 	return err;
+}
+
+uint64_t
+dc_reader_headers(const dc_reader *rd)
+{
+	return rd->headers;
 }
 
 static void
@@ -1569,6 +1580,7 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 			if (strcmp(r.kind, "dcsep") != 0)
 				break;
 			dc_record_free(&r);     /* a later header (cat a.dcs b.dcs), checked by dc_read */
+			rd->headers++;
 		}
 	}
 	if (strcmp(r.kind, "utt") != 0) {
@@ -1599,6 +1611,7 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 			return err;
 		if (strcmp(r.kind, "dcsep") == 0) {
 			dc_record_free(&r);     /* a later header, checked by dc_read */
+			rd->headers++;
 			continue;
 		}
 		if (strcmp(r.kind, "utt") == 0) {
@@ -1632,6 +1645,7 @@ next_rec(dc_reader *rd, dc_record *r)
 		if (strcmp(r->kind, "dcsep") != 0)
 			return DC_OK;
 		dc_record_free(r);      /* a later header, checked by dc_read */
+		rd->headers++;
 	}
 }
 

@@ -167,8 +167,12 @@ typedef int (*dc_sink_fn)(void *ctx, const dc_unit *b, const dc_record *r, const
 void dc_reader_sink(dc_reader *rd, const char *const *kinds, dc_sink_fn fn, void *ctx);
 /* dc_reader_detail: what the last DC_EBLOCK or DC_EBLOCKED was about, one line;
  * after DC_ENOHEADER, the audio format the input begins as ("WAV", "FLAC", "Ogg",
- * "AIFF", "AU", "CAF", "MP3"), or "" if none. */
+ * "AIFF", "AU", "CAF", "NIST SPHERE", "MP3"), or "" if none. */
 const char *dc_reader_detail(const dc_reader *rd);
+/* dc_reader_headers: the header records read so far: 1 after dc_read_header,
+ * more where streams were joined end to end (cat a.dcs b.dcs), each later one
+ * counted when the reading reaches it (the look-ahead of a unit may). */
+uint64_t dc_reader_headers(const dc_reader *rd);
 /*
  * dc_reader_select: from the first utterance on, dc_read_utt hands out only the
  * records whose kind is listed in use (NULL-terminated; "utt" always); each other

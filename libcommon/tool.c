@@ -408,6 +408,30 @@ open_in(const char *path)
 	return fopen(path, "rb");
 }
 
+/* stages_to: the pipeline from an audio file to the tool prog, for the message
+ * of a tool given audio where a stream is read */
+static const char *
+stages_to(const char *prog)
+{
+	static const char *const chain[][2] = {
+		{ "dc-kmeans", "dc-stft FILE | dc-embed | dc-kmeans" },
+		{ "dc-mask", "dc-stft FILE | dc-embed | dc-kmeans | dc-mask" },
+		{ "dc-istft", "dc-stft FILE | dc-embed | dc-kmeans | dc-mask | dc-istft" },
+		{ "dc-train", "dc-stft FILE | dc-oracle S1 S2 | dc-train" },
+		{ "dc-train-mpi", "dc-stft FILE | dc-oracle S1 S2 | dc-train-mpi" },
+		{ "dc-embed", "dc-stft FILE | dc-embed" },
+		{ "dc-oracle", "dc-stft FILE | dc-oracle S1 S2" },
+	};
+	static char any[64];
+	size_t i;
+
+	for (i = 0; i < sizeof chain / sizeof *chain; i++)
+		if (strcmp(prog, chain[i][0]) == 0)
+			return chain[i][1];
+	snprintf(any, sizeof any, "dc-stft FILE | %s", prog);
+	return any;
+}
+
 void
 dc_stream_fail(const char *what, dc_reader *rd, int err)
 {
@@ -430,8 +454,8 @@ dc_stream_fail(const char *what, dc_reader *rd, int err)
 	if (rd && (err == DC_EBLOCK || err == DC_EBLOCKED))
 		dc_errx(1, "%s: %s", what, dc_reader_detail(rd));
 	if (rd && err == DC_ENOHEADER && *dc_reader_detail(rd))
-		dc_errx(1, "%s: %s audio, not a stream (dc-stft makes one of it: dc-stft FILE | %s)",
-		    what, dc_reader_detail(rd), dc_prog());
+		dc_errx(1, "%s: %s audio, not a stream (dc-stft makes one of it: %s)", what,
+		    dc_reader_detail(rd), stages_to(dc_prog()));
 	dc_errx(1, "%s: %s", what, dc_strerror(err));
 }
 

@@ -219,20 +219,6 @@ grow(embedder *e, int64_t T, int64_t F)
 	}
 }
 
-/* utt_level: the active level of an utterance's STFT X (T, F), dB */
-static double
-utt_level(const embedder *e, const dc_tensor *X)
-{
-	dc_stft_params p;
-	dc_p56f s;
-
-	dc_nn_stft(&e->m.cfg, &p);
-
-	dc_p56f_init(&s, &p);
-	dc_p56f_push(&s, X->data, X->shape[0], X->shape[1]);
-	return dc_p56f_level(&s);
-}
-
 /* net: the network, made on first use for batches of B sequences of T frames
  * (dc_nn_forward grows it for more) in the precision chosen. */
 static dc_nn *
@@ -462,7 +448,7 @@ embed_utt(embedder *e, dc_writer *w, const dc_utt *u, const char *id)
 		dc_errx(1, "%s: embed record: %s", id, dc_strerror(DC_ELIMIT));
 	grow(e, T, F);
 	dc_nn_features(e->feat, X.data, T, F);
-	e->level = utt_level(e, &X);
+	e->level = dc_nn_level(&e->m.cfg, X.data, X.shape[0], X.shape[1]);
 	e->gain = dc_nn_level_gain(e->ref, e->level);
 	dc_nn_features_gain(e->feat, T * F, e->gain);
 	dc_tensor_free(&X);
@@ -590,7 +576,7 @@ embed_queue(embedder *e, dc_writer *w, dc_utt *u, const char *id)
 		q->feat = dc_nn_alloc((size_t)q->fcap * sizeof *q->feat);
 	}
 	dc_nn_features(q->feat, X.data, T, F);
-	q->level = utt_level(e, &X);
+	q->level = dc_nn_level(&e->m.cfg, X.data, X.shape[0], X.shape[1]);
 	q->gain = dc_nn_level_gain(e->ref, q->level);
 	dc_nn_features_gain(q->feat, T * F, q->gain);
 	dc_tensor_free(&X);

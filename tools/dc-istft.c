@@ -191,6 +191,7 @@ static struct {
 	const char *unmasked;   /* the stage after dc-stft whose output no dc-mask
 				 * turned into sources (history), or NULL */
 	int mask_ran;           /* the history names dc-mask: every unit has a masked record */
+	dc_reader *rd;          /* the stream */
 } run;
 
 /* unmasked_by: the last tool of the header's history that makes what dc-mask
@@ -532,10 +533,11 @@ begin(const char *id)
 			dc_errx(1, "%s: %s was already written for an earlier utterance (two "
 			    "utterances with one id?)", id, cur.out[k]);
 		if ((cur.tmp[k] = dc_outset_add(&cur.set, cur.out[k], &why)) == NULL) {
+			e = errno;      /* before the abort's unlinks; ENOENT: a directory
+					 * named by %u or %k, not there */
 			dc_outset_abort(&cur.set);
 			if (why)
 				dc_errx(1, "%s: %s", cur.out[k], why);
-			e = errno;      /* a directory named by %u or %k, not there */
 			dc_errx(1, "%s: %s%s", cur.out[k], strerror(e), e == ENOENT ?
 			    " (a tool makes no directories)" : "");
 		}
@@ -686,8 +688,10 @@ put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int mo
 		dc_errx(1, "%s: no masked or stft record", id);
 	/* dc-mask appends a masked record to every unit it writes: a unit without
 	 * one is where it, or a stage before it, failed (a pipeline's exit status is
-	 * its last stage's), and the mixture written as a source would pass for one */
-	if (!masked && run.mask_ran)
+	 * its last stage's), and the mixture written as a source would pass for one.
+	 * Only in a stream of one header: streams joined end to end (cat) each have
+	 * their own history, which the reader passes over */
+	if (!masked && run.mask_ran && dc_reader_headers(run.rd) == 1)
 		dc_errx(1, "%s: no masked record, though the stream passed dc-mask: a stage before "
 		    "dc-istft failed on this utterance (its message is above); nothing written", id);
 	if (!r->sunk || sp.skip) {
@@ -747,6 +751,7 @@ main(int argc, char **argv)
 	parse_opts(argc, argv);
 	dc_out_input(opt.path);         /* no output may replace the stream */
 	rd = dc_open_stream(opt.path, &hdr, &run.name);
+	run.rd = rd;
 	run.unmasked = unmasked_by(&hdr, &run.mask_ran);
 	dc_record_free(&hdr);
 	/* the rest (embeddings, labels, masks) is skipped as it arrives, never held;

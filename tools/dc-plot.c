@@ -268,8 +268,8 @@ legend(picture *p, int K, int quiet)
 	}
 }
 
-/* panel_names: "source k" over the right end of each of K panels (the files
- * dc-istft writes are numbered so) */
+/* panel_names: "source k" over the right end of each of K panels (as dc-istft
+ * numbers the files of a masked record); a long title may reach them */
 static void
 panel_names(picture *p, int K)
 {

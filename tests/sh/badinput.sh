@@ -42,6 +42,7 @@ for name, head in (("aiff.bin", b"FORM\0\0\0\x20AIFC"), ("ogg.bin", b"OggS\0\2")
                    ("riffavi.bin", b"RIFF\0\0\0\0AVI LIST"), ("mpegbad.bin", b"\xff\xfb\xf0\x64")):
     open(name, "wb").write(head + bytes(40))
 open("riff3.bin", "wb").write(b"RIF")
+open("nist.bin", "wb").write(b"NIST_1A\n   1024\n" + bytes(40))
 open("empty.wav", "wb").close()
 sf.write("whole.flac", np.tile(a, 8), 8000)     # 16,000 samples, then cut in half
 f = open("whole.flac", "rb").read(); open("cut.flac", "wb").write(f[:len(f) // 2])
@@ -218,16 +219,19 @@ dc-dump: -- an option's argument   | 2 | -              | dc-dump -u -- stft.dcs
 
 dc-istft: empty stdin              | 1 | -              | dc-istft                         | dc-istft: stdin: empty stream
 dc-istft: random bytes             | 1 | random.bin     | dc-istft                         | dc-istft: stdin: not a dcsep stream (no header record)
-dc-istft: audio, not a stream      | 1 | mix.wav        | dc-istft                         | dc-istft: stdin: WAV audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-istft)
+dc-istft: audio, not a stream      | 1 | mix.wav        | dc-istft                         | dc-istft: stdin: WAV audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-embed | dc-kmeans | dc-mask | dc-istft)
 dc-embed: a FLAC file named        | 1 | -              | dc-embed whole.flac              | dc-embed: whole.flac: FLAC audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-embed)
-dc-oracle: audio on stdin          | 1 | mix.wav        | dc-oracle s1.wav s2.wav          | dc-oracle: stdin: WAV audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-oracle)
-dc-mask: AIFF bytes                | 1 | aiff.bin       | dc-mask                          | dc-mask: stdin: AIFF audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
-dc-mask: Ogg bytes                 | 1 | ogg.bin        | dc-mask                          | dc-mask: stdin: Ogg audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
-dc-mask: AU bytes                  | 1 | au.bin         | dc-mask                          | dc-mask: stdin: AU audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
-dc-mask: CAF bytes                 | 1 | caf.bin        | dc-mask                          | dc-mask: stdin: CAF audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
-dc-mask: an ID3 tag                | 1 | id3.bin        | dc-mask                          | dc-mask: stdin: MP3 audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
-dc-mask: an MPEG frame header      | 1 | mpeg.bin       | dc-mask                          | dc-mask: stdin: MP3 audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
-dc-mask: RF64 bytes                | 1 | rf64.bin       | dc-mask                          | dc-mask: stdin: WAV audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-mask)
+dc-oracle: audio on stdin          | 1 | mix.wav        | dc-oracle s1.wav s2.wav          | dc-oracle: stdin: WAV audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-oracle S1 S2)
+dc-mask: AIFF bytes                | 1 | aiff.bin       | dc-mask                          | dc-mask: stdin: AIFF audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-embed | dc-kmeans | dc-mask)
+dc-mask: Ogg bytes                 | 1 | ogg.bin        | dc-mask                          | dc-mask: stdin: Ogg audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-embed | dc-kmeans | dc-mask)
+dc-mask: AU bytes                  | 1 | au.bin         | dc-mask                          | dc-mask: stdin: AU audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-embed | dc-kmeans | dc-mask)
+dc-mask: CAF bytes                 | 1 | caf.bin        | dc-mask                          | dc-mask: stdin: CAF audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-embed | dc-kmeans | dc-mask)
+dc-mask: an ID3 tag                | 1 | id3.bin        | dc-mask                          | dc-mask: stdin: MP3 audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-embed | dc-kmeans | dc-mask)
+dc-mask: an MPEG frame header      | 1 | mpeg.bin       | dc-mask                          | dc-mask: stdin: MP3 audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-embed | dc-kmeans | dc-mask)
+dc-mask: RF64 bytes                | 1 | rf64.bin       | dc-mask                          | dc-mask: stdin: WAV audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-embed | dc-kmeans | dc-mask)
+dc-mask: NIST SPHERE bytes         | 1 | nist.bin       | dc-mask                          | dc-mask: stdin: NIST SPHERE audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-embed | dc-kmeans | dc-mask)
+dc-kmeans: WAV bytes               | 1 | mix.wav        | dc-kmeans                        | dc-kmeans: stdin: WAV audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-embed | dc-kmeans)
+dc-dump: WAV bytes                 | 1 | mix.wav        | dc-dump                          | dc-dump: stdin: WAV audio, not a stream (dc-stft makes one of it: dc-stft FILE | dc-dump)
 dc-mask: RIFF, not WAVE            | 1 | riffavi.bin    | dc-mask                          | dc-mask: stdin: not a dcsep stream (no header record)
 dc-mask: MPEG sync, reserved rate  | 1 | mpegbad.bin    | dc-mask                          | dc-mask: stdin: not a dcsep stream (no header record)
 dc-mask: 3 bytes of a WAV          | 1 | riff3.bin      | dc-mask                          | dc-mask: stdin: not a dcsep stream (no header record)
@@ -640,3 +644,12 @@ check "dc-istft: the same in blocks: refused" 1 "dc-mask: long: no labels or mas
 dc-istft: long: no masked record, though the stream passed dc-mask: a stage before dc-istft failed on this utterance (its message is above); nothing written" \
     sh -c "dc-stft -B 10 long.wav | dc-mask | dc-istft -o 'fb%k.wav'"
 same "dc-istft: the same in blocks: nothing written" "$(ls fb* 2>/dev/null)" ""
+# streams joined end to end (cat) each have their own history: an utterance of a
+# stream that did not pass dc-mask is the mixture, as asked, in either order
+dc-stft -i other s1.wav >other.dcs
+check "dc-istft: masked, then a stream without dc-mask, joined: written" 0 '' \
+    sh -c "cat masked.dcs other.dcs | dc-istft -o 'j1%u-%k.wav'"
+check "dc-istft: a stream without dc-mask, then masked, joined: written" 0 '' \
+    sh -c "cat other.dcs masked.dcs | dc-istft -o 'j2%u-%k.wav'"
+same "dc-istft: joined streams: every file" "$(ls j1* j2* | tr '\n' ' ')" \
+    "j1mix-1.wav j1mix-2.wav j1other-1.wav j2mix-1.wav j2mix-2.wav j2other-1.wav "

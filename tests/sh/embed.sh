@@ -84,9 +84,10 @@ def lstm(x, Wih, Whh, bih, bhh, reverse, q=same, qr=None):
 def level(X, nfft=256, hop=64, rate=8000):
     """The active speech level of dc-embed(1), written again from its words: ITU-T
     P.56 method B on the frames, each frame's power the mean square of its
-    sqrt-Hann-windowed samples (Parseval), a 0.2-s hangover, thresholds 2 dB apart
-    from 0 dB down over 100 dB, the level where the active power is 15.9 dB above
-    the threshold (linear in dB between thresholds). dB, or -inf."""
+    sqrt-Hann-windowed samples over the window's (Parseval), a 0.2-s hangover,
+    thresholds 2 dB apart from +40 dB down over 240 dB, the level where the active
+    power is 15.9 dB above the threshold (linear in dB between thresholds). dB, or
+    -inf."""
     b = np.abs(X.astype(np.complex128)) ** 2
     e = b[:, 0] + b[:, -1] + 2 * b[:, 1:-1].sum(axis=1)
     w2 = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(nfft) / nfft)
@@ -96,20 +97,20 @@ def level(X, nfft=256, hop=64, rate=8000):
     if not S > 0:
         return -np.inf
     A, C = [], []
-    for j in range(51):
-        above = p >= 10 ** (-2 * j / 10)
+    for j in range(121):
+        above = p >= 10 ** ((40 - 2 * j) / 10)
         # active: a frame at or above, or one within the hangover before it
         last = np.where(above, np.arange(len(p)), -10 ** 9)
         last = np.maximum.accumulate(last)
         a = np.count_nonzero(np.arange(len(p)) - last <= hang)
         A.append(10 * np.log10(S / a) if a else np.nan)
-        C.append(-2.0 * j)
+        C.append(40 - 2.0 * j)
     A, C = np.array(A), np.array(C)
     top = int(np.argmax(~np.isnan(A)))
     d = A - C
-    if d[50] <= 15.9:
-        return A[50]
-    j = 49
+    if d[120] <= 15.9:
+        return A[120]
+    j = 119
     while j >= top and d[j] > 15.9:
         j -= 1
     if j < top:
@@ -612,6 +613,12 @@ for u in m[:3]:
 z = d[3]["embed"]
 check("-l: a silent utterance: no level key, gain 0", "level" not in z and z["gain"] == 0,
       str({k: z[k] for k in z if k in ("level", "gain")}))
+EOF2
+check_in "-l -100: the gain at its bound, -60 dB" 0 '' lv.dcs dc-embed -m tiny.dcm -l -100
+"$PY" - <<'EOF2'
+import dcstream
+_, d = dcstream.read("out")
+print(("PASS: " if d[0]["embed"]["gain"] == -60 else "FAIL: ") + "-l -100: gain -60 for a level of %.2f" % d[0]["embed"]["level"])
 EOF2
 for l in 5 -101 x nan '' -21dB; do
 	check "-l '$l'" 2 "dc-embed: -l: level must be a number of dB from -100 to 0, or none: $l" \

@@ -91,8 +91,9 @@ EOF
 
 # dc-embed -w: the head's masks of each window's centre frames, as dc-embed gives
 # them for the window's frames alone (each cut out as an utterance of its own);
-# 8000 Hz, hop 64: -w 0.5,0.2 is 63 frames of centre, 25 of context
-check_in "dc-embed -w 0.5,0.2 with a head" 0 '' r3.dcs dc-embed -m m.dcm -w 0.5,0.2
+# 8000 Hz, hop 64: -w 0.5,0.2 is 63 frames of centre, 25 of context; -l none, as a
+# window cut out alone would take its own level, not the utterance's
+check_in "dc-embed -w 0.5,0.2 with a head" 0 '' r3.dcs dc-embed -m m.dcm -l none -w 0.5,0.2
 cp out w3.dcs
 check_in "dc-embed -w 60,1 with a head" 0 '' r3.dcs dc-embed -m m.dcm -w 60,1
 [ -s out ] && cmp -s out e3.dcs && pass "-w 60,1: the bytes of the whole utterance, masks included" ||
@@ -125,7 +126,7 @@ for i, t0 in enumerate(range(0, T, win)):
 write_stream("cuts.dcs", cuts)
 open("win.txt", "w").write("%d %d %d\n" % (T, win, Tb))
 EOF
-check_in "dc-embed of the windows cut out" 0 '' cuts.dcs dc-embed -m m.dcm
+check_in "dc-embed of the windows cut out" 0 '' cuts.dcs dc-embed -m m.dcm -l none
 cp out cuts-e.dcs
 "$PY" - <<'EOF'
 import numpy as np

@@ -297,9 +297,9 @@ check "-W mag, 1 epoch" 0 '*' dc-train $A -W mag -e 1 -V u4.dcs -l wm.tsv -o wm.
 same "-W mag: the first line names the weights" "$(head -n 1 err | sed 's/.*C = 2//')" "; weights mag; f32 products"
 check "-W mag: export" 0 '' dc-train -x wm.dcm -o wm-model.dcm
 check "-W vad: export" 0 '' dc-train -x wv.dcm -o wv-model.dcm
-check "-W mag: embed the validation mixture" 0 '' dc-embed -m wm-model.dcm u4.dcs
+check "-W mag: embed the validation mixture (as dc-train validates: -l none)" 0 '' dc-embed -l none -m wm-model.dcm u4.dcs
 cp out wm-emb.dcs
-check "-W vad: embed the validation mixture" 0 '' dc-embed -m wv-model.dcm u4.dcs
+check "-W vad: embed the validation mixture (as dc-train validates: -l none)" 0 '' dc-embed -l none -m wv-model.dcm u4.dcs
 cp out wv-emb.dcs
 "$PY" - <<'PYEOF'
 import numpy as np, dcstream

@@ -12,6 +12,7 @@
 #include "p56.h"
 #include "nn.h"
 #include "rng.h"
+#include "audio.h"
 #include "t.h"
 
 #define RATE 8000
@@ -271,6 +272,62 @@ test_frames(void)
 	free(y);
 }
 
+/* the frames against the samples on the test recordings' speech: within 0.9 dB
+ * (so0048 is 0.87 below, so0054 0.56), but ls1034, with a DC offset 40 dB below its
+ * speech: 2.6 dB lower, within 0.2 once the offset is removed;
+ * and the range of the thresholds: 120 dB down and 30 dB up, still scaled */
+static void
+test_frames_speech(void)
+{
+	static const char *const names[] = { "so0036_000360332", "so0048_000480014",
+		"so0053_000530115", "so0054_000540031", "ls1034_1034-121119-0000" };
+	const char *root = getenv("ROOT");
+	char path[4096], name[128];
+	dc_audio_info info;
+	dc_p56 r;
+	float *x;
+	int64_t n, i;
+	double l, mean;
+	size_t k;
+
+	if (root == NULL)
+		root = ".";
+	for (k = 0; k < sizeof names / sizeof *names; k++) {
+		snprintf(path, sizeof path, "%s/tests/data/speech/%s.flac", root, names[k]);
+		if (dc_audio_read(path, RATE, &x, &n, &info) != DC_OK) {
+			T_OK("speech: read tests/data/speech", 0);
+			return;
+		}
+		dc_p56_level(x, n, RATE, &r);
+		l = frames_level(x, n, 0);
+		snprintf(name, sizeof name, "frames: %s: the samples' level", names[k]);
+		if (k < 4)
+			T_CLOSE(name, l, r.level, 0.9);
+		else {
+			T_CLOSE("frames: ls1034 (a DC offset): 2.6 dB below the samples' level", l,
+			    r.level - 2.6, 0.1);
+			for (i = 0, mean = 0; i < n; i++)
+				mean += x[i];
+			mean /= (double)n;
+			for (i = 0; i < n; i++)
+				x[i] -= (float)mean;
+			dc_p56_level(x, n, RATE, &r);
+			T_CLOSE("frames: ls1034, its DC offset removed: the samples' level",
+			    frames_level(x, n, 0), r.level, 0.2);
+			l = frames_level(x, n, 0);
+			for (i = 0; i < n; i++)
+				x[i] *= 1e-6f;
+			T_CLOSE("frames: ls1034, 120 dB down: the level 120 dB lower", frames_level(x, n, 0),
+			    l - 120, 0.1);
+			for (i = 0; i < n; i++)
+				x[i] *= 3.16227766e7f;
+			T_CLOSE("frames: ls1034, 30 dB up: the level 30 dB higher", frames_level(x, n, 0),
+			    l + 30, 0.1);
+		}
+		free(x);
+	}
+}
+
 /* dc_nn_features_gain: as if X had been scaled, a bin of 0 still one */
 static void
 test_features_gain(void)
@@ -298,6 +355,7 @@ int
 main(void)
 {
 	test_frames();
+	test_frames_speech();
 	test_features_gain();
 	test_sine();
 	test_half_active();
