@@ -56,7 +56,7 @@ dc_embedder_open(dc_embedder **ep, const char *path, int threads)
 		return err;
 	}
 	e->threads = threads;
-	e->level = DC_FEAT_LEVEL;
+	e->level = dc_model_level(&e->m);
 	e->prec = dc_mm_default(1);
 	if (e->m.cfg.C > 0)
 		e->mm = dc_mm_new(e->prec);

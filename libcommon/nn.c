@@ -512,6 +512,19 @@ dc_nn_stft(const dc_nn_config *c, dc_stft_params *p)
 }
 
 double
+dc_model_level(const dc_model *m)
+{
+	const char *v = dc_model_meta_get(m, "level");
+	double l;
+
+	if (v == NULL)
+		return DC_FEAT_LEVEL;
+	if (strcmp(v, "none") == 0)
+		return NAN;
+	return dc_parse_num(v, -100, 0, &l) == 0 ? l : DC_FEAT_LEVEL;
+}
+
+double
 dc_nn_level(const dc_nn_config *c, const float *X, int64_t T, int64_t F)
 {
 	dc_stft_params p;

@@ -256,6 +256,9 @@ void dc_nn_features_gain(float *feat, int64_t n, double db);
 #define DC_LEVEL_GAINMAX 60.0
 void dc_nn_stft(const dc_nn_config *c, dc_stft_params *p);
 double dc_nn_level_gain(double to, double level);
+/* dc_model_level: the level of the model's metadata "level" (formats/model.md):
+ * a number of dB from -100 to 0, NAN for "none", else DC_FEAT_LEVEL */
+double dc_model_level(const dc_model *m);
 /* dc_nn_level: the active level (p56.h dc_p56f) of the T x F STFT X made as the
  * model of config c reads, dB; -INFINITY if silent */
 double dc_nn_level(const dc_nn_config *c, const float *X, int64_t T, int64_t F);

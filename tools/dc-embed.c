@@ -59,8 +59,8 @@ help(void)
 	    "              1 to %d (1): less CPU per hour of audio for batch jobs, each\n"
 	    "              utterance out when its batch is done\n"
 	    "  -l level    the active speech level, dBov, each utterance is brought to\n"
-	    "              before the network (%g: that of the training mixtures), or\n"
-	    "              none: as it is\n"
+	    "              before the network, or none: as it is (default: the model's\n"
+	    "              level, else %g, that of the training mixtures)\n"
 	    "  -m model    model file (default: $DCSEP_MODEL, else the installed default.dcm)\n"
 	    "  -P prec     the precision of the network's products: bf16 (bf16 operands,\n"
 	    "              fp32 sums), mixed (bf16 in the recurrent steps and, where\n"
@@ -767,7 +767,7 @@ main(int argc, char **argv)
 	memset(&bl, 0, sizeof bl);
 	e.threads = 1;
 	e.bmax = 1;
-	e.ref = DC_FEAT_LEVEL;
+	e.ref = INFINITY;       /* -l not given: the model's (dc_model_level) */
 	while ((c = dc_getopt(argc, argv, "b:l:m:P:t:w:h", usage, help)) != -1) {
 		switch (c) {
 		case 'b':
@@ -817,6 +817,8 @@ main(int argc, char **argv)
 		dc_errx(1, "%s: %s", mpath, dc_model_errmsg(mpath, err));
 	}
 	model_name(&e.m, mpath, e.name, sizeof e.name);
+	if (isinf(e.ref))
+		e.ref = dc_model_level(&e.m);
 	{
 		/* seconds to frames of the model's STFT, to the nearest */
 		double fps = (double)e.m.cfg.rate / (double)e.m.cfg.hop;

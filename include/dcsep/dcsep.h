@@ -81,8 +81,9 @@ int dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks)
 /*
  * dc_embedder_set_level: the active speech level, dB re full scale (-100 to 0),
  * that dc_embed brings each spectrum to before the network, as dc-embed -l does;
- * NAN: none, the features as they are. The default is dc-embed's, -21, the level
- * of the training mixtures. DC_EPARAM for e NULL or a level out of range.
+ * NAN: none, the features as they are. The default is dc-embed's: the model's
+ * "level" metadata if it has one (formats/model.md), else -21, the level of the
+ * shipped model's training mixtures. DC_EPARAM for e NULL or a level out of range.
  */
 int dc_embedder_set_level(dc_embedder *e, double level);
 

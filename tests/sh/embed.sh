@@ -614,6 +614,22 @@ z = d[3]["embed"]
 check("-l: a silent utterance: no level key, gain 0", "level" not in z and z["gain"] == 0,
       str({k: z[k] for k in z if k in ("level", "gain")}))
 EOF2
+# the model's level (meta "level", formats/model.md): the default of -l; -l over it
+"$PY" - <<'EOF2' || fail "models with a level" "python failed"
+import sys; sys.path.insert(0, ".")
+import ref
+ref.write_model("lv30.dcm", meta={"name": "tiny-test", "level": "-30"})
+ref.write_model("lvnone.dcm", meta={"name": "tiny-test", "level": "none"})
+ref.write_model("lvbad.dcm", meta={"name": "tiny-test", "level": "loud"})
+EOF2
+check_in "a model with level -30" 0 '' lv.dcs dc-embed -m lv30.dcm
+cmp -s out lv30.dcs && pass "a model with level -30: as -l -30" || fail "a model with level -30" "output differs from -l -30's"
+check_in "a model with level none" 0 '' lv.dcs dc-embed -m lvnone.dcm
+cmp -s out lvn.dcs && pass "a model with level none: as -l none" || fail "a model with level none" "output differs from -l none's"
+check_in "a model with level none, -l -30" 0 '' lv.dcs dc-embed -m lvnone.dcm -l -30
+cmp -s out lv30.dcs && pass "-l over the model's level" || fail "-l over the model's level" "output differs from -l -30's"
+check_in "a model with a level not a number: the default" 0 '' lv.dcs dc-embed -m lvbad.dcm
+cmp -s out lvd.dcs && pass "a model with a level not a number: -21" || fail "a model with level loud" "output differs from the default's"
 check_in "-l -100: the gain at its bound, -60 dB" 0 '' lv.dcs dc-embed -m tiny.dcm -l -100
 "$PY" - <<'EOF2'
 import dcstream
