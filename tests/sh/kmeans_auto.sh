@@ -33,7 +33,7 @@ cp err auto.err
 "$PY" - <<'EOF'
 import re, numpy as np, oracle_lib as L
 recs = L.read_records("auto.dcs")
-cuts = [0.345, 0.545, 0.67]
+cuts = [0.345, 0.575, 0.67]
 msgs = open("auto.err").read().splitlines()
 for utt, rest in L.utterances(recs):
     k = int(utt["id"][1])
