@@ -2,7 +2,9 @@
  * dc-embed: STFTs in, deep clustering embeddings out (formats/stream.md).
  *
  * For each utterance, the last "stft" record (complex64, T x F) becomes the
- * features log(|X| + 1e-8), the network of the model (formats/model.md,
+ * features log(|X| + 1e-8), with the gain that brings its active level (p56.h,
+ * dc_p56f) to -l's (the model's "level", else -21 dBov; the record keys "level"
+ * and "gain" say what it was), the network of the model (formats/model.md,
  * libcommon/nn.c) maps them to unit-length D-vectors, and an "embed" record
  * (float32, T x F x D, key model = the model's name) is appended. A model with a
  * mask-inference head (Chimera++) also gives a "masks" record (float32, C x T x F,
