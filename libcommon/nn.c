@@ -500,8 +500,9 @@ dc_nn_features_gain(float *feat, int64_t n, double db)
 		}
 }
 
-void
-dc_nn_stft(const dc_nn_config *c, dc_stft_params *p)
+/* model_stft: the STFT the model of config c reads (samples 0) */
+static void
+model_stft(const dc_nn_config *c, dc_stft_params *p)
 {
 	dc_stft_defaults(p);
 	p->rate = c->rate;
@@ -524,14 +525,21 @@ dc_model_level(const dc_model *m)
 	return dc_parse_num(v, -100, 0, &l) == 0 ? l : DC_FEAT_LEVEL;
 }
 
+void
+dc_nn_level_begin(const dc_nn_config *c, dc_p56f *s)
+{
+	dc_stft_params p;
+
+	model_stft(c, &p);
+	dc_p56f_init(s, &p);
+}
+
 double
 dc_nn_level(const dc_nn_config *c, const float *X, int64_t T, int64_t F)
 {
-	dc_stft_params p;
 	dc_p56f s;
 
-	dc_nn_stft(c, &p);
-	dc_p56f_init(&s, &p);
+	dc_nn_level_begin(c, &s);
 	dc_p56f_push(&s, X, T, F);
 	return dc_p56f_level(&s);
 }

@@ -249,19 +249,21 @@ void dc_nn_features(float *feat, const float *X, int64_t T, int64_t F);
  * shipped models, dB, which dc-embed brings each utterance to by default. */
 void dc_nn_features_gain(float *feat, int64_t n, double db);
 #define DC_FEAT_LEVEL -21.0
-/* dc_nn_stft: the STFT the model of config c reads (samples 0). dc_nn_level_gain:
- * the gain, dB, that brings an active level (dB, p56.h dc_p56f: -INFINITY if
+/* dc_nn_level_gain: the gain, dB, that brings an active level (dB, p56.h dc_p56f:
+ * -INFINITY if
  * silent) to the level to: 0 if silent or to is NAN (none), else within
  * DC_LEVEL_GAINMAX either way. */
 #define DC_LEVEL_GAINMAX 60.0
-void dc_nn_stft(const dc_nn_config *c, dc_stft_params *p);
 double dc_nn_level_gain(double to, double level);
 /* dc_model_level: the level of the model's metadata "level" (formats/model.md):
  * a number of dB from -100 to 0, NAN for "none", else DC_FEAT_LEVEL */
 double dc_model_level(const dc_model *m);
 /* dc_nn_level: the active level (p56.h dc_p56f) of the T x F STFT X made as the
- * model of config c reads, dB; -INFINITY if silent */
+ * model of config c reads, dB; -INFINITY if silent. dc_nn_level_begin: s made
+ * ready for such spectra, to push them a block at a time. */
+struct dc_p56f;
 double dc_nn_level(const dc_nn_config *c, const float *X, int64_t T, int64_t F);
+void dc_nn_level_begin(const dc_nn_config *c, struct dc_p56f *s);
 /* dc_nn_weights: w (T*F) = 1 for the active bins (stft.h: 20 log10(|X| + 1e-8)
  * within db decibels of its maximum over the utterance), else 0, from feat. */
 void dc_nn_weights(float *w, const float *feat, int64_t n, double db);

@@ -85,7 +85,7 @@ int dc_p56_level(const float *x, int64_t n, double rate, dc_p56 *r);
  */
 #define DC_P56F_TOP 40.0        /* the highest threshold, dB */
 #define DC_P56F_NTHR 121        /* thresholds: 240 dB at DC_P56_STEP */
-typedef struct {
+typedef struct dc_p56f {
 	int64_t last[DC_P56F_NTHR];     /* the last frame at or above threshold j */
 	int64_t a[DC_P56F_NTHR];        /* frames active at threshold j */
 	int64_t t, hang, nfft;          /* frames so far; hangover, frames; window */

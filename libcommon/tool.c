@@ -547,7 +547,7 @@ dc_pattern_dir(const char *pat)
 		char q[256];
 		int e = errno;
 
-		dc_errx(1, "%s: %s (a tool makes no directories)", dc_esc(dir, 0, q, sizeof q),
+		dc_errx(1, "%s: %s" DC_NO_DIRS, dc_esc(dir, 0, q, sizeof q),
 		    strerror(stat(dir, &st) == 0 ? ENOTDIR : e));
 	}
 	free(dir);

@@ -153,9 +153,12 @@ float *dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n
 /* the note for a file cut short (dc_audio_info's frames_claimed), after "name: " */
 #define DC_CUT_SHORT "cut short: its header claims %lld frames, the file holds %lld " \
 	"(read as they are)"
+/* the end of the message for an output whose directory is not there */
+#define DC_NO_DIRS " (a tool makes no directories)"
 /* dc_audio_notes: the lines on stderr for a file (name) read at rate
- * whose channels were mixed down or rate changed (info: dc_audio_read's). */
-void dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate);
+ * whose channels were mixed down or rate changed (info: dc_audio_read's); with
+ * back, the resampling's says how dc-istft writes the sources at the file's rate. */
+void dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate, int back);
 /* dc_audio_range: exits 1 as dc_get_audio does unless every sample of x[n] is
  * within +-DC_AUDIO_MAX; x holds the file's samples from number first on. */
 void dc_audio_range(const char *name, const float *x, int64_t n, int64_t first);

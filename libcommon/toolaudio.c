@@ -13,14 +13,17 @@
 #include "tool.h"
 
 void
-dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate)
+dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate, int back)
 {
 	if (info->frames_claimed > 0)
 		dc_warnx("%s: " DC_CUT_SHORT, name, (long long)info->frames_claimed,
 		    (long long)info->frames_in);
 	if (info->downmixed)
 		dc_warnx("%s: %d channels mixed down to mono", name, info->channels_in);
-	if (info->resampled)
+	if (info->resampled && back)
+		dc_warnx("%s: resampled from %d Hz to %lld Hz (dc-istft -r %d writes the sources at "
+		    "%d Hz)", name, info->rate_in, (long long)rate, info->rate_in, info->rate_in);
+	else if (info->resampled)
 		dc_warnx("%s: resampled from %d Hz to %lld Hz", name, info->rate_in, (long long)rate);
 }
 

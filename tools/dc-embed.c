@@ -701,12 +701,7 @@ embed_block(embedder *e, dc_writer *w, blocks *bl, dc_utt *u, const dc_unit *b, 
 		snprintf(bl->id, sizeof bl->id, "%s", id);
 		bl->fa = bl->nf = 0;
 		bl->ended = 0;
-		{
-			dc_stft_params p;
-
-			dc_nn_stft(mc, &p);
-			dc_p56f_init(&bl->lv, &p);
-		}
+		dc_nn_level_begin(mc, &bl->lv);
 	}
 	get_stft(e, u, b, id, &X);
 	n = X.shape[0];

@@ -539,7 +539,7 @@ begin(const char *id)
 			if (why)
 				dc_errx(1, "%s: %s", cur.out[k], why);
 			dc_errx(1, "%s: %s%s", cur.out[k], strerror(e), e == ENOENT ?
-			    " (a tool makes no directories)" : "");
+			    DC_NO_DIRS : "");
 		}
 		if (dc_audio_out_open(cur.tmp[k], 1, cur.rate, opt.enc, &cur.o[k]) != DC_OK)
 			write_fail(k);

@@ -220,7 +220,7 @@ single(int nin, char **files)
 		read_input(files[j], speed[j], &in[j], &info[j]);
 	/* once all are read: an input refused gets one line, not the notes before it */
 	for (j = 0; j < nin; j++)
-		dc_audio_notes(dc_path_name(files[j]), &info[j], opt.mo.rate);
+		dc_audio_notes(dc_path_name(files[j]), &info[j], opt.mo.rate, 0);
 	dc_mix_make(in, nin, gain, opt.mo.level, &mx);
 
 	put_audio(tmix, opt.out, mx.mix, mx.n);

@@ -183,7 +183,7 @@ ref_spectra(const char *id, char *const *src, int K, const dc_stft_params *p, in
 	}
 	/* resampled or mixed down: said once every reference is taken */
 	for (k = 0; k < K; k++)
-		dc_audio_notes(src[k], &info[k], p->rate);
+		dc_audio_notes(src[k], &info[k], p->rate, 0);
 	free(info);
 }
 
@@ -302,7 +302,7 @@ ref_block(const char *id, char *const *src, int K, const dc_stft_params *p, cons
 		/* resampled or mixed down: said once every source has ended where the
 		 * utterance does */
 		for (k = 0; k < K; k++)
-			dc_audio_notes(src[k], &bs.info[k], p->rate);
+			dc_audio_notes(src[k], &bs.info[k], p->rate, 0);
 		bs_close();
 	}
 }

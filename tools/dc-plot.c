@@ -322,7 +322,7 @@ save(picture *p, const char *path)
 		int e = errno;  /* a directory named by %u or %r, not there */
 
 		dc_errx(1, "%s: %s%s", path, strerror(e), e == ENOENT ?
-		    " (a tool makes no directories)" : "");
+		    DC_NO_DIRS : "");
 	}
 	errno = 0;
 	if (cairo_surface_write_to_png_stream(p->s, write_cb, f) != CAIRO_STATUS_SUCCESS || fflush(f) != 0 ||

@@ -128,19 +128,6 @@ put_stft(dc_writer *w, const dc_stft_params *p, const dc_tensor *X, int64_t t0, 
 	dc_write_recb(w, &b);
 }
 
-/* notes: dc_audio_notes, the resampling's with the way back to the input's rate */
-static void
-notes(const char *name, const dc_audio_info *info, int64_t rate)
-{
-	dc_audio_info i = *info;
-
-	i.resampled = 0;
-	dc_audio_notes(name, &i, rate);
-	if (info->resampled)
-		dc_warnx("%s: resampled from %d Hz to %lld Hz (dc-istft -r %d writes the sources at "
-		    "%d Hz)", name, info->rate_in, (long long)rate, info->rate_in, info->rate_in);
-}
-
 /* put_whole: the utterance of reader a (the first n0 samples x0 already read), whole:
  * every sample read, within the element limit, then one stft record */
 static void
@@ -179,7 +166,7 @@ put_whole(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *p
 		dc_errx(1, "%s: no samples", name);
 	}
 	/* after the checks above: a file refused gets one line */
-	notes(name, info, p->rate);
+	dc_audio_notes(name, info, p->rate, 1);
 	p->samples = n;
 	err = dc_stft(x, p, &X);
 	free(x);        /* the buffer is no longer needed, on success or failure */
@@ -236,7 +223,7 @@ put_blocks(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *
 		if (!started) {
 			/* after the first block's samples are checked; a fault further on
 			 * comes after the note, as after the blocks written */
-			notes(name, info, p->rate);
+			dc_audio_notes(name, info, p->rate, 1);
 			put_utt(w, path, id, p->rate, known, 1);
 			started = 1;
 		}
