@@ -250,9 +250,8 @@ void dc_nn_features(float *feat, const float *X, int64_t T, int64_t F);
 void dc_nn_features_gain(float *feat, int64_t n, double db);
 #define DC_FEAT_LEVEL -21.0
 /* dc_nn_level_gain: the gain, dB, that brings an active level (dB, p56.h dc_p56f:
- * -INFINITY if
- * silent) to the level to: 0 if silent or to is NAN (none), else within
- * DC_LEVEL_GAINMAX either way. */
+ * -INFINITY if silent) to the level to: 0 if silent or to is NAN (none), else
+ * within DC_LEVEL_GAINMAX either way. */
 #define DC_LEVEL_GAINMAX 60.0
 double dc_nn_level_gain(double to, double level);
 /* dc_model_level: the level of the model's metadata "level" (formats/model.md):
