@@ -99,7 +99,8 @@ major_format(const char *path)
 		int fmt;
 	} tab[] = {
 		{ "wav", SF_FORMAT_WAV }, { "flac", SF_FORMAT_FLAC },
-		{ "ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS }, { "opus", SF_FORMAT_OGG | SF_FORMAT_OPUS },
+		{ "ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS },
+		{ "oga", SF_FORMAT_OGG | SF_FORMAT_VORBIS }, { "opus", SF_FORMAT_OGG | SF_FORMAT_OPUS },
 		{ "mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III },
 		{ "aiff", SF_FORMAT_AIFF }, { "aif", SF_FORMAT_AIFF }, { "au", SF_FORMAT_AU },
 		{ "caf", SF_FORMAT_CAF }, { "w64", SF_FORMAT_W64 },
@@ -112,6 +113,24 @@ major_format(const char *path)
 			if (strcasecmp(dot + 1, tab[i].ext) == 0)
 				return tab[i].fmt;
 	return SF_FORMAT_WAV;
+}
+
+const char *
+dc_audio_unwritable(const char *path)
+{
+	/* containers of audio that libsndfile reads or writes under no name here */
+	static const char *const tab[] = {
+		"m4a", "m4b", "mp4", "aac", "alac", "wma", "webm", "mka", "amr", "ac3",
+		"ape", "wv", "mp2", "ra", "3gp",
+	};
+	const char *dot = strrchr(path, '.');
+	size_t i;
+
+	if (dot && !strchr(dot, '/'))
+		for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
+			if (strcasecmp(dot + 1, tab[i]) == 0)
+				return dot + 1;
+	return NULL;
 }
 
 /* put_frames: frames x[frames][channels] to sf, of format fmt; returns the count written */
@@ -154,6 +173,16 @@ out_format(SF_INFO *si, const char *path, int channels, int rate, int encoding)
 {
 	int major = strcmp(path, "-") == 0 ? SF_FORMAT_WAV : major_format(path);
 
+	const char *ext = strcmp(path, "-") == 0 ? NULL : dc_audio_unwritable(path);
+
+	if (ext) {
+		char m[128];
+
+		snprintf(m, sizeof m, "no tool writes %.8s audio (the extension picks the "
+		    "format: " DC_AUDIO_WRITES ")", ext);
+		dc_audio_set_err(m);
+		return DC_EAUDIO;
+	}
 	memset(si, 0, sizeof *si);
 	si->samplerate = rate;
 	si->channels = channels;

@@ -90,6 +90,12 @@ int64_t dc_audio_beyond(const float *x, int64_t n);
  * below 1, an encoding other than DC_PCM16 and DC_FLOAT, or x NULL with frames. */
 int dc_audio_write(const char *path, const float *x, int64_t frames, int channels,
     int rate, int encoding);
+/* the extensions that pick a container (any other writes WAV) */
+#define DC_AUDIO_WRITES "wav, flac, ogg, opus, mp3, aiff, au, caf or w64"
+/* dc_audio_unwritable: path's extension (after the '.') where it names audio that
+ * none of those holds (.m4a, .aac, .wma...): writing it is refused with
+ * DC_EAUDIO rather than a WAV file under that name; NULL for any other path */
+const char *dc_audio_unwritable(const char *path);
 /*
  * Writing a file a chunk at a time: dc_audio_out_open makes the file (the container
  * of path's extension, as dc_audio_write) in an unlinked temporary file under

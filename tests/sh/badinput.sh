@@ -260,6 +260,8 @@ dc-istft: output dir missing       | 1 | masked.dcs     | dc-istft -o 'nodir/x%k
 dc-istft: output dir missing, at once | 1 | -           | dc-istft -o 'nodir/x%k.wav'      | dc-istft: nodir/: No such file or directory (a tool makes no directories)
 dc-istft: output dir a file        | 1 | masked.dcs     | dc-istft -o 'mix.wav/x%k.wav'    | dc-istft: mix.wav/: Not a directory (a tool makes no directories)
 dc-istft: a dir by %u: per utterance | 1 | masked.dcs   | dc-istft -o '%u-dir/x%k.wav'     | dc-istft: mix-dir/x1.wav: No such file or directory (a tool makes no directories)
+dc-istft: a format no tool writes  | 2 | -              | dc-istft -o 'x%k.m4a'            | dc-istft: -o: x%k.m4a: no tool writes m4a audio (the extension picks the format: wav, flac, ogg, opus, mp3, aiff, au, caf or w64)
+dc-mix: a format no tool writes    | 1 | -              | dc-mix -o x.AAC s1.wav s2.wav    | dc-mix: x.AAC: no tool writes AAC audio (the extension picks the format: wav, flac, ogg, opus, mp3, aiff, au, caf or w64)
 dc-plot: output dir missing        | 1 | stft.dcs       | dc-plot -o 'nodir/%u-%r.png'     | dc-plot: nodir/: No such file or directory (a tool makes no directories)
 dc-istft: full disk, stdout        | 1 | stft.dcs       | dc-istft >/dev/full              | dc-istft: stdout: No space left on device
 dc-istft: full disk, -o            | 1 | stft.dcs       | dc-istft -o /dev/full            | dc-istft: /dev/full: No space left on device
