@@ -571,7 +571,7 @@ plot_utt(const dc_utt *u, const char *id)
 	unsigned char *a = NULL;
 	double hop_s = 0.0, hz = 0.0;
 	char title[400], esc[300], s1[96], *path;
-	int i, K, nl = 0;
+	int i, K, nl = 0, here = 0;
 	int64_t T, F;
 	picture p;
 
@@ -632,17 +632,19 @@ plot_utt(const dc_utt *u, const char *id)
 			panel_names(&p, K);
 		axes(&p, T, F, sr ? hop_s : 0.0, sr ? hz : 0.0);
 		path = expand(id, kinds[i]);
-		/* one file a picture: a pattern without %r, or without %u on a second
-		 * utterance, or two utterances with one id, would draw over one */
+		/* one file a picture: a pattern without %r on an utterance's second
+		 * kind, or without %u on a second utterance, or two utterances with one
+		 * id, would draw over one */
 		if (dc_out_written(path))
 			dc_errx(1, "%s: %s was drawn already%s", id, path,
-			    strstr(opt.pattern, "%r") == NULL ? ": the pattern lacks %r, and there is "
-			    "more than one kind to draw" : strstr(opt.pattern, "%u") == NULL ?
+			    here > 0 && strstr(opt.pattern, "%r") == NULL ? ": the pattern lacks %r, "
+			    "and there is more than one kind to draw" : strstr(opt.pattern, "%u") == NULL ?
 			    ": the pattern lacks %u, and the stream has more than one utterance" :
 			    " for an earlier utterance (two utterances with one id?)");
 		dc_out_wrote(path);
 		save(&p, path);
 		opt.drawn++;
+		here++;
 		free(path);
 		if (i != 0)
 			dc_tensor_free(&Y);
@@ -707,6 +709,8 @@ main(int argc, char **argv)
 				}
 			if (*optarg == '\0')
 				dc_errx(2, "-o: empty pattern");
+			if (strcmp(optarg, "-") == 0)
+				dc_errx(2, "-o -: pictures are written to files, not to standard output");
 			opt.pattern = optarg;
 			(void)seen_pct;
 			break;

@@ -1411,12 +1411,25 @@ parse_option(options *o, int c, char *arg)
 	}
 }
 
+/* stray: the first option letter marked in seen that is not in ok, else 0 */
+static int
+stray(const char *seen, const char *ok)
+{
+	int c;
+
+	for (c = 1; c < 128; c++)
+		if (seen[c] && strchr(ok, c) == NULL)
+			return c;
+	return 0;
+}
+
 /* parse_options: the command line into o, with the defaults and the checks of
  * options that exclude each other; exits 2 on a usage error. */
 static void
 parse_options(options *o, int argc, char **argv)
 {
 	static char *stdin_only[] = { "-" };
+	char seen[128] = { 0 };
 	int c;
 
 	memset(o, 0, sizeof *o);
@@ -1441,10 +1454,14 @@ parse_options(options *o, int argc, char **argv)
 	o->N = 1000;
 	o->rlo = o->rhi = 1.0;
 	while ((c = dc_getopt(argc, argv,
-	    "iqrFx:w:I:L:H:D:M:A:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:X:Y:K:N:R:h", usage, help)) != -1)
+	    "iqrFx:w:I:L:H:D:M:A:T:u:b:e:S:a:f:g:d:W:P:s:t:c:p:V:l:n:m:o:X:Y:K:N:R:h", usage, help)) != -1) {
 		parse_option(o, c, optarg);
+		seen[c & 127] = 1;
+	}
 	if (o->out == NULL)
 		dc_errx(2, "-o: the model file is required");
+	if (strcmp(o->out, "-") == 0)
+		dc_errx(2, "-o -: a model is written to a file, not to standard output");
 	if (o->init && o->resume)
 		dc_errx(2, "-i and -r exclude each other");
 	if (o->ipath && (o->init || o->resume))
@@ -1458,12 +1475,14 @@ parse_options(options *o, int argc, char **argv)
 		dc_errx(2, "-r: the checkpoint fixes -M; leave it out");
 	if (o->init && (argc > optind || o->xdir))
 		dc_errx(2, "-i: no training data is read");
+	if (o->init && (c = stray(seen, "iLHDMsnmoq")) != 0)
+		dc_errx(2, "-i: -%c does not go with it (only -L, -H, -D, -M, -s, -n, -m and -o "
+		    "do: no training is done)", c);
 	if (o->xdir && argc > optind)
 		dc_errx(2, "-X: no training streams with it (the mixtures are drawn from corpusdir)");
 	if (!o->xdir && ((o->given & 4) || o->ypath))
 		dc_errx(2, "-%c: only with -X", o->ypath ? 'Y' : o->mixc);
-	if (o->xpath && (o->init || o->resume || o->ipath || o->given || o->fgiven || o->parg ||
-	    o->M || o->Agiven || o->freeze || o->xdir))
+	if (o->xpath && (stray(seen, "xwMnmoq") || o->M))
 		dc_errx(2, "-x: only -o, -n, -m, -w, -M 0 and models to average go with it");
 	if (o->Mgiven && o->M == 0 && !o->xpath)
 		dc_errx(2, "-M 0: only with -x");

@@ -108,6 +108,12 @@ check_in "-o without %r, two kinds" 1 \
 check_in "-o without %u, two utterances" 1 \
     "dc-plot: s1: o2-stft.png was drawn already: the pattern lacks %u, and the stream has more than one utterance" \
     two.dcs dc-plot -o 'o2-%r.png'
+check_in "-o without %u or %r, one kind: %u named" 1 \
+    "dc-plot: s1: o4.png was drawn already: the pattern lacks %u, and the stream has more than one utterance" \
+    two.dcs dc-plot -o o4.png
+check_in "-o -: refused" 2 "dc-plot: -o -: pictures are written to files, not to standard output" \
+    two.dcs dc-plot -o -
+same "-o -: no file named -" "$(ls -- - 2>/dev/null)" ""
 cat two.dcs two.dcs >twice.dcs
 check_in "-o: two utterances with one id" 1 \
     "dc-plot: mix: o3-mix-stft.png was drawn already for an earlier utterance (two utterances with one id?)" \

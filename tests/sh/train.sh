@@ -134,6 +134,10 @@ check "-P mixed: resumed without -P: mixed again" 0 '*' dc-train -q -r -e 8 -V u
 check "-P fp16" 2 "dc-train: -P: precision must be bf16, mixed or f32: fp16" dc-train -P fp16 -o x.dcm train.dcs
 check "-x with -P" 2 "dc-train: -x: only -o, -n, -m, -w, -M 0 and models to average go with it" \
     dc-train -x m.dcm -P f32 -o x.dcm
+for a in "-V train.dcs" "-e 5" "-S 3" "-l x.tsv" "-t 2" "-c 1" "-p 1"; do
+	check "-x with $a" 2 "dc-train: -x: only -o, -n, -m, -w, -M 0 and models to average go with it" \
+	    dc-train -x m.dcm $a -o x.dcm
+done
 "$PY" - $bf16 <<'EOF'
 import sys, msgpack, numpy as np
 from oracle_lib import check
@@ -200,6 +204,13 @@ check "-r with -b" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d,
 check "-r with -H" 2 "dc-train: -r: the checkpoint fixes -L, -H and -D; leave them out" \
     dc-train -r -H 4 -o m.dcm train.dcs
 check "-i with data" 2 "dc-train: -i: no training data is read" dc-train -i -o x.dcm train.dcs
+# options that mean nothing without training are refused, not ignored
+for a in "-S 3" "-e 5" "-V train.dcs" "-l x.tsv" "-a 0.01" "-T 50" "-P f32" "-F" "-A 0.2" "-t 2"; do
+	check "-i with $a" 2 "dc-train: -i: ${a%% *} does not go with it (only -L, -H, -D, -M, -s, -n, -m and -o do: no training is done)" \
+	    dc-train -i $a -o x.dcm
+done
+check "-i -o -: refused" 2 "dc-train: -o -: a model is written to a file, not to standard output" dc-train -i -o -
+same "-o -: no file named -" "$(ls -- - 2>/dev/null)" ""
 check "-a 0" 2 "dc-train: -a: rate must be a number above 0, at most 1: 0" dc-train -a 0 -o x.dcm train.dcs
 check "-r without a checkpoint" 1 "dc-train: nope.dcm: No such file or directory" dc-train -r -o nope.dcm train.dcs
 check "-r on a model without training state" 1 \
