@@ -100,6 +100,23 @@ dc_mix_pick(dc_xoshiro *r, const dc_corpus *c, const dc_mix_opts *o, int k, int 
 
 /* ---------------------------------------------------------------- mixing */
 
+/* remove_mean: x[n] less its mean. A recording's DC offset is no speech, but P.56
+ * counts it as such: left in, a source with a large one (the corpus has one of
+ * -0.25, its speech at -43 dB) would be mixed far quieter than its draw. */
+static void
+remove_mean(float *x, int64_t n)
+{
+	double s = 0;
+	float m;
+	int64_t i;
+
+	for (i = 0; i < n; i++)
+		s += x[i];
+	m = (float)(s / (double)n);
+	for (i = 0; i < n; i++)
+		x[i] -= m;
+}
+
 int
 dc_mix_read(const char *path, const dc_mix_opts *o, double speed, dc_mix_input *in,
     dc_audio_info *info, char *msg)
@@ -123,6 +140,7 @@ dc_mix_read(const char *path, const dc_mix_opts *o, double speed, dc_mix_input *
 		err = say(msg, DC_EPARAM, "%s: sample %lld is %g, beyond +-%g (float audio is "
 		    "nominally within +-1)", name, (long long)(i + 1), in->x[i], DC_AUDIO_MAX);
 	} else {
+		remove_mean(in->x, in->n);
 		dc_p56_level(in->x, in->n, o->rate, &r);
 		in->level = r.level;
 		if (!isfinite(r.level))

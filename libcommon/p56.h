@@ -71,14 +71,15 @@ int dc_p56_level(const float *x, int64_t n, double rate, dc_p56 *r);
  * dc_p56f: the same method on the frames of an STFT, for a signal known only by
  * its spectrum (dc-embed), a block at a time. Each frame's power is that of its
  * windowed samples over the window's, sum (w x)^2 / sum w^2 (Parseval on the
- * frame's spectrum), and stands for its hop: a frame is active at a threshold if
+ * frame's spectrum) less bins 0 and 1, where a DC offset lands (it is no speech,
+ * and the window leaks it 23 dB down into bin 2), and stands for its hop: a frame is active at a threshold if
  * its power reaches it, or one did within the hangover (DC_P56_HANG in frames).
  * The thresholds are fixed, DC_P56_STEP dB apart from DC_P56F_TOP down over 240
  * dB, so that blocks add up: pushing an utterance's frames in any cut gives the
  * level of them all. Frame powers are not P.56's envelope (a windowed RMS, not a
  * smoothed magnitude), so the level is close to dc_p56_level's, not equal (on
- * the test recordings' speech within 0.9 dB; a DC offset can move it more:
- * test_p56.c); it moves by 20 log10 g when the signal is
+ * the test recordings' speech within 0.9 dB, that of one with a DC offset taken
+ * out included: test_p56.c); it moves by 20 log10 g when the signal is
  * scaled by g, to the interpolation between 2-dB steps, from +40 dB down to -180
  * dB. dc_p56f_level: dB re full scale, -INFINITY if silent (no frame above -200
  * dB, or no frame at all).

@@ -1475,9 +1475,6 @@ parse_options(options *o, int argc, char **argv)
 		dc_errx(2, "-r: the checkpoint fixes -M; leave it out");
 	if (o->init && (argc > optind || o->xdir))
 		dc_errx(2, "-i: no training data is read");
-	if (o->init && (c = stray(seen, "iLHDMsnmoq")) != 0)
-		dc_errx(2, "-i: -%c does not go with it (only -L, -H, -D, -M, -s, -n, -m and -o "
-		    "do: no training is done)", c);
 	if (o->xdir && argc > optind)
 		dc_errx(2, "-X: no training streams with it (the mixtures are drawn from corpusdir)");
 	if (!o->xdir && ((o->given & 4) || o->ypath))
@@ -1488,6 +1485,9 @@ parse_options(options *o, int argc, char **argv)
 		dc_errx(2, "-M 0: only with -x");
 	if (o->half >= 0 && !o->xpath)
 		dc_errx(2, "-w: only with -x");
+	if (o->init && (c = stray(seen, "iLHDMsnmoq")) != 0)
+		dc_errx(2, "-i: -%c does not go with it (only -L, -H, -D, -M, -s, -n, -m and -o "
+		    "do: no training is done)", c);
 	o->files = argc > optind ? argv + optind : stdin_only;
 	o->nfiles = argc > optind ? argc - optind : 1;
 	check_outputs(o, argc - optind, argv + optind);

@@ -84,12 +84,13 @@ def lstm(x, Wih, Whh, bih, bhh, reverse, q=same, qr=None):
 def level(X, nfft=256, hop=64, rate=8000):
     """The active speech level of dc-embed(1), written again from its words: ITU-T
     P.56 method B on the frames, each frame's power the mean square of its
-    sqrt-Hann-windowed samples over the window's (Parseval), a 0.2-s hangover,
+    sqrt-Hann-windowed samples over the window's (Parseval) less the first two
+    bins (where a DC offset lands), a 0.2-s hangover,
     thresholds 2 dB apart from +40 dB down over 240 dB, the level where the active
     power is 15.9 dB above the threshold (linear in dB between thresholds). dB, or
     -inf."""
     b = np.abs(X.astype(np.complex128)) ** 2
-    e = b[:, 0] + b[:, -1] + 2 * b[:, 1:-1].sum(axis=1)
+    e = b[:, -1] + 2 * b[:, 2:-1].sum(axis=1)
     w2 = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(nfft) / nfft)
     p = e / nfft / w2.sum()
     hang = int(np.ceil(0.2 * rate / hop - 1e-9))
@@ -483,12 +484,14 @@ for u, w in zip(u1, uw):
 EOF
 
 # the shipped model on a 9.9-s two-speaker mixture (as bench/pipeline.sh makes it):
-# windowed embeddings are unit vectors and point where the whole utterance's do.
-# Measured (fp32): cosine of the two in each bin, median 0.9969 for -w 2,0.5 and
-# 0.9983 for -w 4,1; above 0.9 in 99.1 % and 99.9 % of the bins (the others near
-# the windows' edges). Without context (-w 2,0) only 91.2 % are; the whole
-# utterance's own embeddings shifted by 5 frames, 86.7 %. So: median above 0.99
-# and 98 % of the bins above 0.9.
+# windowed embeddings are unit vectors and point where the whole utterance's do,
+# more so with context than without. Measured (fp32, dc-mix removing the sources'
+# DC offsets): the cosine of the two in each bin has median 0.9835 for -w 2,0.5 and
+# 0.9907 for -w 4,1 (0.9552 with no context, -w 2,0), and is above 0.9 in 82.4 %
+# and 87.6 % of the bins against 67.4 % without context. (The whole utterance's
+# own embeddings of the first 3 s turn with a 1-dB change of its level, so this
+# mixture is a hard case: before the DC offsets were removed, 98 % and 99.5 %.)
+# So: median above 0.98, and at least 10 points more bins above 0.9 than -w 2,0.
 if [ -r "$ROOT/models/default.dcm" ]; then
 	sox "$S/ls1034_1034-121119-0000.flac" "$S/so0048_000480014.flac" -r 8000 a10.wav &&
 	    sox "$S/so0036_000360332.flac" "$S/so0053_000530115.flac" "$S/so0054_000540031.flac" \
@@ -502,6 +505,8 @@ if [ -r "$ROOT/models/default.dcm" ]; then
 	cp out w2.dcs
 	check_in "default model -w 4,1" 0 '' m10.dcs dc-embed -m "$D" -w 4,1
 	cp out w4.dcs
+	check_in "default model -w 2,0" 0 '' m10.dcs dc-embed -m "$D" -w 2,0
+	cp out w20.dcs
 	check_in "default model -w 4,3 (windows of 10 s: the whole)" 0 '' m10.dcs dc-embed -m "$D" -w 4,3
 	[ -s out ] && cmp -s out w0.dcs && pass "-w 4,3 on 9.9 s: the bytes of the whole utterance" || fail "-w 4,3" "output differs"
 	"$PY" - <<'EOF'
@@ -511,6 +516,8 @@ def check(name, ok, why=""):
     print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
 
 V0 = dcstream.read("w0.dcs")[1][0]["embed"]["data"].astype(np.float64)
+V = dcstream.read("w20.dcs")[1][0]["embed"]["data"].astype(np.float64)
+none = ((V * V0).sum(-1) > 0.9).mean()
 for f, w in (("w2.dcs", "2,0.5"), ("w4.dcs", "4,1")):
     V = dcstream.read(f)[1][0]["embed"]["data"].astype(np.float64)
     check(f"-w {w}: shape {list(V.shape)} as the whole utterance's", V.shape == V0.shape, str(V.shape))
@@ -518,8 +525,9 @@ for f, w in (("w2.dcs", "2,0.5"), ("w4.dcs", "4,1")):
     check(f"-w {w}: unit vectors (max |1 - |v|| {n:.2g})", n < 1e-5)
     c = (V * V0).sum(-1)
     med, hi = np.median(c), (c > 0.9).mean()
-    check(f"-w {w}: cosine with the whole utterance's: median {med:.4f} > 0.99, "
-          f"{100 * hi:.1f} % of the bins > 0.9 (>= 98 %)", med > 0.99 and hi >= 0.98)
+    check(f"-w {w}: cosine with the whole utterance's: median {med:.4f} > 0.98, "
+          f"{100 * hi:.1f} % of the bins > 0.9, 10 points above -w 2,0's {100 * none:.1f} %",
+          med > 0.98 and hi >= none + 0.1)
 EOF
 else
 	fail "default model" "no models/default.dcm"
@@ -569,8 +577,9 @@ x, r = sf.read(sys.argv[1], dtype="float32")
 for name, g in (("q.wav", 10 ** (-30 / 20)), ("l.wav", 10 ** (12 / 20)), ("o.wav", 1.0)):
     sf.write(name, (x * g).astype(np.float32), r, subtype="FLOAT")
 sf.write("z.wav", np.zeros(4000, np.float32), r, subtype="FLOAT")
+sf.write("c.wav", (x + np.float32(0.02)).astype(np.float32), r, subtype="FLOAT")
 EOF2
-dc-stft o.wav q.wav l.wav z.wav >lv.dcs || fail "dc-stft -l fixtures" "exit $?"
+dc-stft o.wav q.wav l.wav z.wav c.wav >lv.dcs || fail "dc-stft -l fixtures" "exit $?"
 check_in "-l: the default" 0 '' lv.dcs dc-embed -m tiny.dcm
 mv out lvd.dcs
 check_in "-l none" 0 '' lv.dcs dc-embed -m tiny.dcm -l none
@@ -592,6 +601,11 @@ lo = o["level"]
 check("-l: 30 dB quieter: the level 30 dB lower (%.3f, %.3f)" % (lo, q["level"]),
       abs(q["level"] - (lo - 30)) < 0.05, "%r" % q["level"])
 check("-l: 12 dB louder: the level 12 dB higher", abs(l["level"] - (lo + 12)) < 0.05, "%r" % l["level"])
+# a DC offset is no speech: 0.02 (-34 dB, 10 dB under this speech's level) added
+# moves the level by less than 0.01 dB (counted, it would be 0.31 dB more)
+c = d[4]["embed"]
+check("-l: a DC offset of 0.02: the level as without it (%.4f, %.4f)" % (lo, c["level"]),
+      abs(c["level"] - lo) < 0.01, "%r" % c["level"])
 # the same up to the features' 1e-8, which weighs more in quieter bins (this random
 # model's recurrences amplify such differences in a few bins: the mean, not the most)
 for u, un, what in ((q, n[1]["embed"], "30 dB quieter"), (l, n[2]["embed"], "12 dB louder")):

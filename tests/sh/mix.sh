@@ -53,6 +53,11 @@ def read(path):
     x, fs = sf.read(path, dtype="float32")
     return x.astype(np.float64), fs
 
+def original(path):
+    """an input as dc-mix takes it: its mean (a DC offset) removed, in float32"""
+    x, fs = sf.read(path, dtype="float32")
+    return (x - np.float32(x.astype(np.float64).mean())).astype(np.float64), fs
+
 def check_row(tag, row, base_out, base_in, level):
     """one line of list.tsv or of single mode's stdout"""
     f = row.rstrip("\n").split("\t")
@@ -67,7 +72,7 @@ def check_row(tag, row, base_out, base_in, level):
     ok(tag + ": one original and one gain per source", len(origs) == k and len(gains) == k)
     m, fs = read(os.path.join(base_out, mix))
     s = [read(os.path.join(base_out, p))[0] for p in srcs]
-    x = [read(os.path.join(base_in, p))[0] for p in origs]
+    x = [original(os.path.join(base_in, p))[0] for p in origs]
     ok(tag + ": mixture has the printed length", len(m) == n, "%d vs %d" % (len(m), n))
     ok(tag + ": length is the shortest input", n == min(len(v) for v in x),
        "%d vs %s" % (n, [len(v) for v in x]))
@@ -188,6 +193,16 @@ check "order B A" 0 '' dc-mix -s 3 -o ba.wav -O 'ba%k.wav' "$B" "$A"
 "$PY" "$T/ref.py" single out -25 "B first"
 check "ls with so" 0 '' dc-mix -s 4 -o la.wav -O 'la%k.wav' "$L" "$C"
 "$PY" "$T/ref.py" single out -25 "ls and so"
+# a DC offset is no speech: removed before the level (the corpus has a file
+# with one of -0.25, whose speech P.56 would otherwise measure 20 dB too loud)
+"$PY" -c "import soundfile as sf; x, fs = sf.read('$C', dtype='float32'); sf.write('dc.wav', x - 0.25, fs, subtype='FLOAT')"
+check "a DC offset of -0.25" 0 '' dc-mix -g 0 -o dm.wav -O 'dm%k.wav' dc.wav "$A"
+"$PY" "$T/ref.py" single out -25 "DC offset"
+same "a DC offset: the mixture as the one without it" \
+    "$(dc-mix -g 0 -o dn.wav "$C" "$A" | cut -f 5); $("$PY" -c "
+import soundfile as sf, numpy as np
+a, b = sf.read('dm.wav')[0], sf.read('dn.wav')[0]
+print('%.4f' % abs(10 * np.log10(np.sum(a * a) / np.sum(b * b))))")" "0.0000,0.0000; 0.0000"
 
 check "-g 3: exit 0" 0 '' dc-mix -g 3 -o g.wav -O 'g%k.wav' "$A" "$C"
 same "-g 3: gains" "$(cut -f 5 out)" "1.5000,-1.5000"

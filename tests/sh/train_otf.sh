@@ -32,6 +32,7 @@ feat = lambda x: np.log(np.abs(stft(x.astype(np.float64))) + 1e-8)
 best = None
 for p in sorted(glob.glob(sys.argv[1] + "/*.flac")):
     x, fs = sf.read(p, dtype="float32")
+    x = x - np.float32(x.astype(np.float64).mean())    # as dc-mix takes it
     fac = np.exp(-np.median(feat(x).mean(0) - mean))
     f = feat((x * np.float32(fac)).astype(np.float32))
     e = (np.abs(f.std(0) - std).max(), np.abs(f.mean(0) - mean).max())
