@@ -89,8 +89,7 @@ if [ "$cached" = 0 ] && [ "$steps" -lt 1 ]; then
 	echo "$0: -S $steps: a round on the fly needs at least 1 step" >&2
 	exit 2
 fi
-corpus=../shared/corpus
-[ $# -eq 0 ] || caller_path corpus "$1"
+corpus_arg "$@"
 [ -d "$corpus" ] || { echo "$0: $corpus: not a directory (the corpus)" >&2; exit 1; }
 PATH="$root/bin:$PATH"
 mkdir -p "$dir"

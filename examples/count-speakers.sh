@@ -41,8 +41,7 @@ while getopts b:K:m:M:n:s:t:h o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=../shared/corpus
-[ $# -eq 0 ] || caller_path corpus "$1"
+corpus_arg "$@"
 out=out/count
 mkdir -p "$out"
 printf 'true_k\tmixture\tspread\tcounted_k\n' >"$out/spread.tsv"

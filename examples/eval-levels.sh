@@ -32,8 +32,7 @@ while getopts m:n:s:g:t:h o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=../shared/corpus
-[ $# -eq 0 ] || caller_path corpus "$1"
+corpus_arg "$@"
 out=out/levels
 mkdir -p "$out"
 tmp=$out/summary.tsv.tmp

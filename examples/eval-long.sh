@@ -37,8 +37,7 @@ while getopts m:s:B:w:n:t:h o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=../shared/corpus
-[ $# -eq 0 ] || caller_path corpus "$1"
+corpus_arg "$@"
 d=out/long/m$seed-$minutes
 examples/long-mix.sh -m "$minutes" -s "$seed" -o "$d" "$corpus"
 T() {	# T NAME CMD...: CMD under GNU time, its peak RSS (KB), user and system seconds to $d/NAME.time

@@ -38,8 +38,7 @@ while getopts Mc:m:n:s:S:t:h o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=../shared/corpus
-[ $# -eq 0 ] || caller_path corpus "$1"
+corpus_arg "$@"
 out=out/model
 mkdir -p "$out"
 # the summary replaces the last one only when complete

@@ -29,8 +29,7 @@ while getopts m:n:s:w:h o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=../shared/corpus
-[ $# -eq 0 ] || caller_path corpus "$1"
+corpus_arg "$@"
 out=out/windows
 mkdir -p "$out"
 set=out/sets/k2-n$n-s$seed

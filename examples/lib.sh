@@ -19,6 +19,10 @@
 #   help_text FILE                    FILE's leading comment, its usage and what it
 #                                     does, on stdout without the marks, then exit 0
 #                                     (-h of the scripts)
+#   corpus_arg [CORPUS]               sets corpus to CORPUS (as caller_path), else to
+#                                     $DCSEP_CORPUS, else to ../shared/corpus beside
+#                                     the repository; exits 1 saying how to give one if
+#                                     no such directory is there
 #   score SET SEPDIR NAME             dc-eval of the separations SEPDIR/ID-sK.wav of SET;
 #                                     prints "K NAME COUNT SDR SDRi SI-SDR SI-SDRi"
 PATH="$(pwd)/bin:$PATH"
@@ -30,6 +34,21 @@ caller_path() {
 	*) caller_path_p=${caller:?}/$2 ;;
 	esac
 	eval "$1=\$caller_path_p"
+}
+
+corpus_arg() {
+	if [ $# -gt 0 ]; then
+		caller_path corpus "$1"
+	elif [ -n "${DCSEP_CORPUS-}" ]; then
+		caller_path corpus "$DCSEP_CORPUS"
+	else
+		corpus=../shared/corpus
+	fi
+	[ -d "$corpus" ] || {
+		printf '%s: %s: no corpus there (give its directory as the last argument, or set DCSEP_CORPUS)\n' \
+		    "${0##*/}" "$corpus" >&2
+		exit 1
+	}
 }
 
 help_text() {

@@ -30,8 +30,7 @@ while getopts m:s:S:o:h o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=../shared/corpus
-[ $# -eq 0 ] || caller_path corpus "$1"
+corpus_arg "$@"
 out=${out:-out/long/m$seed}
 secs=$(awk -v m="$minutes" 'BEGIN { if (m + 0 > 0 && m ~ /^[0-9.]+$/) printf "%d", m * 60; else print 0 }')
 [ "$secs" -gt 0 ] || { echo "$0: -m: minutes must be a number above 0: $minutes" >&2; exit 2; }

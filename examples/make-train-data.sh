@@ -11,9 +11,10 @@ caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 [ "${1-}" != -h ] || help_text examples/make-train-data.sh
-out=/work/train corpus=../shared/corpus
+out=/work/train
 [ $# -lt 1 ] || caller_path out "$1"
-[ $# -lt 2 ] || caller_path corpus "$2"
+[ $# -lt 1 ] || shift
+corpus_arg "$@"
 mkdir -p "$out"
 make_set() {	# make_set NAME COUNT SPEAKERS SEED SPEAKERLIST [DC-MIX OPTION ...]
 	[ -f "$out/$1.dcs" ] && return 0

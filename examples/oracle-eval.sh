@@ -2,7 +2,7 @@
 # examples/oracle-eval.sh [-n COUNT] [-s SEED] [CORPUS]: the oracle figures of the README.
 #
 # Makes COUNT (default 200) mixtures of 2 and of 3 held-out validation speakers from
-# CORPUS (default ../shared/corpus) at relative levels drawn as wsj0-2mix draws them,
+# CORPUS (default $DCSEP_CORPUS, else ../shared/corpus) at relative levels drawn as wsj0-2mix draws them,
 # separates each with oracle masks (ideal binary mask, ideal ratio mask, Wiener-like
 # mask) and scores them with dc-eval. The mixtures go to out/sets/, the separations
 # to out/oracle/; the summary is printed and kept in out/oracle/summary.tsv.
@@ -21,8 +21,7 @@ while getopts n:s:h o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=../shared/corpus
-[ $# -eq 0 ] || caller_path corpus "$1"
+corpus_arg "$@"
 out=out/oracle
 rm -rf "$out"
 mkdir -p "$out"

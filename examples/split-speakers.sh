@@ -26,7 +26,11 @@ while getopts s:h c; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=${1:-$here/../../shared/corpus}
+corpus=${1:-${DCSEP_CORPUS:-$here/../../shared/corpus}}
+[ -d "$corpus" ] || {
+	echo "split-speakers.sh: $corpus: no corpus there (give its directory as the last argument, or set DCSEP_CORPUS)" >&2
+	exit 1
+}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/split.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 

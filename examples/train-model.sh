@@ -49,9 +49,10 @@ caller=$PWD
 cd "$(dirname "$0")/.."
 . examples/lib.sh
 [ "${1-}" != -h ] || help_text examples/train-model.sh
-data=/work/train corpus=../shared/corpus
+data=/work/train
 [ $# -lt 1 ] || caller_path data "$1"
-[ $# -lt 2 ] || caller_path corpus "$2"
+[ $# -lt 1 ] || shift
+corpus_arg "$@"
 root=$(pwd)
 examples/make-train-data.sh "$data" "$corpus"
 attr="trained on speechocean762 (Zhang et al. 2021; free for commercial and non-commercial use) and LibriSpeech train-clean-100 (Panayotov et al., ICASSP 2015; CC BY 4.0) speakers of examples/speakers-train.txt, via the dcsep corpus (../shared/corpus)"

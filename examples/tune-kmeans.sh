@@ -39,8 +39,7 @@ while getopts m:n:s:t:b:T:S:o:h o; do
 	esac
 done
 shift $((OPTIND - 1))
-corpus=../shared/corpus
-[ $# -eq 0 ] || caller_path corpus "$1"
+corpus_arg "$@"
 out=$top/tune
 mkdir -p "$out"
 # the summary replaces the last one only when complete; the embeddings go however

@@ -17,7 +17,9 @@
 #include "dc.h"
 #include "nn.h"
 
-static const char usage[] = "[-jH] [-u id] [-x kind[:n] -o file.npy] [file]\n"
+static const char usage[] = "[-j] [-u id] [file]\n"
+    "       dc-dump -H [-j] [file]\n"
+    "       dc-dump -x kind[:n] -o file.npy [-u id] [file]\n"
     "       dc-dump -M [-j] [-x tensor -o file.npy] [model.dcm]";
 
 static void

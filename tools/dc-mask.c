@@ -27,7 +27,7 @@ help(void)
 {
 	printf("usage: dc-mask %s\n"
 	    "Masks each utterance's STFT with its labels or masks and appends a masked record.\n"
-	    "  -k n        keep only the n masked sources of the most energy (all)\n"
+	    "  -k sources  keep only that many masked sources, those of the most energy (all)\n"
 	    "  -h          this help (--help too; --version: the version)\n"
 	    "Uses the later of the last labels and the last masks record. Reads the stream from\n"
 	    "file, or stdin if none or '-'. See dc-mask(1).\n", usage);

@@ -300,7 +300,9 @@ rc=$?
 same "-M: stdout to /dev/full" "$rc $(cat err)" "1 dc-dump: stdout: No space left on device"
 
 # --- usage
-U="usage: dc-dump [-jH] [-u id] [-x kind[:n] -o file.npy] [file]
+U="usage: dc-dump [-j] [-u id] [file]
+       dc-dump -H [-j] [file]
+       dc-dump -x kind[:n] -o file.npy [-u id] [file]
        dc-dump -M [-j] [-x tensor -o file.npy] [model.dcm]"
 check "-x without -o" 2 "dc-dump: -x: needs -o file.npy" dc-dump -x stft s1.dcs
 check "-o without -x" 2 "dc-dump: -o: only with -x" dc-dump -o a.npy s1.dcs
@@ -311,7 +313,7 @@ check "-x :2" 2 "dc-dump: -x: a record kind of 1 to 31 characters: :2" dc-dump -
 check "two files: what, then the usage" 2 "dc-dump: one stream file at most, not 2 (streams join end to end: cat a.dcs b.dcs | dc-dump)
 $U" dc-dump a b
 check "-h" 0 "" dc-dump -h
-same "-h: usage on stdout" "$(head -n 2 out)" "$U"
+same "-h: usage on stdout" "$(head -n 4 out)" "$U"
 
 # --- stream errors: the lines before the error, then one line
 check "empty stdin" 1 "dc-dump: stdin: empty stream" dc-dump

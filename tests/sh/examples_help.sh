@@ -49,3 +49,15 @@ esac
 same "separate-one.sh -h out: nothing made" "$(ls -A)" "err
 out
 want"
+
+# the corpus: the last argument, else $DCSEP_CORPUS, else ../shared/corpus beside
+# the repository; none there is said before any work, with the way to give one
+for b in tune-kmeans.sh eval-model.sh oracle-eval.sh count-speakers.sh; do
+	check "$b: no corpus, said" 1 "$b: $PWD/nocorpus: no corpus there (give its directory as the last argument, or set DCSEP_CORPUS)" \
+	    sh "$E/$b" -n 1 nocorpus
+	check "$b: DCSEP_CORPUS, said" 1 "$b: $PWD/gone: no corpus there (give its directory as the last argument, or set DCSEP_CORPUS)" \
+	    env DCSEP_CORPUS=gone sh "$E/$b" -n 1
+done
+check "split-speakers.sh: no corpus, said" 1 "split-speakers.sh: nocorpus: no corpus there (give its directory as the last argument, or set DCSEP_CORPUS)" \
+    sh "$E/split-speakers.sh" nocorpus
+same "no corpus: no set made" "$(ls -d "$ROOT/out/sets/k2-n1-s7" 2>/dev/null)" ""
