@@ -90,7 +90,6 @@ if [ "$cached" = 0 ] && [ "$steps" -lt 1 ]; then
 	exit 2
 fi
 corpus_arg "$@"
-[ -d "$corpus" ] || { echo "$0: $corpus: not a directory (the corpus)" >&2; exit 1; }
 PATH="$root/bin:$PATH"
 mkdir -p "$dir"
 attr="trained on speechocean762 (Zhang et al. 2021; free for commercial and non-commercial use) and LibriSpeech train-clean-100 (Panayotov et al., ICASSP 2015; CC BY 4.0) speakers of examples/speakers-train.txt, via the dcsep corpus (../shared/corpus)"

@@ -76,14 +76,7 @@ make_set() {
 
 score() {
 	k=$(head -n 2 "$1/list.tsv" | tail -n 1 | cut -f 3 | tr ',' '\n' | wc -l)
-	rel=${2#"$1"/}
-	tail -n +2 "$1/list.tsv" | awk -F '\t' -v s="$rel" -v k="$k" '{
-		ests = ""
-		for (i = 1; i <= k; i++)
-			ests = ests (i > 1 ? "," : "") s "/" $1 "-s" i ".wav"
-		print $1 "\t" $2 "\t" $3 "\t" ests
-	}' >"$2.eval.tsv"
-	dc-eval -j -l "$2.eval.tsv" >"$2.eval.jsonl"
+	dc-eval -j -l "$1/list.tsv" -e "$(pattern_dir "$2")/%u-s%k.wav" >"$2.eval.jsonl"
 	tail -n 1 "$2.eval.jsonl" | /usr/bin/python3 -c '
 import json, sys
 s = json.loads(sys.stdin.read())

@@ -22,7 +22,7 @@
 #include "bsseval.h"
 
 static const char usage[] = "[-jst] [-i id] [-m mix] [-w seconds] -r ref [-r ref ...] est ...\n"
-    "       dc-eval [-jst] [-w seconds] -l list";
+    "       dc-eval [-jst] [-w seconds] -l list [-e pattern]";
 
 #define MAXK DC_BSS_MAXSRC
 #define FRAME_MS 32     /* lengths may differ by this much without a word */
@@ -65,6 +65,15 @@ typedef struct {
 
 static job *jobs;       /* file scope, so that an exit midway leaks nothing unreachable */
 
+/* The options. */
+static struct {
+	const char *list, *id, *mix;    /* -l, -i, -m */
+	const char *epat;               /* -e */
+	char *refs[MAXK + 1];           /* -r */
+	int nref, fmt, per_source;      /* -j or -t, -s */
+	double win;                     /* -w, seconds; 0 without */
+} opt = { .fmt = OUT_TABLE };
+
 static void
 help(void)
 {
@@ -76,6 +85,8 @@ help(void)
 	    "  -i id    the mixture's name in the output (default: file name of mix or est1)\n"
 	    "  -l list  many mixtures, one a line: id TAB mix TAB ref,ref... TAB est,est...\n"
 	    "           (mix '-' for none; '#' starts a comment line)\n"
+	    "  -e pat   with -l, the estimates are pat with %%u the id and %%k the source,\n"
+	    "           and the list's later columns are not read (dc-mix's list.tsv)\n"
 	    "  -s       a row per source instead of per mixture\n"
 	    "  -w sec   also the figures of consecutive segments of sec seconds\n"
 	    "  -t       tab-separated values instead of the table\n"
@@ -135,6 +146,22 @@ paths(const char *list, char *col, char **p, const char *what, const char *where
 	return n;
 }
 
+/* estimates: -e's pattern for j's k sources into j->ests (paths as given: relative
+ * to the current directory, not to the list's); k, or exits on an id that cannot
+ * name a file */
+static int
+estimates(job *j, int k)
+{
+	const char *why;
+	char q[256];
+	int i;
+
+	for (i = 0; i < k; i++)
+		if ((j->ests[i] = dc_out_expand(opt.epat, j->id, i + 1, NULL, &why)) == NULL)
+			fail("%sid \"%s\": %s (-e)", j->where, dc_esc(j->id, 1, q, sizeof q), why);
+	return k;
+}
+
 /* by_id: jobs (pointers to them) by id, then by line */
 static int
 by_id(const void *a, const void *b)
@@ -173,26 +200,33 @@ read_list(const char *path, int *njobs)
 {
 	static dc_list *l;     /* static: reachable at an exit on a bad line */
 	char *fld[4];
-	int n = 0, lineno, nf, mixline = 0, nomixline = 0, err;
+	int n = 0, lineno, nf, mixline = 0, nomixline = 0, err, want = opt.epat ? 3 : 4;
 	const char *name = dc_path_name(path);
 
 	if ((l = dc_list_open(path)) == NULL)
 		fail("%s: %s", name, strerror(errno));
-	while ((err = dc_list_next(l, fld, 4, &nf)) == DC_OK) {
+	while ((err = dc_list_next(l, fld, want, &nf)) == DC_OK) {
 		job *j;
 		int nr, ne;
 		lineno = dc_list_line(l);
 		/* a NUL byte would end a field early and the message name a cut path */
 		if (dc_list_nul(l))
 			fail("%s: not a text file", name);
+		/* a header (dc-mix's list.tsv has one), as dc-oracle reads it */
+		if (n == 0 && strcmp(fld[0], "id") == 0 && nf >= 3)
+			continue;
 		jobs = dc_xrealloc(jobs, (size_t)(n + 1) * sizeof *jobs);
 		j = &jobs[n];
 		memset(j, 0, sizeof *j);
 		j->where = dc_xasprintf("%s:%d: ", name, lineno);
 		j->line = lineno;
-		if (nf > 4)
-			fail("%smore than 4 columns, wanted 4: id, mix, refs, ests (tab-separated)", j->where);
-		if (nf < 4)
+		if (opt.epat && nf < 3)
+			fail("%s%d column%s, wanted 3 or more with -e: id, mix, refs (tab-separated)",
+			    j->where, nf, nf == 1 ? "" : "s");
+		if (!opt.epat && nf > 4)
+			fail("%smore than 4 columns, wanted 4: id, mix, refs, ests (tab-separated; "
+			    "-e takes the estimates from a pattern)", j->where);
+		if (!opt.epat && nf < 4)
 			fail("%s%d column%s, wanted 4: id, mix, refs, ests (tab-separated)", j->where, nf,
 			    nf == 1 ? "" : "s");
 		if (fld[0][0] == '\0')
@@ -208,7 +242,7 @@ read_list(const char *path, int *njobs)
 			fail("%sline %d names a mixture and line %d none: give a mixture on every line or on none",
 			    j->where, mixline, nomixline);
 		nr = paths(path, fld[2], j->refs, "references", j->where);
-		ne = paths(path, fld[3], j->ests, "estimates", j->where);
+		ne = opt.epat ? estimates(j, nr) : paths(path, fld[3], j->ests, "estimates", j->where);
 		if (nr != ne)
 			fail("%s%d reference%s but %d estimate%s", j->where, nr, nr == 1 ? "" : "s", ne,
 			    ne == 1 ? "" : "s");
@@ -983,22 +1017,20 @@ put_summary(const printer *p, int nfiles, const double *mean)
 
 /* ---------------------------------------------------------------- main */
 
-/* The options. */
-static struct {
-	const char *list, *id, *mix;    /* -l, -i, -m */
-	char *refs[MAXK + 1];           /* -r */
-	int nref, fmt, per_source;      /* -j or -t, -s */
-	double win;                     /* -w, seconds; 0 without */
-} opt = { .fmt = OUT_TABLE };
-
 /* parse_opts: the options into opt; the estimates are left in argv[optind..]. */
 static void
 parse_opts(int argc, char **argv)
 {
-	int c;
+	int c, seen;
 
-	while ((c = dc_getopt(argc, argv, "r:m:l:i:jstw:h", usage, help)) != -1) {
+	while ((c = dc_getopt(argc, argv, "r:m:l:i:e:jstw:h", usage, help)) != -1) {
 		switch (c) {
+		case 'e':
+			if (dc_out_pattern(optarg, "uk", &seen) >= 0 || seen != 3)
+				dc_errx(2, "-e: the pattern takes %%u (the id) and %%k (the source "
+				    "number), and %%%% for a %%: %s", optarg);
+			opt.epat = optarg;
+			break;
 		case 'r':
 			if (opt.nref == MAXK)
 				dc_errx(2, "-r: more than %d references: at most %d sources", MAXK, MAXK);
@@ -1137,6 +1169,8 @@ main(int argc, char **argv)
 			dc_errx(2, "-l: the list names the files: no -r, -m, -i or estimates with it");
 		read_list(opt.list, &njobs);
 	} else {
+		if (opt.epat)
+			dc_errx(2, "-e: only with -l (the estimates of a list's mixtures)");
 		one_job(&one, argv, argc);
 		jobs = &one;
 		njobs = 1;

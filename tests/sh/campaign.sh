@@ -138,7 +138,7 @@ check "-S abc" 2 "$ROOT/examples/campaign.sh: -S: steps must be a whole number: 
     "$ROOT/examples/campaign.sh" -d camp -S abc
 check "-v 0" 2 "$ROOT/examples/campaign.sh: -v: count must be a whole number above 0: 0" \
     "$ROOT/examples/campaign.sh" -d camp -v 0
-check "no corpus" 1 "$ROOT/examples/campaign.sh: $T/nocorpus: not a directory (the corpus)" \
+check "no corpus" 1 "campaign.sh: $T/nocorpus: no corpus there (give its directory as the last argument, or set DCSEP_CORPUS)" \
     "$ROOT/examples/campaign.sh" -d camp2 nocorpus
 same "no corpus: nothing made" "$(ls -d camp2 2>/dev/null)" ""
 # a DIR of characters that mean something to sed, xargs and the shell

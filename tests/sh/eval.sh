@@ -24,7 +24,7 @@ check "-h exits 0" 0 "" dc-eval -h
 same "-h prints the usage on stdout" "$(head -n 1 out)" \
     "usage: dc-eval [-jst] [-i id] [-m mix] [-w seconds] -r ref [-r ref ...] est ..."
 USAGE="usage: dc-eval [-jst] [-i id] [-m mix] [-w seconds] -r ref [-r ref ...] est ...
-       dc-eval [-jst] [-w seconds] -l list"
+       dc-eval [-jst] [-w seconds] -l list [-e pattern]"
 check "no arguments: usage" 2 "$USAGE" dc-eval
 check "unknown option" 2 "dc-eval: invalid option -- 'x'
 $USAGE" dc-eval -x a.wav
@@ -269,7 +269,7 @@ printf 'm1\tmix.wav\ta.wav,b.wav\n' >l3.tsv
 check "list: 3 columns" 1 "dc-eval: l3.tsv:1: 3 columns, wanted 4: id, mix, refs, ests (tab-separated)" \
     dc-eval -l l3.tsv
 printf 'm1\tmix.wav\ta.wav\tea.wav\tx\n' >l5.tsv
-check "list: 5 columns" 1 "dc-eval: l5.tsv:1: more than 4 columns, wanted 4: id, mix, refs, ests (tab-separated)" \
+check "list: 5 columns" 1 "dc-eval: l5.tsv:1: more than 4 columns, wanted 4: id, mix, refs, ests (tab-separated; -e takes the estimates from a pattern)" \
     dc-eval -l l5.tsv
 printf '# c\nm1\tmix.wav\ta.wav,b.wav\tea.wav\n' >lc.tsv
 check "list: count mismatch" 1 "dc-eval: lc.tsv:2: 2 references but 1 estimate" dc-eval -l lc.tsv
@@ -293,6 +293,36 @@ printf 'm1\tmix.wav\ta.wav,b.wav\tea.wav,eb.wav\nm2\tmix.wav\ta.wav,b.wav\tea.wa
 check "list: a file refused as its mixture is measured: its line" 1 "dc-eval: ls.tsv:2: zero.wav: estimate is silent (all zeros)" \
     dc-eval -t -l ls.tsv
 same "list: ... the rows before it were written, and no mean row" "$(cut -f 1 out | tr '\n' ' ')" "id m1 "
+
+# -e: a set as dc-mix makes it (list.tsv: a header, six columns), separated with
+# its oracle masks into sep/ID-sK.wav, scored from its own list: the same figures
+# as the four-column list that names the estimates
+speech_corpus corpus
+dc-mix -n 3 -k 2 -s 1 -o eset corpus 2>/dev/null || fail "-e: dc-mix" "failed"
+mkdir -p esep
+for id in 000001 000002 000003; do dc-stft "eset/mix/$id.wav"; done |
+    dc-oracle -l eset/list.tsv | dc-mask | dc-istft -o 'esep/%u-s%k.wav' || fail "-e: separation" "failed"
+tail -n +2 eset/list.tsv | awk -F '\t' -v d="$PWD" '{ print $1 "\t" $2 "\t" $3 "\t" d "/esep/" $1 "-s1.wav," d "/esep/" $1 "-s2.wav" }' >eset/four.tsv
+check "-e: four columns named" 0 '' dc-eval -t -l eset/four.tsv
+cp out four.out
+check "-e: dc-mix's list.tsv and a pattern" 0 '' dc-eval -t -l eset/list.tsv -e 'esep/%u-s%k.wav'
+same "-e: the same rows" "$(cat out)" "$(cat four.out)"
+same "-e: three mixtures and the mean, the oracle's SDRi above 9 dB" \
+    "$(awk -F '\t' 'NR > 1 { n++; ok += $6 > 9 } END { print n, ok }' out)" "4 4"
+check "-e without -l" 2 "dc-eval: -e: only with -l (the estimates of a list's mixtures)" \
+    dc-eval -e 'x%u-%k.wav' -r a.wav ea.wav
+check "-e without %k" 2 "dc-eval: -e: the pattern takes %u (the id) and %k (the source number), and %% for a %: x%u.wav" \
+    dc-eval -l eset/list.tsv -e 'x%u.wav'
+check "-e with %r" 2 "dc-eval: -e: the pattern takes %u (the id) and %k (the source number), and %% for a %: %u-%k-%r.wav" \
+    dc-eval -l eset/list.tsv -e '%u-%k-%r.wav'
+printf 'id\tmix\trefs\nm1\tmix.wav\n' >e2.tsv
+check "-e: two columns" 1 "dc-eval: e2.tsv:2: 2 columns, wanted 3 or more with -e: id, mix, refs (tab-separated)" \
+    dc-eval -l e2.tsv -e '%u-%k.wav'
+printf '../x\tmix.wav\ta.wav\n' >e3.tsv
+check "-e: an id that cannot name a file" 1 'dc-eval: e3.tsv:1: id "../x": holds a '"'/'"' (-e)' \
+    dc-eval -l e3.tsv -e 'esep/%u-s%k.wav'
+check "-e: a missing estimate names its line" 1 "dc-eval: eset/list.tsv:2: ../esep/000001-s1.wav: No such file or directory" \
+    dc-eval -l eset/list.tsv -e '../esep/%u-s%k.wav'
 
 # list paths are relative to the list's directory, so a data set can be moved
 mkdir -p set/sub
