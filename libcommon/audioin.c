@@ -6,6 +6,7 @@
  * which of these it did in dc_audio_info so that the tool can tell the user.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -63,6 +64,18 @@ fail:
 	return -1;
 }
 
+/* stream_at: whether fd's first bytes are a dcsep stream's (formats/stream.md: a
+ * map whose first key is "kind", "dcsep"), read without moving its offset */
+static int
+stream_at(int fd)
+{
+	static const char sig[] = "\xa4" "kind" "\xa5" "dcsep";
+	unsigned char b[sizeof sig];
+
+	return pread(fd, b, sizeof b, 0) == (ssize_t)sizeof b && (b[0] & 0xf0) == 0x80 &&
+	    memcmp(b + 1, sig, sizeof sig - 1) == 0;
+}
+
 static SNDFILE *
 open_read(const char *path, SF_INFO *si)
 {
@@ -87,6 +100,13 @@ open_read(const char *path, SF_INFO *si)
 		dc_audio_set_err("empty file");
 		return NULL;
 	}
+	/* a stream where audio was wanted (dc-oracle m.dcs s1.wav); on stdin, asked
+	 * first: libsndfile closes a descriptor it fails to open, even one it was
+	 * told to leave open */
+	if (in && S_ISREG(st.st_mode) && stream_at(STDIN_FILENO)) {
+		dc_audio_set_err("a dcsep stream, not audio");
+		return NULL;
+	}
 	if (in && S_ISREG(st.st_mode))
 		sf = sf_open_fd(STDIN_FILENO, SFM_READ, si, 0);
 	else if (in) {
@@ -100,12 +120,25 @@ open_read(const char *path, SF_INFO *si)
 			dc_audio_set_err("empty file");
 			return NULL;
 		}
+		if (stream_at(fd)) {
+			close(fd);
+			dc_audio_set_err("a dcsep stream, not audio");
+			return NULL;
+		}
 		if ((sf = sf_open_fd(fd, SFM_READ, si, 1)) == NULL)
 			close(fd);
 	} else
 		sf = sf_open(path, SFM_READ, si);
-	if (sf == NULL)
-		dc_audio_set_err(sf_strerror(NULL));
+	if (sf == NULL) {
+		int fd = in ? -1 : open(path, O_RDONLY);
+
+		if (fd >= 0 && stream_at(fd))
+			dc_audio_set_err("a dcsep stream, not audio");
+		else
+			dc_audio_set_err(sf_strerror(NULL));
+		if (fd >= 0)
+			close(fd);
+	}
 	return sf;
 }
 

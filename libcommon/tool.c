@@ -307,7 +307,8 @@ dc_errx(int code, const char *fmt, ...)
 void
 dc_usage_exit(const char *usage)
 {
-	fprintf(stderr, "usage: %s %s\n", dc_prog(), usage);
+	/* the program's name without what a rank of dc-train-mpi adds (": rank 1") */
+	fprintf(stderr, "usage: %.*s %s\n", (int)strcspn(dc_prog(), ":"), dc_prog(), usage);
 	exit(2);
 }
 

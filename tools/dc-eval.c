@@ -1072,8 +1072,10 @@ one_job(job *one, char **est, int nest)
 	char idbuf[256];
 	int i, stdins;
 
-	if (opt.nref == 0 && nest == 0)
+	if (opt.nref == 0 && nest == 0) {
+		dc_warnx("nothing to measure: give -r ref ... est ..., or -l list");
 		dc_usage_exit(usage);
+	}
 	if (opt.nref != nest)
 		dc_errx(2, "%d reference%s but %d estimate%s: give as many of each", opt.nref,
 		    opt.nref == 1 ? "" : "s", nest, nest == 1 ? "" : "s");

@@ -424,8 +424,10 @@ parse_opts(int argc, char **argv)
 	nref = argc - optind;
 	if (opt.lpath && nref > 0)
 		dc_errx(2, "-l: the sources come from %s: no reference arguments with it", opt.lpath);
-	if (opt.lpath == NULL && nref == 0)
+	if (opt.lpath == NULL && nref == 0) {
+		dc_warnx("no references: give the sources' files, or -l list.tsv");
 		dc_usage_exit(usage);
+	}
 	if (opt.lpath == NULL && nref < 2)
 		dc_errx(2, "%d reference, wanted 2 or more", nref);
 	for (i = optind; i < argc; i++)

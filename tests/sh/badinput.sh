@@ -183,7 +183,7 @@ dc-stft: empty stdin               | 1 | -              | dc-stft               
 dc-stft: an empty file             | 1 | -              | dc-stft empty.wav                | dc-stft: empty.wav: empty file
 dc-mix: an empty file              | 1 | -              | dc-mix -o x.wav s1.wav empty.wav | dc-mix: empty.wav: empty file
 dc-stft: random bytes              | 1 | random.bin     | dc-stft                          | dc-stft: stdin: Format not recognised
-dc-stft: a stream, not audio       | 1 | -              | dc-stft stft.dcs                 | dc-stft: stft.dcs: Format not recognised
+dc-stft: a stream, not audio       | 1 | -              | dc-stft stft.dcs                 | dc-stft: stft.dcs: a dcsep stream, not audio
 dc-stft: not audio                 | 1 | -              | dc-stft notaudio.txt             | dc-stft: notaudio.txt: Format not recognised
 dc-stft: missing file              | 1 | -              | dc-stft nofile.wav               | dc-stft: nofile.wav: No such file or directory
 dc-stft: a directory               | 1 | -              | dc-stft adir                     | dc-stft: adir: Is a directory
@@ -261,6 +261,9 @@ dc-istft: output dir missing, at once | 1 | -           | dc-istft -o 'nodir/x%k
 dc-istft: output dir a file        | 1 | masked.dcs     | dc-istft -o 'mix.wav/x%k.wav'    | dc-istft: mix.wav/: Not a directory (a tool makes no directories)
 dc-istft: a dir by %u: per utterance | 1 | masked.dcs   | dc-istft -o '%u-dir/x%k.wav'     | dc-istft: mix-dir/x1.wav: No such file or directory (a tool makes no directories)
 dc-istft: a format no tool writes  | 2 | -              | dc-istft -o 'x%k.m4a'            | dc-istft: -o: x%k.m4a: no tool writes m4a audio (the extension picks the format: wav, flac, ogg, opus, mp3, aiff, au, caf or w64)
+dc-oracle: a stream as a reference | 1 | stft.dcs     | dc-oracle stft.dcs s1.wav        | dc-oracle: stft.dcs: a dcsep stream, not audio
+dc-stft: a stream on stdin (file)  | 1 | stft.dcs       | dc-stft                          | dc-stft: stdin: a dcsep stream, not audio
+dc-eval: a stream as an estimate   | 1 | -              | dc-eval -r s1.wav stft.dcs       | dc-eval: stft.dcs: a dcsep stream, not audio
 dc-mix: a format no tool writes    | 1 | -              | dc-mix -o x.AAC s1.wav s2.wav    | dc-mix: x.AAC: no tool writes AAC audio (the extension picks the format: wav, flac, ogg, opus, mp3, aiff, au, caf or w64)
 dc-plot: output dir missing        | 1 | stft.dcs       | dc-plot -o 'nodir/%u-%r.png'     | dc-plot: nodir/: No such file or directory (a tool makes no directories)
 dc-istft: full disk, stdout        | 1 | stft.dcs       | dc-istft >/dev/full              | dc-istft: stdout: No space left on device
@@ -434,6 +437,8 @@ dc-mix: output dir missing         | 1 | -              | dc-mix -o nodir/x.wav 
 dc-mix: full disk, -o              | 1 | -              | dc-mix -o /dev/full s1.wav s2.wav | dc-mix: /dev/full: No space left on device
 dc-mix: full disk, stdout          | 1 | -              | dc-mix -o x.wav s1.wav s2.wav >/dev/full | dc-mix: stdout: No space left on device
 EOF
+# a pipe (its row would hold the table's separator): the stream is spooled, then known
+check "dc-stft: a stream on stdin (pipe)" 1 "dc-stft: stdin: a dcsep stream, not audio" sh -c 'cat stft.dcs | dc-stft'
 rm -f x.wav x1.wav x2.wav m.dcm
 # a FLAC cut in half: fewer samples than its header gives, refused (whole, and in
 # blocks of 0.5 s), where dc-stft took what was there before

@@ -25,7 +25,8 @@ same "-h prints the usage on stdout" "$(head -n 1 out)" \
     "usage: dc-eval [-jst] [-i id] [-m mix] [-w seconds] -r ref [-r ref ...] est ..."
 USAGE="usage: dc-eval [-jst] [-i id] [-m mix] [-w seconds] -r ref [-r ref ...] est ...
        dc-eval [-jst] [-w seconds] -l list [-e pattern]"
-check "no arguments: usage" 2 "$USAGE" dc-eval
+check "no arguments: what, then the usage" 2 "dc-eval: nothing to measure: give -r ref ... est ..., or -l list
+$USAGE" dc-eval
 check "unknown option" 2 "dc-eval: invalid option -- 'x'
 $USAGE" dc-eval -x a.wav
 check "more references than estimates" 2 \

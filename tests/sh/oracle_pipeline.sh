@@ -177,7 +177,8 @@ check_in "reference length differs" 1 "dc-oracle: short.wav: 1000 samples at 800
 	mixA.dcs dc-oracle a1.wav short.wav
 check_in "missing reference" 1 'dc-oracle: nofile.wav: No such file or directory' mixA.dcs dc-oracle a1.wav nofile.wav
 check_in "one reference" 2 'dc-oracle: 1 reference, wanted 2 or more' mixA.dcs dc-oracle a1.wav
-check_in "no reference" 2 'usage: dc-oracle [-R] [-m ibm | irm | wiener] ref ... | -l list.tsv' mixA.dcs dc-oracle
+check_in "no reference" 2 "dc-oracle: no references: give the sources' files, or -l list.tsv
+"'usage: dc-oracle [-R] [-m ibm | irm | wiener] ref ... | -l list.tsv' mixA.dcs dc-oracle
 check_in "bad mode" 2 'dc-oracle: -m: mode must be ibm, irm or wiener: ibn' mixA.dcs dc-oracle -m ibn a1.wav a2.wav
 check_in "reference on stdin" 2 "dc-oracle: a reference cannot be '-': the stream comes on stdin" \
 	mixA.dcs dc-oracle a1.wav -
