@@ -2,10 +2,12 @@
 # examples/oracle-eval.sh [-n COUNT] [-s SEED] [CORPUS]: the oracle figures of the README.
 #
 # Makes COUNT (default 200) mixtures of 2 and of 3 held-out validation speakers from
-# CORPUS (default $DCSEP_CORPUS, else ../shared/corpus) at relative levels drawn as wsj0-2mix draws them,
-# separates each with oracle masks (ideal binary mask, ideal ratio mask, Wiener-like
-# mask) and scores them with dc-eval. The mixtures go to out/sets/, the separations
-# to out/oracle/; the summary is printed and kept in out/oracle/summary.tsv.
+# CORPUS (default $DCSEP_CORPUS, else ../shared/corpus) at relative levels drawn as
+# wsj0-2mix draws them, separates each with oracle masks (ideal binary mask, ideal
+# ratio mask, Wiener-like mask) and scores them with dc-eval. Under the repository's
+# out/: the mixtures in sets/kK-nCOUNT-sSEED/, each mask's separations in
+# oracle-MASK/ there and their scores beside it (oracle-MASK.eval.jsonl, a line a
+# mixture); the summary is printed and kept in out/oracle/summary.tsv.
 set -eu
 caller=$PWD
 cd "$(dirname "$0")/.."

@@ -192,7 +192,7 @@ dc-stft: NaN in the audio          | 1 | -              | dc-stft nan.wav       
 dc-stft: Inf in the audio          | 1 | -              | dc-stft inf.wav                  | dc-stft: inf.wav: NaN or Inf in the data
 dc-stft: samples over the limit    | 1 | -              | DC_MAX_ELEMS=1000 dc-stft mix.wav | dc-stft: mix.wav: more elements than the limit (see DC_MAX_ELEMS)
 dc-stft: STFT over the limit       | 1 | -              | DC_MAX_ELEMS=3000 dc-stft mix.wav | dc-stft: mix.wav: more elements than the limit (see DC_MAX_ELEMS)
-dc-stft: another rate is resampled | 0 | -              | dc-stft s1-16k.wav >/dev/null    | dc-stft: s1-16k.wav: resampled from 16000 Hz to 8000 Hz (dc-istft -r 16000 writes the sources at 16000 Hz)
+dc-stft: another rate is resampled | 0 | -              | dc-stft s1-16k.wav >/dev/null    | dc-stft: s1-16k.wav: resampled from 16000 Hz to 8000 Hz (dc-istft -r 16000 writes the sources at 16000 Hz, with nothing above 4000 Hz)
 dc-stft: a WAV cut short: a note   | 0 | -              | dc-stft cut.wav >/dev/null       | dc-stft: cut.wav: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
 dc-stft -B: a WAV cut short        | 0 | -              | dc-stft -B 0.5 cut.wav >/dev/null | dc-stft: cut.wav: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)
 dc-stft: an AIFF cut short         | 0 | -              | dc-stft cut.aiff >/dev/null      | dc-stft: cut.aiff: cut short: its header claims 16000 frames, the file holds 8000 (read as they are)

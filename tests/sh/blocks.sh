@@ -34,7 +34,7 @@ fi
 cat in.wav | dc-stft -B 2.5 >p.dcs || fail "dc-stft -B 2.5 from a pipe" "failed"
 dc-stft -B 3 st16.wav >b16.dcs 2>err16 || fail "dc-stft -B 3 of 16 kHz stereo" "failed"
 same "16 kHz stereo in blocks: dc-stft's notes" "$(cat err16)" "dc-stft: st16.wav: 2 channels mixed down to mono
-dc-stft: st16.wav: resampled from 16000 Hz to 8000 Hz (dc-istft -r 16000 writes the sources at 16000 Hz)"
+dc-stft: st16.wav: resampled from 16000 Hz to 8000 Hz (dc-istft -r 16000 writes the sources at 16000 Hz, with nothing above 4000 Hz)"
 dc-stft -B 0 st16.wav >w16.dcs 2>/dev/null
 "$PY" - <<'EOF'
 import numpy as np, dcstream as ds, oracle_lib as L

@@ -60,7 +60,7 @@ same "stereo: length" "$3" "$(soxi -s st.wav)"
 
 # --- a 16 kHz input is resampled to 8 kHz, with dc-stft's note
 sox "$F2" -r 16000 up.wav
-check "16 kHz: dc-stft's note" 0 "dc-stft: up.wav: resampled from 16000 Hz to 8000 Hz (dc-istft -r 16000 writes the sources at 16000 Hz)" dc-stft up.wav
+check "16 kHz: dc-stft's note" 0 "dc-stft: up.wav: resampled from 16000 Hz to 8000 Hz (dc-istft -r 16000 writes the sources at 16000 Hz, with nothing above 4000 Hz)" dc-stft up.wav
 dc-istft -e float -o up-rec.wav <out
 same "16 kHz: output rate" "$("$PY" -c "import soundfile as sf; print(sf.info('up-rec.wav').samplerate)")" 8000
 set -- $(db "$F2" up-rec.wav)
