@@ -555,6 +555,16 @@ dc_pattern_dir(const char *pat)
 }
 
 void
+dc_stdin_audio_not_tty(char *const *paths, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (paths[i] && strcmp(paths[i], "-") == 0 && isatty(STDIN_FILENO))
+			dc_errx(2, "stdin is a terminal: give an audio file, or pipe one in");
+}
+
+void
 dc_stdin_not_tty(void)
 {
 	if (isatty(STDIN_FILENO))

@@ -79,6 +79,9 @@ void dc_finish_stdout(void);
 /* dc_stdin_not_tty: exits 2 with a message if stdin, where a stream is read, is
  * a terminal (a stream is never typed: the tool would wait without a word). */
 void dc_stdin_not_tty(void);
+/* dc_stdin_audio_not_tty: the same where audio is read: exits 2 if one of the n
+ * paths is "-" and stdin is a terminal (one would be waited on without a word) */
+void dc_stdin_audio_not_tty(char *const *paths, int n);
 /* dc_stdout_not_tty: exits 2 with a message if stdout is a terminal (for tools
  * that write binary output): what it would be ("WAV audio"), NULL for a stream. */
 void dc_stdout_not_tty(const char *what);

@@ -1084,6 +1084,10 @@ one_job(job *one, char **est, int nest)
 		stdins += (strcmp(opt.refs[i], "-") == 0) + (strcmp(est[i], "-") == 0);
 	if (stdins > 1)
 		dc_errx(2, "stdin ('-') named %d times: it can be read once", stdins);
+	if (stdins) {
+		char *dash[] = { "-" };
+		dc_stdin_audio_not_tty(dash, 1);
+	}
 	memset(one, 0, sizeof *one);
 	one->where = dc_xstrdup("");
 	one->k = opt.nref;

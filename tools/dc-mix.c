@@ -210,6 +210,7 @@ single(int nin, char **files)
 			field(src[j], 1, 0);
 		dc_out_input(files[j]);
 	}
+	dc_stdin_audio_not_tty(files, nin);
 	tmix = add_out(opt.out);
 	for (j = 0; opt.tmpl && j < nin; j++)
 		tsrc[j] = add_out(src[j]);

@@ -417,6 +417,7 @@ main(int argc, char **argv)
 		dc_errx(2, "-s: hop %lld is more than nfft/2 = %lld", (long long)p.hop, (long long)(p.nfft / 2));
 	files = argc > optind ? argv + optind : stdin_only;
 	nfiles = argc > optind ? argc - optind : 1;
+	dc_stdin_audio_not_tty(files, nfiles);
 	if (id && nfiles > 1)
 		dc_errx(2, "-i: an id for one file only, not %d", nfiles);
 	same_ids(files, nfiles);

@@ -100,11 +100,12 @@ with tempfile.TemporaryDirectory() as d:
     check("nothing made", sorted(os.listdir(d)) == ["mix.dcs"], str(os.listdir(d)))
 
     # stdin a terminal, where audio is read
-    for args in (["dc-stft"], ["dc-stft", "-"], ["dc-eval", "-r", S1, "-r", S2, "-", S2]):
+    for args in (["dc-stft"], ["dc-stft", "-"], ["dc-eval", "-r", S1, "-r", S2, "-", S2],
+                 ["dc-mix", "-o", os.path.join(d, "m.wav"), S1, "-"]):
         rc, err, _ = run(args, True)
         name = " ".join(a if not a.startswith("/") else os.path.basename(a) for a in args)
-        want = "%s: stdin: a terminal, not audio: give a file, or pipe one in\n" % args[0]
-        check("%s, stdin a terminal: exit 1, one line" % name, rc == 1 and err == want,
+        want = "%s: stdin is a terminal: give an audio file, or pipe one in\n" % args[0]
+        check("%s, stdin a terminal: exit 2, one line" % name, rc == 2 and err == want,
               "exit %s, stderr %r" % (rc, err))
 
     # stdout a terminal, where a stream, WAV or .npy would go
