@@ -2024,8 +2024,8 @@ announce(const trainer *tr)
 		return;
 	if (tr->mx) {
 		announce_mixing(tr, more, sizeof more);
-		dc_warnx("%s; model %dx%d, D = %d, %zu parameters; C = %d; %s products", more, m->cfg.L,
-		    m->cfg.H, m->cfg.D, m->nparams, tr->d->C, tr->pname);
+		dc_warnx("%s; model %dx%d, D = %d, %zu parameters; up to %d sources a mixture; %s "
+		    "products", more, m->cfg.L, m->cfg.H, m->cfg.D, m->nparams, tr->d->C, tr->pname);
 		return;
 	}
 	if (tr->sg->padded)
@@ -2042,7 +2042,7 @@ announce(const trainer *tr)
 		snprintf(more + strlen(more), sizeof more - strlen(more),
 		    "; mask-inference head of %d sources, alpha %g", m->cfg.C, o->alpha);
 	dc_warnx("%d utterances, %lld frames, %lld segments of %lld frames%s, %lld batches of %lld; "
-	    "model %dx%d, D = %d, %zu parameters; C = %d%s; %s products", tr->d->n,
+	    "model %dx%d, D = %d, %zu parameters; up to %d sources a mixture%s; %s products", tr->d->n,
 	    (long long)tr->d->frames, (long long)tr->sg->n, (long long)o->T, extra,
 	    (long long)tr->nbatch, (long long)o->B, m->cfg.L, m->cfg.H, m->cfg.D, m->nparams,
 	    tr->d->C, more, tr->pname);

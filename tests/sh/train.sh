@@ -54,7 +54,7 @@ from oracle_lib import check
 err = open(sys.argv[1]).read().splitlines()
 check("stderr: a summary line, then one line per epoch", len(err) == 9 and
       err[0] == "dc-train: 3 utterances, 1036 frames, 22 segments of 50 frames, 6 batches of 4; "
-                "model 1x16, D = 8, 52872 parameters; C = 2; f32 products" and
+                "model 1x16, D = 8, 52872 parameters; up to 2 sources a mixture; f32 products" and
       all(re.match(r"dc-train: epoch %d step %d train loss [0-9.]+ valid loss [0-9.]+ [0-9.]+ s \d+ frames/s$"
                    % (e + 1, 6 * (e + 1)), l) for e, l in enumerate(err[1:])), "\n".join(err))
 rows = [l.split("\t") for l in open("log.tsv").read().splitlines()]
@@ -109,7 +109,7 @@ EOF
 # On a CPU without bf16: one line, then fp32 (the same model as m.dcm).
 check "-P bf16: 8 epochs" 0 '*' dc-train -P bf16 $A -e 8 -l logb.tsv -V u4.dcs -o b.dcm train.dcs
 if grep -q 'no bf16 products' err; then bf16=0; else bf16=1; fi
-same "-P bf16: the summary names the products" "$(grep utterances err | sed 's/.*C = 2; //')" \
+same "-P bf16: the summary names the products" "$(grep utterances err | sed 's/.*up to 2 sources a mixture; //')" \
     "$([ $bf16 = 1 ] && echo "bf16 products" || echo "f32 products")"
 check "-P bf16: the same run again" 0 '*' dc-train -q -P bf16 $A -e 8 -V u4.dcs -o b2.dcm train.dcs
 check "-P bf16 -t 2" 0 '*' dc-train -q -P bf16 -t 2 $A -e 3 -o bt2a.dcm train.dcs
@@ -127,7 +127,7 @@ check "f32: resumed in bf16" 0 \
     dc-train -q -r -P bf16 -e 8 -o fx.dcm train.dcs
 # mixed (fp32 products over all frames, bf16 recurrent steps): the same checks
 check "-P mixed: 8 epochs" 0 '*' dc-train -P mixed $A -e 8 -l logm.tsv -V u4.dcs -o mx.dcm train.dcs
-same "-P mixed: the summary names the products" "$(grep utterances err | sed 's/.*C = 2; //')" \
+same "-P mixed: the summary names the products" "$(grep utterances err | sed 's/.*up to 2 sources a mixture; //')" \
     "$([ $bf16 = 1 ] && echo "mixed products" || echo "f32 products")"
 check "-P mixed: stop at step 10" 0 '*' dc-train -q -P mixed $A -e 8 -S 10 -o ms.dcm train.dcs
 check "-P mixed: resumed without -P: mixed again" 0 '*' dc-train -q -r -e 8 -V u4.dcs -o ms.dcm train.dcs

@@ -62,7 +62,7 @@ check "-r with -u" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d,
 check "-u pad -T 1000: every segment padded, one batch of 3" 0 '*' \
     dc-train -e 2 -u pad -T 1000 -b 4 -L 1 -H 4 -D 2 -o padall.dcm train.dcs
 same "-u pad -T 1000: the summary" "$(head -n 1 "$T/err")" \
-    "dc-train: 3 utterances, 1036 frames, 3 segments of 1000 frames (3 padded), 1 batches of 4; model 1x4, D = 2, 6642 parameters; C = 2; f32 products"
+    "dc-train: 3 utterances, 1036 frames, 3 segments of 1000 frames (3 padded), 1 batches of 4; model 1x4, D = 2, 6642 parameters; up to 2 sources a mixture; f32 products"
 
 # -I: a curriculum of two runs
 A="-L 1 -H 16 -D 8 -T 50 -b 4 -a 0.01"
@@ -255,7 +255,7 @@ check "-r with -d" 2 "dc-train: -r: the checkpoint fixes -T, -u, -b, -a, -g, -d,
 check "no -f, 2 epochs" 0 '' dc-train -q $A -e 2 -o nf.dcm train.dcs
 check "-f 1, 2 epochs" 0 '' dc-train -q $A -e 2 -f 1 -o f1.dcm train.dcs
 check "-f 0.5, 2 epochs" 0 '*' dc-train $A -e 2 -f 0.5 -o f5.dcm train.dcs
-same "-f 0.5: the first line names the rate and the decay" "$(head -n 1 err | sed 's/.*C = 2//')" \
+same "-f 0.5: the first line names the rate and the decay" "$(head -n 1 err | sed 's/.*up to 2 sources a mixture//')" \
     "; rate 0.01, x 0.5 an epoch; f32 products"
 check "-f 0.5, stopped at step 8" 0 '*' dc-train -q $A -e 2 -f 0.5 -S 8 -o f5s.dcm train.dcs
 check "-f 0.5, resumed" 0 '' dc-train -q -r -e 2 -o f5s.dcm train.dcs
@@ -294,7 +294,7 @@ check "-x with -f" 2 "dc-train: -x: only -o, -n, -m, -w, -M 0 and models to aver
 check "-W vad, 1 epoch" 0 '' dc-train -q $A -W vad -e 1 -V u4.dcs -l wv.tsv -o wv.dcm train.dcs
 check "no -W, 1 epoch" 0 '' dc-train -q $A -e 1 -o wn.dcm train.dcs
 check "-W mag, 1 epoch" 0 '*' dc-train $A -W mag -e 1 -V u4.dcs -l wm.tsv -o wm.dcm train.dcs
-same "-W mag: the first line names the weights" "$(head -n 1 err | sed 's/.*C = 2//')" "; weights mag; f32 products"
+same "-W mag: the first line names the weights" "$(head -n 1 err | sed 's/.*up to 2 sources a mixture//')" "; weights mag; f32 products"
 check "-W mag: export" 0 '' dc-train -x wm.dcm -o wm-model.dcm
 check "-W vad: export" 0 '' dc-train -x wv.dcm -o wv-model.dcm
 check "-W mag: embed the validation mixture (as dc-train validates: -l none)" 0 '' dc-embed -l none -m wm-model.dcm u4.dcs

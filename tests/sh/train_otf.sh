@@ -51,7 +51,7 @@ err = open(sys.argv[1]).read().splitlines()
 check("-X: a summary line, then one line per epoch", len(err) == 9 and
       err[0] == "dc-train: 22 mixtures of 2 or 3 speakers an epoch, drawn on the fly from 5 speakers, "
                 "segments of 50 frames, 6 batches of 4; speeds 0.9 to 1.1; model 1x16, D = 8, 52872 "
-                "parameters; C = 3; f32 products" and
+                "parameters; up to 3 sources a mixture; f32 products" and
       all(re.match(r"dc-train: epoch %d step %d train loss [0-9.]+ valid loss [0-9.]+ [0-9.]+ s \d+ frames/s$"
                    % (e + 1, 6 * (e + 1)), l) for e, l in enumerate(err[1:])), "\n".join(err))
 rows = [l.split("\t") for l in open("log.tsv").read().splitlines()][1:]
