@@ -36,6 +36,15 @@ check "estimates without references" 2 \
 check "-j and -t together" 2 "dc-eval: -j and -t exclude each other" dc-eval -j -t -r a.wav ea.wav
 check "-l with files" 2 "dc-eval: -l: the list names the files: no -r, -m, -i or estimates with it" \
     dc-eval -l list.tsv -r a.wav ea.wav
+check "a reference twice" 1 "dc-eval: a.wav: the same file as reference 1: each source's reference once" \
+    dc-eval -r a.wav -r a.wav ea.wav eb.wav
+ln -s a.wav alink.wav
+check "a reference twice, by a link" 1 "dc-eval: alink.wav: the same file as reference 2: each source's reference once" \
+    dc-eval -r b.wav -r a.wav -r alink.wav ea.wav eb.wav ea.wav
+printf 'm1\tmix.wav\ta.wav,b.wav\tea.wav,eb.wav\nm2\tmix.wav\tb.wav,b.wav\tea.wav,eb.wav\n' >ltwice.tsv
+check "a reference twice in a list: its line, before any work" 1 "dc-eval: ltwice.tsv:2: b.wav: the same file as reference 1: each source's reference once" \
+    dc-eval -t -l ltwice.tsv
+same "a reference twice in a list: nothing written" "$(cat out)" ""
 check "nine references" 2 "dc-eval: -r: more than 8 references: at most 8 sources" \
     dc-eval -r a.wav -r a.wav -r a.wav -r a.wav -r a.wav -r a.wav -r a.wav -r a.wav -r a.wav ea.wav
 
