@@ -31,6 +31,8 @@ help(void)
 }
 
 #define CHUNK 65536     /* samples pulled from the reader at a time */
+#define FULL_SCALE 0.999f       /* a sample this large is at full scale (-0.009 dB) */
+#define CLIP_MIN 16     /* full-scale samples, and 1 in 1000, that say clipped */
 
 /* The options that decide blocks (formats/stream.md, "Blocks"). */
 static struct {
@@ -128,6 +130,23 @@ put_stft(dc_writer *w, const dc_stft_params *p, const dc_tensor *X, int64_t t0, 
 	dc_write_recb(w, &b);
 }
 
+/* The samples of the utterance at hand, and those at full scale: a clipped
+ * recording's flattened peaks are no speech, and it separates less well. */
+static int64_t nsamples, nfull;
+
+/* in_range: dc_audio_range's check of x[n] (samples first.. of the utterance),
+ * the samples at full scale counted */
+static void
+in_range(const char *name, const float *x, int64_t n, int64_t first)
+{
+	int64_t i;
+
+	dc_audio_range(name, x, n, first);
+	for (i = 0; i < n; i++)
+		nfull += fabsf(x[i]) >= FULL_SCALE;
+	nsamples += n;
+}
+
 /* put_whole: the utterance of reader a (the first n0 samples x0 already read), whole:
  * every sample read, within the element limit, then one stft record */
 static void
@@ -160,7 +179,7 @@ put_whole(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *p
 		dc_errx(1, "%s: %lld samples read, but the file's header gave %lld", name,
 		    (long long)dc_audio_in_frames(a), (long long)info->frames_in);
 	}
-	dc_audio_range(name, x, n, 0);
+	in_range(name, x, n, 0);
 	if (n == 0) {
 		free(x);
 		dc_errx(1, "%s: no samples", name);
@@ -203,7 +222,7 @@ put_blocks(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *
 	x = dc_xmalloc((size_t)cap * sizeof *x);
 	if (n0)
 		memcpy(x, x0, (size_t)n0 * sizeof *x);
-	dc_audio_range(name, x, n0, 0);
+	in_range(name, x, n0, 0);
 	for (;;) {
 		/* the samples up to the block's end, and one more */
 		need = (t0 + bf) * p->hop + 1;
@@ -214,7 +233,7 @@ put_blocks(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *
 			}
 			if ((err = dc_audio_pull(a, x + len, CHUNK, &got)) != DC_OK)
 				audio_fail(name, err);
-			dc_audio_range(name, x + len, got, base + len);
+			in_range(name, x + len, got, base + len);
 			len += got;
 			eof = got < CHUNK;
 		}
@@ -276,6 +295,7 @@ put_file(dc_writer *w, const char *path, dc_stft_params *p, const char *id, int 
 		ahead.a = NULL;         /* stdin a second time is opened again: empty */
 	} else if ((err = dc_audio_open(path, (int)p->rate, &a, &info)) != DC_OK)
 		audio_fail(name, err);
+	nsamples = nfull = 0;
 	/* stdin read ahead: long if it had more than the samples read */
 	if (isin && ahead.x ? !ahead.done : blocks && long_input(info.frames_in, info.rate_in))
 		put_blocks(w, a, &info, path, p, id, isin ? ahead.x : NULL, isin ? ahead.n : 0);
@@ -287,6 +307,10 @@ put_file(dc_writer *w, const char *path, dc_stft_params *p, const char *id, int 
 		ahead.n = 0;
 	}
 	dc_audio_in_close(a);
+	if (nfull >= CLIP_MIN && nfull * 1000 > nsamples)
+		dc_warnx("%s: %lld of %lld samples (%.1f %%) at full scale: the recording is "
+		    "clipped, and separates less well", name, (long long)nfull,
+		    (long long)nsamples, 100.0 * (double)nfull / (double)nsamples);
 }
 
 /* any_long: whether any of the files is long enough for blocks (the header's

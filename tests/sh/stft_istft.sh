@@ -67,6 +67,24 @@ set -- $(db "$F2" up-rec.wav)
 same "16 kHz: length is half the 16 kHz length" "$3" $(($(soxi -s up.wav) / 2))
 num "16 kHz: error energy dB against the 8 kHz original (two resamplings)" "$1" "<" -30
 
+# --- a clipped recording: a note that says so, counted (samples at 0.999 and
+# above, more than 1 in 1000 and at least 16); a peak at full scale is no clipping
+"$PY" - "$F2" <<'EOF'
+import sys, numpy as np, soundfile as sf
+x, fs = sf.read(sys.argv[1], dtype="float64")
+x = x / np.abs(x).max()
+sf.write("peak.wav", x * 32767 / 32768, fs, subtype="PCM_16")
+sf.write("clip.wav", np.clip(4 * x, -1, 1), fs, subtype="PCM_16")
+EOF
+set -- $("$PY" -c "
+import numpy as np, soundfile as sf
+y = sf.read('clip.wav', dtype='float32')[0]
+n = int(np.count_nonzero(np.abs(y) >= np.float32(0.999)))
+print(n, len(y), '%.1f' % (100 * n / len(y)))")
+check "clipped: dc-stft's note" 0 "dc-stft: clip.wav: $1 of $2 samples ($3 %) at full scale: the recording is clipped, and separates less well" dc-stft clip.wav
+check "clipped, in blocks: the same note" 0 "dc-stft: clip.wav: $1 of $2 samples ($3 %) at full scale: the recording is clipped, and separates less well" dc-stft -B 0.5 clip.wav
+check "a peak at full scale: no note" 0 "" dc-stft peak.wav
+
 # --- other framings round-trip too
 for opts in "-n 512 -s 128" "-w hann" "-n 512 -s 128 -w hann" "-n 64 -s 16" "-s 100"; do
 	dc-stft $opts "$F2" | dc-istft -e float -o opt.wav
