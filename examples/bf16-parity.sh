@@ -5,7 +5,7 @@
 # same steps, once with dc-train -P f32 and once with -P bf16, one after the other;
 # then each one's last validation loss (the log's) and its SDRi on COUNT (default
 # 200) held-out mixtures of 2 and of 3 speakers (examples/eval-model.sh, the README's
-# figures; ../shared/corpus). Prints both and their differences; the target is
+# figures; its corpus: $DCSEP_CORPUS, else ../shared/corpus). Prints both and their differences; the target is
 # validation losses within 1 % and SDRi within 0.2 dB of each other. Choose the data
 # and -e so that a run takes at least 30 minutes (an epoch of 2,000 mixtures of 2
 # speakers in 400-frame segments, batches of 8, is about 20 minutes of a 2x300 on one

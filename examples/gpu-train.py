@@ -176,6 +176,7 @@ def pack(args):
             parts, pos = [], 0
             for s, path in sh:
                 x = read_audio(lib, path)
+                x = x - x.mean()    # a DC offset is no speech, as dc-mix takes it out
                 x = x * (gain / math.sqrt(active_power(x)))
                 np.clip(x, -1, 1, out=x)
                 idx.write("%d\t%d\t%d\t%s\n" % (k, pos, len(x), s))

@@ -61,7 +61,9 @@ pattern_dir() { printf '%s\n' "$1" | sed 's/%/%%/g'; }
 make_set() {
 	# the set is kept while what drew it is the same: its key, with the speakers'
 	# list by content; dc-mix's notes (speakers skipped) are said only if it fails
-	key="k=$2 n=$3 seed=$4 corpus=$5 speakers=$(cksum <"${6:-examples/speakers-valid.txt}")" || return 1
+	# mixing 2: dc-mix takes each source's DC offset out (a set drawn before is
+	# drawn again)
+	key="k=$2 n=$3 seed=$4 corpus=$5 mixing=2 speakers=$(cksum <"${6:-examples/speakers-valid.txt}")" || return 1
 	[ -f "$1/list.tsv" ] && [ "$(cat "$1/.key" 2>/dev/null)" = "$key" ] && return 0
 	rm -rf "$1"
 	mkdir -p "$(dirname "$1")"

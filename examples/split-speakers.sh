@@ -3,7 +3,7 @@
 # training corpus into training and validation speakers, for dc-mix -S.
 #
 # Writes examples/speakers-train.txt and examples/speakers-valid.txt (one speaker
-# a line, sorted by name). corpusdir defaults to ../shared/corpus beside the
+# a line, sorted by name). corpusdir defaults to $DCSEP_CORPUS, else ../shared/corpus beside the
 # repository; its speakers.tsv (columns corpus, speaker, ...) names each speaker's
 # sub-corpus, or, without it, the speakers are the directories of corpusdir/train
 # and the sub-corpus is the name's leading letters (so, ls, fsdd).

@@ -125,12 +125,13 @@ open_read(const char *path, SF_INFO *si)
 			dc_audio_set_err("a dcsep stream, not audio");
 			return NULL;
 		}
-		if ((sf = sf_open_fd(fd, SFM_READ, si, 1)) == NULL)
-			close(fd);
+		/* failing, it closes fd itself */
+		sf = sf_open_fd(fd, SFM_READ, si, 1);
 	} else
 		sf = sf_open(path, SFM_READ, si);
 	if (sf == NULL) {
-		int fd = in ? -1 : open(path, O_RDONLY);
+		/* looked at again only if a regular file: a FIFO's writer is gone */
+		int fd = in || !S_ISREG(st.st_mode) ? -1 : open(path, O_RDONLY);
 
 		if (fd >= 0 && stream_at(fd))
 			dc_audio_set_err("a dcsep stream, not audio");

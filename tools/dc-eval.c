@@ -212,8 +212,10 @@ read_list(const char *path, int *njobs)
 		/* a NUL byte would end a field early and the message name a cut path */
 		if (dc_list_nul(l))
 			fail("%s: not a text file", name);
-		/* a header (dc-mix's list.tsv has one), as dc-oracle reads it */
-		if (n == 0 && strcmp(fld[0], "id") == 0 && nf >= 3)
+		/* dc-mix's list.tsv begins with a header; a mixture named "id" is
+		 * no header */
+		if (lineno == 1 && nf >= 3 && strcmp(fld[0], "id") == 0 &&
+		    strcmp(fld[1], "mix") == 0 && strcmp(fld[2], "sources") == 0)
 			continue;
 		jobs = dc_xrealloc(jobs, (size_t)(n + 1) * sizeof *jobs);
 		j = &jobs[n];

@@ -25,7 +25,7 @@
 
 #include "dc.h"
 
-static const char usage[] = "[-e encoding] [-o pattern] [-r rate] [file]";
+static const char usage[] = "[-e encoding] [-o pattern] [-r rate | source] [file]";
 /* the frames read from a record and overlap-added at a time */
 #define CH 64
 
@@ -38,7 +38,8 @@ help(void)
 	    "  -e encoding  pcm16 or float (pcm16)\n"
 	    "  -o pattern   one file per source: %%u utterance id, %%k source 1..K, %%%% a %%;\n"
 	    "               the extension picks the format (wav, flac, ...)\n"
-	    "  -r rate      write at rate Hz, resampled (the spectra's rate)\n"
+	    "  -r rate      write at rate Hz, resampled (the spectra's rate); source: at\n"
+	    "               the rate of the recording each utterance came from\n"
 	    "  -h           this help (--help too; --version: the version)\n"
 	    "Without -o, writes one K-channel WAV to stdout (one utterance only).\n"
 	    "With no file, or '-', reads stdin. See dc-istft(1).\n", usage);
@@ -109,7 +110,7 @@ static struct {
 	const char *path;       /* the stream */
 	int enc;                /* -e */
 	int has_u, has_k;       /* whether pat holds %u, %k */
-	int rate;               /* -r, 0: the spectra's */
+	int rate;               /* -r, 0: the spectra's, -1: each source_rate */
 } opt = { NULL, "-", DC_PCM16, 0, 0, 0 };
 
 /* parse_opts: the options and the file operand into opt; exits 2 on a bad one. */
@@ -135,9 +136,13 @@ parse_opts(int argc, char **argv)
 			opt.pat = optarg;
 			break;
 		case 'r':
-			if (dc_parse_int(optarg, 1, 1000000, &v))
-				dc_errx(2, "-r: sample rate must be an integer from 1 to 1000000: %s", optarg);
-			opt.rate = (int)v;
+			if (strcmp(optarg, "source") == 0)
+				opt.rate = -1;
+			else if (dc_parse_int(optarg, 1, 1000000, &v))
+				dc_errx(2, "-r: sample rate must be an integer from 1 to 1000000, or "
+				    "source: %s", optarg);
+			else
+				opt.rate = (int)v;
 			break;
 		}
 	}
@@ -500,7 +505,7 @@ write_fail(int k)
 /* begin: the outputs of an utterance of sp.K sources with sp's parameters: its
  * file names expanded and checked, temporary files beside them, a writer each */
 static void
-begin(const char *id)
+begin(const char *id, const dc_record *utt)
 {
 	const char *why;
 	char q[4 * 256 + 8];
@@ -512,7 +517,15 @@ begin(const char *id)
 	cur.clip = dc_xcalloc((size_t)K, sizeof *cur.clip);
 	cur.o = dc_xcalloc((size_t)K, sizeof *cur.o);
 	cur.y = dc_xcalloc((size_t)K, sizeof *cur.y);
-	cur.rate = opt.rate ? opt.rate : (int)sp.p.rate;
+	cur.rate = opt.rate > 0 ? opt.rate : (int)sp.p.rate;
+	if (opt.rate < 0 && utt && dc_rec_get(utt, "source_rate")) {
+		int64_t sr;
+
+		if (dc_rec_int(utt, "source_rate", &sr) != DC_OK || sr < 1 || sr > 1000000)
+			dc_errx(1, "%s: utt record: key 'source_rate' is not a sample rate from 1 to "
+			    "1000000 Hz", id);
+		cur.rate = (int)sr;
+	}
 	if (cur.rate != sp.p.rate) {
 		cur.rs = dc_xcalloc((size_t)K, sizeof *cur.rs);
 		for (k = 0; k < K; k++)
@@ -713,7 +726,7 @@ put_unit(const dc_utt *u, const dc_unit *b, const char *id, int64_t want, int mo
 			    opt.pat, id, sp.K);
 		if (opt.pat)
 			dc_out_source(b->utt);  /* the recording it came from stays */
-		begin(id);
+		begin(id, b->utt);
 		cur.masked = masked;
 		cur.want = want;
 	}

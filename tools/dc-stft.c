@@ -88,7 +88,8 @@ open_ahead(int64_t rate)
 /* put_utt: the utt record of an utterance of n samples (-1: no samples key), with
  * blocks: true if blocked */
 static void
-put_utt(dc_writer *w, const char *path, const char *id, int64_t rate, int64_t n, int blocked)
+put_utt(dc_writer *w, const char *path, const char *id, int64_t rate, int64_t n, int blocked,
+    int64_t source_rate)
 {
 	char uid[256], ino[64];
 	dc_recb b;
@@ -102,6 +103,9 @@ put_utt(dc_writer *w, const char *path, const char *id, int64_t rate, int64_t n,
 	if (dc_file_inode(path, ino, sizeof ino))
 		dc_recb_str(&b, "source_inode", ino);
 	dc_recb_int(&b, "rate", rate);
+	/* the recording's own rate, where it was resampled: dc-istft -r source */
+	if (source_rate != rate)
+		dc_recb_int(&b, "source_rate", source_rate);
 	if (n >= 0)
 		dc_recb_int(&b, "samples", n);
 	if (blocked)
@@ -191,7 +195,7 @@ put_whole(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *p
 	free(x);        /* the buffer is no longer needed, on success or failure */
 	if (err != DC_OK)
 		dc_errx(1, "%s: %s", name, dc_strerror(err));
-	put_utt(w, path, id, p->rate, n, 0);
+	put_utt(w, path, id, p->rate, n, 0, info->rate_in);
 	put_stft(w, p, &X, 0, 1, 0);
 	dc_tensor_free(&X);
 }
@@ -243,7 +247,7 @@ put_blocks(dc_writer *w, dc_audio_in *a, const dc_audio_info *info, const char *
 			/* after the first block's samples are checked; a fault further on
 			 * comes after the note, as after the blocks written */
 			dc_audio_notes(name, info, p->rate, 1);
-			put_utt(w, path, id, p->rate, known, 1);
+			put_utt(w, path, id, p->rate, known, 1, info->rate_in);
 			started = 1;
 		}
 		if (base + len >= need) {

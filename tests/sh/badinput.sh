@@ -118,6 +118,8 @@ w("id1024.dcs", [dict(utt, id="a" * 1024), st])
 w("id70k.dcs", [dict(utt, id="a" * 70000), st])
 # a second utterance whose id is no string, after a whole one and after one in blocks
 w("badid2.dcs", [utt, st, dict(utt, id=7), st])
+w("srate-str.dcs", [dict(utt, source_rate="x"), st])      # dc-istft -r source
+w("srate-0.dcs", [dict(utt, source_rate=0), st])
 import msgpack
 open("badid2-blocks.dcs", "wb").write(open("t-bmasked.dcs", "rb").read() +
     msgpack.packb(dict(utt, id=7), use_bin_type=True) + msgpack.packb(st, use_bin_type=True))
@@ -243,6 +245,9 @@ dc-istft: a NUL byte in the id     | 1 | nulid.dcs      | dc-istft -o 'n%u.wav' 
 dc-istft: an id of 1023 bytes      | 0 | id1023.dcs     | dc-istft -o 'n.wav'              |
 dc-istft: an id of 1024 bytes      | 1 | id1024.dcs     | dc-istft -o 'n.wav'              | dc-istft: stdin: utterance 1: id longer than 1023 bytes
 dc-istft: an id of 70000 bytes     | 1 | id70k.dcs      | dc-istft -o 'n%u.wav'            | dc-istft: stdin: utterance 1: id longer than 1023 bytes
+dc-istft: -r source, a bad source_rate | 1 | srate-str.dcs | dc-istft -r source -o 'sr%k.wav' | dc-istft: mix: utt record: key 'source_rate' is not a sample rate from 1 to 1000000 Hz
+dc-istft: -r source, source_rate 0 | 1 | srate-0.dcs    | dc-istft -r source -o 'sr%k.wav' | dc-istft: mix: utt record: key 'source_rate' is not a sample rate from 1 to 1000000 Hz
+dc-istft: a bad source_rate, no -r source | 0 | srate-str.dcs | dc-istft -o 'sn%k.wav'       |
 dc-istft: 2nd utterance's id       | 1 | badid2.dcs     | dc-istft -o 'i2%u.wav'           | dc-istft: stdin: utterance 2: key 'id' missing or not a string
 dc-istft: 2nd id, after blocks     | 1 | badid2-blocks.dcs | dc-istft -o 'i3%u-%k.wav'     | dc-istft: stdin: utterance 2: key 'id' missing or not a string
 dc-plot: a NUL byte in the id      | 1 | nulid.dcs      | dc-plot -o 'n%u-%r.png'          | dc-plot: stdin: utt record: id holds a NUL byte
@@ -261,6 +266,7 @@ dc-istft: output dir missing, at once | 1 | -           | dc-istft -o 'nodir/x%k
 dc-istft: output dir a file        | 1 | masked.dcs     | dc-istft -o 'mix.wav/x%k.wav'    | dc-istft: mix.wav/: Not a directory (a tool makes no directories)
 dc-istft: a dir by %u: per utterance | 1 | masked.dcs   | dc-istft -o '%u-dir/x%k.wav'     | dc-istft: mix-dir/x1.wav: No such file or directory (a tool makes no directories)
 dc-istft: a format no tool writes  | 2 | -              | dc-istft -o 'x%k.m4a'            | dc-istft: -o: x%k.m4a: no tool writes m4a audio (the extension picks the format: wav, flac, ogg, opus, mp3, aiff, au, caf or w64)
+dc-stft: random bytes from a FIFO  | 1 | -              | rm -f ff && mkfifo ff && { cat random.bin >ff & } && timeout 20 dc-stft ff | dc-stft: ff: Format not recognised
 dc-oracle: a stream as a reference | 1 | stft.dcs     | dc-oracle stft.dcs s1.wav        | dc-oracle: stft.dcs: a dcsep stream, not audio
 dc-stft: a stream on stdin (file)  | 1 | stft.dcs       | dc-stft                          | dc-stft: stdin: a dcsep stream, not audio
 dc-eval: a stream as an estimate   | 1 | -              | dc-eval -r s1.wav stft.dcs       | dc-eval: stft.dcs: a dcsep stream, not audio

@@ -319,6 +319,9 @@ check "-e: dc-mix's list.tsv and a pattern" 0 '' dc-eval -t -l eset/list.tsv -e 
 same "-e: the same rows" "$(cat out)" "$(cat four.out)"
 same "-e: three mixtures and the mean, the oracle's SDRi above 9 dB" \
     "$(awk -F '\t' 'NR > 1 { n++; ok += $6 > 9 } END { print n, ok }' out)" "4 4"
+printf 'id\tmix.wav\ta.wav,b.wav\tea.wav,eb.wav\n' >lid.tsv
+check "a mixture named id, on the first line: scored, no header" 0 '' dc-eval -t -l lid.tsv
+same "a mixture named id: its row" "$(cut -f 1 out | tr '\n' ' ')" "id id mean "
 check "-e without -l" 2 "dc-eval: -e: only with -l (the estimates of a list's mixtures)" \
     dc-eval -e 'x%u-%k.wav' -r a.wav ea.wav
 check "-e without %k" 2 "dc-eval: -e: the pattern takes %u (the id) and %k (the source number), and %% for a %: x%u.wav" \

@@ -227,11 +227,11 @@ check "bad pattern: final %" 2 "dc-istft: -o: pattern 'a%' ends in a lone %; wri
 check "bad pattern: empty" 2 "dc-istft: -o: empty pattern" dc-istft -o ''
 check "bad encoding" 2 "dc-istft: -e: encoding must be pcm16 or float: pcm24" dc-istft -e pcm24
 check "two files: what, then the usage" 2 "dc-istft: one stream file at most, not 2 (streams join end to end: cat a.dcs b.dcs | dc-istft)
-usage: dc-istft [-e encoding] [-o pattern] [-r rate] [file]" dc-istft a b
+usage: dc-istft [-e encoding] [-o pattern] [-r rate | source] [file]" dc-istft a b
 check "unknown option" 2 "dc-istft: invalid option -- 'q'
-usage: dc-istft [-e encoding] [-o pattern] [-r rate] [file]" dc-istft -q
+usage: dc-istft [-e encoding] [-o pattern] [-r rate | source] [file]" dc-istft -q
 check "-h" 0 "" dc-istft -h
-same "-h: usage on stdout" "$(head -n 1 out)" "usage: dc-istft [-e encoding] [-o pattern] [-r rate] [file]"
+same "-h: usage on stdout" "$(head -n 1 out)" "usage: dc-istft [-e encoding] [-o pattern] [-r rate | source] [file]"
 cat s1.dcs s1.dcs >dup.dcs
 check_in "two utterances with one id" 1 "dc-istft: so0048_000480014: d-so0048_000480014.wav was already written for an earlier utterance (two utterances with one id?)" \
     dup.dcs dc-istft -o 'd-%u.wav'
@@ -379,7 +379,28 @@ snr = 10 * np.log10((np.abs(P[m]) ** 2).sum() / (np.abs(X[m] - P[m]) ** 2).sum()
 print(r8, r, rs, r11, len(x) == 2 * len(x8), len(x11) == round(len(x8) * 11025 / 8000),
       np.array_equal(x, xb), np.array_equal(x, xs), np.abs(x - via).max() < 1e-6, snr > 50)
 ')" "8000 16000 16000 11025 True True True True True True"
-check "-r 0" 2 'dc-istft: -r: sample rate must be an integer from 1 to 1000000: 0' dc-istft -r 0 r.dcs
-check "-r x" 2 'dc-istft: -r: sample rate must be an integer from 1 to 1000000: x' dc-istft -r x r.dcs
+check "-r 0" 2 'dc-istft: -r: sample rate must be an integer from 1 to 1000000, or source: 0' dc-istft -r 0 r.dcs
+check "-r x" 2 'dc-istft: -r: sample rate must be an integer from 1 to 1000000, or source: x' dc-istft -r x r.dcs
+# -r source: each utterance at the rate of the recording it came from (the utt
+# record's source_rate, which dc-stft writes where it resampled; without it, the
+# stream's rate): 16 kHz, 11025 Hz and 8 kHz recordings in one stream, the bytes
+# of -r with each rate alone
+sox r8.wav -r 11025 r11in.wav
+dc-stft -i a up.wav >src3.dcs 2>/dev/null && dc-stft -i b r11in.wav >>src3.dcs 2>/dev/null &&
+    dc-stft -i c r8.wav >>src3.dcs || fail "-r source: the stream" "dc-stft failed"
+same "-r source: dc-stft's source_rate keys" "$(dc-dump src3.dcs | grep ' utt ' | sed 's/.*rate=\([0-9]*\) source_rate=\([0-9]*\).*/\1 \2/; s/.* rate=\([0-9]*\) samples.*/\1 -/')" \
+    "8000 16000
+8000 11025
+8000 -"
+check "-r source" 0 '' dc-istft -e float -r source -o 'src-%u.wav' src3.dcs
+dc-stft -i a up.wav 2>/dev/null | dc-istft -e float -r 16000 -o one-a.wav
+dc-stft -i b r11in.wav 2>/dev/null | dc-istft -e float -r 11025 -o one-b.wav
+dc-stft -i c r8.wav | dc-istft -e float -o one-c.wav
+for u in a b c; do
+	if cmp -s "src-$u.wav" "one-$u.wav"; then pass "-r source: $u as -r its rate"; else fail "-r source: $u" "differs"; fi
+done
+same "-r source: the recordings' rates and lengths" \
+    "$(for f in src-a.wav src-b.wav src-c.wav; do soxi -r $f; done | tr '\n' ' ')$(soxi -s up.wav) $(soxi -s src-a.wav)" \
+    "16000 11025 8000 $(soxi -s src-a.wav) $(soxi -s up.wav)"
 check "-r 8000, the stream's rate: the same bytes" 0 '' dc-istft -e float -r 8000 -o r8b.wav r.dcs
 if cmp -s r8.wav r8b.wav; then pass "-r 8000: byte for byte"; else fail "-r 8000" "differs"; fi
