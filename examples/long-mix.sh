@@ -70,12 +70,15 @@ while IFS= read -r s; do
 			}
 		}
 	}' "$work/secs$k" >"$work/plan$k"
-	# each utterance with its pause in front, as 8-kHz float WAV pieces, then one file
+	# each utterance with its pause in front, as 8-kHz float WAV pieces, then one
+	# file; each utterance's DC offset taken out first, as dc-mix takes out the
+	# track's: the pauses stay silent
 	i=0
 	while read -r u p; do
 		i=$((i + 1))
 		eval "f=\${$u}"
-		sox "$f" -r 8000 -c 1 -e float "$work/p$k-$(printf '%06d' "$i").wav" pad "$p" 0
+		dc=$(sox "$f" -n stat 2>&1 | awk '$1 == "Mean" && $2 == "amplitude:" { print -$3 }')
+		sox "$f" -r 8000 -c 1 -e float "$work/p$k-$(printf '%06d' "$i").wav" dcshift "${dc:-0}" pad "$p" 0
 	done <"$work/plan$k"
 	sox "$work/p$k-"*.wav "$work/t$k.wav" trim 0 "$secs"
 	rm -f "$work/p$k-"*.wav
