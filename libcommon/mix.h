@@ -131,8 +131,8 @@ typedef struct {
 /*
  * dc_mix_read: the audio file at path at o->rate, sped up by speed (1: as it is),
  * checked (samples, finite, active speech at or above DC_MIX_MINLEVEL), its mean
- * (a DC offset) taken out, with its level. *info says what reading did, also when a later check fails. On an error
- * msg is "path: why" and in->x is NULL.
+ * (a DC offset) taken out, with its level. *info says what reading did, also when
+ * a later check fails. On an error msg is "path: why" and in->x is NULL.
  */
 int dc_mix_read(const char *path, const dc_mix_opts *o, double speed, dc_mix_input *in,
     dc_audio_info *info, char *msg);

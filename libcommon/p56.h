@@ -72,9 +72,9 @@ int dc_p56_level(const float *x, int64_t n, double rate, dc_p56 *r);
  * its spectrum (dc-embed), a block at a time. Each frame's power is that of its
  * windowed samples over the window's, sum (w x)^2 / sum w^2 (Parseval on the
  * frame's spectrum) less bins 0 and 1, where a DC offset lands (it is no speech,
- * and the window leaks it 23 dB down into bin 2), and stands for its hop: a frame is active at a threshold if
- * its power reaches it, or one did within the hangover (DC_P56_HANG in frames).
- * The thresholds are fixed, DC_P56_STEP dB apart from DC_P56F_TOP down over 240
+ * and the window leaks it 23 dB down into bin 2), and stands for its hop: a
+ * frame is active at a threshold if its power reaches it, or one did within the
+ * hangover (DC_P56_HANG in frames). The thresholds are fixed, DC_P56_STEP dB apart from DC_P56F_TOP down over 240
  * dB, so that blocks add up: pushing an utterance's frames in any cut gives the
  * level of them all. Frame powers are not P.56's envelope (a windowed RMS, not a
  * smoothed magnitude), so the level is close to dc_p56_level's, not equal (on
