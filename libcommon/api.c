@@ -78,6 +78,15 @@ dc_embedder_free(dc_embedder *e)
 void
 dc_embedder_info(const dc_embedder *e, dc_stft_params *p, int *d, int *c)
 {
+	if (e == NULL) {        /* a failed open's: the defaults, no embeddings */
+		if (p)
+			dc_stft_defaults(p);
+		if (d)
+			*d = 0;
+		if (c)
+			*c = 0;
+		return;
+	}
 	if (p) {
 		dc_stft_defaults(p);
 		p->rate = e->m.cfg.rate;

@@ -6,6 +6,10 @@
 
 #include "util.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---------------------------------------------------------------- audio */
 
 typedef struct {
@@ -119,4 +123,7 @@ void dc_audio_set_err(const char *s);
  * libsoxr's for DC_EAUDIO and DC_ERESAMPLE (dc_audio_errstr), else dc_strerror(err). */
 const char *dc_errmsg(int err);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

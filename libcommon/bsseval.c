@@ -286,8 +286,10 @@ dc_bss_new(dc_bss **bp, const double *refs, int K, int64_t N, int flen)
 		dc_bss_free(b);
 		return DC_ENOMEM;
 	}
+	dc_fftw_lock();
 	b->r2c = fftw_plan_dft_r2c_1d((int)Q, b->rbuf, b->cbuf, FFTW_ESTIMATE);
 	b->c2r = fftw_plan_dft_c2r_1d((int)Q, b->cbuf, b->rbuf, FFTW_ESTIMATE);
+	dc_fftw_unlock();
 	if (b->r2c == NULL || b->c2r == NULL) {
 		dc_bss_free(b);
 		return DC_ENOMEM;
@@ -320,10 +322,12 @@ dc_bss_free(dc_bss *b)
 
 	if (b == NULL)
 		return;
+	dc_fftw_lock();
 	if (b->r2c)
 		fftw_destroy_plan(b->r2c);
 	if (b->c2r)
 		fftw_destroy_plan(b->c2r);
+	dc_fftw_unlock();
 	fftw_free(b->rbuf);
 	fftw_free(b->sf);
 	fftw_free(b->cbuf);
@@ -671,10 +675,12 @@ dc_bsslong_free(dc_bsslong *b)
 {
 	if (b == NULL)
 		return;
+	dc_fftw_lock();
 	if (b->r2c)
 		fftw_destroy_plan(b->r2c);
 	if (b->c2r)
 		fftw_destroy_plan(b->c2r);
+	dc_fftw_unlock();
 	fftw_free(b->buf);
 	fftw_free(b->rbuf);
 	fftw_free(b->cbuf);
@@ -727,8 +733,10 @@ dc_bsslong_new(dc_bsslong **bp, int K, int E, int flen, int64_t nfft)
 		dc_bsslong_free(b);
 		return DC_ENOMEM;
 	}
+	dc_fftw_lock();
 	b->r2c = fftw_plan_dft_r2c_1d((int)P, b->rbuf, b->cbuf, FFTW_ESTIMATE);
 	b->c2r = fftw_plan_dft_c2r_1d((int)P, b->cbuf, b->rbuf, FFTW_ESTIMATE);
+	dc_fftw_unlock();
 	if (b->r2c == NULL || b->c2r == NULL) {
 		dc_bsslong_free(b);
 		return DC_ENOMEM;

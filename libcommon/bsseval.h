@@ -29,6 +29,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define DC_BSS_FLEN 512         /* taps of the allowed distortion filter */
 #define DC_BSS_MAXSRC 8         /* K! permutations are tried: keep K small */
 
@@ -151,4 +155,7 @@ int dc_bsslong_lstsq(const dc_bsslong *b);
 int dc_bss_silent(const double *x, int64_t N);
 int dc_bss_constant(const double *x, int64_t N);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -12,6 +12,10 @@
 
 #include "rng.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
 	int k;              /* K, clusters: 1 or more */
 	int restarts;       /* seedings tried; the lowest inertia wins (1 or more) */
@@ -141,4 +145,7 @@ int dc_kmeans_block_w(dc_stitch *st, const float *xov, int64_t nov, const float 
     const unsigned char *fit, const float *wt, const dc_kmeans_opts *o, const int32_t *prev,
     int32_t *labels, int *map, dc_kmeans_info *info);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

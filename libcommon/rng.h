@@ -15,6 +15,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define DC_RNG_GOLDEN UINT64_C(0x9e3779b97f4a7c15)     /* splitmix64's increment */
 
 /* dc_mix64: splitmix64's finaliser of z. */
@@ -58,4 +62,7 @@ double dc_xoshiro_uniform(dc_xoshiro *r);
  * below 2^64 mod n are rejected). */
 uint64_t dc_xoshiro_below(dc_xoshiro *r, uint64_t n);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -63,7 +63,9 @@ dc_stft_range(const float *x, int64_t x0, int64_t xn, const dc_stft_params *p, i
 	if (buf == NULL || out == NULL)
 		dc_oom((size_t)p->nfft * sizeof *buf + (size_t)F * sizeof *out);
 	dc_stft_window(p, w);
+	dc_fftw_lock();
 	plan = fftwf_plan_dft_r2c_1d((int)p->nfft, buf, out, FFTW_ESTIMATE);
+	dc_fftw_unlock();
 	for (t = 0; t < T; t++) {
 		for (n = 0; n < p->nfft; n++) {
 			int64_t i = (t0 + t) * p->hop + n - P;
@@ -72,7 +74,9 @@ dc_stft_range(const float *x, int64_t x0, int64_t xn, const dc_stft_params *p, i
 		fftwf_execute(plan);
 		memcpy((float *)X->data + 2 * t * F, out, (size_t)F * sizeof *out);
 	}
+	dc_fftw_lock();
 	fftwf_destroy_plan(plan);
+	dc_fftw_unlock();
 	fftwf_free(buf);
 	fftwf_free(out);
 	free(w);
@@ -112,7 +116,9 @@ dc_istft_begin(const dc_stft_params *p)
 	if (s->buf == NULL || s->in == NULL)
 		dc_oom((size_t)p->nfft * sizeof *s->buf + (size_t)F * sizeof *s->in);
 	dc_stft_window(p, s->w);
+	dc_fftw_lock();
 	s->plan = fftwf_plan_dft_c2r_1d((int)p->nfft, s->in, s->buf, FFTW_ESTIMATE);
+	dc_fftw_unlock();
 	return s;
 }
 
@@ -182,7 +188,9 @@ dc_istft_end(dc_istft_state *s)
 {
 	if (s == NULL)
 		return;
+	dc_fftw_lock();
 	fftwf_destroy_plan(s->plan);
+	dc_fftw_unlock();
 	fftwf_free(s->buf);
 	fftwf_free(s->in);
 	free(s->w);

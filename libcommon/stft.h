@@ -10,6 +10,10 @@
 #include "util.h"
 #include "stream.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---------------------------------------------------------------- STFT */
 
 /*
@@ -98,4 +102,7 @@ void dc_stft_weights(const float *X, int64_t n, const unsigned char *a, float *w
 int dc_rec_stft_params(const dc_record *r, dc_stft_params *p);
 void dc_recb_stft_params(dc_recb *b, const dc_stft_params *p);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

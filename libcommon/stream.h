@@ -11,6 +11,10 @@
 
 #include "util.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* the newest version read and written: 2, streams with utterances in blocks; a
  * stream without blocks is written as version 1, as before (formats/stream.md) */
 #define DC_STREAM_VERSION 2
@@ -289,4 +293,7 @@ int dc_recb_to_record(const dc_recb *b, dc_record *r);
 /* dc_utt_append: appends a copy of the built record to the utterance. */
 int dc_utt_append(dc_utt *u, const dc_recb *b);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -652,7 +652,21 @@ dc_path_join(const char *a, const char *b)
 /* dc_audio_errstr's message lives here, not in audio.c: dc_errmsg is called by
  * tools that never touch audio (dc-embed), and audio.c would load libsndfile
  * (and its seven codec libraries) at their start. */
-static char audio_err[256];
+static _Thread_local char audio_err[256];     /* each thread's last */
+
+static pthread_mutex_t fftw_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void
+dc_fftw_lock(void)
+{
+	pthread_mutex_lock(&fftw_mutex);
+}
+
+void
+dc_fftw_unlock(void)
+{
+	pthread_mutex_unlock(&fftw_mutex);
+}
 
 const char *
 dc_audio_errstr(void)

@@ -19,6 +19,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #ifndef DC_VERSION
 #define DC_VERSION "0.1.0"     /* the Makefile passes config.mk's VERSION */
 #endif
@@ -64,6 +68,10 @@ const char *dc_strerror(int err);
  * it with dc_prog_set, which dc_setprog of tool.h calls); the allocators' out of
  * memory line names it. */
 const char *dc_prog(void);
+/* dc_fftw_lock, dc_fftw_unlock: around FFTW's planner (its plans made and
+ * destroyed), which is not thread-safe; executing a plan is */
+void dc_fftw_lock(void);
+void dc_fftw_unlock(void);
 void dc_prog_set(const char *name);
 
 /* dc_xmalloc, dc_xcalloc: allocate, or print the size asked for and exit 1 at
@@ -163,4 +171,7 @@ int dc_parse_num(const char *s, double lo, double hi, double *v);
 int dc_parse_pair(const char *arg, double min, double max, double *a, double *b);
 int dc_parse_range(const char *arg, double min, double max, double *lo, double *hi);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -290,6 +290,14 @@ main(void)
 
 	T_EQ_INT("dc_embedder_open: threads 0: DC_EPARAM", dc_embedder_open(&e, "x.dcm", 0), DC_EPARAM);
 	T_OK("dc_embedder_open: *ep NULL on failure", e == NULL);
+	{
+		dc_stft_params p0;
+		int d0 = 7, c0 = 7;
+
+		dc_embedder_info(e, &p0, &d0, &c0);
+		T_OK("dc_embedder_info of a failed open: the default STFT, D and C 0",
+		    p0.rate == 8000 && p0.nfft == 256 && p0.hop == 64 && d0 == 0 && c0 == 0);
+	}
 	errno = 0;
 	T_EQ_INT("dc_embedder_open: no file: DC_EIO", dc_embedder_open(&e, "/nonexistent/x.dcm", 1), DC_EIO);
 	T_EQ_INT("dc_embedder_open: no file: errno ENOENT", errno, ENOENT);
