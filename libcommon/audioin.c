@@ -64,6 +64,8 @@ fail:
 	return -1;
 }
 
+#define STREAM_NOT_AUDIO "a dcsep stream, not audio"
+
 /* stream_at: whether fd's first bytes are a dcsep stream's (formats/stream.md: a
  * map whose first key is "kind", "dcsep"), read without moving its offset */
 static int
@@ -104,7 +106,7 @@ open_read(const char *path, SF_INFO *si)
 	 * first: libsndfile closes a descriptor it fails to open, even one it was
 	 * told to leave open */
 	if (in && S_ISREG(st.st_mode) && stream_at(STDIN_FILENO)) {
-		dc_audio_set_err("a dcsep stream, not audio");
+		dc_audio_set_err(STREAM_NOT_AUDIO);
 		return NULL;
 	}
 	if (in && S_ISREG(st.st_mode))
@@ -122,7 +124,7 @@ open_read(const char *path, SF_INFO *si)
 		}
 		if (stream_at(fd)) {
 			close(fd);
-			dc_audio_set_err("a dcsep stream, not audio");
+			dc_audio_set_err(STREAM_NOT_AUDIO);
 			return NULL;
 		}
 		/* failing, it closes fd itself */
@@ -134,7 +136,7 @@ open_read(const char *path, SF_INFO *si)
 		int fd = in || !S_ISREG(st.st_mode) ? -1 : open(path, O_RDONLY);
 
 		if (fd >= 0 && stream_at(fd))
-			dc_audio_set_err("a dcsep stream, not audio");
+			dc_audio_set_err(STREAM_NOT_AUDIO);
 		else
 			dc_audio_set_err(sf_strerror(NULL));
 		if (fd >= 0)

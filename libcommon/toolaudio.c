@@ -20,14 +20,16 @@ dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate, int ba
 		    (long long)info->frames_in);
 	if (info->downmixed)
 		dc_warnx("%s: %d channels mixed down to mono", name, info->channels_in);
-	if (info->resampled && back && info->rate_in > rate)
+	if (info->resampled && back) {
+		char above[48] = "";    /* what a downsampling left out */
+
+		if (info->rate_in > rate)
+			snprintf(above, sizeof above, ", with nothing above %lld Hz",
+			    (long long)(rate / 2));
 		dc_warnx("%s: resampled from %d Hz to %lld Hz (dc-istft -r %d writes the sources at "
-		    "%d Hz, with nothing above %lld Hz)", name, info->rate_in, (long long)rate,
-		    info->rate_in, info->rate_in, (long long)(rate / 2));
-	else if (info->resampled && back)
-		dc_warnx("%s: resampled from %d Hz to %lld Hz (dc-istft -r %d writes the sources at "
-		    "%d Hz)", name, info->rate_in, (long long)rate, info->rate_in, info->rate_in);
-	else if (info->resampled)
+		    "%d Hz%s)", name, info->rate_in, (long long)rate, info->rate_in, info->rate_in,
+		    above);
+	} else if (info->resampled)
 		dc_warnx("%s: resampled from %d Hz to %lld Hz", name, info->rate_in, (long long)rate);
 }
 

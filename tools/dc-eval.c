@@ -326,14 +326,11 @@ files_there(const job *j)
 	/* one source twice among the references (-r s1.wav -r s1.wav) scores as
 	 * nothing real: the other source's estimate would be matched to a copy */
 	for (i = 1; i < j->k; i++) {
-		char a[64], b[64];
 		int e;
 
 		for (e = 0; e < i; e++)
 			if (strcmp(j->refs[i], "-") != 0 && strcmp(j->refs[e], "-") != 0 &&
-			    (strcmp(j->refs[i], j->refs[e]) == 0 ||
-			    (dc_file_inode(j->refs[i], a, sizeof a) && dc_file_inode(j->refs[e], b,
-			    sizeof b) && strcmp(a, b) == 0)))
+			    dc_same_file(j->refs[i], j->refs[e]))
 				fail("%s%s: the same file as reference %d: each source's reference "
 				    "once", j->where, j->refs[i], e + 1);
 	}
