@@ -259,22 +259,29 @@ find(dc_mm *x, const entry *k)
 	return old;
 }
 
-/* gemm_part: rows [i0, i1) and columns [j0, j1) of C = op(A) op(B) (+ C), in fp32
- * by plain loops (nothing if empty): the way out if oneDNN ever refuses a product.
- * Not OpenBLAS: a tool that links it pays for its start (its threads and buffers,
- * about 10 ms on these machines) though this path never runs. */
+/* gemm_part: rows [i0, i1) and columns [j0, j1) of C = op(A) op(B) (+ C) by plain
+ * loops (nothing if empty), with the operands rounded to bf16 if bf: the way out
+ * where oneDNN refuses a product (bf16 on a CPU without AVX-512, where oneDNN 2.6
+ * has no bf16 products; the tools then ask for none, dc_mm_choose). Not OpenBLAS: a
+ * tool that links it pays for its start (its threads and buffers, about 10 ms on
+ * these machines) though this path never runs. */
 static void
-gemm_part(int ta, int tb, int i0, int i1, int j0, int j1, int K, const float *A, int64_t lda,
-    const float *B, int64_t ldb, int beta, float *C, int64_t ldc)
+gemm_part(int bf, int ta, int tb, int i0, int i1, int j0, int j1, int K, const float *A,
+    int64_t lda, const float *B, int64_t ldb, int beta, float *C, int64_t ldc)
 {
 	int i, j, k;
+	float a, b;
 
 	for (i = i0; i < i1; i++)
 		for (j = j0; j < j1; j++) {
 			double s = beta ? C[(int64_t)i * ldc + j] : 0.0;
-			for (k = 0; k < K; k++)
-				s += (double)(ta ? A[(int64_t)k * lda + i] : A[(int64_t)i * lda + k]) *
-				    (tb ? B[(int64_t)j * ldb + k] : B[(int64_t)k * ldb + j]);
+			for (k = 0; k < K; k++) {
+				a = ta ? A[(int64_t)k * lda + i] : A[(int64_t)i * lda + k];
+				b = tb ? B[(int64_t)j * ldb + k] : B[(int64_t)k * ldb + j];
+				if (bf)
+					a = dc_mm_bf16_round(a), b = dc_mm_bf16_round(b);
+				s += (double)a * b;
+			}
 			C[(int64_t)i * ldc + j] = (float)s;
 		}
 }
@@ -417,8 +424,9 @@ blas:   /* oneDNN refused (it has not for any valid size): fp32 by gemm_part for
 	 * columns after them (in fp32, j0 = i0 = 0 and NB = N: all of C) */
 	if (x->prec != DC_MM_BF16)
 		NB = N;
-	gemm_part(ta, tb, i0, M, j0, j0 + NB < N ? j0 + NB : N, K, A, lda, B, ldb, beta, C, ldc);
-	gemm_part(ta, tb, 0, M, j0 + NB, N, K, A, lda, B, ldb, beta, C, ldc);
+	gemm_part(x->prec == DC_MM_BF16, ta, tb, i0, M, j0, j0 + NB < N ? j0 + NB : N, K, A, lda, B,
+	    ldb, beta, C, ldc);
+	gemm_part(x->prec == DC_MM_BF16, ta, tb, 0, M, j0 + NB, N, K, A, lda, B, ldb, beta, C, ldc);
 	return -1;
 }
 

@@ -33,8 +33,9 @@ void dc_mm_free(dc_mm *x);
  * op(B) is B (K,N) or, if tb, B^T for B (N,K); lda, ldb, ldc the row strides.
  * The primitive for a shape is made on its first use and kept (at most 64 shapes;
  * the least recently used goes). Runs on the calling thread only. Returns 0, or -1
- * if oneDNN refused (it has not for any valid size): C is then computed by plain
- * loops, in fp32 (DCSEP_TEST_MM_REFUSE in the environment at dc_mm_new makes every
+ * if oneDNN refused (in fp32 it has not for any valid size; in bf16 it does on a
+ * CPU without AVX-512): C is then computed by plain loops, in fp32 with the
+ * context's operands, bf16's rounded (DCSEP_TEST_MM_REFUSE in the environment at dc_mm_new makes every
  * product of that context take this path, for the tests; DCSEP_TEST_MM_NBK, a
  * number of elements from 64 to 2 Mi, cuts its bf16 products' op(B) in blocks
  * that small). */

@@ -1018,7 +1018,7 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 	const dc_nn_config *c = &n->c;
 	const dc_nn_params *p = &n->m->p;
 	pass a = { .n = n, .B = B, .T = T, .V = V, .r0 = 0, .r1 = (int64_t)B * T };
-	int k, d, j;
+	int k, d, j, b, t;
 
 	dc_nn_reserve(n, B, T);
 	n->B = B;
@@ -1039,8 +1039,22 @@ dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T)
 	}
 	if (h_out)
 		memcpy(h_out, n->h[HK(n, c->L - 1)], (size_t)B * T * 2 * c->H * sizeof *h_out);
-	if (V)
+	if (V == NULL)
+		return;
+	if (n->train) {
 		embed_pass(n, &a);
+		return;
+	}
+	/* in inference, each utterance's rows DC_NN_PIECE at a time, as dc-embed asks
+	 * dc_nn_embed_rows for them: a product's bits may depend on its row count (oneDNN
+	 * on AVX2), and the pieces keep dc_embed's V the tool's */
+	for (b = 0; b < B; b++)
+		for (t = 0; t < T; t += DC_NN_PIECE) {
+			a.r0 = (int64_t)b * T + t;
+			a.r1 = a.r0 + (T - t < DC_NN_PIECE ? T - t : DC_NN_PIECE);
+			a.V = V + a.r0 * c->F * c->D;
+			embed_pass(n, &a);
+		}
 }
 
 const float *

@@ -151,13 +151,17 @@ void dc_nn_reserve(dc_nn *n, int B, int T);
 
 /* dc_nn_forward: V (B,T,F,D) from feat (B,T,F). h_out, if not NULL, receives the
  * last BLSTM layer's output (B,T,2H). V NULL (inference only): the BLSTM layers
- * alone; dc_nn_embed_rows then computes V a piece at a time. */
+ * alone; dc_nn_embed_rows then computes V a piece at a time. In inference V is
+ * computed DC_NN_PIECE rows of each utterance at a time, from its first, as
+ * dc-embed asks dc_nn_embed_rows for them. */
+#define DC_NN_PIECE 32
 void dc_nn_forward(dc_nn *n, float *V, float *h_out, const float *feat, int B, int T);
 /* dc_nn_hidden: the last BLSTM layer's output (B,T,2H) of the last dc_nn_forward,
  * before dropout; valid until the next pass. */
 const float *dc_nn_hidden(const dc_nn *n);
 /* dc_nn_embed_rows: after dc_nn_forward in inference, rows [r0, r1) of its B*T
- * rows of V into V (r1 - r0, F, D): the same bits as dc_nn_forward's. The
+ * rows of V into V (r1 - r0, F, D): the same bits as dc_nn_forward's where the
+ * rows are one of its pieces (a product's bits may depend on its row count). The
  * weights must not change in between (in bf16 the output layer's are rounded
  * once per pass). Returns DC_ENONFINITE if those rows of V hold a NaN or an
  * infinity, else DC_OK. */

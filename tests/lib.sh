@@ -11,6 +11,9 @@
 #   check_in NAME RC ERR INFILE CMD...   the same with stdin from INFILE
 #   same NAME GOT WANT              string equality
 #   same_out NAME FILE              the last check's output is FILE's bytes
+#   same_net NAME FILE              the same where the CPU's products give a row the
+#                                   same bits whatever rows go with it, else FILE's
+#                                   stream with its float tensors within 1e-5
 #   num NAME GOT OP VALUE           numeric comparison with awk (OP: < <= > >= ==)
 #   speech_corpus DIR               a corpus as dc-mix -n reads one: the five
 #                                   speakers of tests/data/speech, a directory each
@@ -43,6 +46,24 @@ check_in() { n=$1 r=$2 e=$3 i=$4; shift 4; _check "$n" "$r" "$e" "$i" "$@"; }
 # holds FILE's bytes
 same_out() {
 	if [ -s "$T/out" ] && cmp -s "$T/out" "$2"; then pass "$1"; else fail "$1" "output differs from $2"; fi
+}
+
+# same_net NAME FILE: the network's outputs of one run against another's that puts
+# other rows in its products (a batch, other threads, blocks). Where the CPU has
+# AVX-512 (DCSEP_TEST_EXACT=1, tests/run.sh), oneDNN gives each row the same bits
+# whatever rows go with it, and the output must be FILE's bytes; without it (AVX2),
+# its fp32 products change with the rows in the last bits: the same records, the
+# float tensors within 1e-5 of FILE's.
+same_net() {
+	if [ "${DCSEP_TEST_EXACT:-1}" = 1 ]; then
+		same_out "$1" "$2"
+	elif [ ! -s "$T/out" ]; then
+		fail "$1" "no output"
+	elif why=$("$PYREAL" "$ROOT/tests/sh/streamclose.py" "$T/out" "$2" 1e-5); then
+		pass "$1 (no AVX-512: within $why)"
+	else
+		fail "$1" "$why"
+	fi
 }
 
 same() {

@@ -49,7 +49,7 @@ static const char usage[] = "[-b utts] [-l level | none] [-m model] [-P bf16 | m
 
 #define WMAX 3600.0             /* the longest window or context of -w, seconds */
 #define BCTX 2.0                /* a block's context on each side without -w, seconds */
-#define PIECE 32                /* frames of embeddings computed and written at a time */
+#define PIECE DC_NN_PIECE       /* frames of embeddings computed and written at a time */
 #define BMAX 64                 /* the most utterances of -b */
 
 static void

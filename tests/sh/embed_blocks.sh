@@ -40,7 +40,7 @@ check_in "the short utterance alone" 0 '' s.dcs dc-embed -m "$M"
 mv out se.dcs
 
 "$PY" - <<'EOF'
-import numpy as np
+import os, numpy as np
 import dcstream
 
 def check(name, ok, why=""):
@@ -64,8 +64,15 @@ eb = embeds("be.dcs")
 check("each embed record has its block's frames",
       [e["shape"] for e in eb] == [[b["frames"], 129, 40] for b in blocks], str([e["shape"] for e in eb]))
 F = np.concatenate([arr(e) for e in embeds("bf.dcs")])
-check("-w 1000,1000: the blocks' embeddings are the whole utterance's bit for bit",
-      F.shape == W.shape and np.array_equal(F, W), "%s %s" % (F.shape, W.shape))
+# bit for bit where the CPU has AVX-512; on AVX2 alone a product's bits change with
+# its rows (tests/lib.sh same_net): within 1e-5
+if os.environ.get("DCSEP_TEST_EXACT", "1") == "1":
+    check("-w 1000,1000: the blocks' embeddings are the whole utterance's bit for bit",
+          F.shape == W.shape and np.array_equal(F, W), "%s %s" % (F.shape, W.shape))
+else:
+    d = np.abs(F - W).max() if F.shape == W.shape else np.inf
+    check("-w 1000,1000: the blocks' embeddings are the whole utterance's (no AVX-512: within %.2g)" % d,
+          d <= 1e-5, "%s %s %.3g" % (F.shape, W.shape, d))
 B = np.concatenate([arr(e) for e in eb])
 n = np.linalg.norm(W, axis=-1) > 0
 cos = (B * W).sum(-1)[n].mean()
@@ -121,7 +128,7 @@ mv out mif.dcs
 check_in "head: blocks, the default context" 0 '' b.dcs dc-embed -m mi.dcm
 mv out mid.dcs
 "$PY" - <<'PYEOF'
-import numpy as np
+import os, numpy as np
 import dcstream
 
 def check(name, ok, why=""):
@@ -135,9 +142,13 @@ for f, exact in (("mif.dcs", True), ("mid.dcs", False)):
     parts = [np.frombuffer(r["data"], np.float32).reshape(r["shape"]) for r in dcstream.records(f)
              if r["kind"] == "masks"]
     B = np.concatenate(parts, axis=1)
-    if exact:
+    if exact and os.environ.get("DCSEP_TEST_EXACT", "1") == "1":
         check("head, -w 1000,1000: the blocks' masks are the whole utterance's bit for bit",
               B.shape == W.shape and np.array_equal(B, W), str(B.shape))
+    elif exact:
+        d = np.abs(B - W).max() if B.shape == W.shape else np.inf
+        check("head, -w 1000,1000: the blocks' masks are the whole utterance's (no AVX-512: within "
+              "%.2g)" % d, d <= 1e-5, "%s %.3g" % (B.shape, d))
     else:
         d = np.abs(B - W).mean()
         check("head, default context: masks within 0.01 of the whole utterance's on average (%.2g)" % d,

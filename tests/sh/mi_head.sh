@@ -103,7 +103,7 @@ cat r1.dcs r2.dcs r3.dcs >r123.dcs
 check_in "dc-embed with a head, one at a time" 0 '' r123.dcs dc-embed -m m.dcm
 cp out b1.dcs
 check_in "dc-embed -b 3 with a head" 0 '' r123.dcs dc-embed -m m.dcm -b 3
-same_out "-b 3 with a head: the same bytes, masks included" b1.dcs
+same_net "-b 3 with a head: the same bytes, masks included" b1.dcs
 "$PY" - <<'EOF'
 import numpy as np
 from oracle_lib import read_records, tensor, tensor_rec, write_stream

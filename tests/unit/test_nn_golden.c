@@ -130,7 +130,7 @@ run(const dc_model *m, int nthreads, int prec)
 	float *V, *dV, *hout, *grads, *dfeat, *w2;
 	int32_t *lab;
 	double loss, rel;
-	char label[48], name[120];
+	char label[48], name[200];
 	dc_nn *nn;
 
 	B = (int)shape[0];
@@ -222,24 +222,26 @@ run(const dc_model *m, int nthreads, int prec)
 		free(Vb);
 		free(Vc);
 	}
-	/* inference: V a few rows at a time (dc_nn_embed_rows, as dc-embed computes it)
-	 * has the bits of dc_nn_forward's; and when the output layer's weights change
+	/* inference: V a piece of each utterance at a time (dc_nn_embed_rows, as dc-embed
+	 * computes it) has the bits of dc_nn_forward's; and when the output layer's weights change
 	 * between two passes (dc-train's validation network shares the model it
 	 * trains), the second pass uses the new ones, as a new network would (in bf16
 	 * they are rounded once per pass) */
 	{
-		int64_t per = (int64_t)T * F * D, r, BT = (int64_t)B * T;
+		int64_t per = (int64_t)T * F * D, r;
 		size_t nw = (size_t)F * D * 2 * c->H;
 		float *Vf = calloc((size_t)B * per, sizeof *Vf), *Vp = calloc((size_t)B * per, sizeof *Vp);
 		float *Vn = calloc((size_t)B * per, sizeof *Vn), *lw = malloc(nw * sizeof *lw);
 		dc_nn *ni = dc_nn_new(m, B, T, nthreads, 0), *nf;
 		dc_nn_precision(ni, prec);
 		dc_nn_forward(ni, NULL, NULL, feat, B, T);
-		for (r = 0; r < BT; r += 3)
-			dc_nn_embed_rows(ni, Vp + r * F * D, r, r + 3 < BT ? r + 3 : BT);
+		for (i = 0; i < B; i++)
+			for (r = i * T; r < (i + 1) * T; r += DC_NN_PIECE)
+				dc_nn_embed_rows(ni, Vp + r * F * D, r, r + DC_NN_PIECE < (i + 1) * T ?
+				    r + DC_NN_PIECE : (i + 1) * T);
 		dc_nn_forward(ni, Vf, NULL, feat, B, T);
-		snprintf(name, sizeof name, "%s dc_nn_embed_rows, 3 rows at a time: the bits of "
-		    "dc_nn_forward's V", label);
+		snprintf(name, sizeof name, "%s dc_nn_embed_rows, %d rows of an utterance at a time: "
+		    "the bits of dc_nn_forward's V", label, DC_NN_PIECE);
 		T_OK(name, memcmp(Vp, Vf, (size_t)B * per * sizeof *Vp) == 0);
 		memcpy(lw, m->p.lin_w, nw * sizeof *lw);
 		for (i = 0; i < (int64_t)nw; i++)
