@@ -236,3 +236,52 @@ dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_op
 	free(fit);
 	return err;
 }
+
+int
+dc_count_sources(const dc_tensor *V, const dc_tensor *X, double db, int kmax, int *k,
+    double *spread)
+{
+	unsigned char *fit = NULL;
+	int64_t T, F, D, N, i, m;
+	double s = 0.0;
+	int n = 1;
+
+	if (k != NULL)
+		*k = 0;
+	if (spread != NULL)
+		*spread = 0.0;
+	if (k == NULL || !dc_tensor_is(V, DC_F32, 3) || kmax < 1 || kmax > DC_COUNT_MAX ||
+	    !isfinite(db) || db < 0.0)
+		return DC_EPARAM;
+	T = V->shape[0];
+	F = V->shape[1];
+	D = V->shape[2];
+	N = T * F;
+	if (D < 1 || D > INT_MAX)
+		return DC_EPARAM;
+	if (X != NULL && (!dc_tensor_is(X, DC_C64, 2) || X->shape[0] != T || X->shape[1] != F))
+		return DC_EPARAM;
+	if (dc_tensor_finite(V) != DC_OK || (X != NULL && dc_tensor_finite(X) != DC_OK))
+		return DC_ENONFINITE;
+	m = N;
+	if (X != NULL) {
+		fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
+		/* digital silence is one source, as dc-kmeans counts it */
+		if (dc_stft_active(X->data, N, db, fit) == 0.0)
+			m = 0;
+		else
+			for (i = 0, m = 0; i < N; i++)
+				m += fit[i];
+	}
+	if (m > 0) {
+		s = dc_kmeans_spread(V->data, N, (int)D, fit);
+		n = dc_kmeans_count(s, kmax, NULL);
+		if (n > m)
+			n = (int)m;
+	}
+	free(fit);
+	*k = n;
+	if (spread != NULL)
+		*spread = s;
+	return DC_OK;
+}

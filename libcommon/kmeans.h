@@ -145,6 +145,26 @@ int dc_kmeans_block_w(dc_stitch *st, const float *xov, int64_t nov, const float 
     const unsigned char *fit, const float *wt, const dc_kmeans_opts *o, const int32_t *prev,
     int32_t *labels, int *map, dc_kmeans_info *info);
 
+/*
+ * Counting the sources (dc-kmeans -k auto, dc_count_sources): deep clustering
+ * pushes the embeddings of one source together and those of different sources
+ * towards orthogonal directions, so that for K such clusters holding shares w_k
+ * of the points the spread 1 - |mean|^2 is 1 - sum w_k^2: 0 for one source,
+ * 1 - 1/K for K equal ones.
+ *
+ * dc_kmeans_spread: 1 - |mean|^2 of the points x[N][D] with fit[i] set (all if
+ * fit is NULL); 0 when none is.
+ * dc_kmeans_count: K from a spread s, 1 plus the thresholds cuts[0..kmax-2] it
+ * reaches (an increasing list; NULL: the defaults); 1 to kmax, kmax capped at
+ * DC_COUNT_MAX.
+ * dc_kmeans_cuts: the default thresholds into cuts[DC_COUNT_MAX - 1] (kmeans.c
+ * says how they were chosen).
+ */
+#define DC_COUNT_MAX 8  /* the most sources counted */
+double dc_kmeans_spread(const float *x, int64_t n, int d, const unsigned char *fit);
+int dc_kmeans_count(double s, int kmax, const double *cuts);
+void dc_kmeans_cuts(double *cuts);
+
 #ifdef __cplusplus
 }
 #endif

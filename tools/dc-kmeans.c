@@ -17,11 +17,8 @@
  * Interspeech 2016). dc-mask uses the later record, so the masks win.
  *
  * With -k auto[:MAX], K is counted per utterance before the fit, from the spread of
- * the fitted embeddings, s = 1 - |mean|^2 (formats/stream.md, labels). Deep
- * clustering pushes the embeddings of one source together and those of different
- * sources apart, towards orthogonal directions; for K orthogonal clusters holding
- * shares w_k of the bins, |mean|^2 = sum w_k^2, so s is 0 for one source and
- * 1 - 1/K for K equal ones. K is 1 plus the number of thresholds s reaches.
+ * the fitted embeddings, s = 1 - |mean|^2 (formats/stream.md, labels): 1 plus the
+ * number of thresholds s reaches (dc_kmeans_count, kmeans.c, which says why).
  *
  * An utterance in blocks (formats/stream.md) is clustered block by block, each
  * speaker keeping its label (dc_kmeans_block): the last TAIL frames of the block
@@ -39,73 +36,14 @@
 #include "kmeans.h"
 
 #define KMAX DC_KMAX    /* the most clusters, -k */
-#define AUTOMAX 8       /* the most clusters -k auto counts to */
+#define AUTOMAX DC_COUNT_MAX /* the most clusters -k auto counts to */
 #define TAIL 100        /* frames of the block before clustered again with a block */
 
 static const char usage[] = "[-dv] [-b beta] [-c s1,s2,...] [-k K | auto[:MAX]] [-r restarts] [-s seed]\n"
     "                 [-i maxiter] [-t dB] [-w mag | none] [file]";
 
-/*
- * The spread thresholds of -k auto: K > k where the spread reaches cut[k - 1].
- * Chosen with the model shipped until 2026-12-04 on 100 mixtures each of 1, 2, 3
- * and 4 validation speakers (seed 7: examples/count-speakers.sh -s 7 -K '1 2 3 4'):
- * the first low enough that a 2-speaker mixture is seldom taken for one voice (2
- * of 100, and 14 one-speaker inputs taken for two), the second where 2 and 3 part
- * best (5 of 200 wrong), the third above every 3-speaker spread, since the model,
- * trained on 2 and 3, spreads 4 speakers no wider than 3; those above sit as far
- * below 1 - 1/(K + 1) as the third sits below 3/4. Checked again on the same
- * mixtures with the model shipped next (models/README.md, campaign round 5): 3
- * two-speaker mixtures taken for one voice and 9 one-speaker inputs for two, 8 of
- * 200 wrong between 2 and 3 (7 at the best threshold, 0.548, within the noise of
- * 100 mixtures), every 3-speaker spread below 0.657: kept. With the model after
- * it (stage 7) the 2-3 boundary moved up: 13 of 200 wrong at 0.525 (11
- * two-speaker mixtures taken for three), 7 at 0.545, where the model before had
- * its best too, so the second threshold was 0.545; the first still takes 3
- * two-speaker mixtures for one voice and 12 one-speaker inputs for two, and every
- * 3-speaker spread is below 0.665. Once dc-embed brought each utterance to the
- * training level (2026-12-07), the two-speaker mixtures, 1.1 dB louder than
- * before, spread wider: 23 of 200 wrong between 2 and 3 at 0.545 (19 two-speaker
- * mixtures taken for three), 17 at 0.570 to 0.575 and at 0.590, the fewest, so
- * the second threshold is 0.575; the first takes 4 two-speaker mixtures for one
- * voice and 11 one-speaker inputs for two, kept; every 3-speaker spread is below
- * 0.665, and every 4-speaker one below 0.67.
- */
-static double cut[AUTOMAX - 1] = { 0.345, 0.575, 0.67, 0.72, 0.753, 0.777, 0.795 };
-
-/* spread: 1 - |mean|^2 of the points x[N][D] with fit[i] set (all if fit is NULL);
- * 0 when none is. */
-static double
-spread(const float *x, int64_t n, int d, const unsigned char *fit)
-{
-	double *m = dc_xmalloc((size_t)d * sizeof *m), s = 0.0;
-	int64_t i, cnt = 0;
-	int l;
-
-	for (l = 0; l < d; l++)
-		m[l] = 0.0;
-	for (i = 0; i < n; i++) {
-		if (fit && !fit[i])
-			continue;
-		for (l = 0; l < d; l++)
-			m[l] += x[(size_t)i * d + l];
-		cnt++;
-	}
-	for (l = 0; l < d; l++)
-		s += (m[l] / (double)(cnt ? cnt : 1)) * (m[l] / (double)(cnt ? cnt : 1));
-	free(m);
-	return cnt ? 1.0 - s : 0.0;
-}
-
-/* count: K from the spread s, 1 to kmax. */
-static int
-count(double s, int kmax)
-{
-	int k = 1;
-
-	while (k < kmax && s >= cut[k - 1])
-		k++;
-	return k;
-}
+/* -k auto's spread thresholds, dc_kmeans_cuts's unless -c gives others */
+static double cut[AUTOMAX - 1];
 
 /* parse_cuts: -c's comma-separated thresholds, each above the last, into cut[]. */
 static int
@@ -195,6 +133,7 @@ parse_opts(int argc, char **argv)
 	int c;
 
 	dc_kmeans_defaults(&opt.km);
+	dc_kmeans_cuts(cut);
 	while ((c = dc_getopt(argc, argv, "b:c:dk:r:s:i:t:vw:h", usage, help)) != -1) {
 		switch (c) {
 		case 'c':
@@ -294,8 +233,9 @@ count_k(const char *id, const dc_tensor *E, const unsigned char *fit, int64_t m,
 {
 	int k;
 
-	*sp = silent ? 0.0 : spread(E->data, E->shape[0] * E->shape[1], (int)E->shape[2], fit);
-	k = silent ? 1 : count(*sp, opt.kmax);
+	*sp = silent ? 0.0 : dc_kmeans_spread(E->data, E->shape[0] * E->shape[1], (int)E->shape[2],
+	    fit);
+	k = silent ? 1 : dc_kmeans_count(*sp, opt.kmax, cut);
 	if (k > m && m > 0)
 		k = (int)m;
 	if (opt.verbose && silent)

@@ -104,6 +104,21 @@ int dc_embedder_set_level(dc_embedder *e, double level);
 int dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_opts *o,
     double beta, dc_tensor *L, dc_tensor *masks);
 
+/*
+ * dc_count_sources: dc-kmeans -k auto:kmax: the number of sources in a mixture,
+ * counted from embeddings V (float32, T x F x D) over the bins of the mixture X
+ * (complex64, T x F, or NULL for all bins) within db dB of its loudest, for
+ * dc_cluster's K. *k becomes 1 plus the thresholds of dc_kmeans_cuts (kmeans.h)
+ * that their spread 1 - |mean|^2 reaches, from 1 to kmax (1 to DC_COUNT_MAX, 8) and at
+ * most the bins counted over; 1 when X is digital silence. *spread, if spread is
+ * not NULL, becomes the spread (0 for silence). The thresholds were chosen with
+ * the shipped model on mixtures of 1 to 4 speakers (dc-kmeans(1), -k auto).
+ * DC_EPARAM for k NULL, V not float32 T x F x D, X not complex64 T x F, kmax out
+ * of range, or db negative or not finite; DC_ENONFINITE for NaN or Inf in V or X.
+ */
+int dc_count_sources(const dc_tensor *V, const dc_tensor *X, double db, int kmax, int *k,
+    double *spread);
+
 /* ---------------------------------------------------------------- masks */
 
 /*

@@ -5,6 +5,8 @@
 # examples/separate.c builds against that copy through pkg-config, shared and static,
 # and separates examples/mix.wav into the very bytes of the pipeline
 #   dc-stft | dc-embed | dc-kmeans -k 2 -b 3 | dc-mask | dc-istft -o
+# and, counting the speakers (dc_count_sources), those of dc-kmeans -k auto on one,
+# two and three speakers;
 # (one thread, fp32: run.sh sets DCSEP_PRECISION=f32); its errors; make uninstall
 # takes everything back. The plain build (build/) is the one installed, whichever
 # build the suite tests: a sanitized library would need the sanitizer's runtime in
@@ -98,6 +100,40 @@ for k in 1 2; do
 done
 # the two speakers differ (not one source written twice)
 cmp -s shared-1.wav shared-2.wav && fail "two speakers" "identical files" || pass "two speakers, two different files"
+
+# K counted (dc_count_sources): the pipeline's dc-kmeans -k auto, file for file, on
+# one speaker (1), the example (2) and three speakers summed at equal power (3)
+SP="$ROOT/tests/data/speech"
+"$PY" - "$SP" <<'EOF2' || fail "three.wav" "python failed"
+import sys, numpy as np, soundfile as sf
+xs = [sf.read("%s/%s.flac" % (sys.argv[1], f))[0] for f in
+      ("ls1034_1034-121119-0000", "so0036_000360332", "so0053_000530115")]
+n = min(len(x) for x in xs)
+y = sum(x[:n] / np.sqrt(np.mean(x[:n] ** 2)) for x in xs)
+sf.write("three.wav", 0.2 * y / np.abs(y).max(), 8000, subtype="PCM_16")
+EOF2
+for c in "one $SP/so0036_000360332.flac 1" "mix $EX/mix.wav 2" "three three.wav 3"; do
+	set -- $c
+	"$TB/dc-stft" "$2" | "$TB/dc-embed" -m "$ROOT/models/default.dcm" -t 1 |
+	    "$TB/dc-kmeans" -k auto -b 3 | "$TB/dc-mask" | "$TB/dc-istft" -o "pa-$1-%k.wav"
+	check "separate, K auto: $1" 0 '' ./sep-static "$ROOT/models/default.dcm" "$2" "auto-$1" auto
+	same "K auto: $1: $3 speakers counted, as dc-kmeans -k auto" \
+	    "$(ls "auto-$1"-*.wav 2>/dev/null | wc -l | tr -d ' ') $(ls "pa-$1"-*.wav 2>/dev/null | wc -l |
+	    tr -d ' ')" "$3 $3"
+	diff=""
+	for f in "pa-$1"-*.wav; do
+		cmp -s "$f" "auto-${f#pa-}" || diff="$diff ${f#pa-}"
+	done
+	same "K auto: $1: the pipeline's bytes" "$diff" ""
+done
+check "separate: K 3 on the example" 0 '' ./sep-static "$ROOT/models/default.dcm" "$EX/mix.wav" k3 3
+same "K 3: three files" "$(ls k3-*.wav | tr '\n' ' ')" "k3-1.wav k3-2.wav k3-3.wav "
+check "separate: K 9" 2 "separate: K must be a number from 1 to 8, or auto: 9" \
+    ./sep-static "$ROOT/models/default.dcm" "$EX/mix.wav" res 9
+check "separate: K 2x" 2 "separate: K must be a number from 1 to 8, or auto: 2x" \
+    ./sep-static "$ROOT/models/default.dcm" "$EX/mix.wav" res 2x
+check "separate: five arguments" 2 "usage: separate model.dcm in.wav out [K | auto]" \
+    ./sep-static "$ROOT/models/default.dcm" "$EX/mix.wav" res 2 2
 
 # errors: the library's codes, said by the example
 check "no model: errno's message (DC_EIO)" 1 "separate: nosuch.dcm: No such file or directory" \

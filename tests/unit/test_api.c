@@ -3,6 +3,7 @@
  * each bad argument gives its code and leaves the outputs empty, and the results
  * on small tensors worked out by hand: dc_mask's binary and soft masking,
  * dc_cluster's labels and soft masks (which sum to 1) on two separated clusters,
+ * dc_count_sources's counts and spreads worked out by hand (-k auto's rule),
  * k-means with the bins weighed by magnitude (dc-kmeans -w mag's calls),
  * dc_embedder_open's codes. The pipeline itself is checked bit for bit against the
  * tools by tests/sh/libdcsep.sh.
@@ -229,6 +230,62 @@ main(void)
 	T_EQ_INT("dc_cluster: X of another shape: DC_EPARAM", dc_cluster(&V, &V, 20.0, &o, 0.0, &L, NULL),
 	    DC_EPARAM);
 	T_EQ_INT("dc_cluster: beta -1: DC_EPARAM", dc_cluster(&V, NULL, 20.0, &o, -1.0, &L, NULL), DC_EPARAM);
+
+	/* dc_count_sources: V's two clusters, (0.9, 0.1) and (0.1, 0.9) three bins
+	 * each, have the mean (0.5, 0.5) and the spread 1 - 0.5 = 0.5, between the
+	 * first threshold (0.345) and the second (0.575): 2 */
+	{
+		dc_tensor V3 = { 0 }, Z = { 0 };
+		double sp = -1.0;
+		int nk = -1;
+
+		T_EQ_INT("dc_count_sources: V's 2 clusters", dc_count_sources(&V, NULL, 20.0, 4, &nk, &sp),
+		    DC_OK);
+		T_OK("dc_count_sources: K 2, spread 0.5", nk == 2 && fabs(sp - 0.5) < 1e-6);
+		T_EQ_INT("dc_count_sources: kmax 1", dc_count_sources(&V, NULL, 20.0, 1, &nk, NULL), DC_OK);
+		T_EQ_INT("dc_count_sources: kmax 1 caps K at 1", nk, 1);
+		/* within 0.5 dB of the loudest only bin 5, (0.1, 0.9): spread 1 - 0.82, and K <= bins */
+		T_EQ_INT("dc_count_sources: 1 bin within 0.5 dB", dc_count_sources(&V, &X, 0.5, 4, &nk, &sp),
+		    DC_OK);
+		T_OK("dc_count_sources: 1 bin: K 1, spread 0.18", nk == 1 && fabs(sp - 0.18) < 1e-6);
+		/* three orthonormal codes, two bins each: spread 1 - 1/3, above 0.575, below 0.67 */
+		dc_tensor_alloc(&V3, DC_F32, 3, (int64_t[]){ 2, 3, 3 });
+		for (i = 0; i < 18; i++)
+			((float *)V3.data)[i] = i % 3 == (i / 3) % 3;
+		T_EQ_INT("dc_count_sources: 3 orthonormal codes", dc_count_sources(&V3, NULL, 20.0, 4, &nk, &sp),
+		    DC_OK);
+		T_OK("dc_count_sources: K 3, spread 2/3", nk == 3 && fabs(sp - 2.0 / 3.0) < 1e-6);
+		T_EQ_INT("dc_count_sources: auto:2", dc_count_sources(&V3, NULL, 20.0, 2, &nk, NULL), DC_OK);
+		T_EQ_INT("dc_count_sources: auto:2 counts 2", nk, 2);
+		T_OK("dc_kmeans_spread and dc_kmeans_count, the calls under it",
+		    fabs(dc_kmeans_spread(V3.data, 6, 3, NULL) - 2.0 / 3.0) < 1e-6 &&
+		    dc_kmeans_count(2.0 / 3.0, 8, NULL) == 3 && dc_kmeans_count(0.344, 8, NULL) == 1 &&
+		    dc_kmeans_count(0.99, 8, NULL) == 8 && dc_kmeans_count(0.99, 100, NULL) == 8 &&
+		    dc_kmeans_count(0.5, 8, (const double[]){ 0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8 }) == 5);
+		/* digital silence is one source, whatever the embeddings */
+		dc_tensor_alloc(&Z, DC_C64, 2, (int64_t[]){ 2, 3 });
+		memset(Z.data, 0, 6 * 2 * sizeof(float));
+		T_EQ_INT("dc_count_sources: silent X", dc_count_sources(&V3, &Z, 20.0, 4, &nk, &sp), DC_OK);
+		T_OK("dc_count_sources: silence: K 1, spread 0", nk == 1 && sp == 0.0);
+		T_EQ_INT("dc_count_sources: k NULL: DC_EPARAM", dc_count_sources(&V3, NULL, 20.0, 4, NULL, &sp),
+		    DC_EPARAM);
+		T_EQ_INT("dc_count_sources: kmax 0: DC_EPARAM", dc_count_sources(&V3, NULL, 20.0, 0, &nk, &sp),
+		    DC_EPARAM);
+		T_OK("dc_count_sources: *k 0 on failure", nk == 0);
+		T_EQ_INT("dc_count_sources: kmax 9: DC_EPARAM", dc_count_sources(&V3, NULL, 20.0, 9, &nk, &sp),
+		    DC_EPARAM);
+		T_EQ_INT("dc_count_sources: db -1: DC_EPARAM", dc_count_sources(&V3, NULL, -1.0, 4, &nk, &sp),
+		    DC_EPARAM);
+		T_EQ_INT("dc_count_sources: X of another shape: DC_EPARAM",
+		    dc_count_sources(&V3, &V, 20.0, 4, &nk, &sp), DC_EPARAM);
+		T_EQ_INT("dc_count_sources: X of V's T x F but float32: DC_EPARAM",
+		    dc_count_sources(&V3, &V3, 20.0, 4, &nk, &sp), DC_EPARAM);
+		((float *)V3.data)[4] = NAN;
+		T_EQ_INT("dc_count_sources: NaN in V: DC_ENONFINITE",
+		    dc_count_sources(&V3, NULL, 20.0, 4, &nk, &sp), DC_ENONFINITE);
+		dc_tensor_free(&V3);
+		dc_tensor_free(&Z);
+	}
 
 	/* dc-kmeans -w mag from the public calls (dc_stft_active, dc_stft_weights,
 	 * dc_kmeans_w, dc_kmeans_soft), by hand: points 0, 1, 10, 11 and a quiet 5.6
