@@ -45,6 +45,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1193,6 +1194,27 @@ typedef struct {
 	char nbuf[256];         /* the default name */
 } options;
 
+/* keep_checkpoint: a checkpoint of a run that has taken steps, where -o would
+ * replace it, is hours of training that one forgotten -r would lose: only -r goes
+ * on from it, and to start anew the user removes it. Anything else at -o (a model,
+ * a file that is no model) is replaced, as tools replace their outputs. */
+static void
+keep_checkpoint(const options *o)
+{
+	struct stat sb;
+	dc_model m;
+	int64_t step;
+
+	if (o->resume || stat(o->out, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    dc_model_load(&m, o->out) != DC_OK)
+		return;
+	step = m.adam_m != NULL ? m.step : 0;
+	dc_model_free(&m);
+	if (step > 0)
+		dc_errx(1, "%s: a checkpoint of %lld steps is there: -r goes on from it; to start "
+		    "anew, remove it or give another -o", o->out, (long long)step);
+}
+
 /* check_outputs: before anything is read, the model file and the log are
  * refused if one is an input (a training stream, -v, -I, -Y, -x and the models
  * to average, or a file under -X's corpus directory; not -r's checkpoint, which
@@ -1224,6 +1246,7 @@ check_outputs(const options *o, int nop, char **op)
 	}
 	if (o->logpath && dc_same_file(o->out, o->logpath))
 		dc_errx(1, "%s: two outputs are the same file", o->logpath);
+	keep_checkpoint(o);
 }
 
 /* parse_int, parse_num: arg into *v, or exit 2 with "-c: msg: arg". */

@@ -374,7 +374,24 @@ check("-p: 6 lines of epoch, batch/batches, step, loss, recent loss, |g|, frames
                              for b, l in enumerate(prog)), "\n".join(err))
 check("-p: then the epoch's line", err[-1].startswith("dc-train: epoch 1 step 6 train loss "), err[-1])
 EOF
-check "-p 0: no progress lines" 0 '*' dc-train $A -e 1 -p 0 -o p.dcm train.dcs
+check "-p 0: no progress lines" 0 '*' dc-train $A -e 1 -p 0 -o p0.dcm train.dcs
 same "-p 0: the summary and the epoch's line" "$(wc -l <"$T/err" | tr -d ' ')" 2
+
+# a checkpoint that has taken steps is not replaced but by -r: a new run, -i, -I
+# and -x to it are refused, the file untouched; a model without training state
+# (-x's) is replaced as any output is
+cp p.dcm keep.dcm
+msg="dc-train: p.dcm: a checkpoint of 6 steps is there: -r goes on from it; to start anew, remove it or give another -o"
+check "a new run onto a checkpoint" 1 "$msg" dc-train $A -e 1 -p 0 -o p.dcm train.dcs
+check "-i onto a checkpoint" 1 "$msg" dc-train -i -L 1 -H 16 -D 8 -o p.dcm
+check "-I onto a checkpoint" 1 "$msg" dc-train -I p0.dcm -e 1 -p 0 -o p.dcm train.dcs
+check "-x onto a checkpoint" 1 "$msg" dc-train -x p0.dcm -o p.dcm
+cmp -s p.dcm keep.dcm && pass "the checkpoint untouched" || fail "the checkpoint untouched" "it changed"
+check "-r goes on from it" 0 '*' dc-train -r -e 2 -p 0 -o p.dcm train.dcs
+check "-x: a model without training state" 0 '' dc-train -x p.dcm -o exported.dcm
+check "a new run onto a model without training state: replaced" 0 '*' dc-train $A -e 1 -p 0 \
+    -o exported.dcm train.dcs
+check "-i: a model without training state" 0 '' dc-train -i -L 1 -H 16 -D 8 -o i0.dcm
+check "... replaced by -i again" 0 '' dc-train -i -L 1 -H 16 -D 8 -s 2 -o i0.dcm
 check "-p -1" 2 "dc-train: -p: seconds must be a number from 0 to 1000000: -1" dc-train -p -1 -o x.dcm train.dcs
 check "-c x" 2 "dc-train: -c: minutes must be a number from 0 to 1000000: x" dc-train -c x -o x.dcm train.dcs
