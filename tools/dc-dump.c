@@ -727,6 +727,8 @@ main(int argc, char **argv)
 	dc_setprog(argv[0]);
 	parse_opts(argc, argv);
 	if (opt.M) {
+		if ((opt.path == NULL || strcmp(opt.path, "-") == 0) && isatty(STDIN_FILENO))
+			dc_errx(2, "stdin is a terminal: give a model file, or pipe one in");
 		dump_model(opt.path, opt.xarg, opt.out);
 		return 0;
 	}

@@ -1039,9 +1039,6 @@ parse_opts(int argc, char **argv)
 	while ((c = dc_getopt(argc, argv, "r:m:l:i:e:jstw:h", usage, help)) != -1) {
 		switch (c) {
 		case 'e':
-			if (dc_out_pattern(optarg, "uk", &seen) >= 0 || seen != 3)
-				dc_errx(2, "-e: the pattern takes %%u (the id) and %%k (the source "
-				    "number), and %%%% for a %%: %s", optarg);
 			opt.epat = optarg;
 			break;
 		case 'r':
@@ -1076,6 +1073,11 @@ parse_opts(int argc, char **argv)
 			break;
 		}
 	}
+	if (opt.epat && !opt.list)
+		dc_errx(2, "-e: only with -l (the estimates of a list's mixtures)");
+	if (opt.epat && (dc_out_pattern(opt.epat, "uk", &seen) >= 0 || seen != 3))
+		dc_errx(2, "-e: the pattern takes %%u (the id) and %%k (the source number), and "
+		    "%%%% for a %%: %s", opt.epat);
 }
 
 /* one_job: the mixture of the command line, its estimates est[nest], in *one. */
@@ -1188,8 +1190,6 @@ main(int argc, char **argv)
 			dc_errx(2, "-l: the list names the files: no -r, -m, -i or estimates with it");
 		read_list(opt.list, &njobs);
 	} else {
-		if (opt.epat)
-			dc_errx(2, "-e: only with -l (the estimates of a list's mixtures)");
 		one_job(&one, argv, argc);
 		jobs = &one;
 		njobs = 1;

@@ -155,7 +155,7 @@ parse_opts(int argc, char **argv)
 			break;
 		case 's':
 			if (dc_parse_int(optarg, 0, INT64_MAX, &v))
-				dc_errx(2, "-s: seed must be a non-negative integer: %s", optarg);
+				dc_errx(2, "-s: seed must be an integer from 0 to 2^63-1: %s", optarg);
 			opt.km.seed = (uint64_t)v;
 			break;
 		case 'i':
@@ -299,7 +299,8 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 	if (opt.kmax)
 		o.k = count_k(id, &E, fit, m, silent, &sp);
 	if (m < o.k)
-		dc_errx(1, "%s: K = %d is more than the %lld active bins", id, o.k, (long long)m);
+		dc_errx(1, "%s: K = %d is more than the %lld active bin%s", id, o.k, (long long)m,
+		    m == 1 ? "" : "s");
 	if ((err = dc_tensor_alloc(&L, DC_I32, 2, (int64_t[]){ T, F })) != DC_OK)
 		dc_errx(1, "%s: labels: %s", id, dc_strerror(err));
 	cent = dc_xmalloc((size_t)o.k * (size_t)D * sizeof *cent);
@@ -309,8 +310,9 @@ cluster_utt(dc_utt *u, const char *id, void *arg)
 		dc_errx(1, "%s: k-means: %s", id, dc_strerror(err));
 	if (opt.verbose)
 		dc_warnx("%s: %lld of %lld bins fitted; restart %d of %d won with inertia %.6g "
-		    "after %d iterations%s", id, (long long)info.nfit, (long long)N, info.restart + 1,
-		    o.restarts, info.inertia, info.iters, info.converged ? "" : " (not converged)");
+		    "after %d iteration%s%s", id, (long long)info.nfit, (long long)N, info.restart + 1,
+		    o.restarts, info.inertia, info.iters, info.iters == 1 ? "" : "s",
+		    info.converged ? "" : " (not converged)");
 	if (opt.beta > 0.0) {
 		if ((err = dc_tensor_alloc(&M, DC_F32, 3, (int64_t[]){ o.k, T, F })) != DC_OK)
 			dc_errx(1, "%s: masks: %s", id, dc_strerror(err));
@@ -423,9 +425,9 @@ cluster_block(dc_utt *u, const char *id, const dc_unit *bl, carry *c)
 		if (opt.verbose)
 			dc_warnx("%s: block %lld: %lld of %lld bins fitted (%lld frames of the block "
 			    "before with them); restart %d of %d won with inertia %.6g after %d "
-			    "iterations%s", id, (long long)bl->index, (long long)info.nfit, (long long)n,
+			    "iteration%s%s", id, (long long)bl->index, (long long)info.nfit, (long long)n,
 			    (long long)c->tf, info.restart + 1, o.restarts, info.inertia, info.iters,
-			    info.converged ? "" : " (not converged)");
+			    info.iters == 1 ? "" : "s", info.converged ? "" : " (not converged)");
 	} else {
 		for (i = 0; i < n; i++) {
 			const float *xi = i < off ? c->tail + i * c->D : e + (i - off) * c->D;

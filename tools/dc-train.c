@@ -125,7 +125,12 @@ help(void)
 	    "  -R lo,hi      with -X, perturb each source's speed by a factor in [lo, hi] (none)\n"
 	    "  -q            no progress on stderr\n"
 	    "  -h            this help (--help too; --version: the version)\n"
+#ifdef DC_MPI
+	    "Reads the training streams from the files (stdin, if none or '-', with one rank\n"
+	    "alone). See dc-train-mpi(1) and dc-train(1).\n",
+#else
 	    "Reads the training streams from the files, or stdin if none or '-'. See dc-train(1).\n",
+#endif
 	    dc_prog(), usage, DC_NN_MAXL, DC_MI_CMAX, DC_NN_MAXTHREADS);
 }
 
@@ -1407,7 +1412,7 @@ parse_option(options *o, int c, char *arg)
 		o->parg = arg;
 		break;
 	case 's':
-		parse_int(c, arg, 0, INT64_MAX, &o->seed, "seed must be a non-negative integer");
+		parse_int(c, arg, 0, INT64_MAX, &o->seed, "seed must be an integer from 0 to 2^63-1");
 		o->given |= 2;
 		break;
 	case 't':
@@ -2388,13 +2393,13 @@ progress(trainer *tr)
 		return;
 	hms(eta, sizeof eta, el / (double)tr->batches_ep * (double)(tr->nbatch - st->batch));
 	if (tr->tty)
-		fprintf(stderr, "\rdc-train: epoch %lld batch %lld/%lld step %lld loss %.5f "
-		    "|g| %.3g %.0f frames/s %s ETA %s ", (long long)st->epoch + 1, (long long)st->batch,
+		fprintf(stderr, "\r%s: epoch %lld batch %lld/%lld step %lld loss %.5f "
+		    "|g| %.3g %.0f frames/s %s ETA %s ", dc_prog(), (long long)st->epoch + 1, (long long)st->batch,
 		    (long long)tr->nbatch, (long long)tr->m->step, st->loss_sum / (double)st->loss_n,
 		    tr->gnorm, (double)tr->frames_ep / el, tr->pname, eta);
 	else
-		fprintf(stderr, "dc-train: epoch %lld batch %lld/%lld step %lld loss %.5f "
-		    "recent %.5f |g| %.3g %.0f frames/s %s ETA %s\n", (long long)st->epoch + 1,
+		fprintf(stderr, "%s: epoch %lld batch %lld/%lld step %lld loss %.5f "
+		    "recent %.5f |g| %.3g %.0f frames/s %s ETA %s\n", dc_prog(), (long long)st->epoch + 1,
 		    (long long)st->batch, (long long)tr->nbatch, (long long)tr->m->step,
 		    st->loss_sum / (double)st->loss_n, tr->rloss / (double)tr->rloss_n, tr->gnorm,
 		    (double)tr->frames_ep / el, tr->pname, eta);

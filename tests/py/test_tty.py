@@ -98,6 +98,12 @@ with tempfile.TemporaryDirectory() as d:
               "exit %s, stderr %r" % (rc, err))
         check("%s, stdin a terminal: nothing on stdout" % name, out == b"", repr(out[:40]))
     check("nothing made", sorted(os.listdir(d)) == ["mix.dcs"], str(os.listdir(d)))
+    # dc-dump -M reads a model there
+    for args in (["dc-dump", "-M"], ["dc-dump", "-M", "-"]):
+        rc, err, out = run(args, True)
+        want = "dc-dump: stdin is a terminal: give a model file, or pipe one in\n"
+        check("%s, stdin a terminal: exit 2, one line" % " ".join(args), rc == 2 and err == want,
+              "exit %s, stderr %r" % (rc, err))
 
     # stdin a terminal, where audio is read
     for args in (["dc-stft"], ["dc-stft", "-"], ["dc-eval", "-r", S1, "-r", S2, "-", S2],

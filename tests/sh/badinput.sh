@@ -516,7 +516,7 @@ dc-dump -x | 141 | -              | dc-stft long.wav | dc-dump -x stft -o -
 dc-embed   | 141 | many.dcs       | dc-embed -m t-model.dcm
 dc-eval    | 0   | -              | dc-eval -r s1.wav s2.wav
 dc-mix     | 0   | -              | dc-mix -o x.wav s1.wav s2.wav
-dc-train   | 0   | -              | $TRAIN -o m.dcm ibm.dcs
+dc-train   | 0   | -              | rm -f sp.dcm; $TRAIN -o sp.dcm ibm.dcs
 EOF
 
 # ---------------------------------------------------------------- no partial files
@@ -610,7 +610,8 @@ truncate_all("dc-istft", "t-bmasked.dcs", "dc-istft -o 'x%k.wav'", " (blocks)")
 truncate_all("dc-dump", "t-bmasked.dcs", "dc-dump", " (blocks)")
 truncate_all("dc-dump", "t-ibm.dcs", "dc-dump")
 truncate_all("dc-embed", "t-stft.dcs", "dc-embed -m t-model.dcm")
-truncate_all("dc-train", "t-ibm.dcs", "dc-train -q -L 1 -H 1 -D 2 -T 1 -e 1 -o m.dcm")
+# (a run that trains leaves a checkpoint, which the next would not replace)
+truncate_all("dc-train", "t-ibm.dcs", "rm -f m.dcm; dc-train -q -L 1 -H 1 -D 2 -T 1 -e 1 -o m.dcm")
 EOF
 
 # -h: the summary is output like any other, so a full disk is an error

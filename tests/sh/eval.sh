@@ -324,6 +324,8 @@ check "a mixture named id, on the first line: scored, no header" 0 '' dc-eval -t
 same "a mixture named id: its row" "$(cut -f 1 out | tr '\n' ' ')" "id id mean "
 check "-e without -l" 2 "dc-eval: -e: only with -l (the estimates of a list's mixtures)" \
     dc-eval -e 'x%u-%k.wav' -r a.wav ea.wav
+check "-e without -l, a pattern without %u: -l is said first" 2 \
+    "dc-eval: -e: only with -l (the estimates of a list's mixtures)" dc-eval -e 'x%k' -r a.wav ea.wav
 check "-e without %k" 2 "dc-eval: -e: the pattern takes %u (the id) and %k (the source number), and %% for a %: x%u.wav" \
     dc-eval -l eset/list.tsv -e 'x%u.wav'
 check "-e with %r" 2 "dc-eval: -e: the pattern takes %u (the id) and %k (the source number), and %% for a %: %u-%k-%r.wav" \

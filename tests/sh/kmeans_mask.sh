@@ -55,7 +55,7 @@ X = L.tensor(L.last(recs, "stft"))
 lm = np.log(np.abs(X.astype(np.complex128)) + 1e-8)   # active: within 20 dB of the loudest
 fit = lm >= lm.max() - 20 * np.log(10) / 20
 msg = open("km.err").read()
-m = re.match(r"dc-kmeans: mix: (\d+) of (\d+) bins fitted; restart \d of 3 won with inertia [0-9.e+]+ after \d+ iterations\n$", msg)
+m = re.match(r"dc-kmeans: mix: (\d+) of (\d+) bins fitted; restart \d of 3 won with inertia [0-9.e+]+ after \d+ iterations?\n$", msg)
 L.check("-v: one line, the bins within 20 dB fitted (%d)" % fit.sum(),
         m is not None and int(m.group(1)) == fit.sum() and int(m.group(2)) == lab.size, repr(msg))
 agree = max(np.mean(lab[fit] == ref[fit]), np.mean(lab[fit] == 1 - ref[fit]))
@@ -269,6 +269,13 @@ w("okm.dcs", [utt, st, L.tensor_rec("masks", M, k=2, by="x")])
 EOF
 check_in "K larger than the active bins" 1 'dc-kmeans: u: K = 5 is more than the 3 active bins' k5.dcs dc-kmeans -k 5
 check_in "K = active bins" 0 '' k5.dcs dc-kmeans -k 3
+check_in "-s 2^63" 2 'dc-kmeans: -s: seed must be an integer from 0 to 2^63-1: 9223372036854775808' \
+    k5.dcs dc-kmeans -s 9223372036854775808
+check_in "-v: one iteration, singular" 0 '*' k5.dcs dc-kmeans -v -k 1
+case $(cat err) in
+*"after 1 iteration"|*"after 1 iteration (not converged)") pass "-v: 'after 1 iteration'" ;;
+*) fail "-v: 'after 1 iteration'" "$(cat err)" ;;
+esac
 check_in "-t 200: all six bins active" 0 '' k5.dcs dc-kmeans -k 6 -t 200
 check_in "embed shape disagrees with stft" 1 \
 	'dc-kmeans: u: embed record: shape [3, 3, 2] disagrees with stft record [2, 3]' eshape.dcs dc-kmeans

@@ -71,6 +71,11 @@ check "1 process, 8 steps" 0 'dc-train: stopped after step 8 (-S); -r resumes' d
 check "2 ranks, 8 steps" 0 'dc-train-mpi: stopped after step 8 (-S); -r resumes' mpi 2 $A -S 8 -l log.tsv -o two.dcm train.dcs
 close one.dcm two.dcm "2 ranks as 1 process"
 same "2 ranks: one log row per epoch, from rank 0" "$(cut -f 1,2 log.tsv | tr '\t\n' ', ')" "epoch,step 1,5 "
+# its progress lines named as its other lines are (they said dc-train)
+A1=$(echo "$A" | sed 's/ -q$//')
+check "2 ranks, progress" 0 '*' mpi 2 $A1 -S 2 -p 0.000001 -o prog.dcm train.dcs
+same "2 ranks: every line of rank 0 by dc-train-mpi" "$(grep -c -v '^dc-train-mpi: ' err)" 0
+same "2 ranks: a progress line for each of the 2 steps" "$(grep -c '^dc-train-mpi: epoch 1 batch ' err)" 2
 # the check can fail: another batch size gives other weights
 check "1 process, batches of 2" 0 'dc-train: stopped after step 8 (-S); -r resumes' dc-train -L 1 -H 16 -D 8 -T 50 -b 2 -a 0.01 -u drop -q -S 8 -o b2.dcm train.dcs
 "$PY" - <<'EOF'
