@@ -216,12 +216,13 @@ install: all lib
 	cp -f $(PICLIB) $(DESTDIR)$(PREFIX)/lib/libdcsep.a
 	# dcsep.pc: its prefix found from where it lies (PREFIX/lib/pkgconfig), so that a copy
 	# under DESTDIR or moved elsewhere builds against its own headers and libraries;
-	# libs_private (oneDNN has no .pc) for a static link beside shared dependencies
+	# libs_private (oneDNN has no .pc) for a static link beside shared dependencies;
+	# modeldir, where the shipped model lies (pkg-config --variable=modeldir dcsep)
 	cp -f $(SO) $(DESTDIR)$(PREFIX)/lib/libdcsep.so.$(VERSION)
 	ln -sf libdcsep.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libdcsep.so
 	printf '%s\n' 'prefix=$${pcfiledir}/../..' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' \
-	    'libs_private=$(LIBDEPS)' '' \
+	    'modeldir=$${prefix}/share/dcsep/models' 'libs_private=$(LIBDEPS)' '' \
 	    'Name: dcsep' 'Description: deep clustering speech separation (libdcsep(3))' \
 	    'Version: $(VERSION)' 'Requires: msgpack' \
 	    'Requires.private: $(filter-out msgpack,$(LIBPKGS))' \

@@ -125,6 +125,8 @@ dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks)
 	head = masks != NULL && mc->C > 0;
 	if (X->shape[1] != mc->F)
 		return DC_EPARAM;
+	if (dc_tensor_finite(X) != DC_OK)
+		return DC_ENONFINITE;
 	T = X->shape[0];
 	F = X->shape[1];
 	if (T > INT_MAX / 2 || T * F * mc->D > dc_limit_elems() || (head && T * F * mc->C > dc_limit_elems()))

@@ -22,6 +22,8 @@
 void
 dc_kmeans_defaults(dc_kmeans_opts *o)
 {
+	if (o == NULL)
+		return;
 	o->k = 2;
 	o->restarts = 3;
 	o->maxiter = 100;

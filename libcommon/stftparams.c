@@ -15,6 +15,8 @@
 void
 dc_stft_defaults(dc_stft_params *p)
 {
+	if (p == NULL)
+		return;
 	memset(p, 0, sizeof *p);
 	p->rate = 8000;
 	p->nfft = 256;

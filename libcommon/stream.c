@@ -100,6 +100,8 @@ struct dc_writer {
 void
 dc_record_free(dc_record *r)
 {
+	if (r == NULL)
+		return;
 	if (r->zone)
 		msgpack_zone_free(r->zone);
 	memset(r, 0, sizeof *r);
@@ -130,7 +132,7 @@ map_get(const msgpack_object *map, const char *key)
 const msgpack_object *
 dc_rec_get(const dc_record *r, const char *key)
 {
-	return map_get(&r->map, key);
+	return r == NULL || key == NULL ? NULL : map_get(&r->map, key);
 }
 
 int
@@ -210,8 +212,12 @@ dc_rec_tensor_bytes(const dc_record *r, dc_tensor *t, const void **data)
 	int dtype;
 	uint32_t i;
 
+	if (t == NULL || data == NULL)
+		return DC_EPARAM;
 	memset(t, 0, sizeof *t);
 	*data = NULL;
+	if (r == NULL)
+		return DC_EPARAM;
 	if (dt == NULL || sh == NULL || da == NULL || dt->type != MSGPACK_OBJECT_STR ||
 	    sh->type != MSGPACK_OBJECT_ARRAY ||
 	    da->type != (r->sunk ? MSGPACK_OBJECT_NIL : MSGPACK_OBJECT_BIN))
@@ -247,7 +253,11 @@ dc_rec_tensor(const dc_record *r, dc_tensor *t)
 	dc_tensor h;
 	int err;
 
+	if (t == NULL)
+		return DC_EPARAM;
 	memset(t, 0, sizeof *t);
+	if (r == NULL)
+		return DC_EPARAM;
 	if (r->sunk)
 		return DC_EMISSING;     /* its bytes went to the sink */
 	if ((err = dc_rec_tensor_bytes(r, &h, &data)) != DC_OK)
@@ -265,6 +275,10 @@ dc_rec_tensor_view(const dc_record *r, dc_tensor *t)
 	const void *data;
 	int err;
 
+	if (t != NULL)
+		memset(t, 0, sizeof *t);
+	if (r == NULL || t == NULL)
+		return DC_EPARAM;
 	if (r->sunk)
 		return DC_EMISSING;
 	if ((err = dc_rec_tensor_bytes(r, t, &data)) != DC_OK)
@@ -434,9 +448,12 @@ grow_pipe(FILE *f)
 dc_reader *
 dc_reader_file(FILE *f)
 {
-	dc_reader *rd = reader_new();
+	dc_reader *rd;
 	struct stat st;
 
+	if (f == NULL)
+		return NULL;
+	rd = reader_new();
 	grow_pipe(f);
 	rd->f = f;
 	/* unbuffered, so that the bytes not yet read are all the descriptor's:
@@ -1333,6 +1350,11 @@ dc_read(dc_reader *rd, dc_record *r)
 	const msgpack_object *kind;
 	int big = 0;
 
+	if (r == NULL || rd == NULL) {
+		if (r != NULL)
+			memset(r, 0, sizeof *r);
+		return DC_EPARAM;
+	}
 	memset(r, 0, sizeof *r);
 	rd->teed = rd->tee = 0;
 	if (rd->err || pass_unused(rd) != DC_OK)
@@ -1457,6 +1479,8 @@ dc_read_header(dc_reader *rd, dc_record *hdr)
 {
 	int err = dc_read(rd, hdr);
 
+	if (err == DC_EPARAM)
+		return err;
 	if (err == DC_ENOTREC || err == DC_EEOF)
 		err = err == DC_EEOF ? DC_EEMPTY : DC_ENOHEADER;
 	else if (err == DC_OK && strcmp(hdr->kind, "dcsep") != 0) {
@@ -1568,6 +1592,8 @@ dc_read_utt(dc_reader *rd, dc_utt *u)
 	char id[128];
 	int err, blocks;
 
+	if (u == NULL || rd == NULL)
+		return DC_EPARAM;
 	dc_utt_clear(u);
 	/* the first record: the pending "utt", or the next one that is not a header */
 	if (rd->has_pending) {
@@ -1834,6 +1860,8 @@ dc_utt_find(const dc_utt *u, const char *kind)
 {
 	int i;
 
+	if (u == NULL || kind == NULL)
+		return NULL;
 	for (i = u->n - 1; i >= 0; i--)
 		if (strcmp(u->recs[i].kind, kind) == 0)
 			return &u->recs[i];
@@ -1892,6 +1920,8 @@ dc_utt_clear(dc_utt *u)
 void
 dc_utt_free(dc_utt *u)
 {
+	if (u == NULL)
+		return;
 	dc_utt_clear(u);
 	free(u->recs);
 	memset(u, 0, sizeof *u);
@@ -1931,8 +1961,11 @@ write_raw(dc_writer *w, const void *buf, size_t len)
 dc_writer *
 dc_writer_file(FILE *f)
 {
-	dc_writer *w = dc_xcalloc(1, sizeof *w);
+	dc_writer *w;
 
+	if (f == NULL)
+		return NULL;
+	w = dc_xcalloc(1, sizeof *w);
 	grow_pipe(f);
 	w->f = f;
 	msgpack_packer_init(&w->pk, w, writer_cb);

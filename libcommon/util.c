@@ -215,6 +215,8 @@ dc_tensor_count(const dc_tensor *t)
 	int64_t n = 1;
 	int i;
 
+	if (t == NULL)
+		return 0;
 	for (i = 0; i < t->ndim; i++)
 		n *= t->shape[i];
 	return t->ndim ? n : 0;

@@ -21,7 +21,12 @@
  * DC_ERESAMPLE leave dc_audio_errstr() set. The library never prints and never
  * exits, except that it aborts with one line on stderr when memory runs out.
  * Ownership: a dc_tensor filled by a call is the caller's, to release with
- * dc_tensor_free; a handle made by *_open or *_new is released by its *_free.
+ * dc_tensor_free; the call overwrites it without freeing what it held (free it
+ * before reusing it). A handle is released by its own call: dc_embedder_open's
+ * and dc_reader_*'s by *_free, dc_writer_*'s by dc_writer_close,
+ * dc_audio_open's by dc_audio_in_close,
+ * dc_audio_out_open's by dc_audio_out_close, dc_istft_begin's by dc_istft_end;
+ * each of them, like dc_tensor_free, dc_record_free and dc_utt_free, accepts NULL.
  *
  * Build: cc prog.c $(pkg-config --cflags --libs dcsep)
  */
@@ -74,8 +79,9 @@ void dc_embedder_info(const dc_embedder *e, dc_stft_params *p, int *d, int *c);
  * mask-inference head, *masks becomes a fresh float32 tensor C x T x F, its soft
  * masks (dc-embed's "masks" record); without a head, *masks is left empty
  * (dtype DC_NONE, data NULL). DC_EPARAM for e, X or V NULL or X not complex64
- * T x F with the model's F, DC_ELIMIT past the element limit, DC_ENONFINITE if the network's
- * output is not finite. On failure V and masks are left empty.
+ * T x F with the model's F, DC_ELIMIT past the element limit, DC_ENONFINITE for NaN or
+ * Inf in X or if the network's output is not finite. On failure V and masks are left
+ * empty.
  */
 int dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks);
 /*

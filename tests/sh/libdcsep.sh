@@ -40,6 +40,10 @@ same "exports: dc_embed and dc_stft, not dc_nn_new, dc_mm_gemm or dc_mix_make" \
     grep -xE 'dc_embed|dc_stft|dc_nn_new|dc_mm_gemm|dc_mix_make' | sort | tr '\n' ' ')" "dc_embed dc_stft "
 export PKG_CONFIG_PATH="$P/lib/pkgconfig"
 same "pkg-config --modversion dcsep" "$(pkg-config --modversion dcsep 2>&1)" "$VERSION"
+md=$(pkg-config --variable=modeldir dcsep 2>&1)
+[ -f "$md/default.dcm" ] && cmp -s "$md/default.dcm" "$ROOT/models/default.dcm" &&
+    pass "pkg-config --variable=modeldir dcsep: the installed model's directory" ||
+    fail "pkg-config --variable=modeldir dcsep" "$md"
 
 # the installed headers in C99 and in C++11, pedantic (no C11 _Noreturn, no hexadecimal
 # float constant): a program of each, linked to libdcsep.so, runs; 1 - 2^-53 from

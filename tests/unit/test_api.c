@@ -391,6 +391,12 @@ main(void)
 		    c > 0 ? M.shape[0] == c && M.shape[1] == 4 : empty(&M));
 		dc_tensor_free(&V);
 		dc_tensor_free(&M);
+		/* an infinity in X is refused before the network (the features of
+		 * log(inf) were finite enough to pass) */
+		((float *)S.data)[10] = INFINITY;
+		T_EQ_INT("dc_embed: Inf in X: DC_ENONFINITE", dc_embed(e, &S, &V, &M), DC_ENONFINITE);
+		T_OK("dc_embed: Inf in X: V and masks left empty", empty(&V) && empty(&M));
+		((float *)S.data)[10] = (float)((10 * 7919) % 97) / 97.0f;
 		/* the level: a spectrum 30 dB quieter gives the same embeddings (to the
 		 * features' 1e-8, nothing at these magnitudes), unless the level is none */
 		{
@@ -431,6 +437,36 @@ main(void)
 	 * its own could) */
 	dc_embedder_free(NULL);
 	dc_tensor_free(NULL);
+	dc_record_free(NULL);
+	dc_utt_free(NULL);
+	dc_stft_defaults(NULL);
+	dc_kmeans_defaults(NULL);
+	/* and the stream calls refuse it as libdcsep(3)'s DC_EPARAM says */
+	{
+		static const unsigned char hdr[] = { 0x82, 0xa4, 'k', 'i', 'n', 'd', 0xa5, 'd', 'c', 's',
+		    'e', 'p', 0xa7, 'v', 'e', 'r', 's', 'i', 'o', 'n', 0x01 };
+		dc_reader *rd = dc_reader_mem(hdr, sizeof hdr);
+		dc_record r;
+		dc_utt u = { 0 };
+		dc_tensor tt;
+
+		T_OK("dc_reader_file(NULL), dc_writer_file(NULL): NULL",
+		    dc_reader_file(NULL) == NULL && dc_writer_file(NULL) == NULL);
+		T_EQ_INT("dc_read_header: rd NULL: DC_EPARAM", dc_read_header(NULL, &r), DC_EPARAM);
+		T_EQ_INT("dc_read_header: hdr NULL: DC_EPARAM", dc_read_header(rd, NULL), DC_EPARAM);
+		T_EQ_INT("dc_read_header after them: DC_OK", dc_read_header(rd, &r), DC_OK);
+		T_EQ_INT("dc_read_utt: rd NULL: DC_EPARAM", dc_read_utt(NULL, &u), DC_EPARAM);
+		T_EQ_INT("dc_read_utt: u NULL: DC_EPARAM", dc_read_utt(rd, NULL), DC_EPARAM);
+		T_EQ_INT("dc_rec_tensor: r NULL: DC_EPARAM", dc_rec_tensor(NULL, &tt), DC_EPARAM);
+		T_OK("dc_rec_tensor: r NULL: t left empty", empty(&tt));
+		T_EQ_INT("dc_rec_tensor: t NULL: DC_EPARAM", dc_rec_tensor(&r, NULL), DC_EPARAM);
+		T_EQ_INT("dc_rec_tensor_view: r NULL: DC_EPARAM", dc_rec_tensor_view(NULL, &tt), DC_EPARAM);
+		T_OK("dc_utt_find: u NULL, kind NULL: NULL",
+		    dc_utt_find(NULL, "stft") == NULL && dc_utt_find(&u, NULL) == NULL);
+		T_OK("dc_tensor_count(NULL): 0", dc_tensor_count(NULL) == 0);
+		dc_record_free(&r);
+		dc_reader_free(rd);
+	}
 	T_EQ_INT("dc_tensor_alloc: t NULL: DC_EPARAM", dc_tensor_alloc(NULL, DC_F32, 1, (int64_t[]){ 2 }),
 	    DC_EPARAM);
 	T_EQ_INT("dc_tensor_alloc: shape NULL: DC_EPARAM", dc_tensor_alloc(&M, DC_F32, 1, NULL), DC_EPARAM);
