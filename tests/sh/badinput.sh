@@ -270,7 +270,8 @@ dc-stft: random bytes from a FIFO  | 1 | -              | rm -f ff && mkfifo ff 
 dc-oracle: a stream as a reference | 1 | stft.dcs     | dc-oracle stft.dcs s1.wav        | dc-oracle: stft.dcs: a dcsep stream, not audio
 dc-stft: a stream on stdin (file)  | 1 | stft.dcs       | dc-stft                          | dc-stft: stdin: a dcsep stream, not audio
 dc-eval: a stream as an estimate   | 1 | -              | dc-eval -r s1.wav stft.dcs       | dc-eval: stft.dcs: a dcsep stream, not audio
-dc-mix: a format no tool writes    | 1 | -              | dc-mix -o x.AAC s1.wav s2.wav    | dc-mix: x.AAC: no tool writes AAC audio (the extension picks the format: wav, flac, ogg, opus, mp3, aiff, au, caf or w64)
+dc-mix: a format no tool writes    | 2 | -              | dc-mix -o x.AAC s1.wav s2.wav    | dc-mix: -o: x.AAC: no tool writes AAC audio (the extension picks the format: wav, flac, ogg, opus, mp3, aiff, au, caf or w64)
+dc-mix: -O a format no tool writes | 2 | -              | dc-mix -o x.wav -O 's%k.m4a' s1.wav s2.wav | dc-mix: -O: s%k.m4a: no tool writes m4a audio (the extension picks the format: wav, flac, ogg, opus, mp3, aiff, au, caf or w64)
 dc-plot: output dir missing        | 1 | stft.dcs       | dc-plot -o 'nodir/%u-%r.png'     | dc-plot: nodir/: No such file or directory (a tool makes no directories)
 dc-istft: full disk, stdout        | 1 | stft.dcs       | dc-istft >/dev/full              | dc-istft: stdout: No space left on device
 dc-istft: full disk, -o            | 1 | stft.dcs       | dc-istft -o /dev/full            | dc-istft: /dev/full: No space left on device
