@@ -112,8 +112,15 @@ draw() {	# draw NAME COUNT SPEAKERS SEED [SPEAKERLIST]: a cached stream with ora
 }
 
 vsdri() {	# vsdri MODEL SEED: "SDRi2 SDRi3" on the validation mixtures of SEED
-	examples/tune-kmeans.sh -m "$1" -n "$count" -s "$2" -t "$threads" -b 3 -T 20 -S "$valid" \
-	    -o "$dir/valid" "$corpus" >/dev/null
+	# tune-kmeans.sh's table and its progress rows (stderr) are not the log's: its
+	# stderr said only if it fails
+	if ! examples/tune-kmeans.sh -m "$1" -n "$count" -s "$2" -t "$threads" -b 3 -T 20 -S "$valid" \
+	    -o "$dir/valid" "$corpus" >/dev/null 2>"$dir/valid.log"; then
+		cat "$dir/valid.log" >&2
+		rm -f "$dir/valid.log"
+		return 1
+	fi
+	rm -f "$dir/valid.log"
 	awk -F '\t' 'NR > 1 { s[$1] = $6 } END { if (s[2] == "" || s[3] == "") exit 1; printf "%s %s\n", s[2], s[3] }' \
 	    "$dir/valid/tune/summary.tsv"
 }

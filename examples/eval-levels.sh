@@ -8,9 +8,11 @@
 # list GAINS (dB, default "-30 -20 -10 0 10"), and separates it with
 #   dc-stft | dc-embed -m MODEL -l L | dc-kmeans -k K -b 3 | dc-mask | dc-istft
 # for L = none (the features as they are) and L = -21 (dc-embed's default: each
-# utterance brought to the training mixtures' level). Prints one line per K, gain and
+# utterance brought to the training mixtures' level). Says one line per K, gain and
 # L with SDRi and SI-SDRi in dB (the references are not scaled: BSS Eval and SI-SDR
-# allow any gain), and keeps them in out/levels/summary.tsv.
+# allow any gain) on standard error as each is measured (progress), then prints them
+# all as one table with a header on standard output and keeps them in
+# out/levels/summary.tsv.
 set -eu
 caller=$PWD
 cd "$(dirname "$0")/.."
@@ -65,7 +67,7 @@ PY
 			mkdir -p "$sep"
 			dc-stft "$lset"/mix/*.wav | dc-embed -m "$model" -t "$threads" -l "$l" |
 			    dc-kmeans -k "$k" -b 3 | dc-mask | dc-istft -e float -o "$(pattern_dir "$sep")/%u-s%k.wav"
-			score "$lset" "$sep" "$g,$l" | tee -a "$tmp"
+			score "$lset" "$sep" "$g,$l" | tee -a "$tmp" >&2
 		done
 		rm -rf "$lset"
 	done

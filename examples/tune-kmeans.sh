@@ -9,9 +9,11 @@
 # once with MODEL, and separates them with every pair of
 #   dc-kmeans -b BETA (soft masks; 0: binary masks, the paper's) and -t DB (the bins fitted)
 # from the lists BETAS (default "0 2 3 4 5 6") and DBS (default "15 20 25 30 40").
-# Prints one line per pair and K, SDRi and SI-SDRi in dB, and keeps them in
-# DIR/tune/summary.tsv (DIR default out); the mixtures are kept in DIR/sets for the
-# next run, and the embeddings in DIR/tune while they are used (about 12 MB a mixture).
+# Says one line per pair and K, SDRi and SI-SDRi in dB, on standard error as each is
+# measured (progress), then prints them all as one table with a header on standard
+# output and keeps them in DIR/tune/summary.tsv (DIR default out); the mixtures are
+# kept in DIR/sets for the next run, and the embeddings in DIR/tune while they are
+# used (about 12 MB a mixture).
 set -eu
 caller=$PWD
 cd "$(dirname "$0")/.."
@@ -65,7 +67,7 @@ for k in 2 3; do
 			dc-kmeans -k "$k" -t "$t" $opt "$emb" | dc-mask |
 			    dc-istft -e float -o "$(pattern_dir "$sep")/%u-s%k.wav"
 			score "$set" "$sep" "$b" | awk -F '\t' -v t="$t" 'BEGIN { OFS = "\t" }
-			    { print $1, $2, t, $3, $4, $5, $6, $7 }' | tee -a "$tmp"
+			    { print $1, $2, t, $3, $4, $5, $6, $7 }' | tee -a "$tmp" >&2
 			rm -rf "$sep"
 		done
 	done
