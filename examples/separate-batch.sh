@@ -22,6 +22,11 @@
 # come back (--return) and the copies are removed (--cleanup). outdir/joblog.tsv is
 # parallel's job log; the last line says how many recordings were separated and lists
 # those that failed after every try (control characters shown as '?'), and the exit status is 0 only if none did.
+# The options are checked before anything is made or run, -k, -b and -m by
+# separate-one.sh (FILE and OUTDIR '': as dc-kmeans and dc-embed take them, with
+# this host's tools where it has them): one refused there stops the batch with the
+# stage's message and separate-one.sh's exit status (2; 1 for a model dc-embed
+# cannot load), not every recording after its tries.
 set -u
 export LC_ALL=C         # every list line is a name, whatever its bytes
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,6 +52,8 @@ case $out in -*) out=./$out ;; esac
 command -v parallel >/dev/null || { echo "separate-batch.sh: GNU parallel is not installed (apt-get install parallel)" >&2; exit 1; }
 case $retries in ''|*[!0-9]*) echo "separate-batch.sh: -r: retries must be a whole number: $retries" >&2; exit 2 ;; esac
 case $jobs in *[!0-9]*|0*) echo "separate-batch.sh: -j: jobs must be a whole number above 0: $jobs" >&2; exit 2 ;; esac
+# K, beta and the model checked once, as each job's separate-one.sh would take them
+"$here/separate-one.sh" '' '' "$k" "$beta" "$model" || exit
 # the list is read before anything is made
 if [ "$1" != - ] && { [ ! -r "$1" ] || [ -d "$1" ]; }; then
 	echo "separate-batch.sh: cannot read the list $1" >&2

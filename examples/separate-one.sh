@@ -11,8 +11,13 @@
 # be an earlier one, a directory of nothing but s1.wav, s2.wav, ... (or a symbolic
 # link, which is replaced, not what it points to); it gets the mode mkdir would give
 # it. Exit status 0, 1 with the failing stage's message on standard error, or 2
-# for wrong arguments (a K or BETA a stage refuses included). One thread a job:
-# run jobs side by side. The tools are those on PATH; where PATH has none, those
+# for wrong arguments (a K or BETA a stage refuses included). With FILE and OUTDIR
+# both '' it separates nothing: it checks K, BETA and MODEL (if given) as dc-kmeans
+# and dc-embed take them, on an empty stream, and exits as a separation with them
+# would (2, or 1 for a MODEL dc-embed cannot load, with the stage's message; 0 if
+# they are taken, or if there are no tools to check with), as
+# examples/separate-batch.sh does once before its jobs. One thread a job: run jobs
+# side by side. The tools are those on PATH; where PATH has none, those
 # of the built clone this script is in (its bin/ beside examples/).
 set -u
 # -h: this text
@@ -23,6 +28,25 @@ command -v dc-stft >/dev/null || { [ -x "$d/dc-stft" ] && PATH=$PATH:$(cd "$d" &
 usage() { echo "usage: separate-one.sh file outdir [K [beta [model]]]" >&2; exit 2; }
 [ $# -ge 2 ] && [ $# -le 5 ] || usage
 file=$1 out=$2 k=${3:-auto} beta=${4:-3} model=${5:-}
+bopt=
+[ "$beta" = 0 ] || bopt="-b $beta"
+case $model in -*) model=./$model ;; esac
+# FILE and OUTDIR '': the arguments checked, nothing separated
+if [ -z "$1" ] && [ -z "$2" ]; then
+	# stage_check CMD...: the stage CMD on an empty stream; a refusal of its options
+	# or its model is said in its words, and the script exits with its status
+	stage_check() {
+		e=$("$@" </dev/null 2>&1 >/dev/null)
+		r=$?
+		case $r:$e in 0:*|1:*': stdin: empty stream') return 0 ;; esac
+		printf '%s\n' "$e" >&2
+		exit "$r"
+	}
+	command -v dc-kmeans >/dev/null || exit 0
+	stage_check dc-kmeans -k "$k" $bopt
+	[ -z "$model" ] || stage_check dc-embed -t 1 -m "$model"
+	exit 0
+fi
 while :; do case $out in */) out=${out%/} ;; *) break ;; esac; done
 case $out in
 ''|.|..|*/.|*/..) echo "separate-one.sh: outdir must name a directory of its own: '$2'" >&2; exit 2 ;;
@@ -30,7 +54,6 @@ esac
 # a name that starts with '-' is not an option to the tools
 case $file in -?*) file=./$file ;; esac
 case $out in -*) out=./$out ;; esac
-case $model in -*) model=./$model ;; esac
 # an existing OUTDIR is replaced only if it is an earlier separation's
 if [ -d "$out" ] && [ ! -L "$out" ]; then
 	# (by glob, not ls: a name holding a newline is one name)
@@ -58,8 +81,6 @@ trap 'exit 143' TERM
 mkdir -p "$(dirname "$out")" && tmp=$(mktemp -d "$out.tmp.XXXXXX") || exit 1
 # dc-istft -o takes a pattern: a '%' of the directory's name is written '%%'
 pat=$(printf '%s\n' "$tmp" | sed 's/%/%%/g')/s%k.wav
-bopt=
-[ "$beta" = 0 ] || bopt="-b $beta"
 # a pipeline's status is its last stage's, so each stage notes its own failure in
 # the status file. The stages' messages are held back, then said once: a failing
 # stage ends the stream and every stage after it fails on an empty one, so those

@@ -2,8 +2,9 @@
 # batch.sh: examples/separate-batch.sh (GNU parallel, this host as -S :) separates a
 # list of recordings into the same bytes as one plain pipeline over all of them,
 # retries a recording that fails once, reports one that always fails, refuses two
-# recordings of one name; examples/slurm-separate.sh's tasks, run by hand with Slurm's
-# variables, cover the list once between them.
+# recordings of one name, refuses the options separate-one.sh refuses before any
+# job; examples/slurm-separate.sh's tasks, run by hand with Slurm's variables, cover
+# the list once between them.
 . "$ROOT/tests/lib.sh"
 SP="$DATA/speech"
 EX="$ROOT/examples"
@@ -123,6 +124,24 @@ check "separate-batch: -j 0" 2 "separate-batch.sh: -j: jobs must be a whole numb
     "$EX/separate-batch.sh" -j 0 -o out6 list.txt
 check "separate-batch: no list" 1 "separate-batch.sh: cannot read the list nosuch.txt" \
     "$EX/separate-batch.sh" -o out6 nosuch.txt
+# K, beta and the model: refused once, before any job, as separate-one.sh refuses them
+check "separate-one: -k 0" 2 "dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX]: 0" \
+    "$EX/separate-one.sh" mix2.wav out6 0
+for a in "-k 0|2|dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX]: 0" \
+    "-k auto:9|2|dc-kmeans: -k: auto's MAX must be an integer from 1 to 8: auto:9" \
+    "-b -1|2|dc-kmeans: -b: beta must be a number from 1e-6 to 1e6: -1" \
+    "-b x|2|dc-kmeans: -b: beta must be a number from 1e-6 to 1e6: x" \
+    "-m nosuch.dcm|1|dc-embed: nosuch.dcm: No such file or directory" \
+    "-m list.txt|1|dc-embed: list.txt: malformed or incompatible model"; do
+	opt=${a%%|*} rc=${a#*|} msg=${a#*|*|}
+	rc=${rc%%|*}
+	# shellcheck disable=SC2086
+	check "separate-batch: $opt" "$rc" "$msg" "$EX/separate-batch.sh" $opt -o out6 list.txt
+done
+check "separate-one: '' '' (the check alone): taken" 0 '' "$EX/separate-one.sh" '' '' 2 0 "$ROOT/models/default.dcm"
+same "separate-one: '' '': nothing on stdout" "$(cat out)" ""
+check "separate-one: '' '' 0: refused" 2 "dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX]: 0" \
+    "$EX/separate-one.sh" '' '' 0
 same "separate-batch: no outdir made on a refusal" "$(ls -d out6 2>/dev/null)" ""
 
 # Slurm: an array with a step (--array=10-14:2) covers the list once; a list of ids
