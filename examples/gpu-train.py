@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """examples/gpu-train.py: train a dcsep model on a GPU with PyTorch, mixing on the fly.
 
   gpu-train.py pack [-c CORPUS] [-S SPEAKERS] [-r KBPS] [-n SHARDS] -o DIR
@@ -50,7 +50,10 @@ train  decodes the pack onto the GPU and draws every batch there, on the fly:
        and -N with that number repeats the schedule (the draws depend on the
        seed, the GPU's kernels on the machine).
 
-Needs numpy, and for train torch (CUDA if present, else the CPU) and msgpack.
+Needs numpy, and for train torch (CUDA if present, else the CPU) and msgpack; -h
+needs none of them, and a missing one is said in one line. Run by its path it is
+Debian's /usr/bin/python3, as the other scripts; a PyTorch of a virtual environment
+runs it as python3 examples/gpu-train.py train ...
 """
 
 import argparse
@@ -63,7 +66,9 @@ import shutil
 import sys
 import time
 
-import numpy as np
+# numpy is imported by main() once the arguments are parsed, so that -h and a usage
+# error need none (torch by train()); a module importing this one gets it at the end
+np = None
 
 RATE = 8000
 NFFT = 256
@@ -515,6 +520,7 @@ def train(args):
 
 
 def main():
+    global np
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(prog="gpu-train.py", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -555,10 +561,15 @@ def main():
     if args.cmd == "train" and not args.minutes and not args.steps:
         ap.error("train needs -m MINUTES or -N STEPS")
     try:
+        import numpy as np
         pack(args) if args.cmd == "pack" else train(args)
+    except ModuleNotFoundError as e:    # numpy, torch or msgpack not installed: one line
+        sys.exit("gpu-train: %s needs the Python module %s" % (args.cmd, e.name))
     except OSError as e:    # a file or directory missing or unwritable: one line
         sys.exit("gpu-train: %s: %s" % (e.filename or "", e.strerror or e))
 
 
 if __name__ == "__main__":
     main()
+else:   # imported as a module (tests/py/test_gpu_train.py): its functions need numpy
+    import numpy as np  # noqa: E402

@@ -6,8 +6,9 @@ constant by construction (the output layers' layouts, f*D + d and c*F + f, and t
 softmax over sources); the active level of a tone with silence is the tone's power;
 pack and load_pack give back every utterance of a small corpus at its length, in
 speaker order, close to the level-normalised original; with torch, train --shape makes
-a new network of that shape on the CPU that dc-embed runs. Prints PASS/FAIL lines
-(SKIP for the last without torch); exits 1 if any check failed.
+a new network of that shape on the CPU that dc-embed runs; -h and a usage error work
+without numpy, and a missing numpy or torch is one line. Prints PASS/FAIL lines
+(SKIP for train --shape without torch); exits 1 if any check failed.
 """
 import importlib.util
 import os
@@ -198,5 +199,39 @@ if has_torch and os.path.isdir(out):
     check("train --shape 9x8: exit 1, one line, nothing written",
           p.returncode == 1 and p.stderr == "gpu-train: --shape: LxH or LxHxD, 1 to 8 layers, 1 to 2048 units, "
           "D 1 to 512: 9x8\n" and not os.path.exists(os.path.join(d, "bad")), "%d %r" % (p.returncode, p.stderr))
+
+# 6. where numpy (or torch) is missing: run by its path (its #! Debian's python3, as
+# the other scripts'), -h and a usage error need neither; a command that does need
+# one says so in one line, exit 1, nothing written. The modules are made missing by
+# packages of their names on PYTHONPATH that fail to import.
+first = open(SCRIPT).readline()
+check("gpu-train.py's #!: /usr/bin/python3", first == "#!/usr/bin/python3\n", repr(first))
+fake = os.path.join(d, "nomodules")
+for mod in ("numpy", "torch"):
+    os.makedirs(os.path.join(fake, mod))
+    open(os.path.join(fake, mod, "__init__.py"), "w").write(
+        "raise ModuleNotFoundError(\"No module named '%s'\", name=%r)\n" % (mod, mod))
+env = dict(os.environ, PYTHONPATH=fake)
+for args in (["-h"], ["pack", "-h"], ["train", "-h"]):
+    p = subprocess.run([SCRIPT] + args, capture_output=True, text=True, env=env)
+    check("without numpy: gpu-train.py %s: exit 0, the usage, nothing on stderr" % " ".join(args),
+          p.returncode == 0 and p.stdout.startswith("usage: gpu-train.py") and not p.stderr,
+          "%d %r" % (p.returncode, p.stderr[-300:]))
+p = subprocess.run([SCRIPT, "train", "-d", out, "-i", path, "-o", os.path.join(d, "nonp")],
+                   capture_output=True, text=True, env=env)
+check("without numpy: train without -m or -N: exit 2, argparse's message",
+      p.returncode == 2 and p.stderr.endswith("gpu-train.py: error: train needs -m MINUTES or -N STEPS\n"),
+      "%d %r" % (p.returncode, p.stderr[-300:]))
+p = subprocess.run([SCRIPT, "pack", "-c", corpus, "-S", spk, "-o", os.path.join(d, "nonp")],
+                   capture_output=True, text=True, env=env)
+check("without numpy: pack: exit 1, one line, nothing written",
+      p.returncode == 1 and p.stderr == "gpu-train: pack needs the Python module numpy\n"
+      and not os.path.exists(os.path.join(d, "nonp")), "%d %r" % (p.returncode, p.stderr[-300:]))
+os.rename(os.path.join(fake, "numpy"), os.path.join(fake, "numpy.off"))
+p = subprocess.run([SCRIPT, "train", "--cpu", "-d", out, "-i", path, "-N", "1", "-o", os.path.join(d, "nonp")],
+                   capture_output=True, text=True, env=env)
+check("without torch: train: exit 1, one line, nothing written",
+      p.returncode == 1 and p.stderr == "gpu-train: train needs the Python module torch\n"
+      and not os.path.exists(os.path.join(d, "nonp")), "%d %r" % (p.returncode, p.stderr[-300:]))
 
 sys.exit(1 if oracle_lib.failed else 0)
