@@ -210,6 +210,14 @@ single(int nin, char **files)
 			field(src[j], 1, 0);
 		dc_out_input(files[j]);
 	}
+	/* one recording twice is no mixture of two sources */
+	for (j = 1; j < nin; j++) {
+		int e;
+		for (e = 0; e < j; e++)
+			if (strcmp(files[j], "-") != 0 && strcmp(files[e], "-") != 0 &&
+			    dc_same_file(files[j], files[e]))
+				dc_errx(1, "%s: the same file as source %d: each source once", files[j], e + 1);
+	}
 	dc_stdin_audio_not_tty(files, nin);
 	tmix = add_out(opt.out);
 	for (j = 0; opt.tmpl && j < nin; j++)

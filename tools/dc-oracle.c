@@ -67,6 +67,20 @@ row_cmp(const void *a, const void *b)
 	return strcmp(((const row *)a)->id, ((const row *)b)->id);
 }
 
+/* twice: exits 1 if two of the k sources src are one file (their oracle would
+ * split each bin between copies of one signal); where: "" or "list:line: ". */
+static void
+twice(char *const *src, int k, const char *where)
+{
+	int i, e;
+
+	for (i = 1; i < k; i++)
+		for (e = 0; e < i; e++)
+			if (dc_same_file(src[i], src[e]))
+				dc_errx(1, "%s%s: the same file as reference %d: each source's reference once",
+				    where, src[i], e + 1);
+}
+
 /* read_list: the rows of a list.tsv (text.h: blank and comment lines skipped),
  * and a first row whose id is "id" (a column header). Columns after the third are
  * ignored. Relative source paths are taken relative to the list's directory.
@@ -109,6 +123,11 @@ read_list(const char *path, list *L)
 		}
 		if (r.k < 2)
 			dc_errx(1, "%s:%d: %d source, wanted 2 or more", path, lineno, r.k);
+		{
+			char where[4200];
+			snprintf(where, sizeof where, "%s:%d: ", path, lineno);
+			twice(r.src, r.k, where);
+		}
 		if (L->n == L->cap)
 			L->rows = dc_xrealloc(L->rows, (size_t)(L->cap = L->cap ? 2 * L->cap : 64) * sizeof *L->rows);
 		L->rows[L->n++] = r;
@@ -537,6 +556,8 @@ main(int argc, char **argv)
 	dc_stdout_not_tty(NULL);
 	if (opt.lpath)
 		read_list(opt.lpath, &opt.L);
+	else
+		twice(argv + optind, argc - optind, "");
 	oracle_stream(argv + optind, argc - optind);
 	free_list(&opt.L);
 	return 0;

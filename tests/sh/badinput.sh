@@ -268,6 +268,8 @@ dc-istft: a dir by %u: per utterance | 1 | masked.dcs   | dc-istft -o '%u-dir/x%
 dc-istft: a format no tool writes  | 2 | -              | dc-istft -o 'x%k.m4a'            | dc-istft: -o: x%k.m4a: no tool writes m4a audio (the extension picks the format: wav, flac, ogg, opus, mp3, aiff, au, caf or w64)
 dc-stft: random bytes from a FIFO  | 1 | -              | rm -f ff && mkfifo ff && { cat random.bin >ff & } && timeout 20 dc-stft ff | dc-stft: ff: Format not recognised
 dc-oracle: a stream as a reference | 1 | stft.dcs     | dc-oracle stft.dcs s1.wav        | dc-oracle: stft.dcs: a dcsep stream, not audio
+dc-oracle: one reference twice     | 1 | stft.dcs       | dc-oracle s1.wav s2.wav ./s1.wav | dc-oracle: ./s1.wav: the same file as reference 1: each source's reference once
+dc-mix: one source twice           | 1 | -              | dc-mix -o x.wav s1.wav s2.wav ./s2.wav | dc-mix: ./s2.wav: the same file as source 2: each source once
 dc-stft: a stream on stdin (file)  | 1 | stft.dcs       | dc-stft                          | dc-stft: stdin: a dcsep stream, not audio
 dc-eval: a stream as an estimate   | 1 | -              | dc-eval -r s1.wav stft.dcs       | dc-eval: stft.dcs: a dcsep stream, not audio
 dc-mix: a format no tool writes    | 2 | -              | dc-mix -o x.AAC s1.wav s2.wav    | dc-mix: -o: x.AAC: no tool writes AAC audio (the extension picks the format: wav, flac, ogg, opus, mp3, aiff, au, caf or w64)
@@ -470,7 +472,8 @@ for c in "dc-eval -r whole.flac -r cut.flac whole.flac whole.flac" \
 	*) fail "${c%% *}: a FLAC cut short: its message" "$(cat "$T/err")" ;;
 	esac
 done
-check "dc-mix: the FLAC whole" 0 "" sh -c "dc-mix -o x.wav whole.flac whole.flac >/dev/null"
+cp whole.flac whole2.flac
+check "dc-mix: the FLAC whole" 0 "" sh -c "dc-mix -o x.wav whole.flac whole2.flac >/dev/null"
 # a model through a pipe: read to the end of its one object, and no further
 check_in "dc-embed: a model through a pipe" 0 '' stft.dcs \
     sh -c 'cat model.dcm | dc-embed -m /dev/stdin stft.dcs >/dev/null'
