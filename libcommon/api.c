@@ -115,7 +115,7 @@ dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks)
 	const dc_nn_config *mc;
 	int64_t T, F;
 	float *feat, *h = NULL, *z = NULL;
-	int err, head;
+	int err, head, omp;
 
 	empty(V);
 	empty(masks);
@@ -139,6 +139,7 @@ dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks)
 	}
 	if (T == 0)
 		return DC_OK;
+	omp = dc_mm_omp_save();
 	feat = dc_nn_alloc((size_t)(T * F) * sizeof *feat);
 	dc_nn_features(feat, X->data, T, F);
 	/* the utterance at the training mixtures' level, as dc-embed brings it */
@@ -159,6 +160,7 @@ dc_embed(dc_embedder *e, const dc_tensor *X, dc_tensor *V, dc_tensor *masks)
 	free(feat);
 	free(h);
 	free(z);
+	dc_mm_omp_restore(omp);
 	/* a model whose activations overflow gives NaN: say so, return nothing of it */
 	if (dc_tensor_finite(V) != DC_OK || (head && dc_tensor_finite(masks) != DC_OK)) {
 		dc_tensor_free(V);

@@ -77,6 +77,28 @@ one_openmp_thread(void)
 		set(1);
 }
 
+int
+dc_mm_omp_save(void)
+{
+	int (*get)(void);
+
+	*(void **)&get = dlsym(RTLD_DEFAULT, "omp_get_max_threads");
+	return get ? get() : 0;
+}
+
+void
+dc_mm_omp_restore(int n)
+{
+	void (*set)(int);
+
+	if (n <= 0 || !one_thread)
+		return;
+	*(void **)&set = dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+	if (set)
+		set(n);
+	one_thread = 0;         /* the next product sets one thread again */
+}
+
 dc_mm *
 dc_mm_new(int prec)
 {

@@ -28,6 +28,13 @@ typedef struct dc_mm dc_mm;
 dc_mm *dc_mm_new(int prec);
 void dc_mm_free(dc_mm *x);
 
+/* dc_mm_omp_save: the calling thread's OpenMP team size (0 without OpenMP);
+ * dc_mm_omp_restore: sets it back to n (n > 0) after this thread's products set
+ * it to one, so that the next product sets one again: for a library call that
+ * leaves its caller's OpenMP as it found it (dc_embed). */
+int dc_mm_omp_save(void);
+void dc_mm_omp_restore(int n);
+
 /* dc_mm_gemm: C (M,N) = op(A) op(B), plus C if beta is 1 (beta 0 or 1), as
  * cblas_sgemm in row-major order: op(A) is A (M,K) or, if ta, A^T for A (K,M);
  * op(B) is B (K,N) or, if tb, B^T for B (N,K); lda, ldb, ldc the row strides.
