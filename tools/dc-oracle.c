@@ -81,6 +81,32 @@ twice(char *const *src, int k, const char *where)
 				    where, src[i], e + 1);
 }
 
+/* stream_operand: exits 1 if the operand path is a dcsep stream: the other
+ * stream tools take their stream as an operand, and dc-oracle's operands are
+ * the sources (its stream comes on stdin), so say that. */
+static void
+stream_operand(const char *path)
+{
+	unsigned char buf[4096];
+	dc_reader *rd;
+	dc_record r;
+	size_t n;
+	int err;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return;         /* said when it is read */
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	rd = dc_reader_mem(buf, n);
+	err = dc_read_header(rd, &r);
+	dc_record_free(&r);
+	dc_reader_free(rd);
+	if (err == DC_OK)
+		dc_errx(1, "%s: a dcsep stream, not audio: the operands are the sources, and the "
+		    "stream comes on stdin (dc-oracle s1.wav s2.wav <%s)", path, path);
+}
+
 /* read_list: the rows of a list.tsv (text.h: blank and comment lines skipped),
  * and a first row whose id is "id" (a column header). Columns after the third are
  * ignored. Relative source paths are taken relative to the list's directory.
@@ -556,8 +582,11 @@ main(int argc, char **argv)
 	dc_stdout_not_tty(NULL);
 	if (opt.lpath)
 		read_list(opt.lpath, &opt.L);
-	else
+	else {
+		for (int i = optind; i < argc; i++)
+			stream_operand(argv[i]);
 		twice(argv + optind, argc - optind, "");
+	}
 	oracle_stream(argv + optind, argc - optind);
 	free_list(&opt.L);
 	return 0;

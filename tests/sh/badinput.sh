@@ -267,7 +267,7 @@ dc-istft: output dir a file        | 1 | masked.dcs     | dc-istft -o 'mix.wav/x
 dc-istft: a dir by %u: per utterance | 1 | masked.dcs   | dc-istft -o '%u-dir/x%k.wav'     | dc-istft: mix-dir/x1.wav: No such file or directory (a tool makes no directories)
 dc-istft: a format no tool writes  | 2 | -              | dc-istft -o 'x%k.m4a'            | dc-istft: -o: x%k.m4a: no tool writes m4a audio (the extension picks the format: wav, flac, ogg, opus, mp3, aiff, au, caf or w64)
 dc-stft: random bytes from a FIFO  | 1 | -              | rm -f ff && mkfifo ff && { cat random.bin >ff & } && timeout 20 dc-stft ff | dc-stft: ff: Format not recognised
-dc-oracle: a stream as a reference | 1 | stft.dcs     | dc-oracle stft.dcs s1.wav        | dc-oracle: stft.dcs: a dcsep stream, not audio
+dc-oracle: a stream as a reference | 1 | stft.dcs     | dc-oracle stft.dcs s1.wav        | dc-oracle: stft.dcs: a dcsep stream, not audio: the operands are the sources, and the stream comes on stdin (dc-oracle s1.wav s2.wav <stft.dcs)
 dc-oracle: one reference twice     | 1 | stft.dcs       | dc-oracle s1.wav s2.wav ./s1.wav | dc-oracle: ./s1.wav: the same file as reference 1: each source's reference once
 dc-mix: one source twice           | 1 | -              | dc-mix -o x.wav s1.wav s2.wav ./s2.wav | dc-mix: ./s2.wav: the same file as source 2: each source once
 dc-stft: a stream on stdin (file)  | 1 | stft.dcs       | dc-stft                          | dc-stft: stdin: a dcsep stream, not audio
