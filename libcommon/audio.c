@@ -233,6 +233,8 @@ dc_audio_write(const char *path, const float *x, int64_t frames, int channels, i
 	if (out_args(path, channels, rate, encoding) != DC_OK || frames < 0 ||
 	    frames > INT64_MAX / channels || (x == NULL && frames > 0))
 		return DC_EPARAM;
+	if (frames > 0 && dc_floats_finite(x, frames * channels) != DC_OK)
+		return DC_ENONFINITE;
 	tostdout = strcmp(path, "-") == 0;
 	if ((err = out_format(&si, path, channels, rate, encoding)) != DC_OK)
 		return err;
@@ -327,6 +329,8 @@ dc_audio_out_put(dc_audio_out *o, const float *x, int64_t frames)
 {
 	if (o == NULL || frames < 0 || frames > INT64_MAX / o->channels || (x == NULL && frames > 0))
 		return DC_EPARAM;
+	if (frames > 0 && dc_floats_finite(x, frames * o->channels) != DC_OK)
+		return DC_ENONFINITE;
 	if (frames > 0 && put_frames(o->sf, o->fmt, x, frames, o->channels) != frames) {
 		dc_audio_set_err(sf_strerror(o->sf));
 		return DC_EAUDIO;

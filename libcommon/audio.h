@@ -91,7 +91,9 @@ int64_t dc_audio_beyond(const float *x, int64_t n);
  * The container follows the extension (wav if none, or stdout); files are written
  * under a temporary name and renamed, so a failure leaves no partial file.
  * DC_EPARAM, with nothing written, for path NULL, frames < 0, channels or rate
- * below 1, an encoding other than DC_PCM16 and DC_FLOAT, or x NULL with frames. */
+ * below 1, an encoding other than DC_PCM16 and DC_FLOAT, or x NULL with frames;
+ * DC_ENONFINITE, with nothing written, for NaN or Inf in x (as from
+ * dc_audio_out_put, for its frames, none of which it writes then). */
 int dc_audio_write(const char *path, const float *x, int64_t frames, int channels,
     int rate, int encoding);
 /* the extensions that pick a container (any other writes WAV) */

@@ -49,6 +49,8 @@ dc_stft_range(const float *x, int64_t x0, int64_t xn, const dc_stft_params *p, i
 	q.samples = 0;          /* not used */
 	if ((err = dc_stft_check(&q)) != DC_OK)
 		return err;
+	if (xn > 0 && dc_floats_finite(x, xn) != DC_OK)
+		return DC_ENONFINITE;
 	F = p->nfft / 2 + 1;
 	P = p->nfft - p->hop;
 	shape[0] = T;
@@ -135,6 +137,8 @@ dc_istft_push(dc_istft_state *s, const float *X, int64_t T, int64_t N, float *y,
 		return DC_EPARAM;
 	p = &s->p;
 	F = p->nfft / 2 + 1;
+	if (T > 0 && dc_floats_finite(X, 2 * T * F) != DC_OK)
+		return DC_ENONFINITE;
 	P = p->nfft - p->hop;
 	/* the sums reach padded position (t + T - 1) hop + nfft - 1 */
 	need = (s->t + T - 1) * p->hop + p->nfft - s->pos0;

@@ -36,17 +36,19 @@ int64_t dc_stft_frames(const dc_stft_params *p);    /* T for p->samples */
 /* dc_stft_window: fills w[nfft] (periodic). */
 int dc_stft_window(const dc_stft_params *p, float *w);
 /* dc_stft: x[N] -> X, a fresh complex64 tensor T x F. DC_EPARAM for parameters
- * dc_stft_check refuses or a NULL pointer (x may be NULL when N is 0). */
+ * dc_stft_check refuses or a NULL pointer (x may be NULL when N is 0),
+ * DC_ENONFINITE for NaN or Inf in x. */
 int dc_stft(const float *x, const dc_stft_params *p, dc_tensor *X);
 /* dc_stft_range: frames t0 .. t0 + T - 1 of the STFT of a signal of which x holds
  * samples x0 .. x0 + xn - 1 (the others count as zeros: the caller has every
  * sample of the signal those frames cover), as a fresh complex64 tensor T x F;
  * the same numbers as those frames of dc_stft (p->samples is not used).
- * DC_EPARAM as dc_stft, or for T or xn < 0. */
+ * DC_EPARAM as dc_stft, or for T or xn < 0; DC_ENONFINITE as dc_stft. */
 int dc_stft_range(const float *x, int64_t x0, int64_t xn, const dc_stft_params *p, int64_t t0,
     int64_t T, dc_tensor *X);
 /* dc_istft: X (T x F complex64) -> y[p->samples], weighted overlap-add.
- * DC_EPARAM as dc_stft, DC_ESHAPE if T is not p's frames. */
+ * DC_EPARAM as dc_stft, DC_ESHAPE if T is not p's frames, DC_ENONFINITE for NaN
+ * or Inf in X (as from dc_istft_push, for its T frames). */
 int dc_istft(const float *X, int64_t T, const dc_stft_params *p, float *y);
 /*
  * The inverse STFT frame block by frame block, in bounded memory (what dc_istft

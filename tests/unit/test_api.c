@@ -89,6 +89,29 @@ audio(void)
 	T_EQ_INT("dc_audio_out_open: op NULL: DC_EPARAM", dc_audio_out_open("audio-api/a.wav", 1, 8000,
 	    DC_PCM16, NULL), DC_EPARAM);
 	T_EQ_INT("nothing written on DC_EPARAM", entries(d), 0);
+	{
+		float bad[4] = { 0.5f, NAN, 0.1f, 0.2f };
+		T_EQ_INT("dc_audio_write: NaN: DC_ENONFINITE", dc_audio_write("audio-api/a.wav", bad, 4, 1, 8000,
+		    DC_FLOAT), DC_ENONFINITE);
+		bad[1] = -INFINITY;
+		T_EQ_INT("dc_audio_write: -Inf: DC_ENONFINITE", dc_audio_write("audio-api/a.wav", bad, 2, 2, 8000,
+		    DC_PCM16), DC_ENONFINITE);
+		T_EQ_INT("nothing written on DC_ENONFINITE", entries(d), 0);
+		T_EQ_INT("dc_audio_out_open: DC_OK", dc_audio_out_open("audio-api/a.wav", 1, 8000, DC_FLOAT, &o),
+		    DC_OK);
+		T_EQ_INT("dc_audio_out_put: -Inf: DC_ENONFINITE", dc_audio_out_put(o, bad, 4), DC_ENONFINITE);
+		T_EQ_INT("dc_audio_out_put: then finite frames", dc_audio_out_put(o, x, 4), DC_OK);
+		T_EQ_INT("dc_audio_out_close: 4 frames", dc_audio_out_close(o, "audio-api/a.wav"), DC_OK);
+		{
+			float *back = NULL;
+			int64_t nb = 0;
+			T_OK("dc_audio_out_put: the refused frames not written: 4 frames, x's",
+			    dc_audio_read("audio-api/a.wav", 8000, &back, &nb, &info) == DC_OK && nb == 4 &&
+			    memcmp(back, x, 4 * sizeof *x) == 0);
+			free(back);
+		}
+		unlink("audio-api/a.wav");
+	}
 
 	T_EQ_INT("dc_audio_out_open: DC_OK", dc_audio_out_open("audio-api/a.wav", 2, 8000, DC_PCM16, &o), DC_OK);
 	T_EQ_INT("dc_audio_out_put: frames -1: DC_EPARAM", dc_audio_out_put(o, x, -1), DC_EPARAM);
@@ -582,7 +605,16 @@ main(void)
 		T_OK("dc_istft_begin: nfft 0: NULL", dc_istft_begin(&p) == NULL && dc_istft_begin(NULL) == NULL);
 		dc_stft_defaults(&p);
 		p.samples = 64;
+		sig[10] = NAN;
+		T_EQ_INT("dc_stft: NaN in x: DC_ENONFINITE", dc_stft(sig, &p, &Y), DC_ENONFINITE);
+		T_OK("dc_stft: NaN: X left empty", empty(&Y));
+		T_EQ_INT("dc_stft_range: Inf in x: DC_ENONFINITE", (sig[10] = INFINITY,
+		    dc_stft_range(sig, 0, 64, &p, 0, 2, &Y)), DC_ENONFINITE);
+		sig[10] = 0.0f;
 		T_EQ_INT("dc_stft: 64 samples", dc_stft(sig, &p, &Y), DC_OK);
+		((float *)Y.data)[3] = NAN;
+		T_EQ_INT("dc_istft: NaN in X: DC_ENONFINITE", dc_istft(Y.data, Y.shape[0], &p, out), DC_ENONFINITE);
+		((float *)Y.data)[3] = 0.0f;
 		T_EQ_INT("dc_istft: y NULL: DC_EPARAM", dc_istft(Y.data, Y.shape[0], &p, NULL), DC_EPARAM);
 		T_EQ_INT("dc_istft: X NULL: DC_EPARAM", dc_istft(NULL, Y.shape[0], &p, out), DC_EPARAM);
 		T_EQ_INT("dc_istft_push: state NULL: DC_EPARAM", dc_istft_push(NULL, Y.data, 1, -1, out, &ny),
