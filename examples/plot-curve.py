@@ -22,13 +22,9 @@ import os
 import re
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-EPOCH_RE = re.compile(r"dc-train: epoch (\d+) step (\d+) train loss (\S+) valid loss (\S+) ")
-PROG_RE = re.compile(r"dc-train: epoch (\d+) batch \d+/\d+ step (\d+) loss (\S+) recent (\S+) ")
+# dc-train's lines, or dc-train-mpi's
+EPOCH_RE = re.compile(r"dc-train(?:-mpi)?: epoch (\d+) step (\d+) train loss (\S+) valid loss (\S+) ")
+PROG_RE = re.compile(r"dc-train(?:-mpi)?: epoch (\d+) batch \d+/\d+ step (\d+) loss (\S+) recent (\S+) ")
 
 
 def num(s):
@@ -75,6 +71,10 @@ def main():
     ap.add_argument("--title", default=None, help="the figure's title")
     ap.add_argument("--log", action="store_true", help="a logarithmic loss axis")
     a = ap.parse_args()
+    # matplotlib after the arguments, so that -h works without it
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
     runs = []
     for p in a.logs:

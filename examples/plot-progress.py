@@ -27,11 +27,6 @@ import os
 import argparse
 import csv
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 # model, cumulative millions of training frames (models/README.md: stages 1-5 and the
 # campaign of stage 6 on the CPU, stage 7 on a GPU), held-out SDRi at 2 / 3 speakers
@@ -96,6 +91,11 @@ def main():
     ap.add_argument("campaign", nargs="?", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                                  "..", "models", "campaign.tsv"))
     a = ap.parse_args()
+    # matplotlib after the arguments, so that -h works without it
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
     fig, (l, r, w) = plt.subplots(1, 3, figsize=(16, 4), gridspec_kw={"width_ratios": [3, 2, 2]})
     h = [m[1] for m in SHIPPED]
     l.plot(h, [m[2] for m in SHIPPED], "o-", color="C0", label="2 speakers")

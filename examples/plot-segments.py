@@ -17,10 +17,6 @@ import json
 import math
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 METRICS = ("sdr", "si_sdr", "sdri", "si_sdri", "sir", "sar")
 NAMES = {"sdr": "SDR", "si_sdr": "SI-SDR", "sdri": "SDRi", "si_sdri": "SI-SDRi", "sir": "SIR", "sar": "SAR"}
@@ -60,6 +56,10 @@ def main():
     ap.add_argument("-m", "--metric", default="sdr", choices=METRICS, help="the figure to plot (sdr)")
     ap.add_argument("--title", default=None, help="the figure's title")
     a = ap.parse_args()
+    # matplotlib after the arguments, so that -h works without it
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     try:
         files = [open(p, encoding="utf-8") for p in a.json] or [sys.stdin]
         objs = read_objects(files)

@@ -21,6 +21,8 @@
 # time limit) and SIGINT keep the failures so far in the list, then exit 143 and 130.
 # Run outside Slurm it is the whole list in one task (SLURM_ARRAY_TASK_ID unset).
 # An array of a list of ids (--array=1,5,7) is refused: its ranks are not known.
+# K, beta and model are checked before any recording (separate-one.sh with FILE and
+# OUTDIR ''): one refused stops the task with the stage's message and status (2).
 set -u
 export LC_ALL=C         # every list line is a name, whatever its bytes
 # -h: this text
@@ -52,6 +54,8 @@ if [ ! -r "$list" ] || [ -d "$list" ]; then
 	echo "slurm-separate.sh: cannot read the list $list" >&2
 	exit 1
 fi
+# K, beta and the model checked once, as each recording's separate-one.sh takes them
+"$here/separate-one.sh" '' '' "$@" || exit
 mkdir -p "$out" || exit 1
 failed="$out/failed-${SLURM_ARRAY_JOB_ID:-local}-$id.txt"
 : >"$failed.tmp"

@@ -64,4 +64,23 @@ check("a TSV log and a stderr log, chained: a PNG of two panels", sz2 is not Non
 r = subprocess.run([sys.executable, SCRIPT, "-o", os.path.join(d, "x.png"), SCRIPT], capture_output=True, text=True)
 check("a file that is no log: exit 1 and a message", r.returncode == 1 and "no rows of a dc-train log" in r.stderr,
       f"{r.returncode} {r.stderr}")
+# dc-train-mpi's lines, named so since its progress lines say dc-train-mpi
+mpi = os.path.join(d, "mpi.log")
+with open(mpi, "w") as f:
+    f.write("dc-train-mpi: epoch 1 batch 1/2 step 1 loss 0.5 recent 0.55000 |g| 0.1 900 frames/s f32 ETA 0:00:01\n")
+    f.write("dc-train-mpi: epoch 1 batch 2/2 step 2 loss 0.5 recent 0.45000 |g| 0.1 900 frames/s f32 ETA 0:00:00\n")
+    f.write("dc-train-mpi: epoch 1 step 2 train loss 0.50000 valid loss 0.40000 1.0 s 900 frames/s\n")
+ep, st = pc.read_log(mpi)
+check("dc-train-mpi's stderr: its epoch and progress lines", sorted(ep) == [1] and [s for s, _ in st] == [1, 2],
+      f"{ep} {st}")
+# -h needs no matplotlib: each plotting script run where importing it fails
+stub = os.path.join(d, "nompl")
+os.makedirs(os.path.join(stub, "matplotlib"))
+with open(os.path.join(stub, "matplotlib", "__init__.py"), "w") as f:
+    f.write("raise ImportError('no matplotlib here')\n")
+for name in ("plot-curve.py", "plot-progress.py", "plot-segments.py"):
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "examples", name), "-h"], capture_output=True, text=True,
+                       env=dict(os.environ, PYTHONPATH=stub))
+    check(f"{name} -h without matplotlib: exit 0, its usage", r.returncode == 0 and r.stdout.startswith("usage:"),
+          f"{r.returncode} {r.stderr[-200:]}")
 sys.exit(1 if oracle_lib.failed else 0)

@@ -159,6 +159,9 @@ check "slurm: an array of a list of ids" 2 \
     env SLURM_ARRAY_TASK_ID=5 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_MAX=7 SLURM_ARRAY_TASK_COUNT=3 \
     "$EX/slurm-separate.sh" list.txt sl4
 check "slurm: no list" 1 "slurm-separate.sh: cannot read the list nosuch.txt" "$EX/slurm-separate.sh" nosuch.txt sl4
+check "slurm: -k 0 refused once, before any recording" 2 \
+    "dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX]: 0" \
+    env SLURM_ARRAY_JOB_ID=6 "$EX/slurm-separate.sh" list.txt sl4 0
 same "slurm: refusals make no outdir" "$(ls -d sl4 2>/dev/null)" ""
 
 # hostile names: the command's words each one argument, whatever their characters
