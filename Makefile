@@ -224,8 +224,7 @@ install: all lib
 	printf '%s\n' 'prefix=$${pcfiledir}/../..' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' \
 	    'modeldir=$${prefix}/share/dcsep/models' 'libs_private=$(LIBDEPS)' '' \
 	    'Name: dcsep' 'Description: deep clustering speech separation (libdcsep(3))' \
-	    'Version: $(VERSION)' 'Requires: msgpack' \
-	    'Requires.private: $(filter-out msgpack,$(LIBPKGS))' \
+	    'Version: $(VERSION)' 'Requires.private: $(LIBPKGS)' \
 	    'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -ldcsep' \
 	    'Libs.private: $${libs_private}' >$(DESTDIR)$(PREFIX)/lib/pkgconfig/dcsep.pc
 	# the dynamic linker's cache learns the new library (a real install as root)

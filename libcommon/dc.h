@@ -3,7 +3,8 @@
  * each with its own header that says what it owns (libcommon/README.md maps them):
  *
  *   util.h    errors, memory, tensors, numbers (util.c)
- *   stream.h  records, the stream reader and writer (stream.c)
+ *   stream.h  records, the stream reader and writer (stream.c); stream_impl.h
+ *             their msgpack objects, which the installed headers do not show
  *   stft.h    the STFT and its inverse (stft.c)
  *   audio.h   audio files and resampling (audio.c)
  *   text.h    ids from file names, escapes, text fields, JSON strings, list
@@ -22,6 +23,7 @@
 
 #include "util.h"
 #include "stream.h"
+#include "stream_impl.h"
 #include "stft.h"
 #include "audio.h"
 #include "text.h"

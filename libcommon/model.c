@@ -18,6 +18,7 @@
 #include "util.h"
 #include "outpath.h"
 #include "stream.h"
+#include "stream_impl.h"
 #include "rng.h"
 #include "nn.h"
 #include "mi.h"

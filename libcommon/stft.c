@@ -9,6 +9,7 @@
  * X[t][f] = sum_n xpad[t*hop+n] w[n] exp(-2 pi i f n / nfft), f = 0..nfft/2.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <fftw3.h>

@@ -17,6 +17,7 @@
 #include "util.h"
 #include "util_impl.h"
 #include "stream.h"
+#include "stream_impl.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "dcsep streams are little-endian; this build assumes a little-endian host"
@@ -132,7 +133,7 @@ map_get(const msgpack_object *map, const char *key)
 const msgpack_object *
 dc_rec_get(const dc_record *r, const char *key)
 {
-	return r == NULL || key == NULL ? NULL : map_get(&r->map, key);
+	return r == NULL || key == NULL ? NULL : map_get(DC_REC_CMAP(r), key);
 }
 
 int
@@ -317,12 +318,12 @@ rec_from_sbuffer(dc_record *r, msgpack_sbuffer *sb)
 		return DC_ENOMEM;
 	}
 	buf = msgpack_sbuffer_release(sb);
-	if (msgpack_unpack(buf, len, &off, z, &r->map) != MSGPACK_UNPACK_SUCCESS) {
+	if (msgpack_unpack(buf, len, &off, z, DC_REC_MAP(r)) != MSGPACK_UNPACK_SUCCESS) {
 		msgpack_zone_free(z);
 		return DC_EMALFORMED;
 	}
 	r->zone = z;
-	kind = map_get(&r->map, "kind");
+	kind = map_get(DC_REC_MAP(r), "kind");
 	if (!kind_ok(kind, sizeof r->kind)) {
 		dc_record_free(r);
 		return DC_ENOTREC;
@@ -340,7 +341,7 @@ dc_record_copy(dc_record *dst, const dc_record *src)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_object(&pk, src->map);
+	msgpack_pack_object(&pk, *DC_REC_CMAP(src));
 	if (rec_from_sbuffer(dst, &sb) != DC_OK)
 		dc_oom(sb.size);
 	msgpack_sbuffer_destroy(&sb);
@@ -351,7 +352,7 @@ dc_record_copy(dc_record *dst, const dc_record *src)
 void
 dc_record_set_strs(dc_record *r, const char *key, const char *const *v, int n)
 {
-	const msgpack_object_map *mp = &r->map.via.map;
+	const msgpack_object_map *mp = &DC_REC_CMAP(r)->via.map;
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 	dc_record nr;
@@ -1262,9 +1263,9 @@ sunk_record(dc_record *r, const unsigned char *p, uint64_t keyend, uint64_t len)
 	memcpy(b, p, keyend);
 	b[keyend] = (char)0xc0;
 	r->zone = z;
-	if (msgpack_unpack(b, keyend + 1, &off, z, &r->map) != MSGPACK_UNPACK_SUCCESS ||
-	    off != keyend + 1 || !kind_ok(kind = map_get(&r->map, "kind"), sizeof r->kind) ||
-	    dup_key(&r->map)) {
+	if (msgpack_unpack(b, keyend + 1, &off, z, DC_REC_MAP(r)) != MSGPACK_UNPACK_SUCCESS ||
+	    off != keyend + 1 || !kind_ok(kind = map_get(DC_REC_MAP(r), "kind"), sizeof r->kind) ||
+	    dup_key(DC_REC_MAP(r))) {
 		dc_record_free(r);
 		return DC_EMALFORMED;
 	}
@@ -1411,7 +1412,7 @@ dc_read(dc_reader *rd, dc_record *r)
 	rd->done = rd->fed - (rd->up.used - rd->up.off);   /* bytes not yet parsed */
 	memcpy(r->kind, kind->via.str.ptr, kind->via.str.size);
 	r->kind[kind->via.str.size] = '\0';
-	r->map = res.data;
+	*DC_REC_MAP(r) = res.data;
 	r->zone = msgpack_unpacked_release_zone(&res);
 	msgpack_unpacked_destroy(&res);
 	/* a record in the unpacker's buffer keeps that buffer alive: the reader then
@@ -2093,11 +2094,11 @@ dc_write_record(dc_writer *w, const dc_record *r)
 {
 	if (w == NULL)
 		return DC_EPARAM;
-	if (r == NULL || !kind_ok(map_get(&r->map, "kind"), sizeof r->kind))
+	if (r == NULL || !kind_ok(map_get(DC_REC_CMAP(r), "kind"), sizeof r->kind))
 		return refuse(w, DC_EPARAM);
 	if (r->sunk)            /* its data is gone */
 		return refuse(w, DC_EMISSING);
-	msgpack_pack_object(&w->pk, r->map);
+	msgpack_pack_object(&w->pk, *DC_REC_CMAP(r));
 	return w->err;
 }
 

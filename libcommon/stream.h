@@ -7,7 +7,6 @@
 #ifndef DC_STREAM_H
 #define DC_STREAM_H
 
-#include <msgpack.h>
 
 #include "util.h"
 
@@ -29,10 +28,18 @@ extern "C" {
  * unpacked object; accessors read keys from it. Reading into a record again, or
  * dc_record_free(), invalidates what the accessors returned.
  */
+struct msgpack_zone;
 typedef struct {
 	char kind[32];
-	msgpack_object map;
-	msgpack_zone *zone;     /* owns map */
+	/* the unpacked map, msgpack-c's object (stream_impl.h: DC_REC_MAP), held
+	 * here in its bytes so that this header needs no msgpack.h */
+	union {
+		unsigned char bytes[24];
+		void *p;
+		double d;
+		int64_t i;
+	} map_;
+	struct msgpack_zone *zone;      /* owns the map */
 	int sunk;               /* its data went to a sink (dc_reader_sink): "data" is nil */
 	uint64_t sunklen;       /* ... and was this many bytes */
 } dc_record;
@@ -49,7 +56,6 @@ void dc_record_set_strs(dc_record *r, const char *key, const char *const *v, int
  * absent or not an array. */
 int dc_rec_strs(const dc_record *r, const char *key, const char **v, size_t *lens, int max);
 
-const msgpack_object *dc_rec_get(const dc_record *r, const char *key);
 /* Each returns DC_EKEY if the key is missing or of another type; dc_rec_str also
  * for a string of n bytes or more, or one with a NUL byte in it. */
 int dc_rec_int(const dc_record *r, const char *key, int64_t *v);

@@ -173,7 +173,7 @@ value(const msgpack_object *o)
 static void
 keys(const dc_record *r, int tensor_ok)
 {
-	const msgpack_object *m = &r->map;
+	const msgpack_object *m = DC_REC_CMAP(r);
 	uint32_t i;
 	int first = 1;
 

@@ -74,6 +74,17 @@ if command -v g++ >/dev/null 2>&1; then
 else
 	fail "g++ -std=c++11 -pedantic: dcsep.h" "no g++ (sh tools/setup.sh installs build-essential)"
 fi
+# the installed headers include no msgpack.h (stream_impl.h is not installed), so a
+# C++ program with msgpack-cxx includes them in either order (msgpack's C and C++
+# headers conflict when msgpack.h comes after msgpack.hpp)
+same "no installed header includes msgpack.h" "$(grep -l '#include <msgpack' "$P"/include/dcsep/*.h)" ""
+if [ -r /usr/include/msgpack.hpp ] && command -v g++ >/dev/null 2>&1; then
+	printf '#include <msgpack.hpp>\n#include <dcsep/dcsep.h>\nint main() { msgpack::sbuffer b; msgpack::pack(b, 1); return dc_version()[0] == 0; }\n' >mp.cc
+	check "g++: msgpack.hpp, then dcsep.h" 0 '' sh -c "g++ -std=c++11 -Wall -Wextra -Werror -o mp mp.cc \
+	    \$(pkg-config --cflags --libs dcsep)"
+else
+	fail "g++: msgpack.hpp, then dcsep.h" "no msgpack-cxx headers (Debian's libmsgpack-dev brings them) or no g++"
+fi
 
 # the pipeline's sources, then the example's, shared and static
 "$TB/dc-stft" "$EX/mix.wav" | "$TB/dc-embed" -m "$ROOT/models/default.dcm" -t 1 |

@@ -442,7 +442,7 @@ select_stream(void)
 	msgpack_pack_str(&pk, 4);
 	msgpack_pack_str_body(&pk, "late", 4);
 	memset(&late, 0, sizeof late);
-	msgpack_unpack(sb.data, sb.size, &off, z, &late.map);
+	msgpack_unpack(sb.data, sb.size, &off, z, DC_REC_MAP(&late));
 	dc_write_record(w, &late);
 	msgpack_zone_free(z);
 	msgpack_sbuffer_destroy(&sb);
@@ -2050,7 +2050,7 @@ test_strs(void)
 	T_EQ_INT("strs: absent: -1", dc_rec_strs(&r, "refs", v, len, 4), -1);
 	T_EQ_INT("strs: a string is no array: -1", dc_rec_strs(&r, "id", v, len, 4), -1);
 	dc_record_set_strs(&r, "refs", in, 3);
-	mp = &r.map.via.map;
+	mp = &DC_REC_CMAP(&r)->via.map;
 	T_OK("strs: added after the keys, which keep their values", mp->size == 4 &&
 	    strcmp(r.kind, "utt") == 0 && dc_rec_str(&r, "id", s, sizeof s) == DC_OK && strcmp(s, "u") == 0 &&
 	    dc_rec_int(&r, "rate", &x) == DC_OK && x == 8000 && mp->ptr[3].key.via.str.size == 4 &&
@@ -2061,10 +2061,10 @@ test_strs(void)
 	T_EQ_INT("strs: max 1: the count, one read", dc_rec_strs(&r, "refs", v, len, 1), 3);
 	T_EQ_INT("strs: max 0, no arrays: the count", dc_rec_strs(&r, "refs", NULL, NULL, 0), 3);
 	dc_record_set_strs(&r, "refs", in + 2, 1);
-	T_OK("strs: set again: the key once, its new value", r.map.via.map.size == 4 &&
+	T_OK("strs: set again: the key once, its new value", DC_REC_CMAP(&r)->via.map.size == 4 &&
 	    dc_rec_strs(&r, "refs", v, len, 4) == 1 && len[0] == 11);
 	dc_record_set_strs(&r, "id", in, 2);
-	T_OK("strs: a key of another type replaced", r.map.via.map.size == 4 &&
+	T_OK("strs: a key of another type replaced", DC_REC_CMAP(&r)->via.map.size == 4 &&
 	    dc_rec_str(&r, "id", s, sizeof s) != DC_OK && dc_rec_strs(&r, "id", v, len, 4) == 2);
 	dc_record_free(&r);
 
