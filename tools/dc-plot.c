@@ -576,6 +576,18 @@ plot_utt(const dc_utt *u, const char *id)
 	picture p;
 
 	dc_out_source(u->n > 0 ? &u->recs[0] : NULL);
+	/* a pattern without %r draws one kind: said before any picture is drawn */
+	if (strstr(opt.pattern, "%r") == NULL) {
+		const void *bytes;
+		dc_tensor h;
+		int n = 0;
+		for (i = 0; i < 5; i++)
+			n += wanted(kinds[i]) && (r = dc_utt_find(u, kinds[i])) != NULL &&
+			    dc_rec_tensor_bytes(r, &h, &bytes) == DC_OK && dc_tensor_count(&h) > 0;
+		if (n > 1)
+			dc_errx(1, "%s: the pattern lacks %%r, and there are %d kinds to draw: give %%r, or "
+			    "one kind with -k", id, n);
+	}
 	if (sr) {
 		dc_get_stft(id, sr, &X, &sp);
 		hop_s = (double)sp.hop / (double)sp.rate;

@@ -101,10 +101,12 @@ dc-stft "$EX/mix.wav" "$EX/s1.wav" >two.dcs
 check_in "-u s1: that utterance only" 0 '' two.dcs dc-plot -u s1 -o 'u-%u-%r.png'
 same "-u s1: its picture" "$(ls u-*.png | tr '\n' ' ')" "u-s1-stft.png "
 check_in "-c gray" 0 '' two.dcs dc-plot -u mix -c gray -W 543 -H 129 -o 'g-%r.png'
-# one file a picture: a name drawn twice in a run is refused, the first picture kept
+# one file a picture: a name drawn twice in a run is refused, the first picture kept;
+# a pattern without %r for an utterance of two kinds, before any picture
 check_in "-o without %r, two kinds" 1 \
-    "dc-plot: mix: o1.png was drawn already: the pattern lacks %r, and there is more than one kind to draw" \
+    "dc-plot: mix: the pattern lacks %r, and there are 2 kinds to draw: give %r, or one kind with -k" \
     all.dcs dc-plot -k stft,labels -o o1.png
+same "-o without %r, two kinds: no picture drawn" "$(ls o1.png 2>/dev/null)" ""
 check_in "-o without %u, two utterances" 1 \
     "dc-plot: s1: o2-stft.png was drawn already: the pattern lacks %u, and the stream has more than one utterance" \
     two.dcs dc-plot -o 'o2-%r.png'
@@ -118,8 +120,8 @@ cat two.dcs two.dcs >twice.dcs
 check_in "-o: two utterances with one id" 1 \
     "dc-plot: mix: o3-mix-stft.png was drawn already for an earlier utterance (two utterances with one id?)" \
     twice.dcs dc-plot -o 'o3-%u-%r.png'
-same "-o: the pictures drawn before the refusal stay" "$(ls o1.png o2-stft.png o3-*.png | tr '\n' ' ')" \
-    "o1.png o2-stft.png o3-mix-stft.png o3-s1-stft.png "
+same "-o: the pictures drawn before the refusal stay" "$(ls o2-stft.png o3-*.png | tr '\n' ' ')" \
+    "o2-stft.png o3-mix-stft.png o3-s1-stft.png "
 "$PY" - <<'PYEOF'
 import numpy as np, matplotlib.image as mpimg, dcstream
 X = dcstream.read("two.dcs")[1][0]["stft"]["data"]
