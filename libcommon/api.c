@@ -182,15 +182,51 @@ dc_embedder_set_level(dc_embedder *e, double level)
 
 /* ---------------------------------------------------------------- clustering */
 
+/* embeddings_in: what dc_cluster and dc_count_sources ask of V (float32 T x F x D)
+ * and X (complex64 T x F, or NULL), and db: DC_EPARAM, DC_ENONFINITE, or DC_OK with
+ * the bins to fit, those of X within db dB of its loudest, in *fit (malloc'd; NULL
+ * with X NULL: all T F), their count in *m (0 where X is digital silence), and D in
+ * *d. */
+static int
+embeddings_in(const dc_tensor *V, const dc_tensor *X, double db, unsigned char **fit, int64_t *m,
+    int *d)
+{
+	int64_t T, F, N, i;
+
+	*fit = NULL;
+	if (!dc_tensor_is(V, DC_F32, 3) || !isfinite(db) || db < 0.0)
+		return DC_EPARAM;
+	T = V->shape[0];
+	F = V->shape[1];
+	N = T * F;
+	if (V->shape[2] < 1 || V->shape[2] > INT_MAX)
+		return DC_EPARAM;
+	if (X != NULL && (!dc_tensor_is(X, DC_C64, 2) || X->shape[0] != T || X->shape[1] != F))
+		return DC_EPARAM;
+	if (dc_tensor_finite(V) != DC_OK || (X != NULL && dc_tensor_finite(X) != DC_OK))
+		return DC_ENONFINITE;
+	*d = (int)V->shape[2];
+	*m = N;
+	if (X != NULL) {
+		*fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
+		if (dc_stft_active(X->data, N, db, *fit) == 0.0)
+			*m = 0;
+		else
+			for (i = 0, *m = 0; i < N; i++)
+				*m += (*fit)[i];
+	}
+	return DC_OK;
+}
+
 int
 dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_opts *o,
     double beta, dc_tensor *L, dc_tensor *masks)
 {
 	dc_kmeans_opts ko;
-	unsigned char *fit = NULL;
+	unsigned char *fit;
 	float *cent;
-	int64_t T, F, D, N, i, m;
-	int err, soft;
+	int64_t T, F, N, m;
+	int err, soft, D;
 
 	empty(L);
 	empty(masks);
@@ -198,26 +234,13 @@ dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_op
 		ko = *o;
 	else
 		dc_kmeans_defaults(&ko);
-	if (L == NULL || !dc_tensor_is(V, DC_F32, 3) || ko.k < 1 || ko.k > DC_KMAX ||
-	    !isfinite(beta) || beta < 0.0 || !isfinite(db) || db < 0.0)
+	if (L == NULL || ko.k < 1 || ko.k > DC_KMAX || !isfinite(beta) || beta < 0.0)
 		return DC_EPARAM;
+	if ((err = embeddings_in(V, X, db, &fit, &m, &D)) != DC_OK)
+		return err;
 	T = V->shape[0];
 	F = V->shape[1];
-	D = V->shape[2];
 	N = T * F;
-	if (D < 1 || D > INT_MAX)
-		return DC_EPARAM;
-	m = N;
-	if (X != NULL && (!dc_tensor_is(X, DC_C64, 2) || X->shape[0] != T || X->shape[1] != F))
-		return DC_EPARAM;
-	if (dc_tensor_finite(V) != DC_OK || (X != NULL && dc_tensor_finite(X) != DC_OK))
-		return DC_ENONFINITE;
-	if (X != NULL) {
-		fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
-		dc_stft_active(X->data, N, db, fit);
-		for (i = 0, m = 0; i < N; i++)
-			m += fit[i];
-	}
 	if (m < ko.k) {
 		free(fit);
 		return DC_EPARAM;
@@ -229,10 +252,10 @@ dc_cluster(const dc_tensor *V, const dc_tensor *X, double db, const dc_kmeans_op
 	cent = dc_xmalloc((size_t)ko.k * (size_t)D * sizeof *cent);
 	/* with soft masks, the labels come in their pass over V */
 	soft = beta > 0.0 && masks != NULL;
-	err = dc_kmeans(V->data, N, (int)D, fit, &ko, soft ? NULL : L->data, cent, NULL, NULL);
+	err = dc_kmeans(V->data, N, D, fit, &ko, soft ? NULL : L->data, cent, NULL, NULL);
 	if (err == DC_OK && soft) {
 		if ((err = dc_tensor_alloc(masks, DC_F32, 3, (int64_t[]){ ko.k, T, F })) == DC_OK)
-			dc_kmeans_soft(V->data, N, (int)D, cent, ko.k, beta, masks->data, L->data);
+			dc_kmeans_soft(V->data, N, D, cent, ko.k, beta, masks->data, L->data);
 	}
 	if (err != DC_OK)
 		dc_tensor_free(L);
@@ -245,40 +268,22 @@ int
 dc_count_sources(const dc_tensor *V, const dc_tensor *X, double db, int kmax, int *k,
     double *spread)
 {
-	unsigned char *fit = NULL;
-	int64_t T, F, D, N, i, m;
+	unsigned char *fit;
+	int64_t m;
 	double s = 0.0;
-	int n = 1;
+	int n = 1, d, err;
 
 	if (k != NULL)
 		*k = 0;
 	if (spread != NULL)
 		*spread = 0.0;
-	if (k == NULL || !dc_tensor_is(V, DC_F32, 3) || kmax < 1 || kmax > DC_COUNT_MAX ||
-	    !isfinite(db) || db < 0.0)
+	if (k == NULL || kmax < 1 || kmax > DC_COUNT_MAX)
 		return DC_EPARAM;
-	T = V->shape[0];
-	F = V->shape[1];
-	D = V->shape[2];
-	N = T * F;
-	if (D < 1 || D > INT_MAX)
-		return DC_EPARAM;
-	if (X != NULL && (!dc_tensor_is(X, DC_C64, 2) || X->shape[0] != T || X->shape[1] != F))
-		return DC_EPARAM;
-	if (dc_tensor_finite(V) != DC_OK || (X != NULL && dc_tensor_finite(X) != DC_OK))
-		return DC_ENONFINITE;
-	m = N;
-	if (X != NULL) {
-		fit = dc_xmalloc((size_t)N ? (size_t)N : 1);
-		/* digital silence is one source, as dc-kmeans counts it */
-		if (dc_stft_active(X->data, N, db, fit) == 0.0)
-			m = 0;
-		else
-			for (i = 0, m = 0; i < N; i++)
-				m += fit[i];
-	}
+	if ((err = embeddings_in(V, X, db, &fit, &m, &d)) != DC_OK)
+		return err;
+	/* digital silence (m 0) is one source, as dc-kmeans counts it */
 	if (m > 0) {
-		s = dc_kmeans_spread(V->data, N, (int)D, fit);
+		s = dc_kmeans_spread(V->data, V->shape[0] * V->shape[1], d, fit);
 		n = dc_kmeans_count(s, kmax, NULL);
 		if (n > m)
 			n = (int)m;
