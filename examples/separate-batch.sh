@@ -84,8 +84,16 @@ if [ -n "$loginfile" ] || [ "$logins" != : ]; then
 else
 	set -- "$@" "$here/separate-one.sh"
 fi
-# -q: each word of the command goes as one argument, whatever its characters
+# -q: each word of the command goes as one argument, whatever its characters; a
+# job log of an earlier run is not read for this one's
+rm -f "$out/joblog.tsv"
 grep . "$list" | parallel -q "$@" {} "$out/{/.}" "$k" "$beta" "$model" 2>"$out/errors.log"
+if [ ! -s "$out/joblog.tsv" ]; then
+	# parallel refused its options (-s, -S) and ran nothing: say its first words
+	echo "separate-batch.sh: parallel ran no job: $(grep -m 1 . "$out/errors.log" | sed 's/[[:cntrl:]]/?/g')" >&2
+	rm -f "$out/.separate-one.sh"
+	exit 1
+fi
 # the job log: a row per try, the sequence number first (the recording's line among
 # the list's non-empty lines), the exit status in column 7; the last try counts
 grep . "$list" >"$out/.inputs"

@@ -124,6 +124,13 @@ check "separate-batch: -j 0" 2 "separate-batch.sh: -j: jobs must be a whole numb
     "$EX/separate-batch.sh" -j 0 -o out6 list.txt
 check "separate-batch: no list" 1 "separate-batch.sh: cannot read the list nosuch.txt" \
     "$EX/separate-batch.sh" -o out6 nosuch.txt
+# parallel refusing its options runs no job: said in its words, and a job log left
+# by an earlier run into the same outdir is not counted as this one's
+mkdir -p out7 && printf '1\t:\t0\t0\t0\t0\t0\t0\tx\n' >out7/joblog.tsv
+check "separate-batch: a hosts file parallel cannot open" 1 \
+    "separate-batch.sh: parallel ran no job: parallel: Error: Cannot open nosuch-hosts." \
+    "$EX/separate-batch.sh" -s nosuch-hosts -o out7 list.txt
+same "separate-batch: the earlier job log gone" "$(ls out7/joblog.tsv 2>/dev/null)" ""
 # K, beta and the model: refused once, before any job, as separate-one.sh refuses them
 check "separate-one: -k 0" 2 "dc-kmeans: -k: K must be an integer from 1 to 1000, or auto[:MAX]: 0" \
     "$EX/separate-one.sh" mix2.wav out6 0
