@@ -442,6 +442,20 @@ dir_stat(const char *path, struct stat *st)
 }
 
 int
+dc_same_files(char *const *p, int n, int *e)
+{
+	int i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(p[i], "-") != 0 && strcmp(p[j], "-") != 0 && dc_same_file(p[i], p[j])) {
+				*e = j;
+				return i;
+			}
+	return -1;
+}
+
+int
 dc_same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;

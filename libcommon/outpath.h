@@ -101,6 +101,10 @@ void dc_out_written_free(void);
 /* dc_same_file: whether a and b name one file: the same device and inode if both
  * exist, else the same directory (device and inode) and the same last name. */
 int dc_same_file(const char *a, const char *b);
+/* dc_same_files: the first i of the n paths p[] that names the same file
+ * (dc_same_file) as an earlier one, *e that one's index; -1 if none. "-"
+ * (stdin) is compared with nothing. For a tool's sources, each once. */
+int dc_same_files(char *const *p, int n, int *e);
 /* dc_keep_mode: gives tmp the permission bits of the file at path if there is
  * one (a replaced file keeps its mode), else 0666 less the umask. */
 void dc_keep_mode(const char *tmp, const char *path);

@@ -307,7 +307,7 @@ files_there(const job *j)
 {
 	const char *p[2 * MAXK + 1];
 	struct stat st;
-	int i, n = 0;
+	int i, e, n = 0;
 
 	for (i = 0; i < j->k; i++)      /* in load's order: the same file named first */
 		p[n++] = j->refs[i];
@@ -325,15 +325,9 @@ files_there(const job *j)
 	}
 	/* one source twice among the references (-r s1.wav -r s1.wav) scores as
 	 * nothing real: the other source's estimate would be matched to a copy */
-	for (i = 1; i < j->k; i++) {
-		int e;
-
-		for (e = 0; e < i; e++)
-			if (strcmp(j->refs[i], "-") != 0 && strcmp(j->refs[e], "-") != 0 &&
-			    dc_same_file(j->refs[i], j->refs[e]))
-				fail("%s%s: the same file as reference %d: each source's reference "
-				    "once", j->where, j->refs[i], e + 1);
-	}
+	if ((i = dc_same_files(j->refs, j->k, &e)) >= 0)
+		fail("%s%s: the same file as reference %d: each source's reference once", j->where,
+		    j->refs[i], e + 1);
 }
 
 /* check_signal: a silent or constant signal has no defined score. */

@@ -117,8 +117,7 @@ static struct {
 static void
 parse_opts(int argc, char **argv)
 {
-	const char *path, *ext;
-	char q[256];
+	const char *path;
 	int64_t v;
 	int c, bad, seen;
 
@@ -164,9 +163,7 @@ parse_opts(int argc, char **argv)
 	if (bad > 0)
 		dc_errx(2, "-o: unknown conversion %%%c in pattern '%s' (use %%u, %%k or %%%%)", bad,
 		    opt.pat);
-	if ((ext = dc_audio_unwritable(opt.pat)) != NULL)
-		dc_errx(2, "-o: %s: no tool writes %s audio (the extension picks the format: "
-		    DC_AUDIO_WRITES ")", dc_esc(opt.pat, 0, q, sizeof q), ext);
+	dc_audio_writable("-o", opt.pat);
 	dc_pattern_dir(opt.pat);
 }
 

@@ -192,7 +192,7 @@ single(int nin, char **files)
 	double gain[MAXK], speed[MAXK];
 	char *src[MAXK], id[256];
 	dc_xoshiro r;
-	int j;
+	int j, e;
 
 	const char *tmix, *tsrc[MAXK];
 
@@ -211,13 +211,8 @@ single(int nin, char **files)
 		dc_out_input(files[j]);
 	}
 	/* one recording twice is no mixture of two sources */
-	for (j = 1; j < nin; j++) {
-		int e;
-		for (e = 0; e < j; e++)
-			if (strcmp(files[j], "-") != 0 && strcmp(files[e], "-") != 0 &&
-			    dc_same_file(files[j], files[e]))
-				dc_errx(1, "%s: the same file as source %d: each source once", files[j], e + 1);
-	}
+	if ((j = dc_same_files(files, nin, &e)) >= 0)
+		dc_errx(1, "%s: the same file as source %d: each source once", files[j], e + 1);
 	dc_stdin_audio_not_tty(files, nin);
 	tmix = add_out(opt.out);
 	for (j = 0; opt.tmpl && j < nin; j++)
@@ -659,8 +654,6 @@ int
 main(int argc, char **argv)
 {
 	int nin, have_G = 0, have_k = 0, have_m = 0;
-	const char *ext;
-	char q[256];
 
 	dc_setprog(argv[0]);
 	dc_mix_defaults(&opt.mo);
@@ -685,13 +678,9 @@ main(int argc, char **argv)
 		dc_errx(2, "at most %d input files, not %d", MAXK, nin);
 	if (strcmp(opt.out, "-") == 0)
 		dc_errx(2, "-o: a file, not stdout (stdout carries the summary line)");
-	/* a usage error, as dc-istft -o says it, before any input is read */
-	if ((ext = dc_audio_unwritable(opt.out)) != NULL)
-		dc_errx(2, "-o: %s: no tool writes %s audio (the extension picks the format: "
-		    DC_AUDIO_WRITES ")", dc_esc(opt.out, 0, q, sizeof q), ext);
-	if (opt.tmpl && (ext = dc_audio_unwritable(opt.tmpl)) != NULL)
-		dc_errx(2, "-O: %s: no tool writes %s audio (the extension picks the format: "
-		    DC_AUDIO_WRITES ")", dc_esc(opt.tmpl, 0, q, sizeof q), ext);
+	dc_audio_writable("-o", opt.out);
+	if (opt.tmpl)
+		dc_audio_writable("-O", opt.tmpl);
 	if (opt.tmpl) {
 		char *t = expand(opt.tmpl, 1);
 		if (t == NULL)

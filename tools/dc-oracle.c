@@ -74,11 +74,9 @@ twice(char *const *src, int k, const char *where)
 {
 	int i, e;
 
-	for (i = 1; i < k; i++)
-		for (e = 0; e < i; e++)
-			if (dc_same_file(src[i], src[e]))
-				dc_errx(1, "%s%s: the same file as reference %d: each source's reference once",
-				    where, src[i], e + 1);
+	if ((i = dc_same_files(src, k, &e)) >= 0)
+		dc_errx(1, "%s%s: the same file as reference %d: each source's reference once", where,
+		    src[i], e + 1);
 }
 
 /* stream_operand: exits 1 if the operand path is a dcsep stream: the other

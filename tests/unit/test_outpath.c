@@ -131,6 +131,13 @@ main(void)
 	T_OK("same: a hard link", link("a", "h") == 0 && dc_same_file("a", "h"));
 	T_OK("same: new names in one directory", dc_same_file("n", "./n") && !dc_same_file("n", "m"));
 	T_OK("same: a file and a new name", !dc_same_file("a", "n"));
+	{
+		char *p3[] = { "-", "a", "n", "-", "./h" }, *p2[] = { "a", "n", "-", "-" };
+		int e = -1;
+		T_OK("same files: ./h, a hard link of a (1), at 4; '-' twice not", dc_same_files(p3, 5, &e) == 4 &&
+		    e == 1);
+		T_OK("same files: none", dc_same_files(p2, 4, &e) == -1);
+	}
 	dc_out_input("a");
 	T_OK("input: by another name", dc_out_isinput("h") && !dc_out_isinput("n"));
 	put("r1", "R1\n");
