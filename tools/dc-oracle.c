@@ -22,6 +22,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dc.h"
@@ -86,13 +87,15 @@ static void
 stream_operand(const char *path)
 {
 	unsigned char buf[4096];
+	struct stat st;
 	dc_reader *rd;
 	dc_record r;
 	size_t n;
 	int err;
-	FILE *f = fopen(path, "rb");
+	FILE *f;
 
-	if (f == NULL)
+	/* a regular file only: what a pipe (<(...)) gives is read once, by the oracle */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || (f = fopen(path, "rb")) == NULL)
 		return;         /* said when it is read */
 	n = fread(buf, 1, sizeof buf, f);
 	fclose(f);

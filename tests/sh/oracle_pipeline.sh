@@ -219,3 +219,18 @@ check "-h" 0 '' dc-oracle -h
 same "-h: usage on stdout" "$(head -n 1 out)" 'usage: dc-oracle [-R] [-m ibm | irm | wiener] ref ... | -l list.tsv'
 printf 'mixA\tmixA.wav\t-\n' >nosrc.tsv
 check_in "-l: no source files" 1 "dc-oracle: nosrc.tsv:1: no source files ('-')" mixA.dcs dc-oracle -l nosrc.tsv
+
+# a reference through a pipe (a FIFO, as <(...) gives): read once, by the oracle, not
+# looked at first for a stream, and its labels those of the file itself
+EX="$ROOT/examples"
+dc-stft "$EX/mix.wav" >exmix.dcs
+check_in "two files" 0 '' exmix.dcs dc-oracle "$EX/s1.wav" "$EX/s2.wav"
+dc-dump -x labels -o lab-files.npy out
+rm -f ref.fifo && mkfifo ref.fifo
+cat "$EX/s2.wav" >ref.fifo &
+check_in "a reference through a FIFO" 0 '' exmix.dcs timeout 60 dc-oracle "$EX/s1.wav" ref.fifo
+kill $! 2>/dev/null     # a writer still waiting for a reader that never came
+wait
+dc-dump -x labels -o lab-fifo.npy out
+cmp -s lab-files.npy lab-fifo.npy && pass "a reference through a FIFO: the labels of the file" ||
+    fail "a reference through a FIFO" "other labels"
