@@ -228,7 +228,7 @@ check_in "two files" 0 '' exmix.dcs dc-oracle "$EX/s1.wav" "$EX/s2.wav"
 dc-dump -x labels -o lab-files.npy out
 rm -f ref.fifo && mkfifo ref.fifo
 cat "$EX/s2.wav" >ref.fifo &
-check_in "a reference through a FIFO" 0 '' exmix.dcs timeout 60 dc-oracle "$EX/s1.wav" ref.fifo
+check_in "a reference through a FIFO" 0 '' exmix.dcs timeout 900 dc-oracle "$EX/s1.wav" ref.fifo
 kill $! 2>/dev/null     # a writer still waiting for a reader that never came
 wait
 dc-dump -x labels -o lab-fifo.npy out
