@@ -162,10 +162,6 @@ float *dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n
  * whose channels were mixed down or rate changed (info: dc_audio_read's); with
  * back, the resampling's says how dc-istft writes the sources at the file's rate. */
 void dc_audio_notes(const char *name, const dc_audio_info *info, int64_t rate, int back);
-/* dc_audio_writable: exits 2 (a usage error, said before any input is read) if
- * path, the argument of option opt ("-o"), names audio that no tool writes
- * (dc_audio_unwritable: .m4a, .aac...). */
-void dc_audio_writable(const char *opt, const char *path);
 /* dc_audio_range: exits 1 as dc_get_audio does unless every sample of x[n] is
  * within +-DC_AUDIO_MAX; x holds the file's samples from number first on. */
 void dc_audio_range(const char *name, const float *x, int64_t n, int64_t first);

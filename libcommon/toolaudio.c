@@ -45,17 +45,6 @@ dc_audio_range(const char *name, const float *x, int64_t n, int64_t first)
 		    "+-1)", name, (long long)(first + i + 1), x[i], DC_AUDIO_MAX);
 }
 
-void
-dc_audio_writable(const char *opt, const char *path)
-{
-	const char *ext = dc_audio_unwritable(path);
-	char q[256];
-
-	if (ext != NULL)
-		dc_errx(2, "%s: %s: no tool writes %s audio (the extension picks the format: "
-		    DC_AUDIO_WRITES ")", opt, dc_esc(path, 0, q, sizeof q), ext);
-}
-
 float *
 dc_get_audio(const char *path, const char *name, int64_t rate, int64_t *n,
     dc_audio_info *info)

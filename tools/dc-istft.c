@@ -117,7 +117,8 @@ static struct {
 static void
 parse_opts(int argc, char **argv)
 {
-	const char *path;
+	const char *path, *ext;
+	char q[256];
 	int64_t v;
 	int c, bad, seen;
 
@@ -163,7 +164,9 @@ parse_opts(int argc, char **argv)
 	if (bad > 0)
 		dc_errx(2, "-o: unknown conversion %%%c in pattern '%s' (use %%u, %%k or %%%%)", bad,
 		    opt.pat);
-	dc_audio_writable("-o", opt.pat);
+	if ((ext = dc_audio_unwritable(opt.pat)) != NULL)
+		dc_errx(2, "-o: %s: no tool writes %s audio (the extension picks the format: "
+		    DC_AUDIO_WRITES ")", dc_esc(opt.pat, 0, q, sizeof q), ext);
 	dc_pattern_dir(opt.pat);
 }
 

@@ -654,6 +654,8 @@ int
 main(int argc, char **argv)
 {
 	int nin, have_G = 0, have_k = 0, have_m = 0;
+	const char *ext;
+	char q[256];
 
 	dc_setprog(argv[0]);
 	dc_mix_defaults(&opt.mo);
@@ -678,9 +680,13 @@ main(int argc, char **argv)
 		dc_errx(2, "at most %d input files, not %d", MAXK, nin);
 	if (strcmp(opt.out, "-") == 0)
 		dc_errx(2, "-o: a file, not stdout (stdout carries the summary line)");
-	dc_audio_writable("-o", opt.out);
-	if (opt.tmpl)
-		dc_audio_writable("-O", opt.tmpl);
+	/* a usage error, as dc-istft -o says it, before any input is read */
+	if ((ext = dc_audio_unwritable(opt.out)) != NULL)
+		dc_errx(2, "-o: %s: no tool writes %s audio (the extension picks the format: "
+		    DC_AUDIO_WRITES ")", dc_esc(opt.out, 0, q, sizeof q), ext);
+	if (opt.tmpl && (ext = dc_audio_unwritable(opt.tmpl)) != NULL)
+		dc_errx(2, "-O: %s: no tool writes %s audio (the extension picks the format: "
+		    DC_AUDIO_WRITES ")", dc_esc(opt.tmpl, 0, q, sizeof q), ext);
 	if (opt.tmpl) {
 		char *t = expand(opt.tmpl, 1);
 		if (t == NULL)
